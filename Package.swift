@@ -1,0 +1,26 @@
+// swift-tools-version:6.0
+// Sockwarden: a policy proxy in front of the Docker Engine API socket.
+// Zero third-party packages: standard library, Foundation (off the hot path),
+// Dispatch, Glibc and our own C shims.
+import PackageDescription
+
+let package = Package(
+    name: "sockwarden",
+    products: [
+        .executable(name: "sockwarden", targets: ["sockwarden"]),
+    ],
+    targets: [
+        // Pure, byte-in/value-out layers. No Glibc, no Dispatch, no sockets.
+        .target(name: "HTTP1"),
+        .target(name: "EngineAPI"),
+        .target(name: "Policy", dependencies: ["EngineAPI"]),
+        // I/O at the edges.
+        .target(name: "CShims"),
+        .target(name: "Posix", dependencies: ["CShims"]),
+        .target(name: "Proxy", dependencies: ["HTTP1", "EngineAPI", "Policy", "Posix"]),
+        .executableTarget(name: "sockwarden", dependencies: ["Proxy", "Policy", "EngineAPI", "Posix"]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "EngineAPITests", dependencies: ["EngineAPI"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "EngineAPI"]),
+    ]
+)

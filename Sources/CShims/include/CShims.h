@@ -1,0 +1,35 @@
+// C helpers that Swift's Glibc module does not expose cleanly.
+// One concern per function; every function carries the sw_ prefix.
+#ifndef SOCKWARDEN_CSHIMS_H
+#define SOCKWARDEN_CSHIMS_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+/// Peer credentials of a connected AF_UNIX socket (getsockopt SO_PEERCRED).
+/// Returns 0 and fills the out-parameters, or -1 with errno set.
+int sw_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+
+/// accept4(2) with SOCK_CLOEXEC. Returns the new fd or -1 with errno set.
+int sw_accept_cloexec(int fd);
+
+/// socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0).
+int sw_unix_stream_socket(void);
+
+/// bind(2) / connect(2) to a filesystem AF_UNIX path. Returns 0 or -1 with errno
+/// set (ENAMETOOLONG when the path does not fit in sun_path).
+int sw_unix_bind(int fd, const char *path);
+int sw_unix_connect(int fd, const char *path);
+
+/// send(2) with MSG_NOSIGNAL, so a vanished peer yields EPIPE, never SIGPIPE.
+ssize_t sw_send(int fd, const void *buf, size_t len);
+
+/// Block the given signals in the calling thread (and threads it creates later),
+/// then wait for one of them with sigwait(3). Used by the signal thread.
+int sw_block_signals(const int *signals, int count);
+int sw_wait_signals(const int *signals, int count);
+
+/// The thread's errno (Swift's Glibc exposes it, but this keeps one definition).
+int sw_errno(void);
+
+#endif

@@ -1,0 +1,67 @@
+/// Character classes of RFC 9110 §5.6.2 and RFC 9112, on raw bytes.
+enum ByteClass {
+    static let cr: UInt8 = 13
+    static let lf: UInt8 = 10
+    static let sp: UInt8 = 32
+    static let htab: UInt8 = 9
+    static let colon: UInt8 = 58
+
+    /// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+    ///         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+    static func isTokenChar(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"),
+             UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// field-vchar / SP / HTAB, with obs-text allowed as Go's
+    /// httpguts.ValidHeaderFieldValue does. No CTLs, no DEL.
+    static func isFieldValueByte(_ b: UInt8) -> Bool {
+        b == htab || (b >= 0x20 && b != 0x7F)
+    }
+
+    /// Visible ASCII, as allowed in a request-target (RFC 9112 §3.2).
+    static func isTargetByte(_ b: UInt8) -> Bool { b > 0x20 && b < 0x7F }
+
+    static func hexValue(_ b: UInt8) -> UInt64? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt64(b - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt64(b - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt64(b - UInt8(ascii: "A") + 10)
+        default: return nil
+        }
+    }
+
+    static func lowercased(_ b: UInt8) -> UInt8 {
+        (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z")) ? b + 32 : b
+    }
+}
+
+extension Collection where Element == UInt8 {
+    /// ASCII case-insensitive comparison with a lowercase ASCII literal.
+    func equalsIgnoringASCIICase(_ lower: String) -> Bool {
+        var it = lower.utf8.makeIterator()
+        for b in self {
+            guard let c = it.next(), ByteClass.lowercased(b) == c else { return false }
+        }
+        return it.next() == nil
+    }
+}
+
+/// Trims SP and HTAB (OWS) from both ends.
+func trimmedOWS(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    var start = bytes.startIndex
+    var end = bytes.endIndex
+    while start < end, bytes[start] == ByteClass.sp || bytes[start] == ByteClass.htab { start += 1 }
+    while end > start, bytes[end - 1] == ByteClass.sp || bytes[end - 1] == ByteClass.htab { end -= 1 }
+    return bytes[start..<end]
+}

@@ -1,0 +1,58 @@
+/// Finds the lines of a message head: every line ends in CRLF, the head ends
+/// with an empty line. A bare LF anywhere is refused (RFC 9112 §2.2 lets a
+/// recipient accept it; we do not, so no two parsers can disagree).
+enum HeadScanner {
+    enum Outcome {
+        case needMore(scanned: Int, lines: Int)
+        case complete(lines: [Range<Int>], end: Int)
+        case failure(HTTPError)
+    }
+
+    static func scan(_ buffer: UnsafeRawBufferPointer, from start: Int, linesSoFar: Int, limits: HTTPLimits) -> Outcome {
+        var lines = linesSoFar
+        var i = start
+        let count = buffer.count
+        while i < count {
+            if buffer[i] == ByteClass.lf {
+                guard i > 0, buffer[i - 1] == ByteClass.cr else {
+                    return .failure(HTTPError(.bareLineFeed, "a line ends in LF without CR"))
+                }
+                // Empty line: the previous line ended right before this CR.
+                if i == 1 || (i >= 3 && buffer[i - 2] == ByteClass.lf) {
+                    if lines == 0 {
+                        return .failure(HTTPError(.malformedRequestLine, "the message starts with an empty line"))
+                    }
+                    let end = i + 1
+                    if end > limits.maxHeadBytes { return tooLarge(limits) }
+                    return .complete(lines: lineRanges(buffer, end: end), end: end)
+                }
+                lines += 1
+                if lines > limits.maxHeaderCount + 1 {
+                    return .failure(HTTPError(.tooManyHeaders, "more than \(limits.maxHeaderCount) header fields"))
+                }
+            }
+            i += 1
+        }
+        if count > limits.maxHeadBytes { return tooLarge(limits) }
+        return .needMore(scanned: count, lines: lines)
+    }
+
+    private static func tooLarge(_ limits: HTTPLimits) -> Outcome {
+        .failure(HTTPError(.headTooLarge, "the request head is larger than \(limits.maxHeadBytes) bytes"))
+    }
+
+    /// Ranges of each non-empty line without its CRLF.
+    private static func lineRanges(_ buffer: UnsafeRawBufferPointer, end: Int) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var lineStart = 0
+        var i = 0
+        while i < end {
+            if buffer[i] == ByteClass.lf {
+                if i - 1 > lineStart { ranges.append(lineStart..<(i - 1)) }
+                lineStart = i + 1
+            }
+            i += 1
+        }
+        return ranges
+    }
+}

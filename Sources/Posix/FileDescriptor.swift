@@ -1,0 +1,69 @@
+import CShims
+import Glibc
+
+/// A raw file descriptor with the few operations the proxy needs.
+/// Ownership: whoever created it closes it exactly once; the type does not
+/// close on deinit, because connections share fds between two threads.
+public struct FileDescriptor: Hashable, Sendable {
+    public let rawValue: Int32
+
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    /// read(2). Returns 0 at end of stream.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int {
+        try retryingEINTR("read") { Glibc.read(rawValue, buffer.baseAddress, buffer.count) }
+    }
+
+    /// send(2) with MSG_NOSIGNAL for sockets; write(2) otherwise. Writes everything.
+    public func writeAll(_ buffer: UnsafeRawBufferPointer, socket: Bool = true) throws(SystemError) {
+        var offset = 0
+        while offset < buffer.count {
+            let base = buffer.baseAddress! + offset
+            let remaining = buffer.count - offset
+            let n: Int
+            if socket {
+                n = try retryingEINTR("send") { sw_send(rawValue, base, remaining) }
+            } else {
+                n = try retryingEINTR("write") { Glibc.write(rawValue, base, remaining) }
+            }
+            offset += n
+        }
+    }
+
+    public func writeAll(_ bytes: [UInt8], socket: Bool = true) throws(SystemError) {
+        let result = bytes.withUnsafeBytes { raw -> SystemError? in
+            do { try writeAll(raw, socket: socket); return nil } catch { return (error as? SystemError) ?? SystemError("send", code: EIO) }
+        }
+        if let result { throw result }
+    }
+
+    public func writeAll(_ bytes: ArraySlice<UInt8>, socket: Bool = true) throws(SystemError) {
+        let result = bytes.withUnsafeBytes { raw -> SystemError? in
+            do { try writeAll(raw, socket: socket); return nil } catch { return (error as? SystemError) ?? SystemError("send", code: EIO) }
+        }
+        if let result { throw result }
+    }
+
+    /// shutdown(2). Errors (ENOTCONN after the peer left) are ignored.
+    public func shutdown(reading: Bool, writing: Bool) {
+        let how: Int32
+        switch (reading, writing) {
+        case (true, true): how = Int32(SHUT_RDWR)
+        case (true, false): how = Int32(SHUT_RD)
+        case (false, true): how = Int32(SHUT_WR)
+        case (false, false): return
+        }
+        _ = Glibc.shutdown(rawValue, how)
+    }
+
+    /// close(2), once. EINTR is not retried (Linux closes the fd regardless).
+    public func close() {
+        _ = Glibc.close(rawValue)
+    }
+
+    /// Sets SO_RCVTIMEO; zero clears it.
+    public func setReceiveTimeout(milliseconds: Int) {
+        var tv = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
+        _ = setsockopt(rawValue, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+}

@@ -1,0 +1,34 @@
+import Glibc
+
+public enum Files {
+    /// Reads a whole regular file (policy files are small; capped at 16 MiB).
+    public static func read(_ path: String, limit: Int = 16 << 20) throws(SystemError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw SystemError.last("open \(path)") }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+        defer { chunk.deallocate() }
+        while true {
+            let n = try FileDescriptor(rawValue: fd).read(into: chunk)
+            if n == 0 { return out }
+            out += UnsafeRawBufferPointer(rebasing: chunk[0..<n])
+            if out.count > limit { throw SystemError("read \(path)", code: EFBIG) }
+        }
+    }
+
+    /// The group id for a name or a number.
+    public static func groupID(_ nameOrNumber: String) -> UInt32? {
+        if let n = UInt32(nameOrNumber) { return n }
+        guard let entry = getgrnam(nameOrNumber) else { return nil }
+        return entry.pointee.gr_gid
+    }
+
+    public static func writeStderr(_ text: String) {
+        _ = text.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
+    }
+
+    public static func writeStdout(_ text: String) {
+        _ = text.withCString { Glibc.write(STDOUT_FILENO, $0, strlen($0)) }
+    }
+}

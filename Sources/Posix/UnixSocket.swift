@@ -1,0 +1,89 @@
+import CShims
+import Glibc
+
+/// Credentials of the process at the other end of an AF_UNIX socket (SO_PEERCRED).
+public struct PeerCredentials: Sendable, Equatable {
+    public let pid: Int32
+    public let uid: UInt32
+    public let gid: UInt32
+}
+
+public enum UnixSocket {
+    /// Connects to a listening AF_UNIX stream socket.
+    public static func connect(path: String) throws(SystemError) -> FileDescriptor {
+        let fd = try retryingEINTR("socket") { sw_unix_stream_socket() }
+        if sw_unix_connect(fd, path) != 0 {
+            let error = SystemError.last("connect")
+            Glibc.close(fd)
+            throw error
+        }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    /// Creates, binds and listens. The file is created under a restrictive umask
+    /// and then given `mode`, so it is never more open than asked, not even briefly.
+    public static func listen(path: String, mode: UInt32, group: UInt32?, backlog: Int32 = 512) throws(SystemError) -> FileDescriptor {
+        let fd = try retryingEINTR("socket") { sw_unix_stream_socket() }
+        let old = umask(0o177)
+        let bound = sw_unix_bind(fd, path)
+        let bindError = sw_errno()
+        umask(old)
+        if bound != 0 {
+            Glibc.close(fd)
+            throw SystemError("bind", code: bindError)
+        }
+        if let group, chown(path, UInt32.max, group) != 0 {
+            let error = SystemError.last("chown")
+            Glibc.close(fd)
+            unlink(path)
+            throw error
+        }
+        if chmod(path, mode_t(mode)) != 0 {
+            let error = SystemError.last("chmod")
+            Glibc.close(fd)
+            unlink(path)
+            throw error
+        }
+        if Glibc.listen(fd, backlog) != 0 {
+            let error = SystemError.last("listen")
+            Glibc.close(fd)
+            unlink(path)
+            throw error
+        }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    /// accept4(2) with SOCK_CLOEXEC.
+    public static func accept(_ listener: FileDescriptor) throws(SystemError) -> FileDescriptor {
+        FileDescriptor(rawValue: try retryingEINTR("accept4") { sw_accept_cloexec(listener.rawValue) })
+    }
+
+    public static func peerCredentials(_ fd: FileDescriptor) -> PeerCredentials? {
+        var pid: pid_t = 0
+        var uid: uid_t = 0
+        var gid: gid_t = 0
+        guard sw_peer_credentials(fd.rawValue, &pid, &uid, &gid) == 0 else { return nil }
+        return PeerCredentials(pid: pid, uid: uid, gid: gid)
+    }
+
+    /// What is at `path` now, for deciding whether a listener may take it over.
+    public enum PathState: Equatable, Sendable {
+        case absent
+        case staleSocket      // a socket file nobody answers on
+        case liveSocket       // a process accepts connections on it
+        case notASocket
+    }
+
+    public static func probe(path: String) -> PathState {
+        var st = stat()
+        if lstat(path, &st) != 0 { return .absent }
+        if (st.st_mode & S_IFMT) != S_IFSOCK { return .notASocket }
+        do {
+            let fd = try connect(path: path)
+            fd.close()
+            return .liveSocket
+        } catch {
+            return error.code == ECONNREFUSED ? .staleSocket : .liveSocket
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Posix
+
+/// A read buffer over one socket. Owned by exactly one thread.
+final class ByteReader {
+    let fd: FileDescriptor
+    private var storage: UnsafeMutableRawBufferPointer
+    private(set) var start = 0
+    private(set) var end = 0
+    /// Bytes read from the socket so far.
+    private(set) var totalRead: UInt64 = 0
+
+    init(fd: FileDescriptor, capacity: Int = 64 * 1024) {
+        self.fd = fd
+        self.storage = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { storage.deallocate() }
+
+    var count: Int { end - start }
+    var isEmpty: Bool { start == end }
+
+    /// Reads more bytes; false at end of stream. Grows the buffer up to
+    /// `limit` when it is full of unconsumed bytes.
+    func fill(limit: Int = 1 << 20) throws(SystemError) -> Bool {
+        if start == end {
+            start = 0
+            end = 0
+        } else if end == storage.count {
+            if start > 0 {
+                storage.baseAddress!.copyMemory(from: storage.baseAddress! + start, byteCount: end - start)
+                end -= start
+                start = 0
+            } else if storage.count < limit {
+                let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: min(storage.count * 2, limit), alignment: 16)
+                grown.baseAddress!.copyMemory(from: storage.baseAddress!, byteCount: end)
+                storage.deallocate()
+                storage = grown
+            }
+        }
+        if end == storage.count { return true }  // full at the limit: caller decides
+        let n = try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: storage[end...]))
+        if n == 0 { return false }
+        end += n
+        totalRead += UInt64(n)
+        return true
+    }
+
+    func withAvailable<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(rebasing: storage[start..<end]))
+    }
+
+    func consume(_ n: Int) {
+        precondition(n <= end - start)
+        start += n
+    }
+
+    /// Takes up to `max` buffered bytes out.
+    func take(max: Int) -> UnsafeRawBufferPointer {
+        let n = min(max, end - start)
+        let slice = UnsafeRawBufferPointer(rebasing: storage[start..<(start + n)])
+        start += n
+        return slice
+    }
+}

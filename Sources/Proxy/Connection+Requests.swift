@@ -1,0 +1,185 @@
+import EngineAPI
+import HTTP1
+import Policy
+import Posix
+
+/// The request thread: read a head, judge it, forward or answer, repeat.
+extension Connection {
+    func runRequests() {
+        let reader = ByteReader(fd: client)
+        var parser = RequestHeadParser(limits: context.limits)
+        while true {
+            setWaitingForRequest(reader.isEmpty)
+            let head: RequestHead
+            switch readHead(reader, &parser) {
+            case .head(let h): head = h
+            case .finished:
+                push(.end())
+                return
+            case .malformed(let error):
+                var record = baseRecord(method: "-", target: "-")
+                record.rule = "malformed-request"
+                record.reason = error.message
+                let response = LocalResponse(status: error.status, message: "sockwarden: malformed request: \(error.message)", close: true)
+                push(Exchange(kind: .local(response), method: "", record: record))
+                return
+            }
+            setWaitingForRequest(false)
+            guard handle(head, reader) else { return }
+        }
+    }
+
+    enum HeadOutcome {
+        case head(RequestHead)
+        case finished
+        case malformed(HTTPError)
+    }
+
+    private func readHead(_ reader: ByteReader, _ parser: inout RequestHeadParser) -> HeadOutcome {
+        while true {
+            if !reader.isEmpty {
+                let result = reader.withAvailable { parser.parse($0) }
+                switch result {
+                case .complete(let head, let consumed):
+                    reader.consume(consumed)
+                    parser.reset()
+                    return .head(head)
+                case .failure(let error):
+                    return .malformed(error)
+                case .needMore:
+                    break
+                }
+            }
+            do {
+                if try !reader.fill(limit: context.limits.maxHeadBytes + 1) { return .finished }
+            } catch {
+                return .finished
+            }
+        }
+    }
+
+    /// Judges and forwards one request. False when the connection is done.
+    private func handle(_ head: RequestHead, _ reader: ByteReader) -> Bool {
+        var record = baseRecord(method: head.method, target: head.target)
+        let policy = context.policy
+        let resolution = Catalogue.resolve(method: head.method, target: head.target)
+        let denial: LocalResponse?
+        var routeHijacks = false
+        switch resolution {
+        case .matched(let match):
+            record.route = match.route.name
+            record.group = match.route.group.rawValue
+            record.apiVersion = match.apiVersion
+            routeHijacks = match.route.hijacks
+            let decision = policy.evaluate(PolicyInput(method: head.method, route: match.route))
+            record.rule = decision.rule
+            record.reason = decision.reason
+            if decision.allowed {
+                record.decision = "allow"
+                denial = nil
+            } else {
+                denial = LocalResponse(
+                    status: 403,
+                    message: "sockwarden: \(head.method) \(match.route.template) (\(match.route.name)) denied by policy \(policy.name): \(decision.reason)",
+                    close: false)
+            }
+        case .unknown(let method, let path):
+            let decision = policy.evaluate(PolicyInput(method: method, route: nil))
+            record.rule = decision.rule
+            record.reason = decision.reason
+            denial = LocalResponse(
+                status: 404,
+                message: "sockwarden: \(method) \(path) is not a Docker Engine API route that sockwarden knows, so it is denied (policy \(policy.name))",
+                close: false)
+        case .invalid(let reason):
+            record.rule = "invalid-target"
+            record.reason = reason
+            denial = LocalResponse(status: 400, message: "sockwarden: request target \(head.target) refused: \(reason)", close: false)
+        }
+
+        if let denial {
+            let drained = drainBody(head, reader)
+            let close = !drained || !head.keepAlive
+            let response = LocalResponse(status: denial.status, message: denial.message, close: close)
+            push(Exchange(kind: .local(response), method: head.method, record: record))
+            if close { push(.end()) }
+            return !close
+        }
+        return forward(head, reader, record: record, routeHijacks: routeHijacks)
+    }
+
+    private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool) -> Bool {
+        let upstream: FileDescriptor
+        switch connectUpstream() {
+        case .success(let fd): upstream = fd
+        case .failure(let error):
+            var failed = record
+            failed.error = "daemon unreachable: \(error)"
+            let response = LocalResponse(
+                status: 502,
+                message: "sockwarden: cannot reach the Docker daemon at \(context.upstreamPath): \(error). Is dockerd running?",
+                close: true)
+            push(Exchange(kind: .local(response), method: head.method, record: failed))
+            return false
+        }
+        let hijackCandidate = routeHijacks || head.upgrade != nil
+        let exchange = Exchange(kind: .forwarded(hijackCandidate: hijackCandidate, routeHijacks: routeHijacks),
+                                method: head.method, record: record)
+        let bytes = head.serialized()
+        push(exchange)
+        do {
+            try upstream.writeAll(bytes)
+        } catch {
+            // The response thread reports the dead daemon.
+            return false
+        }
+        exchange.update { $0.bytesIn += UInt64(bytes.count) }
+
+        switch forwardBody(head, reader, to: upstream, exchange) {
+        case .complete:
+            break
+        case .clientGone, .upstreamGone:
+            push(.end())
+            return false
+        case .malformed(let error):
+            exchange.abort = error
+            upstream.shutdown(reading: true, writing: true)
+            return false
+        }
+
+        if hijackCandidate {
+            let hijacked = hijackVerdicts.pop()
+            if hijacked {
+                relayRaw(reader, to: upstream, exchange)
+                return false
+            }
+        }
+        if !head.keepAlive {
+            push(.end())
+            return false
+        }
+        return true
+    }
+
+    /// Client → daemon after the daemon took the connection over. Ends by
+    /// passing the client's half-close on.
+    private func relayRaw(_ reader: ByteReader, to upstream: FileDescriptor, _ exchange: Exchange) {
+        defer { upstream.shutdown(reading: false, writing: true) }
+        while true {
+            if !reader.isEmpty {
+                let count = reader.count
+                let ok = reader.withAvailable { raw -> Bool in
+                    do { try upstream.writeAll(raw); return true } catch { return false }
+                }
+                reader.consume(count)
+                exchange.update { $0.bytesIn += UInt64(count) }
+                guard ok else { return }
+            }
+            do {
+                if try !reader.fill() { return }
+            } catch {
+                return
+            }
+        }
+    }
+}

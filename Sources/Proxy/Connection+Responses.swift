@@ -1,0 +1,193 @@
+import HTTP1
+import Posix
+
+/// The response thread: answers go back in request order. The daemon's
+/// responses are relayed byte for byte as they arrive (no buffering of
+/// streams, no idle timeout: a quiet `logs -f` is never cut).
+extension Connection {
+    enum ResponseOutcome {
+        case keepAlive
+        case close
+        /// The connection was taken over and the daemon side has ended.
+        case hijackEnded
+    }
+
+    func runResponses() {
+        var upstreamReader: ByteReader?
+        var outcome = ResponseOutcome.close
+        defer {
+            // Never leave the request thread waiting for a verdict.
+            hijackVerdicts.push(false)
+            if outcome != .hijackEnded { terminate() }
+        }
+        while true {
+            let exchange = exchanges.pop()
+            switch exchange.kind {
+            case .end:
+                return
+            case .local(let response):
+                let bytes = response.serialized(headRequest: exchange.method == "HEAD")
+                let written = (try? client.writeAll(bytes)) != nil
+                exchange.update {
+                    $0.status = response.status
+                    $0.bytesOut = written ? UInt64(bytes.count) : 0
+                    if !written { $0.error = "client went away before the answer was written" }
+                }
+                writeAudit(exchange)
+                exchangeAnswered()
+                if response.close || !written { return }
+            case .forwarded(let hijackCandidate, let routeHijacks):
+                if upstreamReader == nil, let fd = upstream { upstreamReader = ByteReader(fd: fd) }
+                guard let reader = upstreamReader else { return }
+                outcome = relayResponse(exchange, reader, hijackCandidate: hijackCandidate, routeHijacks: routeHijacks)
+                writeAudit(exchange)
+                exchangeAnswered()
+                if outcome != .keepAlive { return }
+            }
+        }
+    }
+
+    private func writeAudit(_ exchange: Exchange) {
+        if let record = exchange.finishedRecord() { context.audit.write(record) }
+    }
+
+    private func relayResponse(_ exchange: Exchange, _ reader: ByteReader, hijackCandidate: Bool, routeHijacks: Bool) -> ResponseOutcome {
+        var parser = ResponseHeadParser(limits: context.limits)
+        var relayedHead = false
+        while true {
+            let result = reader.isEmpty ? .needMore : reader.withAvailable { parser.parse($0) }
+            switch result {
+            case .needMore:
+                let more = (try? reader.fill(limit: context.limits.maxHeadBytes + 1)) ?? false
+                if !more {
+                    if !relayedHead { answerWithoutDaemonResponse(exchange) }
+                    return .close
+                }
+                continue
+            case .failure(let error):
+                exchange.update { $0.error = "daemon sent an unreadable response: \(error.message)" }
+                if !relayedHead { answerWithoutDaemonResponse(exchange) }
+                return .close
+            case .complete(let head, let consumed):
+                let ok = reader.withAvailable { raw in
+                    (try? client.writeAll(UnsafeRawBufferPointer(rebasing: raw[0..<consumed]))) != nil
+                }
+                reader.consume(consumed)
+                relayedHead = true
+                exchange.update {
+                    $0.bytesOut += UInt64(consumed)
+                    $0.status = head.status
+                }
+                guard ok else {
+                    exchange.update { $0.error = "client went away" }
+                    return .close
+                }
+                if head.isInterim {
+                    parser.reset()
+                    continue
+                }
+                let framing = head.framing(requestMethod: exchange.method)
+                if hijackCandidate {
+                    let hijacked = head.status == 101 || (routeHijacks && head.status == 200 && framing == .untilClose)
+                    hijackVerdicts.push(hijacked)
+                    if hijacked {
+                        exchange.update { $0.hijacked = true }
+                        relayUntilClose(reader, exchange)
+                        client.shutdown(reading: false, writing: true)
+                        return .hijackEnded
+                    }
+                }
+                guard relayBody(framing, reader, exchange) else { return .close }
+                return head.keepAlive && framing != .untilClose ? .keepAlive : .close
+            }
+        }
+    }
+
+    /// No response came: the daemon died, or refused a body we cut off.
+    private func answerWithoutDaemonResponse(_ exchange: Exchange) {
+        let response: LocalResponse
+        if let abort = exchange.abort {
+            response = LocalResponse(status: abort.status, message: "sockwarden: malformed request body: \(abort.message)", close: true)
+        } else {
+            response = LocalResponse(
+                status: 502,
+                message: "sockwarden: the Docker daemon at \(context.upstreamPath) closed the connection without answering",
+                close: true)
+        }
+        let bytes = response.serialized(headRequest: exchange.method == "HEAD")
+        let written = (try? client.writeAll(bytes)) != nil
+        exchange.update {
+            $0.status = response.status
+            $0.bytesOut += written ? UInt64(bytes.count) : 0
+            if $0.error == nil { $0.error = response.message }
+        }
+    }
+
+    /// Relays a body exactly as the daemon framed it. False when either side failed.
+    private func relayBody(_ framing: BodyFraming, _ reader: ByteReader, _ exchange: Exchange) -> Bool {
+        switch framing {
+        case .none:
+            return true
+        case .untilClose:
+            relayUntilClose(reader, exchange)
+            return false
+        case .length(let total):
+            var remaining = total
+            while remaining > 0 {
+                if reader.isEmpty {
+                    guard (try? reader.fill()) == true else {
+                        exchange.update { $0.error = "daemon closed the connection mid-body" }
+                        return false
+                    }
+                }
+                let slice = reader.take(max: Int(min(remaining, UInt64(Int.max))))
+                guard (try? client.writeAll(slice)) != nil else {
+                    exchange.update { $0.error = "client went away" }
+                    return false
+                }
+                remaining -= UInt64(slice.count)
+                exchange.update { $0.bytesOut += UInt64(slice.count) }
+            }
+            return true
+        case .chunked:
+            var decoder = ChunkedDecoder(allowTrailers: true, maxLineBytes: context.limits.maxChunkLineBytes)
+            while true {
+                if reader.isEmpty {
+                    guard (try? reader.fill()) == true else {
+                        exchange.update { $0.error = "daemon closed the connection mid-body" }
+                        return false
+                    }
+                }
+                let (consumed, status) = reader.withAvailable { decoder.decode($0) { _ in } }
+                let ok = reader.withAvailable { raw in
+                    (try? client.writeAll(UnsafeRawBufferPointer(rebasing: raw[0..<consumed]))) != nil
+                }
+                reader.consume(consumed)
+                exchange.update { $0.bytesOut += UInt64(consumed) }
+                guard ok else {
+                    exchange.update { $0.error = "client went away" }
+                    return false
+                }
+                switch status {
+                case .done: return true
+                case .failure(let error):
+                    exchange.update { $0.error = "daemon sent a malformed chunked body: \(error.message)" }
+                    return false
+                case .needMore: continue
+                }
+            }
+        }
+    }
+
+    /// Daemon → client until the daemon closes (or the client goes away).
+    private func relayUntilClose(_ reader: ByteReader, _ exchange: Exchange) {
+        while true {
+            if !reader.isEmpty {
+                let slice = reader.take(max: reader.count)
+                guard (try? client.writeAll(slice)) != nil else { return }
+                exchange.update { $0.bytesOut += UInt64(slice.count) }
+            }
+            guard (try? reader.fill()) == true else { return }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import EngineAPI
+import HTTP1
+import Policy
+import Posix
+
+/// One client connection, served by two threads.
+///
+/// Concurrency model: the *request thread* reads and judges requests in
+/// order and forwards allowed ones (head, then body) to one daemon
+/// connection; the *response thread* writes answers back in the same order,
+/// relaying the daemon's responses and the proxy's own. They share only the
+/// `exchanges` queue, the hijack verdicts and the fds. Whichever thread
+/// ends a connection shuts the sockets down, which wakes the other; the last
+/// thread out closes the fds.
+final class Connection: @unchecked Sendable {
+    let id: UInt64
+    let client: FileDescriptor
+    let peer: PeerCredentials?
+    let context: ServerContext
+    let exchanges = BlockingQueue<Exchange>()
+    let hijackVerdicts = BlockingQueue<Bool>()
+    private let shared = Locked(Shared())
+    private let onClose: @Sendable (Connection) -> Void
+
+    struct Shared {
+        var upstream: FileDescriptor?
+        var threadsRunning = 2
+        /// The request thread waits for a new request with nothing buffered.
+        var waitingForRequest = true
+        /// Exchanges pushed but not yet fully answered.
+        var outstanding = 0
+        var terminated = false
+    }
+
+    init(client: FileDescriptor, context: ServerContext, onClose: @escaping @Sendable (Connection) -> Void) {
+        self.id = context.nextConnectionID()
+        self.client = client
+        self.peer = UnixSocket.peerCredentials(client)
+        self.context = context
+        self.onClose = onClose
+    }
+
+    var upstream: FileDescriptor? { shared.withLock { $0.upstream } }
+
+    /// Nothing in flight in either direction: safe to close on shutdown.
+    var isIdle: Bool { shared.withLock { $0.waitingForRequest && $0.outstanding == 0 } }
+
+    func setWaitingForRequest(_ waiting: Bool) { shared.withLock { $0.waitingForRequest = waiting } }
+
+    /// Queues an exchange for the response thread.
+    func push(_ exchange: Exchange) {
+        if case .end = exchange.kind {} else { shared.withLock { $0.outstanding += 1 } }
+        exchanges.push(exchange)
+    }
+
+    func exchangeAnswered() { shared.withLock { $0.outstanding -= 1 } }
+
+    /// Ends the connection from either thread: wakes the other one.
+    func terminate() {
+        let upstream = shared.withLock { s -> FileDescriptor? in
+            s.terminated = true
+            return s.upstream
+        }
+        client.shutdown(reading: true, writing: true)
+        upstream?.shutdown(reading: true, writing: true)
+    }
+
+    /// Called once by each thread when it returns.
+    func threadFinished() {
+        let last = shared.withLock { s -> Bool in
+            s.threadsRunning -= 1
+            return s.threadsRunning == 0
+        }
+        guard last else { return }
+        upstream?.close()
+        client.close()
+        onClose(self)
+    }
+
+    /// Dials the daemon once per client connection.
+    func connectUpstream() -> Result<FileDescriptor, SystemError> {
+        if let existing = upstream { return .success(existing) }
+        do {
+            let fd = try UnixSocket.connect(path: context.upstreamPath)
+            let keep = shared.withLock { s -> Bool in
+                if s.terminated { return false }
+                s.upstream = fd
+                return true
+            }
+            if !keep {
+                fd.close()
+                return .failure(SystemError("connect", code: 104))
+            }
+            return .success(fd)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    func start() throws(SystemError) {
+        try spawnDetachedThread { [self] in
+            runRequests()
+            threadFinished()
+        }
+        do {
+            try spawnDetachedThread { [self] in
+                runResponses()
+                threadFinished()
+            }
+        } catch {
+            // The request thread runs alone: make it stop and let it close.
+            exchanges.push(.end())
+            terminate()
+            threadFinished()
+            throw error
+        }
+    }
+
+    func baseRecord(method: String, target: String) -> AuditRecord {
+        AuditRecord(connection: id, request: context.nextRequestID(), peer: peer, method: method,
+                    target: target, route: nil, group: nil, apiVersion: nil, decision: "deny",
+                    rule: "", reason: nil, policy: context.policy.name, status: nil,
+                    startedAt: wallClock())
+    }
+}

@@ -1,0 +1,56 @@
+import HTTP1
+import Posix
+
+/// One request/response pair on a client connection, handed from the thread
+/// that reads requests to the thread that writes responses, in order.
+final class Exchange: @unchecked Sendable {
+    enum Kind {
+        /// The proxy answers itself (denial, bad request, dead daemon).
+        case local(LocalResponse)
+        /// Forwarded; the daemon's response is relayed.
+        case forwarded(hijackCandidate: Bool, routeHijacks: Bool)
+        /// The client finished; close after everything before it is written.
+        case end
+    }
+
+    let kind: Kind
+    let method: String
+    let started: UInt64
+    private let state: Locked<State>
+
+    struct State {
+        var record: AuditRecord?
+        /// Set when the request body turned out malformed after forwarding began.
+        var abort: HTTPError?
+    }
+
+    init(kind: Kind, method: String, record: AuditRecord?) {
+        self.kind = kind
+        self.method = method
+        self.started = monotonicNanoseconds()
+        self.state = Locked(State(record: record, abort: nil))
+    }
+
+    static func end() -> Exchange { Exchange(kind: .end, method: "", record: nil) }
+
+    func update(_ body: (inout AuditRecord) -> Void) {
+        state.withLock { s in
+            if s.record != nil { body(&s.record!) }
+        }
+    }
+
+    var abort: HTTPError? {
+        get { state.withLock { $0.abort } }
+        set { state.withLock { $0.abort = newValue } }
+    }
+
+    /// The record as it stands, with its duration filled in.
+    func finishedRecord() -> AuditRecord? {
+        let elapsed = monotonicNanoseconds() - started
+        return state.withLock { s in
+            guard var record = s.record else { return nil }
+            record.durationNanoseconds = elapsed
+            return record
+        }
+    }
+}

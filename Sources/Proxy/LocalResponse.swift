@@ -1,0 +1,37 @@
+/// A response the proxy writes itself: denials, framing errors, a dead daemon.
+/// Docker-style: a status and `{"message": "…"}`, which the docker CLI prints.
+struct LocalResponse: Sendable {
+    let status: Int
+    let message: String
+    let close: Bool
+
+    func serialized(headRequest: Bool) -> [UInt8] {
+        var body = JSONObjectWriter()
+        body.field("message", message)
+        let json = body.finish() + [10]
+        var out = Array("HTTP/1.1 \(status) \(LocalResponse.reason(status))\r\n".utf8)
+        out += "Content-Type: application/json\r\n".utf8
+        out += "Content-Length: \(json.count)\r\n".utf8
+        if close { out += "Connection: close\r\n".utf8 }
+        out += "\r\n".utf8
+        if !headRequest { out += json }
+        return out
+    }
+
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 400: return "Bad Request"
+        case 403: return "Forbidden"
+        case 404: return "Not Found"
+        case 413: return "Payload Too Large"
+        case 417: return "Expectation Failed"
+        case 431: return "Request Header Fields Too Large"
+        case 500: return "Internal Server Error"
+        case 501: return "Not Implemented"
+        case 502: return "Bad Gateway"
+        case 503: return "Service Unavailable"
+        case 505: return "HTTP Version Not Supported"
+        default: return "Error"
+        }
+    }
+}

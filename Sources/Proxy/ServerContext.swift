@@ -1,0 +1,36 @@
+import HTTP1
+import Policy
+import Posix
+
+/// What every connection shares: configuration, the policy in force, the
+/// audit log and id counters.
+public final class ServerContext: @unchecked Sendable {
+    public let upstreamPath: String
+    public let limits: HTTPLimits
+    /// Largest denied request body that is read and discarded to keep the
+    /// connection; a larger one closes the connection after the denial.
+    public let drainLimit: UInt64 = 1 << 20
+    public let audit: AuditLog
+    private let policyHolder: Locked<Policy>
+    private let counters = Locked((connection: UInt64(0), request: UInt64(0)))
+
+    public init(upstreamPath: String, limits: HTTPLimits, policy: Policy, audit: AuditLog) {
+        self.upstreamPath = upstreamPath
+        self.limits = limits
+        self.policyHolder = Locked(policy)
+        self.audit = audit
+    }
+
+    public var policy: Policy {
+        get { policyHolder.withLock { $0 } }
+        set { policyHolder.withLock { $0 = newValue } }
+    }
+
+    func nextConnectionID() -> UInt64 {
+        counters.withLock { $0.connection += 1; return $0.connection }
+    }
+
+    func nextRequestID() -> UInt64 {
+        counters.withLock { $0.request += 1; return $0.request }
+    }
+}

@@ -1,0 +1,27 @@
+import Glibc
+import Posix
+
+func runCheck(_ args: ArraySlice<String>) -> Never {
+    let flags: Flags
+    do {
+        flags = try Flags(args, specs: [.init(name: "help", takesValue: false)])
+    } catch {
+        fail("check: \(error); run 'sockwarden help check'")
+    }
+    if flags.has("help") {
+        print(checkHelp)
+        exit(0)
+    }
+    guard !flags.positional.isEmpty else { fail("check: name at least one policy file") }
+    var failed = false
+    for path in flags.positional {
+        switch loadPolicy(path: path) {
+        case .success(let policy):
+            print("\(path): ok (\(policy.rules.count) rules)")
+        case .failure(let message):
+            Files.writeStderr("\(message)\n")
+            failed = true
+        }
+    }
+    exit(failed ? 2 : 0)
+}

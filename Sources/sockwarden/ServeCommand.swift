@@ -1,0 +1,105 @@
+import Glibc
+import HTTP1
+import Policy
+import Posix
+import Proxy
+
+func runServe(_ args: ArraySlice<String>) -> Never {
+    let specs: [Flags.Spec] = ["listen", "upstream", "policy", "audit-log", "socket-mode", "socket-group",
+                               "grace-period", "max-head-bytes"].map { .init(name: $0, takesValue: true) }
+        + [.init(name: "help", takesValue: false)]
+    let flags: Flags
+    do {
+        flags = try Flags(args, specs: specs)
+    } catch {
+        fail("serve: \(error); run 'sockwarden help serve'")
+    }
+    if flags.has("help") {
+        print(serveHelp)
+        exit(0)
+    }
+    guard flags.positional.isEmpty else { fail("serve: unexpected argument \(flags.positional[0])") }
+    guard let listenText = flags["listen"] else { fail("serve: --listen SOCK is required; run 'sockwarden help serve'") }
+    guard let policyPath = flags["policy"] else {
+        fail("serve: --policy FILE is required (policies/observe.toml allows everything); run 'sockwarden help serve'")
+    }
+    let listen: String
+    let upstream: String
+    do {
+        listen = try socketPath(listenText, flag: "--listen")
+        upstream = try socketPath(flags["upstream"] ?? "/var/run/docker.sock", flag: "--upstream")
+    } catch {
+        fail("serve: \(error)")
+    }
+    var configuration = ServerConfiguration(listenPath: listen, upstreamPath: upstream)
+    if let mode = flags["socket-mode"] {
+        guard let m = UInt32(mode, radix: 8), m <= 0o777 else { fail("serve: --socket-mode must be octal like 0660, got \(mode)") }
+        configuration.socketMode = m
+    }
+    if let group = flags["socket-group"] {
+        guard let gid = Files.groupID(group) else { fail("serve: --socket-group: no group \"\(group)\"") }
+        configuration.socketGroup = gid
+    }
+    if let grace = flags["grace-period"] {
+        guard let g = Int(grace), g >= 0 else { fail("serve: --grace-period must be whole seconds, got \(grace)") }
+        configuration.gracePeriodSeconds = g
+    }
+    if let head = flags["max-head-bytes"] {
+        guard let n = Int(head), n >= 1024 else { fail("serve: --max-head-bytes must be at least 1024, got \(head)") }
+        configuration.limits.maxHeadBytes = n
+    }
+
+    let policy: Policy
+    switch loadPolicy(path: policyPath) {
+    case .success(let p): policy = p
+    case .failure(let message): fail("serve: refusing to start on an invalid policy:\n\(message)")
+    }
+    let auditPath = flags["audit-log"] ?? "-"
+    let audit: AuditLog
+    do {
+        audit = try AuditLog(path: auditPath)
+    } catch {
+        fail("serve: cannot open the audit log: \(error)", code: 1)
+    }
+
+    SignalWaiter.ignoreSIGPIPE()
+    let signals = [SIGTERM, SIGINT, SIGHUP]
+    SignalWaiter.block(signals)
+
+    let server = Server(configuration: configuration, policy: policy, audit: audit)
+    do {
+        try server.bind()
+    } catch {
+        fail("serve: \(error)", code: 1)
+    }
+    do {
+        try spawnDetachedThread {
+            while true {
+                let signal = SignalWaiter.wait(signals)
+                if signal == SIGHUP {
+                    switch loadPolicy(path: policyPath) {
+                    case .success(let fresh):
+                        server.context.policy = fresh
+                        Files.writeStderr("sockwarden: SIGHUP: policy \(policyPath) reloaded (\(fresh.rules.count) rules)\n")
+                    case .failure(let message):
+                        Files.writeStderr("sockwarden: SIGHUP: the new policy is invalid, the old one stays in force:\n\(message)\n")
+                    }
+                    continue
+                }
+                Files.writeStderr("sockwarden: received signal \(signal), shutting down\n")
+                server.stop()
+                return
+            }
+        }
+    } catch {
+        fail("serve: cannot start the signal thread: \(error)", code: 1)
+    }
+    Files.writeStderr("sockwarden: listening on \(listen), forwarding to \(upstream), policy \(policyPath) (\(policy.rules.count) rules), audit log \(auditPath == "-" ? "stdout" : auditPath)\n")
+    server.serve()
+    let left = server.drain()
+    server.closeListener()
+    if left > 0 {
+        Files.writeStderr("sockwarden: grace period over, closing \(left) connection(s) still open\n")
+    }
+    exit(0)
+}

@@ -1,0 +1,31 @@
+import Glibc
+import Posix
+
+let arguments = CommandLine.arguments
+let command = arguments.count > 1 ? arguments[1] : "help"
+let rest = arguments.dropFirst(2)
+
+func fail(_ message: String, code: Int32 = 2) -> Never {
+    Files.writeStderr("sockwarden: \(message)\n")
+    exit(code)
+}
+
+switch command {
+case "serve":
+    runServe(rest)
+case "check":
+    runCheck(rest)
+case "routes":
+    runRoutes(rest)
+case "help", "-h", "--help":
+    switch rest.first {
+    case "serve": print(serveHelp)
+    case "check": print(checkHelp)
+    case "routes": print(routesHelp)
+    default: print(mainHelp)
+    }
+case "--version", "version":
+    print("sockwarden \(version)")
+default:
+    fail("unknown command \"\(command)\"; run 'sockwarden help'")
+}
