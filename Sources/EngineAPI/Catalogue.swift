@@ -1,0 +1,117 @@
+/// The catalogue of Docker Engine API routes (API v1.24 … v1.51: Docker 20.10
+/// and Docker 28.x daemons), and a resolver that maps a raw (method,
+/// request-target) pair to the route the daemon would dispatch it to.
+///
+/// ## How the daemon routes a request (what ``resolve(method:target:)`` reproduces)
+///
+/// Verified against moby v20.10.27 / v28.5.2 (`api/server/server.go`,
+/// `cmd/dockerd/daemon.go`, vendored gorilla/mux v1.8.0 / v1.8.1) and Go's
+/// `net/http` (`readRequest`, `parseRequestLine`, `validMethod`) and
+/// `net/url` (`ParseRequestURI`, `parse`, `setPath`, `unescape`).
+///
+/// 1. **Method.** Go rejects (400) a method that is not an RFC 7230 token.
+///    Otherwise the method is compared case-sensitively with the route's:
+///    "get" matches nothing. A route registered for GET does not answer HEAD;
+///    only `HEAD /_ping` and `HEAD /containers/{name:.*}/archive` are
+///    registered. `OPTIONS` on any path matches the CORS route
+///    `OPTIONS /{anyroute:.*}` (system router).
+/// 2. **Request-target form.** Go's `url.ParseRequestURI` accepts origin-form
+///    ("/p?q"), absolute-form ("http://h/p") and "*". We accept origin-form
+///    only. Absolute-form is refused DELIBERATELY (Go would route its path; no
+///    Docker client sends it over the Unix socket, and refusing it removes a
+///    second spelling of every path); "*" and anything else are refused too.
+///    Any byte < 0x20 or 0x7F anywhere in the target (query included) is a 400
+///    in Go (`invalid control character in URL`); a space cannot be part of a
+///    target (Go's request-line split would fail with 400).
+/// 3. **Query.** The path ends at the first "?"; the rest is the raw query
+///    (Go's `strings.Cut(rest, "?")`). '#' is NOT special: `ParseRequestURI`
+///    (unlike `url.Parse`) never cuts a fragment, so "/a#b" has path "/a#b".
+///    The query is not validated by routing (the handlers' form parsing may
+///    still fail with 400 later; not our concern here).
+/// 4. **Percent-decoding** of the path like Go's `unescape(_, encodePath)`,
+///    see ``PercentDecoding``: bad escapes are a 400; "%2F" becomes a real '/',
+///    '+' stays '+', decoded NUL / newline / other control bytes are kept.
+///    gorilla/mux matches the DECODED path (moby never sets `UseEncodedPath`).
+///    Deliberate deviation: a decoded path that is not valid UTF-8 is refused
+///    here (`.invalid`), because path variables are exposed as Swift strings
+///    and a lossy conversion would let the policy judge a different name
+///    than the daemon uses.
+/// 5. **Clean path.** mux redirects (301) any decoded path that `cleanPath`
+///    changes ("//", "/./", "/../", trailing "/." or "/..") before matching,
+///    see ``CleanPath``. A trailing slash alone is clean.
+/// 6. **Version prefix.** Every route is registered twice, in this order:
+///    `"/v{version:[0-9.]+}" + path` then `path`. The version is captured
+///    verbatim: "v1", "v1.2.3", "v.", "v.." (a segment, not a dot-dot) all
+///    route. Too-old / too-new versions are rejected later by the daemon's
+///    version middleware (400), which is not modelled here.
+/// 7. **Matching.** Anchored whole-path match, see ``PathPattern``: `{x}` is
+///    `[^/]+` (newline allowed), `{x:.*}` is any text without '\n' including
+///    '/' and the empty string, `{x:.+}` the same but non-empty. No
+///    StrictSlash: "/containers/json/" does not match "/containers/json" — but
+///    "DELETE /containers/abc/" does match `DELETE /containers/{name:.*}` with
+///    name "abc/", and "GET /volumes/" matches volume inspect with name "".
+/// 8. **Order.** mux takes the FIRST registered route whose path and method
+///    both match. The only overlap where this matters among the daemon's
+///    routes is `DELETE /containers/{name}/checkpoints/{checkpoint}`
+///    (checkpoint router, registered first) versus
+///    `DELETE /containers/{name:.*}`. Paths that match no route, or only
+///    routes of other methods, get 404 (moby maps 405 to its 404 handler).
+///
+/// The `/debug/...` routes are left out on purpose (→ `.unknown`, denied):
+/// see the comment at the top of `Catalogue+Routes.swift`.
+public enum Catalogue {
+    /// Every route, in the daemon's registration order.
+    public static let routes: [Route] = table
+
+    /// The route with this stable name, if any.
+    public static func route(named name: String) -> Route? {
+        guard let index = indexByName[name] else { return nil }
+        return compiled[index].route
+    }
+
+    // MARK: - Compiled form
+
+    struct CompiledRoute: Sendable {
+        let route: Route
+        let pattern: PathPattern
+        /// Documented parameter names, indexed by capture slot.
+        let parameterNames: [String]
+    }
+
+    static let compiled: [CompiledRoute] = routes.map { route in
+        let pattern = PathPattern(muxTemplate: route.muxTemplate)
+        let names = documentedVariableNames(route.template)
+        precondition(names.count == pattern.variableNames.count,
+                     "template \(route.template) and mux template \(route.muxTemplate) disagree")
+        return CompiledRoute(route: route, pattern: pattern, parameterNames: names)
+    }
+
+    /// Route indices per method, in registration order.
+    static let indicesByMethod: [String: [Int]] = {
+        var result: [String: [Int]] = [:]
+        for (index, route) in routes.enumerated() {
+            result[route.method, default: []].append(index)
+        }
+        return result
+    }()
+
+    static let indexByName: [String: Int] = {
+        var result: [String: Int] = [:]
+        for (index, route) in routes.enumerated() {
+            precondition(result[route.name] == nil, "duplicate route name \(route.name)")
+            result[route.name] = index
+        }
+        return result
+    }()
+
+    static func documentedVariableNames(_ template: String) -> [String] {
+        var names: [String] = []
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "{") {
+            guard let close = rest[open...].firstIndex(of: "}") else { break }
+            names.append(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
+    }
+}
