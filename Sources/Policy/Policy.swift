@@ -1,0 +1,187 @@
+// The policy model: an ordered list of allow/deny rules over Docker Engine
+// API routes, loaded from a TOML file written by ops.
+//
+// Matching: unknown routes are always denied (rule "unknown-route"); then the
+// first rule whose every given key matches decides; if none matches, the
+// request is denied (rule "default-deny").
+
+import EngineAPI
+
+/// A loaded, validated policy.
+public struct Policy: Sendable {
+    /// The policy's file name without directories, e.g. "read-only.toml":
+    /// what denial messages cite.
+    public let name: String
+    /// `[policy] description`, if given.
+    public let description: String?
+    /// The rules in file order. The first matching rule decides; when none
+    /// matches the request is denied ("default-deny").
+    public let rules: [Rule]
+
+    init(name: String, description: String?, rules: [Rule]) {
+        self.name = name
+        self.description = description
+        self.rules = rules
+    }
+
+    /// Parses and validates a policy file.
+    /// - Parameters:
+    ///   - source: the file's contents.
+    ///   - fileName: the path or name of the file. Errors cite it as given;
+    ///     `name` keeps only its last path component.
+    public static func parse(source: String, fileName: String) throws(PolicyError) -> Policy {
+        try parse(bytes: Array(source.utf8), fileName: fileName)
+    }
+
+    /// Same as `parse(source:fileName:)`, from raw bytes, so that invalid
+    /// UTF-8 is reported with its position instead of being replaced.
+    public static func parse(bytes: [UInt8], fileName: String) throws(PolicyError) -> Policy {
+        let document: TOMLTable
+        do {
+            document = try TOMLParser.parse(bytes: bytes)
+        } catch {
+            throw PolicyError(file: fileName, line: error.line, column: error.column, message: error.message)
+        }
+        let loader = PolicyLoader(file: fileName, catalogue: Catalogue.routes)
+        return try loader.load(document)
+    }
+
+    /// Judges one request.
+    public func evaluate(_ input: PolicyInput) -> Decision {
+        guard let route = input.route else {
+            return Decision(
+                verdict: .deny, rule: Decision.unknownRoute,
+                reason: "\(input.method) request does not match any Docker Engine API route known to sockwarden; unknown routes are always denied")
+        }
+        for rule in rules where rule.matches(method: input.method, route: route) {
+            return Decision(verdict: rule.action == .allow ? .allow : .deny,
+                            rule: rule.id,
+                            reason: rule.reason(method: input.method, route: route))
+        }
+        return Decision(
+            verdict: .deny, rule: Decision.defaultDeny,
+            reason: "no rule allows route \(route.name) (group \"\(route.group.rawValue)\"); add \"\(route.name)\" to a rule's routes or \"\(route.group.rawValue)\" to its groups")
+    }
+}
+
+/// What the policy judges: the request's method and its catalogue route.
+public struct PolicyInput: Sendable {
+    /// The HTTP method as received, e.g. "GET".
+    public var method: String
+    /// The matched catalogue route; nil when the request is not in the catalogue.
+    public var route: Route?
+
+    public init(method: String, route: Route?) {
+        self.method = method
+        self.route = route
+    }
+}
+
+/// The outcome of `Policy.evaluate`.
+public struct Decision: Sendable, Hashable {
+    public enum Verdict: String, Sendable {
+        case allow, deny
+    }
+
+    /// `rule` of a request that matched no rule.
+    public static let defaultDeny = "default-deny"
+    /// `rule` of a request whose route is not in the catalogue.
+    public static let unknownRoute = "unknown-route"
+
+    public let verdict: Verdict
+    /// The id of the deciding rule, or "default-deny", or "unknown-route".
+    public let rule: String
+    /// Short human text explaining the verdict (no file name, no trailing period).
+    public let reason: String
+
+    public var allowed: Bool { verdict == .allow }
+
+    public init(verdict: Verdict, rule: String, reason: String) {
+        self.verdict = verdict
+        self.rule = rule
+        self.reason = reason
+    }
+}
+
+/// A policy file that cannot be loaded: `file:line:column: message`.
+public struct PolicyError: Error, CustomStringConvertible, Sendable, Hashable {
+    public let file: String
+    public let line: Int
+    public let column: Int
+    public let message: String
+
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String { "\(file):\(line):\(column): \(message)" }
+}
+
+/// "Any", or a fixed set: the value of a rule's `routes` or `groups` key.
+public enum Selection<Element: Hashable & Sendable>: Sendable, Hashable {
+    /// `["*"]`
+    case any
+    case only(Set<Element>)
+
+    public func contains(_ element: Element) -> Bool {
+        switch self {
+        case .any: return true
+        case .only(let set): return set.contains(element)
+        }
+    }
+}
+
+/// One `[[rules]]` entry.
+public struct Rule: Sendable, Hashable {
+    public enum Action: String, Sendable, Hashable {
+        case allow, deny
+    }
+
+    /// Unique within the policy, `[a-z0-9-]+`.
+    public let id: String
+    public let action: Action
+    /// Optional free text; appended to the reason of a decision by this rule.
+    public let description: String?
+    /// Route names; nil when the key is absent (no constraint).
+    public let routes: Selection<String>?
+    /// Route groups; nil when the key is absent (no constraint).
+    public let groups: Selection<RouteGroup>?
+    /// HTTP methods; nil when the key is absent (no constraint).
+    public let methods: Set<String>?
+    /// Line of the rule's `[[rules]]` header (or inline table) in the file.
+    public let line: Int
+
+    /// True when every key the rule gives matches (AND across keys, OR
+    /// within a key's list).
+    public func matches(method: String, route: Route) -> Bool {
+        if let routes, !routes.contains(route.name) { return false }
+        if let groups, !groups.contains(route.group) { return false }
+        if let methods, !methods.contains(method) { return false }
+        return true
+    }
+
+    /// True when the rule matches every request (nothing after it can match).
+    var matchesEverything: Bool {
+        (routes == nil || routes == .any) && (groups == nil || groups == .any) && methods == nil
+    }
+
+    func reason(method: String, route: Route) -> String {
+        let verb = action == .allow ? "allowed" : "denied"
+        let subject: String
+        if case .only = routes {
+            subject = "route \(route.name)"
+        } else if case .only = groups {
+            subject = "group \"\(route.group.rawValue)\""
+        } else if methods != nil {
+            subject = "method \(method) on route \(route.name)"
+        } else {
+            subject = "route \(route.name) (group \"\(route.group.rawValue)\")"
+        }
+        var text = "\(subject) is \(verb) by rule \"\(id)\""
+        if let description, !description.isEmpty { text += ": \(description)" }
+        return text
+    }
+}
