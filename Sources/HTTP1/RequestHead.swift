@@ -36,8 +36,9 @@ public struct RequestHead: Equatable, Sendable {
     }
 
     /// The head as forwarded: request line, fields in arrival order with their
-    /// original names, then the canonical framing field, then CRLF.
-    public func serialized(framing override: BodyFraming? = nil) -> [UInt8] {
+    /// original names (less any in `dropped`, lowercase names), then the
+    /// canonical framing field, then CRLF.
+    public func serialized(framing override: BodyFraming? = nil, dropping dropped: Set<String> = []) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         out += method.utf8
@@ -46,7 +47,7 @@ public struct RequestHead: Equatable, Sendable {
         out.append(ByteClass.sp)
         out += version.rawValue.utf8
         out += [ByteClass.cr, ByteClass.lf]
-        for field in headers {
+        for field in headers where dropped.isEmpty || !dropped.contains(field.name.lowercased()) {
             out += field.name.utf8
             out += [ByteClass.colon, ByteClass.sp]
             out += field.value

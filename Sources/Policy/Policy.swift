@@ -46,6 +46,12 @@ public struct Policy: Sendable {
         return try loader.load(document)
     }
 
+    /// True when judging a request on `route` needs its body: the proxy
+    /// then reads the body (up to its inspection limit) before judging.
+    public func inspectsBody(_ route: Route) -> Bool {
+        false
+    }
+
     /// Judges one request.
     public func evaluate(_ input: PolicyInput) -> Decision {
         guard let route = input.route else {
@@ -64,17 +70,35 @@ public struct Policy: Sendable {
     }
 }
 
-/// What the policy judges: the request's method and its catalogue route.
+/// What the policy judges: the request's method, its catalogue route and,
+/// for routes whose body the policy reads (`Policy.inspectsBody`), the body.
 public struct PolicyInput: Sendable {
     /// The HTTP method as received, e.g. "GET".
     public var method: String
     /// The matched catalogue route; nil when the request is not in the catalogue.
     public var route: Route?
+    /// The `/vX.Y` version of the request, nil when unversioned.
+    public var apiVersion: String?
+    /// The undecoded query string, nil when there is none.
+    public var rawQuery: String?
+    /// The request body, when the policy asked for it.
+    public var body: RequestBody?
 
-    public init(method: String, route: Route?) {
+    public init(method: String, route: Route?, apiVersion: String? = nil, rawQuery: String? = nil, body: RequestBody? = nil) {
         self.method = method
         self.route = route
+        self.apiVersion = apiVersion
+        self.rawQuery = rawQuery
+        self.body = body
     }
+}
+
+/// A request body as the proxy read it for inspection.
+public enum RequestBody: Sendable, Hashable {
+    /// The whole body (de-chunked), with the request's Content-Type.
+    case complete([UInt8], contentType: String?)
+    /// The body is larger than the inspection limit: it cannot be judged.
+    case tooLarge(limit: Int)
 }
 
 /// The outcome of `Policy.evaluate`.
@@ -93,13 +117,18 @@ public struct Decision: Sendable, Hashable {
     public let rule: String
     /// Short human text explaining the verdict (no file name, no trailing period).
     public let reason: String
+    /// For an allowed request whose body was judged: the body to forward in
+    /// place of the original, a canonical encoding of exactly what was judged.
+    /// nil: forward the body as received.
+    public let forwardBody: [UInt8]?
 
     public var allowed: Bool { verdict == .allow }
 
-    public init(verdict: Verdict, rule: String, reason: String) {
+    public init(verdict: Verdict, rule: String, reason: String, forwardBody: [UInt8]? = nil) {
         self.verdict = verdict
         self.rule = rule
         self.reason = reason
+        self.forwardBody = forwardBody
     }
 }
 

@@ -1,4 +1,5 @@
 import HTTP1
+import Policy
 import Posix
 
 /// Request bodies: streamed to the daemon in bounded memory, re-framed
@@ -98,6 +99,54 @@ extension Connection {
                 case .done: return true
                 case .failure: return false
                 case .needMore: if decoder.bodyBytes > context.drainLimit { return false }
+                }
+            }
+        }
+    }
+}
+
+/// Reading a body whole, so the policy can judge it before anything is
+/// forwarded.
+extension Connection {
+    enum InspectionRead {
+        case body(RequestBody)
+        case clientGone
+        case malformed(HTTPError)
+    }
+
+    func readBodyForInspection(_ head: RequestHead, _ reader: ByteReader) -> InspectionRead {
+        let limit = context.inspectionLimit
+        let contentType = head.headers.first("content-type")
+        if head.expectsContinue {
+            push(Exchange(kind: .interim(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)), method: head.method, record: nil))
+        }
+        switch head.framing {
+        case .none, .untilClose:
+            return .body(.complete([], contentType: contentType))
+        case .length(let total):
+            guard total <= UInt64(limit) else { return .body(.tooLarge(limit: limit)) }
+            var body: [UInt8] = []
+            body.reserveCapacity(Int(total))
+            while body.count < Int(total) {
+                if reader.isEmpty {
+                    guard (try? reader.fill()) == true else { return .clientGone }
+                }
+                body += reader.take(max: Int(total) - body.count)
+            }
+            return .body(.complete(body, contentType: contentType))
+        case .chunked:
+            var decoder = ChunkedDecoder(allowTrailers: false, maxLineBytes: context.limits.maxChunkLineBytes)
+            var body: [UInt8] = []
+            while true {
+                if reader.isEmpty {
+                    guard (try? reader.fill()) == true else { return .clientGone }
+                }
+                let (consumed, status) = reader.withAvailable { decoder.decode($0) { body += $0 } }
+                reader.consume(consumed)
+                switch status {
+                case .done: return .body(.complete(body, contentType: contentType))
+                case .failure(let error): return .malformed(error)
+                case .needMore: if body.count > limit { return .body(.tooLarge(limit: limit)) }
                 }
             }
         }

@@ -65,18 +65,40 @@ extension Connection {
         let resolution = Catalogue.resolve(method: head.method, target: head.target)
         let denial: LocalResponse?
         var routeHijacks = false
+        /// The body, when it was read to be judged.
+        var inspected: RequestBody?
+        /// What to forward instead of the received body (canonical re-encoding).
+        var forwardBody: [UInt8]?
         switch resolution {
         case .matched(let match):
             record.route = match.route.name
             record.group = match.route.group.rawValue
             record.apiVersion = match.apiVersion
             routeHijacks = match.route.hijacks
-            let decision = policy.evaluate(PolicyInput(method: head.method, route: match.route))
+            var input = PolicyInput(method: head.method, route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery)
+            if policy.inspectsBody(match.route) {
+                switch readBodyForInspection(head, reader) {
+                case .body(let body):
+                    inspected = body
+                    input.body = body
+                case .clientGone:
+                    return false
+                case .malformed(let error):
+                    record.rule = "malformed-request"
+                    record.reason = error.message
+                    push(Exchange(kind: .local(LocalResponse(status: error.status, message: "sockwarden: malformed request body: \(error.message)", close: true)),
+                                  method: head.method, record: record))
+                    push(.end())
+                    return false
+                }
+            }
+            let decision = policy.evaluate(input)
             record.rule = decision.rule
             record.reason = decision.reason
             if decision.allowed {
                 record.decision = "allow"
                 denial = nil
+                forwardBody = decision.forwardBody
             } else {
                 denial = LocalResponse(
                     status: 403,
@@ -98,17 +120,23 @@ extension Connection {
         }
 
         if let denial {
-            let drained = drainBody(head, reader)
+            let drained = inspected.map { if case .complete = $0 { return true } else { return false } } ?? drainBody(head, reader)
             let close = !drained || !head.keepAlive
             let response = LocalResponse(status: denial.status, message: denial.message, close: close)
             push(Exchange(kind: .local(response), method: head.method, record: record))
             if close { push(.end()) }
             return !close
         }
-        return forward(head, reader, record: record, routeHijacks: routeHijacks)
+        if let inspected {
+            // The body was read to judge it: forward what was judged, with a
+            // plain length (and without Expect: the proxy already said 100).
+            guard case .complete(let received, _) = inspected else { return false }
+            return forward(head, reader, record: record, routeHijacks: routeHijacks, judgedBody: forwardBody ?? received)
+        }
+        return forward(head, reader, record: record, routeHijacks: routeHijacks, judgedBody: nil)
     }
 
-    private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool) -> Bool {
+    private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool, judgedBody: [UInt8]?) -> Bool {
         let upstream: FileDescriptor
         switch connectUpstream() {
         case .success(let fd): upstream = fd
@@ -135,7 +163,8 @@ extension Connection {
         }
         exchange.update { $0.bytesIn += UInt64(bytes.count) }
 
-        switch forwardBody(head, reader, to: upstream, exchange) {
+        let outcome = judgedBody == nil ? forwardBody(head, reader, to: upstream, exchange) : .complete
+        switch outcome {
         case .complete:
             break
         case .clientGone, .upstreamGone:

@@ -25,6 +25,8 @@ extension Connection {
             switch exchange.kind {
             case .end:
                 return
+            case .interim(let bytes):
+                guard (try? client.writeAll(bytes)) != nil else { return }
             case .local(let response):
                 let bytes = response.serialized(headRequest: exchange.method == "HEAD")
                 let written = (try? client.writeAll(bytes)) != nil

@@ -49,7 +49,10 @@ final class Connection: @unchecked Sendable {
 
     /// Queues an exchange for the response thread.
     func push(_ exchange: Exchange) {
-        if case .end = exchange.kind {} else { shared.withLock { $0.outstanding += 1 } }
+        switch exchange.kind {
+        case .end, .interim: break
+        default: shared.withLock { $0.outstanding += 1 }
+        }
         exchanges.push(exchange)
     }
 

@@ -11,6 +11,9 @@ final class Exchange: @unchecked Sendable {
         case forwarded(hijackCandidate: Bool, routeHijacks: Bool)
         /// The client finished; close after everything before it is written.
         case end
+        /// Bytes written in order but answering nothing (`100 Continue` the
+        /// proxy sends itself when it must read a body to judge it).
+        case interim([UInt8])
     }
 
     let kind: Kind

@@ -10,6 +10,9 @@ public final class ServerContext: @unchecked Sendable {
     /// Largest denied request body that is read and discarded to keep the
     /// connection; a larger one closes the connection after the denial.
     public let drainLimit: UInt64 = 1 << 20
+    /// Largest body read whole to be judged (container create and the like);
+    /// a larger one on a route whose body the policy reads is denied.
+    public let inspectionLimit: Int = 1 << 20
     public let audit: AuditLog
     private let policyHolder: Locked<Policy>
     private let counters = Locked((connection: UInt64(0), request: UInt64(0)))
