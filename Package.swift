@@ -12,15 +12,17 @@ let package = Package(
     targets: [
         // Pure, byte-in/value-out layers. No Glibc, no Dispatch, no sockets.
         .target(name: "HTTP1"),
-        .target(name: "EngineAPI"),
-        .target(name: "Policy", dependencies: ["EngineAPI"]),
+        .target(name: "GoJSON"),
+        .target(name: "EngineAPI", dependencies: ["GoJSON"]),
+        .target(name: "Policy", dependencies: ["EngineAPI", "GoJSON"]),
         // I/O at the edges.
         .target(name: "CShims"),
         .target(name: "Posix", dependencies: ["CShims"]),
-        .target(name: "Proxy", dependencies: ["HTTP1", "EngineAPI", "Policy", "Posix"]),
+        .target(name: "Proxy", dependencies: ["HTTP1", "GoJSON", "EngineAPI", "Policy", "Posix"]),
         .executableTarget(name: "sockwarden", dependencies: ["Proxy", "Policy", "EngineAPI", "Posix"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
-        .testTarget(name: "EngineAPITests", dependencies: ["EngineAPI"]),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy", "EngineAPI"]),
+        .testTarget(name: "GoJSONTests", dependencies: ["GoJSON"]),
+        .testTarget(name: "EngineAPITests", dependencies: ["EngineAPI", "GoJSON"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "EngineAPI", "GoJSON"]),
     ]
 )

@@ -17,11 +17,15 @@ public struct Policy: Sendable {
     /// The rules in file order. The first matching rule decides; when none
     /// matches the request is denied ("default-deny").
     public let rules: [Rule]
+    /// What the policy allows inside request bodies (secure defaults when
+    /// the file says nothing).
+    public let bodyRules: BodyRules
 
-    init(name: String, description: String?, rules: [Rule]) {
+    init(name: String, description: String?, rules: [Rule], bodyRules: BodyRules = BodyRules()) {
         self.name = name
         self.description = description
         self.rules = rules
+        self.bodyRules = bodyRules
     }
 
     /// Parses and validates a policy file.
@@ -49,11 +53,18 @@ public struct Policy: Sendable {
     /// True when judging a request on `route` needs its body: the proxy
     /// then reads the body (up to its inspection limit) before judging.
     public func inspectsBody(_ route: Route) -> Bool {
-        false
+        !bodyRules.trustBodies && RequestInterpreter.judgedBodies.contains(route.name)
     }
 
-    /// Judges one request.
-    public func evaluate(_ input: PolicyInput) -> Decision {
+    /// Judges one request: the route rules first, then, for an allowed
+    /// request, what its body and query ask for (unless `trust-bodies`).
+    public func evaluate(_ input: PolicyInput, environment: HostEnvironment = LiteralHostEnvironment()) -> Decision {
+        let decision = evaluateRoute(input)
+        guard decision.allowed, !bodyRules.trustBodies, let route = input.route else { return decision }
+        return judgeContent(input, route: route, routeDecision: decision, environment: environment)
+    }
+
+    func evaluateRoute(_ input: PolicyInput) -> Decision {
         guard let route = input.route else {
             return Decision(
                 verdict: .deny, rule: Decision.unknownRoute,
@@ -83,13 +94,17 @@ public struct PolicyInput: Sendable {
     public var rawQuery: String?
     /// The request body, when the policy asked for it.
     public var body: RequestBody?
+    /// The request's Content-Type header.
+    public var contentType: String?
 
-    public init(method: String, route: Route?, apiVersion: String? = nil, rawQuery: String? = nil, body: RequestBody? = nil) {
+    public init(method: String, route: Route?, apiVersion: String? = nil, rawQuery: String? = nil,
+                body: RequestBody? = nil, contentType: String? = nil) {
         self.method = method
         self.route = route
         self.apiVersion = apiVersion
         self.rawQuery = rawQuery
         self.body = body
+        self.contentType = contentType
     }
 }
 

@@ -8,8 +8,8 @@ struct PolicyLoader {
     let catalogue: [Route]
     let routesByName: [String: Route]
 
-    static let topLevelTables = ["policy", "rules"]
-    static let policyKeys = ["description", "mode"]
+    static let topLevelTables = ["policy", "rules"] + bodySections
+    static let policyKeys = ["description", "mode", "trust-bodies"]
     static let ruleKeys = ["id", "action", "description", "routes", "groups", "methods"]
     // OPTIONS: the catalogue has the daemon's CORS pre-flight route `OPTIONS /{anyroute:.*}`.
     static let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"]
@@ -43,11 +43,14 @@ struct PolicyLoader {
     func load(_ document: TOMLTable) throws(PolicyError) -> Policy {
         var description: String?
         var rules: [Rule] = []
+        var bodyRules = BodyRules()
         var sawRules = false
         for entry in document.entries {
             switch entry.key {
             case "policy":
-                description = try loadPolicyTable(entry)
+                description = try loadPolicyTable(entry, &bodyRules)
+            case let section where Self.bodySections.contains(section):
+                try loadBodySection(entry, into: &bodyRules)
             case "rules":
                 sawRules = true
                 rules = try loadRules(entry)
@@ -64,7 +67,7 @@ struct PolicyLoader {
                 } else {
                     what = "top-level key \(displayKey(entry.key))"
                 }
-                throw fail(entry.keyPosition, "unknown \(what)\(suggestion); the known tables are [policy] and [[rules]]")
+                throw fail(entry.keyPosition, "unknown \(what)\(suggestion); the known tables are [policy], [[rules]], \(Self.bodySections.map { "[\($0)]" }.joined(separator: ", "))")
             }
         }
         if rules.isEmpty {
@@ -72,10 +75,10 @@ struct PolicyLoader {
             if sawRules, let entry = document["rules"] { throw fail(entry.node.position, message) }
             throw fail(.start, message)
         }
-        return Policy(name: Self.baseName(file), description: description, rules: rules)
+        return Policy(name: Self.baseName(file), description: description, rules: rules, bodyRules: bodyRules)
     }
 
-    func loadPolicyTable(_ entry: TOMLEntry) throws(PolicyError) -> String? {
+    func loadPolicyTable(_ entry: TOMLEntry, _ bodyRules: inout BodyRules) throws(PolicyError) -> String? {
         guard case .table(let table) = entry.node.value else {
             if entry.node.value.kindDescription == "an array of tables" {
                 throw fail(entry.keyPosition, "[[policy]] must be a single table: write [policy] with one pair of brackets")
@@ -87,6 +90,8 @@ struct PolicyLoader {
             switch item.key {
             case "description":
                 description = try string(item, in: "policy")
+            case "trust-bodies":
+                bodyRules.trustBodies = try bool(item)
             case "mode":
                 let mode = try string(item, in: "policy")
                 guard Self.modes.contains(mode) else {

@@ -75,7 +75,8 @@ extension Connection {
             record.group = match.route.group.rawValue
             record.apiVersion = match.apiVersion
             routeHijacks = match.route.hijacks
-            var input = PolicyInput(method: head.method, route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery)
+            var input = PolicyInput(method: head.method, route: match.route, apiVersion: match.apiVersion,
+                                    rawQuery: match.rawQuery, contentType: head.headers.first("content-type"))
             if policy.inspectsBody(match.route) {
                 switch readBodyForInspection(head, reader) {
                 case .body(let body):
@@ -92,7 +93,7 @@ extension Connection {
                     return false
                 }
             }
-            let decision = policy.evaluate(input)
+            let decision = policy.evaluate(input, environment: context.hostEnvironment)
             record.rule = decision.rule
             record.reason = decision.reason
             if decision.allowed {
@@ -153,7 +154,14 @@ extension Connection {
         let hijackCandidate = routeHijacks || head.upgrade != nil
         let exchange = Exchange(kind: .forwarded(hijackCandidate: hijackCandidate, routeHijacks: routeHijacks),
                                 method: head.method, record: record)
-        let bytes = head.serialized()
+        let bytes: [UInt8]
+        if let judgedBody {
+            // The body was read to be judged: forward exactly what was judged,
+            // with a plain length, and without Expect (the proxy said 100).
+            bytes = head.serialized(framing: .length(UInt64(judgedBody.count)), dropping: ["expect"]) + judgedBody
+        } else {
+            bytes = head.serialized()
+        }
         push(exchange)
         do {
             try upstream.writeAll(bytes)

@@ -14,6 +14,7 @@ public final class ServerContext: @unchecked Sendable {
     /// a larger one on a route whose body the policy reads is denied.
     public let inspectionLimit: Int = 1 << 20
     public let audit: AuditLog
+    public let hostEnvironment: HostFileSystem
     private let policyHolder: Locked<Policy>
     private let counters = Locked((connection: UInt64(0), request: UInt64(0)))
 
@@ -22,6 +23,7 @@ public final class ServerContext: @unchecked Sendable {
         self.limits = limits
         self.policyHolder = Locked(policy)
         self.audit = audit
+        self.hostEnvironment = HostFileSystem(upstreamSocket: upstreamPath)
     }
 
     public var policy: Policy {

@@ -1,0 +1,62 @@
+/// moby's `api/types/versions` comparison, used by the version-gated
+/// adjustments of the body handlers (`versions.LessThan(version, "1.24")` …).
+///
+/// ```go
+/// func compare(v1, v2 string) int {
+///     if v1 == v2 { return 0 }
+///     currTab, otherTab := strings.Split(v1, "."), strings.Split(v2, ".")
+///     for i := 0; i < max(len(currTab), len(otherTab)); i++ {
+///         var currInt, otherInt int
+///         if len(currTab) > i { currInt, _ = strconv.Atoi(currTab[i]) }
+///         if len(otherTab) > i { otherInt, _ = strconv.Atoi(otherTab[i]) }
+///         …
+/// ```
+/// A component that is not a decimal integer counts as 0; one that overflows
+/// counts as ±MaxInt64 (Atoi returns the clamped value with its range error,
+/// which is ignored). Identical in 20.10.24 and 28.x.
+public enum APIVersionCompare {
+    /// -1, 0 or 1, as moby's `versions.compare`.
+    public static func compare(_ v1: String, _ v2: String) -> Int {
+        if v1 == v2 { return 0 }
+        let a = v1.split(separator: ".", omittingEmptySubsequences: false)
+        let b = v2.split(separator: ".", omittingEmptySubsequences: false)
+        for i in 0..<max(a.count, b.count) {
+            let x = i < a.count ? atoi(a[i]) : 0
+            let y = i < b.count ? atoi(b[i]) : 0
+            if x > y { return 1 }
+            if y > x { return -1 }
+        }
+        return 0
+    }
+
+    public static func lessThan(_ v: String, _ other: String) -> Bool { compare(v, other) < 0 }
+    public static func greaterThanOrEqual(_ v: String, _ other: String) -> Bool { compare(v, other) >= 0 }
+
+    /// strconv.Atoi's value (errors ignored): optional sign, ASCII digits,
+    /// clamped on overflow, 0 on a syntax error (including "").
+    static func atoi(_ s: Substring) -> Int64 {
+        var bytes = Array(s.utf8)[...]
+        var negative = false
+        if let first = bytes.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
+            negative = first == UInt8(ascii: "-")
+            bytes = bytes.dropFirst()
+        }
+        if bytes.isEmpty { return 0 }
+        var magnitude: UInt64 = 0
+        var overflow = false
+        for c in bytes {
+            guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return 0 }
+            if !overflow {
+                let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
+                let (n, o2) = m.addingReportingOverflow(UInt64(c - UInt8(ascii: "0")))
+                if o1 || o2 { overflow = true } else { magnitude = n }
+            }
+        }
+        if negative {
+            if overflow || magnitude > UInt64(Int64.max) + 1 { return Int64.min }
+            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+        }
+        if overflow || magnitude > UInt64(Int64.max) { return Int64.max }
+        return Int64(magnitude)
+    }
+}

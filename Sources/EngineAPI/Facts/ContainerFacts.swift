@@ -1,0 +1,181 @@
+import GoJSON
+
+/// Facts of a container's configuration: what `container.create` (and the
+/// task template of a service, and `container.update` for the resource
+/// part) asks for. Reads the *effective* HostConfig, i.e. after the daemon's
+/// merge of old-API top-level fields (see `ContainerCreateBody`).
+public enum ContainerFacts {
+    /// - Parameters:
+    ///   - config: `container.Config` (nil when absent).
+    ///   - hostConfig: the effective `container.HostConfig` (nil when absent).
+    ///   - endpoints: `NetworkingConfig.EndpointsConfig` keys.
+    public static func extract(config: GoValue?, hostConfig: GoValue?, endpoints: [String]) -> RequestFacts {
+        var facts = RequestFacts()
+        if let config { configFacts(config, into: &facts) }
+        hostConfigFacts(hostConfig ?? .structure([]), prefix: "HostConfig", into: &facts)
+        for name in endpoints {
+            classify(name, .network, field: "NetworkingConfig.EndpointsConfig", into: &facts)
+        }
+        return facts
+    }
+
+    static func configFacts(_ config: GoValue, into facts: inout RequestFacts) {
+        facts.add(.image(config.at("Image")?.text ?? ""), "Image", config.at("Image")?.text ?? "")
+        facts.add(.user(config.at("User")?.text ?? ""), "User", config.at("User")?.text ?? "")
+    }
+
+    static func classify(_ value: String, _ namespace: Namespace, field: String, into facts: inout RequestFacts) {
+        switch NamespaceMode.classify(value, namespace) {
+        case .privateMode: break
+        case .host: facts.add(.hostNamespace(namespace), field, value)
+        case .join: facts.add(.joinNamespace(namespace), field, value)
+        case .unrecognised: facts.add(.unrecognisedMode(namespace), field, value)
+        }
+    }
+
+    /// HostConfig, or the same fields of a service's container spec mapped by the caller.
+    static func hostConfigFacts(_ hc: GoValue, prefix p: String, into facts: inout RequestFacts) {
+        if hc.at("Privileged")?.flag == true { facts.add(.privileged, "\(p).Privileged", "true") }
+
+        let modes: [(String, Namespace)] = [
+            ("NetworkMode", .network), ("PidMode", .pid), ("IpcMode", .ipc), ("UTSMode", .uts),
+            ("UsernsMode", .userns), ("CgroupnsMode", .cgroupns), ("Cgroup", .cgroup),
+        ]
+        for (field, namespace) in modes {
+            if let value = hc.at(field)?.text { classify(value, namespace, field: "\(p).\(field)", into: &facts) }
+        }
+
+        for (i, cap) in (hc.at("CapAdd")?.elements ?? []).enumerated() {
+            let raw = cap.text ?? ""
+            let name = Capability.normalise(raw)
+            if !Capability.defaults.contains(name) {
+                facts.add(.capabilityAdd(name), "\(p).CapAdd[\(i)]", raw)
+            }
+        }
+
+        for (i, device) in (hc.at("Devices")?.elements ?? []).enumerated() {
+            facts.add(.device, "\(p).Devices[\(i)]", device.at("PathOnHost")?.text ?? "")
+        }
+        for (i, rule) in (hc.at("DeviceCgroupRules")?.elements ?? []).enumerated() {
+            facts.add(.device, "\(p).DeviceCgroupRules[\(i)]", rule.text ?? "")
+        }
+        for (i, request) in (hc.at("DeviceRequests")?.elements ?? []).enumerated() {
+            facts.add(.device, "\(p).DeviceRequests[\(i)]", request.at("Driver")?.text ?? "")
+        }
+
+        var noNewPrivileges = false
+        for (i, option) in (hc.at("SecurityOpt")?.elements ?? []).enumerated() {
+            let raw = option.text ?? ""
+            let field = "\(p).SecurityOpt[\(i)]"
+            switch SecurityOption.parse(raw) {
+            case .noNewPrivileges(let on): noNewPrivileges = on
+            case .label: facts.add(.selinuxLabel, field, raw)
+            case .apparmor(let profile):
+                facts.add(profile == "unconfined" ? .apparmorUnconfined : .apparmorProfile(profile), field, raw)
+            case .seccomp(let profile):
+                if profile == "unconfined" {
+                    facts.add(.seccompUnconfined, field, raw)
+                } else if profile != "builtin" {
+                    facts.add(.seccompCustomProfile, field, raw)
+                }
+            case .invalid: facts.add(.unrecognisedSecurityOption, field, raw)
+            }
+        }
+        facts.add(.noNewPrivileges(noNewPrivileges), "\(p).SecurityOpt", noNewPrivileges ? "no-new-privileges" : "")
+
+        for field in ["MaskedPaths", "ReadonlyPaths"] {
+            if let value = hc.at(field), value.isNonNilSlice {
+                let shown = value.elements.compactMap(\.text).joined(separator: ",")
+                facts.add(.systemPathsUnconfined, "\(p).\(field)", "[\(shown)]")
+            }
+        }
+
+        for entry in hc.at("Sysctls")?.entries ?? [] {
+            facts.add(.sysctl(name: entry.key), "\(p).Sysctls[\(entry.key)]", entry.value.text ?? "")
+        }
+        if let runtime = hc.at("Runtime")?.text, !runtime.isEmpty {
+            facts.add(.runtime(runtime), "\(p).Runtime", runtime)
+        }
+        if let parent = hc.at("CgroupParent")?.text, !parent.isEmpty {
+            facts.add(.cgroupParent(parent), "\(p).CgroupParent", parent)
+        }
+
+        if let driver = hc.at("VolumeDriver")?.text, !driver.isEmpty, driver != "local" {
+            facts.add(.volumeDriver(driver), "\(p).VolumeDriver", driver)
+        }
+        for (i, bind) in (hc.at("Binds")?.elements ?? []).enumerated() {
+            let raw = bind.text ?? ""
+            let field = "\(p).Binds[\(i)]"
+            guard let spec = BindSpec.parse(raw) else {
+                facts.add(.unrecognisedMount, field, raw)
+                continue
+            }
+            if case .hostPath(let path) = spec.source {
+                facts.add(.hostPath(path: path, readOnly: spec.readOnly, sharedPropagation: spec.sharedPropagation), field, raw)
+            }
+        }
+        for (i, mount) in (hc.at("Mounts")?.elements ?? []).enumerated() {
+            MountFacts.extract(mount, field: "\(p).Mounts[\(i)]", into: &facts)
+        }
+        for (i, source) in (hc.at("VolumesFrom")?.elements ?? []).enumerated() {
+            let raw = source.text ?? ""
+            facts.add(.volumesFrom(container: raw), "\(p).VolumesFrom[\(i)]", raw)
+        }
+
+        for entry in hc.at("PortBindings")?.entries ?? [] {
+            for (i, binding) in entry.value.elements.enumerated() {
+                let address = binding.at("HostIp")?.text ?? ""
+                let port = binding.at("HostPort")?.text ?? ""
+                facts.add(.hostPort(address: address, port: port), "\(p).PortBindings[\(entry.key)][\(i)]", "\(address):\(port)->\(entry.key)")
+            }
+        }
+        if hc.at("PublishAllPorts")?.flag == true {
+            facts.add(.publishAllPorts, "\(p).PublishAllPorts", "true")
+        }
+
+        facts.add(.memory(hc.at("Memory")?.integer ?? 0), "\(p).Memory", String(hc.at("Memory")?.integer ?? 0))
+        let nano = hc.at("NanoCpus")?.integer ?? 0
+        let quota = hc.at("CpuQuota")?.integer ?? 0
+        let period = hc.at("CpuPeriod")?.integer ?? 0
+        // --cpus is NanoCpus; --cpu-quota/--cpu-period express the same limit.
+        let effectiveNano = nano > 0 ? nano : (quota > 0 && period > 0 ? quota * 1_000_000_000 / period : 0)
+        facts.add(.nanoCPUs(effectiveNano), "\(p).NanoCpus", String(effectiveNano))
+        let pids = hc.at("PidsLimit")?.integer
+        facts.add(.pidsLimit(pids), "\(p).PidsLimit", pids.map(String.init) ?? "")
+
+        for entry in hc.at("Annotations")?.entries ?? [] {
+            facts.add(.annotation(entry.key), "\(p).Annotations[\(entry.key)]", entry.value.text ?? "")
+        }
+    }
+}
+
+/// `HostConfig.Mounts` entries (`mount.Mount`).
+enum MountFacts {
+    static func extract(_ mount: GoValue, field: String, into facts: inout RequestFacts) {
+        let type = mount.at("Type")?.text ?? ""
+        let source = mount.at("Source")?.text ?? ""
+        let readOnly = mount.at("ReadOnly")?.flag ?? false
+        switch type {
+        case "bind":
+            let propagation = mount.at("BindOptions")?.at("Propagation")?.text ?? ""
+            let shared = ["shared", "rshared", "slave", "rslave"].contains(propagation)
+            let path = source.hasPrefix("/") ? PathClean.clean(source) : source
+            facts.add(.hostPath(path: path, readOnly: readOnly, sharedPropagation: shared), "\(field).Source", source)
+        case "volume":
+            let driver = mount.at("VolumeOptions")?.at("DriverConfig")
+            let name = driver?.at("Name")?.text ?? ""
+            if !name.isEmpty && name != "local" {
+                facts.add(.volumeDriver(name), "\(field).VolumeOptions.DriverConfig.Name", name)
+            }
+            let options = driver?.at("Options")?.entries ?? []
+            if !options.isEmpty {
+                let shown = options.map { "\($0.key)=\($0.value.text ?? "")" }.joined(separator: ",")
+                facts.add(.volumeDriverOptions, "\(field).VolumeOptions.DriverConfig.Options", shown)
+            }
+        case "tmpfs":
+            break
+        default:
+            facts.add(.unrecognisedMount, "\(field).Type", type)
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import GoJSON
+
+/// Reads a request the way the daemon will, for judging: the facts it asks
+/// for and the canonical body to forward in place of the original, so that
+/// the daemon acts on exactly what was judged.
+public enum RequestInterpreter {
+    /// Routes whose JSON body can reach the host: read whole and judged.
+    public static let judgedBodies: Set<String> = [
+        "container.create", "container.update", "container.start", "exec.create", "volume.create",
+    ]
+    /// Routes judged on their query alone (the body streams through).
+    public static let judgedQueries: Set<String> = ["build.image"]
+    /// Routes whose body or query can reach the host and that sockwarden
+    /// cannot judge yet: denied whenever bodies are judged, even if allowed.
+    public static let unjudgeable: Set<String> = [
+        "network.create", "network.connect", "service.create", "service.update",
+        "swarm.init", "swarm.join", "swarm.update", "plugin.pull", "plugin.upgrade",
+        "plugin.create", "plugin.enable", "plugin.set", "session.start", "session.grpc",
+    ]
+
+    public struct Interpretation: Sendable {
+        public let facts: RequestFacts
+        /// nil: forward the body as received (none was read).
+        public let canonicalBody: [UInt8]?
+    }
+
+    public struct Refusal: Error, Sendable, Equatable {
+        public let message: String
+    }
+
+    public static func interpret(route: Route, rawQuery: String?, body: [UInt8]?, contentType: String?) -> Result<Interpretation, Refusal> {
+        switch route.name {
+        case "build.image":
+            return buildQuery(rawQuery).map { Interpretation(facts: $0, canonicalBody: nil) }
+        case "container.start":
+            // A HostConfig body on start is the pre-1.24 API form (20.10 reads
+            // it only below 1.24 and refuses it otherwise; 28.x refuses it).
+            if let body, !body.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+                return .failure(Refusal(message: "a HostConfig body on container start is the pre-1.24 API form; set HostConfig at create instead"))
+            }
+            return .success(Interpretation(facts: RequestFacts(), canonicalBody: body))
+        default:
+            break
+        }
+        guard let body else { return .failure(Refusal(message: "the body was not read")) }
+        guard isJSON(contentType) else {
+            return .failure(Refusal(message: "Content-Type \(contentType.map { "\"\($0)\"" } ?? "(none)") must be application/json"))
+        }
+        let schema: GoType
+        switch route.name {
+        case "container.create": schema = .structure(ContainerCreateBody.wrapper)
+        case "container.update": schema = .structure(BodySchemas.Container.updateConfig)
+        case "exec.create": schema = .structure(BodySchemas.Exec.options)
+        case "volume.create": schema = .structure(BodySchemas.Volume.createOptions)
+        default: return .failure(Refusal(message: "sockwarden cannot judge the body of \(route.name)"))
+        }
+        let value: GoValue
+        switch GoDecoder.decodeFirstValue(body, as: schema) {
+        case .success(let decoded): value = decoded.value
+        case .failure(let error): return .failure(Refusal(message: "the body is not JSON the daemon would accept: \(error)"))
+        }
+        let facts: RequestFacts
+        switch route.name {
+        case "container.create":
+            switch containerCreateFacts(value) {
+            case .success(let f): facts = f
+            case .failure(let refusal): return .failure(refusal)
+            }
+        case "container.update": facts = ContainerFacts.updateFacts(value)
+        case "exec.create": facts = ContainerFacts.execFacts(value)
+        default: facts = VolumeFacts.extract(value)
+        }
+        switch GoEncoder.encodeChecked(value, as: schema) {
+        case .success(let canonical): return .success(Interpretation(facts: facts, canonicalBody: canonical))
+        case .failure(let error): return .failure(Refusal(message: "the body cannot be re-encoded exactly: \(error)"))
+        }
+    }
+
+    /// The old-API form (HostConfig fields at the top level of the body) is
+    /// read by 20.10 and ignored by 28.x: refused, never guessed.
+    static func containerCreateFacts(_ value: GoValue) -> Result<RequestFacts, Refusal> {
+        guard case .structure(let fields) = value else { return .failure(Refusal(message: "the body is not a JSON object")) }
+        let topLevel = fields.map(\.name).filter { ContainerCreateBody.topLevelHostConfigKeys.contains($0) || $0 == "Cpuset" }
+        if !topLevel.isEmpty {
+            return .failure(Refusal(message: "HostConfig fields at the top level of the body (\(topLevel.joined(separator: ", "))) are an old API form that daemons read differently; put them under \"HostConfig\""))
+        }
+        let hostConfig = value.at("HostConfig")
+        let endpoints = value.at("NetworkingConfig")?.at("EndpointsConfig")?.entries.map(\.key) ?? []
+        return .success(ContainerFacts.extract(config: value, hostConfig: hostConfig, endpoints: endpoints))
+    }
+
+    /// POST /build query parameters (BuildQuery lists what the daemon reads).
+    static func buildQuery(_ raw: String?) -> Result<RequestFacts, Refusal> {
+        guard let query = GoQuery.parse(raw) else {
+            return .failure(Refusal(message: "the query string is malformed (the daemon would refuse it)"))
+        }
+        var facts = RequestFacts()
+        if let mode = query.first("networkmode") {
+            ContainerFacts.classify(mode, .network, field: "networkmode", into: &facts)
+        }
+        if let parent = query.first("cgroupparent"), !parent.isEmpty {
+            facts.add(.cgroupParent(parent), "cgroupparent", parent)
+        }
+        for (i, option) in query.all("securityopt").enumerated() {
+            facts.add(.unrecognisedSecurityOption, "securityopt[\(i)]", option)
+        }
+        if let remote = query.first("remote"), !remote.isEmpty {
+            facts.add(.remoteContext, "remote", remote)
+        }
+        if let version = query.first("version"), version == "2" {
+            facts.add(.buildKit, "version", version)
+        }
+        return .success(facts)
+    }
+
+    /// `mime.ParseMediaType(ct) == "application/json"`, as httputils.CheckForJSON.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let media = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces().lowercased() } ?? ""
+        return media == "application/json"
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return s
+    }
+}

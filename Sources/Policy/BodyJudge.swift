@@ -1,0 +1,171 @@
+import EngineAPI
+
+/// Judges the facts of a request against the body rules. Pure; the first
+/// refused ask decides.
+public struct BodyViolation: Sendable, Hashable {
+    /// The policy section that refused, e.g. "host-paths".
+    public let section: String
+    public let ask: Ask
+    /// What is wrong and what would be allowed, e.g.
+    /// `mounts host path /etc; allowed: none`.
+    public let message: String
+
+    public var reason: String { "[\(section)]: \(ask.field) \"\(ask.value)\" \(message)" }
+}
+
+extension BodyRules {
+    func judge(_ facts: RequestFacts, environment: HostEnvironment) -> BodyViolation? {
+        for ask in facts.asks {
+            if let violation = judge(ask, environment: environment) { return violation }
+        }
+        return nil
+    }
+
+    private func judge(_ ask: Ask, environment: HostEnvironment) -> BodyViolation? {
+        func refuse(_ section: String, _ message: String) -> BodyViolation {
+            BodyViolation(section: section, ask: ask, message: message)
+        }
+        func list(_ items: [String]) -> String { items.isEmpty ? "none" : items.sorted().joined(separator: ", ") }
+
+        switch ask.kind {
+        case .privileged:
+            return privileged ? nil : refuse("containers", "asks for a privileged container; set privileged = true in [containers] to allow it")
+        case .hostNamespace(let ns):
+            return hostNamespaces.contains(ns) ? nil
+                : refuse("containers", "shares the host's \(ns.rawValue) namespace; allowed host namespaces: \(list(hostNamespaces.map(\.rawValue)))")
+        case .joinNamespace(let ns):
+            return joinNamespaces ? nil
+                : refuse("containers", "joins another \(ns.rawValue) namespace; set join-namespaces = true in [containers] to allow it")
+        case .unrecognisedMode(let ns):
+            return refuse("containers", "is not a \(ns.rawValue) mode sockwarden can judge; use the default")
+        case .capabilityAdd(let cap):
+            return capabilities.contains(cap) ? nil
+                : refuse("containers", "adds capability \(cap); allowed beyond the defaults: \(list(capabilities.map { String($0.dropFirst(4)) }))")
+        case .device:
+            return devices ? nil : refuse("containers", "gives the container a host device; set devices = true in [containers] to allow it")
+        case .seccompUnconfined:
+            return seccompUnconfined ? nil : refuse("security-options", "turns seccomp off")
+        case .seccompCustomProfile:
+            return seccompProfiles ? nil : refuse("security-options", "sets a custom seccomp profile; set seccomp-profiles = true to allow it")
+        case .apparmorUnconfined:
+            return apparmorUnconfined ? nil : refuse("security-options", "turns AppArmor off")
+        case .apparmorProfile(let profile):
+            return apparmorProfiles.contains(profile) ? nil
+                : refuse("security-options", "sets AppArmor profile \(profile); allowed: \(list(Array(apparmorProfiles)))")
+        case .selinuxLabel:
+            return selinuxLabels ? nil : refuse("security-options", "changes the SELinux label; set selinux-labels = true to allow it")
+        case .unrecognisedSecurityOption:
+            return refuse("security-options", "is not a security option the daemon accepts")
+        case .systemPathsUnconfined:
+            return systemPathsUnconfined ? nil
+                : refuse("security-options", "replaces the masked/read-only system paths (systempaths=unconfined); set system-paths-unconfined = true to allow it")
+        case .noNewPrivileges(let on):
+            return !requireNoNewPrivileges || on ? nil
+                : refuse("containers", "does not set no-new-privileges; add --security-opt no-new-privileges")
+        case .sysctl(let name):
+            return sysctls.contains { $0 == name || ($0.hasSuffix("*") && name.hasPrefix($0.dropLast())) } ? nil
+                : refuse("containers", "sets sysctl \(name); allowed: \(list(sysctls))")
+        case .runtime(let name):
+            return runtimes.contains(name) ? nil : refuse("containers", "uses runtime \(name); allowed besides the default: \(list(Array(runtimes)))")
+        case .cgroupParent:
+            return cgroupParent ? nil : refuse("containers", "sets the cgroup parent; set cgroup-parent = true in [containers] to allow it")
+        case .annotation:
+            return annotations ? nil : refuse("containers", "sets an OCI annotation; set annotations = true in [containers] to allow it")
+        case .image(let reference):
+            return ImagePattern.matches(images, reference) ? nil : refuse("containers", "uses an image outside the allowed ones: \(list(images))")
+        case .user(let user):
+            return !nonRootUser || UserSpec.isNonRoot(user) ? nil
+                : refuse("containers", "runs as root; run as a non-root user (--user 1000) or set non-root = false")
+        case .hostPath(let path, let readOnly, let shared):
+            return judgeHostPath(path, readOnly: readOnly, shared: shared, environment: environment, refuse: refuse, list: list)
+        case .volumeDriver(let driver):
+            return volumeDrivers.contains(driver) ? nil : refuse("volumes", "uses volume driver \(driver); allowed besides local: \(list(Array(volumeDrivers)))")
+        case .volumeDriverOptions:
+            return volumeDriverOptions ? nil
+                : refuse("volumes", "sets volume driver options, which can mount a host path or device; set driver-options = true in [volumes] to allow it")
+        case .volumesFrom:
+            return volumesFrom ? nil : refuse("volumes", "copies the mounts of another container; set volumes-from = true in [volumes] to allow it")
+        case .unrecognisedMount:
+            return refuse("host-paths", "is not a mount sockwarden can judge")
+        case .hostPort(let address, let port):
+            guard publishPorts else { return refuse("host-ports", "publishes a port on the host; set allow = true in [host-ports] to allow it") }
+            let all = address.isEmpty || address == "0.0.0.0" || address == "::"
+            guard portAddresses.contains(address) || (all && portAddresses.contains("0.0.0.0")) else {
+                return refuse("host-ports", "publishes on host address \(address.isEmpty ? "0.0.0.0 (all)" : address); allowed: \(list(portAddresses))")
+            }
+            guard HostPort.withinRange(port, portRange) else {
+                return refuse("host-ports", "publishes host port \(port); allowed: \(portRange.lowerBound)-\(portRange.upperBound)")
+            }
+            return nil
+        case .remoteContext:
+            return remoteContexts ? nil : refuse("builds", "makes the daemon fetch a remote build context; send the context from the client, or set remote-contexts = true in [builds]")
+        case .buildKit:
+            return buildKit ? nil : refuse("builds", "asks for a BuildKit build, whose session streams sockwarden cannot judge; build with DOCKER_BUILDKIT=0, or set buildkit = true in [builds]")
+        case .publishAllPorts:
+            return publishAll ? nil : refuse("host-ports", "publishes every exposed port; set publish-all = true in [host-ports] to allow it")
+        case .memory(let bytes):
+            if requireMemory && bytes <= 0 { return refuse("resources", "sets no memory limit; add --memory") }
+            if let max = maxMemory, bytes <= 0 || bytes > max {
+                return refuse("resources", "asks for \(bytes <= 0 ? "unlimited" : "\(bytes) bytes of") memory; at most \(max) bytes")
+            }
+            return nil
+        case .nanoCPUs(let nano):
+            if requireCPUs && nano <= 0 { return refuse("resources", "sets no CPU limit; add --cpus") }
+            if let max = maxNanoCPUs, nano <= 0 || nano > max {
+                return refuse("resources", "asks for \(nano <= 0 ? "unlimited" : String(Double(nano) / 1e9)) CPUs; at most \(Double(max) / 1e9)")
+            }
+            return nil
+        case .pidsLimit(let pids):
+            let limited = (pids ?? 0) > 0
+            if requirePids && !limited { return refuse("resources", "sets no pids limit; add --pids-limit") }
+            if let max = maxPids, !limited || pids! > max {
+                return refuse("resources", "asks for \(limited ? String(pids!) : "unlimited") pids; at most \(max)")
+            }
+            return nil
+        }
+    }
+
+    private func judgeHostPath(_ path: String, readOnly: Bool, shared: Bool, environment: HostEnvironment,
+                               refuse: (String, String) -> BodyViolation, list: ([String]) -> String) -> BodyViolation? {
+        guard path.hasPrefix("/") else { return refuse("host-paths", "is not an absolute host path") }
+        let resolved = environment.resolve(hostPath: path)
+        if resolved.exposesDaemon || environment.resolve(hostPath: resolved.realPath ?? path).exposesDaemon {
+            return refuse("host-paths", "would expose the Docker daemon's socket or the host's file system; this is never allowed")
+        }
+        let written = hostPaths.contains { HostPathMatch.isPrefix($0, of: path) }
+        let real = resolved.realPath.map { r in hostPaths.contains { HostPathMatch.isPrefix($0, of: r) } } ?? written
+        guard written else { return refuse("host-paths", "mounts host path \(path); allowed: \(list(hostPaths))") }
+        guard real else {
+            return refuse("host-paths", "mounts host path \(path), which leads to \(resolved.realPath ?? "?") outside the allowed paths (\(list(hostPaths)))")
+        }
+        if hostPathsReadOnly && !readOnly { return refuse("host-paths", "mounts host path \(path) writable; add :ro (read-only = true)") }
+        if shared && !sharedPropagation { return refuse("host-paths", "mounts host path \(path) with shared/slave propagation; use the default") }
+        return nil
+    }
+}
+
+enum ImagePattern {
+    static func matches(_ patterns: [String], _ reference: String) -> Bool {
+        patterns.contains { p in
+            p == "*" || p == reference || (p.hasSuffix("*") && reference.hasPrefix(p.dropLast()))
+        }
+    }
+}
+
+enum UserSpec {
+    /// Root is "", "0", "root", or any of those as the user part of user:group.
+    static func isNonRoot(_ user: String) -> Bool {
+        let name = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        return !(name.isEmpty || name == "0" || name == "root")
+    }
+}
+
+enum HostPort {
+    /// "8080", "8000-8010", or "" (the daemon picks an ephemeral port).
+    static func withinRange(_ text: String, _ range: ClosedRange<Int>) -> Bool {
+        if text.isEmpty { return true }  // the daemon picks an ephemeral port
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count <= 2, parts.allSatisfy({ $0 != nil }) else { return false }
+        return parts.allSatisfy { range.contains($0!) }
+    }
+}

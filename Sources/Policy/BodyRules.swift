@@ -1,0 +1,96 @@
+import EngineAPI
+
+/// What a policy allows inside request bodies: the body-level rules.
+///
+/// Secure by default: a policy that allows `container.create` but says
+/// nothing about, say, `[host-paths]` allows no host path. Only
+/// `[policy] trust-bodies = true` (observe.toml) turns body judging off.
+public struct BodyRules: Sendable, Hashable {
+    /// `[policy] trust-bodies`: forward bodies of allowed routes unjudged.
+    public var trustBodies = false
+    /// `[api] min-version`: requests with an older `/vX.Y` are denied.
+    public var minAPIVersion = APIVersion(1, 24)
+
+    // [containers]
+    public var privileged = false
+    public var hostNamespaces: Set<Namespace> = []
+    public var joinNamespaces = false
+    /// Added capabilities allowed beyond the daemon's defaults (CAP_ form).
+    public var capabilities: Set<String> = []
+    public var devices = false
+    /// Sysctl names; a trailing `*` matches a prefix (`net.ipv4.*`).
+    public var sysctls: [String] = []
+    /// Runtimes allowed besides the daemon's default.
+    public var runtimes: Set<String> = []
+    public var cgroupParent = false
+    public var annotations = false
+    /// Image patterns: `*` any; `registry/repo*` a prefix; exact otherwise.
+    public var images: [String] = ["*"]
+    public var nonRootUser = false
+    public var requireNoNewPrivileges = false
+
+    // [security-options]
+    public var seccompUnconfined = false
+    public var seccompProfiles = false
+    public var apparmorUnconfined = false
+    public var apparmorProfiles: Set<String> = []
+    public var selinuxLabels = false
+    public var systemPathsUnconfined = false
+
+    // [host-paths]
+    /// Host path prefixes, matched component by component.
+    public var hostPaths: [String] = []
+    public var hostPathsReadOnly = false
+    public var sharedPropagation = false
+
+    // [volumes]
+    public var volumeDrivers: Set<String> = []
+    public var volumeDriverOptions = false
+    public var volumesFrom = false
+
+    // [host-ports]
+    public var publishPorts = false
+    /// Host addresses a port may be published on ("" and 0.0.0.0 mean all interfaces).
+    public var portAddresses: [String] = ["127.0.0.1"]
+    public var portRange: ClosedRange<Int> = 1024...65535
+    public var publishAll = false
+
+    // [builds]
+    /// Build contexts the daemon fetches itself (`remote=` git/HTTP URLs).
+    public var remoteContexts = false
+    /// BuildKit builds (their /session and /grpc streams are not judged).
+    public var buildKit = false
+
+    // [resources]
+    public var maxMemory: Int64?
+    public var maxNanoCPUs: Int64?
+    public var maxPids: Int64?
+    public var requireMemory = false
+    public var requireCPUs = false
+    public var requirePids = false
+
+    public init() {}
+}
+
+/// An API version as the daemon compares them (`api/types/versions`):
+/// dot-separated integers, a non-number counting as 0.
+public struct APIVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let parts: [Int]
+
+    public init(_ major: Int, _ minor: Int) { parts = [major, minor] }
+
+    public init(parsing text: String) {
+        parts = text.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
+    }
+
+    public static func < (a: APIVersion, b: APIVersion) -> Bool {
+        for i in 0..<max(a.parts.count, b.parts.count) {
+            let x = i < a.parts.count ? a.parts[i] : 0
+            let y = i < b.parts.count ? b.parts[i] : 0
+            if x != y { return x < y }
+        }
+        return false
+    }
+
+    public var description: String { parts.map(String.init).joined(separator: ".") }
+}

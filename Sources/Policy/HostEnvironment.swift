@@ -1,0 +1,51 @@
+/// Facts about the host that judging a host path needs. The proxy gathers
+/// them (realpath, stat) before the pure policy judges; tests pass fakes.
+///
+/// TOCTOU: the answer describes the host at the moment of judging. A path
+/// the client can change afterwards (a symlink inside an allowed, writable
+/// directory) can lead elsewhere by the time the daemon mounts it; see
+/// SECURITY.md.
+public protocol HostEnvironment: Sendable {
+    func resolve(hostPath: String) -> ResolvedHostPath
+}
+
+public struct ResolvedHostPath: Sendable, Hashable {
+    /// The path with every symlink resolved; nil when it does not exist yet
+    /// (the daemon then creates it as a directory: judged as written).
+    public var realPath: String?
+    /// It is the Docker socket, or a directory that contains it, or a
+    /// path from which the host's file system can be reached (`/proc`).
+    public var exposesDaemon: Bool
+
+    public init(realPath: String?, exposesDaemon: Bool) {
+        self.realPath = realPath
+        self.exposesDaemon = exposesDaemon
+    }
+}
+
+/// Takes every path at its word: no symlinks, nothing exposes the daemon
+/// except the usual socket paths and their directories. For tests and
+/// `sockwarden check`.
+public struct LiteralHostEnvironment: HostEnvironment {
+    public let socketPaths: [String]
+
+    public init(socketPaths: [String] = ["/var/run/docker.sock", "/run/docker.sock"]) {
+        self.socketPaths = socketPaths
+    }
+
+    public func resolve(hostPath: String) -> ResolvedHostPath {
+        let exposes = socketPaths.contains { HostPathMatch.isPrefix(hostPath, of: $0) }
+            || HostPathMatch.isPrefix("/proc", of: hostPath) || hostPath == "/"
+        return ResolvedHostPath(realPath: hostPath, exposesDaemon: exposes)
+    }
+}
+
+public enum HostPathMatch {
+    /// True when `prefix` is `path` or one of its ancestor directories,
+    /// component by component (`/data` is a prefix of `/data/x`, not of `/database`).
+    public static func isPrefix(_ prefix: String, of path: String) -> Bool {
+        if prefix == "/" { return path.hasPrefix("/") }
+        let p = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+        return path == p || path.hasPrefix(p + "/")
+    }
+}

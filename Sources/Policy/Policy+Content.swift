@@ -1,0 +1,53 @@
+import EngineAPI
+
+/// Judging what an allowed request asks for: API version, body and query.
+extension Policy {
+    func judgeContent(_ input: PolicyInput, route: Route, routeDecision: Decision, environment: HostEnvironment) -> Decision {
+        func deny(_ rule: String, _ reason: String) -> Decision {
+            Decision(verdict: .deny, rule: rule, reason: reason)
+        }
+        if let version = input.apiVersion, APIVersion(parsing: version) < bodyRules.minAPIVersion {
+            return deny("api", "[api]: API version \(version) is older than \(bodyRules.minAPIVersion), whose semantics sockwarden judges; use a newer client or API version")
+        }
+        if let type = input.contentType, Policy.isFormEncoded(type) {
+            return deny("body", "a form-encoded body would add query parameters the daemon reads; Docker clients never send one")
+        }
+        if RequestInterpreter.unjudgeable.contains(route.name) {
+            return deny("body", "sockwarden cannot judge what \(route.name) asks for yet, so it is denied even though rule \"\(routeDecision.rule)\" allows the route; set trust-bodies = true in [policy] only for trusted clients")
+        }
+        let readsBody = RequestInterpreter.judgedBodies.contains(route.name)
+        guard readsBody || RequestInterpreter.judgedQueries.contains(route.name) else { return routeDecision }
+        var bodyBytes: [UInt8]?
+        if readsBody {
+            switch input.body {
+            case .complete(let bytes, _)?: bodyBytes = bytes
+            case .tooLarge(let limit)?: return deny("body", "the body is larger than \(limit) bytes, the most sockwarden reads to judge it")
+            case nil: return deny("body", "the body was not read, so it cannot be judged")
+            }
+        }
+        switch RequestInterpreter.interpret(route: route, rawQuery: input.rawQuery, body: bodyBytes, contentType: input.contentType) {
+        case .failure(let refusal):
+            return deny("body", refusal.message)
+        case .success(let interpretation):
+            if let violation = bodyRules.judge(interpretation.facts, environment: environment) {
+                return deny(violation.section, violation.reason)
+            }
+            return Decision(verdict: .allow, rule: routeDecision.rule, reason: routeDecision.reason,
+                            forwardBody: interpretation.canonicalBody)
+        }
+    }
+
+    static func isFormEncoded(_ contentType: String) -> Bool {
+        let media = contentType.split(separator: ";", maxSplits: 1).first.map { String($0).lowercased() } ?? ""
+        return media.trimmingCharacters(in: " \t") == "application/x-www-form-urlencoded"
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}
