@@ -1,0 +1,163 @@
+import EngineAPI
+import GoJSON
+import Testing
+@testable import Policy
+
+/// Golden cases for policies/ci.toml: a request in, the decision and (for
+/// allowed bodies) the forwarded body out. Each row is one way a request can
+/// ask for something; `expect` is nil for allowed requests, else the rule
+/// (policy section) that must refuse it.
+struct BodyCase: CustomStringConvertible, Sendable {
+    let name: String
+    var route = "container.create"
+    var version: String? = "1.41"
+    var query: String?
+    let body: String
+    var contentType: String? = "application/json"
+    /// nil: allowed. Otherwise the deciding rule ("containers", "host-paths", "body", …).
+    let expect: String?
+    /// A fragment the denial reason must contain.
+    var says: String = ""
+    var description: String { name }
+}
+
+let ciBodyCases: [BodyCase] = [
+    // Ordinary CI work.
+    .init(name: "plain run", body: #"{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"none"}}"#, expect: nil),
+    .init(name: "named volume and tmpfs", body: #"{"Image":"b","HostConfig":{"Binds":["cache:/cache"],"Tmpfs":{"/t":""},"Mounts":[{"Type":"volume","Source":"v","Target":"/v"},{"Type":"tmpfs","Target":"/tt"}]}}"#, expect: nil),
+    .init(name: "default capabilities may be re-added", body: #"{"Image":"b","HostConfig":{"CapAdd":["chown","CAP_KILL"],"CapDrop":["ALL"]}}"#, expect: nil),
+    .init(name: "no-new-privileges is fine", body: #"{"Image":"b","HostConfig":{"SecurityOpt":["no-new-privileges"]}}"#, expect: nil),
+    .init(name: "exec", route: "exec.create", body: #"{"Cmd":["sh"],"AttachStdout":true}"#, expect: nil),
+    .init(name: "plain volume", route: "volume.create", body: #"{"Name":"v","Labels":{"a":"b"}}"#, expect: nil),
+    .init(name: "update memory", route: "container.update", body: #"{"Memory":104857600}"#, expect: nil),
+    .init(name: "classic build", route: "build.image", query: "t=x&networkmode=none&q=1", body: "", contentType: "application/x-tar", expect: nil),
+
+    // Privileges.
+    .init(name: "privileged", body: #"{"Image":"b","HostConfig":{"Privileged":true}}"#, expect: "containers", says: "privileged"),
+    .init(name: "privileged, lower-case key", body: #"{"Image":"b","HostConfig":{"privileged":true}}"#, expect: "containers"),
+    .init(name: "privileged, HostConfig key in upper case", body: #"{"Image":"b","HOSTCONFIG":{"PRIVILEGED":true}}"#, expect: "containers"),
+    .init(name: "privileged in a duplicate HostConfig merged with the next", body: #"{"Image":"b","HostConfig":{"Privileged":true},"HostConfig":{"NetworkMode":"none"}}"#, expect: "containers"),
+    .init(name: "privileged false then true", body: #"{"Image":"b","HostConfig":{"Privileged":false,"Privileged":true}}"#, expect: "containers"),
+    .init(name: "privileged exec", route: "exec.create", body: #"{"Cmd":["sh"],"privileged":true}"#, expect: "containers"),
+    .init(name: "old API top-level HostConfig", body: #"{"Image":"b","Privileged":true}"#, expect: "body", says: "top level"),
+    .init(name: "old API top-level Binds", body: #"{"Image":"b","Binds":["/:/h"]}"#, expect: "body"),
+    .init(name: "old API Cpuset", body: #"{"Image":"b","Cpuset":"0"}"#, expect: "body"),
+    // Namespaces.
+    .init(name: "host network", body: #"{"Image":"b","HostConfig":{"NetworkMode":"host"}}"#, expect: "containers", says: "network"),
+    .init(name: "host pid", body: #"{"Image":"b","HostConfig":{"PidMode":"host"}}"#, expect: "containers"),
+    .init(name: "host ipc", body: #"{"Image":"b","HostConfig":{"IpcMode":"host"}}"#, expect: "containers"),
+    .init(name: "host uts", body: #"{"Image":"b","HostConfig":{"UTSMode":"host"}}"#, expect: "containers"),
+    .init(name: "host userns", body: #"{"Image":"b","HostConfig":{"UsernsMode":"host"}}"#, expect: "containers"),
+    .init(name: "host cgroupns", body: #"{"Image":"b","HostConfig":{"CgroupnsMode":"host"}}"#, expect: "containers"),
+    .init(name: "join another container's pid namespace", body: #"{"Image":"b","HostConfig":{"PidMode":"container:abc"}}"#, expect: "containers", says: "joins"),
+    .init(name: "uts host with a suffix", body: #"{"Image":"b","HostConfig":{"UTSMode":"host:x"}}"#, expect: "containers"),
+    .init(name: "host network through an endpoint key", body: #"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"host":{}}}}"#, expect: "containers"),
+    // Capabilities.
+    .init(name: "cap-add SYS_ADMIN", body: #"{"Image":"b","HostConfig":{"CapAdd":["SYS_ADMIN"]}}"#, expect: "containers", says: "CAP_SYS_ADMIN"),
+    .init(name: "cap-add lower case with prefix", body: #"{"Image":"b","HostConfig":{"CapAdd":["cap_sys_ptrace"]}}"#, expect: "containers"),
+    .init(name: "cap-add ALL", body: #"{"Image":"b","HostConfig":{"CapAdd":["all"]}}"#, expect: "containers"),
+    .init(name: "cap-add as a bare string", body: #"{"Image":"b","HostConfig":{"CapAdd":"NET_ADMIN"}}"#, expect: "containers"),
+    // Devices.
+    .init(name: "device", body: #"{"Image":"b","HostConfig":{"Devices":[{"PathOnHost":"/dev/sda","PathInContainer":"/dev/sda","CgroupPermissions":"rwm"}]}}"#, expect: "containers"),
+    .init(name: "device cgroup rule", body: #"{"Image":"b","HostConfig":{"DeviceCgroupRules":["b 8:* rmw"]}}"#, expect: "containers"),
+    .init(name: "gpus", body: #"{"Image":"b","HostConfig":{"DeviceRequests":[{"Driver":"nvidia","Count":-1}]}}"#, expect: "containers"),
+    // Security options.
+    .init(name: "seccomp unconfined", body: #"{"Image":"b","HostConfig":{"SecurityOpt":["seccomp=unconfined"]}}"#, expect: "security-options"),
+    .init(name: "seccomp unconfined, colon form", body: #"{"Image":"b","HostConfig":{"SecurityOpt":["seccomp:unconfined"]}}"#, expect: "security-options"),
+    .init(name: "custom seccomp profile", body: #"{"Image":"b","HostConfig":{"SecurityOpt":["seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\"}"]}}"#, expect: "security-options"),
+    .init(name: "apparmor unconfined", body: #"{"Image":"b","HostConfig":{"SecurityOpt":["apparmor=unconfined"]}}"#, expect: "security-options"),
+    .init(name: "selinux disable", body: #"{"Image":"b","HostConfig":{"SecurityOpt":["label=disable"]}}"#, expect: "security-options"),
+    .init(name: "selinux disable, legacy form", body: #"{"Image":"b","HostConfig":{"SecurityOpt":["disable"]}}"#, expect: "security-options"),
+    .init(name: "unknown security option", body: #"{"Image":"b","HostConfig":{"SecurityOpt":["systempaths=unconfined"]}}"#, expect: "security-options"),
+    .init(name: "empty masked paths", body: #"{"Image":"b","HostConfig":{"MaskedPaths":[]}}"#, expect: "security-options", says: "systempaths"),
+    .init(name: "empty read-only paths", body: #"{"Image":"b","HostConfig":{"ReadonlyPaths":[]}}"#, expect: "security-options"),
+    // Sysctls, runtime, cgroup parent.
+    .init(name: "sysctl", body: #"{"Image":"b","HostConfig":{"Sysctls":{"kernel.shm_rmid_forced":"1"}}}"#, expect: "containers"),
+    .init(name: "runtime", body: #"{"Image":"b","HostConfig":{"Runtime":"runsc"}}"#, expect: "containers"),
+    .init(name: "cgroup parent", body: #"{"Image":"b","HostConfig":{"CgroupParent":"/"}}"#, expect: "containers"),
+    // Host paths.
+    .init(name: "bind /etc", body: #"{"Image":"b","HostConfig":{"Binds":["/etc:/x"]}}"#, expect: "host-paths", says: "allowed: none"),
+    .init(name: "bind / ", body: #"{"Image":"b","HostConfig":{"Binds":["/:/host"]}}"#, expect: "host-paths"),
+    .init(name: "bind docker socket", body: #"{"Image":"b","HostConfig":{"Binds":["/var/run/docker.sock:/var/run/docker.sock"]}}"#, expect: "host-paths", says: "never allowed"),
+    .init(name: "bind the socket's directory", body: #"{"Image":"b","HostConfig":{"Binds":["/var/run:/r:ro"]}}"#, expect: "host-paths"),
+    .init(name: "bind an unclean path", body: #"{"Image":"b","HostConfig":{"Binds":["/tmp/../etc:/x"]}}"#, expect: "host-paths"),
+    .init(name: "bind read-only", body: #"{"Image":"b","HostConfig":{"Binds":["/srv:/x:ro"]}}"#, expect: "host-paths"),
+    .init(name: "bind key with long s", body: "{\"Image\":\"b\",\"HostConfig\":{\"Bind\u{17F}\":[\"/etc:/x\"]}}", expect: "host-paths"),
+    .init(name: "mount type bind", body: #"{"Image":"b","HostConfig":{"Mounts":[{"Type":"bind","Source":"/etc","Target":"/x"}]}}"#, expect: "host-paths"),
+    .init(name: "mount type in another case", body: #"{"Image":"b","HostConfig":{"Mounts":[{"type":"bind","source":"/etc","target":"/x"}]}}"#, expect: "host-paths"),
+    .init(name: "volume mount with bind driver options", body: #"{"Image":"b","HostConfig":{"Mounts":[{"Type":"volume","Target":"/x","VolumeOptions":{"DriverConfig":{"Name":"local","Options":{"type":"none","o":"bind","device":"/etc"}}}}]}}"#, expect: "volumes"),
+    .init(name: "unknown mount type", body: #"{"Image":"b","HostConfig":{"Mounts":[{"Type":"npipe","Source":"x","Target":"/x"}]}}"#, expect: "host-paths"),
+    .init(name: "volumes from", body: #"{"Image":"b","HostConfig":{"VolumesFrom":["other"]}}"#, expect: "volumes"),
+    .init(name: "volume driver", body: #"{"Image":"b","HostConfig":{"VolumeDriver":"rexray","Binds":["v:/v"]}}"#, expect: "volumes"),
+    .init(name: "volume create with host bind options", route: "volume.create", body: #"{"Name":"v","DriverOpts":{"type":"none","o":"bind","device":"/etc"}}"#, expect: "volumes"),
+    .init(name: "volume create with a plugin driver", route: "volume.create", body: #"{"Name":"v","Driver":"sshfs"}"#, expect: "volumes"),
+    // Ports.
+    .init(name: "publish a port", body: #"{"Image":"b","HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"","HostPort":"8080"}]}}}"#, expect: "host-ports"),
+    .init(name: "publish all", body: #"{"Image":"b","HostConfig":{"PublishAllPorts":true}}"#, expect: "host-ports"),
+    // Builds.
+    .init(name: "build on the host network", route: "build.image", query: "networkmode=host", body: "", contentType: "application/x-tar", expect: "containers"),
+    .init(name: "build with a cgroup parent", route: "build.image", query: "cgroupparent=%2F", body: "", contentType: "application/x-tar", expect: "containers"),
+    .init(name: "build with a semicolon in the query", route: "build.image", query: "t=x;networkmode=host", body: "", contentType: "application/x-tar", expect: "body"),
+    .init(name: "build from a remote context", route: "build.image", query: "remote=https://example.invalid/x.git", body: "", contentType: nil, expect: "builds"),
+    .init(name: "BuildKit build", route: "build.image", query: "version=2", body: "", contentType: nil, expect: "builds"),
+    .init(name: "form-encoded body", route: "build.image", query: "t=x", body: "networkmode=host", contentType: "application/x-www-form-urlencoded", expect: "body"),
+    // Bodies that cannot be decided.
+    .init(name: "not JSON", body: "{", expect: "body"),
+    .init(name: "empty body", body: "", expect: "body"),
+    .init(name: "wrong type", body: #"{"Image":"b","HostConfig":{"Privileged":"yes"}}"#, expect: "body"),
+    .init(name: "wrong content type", body: #"{"Image":"b"}"#, contentType: "text/plain", expect: "body"),
+    .init(name: "API version below the minimum", version: "1.23", body: #"{"Image":"b"}"#, expect: "api"),
+    .init(name: "start with a HostConfig body", route: "container.start", body: #"{"Privileged":true}"#, expect: "body"),
+    .init(name: "network create cannot be judged yet", route: "network.create", body: #"{"Name":"n"}"#, expect: "body"),
+]
+
+@Suite("ci.toml judges request bodies")
+struct CIPolicyBodyTests {
+    @Test("each way of asking is decided as the daemon would read it", arguments: ciBodyCases)
+    func decide(_ c: BodyCase) throws {
+        let policy = try loadShippedPolicy("ci.toml")
+        let route = try #require(Catalogue.route(named: c.route))
+        let input = PolicyInput(method: route.method, route: route, apiVersion: c.version, rawQuery: c.query,
+                                body: .complete(Array(c.body.utf8), contentType: c.contentType), contentType: c.contentType)
+        let decision = policy.evaluate(input)
+        if let expected = c.expect {
+            #expect(!decision.allowed, "\(c.name): allowed")
+            #expect(decision.rule == expected, "\(c.name): \(decision.rule): \(decision.reason)")
+            if !c.says.isEmpty { #expect(decision.reason.contains(c.says), "\(decision.reason)") }
+        } else {
+            #expect(decision.allowed, "\(c.name): \(decision.reason)")
+        }
+    }
+
+    @Test("an allowed body is forwarded as a canonical re-encoding that decodes to the same value")
+    func canonicalForwarding() throws {
+        let policy = try loadShippedPolicy("ci.toml")
+        let route = try #require(Catalogue.route(named: "container.create"))
+        let body = #"{"image":"busybox","Image":"busybox:1","HostConfig":{"NetworkMode":"none"},"hostconfig":{"Memory":1024},"Unknown":1} trailing"#
+        let decision = policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41",
+                                                   body: .complete(Array(body.utf8), contentType: "application/json"),
+                                                   contentType: "application/json"))
+        let forwarded = try #require(decision.forwardBody)
+        let text = String(decoding: forwarded, as: UTF8.self)
+        #expect(text.contains("\"Image\":\"busybox:1\""), "\(text)")
+        #expect(text.contains("\"NetworkMode\":\"none\""), "duplicate HostConfig keys merge: \(text)")
+        #expect(text.contains("\"Memory\":1024"), "\(text)")
+        #expect(!text.contains("Unknown") && !text.contains("trailing") && !text.contains("\"image\""), "\(text)")
+        let schema = GoType.structure(ContainerCreateBody.wrapper)
+        let original = try GoDecoder.decodeFirstValue(Array(body.utf8), as: schema).get().value
+        let again = try GoDecoder.decodeFirstValue(forwarded, as: schema).get().value
+        #expect(original == again)
+    }
+
+    @Test("observe.toml trusts bodies and ci.toml does not")
+    func trust() throws {
+        let observe = try loadShippedPolicy("observe.toml")
+        let route = try #require(Catalogue.route(named: "container.create"))
+        let input = PolicyInput(method: "POST", route: route, apiVersion: "1.41",
+                                body: .complete(Array(#"{"Image":"b","HostConfig":{"Privileged":true}}"#.utf8), contentType: "application/json"),
+                                contentType: "application/json")
+        #expect(observe.evaluate(input).allowed)
+        #expect(!observe.inspectsBody(route))
+        #expect(try loadShippedPolicy("ci.toml").inspectsBody(route))
+    }
+}
