@@ -25,7 +25,12 @@
 /// - Arrays [N]T: elements decoded into place; extra JSON elements skipped
 ///   (no type check); missing ones zeroed; null is a no-op.
 /// - null: sets pointers, maps, slices, []byte and interfaces to nil; a no-op
-///   for every other kind (the field does not become present). For a custom
+///   for every other kind (the field does not become present — except a
+///   field promoted from an embedded struct, i.e. whose `goPath` has a dot:
+///   Go allocates embedded pointers on the way to the field whatever the
+///   value, which matters to dockerd (ContainerConfigWrapper.getHostConfig
+///   looks at whether the embedded *HostConfig is nil), so such a field
+///   becomes present as its zero value and is re-encoded). For a custom
 ///   type (own UnmarshalJSON) that is not behind a pointer, Go calls
 ///   UnmarshalJSON with `null` (`indirect` takes the address of the named
 ///   value first): we call `GoCustomType.decode(.null)`. For `*Custom`, null
@@ -44,9 +49,9 @@
 ///   (`"null"` is a no-op on non-pointers and sets pointers to nil; `"12"`
 ///   or `"012"` into an int; `"\"x\""` into a string, whose inner quoted text
 ///   is unquoted with Go's unquote, which also accepts `\'`); anything else
-///   is an error. Float forms ParseFloat accepts beyond decimal (hex
-///   mantissas, `-Inf`, underscores with a base prefix) are REFUSED (`.custom`
-///   is not used for this: they give `.numberRange`), not emulated.
+///   is an error. Float forms ParseFloat accepts beyond plain decimal (hex
+///   mantissas `0x1p3`, `-Inf`/`-infinity`, digit-separating underscores
+///   `1_0`) are REFUSED (`.numberRange`), not emulated.
 /// - interface{}: null → nil; otherwise the JSON value with Go's semantics
 ///   applied: objects become map[string]any (duplicate keys: last wins; we
 ///   return members sorted by their UTF-8 bytes, as Go's encoder prints a
@@ -124,12 +129,22 @@ indirect enum Slot {
 }
 
 struct DecodeState {
-    private var path: [String] = []
+    enum PathComponent {
+        case field(String)
+        case index(Int)
+        case key(String)
+    }
+
+    private var path: [PathComponent] = []
 
     private func pathString() -> String {
         var s = ""
         for p in path {
-            if p.hasPrefix("[") || s.isEmpty { s += p } else { s += "." + p }
+            switch p {
+            case .field(let name): s += s.isEmpty ? name : "." + name
+            case .index(let i): s += "[\(i)]"
+            case .key(let k): s += "[\(k)]"
+            }
         }
         return s
     }
@@ -180,173 +195,197 @@ struct DecodeState {
 
     // MARK: decoding
 
+    // The decoder recurses once per nesting level (at most maxDepth levels)
+    // on connection threads with 256 KiB stacks: `decode` only dispatches,
+    // and each kind is handled out of line, so that a level costs a few
+    // small frames rather than one frame sized for every case.
+
     mutating func decode(_ json: JSONValue, into slot: inout Slot, as type: GoType) throws(GoDecodeError) {
         switch type {
-        case .bool:
-            switch json {
-            case .null: return
-            case .bool(let b): slot = .bool(b)
-            default: throw mismatch(json, type)
-            }
-        case .int(let bits):
-            switch json {
-            case .null: return
-            case .number(let lit):
-                guard let n = GoNumbers.parseInt(lit.utf8), GoNumbers.fitsInt(n, bits: bits) else {
-                    throw fail(.numberRange, "json: cannot unmarshal number \(lit) into Go value of type \(Self.typeName(type))")
-                }
-                slot = .int(n)
-            default: throw mismatch(json, type)
-            }
-        case .uint(let bits):
-            switch json {
-            case .null: return
-            case .number(let lit):
-                guard let n = GoNumbers.parseUint(lit.utf8), GoNumbers.fitsUint(n, bits: bits) else {
-                    throw fail(.numberRange, "json: cannot unmarshal number \(lit) into Go value of type \(Self.typeName(type))")
-                }
-                slot = .uint(n)
-            default: throw mismatch(json, type)
-            }
-        case .float(let bits):
-            switch json {
-            case .null: return
-            case .number(let lit):
-                guard let d = GoNumbers.parseFloat(Array(lit.utf8), bits: bits) else {
-                    throw fail(.numberRange, "json: cannot unmarshal number \(lit) into Go value of type \(Self.typeName(type))")
-                }
-                slot = .float(d)
-            default: throw mismatch(json, type)
-            }
-        case .string:
-            switch json {
-            case .null: return
-            case .string(let s): slot = .string(s)
-            default: throw mismatch(json, type)
-            }
-        case .structure(let st):
-            switch json {
-            case .null: return
-            case .object(let members):
-                var fields: [Slot?]
-                if case .structure(let existing) = slot {
-                    fields = existing
-                    slot = .zero // drop the reference: mutate `fields` in place
-                } else {
-                    fields = Array(repeating: nil, count: st.fields.count)
-                }
-                for member in members {
-                    let key = Array(member.key.utf8)
-                    switch GoFieldMatch.match(key: key, in: st.fields) {
-                    case .unknown:
-                        continue
-                    case .undecidable(let why):
-                        throw fail(.custom, why)
-                    case .field(let i):
-                        let field = st.fields[i]
-                        path.append(field.name)
-                        try decodeField(member.value, into: &fields[i], field: field)
-                        path.removeLast()
-                    }
-                }
-                slot = .structure(fields)
-            default: throw mismatch(json, type)
-            }
-        case .map(let keyType, let valueType):
-            switch json {
-            case .null: slot = .null
-            case .object(let members):
-                var entries: [[UInt8]: Slot]
-                if case .map(let existing) = slot {
-                    entries = existing
-                    slot = .zero
-                } else {
-                    entries = [:]
-                }
-                for member in members {
-                    path.append("[" + member.key + "]")
-                    var element = Slot.zero
-                    try decode(member.value, into: &element, as: valueType)
-                    let key = try mapKey(member.key, keyType)
-                    path.removeLast()
-                    entries[key] = element
-                }
-                slot = .map(entries)
-            default: throw mismatch(json, type)
-            }
-        case .slice(let elementType):
-            switch json {
-            case .null: slot = .null
-            case .array(let items): try decodeSlice(items, into: &slot, elementType: elementType)
-            default: throw mismatch(json, type)
-            }
-        case .array(let elementType, let count):
-            switch json {
-            case .null: return
-            case .array(let items):
-                var elements: [Slot]
-                if case .array(let existing) = slot, existing.count == count {
-                    elements = existing
-                    slot = .zero
-                } else {
-                    elements = Array(repeating: .zero, count: count)
-                }
-                for (i, item) in items.enumerated() where i < count {
-                    path.append("[\(i)]")
-                    try decode(item, into: &elements[i], as: elementType)
-                    path.removeLast()
-                }
-                if items.count < count {
-                    for i in items.count..<count { elements[i] = .zero }
-                }
-                slot = .array(elements)
-            default: throw mismatch(json, type)
-            }
-        case .bytes:
-            switch json {
-            case .null: slot = .null
-            case .string(let s):
-                guard let b = GoBase64.decode(Array(s.utf8)) else {
-                    throw fail(.typeMismatch, "illegal base64 data")
-                }
-                slot = .bytes(b)
-            case .array(let items):
-                if case .bytes(let b) = slot {
-                    // SetBytes gave a fresh array: no stale bytes beyond len.
-                    slot = .slice(backing: b.map { .uint(UInt64($0)) }, count: b.count)
-                }
-                try decodeSlice(items, into: &slot, elementType: .uint(bits: 8))
-            default: throw mismatch(json, type)
-            }
-        case .pointer(let pointee):
-            if case .null = json {
-                slot = .null
-                return
-            }
-            var inner: Slot
-            if case .pointer(let existing) = slot {
-                inner = existing
-                slot = .zero
-            } else {
-                inner = .zero
-            }
-            try decode(json, into: &inner, as: pointee)
-            slot = .pointer(inner)
-        case .interface:
-            if case .null = json {
-                slot = .null
-            } else {
-                slot = .any(try normalize(json))
-            }
-        case .custom(let custom):
-            switch custom.decode(json) {
-            case .success(let v): slot = .custom(v)
-            case .failure(let e):
-                throw GoDecodeError(e.code, e.message, path: e.path.isEmpty ? pathString() : pathString() + "." + e.path)
-            }
+        case .bool, .int, .uint, .float, .string: try decodeScalar(json, into: &slot, as: type)
+        case .structure(let st): try decodeStruct(json, into: &slot, st)
+        case .map(let keyType, let valueType): try decodeMap(json, into: &slot, keyType, valueType)
+        case .slice(let elementType): try decodeSliceValue(json, into: &slot, elementType)
+        case .array(let elementType, let count): try decodeArray(json, into: &slot, elementType, count)
+        case .bytes: try decodeBytes(json, into: &slot)
+        case .pointer(let pointee): try decodePointer(json, into: &slot, pointee)
+        case .interface: try decodeInterface(json, into: &slot)
+        case .custom(let custom): try decodeCustom(json, into: &slot, custom)
         }
     }
 
+    @inline(never)
+    private func decodeScalar(_ json: JSONValue, into slot: inout Slot, as type: GoType) throws(GoDecodeError) {
+        if case .null = json { return }
+        switch (type, json) {
+        case (.bool, .bool(let b)):
+            slot = .bool(b)
+        case (.int(let bits), .number(let lit)):
+            guard let n = GoNumbers.parseInt(lit.utf8), GoNumbers.fitsInt(n, bits: bits) else { throw numberError(lit, type) }
+            slot = .int(n)
+        case (.uint(let bits), .number(let lit)):
+            guard let n = GoNumbers.parseUint(lit.utf8), GoNumbers.fitsUint(n, bits: bits) else { throw numberError(lit, type) }
+            slot = .uint(n)
+        case (.float(let bits), .number(let lit)):
+            guard let d = GoNumbers.parseFloat(Array(lit.utf8), bits: bits) else { throw numberError(lit, type) }
+            slot = .float(d)
+        case (.string, .string(let s)):
+            slot = .string(s)
+        default:
+            throw mismatch(json, type)
+        }
+    }
+
+    private func numberError(_ literal: String, _ type: GoType) -> GoDecodeError {
+        fail(.numberRange, "json: cannot unmarshal number \(literal) into Go value of type \(Self.typeName(type))")
+    }
+
+    @inline(never)
+    private mutating func decodeStruct(_ json: JSONValue, into slot: inout Slot, _ st: GoStruct) throws(GoDecodeError) {
+        guard case .object(let members) = json else {
+            if case .null = json { return }
+            throw mismatch(json, .structure(st))
+        }
+        var fields: [Slot?]
+        if case .structure(let existing) = slot {
+            fields = existing
+            slot = .zero // drop the reference: mutate `fields` in place
+        } else {
+            fields = Array(repeating: nil, count: st.fields.count)
+        }
+        for member in members {
+            switch GoFieldMatch.match(key: Array(member.key.utf8), in: st.fields) {
+            case .unknown:
+                continue
+            case .undecidable(let why):
+                throw fail(.custom, why)
+            case .field(let i):
+                path.append(.field(st.fields[i].name))
+                try decodeField(member.value, into: &fields[i], field: st.fields[i])
+                path.removeLast()
+            }
+        }
+        slot = .structure(fields)
+    }
+
+    @inline(never)
+    private mutating func decodeMap(_ json: JSONValue, into slot: inout Slot, _ keyType: GoMapKey, _ valueType: GoType) throws(GoDecodeError) {
+        guard case .object(let members) = json else {
+            if case .null = json { slot = .null; return }
+            throw mismatch(json, .map(key: keyType, value: valueType))
+        }
+        var entries: [[UInt8]: Slot]
+        if case .map(let existing) = slot {
+            entries = existing
+            slot = .zero
+        } else {
+            entries = [:]
+        }
+        for member in members {
+            path.append(.key(member.key))
+            // Go decodes each value into a fresh zero element (mapElem), then
+            // stores it: map values never merge.
+            var element = Slot.zero
+            try decode(member.value, into: &element, as: valueType)
+            let key = try mapKey(member.key, keyType)
+            path.removeLast()
+            entries[key] = element
+        }
+        slot = .map(entries)
+    }
+
+    @inline(never)
+    private mutating func decodeSliceValue(_ json: JSONValue, into slot: inout Slot, _ elementType: GoType) throws(GoDecodeError) {
+        switch json {
+        case .null: slot = .null
+        case .array(let items): try decodeSlice(items, into: &slot, elementType: elementType)
+        default: throw mismatch(json, .slice(elementType))
+        }
+    }
+
+    @inline(never)
+    private mutating func decodeArray(_ json: JSONValue, into slot: inout Slot, _ elementType: GoType, _ count: Int) throws(GoDecodeError) {
+        guard case .array(let items) = json else {
+            if case .null = json { return }
+            throw mismatch(json, .array(elementType, count: count))
+        }
+        var elements: [Slot]
+        if case .array(let existing) = slot, existing.count == count {
+            elements = existing
+            slot = .zero
+        } else {
+            elements = Array(repeating: .zero, count: count)
+        }
+        // Elements beyond the array's length are skipped unexamined.
+        for (i, item) in items.enumerated() where i < count {
+            path.append(.index(i))
+            try decode(item, into: &elements[i], as: elementType)
+            path.removeLast()
+        }
+        if items.count < count {
+            for i in items.count..<count { elements[i] = .zero }
+        }
+        slot = .array(elements)
+    }
+
+    @inline(never)
+    private mutating func decodeBytes(_ json: JSONValue, into slot: inout Slot) throws(GoDecodeError) {
+        switch json {
+        case .null:
+            slot = .null
+        case .string(let s):
+            guard let b = GoBase64.decode(Array(s.utf8)) else {
+                throw fail(.typeMismatch, "illegal base64 data")
+            }
+            slot = .bytes(b)
+        case .array(let items):
+            if case .bytes(let b) = slot {
+                // SetBytes gave a fresh array: no stale bytes beyond len.
+                slot = .slice(backing: b.map { .uint(UInt64($0)) }, count: b.count)
+            }
+            try decodeSlice(items, into: &slot, elementType: .uint(bits: 8))
+        default:
+            throw mismatch(json, .bytes)
+        }
+    }
+
+    @inline(never)
+    private mutating func decodePointer(_ json: JSONValue, into slot: inout Slot, _ pointee: GoType) throws(GoDecodeError) {
+        if case .null = json {
+            slot = .null
+            return
+        }
+        var inner: Slot
+        if case .pointer(let existing) = slot {
+            inner = existing
+            slot = .zero
+        } else {
+            inner = .zero
+        }
+        try decode(json, into: &inner, as: pointee)
+        slot = .pointer(inner)
+    }
+
+    @inline(never)
+    private func decodeInterface(_ json: JSONValue, into slot: inout Slot) throws(GoDecodeError) {
+        if case .null = json {
+            slot = .null
+        } else {
+            slot = .any(try normalize(json))
+        }
+    }
+
+    @inline(never)
+    private func decodeCustom(_ json: JSONValue, into slot: inout Slot, _ custom: GoCustomType) throws(GoDecodeError) {
+        switch custom.decode(json) {
+        case .success(let v): slot = .custom(v)
+        case .failure(let e):
+            let here = pathString()
+            throw GoDecodeError(e.code, e.message, path: e.path.isEmpty ? here : here.isEmpty ? e.path : here + "." + e.path)
+        }
+    }
+
+    @inline(never)
     private mutating func decodeSlice(_ items: [JSONValue], into slot: inout Slot, elementType: GoType) throws(GoDecodeError) {
         var backing: [Slot]
         var count: Int
@@ -368,7 +407,7 @@ struct DecodeState {
                 count = i + 1
                 if i >= backing.count { backing.append(.zero) }
             }
-            path.append("[\(i)]")
+            path.append(.index(i))
             try decode(item, into: &backing[i], as: elementType)
             path.removeLast()
         }
@@ -414,14 +453,29 @@ struct DecodeState {
         }
     }
 
+    @inline(never)
     private mutating func decodeField(_ json: JSONValue, into fieldSlot: inout Slot?, field: GoField) throws(GoDecodeError) {
-        if case .null = json, Self.nullIsNoOp(field.type) { return }
+        // Go allocates the embedded pointers on the way to a promoted field
+        // before it looks at the value, so the key alone has an effect: such
+        // a field becomes present (as its zero value) even when the value is
+        // a no-op null, and the re-encoding carries the key.
+        let embedded = field.goPath?.contains(".") ?? false
+        if case .null = json, Self.nullIsNoOp(field.type) {
+            if embedded, case .none = fieldSlot { fieldSlot = .zero }
+            return
+        }
         if field.quoted, case .custom = field.type, json != .null {
             throw fail(.custom, "the ,string option on a field with its own UnmarshalJSON is not supported")
         }
         var slot = fieldSlot ?? .zero
         fieldSlot = nil
-        defer { if case .zero = slot {} else { fieldSlot = slot } }
+        defer {
+            if case .zero = slot {
+                if embedded { fieldSlot = .zero }
+            } else {
+                fieldSlot = slot
+            }
+        }
         if field.quoted && Self.isQuotable(field.type) {
             switch json {
             case .null:
@@ -491,37 +545,55 @@ struct DecodeState {
 
     // MARK: interface{}
 
+    /// interface{} semantics. Recursive per JSON level (interface values are
+    /// the one place where JSON depth, not schema depth, sets the recursion
+    /// depth), so the recursive frame is kept small: numbers and the
+    /// de-duplication of object members are handled out of line.
     func normalize(_ json: JSONValue) throws(GoDecodeError) -> JSONValue {
         switch json {
         case .null, .bool, .string:
             return json
         case .number(let lit):
-            guard let d = GoNumbers.parseFloat(Array(lit.utf8), bits: 64),
-                  let text = GoNumbers.formatFloat(d, bits: 64) else {
-                throw fail(.numberRange, "json: cannot unmarshal number \(lit) into Go value of type float64")
-            }
-            return .number(text)
+            return try normalizeNumber(lit)
         case .array(let items):
             var out: [JSONValue] = []
             out.reserveCapacity(items.count)
             for item in items { out.append(try normalize(item)) }
             return .array(out)
         case .object(let members):
-            var index: [[UInt8]: Int] = [:]
-            var unique: [(key: [UInt8], member: JSONMember)] = []
-            for m in members {
-                let k = Array(m.key.utf8)
-                let v = try normalize(m.value)
-                if let i = index[k] {
-                    unique[i] = (k, JSONMember(m.key, v))
-                } else {
-                    index[k] = unique.count
-                    unique.append((k, JSONMember(m.key, v)))
-                }
-            }
-            unique.sort { $0.key.lexicographicallyPrecedes($1.key) }
-            return .object(unique.map(\.member))
+            var out: [JSONMember] = []
+            out.reserveCapacity(members.count)
+            for m in members { out.append(JSONMember(m.key, try normalize(m.value))) }
+            return Self.lastWinsSorted(out)
         }
+    }
+
+    @inline(never)
+    private func normalizeNumber(_ literal: String) throws(GoDecodeError) -> JSONValue {
+        guard let d = GoNumbers.parseFloat(Array(literal.utf8), bits: 64),
+              let text = GoNumbers.formatFloat(d, bits: 64) else {
+            throw fail(.numberRange, "json: cannot unmarshal number \(literal) into Go value of type float64")
+        }
+        return .number(text)
+    }
+
+    /// map[string]any from members in order: the last of duplicate keys wins;
+    /// sorted by the keys' UTF-8 bytes.
+    @inline(never)
+    static func lastWinsSorted(_ members: [JSONMember]) -> JSONValue {
+        var index: [[UInt8]: Int] = [:]
+        var unique: [(key: [UInt8], member: JSONMember)] = []
+        for m in members {
+            let k = Array(m.key.utf8)
+            if let i = index[k] {
+                unique[i] = (k, m)
+            } else {
+                index[k] = unique.count
+                unique.append((k, m))
+            }
+        }
+        unique.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        return .object(unique.map(\.member))
     }
 
     // MARK: materialising

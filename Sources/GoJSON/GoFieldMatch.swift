@@ -34,6 +34,10 @@
 /// key, we REJECT the body (`.custom`) instead of guessing. Docker's request
 /// types have no non-ASCII field names, so this never refuses a real body.
 ///
+/// Schemas must list `GoStruct.fields` in encoding/json's field order (Go
+/// declaration order, promoted fields of an embedded struct at the embedded
+/// field's position): the first fold match in that order wins.
+///
 /// Field names are compared as UTF-8 bytes, never with Swift's `==`, which
 /// treats canonically equivalent strings as equal (U+212A == "K" in Swift!).
 enum GoFieldMatch {

@@ -56,7 +56,7 @@ enum GoNumbers {
     /// digits with at most one `.` (at least one digit), an optional exponent.
     /// Returns nil where Go returns an error (including ErrRange: overflow
     /// to ±Inf), and also for the exotic forms Go would accept (hex mantissas
-    /// `0x1p3`, `inf`/`infinity`, `nan`, underscores after a base prefix):
+    /// `0x1p3`, `inf`/`infinity`, `nan`, digit-separating underscores `1_0`):
     /// those can only reach a float through the `,string` option, and we
     /// refuse them rather than emulate them (documented in GoDecoder).
     static func parseFloat(_ s: [UInt8], bits: Int) -> Double? {

@@ -39,7 +39,7 @@ extension BodyRules {
         case .unrecognisedMode(let ns):
             return refuse("containers", "is not a \(ns.rawValue) mode sockwarden can judge; use the default")
         case .capabilityAdd(let cap):
-            return capabilities.contains(cap) ? nil
+            return cap.isOneOf(Array(capabilities)) ? nil
                 : refuse("containers", "adds capability \(cap); allowed beyond the defaults: \(list(capabilities.map { String($0.dropFirst(4)) }))")
         case .device:
             return devices ? nil : refuse("containers", "gives the container a host device; set devices = true in [containers] to allow it")
@@ -50,7 +50,7 @@ extension BodyRules {
         case .apparmorUnconfined:
             return apparmorUnconfined ? nil : refuse("security-options", "turns AppArmor off")
         case .apparmorProfile(let profile):
-            return apparmorProfiles.contains(profile) ? nil
+            return profile.isOneOf(Array(apparmorProfiles)) ? nil
                 : refuse("security-options", "sets AppArmor profile \(profile); allowed: \(list(Array(apparmorProfiles)))")
         case .selinuxLabel:
             return selinuxLabels ? nil : refuse("security-options", "changes the SELinux label; set selinux-labels = true to allow it")
@@ -63,10 +63,10 @@ extension BodyRules {
             return !requireNoNewPrivileges || on ? nil
                 : refuse("containers", "does not set no-new-privileges; add --security-opt no-new-privileges")
         case .sysctl(let name):
-            return sysctls.contains { $0 == name || ($0.hasSuffix("*") && name.hasPrefix($0.dropLast())) } ? nil
+            return sysctls.contains { $0.bytesEqual(name) || ($0.utf8.last == UInt8(ascii: "*") && name.bytesHavePrefix(String($0.dropLast()))) } ? nil
                 : refuse("containers", "sets sysctl \(name); allowed: \(list(sysctls))")
         case .runtime(let name):
-            return runtimes.contains(name) ? nil : refuse("containers", "uses runtime \(name); allowed besides the default: \(list(Array(runtimes)))")
+            return name.isOneOf(Array(runtimes)) ? nil : refuse("containers", "uses runtime \(name); allowed besides the default: \(list(Array(runtimes)))")
         case .cgroupParent:
             return cgroupParent ? nil : refuse("containers", "sets the cgroup parent; set cgroup-parent = true in [containers] to allow it")
         case .annotation:
@@ -79,7 +79,7 @@ extension BodyRules {
         case .hostPath(let path, let readOnly, let shared):
             return judgeHostPath(path, readOnly: readOnly, shared: shared, environment: environment, refuse: refuse, list: list)
         case .volumeDriver(let driver):
-            return volumeDrivers.contains(driver) ? nil : refuse("volumes", "uses volume driver \(driver); allowed besides local: \(list(Array(volumeDrivers)))")
+            return driver.isOneOf(Array(volumeDrivers)) ? nil : refuse("volumes", "uses volume driver \(driver); allowed besides local: \(list(Array(volumeDrivers)))")
         case .volumeDriverOptions:
             return volumeDriverOptions ? nil
                 : refuse("volumes", "sets volume driver options, which can mount a host path or device; set driver-options = true in [volumes] to allow it")
@@ -89,8 +89,8 @@ extension BodyRules {
             return refuse("host-paths", "is not a mount sockwarden can judge")
         case .hostPort(let address, let port):
             guard publishPorts else { return refuse("host-ports", "publishes a port on the host; set allow = true in [host-ports] to allow it") }
-            let all = address.isEmpty || address == "0.0.0.0" || address == "::"
-            guard portAddresses.contains(address) || (all && portAddresses.contains("0.0.0.0")) else {
+            let all = address.isOneOf(["", "0.0.0.0", "::"])
+            guard address.isOneOf(portAddresses) || (all && "0.0.0.0".isOneOf(portAddresses)) else {
                 return refuse("host-ports", "publishes on host address \(address.isEmpty ? "0.0.0.0 (all)" : address); allowed: \(list(portAddresses))")
             }
             guard HostPort.withinRange(port, portRange) else {
@@ -127,7 +127,7 @@ extension BodyRules {
 
     private func judgeHostPath(_ path: String, readOnly: Bool, shared: Bool, environment: HostEnvironment,
                                refuse: (String, String) -> BodyViolation, list: ([String]) -> String) -> BodyViolation? {
-        guard path.hasPrefix("/") else { return refuse("host-paths", "is not an absolute host path") }
+        guard path.bytesHavePrefix("/") else { return refuse("host-paths", "is not an absolute host path") }
         let resolved = environment.resolve(hostPath: path)
         if resolved.exposesDaemon || environment.resolve(hostPath: resolved.realPath ?? path).exposesDaemon {
             return refuse("host-paths", "would expose the Docker daemon's socket or the host's file system; this is never allowed")
@@ -147,7 +147,7 @@ extension BodyRules {
 enum ImagePattern {
     static func matches(_ patterns: [String], _ reference: String) -> Bool {
         patterns.contains { p in
-            p == "*" || p == reference || (p.hasSuffix("*") && reference.hasPrefix(p.dropLast()))
+            p.bytesEqual("*") || p.bytesEqual(reference) || (p.utf8.last == UInt8(ascii: "*") && reference.bytesHavePrefix(String(p.dropLast())))
         }
     }
 }
@@ -156,7 +156,7 @@ enum UserSpec {
     /// Root is "", "0", "root", or any of those as the user part of user:group.
     static func isNonRoot(_ user: String) -> Bool {
         let name = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        return !(name.isEmpty || name == "0" || name == "root")
+        return !name.isOneOf(["", "0", "root"])
     }
 }
 

@@ -1,3 +1,5 @@
+import EngineAPI
+
 /// Facts about the host that judging a host path needs. The proxy gathers
 /// them (realpath, stat) before the pure policy judges; tests pass fakes.
 ///
@@ -35,17 +37,21 @@ public struct LiteralHostEnvironment: HostEnvironment {
 
     public func resolve(hostPath: String) -> ResolvedHostPath {
         let exposes = socketPaths.contains { HostPathMatch.isPrefix(hostPath, of: $0) }
-            || HostPathMatch.isPrefix("/proc", of: hostPath) || hostPath == "/"
+            || HostPathMatch.isPrefix("/proc", of: hostPath) || hostPath.bytesEqual("/")
         return ResolvedHostPath(realPath: hostPath, exposesDaemon: exposes)
     }
 }
 
 public enum HostPathMatch {
     /// True when `prefix` is `path` or one of its ancestor directories,
-    /// component by component (`/data` is a prefix of `/data/x`, not of `/database`).
+    /// component by component (`/data` is a prefix of `/data/x`, not of
+    /// `/database`). Byte-wise: file names are bytes, not Unicode text.
     public static func isPrefix(_ prefix: String, of path: String) -> Bool {
-        if prefix == "/" { return path.hasPrefix("/") }
-        let p = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
-        return path == p || path.hasPrefix(p + "/")
+        var p = Array(prefix.utf8)
+        if p == [UInt8(ascii: "/")] { return path.bytesHavePrefix("/") }
+        if p.last == UInt8(ascii: "/") { p.removeLast() }
+        let bytes = Array(path.utf8)
+        guard bytes.starts(with: p) else { return false }
+        return bytes.count == p.count || bytes[p.count] == UInt8(ascii: "/")
     }
 }

@@ -14,6 +14,11 @@ extension Connection {
             switch readHead(reader, &parser) {
             case .head(let h): head = h
             case .finished:
+                // The client is done sending. Pass that on, as a direct
+                // client's EOF would reach the daemon: Go's server then
+                // cancels in-flight handlers, so a quiet stream (events,
+                // logs -f) ends instead of holding the connection forever.
+                upstream?.shutdown(reading: false, writing: true)
                 push(.end())
                 return
             case .malformed(let error):
@@ -83,6 +88,7 @@ extension Connection {
                     inspected = body
                     input.body = body
                 case .clientGone:
+                    push(.end())
                     return false
                 case .malformed(let error):
                     record.rule = "malformed-request"
@@ -175,7 +181,12 @@ extension Connection {
         switch outcome {
         case .complete:
             break
-        case .clientGone, .upstreamGone:
+        case .clientGone:
+            // The daemon would wait for the rest of the body: end it.
+            upstream.shutdown(reading: true, writing: true)
+            push(.end())
+            return false
+        case .upstreamGone:
             push(.end())
             return false
         case .malformed(let error):

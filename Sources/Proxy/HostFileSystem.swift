@@ -1,4 +1,5 @@
 import Glibc
+import EngineAPI
 import Policy
 
 /// The host as the policy needs to see it when judging a host path: where
@@ -24,7 +25,7 @@ public struct HostFileSystem: HostEnvironment {
         let candidates = [hostPath] + (real.map { [$0] } ?? [])
         var exposes = false
         for path in candidates {
-            if path == "/" || HostPathMatch.isPrefix("/proc", of: path) { exposes = true }
+            if path.bytesEqual("/") || HostPathMatch.isPrefix("/proc", of: path) { exposes = true }
             for socket in protectedSockets where HostPathMatch.isPrefix(path, of: socket) { exposes = true }
         }
         if !exposes, let real, let identity = HostFileSystem.identity(real) {

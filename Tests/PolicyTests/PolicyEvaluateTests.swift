@@ -89,10 +89,11 @@ let evaluationCases: [EvaluationCase] = [
 
 @Suite("Policy evaluation")
 struct PolicyEvaluateTests {
+    // Route rules alone (body judging is covered by CIPolicyBodyTests).
     @Test("decides by the first matching rule, else default deny", arguments: evaluationCases)
     func evaluate(_ c: EvaluationCase) throws {
         let policy = try Policy.parse(source: examplePolicy, fileName: "example.toml")
-        let decision = policy.evaluate(PolicyInput(method: c.method, route: c.route.map(route)))
+        let decision = policy.evaluateRoute(PolicyInput(method: c.method, route: c.route.map(route)))
         #expect(decision == Decision(verdict: c.verdict, rule: c.rule, reason: c.reason))
         #expect(decision.allowed == (c.verdict == .allow))
     }

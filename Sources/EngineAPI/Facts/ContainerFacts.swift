@@ -48,7 +48,7 @@ public enum ContainerFacts {
         for (i, cap) in (hc.at("CapAdd")?.elements ?? []).enumerated() {
             let raw = cap.text ?? ""
             let name = Capability.normalise(raw)
-            if !Capability.defaults.contains(name) {
+            if !Capability.isDefault(name) {
                 facts.add(.capabilityAdd(name), "\(p).CapAdd[\(i)]", raw)
             }
         }
@@ -71,11 +71,11 @@ public enum ContainerFacts {
             case .noNewPrivileges(let on): noNewPrivileges = on
             case .label: facts.add(.selinuxLabel, field, raw)
             case .apparmor(let profile):
-                facts.add(profile == "unconfined" ? .apparmorUnconfined : .apparmorProfile(profile), field, raw)
+                facts.add(profile.bytesEqual("unconfined") ? .apparmorUnconfined : .apparmorProfile(profile), field, raw)
             case .seccomp(let profile):
-                if profile == "unconfined" {
+                if profile.bytesEqual("unconfined") {
                     facts.add(.seccompUnconfined, field, raw)
-                } else if profile != "builtin" {
+                } else if !profile.bytesEqual("builtin") {
                     facts.add(.seccompCustomProfile, field, raw)
                 }
             case .invalid: facts.add(.unrecognisedSecurityOption, field, raw)
@@ -100,7 +100,7 @@ public enum ContainerFacts {
             facts.add(.cgroupParent(parent), "\(p).CgroupParent", parent)
         }
 
-        if let driver = hc.at("VolumeDriver")?.text, !driver.isEmpty, driver != "local" {
+        if let driver = hc.at("VolumeDriver")?.text, !driver.utf8.isEmpty, !driver.bytesEqual("local") {
             facts.add(.volumeDriver(driver), "\(p).VolumeDriver", driver)
         }
         for (i, bind) in (hc.at("Binds")?.elements ?? []).enumerated() {
@@ -155,16 +155,15 @@ enum MountFacts {
         let type = mount.at("Type")?.text ?? ""
         let source = mount.at("Source")?.text ?? ""
         let readOnly = mount.at("ReadOnly")?.flag ?? false
-        switch type {
-        case "bind":
+        if type.bytesEqual("bind") {
             let propagation = mount.at("BindOptions")?.at("Propagation")?.text ?? ""
-            let shared = ["shared", "rshared", "slave", "rslave"].contains(propagation)
-            let path = source.hasPrefix("/") ? PathClean.clean(source) : source
+            let shared = propagation.isOneOf(["shared", "rshared", "slave", "rslave"])
+            let path = source.bytesHavePrefix("/") ? PathClean.clean(source) : source
             facts.add(.hostPath(path: path, readOnly: readOnly, sharedPropagation: shared), "\(field).Source", source)
-        case "volume":
+        } else if type.bytesEqual("volume") {
             let driver = mount.at("VolumeOptions")?.at("DriverConfig")
             let name = driver?.at("Name")?.text ?? ""
-            if !name.isEmpty && name != "local" {
+            if !name.utf8.isEmpty && !name.bytesEqual("local") {
                 facts.add(.volumeDriver(name), "\(field).VolumeOptions.DriverConfig.Name", name)
             }
             let options = driver?.at("Options")?.entries ?? []
@@ -172,9 +171,7 @@ enum MountFacts {
                 let shown = options.map { "\($0.key)=\($0.value.text ?? "")" }.joined(separator: ",")
                 facts.add(.volumeDriverOptions, "\(field).VolumeOptions.DriverConfig.Options", shown)
             }
-        case "tmpfs":
-            break
-        default:
+        } else if !type.bytesEqual("tmpfs") {
             facts.add(.unrecognisedMount, "\(field).Type", type)
         }
     }

@@ -15,19 +15,20 @@ enum NamespaceMode {
     }
 
     static func classify(_ value: String, _ namespace: Namespace) -> Class {
-        if value == "host" { return .host }
-        if value.hasPrefix("host:") { return .unrecognised }
-        if value.hasPrefix("container:") || value.hasPrefix("ns:") { return .join }
+        if value.bytesEqual("host") { return .host }
+        if value.bytesHavePrefix("host:") { return .unrecognised }
+        if value.bytesHavePrefix("container:") || value.bytesHavePrefix("ns:") { return .join }
         switch namespace {
         case .network:
             // Any other value names a network (bridge, none, a user network).
-            return .privateMode
+            // A name that is not plain ASCII is not judged.
+            return value.isASCII ? .privateMode : .unrecognised
         case .ipc:
-            return ["", "private", "shareable", "none"].contains(value) ? .privateMode : .unrecognised
+            return value.isOneOf(["", "private", "shareable", "none"]) ? .privateMode : .unrecognised
         case .cgroupns:
-            return ["", "private"].contains(value) ? .privateMode : .unrecognised
+            return value.isOneOf(["", "private"]) ? .privateMode : .unrecognised
         case .pid, .uts, .userns, .cgroup:
-            return value.isEmpty ? .privateMode : .unrecognised
+            return value.utf8.isEmpty ? .privateMode : .unrecognised
         }
     }
 }
@@ -44,37 +45,34 @@ enum SecurityOption: Equatable {
     case invalid
 
     static func parse(_ opt: String) -> SecurityOption {
-        if opt == "no-new-privileges" { return .noNewPrivileges(true) }
-        if opt == "disable" { return .label("disable") }
-        let separator: Character
-        if opt.contains("=") {
-            separator = "="
-        } else if opt.contains(":") {
-            separator = ":"
+        if opt.bytesEqual("no-new-privileges") { return .noNewPrivileges(true) }
+        if opt.bytesEqual("disable") { return .label("disable") }
+        let separator: UInt8
+        if opt.bytesContain(UInt8(ascii: "=")) {
+            separator = UInt8(ascii: "=")
+        } else if opt.bytesContain(UInt8(ascii: ":")) {
+            separator = UInt8(ascii: ":")
         } else {
             return .invalid
         }
-        guard let i = opt.firstIndex(of: separator) else { return .invalid }
-        let key = String(opt[..<i])
-        let value = String(opt[opt.index(after: i)...])
-        switch key {
-        case "label": return .label(value)
-        case "apparmor": return .apparmor(value)
-        case "seccomp": return .seccomp(value)
-        case "no-new-privileges":
+        let parts = opt.bytesSplit(separator, maxSplits: 1)
+        let key = parts[0]
+        let value = parts[1]
+        if key.bytesEqual("label") { return .label(value) }
+        if key.bytesEqual("apparmor") { return .apparmor(value) }
+        if key.bytesEqual("seccomp") { return .seccomp(value) }
+        if key.bytesEqual("no-new-privileges") {
             guard let b = goParseBool(value) else { return .invalid }
             return .noNewPrivileges(b)
-        default: return .invalid
         }
+        return .invalid
     }
 
     /// Go's strconv.ParseBool.
     static func goParseBool(_ s: String) -> Bool? {
-        switch s {
-        case "1", "t", "T", "TRUE", "true", "True": return true
-        case "0", "f", "F", "FALSE", "false", "False": return false
-        default: return nil
-        }
+        if s.isOneOf(["1", "t", "T", "TRUE", "true", "True"]) { return true }
+        if s.isOneOf(["0", "f", "F", "FALSE", "false", "False"]) { return false }
+        return nil
     }
 }
 
@@ -82,10 +80,17 @@ enum SecurityOption: Equatable {
 /// (`oci/caps.NormalizeLegacyCapabilities`): upper case, `CAP_` prefixed,
 /// except `ALL`.
 public enum Capability {
+    /// A name that is not plain ASCII is kept as written: it matches no
+    /// known capability (byte-wise), so it is judged as an added one.
     public static func normalise(_ name: String) -> String {
-        let upper = name.uppercased()
-        if upper == "ALL" || upper.hasPrefix("CAP_") { return upper }
+        guard name.isASCII else { return name }
+        let upper = name.asciiUppercased
+        if upper.bytesEqual("ALL") || upper.bytesHavePrefix("CAP_") { return upper }
         return "CAP_" + upper
+    }
+
+    public static func isDefault(_ name: String) -> Bool {
+        name.isASCII && defaults.contains(name)
     }
 
     /// The daemon's default set (`oci/caps/defaults.go`), which `--cap-add`
@@ -115,8 +120,8 @@ struct BindSpec: Equatable {
 
     /// nil when the daemon would refuse the spec.
     static func parse(_ raw: String) -> BindSpec? {
-        let parts = raw.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count <= 3, let first = parts.first, !first.isEmpty else { return nil }
+        let parts = raw.bytesSplit(UInt8(ascii: ":"))
+        guard parts.count <= 3, let first = parts.first, !first.utf8.isEmpty else { return nil }
         var mode = ""
         let source: String?
         let target: String
@@ -134,12 +139,12 @@ struct BindSpec: Equatable {
             mode = parts[2]
         }
         guard validMode(mode) else { return nil }
-        let options = mode.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        let readOnly = options.contains("ro")
-        let shared = options.contains("shared") || options.contains("rshared") || options.contains("slave") || options.contains("rslave")
+        let options = mode.bytesSplit(UInt8(ascii: ","))
+        let readOnly = options.contains { $0.bytesEqual("ro") }
+        let shared = options.contains { $0.isOneOf(["shared", "rshared", "slave", "rslave"]) }
         let kind: Source
         if let source {
-            kind = source.hasPrefix("/") ? .hostPath(PathClean.clean(source)) : .volume(source)
+            kind = source.bytesHavePrefix("/") ? .hostPath(PathClean.clean(source)) : .volume(source)
         } else {
             kind = .anonymous
         }
@@ -148,17 +153,15 @@ struct BindSpec: Equatable {
 
     /// linuxValidMountMode: each option from one family, at most once per family.
     static func validMode(_ mode: String) -> Bool {
-        if mode.isEmpty { return true }
+        if mode.utf8.isEmpty { return true }
+        let families: [[String]] = [
+            ["rw", "ro"], ["z", "Z"], ["private", "rprivate", "slave", "rslave", "shared", "rshared"],
+            ["nocopy"], ["consistent", "cached", "delegated"],
+        ]
         var counts = [0, 0, 0, 0, 0]
-        for option in mode.split(separator: ",", omittingEmptySubsequences: false) {
-            switch option {
-            case "rw", "ro": counts[0] += 1
-            case "z", "Z": counts[1] += 1
-            case "private", "rprivate", "slave", "rslave", "shared", "rshared": counts[2] += 1
-            case "nocopy": counts[3] += 1
-            case "consistent", "cached", "delegated": counts[4] += 1
-            default: return false
-            }
+        for option in mode.bytesSplit(UInt8(ascii: ",")) {
+            guard let family = families.firstIndex(where: { option.isOneOf($0) }) else { return false }
+            counts[family] += 1
         }
         return counts.allSatisfy { $0 <= 1 }
     }
@@ -167,12 +170,12 @@ struct BindSpec: Equatable {
 /// Go's path.Clean for absolute slash-separated paths.
 enum PathClean {
     static func clean(_ path: String) -> String {
-        let rooted = path.hasPrefix("/")
-        var out: [Substring] = []
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if part == "." { continue }
-            if part == ".." {
-                if let last = out.last, last != ".." {
+        let rooted = path.bytesHavePrefix("/")
+        var out: [String] = []
+        for part in path.bytesSplit(UInt8(ascii: "/")) where !part.utf8.isEmpty {
+            if part.bytesEqual(".") { continue }
+            if part.bytesEqual("..") {
+                if let last = out.last, !last.bytesEqual("..") {
                     out.removeLast()
                 } else if !rooted {
                     out.append(part)
@@ -183,6 +186,6 @@ enum PathClean {
         }
         let joined = out.joined(separator: "/")
         if rooted { return "/" + joined }
-        return joined.isEmpty ? "." : joined
+        return joined.utf8.isEmpty ? "." : joined
     }
 }

@@ -13,35 +13,35 @@ public struct GoQuery: Sendable, Equatable {
     public static func parse(_ raw: String?) -> GoQuery? {
         guard let raw, !raw.isEmpty else { return GoQuery(pairs: []) }
         var pairs: [(key: String, value: String)] = []
-        for part in raw.split(separator: "&", omittingEmptySubsequences: true) {
-            if part.contains(";") { return nil }
-            let key: Substring
-            let value: Substring
-            if let eq = part.firstIndex(of: "=") {
+        for part in raw.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            if part.contains(UInt8(ascii: ";")) { return nil }
+            let key: Substring.UTF8View.SubSequence
+            let value: Substring.UTF8View.SubSequence
+            if let eq = part.firstIndex(of: UInt8(ascii: "=")) {
                 key = part[..<eq]
                 value = part[part.index(after: eq)...]
             } else {
                 key = part
-                value = ""
+                value = part[part.endIndex...]
             }
-            guard let k = unescape(key), let v = unescape(value) else { return nil }
+            guard let k = unescape(Array(key)), let v = unescape(Array(value)) else { return nil }
             pairs.append((k, v))
         }
         return GoQuery(pairs: pairs)
     }
 
-    /// `r.FormValue(key)`: the first value, "" when absent.
+    /// `r.FormValue(key)`: the first value, nil when absent.
     public func first(_ key: String) -> String? {
-        pairs.first { $0.key == key }?.value
+        pairs.first { $0.key.bytesEqual(key) }?.value
     }
 
     public func all(_ key: String) -> [String] {
-        pairs.filter { $0.key == key }.map(\.value)
+        pairs.filter { $0.key.bytesEqual(key) }.map(\.value)
     }
 
-    static func unescape(_ s: Substring) -> String? {
+    static func unescape(_ s: [UInt8]) -> String? {
         var bytes: [UInt8] = []
-        var it = Array(s.utf8)[...]
+        var it = s[...]
         while let b = it.popFirst() {
             if b == UInt8(ascii: "+") {
                 bytes.append(UInt8(ascii: " "))

@@ -107,7 +107,7 @@ public enum RequestInterpreter {
         if let remote = query.first("remote"), !remote.isEmpty {
             facts.add(.remoteContext, "remote", remote)
         }
-        if let version = query.first("version"), version == "2" {
+        if let version = query.first("version"), version.bytesEqual("2") {
             facts.add(.buildKit, "version", version)
         }
         return .success(facts)
@@ -116,8 +116,8 @@ public enum RequestInterpreter {
     /// `mime.ParseMediaType(ct) == "application/json"`, as httputils.CheckForJSON.
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let media = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces().lowercased() } ?? ""
-        return media == "application/json"
+        let media = contentType.bytesSplit(UInt8(ascii: ";"), maxSplits: 1)[0]
+        return Substring(media).trimmingSpaces().lowercased().bytesEqual("application/json")
     }
 }
 

@@ -1,0 +1,3 @@
+module sockwarden/go-oracle
+
+go 1.19
