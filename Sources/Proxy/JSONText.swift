@@ -1,42 +1,44 @@
 /// Minimal JSON text building for audit records and error bodies. Strings are
 /// escaped per RFC 8259 §7; non-ASCII passes through as UTF-8.
-struct JSONObjectWriter {
-    private(set) var bytes: [UInt8] = [UInt8(ascii: "{")]
+public struct JSONObjectWriter {
+    public private(set) var bytes: [UInt8] = [UInt8(ascii: "{")]
     private var first = true
 
-    mutating func key(_ name: String) {
+    public init() {}
+
+    public mutating func key(_ name: String) {
         if !first { bytes.append(UInt8(ascii: ",")) }
         first = false
         JSONObjectWriter.appendString(name, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
     }
 
-    mutating func field(_ name: String, _ value: String?) {
+    public mutating func field(_ name: String, _ value: String?) {
         key(name)
         if let value { JSONObjectWriter.appendString(value, to: &bytes) } else { bytes += "null".utf8 }
     }
 
-    mutating func field<I: BinaryInteger>(_ name: String, _ value: I?) {
+    public mutating func field<I: BinaryInteger>(_ name: String, _ value: I?) {
         key(name)
         if let value { bytes += String(value).utf8 } else { bytes += "null".utf8 }
     }
 
-    mutating func field(_ name: String, _ value: Bool) {
+    public mutating func field(_ name: String, _ value: Bool) {
         key(name)
         bytes += (value ? "true" : "false").utf8
     }
 
-    mutating func raw(_ name: String, _ json: [UInt8]) {
+    public mutating func raw(_ name: String, _ json: [UInt8]) {
         key(name)
         bytes += json
     }
 
-    mutating func finish() -> [UInt8] {
+    public mutating func finish() -> [UInt8] {
         bytes.append(UInt8(ascii: "}"))
         return bytes
     }
 
-    static func appendString(_ s: String, to out: inout [UInt8]) {
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {

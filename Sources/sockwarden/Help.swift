@@ -11,6 +11,7 @@ USAGE
   sockwarden serve --listen SOCK --policy FILE [options]   run the proxy
   sockwarden check FILE...                                 validate policy files
   sockwarden routes [--group GROUP]                        list the API routes policies can name
+  sockwarden explain --policy FILE METHOD TARGET [--body F] what-if: how one request would be judged
   sockwarden help [COMMAND]                                show help
   sockwarden --version
 

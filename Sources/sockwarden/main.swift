@@ -17,11 +17,14 @@ case "check":
     runCheck(rest)
 case "routes":
     runRoutes(rest)
+case "explain":
+    runExplain(rest)
 case "help", "-h", "--help":
     switch rest.first {
     case "serve": print(serveHelp)
     case "check": print(checkHelp)
     case "routes": print(routesHelp)
+    case "explain": print(explainHelp)
     default: print(mainHelp)
     }
 case "--version", "version":

@@ -5,6 +5,7 @@ Environment:
   SOCKWARDEN_BIN     sockwarden binary (default <repo>/.build/debug/sockwarden)
   DOCKERD_SOCK       reuse a running dockerd instead of starting a private one
   SOCKWARDEN_POLICY_DIR  where observe.toml / read-only.toml live (default <repo>/policies)
+  SOCKWARDEN_POLICY      policy of the session proxy the client tests use (default observe.toml)
   SOCKWARDEN_TEST_TIMEOUT  hard limit per test in seconds (default 180)
 """
 
@@ -31,6 +32,7 @@ from swhelpers import (  # noqa: E402
 )
 
 MODE = os.environ.get("SOCKWARDEN_TARGET", "proxy").strip().lower() or "proxy"
+SESSION_POLICY = os.environ.get("SOCKWARDEN_POLICY", "observe.toml")
 if MODE not in ("proxy", "direct"):
     raise pytest.UsageError(f"SOCKWARDEN_TARGET must be 'proxy' or 'direct', not {MODE!r}")
 
@@ -241,9 +243,11 @@ def policy_path(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def proxy(proxy_bin, dockerd_sock, image, short_tmp):
-    """The session's proxy: observe.toml in front of the daemon, with an audit log."""
+    """The session's proxy: SOCKWARDEN_POLICY (default observe.toml) in front
+    of the daemon, with an audit log. scripts/test-all runs the client tests
+    once more with ci.toml: ordinary CI work must pass under the baseline."""
     d = tempfile.mkdtemp(dir=short_tmp)
-    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, policy_path("observe.toml"),
+    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, policy_path(SESSION_POLICY),
               os.path.join(d, "audit.jsonl"), d)
     try:
         p.start()
