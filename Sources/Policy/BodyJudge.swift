@@ -101,6 +101,8 @@ extension BodyRules {
             return remoteContexts ? nil : refuse("builds", "makes the daemon fetch a remote build context; send the context from the client, or set remote-contexts = true in [builds]")
         case .buildKit:
             return buildKit ? nil : refuse("builds", "asks for a BuildKit build, whose session streams sockwarden cannot judge; build with DOCKER_BUILDKIT=0, or set buildkit = true in [builds]")
+        case .unjudged(let what):
+            return refuse("body", "sets \(what), which sockwarden cannot judge yet")
         case .publishAllPorts:
             return publishAll ? nil : refuse("host-ports", "publishes every exposed port; set publish-all = true in [host-ports] to allow it")
         case .memory(let bytes):

@@ -101,6 +101,9 @@ let ciBodyCases: [BodyCase] = [
     .init(name: "build from a remote context", route: "build.image", query: "remote=https://example.invalid/x.git", body: "", contentType: nil, expect: "builds"),
     .init(name: "BuildKit build", route: "build.image", query: "version=2", body: "", contentType: nil, expect: "builds"),
     .init(name: "form-encoded body", route: "build.image", query: "t=x", body: "networkmode=host", contentType: "application/x-www-form-urlencoded", expect: "body"),
+    .init(name: "endpoint driver options (28.x interface sysctls)", body: #"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"n":{"DriverOpts":{"com.docker.network.endpoint.sysctls":"net.ipv4.conf.IFNAME.forwarding=1"}}}}}"#, expect: "body"),
+    .init(name: "build outputs", route: "build.image", query: "outputs=%5B%7B%22Type%22%3A%22local%22%7D%5D", body: "", contentType: nil, expect: "body"),
+    .init(name: "Capabilities is not a daemon field: dropped, allowed", body: #"{"Image":"b","HostConfig":{"Capabilities":["CAP_SYS_ADMIN"]}}"#, expect: nil),
     // Bodies that cannot be decided.
     .init(name: "not JSON", body: "{", expect: "body"),
     .init(name: "empty body", body: "", expect: "body"),

@@ -80,6 +80,9 @@ public struct Ask: Sendable, Hashable, CustomStringConvertible {
         /// A BuildKit build (`version=2`): its /session and /grpc streams
         /// cannot be judged.
         case buildKit
+        /// An option sockwarden cannot judge yet (never allowed when bodies
+        /// are judged): the text says what it is.
+        case unjudged(String)
     }
 }
 

@@ -9,12 +9,20 @@ public enum ContainerFacts {
     ///   - config: `container.Config` (nil when absent).
     ///   - hostConfig: the effective `container.HostConfig` (nil when absent).
     ///   - endpoints: `NetworkingConfig.EndpointsConfig` keys.
-    public static func extract(config: GoValue?, hostConfig: GoValue?, endpoints: [String]) -> RequestFacts {
+    public static func extract(config: GoValue?, hostConfig: GoValue?, endpoints: [GoMapEntry]) -> RequestFacts {
         var facts = RequestFacts()
         if let config { configFacts(config, into: &facts) }
         hostConfigFacts(hostConfig ?? .structure([]), prefix: "HostConfig", into: &facts)
-        for name in endpoints {
-            classify(name, .network, field: "NetworkingConfig.EndpointsConfig", into: &facts)
+        for endpoint in endpoints {
+            let field = "NetworkingConfig.EndpointsConfig[\(endpoint.key)]"
+            classify(endpoint.key, .network, field: field, into: &facts)
+            // 28.x reads interface sysctls from an endpoint's DriverOpts
+            // ("com.docker.network.endpoint.sysctls"): not judged yet.
+            let options = endpoint.value.at("DriverOpts")?.entries ?? []
+            if !options.isEmpty {
+                facts.add(.unjudged("network endpoint driver options"), "\(field).DriverOpts",
+                          options.map { "\($0.key)=\($0.value.text ?? "")" }.joined(separator: ","))
+            }
         }
         return facts
     }

@@ -85,7 +85,7 @@ public enum RequestInterpreter {
             return .failure(Refusal(message: "HostConfig fields at the top level of the body (\(topLevel.joined(separator: ", "))) are an old API form that daemons read differently; put them under \"HostConfig\""))
         }
         let hostConfig = value.at("HostConfig")
-        let endpoints = value.at("NetworkingConfig")?.at("EndpointsConfig")?.entries.map(\.key) ?? []
+        let endpoints = value.at("NetworkingConfig")?.at("EndpointsConfig")?.entries ?? []
         return .success(ContainerFacts.extract(config: value, hostConfig: hostConfig, endpoints: endpoints))
     }
 
@@ -106,6 +106,9 @@ public enum RequestInterpreter {
         }
         if let remote = query.first("remote"), !remote.isEmpty {
             facts.add(.remoteContext, "remote", remote)
+        }
+        if let outputs = query.first("outputs"), !outputs.utf8.isEmpty {
+            facts.add(.unjudged("build outputs"), "outputs", outputs)
         }
         if let version = query.first("version"), version.bytesEqual("2") {
             facts.add(.buildKit, "version", version)
