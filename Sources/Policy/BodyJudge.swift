@@ -101,6 +101,13 @@ extension BodyRules {
             return remoteContexts ? nil : refuse("builds", "makes the daemon fetch a remote build context; send the context from the client, or set remote-contexts = true in [builds]")
         case .buildKit:
             return buildKit ? nil : refuse("builds", "asks for a BuildKit build, whose session streams sockwarden cannot judge; build with DOCKER_BUILDKIT=0, or set buildkit = true in [builds]")
+        case .networkDriver(let driver):
+            return driver.isOneOf(Array(networkDrivers)) ? nil
+                : refuse("networks", "uses network driver \(driver); allowed besides bridge: \(list(Array(networkDrivers)))")
+        case .networkDriverOptions:
+            return networkDriverOptions ? nil : refuse("networks", "sets network driver options; set driver-options = true in [networks] to allow them")
+        case .networkSubnet:
+            return networkSubnets ? nil : refuse("networks", "chooses a subnet, range or gateway, which can collide with the host's; set subnets = true in [networks] to allow it")
         case .unjudged(let what):
             return refuse("body", "sets \(what), which sockwarden cannot judge yet")
         case .publishAllPorts:

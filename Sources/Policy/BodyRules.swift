@@ -48,6 +48,12 @@ public struct BodyRules: Sendable, Hashable {
     public var volumeDriverOptions = false
     public var volumesFrom = false
 
+    // [networks]
+    /// Network drivers allowed besides bridge.
+    public var networkDrivers: Set<String> = []
+    public var networkDriverOptions = false
+    public var networkSubnets = false
+
     // [host-ports]
     public var publishPorts = false
     /// Host addresses a port may be published on ("" and 0.0.0.0 mean all interfaces).

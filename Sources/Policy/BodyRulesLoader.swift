@@ -4,7 +4,7 @@ import EngineAPI
 /// `[security-options]`, `[host-paths]`, `[volumes]`, `[host-ports]`,
 /// `[resources]` (and `trust-bodies` in `[policy]`).
 extension PolicyLoader {
-    static let bodySections = ["api", "containers", "security-options", "host-paths", "volumes", "host-ports", "builds", "resources"]
+    static let bodySections = ["api", "containers", "security-options", "host-paths", "volumes", "networks", "host-ports", "builds", "resources"]
 
     func loadBodySection(_ entry: TOMLEntry, into rules: inout BodyRules) throws(PolicyError) {
         guard case .table(let table) = entry.node.value else {
@@ -54,6 +54,9 @@ extension PolicyLoader {
             case ("volumes", "drivers"): rules.volumeDrivers = Set(try strings(item))
             case ("volumes", "driver-options"): rules.volumeDriverOptions = try bool(item)
             case ("volumes", "volumes-from"): rules.volumesFrom = try bool(item)
+            case ("networks", "drivers"): rules.networkDrivers = Set(try strings(item))
+            case ("networks", "driver-options"): rules.networkDriverOptions = try bool(item)
+            case ("networks", "subnets"): rules.networkSubnets = try bool(item)
             case ("host-ports", "allow"): rules.publishPorts = try bool(item)
             case ("host-ports", "addresses"): rules.portAddresses = try strings(item)
             case ("host-ports", "publish-all"): rules.publishAll = try bool(item)
@@ -99,6 +102,7 @@ extension PolicyLoader {
                              "selinux-labels", "system-paths-unconfined"],
         "host-paths": ["allow", "read-only", "shared-propagation"],
         "volumes": ["drivers", "driver-options", "volumes-from"],
+        "networks": ["drivers", "driver-options", "subnets"],
         "host-ports": ["allow", "addresses", "ports", "publish-all"],
         "builds": ["remote-contexts", "buildkit"],
         "resources": ["max-memory", "max-cpus", "max-pids", "require"],

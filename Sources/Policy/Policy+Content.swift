@@ -25,7 +25,8 @@ extension Policy {
             case nil: return deny("body", "the body was not read, so it cannot be judged")
             }
         }
-        switch RequestInterpreter.interpret(route: route, rawQuery: input.rawQuery, body: bodyBytes, contentType: input.contentType) {
+        switch RequestInterpreter.interpret(route: route, parameters: input.parameters, rawQuery: input.rawQuery,
+                                            body: bodyBytes, contentType: input.contentType) {
         case .failure(let refusal):
             return deny("body", refusal.message)
         case .success(let interpretation):

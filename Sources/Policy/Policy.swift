@@ -96,6 +96,8 @@ public struct PolicyInput: Sendable {
     public var body: RequestBody?
     /// The request's Content-Type header.
     public var contentType: String?
+    /// Decoded path variables of the route (e.g. "id").
+    public var parameters: [String: String] = [:]
 
     public init(method: String, route: Route?, apiVersion: String? = nil, rawQuery: String? = nil,
                 body: RequestBody? = nil, contentType: String? = nil) {

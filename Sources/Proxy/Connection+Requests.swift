@@ -82,6 +82,7 @@ extension Connection {
             routeHijacks = match.route.hijacks
             var input = PolicyInput(method: head.method, route: match.route, apiVersion: match.apiVersion,
                                     rawQuery: match.rawQuery, contentType: head.headers.first("content-type"))
+            input.parameters = match.parameters
             if policy.inspectsBody(match.route) {
                 switch readBodyForInspection(head, reader) {
                 case .body(let body):

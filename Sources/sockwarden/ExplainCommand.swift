@@ -68,8 +68,9 @@ func runExplain(_ args: ArraySlice<String>) -> Never {
         routeName = match.route.name
         group = match.route.group.rawValue
         apiVersion = match.apiVersion
-        let input = PolicyInput(method: method, route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery,
+        var input = PolicyInput(method: method, route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery,
                                 body: body.map { .complete($0, contentType: contentType) }, contentType: contentType)
+        input.parameters = match.parameters
         decision = policy.evaluate(input, environment: environment)
     case .unknown:
         decision = policy.evaluate(PolicyInput(method: method, route: nil))

@@ -111,7 +111,14 @@ let ciBodyCases: [BodyCase] = [
     .init(name: "wrong content type", body: #"{"Image":"b"}"#, contentType: "text/plain", expect: "body"),
     .init(name: "API version below the minimum", version: "1.23", body: #"{"Image":"b"}"#, expect: "api"),
     .init(name: "start with a HostConfig body", route: "container.start", body: #"{"Privileged":true}"#, expect: "body"),
-    .init(name: "network create cannot be judged yet", route: "network.create", body: #"{"Name":"n"}"#, expect: "body"),
+    .init(name: "compose-style bridge network", route: "network.create", body: #"{"Name":"p_default","CheckDuplicate":true,"Driver":"bridge","Labels":{"com.docker.compose.project":"p"},"IPAM":{"Driver":"default","Config":[]}}"#, expect: nil),
+    .init(name: "host network driver", route: "network.create", body: #"{"Name":"n","Driver":"host"}"#, expect: "networks"),
+    .init(name: "macvlan on a host interface", route: "network.create", body: #"{"Name":"n","driver":"macvlan","Options":{"parent":"eth0"}}"#, expect: "networks"),
+    .init(name: "bridge with a chosen bridge name", route: "network.create", body: #"{"Name":"n","Options":{"com.docker.network.bridge.name":"docker0"}}"#, expect: "networks"),
+    .init(name: "network with a chosen subnet", route: "network.create", body: #"{"Name":"n","IPAM":{"Config":[{"Subnet":"10.0.0.0/8"}]}}"#, expect: "networks"),
+    .init(name: "ingress network", route: "network.create", body: #"{"Name":"n","Ingress":true}"#, expect: "body"),
+    .init(name: "connect to a network", route: "network.connect", body: #"{"Container":"c","EndpointConfig":{"Aliases":["a"]}}"#, expect: nil),
+    .init(name: "service create cannot be judged yet", route: "service.create", body: #"{"Name":"s"}"#, expect: "no-cluster-or-plugins"),
 ]
 
 @Suite("ci.toml judges request bodies")
@@ -150,6 +157,21 @@ struct CIPolicyBodyTests {
         let original = try GoDecoder.decodeFirstValue(Array(body.utf8), as: schema).get().value
         let again = try GoDecoder.decodeFirstValue(forwarded, as: schema).get().value
         #expect(original == again)
+    }
+
+    @Test("connecting a container to the host network is judged by the network in the path")
+    func connectHost() throws {
+        let policy = try loadShippedPolicy("ci.toml")
+        let route = try #require(Catalogue.route(named: "network.connect"))
+        var input = PolicyInput(method: "POST", route: route, apiVersion: "1.41",
+                                body: .complete(Array(#"{"Container":"c"}"#.utf8), contentType: "application/json"),
+                                contentType: "application/json")
+        input.parameters = ["id": "host"]
+        let decision = policy.evaluate(input)
+        #expect(!decision.allowed)
+        #expect(decision.rule == "containers", "\(decision.reason)")
+        input.parameters = ["id": "ci-net"]
+        #expect(policy.evaluate(input).allowed)
     }
 
     @Test("observe.toml trusts bodies and ci.toml does not")

@@ -80,6 +80,14 @@ public struct Ask: Sendable, Hashable, CustomStringConvertible {
         /// A BuildKit build (`version=2`): its /session and /grpc streams
         /// cannot be judged.
         case buildKit
+        /// A network driver other than bridge (host, macvlan, ipvlan, overlay,
+        /// a plugin), or an IPAM driver other than the default.
+        case networkDriver(String)
+        /// Network or IPAM driver options (`com.docker.network.bridge.*`,
+        /// macvlan `parent`, …).
+        case networkDriverOptions
+        /// A chosen subnet, range or gateway (may collide with the host's).
+        case networkSubnet
         /// An option sockwarden cannot judge yet (never allowed when bodies
         /// are judged): the text says what it is.
         case unjudged(String)

@@ -7,13 +7,14 @@ public enum RequestInterpreter {
     /// Routes whose JSON body can reach the host: read whole and judged.
     public static let judgedBodies: Set<String> = [
         "container.create", "container.update", "container.start", "exec.create", "volume.create",
+        "network.create", "network.connect",
     ]
     /// Routes judged on their query alone (the body streams through).
     public static let judgedQueries: Set<String> = ["build.image"]
     /// Routes whose body or query can reach the host and that sockwarden
     /// cannot judge yet: denied whenever bodies are judged, even if allowed.
     public static let unjudgeable: Set<String> = [
-        "network.create", "network.connect", "service.create", "service.update",
+        "service.create", "service.update",
         "swarm.init", "swarm.join", "swarm.update", "plugin.pull", "plugin.upgrade",
         "plugin.create", "plugin.enable", "plugin.set", "session.start", "session.grpc",
     ]
@@ -28,7 +29,8 @@ public enum RequestInterpreter {
         public let message: String
     }
 
-    public static func interpret(route: Route, rawQuery: String?, body: [UInt8]?, contentType: String?) -> Result<Interpretation, Refusal> {
+    public static func interpret(route: Route, parameters: [String: String] = [:], rawQuery: String?, body: [UInt8]?,
+                                 contentType: String?) -> Result<Interpretation, Refusal> {
         switch route.name {
         case "build.image":
             return buildQuery(rawQuery).map { Interpretation(facts: $0, canonicalBody: nil) }
@@ -52,6 +54,8 @@ public enum RequestInterpreter {
         case "container.update": schema = .structure(BodySchemas.Container.updateConfig)
         case "exec.create": schema = .structure(BodySchemas.Exec.options)
         case "volume.create": schema = .structure(BodySchemas.Volume.createOptions)
+        case "network.create": schema = .structure(BodySchemas.Network.createRequest)
+        case "network.connect": schema = .structure(BodySchemas.Network.connectOptions)
         default: return .failure(Refusal(message: "sockwarden cannot judge the body of \(route.name)"))
         }
         let value: GoValue
@@ -68,6 +72,8 @@ public enum RequestInterpreter {
             }
         case "container.update": facts = ContainerFacts.updateFacts(value)
         case "exec.create": facts = ContainerFacts.execFacts(value)
+        case "network.create": facts = NetworkFacts.create(value)
+        case "network.connect": facts = NetworkFacts.connect(value, network: parameters["id"] ?? "")
         default: facts = VolumeFacts.extract(value)
         }
         switch GoEncoder.encodeChecked(value, as: schema) {
