@@ -10,7 +10,7 @@ public enum RequestInterpreter {
         "network.create", "network.connect",
     ]
     /// Routes judged on their query alone (the body streams through).
-    public static let judgedQueries: Set<String> = ["build.image"]
+    public static let judgedQueries: Set<String> = ["build.image", "image.create"]
     /// Routes whose body or query can reach the host and that sockwarden
     /// cannot judge yet: denied whenever bodies are judged, even if allowed.
     public static let unjudgeable: Set<String> = [
@@ -34,6 +34,16 @@ public enum RequestInterpreter {
         switch route.name {
         case "build.image":
             return buildQuery(rawQuery).map { Interpretation(facts: $0, canonicalBody: nil) }
+        case "image.create":
+            // fromSrc="-" imports the body; any other value is a URL the daemon fetches.
+            guard let query = GoQuery.parse(rawQuery) else {
+                return .failure(Refusal(message: "the query string is malformed (the daemon would refuse it)"))
+            }
+            var facts = RequestFacts()
+            if let source = query.first("fromSrc"), !source.utf8.isEmpty, !source.bytesEqual("-") {
+                facts.add(.remoteContext, "fromSrc", source)
+            }
+            return .success(Interpretation(facts: facts, canonicalBody: nil))
         case "container.start":
             // A HostConfig body on start is the pre-1.24 API form (20.10 reads
             // it only below 1.24 and refuses it otherwise; 28.x refuses it).
