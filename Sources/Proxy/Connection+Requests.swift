@@ -1,3 +1,4 @@
+import Glibc
 import EngineAPI
 import HTTP1
 import Policy
@@ -21,6 +22,13 @@ extension Connection {
                 upstream?.shutdown(reading: false, writing: true)
                 push(.end())
                 return
+            case .timedOut:
+                var record = baseRecord(method: "-", target: "-")
+                record.rule = "head-timeout"
+                record.reason = "the request head was not complete within \(context.headTimeoutSeconds) s"
+                let response = LocalResponse(status: 408, message: "sockwarden: \(record.reason!); the connection is closed", close: true)
+                push(Exchange(kind: .local(response), method: "", record: record))
+                return
             case .malformed(let error):
                 var record = baseRecord(method: "-", target: "-")
                 record.rule = "malformed-request"
@@ -38,9 +46,16 @@ extension Connection {
         case head(RequestHead)
         case finished
         case malformed(HTTPError)
+        /// A started head was not finished in time.
+        case timedOut
     }
 
+    /// Reads until a whole head is buffered. Once part of a head has arrived,
+    /// the rest must come within the head timeout (SO_RCVTIMEO); waiting for a
+    /// new request on an idle connection has no timeout.
     private func readHead(_ reader: ByteReader, _ parser: inout RequestHeadParser) -> HeadOutcome {
+        var timing = false
+        defer { if timing { client.setReceiveTimeout(milliseconds: 0) } }
         while true {
             if !reader.isEmpty {
                 let result = reader.withAvailable { parser.parse($0) }
@@ -55,10 +70,14 @@ extension Connection {
                     break
                 }
             }
+            if !reader.isEmpty && !timing && context.headTimeoutSeconds > 0 {
+                client.setReceiveTimeout(milliseconds: context.headTimeoutSeconds * 1000)
+                timing = true
+            }
             do {
                 if try !reader.fill(limit: context.limits.maxHeadBytes + 1) { return .finished }
             } catch {
-                return .finished
+                return error.code == EAGAIN || error.code == EWOULDBLOCK ? .timedOut : .finished
             }
         }
     }

@@ -23,6 +23,7 @@ struct LocalResponse: Sendable {
         case 400: return "Bad Request"
         case 403: return "Forbidden"
         case 404: return "Not Found"
+        case 408: return "Request Timeout"
         case 413: return "Payload Too Large"
         case 417: return "Expectation Failed"
         case 431: return "Request Header Fields Too Large"

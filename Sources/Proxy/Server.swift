@@ -11,6 +11,10 @@ public struct ServerConfiguration: Sendable {
     public var limits: HTTPLimits = .default
     /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
     public var gracePeriodSeconds: Int = 10
+    /// How long a client may take to finish a request head it has started
+    /// (a dribbling client is answered 408 and closed). Idle keep-alive
+    /// connections and streams are never timed out.
+    public var headTimeoutSeconds: Int = 30
 
     public init(listenPath: String, upstreamPath: String) {
         self.listenPath = listenPath
@@ -33,7 +37,7 @@ public final class Server: @unchecked Sendable {
     public init(configuration: ServerConfiguration, policy: Policy, audit: AuditLog) {
         self.configuration = configuration
         self.context = ServerContext(upstreamPath: configuration.upstreamPath, limits: configuration.limits,
-                                     policy: policy, audit: audit)
+                                     policy: policy, audit: audit, headTimeoutSeconds: configuration.headTimeoutSeconds)
     }
 
     /// Creates the listening socket. A stale socket file (nobody accepts on it)

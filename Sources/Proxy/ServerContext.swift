@@ -18,8 +18,12 @@ public final class ServerContext: @unchecked Sendable {
     private let policyHolder: Locked<Policy>
     private let counters = Locked((connection: UInt64(0), request: UInt64(0)))
 
-    public init(upstreamPath: String, limits: HTTPLimits, policy: Policy, audit: AuditLog) {
+    /// See `ServerConfiguration.headTimeoutSeconds`.
+    public let headTimeoutSeconds: Int
+
+    public init(upstreamPath: String, limits: HTTPLimits, policy: Policy, audit: AuditLog, headTimeoutSeconds: Int = 30) {
         self.upstreamPath = upstreamPath
+        self.headTimeoutSeconds = headTimeoutSeconds
         self.limits = limits
         self.policyHolder = Locked(policy)
         self.audit = audit

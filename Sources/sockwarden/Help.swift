@@ -41,6 +41,9 @@ OPTIONS
   --grace-period SECS    how long in-flight requests may finish after
                          SIGTERM/SIGINT (default: 10)
   --max-head-bytes N     largest request head accepted (default: 262144)
+  --head-timeout SECS    time a client has to finish a request head it has
+                         started; then 408 and close (default: 30; 0: none).
+                         Idle keep-alive connections and streams never time out
   -h, --help             show this help
 
 EXAMPLE

@@ -6,7 +6,7 @@ import Proxy
 
 func runServe(_ args: ArraySlice<String>) -> Never {
     let specs: [Flags.Spec] = ["listen", "upstream", "policy", "audit-log", "socket-mode", "socket-group",
-                               "grace-period", "max-head-bytes"].map { .init(name: $0, takesValue: true) }
+                               "grace-period", "max-head-bytes", "head-timeout"].map { .init(name: $0, takesValue: true) }
         + [.init(name: "help", takesValue: false)]
     let flags: Flags
     do {
@@ -43,6 +43,10 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     if let grace = flags["grace-period"] {
         guard let g = Int(grace), g >= 0 else { fail("serve: --grace-period must be whole seconds, got \(grace)") }
         configuration.gracePeriodSeconds = g
+    }
+    if let timeout = flags["head-timeout"] {
+        guard let t = Int(timeout), t >= 0 else { fail("serve: --head-timeout must be whole seconds (0: none), got \(timeout)") }
+        configuration.headTimeoutSeconds = t
     }
     if let head = flags["max-head-bytes"] {
         guard let n = Int(head), n >= 1024 else { fail("serve: --max-head-bytes must be at least 1024, got \(head)") }

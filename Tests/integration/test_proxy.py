@@ -340,3 +340,34 @@ def test_client_disconnect_mid_request(proxy_factory, dockerd_sock, cut):
             f"SIGTERM took {time.monotonic() - t0:.1f} s: vanished clients still counted as in flight"
     finally:
         force_remove(dockerd_sock, name)
+
+
+def test_dribbled_head_times_out_but_idle_connections_do_not(proxy_factory):
+    """A client that starts a request head and never finishes it gets a 408
+    and is closed; a connection idle between requests stays open."""
+    import socket
+    p = proxy_factory("observe.toml", extra=("--head-timeout", "1"))
+    dribbler = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    idle = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        dribbler.connect(p.sock)
+        idle.connect(p.sock)
+        dribbler.settimeout(20)
+        dribbler.sendall(b"GET /_ping HTTP/1.1\r\nHo")
+        data = b""
+        while True:
+            more = dribbler.recv(4096)
+            if not more:
+                break
+            data += more
+        assert data.startswith(b"HTTP/1.1 408 "), data
+        assert b"not complete within 1 s" in data, data
+        idle.settimeout(2.5)
+        with pytest.raises(socket.timeout):
+            idle.recv(1)  # nothing arrives and the proxy does not close it
+        idle.settimeout(10)
+        idle.sendall(b"GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n")
+        assert idle.recv(100).startswith(b"HTTP/1.1 200 ")
+    finally:
+        dribbler.close()
+        idle.close()
