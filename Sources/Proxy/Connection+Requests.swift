@@ -206,7 +206,8 @@ extension Connection {
             upstream.shutdown(reading: true, writing: true)
             push(.end())
             return false
-        case .upstreamGone:
+        case .stopped:
+            // The daemon went away mid-body; the response thread reports it.
             push(.end())
             return false
         case .malformed(let error):
