@@ -61,6 +61,12 @@ public struct FileDescriptor: Hashable, Sendable {
         _ = Glibc.close(rawValue)
     }
 
+    /// Sets SO_SNDTIMEO; zero clears it.
+    public func setSendTimeout(milliseconds: Int) {
+        var tv = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
+        _ = setsockopt(rawValue, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     /// Sets SO_RCVTIMEO; zero clears it.
     public func setReceiveTimeout(milliseconds: Int) {
         var tv = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)

@@ -32,10 +32,10 @@ final class Connection: @unchecked Sendable {
         var terminated = false
     }
 
-    init(client: FileDescriptor, context: ServerContext, onClose: @escaping @Sendable (Connection) -> Void) {
+    init(client: FileDescriptor, peer: PeerCredentials?, context: ServerContext, onClose: @escaping @Sendable (Connection) -> Void) {
         self.id = context.nextConnectionID()
         self.client = client
-        self.peer = UnixSocket.peerCredentials(client)
+        self.peer = peer
         self.context = context
         self.onClose = onClose
     }

@@ -15,6 +15,10 @@ public struct ServerConfiguration: Sendable {
     /// (a dribbling client is answered 408 and closed). Idle keep-alive
     /// connections and streams are never timed out.
     public var headTimeoutSeconds: Int = 30
+    /// Open client connections at most, in all (each costs two threads).
+    public var maxConnections: Int = 4096
+    /// Open client connections at most per peer uid (SO_PEERCRED); 0: no limit.
+    public var maxConnectionsPerUID: Int = 1024
 
     public init(listenPath: String, upstreamPath: String) {
         self.listenPath = listenPath
@@ -31,7 +35,12 @@ public final class Server: @unchecked Sendable {
     public let configuration: ServerConfiguration
     public let context: ServerContext
     private var listener: FileDescriptor?
-    private let connections = Locked([UInt64: Connection]())
+    private let connections = Locked(ConnectionTable())
+
+    struct ConnectionTable {
+        var byID: [UInt64: Connection] = [:]
+        var perUID: [UInt32: Int] = [:]
+    }
     private let stopping = Locked(false)
 
     public init(configuration: ServerConfiguration, policy: Policy, audit: AuditLog) {
@@ -88,10 +97,21 @@ public final class Server: @unchecked Sendable {
                 client.close()
                 return
             }
-            let connection = Connection(client: client, context: context) { [weak self] done in
-                _ = self?.connections.withLock { $0.removeValue(forKey: done.id) }
+            let peer = UnixSocket.peerCredentials(client)
+            if let refusal = admissionRefusal(peer) {
+                refuse(client, peer: peer, message: refusal)
+                continue
             }
-            connections.withLock { $0[connection.id] = connection }
+            let connection = Connection(client: client, peer: peer, context: context) { [weak self] done in
+                self?.connections.withLock { table in
+                    table.byID.removeValue(forKey: done.id)
+                    if let uid = done.peer?.uid { table.perUID[uid, default: 1] -= 1 }
+                }
+            }
+            connections.withLock { table in
+                table.byID[connection.id] = connection
+                if let uid = peer?.uid { table.perUID[uid, default: 0] += 1 }
+            }
             do {
                 try connection.start()
             } catch {
@@ -115,7 +135,37 @@ public final class Server: @unchecked Sendable {
         closeIdleConnections()
     }
 
-    public var openConnections: Int { connections.withLock { $0.count } }
+    public var openConnections: Int { connections.withLock { $0.byID.count } }
+
+    /// Why a new connection from `peer` is refused, or nil to admit it.
+    private func admissionRefusal(_ peer: PeerCredentials?) -> String? {
+        connections.withLock { table in
+            if table.byID.count >= configuration.maxConnections {
+                return "sockwarden: too many open connections (\(configuration.maxConnections), --max-connections); close idle clients and retry"
+            }
+            if configuration.maxConnectionsPerUID > 0, let uid = peer?.uid,
+               table.perUID[uid, default: 0] >= configuration.maxConnectionsPerUID {
+                return "sockwarden: uid \(uid) has \(configuration.maxConnectionsPerUID) connections open (--max-connections-per-uid); close idle clients and retry"
+            }
+            return nil
+        }
+    }
+
+    /// Answers 503 on a connection that is not admitted, records it, closes it.
+    private func refuse(_ client: FileDescriptor, peer: PeerCredentials?, message: String) {
+        let response = LocalResponse(status: 503, message: message, close: true)
+        let bytes = response.serialized(headRequest: false)
+        client.setSendTimeout(milliseconds: 1000)
+        let written = (try? client.writeAll(bytes)) != nil
+        client.shutdown(reading: false, writing: true)
+        client.close()
+        var record = AuditRecord(connection: context.nextConnectionID(), request: context.nextRequestID(), peer: peer,
+                                 method: "-", target: "-", route: nil, group: nil, apiVersion: nil, decision: "deny",
+                                 rule: "connection-limit", reason: message, policy: context.policy.name, status: 503,
+                                 startedAt: wallClock())
+        record.bytesOut = written ? UInt64(bytes.count) : 0
+        context.audit.write(record)
+    }
 
     /// Waits until every connection has ended or the grace period is over.
     /// Returns the number still open.
@@ -129,7 +179,7 @@ public final class Server: @unchecked Sendable {
     }
 
     private func closeIdleConnections() {
-        let idle = connections.withLock { $0.values.filter { $0.isIdle } }
+        let idle = connections.withLock { $0.byID.values.filter { $0.isIdle } }
         for connection in idle { connection.terminate() }
     }
 

@@ -41,6 +41,11 @@ OPTIONS
   --grace-period SECS    how long in-flight requests may finish after
                          SIGTERM/SIGINT (default: 10)
   --max-head-bytes N     largest request head accepted (default: 262144)
+  --max-connections N    open client connections at most; more get a 503
+                         (default: 4096)
+  --max-connections-per-uid N
+                         open connections at most per peer uid (SO_PEERCRED);
+                         0: no limit (default: 1024)
   --head-timeout SECS    time a client has to finish a request head it has
                          started; then 408 and close (default: 30; 0: none).
                          Idle keep-alive connections and streams never time out

@@ -6,7 +6,8 @@ import Proxy
 
 func runServe(_ args: ArraySlice<String>) -> Never {
     let specs: [Flags.Spec] = ["listen", "upstream", "policy", "audit-log", "socket-mode", "socket-group",
-                               "grace-period", "max-head-bytes", "head-timeout"].map { .init(name: $0, takesValue: true) }
+                               "grace-period", "max-head-bytes", "head-timeout",
+                               "max-connections", "max-connections-per-uid"].map { .init(name: $0, takesValue: true) }
         + [.init(name: "help", takesValue: false)]
     let flags: Flags
     do {
@@ -43,6 +44,14 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     if let grace = flags["grace-period"] {
         guard let g = Int(grace), g >= 0 else { fail("serve: --grace-period must be whole seconds, got \(grace)") }
         configuration.gracePeriodSeconds = g
+    }
+    if let n = flags["max-connections"] {
+        guard let m = Int(n), m >= 1 else { fail("serve: --max-connections must be at least 1, got \(n)") }
+        configuration.maxConnections = m
+    }
+    if let n = flags["max-connections-per-uid"] {
+        guard let m = Int(n), m >= 0 else { fail("serve: --max-connections-per-uid must be 0 (no limit) or more, got \(n)") }
+        configuration.maxConnectionsPerUID = m
     }
     if let timeout = flags["head-timeout"] {
         guard let t = Int(timeout), t >= 0 else { fail("serve: --head-timeout must be whole seconds (0: none), got \(timeout)") }

@@ -371,3 +371,49 @@ def test_dribbled_head_times_out_but_idle_connections_do_not(proxy_factory):
     finally:
         dribbler.close()
         idle.close()
+
+
+@pytest.mark.parametrize("flag", ["--max-connections", "--max-connections-per-uid"])
+def test_connection_limit_answers_503_and_recovers(proxy_factory, flag):
+    """Past the limit a new connection gets a 503 with a message saying which
+    limit; once a connection closes, new ones are admitted again."""
+    import socket
+    import time
+    p = proxy_factory("observe.toml", extra=(flag, "3"))
+    held = []
+    try:
+        for _ in range(3):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(p.sock)
+            s.sendall(b"GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n")
+            s.settimeout(10)
+            assert s.recv(100).startswith(b"HTTP/1.1 200 ")
+            held.append(s)
+        extra = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        extra.connect(p.sock)
+        extra.settimeout(10)
+        data = b""
+        while True:
+            more = extra.recv(4096)
+            if not more:
+                break
+            data += more
+        extra.close()
+        assert data.startswith(b"HTTP/1.1 503 "), data
+        assert flag.encode() in data, data
+        held.pop().close()
+        deadline = time.time() + 10
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(p.sock)
+            s.settimeout(10)
+            s.sendall(b"GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n")
+            reply = s.recv(100)
+            s.close()
+            if reply.startswith(b"HTTP/1.1 200 ") or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        assert reply.startswith(b"HTTP/1.1 200 "), reply
+    finally:
+        for s in held:
+            s.close()
