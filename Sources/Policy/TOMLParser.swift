@@ -757,15 +757,7 @@ private struct TOMLParserState {
             if peek == UInt8(ascii: "}") {
                 throw error("trailing comma in inline table: remove the ',' before '}'")
             }
-            let path = try parseKeyPath()
-            skipSpaces()
-            guard peek == UInt8(ascii: "=") else {
-                throw error("expected '=' after key \(path.map { displayKey($0.name) }.joined(separator: ".")), found \(found)")
-            }
-            index += 1
-            skipSpaces()
-            let node = try parseValue()
-            try insert(node, at: path, into: table)
+            try parseKeyValue(into: table)
             skipSpaces()
             if peek == UInt8(ascii: ",") { index += 1; continue }
             if peek == UInt8(ascii: "}") { index += 1; break }
