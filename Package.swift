@@ -8,6 +8,8 @@ let package = Package(
     name: "sockwarden",
     products: [
         .executable(name: "sockwarden", targets: ["sockwarden"]),
+        // The pure layers, for the fuzz targets in fuzz/ and the benchmark in bench/.
+        .library(name: "SockwardenCore", targets: ["HTTP1", "GoJSON", "EngineAPI", "Policy"]),
     ],
     targets: [
         // Pure, byte-in/value-out layers. No Glibc, no Dispatch, no sockets.
