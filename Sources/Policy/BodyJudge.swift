@@ -72,7 +72,22 @@ extension BodyRules {
         case .annotation:
             return annotations ? nil : refuse("containers", "sets an OCI annotation; set annotations = true in [containers] to allow it")
         case .image(let reference):
-            return ImagePattern.matches(images, reference) ? nil : refuse("containers", "uses an image outside the allowed ones: \(list(images))")
+            return ImageReference.allowed(reference, by: images) ? nil
+                : refuse("containers", "uses an image outside the allowed ones (\(ImagePattern.shown(reference))); allowed: \(list(images))")
+        case .imageName(let reference):
+            return ImageReference.allowed(reference, by: imageNames) ? nil
+                : refuse("containers", "names an image outside the names jobs may give (\(ImagePattern.shown(reference))); allowed image-names: \(list(imageNames))")
+        case .imageLoad:
+            return imageNames.contains { $0.bytesEqual("*") } ? nil
+                : refuse("containers", "loads images whose names sockwarden cannot see, while image-names = \(list(imageNames)); pull or build them instead")
+        case .swarmAddress(let host):
+            if swarmAddresses.contains(where: { $0.bytesEqual("*") }) || host.isOneOf(swarmAddresses) { return nil }
+            return refuse("swarm", host.isEmpty
+                ? "lets the daemon choose the node's address; give an address from the allowed ones: \(list(swarmAddresses))"
+                : "makes the node use host address \(host); allowed: \(list(swarmAddresses))")
+        case .swarmRemote(let remote):
+            return remote.isOneOf(swarmRemotes) ? nil
+                : refuse("swarm", "joins the swarm managed at \(remote), whose managers could run any task on this host; allowed: \(list(swarmRemotes))")
         case .user(let user):
             return !nonRootUser || UserSpec.isNonRoot(user) ? nil
                 : refuse("containers", "runs as root; run as a non-root user (--user 1000) or set non-root = false")
@@ -154,10 +169,10 @@ extension BodyRules {
 }
 
 enum ImagePattern {
-    static func matches(_ patterns: [String], _ reference: String) -> Bool {
-        patterns.contains { p in
-            p.bytesEqual("*") || p.bytesEqual(reference) || (p.utf8.last == UInt8(ascii: "*") && reference.bytesHavePrefix(String(p.dropLast())))
-        }
+    /// How a denial shows a reference: its normalised form, or why it has none.
+    static func shown(_ reference: String) -> String {
+        if let normal = ImageReference.normalise(reference) { return normal }
+        return "\"\(reference)\" is an image ID or not a reference sockwarden can normalise; name the image by repository"
     }
 }
 

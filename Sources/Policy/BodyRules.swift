@@ -24,8 +24,16 @@ public struct BodyRules: Sendable, Hashable {
     public var runtimes: Set<String> = []
     public var cgroupParent = false
     public var annotations = false
-    /// Image patterns: `*` any; `registry/repo*` a prefix; exact otherwise.
+    /// Image patterns in normalised form (see `ImageReference`): `*` any;
+    /// a reference (`docker.io/library/busybox:latest`); or a prefix that
+    /// starts with its domain and ends in `*` (`registry.example.com/ci/*`).
+    /// Applies to the images containers and services run.
     public var images: [String] = ["*"]
+    /// Names images may be given (commit, tag, build `-t`, import; load
+    /// needs `*`), same pattern syntax. With a narrowed `images`, keep the
+    /// trusted names out of this list, or a job can tag its own image as a
+    /// trusted one and run it.
+    public var imageNames: [String] = ["*"]
     public var nonRootUser = false
     public var requireNoNewPrivileges = false
 
@@ -66,6 +74,14 @@ public struct BodyRules: Sendable, Hashable {
     public var remoteContexts = false
     /// BuildKit builds (their /session and /grpc streams are not judged).
     public var buildKit = false
+
+    // [swarm]
+    /// Host addresses a swarm node may listen on, advertise or carry data
+    /// on (init and join). "*" allows any, including addresses the daemon
+    /// picks itself.
+    public var swarmAddresses: [String] = ["127.0.0.1", "::1"]
+    /// Managers of other swarms this host may join (`host:port` as written).
+    public var swarmRemotes: [String] = []
 
     // [resources]
     public var maxMemory: Int64?

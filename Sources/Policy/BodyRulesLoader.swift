@@ -4,7 +4,7 @@ import EngineAPI
 /// `[security-options]`, `[host-paths]`, `[volumes]`, `[host-ports]`,
 /// `[resources]` (and `trust-bodies` in `[policy]`).
 extension PolicyLoader {
-    static let bodySections = ["api", "containers", "security-options", "host-paths", "volumes", "networks", "host-ports", "builds", "resources"]
+    static let bodySections = ["api", "containers", "security-options", "host-paths", "volumes", "networks", "host-ports", "builds", "swarm", "resources"]
 
     func loadBodySection(_ entry: TOMLEntry, into rules: inout BodyRules) throws(PolicyError) {
         guard case .table(let table) = entry.node.value else {
@@ -34,7 +34,8 @@ extension PolicyLoader {
             case ("containers", "runtimes"): rules.runtimes = Set(try strings(item))
             case ("containers", "cgroup-parent"): rules.cgroupParent = try bool(item)
             case ("containers", "annotations"): rules.annotations = try bool(item)
-            case ("containers", "images"): rules.images = try strings(item)
+            case ("containers", "images"): rules.images = try imagePatterns(item)
+            case ("containers", "image-names"): rules.imageNames = try imagePatterns(item)
             case ("containers", "non-root"): rules.nonRootUser = try bool(item)
             case ("containers", "no-new-privileges"): rules.requireNoNewPrivileges = try bool(item)
             case ("security-options", "seccomp-unconfined"): rules.seccompUnconfined = try bool(item)
@@ -69,6 +70,8 @@ extension PolicyLoader {
                 rules.portRange = low...high
             case ("builds", "remote-contexts"): rules.remoteContexts = try bool(item)
             case ("builds", "buildkit"): rules.buildKit = try bool(item)
+            case ("swarm", "addresses"): rules.swarmAddresses = try strings(item)
+            case ("swarm", "join"): rules.swarmRemotes = try strings(item)
             case ("resources", "max-memory"):
                 guard let bytes = ByteSize.parse(item.node) else {
                     throw fail(item.node.position, "max-memory must be bytes or a size like \"2g\", \"512m\"")
@@ -97,7 +100,7 @@ extension PolicyLoader {
     static let sectionKeys: [String: [String]] = [
         "api": ["min-version"],
         "containers": ["privileged", "host-namespaces", "join-namespaces", "capabilities", "devices", "sysctls",
-                       "runtimes", "cgroup-parent", "annotations", "images", "non-root", "no-new-privileges"],
+                       "runtimes", "cgroup-parent", "annotations", "images", "image-names", "non-root", "no-new-privileges"],
         "security-options": ["seccomp-unconfined", "seccomp-profiles", "apparmor-unconfined", "apparmor-profiles",
                              "selinux-labels", "system-paths-unconfined"],
         "host-paths": ["allow", "read-only", "shared-propagation"],
@@ -105,8 +108,21 @@ extension PolicyLoader {
         "networks": ["drivers", "driver-options", "subnets"],
         "host-ports": ["allow", "addresses", "ports", "publish-all"],
         "builds": ["remote-contexts", "buildkit"],
+        "swarm": ["addresses", "join"],
         "resources": ["max-memory", "max-cpus", "max-pids", "require"],
     ]
+
+    /// Image patterns, normalised (see `ImageReference.normalisePattern`).
+    func imagePatterns(_ item: TOMLEntry) throws(PolicyError) -> [String] {
+        var patterns: [String] = []
+        for pattern in try strings(item) {
+            guard let normal = ImageReference.normalisePattern(pattern) else {
+                throw fail(item.node.position, "\(item.key): \"\(pattern)\" is not an image reference or a pattern like \"registry.example.com/team/*\" or \"docker.io/library/busybox:*\" (a wildcard pattern starts with its registry)")
+            }
+            patterns.append(normal)
+        }
+        return patterns
+    }
 
     func bool(_ entry: TOMLEntry) throws(PolicyError) -> Bool {
         guard case .boolean(let b) = entry.node.value else {

@@ -121,7 +121,12 @@ let ciBodyCases: [BodyCase] = [
     .init(name: "network with a chosen subnet", route: "network.create", body: #"{"Name":"n","IPAM":{"Config":[{"Subnet":"10.0.0.0/8"}]}}"#, expect: "networks"),
     .init(name: "ingress network", route: "network.create", body: #"{"Name":"n","Ingress":true}"#, expect: "body"),
     .init(name: "connect to a network", route: "network.connect", body: #"{"Container":"c","EndpointConfig":{"Aliases":["a"]}}"#, expect: nil),
-    .init(name: "service create cannot be judged yet", route: "service.create", body: #"{"Name":"s"}"#, expect: "no-cluster-or-plugins"),
+    .init(name: "service create is a cluster route ci.toml denies", route: "service.create", body: #"{"Name":"s"}"#, expect: "no-cluster-or-plugins"),
+    .init(name: "commit with the daemon's empty body", route: "container.commit", query: "container=c&repo=out", body: "", contentType: nil, expect: nil),
+    .init(name: "commit with a config", route: "container.commit", query: "container=c&repo=out&changes=CMD%20x", body: #"{"Cmd":["x"],"Env":["A=1"]}"#, expect: nil),
+    .init(name: "commit with a body that is not JSON", route: "container.commit", query: "container=c", body: "{", expect: "body"),
+    .init(name: "tag", route: "image.tag", query: "repo=x&tag=y", body: "", contentType: nil, expect: nil),
+    .init(name: "load", route: "image.load", query: "quiet=1", body: "", contentType: "application/x-tar", expect: nil),
 ]
 
 @Suite("ci.toml judges request bodies")

@@ -67,7 +67,20 @@ public struct Ask: Sendable, Hashable, CustomStringConvertible {
         case hostPort(address: String, port: String)
         /// `PublishAllPorts`: every exposed port on a random host port.
         case publishAllPorts
+        /// The image a container or service runs.
         case image(String)
+        /// A name given to an image (commit, tag, build `t`, import `repo`):
+        /// judged by the same allow list, so an allowed name cannot be
+        /// squatted.
+        case imageName(String)
+        /// `POST /images/load`: the names are inside the archive.
+        case imageLoad
+        /// A host address a swarm node listens on or advertises ("" when
+        /// the daemon picks one itself).
+        case swarmAddress(host: String)
+        /// A manager of another swarm to join: its managers could then run
+        /// any task on this host.
+        case swarmRemote(String)
         /// The user the process runs as (`""` means the image's default).
         case user(String)
         case memory(Int64)

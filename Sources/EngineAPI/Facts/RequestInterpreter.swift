@@ -6,18 +6,17 @@ import GoJSON
 public enum RequestInterpreter {
     /// Routes whose JSON body can reach the host: read whole and judged.
     public static let judgedBodies: Set<String> = [
-        "container.create", "container.update", "container.start", "exec.create", "volume.create",
-        "network.create", "network.connect",
+        "container.create", "container.update", "container.start", "container.commit", "exec.create",
+        "volume.create", "network.create", "network.connect", "service.create", "service.update",
+        "swarm.init", "swarm.join", "swarm.update", "plugin.pull", "plugin.upgrade", "plugin.set",
     ]
     /// Routes judged on their query alone (the body streams through).
-    public static let judgedQueries: Set<String> = ["build.image", "image.create"]
+    public static let judgedQueries: Set<String> = ["build.image", "image.create", "image.tag", "image.load"]
     /// Routes whose body or query can reach the host and that sockwarden
-    /// cannot judge yet: denied whenever bodies are judged, even if allowed.
-    public static let unjudgeable: Set<String> = [
-        "service.create", "service.update",
-        "swarm.init", "swarm.join", "swarm.update", "plugin.pull", "plugin.upgrade",
-        "plugin.create", "plugin.enable", "plugin.set", "session.start", "session.grpc",
-    ]
+    /// cannot judge: denied whenever bodies are judged, even if allowed.
+    /// A plugin created from a tar declares its privileges inside the tar;
+    /// BuildKit sessions are gRPC streams.
+    public static let unjudgeable: Set<String> = ["plugin.create", "session.start", "session.grpc"]
 
     public struct Interpretation: Sendable {
         public let facts: RequestFacts
@@ -43,11 +42,27 @@ public enum RequestInterpreter {
             if let source = query.first("fromSrc"), !source.utf8.isEmpty, !source.bytesEqual("-") {
                 facts.add(.remoteContext, "fromSrc", source)
             }
+            if (query.first("fromImage") ?? "").utf8.isEmpty, let repo = query.first("repo"), !repo.utf8.isEmpty {
+                facts.add(.imageName(imageName(query)), "repo", imageName(query))
+            }
             return .success(Interpretation(facts: facts, canonicalBody: nil))
+        case "image.tag":
+            guard let query = GoQuery.parse(rawQuery) else {
+                return .failure(Refusal(message: "the query string is malformed (the daemon would refuse it)"))
+            }
+            var facts = RequestFacts()
+            facts.add(.imageName(imageName(query)), "repo", imageName(query))
+            return .success(Interpretation(facts: facts, canonicalBody: nil))
+        case "image.load":
+            return .success(Interpretation(facts: RequestFacts([Ask(.imageLoad, field: "body", value: "(image archive)")]), canonicalBody: nil))
+        case "container.commit" where body.map(isBlank) ?? true:
+            // The daemon ignores an empty body (io.EOF) and commits with the
+            // container's own config.
+            return commitQuery(rawQuery).map { Interpretation(facts: $0, canonicalBody: body) }
         case "container.start":
             // A HostConfig body on start is the pre-1.24 API form (20.10 reads
             // it only below 1.24 and refuses it otherwise; 28.x refuses it).
-            if let body, !body.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+            if let body, !isBlank(body) {
                 return .failure(Refusal(message: "a HostConfig body on container start is the pre-1.24 API form; set HostConfig at create instead"))
             }
             return .success(Interpretation(facts: RequestFacts(), canonicalBody: body))
@@ -66,6 +81,13 @@ public enum RequestInterpreter {
         case "volume.create": schema = .structure(BodySchemas.Volume.createOptions)
         case "network.create": schema = .structure(BodySchemas.Network.createRequest)
         case "network.connect": schema = .structure(BodySchemas.Network.connectOptions)
+        case "container.commit": schema = .structure(ContainerCreateBody.wrapper)
+        case "service.create", "service.update": schema = .structure(BodySchemas.Swarm.serviceSpec)
+        case "swarm.init": schema = .structure(BodySchemas.Swarm.initRequest)
+        case "swarm.join": schema = .structure(BodySchemas.Swarm.joinRequest)
+        case "swarm.update": schema = .structure(BodySchemas.Swarm.spec)
+        case "plugin.pull", "plugin.upgrade": schema = BodySchemas.Plugin.privileges
+        case "plugin.set": schema = BodySchemas.Plugin.setArgs
         default: return .failure(Refusal(message: "sockwarden cannot judge the body of \(route.name)"))
         }
         let value: GoValue
@@ -73,13 +95,32 @@ public enum RequestInterpreter {
         case .success(let decoded): value = decoded.value
         case .failure(let error): return .failure(Refusal(message: "the body is not JSON the daemon would accept: \(error)"))
         }
-        let facts: RequestFacts
+        var facts: RequestFacts
         switch route.name {
         case "container.create":
             switch containerCreateFacts(value) {
             case .success(let f): facts = f
             case .failure(let refusal): return .failure(refusal)
             }
+        case "container.commit":
+            switch commitQuery(rawQuery) {
+            case .success(let f): facts = f
+            case .failure(let refusal): return .failure(refusal)
+            }
+        case "service.create": facts = ServiceFacts.extract(value)
+        case "service.update":
+            guard let query = GoQuery.parse(rawQuery) else {
+                return .failure(Refusal(message: "the query string is malformed (the daemon would refuse it)"))
+            }
+            facts = ServiceFacts.extract(value)
+            if let rollback = query.first("rollback"), !rollback.utf8.isEmpty {
+                facts.add(.unjudged("a rollback to the previous spec, which this request does not carry"), "rollback", rollback)
+            }
+        case "swarm.init": facts = SwarmFacts.initRequest(value)
+        case "swarm.join": facts = SwarmFacts.joinRequest(value)
+        case "swarm.update": facts = SwarmFacts.update(value)
+        case "plugin.pull", "plugin.upgrade": facts = PluginFacts.privileges(value)
+        case "plugin.set": facts = PluginFacts.settings(value)
         case "container.update": facts = ContainerFacts.updateFacts(value)
         case "exec.create": facts = ContainerFacts.execFacts(value)
         case "network.create": facts = NetworkFacts.create(value)
@@ -105,6 +146,29 @@ public enum RequestInterpreter {
         return .success(ContainerFacts.extract(config: value, hostConfig: hostConfig, endpoints: endpoints))
     }
 
+    /// `POST /commit`: the name the new image gets (`repo`, `tag`).
+    static func commitQuery(_ raw: String?) -> Result<RequestFacts, Refusal> {
+        guard let query = GoQuery.parse(raw) else {
+            return .failure(Refusal(message: "the query string is malformed (the daemon would refuse it)"))
+        }
+        var facts = RequestFacts()
+        if let repo = query.first("repo"), !repo.utf8.isEmpty {
+            facts.add(.imageName(imageName(query)), "repo", imageName(query))
+        }
+        return .success(facts)
+    }
+
+    /// `repo` with `tag` as the daemon joins them (`reference.WithTag`).
+    static func imageName(_ query: GoQuery) -> String {
+        let repo = query.first("repo") ?? ""
+        let tag = query.first("tag") ?? ""
+        return tag.utf8.isEmpty ? repo : repo + ":" + tag
+    }
+
+    static func isBlank(_ body: [UInt8]) -> Bool {
+        body.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+    }
+
     /// POST /build query parameters (BuildQuery lists what the daemon reads).
     static func buildQuery(_ raw: String?) -> Result<RequestFacts, Refusal> {
         guard let query = GoQuery.parse(raw) else {
@@ -119,6 +183,9 @@ public enum RequestInterpreter {
         }
         for (i, option) in query.all("securityopt").enumerated() {
             facts.add(.unrecognisedSecurityOption, "securityopt[\(i)]", option)
+        }
+        for (i, tag) in query.all("t").enumerated() {
+            facts.add(.imageName(tag), "t[\(i)]", tag)
         }
         if let remote = query.first("remote"), !remote.isEmpty {
             facts.add(.remoteContext, "remote", remote)

@@ -1,0 +1,320 @@
+"""More of the generated attack corpus for policies/ci.toml, beyond container
+create's HostConfig: exec, volumes, networks, builds, host-path spellings and
+symlinks. Each request goes through `sockwarden serve --policy ci.toml` on
+three spellings of its path (versioned, unversioned, percent-encoded), and is
+judged by the daemon's state afterwards, never by the proxy's answer.
+
+Every attack here is chosen so that, even if it got through, it could not
+touch the machine's real network (macvlan parents that do not exist, builds
+that only tag an image)."""
+import io
+import json
+import os
+import tarfile
+import tempfile
+
+import pytest
+
+from swhelpers import API, container_exists, force_remove, http, unique
+
+pytestmark = pytest.mark.proxy_only
+
+IMG = "swtest/busybox"
+
+
+def spellings(path: str) -> list[tuple[str, str]]:
+    """The route written three ways the daemon routes alike."""
+    encoded = path.replace("/create", "%2Fcreate").replace("/exec", "%2Fexec") if "/" in path[1:] else path
+    return [("versioned", f"{API}{path}"), ("unversioned", path), ("percent-encoded", f"{API}{encoded}")]
+
+
+def key_variants(key: str) -> list[tuple[str, str]]:
+    out = [("exact", key), ("lower-case", key.lower()), ("upper-case", key.upper()),
+           ("escaped", "\\u%04x%s" % (ord(key[0]), key[1:]))]
+    folded = key.replace("k", "\u212a").replace("K", "\u212a").replace("s", "\u017f").replace("S", "\u017f")
+    if folded != key:
+        out.append(("Unicode-folded", folded))
+    return out
+
+
+@pytest.fixture(scope="module")
+def ci_sock(proxy_bin, dockerd_sock, image, short_tmp):
+    from swhelpers import Proxy
+    from conftest import policy_path
+    d = tempfile.mkdtemp(dir=short_tmp)
+    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, policy_path("ci.toml"), None, d)
+    p.start()
+    yield p.sock
+    p.stop()
+
+
+# --- exec: privileged ---------------------------------------------------------
+
+def exec_bodies() -> list[tuple[str, str]]:
+    out = []
+    for label, k in key_variants("Privileged"):
+        out.append((f"{label} key", '{"Cmd":["true"],"%s":true}' % k))
+    out += [
+        ("false then true", '{"Cmd":["true"],"Privileged":false,"Privileged":true}'),
+        ("false then lower-case true", '{"Cmd":["true"],"Privileged":false,"privileged":true}'),
+        ("trailing value", '{"Cmd":["true"],"Privileged":true} {"Privileged":false}'),
+        ("with whitespace and BOM-free padding", '  {"Cmd":["true"] ,\n"Privileged" : true }  '),
+    ]
+    return out
+
+
+EXEC_CORPUS = [(f"exec {b[0]} via {s[0]}", b[1], s[0]) for b in exec_bodies() for s in spellings("/containers/ID/exec")]
+
+
+@pytest.fixture(scope="module")
+def sleeper(dockerd_sock, image):
+    name = unique("sleeper")
+    body = json.dumps({"Image": IMG, "Cmd": ["sleep", "600"], "HostConfig": {"NetworkMode": "none"}}).encode()
+    assert http(dockerd_sock, "POST", f"{API}/containers/create?name={name}", body).status == 201
+    assert http(dockerd_sock, "POST", f"{API}/containers/{name}/start", b"").status == 204
+    yield name
+    force_remove(dockerd_sock, name)
+
+
+@pytest.mark.parametrize("label,body,spelling", EXEC_CORPUS, ids=[c[0] for c in EXEC_CORPUS])
+def test_privileged_exec_never_created(ci_sock, dockerd_sock, sleeper, label, body, spelling):
+    target = dict(spellings(f"/containers/{sleeper}/exec"))[spelling]
+    r = http(ci_sock, "POST", target, body.encode(), {"Content-Type": "application/json"})
+    assert r.status in (400, 403), f"{label}: {r.status} {r.body[:300]!r}"
+    info = json.loads(http(dockerd_sock, "GET", f"{API}/containers/{sleeper}/json").body)
+    assert not info["ExecIDs"], f"{label}: the daemon created exec {info['ExecIDs']}"
+
+
+def test_privileged_exec_is_a_real_attack_on_the_daemon(dockerd_sock, image):
+    """Sent straight to the daemon, the lower-case and duplicate forms do create a privileged exec."""
+    name = unique("direxec")
+    body = json.dumps({"Image": IMG, "Cmd": ["sleep", "600"], "HostConfig": {"NetworkMode": "none"}}).encode()
+    try:
+        assert http(dockerd_sock, "POST", f"{API}/containers/create?name={name}", body).status == 201
+        assert http(dockerd_sock, "POST", f"{API}/containers/{name}/start", b"").status == 204
+        for attack in ('{"Cmd":["true"],"privileged":true}', '{"Cmd":["true"],"Privileged":false,"PRIVILEGED":true}'):
+            r = http(dockerd_sock, "POST", f"{API}/containers/{name}/exec", attack.encode(), {"Content-Type": "application/json"})
+            assert r.status == 201, r.body
+            exec_id = json.loads(r.body)["Id"]
+            assert json.loads(http(dockerd_sock, "GET", f"{API}/exec/{exec_id}/json").body)["ProcessConfig"]["privileged"] is True
+    finally:
+        force_remove(dockerd_sock, name)
+
+
+# --- volumes: local driver options that bind a host path --------------------
+
+BIND_OPTS = {"type": "none", "o": "bind", "device": "/etc"}
+
+
+def volume_bodies() -> list[tuple[str, str]]:
+    out = []
+    for label, k in key_variants("DriverOpts"):
+        out.append((f"{label} DriverOpts", '{"Name":"NAME","%s":%s}' % (k, json.dumps(BIND_OPTS))))
+    out += [
+        ("empty then binding DriverOpts (maps merge)", '{"Name":"NAME","DriverOpts":{},"driveropts":%s}' % json.dumps(BIND_OPTS)),
+        ("split across duplicate DriverOpts", '{"Name":"NAME","DriverOpts":{"type":"none","o":"bind"},"DriverOpts":{"device":"/etc"}}'),
+        ("explicit local driver", '{"Name":"NAME","Driver":"local","DriverOpts":%s}' % json.dumps(BIND_OPTS)),
+        ("driver key in upper case", '{"Name":"NAME","DRIVER":"local","DriverOpts":%s}' % json.dumps(BIND_OPTS)),
+        ("device is the docker socket's directory", '{"Name":"NAME","DriverOpts":{"type":"none","o":"bind","device":"/var/run"}}'),
+        ("tmpfs with options", '{"Name":"NAME","DriverOpts":{"type":"tmpfs","device":"tmpfs","o":"size=1m"}}'),
+        ("trailing value", '{"Name":"NAME","DriverOpts":%s} {"DriverOpts":{}}' % json.dumps(BIND_OPTS)),
+        ("a plugin driver", '{"Name":"NAME","Driver":"sshfs"}'),
+    ]
+    return out
+
+
+VOLUME_CORPUS = [(f"volume {b[0]} via {s[0]}", b[1], s[0]) for b in volume_bodies() for s in spellings("/volumes/create")]
+
+
+@pytest.mark.parametrize("label,body,spelling", VOLUME_CORPUS, ids=[c[0] for c in VOLUME_CORPUS])
+def test_binding_volume_never_created(ci_sock, dockerd_sock, label, body, spelling):
+    name = unique("corpusvol")
+    target = dict(spellings("/volumes/create"))[spelling]
+    try:
+        r = http(ci_sock, "POST", target, body.replace("NAME", name).encode(), {"Content-Type": "application/json"})
+        assert r.status in (400, 403), f"{label}: {r.status} {r.body[:300]!r}"
+        assert http(dockerd_sock, "GET", f"{API}/volumes/{name}").status == 404, f"{label}: the daemon created it"
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/volumes/{name}?force=1")
+
+
+def test_split_driver_opts_are_a_real_attack_on_the_daemon(dockerd_sock):
+    """Straight to the daemon, duplicate DriverOpts objects merge into one bind."""
+    name = unique("directvol")
+    try:
+        body = '{"Name":"%s","DriverOpts":{"type":"none","o":"bind"},"driveropts":{"device":"/etc"}}' % name
+        assert http(dockerd_sock, "POST", f"{API}/volumes/create", body.encode(), {"Content-Type": "application/json"}).status == 201
+        opts = json.loads(http(dockerd_sock, "GET", f"{API}/volumes/{name}").body)["Options"]
+        assert opts == BIND_OPTS, opts
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/volumes/{name}?force=1")
+
+
+# --- networks: drivers that reach host interfaces ------------------------------
+
+def network_bodies() -> list[tuple[str, str]]:
+    out = []
+    for label, k in key_variants("Driver"):
+        out.append((f"{label} Driver macvlan", '{"Name":"NAME","%s":"macvlan","Options":{"parent":"swtnope0"}}' % k))
+    out += [
+        ("ipvlan", '{"Name":"NAME","Driver":"ipvlan","Options":{"parent":"swtnope0"}}'),
+        ("bridge then macvlan", '{"Name":"NAME","Driver":"bridge","driver":"macvlan","Options":{"parent":"swtnope0"}}'),
+        ("options key folded", '{"Name":"NAME","Driver":"macvlan","Option\u017f":{"parent":"swtnope0"}}'),
+        ("config-from another network", '{"Name":"NAME","Driver":"macvlan","ConfigFrom":{"Network":"host"}}'),
+        ("ingress", '{"Name":"NAME","Driver":"overlay","Ingress":true}'),
+    ]
+    return out
+
+
+NETWORK_CORPUS = [(f"network {b[0]} via {s[0]}", b[1], s[0]) for b in network_bodies() for s in spellings("/networks/create")]
+
+
+@pytest.mark.parametrize("label,body,spelling", NETWORK_CORPUS, ids=[c[0] for c in NETWORK_CORPUS])
+def test_host_reaching_network_never_created(ci_sock, dockerd_sock, label, body, spelling):
+    name = unique("corpusnet")
+    target = dict(spellings("/networks/create"))[spelling]
+    try:
+        r = http(ci_sock, "POST", target, body.replace("NAME", name).encode(), {"Content-Type": "application/json"})
+        assert r.status in (400, 403), f"{label}: {r.status} {r.body[:300]!r}"
+        assert http(dockerd_sock, "GET", f"{API}/networks/{name}").status == 404, f"{label}: the daemon created it"
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/networks/{name}")
+
+
+# --- builds: query parameters --------------------------------------------------
+
+def context_tar() -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        data = f"FROM {IMG}\nRUN true\n".encode()
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+BUILD_QUERIES = [
+    ("networkmode host", "networkmode=host"),
+    ("networkmode percent-encoded key", "network%6Dode=host"),
+    ("networkmode percent-encoded value", "networkmode=%68ost"),
+    ("host first of two", "networkmode=host&networkmode=none"),
+    ("join a container's network", "networkmode=container:x"),
+    ("cgroup parent", "cgroupparent=%2F"),
+    ("remote context", "remote=http%3A%2F%2F127.0.0.1%3A1%2Fx.tar"),
+    ("BuildKit", "version=2"),
+    ("outputs", "outputs=%5B%7B%22Type%22%3A%22local%22%7D%5D"),
+]
+
+BUILD_CORPUS = [(f"build {q[0]} via {s[0]}", q[1], s[0]) for q in BUILD_QUERIES for s in spellings("/build")]
+
+
+@pytest.mark.parametrize("label,query,spelling", BUILD_CORPUS, ids=[c[0] for c in BUILD_CORPUS])
+def test_host_reaching_build_never_runs(ci_sock, dockerd_sock, label, query, spelling):
+    tag = unique("corpusbuild")
+    target = dict(spellings("/build"))[spelling] + f"?t={tag}&{query}"
+    try:
+        r = http(ci_sock, "POST", target, context_tar(), {"Content-Type": "application/x-tar"}, timeout=60)
+        assert r.status in (400, 403), f"{label}: {r.status} {r.body[:300]!r}"
+        assert http(dockerd_sock, "GET", f"{API}/images/{tag}/json").status == 404, f"{label}: the daemon built it"
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{tag}?force=1")
+
+
+def test_form_encoded_build_parameters_are_refused(ci_sock, dockerd_sock):
+    """Go's ParseForm reads a form-encoded body before the query: parameters
+    in the body would win. Refused whatever the body says."""
+    tag = unique("formbuild")
+    r = http(ci_sock, "POST", f"{API}/build?t={tag}", f"networkmode=host&t={tag}".encode(),
+             {"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status in (400, 403), r.body
+    assert http(dockerd_sock, "GET", f"{API}/images/{tag}/json").status == 404
+
+
+# --- host paths: spellings and symlinks, with /tmp allowed ------------------------
+
+@pytest.fixture(scope="module")
+def tmp_allowed_sock(proxy_bin, dockerd_sock, image, short_tmp):
+    """ci.toml with [host-paths] allow = ["/tmp"]: the spellings below must
+    still be refused because of where they really lead."""
+    from swhelpers import Proxy
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "ci.toml"), encoding="utf-8").read()
+    marker = "allow = []                    # no host bind mounts"
+    assert marker in text
+    d = tempfile.mkdtemp(dir=short_tmp)
+    policy = os.path.join(d, "ci-tmp.toml")
+    with open(policy, "w") as f:
+        f.write(text.replace(marker, 'allow = ["/tmp"]              # test: /tmp allowed'))
+    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, policy, None, d)
+    p.start()
+    yield p.sock
+    p.stop()
+
+
+@pytest.fixture(scope="module")
+def links(short_tmp):
+    d = tempfile.mkdtemp(dir=short_tmp)
+    os.symlink("/", os.path.join(d, "root"))
+    os.symlink("/etc", os.path.join(d, "etc"))
+    os.symlink("/var/run", os.path.join(d, "run"))
+    os.mkdir(os.path.join(d, "plain"))
+    return d
+
+
+def host_paths(links: str, daemon_sock: str) -> list[tuple[str, str]]:
+    daemon_dir = os.path.dirname(daemon_sock)
+    return [
+        ("/etc", "/etc"), ("double slash", "//etc"), ("dot segment", "/./etc"), ("trailing slash", "/etc/"),
+        ("dot-dot out of /tmp", "/tmp/../etc"), ("dot-dot out of /tmp, no clean prefix", "/tmp/./../etc"),
+        ("root", "/"), ("proc", "/proc"), ("proc self root", "/proc/self/root"),
+        ("docker socket", "/var/run/docker.sock"), ("run docker socket", "/run/docker.sock"),
+        ("the daemon's socket under /tmp", daemon_sock), ("the daemon's socket directory under /tmp", daemon_dir),
+        ("/tmp itself holds the daemon's socket", "/tmp"),
+        ("symlink in /tmp to /", f"{links}/root"), ("symlink in /tmp to /etc", f"{links}/etc"),
+        ("symlink in /tmp to /var/run", f"{links}/run"), ("through a symlink in /tmp", f"{links}/root/etc"),
+        ("through a symlink, dot-dot after", f"{links}/etc/../etc"),
+    ]
+
+
+def path_body(path: str, kind: str) -> bytes:
+    if kind == "Binds":
+        hc = {"NetworkMode": "none", "Binds": [f"{path}:/x:ro"]}
+    else:
+        hc = {"NetworkMode": "none", "Mounts": [{"Type": "bind", "Source": path, "Target": "/x", "ReadOnly": True}]}
+    return json.dumps({"Image": IMG, "Cmd": ["true"], "HostConfig": hc}).encode()
+
+
+PATH_CASES = [(f"{kind} {label}", kind, i) for i, (label, _) in enumerate(host_paths("/L", "/D/docker.sock"))
+              for kind in ("Binds", "Mounts")]
+
+
+@pytest.mark.parametrize("label,kind,index", PATH_CASES, ids=[c[0] for c in PATH_CASES])
+def test_host_path_spellings_never_mounted(tmp_allowed_sock, dockerd_sock, links, label, kind, index):
+    _, path = host_paths(links, dockerd_sock)[index]
+    name = unique("corpuspath")
+    try:
+        r = http(tmp_allowed_sock, "POST", f"{API}/containers/create?name={name}", path_body(path, kind),
+                 {"Content-Type": "application/json"})
+        assert r.status in (400, 403), f"{label} ({path}): {r.status} {r.body[:300]!r}"
+        assert not container_exists(dockerd_sock, name), f"{label}: the daemon created it"
+    finally:
+        force_remove(dockerd_sock, name)
+
+
+@pytest.mark.parametrize("kind", ["Binds", "Mounts"])
+def test_a_plain_directory_under_the_allowed_prefix_is_mounted(tmp_allowed_sock, dockerd_sock, links, kind):
+    """The control: the same proxy does mount an allowed path, so the refusals
+    above are about where those paths lead."""
+    name = unique("okpath")
+    try:
+        r = http(tmp_allowed_sock, "POST", f"{API}/containers/create?name={name}", path_body(f"{links}/plain", kind),
+                 {"Content-Type": "application/json"})
+        assert r.status == 201, r.body
+        mounts = json.loads(http(dockerd_sock, "GET", f"{API}/containers/{name}/json").body)["Mounts"]
+        assert [m["Source"] for m in mounts] == [f"{links}/plain"], mounts
+    finally:
+        force_remove(dockerd_sock, name)
+
+
+def test_extended_corpus_size():
+    total = len(EXEC_CORPUS) + len(VOLUME_CORPUS) + len(NETWORK_CORPUS) + len(BUILD_CORPUS) + len(PATH_CASES)
+    assert total >= 150, total
