@@ -2,7 +2,7 @@ import EngineAPI
 
 /// Judges the facts of a request against the body rules. Pure; the first
 /// refused ask decides.
-public struct BodyViolation: Sendable, Hashable {
+public struct BodyViolation: Error, Sendable, Hashable {
     /// The policy section that refused, e.g. "host-paths".
     public let section: String
     public let ask: Ask

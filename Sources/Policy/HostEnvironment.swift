@@ -9,6 +9,8 @@ import EngineAPI
 /// SECURITY.md.
 public protocol HostEnvironment: Sendable {
     func resolve(hostPath: String) -> ResolvedHostPath
+    /// The container a `VolumesFrom` entry names, with its mounts.
+    func container(_ reference: String) -> ContainerLookup
 }
 
 public struct ResolvedHostPath: Sendable, Hashable {
@@ -53,5 +55,45 @@ public enum HostPathMatch {
         let bytes = Array(path.utf8)
         guard bytes.starts(with: p) else { return false }
         return bytes.count == p.count || bytes[p.count] == UInt8(ascii: "/")
+    }
+}
+
+/// A container as the daemon describes it (`GET /containers/{id}/json`),
+/// for judging `VolumesFrom`: the mounts another container would copy.
+public enum ContainerLookup: Sendable, Hashable {
+    case found(id: String, mounts: [ContainerMount])
+    case notFound
+    /// The daemon could not be asked (the text says why).
+    case unavailable(String)
+}
+
+/// One entry of a container's `Mounts`, and for a named volume its
+/// driver options (`GET /volumes/{name}`).
+public struct ContainerMount: Sendable, Hashable {
+    public var type: String
+    public var name: String
+    public var source: String
+    public var driver: String
+    public var readWrite: Bool
+    public var propagation: String
+    /// The volume's driver options (nil when not a volume or not known).
+    public var volumeOptions: [String: String]?
+
+    public init(type: String, name: String = "", source: String = "", driver: String = "", readWrite: Bool = true,
+                propagation: String = "", volumeOptions: [String: String]? = nil) {
+        self.type = type
+        self.name = name
+        self.source = source
+        self.driver = driver
+        self.readWrite = readWrite
+        self.propagation = propagation
+        self.volumeOptions = volumeOptions
+    }
+}
+
+extension HostEnvironment {
+    /// By default nothing can be looked up, so `VolumesFrom` is refused.
+    public func container(_ reference: String) -> ContainerLookup {
+        .unavailable("no daemon to ask (this is a what-if without a daemon)")
     }
 }

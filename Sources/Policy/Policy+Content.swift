@@ -33,8 +33,22 @@ extension Policy {
             if let violation = bodyRules.judge(interpretation.facts, environment: environment) {
                 return deny(violation.section, violation.reason)
             }
-            return Decision(verdict: .allow, rule: routeDecision.rule, reason: routeDecision.reason,
-                            forwardBody: interpretation.canonicalBody)
+            var forward = interpretation.canonicalBody
+            let sources = interpretation.facts.asks.filter { if case .volumesFrom = $0.kind { return true } else { return false } }
+            if !sources.isEmpty {
+                var pinned: [String] = []
+                for ask in sources {
+                    switch bodyRules.judgeVolumesFrom(ask, environment: environment) {
+                    case .failure(let violation): return deny(violation.section, violation.reason)
+                    case .success(let entry): pinned.append(entry)
+                    }
+                }
+                guard let body = interpretation.replacingVolumesFrom(pinned) else {
+                    return deny("volumes", "[volumes]: the VolumesFrom entries could not be pinned to container IDs")
+                }
+                forward = body
+            }
+            return Decision(verdict: .allow, rule: routeDecision.rule, reason: routeDecision.reason, forwardBody: forward)
         }
     }
 

@@ -11,8 +11,10 @@ import Policy
 /// containerd sockets.
 public struct HostFileSystem: HostEnvironment {
     public let protectedSockets: [String]
+    let lookup: DaemonLookup
 
     public init(upstreamSocket: String) {
+        lookup = DaemonLookup(upstreamPath: upstreamSocket)
         var sockets = [upstreamSocket, "/var/run/docker.sock", "/run/docker.sock",
                        "/run/containerd/containerd.sock", "/var/run/containerd/containerd.sock"]
         sockets += sockets.compactMap(HostFileSystem.realPath)
@@ -32,6 +34,10 @@ public struct HostFileSystem: HostEnvironment {
             exposes = protectedSockets.contains { HostFileSystem.identity($0) == identity }
         }
         return ResolvedHostPath(realPath: real, exposesDaemon: exposes)
+    }
+
+    public func container(_ reference: String) -> ContainerLookup {
+        lookup.container(reference)
     }
 
     static func realPath(_ path: String) -> String? {

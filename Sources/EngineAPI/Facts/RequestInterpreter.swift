@@ -22,6 +22,16 @@ public enum RequestInterpreter {
         public let facts: RequestFacts
         /// nil: forward the body as received (none was read).
         public let canonicalBody: [UInt8]?
+        /// The decoded body and its schema, when one was decoded.
+        public let value: GoValue?
+        public let schema: GoType?
+
+        init(facts: RequestFacts, canonicalBody: [UInt8]?, value: GoValue? = nil, schema: GoType? = nil) {
+            self.facts = facts
+            self.canonicalBody = canonicalBody
+            self.value = value
+            self.schema = schema
+        }
     }
 
     public struct Refusal: Error, Sendable, Equatable {
@@ -128,7 +138,7 @@ public enum RequestInterpreter {
         default: facts = VolumeFacts.extract(value)
         }
         switch GoEncoder.encodeChecked(value, as: schema) {
-        case .success(let canonical): return .success(Interpretation(facts: facts, canonicalBody: canonical))
+        case .success(let canonical): return .success(Interpretation(facts: facts, canonicalBody: canonical, value: value, schema: schema))
         case .failure(let error): return .failure(Refusal(message: "the body cannot be re-encoded exactly: \(error)"))
         }
     }

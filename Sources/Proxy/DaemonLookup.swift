@@ -1,0 +1,119 @@
+import Glibc
+import GoJSON
+import Policy
+import Posix
+
+/// Read-only questions to the daemon that judging needs (the mounts a
+/// `VolumesFrom` source would lend). One HTTP/1.0 GET per question on a new
+/// connection to the upstream socket, so the answer is never chunked and the
+/// connection is never shared with a client's; bounded in size and time.
+struct DaemonLookup: Sendable {
+    let upstreamPath: String
+    static let maxResponse = 4 << 20
+    static let timeoutMilliseconds = 10_000
+
+    enum Answer {
+        case ok(JSONValue)
+        case notFound
+        case failed(String)
+    }
+
+    func get(_ path: String) -> Answer {
+        let fd: FileDescriptor
+        do {
+            fd = try UnixSocket.connect(path: upstreamPath)
+        } catch {
+            return .failed("cannot connect to the daemon: \(error)")
+        }
+        defer { fd.close() }
+        fd.setReceiveTimeout(milliseconds: Self.timeoutMilliseconds)
+        fd.setSendTimeout(milliseconds: Self.timeoutMilliseconds)
+        do {
+            try fd.writeAll(Array("GET \(path) HTTP/1.0\r\nHost: docker\r\nUser-Agent: sockwarden\r\n\r\n".utf8))
+        } catch {
+            return .failed("cannot ask the daemon: \(error)")
+        }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while response.count <= Self.maxResponse {
+            let n: Int
+            do {
+                n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+            } catch {
+                return .failed("reading the daemon's answer: \(error)")
+            }
+            if n == 0 { break }
+            response += chunk[0..<n]
+        }
+        guard response.count <= Self.maxResponse else { return .failed("the daemon's answer is too large") }
+        guard let end = Self.headEnd(response), response.count >= 12 else { return .failed("the daemon's answer is not HTTP") }
+        let status = Int(String(decoding: response[9..<12], as: UTF8.self)) ?? 0
+        if status == 404 { return .notFound }
+        guard status == 200 else { return .failed("the daemon answered \(status)") }
+        switch JSONParser.parse(Array(response[end...])) {
+        case .success(let value): return .ok(value)
+        case .failure(let error): return .failed("the daemon's answer is not JSON: \(error)")
+        }
+    }
+
+    static func headEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+            return i + 4
+        }
+        return nil
+    }
+
+    /// Every byte but unreserved ones percent-encoded: a name from a request
+    /// body can never change the path it is looked up under.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for b in text.utf8 {
+            let unreserved = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                || b == UInt8(ascii: "-") || b == UInt8(ascii: "_") || b == UInt8(ascii: ".")
+            if unreserved { out.unicodeScalars.append(Unicode.Scalar(b)) } else {
+                let hex = Array("0123456789ABCDEF".utf8)
+                out += "%" + String(decoding: [hex[Int(b >> 4)], hex[Int(b & 15)]], as: UTF8.self)
+            }
+        }
+        return out
+    }
+
+    /// `GET /containers/{ref}/json`, then `GET /volumes/{name}` for each volume.
+    func container(_ reference: String) -> ContainerLookup {
+        let escaped = Self.escape(reference)
+        guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .notFound }
+        switch get("/containers/\(escaped)/json") {
+        case .notFound: return .notFound
+        case .failed(let why): return .unavailable(why)
+        case .ok(let info):
+            guard let id = info.member("Id")?.string, id.utf8.count == 64 else { return .unavailable("the daemon's answer has no Id") }
+            var mounts: [ContainerMount] = []
+            for m in info.member("Mounts")?.array ?? [] {
+                var mount = ContainerMount(type: m.member("Type")?.string ?? "", name: m.member("Name")?.string ?? "",
+                                           source: m.member("Source")?.string ?? "", driver: m.member("Driver")?.string ?? "",
+                                           readWrite: m.member("RW")?.bool ?? true, propagation: m.member("Propagation")?.string ?? "")
+                if mount.type == "volume", !mount.name.isEmpty, case .ok(let volume) = get("/volumes/\(Self.escape(mount.name))") {
+                    var options: [String: String] = [:]
+                    for member in volume.member("Options")?.object ?? [] { options[member.key] = member.value.string ?? "" }
+                    mount.volumeOptions = options
+                }
+                mounts.append(mount)
+            }
+            return .found(id: id, mounts: mounts)
+        }
+    }
+}
+
+extension JSONValue {
+    /// The last member with this exact key (Go's decoder: later duplicates win).
+    fileprivate func member(_ key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.last { $0.key.utf8.elementsEqual(key.utf8) }?.value
+    }
+
+    fileprivate var string: String? { if case .string(let s) = self { return s } else { return nil } }
+    fileprivate var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    fileprivate var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    fileprivate var object: [JSONMember]? { if case .object(let o) = self { return o } else { return nil } }
+}
