@@ -17,6 +17,7 @@ let package = Package(
         .target(name: "GoJSON"),
         .target(name: "EngineAPI", dependencies: ["GoJSON"]),
         .target(name: "Policy", dependencies: ["EngineAPI", "GoJSON"]),
+        .target(name: "Tenancy", dependencies: ["EngineAPI", "GoJSON"]),
         // I/O at the edges.
         .target(name: "CShims"),
         .target(name: "Posix", dependencies: ["CShims"]),
@@ -26,5 +27,6 @@ let package = Package(
         .testTarget(name: "GoJSONTests", dependencies: ["GoJSON"]),
         .testTarget(name: "EngineAPITests", dependencies: ["EngineAPI", "GoJSON"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "EngineAPI", "GoJSON"]),
+        .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "EngineAPI", "GoJSON"]),
     ]
 )

@@ -106,20 +106,20 @@ public enum Capability {
 /// (volume/mounts/linux_parser.go) reads it: at most two ':' separators;
 /// `src:dst`, `src:dst:mode`; an absolute `src` is a host path (cleaned with
 /// path.Clean), otherwise a volume name.
-struct BindSpec: Equatable {
-    enum Source: Equatable {
+public struct BindSpec: Equatable, Sendable {
+    public enum Source: Equatable, Sendable {
         case hostPath(String)
         case volume(String)
         case anonymous
     }
 
-    let source: Source
-    let target: String
-    let readOnly: Bool
-    let sharedPropagation: Bool
+    public let source: Source
+    public let target: String
+    public let readOnly: Bool
+    public let sharedPropagation: Bool
 
     /// nil when the daemon would refuse the spec.
-    static func parse(_ raw: String) -> BindSpec? {
+    public static func parse(_ raw: String) -> BindSpec? {
         let parts = raw.bytesSplit(UInt8(ascii: ":"))
         guard parts.count <= 3, let first = parts.first, !first.utf8.isEmpty else { return nil }
         var mode = ""

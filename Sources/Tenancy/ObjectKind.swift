@@ -1,0 +1,25 @@
+/// The daemon objects a job can own, and how the daemon says one is missing
+/// (dockerd 20.10 `errdefs.NotFound` messages), so a foreign object is
+/// answered exactly as a missing one.
+public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
+    case container, exec, volume, network
+
+    public func notFound(_ reference: String) -> TenancyRefusal {
+        switch self {
+        case .container: return TenancyRefusal(status: 404, message: "No such container: \(reference)")
+        case .exec: return TenancyRefusal(status: 404, message: "No such exec instance: \(reference)")
+        case .volume: return TenancyRefusal(status: 404, message: "get \(reference): no such volume")
+        case .network: return TenancyRefusal(status: 404, message: "network \(reference) not found")
+        }
+    }
+
+    /// The daemon's inspect route for a reference of this kind.
+    public func inspectPath(_ escapedReference: String) -> String {
+        switch self {
+        case .container: return "/containers/\(escapedReference)/json"
+        case .exec: return "/exec/\(escapedReference)/json"
+        case .volume: return "/volumes/\(escapedReference)"
+        case .network: return "/networks/\(escapedReference)"
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import EngineAPI
+import GoJSON
+
+/// Objects a request body names that must be the job's own: another
+/// container's namespaces, mounts or links, a named volume, a network.
+/// Predefined networks (`none`, `bridge`, `host`, `default`) belong to no job
+/// and are left to the policy.
+public struct OwnedReference: Sendable, Hashable {
+    public let kind: ObjectKind
+    public let reference: String
+    /// Where in the body, for the audit log.
+    public let field: String
+
+    public init(_ kind: ObjectKind, _ reference: String, field: String) {
+        self.kind = kind
+        self.reference = reference
+        self.field = field
+    }
+}
+
+public enum OwnerReferences {
+    static let predefinedNetworks = ["none", "bridge", "host", "default"]
+
+    /// For `container.create` (the decoded create body) and
+    /// `network.connect` (its `Container`).
+    public static func referenced(route: String, body: GoValue) -> [OwnedReference] {
+        switch route {
+        case "container.create": return containerCreate(body)
+        case "network.connect", "network.disconnect":
+            let container = body[field: "Container"]?.stringValue ?? ""
+            return container.isEmpty ? [] : [OwnedReference(.container, container, field: "Container")]
+        default: return []
+        }
+    }
+
+    static func containerCreate(_ body: GoValue) -> [OwnedReference] {
+        var out: [OwnedReference] = []
+        let hc = body[field: "HostConfig"]
+        for field in ["NetworkMode", "PidMode", "IpcMode", "UTSMode", "UsernsMode", "CgroupnsMode", "Cgroup"] {
+            let value = hc?[field: field]?.stringValue ?? ""
+            if let target = value.dropPrefix("container:") {
+                out.append(OwnedReference(.container, target, field: "HostConfig.\(field)"))
+            } else if field == "NetworkMode", !value.isEmpty, !value.isOneOf(predefinedNetworks) {
+                out.append(OwnedReference(.network, value, field: "HostConfig.NetworkMode"))
+            }
+        }
+        for (i, entry) in (hc?[field: "VolumesFrom"]?.arrayValues ?? []).enumerated() {
+            let text = entry.stringValue ?? ""
+            let name = String(text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            out.append(OwnedReference(.container, name, field: "HostConfig.VolumesFrom[\(i)]"))
+        }
+        for (i, link) in (hc?[field: "Links"]?.arrayValues ?? []).enumerated() {
+            let text = link.stringValue ?? ""
+            let name = String(text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            out.append(OwnedReference(.container, name.dropPrefix("/") ?? name, field: "HostConfig.Links[\(i)]"))
+        }
+        for (i, bind) in (hc?[field: "Binds"]?.arrayValues ?? []).enumerated() {
+            if let spec = BindSpec.parse(bind.stringValue ?? ""), case .volume(let name) = spec.source {
+                out.append(OwnedReference(.volume, name, field: "HostConfig.Binds[\(i)]"))
+            }
+        }
+        for (i, mount) in (hc?[field: "Mounts"]?.arrayValues ?? []).enumerated() {
+            let source = mount[field: "Source"]?.stringValue ?? ""
+            if mount[field: "Type"]?.stringEquals("volume") == true, !source.isEmpty {
+                out.append(OwnedReference(.volume, source, field: "HostConfig.Mounts[\(i)].Source"))
+            }
+        }
+        for entry in body[field: "NetworkingConfig"]?[field: "EndpointsConfig"]?.mapEntries ?? [] where !entry.key.isOneOf(predefinedNetworks) {
+            out.append(OwnedReference(.network, entry.key, field: "NetworkingConfig.EndpointsConfig[\(entry.key)]"))
+        }
+        return out
+    }
+}
+
+extension String {
+    func dropPrefix(_ prefix: String) -> String? {
+        utf8.starts(with: prefix.utf8) ? String(decoding: utf8.dropFirst(prefix.utf8.count), as: UTF8.self) : nil
+    }
+}

@@ -1,0 +1,29 @@
+import GoJSON
+
+/// Stamping the owner label into what a job creates. Works on the decoded
+/// body (the value the policy judged), so the stamped body is re-encoded
+/// canonically like any judged body.
+public enum OwnerStamp {
+    /// The body of container, volume or network create with
+    /// `Labels[io.sockwarden.job] = id`. A client that sets that label
+    /// itself is refused: only sockwarden sets it.
+    public static func stamp(_ value: GoValue, owner: JobOwner) -> Result<GoValue, TenancyRefusal> {
+        guard case .structure(var fields) = value else {
+            return .failure(TenancyRefusal(status: 400, message: "the body is not a JSON object"))
+        }
+        var entries: [GoMapEntry] = []
+        if let i = fields.firstIndex(where: { $0.name == "Labels" }) {
+            if case .map(let existing) = fields[i].value { entries = existing }
+            fields.remove(at: i)
+        }
+        if entries.contains(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) {
+            return .failure(reservedLabel)
+        }
+        entries.append(GoMapEntry(JobOwner.labelKey, .string(owner.id)))
+        fields.append(GoFieldValue("Labels", .map(entries)))
+        return .success(.structure(fields))
+    }
+
+    static let reservedLabel = TenancyRefusal(
+        status: 403, message: "sockwarden: the label \(JobOwner.labelKey) is set by sockwarden on a job socket; remove it from the request")
+}

@@ -1,0 +1,120 @@
+import EngineAPI
+import GoJSON
+
+/// Rewriting the query of a request on a job socket: the owner's label filter
+/// added to `filters` (lists, prunes, events), the owner's label added to a
+/// build's `labels`. The query is rebuilt from Go's reading of it
+/// (`url.ParseQuery`: the first value of a key is the one the daemon reads);
+/// every other parameter is kept as written, in order.
+public enum QueryRewrite {
+    /// `filters` as `filters.FromJSON` reads it: `{"label":{"k=v":true}}`, or
+    /// the legacy `{"label":["k=v"]}`. Later duplicate keys replace earlier
+    /// ones (Go map decoding). Returns the filters with the owner's label
+    /// added, as the daemon's own canonical JSON.
+    public static func restrictFilters(_ raw: String?, owner: JobOwner) -> Result<String, TenancyRefusal> {
+        guard let query = GoQuery.parse(raw) else {
+            return .failure(TenancyRefusal(status: 400, message: "the query string is malformed"))
+        }
+        var filters: [String: [String: Bool]] = [:]
+        if let text = query.first("filters"), !text.utf8.isEmpty {
+            switch decodeFilters(Array(text.utf8)) {
+            case .success(let decoded): filters = decoded
+            case .failure(let refusal): return .failure(refusal)
+            }
+        }
+        filters["label", default: [:]][owner.labelFilter] = true
+        var object: [GoMapEntry] = []
+        for (name, values) in filters {
+            object.append(GoMapEntry(name, .map(values.map { GoMapEntry($0.key, .bool($0.value)) })))
+        }
+        let schema = GoType.map(key: .string, value: .map(key: .string, value: .bool))
+        guard case .success(let bytes) = GoEncoder.encodeChecked(.map(object), as: schema) else {
+            return .failure(TenancyRefusal(status: 400, message: "the filters cannot be re-encoded"))
+        }
+        return .success(replacing("filters", with: String(decoding: bytes, as: UTF8.self), in: raw))
+    }
+
+    static func decodeFilters(_ bytes: [UInt8]) -> Result<[String: [String: Bool]], TenancyRefusal> {
+        let modern = GoType.map(key: .string, value: .map(key: .string, value: .bool))
+        if case .success(let decoded) = unmarshal(bytes, as: modern) {
+            var out: [String: [String: Bool]] = [:]
+            for entry in decoded.mapEntries ?? [] {
+                var values: [String: Bool] = [:]
+                for v in entry.value.mapEntries ?? [] { values[v.key] = v.value.boolValue ?? false }
+                out[entry.key] = values
+            }
+            return .success(out)
+        }
+        let legacy = GoType.map(key: .string, value: .slice(.string))
+        if case .success(let decoded) = unmarshal(bytes, as: legacy) {
+            var out: [String: [String: Bool]] = [:]
+            for entry in decoded.mapEntries ?? [] {
+                var values: [String: Bool] = [:]
+                for v in entry.value.arrayValues ?? [] { if let s = v.stringValue { values[s] = true } }
+                out[entry.key] = values
+            }
+            return .success(out)
+        }
+        return .failure(TenancyRefusal(status: 400, message: "invalid filter: the filters parameter is not JSON the daemon reads"))
+    }
+
+    /// `json.Unmarshal`: exactly one JSON value, then the Go decoding.
+    static func unmarshal(_ bytes: [UInt8], as type: GoType) -> Result<GoValue, TenancyRefusal> {
+        switch JSONParser.parse(bytes) {
+        case .failure: return .failure(TenancyRefusal(status: 400, message: "not JSON"))
+        case .success(let json):
+            switch GoDecoder.decode(json, as: type) {
+            case .success(let value): return .success(value)
+            case .failure: return .failure(TenancyRefusal(status: 400, message: "not of the expected type"))
+            }
+        }
+    }
+
+    /// A build's `labels` (JSON `map[string]string`) with the owner's label.
+    public static func stampBuildLabels(_ raw: String?, owner: JobOwner) -> Result<String, TenancyRefusal> {
+        guard let query = GoQuery.parse(raw) else {
+            return .failure(TenancyRefusal(status: 400, message: "the query string is malformed"))
+        }
+        let schema = GoType.map(key: .string, value: .string)
+        var entries: [GoMapEntry] = []
+        if let text = query.first("labels"), !text.utf8.isEmpty {
+            guard case .success(let decoded) = unmarshal(Array(text.utf8), as: schema) else {
+                return .failure(TenancyRefusal(status: 400, message: "the labels parameter is not a JSON object of strings"))
+            }
+            entries = decoded.mapEntries ?? []
+        }
+        if entries.contains(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) {
+            return .failure(OwnerStamp.reservedLabel)
+        }
+        entries.append(GoMapEntry(JobOwner.labelKey, .string(owner.id)))
+        guard case .success(let bytes) = GoEncoder.encodeChecked(.map(entries), as: schema) else {
+            return .failure(TenancyRefusal(status: 400, message: "the labels cannot be re-encoded"))
+        }
+        return .success(replacing("labels", with: String(decoding: bytes, as: UTF8.self), in: raw))
+    }
+
+    /// The raw query with every `key` pair removed and `key=value` (escaped)
+    /// put first, so it is the value the daemon reads.
+    static func replacing(_ key: String, with value: String, in raw: String?) -> String {
+        var kept: [Substring] = []
+        for pair in (raw ?? "").split(separator: "&", omittingEmptySubsequences: true) {
+            let name = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            if GoQuery.parse(String(name))?.pairs.first?.key.utf8.elementsEqual(key.utf8) == true { continue }
+            kept.append(pair)
+        }
+        return ([key + "=" + escape(value)] + kept.map(String.init)).joined(separator: "&")
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        let hex = Array("0123456789ABCDEF".utf8)
+        for b in text.utf8 {
+            let unreserved = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                || b == UInt8(ascii: "-") || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "~")
+            if unreserved { out.unicodeScalars.append(Unicode.Scalar(b)) } else {
+                out += "%" + String(decoding: [hex[Int(b >> 4)], hex[Int(b & 15)]], as: UTF8.self)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,159 @@
+import EngineAPI
+import GoJSON
+import Testing
+@testable import Tenancy
+
+let owner = JobOwner(id: "job-42")!
+
+@Suite("Job owners")
+struct JobOwnerTests {
+    @Test("ids are safe in a label, a filter and a file name",
+          arguments: [("job-42", true), ("a", true), ("A.b_c-1", true), ("", false), ("-x", false), (".x", false),
+                      ("a b", false), ("a/b", false), ("a=b", false), ("é", false), (String(repeating: "a", count: 129), false)])
+    func ids(_ c: (String, Bool)) {
+        #expect((JobOwner(id: c.0) != nil) == c.1, "\(c.0)")
+    }
+
+    @Test("ownership is the exact label, byte for byte")
+    func owns() {
+        #expect(owner.owns(labels: [("io.sockwarden.job", "job-42")]))
+        #expect(!owner.owns(labels: [("io.sockwarden.job", "job-4")]))
+        #expect(!owner.owns(labels: [("IO.SOCKWARDEN.JOB", "job-42")]))
+        #expect(!owner.owns(labels: []))
+    }
+}
+
+@Suite("Stamping the owner label")
+struct OwnerStampTests {
+    func decode(_ text: String, _ schema: GoType) throws -> GoValue {
+        try GoDecoder.decodeFirstValue(Array(text.utf8), as: schema).get().value
+    }
+
+    @Test("creates carry the label; the client's labels are kept",
+          arguments: [("container", #"{"Image":"b","Labels":{"a":"1"}}"#), ("volume", #"{"Name":"v","labels":{"a":"1"}}"#),
+                      ("network", #"{"Name":"n","Labels":{"a":"1"}}"#), ("container without labels", #"{"Image":"b"}"#)])
+    func stamps(_ c: (String, String)) throws {
+        let schema: GoType = c.0.hasPrefix("container") ? .structure(ContainerCreateBody.wrapper)
+            : c.0 == "volume" ? .structure(BodySchemas.Volume.createOptions) : .structure(BodySchemas.Network.createRequest)
+        let stamped = try OwnerStamp.stamp(try decode(c.1, schema), owner: owner).get()
+        let text = String(decoding: try GoEncoder.encodeChecked(stamped, as: schema).get(), as: UTF8.self)
+        #expect(text.contains(#""io.sockwarden.job":"job-42""#), "\(text)")
+        if !c.0.hasSuffix("without labels") { #expect(text.contains(#""a":"1""#), "\(text)") }
+    }
+
+    @Test("a client cannot set, change or pre-empt the owner label",
+          arguments: [#"{"Image":"b","Labels":{"io.sockwarden.job":"other"}}"#,
+                      #"{"Image":"b","labels":{"x":"1"},"Labels":{"io.sockwarden.job":"job-42"}}"#])
+    func reserved(_ body: String) throws {
+        let schema = GoType.structure(ContainerCreateBody.wrapper)
+        let result = OwnerStamp.stamp(try decode(body, schema), owner: owner)
+        #expect(throws: TenancyRefusal.self) { try result.get() }
+    }
+}
+
+@Suite("Scoping lists, prunes and events with the owner's label filter")
+struct FilterTests {
+    func filters(_ query: String) throws -> String {
+        let rewritten = try QueryRewrite.restrictFilters(query, owner: owner).get()
+        let parsed = try #require(GoQuery.parse(rewritten))
+        #expect(parsed.all("filters").count == 1, "\(rewritten)")
+        return try #require(parsed.first("filters"))
+    }
+
+    @Test("the label is added to whatever the client asked", arguments: [
+        ("", #"{"label":{"io.sockwarden.job=job-42":true}}"#),
+        ("all=1", #"{"label":{"io.sockwarden.job=job-42":true}}"#),
+        (#"filters=%7B%22status%22%3A%7B%22exited%22%3Atrue%7D%7D"#, #"{"label":{"io.sockwarden.job=job-42":true},"status":{"exited":true}}"#),
+        (#"filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D"#, #"{"label":{"a=b":true,"io.sockwarden.job=job-42":true}}"#),
+        (#"filters=%7B%22label%22%3A%7B%22io.sockwarden.job%3Dother%22%3Atrue%7D%7D"#,
+         #"{"label":{"io.sockwarden.job=job-42":true,"io.sockwarden.job=other":true}}"#),
+    ])
+    func added(_ c: (String, String)) throws {
+        #expect(try filters(c.0) == c.1)
+    }
+
+    @Test("a second filters parameter cannot replace ours (Go reads the first)")
+    func duplicates() throws {
+        let rewritten = try QueryRewrite.restrictFilters("filters=%7B%7D&all=1&filters=%7B%22x%22%3A%7B%7D%7D", owner: owner).get()
+        let parsed = try #require(GoQuery.parse(rewritten))
+        #expect(parsed.all("filters") == [#"{"label":{"io.sockwarden.job=job-42":true}}"#])
+        #expect(parsed.first("all") == "1")
+    }
+
+    @Test("filters the daemon could not read are refused", arguments: ["filters=%7B", "filters=%5B%5D", "filters=1", "a;b=1"])
+    func invalid(_ query: String) {
+        #expect(throws: TenancyRefusal.self) { try QueryRewrite.restrictFilters(query, owner: owner).get() }
+    }
+
+    @Test("a build's labels carry the owner; the client cannot set it")
+    func buildLabels() throws {
+        let rewritten = try QueryRewrite.stampBuildLabels("t=x&labels=%7B%22a%22%3A%221%22%7D", owner: owner).get()
+        let parsed = try #require(GoQuery.parse(rewritten))
+        #expect(parsed.first("labels") == #"{"a":"1","io.sockwarden.job":"job-42"}"#)
+        #expect(parsed.first("t") == "x")
+        #expect(throws: TenancyRefusal.self) {
+            try QueryRewrite.stampBuildLabels("labels=%7B%22io.sockwarden.job%22%3A%22x%22%7D", owner: owner).get()
+        }
+    }
+}
+
+@Suite("What a job socket does with each route")
+struct TenancyRouteTests {
+    @Test("every catalogued route has a tenancy action; container routes with an id are owned")
+    func coverage() {
+        for route in Catalogue.routes {
+            let action = TenancyRoutes.action(for: route)
+            if route.name.hasPrefix("container."), route.template.contains("{id}") {
+                #expect(action == .owned(.container, parameter: "id"), "\(route.name)")
+            }
+            if route.template.contains("{") {
+                switch action {
+                case .owned, .refuse, .shared: break
+                default: Issue.record("\(route.name) names an object but is \(action)")
+                }
+            }
+        }
+    }
+
+    @Test("cluster, plugin and session routes are refused on a job socket",
+          arguments: ["swarm.init", "service.create", "plugin.pull", "session.start", "system.df", "build.prune"])
+    func refused(_ name: String) throws {
+        let route = try #require(Catalogue.route(named: name))
+        guard case .refuse = TenancyRoutes.action(for: route) else {
+            Issue.record("\(name) is not refused"); return
+        }
+    }
+}
+
+@Suite("Objects a create body names must be the job's own")
+struct OwnerReferenceTests {
+    @Test("namespaces, mounts, links, volumes and networks of a create body")
+    func create() throws {
+        let body = #"""
+        {"Image":"b","HostConfig":{"NetworkMode":"container:web","PidMode":"container:db","VolumesFrom":["data:ro"],
+         "Links":["/cache:c"],"Binds":["vol1:/v","/host:/h"],"Mounts":[{"Type":"volume","Source":"vol2","Target":"/w"},{"Type":"tmpfs","Target":"/t"}]},
+         "NetworkingConfig":{"EndpointsConfig":{"jobnet":{},"bridge":{}}}}
+        """#
+        let value = try GoDecoder.decodeFirstValue(Array(body.utf8), as: .structure(ContainerCreateBody.wrapper)).get().value
+        let refs = OwnerReferences.referenced(route: "container.create", body: value).map { "\($0.kind.rawValue) \($0.reference)" }
+        #expect(refs == ["container web", "container db", "container data", "container cache", "volume vol1", "volume vol2", "network jobnet"])
+    }
+
+    @Test("a user network by name is the job's; predefined ones are nobody's")
+    func networkMode() throws {
+        for (mode, expected) in [("jobnet", ["network jobnet"]), ("none", []), ("bridge", []), ("host", [])] {
+            let body = #"{"Image":"b","HostConfig":{"NetworkMode":"\#(mode)"}}"#
+            let value = try GoDecoder.decodeFirstValue(Array(body.utf8), as: .structure(ContainerCreateBody.wrapper)).get().value
+            #expect(OwnerReferences.referenced(route: "container.create", body: value).map { "\($0.kind.rawValue) \($0.reference)" } == expected)
+        }
+    }
+
+    @Test("a foreign object is answered with the daemon's own not-found message")
+    func notFound() {
+        #expect(ObjectKind.container.notFound("x").message == "No such container: x")
+        #expect(ObjectKind.volume.notFound("x").message == "get x: no such volume")
+        #expect(ObjectKind.network.notFound("x").message == "network x not found")
+        #expect(ObjectKind.exec.notFound("x").message == "No such exec instance: x")
+        #expect(ObjectKind.allCases.allSatisfy { $0.notFound("x").status == 404 })
+    }
+}
