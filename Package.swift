@@ -22,11 +22,12 @@ let package = Package(
         .target(name: "CShims"),
         .target(name: "Posix", dependencies: ["CShims"]),
         .target(name: "Proxy", dependencies: ["HTTP1", "GoJSON", "EngineAPI", "Policy", "Posix"]),
-        .executableTarget(name: "sockwarden", dependencies: ["Proxy", "Policy", "EngineAPI", "Posix"]),
+        .executableTarget(name: "sockwarden", dependencies: ["Proxy", "Policy", "EngineAPI", "GoJSON", "Posix"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "GoJSONTests", dependencies: ["GoJSON"]),
         .testTarget(name: "EngineAPITests", dependencies: ["EngineAPI", "GoJSON"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "EngineAPI", "GoJSON"]),
         .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "EngineAPI", "GoJSON"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "GoJSON", "Posix"]),
     ]
 )

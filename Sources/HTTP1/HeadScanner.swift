@@ -13,6 +13,10 @@ enum HeadScanner {
         var i = start
         let count = buffer.count
         while i < count {
+            // A byte past the limit with no end of head yet: too large, decided
+            // here rather than at the end of the buffer, so that the outcome
+            // does not depend on how the bytes arrived (found by FuzzHTTP1Request).
+            if i >= limits.maxHeadBytes { return tooLarge(limits) }
             if buffer[i] == ByteClass.lf {
                 guard i > 0, buffer[i - 1] == ByteClass.cr else {
                     return .failure(HTTPError(.bareLineFeed, "a line ends in LF without CR"))

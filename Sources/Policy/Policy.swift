@@ -20,12 +20,15 @@ public struct Policy: Sendable {
     /// What the policy allows inside request bodies (secure defaults when
     /// the file says nothing).
     public let bodyRules: BodyRules
+    /// `[policy] mode` (default enforce); `serve --mode` overrides it.
+    public var mode: PolicyMode
 
-    init(name: String, description: String?, rules: [Rule], bodyRules: BodyRules = BodyRules()) {
+    init(name: String, description: String?, rules: [Rule], bodyRules: BodyRules = BodyRules(), mode: PolicyMode = .enforce) {
         self.name = name
         self.description = description
         self.rules = rules
         self.bodyRules = bodyRules
+        self.mode = mode
     }
 
     /// Parses and validates a policy file.

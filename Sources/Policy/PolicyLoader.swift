@@ -13,7 +13,6 @@ struct PolicyLoader {
     static let ruleKeys = ["id", "action", "description", "routes", "groups", "methods"]
     // OPTIONS: the catalogue has the daemon's CORS pre-flight route `OPTIONS /{anyroute:.*}`.
     static let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"]
-    static let modes = ["enforce"]
     static let reservedIDs = [Decision.defaultDeny, Decision.unknownRoute]
     static let listRoutesHint = "run `sockwarden routes` to list every route name"
 
@@ -42,13 +41,14 @@ struct PolicyLoader {
 
     func load(_ document: TOMLTable) throws(PolicyError) -> Policy {
         var description: String?
+        var mode = PolicyMode.enforce
         var rules: [Rule] = []
         var bodyRules = BodyRules()
         var sawRules = false
         for entry in document.entries {
             switch entry.key {
             case "policy":
-                description = try loadPolicyTable(entry, &bodyRules)
+                description = try loadPolicyTable(entry, &bodyRules, mode: &mode)
             case let section where Self.bodySections.contains(section):
                 try loadBodySection(entry, into: &bodyRules)
             case "rules":
@@ -75,10 +75,10 @@ struct PolicyLoader {
             if sawRules, let entry = document["rules"] { throw fail(entry.node.position, message) }
             throw fail(.start, message)
         }
-        return Policy(name: Self.baseName(file), description: description, rules: rules, bodyRules: bodyRules)
+        return Policy(name: Self.baseName(file), description: description, rules: rules, bodyRules: bodyRules, mode: mode)
     }
 
-    func loadPolicyTable(_ entry: TOMLEntry, _ bodyRules: inout BodyRules) throws(PolicyError) -> String? {
+    func loadPolicyTable(_ entry: TOMLEntry, _ bodyRules: inout BodyRules, mode: inout PolicyMode) throws(PolicyError) -> String? {
         guard case .table(let table) = entry.node.value else {
             if entry.node.value.kindDescription == "an array of tables" {
                 throw fail(entry.keyPosition, "[[policy]] must be a single table: write [policy] with one pair of brackets")
@@ -93,10 +93,11 @@ struct PolicyLoader {
             case "trust-bodies":
                 bodyRules.trustBodies = try bool(item)
             case "mode":
-                let mode = try string(item, in: "policy")
-                guard Self.modes.contains(mode) else {
-                    throw fail(item.node.position, "unsupported mode \"\(mode)\"; the only mode accepted for now is \"enforce\"")
+                let text = try string(item, in: "policy")
+                guard let value = PolicyMode(rawValue: text) else {
+                    throw fail(item.node.position, "unknown mode \"\(text)\"\(Suggest.didYouMean(text, in: PolicyMode.names)); the modes are \(Self.quotedList(PolicyMode.names))")
                 }
+                mode = value
             default:
                 throw unknownKey(item, in: "[policy]", allowed: Self.policyKeys)
             }

@@ -83,6 +83,16 @@ public final class BlockingQueue<Element>: @unchecked Sendable {
         }
         return item
     }
+
+    /// Takes everything queued now, without waiting.
+    public func drain() -> [Element] {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        let rest = Array(items[head...])
+        items.removeAll(keepingCapacity: false)
+        head = 0
+        return rest
+    }
 }
 
 /// Signals handled by a dedicated thread through sigwait(3).

@@ -1,46 +1,458 @@
 import Glibc
 import Posix
 
-/// Appends audit records, one JSON line each, with a single write(2) per
-/// record so concurrent records never interleave. "-" means standard output.
+/// The audit log: hash-chained JSON lines (docs/audit-log.md), written by
+/// one dedicated writer thread.
 ///
-/// A record that cannot be written is reported on stderr once per failure
-/// streak; the proxy keeps serving. (Refusing requests when the log is
-/// unwritable is a later, documented option.)
+/// Concurrency model: connection threads only *enqueue* (`admit`, `write`,
+/// `event`) under one mutex; they never touch the file. The writer thread
+/// renders records (JSON, SHA-256 chain), writes them in batches with
+/// write(2), and retries failed writes; it alone owns the file descriptor
+/// and the chain state. Capacity is counted in records: each admitted
+/// request takes two slots at once (its `request` record, queued, and its
+/// `result` record, reserved), so a result is never refused.
+///
+/// Failure policy: when the log cannot take a request's record (writes are
+/// failing, or `capacity` records are queued), `refuse` answers the request
+/// with a 503 and forwards nothing; `continue` serves it unrecorded and
+/// counts the loss (stderr, metrics, and a `gap` record once writing works
+/// again). Records already queued are never discarded: a failed write is
+/// retried until it succeeds (or the process exits, which reports how many
+/// were left).
 public final class AuditLog: @unchecked Sendable {
-    private let fd: FileDescriptor
-    private let ownsFD: Bool
-    private let lock = Locked(false)   // true while in a failure streak
-
-    public init(path: String) throws(SystemError) {
-        if path == "-" {
-            fd = FileDescriptor(rawValue: STDOUT_FILENO)
-            ownsFD = false
-        } else {
-            let raw = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-            if raw < 0 { throw SystemError.last("open \(path)") }
-            fd = FileDescriptor(rawValue: raw)
-            ownsFD = true
-        }
+    public enum FailurePolicy: String, Sendable, CaseIterable {
+        case refuse
+        case `continue`
     }
 
-    public func write(_ record: AuditRecord) {
-        let line = record.jsonLine()
-        lock.withLock { failing in
-            do {
-                try fd.writeAll(line, socket: false)
-                failing = false
-            } catch {
-                if !failing {
-                    let message = "sockwarden: cannot write the audit log: \(error)\n"
-                    _ = message.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
-                }
-                failing = true
-            }
+    public let path: String
+    public let failurePolicy: FailurePolicy
+    public let capacity: Int
+    public let metrics: Metrics
+    /// Identifies this process's records (`run`); request ids restart per run.
+    public let run: String
+    /// How the chain was picked up when the file was opened (for `start`).
+    public private(set) var chainOrigin: String = "new"
+    let retryNanoseconds: UInt64
+
+    private enum Entry {
+        case request(AuditRecord)
+        case result(AuditRecord)
+        case event(AuditEvent)
+    }
+
+    // Shared state, under `mutex`.
+    private var mutex = pthread_mutex_t()
+    private var wake = pthread_cond_t()
+    private var progress = pthread_cond_t()
+    private var queue: [Entry] = []
+    private var reserved = 0
+    /// Rendered by the writer but not yet (fully) written.
+    private var inFlight = 0
+    private var failing = false
+    private var failure = ""
+    private var full = false
+    private var troubleSince: (seconds: Int, nanoseconds: Int)?
+    private var refusedInTrouble = 0
+    private var droppedInTrouble = 0
+    private var reopenRequested = false
+    private var closing = false
+    private var writerDone = false
+
+    // Writer state: touched by the writer thread only (and by `start` before it runs).
+    private var fd: Int32
+    private var seq: UInt64 = 0
+    private var lastHash = AuditChain.genesis
+    private var pending: [UInt8] = []
+    private var pendingOffset = 0
+    private var pendingRecords = 0
+    private var lastFailureReport: UInt64 = 0
+
+    /// Opens (or creates, mode 0640) the log and picks up its chain: the new
+    /// records continue from the last record of an existing file. "-" is
+    /// standard output (each run starts a new chain there).
+    public init(path: String, failurePolicy: FailurePolicy = .refuse, capacity: Int = 16384,
+                metrics: Metrics = Metrics(), retryMilliseconds: Int = 500) throws(SystemError) {
+        self.path = path
+        self.failurePolicy = failurePolicy
+        self.capacity = max(4, capacity)
+        self.metrics = metrics
+        self.retryNanoseconds = UInt64(max(10, retryMilliseconds)) * 1_000_000
+        var seed = SHA256()
+        seed.update("\(getpid()) \(wallClock()) \(monotonicNanoseconds())")
+        run = String(SHA256.hexString(seed.finalize()).prefix(12))
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&wake, nil)
+        pthread_cond_init(&progress, nil)
+        if path == "-" {
+            fd = STDOUT_FILENO
+        } else {
+            fd = try AuditLog.open(path)
+            pickUpChain()
         }
     }
 
     deinit {
-        if ownsFD { fd.close() }
+        if fd != STDOUT_FILENO { Glibc.close(fd) }
+    }
+
+    static func open(_ path: String) throws(SystemError) -> Int32 {
+        let raw = Glibc.open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        if raw < 0 { throw SystemError.last("open \(path)") }
+        return raw
+    }
+
+    /// Continues the chain of an existing file from its last record.
+    private func pickUpChain() {
+        switch AuditLogTail.read(fd: fd) {
+        case .empty:
+            chainOrigin = "new"
+        case .sealed(let hash, let lastSeq):
+            lastHash = hash
+            seq = lastSeq.map { $0 + 1 } ?? 0
+            chainOrigin = "continued"
+        case .unusable(let why, let needsNewline):
+            chainOrigin = "restarted: \(why)"
+            if needsNewline { pending = [10] }
+            Files.writeStderr("sockwarden: warning: the audit log \(path) does not end with a sealed record (\(why)); "
+                + "a new chain starts here and `sockwarden audit verify` will report the break. Rotate the file to avoid this.\n")
+        }
+    }
+
+    // MARK: - Hot path (any thread)
+
+    /// Why a request was not recorded (`refuse`: answer 503 with this message).
+    /// How long a request waits for room in a full queue before the
+    /// failure policy applies (a write that fails is not waited for).
+    static let backpressureNanoseconds = 500_000_000
+
+    public struct Refusal: Sendable {
+        public let message: String
+    }
+
+    /// Offers the record of a judged request, before anything is forwarded.
+    /// nil: recorded (or, under `continue`, knowingly not recorded); a
+    /// refusal: answer the request with a 503 and do not forward it.
+    func admit(_ record: inout AuditRecord) -> Refusal? {
+        record.judgedAt = monotonicNanoseconds()
+        metrics.exchangeStarted()
+        pthread_mutex_lock(&mutex)
+        var backlog = queue.count + inFlight + reserved
+        if !failing && backlog + 2 > capacity {
+            // Backpressure: a full queue is given a moment to drain (the
+            // writer signals `progress` after each batch) before refusing.
+            var deadline = timespec()
+            clock_gettime(CLOCK_REALTIME, &deadline)
+            let ns = Int(deadline.tv_nsec) + AuditLog.backpressureNanoseconds
+            deadline.tv_sec += ns / 1_000_000_000
+            deadline.tv_nsec = ns % 1_000_000_000
+            while !failing && !writerDone && queue.count + inFlight + reserved + 2 > capacity {
+                if pthread_cond_timedwait(&progress, &mutex, &deadline) == ETIMEDOUT { break }
+            }
+            backlog = queue.count + inFlight + reserved
+        }
+        let trouble: String?
+        if failing {
+            trouble = "the audit log cannot be written (\(failure))"
+        } else if backlog + 2 > capacity {
+            trouble = "the audit log cannot keep up (\(backlog) records waiting, --audit-queue \(capacity))"
+            if !full {
+                full = true
+                if troubleSince == nil { troubleSince = wallClock() }
+                Files.writeStderr("sockwarden: AUDIT LOG BEHIND: \(backlog) records wait to be written (--audit-queue \(capacity)); "
+                    + (failurePolicy == .refuse ? "new requests get a 503 until it catches up\n" : "new records are dropped until it catches up\n"))
+            }
+        } else {
+            trouble = nil
+        }
+        if let trouble {
+            if failurePolicy == .refuse {
+                refusedInTrouble += 1
+                pthread_mutex_unlock(&mutex)
+                record.admission = .notRecorded
+                metrics.auditRefused.add(1)
+                metrics.countRequest(group: record.group, decision: "refused")
+                return Refusal(message: "sockwarden: request refused: \(trouble), and sockwarden does not serve requests it cannot record (--audit-failure=refuse). Retry later; operators: see the proxy's stderr")
+            }
+            droppedInTrouble += 2
+            pthread_mutex_unlock(&mutex)
+            record.admission = .notRecorded
+            metrics.auditDropped.add(2)
+        } else {
+            full = false
+            record.admission = .admitted
+            queue.append(.request(record))
+            reserved += 1
+            pthread_cond_signal(&wake)
+            pthread_mutex_unlock(&mutex)
+        }
+        metrics.countRequest(group: record.group, decision: record.wouldDeny ? "would_deny" : record.decision)
+        return nil
+    }
+
+    /// The exchange is over: queues the `result` record (into the slot its
+    /// request reserved). A record never admitted is admitted first.
+    public func write(_ record: AuditRecord) {
+        var record = record
+        if case .pending = record.admission { _ = admit(&record) }
+        let now = monotonicNanoseconds()
+        record.durationNanoseconds = now &- record.startedMonotonic
+        metrics.exchangeEnded(bytesIn: record.bytesIn, bytesOut: record.bytesOut,
+                              responseNanoseconds: record.respondedAt.map { $0 &- record.startedMonotonic })
+        guard case .admitted = record.admission else { return }
+        pthread_mutex_lock(&mutex)
+        reserved -= 1
+        queue.append(.result(record))
+        pthread_cond_signal(&wake)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Queues an event record (start, reload, reopen, …). Never refused.
+    public func event(_ event: AuditEvent) {
+        pthread_mutex_lock(&mutex)
+        queue.append(.event(event))
+        pthread_cond_signal(&wake)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// SIGUSR1: reopen the file at `path` (after logrotate moved it).
+    public func reopen() {
+        pthread_mutex_lock(&mutex)
+        reopenRequested = true
+        pthread_cond_signal(&wake)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Records queued, being written, or reserved for results.
+    public var backlog: Int {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return queue.count + inFlight + reserved
+    }
+
+    /// False while writes fail.
+    public var healthy: Bool {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return !failing
+    }
+
+    // MARK: - Life cycle
+
+    /// Writes `first` (the `start` record) synchronously, so a log that
+    /// cannot be written stops the proxy before it serves; then starts the
+    /// writer thread.
+    public func start(first: AuditEvent) throws(SystemError) {
+        render(.event(first))
+        pendingRecords = 1
+        if let error = writePending() { throw error }
+        pendingRecords = 0
+        metrics.auditWritten.add(1)
+        try spawnDetachedThread(stackSize: 512 * 1024) { [self] in runWriter() }
+    }
+
+    /// Queues `last` (the `stop` record) and waits up to `timeout` seconds
+    /// for everything queued to be written. Returns how many records were
+    /// left unwritten (reported on stderr by the caller).
+    public func close(last: AuditEvent, timeoutSeconds: Int) -> Int {
+        pthread_mutex_lock(&mutex)
+        queue.append(.event(last))
+        closing = true
+        pthread_cond_signal(&wake)
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        deadline.tv_sec += timeoutSeconds
+        while !writerDone {
+            if pthread_cond_timedwait(&progress, &mutex, &deadline) == ETIMEDOUT { break }
+        }
+        let left = queue.count + inFlight + reserved
+        pthread_mutex_unlock(&mutex)
+        return left
+    }
+
+    // MARK: - Writer thread
+
+    private func runWriter() {
+        while true {
+            pthread_mutex_lock(&mutex)
+            while queue.isEmpty && inFlight == 0 && !reopenRequested && !closing {
+                pthread_cond_wait(&wake, &mutex)
+            }
+            if inFlight == 0 && queue.count < 256 && !reopenRequested && !closing {
+                // Let a busy moment gather into one batch: a write(2) and a
+                // wake-up per half millisecond rather than per record.
+                pthread_mutex_unlock(&mutex)
+                usleep(500)
+                pthread_mutex_lock(&mutex)
+            }
+            let doReopen = reopenRequested
+            reopenRequested = false
+            var batch: [Entry] = []
+            if inFlight == 0 && !queue.isEmpty {
+                let n = min(queue.count, 4096)
+                batch = Array(queue[0..<n])
+                queue.removeFirst(n)
+                inFlight = n
+            }
+            if closing && batch.isEmpty && inFlight == 0 && !doReopen {
+                writerDone = true
+                pthread_cond_broadcast(&progress)
+                pthread_mutex_unlock(&mutex)
+                return
+            }
+            pthread_mutex_unlock(&mutex)
+
+            if doReopen { reopenFile() }
+            for entry in batch { render(entry) }
+            pendingRecords += batch.count
+            if pending.isEmpty { continue }
+            if let error = writePending() {
+                noteFailure(error)
+                waitBeforeRetry()
+            } else {
+                noteSuccess()
+            }
+        }
+    }
+
+    /// Renders one record onto `pending`, advancing the chain.
+    private func render(_ entry: Entry) {
+        let object: [UInt8]
+        switch entry {
+        case .request(let r): object = r.requestObject(seq: seq, run: run)
+        case .result(let r): object = r.resultObject(seq: seq, run: run)
+        case .event(let e): object = e.object(seq: seq, run: run)
+        }
+        let sealed = AuditChain.seal(object: object, prev: lastHash)
+        pending += sealed.line
+        lastHash = sealed.hash
+        seq += 1
+    }
+
+    /// Writes what is pending, from where the last attempt stopped (a line
+    /// cut by a failed write is completed by the retry). nil on success.
+    private func writePending() -> SystemError? {
+        while pendingOffset < pending.count {
+            let n = pending.withUnsafeBytes { raw in
+                Glibc.write(fd, raw.baseAddress! + pendingOffset, raw.count - pendingOffset)
+            }
+            if n < 0 {
+                let error = SystemError.last("write \(path == "-" ? "stdout" : path)")
+                if error.code == EINTR { continue }
+                return error
+            }
+            pendingOffset += n
+        }
+        pending.removeAll(keepingCapacity: pending.count < (1 << 20))
+        pendingOffset = 0
+        return nil
+    }
+
+    private func noteSuccess() {
+        let written = pendingRecords
+        pendingRecords = 0
+        metrics.auditWritten.add(written)
+        pthread_mutex_lock(&mutex)
+        inFlight = 0
+        let wasFailing = failing
+        failing = false
+        var gap: AuditEvent?
+        if let since = troubleSince, !full {
+            let error = failure
+            let refused = refusedInTrouble, dropped = droppedInTrouble
+            gap = AuditEvent("gap") { w in
+                w.field("since", AuditRecord.rfc3339(since))
+                w.field("reason", wasFailing || !error.isEmpty ? "write-failed" : "backlog-full")
+                w.field("error", error.isEmpty ? nil : error)
+                w.field("refused_requests", refused)
+                w.field("dropped_records", dropped)
+                w.field("audit_failure", failurePolicy.rawValue)
+            }
+            troubleSince = nil
+            refusedInTrouble = 0
+            droppedInTrouble = 0
+            failure = ""
+        }
+        pthread_cond_broadcast(&progress)
+        pthread_mutex_unlock(&mutex)
+        if wasFailing {
+            Files.writeStderr("sockwarden: audit log \(path == "-" ? "stdout" : path) is writable again; the records held meanwhile are written\n")
+        }
+        if let gap { event(gap) }
+    }
+
+    private func noteFailure(_ error: SystemError) {
+        metrics.auditWriteFailures.add(1)
+        pthread_mutex_lock(&mutex)
+        let first = !failing
+        failing = true
+        failure = error.description
+        if troubleSince == nil { troubleSince = wallClock() }
+        let held = queue.count + inFlight + reserved
+        let refused = refusedInTrouble, dropped = droppedInTrouble
+        pthread_mutex_unlock(&mutex)
+        let now = monotonicNanoseconds()
+        if first || now - lastFailureReport >= 30_000_000_000 {
+            lastFailureReport = now
+            let effect = failurePolicy == .refuse
+                ? "new requests get a 503 until it can be written (--audit-failure=refuse); \(refused) refused so far"
+                : "requests are served unrecorded (--audit-failure=continue); \(dropped) records dropped so far"
+            Files.writeStderr("sockwarden: AUDIT LOG FAILING: \(error); \(effect); \(held) records are held and will be written. "
+                + "Free space or fix the file, then send SIGUSR1 to reopen it if it was moved\n")
+        }
+    }
+
+    /// Sleeps before retrying a failed write; a reopen request or shutdown wakes it.
+    private func waitBeforeRetry() {
+        pthread_mutex_lock(&mutex)
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        let ns = Int(deadline.tv_nsec) + Int(retryNanoseconds)
+        deadline.tv_sec += ns / 1_000_000_000
+        deadline.tv_nsec = ns % 1_000_000_000
+        if !reopenRequested { _ = pthread_cond_timedwait(&wake, &mutex, &deadline) }
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Reopens `path` (logrotate has moved the old file away) and records
+    /// a `reopen` event that chains to the old file's last record.
+    private func reopenFile() {
+        metrics.auditReopens.add(1)
+        guard path != "-" else {
+            Files.writeStderr("sockwarden: SIGUSR1: the audit log is standard output; nothing to reopen\n")
+            return
+        }
+        let fresh: Int32
+        do {
+            fresh = try AuditLog.open(path)
+        } catch {
+            Files.writeStderr("sockwarden: SIGUSR1: cannot reopen the audit log \(path): \(error); still writing to the old file\n")
+            render(.event(AuditEvent("reopen") { w in
+                w.field("path", path)
+                w.field("outcome", "failed")
+                w.field("error", error.description)
+            }))
+            pendingRecords += 1
+            return
+        }
+        // What is pending goes to the old file if it can; a line cut short
+        // there is written again whole in the new file.
+        if !pending.isEmpty, writePending() != nil, pendingOffset > 0 {
+            let cut = pending[..<pendingOffset].lastIndex(of: 10).map { $0 + 1 } ?? 0
+            if cut < pendingOffset {
+                Files.writeStderr("sockwarden: SIGUSR1: the old audit file ends with a line cut short by a failed write; it is written whole to the new file\n")
+            }
+            pending.removeFirst(cut)
+            pendingOffset = 0
+        }
+        if case .unusable(_, true) = AuditLogTail.read(fd: fresh) { pending.insert(10, at: 0) }
+        Glibc.close(fd)
+        fd = fresh
+        render(.event(AuditEvent("reopen") { w in
+            w.field("path", path)
+            w.field("outcome", "ok")
+        }))
+        pendingRecords += 1
+        Files.writeStderr("sockwarden: SIGUSR1: audit log \(path) reopened\n")
     }
 }

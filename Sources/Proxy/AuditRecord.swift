@@ -1,7 +1,10 @@
 import Posix
 
-/// One line of the audit log: what was asked, by whom, what was decided and
-/// what came of it. A value; `AuditLog` writes it.
+/// What the audit log records about one request: what was asked, by whom,
+/// what was decided and what came of it. A value; `AuditLog` writes it twice:
+/// as a `request` record when it is judged (before anything is forwarded)
+/// and as a `result` record when the exchange ends. docs/audit-log.md has
+/// the schema.
 public struct AuditRecord: Sendable {
     public var connection: UInt64
     public var request: UInt64
@@ -17,7 +20,9 @@ public struct AuditRecord: Sendable {
     public var rule: String
     public var reason: String?
     public var policy: String
-    public var status: Int?
+    public var status: Int? {
+        didSet { if oldValue == nil, status != nil { respondedAt = monotonicNanoseconds() } }
+    }
     public var bytesIn: UInt64 = 0
     public var bytesOut: UInt64 = 0
     public var startedAt: (seconds: Int, nanoseconds: Int)
@@ -25,10 +30,61 @@ public struct AuditRecord: Sendable {
     /// Set when the exchange ended abnormally (daemon gone, client left, …).
     public var error: String?
     public var hijacked = false
+    /// The policy's mode: "enforce", "warn" or "audit".
+    public var mode: String = "enforce"
+    /// What the request asked for, as a pre-rendered JSON object
+    /// (`FactsJSON`), when its body or query was interpreted.
+    public var facts: [UInt8]? = nil
+    /// Denied by the policy but forwarded because of the mode (warn/audit);
+    /// `rule` and `reason` are then those of the denial.
+    public var wouldDeny = false
+    /// "sha256:<hex>" of the policy file that judged the request.
+    public var policyDigest: String = ""
+    /// The calling container's id, from the peer's cgroup (`AuditCgroup`).
+    public var container: String? = nil
+    /// Monotonic clock when the request head was read (the record was made).
+    public var startedMonotonic: UInt64 = monotonicNanoseconds()
+    /// Monotonic clock when the request was judged (its record taken).
+    public var judgedAt: UInt64?
+    /// Monotonic clock when the first response head went to the client.
+    public var respondedAt: UInt64?
+    /// Where the audit log stands with this record (set by `AuditLog`).
+    var admission = AuditAdmission.pending
 
-    public func jsonLine() -> [UInt8] {
-        var w = JSONObjectWriter()
+    /// The `request` record's members (without the chain's prev and hash).
+    func requestObject(seq: UInt64, run: String) -> [UInt8] {
+        var w = header(seq: seq, run: run, event: "request")
+        identity(&w)
+        w.raw("facts", facts ?? Array("null".utf8))
+        return w.finish()
+    }
+
+    /// The `result` record's members: the request's, then what came of it.
+    func resultObject(seq: UInt64, run: String) -> [UInt8] {
+        var w = header(seq: seq, run: run, event: "result")
+        identity(&w)
+        w.field("status", status)
+        w.field("hijacked", hijacked)
+        w.field("bytes_in", bytesIn)
+        w.field("bytes_out", bytesOut)
+        w.raw("judge_ms", Array((judgedAt.map { AuditRecord.milliseconds($0 &- startedMonotonic) } ?? "null").utf8))
+        w.raw("response_ms", Array((respondedAt.map { AuditRecord.milliseconds($0 &- startedMonotonic) } ?? "null").utf8))
+        w.raw("duration_ms", Array(AuditRecord.milliseconds(durationNanoseconds).utf8))
+        w.field("error", error)
+        return w.finish()
+    }
+
+    private func header(seq: UInt64, run: String, event: String) -> JSONObjectWriter {
+        var w = JSONObjectWriter(capacity: 1024 + (facts?.count ?? 0))
+        w.field("v", 1)
+        w.field("seq", seq)
         w.field("time", AuditRecord.rfc3339(startedAt))
+        w.field("run", run)
+        w.field("event", event)
+        return w
+    }
+
+    private func identity(_ w: inout JSONObjectWriter) {
         w.field("conn", connection)
         w.field("req", request)
         if let peer {
@@ -36,6 +92,7 @@ public struct AuditRecord: Sendable {
             p.field("uid", peer.uid)
             p.field("gid", peer.gid)
             p.field("pid", peer.pid)
+            p.field("container", container)
             w.raw("peer", p.finish())
         } else {
             w.field("peer", nil as String?)
@@ -46,23 +103,12 @@ public struct AuditRecord: Sendable {
         w.field("group", group)
         w.field("api_version", apiVersion)
         w.field("decision", decision)
+        w.field("would_deny", wouldDeny)
+        w.field("mode", mode)
         w.field("rule", rule)
         w.field("reason", reason)
         w.field("policy", policy)
-        w.field("status", status)
-        w.field("hijacked", hijacked)
-        w.field("bytes_in", bytesIn)
-        w.field("bytes_out", bytesOut)
-        w.key("duration_ms")
-        var line = w.bytes
-        line += AuditRecord.milliseconds(durationNanoseconds).utf8
-        var tail = JSONObjectWriter()
-        tail.field("error", error)
-        var rest = tail.finish()
-        rest[0] = UInt8(ascii: ",")
-        line += rest
-        line.append(10)
-        return line
+        w.field("policy_digest", policyDigest)
     }
 
     static func milliseconds(_ ns: UInt64) -> String {
@@ -73,7 +119,7 @@ public struct AuditRecord: Sendable {
     }
 
     /// UTC, millisecond precision: 2026-11-29T19:30:01.123Z.
-    static func rfc3339(_ t: (seconds: Int, nanoseconds: Int)) -> String {
+    public static func rfc3339(_ t: (seconds: Int, nanoseconds: Int)) -> String {
         let days = t.seconds >= 0 ? t.seconds / 86400 : (t.seconds - 86399) / 86400
         let secs = t.seconds - days * 86400
         // Civil from days (Howard Hinnant's algorithm).
@@ -91,4 +137,14 @@ public struct AuditRecord: Sendable {
         let msText = ms < 10 ? "00\(ms)" : (ms < 100 ? "0\(ms)" : "\(ms)")
         return "\(y)-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60)).\(msText)Z"
     }
+}
+
+/// Where the audit log stands with a request's record.
+enum AuditAdmission: Sendable {
+    /// Not offered to the log yet.
+    case pending
+    /// The request record is queued and a slot is reserved for the result.
+    case admitted
+    /// The log could not take it (counted as dropped or refused).
+    case notRecorded
 }

@@ -85,14 +85,20 @@ extension Connection {
     /// Judges and forwards one request. False when the connection is done.
     private func handle(_ head: RequestHead, _ reader: ByteReader) -> Bool {
         var record = baseRecord(method: head.method, target: head.target)
-        let policy = context.policy
+        // The policy and its digest, read together: the record names the policy that judged.
+        let inForce = context.policyInForce
+        let policy = inForce.policy
+        record.policy = policy.name
+        record.policyDigest = inForce.digest
         let resolution = Catalogue.resolve(method: head.method, target: head.target)
-        let denial: LocalResponse?
+        var denial: LocalResponse?
         var routeHijacks = false
         /// The body, when it was read to be judged.
         var inspected: RequestBody?
         /// What to forward instead of the received body (canonical re-encoding).
         var forwardBody: [UInt8]?
+        /// Warn mode: what to tell the client about a would-deny.
+        var warning: ModeWarning?
         switch resolution {
         case .matched(let match):
             record.route = match.route.name
@@ -119,13 +125,23 @@ extension Connection {
                     return false
                 }
             }
-            let decision = policy.evaluate(input, environment: context.hostEnvironment)
+            let judgement = policy.judge(input, environment: context.hostEnvironment)
+            let decision = judgement.decision
             record.rule = decision.rule
             record.reason = decision.reason
-            if decision.allowed {
+            record.mode = judgement.mode.rawValue
+            record.facts = judgement.facts.map(FactsJSON.render)
+            if judgement.forwards {
                 record.decision = "allow"
+                record.wouldDeny = judgement.wouldDeny
                 denial = nil
-                forwardBody = decision.forwardBody
+                forwardBody = judgement.forwardBody
+                if judgement.wouldDeny && judgement.mode == .warn {
+                    let text = ModeWarnings.text(method: head.method, template: match.route.template, route: match.route.name,
+                                                 policy: policy.name,
+                                                 reason: judgement.violations.count > 1 ? judgement.violations.joined(separator: "; ") : decision.reason)
+                    warning = ModeWarning(text: text, intoCreateWarnings: match.route.name == ModeWarnings.warningsRoute)
+                }
             } else {
                 denial = LocalResponse(
                     status: 403,
@@ -146,6 +162,13 @@ extension Connection {
             denial = LocalResponse(status: 400, message: "sockwarden: request target \(head.target) refused: \(reason)", close: false)
         }
 
+        // The audit log takes the request's record before anything is
+        // forwarded or answered; if it cannot (--audit-failure=refuse), 503.
+        if let refusal = context.audit.admit(&record) {
+            denial = LocalResponse(status: 503, message: refusal.message, close: false)
+            warning = nil
+        }
+
         if let denial {
             let drained = inspected.map { if case .complete = $0 { return true } else { return false } } ?? drainBody(head, reader)
             let close = !drained || !head.keepAlive
@@ -158,12 +181,14 @@ extension Connection {
             // The body was read to judge it: forward what was judged, with a
             // plain length (and without Expect: the proxy already said 100).
             guard case .complete(let received, _) = inspected else { return false }
-            return forward(head, reader, record: record, routeHijacks: routeHijacks, judgedBody: forwardBody ?? received)
+            return forward(head, reader, record: record, routeHijacks: routeHijacks, judgedBody: forwardBody ?? received,
+                           warning: warning)
         }
-        return forward(head, reader, record: record, routeHijacks: routeHijacks, judgedBody: nil)
+        return forward(head, reader, record: record, routeHijacks: routeHijacks, judgedBody: nil, warning: warning)
     }
 
-    private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool, judgedBody: [UInt8]?) -> Bool {
+    private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool, judgedBody: [UInt8]?,
+                         warning: ModeWarning? = nil) -> Bool {
         let upstream: FileDescriptor
         switch connectUpstream() {
         case .success(let fd): upstream = fd
@@ -179,7 +204,7 @@ extension Connection {
         }
         let hijackCandidate = routeHijacks || head.upgrade != nil
         let exchange = Exchange(kind: .forwarded(hijackCandidate: hijackCandidate, routeHijacks: routeHijacks),
-                                method: head.method, record: record)
+                                method: head.method, record: record, warning: warning)
         let bytes: [UInt8]
         if let judgedBody {
             // The body was read to be judged: forward exactly what was judged,

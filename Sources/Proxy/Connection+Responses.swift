@@ -71,6 +71,11 @@ extension Connection {
                 if !relayedHead { answerWithoutDaemonResponse(exchange) }
                 return .close
             case .complete(let head, let consumed):
+                if let warning = exchange.warning, !head.isInterim {
+                    // Warn mode: the client is told, in the head (and the body of a create response).
+                    return relayWarned(head, consumed: consumed, warning, exchange, reader,
+                                       hijackCandidate: hijackCandidate, routeHijacks: routeHijacks)
+                }
                 let ok = reader.withAvailable { raw in
                     (try? client.writeAll(UnsafeRawBufferPointer(rebasing: raw[0..<consumed]))) != nil
                 }
@@ -88,21 +93,27 @@ extension Connection {
                     parser.reset()
                     continue
                 }
-                let framing = head.framing(requestMethod: exchange.method)
-                if hijackCandidate {
-                    let hijacked = head.status == 101 || (routeHijacks && head.status == 200 && framing == .untilClose)
-                    hijackVerdicts.push(hijacked)
-                    if hijacked {
-                        exchange.update { $0.hijacked = true }
-                        relayUntilClose(reader, exchange)
-                        client.shutdown(reading: false, writing: true)
-                        return .hijackEnded
-                    }
-                }
-                guard relayBody(framing, reader, exchange) else { return .close }
-                return head.keepAlive && framing != .untilClose ? .keepAlive : .close
+                return relayAfterHead(head, reader, exchange, hijackCandidate: hijackCandidate, routeHijacks: routeHijacks)
             }
         }
+    }
+
+    /// Once the final head is written: hijack, or relay the body as framed.
+    func relayAfterHead(_ head: ResponseHead, _ reader: ByteReader, _ exchange: Exchange,
+                        hijackCandidate: Bool, routeHijacks: Bool) -> ResponseOutcome {
+        let framing = head.framing(requestMethod: exchange.method)
+        if hijackCandidate {
+            let hijacked = head.status == 101 || (routeHijacks && head.status == 200 && framing == .untilClose)
+            hijackVerdicts.push(hijacked)
+            if hijacked {
+                exchange.update { $0.hijacked = true }
+                relayUntilClose(reader, exchange)
+                client.shutdown(reading: false, writing: true)
+                return .hijackEnded
+            }
+        }
+        guard relayBody(framing, reader, exchange) else { return .close }
+        return head.keepAlive && framing != .untilClose ? .keepAlive : .close
     }
 
     /// No response came: the daemon died, or refused a body we cut off.
@@ -125,8 +136,9 @@ extension Connection {
         }
     }
 
-    /// Relays a body exactly as the daemon framed it. False when either side failed.
-    private func relayBody(_ framing: BodyFraming, _ reader: ByteReader, _ exchange: Exchange) -> Bool {
+    /// Relays a body exactly as the daemon framed it. False when either side
+    /// failed. `decoder`: a chunked body already partly relayed.
+    func relayBody(_ framing: BodyFraming, _ reader: ByteReader, _ exchange: Exchange, decoder: ChunkedDecoder? = nil) -> Bool {
         switch framing {
         case .none:
             return true
@@ -152,7 +164,7 @@ extension Connection {
             }
             return true
         case .chunked:
-            var decoder = ChunkedDecoder(allowTrailers: true, maxLineBytes: context.limits.maxChunkLineBytes)
+            var decoder = decoder ?? ChunkedDecoder(allowTrailers: true, maxLineBytes: context.limits.maxChunkLineBytes)
             while true {
                 if reader.isEmpty {
                     guard (try? reader.fill()) == true else {
@@ -182,7 +194,7 @@ extension Connection {
     }
 
     /// Daemon → client until the daemon closes (or the client goes away).
-    private func relayUntilClose(_ reader: ByteReader, _ exchange: Exchange) {
+    func relayUntilClose(_ reader: ByteReader, _ exchange: Exchange) {
         while true {
             if !reader.isEmpty {
                 let slice = reader.take(max: reader.count)

@@ -21,6 +21,8 @@ final class Connection: @unchecked Sendable {
     let hijackVerdicts = BlockingQueue<Bool>()
     private let shared = Locked(Shared())
     private let onClose: @Sendable (Connection) -> Void
+    /// The calling container (`AuditCgroup`), looked up once by the request thread.
+    private(set) lazy var peerContainer: String? = peer.flatMap { AuditCgroup.containerID(pid: $0.pid) }
 
     struct Shared {
         var upstream: FileDescriptor?
@@ -77,6 +79,13 @@ final class Connection: @unchecked Sendable {
         guard last else { return }
         upstream?.close()
         client.close()
+        // Exchanges the response thread never reached still get their result record.
+        for exchange in exchanges.drain() {
+            if var record = exchange.finishedRecord() {
+                if record.error == nil { record.error = "the connection ended before the answer was written" }
+                context.audit.write(record)
+            }
+        }
         onClose(self)
     }
 
@@ -120,9 +129,15 @@ final class Connection: @unchecked Sendable {
     }
 
     func baseRecord(method: String, target: String) -> AuditRecord {
-        AuditRecord(connection: id, request: context.nextRequestID(), peer: peer, method: method,
-                    target: target, route: nil, group: nil, apiVersion: nil, decision: "deny",
-                    rule: "", reason: nil, policy: context.policy.name, status: nil,
-                    startedAt: wallClock())
+        let inForce = context.policyInForce
+        let policy = inForce.policy
+        var record = AuditRecord(connection: id, request: context.nextRequestID(), peer: peer, method: method,
+                                 target: target, route: nil, group: nil, apiVersion: nil, decision: "deny",
+                                 rule: "", reason: nil, policy: policy.name, status: nil,
+                                 startedAt: wallClock())
+        record.mode = policy.mode.rawValue
+        record.policyDigest = inForce.digest
+        record.container = peerContainer
+        return record
     }
 }

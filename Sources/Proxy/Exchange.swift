@@ -19,6 +19,9 @@ final class Exchange: @unchecked Sendable {
     let kind: Kind
     let method: String
     let started: UInt64
+    /// Warn mode: the policy would deny this forwarded request; the client
+    /// is told in the response (see `ModeWarnings`).
+    let warning: ModeWarning?
     private let state: Locked<State>
 
     struct State {
@@ -27,9 +30,10 @@ final class Exchange: @unchecked Sendable {
         var abort: HTTPError?
     }
 
-    init(kind: Kind, method: String, record: AuditRecord?) {
+    init(kind: Kind, method: String, record: AuditRecord?, warning: ModeWarning? = nil) {
         self.kind = kind
         self.method = method
+        self.warning = warning
         self.started = monotonicNanoseconds()
         self.state = Locked(State(record: record, abort: nil))
     }
@@ -56,4 +60,12 @@ final class Exchange: @unchecked Sendable {
             return record
         }
     }
+}
+
+/// What warn mode adds to the response of a request the policy would deny.
+struct ModeWarning: Sendable {
+    /// `sockwarden: … would be denied …`
+    let text: String
+    /// A container-create response: the text also goes into its `Warnings`.
+    let intoCreateWarnings: Bool
 }

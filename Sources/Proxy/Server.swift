@@ -36,6 +36,10 @@ public final class Server: @unchecked Sendable {
     public let context: ServerContext
     private var listener: FileDescriptor?
     private let connections = Locked(ConnectionTable())
+    /// Held in reserve for answering while descriptors run out (see
+    /// `shedWhileOutOfDescriptors`). Touched by the accept thread only.
+    private var spare = Server.openSpare()
+    private var shortage = DescriptorShortage()
 
     struct ConnectionTable {
         var byID: [UInt64: Connection] = [:]
@@ -68,6 +72,9 @@ public final class Server: @unchecked Sendable {
         } catch {
             throw ServerError(description: "cannot listen on \(path): \(error)")
         }
+        if let warning = DescriptorShortage.limitWarning(maxConnections: configuration.maxConnections) {
+            report(warning)
+        }
     }
 
     /// Accepts until `stop()`. Each connection gets its own two threads.
@@ -80,8 +87,10 @@ public final class Server: @unchecked Sendable {
             } catch {
                 if stopping.withLock({ $0 }) { return }
                 switch error.code {
-                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    // Out of descriptors or memory: say so, back off, keep going.
+                case EMFILE, ENFILE:
+                    shedWhileOutOfDescriptors(listener, error)
+                case ENOBUFS, ENOMEM:
+                    // Out of memory: say so, back off, keep going.
                     report("sockwarden: accept failed: \(error); backing off")
                     usleep(100_000)
                 case ECONNABORTED, EPROTO:
@@ -99,9 +108,19 @@ public final class Server: @unchecked Sendable {
             }
             let peer = UnixSocket.peerCredentials(client)
             if let refusal = admissionRefusal(peer) {
-                refuse(client, peer: peer, message: refusal)
+                refuse(client, peer: peer, message: refusal, rule: "connection-limit")
                 continue
             }
+            // The connection needs one more descriptor, for the daemon; one
+            // more is kept as headroom for transient use (glibc opens
+            // /sys/devices/system/cpu/online when a new thread gets a malloc
+            // arena), so that the daemon connection rarely fails with EMFILE.
+            if let error = Server.probeSpareDescriptors(2, like: client), error.code == EMFILE || error.code == ENFILE {
+                noteShortage(error)
+                refuse(client, peer: peer, message: shortage.clientMessage, rule: "fd-exhaustion", error: "\(error)")
+                continue
+            }
+            endShortage()
             let connection = Connection(client: client, peer: peer, context: context) { [weak self] done in
                 self?.connections.withLock { table in
                     table.byID.removeValue(forKey: done.id)
@@ -129,8 +148,10 @@ public final class Server: @unchecked Sendable {
         }
         if already { return }
         if let listener {
-            listener.shutdown(reading: true, writing: true)
+            // Unlink first: shutdown wakes the accept loop, whose thread may
+            // then drain and exit the process before a later unlink runs.
             unlink(configuration.listenPath)
+            listener.shutdown(reading: true, writing: true)
         }
         closeIdleConnections()
     }
@@ -152,7 +173,8 @@ public final class Server: @unchecked Sendable {
     }
 
     /// Answers 503 on a connection that is not admitted, records it, closes it.
-    private func refuse(_ client: FileDescriptor, peer: PeerCredentials?, message: String) {
+    private func refuse(_ client: FileDescriptor, peer: PeerCredentials?, message: String, rule: String, error: String? = nil) {
+        if rule == "fd-exhaustion" { shortage.refused += 1 }
         let response = LocalResponse(status: 503, message: message, close: true)
         let bytes = response.serialized(headRequest: false)
         client.setSendTimeout(milliseconds: 1000)
@@ -161,9 +183,10 @@ public final class Server: @unchecked Sendable {
         client.close()
         var record = AuditRecord(connection: context.nextConnectionID(), request: context.nextRequestID(), peer: peer,
                                  method: "-", target: "-", route: nil, group: nil, apiVersion: nil, decision: "deny",
-                                 rule: "connection-limit", reason: message, policy: context.policy.name, status: 503,
+                                 rule: rule, reason: message, policy: context.policy.name, status: 503,
                                  startedAt: wallClock())
         record.bytesOut = written ? UInt64(bytes.count) : 0
+        record.error = error
         context.audit.write(record)
     }
 
@@ -186,6 +209,126 @@ public final class Server: @unchecked Sendable {
     public func closeListener() {
         listener?.close()
         listener = nil
+    }
+
+    // MARK: - Running out of file descriptors
+
+    /// accept4 failed with EMFILE/ENFILE: a client waits in the backlog and
+    /// there is no descriptor to take it. Frees the spare descriptor, takes
+    /// the client with it, answers 503 (a Docker-style error the CLI prints),
+    /// records it and closes it, then takes the spare back. Connections
+    /// already open are untouched. With no spare to free (someone else took
+    /// the slot), backs off for 100 ms instead of spinning; the client waits
+    /// in the backlog until descriptors free up.
+    private func shedWhileOutOfDescriptors(_ listener: FileDescriptor, _ error: SystemError) {
+        noteShortage(error)
+        if spare < 0 { spare = Server.openSpare() }
+        guard spare >= 0, Server.readable(listener) else {
+            usleep(100_000)
+            return
+        }
+        Glibc.close(spare)
+        spare = -1
+        defer { spare = Server.openSpare() }
+        guard let client = try? UnixSocket.accept(listener) else {
+            usleep(100_000)
+            return
+        }
+        if stopping.withLock({ $0 }) {
+            client.close()
+            return
+        }
+        refuse(client, peer: UnixSocket.peerCredentials(client), message: shortage.clientMessage,
+               rule: "fd-exhaustion", error: "\(error)")
+    }
+
+    /// Starts or continues a shortage: reported on stderr when it starts and
+    /// at most every 10 s while it lasts.
+    private func noteShortage(_ error: SystemError) {
+        let now = monotonicNanoseconds()
+        if !shortage.active {
+            shortage.active = true
+            shortage.startedAt = now
+            shortage.lastReport = now
+            report("sockwarden: out of file descriptors (\(error); \(DescriptorShortage.limitText), "
+                   + "\(openConnections) connection(s) open): new connections get a 503 until descriptors free up; "
+                   + "open connections are served as usual")
+        } else if now - shortage.lastReport >= 10_000_000_000 {
+            shortage.lastReport = now
+            report("sockwarden: still out of file descriptors after \(shortage.seconds(now)) s: "
+                   + "\(shortage.refused) connection(s) refused so far, \(openConnections) open")
+        }
+    }
+
+    /// A connection was admitted: a shortage, if any, is over.
+    private func endShortage() {
+        guard shortage.active else { return }
+        report("sockwarden: file descriptors available again after \(shortage.seconds(monotonicNanoseconds())) s; "
+               + "\(shortage.refused) connection(s) were refused with a 503 meanwhile")
+        shortage = DescriptorShortage()
+    }
+
+    /// A descriptor nobody uses, to be closed when one is needed at once.
+    private static func openSpare() -> Int32 {
+        open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    }
+
+    /// Whether `count` more descriptors can be had right now: dup(2)s of
+    /// `fd`, closed at once. The proxy never forks, so no CLOEXEC is needed.
+    private static func probeSpareDescriptors(_ count: Int, like fd: FileDescriptor) -> SystemError? {
+        var copies: [Int32] = []
+        defer { for copy in copies { Glibc.close(copy) } }
+        for _ in 0..<count {
+            let copy = dup(fd.rawValue)
+            if copy < 0 { return SystemError.last("dup") }
+            copies.append(copy)
+        }
+        return nil
+    }
+
+    /// poll(2) with no wait: a client is waiting in the backlog.
+    private static func readable(_ fd: FileDescriptor) -> Bool {
+        var p = pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) == 1
+    }
+}
+
+/// A streak of EMFILE/ENFILE, as the accept thread sees it.
+struct DescriptorShortage {
+    var active = false
+    var refused = 0
+    var startedAt: UInt64 = 0
+    var lastReport: UInt64 = 0
+
+    func seconds(_ now: UInt64) -> String {
+        let tenths = (now - startedAt) / 100_000_000
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    var clientMessage: String {
+        "sockwarden: the proxy is out of file descriptors (\(DescriptorShortage.limitText)); "
+            + "retry later, or ask the operator to raise the limit (LimitNOFILE=, ulimit -n)"
+    }
+
+    /// The process's RLIMIT_NOFILE, as text.
+    static var limitText: String {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return "RLIMIT_NOFILE unknown" }
+        return "RLIMIT_NOFILE \(limit.rlim_cur)"
+    }
+
+    /// Each connection holds two descriptors (client and daemon) and the
+    /// process about 16 more. A warning when the soft limit is below what
+    /// `--max-connections` needs, so it is known before it bites.
+    static func limitWarning(maxConnections: Int) -> String? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }
+        let needed = UInt64(maxConnections) * 2 + 32
+        guard UInt64(limit.rlim_cur) < needed else { return nil }
+        let fits = UInt64(limit.rlim_cur) > 32 ? (UInt64(limit.rlim_cur) - 32) / 2 : 0
+        return "sockwarden: warning: RLIMIT_NOFILE is \(limit.rlim_cur): about \(fits) connections fit before "
+            + "descriptors run out (--max-connections \(maxConnections) needs \(needed)); raise it "
+            + "(LimitNOFILE= in the systemd unit, ulimit -n) or lower --max-connections"
     }
 }
 

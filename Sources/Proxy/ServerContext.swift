@@ -15,7 +15,7 @@ public final class ServerContext: @unchecked Sendable {
     public let inspectionLimit: Int = 1 << 20
     public let audit: AuditLog
     public let hostEnvironment: HostFileSystem
-    private let policyHolder: Locked<Policy>
+    private let policyHolder: Locked<PolicyInForce>
     private let counters = Locked((connection: UInt64(0), request: UInt64(0)))
 
     /// See `ServerConfiguration.headTimeoutSeconds`.
@@ -25,15 +25,26 @@ public final class ServerContext: @unchecked Sendable {
         self.upstreamPath = upstreamPath
         self.headTimeoutSeconds = headTimeoutSeconds
         self.limits = limits
-        self.policyHolder = Locked(policy)
+        self.policyHolder = Locked(PolicyInForce(policy: policy, digest: "", loadedAt: wallClock()))
         self.audit = audit
         self.hostEnvironment = HostFileSystem(upstreamSocket: upstreamPath)
     }
 
     public var policy: Policy {
-        get { policyHolder.withLock { $0 } }
-        set { policyHolder.withLock { $0 = newValue } }
+        get { policyHolder.withLock { $0.policy } }
+        set { install(newValue, digest: "") }
     }
+
+    /// The policy in force with the digest of the file it came from, read
+    /// together (a request is judged and recorded with the same pair).
+    public var policyInForce: PolicyInForce { policyHolder.withLock { $0 } }
+
+    /// Swaps in a validated policy, atomically for every later request.
+    public func install(_ policy: Policy, digest: String) {
+        policyHolder.withLock { $0 = PolicyInForce(policy: policy, digest: digest, loadedAt: wallClock()) }
+    }
+
+    public var metrics: Metrics { audit.metrics }
 
     func nextConnectionID() -> UInt64 {
         counters.withLock { $0.connection += 1; return $0.connection }
@@ -41,5 +52,18 @@ public final class ServerContext: @unchecked Sendable {
 
     func nextRequestID() -> UInt64 {
         counters.withLock { $0.request += 1; return $0.request }
+    }
+}
+
+/// A policy and the digest ("sha256:<hex>") of the bytes it was parsed from.
+public struct PolicyInForce: Sendable {
+    public let policy: Policy
+    public let digest: String
+    public let loadedAt: (seconds: Int, nanoseconds: Int)
+
+    public init(policy: Policy, digest: String, loadedAt: (seconds: Int, nanoseconds: Int)) {
+        self.policy = policy
+        self.digest = digest
+        self.loadedAt = loadedAt
     }
 }

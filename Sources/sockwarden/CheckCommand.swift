@@ -15,6 +15,16 @@ func runCheck(_ args: ArraySlice<String>) -> Never {
     guard !flags.positional.isEmpty else { fail("check: name at least one policy file") }
     var failed = false
     for path in flags.positional {
+        if path.hasSuffix(".tests.toml") {
+            // The test cases kept beside a policy: validated here, run by `sockwarden test`.
+            switch checkTestsFile(path) {
+            case .success(let count): print("\(path): ok (\(count) test cases; run them with `sockwarden test \(path)`)")
+            case .failure(let error):
+                Files.writeStderr("\(error)\n")
+                failed = true
+            }
+            continue
+        }
         switch loadPolicy(path: path) {
         case .success(let policy):
             print("\(path): ok (\(policy.rules.count) rules)")

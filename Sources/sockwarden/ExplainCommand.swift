@@ -6,21 +6,40 @@ import Proxy
 
 let explainHelp = """
 USAGE
-  sockwarden explain --policy FILE METHOD TARGET [--body FILE|-] [--content-type T] [--json]
+  sockwarden explain --policy FILE METHOD TARGET [--body FILE|-] [--api-version V]
+                     [--content-type T] [--mode MODE] [--json]
 
 What-if: how sockwarden would route and judge one request, without a daemon.
 TARGET is the request-target as a client sends it, e.g. /v1.41/containers/create
-or '/containers/json?all=1'. The API version comes from its /vX.Y prefix.
-Host paths are resolved on this machine, as `serve` would.
+or '/containers/json?all=1'. The API version comes from its /vX.Y prefix, or
+from --api-version for an unversioned TARGET. Host paths are resolved on this
+machine, as `serve` would.
 
-Prints the route, the decision, the deciding rule and the reason; with a body,
-also the body as it would be forwarded. --json prints one JSON object with
-"decision" ("allow" or "deny"), "rule", "reason", "route", "group",
-"api_version" and "forwarded_body". Exit code 0 when allowed, 3 when denied,
-2 on bad usage.
+Prints the route, the decision, the deciding rule, the reason, the policy's
+mode (in warn and audit mode a denied request would still be forwarded and
+recorded as would-deny), the facts the policy read from the body or query
+(image, privileged, mounts, capabilities, namespaces, ports, …) and, with a
+body, the body as it would be forwarded.
+
+--json prints one JSON object: "decision" ("allow" or "deny"), "rule",
+"reason", "route", "group", "api_version", "mode", "would_deny", "facts" (an
+object, one key per kind of fact, as in the audit log; null when nothing was
+read) and "forwarded_body".
+
+OPTIONS
+  --policy FILE        the policy (required)
+  --body FILE|-        the request body; "-" is standard input
+  --api-version V      put /vV in front of an unversioned TARGET (e.g. 1.41)
+  --content-type T     the Content-Type header (default with a body: application/json)
+  --mode MODE          judge as if the policy's mode were MODE (enforce, warn, audit)
+  --upstream SOCK      the daemon socket serve protects (default: /var/run/docker.sock)
+  --json               one JSON object instead of text
+
+EXIT CODES
+  0 allowed   3 denied (in any mode)   2 bad usage or invalid policy
 
 EXAMPLES
-  sockwarden explain --policy policies/ci.toml POST /v1.41/containers/create \\
+  sockwarden explain --policy policies/ci.toml POST /containers/create --api-version 1.41 \\
       --body - <<< '{"Image":"alpine","HostConfig":{"Binds":["/etc:/x"]}}'
   sockwarden explain --policy policies/read-only.toml GET '/v1.41/containers%2Fjson' --json
 """
@@ -28,6 +47,7 @@ EXAMPLES
 func runExplain(_ args: ArraySlice<String>) -> Never {
     let specs: [Flags.Spec] = [.init(name: "policy", takesValue: true), .init(name: "body", takesValue: true),
                                .init(name: "content-type", takesValue: true), .init(name: "upstream", takesValue: true),
+                               .init(name: "api-version", takesValue: true), .init(name: "mode", takesValue: true),
                                .init(name: "json", takesValue: false), .init(name: "help", takesValue: false)]
     let flags: Flags
     do {
@@ -39,14 +59,26 @@ func runExplain(_ args: ArraySlice<String>) -> Never {
         print(explainHelp)
         exit(0)
     }
-    guard let policyPath = flags["policy"] else { fail("explain: --policy FILE is required") }
+    guard let policyPath = flags["policy"] else { fail("explain: --policy FILE is required; run 'sockwarden help explain'") }
     guard flags.positional.count == 2 else { fail("explain: give METHOD and TARGET, e.g. POST /v1.41/containers/create") }
     let method = flags.positional[0]
-    let target = flags.positional[1]
-    let policy: Policy
+    var target = flags.positional[1]
+    if let version = flags["api-version"] {
+        switch APIVersionPrefix.apply(version, to: target) {
+        case .success(let versioned): target = versioned
+        case .failure(let error): fail("explain: --api-version: \(error)")
+        }
+    }
+    var policy: Policy
     switch loadPolicy(path: policyPath) {
     case .success(let p): policy = p
     case .failure(let message): fail("explain: \(message)")
+    }
+    if let text = flags["mode"] {
+        guard let mode = PolicyMode(rawValue: text) else {
+            fail("explain: --mode must be one of \(PolicyMode.names.joined(separator: ", ")), got \(text)")
+        }
+        policy.mode = mode
     }
     var body: [UInt8]?
     if let bodyPath = flags["body"] {
@@ -59,47 +91,47 @@ func runExplain(_ args: ArraySlice<String>) -> Never {
     let contentType = flags["content-type"] ?? (body == nil ? nil : "application/json")
     let environment = HostFileSystem(upstreamSocket: flags["upstream"] ?? "/var/run/docker.sock")
 
-    var routeName: String?
-    var group: String?
-    var apiVersion: String?
-    let decision: Decision
-    switch Catalogue.resolve(method: method, target: target) {
-    case .matched(let match):
-        routeName = match.route.name
-        group = match.route.group.rawValue
-        apiVersion = match.apiVersion
-        var input = PolicyInput(method: method, route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery,
-                                body: body.map { .complete($0, contentType: contentType) }, contentType: contentType)
-        input.parameters = match.parameters
-        decision = policy.evaluate(input, environment: environment)
-    case .unknown:
-        decision = policy.evaluate(PolicyInput(method: method, route: nil))
-    case .invalid(let reason):
-        decision = Decision(verdict: .deny, rule: "invalid-target", reason: reason)
-    }
-    let forwarded = decision.allowed ? (decision.forwardBody ?? body) : nil
+    let whatIf = policy.whatIf(method: method, target: target, body: body, contentType: contentType, environment: environment)
+    let judgement = whatIf.judgement
+    let decision = judgement.decision
+    let forwarded = judgement.forwards ? (judgement.forwardBody ?? body) : nil
     if flags.has("json") {
-        print(ExplainJSON.render(decision: decision, route: routeName, group: group, apiVersion: apiVersion, forwarded: forwarded))
+        print(ExplainJSON.render(whatIf, forwarded: forwarded))
     } else {
-        print("route:     \(routeName.map { "\($0) (group \(group ?? "?"))" } ?? "none")")
-        if let apiVersion { print("api:       \(apiVersion)") }
+        let routeName = whatIf.route?.name
+        print("route:     \(routeName.map { "\($0) (group \(whatIf.route!.group.rawValue))" } ?? "none")")
+        if let apiVersion = whatIf.apiVersion { print("api:       \(apiVersion)") }
         print("decision:  \(decision.verdict.rawValue)")
         print("rule:      \(decision.rule)")
         print("reason:    \(decision.reason)")
+        switch (judgement.mode, judgement.wouldDeny) {
+        case (.enforce, _): print("mode:      enforce")
+        case (let mode, true): print("mode:      \(mode.rawValue): the request would be forwarded anyway and recorded as would-deny\(mode == .warn ? "; the client is warned" : "")")
+        case (let mode, false): print("mode:      \(mode.rawValue)\(decision.allowed ? "" : ": this denial is refused in every mode")")
+        }
+        if let facts = judgement.facts {
+            let lines = FactsJSON.textLines(facts)
+            print(lines.isEmpty ? "facts:     (nothing the policy restricts)" : "facts:")
+            for line in lines { print("  \(line)") }
+        }
         if let forwarded { print("forwarded: \(String(decoding: forwarded, as: UTF8.self))") }
     }
     exit(decision.allowed ? 0 : 3)
 }
 
 enum ExplainJSON {
-    static func render(decision: Decision, route: String?, group: String?, apiVersion: String?, forwarded: [UInt8]?) -> String {
+    static func render(_ whatIf: WhatIf, forwarded: [UInt8]?) -> String {
+        let decision = whatIf.decision
         var w = JSONObjectWriter()
         w.field("decision", decision.verdict.rawValue)
         w.field("rule", decision.rule)
         w.field("reason", decision.reason)
-        w.field("route", route)
-        w.field("group", group)
-        w.field("api_version", apiVersion)
+        w.field("route", whatIf.route?.name)
+        w.field("group", whatIf.route?.group.rawValue)
+        w.field("api_version", whatIf.apiVersion)
+        w.field("mode", whatIf.judgement.mode.rawValue)
+        w.field("would_deny", whatIf.judgement.wouldDeny)
+        if let facts = whatIf.judgement.facts { w.raw("facts", FactsJSON.render(facts)) } else { w.field("facts", nil as String?) }
         w.field("forwarded_body", forwarded.map { String(decoding: $0, as: UTF8.self) })
         return String(decoding: w.finish(), as: UTF8.self)
     }

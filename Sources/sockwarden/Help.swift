@@ -12,13 +12,18 @@ USAGE
   sockwarden check FILE...                                 validate policy files
   sockwarden routes [--group GROUP]                        list the API routes policies can name
   sockwarden explain --policy FILE METHOD TARGET [--body F] what-if: how one request would be judged
+  sockwarden test [PATH...]                                run the test cases kept beside policies
+  sockwarden suggest --audit-log FILE [--base POLICY]      learn a policy from a recorded session
+  sockwarden audit [FILTERS] [--summary] FILE...           review audit logs (table, --json, --follow)
+  sockwarden audit verify FILE...                          check the audit logs' hash chain
   sockwarden help [COMMAND]                                show help
   sockwarden --version
 
-Run 'sockwarden help serve' for the proxy's options.
+Run 'sockwarden help COMMAND' for a command's options, examples and exit codes.
 
 EXIT CODES
-  0 success   1 runtime failure   2 bad usage or invalid policy
+  0 success   1 runtime failure (test: a case failed; suggest: some requests
+  still denied)   2 bad usage or invalid policy   3 explain: denied
 """
 
 let serveHelp = """
@@ -26,15 +31,34 @@ USAGE
   sockwarden serve --listen SOCK --policy FILE [options]
 
 Runs in the foreground. SIGTERM or SIGINT: stop accepting, remove the socket,
-let in-flight requests finish (see --grace-period), exit 0. SIGHUP: reload the
-policy file; an invalid policy leaves the old one in force and is reported.
+let in-flight requests finish (see --grace-period), exit 0. SIGHUP, or a
+change to the policy file: reload it; a new policy is validated, then swapped
+in atomically; an invalid one leaves the old one in force and is reported on
+stderr and in the audit log. SIGUSR1: reopen the audit log (logrotate).
+Every audit record carries the sha256 digest of the policy that judged it.
 
 OPTIONS
   --listen SOCK          socket to listen on: a path or unix:///path (required)
   --upstream SOCK        the Docker daemon's socket (default: /var/run/docker.sock)
   --policy FILE          policy file, see policies/README.md (required)
-  --audit-log FILE       where audit records go, one JSON line per request;
-                         "-" is standard output (default: -)
+  --mode MODE            override the policy's mode for a rollout: enforce
+                         (refuse denied requests), warn (forward them, record
+                         would_deny, warn the client: WARNING lines in docker
+                         run, an X-Sockwarden-Warning header elsewhere) or
+                         audit (forward and record, silently). Kept when
+                         the policy is reloaded
+  --audit-log FILE       where audit records go: hash-chained JSON lines, see
+                         docs/audit-log.md; "-" is standard output (default: -).
+                         SIGUSR1 reopens FILE (logrotate's postrotate)
+  --audit-failure WHAT   when the log cannot be written or keep up: refuse
+                         (answer new requests 503, forward nothing unrecorded)
+                         or continue (serve, count the lost records loudly)
+                         (default: refuse)
+  --audit-queue N        records that may wait to be written (default: 16384)
+  --policy-poll SECS     check the policy file for changes every SECS and
+                         reload it (default: 1; 0: only on SIGHUP)
+  --metrics-socket SOCK  serve Prometheus metrics (GET /metrics) on this Unix
+                         socket, created like --listen's (default: none)
   --socket-mode MODE     octal permissions of the listening socket (default: 0660)
   --socket-group GROUP   group owning the listening socket, name or id
                          (default: the group of the process)
@@ -56,6 +80,12 @@ EXAMPLE
       --upstream unix:///var/run/docker.sock \\
       --policy /etc/sockwarden/ci.toml --audit-log /var/log/sockwarden/audit.jsonl
   DOCKER_HOST=unix:///run/sockwarden/ci.sock docker ps
+  # a rollout: record first, then warn, then enforce
+  sockwarden serve --listen /run/sockwarden/ci.sock --policy ci.toml --mode audit --audit-log audit.jsonl
+
+EXIT CODES
+  0 stopped by SIGTERM/SIGINT   1 cannot listen, open the audit log or start
+  2 bad usage or invalid policy
 """
 
 let checkHelp = """
@@ -63,7 +93,8 @@ USAGE
   sockwarden check FILE...
 
 Validates each policy file without serving. Prints `FILE: ok` per valid file
-and `FILE:LINE:COLUMN: problem` per invalid one, on stderr.
+and `FILE:LINE:COLUMN: problem` per invalid one, on stderr. A tests file
+(X.tests.toml, see 'sockwarden help test') is validated as one, not run.
 Exit code 0 when every file is valid, 2 otherwise.
 
 EXAMPLE

@@ -13,6 +13,11 @@ func loadPolicy(path: String) -> Result<Policy, PolicyLoadError> {
     } catch {
         return .failure(PolicyLoadError(description: "\(path): cannot read the policy: \(error)"))
     }
+    return parsePolicy(bytes: bytes, path: path)
+}
+
+/// Validates a policy file's bytes (hot reload reads them once, for the digest too).
+func parsePolicy(bytes: [UInt8], path: String) -> Result<Policy, PolicyLoadError> {
     guard let source = String(validating: bytes, as: UTF8.self) else {
         return .failure(PolicyLoadError(description: "\(path):1:1: the policy is not valid UTF-8"))
     }

@@ -5,9 +5,9 @@ import Posix
 import Proxy
 
 func runServe(_ args: ArraySlice<String>) -> Never {
-    let specs: [Flags.Spec] = ["listen", "upstream", "policy", "audit-log", "socket-mode", "socket-group",
+    let specs: [Flags.Spec] = (["listen", "upstream", "policy", "audit-log", "socket-mode", "socket-group",
                                "grace-period", "max-head-bytes", "head-timeout",
-                               "max-connections", "max-connections-per-uid"].map { .init(name: $0, takesValue: true) }
+                               "max-connections", "max-connections-per-uid", "mode"] + AuditServeOptions.flagNames).map { .init(name: $0, takesValue: true) }
         + [.init(name: "help", takesValue: false)]
     let flags: Flags
     do {
@@ -62,21 +62,27 @@ func runServe(_ args: ArraySlice<String>) -> Never {
         configuration.limits.maxHeadBytes = n
     }
 
-    let policy: Policy
-    switch loadPolicy(path: policyPath) {
-    case .success(let p): policy = p
-    case .failure(let message): fail("serve: refusing to start on an invalid policy:\n\(message)")
+    let modeOverride: PolicyMode?
+    if let text = flags["mode"] {
+        guard let mode = PolicyMode(rawValue: text) else {
+            fail("serve: --mode must be one of \(PolicyMode.names.joined(separator: ", ")), got \(text)")
+        }
+        modeOverride = mode
+    } else {
+        modeOverride = nil
     }
-    let auditPath = flags["audit-log"] ?? "-"
-    let audit: AuditLog
-    do {
-        audit = try AuditLog(path: auditPath)
-    } catch {
-        fail("serve: cannot open the audit log: \(error)", code: 1)
+    // Start-up and every reload parse the same way (with --mode applied).
+    let parser = makePolicyParser(path: policyPath) { policy in
+        if let modeOverride { policy.mode = modeOverride }
     }
+    let initial = readPolicyForServe(path: policyPath, parser: parser)
+    let policy = initial.policy
+    let auditOptions = AuditServeOptions(flags)
+    let auditPath = auditOptions.auditPath
+    let audit = openAuditLog(auditOptions)
 
     SignalWaiter.ignoreSIGPIPE()
-    let signals = [SIGTERM, SIGINT, SIGHUP]
+    let signals = [SIGTERM, SIGINT, SIGHUP, SIGUSR1]
     SignalWaiter.block(signals)
 
     let server = Server(configuration: configuration, policy: policy, audit: audit)
@@ -85,20 +91,17 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     } catch {
         fail("serve: \(error)", code: 1)
     }
+    // Writes the start record (or exits), watches the policy file, opens --metrics-socket.
+    let trail = AuditTrail(server: server, policyPath: policyPath, initial: initial, parser: parser, options: auditOptions,
+                           listen: listen, upstream: upstream, socketGroup: configuration.socketGroup)
+    let stopSignal = Locked(Int32(0))
     do {
         try spawnDetachedThread {
             while true {
                 let signal = SignalWaiter.wait(signals)
-                if signal == SIGHUP {
-                    switch loadPolicy(path: policyPath) {
-                    case .success(let fresh):
-                        server.context.policy = fresh
-                        Files.writeStderr("sockwarden: SIGHUP: policy \(policyPath) reloaded (\(fresh.rules.count) rules)\n")
-                    case .failure(let message):
-                        Files.writeStderr("sockwarden: SIGHUP: the new policy is invalid, the old one stays in force:\n\(message)\n")
-                    }
-                    continue
-                }
+                // SIGHUP: reload the policy; SIGUSR1: reopen the audit log.
+                if trail.handle(signal: signal) { continue }
+                stopSignal.withLock { $0 = signal }
                 Files.writeStderr("sockwarden: received signal \(signal), shutting down\n")
                 server.stop()
                 return
@@ -107,12 +110,13 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     } catch {
         fail("serve: cannot start the signal thread: \(error)", code: 1)
     }
-    Files.writeStderr("sockwarden: listening on \(listen), forwarding to \(upstream), policy \(policyPath) (\(policy.rules.count) rules), audit log \(auditPath == "-" ? "stdout" : auditPath)\n")
+    Files.writeStderr("sockwarden: listening on \(listen), forwarding to \(upstream), policy \(policyPath) (\(policy.rules.count) rules, mode \(policy.mode.rawValue)\(modeOverride == nil ? "" : " from --mode")), audit log \(auditPath == "-" ? "stdout" : auditPath)\n")
     server.serve()
     let left = server.drain()
     server.closeListener()
     if left > 0 {
         Files.writeStderr("sockwarden: grace period over, closing \(left) connection(s) still open\n")
     }
+    trail.finish(reason: stopSignal.withLock { $0 == SIGINT ? "SIGINT" : $0 == SIGTERM ? "SIGTERM" : "signal \($0)" })
     exit(0)
 }

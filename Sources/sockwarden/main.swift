@@ -19,12 +19,21 @@ case "routes":
     runRoutes(rest)
 case "explain":
     runExplain(rest)
+case "test":
+    runTest(rest)
+case "suggest":
+    runSuggest(rest)
+case "audit":
+    runAudit(rest)
 case "help", "-h", "--help":
     switch rest.first {
     case "serve": print(serveHelp)
     case "check": print(checkHelp)
     case "routes": print(routesHelp)
     case "explain": print(explainHelp)
+    case "test": print(testHelp)
+    case "suggest": print(suggestHelp)
+    case "audit": print(rest.dropFirst().first == "verify" ? auditVerifyHelp : auditHelp)
     default: print(mainHelp)
     }
 case "--version", "version":

@@ -141,6 +141,21 @@ struct RequestHeadTests {
         #expect(error.status == 431)
     }
 
+    // Found by fuzz/ (FuzzHTTP1Request; fuzz/crashes/http1-head-outcome-depends-on-arrival):
+    // at once, the bare LF past the limit was reported (400); dribbled, the size (431).
+    @Test("a head over the size limit is refused as too large however it arrives", arguments: Feed.allCases)
+    func tooLargeBeforeLaterErrors(_ feed: Feed) {
+        let limits = HTTPLimits(maxHeadBytes: 200, maxHeaderCount: 4)
+        for tail in ["\n", "\r\n" + String(repeating: "Y: 1\r\n", count: 10)] {
+            let input = bytes("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 200) + tail)
+            guard case .failure(let error) = feed.requestHead(input, limits: limits) else {
+                Issue.record("accepted")
+                continue
+            }
+            #expect(error.code == .headTooLarge, "tail \(tail.debugDescription)")
+        }
+    }
+
     @Test("too many header fields are refused")
     func tooManyHeaders() {
         let limits = HTTPLimits(maxHeaderCount: 4)

@@ -135,9 +135,9 @@ let badPolicies: [BadPolicy] = [
     .init(name: "policy without rules",
           source: "[policy]\ndescription = \"nothing\"\n", line: 1, column: 1,
           message: "the policy has no rules, so it would deny every request; add [[rules]] tables, or, to deny everything on purpose, a rule with action = \"deny\" and groups = [\"*\"]"),
-    .init(name: "mode other than enforce",
-          source: "[policy]\nmode = \"audit\"\n" + rule("groups = [\"*\"]"), line: 2, column: 8,
-          message: "unsupported mode \"audit\"; the only mode accepted for now is \"enforce\""),
+    .init(name: "unknown mode, with suggestion",
+          source: "[policy]\nmode = \"audti\"\n" + rule("groups = [\"*\"]"), line: 2, column: 8,
+          message: "unknown mode \"audti\" (did you mean \"audit\"?); the modes are \"enforce\", \"warn\", \"audit\""),
 
     // TOML errors come through with the file name.
     .init(name: "TOML syntax error",

@@ -493,6 +493,17 @@ class Proxy:
                 out.append({"_unparsable": line})
         return out
 
+    def audit_results(self) -> list[dict]:
+        """One record per finished request: the "result" records (the log also
+        holds a "request" record per request, written when it is judged, and
+        events such as "start"; see docs/audit-log.md)."""
+        return [r for r in self.audit_records() if r.get("event", "result") == "result"]
+
+    def wait_results(self, pred, timeout: float = 5, what: str = "audit result records") -> list[dict]:
+        """Wait until pred(result records) is truthy; returns the result records."""
+        self.wait_audit(lambda rs: pred([r for r in rs if r.get("event", "result") == "result"]), timeout, what)
+        return self.audit_results()
+
     def wait_audit(self, pred, timeout: float = 5, what: str = "audit record") -> list[dict]:
         """Wait until pred(records) is truthy; returns the records."""
         deadline = time.monotonic() + timeout

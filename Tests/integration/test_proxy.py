@@ -83,10 +83,10 @@ def test_denial_response_shape(proxy_factory, dockerd_sock, cleanup):
 def test_client_traffic_goes_through_the_session_proxy(proxy, cli):
     """Sanity: in proxy mode the client tests really talk to sockwarden."""
     assert cli.sock == proxy.sock
-    before = len(proxy.audit_records())
+    before = len(proxy.audit_results())
     cli.ok("version")
-    recs = proxy.wait_audit(lambda rs: any(r.get("route") == "system.version" for r in rs[before:]),
-                            what="system.version in the session proxy's audit log")
+    recs = proxy.wait_results(lambda rs: any(r.get("route") == "system.version" for r in rs[before:]),
+                              what="system.version in the session proxy's audit log")
     assert all(r.get("decision") == "allow" for r in recs[before:]), recs[before:]
 
 
@@ -102,8 +102,8 @@ def test_percent_encoded_path_is_container_list(proxy_factory):
     p = proxy_factory("observe.toml")
     r = http(p.sock, "GET", f"{API}/containers%2Fjson")
     assert r.status == 200 and isinstance(r.json(), list), r  # as the daemon answers it
-    recs = p.wait_audit(lambda rs: any("%2F" in str(x.get("path", "")) or x.get("route") == "container.list"
-                                       for x in rs), what="audit record for containers%2Fjson")
+    recs = p.wait_results(lambda rs: any("%2F" in str(x.get("path", "")) or x.get("route") == "container.list"
+                                         for x in rs), what="audit record for containers%2Fjson")
     routes = [x.get("route") for x in recs]
     assert routes == ["container.list"], recs
 
@@ -143,7 +143,7 @@ def test_dead_upstream_502(proxy_factory, sock_dir, kind):
     r = http(p.sock, "GET", f"{API}/version")
     assert r.status == 502, r
     json_message(r)
-    recs = p.wait_audit(lambda rs: len(rs) >= 1, what="audit record for the 502")
+    recs = p.wait_results(lambda rs: len(rs) >= 1, what="audit record for the 502")
     assert recs[-1].get("status") == 502, recs
     assert recs[-1].get("method") == "GET", recs
     # the proxy keeps serving
@@ -159,9 +159,9 @@ def test_audit_one_line_per_request(proxy_factory):
     r = http(p.sock, "POST", f"{API}/containers/create?name=swt-{os.getpid()}-nosuchimage",
              json.dumps({"Image": "swtest/does-not-exist:none"}).encode())
     assert r.status == 404, r
-    recs = p.wait_audit(lambda rs: len(rs) >= 4, what="4 audit records")
+    recs = p.wait_results(lambda rs: len(rs) >= 4, what="4 audit records")
     time.sleep(0.3)
-    recs = p.audit_records()
+    recs = p.audit_results()
     assert len(recs) == 4, recs
     for rec in recs:
         for key in ("route", "decision", "status", "method"):
@@ -177,7 +177,7 @@ def test_audit_records_denial(proxy_factory, dockerd_sock, cleanup):
     name = cleanup.container(start_container(dockerd_sock))
     assert http(p.sock, "GET", f"{API}/containers/{name}/logs?stdout=1").status == 403
     assert http(p.sock, "GET", f"{API}/containers/{name}/json").status == 200
-    recs = p.wait_audit(lambda rs: len(rs) >= 2, what="2 audit records")
+    recs = p.wait_results(lambda rs: len(rs) >= 2, what="2 audit records")
     assert [(r.get("decision"), r.get("status")) for r in recs] == [("deny", 403), ("allow", 200)], recs
     assert all(r.get("route") for r in recs), recs
 

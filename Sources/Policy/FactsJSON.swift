@@ -1,0 +1,259 @@
+import EngineAPI
+import GoJSON
+
+/// The facts of a request (what it asks the daemon for) as a JSON object,
+/// for the audit log's `facts` field and `explain --json`, and back again,
+/// for `sockwarden suggest`.
+///
+/// Shape: one key per kind of fact (stable snake_case names), each an array
+/// of the asks of that kind in request order. Every ask has the body field
+/// it came from and the value as written; kinds with parameters add them.
+///
+/// ```json
+/// {"image":[{"field":"Image","value":"alpine","reference":"alpine"}],
+///  "capability_add":[{"field":"HostConfig.CapAdd[0]","value":"NET_ADMIN","capability":"CAP_NET_ADMIN"}],
+///  "host_path":[{"field":"HostConfig.Binds[0]","value":"/srv:/x:ro","path":"/srv","read_only":true,"shared_propagation":false}]}
+/// ```
+public enum FactsJSON {
+    /// A parameter of a kind of fact.
+    enum Parameter {
+        case string(String)
+        case bool(Bool)
+        case integer(Int64?)
+    }
+
+    /// The stable name of a kind of fact and its parameters.
+    static func describe(_ kind: Ask.Kind) -> (name: String, parameters: [(String, Parameter)]) {
+        switch kind {
+        case .privileged: return ("privileged", [])
+        case .hostNamespace(let ns): return ("host_namespace", [("namespace", .string(ns.rawValue))])
+        case .joinNamespace(let ns): return ("join_namespace", [("namespace", .string(ns.rawValue))])
+        case .unrecognisedMode(let ns): return ("unrecognised_mode", [("namespace", .string(ns.rawValue))])
+        case .capabilityAdd(let cap): return ("capability_add", [("capability", .string(cap))])
+        case .device: return ("device", [])
+        case .seccompUnconfined: return ("seccomp_unconfined", [])
+        case .seccompCustomProfile: return ("seccomp_profile", [])
+        case .apparmorUnconfined: return ("apparmor_unconfined", [])
+        case .apparmorProfile(let p): return ("apparmor_profile", [("profile", .string(p))])
+        case .selinuxLabel: return ("selinux_label", [])
+        case .unrecognisedSecurityOption: return ("unrecognised_security_option", [])
+        case .systemPathsUnconfined: return ("system_paths_unconfined", [])
+        case .noNewPrivileges(let on): return ("no_new_privileges", [("enabled", .bool(on))])
+        case .sysctl(let name): return ("sysctl", [("name", .string(name))])
+        case .runtime(let name): return ("runtime", [("name", .string(name))])
+        case .cgroupParent(let path): return ("cgroup_parent", [("path", .string(path))])
+        case .hostPath(let path, let readOnly, let shared):
+            return ("host_path", [("path", .string(path)), ("read_only", .bool(readOnly)), ("shared_propagation", .bool(shared))])
+        case .volumeDriver(let d): return ("volume_driver", [("driver", .string(d))])
+        case .volumeDriverOptions: return ("volume_driver_options", [])
+        case .volumesFrom(let c): return ("volumes_from", [("container", .string(c))])
+        case .unrecognisedMount: return ("unrecognised_mount", [])
+        case .hostPort(let address, let port): return ("host_port", [("address", .string(address)), ("port", .string(port))])
+        case .publishAllPorts: return ("publish_all_ports", [])
+        case .image(let reference): return ("image", [("reference", .string(reference))])
+        case .imageName(let name): return ("image_name", [("name", .string(name))])
+        case .imageLoad: return ("image_load", [])
+        case .swarmAddress(let host): return ("swarm_address", [("host", .string(host))])
+        case .swarmRemote(let remote): return ("swarm_remote", [("remote", .string(remote))])
+        case .user(let user): return ("user", [("user", .string(user))])
+        case .memory(let bytes): return ("memory", [("bytes", .integer(bytes))])
+        case .nanoCPUs(let nano): return ("nano_cpus", [("nano_cpus", .integer(nano))])
+        case .pidsLimit(let pids): return ("pids_limit", [("pids", .integer(pids))])
+        case .annotation(let key): return ("annotation", [("key", .string(key))])
+        case .remoteContext: return ("remote_context", [])
+        case .buildKit: return ("buildkit", [])
+        case .networkDriver(let d): return ("network_driver", [("driver", .string(d))])
+        case .networkDriverOptions: return ("network_driver_options", [])
+        case .networkSubnet: return ("network_subnet", [])
+        case .unjudged(let what): return ("unjudged", [("what", .string(what))])
+        }
+    }
+
+    /// The facts as one JSON object (no trailing newline).
+    public static func render(_ facts: RequestFacts) -> [UInt8] {
+        var groups: [(name: String, entries: [[UInt8]])] = []
+        for ask in facts.asks {
+            let (name, parameters) = describe(ask.kind)
+            var entry: [UInt8] = [UInt8(ascii: "{")]
+            JSONText.appendMember("field", to: &entry, first: true)
+            JSONText.appendString(ask.field, to: &entry)
+            JSONText.appendMember("value", to: &entry)
+            JSONText.appendString(ask.value, to: &entry)
+            for (key, parameter) in parameters {
+                JSONText.appendMember(key, to: &entry)
+                switch parameter {
+                case .string(let s): JSONText.appendString(s, to: &entry)
+                case .bool(let b): entry += (b ? "true" : "false").utf8
+                case .integer(let n): entry += (n.map(String.init) ?? "null").utf8
+                }
+            }
+            entry.append(UInt8(ascii: "}"))
+            if let i = groups.firstIndex(where: { $0.name == name }) {
+                groups[i].entries.append(entry)
+            } else {
+                groups.append((name, [entry]))
+            }
+        }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (i, group) in groups.enumerated() {
+            JSONText.appendMember(group.name, to: &out, first: i == 0)
+            out.append(UInt8(ascii: "["))
+            for (j, entry) in group.entries.enumerated() {
+                if j > 0 { out.append(UInt8(ascii: ",")) }
+                out += entry
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// One line per ask, for `explain`: `kind  field = "value"`.
+    public static func textLines(_ facts: RequestFacts) -> [String] {
+        let named = facts.asks.map { (describe($0.kind).name, $0) }
+        let width = (named.map(\.0.count).max() ?? 0) + 2
+        return named.map { name, ask in
+            name + String(repeating: " ", count: width - name.count) + "\(ask.field) = \(quoted(ask.value))"
+        }
+    }
+
+    static func quoted(_ s: String) -> String {
+        var bytes: [UInt8] = []
+        JSONText.appendString(s, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reads back what `render` wrote. nil when it is not such an object
+    /// (unknown kinds or missing parameters included: never guessed).
+    public static func parse(_ value: JSONValue) -> RequestFacts? {
+        guard case .object(let groups) = value else { return nil }
+        var asks: [Ask] = []
+        for group in groups {
+            guard case .array(let entries) = group.value else { return nil }
+            for entry in entries {
+                guard case .object(let members) = entry else { return nil }
+                func member(_ key: String) -> JSONValue? { members.first { $0.key == key }?.value }
+                func string(_ key: String) -> String? { if case .string(let s)? = member(key) { return s } else { return nil } }
+                func bool(_ key: String) -> Bool? { if case .bool(let b)? = member(key) { return b } else { return nil } }
+                func integer(_ key: String) -> Int64?? {
+                    switch member(key) {
+                    case .null?: return .some(nil)
+                    case .number(let n)?: return Int64(n).map { .some($0) }
+                    default: return nil
+                    }
+                }
+                func namespace() -> Namespace? { string("namespace").flatMap(Namespace.init(rawValue:)) }
+                guard let field = string("field"), let text = string("value") else { return nil }
+                let kind: Ask.Kind?
+                switch group.key {
+                case "privileged": kind = .privileged
+                case "host_namespace": kind = namespace().map { .hostNamespace($0) }
+                case "join_namespace": kind = namespace().map { .joinNamespace($0) }
+                case "unrecognised_mode": kind = namespace().map { .unrecognisedMode($0) }
+                case "capability_add": kind = string("capability").map { .capabilityAdd($0) }
+                case "device": kind = .device
+                case "seccomp_unconfined": kind = .seccompUnconfined
+                case "seccomp_profile": kind = .seccompCustomProfile
+                case "apparmor_unconfined": kind = .apparmorUnconfined
+                case "apparmor_profile": kind = string("profile").map { .apparmorProfile($0) }
+                case "selinux_label": kind = .selinuxLabel
+                case "unrecognised_security_option": kind = .unrecognisedSecurityOption
+                case "system_paths_unconfined": kind = .systemPathsUnconfined
+                case "no_new_privileges": kind = bool("enabled").map { .noNewPrivileges($0) }
+                case "sysctl": kind = string("name").map { .sysctl(name: $0) }
+                case "runtime": kind = string("name").map { .runtime($0) }
+                case "cgroup_parent": kind = string("path").map { .cgroupParent($0) }
+                case "host_path":
+                    if let path = string("path"), let ro = bool("read_only"), let shared = bool("shared_propagation") {
+                        kind = .hostPath(path: path, readOnly: ro, sharedPropagation: shared)
+                    } else {
+                        kind = nil
+                    }
+                case "volume_driver": kind = string("driver").map { .volumeDriver($0) }
+                case "volume_driver_options": kind = .volumeDriverOptions
+                case "volumes_from": kind = string("container").map { .volumesFrom(container: $0) }
+                case "unrecognised_mount": kind = .unrecognisedMount
+                case "host_port":
+                    if let address = string("address"), let port = string("port") {
+                        kind = .hostPort(address: address, port: port)
+                    } else {
+                        kind = nil
+                    }
+                case "publish_all_ports": kind = .publishAllPorts
+                case "image": kind = string("reference").map { .image($0) }
+                case "image_name": kind = string("name").map { .imageName($0) }
+                case "image_load": kind = .imageLoad
+                case "swarm_address": kind = string("host").map { .swarmAddress(host: $0) }
+                case "swarm_remote": kind = string("remote").map { .swarmRemote($0) }
+                case "user": kind = string("user").map { .user($0) }
+                case "memory": kind = integer("bytes").flatMap { $0 }.map { .memory($0) }
+                case "nano_cpus": kind = integer("nano_cpus").flatMap { $0 }.map { .nanoCPUs($0) }
+                case "pids_limit": kind = integer("pids").map { .pidsLimit($0) }
+                case "annotation": kind = string("key").map { .annotation($0) }
+                case "remote_context": kind = .remoteContext
+                case "buildkit": kind = .buildKit
+                case "network_driver": kind = string("driver").map { .networkDriver($0) }
+                case "network_driver_options": kind = .networkDriverOptions
+                case "network_subnet": kind = .networkSubnet
+                case "unjudged": kind = string("what").map { .unjudged($0) }
+                default: kind = nil
+                }
+                guard let kind else { return nil }
+                asks.append(Ask(kind, field: field, value: text))
+            }
+        }
+        return RequestFacts(asks)
+    }
+}
+
+/// Minimal JSON text building (RFC 8259 §7 string escapes; non-ASCII passes
+/// through as UTF-8), for the pure layers.
+enum JSONText {
+    static func appendMember(_ key: String, to out: inout [UInt8], first: Bool = false) {
+        if !first { out.append(UInt8(ascii: ",")) }
+        appendString(key, to: &out)
+        out.append(UInt8(ascii: ":"))
+    }
+
+    static func appendString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out += [92, 34]
+            case UInt8(ascii: "\\"): out += [92, 92]
+            case 10: out += [92, UInt8(ascii: "n")]
+            case 13: out += [92, UInt8(ascii: "r")]
+            case 9: out += [92, UInt8(ascii: "t")]
+            case 0..<0x20, 0x7F:
+                let hex = Array("0123456789abcdef".utf8)
+                out += [92, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 15)]]
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Encodes a parsed JSON value (members in order; numbers as written).
+    static func encode(_ value: JSONValue, to out: inout [UInt8]) {
+        switch value {
+        case .null: out += "null".utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
+        case .number(let n): out += n.utf8
+        case .string(let s): appendString(s, to: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                encode(item, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (i, member) in members.enumerated() {
+                appendMember(member.key, to: &out, first: i == 0)
+                encode(member.value, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+}

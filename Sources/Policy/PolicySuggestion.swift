@@ -1,0 +1,529 @@
+import EngineAPI
+import GoJSON
+
+/// One audit record as `sockwarden suggest` reads it (a line of the audit
+/// log; unknown fields are ignored).
+public struct AuditEntry: Sendable {
+    /// 1-based line in the log.
+    public var line: Int
+    public var time: String?
+    public var method: String
+    public var target: String?
+    public var route: String?
+    public var apiVersion: String?
+    /// "allow" or "deny".
+    public var decision: String
+    public var rule: String?
+    public var reason: String?
+    public var mode: String?
+    public var wouldDeny = false
+    /// The facts the request asked for, when the record has them.
+    public var facts: RequestFacts?
+
+    public init(line: Int, method: String, route: String?, decision: String) {
+        self.line = line
+        self.method = method
+        self.route = route
+        self.decision = decision
+    }
+
+    public enum ParseOutcome {
+        case entry(AuditEntry)
+        /// Valid JSON, but not a request record (no method or decision).
+        case other
+        /// Not a JSON object, or its facts could not be read.
+        case invalid(String)
+    }
+
+    /// Reads one line of the audit log.
+    public static func parse(_ line: [UInt8], number: Int) -> ParseOutcome {
+        guard case .success(let value) = JSONParser.parse(line) else { return .invalid("not JSON") }
+        guard case .object(let members) = value else { return .invalid("not a JSON object") }
+        func member(_ key: String) -> JSONValue? { members.last { $0.key == key }?.value }
+        func string(_ key: String) -> String? { if case .string(let s)? = member(key) { return s } else { return nil } }
+        // A log with two records per request (`event` "request" when judged,
+        // "result" when done) is read from its request records, which carry
+        // the facts; other events (start, reload, …) are not requests.
+        if let event = string("event"), event != "request" { return .other }
+        guard let method = string("method"), let decision = string("decision") else { return .other }
+        var entry = AuditEntry(line: number, method: method, route: string("route"), decision: decision)
+        entry.time = string("time")
+        entry.target = string("target")
+        entry.apiVersion = string("api_version")
+        entry.rule = string("rule")
+        entry.reason = string("reason")
+        entry.mode = string("mode")
+        if case .bool(let b)? = member("would_deny") { entry.wouldDeny = b }
+        switch member("facts") {
+        case nil, .null?: break
+        case let facts?:
+            guard let parsed = FactsJSON.parse(facts) else { return .invalid("its facts are not in the form sockwarden writes") }
+            entry.facts = parsed
+        }
+        return .entry(entry)
+    }
+}
+
+/// `sockwarden suggest`: the narrowest policy that would have allowed what
+/// an audit log recorded.
+///
+/// - Routes: one allow rule per group, listing exactly the routes (with
+///   their methods) of requests that were allowed or would have been
+///   (`would_deny`, warn/audit mode). With a base policy, only routes the
+///   base does not allow are added, in rules placed before the base's.
+///   Requests denied in enforce mode are not learned (the client never got
+///   them); they are counted in a comment.
+/// - Body rules: start from the base's (or the secure defaults) and loosen
+///   each setting only as far as a recorded fact needs, with a comment
+///   citing how often and when. Without a base, `images` and `image-names`
+///   are narrowed from "*" to exactly the names recorded. Records without
+///   facts (a policy that trusted bodies, or an older log) teach routes
+///   only; the output says so.
+/// - The result is parsed back and every learned record replayed against
+///   it; records it still would not allow are listed (`notAllowed`).
+public struct PolicySuggestion: Sendable {
+    public let text: String
+    /// The suggested policy, parsed back.
+    public let policy: Policy
+    /// Requests learned from (allowed or would-deny, on a known route).
+    public let learned: Int
+    /// Recorded requests the suggestion still does not allow, and why.
+    public let notAllowed: [String]
+    /// Things the operator should know (also in the text as comments).
+    public let notes: [String]
+
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// - Parameters:
+    ///   - entries: the log's request records, in order.
+    ///   - source: the log's name, for the header comment.
+    ///   - base: the policy to start from; nil: deny by default, secure body rules.
+    ///   - environment: how host paths resolve (the proxy's view of the host).
+    public static func suggest(entries: [AuditEntry], source: String, skippedLines: Int = 0, base: Policy?,
+                               environment: HostEnvironment = LiteralHostEnvironment()) -> Result<PolicySuggestion, Failure> {
+        var learner = Learner(base: base, environment: environment)
+        for entry in entries { learner.take(entry) }
+        learner.narrowImages()
+        guard learner.learnable > 0 else {
+            return .failure(Failure(description: "the log has no allowed request on a known route to learn from (\(entries.count) request records); record a session first, e.g. with `serve --mode audit`"))
+        }
+        var draft = learner.draft(source: source, entries: entries, skippedLines: skippedLines)
+        var text = draft.render()
+        let policy: Policy
+        do {
+            policy = try Policy.parse(source: text, fileName: "suggested.toml")
+        } catch {
+            return .failure(Failure(description: "internal error: the suggested policy does not load (\(error)); please report it with the log"))
+        }
+        let notAllowed = learner.replay(policy)
+        if !notAllowed.isEmpty {
+            draft.header += ["", "NOT ALLOWED by this suggestion (\(notAllowed.count) recorded request(s)):"] + notAllowed.prefix(20).map { "  \($0)" }
+            if notAllowed.count > 20 { draft.header.append("  … and \(notAllowed.count - 20) more") }
+            text = draft.render()
+        }
+        return .success(PolicySuggestion(text: text, policy: policy, learned: learner.learnable, notAllowed: notAllowed, notes: learner.notes))
+    }
+}
+
+/// Occurrences of one learned thing: how many requests, when, on which routes.
+struct Occurrences {
+    var count = 0
+    var first: String?
+    var last: String?
+    var routes: [String] = []
+
+    mutating func add(_ entry: AuditEntry) {
+        count += 1
+        if let time = entry.time {
+            if first == nil || time < first! { first = time }
+            if last == nil || time > last! { last = time }
+        }
+        if let route = entry.route, !routes.contains(route) { routes.append(route) }
+    }
+
+    var summary: String {
+        var text = "\(count) request\(count == 1 ? "" : "s")"
+        if !routes.isEmpty { text += " (\(routes.joined(separator: ", ")))" }
+        if let first {
+            text += last == first || last == nil ? ", at \(first)" : ", \(first) to \(last!)"
+        }
+        return text
+    }
+}
+
+struct Learner {
+    let base: Policy?
+    let environment: HostEnvironment
+    let original: BodyRules
+    var rules: BodyRules
+    var learnable = 0
+    var learnedEntries: [AuditEntry] = []
+    /// Per route the base does not allow: occurrences and methods seen.
+    var routes: [String: (occurrences: Occurrences, methods: Set<String>)] = [:]
+    /// Per body setting ("section.key"), per learned item.
+    var settings: [String: [(item: String, occurrences: Occurrences)]] = [:]
+    var enforcedDenials: [String: Occurrences] = [:]
+    var notRoutes = 0
+    var unknownRouteNames: Set<String> = []
+    var withoutFacts: [String: Occurrences] = [:]
+    var undecodable: [String: Occurrences] = [:]
+    var unlearnable: [String: Occurrences] = [:]
+    var notes: [String] = []
+    /// Images containers ran, and names images were given, normalised; nil
+    /// once one could not be normalised (an image ID) or an image load was seen.
+    var imagesSeen: [String: Occurrences]? = [:]
+    var imageNamesSeen: [String: Occurrences]? = [:]
+
+    init(base: Policy?, environment: HostEnvironment) {
+        self.base = base
+        self.environment = environment
+        self.original = base?.bodyRules ?? BodyRules()
+        self.rules = original
+    }
+
+    mutating func take(_ entry: AuditEntry) {
+        guard let name = entry.route else { notRoutes += 1; return }
+        guard let route = Catalogue.route(named: name) else { unknownRouteNames.insert(name); return }
+        guard entry.decision == "allow" else {
+            enforcedDenials[name, default: Occurrences()].add(entry)
+            return
+        }
+        learnable += 1
+        learnedEntries.append(entry)
+        let input = PolicyInput(method: entry.method, route: route)
+        if base?.evaluateRoute(input).allowed != true {
+            var current = routes[name] ?? (Occurrences(), [])
+            current.occurrences.add(entry)
+            current.methods.insert(entry.method)
+            routes[name] = current
+        }
+        guard !original.trustBodies else { return }
+        if let version = entry.apiVersion, APIVersion(parsing: version) < rules.minAPIVersion {
+            let parts = version.split(separator: ".", omittingEmptySubsequences: false)
+            if parts.count == 2, parts.allSatisfy({ Int($0) != nil }) {
+                rules.minAPIVersion = APIVersion(parsing: version)
+            } else {
+                unlearnable["API version \(version)", default: Occurrences()].add(entry)
+            }
+        }
+        if let version = entry.apiVersion, APIVersion(parsing: version) < original.minAPIVersion {
+            note("api.min-version", item: version, entry)
+        }
+        if RequestInterpreter.unjudgeable.contains(name) {
+            unlearnable["\(name): sockwarden cannot judge what it asks for, so it is denied whenever bodies are judged", default: Occurrences()].add(entry)
+            return
+        }
+        let interprets = RequestInterpreter.judgedBodies.contains(name) || RequestInterpreter.judgedQueries.contains(name)
+        guard interprets else { return }
+        guard let facts = entry.facts else {
+            if entry.wouldDeny && entry.rule == "body" {
+                undecodable[name, default: Occurrences()].add(entry)
+            } else {
+                withoutFacts[name, default: Occurrences()].add(entry)
+            }
+            return
+        }
+        for ask in facts.asks {
+            switch ask.kind {
+            case .image(let reference):
+                if let normal = ImageReference.normalise(reference) { imagesSeen?[normal, default: Occurrences()].add(entry) } else { imagesSeen = nil }
+            case .imageName(let reference):
+                if let normal = ImageReference.normalise(reference) { imageNamesSeen?[normal, default: Occurrences()].add(entry) } else { imageNamesSeen = nil }
+            case .imageLoad:
+                imageNamesSeen = nil
+            default:
+                break
+            }
+            if original.judge(RequestFacts([ask]), environment: environment) != nil { learn(ask, entry) }
+        }
+    }
+
+    /// Without a base, `images` and `image-names` ("*" by default) are
+    /// narrowed to exactly those recorded, when every judged request had its
+    /// facts recorded (otherwise some images are unknown: "*" stays).
+    mutating func narrowImages() {
+        guard base == nil, !original.trustBodies, withoutFacts.isEmpty, undecodable.isEmpty else { return }
+        if let seen = imagesSeen, !seen.isEmpty, rules.images == ["*"] {
+            rules.images = seen.keys.sorted()
+            settings["containers.images"] = seen.sorted { $0.key < $1.key }.map { (item: $0.key, occurrences: $0.value) }
+        }
+        if let seen = imageNamesSeen, !seen.isEmpty, rules.imageNames == ["*"] {
+            rules.imageNames = seen.keys.sorted()
+            settings["containers.image-names"] = seen.sorted { $0.key < $1.key }.map { (item: $0.key, occurrences: $0.value) }
+        }
+    }
+
+    mutating func note(_ setting: String, item: String, _ entry: AuditEntry) {
+        var items = settings[setting] ?? []
+        if let i = items.firstIndex(where: { $0.item == item }) {
+            items[i].occurrences.add(entry)
+        } else {
+            var occurrences = Occurrences()
+            occurrences.add(entry)
+            items.append((item, occurrences))
+        }
+        settings[setting] = items
+    }
+
+    /// Loosens the body rules until `ask` passes. Each request is counted
+    /// against every setting it needs, measured from the base's rules (so
+    /// the comments count every request, not only the first).
+    mutating func learn(_ ask: Ask, _ entry: AuditEntry) {
+        var scratch = original
+        var needs: [(String, String)] = []
+        while scratch.judge(RequestFacts([ask]), environment: environment) != nil {
+            guard needs.count < 6, let step = Self.loosen(&scratch, ask, environment: environment) else {
+                let why = scratch.judge(RequestFacts([ask]), environment: environment)?.reason ?? "\(ask.field) \"\(ask.value)\""
+                unlearnable[why, default: Occurrences()].add(entry)
+                return
+            }
+            needs.append(step)
+        }
+        for (setting, item) in needs { note(setting, item: item, entry) }
+        for _ in 0..<6 where rules.judge(RequestFacts([ask]), environment: environment) != nil {
+            _ = Self.loosen(&rules, ask, environment: environment)
+        }
+    }
+
+    /// One step of loosening `rules` for `ask`: the setting changed and what
+    /// was added. nil when no setting can allow it.
+    static func loosen(_ rules: inout BodyRules, _ ask: Ask, environment: HostEnvironment) -> (String, String)? {
+        let r = rules
+        switch ask.kind {
+        case .privileged: rules.privileged = true; return ("containers.privileged", "privileged")
+        case .hostNamespace(let ns):
+            rules.hostNamespaces.insert(ns); return ("containers.host-namespaces", ns.rawValue)
+        case .joinNamespace(let ns): rules.joinNamespaces = true; return ("containers.join-namespaces", ns.rawValue)
+        case .capabilityAdd(let cap):
+            guard cap != "ALL" else { return nil }
+            rules.capabilities.insert(cap); return ("containers.capabilities", cap)
+        case .device: rules.devices = true; return ("containers.devices", ask.value)
+        case .seccompUnconfined: rules.seccompUnconfined = true; return ("security-options.seccomp-unconfined", ask.value)
+        case .seccompCustomProfile: rules.seccompProfiles = true; return ("security-options.seccomp-profiles", ask.field)
+        case .apparmorUnconfined: rules.apparmorUnconfined = true; return ("security-options.apparmor-unconfined", ask.value)
+        case .apparmorProfile(let p): rules.apparmorProfiles.insert(p); return ("security-options.apparmor-profiles", p)
+        case .selinuxLabel: rules.selinuxLabels = true; return ("security-options.selinux-labels", ask.value)
+        case .systemPathsUnconfined: rules.systemPathsUnconfined = true; return ("security-options.system-paths-unconfined", ask.field)
+        case .noNewPrivileges: rules.requireNoNewPrivileges = false; return ("containers.no-new-privileges", "without no-new-privileges")
+        case .sysctl(let name): rules.sysctls.append(name); return ("containers.sysctls", name)
+        case .runtime(let name): rules.runtimes.insert(name); return ("containers.runtimes", name)
+        case .cgroupParent(let path): rules.cgroupParent = true; return ("containers.cgroup-parent", path)
+        case .annotation(let key): rules.annotations = true; return ("containers.annotations", key)
+        case .image(let reference):
+            guard let normal = ImageReference.normalise(reference), !rules.images.contains(normal) else { return nil }
+            rules.images.append(normal); return ("containers.images", normal)
+        case .imageName(let reference):
+            guard let normal = ImageReference.normalise(reference), !rules.imageNames.contains(normal) else { return nil }
+            rules.imageNames.append(normal); return ("containers.image-names", normal)
+        case .imageLoad:
+            guard !rules.imageNames.contains("*") else { return nil }
+            rules.imageNames = ["*"]; return ("containers.image-names", "* (image load: the names are inside the archive)")
+        case .swarmAddress(let host):
+            guard !host.isEmpty, !rules.swarmAddresses.contains(host) else { return nil }
+            rules.swarmAddresses.append(host); return ("swarm.addresses", host)
+        case .swarmRemote(let remote):
+            guard !rules.swarmRemotes.contains(remote) else { return nil }
+            rules.swarmRemotes.append(remote); return ("swarm.join", remote)
+        case .user: rules.nonRootUser = false; return ("containers.non-root", "root user")
+        case .hostPath(let path, let readOnly, let shared):
+            guard path.hasPrefix("/") else { return nil }
+            let resolved = environment.resolve(hostPath: path)
+            if resolved.exposesDaemon { return nil }
+            if !r.hostPaths.contains(where: { HostPathMatch.isPrefix($0, of: path) }) {
+                rules.hostPaths.append(path); return ("host-paths.allow", path)
+            }
+            if let real = resolved.realPath, !r.hostPaths.contains(where: { HostPathMatch.isPrefix($0, of: real) }) {
+                rules.hostPaths.append(real); return ("host-paths.allow", "\(real) (where \(path) leads)")
+            }
+            if r.hostPathsReadOnly && !readOnly { rules.hostPathsReadOnly = false; return ("host-paths.read-only", "\(path) writable") }
+            if shared && !r.sharedPropagation { rules.sharedPropagation = true; return ("host-paths.shared-propagation", path) }
+            return nil
+        case .volumeDriver(let d): rules.volumeDrivers.insert(d); return ("volumes.drivers", d)
+        case .volumeDriverOptions: rules.volumeDriverOptions = true; return ("volumes.driver-options", ask.value)
+        case .volumesFrom(let c): rules.volumesFrom = true; return ("volumes.volumes-from", c)
+        case .hostPort(let address, let port):
+            if !r.publishPorts { rules.publishPorts = true; return ("host-ports.allow", "\(address.isEmpty ? "0.0.0.0" : address):\(port)") }
+            let all = address.isEmpty || address == "0.0.0.0" || address == "::"
+            let allowedAddress = r.portAddresses.contains(address) || (all && r.portAddresses.contains("0.0.0.0"))
+            if !allowedAddress {
+                let added = all ? "0.0.0.0" : address
+                rules.portAddresses.append(added); return ("host-ports.addresses", added)
+            }
+            let numbers = port.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+            guard !port.isEmpty, numbers.count <= 2, numbers.allSatisfy({ $0 != nil && $0! >= 1 && $0! <= 65535 }) else { return nil }
+            let ports = numbers.map { $0! }
+            let low = min(r.portRange.lowerBound, ports.min()!)
+            let high = max(r.portRange.upperBound, ports.max()!)
+            guard low...high != r.portRange else { return nil }
+            rules.portRange = low...high; return ("host-ports.ports", port)
+        case .publishAllPorts: rules.publishAll = true; return ("host-ports.publish-all", "publish all")
+        case .memory(let bytes):
+            if r.requireMemory && bytes <= 0 { rules.requireMemory = false; return ("resources.require", "no memory limit") }
+            if r.maxMemory != nil {
+                if bytes <= 0 { rules.maxMemory = nil; return ("resources.max-memory", "unlimited memory") }
+                rules.maxMemory = bytes; return ("resources.max-memory", "\(bytes) bytes")
+            }
+            return nil
+        case .nanoCPUs(let nano):
+            if r.requireCPUs && nano <= 0 { rules.requireCPUs = false; return ("resources.require", "no CPU limit") }
+            if r.maxNanoCPUs != nil {
+                if nano <= 0 { rules.maxNanoCPUs = nil; return ("resources.max-cpus", "unlimited CPUs") }
+                rules.maxNanoCPUs = (nano + 999_999_999) / 1_000_000_000 * 1_000_000_000
+                return ("resources.max-cpus", "\(Double(nano) / 1e9) CPUs")
+            }
+            return nil
+        case .pidsLimit(let pids):
+            let limited = (pids ?? 0) > 0
+            if r.requirePids && !limited { rules.requirePids = false; return ("resources.require", "no pids limit") }
+            if r.maxPids != nil {
+                if !limited { rules.maxPids = nil; return ("resources.max-pids", "unlimited pids") }
+                rules.maxPids = pids; return ("resources.max-pids", "\(pids!) pids")
+            }
+            return nil
+        case .remoteContext: rules.remoteContexts = true; return ("builds.remote-contexts", ask.value)
+        case .buildKit: rules.buildKit = true; return ("builds.buildkit", "BuildKit build")
+        case .networkDriver(let d): rules.networkDrivers.insert(d); return ("networks.drivers", d)
+        case .networkDriverOptions: rules.networkDriverOptions = true; return ("networks.driver-options", ask.value)
+        case .networkSubnet: rules.networkSubnets = true; return ("networks.subnets", ask.value)
+        case .unrecognisedMode, .unrecognisedSecurityOption, .unrecognisedMount, .unjudged:
+            return nil
+        }
+    }
+
+    // MARK: Output
+
+    func draft(source: String, entries: [AuditEntry], skippedLines: Int) -> PolicyDraft {
+        var draft = base.map(PolicyDraft.init) ?? PolicyDraft()
+        draft.bodyRules = rules
+        if base == nil { draft.description = "Learned from \(source) by sockwarden suggest" }
+        let times = learnedEntries.compactMap(\.time).sorted()
+        var header = [
+            "Suggested by `sockwarden suggest` from \(source)\(base.map { ", starting from \($0.name)" } ?? "").",
+            "It allows the \(learnable) recorded request(s) that were allowed or would-deny\(times.isEmpty ? "" : " (\(times.first!) to \(times.last!))"),",
+            "and nothing broader: only the routes seen, and body settings loosened only as far",
+            "as the recorded facts needed. Review it, roll it out with mode = \"warn\", then enforce.",
+        ]
+        if base == nil {
+            header.append("Every body setting not written below is at its secure default (policies/README.md).")
+        } else {
+            header.append("Rules and settings come from \(base!.name) (its comments are not carried over).")
+        }
+        if !enforcedDenials.isEmpty {
+            header.append("")
+            header.append("Not learned: requests denied in enforce mode (the client never got them):")
+            for (name, o) in enforcedDenials.sorted(by: { $0.key < $1.key }) { header.append("  \(name): \(o.summary)") }
+        }
+        if notRoutes > 0 || !unknownRouteNames.isEmpty || skippedLines > 0 {
+            header.append("")
+            var parts: [String] = []
+            if notRoutes > 0 { parts.append("\(notRoutes) request(s) on no Engine API route (always denied)") }
+            if !unknownRouteNames.isEmpty { parts.append("routes this sockwarden does not know: \(unknownRouteNames.sorted().joined(separator: ", "))") }
+            if skippedLines > 0 { parts.append("\(skippedLines) unreadable line(s)") }
+            header.append("Also not learned: " + parts.joined(separator: "; ") + ".")
+        }
+        if !withoutFacts.isEmpty {
+            header.append("")
+            header.append("Route-only learning for these requests: their records carry no facts (the recording")
+            header.append("policy trusted bodies, or the log predates facts), so body settings were not learned")
+            header.append("for them and stay as written below. Record with a policy that judges bodies (in")
+            header.append("audit mode) to learn them:")
+            for (name, o) in withoutFacts.sorted(by: { $0.key < $1.key }) { header.append("  \(name): \(o.summary)") }
+        }
+        if !undecodable.isEmpty {
+            header.append("")
+            header.append("Bodies sockwarden could not decode as the daemon would (still denied):")
+            for (name, o) in undecodable.sorted(by: { $0.key < $1.key }) { header.append("  \(name): \(o.summary)") }
+        }
+        if !unlearnable.isEmpty {
+            header.append("")
+            header.append("Asked for, but no policy setting allows it (still denied):")
+            for (what, o) in unlearnable.sorted(by: { $0.key < $1.key }) { header.append("  \(what): \(o.summary)") }
+        }
+        if original.trustBodies {
+            header.append("")
+            header.append("The base trusts bodies (trust-bodies = true): body settings are not judged, so none were learned.")
+        }
+        draft.header = header
+
+        // Learned route rules, one per group, before the base's rules.
+        var byGroup: [RouteGroup: [String]] = [:]
+        for name in routes.keys {
+            guard let route = Catalogue.route(named: name) else { continue }
+            byGroup[route.group, default: []].append(name)
+        }
+        var taken = Set(draft.rules.map(\.id))
+        var learnedRules: [PolicyDraft.DraftRule] = []
+        for group in RouteGroup.allCases {
+            guard let names = byGroup[group] else { continue }
+            var id = "learned-\(group.rawValue)"
+            var n = 2
+            while taken.contains(id) { id = "learned-\(group.rawValue)-\(n)"; n += 1 }
+            taken.insert(id)
+            var methods = Set<String>()
+            var comments: [String: String] = [:]
+            for name in names {
+                let (occurrences, seen) = routes[name]!
+                let route = Catalogue.route(named: name)!
+                methods.insert(route.method)
+                methods.formUnion(seen.filter { PolicyLoader.methods.contains($0) })
+                comments[name] = "\(route.method) \(route.template): \(occurrences.summary)"
+            }
+            var rule = PolicyDraft.DraftRule(id: id, action: .allow, description: nil, routes: .only(Set(names)), groups: nil, methods: methods)
+            rule.routeComments = comments
+            if let base {
+                let overridden = Set(names.compactMap { name -> String? in
+                    let route = Catalogue.route(named: name)!
+                    let decision = base.evaluateRoute(PolicyInput(method: route.method, route: route))
+                    return decision.rule == Decision.defaultDeny ? nil : decision.rule
+                })
+                if !overridden.isEmpty {
+                    rule.comments.append("Placed first: overrides \(overridden.sorted().map { "\"\($0)\"" }.joined(separator: ", ")) of \(base.name) for these routes only.")
+                }
+            }
+            learnedRules.append(rule)
+        }
+        if let first = learnedRules.indices.first {
+            learnedRules[first].comments.insert("Learned routes: exactly the routes of the recorded requests.", at: 0)
+        }
+        draft.rules = learnedRules + draft.rules
+
+        for (setting, items) in settings {
+            draft.settingNotes[setting] = items.map { "learned: \($0.item): \($0.occurrences.summary)" }
+        }
+        let shared = Set(rules.images).intersection(rules.imageNames).subtracting(["*"])
+        if !shared.isEmpty {
+            draft.settingNotes["containers.image-names", default: []].append(
+                "CAUTION: also in images (\(shared.sorted().joined(separator: ", "))): a job may give any image that name, then run it. Keep trusted names out of image-names if you can.")
+        }
+        for key in ["containers.images", "containers.image-names"] where settings[key] != nil && base == nil {
+            draft.settingNotes[key, default: []].insert(
+                "Narrowed from \"*\" to exactly the names recorded. Widen with a prefix pattern that starts with its registry, e.g. \"docker.io/library/busybox:*\" or \"registry.example.com/team/*\".", at: 0)
+        }
+        return draft
+    }
+
+    /// Recorded requests the policy still would not allow.
+    func replay(_ policy: Policy) -> [String] {
+        var out: [String] = []
+        for entry in learnedEntries {
+            guard let name = entry.route, let route = Catalogue.route(named: name) else { continue }
+            let what = "line \(entry.line): \(entry.method) \(entry.target ?? name) (\(name))"
+            let input = PolicyInput(method: entry.method, route: route, apiVersion: entry.apiVersion)
+            let decision = policy.evaluateRoute(input)
+            guard decision.allowed else { out.append("\(what): \(decision.reason)"); continue }
+            guard !policy.bodyRules.trustBodies else { continue }
+            if policy.belowMinVersion(input) { out.append("\(what): API version \(entry.apiVersion ?? "") is older than min-version"); continue }
+            if RequestInterpreter.unjudgeable.contains(name) { out.append("\(what): sockwarden cannot judge this route's body"); continue }
+            if entry.wouldDeny && entry.rule == "body" && entry.facts == nil {
+                out.append("\(what): the body could not be decoded: \(entry.reason ?? "")")
+                continue
+            }
+            if let facts = entry.facts, let violation = policy.bodyRules.judge(facts, environment: environment) {
+                out.append("\(what): \(violation.reason)")
+            }
+        }
+        return out
+    }
+}

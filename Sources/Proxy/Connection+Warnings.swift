@@ -1,0 +1,129 @@
+import HTTP1
+import Policy
+import Posix
+
+/// Warn mode on the response side: a request the policy would deny was
+/// forwarded; its response tells the client. Every final response gets an
+/// `X-Sockwarden-Warning` header; a `201` container-create response also
+/// gets the text in its `Warnings` array (which `docker run` prints as
+/// `WARNING: …`), re-framed with a Content-Length (a chunked one included).
+/// A create body that is not the expected JSON object, or larger than
+/// `ModeWarnings.maxRewrittenBody`, is relayed unchanged with the header.
+extension Connection {
+    func relayWarned(_ head: ResponseHead, consumed: Int, _ warning: ModeWarning, _ exchange: Exchange, _ reader: ByteReader,
+                     hijackCandidate: Bool, routeHijacks: Bool) -> ResponseOutcome {
+        let rawHead = reader.withAvailable { Array($0[0..<consumed]) }
+        reader.consume(consumed)
+        exchange.update { $0.status = head.status }
+        let framing = head.framing(requestMethod: exchange.method)
+        let headerLine = "\(ModeWarnings.headerName): \(ModeWarnings.headerValue(warning.text))\r\n"
+
+        guard warning.intoCreateWarnings, head.status == 201, framing == .chunked || isSmallLength(framing) else {
+            guard write(Self.inserting(headerLine, into: rawHead), exchange) else { return .close }
+            return relayAfterHead(head, reader, exchange, hijackCandidate: hijackCandidate, routeHijacks: routeHijacks)
+        }
+        if hijackCandidate { hijackVerdicts.push(false) }
+
+        switch readSmallBody(framing, reader) {
+        case .complete(let data, let raw):
+            if let rewritten = ModeWarnings.addingWarnings([warning.text], toCreateResponse: data) {
+                let newHead = Self.reframed(head, rawHead: rawHead, contentLength: rewritten.count, extra: headerLine)
+                guard write(newHead + rewritten, exchange) else { return .close }
+            } else {
+                guard write(Self.inserting(headerLine, into: rawHead) + raw, exchange) else { return .close }
+            }
+            return head.keepAlive ? .keepAlive : .close
+        case .tooLarge(let raw, let decoder):
+            // Relay what was read as it came, then the rest as framed.
+            guard write(Self.inserting(headerLine, into: rawHead) + raw, exchange) else { return .close }
+            guard relayBody(framing, reader, exchange, decoder: decoder) else { return .close }
+            return head.keepAlive ? .keepAlive : .close
+        case .failed(let raw, let message):
+            exchange.update { $0.error = message }
+            _ = write(Self.inserting(headerLine, into: rawHead) + raw, exchange)
+            return .close
+        }
+    }
+
+    private func isSmallLength(_ framing: BodyFraming) -> Bool {
+        if case .length(let n) = framing { return n <= UInt64(ModeWarnings.maxRewrittenBody) }
+        return false
+    }
+
+    private func write(_ bytes: [UInt8], _ exchange: Exchange) -> Bool {
+        guard (try? client.writeAll(bytes)) != nil else {
+            exchange.update { $0.error = "client went away" }
+            return false
+        }
+        exchange.update { $0.bytesOut += UInt64(bytes.count) }
+        return true
+    }
+
+    enum SmallBody {
+        /// The decoded body and the bytes as the daemon framed them.
+        case complete(data: [UInt8], raw: [UInt8])
+        /// A chunked body past the limit: what was read, and where the decoder is.
+        case tooLarge(raw: [UInt8], decoder: ChunkedDecoder)
+        case failed(raw: [UInt8], message: String)
+    }
+
+    /// Reads a length-framed body (known to be small) or a chunked one up to
+    /// `ModeWarnings.maxRewrittenBody`.
+    private func readSmallBody(_ framing: BodyFraming, _ reader: ByteReader) -> SmallBody {
+        var raw: [UInt8] = []
+        switch framing {
+        case .length(let total):
+            while UInt64(raw.count) < total {
+                if reader.isEmpty {
+                    guard (try? reader.fill()) == true else { return .failed(raw: raw, message: "daemon closed the connection mid-body") }
+                }
+                raw += reader.take(max: Int(total) - raw.count)
+            }
+            return .complete(data: raw, raw: raw)
+        case .chunked:
+            var decoder = ChunkedDecoder(allowTrailers: true, maxLineBytes: context.limits.maxChunkLineBytes)
+            var data: [UInt8] = []
+            while true {
+                if reader.isEmpty {
+                    guard (try? reader.fill()) == true else { return .failed(raw: raw, message: "daemon closed the connection mid-body") }
+                }
+                let (consumed, status) = reader.withAvailable { decoder.decode($0) { data += $0 } }
+                raw += reader.withAvailable { Array($0[0..<consumed]) }
+                reader.consume(consumed)
+                switch status {
+                case .done: return .complete(data: data, raw: raw)
+                case .failure(let error): return .failed(raw: raw, message: "daemon sent a malformed chunked body: \(error.message)")
+                case .needMore:
+                    if raw.count > ModeWarnings.maxRewrittenBody { return .tooLarge(raw: raw, decoder: decoder) }
+                }
+            }
+        default:
+            return .complete(data: [], raw: [])
+        }
+    }
+
+    /// The head with one more field line before its final CRLF.
+    static func inserting(_ line: String, into rawHead: [UInt8]) -> [UInt8] {
+        guard rawHead.count >= 4, rawHead.suffix(4).elementsEqual([13, 10, 13, 10]) else { return rawHead }
+        return Array(rawHead.dropLast(2)) + Array(line.utf8) + [13, 10]
+    }
+
+    /// The status line as received, every field but the framing ones, a new
+    /// Content-Length and `extra`.
+    static func reframed(_ head: ResponseHead, rawHead: [UInt8], contentLength: Int, extra: String) -> [UInt8] {
+        var out: [UInt8] = []
+        if let end = rawHead.firstIndex(of: 10) { out += rawHead[...end] } else { out += "HTTP/1.1 \(head.status) \r\n".utf8 }
+        for field in head.headers.fields {
+            let lower = field.name.lowercased()
+            if lower == "content-length" || lower == "transfer-encoding" { continue }
+            out += field.name.utf8
+            out += ": ".utf8
+            out += field.value
+            out += [13, 10]
+        }
+        out += "Content-Length: \(contentLength)\r\n".utf8
+        out += extra.utf8
+        out += [13, 10]
+        return out
+    }
+}

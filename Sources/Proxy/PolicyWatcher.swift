@@ -1,0 +1,149 @@
+import Glibc
+import Policy
+import Posix
+
+/// Hot reload of the policy file: on SIGHUP (`reload(trigger:)`) and when
+/// the file changes (`startPolling`). A new policy is read once, digested,
+/// validated, and only then swapped in (`ServerContext.install`); an invalid
+/// or unreadable one leaves the old policy in force and says why on stderr
+/// and in the audit log (`reload` record). Reloads are serialised.
+public final class PolicyWatcher: @unchecked Sendable {
+    /// Parses the file's bytes into a policy, or returns the error to show
+    /// (`file:line:column: message`).
+    public typealias Parser = @Sendable (_ bytes: [UInt8]) -> Result<Policy, PolicyLoadFailure>
+
+    public struct PolicyLoadFailure: Error, Sendable {
+        public let message: String
+        public init(_ message: String) { self.message = message }
+    }
+
+    public let path: String
+    let context: ServerContext
+    let parse: Parser
+    private let serial = Locked(FileIdentity?.none)
+    /// The last reload failed: the next one is reported even if it changes nothing.
+    private var lastFailed = false
+
+    /// What a change of the file looks like: any of these differs.
+    struct FileIdentity: Equatable {
+        var device: UInt64, inode: UInt64, size: Int64, mtimeSeconds: Int, mtimeNanoseconds: Int, ctimeSeconds: Int, ctimeNanoseconds: Int
+    }
+
+    public init(path: String, context: ServerContext, parse: @escaping Parser) {
+        self.path = path
+        self.context = context
+        self.parse = parse
+        serial.withLock { $0 = PolicyWatcher.identity(path) }
+    }
+
+    /// "sha256:<hex>" of the policy file's bytes.
+    public static func digest(_ bytes: [UInt8]) -> String {
+        "sha256:" + SHA256.hex(bytes)
+    }
+
+    public enum Outcome: String, Sendable {
+        case ok, unchanged, invalid, unreadable
+    }
+
+    /// Reads, validates and (if valid and different) installs the policy.
+    /// `trigger` is "sighup" or "file-change".
+    @discardableResult
+    public func reload(trigger: String) -> Outcome {
+        serial.withLock { seen in
+            seen = PolicyWatcher.identity(path)
+            return reloadLocked(trigger: trigger)
+        }
+    }
+
+    private func reloadLocked(trigger: String) -> Outcome {
+        let before = context.policyInForce
+        let label = trigger == "sighup" ? "SIGHUP" : "policy file changed"
+        let outcome: Outcome
+        var newDigest: String?
+        var error: String?
+        var installed: Policy?
+        switch Result(catching: { () throws(SystemError) -> [UInt8] in try Files.read(path) }) {
+        case .failure(let e):
+            outcome = .unreadable
+            error = "\(path): cannot read the policy: \(e)"
+        case .success(let bytes):
+            let digest = PolicyWatcher.digest(bytes)
+            newDigest = digest
+            switch parse(bytes) {
+            case .failure(let failure):
+                outcome = .invalid
+                error = failure.message
+            case .success(let policy):
+                if digest == before.digest && trigger != "sighup" {
+                    outcome = .unchanged
+                } else {
+                    context.install(policy, digest: digest)
+                    installed = policy
+                    outcome = digest == before.digest ? .unchanged : .ok
+                }
+            }
+        }
+        context.metrics.countReload(trigger: trigger, outcome: outcome.rawValue)
+        switch outcome {
+        case .ok, .unchanged:
+            let p = installed ?? before.policy
+            if installed == nil && !lastFailed {
+                return outcome   // the file was touched, its content is the same: nothing to say
+            }
+            let what = outcome == .ok ? "reloaded" : installed == nil ? "is valid again, the same as the policy in force" : "reloaded (content unchanged)"
+            Files.writeStderr("sockwarden: \(label): policy \(path) \(what) "
+                + "(\(p.rules.count) rules, mode \(p.mode.rawValue), \(newDigest ?? "?"))\n")
+            lastFailed = false
+        case .invalid, .unreadable:
+            Files.writeStderr("sockwarden: POLICY RELOAD FAILED (\(label)): the old policy \(before.policy.name) (\(before.digest)) stays in force:\n\(error ?? "")\n")
+            lastFailed = true
+        }
+        let inForce = context.policyInForce
+        context.audit.event(AuditEvent("reload") { w in
+            w.field("trigger", trigger)
+            w.field("outcome", outcome.rawValue)
+            w.field("path", path)
+            w.field("file_digest", newDigest)
+            w.field("policy", inForce.policy.name)
+            w.field("policy_digest", inForce.digest)
+            w.field("previous_digest", before.digest)
+            w.field("mode", inForce.policy.mode.rawValue)
+            w.field("rules", inForce.policy.rules.count)
+            w.field("error", error)
+        })
+        return outcome
+    }
+
+    /// Polls the file's identity (device, inode, size, mtime, ctime; through
+    /// symlinks) every `intervalMilliseconds` on a thread of its own and
+    /// reloads when it changes and has then been still for one more short
+    /// look (an editor's write in progress is not read half-way).
+    public func startPolling(intervalMilliseconds: Int) throws(SystemError) {
+        try spawnDetachedThread { [self] in
+            while true {
+                usleep(UInt32(intervalMilliseconds) * 1000)
+                let now = PolicyWatcher.identity(path)
+                let changed = serial.withLock { $0 != now }
+                guard changed else { continue }
+                // Let a write in progress finish.
+                var settled = now
+                for _ in 0..<20 {
+                    usleep(100_000)
+                    let again = PolicyWatcher.identity(path)
+                    if again == settled { break }
+                    settled = again
+                }
+                let still = serial.withLock { $0 != settled }
+                if still { reload(trigger: "file-change") }
+            }
+        }
+    }
+
+    static func identity(_ path: String) -> FileIdentity? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                            mtimeSeconds: st.st_mtim.tv_sec, mtimeNanoseconds: st.st_mtim.tv_nsec,
+                            ctimeSeconds: st.st_ctim.tv_sec, ctimeNanoseconds: st.st_ctim.tv_nsec)
+    }
+}

@@ -1,0 +1,60 @@
+import Testing
+@testable import Proxy
+
+/// The calling container from `/proc/<pid>/cgroup` texts of the forms
+/// Docker, containerd, CRI-O and podman produce.
+@Suite struct AuditCgroupTests {
+    static let id = "3f2a9c1b7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b"
+    static let outer = "aaaa9c1b7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b"
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let id: String
+        let text: String
+        let expected: String?
+        var testDescription: String { id }
+    }
+
+    static let cases: [Case] = [
+        Case(id: "cgroup v1, cgroupfs driver", text: """
+            12:pids:/docker/\(id)
+            11:memory:/docker/\(id)
+            1:name=systemd:/docker/\(id)
+            0::/
+            """, expected: id),
+        Case(id: "cgroup v2, systemd driver", text: "0::/system.slice/docker-\(id).scope\n", expected: id),
+        Case(id: "cgroup v1, systemd driver", text: "5:cpu,cpuacct:/system.slice/docker-\(id).scope\n1:name=systemd:/system.slice/docker-\(id).scope\n", expected: id),
+        Case(id: "dockerd nested under another cgroup (this CI machine)", text: "4:memory:/process_api/f0d972efc24c364cb71fa32434db648e/docker/\(id)\n0::/\n", expected: id),
+        Case(id: "docker in docker: the innermost container", text: "0::/docker/\(outer)/docker/\(id)\n", expected: id),
+        Case(id: "kubernetes, containerd", text: "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod12.slice/cri-containerd-\(id).scope\n", expected: id),
+        Case(id: "kubernetes, cgroupfs", text: "3:cpu:/kubepods/besteffort/pod0f1e2d3c-aaaa-bbbb-cccc-000000000000/\(id)\n", expected: id),
+        Case(id: "CRI-O", text: "0::/machine.slice/crio-\(id).scope\n", expected: id),
+        Case(id: "podman", text: "0::/machine.slice/libpod-\(id).scope/container\n", expected: id),
+        Case(id: "a host process in a login session", text: "0::/user.slice/user-1000.slice/session-2.scope\n", expected: nil),
+        Case(id: "a host service", text: "0::/system.slice/docker.service\n", expected: nil),
+        Case(id: "the root cgroup", text: "0::/\n", expected: nil),
+        Case(id: "empty", text: "", expected: nil),
+        Case(id: "63 hex digits are not an id", text: "0::/docker/\(String(id.dropLast()))\n", expected: nil),
+        Case(id: "upper-case hex is not Docker's", text: "0::/docker/\(id.uppercased())\n", expected: nil),
+        Case(id: "a malformed line is skipped", text: "garbage\n0::/docker/\(id)\n", expected: id),
+    ]
+
+    @Test(arguments: cases)
+    func containerID(_ c: Case) {
+        #expect(AuditCgroup.containerID(cgroupText: c.text) == c.expected)
+    }
+
+    @Test func theUnifiedLineWinsOverV1Lines() {
+        let text = "4:memory:/docker/\(AuditCgroupTests.outer)\n0::/docker/\(AuditCgroupTests.id)\n"
+        #expect(AuditCgroup.containerID(cgroupText: text) == AuditCgroupTests.id)
+    }
+
+    @Test func thisProcessIsNotInAContainerOrIsReadable() {
+        // Reading our own cgroup works and yields no id or a well-formed one.
+        let mine = AuditCgroup.containerID(pid: getpidValue())
+        #expect(mine == nil || mine!.count == 64)
+        #expect(AuditCgroup.containerID(pid: -1) == nil)
+    }
+}
+
+import Glibc
+func getpidValue() -> Int32 { getpid() }

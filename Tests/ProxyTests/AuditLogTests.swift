@@ -1,0 +1,135 @@
+import Glibc
+import Posix
+import Testing
+@testable import Proxy
+
+/// The writer end to end on a temporary file: order, chain, reopen, restart.
+@Suite(.serialized) struct AuditLogTests {
+    static func tempPath(_ name: String) -> String {
+        let dir = "/tmp/sockwarden-unit-\(getpid())"
+        mkdir(dir, 0o700)
+        let path = "\(dir)/\(name)"
+        unlink(path)
+        return path
+    }
+
+    static func record(_ n: UInt64) -> AuditRecord {
+        AuditRecord(connection: 1, request: n, peer: nil, method: "GET", target: "/_ping", route: "system.ping",
+                    group: "system", apiVersion: nil, decision: "allow", rule: "r", reason: nil, policy: "p.toml",
+                    status: nil, startedAt: wallClock())
+    }
+
+    /// Every line of `paths`, checked in order; nil when the chain holds.
+    static func verify(_ paths: [String]) -> (AuditChainVerifier.Break?, [String]) {
+        var v = AuditChainVerifier()
+        var all: [String] = []
+        for path in paths {
+            let text = String(decoding: (try? Files.read(path)) ?? [], as: UTF8.self)
+            for (i, line) in text.split(separator: "\n").enumerated() {
+                all.append(String(line))
+                if let b = v.feed(Array(line.utf8)[...], file: path, number: i + 1) { return (b, all) }
+            }
+        }
+        return (nil, all)
+    }
+
+    @Test func requestThenResultThenStopAllChained() throws {
+        let path = AuditLogTests.tempPath("a.jsonl")
+        let log = try AuditLog(path: path)
+        try log.start(first: AuditEvent("start") { _ in })
+        for n in 1...20 as ClosedRange<UInt64> {
+            var r = AuditLogTests.record(n)
+            #expect(log.admit(&r) == nil)
+            r.status = 200
+            log.write(r)
+        }
+        #expect(log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5) == 0)
+        let (broken, lines) = AuditLogTests.verify([path])
+        #expect(broken == nil)
+        #expect(lines.count == 42)
+        #expect(lines.first?.contains("\"event\":\"start\"") == true && lines.last?.contains("\"event\":\"stop\"") == true)
+        // Each request's record comes before its result.
+        for n in 1...20 {
+            let req = lines.firstIndex { $0.contains("\"event\":\"request\"") && $0.contains("\"req\":\(n),") }
+            let res = lines.firstIndex { $0.contains("\"event\":\"result\"") && $0.contains("\"req\":\(n),") }
+            #expect(req != nil && res != nil && req! < res!)
+        }
+        for (i, line) in lines.enumerated() { #expect(line.contains("\"seq\":\(i),")) }
+    }
+
+    @Test func reopenAfterRenameChainsTheNewFileToTheOld() throws {
+        let path = AuditLogTests.tempPath("b.jsonl")
+        let log = try AuditLog(path: path)
+        try log.start(first: AuditEvent("start") { _ in })
+        log.event(AuditEvent("one") { _ in })
+        while log.backlog > 0 { usleep(1000) }
+        rename(path, path + ".1")
+        log.reopen()
+        log.event(AuditEvent("two") { _ in })
+        #expect(log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5) == 0)
+        let (broken, lines) = AuditLogTests.verify([path + ".1", path])
+        #expect(broken == nil)
+        #expect(lines.count == 5)
+        let (_, newFile) = AuditLogTests.verify([path])
+        #expect(newFile.first?.contains("\"event\":\"reopen\"") == true)
+        #expect(AuditLogTests.verify([path, path + ".1"]).0 != nil)
+    }
+
+    @Test func aSecondRunContinuesTheChainOfTheFile() throws {
+        let path = AuditLogTests.tempPath("c.jsonl")
+        for _ in 0..<2 {
+            let log = try AuditLog(path: path)
+            try log.start(first: AuditEvent("start") { w in w.field("chain", log.chainOrigin) })
+            #expect(log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5) == 0)
+        }
+        let (broken, lines) = AuditLogTests.verify([path])
+        #expect(broken == nil)
+        #expect(lines.count == 4)
+        #expect(lines[0].contains("\"chain\":\"new\"") && lines[2].contains("\"chain\":\"continued\""))
+        #expect(lines[2].contains("\"seq\":2,"))
+    }
+
+    @Test func aFileEndingInAnUnsealedLineStartsANewChainOnItsOwnLine() throws {
+        let path = AuditLogTests.tempPath("d.jsonl")
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        _ = "{\"old\":true".withCString { write(fd, $0, strlen($0)) }   // cut short: no newline
+        close(fd)
+        let log = try AuditLog(path: path)
+        #expect(log.chainOrigin.hasPrefix("restarted"))
+        try log.start(first: AuditEvent("start") { _ in })
+        _ = log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5)
+        let text = String(decoding: try Files.read(path), as: UTF8.self)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 3 && lines[0] == "{\"old\":true")
+        #expect(lines[1].contains("\"prev\":\"\(AuditChain.genesis)\""))
+    }
+
+    @Test func aLogThatCannotBeWrittenFailsAtStart() throws {
+        let log = try AuditLog(path: "/dev/full")
+        #expect(throws: SystemError.self) { try log.start(first: AuditEvent("start") { _ in }) }
+    }
+
+    @Test func continueModeCountsWhatItCannotTake() throws {
+        // A capacity of 4 and a writer that is never started: the backlog fills.
+        let log = try AuditLog(path: AuditLogTests.tempPath("e.jsonl"), failurePolicy: .continue, capacity: 4)
+        var taken = 0
+        for n in 1...5 as ClosedRange<UInt64> {
+            var r = AuditLogTests.record(n)
+            #expect(log.admit(&r) == nil)   // continue: never refused
+            if case .admitted = r.admission { taken += 1 }
+        }
+        #expect(taken == 2)
+        let refuse = try AuditLog(path: AuditLogTests.tempPath("f.jsonl"), failurePolicy: .refuse, capacity: 4)
+        var refusals = 0
+        for n in 1...5 as ClosedRange<UInt64> {
+            var r = AuditLogTests.record(n)
+            if let refusal = refuse.admit(&r) {
+                refusals += 1
+                #expect(refusal.message.contains("cannot keep up"))
+            }
+        }
+        #expect(refusals == 3)
+        #expect(refuse.metrics.snapshot(live: .init()).auditRefused == 3)
+        #expect(log.metrics.snapshot(live: .init()).auditDropped == 6)
+    }
+}

@@ -1,0 +1,72 @@
+import GoJSON
+import Posix
+import Testing
+@testable import Proxy
+
+/// The records' JSON: valid, with the documented members in order.
+@Suite struct AuditRecordTests {
+    static func record() -> AuditRecord {
+        var r = AuditRecord(connection: 6, request: 10, peer: PeerCredentials(pid: 4242, uid: 1000, gid: 100), method: "POST",
+                            target: "/v1.41/containers/create?name=\"x\"", route: "container.create", group: "containers",
+                            apiVersion: "1.41", decision: "deny", rule: "host-paths", reason: "[host-paths]: HostConfig.Binds[0] \"/etc:/x\"",
+                            policy: "ci.toml", status: nil, startedAt: (1_795_988_597, 436_000_000))
+        r.policyDigest = "sha256:" + String(repeating: "0", count: 64)
+        r.container = AuditCgroupTests.id
+        r.facts = Array("{\"image\":\"alpine\",\"privileged\":false}".utf8)
+        return r
+    }
+
+    static func members(_ bytes: [UInt8]) -> [JSONMember] {
+        guard case .success(.object(let m)) = JSONParser.parse(bytes) else { return [] }
+        return m
+    }
+
+    @Test func requestRecordHasIdentityDecisionAndFacts() {
+        let m = AuditRecordTests.members(AuditRecordTests.record().requestObject(seq: 3, run: "abc"))
+        #expect(m.map(\.key) == ["v", "seq", "time", "run", "event", "conn", "req", "peer", "method", "target", "route", "group",
+                                 "api_version", "decision", "would_deny", "mode", "rule", "reason", "policy", "policy_digest", "facts"])
+        #expect(m.first { $0.key == "event" }?.value == .string("request"))
+        #expect(m.first { $0.key == "time" }?.value == .string("2026-11-29T21:43:17.436Z"))
+        #expect(m.first { $0.key == "target" }?.value == .string("/v1.41/containers/create?name=\"x\""))
+        #expect(m.first { $0.key == "peer" }?.value == .object([JSONMember("uid", .number("1000")), JSONMember("gid", .number("100")),
+                                                                JSONMember("pid", .number("4242")), JSONMember("container", .string(AuditCgroupTests.id))]))
+        #expect(m.first { $0.key == "facts" }?.value == .object([JSONMember("image", .string("alpine")), JSONMember("privileged", .bool(false))]))
+    }
+
+    @Test func resultRecordHasStatusBytesAndDurations() {
+        var r = AuditRecordTests.record()
+        r.judgedAt = r.startedMonotonic + 1_500_000
+        r.status = 403
+        r.respondedAt = r.startedMonotonic + 2_000_000
+        r.bytesOut = 319
+        r.durationNanoseconds = 2_250_000
+        let m = AuditRecordTests.members(r.resultObject(seq: 4, run: "abc"))
+        #expect(Array(m.map(\.key).suffix(8)) == ["status", "hijacked", "bytes_in", "bytes_out", "judge_ms", "response_ms", "duration_ms", "error"])
+        #expect(m.first { $0.key == "event" }?.value == .string("result"))
+        #expect(m.first { $0.key == "status" }?.value == .number("403"))
+        #expect(m.first { $0.key == "judge_ms" }?.value == .number("1.500"))
+        #expect(m.first { $0.key == "response_ms" }?.value == .number("2.000"))
+        #expect(m.first { $0.key == "duration_ms" }?.value == .number("2.250"))
+        #expect(m.first { $0.key == "facts" } == nil)
+    }
+
+    @Test func settingTheStatusStampsTheResponseTime() {
+        var r = AuditRecordTests.record()
+        #expect(r.respondedAt == nil)
+        r.status = 100
+        let first = r.respondedAt
+        #expect(first != nil)
+        r.status = 200
+        #expect(r.respondedAt == first)
+    }
+
+    @Test func eventsCarryTheCommonHeader() {
+        let e = AuditEvent("reload", time: (0, 0)) { w in
+            w.field("outcome", "invalid")
+            w.field("error", "ci.toml:3:1: bad")
+        }
+        let m = AuditRecordTests.members(e.object(seq: 9, run: "r"))
+        #expect(m.map(\.key) == ["v", "seq", "time", "run", "event", "outcome", "error"])
+        #expect(m.first { $0.key == "time" }?.value == .string("1970-01-01T00:00:00.000Z"))
+    }
+}

@@ -1,0 +1,633 @@
+"""The audit trail, hot reload and metrics (issue 4, items 5-8) against the
+private dockerd: records and their hash chain, `audit verify` and tampering,
+SIGUSR1 rotation, reload on SIGHUP and on a file change while a client
+streams, the refuse/continue failure policies with a full disk and a stalled
+log, the calling container, `sockwarden audit` review, and /metrics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from swhelpers import API, IMAGE, POLICIES, RawConn, http, unique, wait_for
+
+pytestmark = pytest.mark.proxy_only
+
+GENESIS = "0" * 64
+
+
+def run_bin(argv: list[str], timeout: float = 30, **kw) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(argv, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, **kw)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"{argv} did not finish within {timeout} s (stderr={exc.stderr!r})")
+
+
+def digest(path: str) -> str:
+    return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def lines(path: str) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def verify(proxy_bin: str, *files: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    return run_bin([proxy_bin, "audit", "verify", *extra, *files])
+
+
+def copy_policy(name: str, dest_dir: str, as_name: str | None = None) -> str:
+    dest = os.path.join(dest_dir, as_name or name)
+    shutil.copyfile(POLICIES / name, dest)
+    return dest
+
+
+def write_atomically(path: str, text: str) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)
+
+
+def events(proxy, name: str) -> list[dict]:
+    return [r for r in proxy.audit_records() if r.get("event") == name]
+
+
+# --------------------------------------------------------------------------
+# records and the chain
+# --------------------------------------------------------------------------
+
+
+def test_records_carry_the_policy_digest_and_chain(proxy_factory, proxy_bin):
+    policy = str(POLICIES / "read-only.toml")
+    p = proxy_factory("read-only.toml")
+    with RawConn(p.sock) as c:
+        assert c.request("GET", f"{API}/version").status == 200
+        assert c.request("POST", f"{API}/containers/create", b"{}").status == 403
+        assert c.request("GET", f"{API}/nonexistent").status == 404
+    recs = p.wait_results(lambda rs: len(rs) >= 3, what="3 results")
+    allrecs = p.audit_records()
+    start = allrecs[0]
+    assert start["event"] == "start" and start["chain"] == "new" and start["prev"] == GENESIS, start
+    assert start["policy_digest"] == digest(policy), start
+    assert [r["seq"] for r in allrecs] == list(range(len(allrecs))), "seq must count every record"
+    for prev, rec in zip(allrecs, allrecs[1:]):
+        assert rec["prev"] == prev["hash"], rec
+        assert rec["run"] == start["run"]
+    # Every request has its request record first, then its result; both name the digest.
+    reqs = [r for r in allrecs if r["event"] == "request"]
+    assert [r["req"] for r in reqs] == [r["req"] for r in recs], allrecs
+    for req in reqs:
+        res = next(r for r in recs if r["req"] == req["req"])
+        assert allrecs.index(req) < allrecs.index(res)
+        for rec in (req, res):
+            assert rec["policy_digest"] == digest(policy) and rec["policy"] == "read-only.toml", rec
+            assert rec["peer"]["uid"] == os.getuid() and rec["peer"]["pid"] > 0, rec
+            assert "container" in rec["peer"], rec
+        assert "facts" in req and "status" not in req, req
+        for key in ("status", "bytes_out", "judge_ms", "response_ms", "duration_ms", "error"):
+            assert key in res, (key, res)
+    assert [(r["decision"], r["rule"], r["status"]) for r in recs] == [
+        ("allow", "daemon-status", 200), ("deny", "default-deny", 403), ("deny", "unknown-route", 404)], recs
+    r = verify(proxy_bin, p.audit)
+    assert r.returncode == 0, r.stderr
+    assert b"chain starts at genesis" in r.stdout, r.stdout
+    # A clean stop writes a stop record, and the chain still holds.
+    assert p.stop() == 0
+    assert lines(p.audit)[-1]["event"] == "stop"
+    assert verify(proxy_bin, p.audit).returncode == 0
+
+
+def test_request_record_is_written_before_the_stream_ends(proxy_factory):
+    """An allowed request's record is in the log while its stream is still open."""
+    p = proxy_factory("observe.toml")
+    with RawConn(p.sock) as c:
+        c.send(f"GET {API}/events HTTP/1.1\r\nHost: d\r\n\r\n".encode())
+        assert c.read_head().status == 200
+        p.wait_audit(lambda rs: any(r.get("event") == "request" and r.get("route") == "system.events" for r in rs),
+                     what="the request record of the open events stream")
+        assert not [r for r in p.audit_results() if r.get("route") == "system.events"], "a result before the stream ended"
+    p.wait_results(lambda rs: any(r.get("route") == "system.events" for r in rs), what="the events stream's result")
+
+
+def test_restart_continues_the_chain(proxy_factory, proxy_bin, sock_dir, dockerd_sock):
+    from swhelpers import Proxy
+    audit = os.path.join(sock_dir, "audit.jsonl")
+    for run in range(2):
+        q = Proxy(proxy_bin, os.path.join(sock_dir, "sw.sock"), dockerd_sock, str(POLICIES / "observe.toml"), audit, sock_dir)
+        q.start()
+        try:
+            assert http(q.sock, "GET", "/_ping").status == 200
+            q.wait_results(lambda rs: len(rs) >= run + 1)
+        finally:
+            assert q.stop() == 0
+    starts = [r for r in lines(audit) if r["event"] == "start"]
+    assert [s["chain"] for s in starts] == ["new", "continued"], starts
+    assert starts[0]["run"] != starts[1]["run"]
+    r = verify(proxy_bin, audit, extra=("--from-genesis",))
+    assert r.returncode == 0, r.stderr
+
+
+# --------------------------------------------------------------------------
+# audit verify and tampering
+# --------------------------------------------------------------------------
+
+
+def _edit_byte(text: list[str]) -> list[str]:
+    i = 3
+    text[i] = text[i].replace('"method":"GET"', '"method":"PUT"', 1)
+    return text
+
+
+TAMPERS = {
+    # name: (edit of the lines, 1-based line where the break is reported, what stderr says)
+    "edit-a-field": (_edit_byte, 4, "hash mismatch"),
+    "delete-a-line": (lambda t: t[:2] + t[3:], 3, "broken link"),
+    "reorder-two-lines": (lambda t: t[:2] + [t[3], t[2]] + t[4:], 3, "broken link"),
+    "insert-a-copy": (lambda t: t[:4] + [t[2]] + t[4:], 5, "broken link"),
+    "drop-the-hash": (lambda t: t[:1] + [t[1][:t[1].rindex(',"hash"')] + "}"] + t[2:], 2, "not a sealed"),
+    "cut-the-last-line": (lambda t: t[:-1] + [t[-1][: len(t[-1]) // 2] + "\0"], None, "incomplete"),
+}
+
+
+@pytest.mark.parametrize("name", list(TAMPERS))
+def test_verify_finds_tampering_at_its_line(proxy_factory, proxy_bin, sock_dir, name):
+    edit, line, says = TAMPERS[name]
+    p = proxy_factory("observe.toml")
+    with RawConn(p.sock) as c:
+        for _ in range(4):
+            assert c.request("GET", f"{API}/version").status == 200
+    p.wait_results(lambda rs: len(rs) >= 4)
+    p.stop()
+    assert verify(proxy_bin, p.audit).returncode == 0
+    text = Path(p.audit).read_text().splitlines()
+    tampered = edit(list(text))
+    bad = os.path.join(sock_dir, "tampered.jsonl")
+    body = "\n".join(tampered)
+    if name == "cut-the-last-line":
+        body = body[:-1]  # the cut line has no newline at all
+    else:
+        body += "\n"
+    Path(bad).write_text(body)
+    r = verify(proxy_bin, bad)
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+    expected_line = line if line is not None else len(tampered)
+    assert f"{bad}:{expected_line}: ".encode() in r.stderr, r.stderr
+    assert says.encode() in r.stderr, r.stderr
+
+
+def test_verify_usage(proxy_bin, sock_dir):
+    assert verify(proxy_bin).returncode == 2
+    r = verify(proxy_bin, os.path.join(sock_dir, "missing.jsonl"))
+    assert r.returncode == 2 and b"cannot read" in r.stderr, r.stderr
+    h = run_bin([proxy_bin, "audit", "verify", "--help"])
+    assert h.returncode == 0 and b"EXIT CODES" in h.stdout and b"EXAMPLES" in h.stdout
+
+
+# --------------------------------------------------------------------------
+# rotation (SIGUSR1)
+# --------------------------------------------------------------------------
+
+
+def test_sigusr1_rotation_keeps_the_chain_across_files(proxy_factory, proxy_bin):
+    p = proxy_factory("observe.toml")
+    assert http(p.sock, "GET", f"{API}/version").status == 200
+    p.wait_results(lambda rs: len(rs) >= 1)
+    rotated = p.audit + ".1"
+    os.rename(p.audit, rotated)           # what logrotate does
+    p.proc.send_signal(signal.SIGUSR1)    # postrotate: kill -USR1
+    wait_for(lambda: os.path.exists(p.audit), 5, what="the reopened audit file")
+    assert http(p.sock, "GET", f"{API}/info").status == 200
+    p.wait_results(lambda rs: any(r.get("route") == "system.info" for r in rs), what="a record in the new file")
+    new = lines(p.audit)
+    old = lines(rotated)
+    assert new[0]["event"] == "reopen" and new[0]["outcome"] == "ok", new[0]
+    assert new[0]["prev"] == old[-1]["hash"], "the new file must chain to the old one's last record"
+    assert not [r for r in old if r.get("route") == "system.info"]
+    assert verify(proxy_bin, rotated, p.audit).returncode == 0
+    alone = verify(proxy_bin, p.audit)
+    assert alone.returncode == 0 and old[-1]["hash"].encode() in alone.stdout, alone.stdout
+    backwards = verify(proxy_bin, p.audit, rotated)
+    assert backwards.returncode == 1 and f"{rotated}:1:".encode() in backwards.stderr, backwards.stderr
+    assert b"audit log" in p.log_tail().encode() and b"reopened" in p.log_tail().encode()
+
+
+# --------------------------------------------------------------------------
+# hot reload
+# --------------------------------------------------------------------------
+
+
+BROKEN = '[policy]\ndescription = "broken"\n\n[[rules]]\nid = "x"\naction = "allow"\nroutes = ["no.such.route"]\n'
+
+
+def _open_events_stream(sock: str) -> RawConn:
+    c = RawConn(sock, timeout=20)
+    c.send(f"GET {API}/events HTTP/1.1\r\nHost: d\r\n\r\n".encode())
+    head = c.read_head()
+    assert head.status == 200, head
+    return c
+
+
+def _stream_still_flows(c: RawConn, dockerd_sock: str, cleanup) -> None:
+    """The events stream opened before the reloads still delivers events."""
+    name = cleanup.container(unique("swt-evt"))
+    r = http(dockerd_sock, "POST", f"{API}/containers/create?name={name}",
+             json.dumps({"Image": IMAGE, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}).encode())
+    assert r.status == 201, r
+    c.read_until(name.encode(), limit=1 << 22)
+
+
+@pytest.mark.parametrize("trigger", ["sighup", "file-change"])
+def test_reload_valid_and_invalid_while_a_client_streams(proxy_factory, dockerd_sock, cleanup, sock_dir, trigger):
+    policy = copy_policy("read-only.toml", sock_dir, "live.toml")
+    extra = ("--policy-poll", "0.2") if trigger == "file-change" else ("--policy-poll", "0")
+    p = proxy_factory(policy, extra=extra)
+    old = digest(policy)
+    stream = _open_events_stream(p.sock)
+    try:
+        assert http(p.sock, "POST", f"{API}/containers/create", b"{}").status == 403
+
+        def reload(text: str) -> None:
+            write_atomically(policy, text)
+            if trigger == "sighup":
+                p.proc.send_signal(signal.SIGHUP)
+
+        # 1. an invalid policy: the old one stays in force, loudly.
+        reload(BROKEN)
+        rec = p.wait_audit(lambda rs: any(r.get("event") == "reload" for r in rs), what="the failed reload record")
+        rec = [r for r in rec if r.get("event") == "reload"][-1]
+        assert rec["outcome"] == "invalid" and rec["trigger"] == trigger, rec
+        assert rec["policy_digest"] == old and rec["file_digest"] == digest(policy), rec
+        assert "live.toml:" in rec["error"] and "no.such.route" in rec["error"], rec
+        wait_for(lambda: "POLICY RELOAD FAILED" in p.log_tail(), 5, what="the failure on stderr")
+        assert "live.toml:" in p.log_tail()
+        assert http(p.sock, "POST", f"{API}/containers/create", b"{}").status == 403
+        denied = p.wait_results(lambda rs: sum(1 for x in rs if x.get("route") == "container.create") >= 2)
+        assert all(x["policy_digest"] == old for x in denied), denied
+
+        # 2. a valid policy (observe.toml's rules): swapped in for the next requests.
+        fixed = (POLICIES / "observe.toml").read_text()
+        reload(fixed)
+        p.wait_audit(lambda rs: any(r.get("event") == "reload" and r.get("outcome") == "ok" for r in rs),
+                     what="the successful reload record")
+        new = digest(policy)
+        assert new != old
+        rec = [r for r in p.audit_records() if r.get("event") == "reload"][-1]
+        assert rec["policy_digest"] == new and rec["previous_digest"] == old, rec
+        name = cleanup.container(unique("swt-rl"))
+        r = http(p.sock, "POST", f"{API}/containers/create?name={name}",
+                 json.dumps({"Image": IMAGE, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}).encode())
+        assert r.status == 201, r
+        last = p.wait_results(lambda rs: any(x.get("status") == 201 for x in rs))
+        assert [x for x in last if x.get("status") == 201][-1]["policy_digest"] == new
+        # The stream opened under the first policy was never cut.
+        _stream_still_flows(stream, dockerd_sock, cleanup)
+    finally:
+        stream.close()
+    assert p.alive()
+
+
+def test_touching_the_policy_without_change_does_not_reload(proxy_factory, sock_dir):
+    policy = copy_policy("observe.toml", sock_dir)
+    p = proxy_factory(policy, extra=("--policy-poll", "0.1"))
+    os.utime(policy, None)
+    assert http(p.sock, "GET", "/_ping").status == 200
+    p.wait_results(lambda rs: len(rs) >= 1)
+    time.sleep(1.0)  # several polls
+    assert not events(p, "reload"), events(p, "reload")
+
+
+# --------------------------------------------------------------------------
+# failure policy: a log that cannot be written, or cannot keep up
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_fs(sock_dir):
+    """A 512 KiB tmpfs, to fill up."""
+    d = os.path.join(sock_dir, "fs")
+    os.makedirs(d)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", d], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {r.stderr!r}")
+    yield d
+    subprocess.run(["umount", "-l", d], capture_output=True)
+
+
+def _fill(directory: str) -> str:
+    filler = os.path.join(directory, "filler")
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_refuse_mode_answers_503_while_the_log_cannot_be_written(proxy_factory, proxy_bin, dockerd_sock, tiny_fs, cleanup):
+    audit = os.path.join(tiny_fs, "audit.jsonl")
+    p = proxy_factory("observe.toml", extra=("--audit-log", audit))
+    p.audit = audit
+    assert http(p.sock, "GET", f"{API}/version").status == 200
+    filler = _fill(tiny_fs)
+    # The first requests after the disk filled may still be taken (their
+    # records are held); then the writer's failure shows and requests are refused.
+    statuses = []
+    for _ in range(50):
+        r = http(p.sock, "GET", f"{API}/version")
+        statuses.append(r.status)
+        if r.status == 503:
+            break
+        time.sleep(0.05)
+    assert statuses[-1] == 503, statuses
+    assert "audit log" in r.json()["message"] and "--audit-failure=refuse" in r.json()["message"], r.json()
+    # Nothing unrecorded reaches the daemon.
+    name = unique("swt-refused")
+    r = http(p.sock, "POST", f"{API}/containers/create?name={name}",
+             json.dumps({"Image": IMAGE, "Cmd": ["true"]}).encode())
+    cleanup.container(name)
+    assert r.status == 503, r
+    assert http(dockerd_sock, "GET", f"{API}/containers/{name}/json").status == 404
+    wait_for(lambda: "AUDIT LOG FAILING" in p.log_tail(), 5, what="the failure on stderr")
+    # Space again: the held records are written, requests are served again.
+    os.unlink(filler)
+    wait_for(lambda: http(p.sock, "GET", f"{API}/version").status == 200, 10, what="service after the disk has space")
+    gap = p.wait_audit(lambda rs: any(x.get("event") == "gap" for x in rs), what="the gap record")
+    gap = [x for x in gap if x.get("event") == "gap"][-1]
+    assert gap["reason"] == "write-failed" and gap["refused_requests"] >= 2 and gap["dropped_records"] == 0, gap
+    assert "No space left" in gap["error"], gap
+    p.stop()
+    r = verify(proxy_bin, audit)
+    assert r.returncode == 0, r.stderr
+    # Every request that was served has both its records.
+    recs = lines(audit)
+    served = {x["req"] for x in recs if x["event"] == "request"}
+    assert served == {x["req"] for x in recs if x["event"] == "result"}, recs
+
+
+def test_continue_mode_serves_and_counts_what_it_drops(proxy_factory, proxy_bin, tiny_fs):
+    audit = os.path.join(tiny_fs, "audit.jsonl")
+    metrics = os.path.join(os.path.dirname(tiny_fs), "m.sock")
+    p = proxy_factory("observe.toml", extra=("--audit-log", audit, "--audit-failure", "continue", "--metrics-socket", metrics))
+    p.audit = audit
+    filler = _fill(tiny_fs)
+    for _ in range(20):
+        assert http(p.sock, "GET", f"{API}/version").status == 200
+    wait_for(lambda: "AUDIT LOG FAILING" in p.log_tail(), 5, what="the failure on stderr")
+    m = scrape(metrics)
+    assert m["sockwarden_audit_log_healthy"] == 0, m
+    assert m["sockwarden_audit_dropped_records_total"] > 0, m
+    os.unlink(filler)
+    assert http(p.sock, "GET", f"{API}/version").status == 200
+    gap = p.wait_audit(lambda rs: any(x.get("event") == "gap" for x in rs), timeout=10, what="the gap record")
+    gap = [x for x in gap if x.get("event") == "gap"][-1]
+    assert gap["dropped_records"] > 0 and gap["audit_failure"] == "continue", gap
+    p.stop()
+    assert verify(proxy_bin, audit).returncode == 0
+
+
+def test_refuse_mode_answers_503_while_the_log_cannot_keep_up(proxy_factory, proxy_bin, sock_dir):
+    """The log is a pipe nobody reads: the writer blocks, the queue fills, 503."""
+    fifo = os.path.join(sock_dir, "audit.fifo")
+    os.mkfifo(fifo)
+    p = proxy_factory("observe.toml", extra=("--audit-log", fifo, "--audit-queue", "8"))
+    # A short queue may refuse now and then while the writer is merely busy;
+    # once the pipe is full, every request is refused.
+    statuses = []
+    for _ in range(1000):
+        statuses.append(http(p.sock, "GET", "/_ping").status)
+        if statuses[-5:] == [503] * 5:
+            break
+    assert statuses[-5:] == [503] * 5, statuses[-10:]
+    r = http(p.sock, "GET", "/_ping")
+    assert r.status == 503 and "cannot keep up" in r.json()["message"], r
+    wait_for(lambda: "AUDIT LOG BEHIND" in p.log_tail(), 5, what="the backlog on stderr")
+    # Read the pipe: the writer catches up and requests are served again.
+    out = os.path.join(sock_dir, "drained.jsonl")
+    stop = threading.Event()
+
+    def drain():
+        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        with open(out, "wb") as f:
+            while not stop.is_set():
+                try:
+                    data = os.read(fd, 65536)
+                except BlockingIOError:
+                    time.sleep(0.02)
+                    continue
+                f.write(data)
+                f.flush()
+        os.close(fd)
+
+    t = threading.Thread(target=drain, daemon=True)
+    t.start()
+    try:
+        wait_for(lambda: http(p.sock, "GET", "/_ping").status == 200, 10, what="service once the log is read")
+        wait_for(lambda: b'"event":"gap"' in Path(out).read_bytes(), 10, what="the gap record")
+        p.stop()
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        t.join(5)
+    recs = lines(out)
+    gap = [x for x in recs if x["event"] == "gap"][-1]
+    assert gap["reason"] == "backlog-full" and gap["refused_requests"] >= 2, gap
+    assert recs[-1]["event"] == "stop"
+    assert verify(proxy_bin, out).returncode == 0
+
+
+def test_a_log_that_cannot_be_written_stops_the_start(proxy_bin, sock_dir, dockerd_sock):
+    from swhelpers import Proxy, ProxyStartError
+    p = Proxy(proxy_bin, os.path.join(sock_dir, "sw.sock"), dockerd_sock, str(POLICIES / "observe.toml"), "/dev/full", sock_dir)
+    with pytest.raises(ProxyStartError):
+        p.start(timeout=10)
+    assert p.proc.wait(10) == 1
+    assert "cannot write the audit log /dev/full" in p.log_tail() and "No space left" in p.log_tail()
+    p.stop()
+    bad = run_bin([proxy_bin, "serve", "--listen", os.path.join(sock_dir, "x.sock"), "--policy",
+                   str(POLICIES / "observe.toml"), "--audit-failure", "maybe"])
+    assert bad.returncode == 2 and b"--audit-failure must be refuse or continue" in bad.stderr
+
+
+# --------------------------------------------------------------------------
+# the calling container
+# --------------------------------------------------------------------------
+
+
+def test_the_calling_container_is_recorded(proxy_factory, dockerd_sock, cleanup):
+    """A client inside a container on the test daemon: curl from the host's
+    root (bind-mounted read-only, entered with busybox chroot) talks to the
+    proxy's socket; the record names the container by its cgroup."""
+    if not os.path.exists("/usr/bin/curl"):
+        pytest.skip("needs /usr/bin/curl on the host")
+    p = proxy_factory("observe.toml", extra=("--socket-mode", "0666"))
+    name = cleanup.container(unique("swt-client"))
+    cmd = ["/bin/busybox", "chroot", "/host", "/usr/bin/curl", "-s", "--unix-socket", p.sock, f"http://d{API}/version"]
+    r = http(dockerd_sock, "POST", f"{API}/containers/create?name={name}",
+             json.dumps({"Image": IMAGE, "Cmd": cmd, "HostConfig": {"NetworkMode": "none", "Binds": ["/:/host:ro"]}}).encode())
+    assert r.status == 201, r
+    cid = r.json()["Id"]
+    assert http(dockerd_sock, "POST", f"{API}/containers/{name}/start").status == 204
+    w = http(dockerd_sock, "POST", f"{API}/containers/{name}/wait", timeout=60)
+    assert w.status == 200 and w.json()["StatusCode"] == 0, (w, http(dockerd_sock, "GET", f"{API}/containers/{name}/logs?stdout=1&stderr=1").body)
+    recs = p.wait_results(lambda rs: any(x.get("route") == "system.version" for x in rs), what="the container's request")
+    rec = [x for x in recs if x.get("route") == "system.version"][-1]
+    assert rec["peer"]["container"] == cid, (rec["peer"], cid)
+    # A host client has none.
+    assert http(p.sock, "GET", "/_ping").status == 200
+    host = p.wait_results(lambda rs: any(x.get("route") == "system.ping" for x in rs))
+    assert [x for x in host if x.get("route") == "system.ping"][-1]["peer"]["container"] is None
+
+
+# --------------------------------------------------------------------------
+# review: sockwarden audit
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def recorded_session(proxy_factory, dockerd_sock):
+    """A log with allowed and denied requests from two uids, a failed reload and a rotation."""
+    p = proxy_factory("read-only.toml", extra=("--socket-mode", "0666", "--policy-poll", "0"))
+    for d in (os.path.dirname(p.sock), os.path.dirname(os.path.dirname(p.sock))):
+        os.chmod(d, 0o711)  # let uid 65534 reach the socket
+    with RawConn(p.sock) as c:
+        assert c.request("GET", f"{API}/version").status == 200
+        assert c.request("GET", f"{API}/containers/json").status == 200
+        assert c.request("POST", f"{API}/containers/create", b"{}").status == 403
+        assert c.request("POST", f"{API}/containers/x/exec", b"{}").status == 403
+    nobody = run_bin(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", p.sock, "-X", "POST",
+                      f"http://d{API}/volumes/create", "-d", "{}"], preexec_fn=lambda: os.setuid(65534))
+    assert nobody.stdout == b"403", nobody
+    p.wait_results(lambda rs: len(rs) >= 5, what="5 results")
+    return p
+
+
+def audit_cli(proxy_bin: str, *args: str) -> subprocess.CompletedProcess:
+    return run_bin([proxy_bin, "audit", *args])
+
+
+def test_review_table_and_filters(proxy_bin, recorded_session):
+    log = recorded_session.audit
+    full = audit_cli(proxy_bin, log)
+    assert full.returncode == 0, full.stderr
+    out = full.stdout.decode()
+    assert out.splitlines()[0].startswith("TIME (UTC)"), out
+    assert "start" in out and "system.version" in out and "container.create" in out
+    denied = audit_cli(proxy_bin, "--denied", log).stdout.decode().splitlines()[1:]
+    assert len(denied) == 3 and all(" deny " in line for line in denied), denied
+    assert all("start" not in line for line in denied)
+    assert len(audit_cli(proxy_bin, "--route", "container.create", log).stdout.splitlines()) == 2
+    assert len(audit_cli(proxy_bin, "--route", "container.*", "--route", "volume.create", log).stdout.splitlines()) == 4
+    assert len(audit_cli(proxy_bin, "--route", "containers", log).stdout.splitlines()) == 3  # a group
+    assert len(audit_cli(proxy_bin, "--rule", "default-deny", log).stdout.splitlines()) == 3
+    assert len(audit_cli(proxy_bin, "--rule", "default-deny", "--rule", "no-*", log).stdout.splitlines()) == 4
+    assert len(audit_cli(proxy_bin, "--client", "65534", log).stdout.splitlines()) == 2
+    assert len(audit_cli(proxy_bin, "--client", "uid=0", "--denied", log).stdout.splitlines()) == 3
+    assert len(audit_cli(proxy_bin, "--since", "1h", "--denied", log).stdout.splitlines()) == 4
+    assert len(audit_cli(proxy_bin, "--since", "2099-01-01", log).stdout.splitlines()) <= 1
+    assert len(audit_cli(proxy_bin, "--until", "2000-01-01", log).stdout.splitlines()) <= 1
+    bad = audit_cli(proxy_bin, "--since", "yesterday-ish", log)
+    assert bad.returncode == 2 and b"15m" in bad.stderr
+
+
+def test_review_json_and_summary(proxy_bin, recorded_session):
+    log = recorded_session.audit
+    rows = [json.loads(line) for line in audit_cli(proxy_bin, "--json", "--denied", log).stdout.splitlines()]
+    assert [r["route"] for r in rows] == ["container.create", "exec.create", "volume.create"], rows
+    assert all(r["kind"] == "request" and r["status"] == 403 and "facts" in r and "hash" not in r for r in rows), rows
+    s = json.loads(audit_cli(proxy_bin, "--summary", "--json", log).stdout)
+    assert (s["requests"], s["allowed"], s["denied"]) == (5, 2, 3), s
+    assert s["top_denied_rules"] == [{"name": "default-deny", "count": 2}, {"name": "no-contents", "count": 1}], s
+    assert {c["name"]: c["count"] for c in s["top_denied_clients"]} == {"uid 0": 2, "uid 65534": 1}, s
+    assert sum(b["allowed"] + b["denied"] for b in s["over_time"]) == 5, s
+    text = audit_cli(proxy_bin, "--summary", log).stdout.decode()
+    for part in ("requests: 5 (allowed 2, denied 3", "top denied rules:", "top denied routes:", "top denied clients:",
+                 "requests per minute"):
+        assert part in text, text
+    h = audit_cli(proxy_bin, "--help")
+    assert h.returncode == 0 and b"EXAMPLES" in h.stdout and b"EXIT CODES" in h.stdout
+    assert audit_cli(proxy_bin).returncode == 2
+
+
+def test_review_follow_shows_new_denials_across_rotation(proxy_bin, recorded_session):
+    p = recorded_session
+    f = subprocess.Popen([proxy_bin, "audit", "--follow", "--denied", p.audit], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    from swhelpers import LineReader
+    try:
+        r = LineReader(f)
+        r.wait_line(lambda l: "volume.create" in l, 10, what="the recorded denials")
+        assert http(p.sock, "DELETE", f"{API}/images/nothing").status == 403
+        r.wait_line(lambda l: "image.delete" in l, 10, what="a new denial")
+        os.rename(p.audit, p.audit + ".1")
+        p.proc.send_signal(signal.SIGUSR1)
+        wait_for(lambda: os.path.exists(p.audit), 5, what="the reopened file")
+        assert http(p.sock, "POST", f"{API}/networks/create", b"{}").status == 403
+        r.wait_line(lambda l: "network.create" in l, 10, what="a denial after rotation")
+    finally:
+        f.kill()
+        f.wait(5)
+
+
+# --------------------------------------------------------------------------
+# metrics
+# --------------------------------------------------------------------------
+
+
+def scrape(sock: str, path: str = "/metrics") -> dict:
+    r = http(sock, "GET", path)
+    assert r.status == 200, r
+    assert r.header("content-type", "").startswith("text/plain; version=0.0.4"), r
+    out = {}
+    for line in r.body.decode().splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.rpartition(" ")
+            out[key] = float(value)
+    return out
+
+
+def test_metrics_move_with_traffic(proxy_factory, sock_dir):
+    msock = os.path.join(sock_dir, "metrics.sock")
+    policy = copy_policy("read-only.toml", sock_dir)
+    p = proxy_factory(policy, extra=("--metrics-socket", msock, "--policy-poll", "0"))
+    assert stat.S_IMODE(os.stat(msock).st_mode) == 0o660
+    before = scrape(msock)
+    assert before['sockwarden_requests_total{group="system",decision="allow"}'] == 0
+    idle = RawConn(p.sock)
+    try:
+        assert idle.request("GET", f"{API}/version").status == 200
+        assert http(p.sock, "POST", f"{API}/containers/create", b"{}").status == 403
+        p.proc.send_signal(signal.SIGHUP)
+        p.wait_audit(lambda rs: any(r.get("event") == "reload" for r in rs))
+        p.wait_results(lambda rs: len(rs) >= 2)
+        m = scrape(msock)
+        assert m["sockwarden_open_connections"] >= 1
+    finally:
+        idle.close()
+    assert m['sockwarden_requests_total{group="system",decision="allow"}'] == 1, m
+    assert m['sockwarden_requests_total{group="containers",decision="deny"}'] == 1, m
+    assert m["sockwarden_response_latency_seconds_count"] == 2
+    assert m['sockwarden_response_latency_seconds_bucket{le="+Inf"}'] == 2
+    assert m['sockwarden_bytes_total{direction="out"}'] > 0
+    assert m['sockwarden_policy_reloads_total{trigger="sighup",outcome="unchanged"}'] == 1, m
+    assert m["sockwarden_audit_records_written_total"] >= 5
+    assert m["sockwarden_audit_log_healthy"] == 1 and m["sockwarden_audit_backlog_records"] >= 0
+    info = [k for k in m if k.startswith("sockwarden_policy_info{")]
+    assert info and digest(policy) in info[0], info
+    assert http(msock, "GET", "/nothing").status == 404
+    assert http(msock, "POST", "/metrics", b"").status == 405
+    p.stop()
+    assert not os.path.exists(msock), "the metrics socket is removed at exit"
