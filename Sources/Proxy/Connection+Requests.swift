@@ -93,6 +93,8 @@ extension Connection {
         var inspected: RequestBody?
         /// What to forward instead of the received body (canonical re-encoding).
         var forwardBody: [UInt8]?
+        /// What to forward instead of the received target (a job socket's rewrite).
+        var forwardTarget: String?
         switch resolution {
         case .matched(let match):
             record.route = match.route.name
@@ -102,7 +104,8 @@ extension Connection {
             var input = PolicyInput(method: head.method, route: match.route, apiVersion: match.apiVersion,
                                     rawQuery: match.rawQuery, contentType: head.headers.first("content-type"))
             input.parameters = match.parameters
-            if policy.inspectsBody(match.route) {
+            let scopeReads = context.jobScope != nil && JobScope.bodyRoutes.contains(match.route.name)
+            if policy.inspectsBody(match.route) || scopeReads {
                 switch readBodyForInspection(head, reader) {
                 case .body(let body):
                     inspected = body
@@ -122,7 +125,21 @@ extension Connection {
             let decision = policy.evaluate(input, environment: context.hostEnvironment)
             record.rule = decision.rule
             record.reason = decision.reason
-            if decision.allowed {
+            if decision.allowed, let scope = context.jobScope {
+                var received: [UInt8]?
+                if case .complete(let bytes, _)? = inspected { received = bytes }
+                switch scope.apply(match, head: head, body: decision.forwardBody ?? received) {
+                case .forward(let target, let body):
+                    record.decision = "allow"
+                    denial = nil
+                    forwardBody = body ?? decision.forwardBody
+                    if target != head.target { forwardTarget = target }
+                case .answer(let status, let message):
+                    record.rule = "job-scope"
+                    record.reason = message
+                    denial = LocalResponse(status: status, message: message, close: false)
+                }
+            } else if decision.allowed {
                 record.decision = "allow"
                 denial = nil
                 forwardBody = decision.forwardBody
@@ -158,9 +175,16 @@ extension Connection {
             // The body was read to judge it: forward what was judged, with a
             // plain length (and without Expect: the proxy already said 100).
             guard case .complete(let received, _) = inspected else { return false }
-            return forward(head, reader, record: record, routeHijacks: routeHijacks, judgedBody: forwardBody ?? received)
+            return forward(retargeted(head, forwardTarget), reader, record: record, routeHijacks: routeHijacks, judgedBody: forwardBody ?? received)
         }
-        return forward(head, reader, record: record, routeHijacks: routeHijacks, judgedBody: nil)
+        return forward(retargeted(head, forwardTarget), reader, record: record, routeHijacks: routeHijacks, judgedBody: nil)
+    }
+
+    private func retargeted(_ head: RequestHead, _ target: String?) -> RequestHead {
+        guard let target else { return head }
+        return RequestHead(method: head.method, target: target, version: head.version, headers: head.headers,
+                           framing: head.framing, keepAlive: head.keepAlive, expectsContinue: head.expectsContinue,
+                           upgrade: head.upgrade)
     }
 
     private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool, judgedBody: [UInt8]?) -> Bool {

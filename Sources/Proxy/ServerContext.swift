@@ -1,6 +1,7 @@
 import HTTP1
 import Policy
 import Posix
+import Tenancy
 
 /// What every connection shares: configuration, the policy in force, the
 /// audit log and id counters.
@@ -21,8 +22,13 @@ public final class ServerContext: @unchecked Sendable {
     /// See `ServerConfiguration.headTimeoutSeconds`.
     public let headTimeoutSeconds: Int
 
-    public init(upstreamPath: String, limits: HTTPLimits, policy: Policy, audit: AuditLog, headTimeoutSeconds: Int = 30) {
+    /// Set on a job socket: everything is scoped to this owner.
+    let jobScope: JobScope?
+
+    public init(upstreamPath: String, limits: HTTPLimits, policy: Policy, audit: AuditLog, headTimeoutSeconds: Int = 30,
+                owner: JobOwner? = nil) {
         self.upstreamPath = upstreamPath
+        self.jobScope = owner.map { JobScope(owner: $0, lookup: DaemonLookup(upstreamPath: upstreamPath)) }
         self.headTimeoutSeconds = headTimeoutSeconds
         self.limits = limits
         self.policyHolder = Locked(policy)

@@ -8,6 +8,7 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     let specs: [Flags.Spec] = ["listen", "upstream", "policy", "audit-log", "socket-mode", "socket-group",
                                "grace-period", "max-head-bytes", "head-timeout",
                                "max-connections", "max-connections-per-uid"].map { .init(name: $0, takesValue: true) }
+        + JobService.flagNames.map { .init(name: $0, takesValue: true) }
         + [.init(name: "help", takesValue: false)]
     let flags: Flags
     do {
@@ -85,6 +86,9 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     } catch {
         fail("serve: \(error)", code: 1)
     }
+    let jobs = flags["admin-socket"].map {
+        JobService.start(adminPath: $0, flags: flags, configuration: configuration, policyPath: policyPath, audit: audit)
+    }
     do {
         try spawnDetachedThread {
             while true {
@@ -100,6 +104,7 @@ func runServe(_ args: ArraySlice<String>) -> Never {
                     continue
                 }
                 Files.writeStderr("sockwarden: received signal \(signal), shutting down\n")
+                jobs?.stop()
                 server.stop()
                 return
             }

@@ -19,12 +19,15 @@ case "routes":
     runRoutes(rest)
 case "explain":
     runExplain(rest)
+case "job":
+    runJob(rest)
 case "help", "-h", "--help":
     switch rest.first {
     case "serve": print(serveHelp)
     case "check": print(checkHelp)
     case "routes": print(routesHelp)
     case "explain": print(explainHelp)
+    case "job": print(jobHelp)
     default: print(mainHelp)
     }
 case "--version", "version":
