@@ -11,6 +11,7 @@ public protocol HostEnvironment: Sendable {
     func resolve(hostPath: String) -> ResolvedHostPath
     /// The container a `VolumesFrom` entry names, with its mounts.
     func container(_ reference: String) -> ContainerLookup
+    func grantsSocket(_ path: String) -> Bool
 }
 
 public struct ResolvedHostPath: Sendable, Hashable {
@@ -92,6 +93,11 @@ public struct ContainerMount: Sendable, Hashable {
 }
 
 extension HostEnvironment {
+    /// A socket this environment hands out on purpose (a job's own socket,
+    /// put in place of the Docker socket): mountable whatever `[host-paths]`
+    /// says. None by default.
+    public func grantsSocket(_ path: String) -> Bool { false }
+
     /// By default nothing can be looked up, so `VolumesFrom` is refused.
     public func container(_ reference: String) -> ContainerLookup {
         .unavailable("no daemon to ask (this is a what-if without a daemon)")

@@ -107,7 +107,11 @@ extension Connection {
             let scopeReads = context.jobScope != nil && JobScope.bodyRoutes.contains(match.route.name)
             if policy.inspectsBody(match.route) || scopeReads {
                 switch readBodyForInspection(head, reader) {
-                case .body(let body):
+                case .body(var body):
+                    if match.route.name == "container.create", let nested = context.nestedSocket,
+                       case .complete(let bytes, let type) = body, let substituted = nested.substitute(bytes) {
+                        body = .complete(substituted, contentType: type)
+                    }
                     inspected = body
                     input.body = body
                 case .clientGone:
@@ -122,13 +126,15 @@ extension Connection {
                     return false
                 }
             }
-            let decision = policy.evaluate(input, environment: context.hostEnvironment)
+            let decision = policy.evaluate(input, environment: context.policyEnvironment)
             record.rule = decision.rule
             record.reason = decision.reason
             if decision.allowed, let scope = context.jobScope {
                 var received: [UInt8]?
                 if case .complete(let bytes, _)? = inspected { received = bytes }
-                switch scope.apply(match, head: head, body: decision.forwardBody ?? received) {
+                let rules = policy.bodyRules
+                let quotas = JobQuotas(maxContainers: rules.jobMaxContainers, maxMemory: rules.jobMaxMemory, maxNanoCPUs: rules.jobMaxNanoCPUs)
+                switch scope.apply(match, head: head, body: decision.forwardBody ?? received, quotas: quotas) {
                 case .forward(let target, let body):
                     record.decision = "allow"
                     denial = nil

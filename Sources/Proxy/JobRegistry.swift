@@ -100,7 +100,8 @@ public final class JobRegistry: @unchecked Sendable {
         // container can use it.
         configuration.socketMode = 0o666
         configuration.socketGroup = nil
-        let server = Server(configuration: configuration, policy: policy, audit: audit, owner: owner)
+        let binding = JobBinding(owner: owner, socketPath: configuration.listenPath, jobsDirectory: settings.jobsDirectory)
+        let server = Server(configuration: configuration, policy: policy, audit: audit, job: binding)
         do {
             try server.bind()
         } catch {

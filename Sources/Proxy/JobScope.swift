@@ -23,7 +23,7 @@ struct JobScope: Sendable {
     static let bodyRoutes: Set<String> = ["container.create", "volume.create", "network.create",
                                           "network.connect", "network.disconnect"]
 
-    func apply(_ match: EndpointMatch, head: RequestHead, body: [UInt8]?) -> Outcome {
+    func apply(_ match: EndpointMatch, head: RequestHead, body: [UInt8]?, quotas: JobQuotas = JobQuotas()) -> Outcome {
         let route = match.route
         switch TenancyRoutes.action(for: route) {
         case .shared:
@@ -41,7 +41,7 @@ struct JobScope: Sendable {
             case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
             }
         case .stampBody(let kind):
-            return stamp(kind, route: route.name, head: head, body: body)
+            return stamp(kind, route: route.name, head: head, body: body, quotas: quotas)
         case .owned(let kind, let parameter):
             let reference = match.parameters[parameter] ?? ""
             guard let id = ownedID(kind, reference) else {
@@ -68,7 +68,7 @@ struct JobScope: Sendable {
         }
     }
 
-    private func stamp(_ kind: ObjectKind, route: String, head: RequestHead, body: [UInt8]?) -> Outcome {
+    private func stamp(_ kind: ObjectKind, route: String, head: RequestHead, body: [UInt8]?, quotas: JobQuotas) -> Outcome {
         let schema: GoType
         switch kind {
         case .container: schema = .structure(ContainerCreateBody.wrapper)
@@ -80,6 +80,7 @@ struct JobScope: Sendable {
             return .answer(status: 400, message: "sockwarden: the body of \(route) on a job socket must be JSON the daemon reads")
         }
         if let refusal = checkReferences(route, value: decoded.value) { return refusal }
+        if kind == .container, let refusal = checkQuotas(quotas, value: decoded.value) { return refusal }
         switch OwnerStamp.stamp(decoded.value, owner: owner) {
         case .failure(let refusal):
             return .answer(status: refusal.status, message: refusal.message)
@@ -89,6 +90,47 @@ struct JobScope: Sendable {
             }
             return .forward(target: head.target, body: bytes)
         }
+    }
+
+    /// The job's quotas, checked at container create against what the job
+    /// has on the daemon now. Concurrent creates of one job can overshoot by
+    /// the number in flight (documented).
+    private func checkQuotas(_ quotas: JobQuotas, value: GoValue) -> Outcome? {
+        guard quotas.maxContainers != nil || quotas.maxMemory != nil || quotas.maxNanoCPUs != nil else { return nil }
+        let hc = value[field: "HostConfig"]
+        let memory = hc?[field: "Memory"]?.int64Value ?? 0
+        var nano = hc?[field: "NanoCpus"]?.int64Value ?? 0
+        if nano == 0, let quota = hc?[field: "CpuQuota"]?.int64Value, let period = hc?[field: "CpuPeriod"]?.int64Value, quota > 0, period > 0 {
+            nano = quota * 1_000_000_000 / period
+        }
+        if quotas.maxMemory != nil && memory <= 0 {
+            return .answer(status: 403, message: "sockwarden: job \(owner.id) has a memory quota; set --memory on every container")
+        }
+        if quotas.maxNanoCPUs != nil && nano <= 0 {
+            return .answer(status: 403, message: "sockwarden: job \(owner.id) has a CPU quota; set --cpus on every container")
+        }
+        let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
+        guard case .ok(let list) = lookup.get("/containers/json?all=1&filters=\(filter)") else {
+            return .answer(status: 503, message: "sockwarden: cannot count job \(owner.id)'s containers for its quota")
+        }
+        let containers = list.array ?? []
+        if let max = quotas.maxContainers, containers.count + 1 > max {
+            return .answer(status: 403, message: "sockwarden: job \(owner.id) already has \(containers.count) containers, its quota is \(max) ([jobs] max-containers); remove one first")
+        }
+        var usedMemory: Int64 = 0
+        var usedNano: Int64 = 0
+        for container in containers where !(container.member("State")?.string ?? "").isOneOf(["exited", "dead"]) {
+            guard let id = container.member("Id")?.string, let info = lookup.inspect(.container, id) else { continue }
+            usedMemory += info.member("HostConfig")?.member("Memory")?.integer ?? 0
+            usedNano += info.member("HostConfig")?.member("NanoCpus")?.integer ?? 0
+        }
+        if let max = quotas.maxMemory, usedMemory + memory > max {
+            return .answer(status: 403, message: "sockwarden: job \(owner.id) would use \(usedMemory + memory) bytes of memory, its quota is \(max) ([jobs] max-memory)")
+        }
+        if let max = quotas.maxNanoCPUs, usedNano + nano > max {
+            return .answer(status: 403, message: "sockwarden: job \(owner.id) would use \(Double(usedNano + nano) / 1e9) CPUs, its quota is \(Double(max) / 1e9) ([jobs] max-cpus)")
+        }
+        return nil
     }
 
     private func checkReferences(_ route: String, body: [UInt8]?) -> Outcome? {
@@ -163,6 +205,20 @@ struct JobScope: Sendable {
         }
         let version = match.apiVersion.map { "/v\($0)" } ?? ""
         return version + path + (match.rawQuery.map { "?" + $0 } ?? "")
+    }
+}
+
+/// A job's quotas (from its policy's `[jobs]` section).
+struct JobQuotas: Sendable {
+    var maxContainers: Int?
+    var maxMemory: Int64?
+    var maxNanoCPUs: Int64?
+}
+
+extension JSONValue {
+    var integer: Int64? {
+        if case .number(let text) = self { return Int64(text) }
+        return nil
     }
 }
 

@@ -44,11 +44,11 @@ public final class Server: @unchecked Sendable {
     }
     private let stopping = Locked(false)
 
-    public init(configuration: ServerConfiguration, policy: Policy, audit: AuditLog, owner: JobOwner? = nil) {
+    public init(configuration: ServerConfiguration, policy: Policy, audit: AuditLog, job: JobBinding? = nil) {
         self.configuration = configuration
         self.context = ServerContext(upstreamPath: configuration.upstreamPath, limits: configuration.limits,
                                      policy: policy, audit: audit, headTimeoutSeconds: configuration.headTimeoutSeconds,
-                                     owner: owner)
+                                     job: job)
     }
 
     /// Creates the listening socket. A stale socket file (nobody accepts on it)

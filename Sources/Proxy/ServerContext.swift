@@ -3,6 +3,19 @@ import Policy
 import Posix
 import Tenancy
 
+/// A listener that belongs to one job.
+public struct JobBinding: Sendable {
+    public let owner: JobOwner
+    public let socketPath: String
+    public let jobsDirectory: String
+
+    public init(owner: JobOwner, socketPath: String, jobsDirectory: String) {
+        self.owner = owner
+        self.socketPath = socketPath
+        self.jobsDirectory = jobsDirectory
+    }
+}
+
 /// What every connection shares: configuration, the policy in force, the
 /// audit log and id counters.
 public final class ServerContext: @unchecked Sendable {
@@ -24,11 +37,18 @@ public final class ServerContext: @unchecked Sendable {
 
     /// Set on a job socket: everything is scoped to this owner.
     let jobScope: JobScope?
+    /// Set on a job socket: a Docker-socket bind becomes the job's socket.
+    let nestedSocket: NestedSocket?
+    /// What the policy sees of the host (a job's own socket is granted).
+    let policyEnvironment: HostEnvironment
 
     public init(upstreamPath: String, limits: HTTPLimits, policy: Policy, audit: AuditLog, headTimeoutSeconds: Int = 30,
-                owner: JobOwner? = nil) {
+                job: JobBinding? = nil) {
         self.upstreamPath = upstreamPath
-        self.jobScope = owner.map { JobScope(owner: $0, lookup: DaemonLookup(upstreamPath: upstreamPath)) }
+        self.jobScope = job.map { JobScope(owner: $0.owner, lookup: DaemonLookup(upstreamPath: upstreamPath)) }
+        let host = HostFileSystem(upstreamSocket: upstreamPath)
+        self.nestedSocket = job.map { NestedSocket(ownSocket: $0.socketPath, jobsDirectory: $0.jobsDirectory, host: host) }
+        self.policyEnvironment = job.map { JobHostEnvironment(base: host, ownSocket: $0.socketPath) as HostEnvironment } ?? host
         self.headTimeoutSeconds = headTimeoutSeconds
         self.limits = limits
         self.policyHolder = Locked(policy)

@@ -316,3 +316,47 @@ def test_job_open_refuses_bad_ids_and_policies_that_trust_bodies(jobs):
     out = jobs.job("open", "--id", job, check=False)
     assert out.returncode == 1 and "already open" in out.stderr, out.stderr
     jobs.job("close", "--id", job)
+
+
+def test_a_docker_socket_mount_lands_on_the_jobs_own_socket(jobs, dockerd_sock):
+    """A job container asking for the daemon's socket (by path, or through
+    another job's socket) gets its own job's socket mounted instead."""
+    job, other = unique("jn"), unique("jo")
+    sock = jobs.open(job)
+    other_sock = jobs.open(other)
+    for label, source in (("the daemon socket", dockerd_sock), ("another job's socket", other_sock)):
+        for style in ("Binds", "Mounts"):
+            name = unique("nested")
+            if style == "Binds":
+                r = create(sock, name, Binds=[f"{source}:/var/run/docker.sock"])
+            else:
+                r = create(sock, name, Mounts=[{"Type": "bind", "Source": source, "Target": "/var/run/docker.sock"}])
+            assert r.status == 201, (label, style, r.body)
+            mounts = inspect(dockerd_sock, name)["Mounts"]
+            assert [(m["Source"], m["Destination"]) for m in mounts] == [(sock, "/var/run/docker.sock")], (label, style, mounts)
+    # The daemon socket's directory is still a host path the policy refuses.
+    r = create(sock, unique("dir"), Binds=[f"{os.path.dirname(dockerd_sock)}:/d"])
+    assert r.status == 403, r.body
+
+
+def test_job_quotas(jobs, dockerd_sock, short_tmp):
+    text = open(os.path.join(POLICIES, "ci.toml"), encoding="utf-8").read()
+    text += '\n[jobs]\nmax-containers = 2\nmax-memory = "64m"\nmax-cpus = 1\n'
+    fd, policy = tempfile.mkstemp(suffix=".toml", dir=short_tmp)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    sock = jobs.open(unique("jq"), "--policy", policy)
+    mb = 1 << 20
+    r = create(sock, unique("q"))
+    assert r.status == 403 and b"--memory" in r.body, r.body
+    first = unique("q")
+    assert create(sock, first, Memory=48 * mb, NanoCpus=500_000_000).status == 201
+    r = create(sock, unique("q"), Memory=32 * mb, NanoCpus=500_000_000)
+    assert r.status == 403 and b"max-memory" in r.body, r.body
+    r = create(sock, unique("q"), Memory=16 * mb, NanoCpus=600_000_000)
+    assert r.status == 403 and b"max-cpus" in r.body, r.body
+    assert create(sock, unique("q"), Memory=16 * mb, NanoCpus=500_000_000).status == 201
+    over = unique("q")
+    r = create(sock, over, Memory=mb * 8, NanoCpus=100_000_000)
+    assert r.status == 403 and b"max-containers" in r.body, r.body
+    assert inspect(dockerd_sock, over) is None
