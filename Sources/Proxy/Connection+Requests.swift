@@ -85,7 +85,8 @@ extension Connection {
     /// Judges and forwards one request. False when the connection is done.
     private func handle(_ head: RequestHead, _ reader: ByteReader) -> Bool {
         var record = baseRecord(method: head.method, target: head.target)
-        let policy = context.policy
+        let policy = context.policy(for: peer)
+        record.policy = policy.name
         let resolution = Catalogue.resolve(method: head.method, target: head.target)
         let denial: LocalResponse?
         var routeHijacks = false

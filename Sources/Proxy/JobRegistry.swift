@@ -75,7 +75,8 @@ public final class JobRegistry: @unchecked Sendable {
     }
 
     public func open(id: String, policyPath: String?, labels: [(key: String, value: String)], ttlSeconds: Int?,
-                     now: Int = Int(time(nil)), persist: Bool = true) -> Result<JobInfo, JobError> {
+                     now: Int = Int(time(nil)), persist: Bool = true,
+                     socket: String? = nil, mode: UInt32? = nil, group: UInt32? = nil) -> Result<JobInfo, JobError> {
         guard let owner = JobOwner(id: id) else {
             return .failure(JobError(status: 400, description: "job id \"\(id)\" must be 1-128 of A-Z a-z 0-9 _ . - starting with a letter or digit"))
         }
@@ -94,12 +95,12 @@ public final class JobRegistry: @unchecked Sendable {
             return .failure(JobError(status: 400, description: "policy \(path) sets trust-bodies = true; a job socket must judge bodies (use policies/ci.toml or a policy like it)"))
         }
         var configuration = settings.base
-        configuration.listenPath = settings.jobsDirectory + "/" + id + ".sock"
+        configuration.listenPath = socket ?? settings.jobsDirectory + "/" + id + ".sock"
         // The socket is reachable only where the runner bind-mounts it: the
         // directory is 0700, the socket itself 0666 so any uid in the job's
-        // container can use it.
-        configuration.socketMode = 0o666
-        configuration.socketGroup = nil
+        // container can use it. A static job's socket elsewhere says its own.
+        configuration.socketMode = mode ?? (socket == nil ? 0o666 : 0o660)
+        configuration.socketGroup = group
         let binding = JobBinding(owner: owner, socketPath: configuration.listenPath, jobsDirectory: settings.jobsDirectory)
         let server = Server(configuration: configuration, policy: policy, audit: audit, job: binding)
         do {

@@ -56,6 +56,24 @@ public final class ServerContext: @unchecked Sendable {
         self.hostEnvironment = HostFileSystem(upstreamSocket: upstreamPath)
     }
 
+    /// `[[peer]]` policies of a listeners file: the first entry matching the
+    /// peer's uid or gid judges its requests instead of the main policy.
+    public var peerPolicies: [(uid: UInt32?, gid: UInt32?, policy: Policy)] {
+        get { peerPolicyHolder.withLock { $0 } }
+        set { peerPolicyHolder.withLock { $0 = newValue } }
+    }
+    private let peerPolicyHolder = Locked([(uid: UInt32?, gid: UInt32?, policy: Policy)]())
+
+    /// The policy that judges a peer's requests.
+    public func policy(for peer: PeerCredentials?) -> Policy {
+        if let peer {
+            for entry in peerPolicies where entry.uid == peer.uid || entry.gid == peer.gid {
+                return entry.policy
+            }
+        }
+        return policy
+    }
+
     public var policy: Policy {
         get { policyHolder.withLock { $0 } }
         set { policyHolder.withLock { $0 = newValue } }

@@ -7,11 +7,47 @@ import Proxy
 /// directory) and the admin socket, each serving on its own thread.
 struct JobService {
     let registry: JobRegistry
-    let admin: AdminServer
+    let admin: AdminServer?
 
-    static let flagNames = ["admin-socket", "jobs-dir", "state-dir", "job-policy"]
+    static let flagNames = ["admin-socket", "jobs-dir", "state-dir", "job-policy", "listeners"]
 
-    static func start(adminPath: String, flags: Flags, configuration: ServerConfiguration, policyPath: String,
+    /// `--listeners FILE`: static job sockets (opened at start, with no TTL)
+    /// and per-peer policies of the main socket.
+    static func startListeners(_ path: String, flags: Flags, configuration: ServerConfiguration, policyPath: String,
+                               audit: AuditLog, server: Server, jobs: JobService?) -> JobService? {
+        let config: ListenerConfig
+        do {
+            let bytes = try Files.read(path)
+            config = try ListenerConfig.parse(source: String(decoding: bytes, as: UTF8.self), fileName: path)
+        } catch {
+            fail("serve: --listeners: \(error)")
+        }
+        var peers: [(uid: UInt32?, gid: UInt32?, policy: Policy)] = []
+        for peer in config.peers {
+            switch loadPolicy(path: peer.policy) {
+            case .success(let policy): peers.append((peer.uid, peer.gid, policy))
+            case .failure(let error): fail("serve: --listeners: [[peer]] at line \(peer.line): \(error.description)")
+            }
+        }
+        server.context.peerPolicies = peers
+        guard !config.jobs.isEmpty else { return jobs }
+        let service = jobs ?? start(adminPath: nil, flags: flags, configuration: configuration, policyPath: policyPath, audit: audit)
+        for job in config.jobs {
+            var gid: UInt32?
+            if let group = job.group {
+                guard let g = Files.groupID(group) else { fail("serve: --listeners: job \(job.id): no group \"\(group)\"") }
+                gid = g
+            }
+            switch service.registry.open(id: job.id, policyPath: job.policy, labels: [], ttlSeconds: nil, persist: false,
+                                         socket: job.socket, mode: job.mode, group: gid) {
+            case .success(let info): Files.writeStderr("sockwarden: static job \(job.id) on \(info.socket)\n")
+            case .failure(let error): fail("serve: --listeners: job \(job.id): \(error.description)", code: 1)
+            }
+        }
+        return service
+    }
+
+    static func start(adminPath: String?, flags: Flags, configuration: ServerConfiguration, policyPath: String,
                       audit: AuditLog) -> JobService {
         let settings = JobRegistry.Settings(
             jobsDirectory: flags["jobs-dir"] ?? "/run/sockwarden/jobs",
@@ -30,10 +66,12 @@ struct JobService {
             fail("serve: cannot prepare the job directories: \(error)", code: 1)
         }
         for message in registry.restore() { Files.writeStderr("sockwarden: \(message)\n") }
-        let admin = AdminServer(path: adminPath, registry: registry)
+        let admin = adminPath.map { AdminServer(path: $0, registry: registry) }
         do {
-            try admin.bind()
-            try spawnDetachedThread { admin.serve() }
+            if let admin {
+                try admin.bind()
+                try spawnDetachedThread { admin.serve() }
+            }
             try spawnDetachedThread {
                 while true {
                     sleep(1)
@@ -43,12 +81,12 @@ struct JobService {
         } catch {
             fail("serve: admin socket: \(error)", code: 1)
         }
-        Files.writeStderr("sockwarden: admin socket \(adminPath); job sockets in \(settings.jobsDirectory), state in \(settings.stateDirectory)\n")
+        Files.writeStderr("sockwarden: admin socket \(adminPath ?? "(none)"); job sockets in \(settings.jobsDirectory), state in \(settings.stateDirectory)\n")
         return JobService(registry: registry, admin: admin)
     }
 
     func stop() {
-        admin.stop()
+        admin?.stop()
         registry.stopListeners()
     }
 }

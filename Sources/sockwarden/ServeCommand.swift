@@ -86,9 +86,14 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     } catch {
         fail("serve: \(error)", code: 1)
     }
-    let jobs = flags["admin-socket"].map {
+    var jobs = flags["admin-socket"].map {
         JobService.start(adminPath: $0, flags: flags, configuration: configuration, policyPath: policyPath, audit: audit)
     }
+    if let listeners = flags["listeners"] {
+        jobs = JobService.startListeners(listeners, flags: flags, configuration: configuration, policyPath: policyPath,
+                                         audit: audit, server: server, jobs: jobs)
+    }
+    let jobService = jobs
     do {
         try spawnDetachedThread {
             while true {
@@ -104,7 +109,7 @@ func runServe(_ args: ArraySlice<String>) -> Never {
                     continue
                 }
                 Files.writeStderr("sockwarden: received signal \(signal), shutting down\n")
-                jobs?.stop()
+                jobService?.stop()
                 server.stop()
                 return
             }

@@ -360,3 +360,44 @@ def test_job_quotas(jobs, dockerd_sock, short_tmp):
     r = create(sock, over, Memory=mb * 8, NanoCpus=100_000_000)
     assert r.status == 403 and b"max-containers" in r.body, r.body
     assert inspect(dockerd_sock, over) is None
+
+
+def test_static_listeners_and_peer_policies(proxy_bin, dockerd_sock, image, short_tmp):
+    """`serve --listeners FILE` without an admin socket: a static job socket
+    with its own policy and owner, and a per-uid policy on the main socket
+    (the tests run as uid 0, so the [[peer]] entry for uid 0 applies)."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    static_sock = os.path.join(d, "team.sock")
+    listeners = os.path.join(d, "listeners.toml")
+    team = unique("team")
+    with open(listeners, "w") as f:
+        f.write(f'[[job]]\nid = "{team}"\npolicy = "{os.path.join(POLICIES, "ci.toml")}"\nsocket = "{static_sock}"\nmode = "0600"\n\n'
+                f'[[peer]]\nuid = 0\npolicy = "{os.path.join(POLICIES, "read-only.toml")}"\n')
+    extra = ("--listeners", listeners, "--jobs-dir", os.path.join(d, "jobs"), "--state-dir", os.path.join(d, "state"))
+    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, os.path.join(POLICIES, "ci.toml"),
+              os.path.join(d, "audit.jsonl"), d, extra).start()
+    try:
+        wait_for(lambda: can_connect(static_sock), 10, what="the static job socket")
+        assert os.stat(static_sock).st_mode & 0o777 == 0o600
+        name = unique("static")
+        assert create(static_sock, name).status == 201
+        labels = inspect(dockerd_sock, name)["Config"]["Labels"]
+        assert labels.get("io.sockwarden.job") == team, labels
+        # The main socket judges uid 0 with read-only.toml: lists yes, creates no.
+        assert http(p.sock, "GET", f"{API}/containers/json").status == 200
+        r = create(p.sock, unique("main"))
+        assert r.status == 403 and b"read-only.toml" in r.body, r.body
+    finally:
+        p.stop()
+        http(dockerd_sock, "DELETE", f"{API}/containers/{name}?force=1")
+
+
+def test_a_bad_listeners_file_stops_serve_with_its_position(proxy_bin, dockerd_sock, image, short_tmp):
+    d = tempfile.mkdtemp(dir=short_tmp)
+    listeners = os.path.join(d, "listeners.toml")
+    with open(listeners, "w") as f:
+        f.write('[[peer]]\nuid = 0\ngid = 0\npolicy = "x.toml"\n')
+    out = subprocess.run([proxy_bin, "serve", "--listen", os.path.join(d, "sw.sock"), "--upstream", dockerd_sock,
+                          "--policy", os.path.join(POLICIES, "ci.toml"), "--listeners", listeners],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2 and "listeners.toml:1:1" in out.stderr and "exactly one of uid" in out.stderr, out.stderr
