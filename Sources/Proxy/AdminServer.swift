@@ -83,7 +83,12 @@ public final class AdminServer: @unchecked Sendable {
                 ttl = n
             }
             let labels = (json.member("labels")?.object ?? []).map { ($0.key, $0.value.string ?? "") }
-            switch registry.open(id: id, policyPath: json.member("policy")?.string, labels: labels, ttlSeconds: ttl) {
+            let socket = json.member("socket")?.string
+            if let socket, !socket.hasPrefix("/") || socket.contains("/../") || socket.hasSuffix("/..") {
+                respond(client, 400, message: "socket must be an absolute, clean path")
+                return
+            }
+            switch registry.open(id: id, policyPath: json.member("policy")?.string, labels: labels, ttlSeconds: ttl, socket: socket) {
             case .success(let info): respond(client, 201, json: encode(info))
             case .failure(let error): respond(client, error.status, message: error.description)
             }

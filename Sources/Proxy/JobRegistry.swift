@@ -179,7 +179,7 @@ public final class JobRegistry: @unchecked Sendable {
                 continue
             }
             switch open(id: id, policyPath: state.policy, labels: state.labels, ttlSeconds: state.expiresAt.map { $0 - now },
-                        now: now, persist: false) {
+                        now: now, persist: false, socket: state.socket) {
             case .success: messages.append("job \(id) restored on \(state.socket)")
             case .failure(let error): messages.append("job \(id) could not be restored: \(error)")
             }

@@ -7,7 +7,7 @@ let jobHelp = """
 sockwarden job: open, close and list per-job sockets of a running `serve`.
 
 Usage:
-  sockwarden job open  --admin-socket SOCK --id ID [--policy FILE] [--label KEY=VALUE]... [--ttl DURATION]
+  sockwarden job open  --admin-socket SOCK --id ID [--policy FILE] [--label KEY=VALUE]... [--ttl DURATION] [--socket PATH]
   sockwarden job close --admin-socket SOCK --id ID
   sockwarden job list  --admin-socket SOCK [--json]
 
@@ -17,6 +17,8 @@ open   mints a socket for one CI job and prints its path as the last line of
        and touches only that (other objects answer "No such ...").
        --policy defaults to serve's --job-policy (or --policy); it must judge
        bodies. --ttl: 90s, 30m, 2h (the job is closed and reaped then).
+       --socket: where to create the socket (default <jobs-dir>/ID.sock), e.g.
+       a fixed path per runner that the runner already mounts.
 close  removes the socket, then force-removes the job's containers, then its
        networks, volumes and the images it built. Prints what was removed.
 list   shows the open jobs.
@@ -41,6 +43,7 @@ func runJob(_ args: ArraySlice<String>) -> Never {
     var admin: String?
     var id: String?
     var policy: String?
+    var socketPath: String?
     var ttl: Int?
     var labels: [(String, String)] = []
     var json = false
@@ -54,6 +57,7 @@ func runJob(_ args: ArraySlice<String>) -> Never {
         case "--admin-socket": admin = value(arg)
         case "--id": id = value(arg)
         case "--policy": policy = value(arg)
+        case "--socket": socketPath = absolutePath(value(arg))
         case "--json": json = true
         case "--help", "-h": print(jobHelp); exit(0)
         case "--ttl":
@@ -80,6 +84,7 @@ func runJob(_ args: ArraySlice<String>) -> Never {
         if let policy { body.field("policy", absolutePath(policy)) }
         body.raw("labels", labelObject.finish())
         if let ttl { body.field("ttl", ttl) }
+        if let socketPath { body.field("socket", socketPath) }
         let (status, answer) = adminRequest(admin, "POST", "/jobs", body: body.finish())
         guard status == 201, let socket = answer.member("socket")?.string else { fail("job open: \(message(status, answer))", code: 1) }
         print(socket)

@@ -401,3 +401,18 @@ def test_a_bad_listeners_file_stops_serve_with_its_position(proxy_bin, dockerd_s
                           "--policy", os.path.join(POLICIES, "ci.toml"), "--listeners", listeners],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 2 and "listeners.toml:1:1" in out.stderr and "exactly one of uid" in out.stderr, out.stderr
+
+
+def test_a_job_socket_at_a_fixed_runner_path_survives_a_restart(jobs, dockerd_sock):
+    """A runner hook opens each job at the same path the runner mounts."""
+    path = os.path.join(jobs.dir, "runner-1.sock")
+    job = unique("jp")
+    assert jobs.open(job, "--socket", path) == path
+    name = unique("p")
+    assert create(path, name).status == 201
+    jobs.proxy.stop(signal.SIGKILL)
+    jobs.proxy.start()
+    wait_for(lambda: can_connect(path), 10, what="the restored runner socket")
+    assert [n for c in json.loads(http(path, "GET", f"{API}/containers/json?all=1").body) for n in c["Names"]] == [f"/{name}"]
+    jobs.job("close", "--id", job)
+    assert inspect(dockerd_sock, name) is None and not os.path.exists(path)
