@@ -416,3 +416,22 @@ def test_a_job_socket_at_a_fixed_runner_path_survives_a_restart(jobs, dockerd_so
     assert [n for c in json.loads(http(path, "GET", f"{API}/containers/json?all=1").body) for n in c["Names"]] == [f"/{name}"]
     jobs.job("close", "--id", job)
     assert inspect(dockerd_sock, name) is None and not os.path.exists(path)
+
+
+def test_the_github_actions_hooks_open_and_close_a_job(jobs, dockerd_sock):
+    """deploy/runners/github-actions/job-*.sh run as the runner would run
+    them (its environment variables), without a real runner."""
+    hooks = os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "runners", "github-actions")
+    socket_path = os.path.join(jobs.dir, "runner-7.sock")
+    env = dict(os.environ, SOCKWARDEN=jobs.binary, SOCKWARDEN_ADMIN=jobs.admin, SOCKWARDEN_RUNNER_SOCKET=socket_path,
+               RUNNER_NAME="runner-7", GITHUB_RUN_ID="123", GITHUB_RUN_ATTEMPT="2", GITHUB_REPOSITORY="org/repo")
+    for run in (1, 2):
+        started = subprocess.run([os.path.join(hooks, "job-started.sh")], env=env, capture_output=True, text=True, timeout=60)
+        assert started.returncode == 0, started.stderr
+        name = unique("gha")
+        assert create(socket_path, name).status == 201
+        labels = inspect(dockerd_sock, name)["Config"]["Labels"]
+        assert labels["io.sockwarden.job"] == "gha-123-2-runner-7", labels
+        done = subprocess.run([os.path.join(hooks, "job-completed.sh")], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert inspect(dockerd_sock, name) is None, f"run {run}: not reaped"
