@@ -15,9 +15,13 @@ public protocol HostEnvironment: Sendable {
 }
 
 public struct ResolvedHostPath: Sendable, Hashable {
-    /// The path with every symlink resolved; nil when it does not exist yet
-    /// (the daemon then creates it as a directory: judged as written).
+    /// The path with every symlink resolved; for a path that does not exist
+    /// yet, where the daemon would create it (the real path of its deepest
+    /// existing ancestor, then the rest). nil: judged as written.
     public var realPath: String?
+    /// Why the path could not be resolved (no permission to look, a loop, a
+    /// dangling symlink); such a path is never mountable.
+    public var unresolvable: String?
     /// It is the Docker socket, or a directory that contains it, or a
     /// path from which the host's file system can be reached (`/proc`).
     public var exposesDaemon: Bool
