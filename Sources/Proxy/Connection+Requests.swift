@@ -201,10 +201,13 @@ extension Connection {
         case .failure(let error):
             var failed = record
             failed.error = "daemon unreachable: \(error)"
-            let response = LocalResponse(
-                status: 502,
-                message: "sockwarden: cannot reach the Docker daemon at \(context.upstreamPath): \(error). Is dockerd running?",
-                close: true)
+            let outOfDescriptors = error.code == EMFILE || error.code == ENFILE
+            let response = outOfDescriptors
+                ? LocalResponse(status: 503, message: "sockwarden: out of file descriptors, cannot open a connection to the daemon (\(error)); try again, or raise sockwarden's limit (LimitNOFILE)", close: true)
+                : LocalResponse(
+                    status: 502,
+                    message: "sockwarden: cannot reach the Docker daemon at \(context.upstreamPath): \(error). Is dockerd running?",
+                    close: true)
             push(Exchange(kind: .local(response), method: head.method, record: failed))
             return false
         }

@@ -101,9 +101,16 @@ final class Connection: @unchecked Sendable {
     }
 
     func start() throws(SystemError) {
-        try spawnDetachedThread { [self] in
-            runRequests()
+        do {
+            try spawnDetachedThread { [self] in
+                runRequests()
+                threadFinished()
+            }
+        } catch {
+            // Neither thread runs: close the client and leave the table.
             threadFinished()
+            threadFinished()
+            throw error
         }
         do {
             try spawnDetachedThread { [self] in
