@@ -21,8 +21,8 @@ let package = Package(
         // I/O at the edges.
         .target(name: "CShims"),
         .target(name: "Posix", dependencies: ["CShims"]),
-        .target(name: "Proxy", dependencies: ["HTTP1", "GoJSON", "EngineAPI", "Policy", "Posix"]),
-        .executableTarget(name: "sockwarden", dependencies: ["Proxy", "Policy", "EngineAPI", "GoJSON", "Posix"]),
+        .target(name: "Proxy", dependencies: ["HTTP1", "GoJSON", "EngineAPI", "Policy", "Tenancy", "Posix"]),
+        .executableTarget(name: "sockwarden", dependencies: ["Proxy", "Policy", "EngineAPI", "GoJSON", "Tenancy", "Posix"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "GoJSONTests", dependencies: ["GoJSON"]),
         .testTarget(name: "EngineAPITests", dependencies: ["EngineAPI", "GoJSON"]),

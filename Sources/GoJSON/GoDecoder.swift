@@ -254,7 +254,7 @@ struct DecodeState {
             fields = Array(repeating: nil, count: st.fields.count)
         }
         for member in members {
-            switch GoFieldMatch.match(key: Array(member.key.utf8), in: st.fields) {
+            switch GoFieldMatch.match(key: Array(member.key.utf8), in: st) {
             case .unknown:
                 continue
             case .undecidable(let why):

@@ -47,14 +47,11 @@ enum GoFieldMatch {
         case undecidable(String)
     }
 
-    static func match(key: [UInt8], in fields: [GoField]) -> Outcome {
-        for (i, f) in fields.enumerated() where f.name.utf8.elementsEqual(key) {
-            return .field(i)
-        }
-        for (i, f) in fields.enumerated() {
-            let name = Array(f.name.utf8)
-            if name.contains(where: { $0 >= 0x80 }) {
-                return .undecidable("key \"\(String(decoding: key, as: UTF8.self))\" could case-fold to the non-ASCII field name \"\(f.name)\"; Go 1.19 and 1.24 fold non-ASCII names with different Unicode tables, so we refuse to guess")
+    static func match(key: [UInt8], in st: GoStruct) -> Outcome {
+        if let i = st.exactIndex[key] { return .field(i) }
+        for (i, name) in st.nameBytes.enumerated() {
+            if st.hasNonASCIIName && name.contains(where: { $0 >= 0x80 }) {
+                return .undecidable("key \"\(String(decoding: key, as: UTF8.self))\" could case-fold to the non-ASCII field name \"\(st.fields[i].name)\"; Go 1.19 and 1.24 fold non-ASCII names with different Unicode tables, so we refuse to guess")
             }
             if asciiNameFoldMatches(name: name, key: key) { return .field(i) }
         }

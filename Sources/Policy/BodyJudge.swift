@@ -152,7 +152,11 @@ extension BodyRules {
     private func judgeHostPath(_ path: String, readOnly: Bool, shared: Bool, environment: HostEnvironment,
                                refuse: (String, String) -> BodyViolation, list: ([String]) -> String) -> BodyViolation? {
         guard path.bytesHavePrefix("/") else { return refuse("host-paths", "is not an absolute host path") }
+        if environment.grantsSocket(path) { return nil }
         let resolved = environment.resolve(hostPath: path)
+        if let why = resolved.unresolvable {
+            return refuse("host-paths", "mounts host path \(path), which sockwarden cannot resolve (\(why)); sockwarden must see the host's paths as the daemon does (run it as root or with CAP_DAC_READ_SEARCH)")
+        }
         if resolved.exposesDaemon || environment.resolve(hostPath: resolved.realPath ?? path).exposesDaemon {
             return refuse("host-paths", "would expose the Docker daemon's socket or the host's file system; this is never allowed")
         }

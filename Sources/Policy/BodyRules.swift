@@ -83,6 +83,14 @@ public struct BodyRules: Sendable, Hashable {
     /// Managers of other swarms this host may join (`host:port` as written).
     public var swarmRemotes: [String] = []
 
+    // [jobs] — quotas of one job socket (see docs/tenancy.md)
+    /// The job's containers at most (any state).
+    public var jobMaxContainers: Int?
+    /// Memory limits of the job's containers that are not exited, in sum;
+    /// with a quota, each container must set a limit.
+    public var jobMaxMemory: Int64?
+    public var jobMaxNanoCPUs: Int64?
+
     // [resources]
     public var maxMemory: Int64?
     public var maxNanoCPUs: Int64?

@@ -4,7 +4,7 @@ import EngineAPI
 /// `[security-options]`, `[host-paths]`, `[volumes]`, `[host-ports]`,
 /// `[resources]` (and `trust-bodies` in `[policy]`).
 extension PolicyLoader {
-    static let bodySections = ["api", "containers", "security-options", "host-paths", "volumes", "networks", "host-ports", "builds", "swarm", "resources"]
+    static let bodySections = ["api", "containers", "security-options", "host-paths", "volumes", "networks", "host-ports", "builds", "swarm", "jobs", "resources"]
 
     func loadBodySection(_ entry: TOMLEntry, into rules: inout BodyRules) throws(PolicyError) {
         guard case .table(let table) = entry.node.value else {
@@ -70,6 +70,17 @@ extension PolicyLoader {
                 rules.portRange = low...high
             case ("builds", "remote-contexts"): rules.remoteContexts = try bool(item)
             case ("builds", "buildkit"): rules.buildKit = try bool(item)
+            case ("jobs", "max-containers"):
+                guard let n = item.node.integer, n > 0 else { throw fail(item.node.position, "max-containers must be a positive integer") }
+                rules.jobMaxContainers = Int(n)
+            case ("jobs", "max-memory"):
+                guard let bytes = ByteSize.parse(item.node) else {
+                    throw fail(item.node.position, "max-memory must be bytes or a size like \"8g\", \"512m\"")
+                }
+                rules.jobMaxMemory = bytes
+            case ("jobs", "max-cpus"):
+                guard let n = item.node.integer, n > 0 else { throw fail(item.node.position, "max-cpus must be a positive integer") }
+                rules.jobMaxNanoCPUs = n * 1_000_000_000
             case ("swarm", "addresses"): rules.swarmAddresses = try strings(item)
             case ("swarm", "join"): rules.swarmRemotes = try strings(item)
             case ("resources", "max-memory"):
@@ -109,6 +120,7 @@ extension PolicyLoader {
         "host-ports": ["allow", "addresses", "ports", "publish-all"],
         "builds": ["remote-contexts", "buildkit"],
         "swarm": ["addresses", "join"],
+        "jobs": ["max-containers", "max-memory", "max-cpus"],
         "resources": ["max-memory", "max-cpus", "max-pids", "require"],
     ]
 

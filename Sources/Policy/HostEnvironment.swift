@@ -11,12 +11,17 @@ public protocol HostEnvironment: Sendable {
     func resolve(hostPath: String) -> ResolvedHostPath
     /// The container a `VolumesFrom` entry names, with its mounts.
     func container(_ reference: String) -> ContainerLookup
+    func grantsSocket(_ path: String) -> Bool
 }
 
 public struct ResolvedHostPath: Sendable, Hashable {
-    /// The path with every symlink resolved; nil when it does not exist yet
-    /// (the daemon then creates it as a directory: judged as written).
+    /// The path with every symlink resolved; for a path that does not exist
+    /// yet, where the daemon would create it (the real path of its deepest
+    /// existing ancestor, then the rest). nil: judged as written.
     public var realPath: String?
+    /// Why the path could not be resolved (no permission to look, a loop, a
+    /// dangling symlink); such a path is never mountable.
+    public var unresolvable: String?
     /// It is the Docker socket, or a directory that contains it, or a
     /// path from which the host's file system can be reached (`/proc`).
     public var exposesDaemon: Bool
@@ -92,6 +97,11 @@ public struct ContainerMount: Sendable, Hashable {
 }
 
 extension HostEnvironment {
+    /// A socket this environment hands out on purpose (a job's own socket,
+    /// put in place of the Docker socket): mountable whatever `[host-paths]`
+    /// says. None by default.
+    public func grantsSocket(_ path: String) -> Bool { false }
+
     /// By default nothing can be looked up, so `VolumesFrom` is refused.
     public func container(_ reference: String) -> ContainerLookup {
         .unavailable("no daemon to ask (this is a what-if without a daemon)")

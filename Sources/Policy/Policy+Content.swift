@@ -3,6 +3,23 @@ import EngineAPI
 /// Judging what an allowed request asks for: API version, body and query.
 extension Policy {
     func judgeContent(_ input: PolicyInput, route: Route, routeDecision: Decision, environment: HostEnvironment) -> Decision {
+        judgeContentInterpreting(input, route: route, routeDecision: routeDecision, environment: environment).decision
+    }
+
+    /// The decision, and the interpretation it was made on when the body or
+    /// query was interpreted (`attempted`; nil when interpreting failed), so
+    /// a caller that also wants the facts does not decode the body again.
+    func judgeContentInterpreting(_ input: PolicyInput, route: Route, routeDecision: Decision, environment: HostEnvironment)
+        -> (decision: Decision, attempted: Bool, interpretation: RequestInterpreter.Interpretation?) {
+        var attempted = false
+        var interpreted: RequestInterpreter.Interpretation?
+        let decision = judgeContentBody(input, route: route, routeDecision: routeDecision, environment: environment,
+                                        attempted: &attempted, interpreted: &interpreted)
+        return (decision, attempted, interpreted)
+    }
+
+    private func judgeContentBody(_ input: PolicyInput, route: Route, routeDecision: Decision, environment: HostEnvironment,
+                                  attempted: inout Bool, interpreted: inout RequestInterpreter.Interpretation?) -> Decision {
         func deny(_ rule: String, _ reason: String) -> Decision {
             Decision(verdict: .deny, rule: rule, reason: reason)
         }
@@ -25,11 +42,13 @@ extension Policy {
             case nil: return deny("body", "the body was not read, so it cannot be judged")
             }
         }
+        attempted = true
         switch RequestInterpreter.interpret(route: route, parameters: input.parameters, rawQuery: input.rawQuery,
                                             body: bodyBytes, contentType: input.contentType) {
         case .failure(let refusal):
             return deny("body", refusal.message)
         case .success(let interpretation):
+            interpreted = interpretation
             if let violation = bodyRules.judge(interpretation.facts, environment: environment) {
                 return deny(violation.section, violation.reason)
             }

@@ -72,8 +72,22 @@ extension Policy {
     /// interpretation (a second decode of a judged body: about 0.3 ms for a
     /// 1.3 KB create body in a release build, against ~0.3 ms for `evaluate`).
     public func judge(_ input: PolicyInput, environment: HostEnvironment = LiteralHostEnvironment()) -> Judgement {
-        let decision = evaluate(input, environment: environment)
-        let interpretation = interpretForRecord(input)
+        // Judge once, and keep the interpretation the decision was made on.
+        let routeDecision = evaluateRoute(input)
+        let decision: Decision
+        let interpretation: Result<RequestInterpreter.Interpretation, RequestInterpreter.Refusal>?
+        if routeDecision.allowed, !bodyRules.trustBodies, let route = input.route {
+            let content = judgeContentInterpreting(input, route: route, routeDecision: routeDecision, environment: environment)
+            decision = content.decision
+            if content.attempted {
+                interpretation = content.interpretation.map { .success($0) } ?? .failure(RequestInterpreter.Refusal(message: decision.reason))
+            } else {
+                interpretation = interpretForRecord(input)
+            }
+        } else {
+            decision = routeDecision
+            interpretation = interpretForRecord(input)
+        }
         let facts: RequestFacts?
         if case .success(let i)? = interpretation { facts = i.facts } else { facts = nil }
         if decision.allowed {

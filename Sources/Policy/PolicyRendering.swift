@@ -156,6 +156,9 @@ struct PolicyDraft {
         add("builds", "buildkit", bool(r.buildKit))
         add("swarm", "addresses", list(r.swarmAddresses))
         add("swarm", "join", list(r.swarmRemotes))
+        if let max = r.jobMaxContainers { add("jobs", "max-containers", String(max)) }
+        if let max = r.jobMaxMemory { add("jobs", "max-memory", String(max)) }
+        if let max = r.jobMaxNanoCPUs { add("jobs", "max-cpus", String((max + 999_999_999) / 1_000_000_000)) }
         if let max = r.maxMemory { add("resources", "max-memory", String(max)) }
         if let max = r.maxNanoCPUs { add("resources", "max-cpus", String((max + 999_999_999) / 1_000_000_000)) }
         if let max = r.maxPids { add("resources", "max-pids", String(max)) }

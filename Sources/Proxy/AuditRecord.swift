@@ -42,6 +42,8 @@ public struct AuditRecord: Sendable {
     public var policyDigest: String = ""
     /// The calling container's id, from the peer's cgroup (`AuditCgroup`).
     public var container: String? = nil
+    /// On a job socket: the job's id and the labels it was opened with.
+    public var job: (id: String, labels: [(key: String, value: String)])? = nil
     /// Monotonic clock when the request head was read (the record was made).
     public var startedMonotonic: UInt64 = monotonicNanoseconds()
     /// Monotonic clock when the request was judged (its record taken).
@@ -109,6 +111,14 @@ public struct AuditRecord: Sendable {
         w.field("reason", reason)
         w.field("policy", policy)
         w.field("policy_digest", policyDigest)
+        if let job {
+            var labels = JSONObjectWriter()
+            for label in job.labels { labels.field(label.key, label.value) }
+            var j = JSONObjectWriter()
+            j.field("id", job.id)
+            j.raw("labels", labels.finish())
+            w.raw("job", j.finish())
+        }
     }
 
     static func milliseconds(_ ns: UInt64) -> String {

@@ -86,7 +86,7 @@ extension Connection {
     private func handle(_ head: RequestHead, _ reader: ByteReader) -> Bool {
         var record = baseRecord(method: head.method, target: head.target)
         // The policy and its digest, read together: the record names the policy that judged.
-        let inForce = context.policyInForce
+        let inForce = context.policyInForce(for: peer)
         let policy = inForce.policy
         record.policy = policy.name
         record.policyDigest = inForce.digest
@@ -99,6 +99,8 @@ extension Connection {
         var forwardBody: [UInt8]?
         /// Warn mode: what to tell the client about a would-deny.
         var warning: ModeWarning?
+        /// What to forward instead of the received target (a job socket's rewrite).
+        var forwardTarget: String?
         switch resolution {
         case .matched(let match):
             record.route = match.route.name
@@ -108,9 +110,14 @@ extension Connection {
             var input = PolicyInput(method: head.method, route: match.route, apiVersion: match.apiVersion,
                                     rawQuery: match.rawQuery, contentType: head.headers.first("content-type"))
             input.parameters = match.parameters
-            if policy.inspectsBody(match.route) {
+            let scopeReads = context.jobScope != nil && JobScope.bodyRoutes.contains(match.route.name)
+            if policy.inspectsBody(match.route) || scopeReads {
                 switch readBodyForInspection(head, reader) {
-                case .body(let body):
+                case .body(var body):
+                    if match.route.name == "container.create", let nested = context.nestedSocket,
+                       case .complete(let bytes, let type) = body, let substituted = nested.substitute(bytes) {
+                        body = .complete(substituted, contentType: type)
+                    }
                     inspected = body
                     input.body = body
                 case .clientGone:
@@ -125,17 +132,34 @@ extension Connection {
                     return false
                 }
             }
-            let judgement = policy.judge(input, environment: context.hostEnvironment)
+            let judgement = policy.judge(input, environment: context.policyEnvironment)
             let decision = judgement.decision
             record.rule = decision.rule
             record.reason = decision.reason
             record.mode = judgement.mode.rawValue
             record.facts = judgement.facts.map(FactsJSON.render)
-            if judgement.forwards {
+            var scoped: JobScope.Outcome?
+            if judgement.forwards, let scope = context.jobScope {
+                var received: [UInt8]?
+                if case .complete(let bytes, _)? = inspected { received = bytes }
+                let rules = policy.bodyRules
+                let quotas = JobQuotas(maxContainers: rules.jobMaxContainers, maxMemory: rules.jobMaxMemory, maxNanoCPUs: rules.jobMaxNanoCPUs)
+                scoped = scope.apply(match, head: head, body: judgement.forwardBody ?? received, quotas: quotas)
+            }
+            if case .answer(let status, let message)? = scoped {
+                record.rule = "job-scope"
+                record.reason = message
+                denial = LocalResponse(status: status, message: message, close: false)
+            } else if judgement.forwards {
+                if case .forward(let target, let body)? = scoped {
+                    forwardBody = body ?? judgement.forwardBody
+                    if target != head.target { forwardTarget = target }
+                } else {
+                    forwardBody = judgement.forwardBody
+                }
                 record.decision = "allow"
                 record.wouldDeny = judgement.wouldDeny
                 denial = nil
-                forwardBody = judgement.forwardBody
                 if judgement.wouldDeny && judgement.mode == .warn {
                     let text = ModeWarnings.text(method: head.method, template: match.route.template, route: match.route.name,
                                                  policy: policy.name,
@@ -181,10 +205,17 @@ extension Connection {
             // The body was read to judge it: forward what was judged, with a
             // plain length (and without Expect: the proxy already said 100).
             guard case .complete(let received, _) = inspected else { return false }
-            return forward(head, reader, record: record, routeHijacks: routeHijacks, judgedBody: forwardBody ?? received,
-                           warning: warning)
+            return forward(retargeted(head, forwardTarget), reader, record: record, routeHijacks: routeHijacks,
+                           judgedBody: forwardBody ?? received, warning: warning)
         }
-        return forward(head, reader, record: record, routeHijacks: routeHijacks, judgedBody: nil, warning: warning)
+        return forward(retargeted(head, forwardTarget), reader, record: record, routeHijacks: routeHijacks, judgedBody: nil, warning: warning)
+    }
+
+    private func retargeted(_ head: RequestHead, _ target: String?) -> RequestHead {
+        guard let target else { return head }
+        return RequestHead(method: head.method, target: target, version: head.version, headers: head.headers,
+                           framing: head.framing, keepAlive: head.keepAlive, expectsContinue: head.expectsContinue,
+                           upgrade: head.upgrade)
     }
 
     private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool, judgedBody: [UInt8]?,
@@ -195,10 +226,13 @@ extension Connection {
         case .failure(let error):
             var failed = record
             failed.error = "daemon unreachable: \(error)"
-            let response = LocalResponse(
-                status: 502,
-                message: "sockwarden: cannot reach the Docker daemon at \(context.upstreamPath): \(error). Is dockerd running?",
-                close: true)
+            let outOfDescriptors = error.code == EMFILE || error.code == ENFILE
+            let response = outOfDescriptors
+                ? LocalResponse(status: 503, message: "sockwarden: out of file descriptors, cannot open a connection to the daemon (\(error)); try again, or raise sockwarden's limit (LimitNOFILE)", close: true)
+                : LocalResponse(
+                    status: 502,
+                    message: "sockwarden: cannot reach the Docker daemon at \(context.upstreamPath): \(error). Is dockerd running?",
+                    close: true)
             push(Exchange(kind: .local(response), method: head.method, record: failed))
             return false
         }

@@ -110,9 +110,16 @@ final class Connection: @unchecked Sendable {
     }
 
     func start() throws(SystemError) {
-        try spawnDetachedThread { [self] in
-            runRequests()
+        do {
+            try spawnDetachedThread { [self] in
+                runRequests()
+                threadFinished()
+            }
+        } catch {
+            // Neither thread runs: close the client and leave the table.
             threadFinished()
+            threadFinished()
+            throw error
         }
         do {
             try spawnDetachedThread { [self] in
@@ -137,6 +144,7 @@ final class Connection: @unchecked Sendable {
                                  startedAt: wallClock())
         record.mode = policy.mode.rawValue
         record.policyDigest = inForce.digest
+        if let job = context.job { record.job = (job.owner.id, job.labels) }
         record.container = peerContainer
         return record
     }

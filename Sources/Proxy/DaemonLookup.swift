@@ -2,6 +2,7 @@ import Glibc
 import GoJSON
 import Policy
 import Posix
+import Tenancy
 
 /// Read-only questions to the daemon that judging needs (the mounts a
 /// `VolumesFrom` source would lend). One HTTP/1.0 GET per question on a new
@@ -19,19 +20,43 @@ struct DaemonLookup: Sendable {
     }
 
     func get(_ path: String) -> Answer {
+        let (status, body, error) = exchange("GET", path)
+        if let error { return .failed(error) }
+        if status == 404 { return .notFound }
+        guard status == 200 else { return .failed("the daemon answered \(status)") }
+        switch JSONParser.parse(body) {
+        case .success(let value): return .ok(value)
+        case .failure(let error): return .failed("the daemon's answer is not JSON: \(error)")
+        }
+    }
+
+    /// The status of a DELETE (0 when the daemon could not be asked).
+    func delete(_ path: String) -> Int {
+        exchange("DELETE", path).status
+    }
+
+    /// The status of a POST with a JSON body (0 when the daemon could not be asked).
+    func post(_ path: String, json: [UInt8]) -> Int {
+        exchange("POST", path, json: json).status
+    }
+
+    /// One HTTP/1.0 request; the status and body of the answer.
+    private func exchange(_ method: String, _ path: String, json: [UInt8]? = nil) -> (status: Int, body: [UInt8], error: String?) {
         let fd: FileDescriptor
         do {
             fd = try UnixSocket.connect(path: upstreamPath)
         } catch {
-            return .failed("cannot connect to the daemon: \(error)")
+            return (0, [], "cannot connect to the daemon: \(error)")
         }
         defer { fd.close() }
         fd.setReceiveTimeout(milliseconds: Self.timeoutMilliseconds)
         fd.setSendTimeout(milliseconds: Self.timeoutMilliseconds)
         do {
-            try fd.writeAll(Array("GET \(path) HTTP/1.0\r\nHost: docker\r\nUser-Agent: sockwarden\r\n\r\n".utf8))
+            var head = "\(method) \(path) HTTP/1.0\r\nHost: docker\r\nUser-Agent: sockwarden\r\n"
+            if let json { head += "Content-Type: application/json\r\nContent-Length: \(json.count)\r\n" }
+            try fd.writeAll(Array((head + "\r\n").utf8) + (json ?? []))
         } catch {
-            return .failed("cannot ask the daemon: \(error)")
+            return (0, [], "cannot ask the daemon: \(error)")
         }
         var response: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
@@ -40,20 +65,15 @@ struct DaemonLookup: Sendable {
             do {
                 n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
             } catch {
-                return .failed("reading the daemon's answer: \(error)")
+                return (0, [], "reading the daemon's answer: \(error)")
             }
             if n == 0 { break }
             response += chunk[0..<n]
         }
-        guard response.count <= Self.maxResponse else { return .failed("the daemon's answer is too large") }
-        guard let end = Self.headEnd(response), response.count >= 12 else { return .failed("the daemon's answer is not HTTP") }
+        guard response.count <= Self.maxResponse else { return (0, [], "the daemon's answer is too large") }
+        guard let end = Self.headEnd(response), response.count >= 12 else { return (0, [], "the daemon's answer is not HTTP") }
         let status = Int(String(decoding: response[9..<12], as: UTF8.self)) ?? 0
-        if status == 404 { return .notFound }
-        guard status == 200 else { return .failed("the daemon answered \(status)") }
-        switch JSONParser.parse(Array(response[end...])) {
-        case .success(let value): return .ok(value)
-        case .failure(let error): return .failed("the daemon's answer is not JSON: \(error)")
-        }
+        return (status, Array(response[end...]), nil)
     }
 
     static func headEnd(_ bytes: [UInt8]) -> Int? {
@@ -77,6 +97,15 @@ struct DaemonLookup: Sendable {
             }
         }
         return out
+    }
+
+    /// The daemon's inspect answer for an object, nil when it does not exist
+    /// or cannot be asked.
+    func inspect(_ kind: ObjectKind, _ reference: String) -> JSONValue? {
+        let escaped = Self.escape(reference)
+        guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return nil }
+        if case .ok(let value) = get(kind.inspectPath(escaped)) { return value }
+        return nil
     }
 
     /// `GET /containers/{ref}/json`, then `GET /volumes/{name}` for each volume.
@@ -107,13 +136,13 @@ struct DaemonLookup: Sendable {
 
 extension JSONValue {
     /// The last member with this exact key (Go's decoder: later duplicates win).
-    fileprivate func member(_ key: String) -> JSONValue? {
+    func member(_ key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.last { $0.key.utf8.elementsEqual(key.utf8) }?.value
     }
 
-    fileprivate var string: String? { if case .string(let s) = self { return s } else { return nil } }
-    fileprivate var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
-    fileprivate var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
-    fileprivate var object: [JSONMember]? { if case .object(let o) = self { return o } else { return nil } }
+    var string: String? { if case .string(let s) = self { return s } else { return nil } }
+    var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    var object: [JSONMember]? { if case .object(let o) = self { return o } else { return nil } }
 }

@@ -23,7 +23,7 @@ public struct HostFileSystem: HostEnvironment {
     }
 
     public func resolve(hostPath: String) -> ResolvedHostPath {
-        let real = HostFileSystem.realPath(hostPath)
+        let (real, failure) = HostFileSystem.resolveReal(hostPath)
         let candidates = [hostPath] + (real.map { [$0] } ?? [])
         var exposes = false
         for path in candidates {
@@ -33,7 +33,34 @@ public struct HostFileSystem: HostEnvironment {
         if !exposes, let real, let identity = HostFileSystem.identity(real) {
             exposes = protectedSockets.contains { HostFileSystem.identity($0) == identity }
         }
-        return ResolvedHostPath(realPath: real, exposesDaemon: exposes)
+        var resolved = ResolvedHostPath(realPath: real, exposesDaemon: exposes)
+        if let failure { resolved.unresolvable = "resolving it failed: \(String(cString: strerror(failure)))" }
+        return resolved
+    }
+
+    /// Where a path leads. A missing path leads to where the daemon would
+    /// create it: the real path of its deepest existing ancestor, then the
+    /// missing components. Any failure other than "does not exist" (no
+    /// permission to look, a loop, a dangling symlink) is returned as an
+    /// errno: the path cannot be judged, because the daemon, as root, may
+    /// see it lead elsewhere.
+    static func resolveReal(_ path: String) -> (String?, Int32?) {
+        if let real = realPath(path) { return (real, nil) }
+        guard errno == ENOENT else { return (nil, errno) }
+        var components = path.split(separator: "/").map(String.init)
+        var missing: [String] = []
+        while let last = components.popLast() {
+            missing.insert(last, at: 0)
+            let ancestor = "/" + components.joined(separator: "/")
+            if let real = realPath(ancestor) {
+                var st = stat()
+                let first = (real == "/" ? "" : real) + "/" + missing[0]
+                if lstat(first, &st) == 0 { return (nil, ELOOP) }   // exists, yet does not resolve: a dangling link
+                return ((real == "/" ? "" : real) + "/" + missing.joined(separator: "/"), nil)
+            }
+            if errno != ENOENT { return (nil, errno) }
+        }
+        return (nil, ENOENT)
     }
 
     public func container(_ reference: String) -> ContainerLookup {

@@ -2,6 +2,7 @@ import Glibc
 import HTTP1
 import Policy
 import Posix
+import Tenancy
 
 public struct ServerConfiguration: Sendable {
     public var listenPath: String
@@ -47,10 +48,11 @@ public final class Server: @unchecked Sendable {
     }
     private let stopping = Locked(false)
 
-    public init(configuration: ServerConfiguration, policy: Policy, audit: AuditLog) {
+    public init(configuration: ServerConfiguration, policy: Policy, audit: AuditLog, job: JobBinding? = nil) {
         self.configuration = configuration
         self.context = ServerContext(upstreamPath: configuration.upstreamPath, limits: configuration.limits,
-                                     policy: policy, audit: audit, headTimeoutSeconds: configuration.headTimeoutSeconds)
+                                     policy: policy, audit: audit, headTimeoutSeconds: configuration.headTimeoutSeconds,
+                                     job: job)
     }
 
     /// Creates the listening socket. A stale socket file (nobody accepts on it)

@@ -1,6 +1,23 @@
 import HTTP1
 import Policy
 import Posix
+import Tenancy
+
+/// A listener that belongs to one job.
+public struct JobBinding: Sendable {
+    public let owner: JobOwner
+    public let socketPath: String
+    public let jobsDirectory: String
+    /// The labels the job was opened with (for its audit records).
+    public let labels: [(key: String, value: String)]
+
+    public init(owner: JobOwner, socketPath: String, jobsDirectory: String, labels: [(key: String, value: String)] = []) {
+        self.owner = owner
+        self.socketPath = socketPath
+        self.jobsDirectory = jobsDirectory
+        self.labels = labels
+    }
+}
 
 /// What every connection shares: configuration, the policy in force, the
 /// audit log and id counters.
@@ -21,14 +38,48 @@ public final class ServerContext: @unchecked Sendable {
     /// See `ServerConfiguration.headTimeoutSeconds`.
     public let headTimeoutSeconds: Int
 
-    public init(upstreamPath: String, limits: HTTPLimits, policy: Policy, audit: AuditLog, headTimeoutSeconds: Int = 30) {
+    /// Set on a job socket: everything is scoped to this owner.
+    let jobScope: JobScope?
+    /// Set on a job socket: a Docker-socket bind becomes the job's socket.
+    let nestedSocket: NestedSocket?
+    /// What the policy sees of the host (a job's own socket is granted).
+    let policyEnvironment: HostEnvironment
+
+    public init(upstreamPath: String, limits: HTTPLimits, policy: Policy, audit: AuditLog, headTimeoutSeconds: Int = 30,
+                job: JobBinding? = nil) {
         self.upstreamPath = upstreamPath
+        self.job = job
+        self.jobScope = job.map { JobScope(owner: $0.owner, lookup: DaemonLookup(upstreamPath: upstreamPath)) }
+        let host = HostFileSystem(upstreamSocket: upstreamPath)
+        self.nestedSocket = job.map { NestedSocket(ownSocket: $0.socketPath, jobsDirectory: $0.jobsDirectory, host: host) }
+        self.policyEnvironment = job.map { JobHostEnvironment(base: host, ownSocket: $0.socketPath) as HostEnvironment } ?? host
         self.headTimeoutSeconds = headTimeoutSeconds
         self.limits = limits
         self.policyHolder = Locked(PolicyInForce(policy: policy, digest: "", loadedAt: wallClock()))
         self.audit = audit
         self.hostEnvironment = HostFileSystem(upstreamSocket: upstreamPath)
     }
+
+    /// `[[peer]]` policies of a listeners file: the first entry matching the
+    /// peer's uid or gid judges its requests instead of the main policy.
+    public var peerPolicies: [(uid: UInt32?, gid: UInt32?, policy: PolicyInForce)] {
+        get { peerPolicyHolder.withLock { $0 } }
+        set { peerPolicyHolder.withLock { $0 = newValue } }
+    }
+    private let peerPolicyHolder = Locked([(uid: UInt32?, gid: UInt32?, policy: PolicyInForce)]())
+
+    /// The policy (and its digest) that judges a peer's requests.
+    public func policyInForce(for peer: PeerCredentials?) -> PolicyInForce {
+        if let peer {
+            for entry in peerPolicies where entry.uid == peer.uid || entry.gid == peer.gid {
+                return entry.policy
+            }
+        }
+        return policyInForce
+    }
+
+    /// The job a job socket belongs to (nil on the main socket).
+    public let job: JobBinding?
 
     public var policy: Policy {
         get { policyHolder.withLock { $0.policy } }

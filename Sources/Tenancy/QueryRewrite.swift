@@ -95,7 +95,7 @@ public enum QueryRewrite {
 
     /// The raw query with every `key` pair removed and `key=value` (escaped)
     /// put first, so it is the value the daemon reads.
-    static func replacing(_ key: String, with value: String, in raw: String?) -> String {
+    public static func replacing(_ key: String, with value: String, in raw: String?) -> String {
         var kept: [Substring] = []
         for pair in (raw ?? "").split(separator: "&", omittingEmptySubsequences: true) {
             let name = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
@@ -105,7 +105,7 @@ public enum QueryRewrite {
         return ([key + "=" + escape(value)] + kept.map(String.init)).joined(separator: "&")
     }
 
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var out = ""
         let hex = Array("0123456789ABCDEF".utf8)
         for b in text.utf8 {

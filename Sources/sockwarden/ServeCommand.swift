@@ -7,7 +7,8 @@ import Proxy
 func runServe(_ args: ArraySlice<String>) -> Never {
     let specs: [Flags.Spec] = (["listen", "upstream", "policy", "audit-log", "socket-mode", "socket-group",
                                "grace-period", "max-head-bytes", "head-timeout",
-                               "max-connections", "max-connections-per-uid", "mode"] + AuditServeOptions.flagNames).map { .init(name: $0, takesValue: true) }
+                               "max-connections", "max-connections-per-uid", "mode"] + AuditServeOptions.flagNames
+                               + JobService.flagNames).map { .init(name: $0, takesValue: true) }
         + [.init(name: "help", takesValue: false)]
     let flags: Flags
     do {
@@ -95,6 +96,14 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     let trail = AuditTrail(server: server, policyPath: policyPath, initial: initial, parser: parser, options: auditOptions,
                            listen: listen, upstream: upstream, socketGroup: configuration.socketGroup)
     let stopSignal = Locked(Int32(0))
+    var jobs = flags["admin-socket"].map {
+        JobService.start(adminPath: $0, flags: flags, configuration: configuration, policyPath: policyPath, audit: audit)
+    }
+    if let listeners = flags["listeners"] {
+        jobs = JobService.startListeners(listeners, flags: flags, configuration: configuration, policyPath: policyPath,
+                                         audit: audit, server: server, jobs: jobs)
+    }
+    let jobService = jobs
     do {
         try spawnDetachedThread {
             while true {
@@ -103,6 +112,7 @@ func runServe(_ args: ArraySlice<String>) -> Never {
                 if trail.handle(signal: signal) { continue }
                 stopSignal.withLock { $0 = signal }
                 Files.writeStderr("sockwarden: received signal \(signal), shutting down\n")
+                jobService?.stop()
                 server.stop()
                 return
             }

@@ -25,6 +25,8 @@ case "suggest":
     runSuggest(rest)
 case "audit":
     runAudit(rest)
+case "job":
+    runJob(rest)
 case "help", "-h", "--help":
     switch rest.first {
     case "serve": print(serveHelp)
@@ -34,6 +36,7 @@ case "help", "-h", "--help":
     case "test": print(testHelp)
     case "suggest": print(suggestHelp)
     case "audit": print(rest.dropFirst().first == "verify" ? auditVerifyHelp : auditHelp)
+    case "job": print(jobHelp)
     default: print(mainHelp)
     }
 case "--version", "version":

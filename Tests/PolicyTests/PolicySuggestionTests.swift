@@ -243,6 +243,9 @@ struct PolicyRenderingTests {
         rules.maxMemory = 1
         rules.maxNanoCPUs = 1_000_000_000
         rules.maxPids = 1
+        rules.jobMaxContainers = 1
+        rules.jobMaxMemory = 1
+        rules.jobMaxNanoCPUs = 1_000_000_000
         let rendered = Set(PolicyDraft.settings(rules).map { "\($0.section).\($0.key)" })
         let loaded = Set(PolicyLoader.sectionKeys.flatMap { section, keys in keys.map { "\(section).\($0)" } })
         #expect(rendered == loaded)

@@ -256,6 +256,7 @@ def links(short_tmp):
     os.symlink("/", os.path.join(d, "root"))
     os.symlink("/etc", os.path.join(d, "etc"))
     os.symlink("/var/run", os.path.join(d, "run"))
+    os.symlink("/nonexistent-swd/x", os.path.join(d, "dangling"))
     os.mkdir(os.path.join(d, "plain"))
     return d
 
@@ -272,6 +273,10 @@ def host_paths(links: str, daemon_sock: str) -> list[tuple[str, str]]:
         ("symlink in /tmp to /", f"{links}/root"), ("symlink in /tmp to /etc", f"{links}/etc"),
         ("symlink in /tmp to /var/run", f"{links}/run"), ("through a symlink in /tmp", f"{links}/root/etc"),
         ("through a symlink, dot-dot after", f"{links}/etc/../etc"),
+        ("a missing directory under a symlink to /etc (the daemon would create /etc/new)", f"{links}/etc/swd-new-dir"),
+        ("a missing path two levels under a symlink", f"{links}/root/swd-missing/deeper"),
+        ("a dangling symlink", f"{links}/dangling"),
+        ("a missing path under a dangling symlink", f"{links}/dangling/sub"),
     ]
 
 

@@ -36,6 +36,10 @@ public enum RequestInterpreter {
 
     public struct Refusal: Error, Sendable, Equatable {
         public let message: String
+
+        public init(message: String) {
+            self.message = message
+        }
     }
 
     public static func interpret(route: Route, parameters: [String: String] = [:], rawQuery: String?, body: [UInt8]?,

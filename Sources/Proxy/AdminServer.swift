@@ -1,0 +1,172 @@
+import Glibc
+import GoJSON
+import HTTP1
+import Posix
+
+/// The admin socket: `POST /jobs`, `GET /jobs`, `DELETE /jobs/{id}`, JSON in
+/// and out, one request per connection. Only root, or the user sockwarden
+/// runs as, may use it (SO_PEERCRED), whatever the socket's mode.
+public final class AdminServer: @unchecked Sendable {
+    let path: String
+    let registry: JobRegistry
+    private var listener: FileDescriptor?
+
+    public init(path: String, registry: JobRegistry) {
+        self.path = path
+        self.registry = registry
+    }
+
+    public func bind() throws(ServerError) {
+        switch UnixSocket.probe(path: path) {
+        case .absent: break
+        case .staleSocket: unlink(path)
+        case .liveSocket: throw ServerError(description: "another process is serving \(path)")
+        case .notASocket: throw ServerError(description: "\(path) exists and is not a socket")
+        }
+        do {
+            listener = try UnixSocket.listen(path: path, mode: 0o600, group: nil, backlog: 64)
+        } catch {
+            throw ServerError(description: "cannot listen on \(path): \(error)")
+        }
+    }
+
+    public func serve() {
+        guard let listener else { return }
+        while true {
+            guard let client = try? UnixSocket.accept(listener) else {
+                usleep(10_000)
+                continue
+            }
+            let registry = registry
+            do {
+                try spawnDetachedThread { AdminServer.handle(client, registry: registry) }
+            } catch {
+                client.close()
+            }
+        }
+    }
+
+    public func stop() {
+        listener?.shutdown(reading: true, writing: true)
+        unlink(path)
+    }
+
+    static func handle(_ client: FileDescriptor, registry: JobRegistry) {
+        defer { client.close() }
+        client.setReceiveTimeout(milliseconds: 10_000)
+        guard let peer = UnixSocket.peerCredentials(client), peer.uid == 0 || peer.uid == geteuid() else {
+            respond(client, 403, message: "only root or the user sockwarden runs as may use the admin socket")
+            return
+        }
+        guard let (head, body) = readRequest(client) else {
+            respond(client, 400, message: "malformed request")
+            return
+        }
+        let path = String(head.target.split(separator: "?", maxSplits: 1).first ?? "")
+        switch (head.method, path) {
+        case ("GET", "/jobs"):
+            var out: [UInt8] = [UInt8(ascii: "[")]
+            for (i, job) in registry.list().enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out += encode(job)
+            }
+            out.append(UInt8(ascii: "]"))
+            respond(client, 200, json: out)
+        case ("POST", "/jobs"):
+            guard case .success(let json) = JSONParser.parse(body), let id = json.member("id")?.string else {
+                respond(client, 400, message: "the body must be a JSON object with \"id\" (and optionally \"policy\", \"labels\", \"ttl\" in seconds)")
+                return
+            }
+            var ttl: Int?
+            if case .number(let text)? = json.member("ttl") {
+                guard let n = Int(text), n > 0 else { respond(client, 400, message: "ttl must be a positive number of seconds"); return }
+                ttl = n
+            }
+            let labels = (json.member("labels")?.object ?? []).map { ($0.key, $0.value.string ?? "") }
+            let socket = json.member("socket")?.string
+            if let socket, !socket.hasPrefix("/") || socket.contains("/../") || socket.hasSuffix("/..") {
+                respond(client, 400, message: "socket must be an absolute, clean path")
+                return
+            }
+            switch registry.open(id: id, policyPath: json.member("policy")?.string, labels: labels, ttlSeconds: ttl, socket: socket) {
+            case .success(let info): respond(client, 201, json: encode(info))
+            case .failure(let error): respond(client, error.status, message: error.description)
+            }
+        case ("DELETE", _) where path.hasPrefix("/jobs/"):
+            let id = String(path.dropFirst("/jobs/".count))
+            switch registry.close(id: id) {
+            case .success(let summary):
+                var w = JSONObjectWriter()
+                w.raw("removed", stringArray(summary.removed))
+                w.raw("failed", stringArray(summary.failed))
+                respond(client, summary.failed.isEmpty ? 200 : 500, json: w.finish())
+            case .failure(let error):
+                respond(client, error.status, message: error.description)
+            }
+        default:
+            respond(client, 404, message: "the admin socket serves GET /jobs, POST /jobs and DELETE /jobs/{id}")
+        }
+    }
+
+    static func encode(_ info: JobRegistry.JobInfo) -> [UInt8] {
+        var labels = JSONObjectWriter()
+        for label in info.labels { labels.field(label.key, label.value) }
+        var w = JSONObjectWriter()
+        w.field("id", info.id)
+        w.field("socket", info.socket)
+        w.field("policy", info.policy)
+        w.raw("labels", labels.finish())
+        w.field("opened_at", UInt64(max(0, info.openedAt)))
+        w.field("expires_at", info.expiresAt.map { UInt64(max(0, $0)) })
+        return w.finish()
+    }
+
+    static func stringArray(_ items: [String]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for (i, item) in items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONObjectWriter.appendString(item, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
+
+    static func readRequest(_ client: FileDescriptor) -> (RequestHead, [UInt8])? {
+        var parser = RequestHeadParser(limits: .default)
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        while buffer.count < 128 << 10 {
+            if !buffer.isEmpty {
+                let result = parser.parse(buffer)
+                switch result {
+                case .complete(let head, let consumed):
+                    var body = Array(buffer[consumed...])
+                    guard case .length(let n) = head.framing else { return head.framing == .none ? (head, []) : nil }
+                    guard n <= 64 << 10 else { return nil }
+                    while body.count < Int(n) {
+                        guard let read = try? chunk.withUnsafeMutableBytes({ try client.read(into: $0) }), read > 0 else { return nil }
+                        body += chunk[0..<read]
+                    }
+                    return (head, Array(body.prefix(Int(n))))
+                case .failure: return nil
+                case .needMore: break
+                }
+            }
+            guard let read = try? chunk.withUnsafeMutableBytes({ try client.read(into: $0) }), read > 0 else { return nil }
+            buffer += chunk[0..<read]
+        }
+        return nil
+    }
+
+    static func respond(_ client: FileDescriptor, _ status: Int, message: String) {
+        var w = JSONObjectWriter()
+        w.field("message", message)
+        respond(client, status, json: w.finish())
+    }
+
+    static func respond(_ client: FileDescriptor, _ status: Int, json: [UInt8]) {
+        let body = json + [10]
+        let head = "HTTP/1.1 \(status) \(LocalResponse.reason(status))\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        try? client.writeAll(Array(head.utf8) + body)
+    }
+}

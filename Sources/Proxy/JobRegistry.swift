@@ -1,0 +1,248 @@
+import Glibc
+import GoJSON
+import Policy
+import Posix
+import Tenancy
+
+/// The open jobs of one `sockwarden serve`: a listening socket each, scoped
+/// to the job's owner label, with the job's policy. Jobs are persisted as one
+/// JSON file each in the state directory, so they survive a restart of
+/// `serve` (their sockets are re-created at the same paths). Closing a job
+/// (explicitly, or when its TTL runs out) removes its socket and reaps
+/// everything it owns on the daemon.
+public final class JobRegistry: @unchecked Sendable {
+    public struct Settings: Sendable {
+        public var jobsDirectory: String
+        public var stateDirectory: String
+        public var defaultPolicyPath: String
+        /// The main listener's configuration; a job socket copies its limits.
+        public var base: ServerConfiguration
+
+        public init(jobsDirectory: String, stateDirectory: String, defaultPolicyPath: String, base: ServerConfiguration) {
+            self.jobsDirectory = jobsDirectory
+            self.stateDirectory = stateDirectory
+            self.defaultPolicyPath = defaultPolicyPath
+            self.base = base
+        }
+    }
+
+    public struct JobInfo: Sendable {
+        public let id: String
+        public let socket: String
+        public let policy: String
+        public let labels: [(key: String, value: String)]
+        public let openedAt: Int
+        /// Seconds since the epoch when the job closes by itself, or nil.
+        public let expiresAt: Int?
+    }
+
+    struct Job {
+        let info: JobInfo
+        let server: Server
+    }
+
+    public struct JobError: Error, CustomStringConvertible {
+        public let status: Int
+        public let description: String
+    }
+
+    let settings: Settings
+    let audit: AuditLog
+    let loadPolicy: @Sendable (String) -> PolicyLoad
+    private let jobs = Locked([String: Job]())
+    /// Ids being opened or closed, so two requests for one id cannot race.
+    private let busy = Locked(Set<String>())
+
+    /// How a policy file loads: the CLI's loader, which reports errors as
+    /// `file:line:column: message`.
+    public enum PolicyLoad: Sendable {
+        case loaded(Policy)
+        case invalid(String)
+    }
+
+    /// What a close removed.
+    public struct ReapSummary: Sendable {
+        public let removed: [String]
+        public let failed: [String]
+    }
+
+    public init(settings: Settings, audit: AuditLog, loadPolicy: @escaping @Sendable (String) -> PolicyLoad) throws(SystemError) {
+        self.settings = settings
+        self.audit = audit
+        self.loadPolicy = loadPolicy
+        try Files.makeDirectory(settings.jobsDirectory, mode: 0o700)
+        try Files.makeDirectory(settings.stateDirectory, mode: 0o700)
+    }
+
+    public func open(id: String, policyPath: String?, labels: [(key: String, value: String)], ttlSeconds: Int?,
+                     now: Int = Int(time(nil)), persist: Bool = true,
+                     socket: String? = nil, mode: UInt32? = nil, group: UInt32? = nil) -> Result<JobInfo, JobError> {
+        guard let owner = JobOwner(id: id) else {
+            return .failure(JobError(status: 400, description: "job id \"\(id)\" must be 1-128 of A-Z a-z 0-9 _ . - starting with a letter or digit"))
+        }
+        guard claim(id) else { return .failure(JobError(status: 409, description: "job \(id) is being opened or closed")) }
+        defer { release(id) }
+        if jobs.withLock({ $0[id] != nil }) {
+            return .failure(JobError(status: 409, description: "job \(id) is already open; close it first"))
+        }
+        let path = policyPath ?? settings.defaultPolicyPath
+        let policy: Policy
+        switch loadPolicy(path) {
+        case .loaded(let p): policy = p
+        case .invalid(let message): return .failure(JobError(status: 400, description: "the job's policy is invalid:\n\(message)"))
+        }
+        if policy.bodyRules.trustBodies {
+            return .failure(JobError(status: 400, description: "policy \(path) sets trust-bodies = true; a job socket must judge bodies (use policies/ci.toml or a policy like it)"))
+        }
+        var configuration = settings.base
+        configuration.listenPath = socket ?? settings.jobsDirectory + "/" + id + ".sock"
+        // The socket is reachable only where the runner bind-mounts it: the
+        // directory is 0700, the socket itself 0666 so any uid in the job's
+        // container can use it. A static job's socket elsewhere says its own.
+        configuration.socketMode = mode ?? (socket == nil ? 0o666 : 0o660)
+        configuration.socketGroup = group
+        let binding = JobBinding(owner: owner, socketPath: configuration.listenPath, jobsDirectory: settings.jobsDirectory, labels: labels)
+        let server = Server(configuration: configuration, policy: policy, audit: audit, job: binding)
+        do {
+            try server.bind()
+        } catch {
+            return .failure(JobError(status: 500, description: "cannot create the job's socket: \(error)"))
+        }
+        let info = JobInfo(id: id, socket: configuration.listenPath, policy: path, labels: labels, openedAt: now,
+                           expiresAt: ttlSeconds.map { now + $0 })
+        if persist {
+            do {
+                try Files.writeAtomically(statePath(id), bytes: JobState.encode(info))
+            } catch {
+                server.stop()
+                return .failure(JobError(status: 500, description: "cannot persist the job: \(error)"))
+            }
+        }
+        jobs.withLock { $0[id] = Job(info: info, server: server) }
+        do {
+            try spawnDetachedThread { server.serve() }
+        } catch {
+            server.stop()
+            jobs.withLock { _ = $0.removeValue(forKey: id) }
+            return .failure(JobError(status: 500, description: "cannot start the job's listener: \(error)"))
+        }
+        record(owner: owner, target: "/jobs/\(id)", method: "OPEN", rule: "job-open",
+               reason: "job \(id) opened on \(info.socket) with policy \(path)\(ttlSeconds.map { ", ttl \($0) s" } ?? "")", status: 201)
+        return .success(info)
+    }
+
+    /// Removes the job's socket, then reaps what it owns.
+    public func close(id: String, why: String = "closed") -> Result<ReapSummary, JobError> {
+        guard let owner = JobOwner(id: id) else { return .failure(JobError(status: 404, description: "no job \(id)")) }
+        guard claim(id) else { return .failure(JobError(status: 409, description: "job \(id) is being opened or closed")) }
+        defer { release(id) }
+        guard let job = jobs.withLock({ $0.removeValue(forKey: id) }) else {
+            return .failure(JobError(status: 404, description: "no open job \(id); `sockwarden job list` shows the open ones"))
+        }
+        job.server.stop()
+        let report = reap(owner)
+        unlink(statePath(id))
+        record(owner: owner, target: "/jobs/\(id)", method: "CLOSE", rule: "job-close",
+               reason: "job \(id) \(why): removed \(report.removed.count), failed \(report.failed.count)", status: report.failed.isEmpty ? 200 : 500)
+        return .success(ReapSummary(removed: report.removed.map { "\($0.kind) \($0.id)" },
+                                    failed: report.failed.map { "\($0.kind) \($0.id) (status \($0.status))" }))
+    }
+
+    func reap(_ owner: JobOwner) -> JobReaper.Report {
+        let reaper = JobReaper(owner: owner, lookup: DaemonLookup(upstreamPath: settings.base.upstreamPath))
+        return reaper.reap { removal in
+            let path = "/\(removal.kind)s/\(removal.id)"
+            record(owner: owner, target: path, method: "DELETE", rule: "job-reap",
+                   reason: "reaped \(removal.kind) \(removal.id) of job \(owner.id)", status: removal.status)
+        }
+    }
+
+    public func list() -> [JobInfo] {
+        jobs.withLock { $0.values.map(\.info) }.sorted { $0.id < $1.id }
+    }
+
+    /// Re-creates the sockets of the jobs persisted by an earlier `serve`;
+    /// jobs whose TTL ran out meanwhile are closed and reaped.
+    public func restore(now: Int = Int(time(nil))) -> [String] {
+        var messages: [String] = []
+        for name in Files.list(settings.stateDirectory) where name.hasSuffix(".json") {
+            let id = String(name.dropLast(5))
+            guard let bytes = try? Files.read(statePath(id)), let state = JobState.decode(bytes), state.id == id else {
+                messages.append("job state \(name) is unreadable; left as it is")
+                continue
+            }
+            if let expiry = state.expiresAt, expiry <= now {
+                if let owner = JobOwner(id: id) { _ = reap(owner) }
+                if UnixSocket.probe(path: state.socket) == .staleSocket { unlink(state.socket) }
+                unlink(statePath(id))
+                messages.append("job \(id) expired while sockwarden was down: reaped")
+                continue
+            }
+            switch open(id: id, policyPath: state.policy, labels: state.labels, ttlSeconds: state.expiresAt.map { $0 - now },
+                        now: now, persist: false, socket: state.socket) {
+            case .success: messages.append("job \(id) restored on \(state.socket)")
+            case .failure(let error): messages.append("job \(id) could not be restored: \(error)")
+            }
+        }
+        return messages
+    }
+
+    /// Closes jobs whose TTL has run out. Called every second by `serve`.
+    public func expire(now: Int = Int(time(nil))) {
+        let expired = jobs.withLock { $0.values.filter { ($0.info.expiresAt ?? Int.max) <= now }.map(\.info.id) }
+        for id in expired { _ = close(id: id, why: "expired (ttl)") }
+    }
+
+    /// On shutdown: stop listening, keep the state (jobs come back on start).
+    public func stopListeners() {
+        for job in jobs.withLock({ Array($0.values) }) { job.server.stop() }
+    }
+
+    private func statePath(_ id: String) -> String { settings.stateDirectory + "/" + id + ".json" }
+
+    private func claim(_ id: String) -> Bool { busy.withLock { $0.insert(id).inserted } }
+    private func release(_ id: String) { busy.withLock { _ = $0.remove(id) } }
+
+    private func record(owner: JobOwner, target: String, method: String, rule: String, reason: String, status: Int) {
+        var t = timespec()
+        clock_gettime(CLOCK_REALTIME, &t)
+        let record = AuditRecord(connection: 0, request: 0, peer: nil, method: method, target: target, route: nil, group: "jobs",
+                                 apiVersion: nil, decision: "allow", rule: rule, reason: reason, policy: "job:\(owner.id)",
+                                 status: status, startedAt: (Int(t.tv_sec), Int(t.tv_nsec)))
+        audit.write(record)
+    }
+}
+
+/// The persisted form of a job: one small JSON object.
+enum JobState {
+    struct Decoded {
+        let id: String
+        let socket: String
+        let policy: String
+        let labels: [(key: String, value: String)]
+        let expiresAt: Int?
+    }
+
+    static func encode(_ info: JobRegistry.JobInfo) -> [UInt8] {
+        var labels = JSONObjectWriter()
+        for label in info.labels { labels.field(label.key, label.value) }
+        var w = JSONObjectWriter()
+        w.field("id", info.id)
+        w.field("socket", info.socket)
+        w.field("policy", info.policy)
+        w.raw("labels", labels.finish())
+        w.field("opened_at", UInt64(max(0, info.openedAt)))
+        if let expiry = info.expiresAt { w.field("expires_at", UInt64(max(0, expiry))) }
+        return w.finish() + [10]
+    }
+
+    static func decode(_ bytes: [UInt8]) -> Decoded? {
+        guard case .success(let json) = JSONParser.parse(bytes) else { return nil }
+        guard let id = json.member("id")?.string, let socket = json.member("socket")?.string,
+              let policy = json.member("policy")?.string else { return nil }
+        let labels = (json.member("labels")?.object ?? []).map { ($0.key, $0.value.string ?? "") }
+        var expiry: Int?
+        if case .number(let text)? = json.member("expires_at") { expiry = Int(text) }
+        return Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry)
+    }
+}

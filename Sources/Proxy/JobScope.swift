@@ -1,0 +1,230 @@
+import EngineAPI
+import GoJSON
+import HTTP1
+import Tenancy
+
+/// What a job socket does to an allowed request before it is forwarded
+/// (see docs/tenancy.md): stamp the owner label on what is created, scope
+/// lists to the owner, and answer any request about another owner's object
+/// exactly as the daemon answers one about a missing object. An owned object
+/// named in the path or query is pinned to its full ID in the forwarded
+/// target, so a rename in between cannot swap it.
+struct JobScope: Sendable {
+    let owner: JobOwner
+    let lookup: DaemonLookup
+
+    enum Outcome {
+        /// Forward with this target and, when non-nil, this body.
+        case forward(target: String, body: [UInt8]?)
+        case answer(status: Int, message: String)
+    }
+
+    /// Routes whose body tenancy reads even when the policy does not.
+    static let bodyRoutes: Set<String> = ["container.create", "volume.create", "network.create",
+                                          "network.connect", "network.disconnect"]
+
+    func apply(_ match: EndpointMatch, head: RequestHead, body: [UInt8]?, quotas: JobQuotas = JobQuotas()) -> Outcome {
+        let route = match.route
+        switch TenancyRoutes.action(for: route) {
+        case .shared:
+            return .forward(target: head.target, body: nil)
+        case .refuse(let why):
+            return .answer(status: 403, message: "sockwarden: \(why) (job socket of job \(owner.id))")
+        case .filter:
+            switch QueryRewrite.restrictFilters(match.rawQuery, owner: owner) {
+            case .success(let query): return .forward(target: Self.path(of: head.target) + "?" + query, body: nil)
+            case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
+            }
+        case .stampBuildLabels:
+            switch QueryRewrite.stampBuildLabels(match.rawQuery, owner: owner) {
+            case .success(let query): return .forward(target: Self.path(of: head.target) + "?" + query, body: nil)
+            case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
+            }
+        case .stampBody(let kind):
+            return stamp(kind, route: route.name, head: head, body: body, quotas: quotas)
+        case .owned(let kind, let parameter):
+            let reference = match.parameters[parameter] ?? ""
+            guard let id = ownedID(kind, reference) else {
+                let missing = kind.notFound(reference)
+                return .answer(status: missing.status, message: missing.message)
+            }
+            if Self.bodyRoutes.contains(route.name), let refusal = checkReferences(route.name, body: body) {
+                return refusal
+            }
+            var parameters = match.parameters
+            parameters[parameter] = id
+            return .forward(target: Self.target(match, parameters: parameters), body: nil)
+        case .ownedQuery(let kind, let key):
+            guard let query = GoQuery.parse(match.rawQuery) else {
+                return .answer(status: 400, message: "the query string is malformed")
+            }
+            let reference = query.first(key) ?? ""
+            guard let id = ownedID(kind, reference) else {
+                let missing = kind.notFound(reference)
+                return .answer(status: missing.status, message: missing.message)
+            }
+            let rewritten = QueryRewrite.replacing(key, with: id, in: match.rawQuery)
+            return .forward(target: Self.path(of: head.target) + "?" + rewritten, body: nil)
+        }
+    }
+
+    private func stamp(_ kind: ObjectKind, route: String, head: RequestHead, body: [UInt8]?, quotas: JobQuotas) -> Outcome {
+        let schema: GoType
+        switch kind {
+        case .container: schema = .structure(ContainerCreateBody.wrapper)
+        case .volume: schema = .structure(BodySchemas.Volume.createOptions)
+        case .network: schema = .structure(BodySchemas.Network.createRequest)
+        case .exec: return .answer(status: 403, message: "sockwarden: nothing to stamp on an exec")
+        }
+        guard let body, case .success(let decoded) = GoDecoder.decodeFirstValue(body, as: schema) else {
+            return .answer(status: 400, message: "sockwarden: the body of \(route) on a job socket must be JSON the daemon reads")
+        }
+        if let refusal = checkReferences(route, value: decoded.value) { return refusal }
+        if kind == .container, let refusal = checkQuotas(quotas, value: decoded.value) { return refusal }
+        switch OwnerStamp.stamp(decoded.value, owner: owner) {
+        case .failure(let refusal):
+            return .answer(status: refusal.status, message: refusal.message)
+        case .success(let stamped):
+            guard case .success(let bytes) = GoEncoder.encodeChecked(stamped, as: schema) else {
+                return .answer(status: 400, message: "sockwarden: the stamped body cannot be re-encoded")
+            }
+            return .forward(target: head.target, body: bytes)
+        }
+    }
+
+    /// The job's quotas, checked at container create against what the job
+    /// has on the daemon now. Concurrent creates of one job can overshoot by
+    /// the number in flight (documented).
+    private func checkQuotas(_ quotas: JobQuotas, value: GoValue) -> Outcome? {
+        guard quotas.maxContainers != nil || quotas.maxMemory != nil || quotas.maxNanoCPUs != nil else { return nil }
+        let hc = value[field: "HostConfig"]
+        let memory = hc?[field: "Memory"]?.int64Value ?? 0
+        var nano = hc?[field: "NanoCpus"]?.int64Value ?? 0
+        if nano == 0, let quota = hc?[field: "CpuQuota"]?.int64Value, let period = hc?[field: "CpuPeriod"]?.int64Value, quota > 0, period > 0 {
+            nano = quota * 1_000_000_000 / period
+        }
+        if quotas.maxMemory != nil && memory <= 0 {
+            return .answer(status: 403, message: "sockwarden: job \(owner.id) has a memory quota; set --memory on every container")
+        }
+        if quotas.maxNanoCPUs != nil && nano <= 0 {
+            return .answer(status: 403, message: "sockwarden: job \(owner.id) has a CPU quota; set --cpus on every container")
+        }
+        let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
+        guard case .ok(let list) = lookup.get("/containers/json?all=1&filters=\(filter)") else {
+            return .answer(status: 503, message: "sockwarden: cannot count job \(owner.id)'s containers for its quota")
+        }
+        let containers = list.array ?? []
+        if let max = quotas.maxContainers, containers.count + 1 > max {
+            return .answer(status: 403, message: "sockwarden: job \(owner.id) already has \(containers.count) containers, its quota is \(max) ([jobs] max-containers); remove one first")
+        }
+        var usedMemory: Int64 = 0
+        var usedNano: Int64 = 0
+        for container in containers where !(container.member("State")?.string ?? "").isOneOf(["exited", "dead"]) {
+            guard let id = container.member("Id")?.string, let info = lookup.inspect(.container, id) else { continue }
+            usedMemory += info.member("HostConfig")?.member("Memory")?.integer ?? 0
+            usedNano += info.member("HostConfig")?.member("NanoCpus")?.integer ?? 0
+        }
+        if let max = quotas.maxMemory, usedMemory + memory > max {
+            return .answer(status: 403, message: "sockwarden: job \(owner.id) would use \(usedMemory + memory) bytes of memory, its quota is \(max) ([jobs] max-memory)")
+        }
+        if let max = quotas.maxNanoCPUs, usedNano + nano > max {
+            return .answer(status: 403, message: "sockwarden: job \(owner.id) would use \(Double(usedNano + nano) / 1e9) CPUs, its quota is \(Double(max) / 1e9) ([jobs] max-cpus)")
+        }
+        return nil
+    }
+
+    private func checkReferences(_ route: String, body: [UInt8]?) -> Outcome? {
+        let schema: GoType = .structure(BodySchemas.Network.connectOptions)
+        guard let body, !body.isEmpty else { return nil }
+        guard case .success(let decoded) = GoDecoder.decodeFirstValue(body, as: schema) else {
+            return .answer(status: 400, message: "sockwarden: the body of \(route) on a job socket must be JSON the daemon reads")
+        }
+        return checkReferences(route, value: decoded.value)
+    }
+
+    /// Every object the body names must be the job's own. A named volume
+    /// that does not exist yet (the daemon would create it, unlabelled) is
+    /// created first with the owner's label; one of another job is refused
+    /// with 409, because volume names are per daemon and the daemon would
+    /// otherwise mount the other job's data.
+    private func checkReferences(_ route: String, value: GoValue) -> Outcome? {
+        for reference in OwnerReferences.referenced(route: route, body: value) where ownedID(reference.kind, reference.reference) == nil {
+            if reference.kind == .volume {
+                if lookup.inspect(.volume, reference.reference) == nil, createVolume(reference.reference) {
+                    continue
+                }
+                return .answer(status: 409, message: "sockwarden: volume \(reference.reference) (\(reference.field)) is not this job's and cannot be created for it; volume names are shared by every job on the daemon, so choose another name")
+            }
+            let missing = reference.kind.notFound(reference.reference)
+            return .answer(status: missing.status, message: missing.message)
+        }
+        return nil
+    }
+
+    private func createVolume(_ name: String) -> Bool {
+        var labels = JSONObjectWriter()
+        labels.field(JobOwner.labelKey, owner.id)
+        var body = JSONObjectWriter()
+        body.field("Name", name)
+        body.raw("Labels", labels.finish())
+        let status = lookup.post("/volumes/create", json: body.finish())
+        return status == 201 && ownedID(.volume, name) != nil
+    }
+
+    /// The object's full ID (or name, for volumes) when the job owns it.
+    func ownedID(_ kind: ObjectKind, _ reference: String) -> String? {
+        guard !reference.isEmpty else { return nil }
+        guard let info = lookup.inspect(kind, reference) else { return nil }
+        switch kind {
+        case .exec:
+            guard let container = info.member("ContainerID")?.string, ownedID(.container, container) != nil else { return nil }
+            return info.member("ID")?.string
+        case .container:
+            return owner.owns(labels: Self.labels(info.member("Config")?.member("Labels"))) ? info.member("Id")?.string : nil
+        case .volume:
+            return owner.owns(labels: Self.labels(info.member("Labels"))) ? info.member("Name")?.string : nil
+        case .network:
+            return owner.owns(labels: Self.labels(info.member("Labels"))) ? info.member("Id")?.string : nil
+        }
+    }
+
+    static func labels(_ value: JSONValue?) -> [(key: String, value: String)] {
+        (value?.object ?? []).map { ($0.key, $0.value.string ?? "") }
+    }
+
+    static func path(of target: String) -> String {
+        String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+    }
+
+    /// The target rebuilt from the route's template: version prefix, every
+    /// parameter percent-escaped, then the query as received.
+    static func target(_ match: EndpointMatch, parameters: [String: String]) -> String {
+        var path = match.route.template
+        for (name, value) in parameters {
+            path = path.replacingFirst("{\(name)}", with: DaemonLookup.escape(value))
+        }
+        let version = match.apiVersion.map { "/v\($0)" } ?? ""
+        return version + path + (match.rawQuery.map { "?" + $0 } ?? "")
+    }
+}
+
+/// A job's quotas (from its policy's `[jobs]` section).
+struct JobQuotas: Sendable {
+    var maxContainers: Int?
+    var maxMemory: Int64?
+    var maxNanoCPUs: Int64?
+}
+
+extension JSONValue {
+    var integer: Int64? {
+        if case .number(let text) = self { return Int64(text) }
+        return nil
+    }
+}
+
+extension String {
+    func replacingFirst(_ needle: String, with replacement: String) -> String {
+        guard let range = firstRange(of: needle) else { return self }
+        return String(self[..<range.lowerBound]) + replacement + String(self[range.upperBound...])
+    }
+}

@@ -1,0 +1,74 @@
+import Glibc
+import EngineAPI
+import GoJSON
+import Policy
+
+/// A job container that bind-mounts the Docker socket (or any job socket)
+/// gets its own job's socket instead: Testcontainers' Ryuk, or a CI image
+/// that calls docker itself, then works under the job's policy and
+/// ownership instead of being refused or escaping.
+struct NestedSocket: Sendable {
+    /// The job's own socket, as the daemon will mount it.
+    let ownSocket: String
+    let jobsDirectory: String
+    let host: HostFileSystem
+
+    /// The create body with every bind of a daemon socket pointed at the
+    /// job's socket; nil when there is none (forward as judged).
+    func substitute(_ body: [UInt8]) -> [UInt8]? {
+        let schema = GoType.structure(ContainerCreateBody.wrapper)
+        guard case .success(let decoded) = GoDecoder.decodeFirstValue(body, as: schema),
+              case .structure(var fields) = decoded.value,
+              let h = fields.firstIndex(where: { $0.name == "HostConfig" }),
+              case .pointer(.structure(var hostFields)) = fields[h].value else { return nil }
+        var changed = false
+        if let b = hostFields.firstIndex(where: { $0.name == "Binds" }), case .slice(let binds) = hostFields[b].value {
+            let rewritten = binds.map { bind -> GoValue in
+                guard case .string(let raw) = bind, let colon = raw.utf8.firstIndex(of: UInt8(ascii: ":")) else { return bind }
+                let source = String(raw[..<colon])
+                guard isDaemonSocket(source) else { return bind }
+                changed = true
+                return .string(ownSocket + String(raw[colon...]))
+            }
+            hostFields[b] = GoFieldValue("Binds", .slice(rewritten))
+        }
+        if let m = hostFields.firstIndex(where: { $0.name == "Mounts" }), case .slice(let mounts) = hostFields[m].value {
+            let rewritten = mounts.map { mount -> GoValue in
+                guard case .structure(var mf) = mount,
+                      mf.contains(where: { $0.name == "Type" && $0.value == .string("bind") }),
+                      let s = mf.firstIndex(where: { $0.name == "Source" }), case .string(let source) = mf[s].value,
+                      isDaemonSocket(source) else { return mount }
+                changed = true
+                mf[s] = GoFieldValue("Source", .string(ownSocket))
+                return .structure(mf)
+            }
+            hostFields[m] = GoFieldValue("Mounts", .slice(rewritten))
+        }
+        guard changed else { return nil }
+        fields[h] = GoFieldValue("HostConfig", .pointer(.structure(hostFields)))
+        guard case .success(let bytes) = GoEncoder.encodeChecked(.structure(fields), as: schema) else { return nil }
+        return bytes
+    }
+
+    /// A socket file that is a protected daemon socket (by path or inode) or
+    /// a job socket.
+    func isDaemonSocket(_ path: String) -> Bool {
+        guard path.hasPrefix("/") else { return false }
+        let real = HostFileSystem.realPath(path) ?? path
+        var st = stat()
+        guard stat(real, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK else { return false }
+        if real.hasPrefix(jobsDirectory + "/") { return true }
+        return host.resolve(hostPath: path).exposesDaemon
+    }
+}
+
+/// The host as a job socket's policy sees it: the job's own socket is
+/// granted.
+struct JobHostEnvironment: HostEnvironment {
+    let base: HostFileSystem
+    let ownSocket: String
+
+    func resolve(hostPath: String) -> ResolvedHostPath { base.resolve(hostPath: hostPath) }
+    func container(_ reference: String) -> ContainerLookup { base.container(reference) }
+    func grantsSocket(_ path: String) -> Bool { path.utf8.elementsEqual(ownSocket.utf8) }
+}

@@ -1,0 +1,94 @@
+import Glibc
+import Policy
+import Posix
+import Proxy
+
+/// `serve --admin-socket`: the job registry (restored from the state
+/// directory) and the admin socket, each serving on its own thread.
+struct JobService {
+    let registry: JobRegistry
+    let admin: AdminServer?
+
+    static let flagNames = ["admin-socket", "jobs-dir", "state-dir", "job-policy", "listeners"]
+
+    /// `--listeners FILE`: static job sockets (opened at start, with no TTL)
+    /// and per-peer policies of the main socket.
+    static func startListeners(_ path: String, flags: Flags, configuration: ServerConfiguration, policyPath: String,
+                               audit: AuditLog, server: Server, jobs: JobService?) -> JobService? {
+        let config: ListenerConfig
+        do {
+            let bytes = try Files.read(path)
+            config = try ListenerConfig.parse(source: String(decoding: bytes, as: UTF8.self), fileName: path)
+        } catch {
+            fail("serve: --listeners: \(error)")
+        }
+        var peers: [(uid: UInt32?, gid: UInt32?, policy: PolicyInForce)] = []
+        for peer in config.peers {
+            switch loadPolicy(path: peer.policy) {
+            case .success(let policy):
+                let digest = (try? Files.read(peer.policy)).map { PolicyWatcher.digest($0) } ?? ""
+                peers.append((peer.uid, peer.gid, PolicyInForce(policy: policy, digest: digest, loadedAt: (Int(time(nil)), 0))))
+            case .failure(let error): fail("serve: --listeners: [[peer]] at line \(peer.line): \(error.description)")
+            }
+        }
+        server.context.peerPolicies = peers
+        guard !config.jobs.isEmpty else { return jobs }
+        let service = jobs ?? start(adminPath: nil, flags: flags, configuration: configuration, policyPath: policyPath, audit: audit)
+        for job in config.jobs {
+            var gid: UInt32?
+            if let group = job.group {
+                guard let g = Files.groupID(group) else { fail("serve: --listeners: job \(job.id): no group \"\(group)\"") }
+                gid = g
+            }
+            switch service.registry.open(id: job.id, policyPath: job.policy, labels: [], ttlSeconds: nil, persist: false,
+                                         socket: job.socket, mode: job.mode, group: gid) {
+            case .success(let info): Files.writeStderr("sockwarden: static job \(job.id) on \(info.socket)\n")
+            case .failure(let error): fail("serve: --listeners: job \(job.id): \(error.description)", code: 1)
+            }
+        }
+        return service
+    }
+
+    static func start(adminPath: String?, flags: Flags, configuration: ServerConfiguration, policyPath: String,
+                      audit: AuditLog) -> JobService {
+        let settings = JobRegistry.Settings(
+            jobsDirectory: flags["jobs-dir"] ?? "/run/sockwarden/jobs",
+            stateDirectory: flags["state-dir"] ?? "/var/lib/sockwarden/jobs",
+            defaultPolicyPath: flags["job-policy"] ?? policyPath,
+            base: configuration)
+        let registry: JobRegistry
+        do {
+            registry = try JobRegistry(settings: settings, audit: audit) { path in
+                switch loadPolicy(path: path) {
+                case .success(let policy): return .loaded(policy)
+                case .failure(let error): return .invalid(error.description)
+                }
+            }
+        } catch {
+            fail("serve: cannot prepare the job directories: \(error)", code: 1)
+        }
+        for message in registry.restore() { Files.writeStderr("sockwarden: \(message)\n") }
+        let admin = adminPath.map { AdminServer(path: $0, registry: registry) }
+        do {
+            if let admin {
+                try admin.bind()
+                try spawnDetachedThread { admin.serve() }
+            }
+            try spawnDetachedThread {
+                while true {
+                    sleep(1)
+                    registry.expire()
+                }
+            }
+        } catch {
+            fail("serve: admin socket: \(error)", code: 1)
+        }
+        Files.writeStderr("sockwarden: admin socket \(adminPath ?? "(none)"); job sockets in \(settings.jobsDirectory), state in \(settings.stateDirectory)\n")
+        return JobService(registry: registry, admin: admin)
+    }
+
+    func stop() {
+        admin?.stop()
+        registry.stopListeners()
+    }
+}

@@ -1,0 +1,451 @@
+"""Per-job tenancy (issue 5): two jobs on one `sockwarden serve --admin-socket`,
+in front of the private dockerd. Each check is made on the daemon's state,
+straight from the daemon socket, never from the proxy's answers alone.
+
+Requests that name another job's object use raw HTTP: the docker CLI answers
+a 404 on create by pulling the image, which would leave loopback."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from swhelpers import API, Proxy, can_connect, http, unique, wait_for
+
+pytestmark = pytest.mark.proxy_only
+
+IMG = "swtest/busybox"
+POLICIES = os.path.join(os.path.dirname(__file__), "..", "..", "policies")
+
+
+class Jobs:
+    """A serve with an admin socket, and the `sockwarden job` client."""
+
+    def __init__(self, binary: str, daemon: str, workdir: str):
+        self.binary, self.daemon, self.dir = binary, daemon, workdir
+        self.admin = os.path.join(workdir, "admin.sock")
+        extra = ("--admin-socket", self.admin, "--jobs-dir", os.path.join(workdir, "jobs"),
+                 "--state-dir", os.path.join(workdir, "state"))
+        self.proxy = Proxy(binary, os.path.join(workdir, "sw.sock"), daemon, os.path.join(POLICIES, "ci.toml"),
+                           os.path.join(workdir, "audit.jsonl"), workdir, extra)
+
+    def start(self):
+        self.proxy.start()
+        wait_for(lambda: os.path.exists(self.admin) and can_connect(self.admin), 10, what="admin socket")
+        return self
+
+    def job(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        out = subprocess.run([self.binary, "job", *args, "--admin-socket", self.admin],
+                             capture_output=True, text=True, timeout=120)
+        if check:
+            assert out.returncode == 0, (args, out.stdout, out.stderr)
+        return out
+
+    def open(self, job_id: str, *extra: str) -> str:
+        return self.job("open", "--id", job_id, *extra).stdout.strip().splitlines()[-1]
+
+    def audit(self) -> list[dict]:
+        with open(os.path.join(self.dir, "audit.jsonl")) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.fixture
+def jobs(proxy_bin, dockerd_sock, image, short_tmp):
+    d = tempfile.mkdtemp(dir=short_tmp)
+    j = Jobs(proxy_bin, dockerd_sock, d).start()
+    yield j
+    j.proxy.stop()
+    # Whatever a failed test left behind, by label, straight on the daemon.
+    for kind, path in (("containers", "/containers/json?all=1"), ("networks", "/networks"), ("volumes", "/volumes")):
+        body = json.loads(http(dockerd_sock, "GET", f"{API}{path}").body)
+        items = (body["Volumes"] or []) if kind == "volumes" else body
+        for item in items:
+            labels = item.get("Labels") or {}
+            if "io.sockwarden.job" in labels:
+                ident = item.get("Name") if kind == "volumes" else item["Id"]
+                http(dockerd_sock, "DELETE", f"{API}/{kind}/{ident}?force=1&v=1")
+
+
+def post(sock: str, target: str, body) -> "object":
+    return http(sock, "POST", target, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+
+def create(sock: str, name: str, **host_config):
+    return post(sock, f"{API}/containers/create?name={name}",
+                {"Image": IMG, "Cmd": ["sleep", "300"], "HostConfig": {"NetworkMode": "none", **host_config}})
+
+
+def inspect(daemon: str, name: str) -> dict | None:
+    r = http(daemon, "GET", f"{API}/containers/{name}/json")
+    return json.loads(r.body) if r.status == 200 else None
+
+
+@pytest.fixture
+def two_jobs(jobs, dockerd_sock):
+    """Job A and job B, each with a running container, a volume and a network."""
+    a, b = unique("ja"), unique("jb")
+    socks = {a: jobs.open(a), b: jobs.open(b)}
+    objects = {}
+    for job, sock in socks.items():
+        vol, net, ctr = f"{job}-vol", f"{job}-net", f"{job}-c"
+        assert post(sock, f"{API}/volumes/create", {"Name": vol}).status == 201
+        assert post(sock, f"{API}/networks/create", {"Name": net}).status == 201
+        assert create(sock, ctr).status == 201
+        assert http(sock, "POST", f"{API}/containers/{ctr}/start", b"").status == 204
+        objects[job] = {"sock": sock, "volume": vol, "network": net, "container": ctr,
+                        "id": inspect(dockerd_sock, ctr)["Id"]}
+    yield a, b, objects
+
+
+def test_each_job_lists_only_its_own(two_jobs, dockerd_sock):
+    a, b, objects = two_jobs
+    for me, other in ((a, b), (b, a)):
+        sock = objects[me]["sock"]
+        names = [n for c in json.loads(http(sock, "GET", f"{API}/containers/json?all=1").body) for n in c["Names"]]
+        assert names == [f"/{objects[me]['container']}"], names
+        volumes = [v["Name"] for v in json.loads(http(sock, "GET", f"{API}/volumes").body)["Volumes"] or []]
+        assert volumes == [objects[me]["volume"]], volumes
+        networks = [n["Name"] for n in json.loads(http(sock, "GET", f"{API}/networks").body)]
+        assert networks == [objects[me]["network"]], networks
+        # A filter of the client's own cannot widen the scope.
+        widened = http(sock, "GET", f"{API}/containers/json?all=1&filters=%7B%22label%22%3A%7B%22io.sockwarden.job%3D{other}%22%3Atrue%7D%7D")
+        assert json.loads(widened.body) == [], widened.body
+
+
+def ways_to_name(obj: dict) -> list[str]:
+    return [obj["container"], obj["id"], obj["id"][:12], obj["id"][:4]]
+
+
+CONTAINER_ROUTES = [
+    ("GET", "/containers/{}/json"), ("GET", "/containers/{}/logs?stdout=1"), ("GET", "/containers/{}/top"),
+    ("GET", "/containers/{}/changes"), ("GET", "/containers/{}/stats?stream=0"), ("GET", "/containers/{}/export"),
+    ("GET", "/containers/{}/archive?path=/etc"), ("HEAD", "/containers/{}/archive?path=/etc"),
+    ("POST", "/containers/{}/kill"), ("POST", "/containers/{}/pause"), ("POST", "/containers/{}/stop?t=0"),
+    ("POST", "/containers/{}/restart?t=0"), ("POST", "/containers/{}/rename?name=stolen"),
+    ("POST", "/containers/{}/wait"), ("DELETE", "/containers/{}?force=1"),
+]
+
+
+@pytest.mark.parametrize("method,template", CONTAINER_ROUTES, ids=[f"{m} {t}" for m, t in CONTAINER_ROUTES])
+def test_another_jobs_container_does_not_exist(two_jobs, dockerd_sock, method, template):
+    a, b, objects = two_jobs
+    victim = objects[b]
+    before = inspect(dockerd_sock, victim["id"])
+    for name in ways_to_name(victim):
+        for prefix in (API, ""):
+            target = prefix + template.format(name)
+            r = http(objects[a]["sock"], method, target, b"" if method == "POST" else None)
+            assert r.status == 404, (target, r.status, r.body[:200])
+            if method != "HEAD":
+                assert json.loads(r.body)["message"] == f"No such container: {name}", r.body
+    after = inspect(dockerd_sock, victim["id"])
+    assert after is not None and after["State"]["Running"] and after["Name"] == before["Name"], after and after["State"]
+
+
+def test_another_jobs_container_cannot_be_exec_attached_or_committed(two_jobs, dockerd_sock):
+    a, b, objects = two_jobs
+    sock, victim = objects[a]["sock"], objects[b]
+    r = post(sock, f"{API}/containers/{victim['container']}/exec", {"Cmd": ["true"]})
+    assert r.status == 404, r.body
+    r = http(sock, "POST", f"{API}/containers/{victim['container']}/attach?stream=1&stdout=1", b"")
+    assert r.status == 404, r.body
+    r = http(sock, "POST", f"{API}/commit?container={victim['container']}&repo=stolen", b"")
+    assert r.status == 404, r.body
+    assert inspect(dockerd_sock, victim["id"])["ExecIDs"] is None
+    assert http(dockerd_sock, "GET", f"{API}/images/stolen/json").status == 404
+    # An exec of B's, by its ID, is no more A's than the container.
+    r = post(victim["sock"], f"{API}/containers/{victim['container']}/exec", {"Cmd": ["true"]})
+    exec_id = json.loads(r.body)["Id"]
+    assert http(sock, "GET", f"{API}/exec/{exec_id}/json").status == 404
+    assert http(sock, "POST", f"{API}/exec/{exec_id}/start", b'{"Detach":true}', {"Content-Type": "application/json"}).status == 404
+    assert json.loads(http(dockerd_sock, "GET", f"{API}/exec/{exec_id}/json").body)["Running"] is False
+
+
+def test_another_jobs_volume_and_network_do_not_exist(two_jobs, dockerd_sock):
+    a, b, objects = two_jobs
+    sock, victim = objects[a]["sock"], objects[b]
+    assert http(sock, "GET", f"{API}/volumes/{victim['volume']}").status == 404
+    r = http(sock, "DELETE", f"{API}/volumes/{victim['volume']}?force=1")
+    assert r.status == 404 and json.loads(r.body)["message"] == f"get {victim['volume']}: no such volume", r.body
+    assert http(dockerd_sock, "GET", f"{API}/volumes/{victim['volume']}").status == 200
+    net_id = json.loads(http(dockerd_sock, "GET", f"{API}/networks/{victim['network']}").body)["Id"]
+    for name in (victim["network"], net_id, net_id[:12]):
+        r = http(sock, "DELETE", f"{API}/networks/{name}")
+        assert r.status == 404 and json.loads(r.body)["message"] == f"network {name} not found", r.body
+        r = post(sock, f"{API}/networks/{name}/connect", {"Container": objects[a]["container"]})
+        assert r.status == 404, r.body
+    assert http(dockerd_sock, "GET", f"{API}/networks/{net_id}").status == 200
+    # Connecting the other job's container to my network is no better.
+    r = post(sock, f"{API}/networks/{objects[a]['network']}/connect", {"Container": victim["container"]})
+    assert r.status == 404 and b"No such container" in r.body, r.body
+
+
+def test_create_bodies_cannot_reach_another_jobs_objects(jobs, two_jobs, dockerd_sock, short_tmp):
+    """Job C's policy allows VolumesFrom and joining namespaces, so tenancy,
+    not the policy, is what must stop it reaching job B's objects."""
+    _, b, objects = two_jobs
+    text = open(os.path.join(POLICIES, "ci.toml"), encoding="utf-8").read()
+    text = text.replace("volumes-from = false", "volumes-from = true").replace("join-namespaces = false", "join-namespaces = true")
+    fd, policy = tempfile.mkstemp(suffix=".toml", dir=short_tmp)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    sock, victim = jobs.open(unique("jc"), "--policy", policy), objects[b]
+    attempts = [
+        {"VolumesFrom": [victim["container"]]},
+        {"VolumesFrom": [victim["id"][:12] + ":ro"]},
+        {"PidMode": f"container:{victim['container']}"},
+        {"NetworkMode": f"container:{victim['id'][:12]}"},
+        {"IpcMode": f"container:{victim['id']}"},
+        {"Binds": [f"{victim['volume']}:/stolen"]},
+        {"Mounts": [{"Type": "volume", "Source": victim["volume"], "Target": "/stolen"}]},
+        {"NetworkMode": victim["network"]},
+    ]
+    for host_config in attempts:
+        name = unique("steal")
+        r = create(sock, name, **host_config)
+        assert r.status in (404, 409), (host_config, r.status, r.body)
+        assert inspect(dockerd_sock, name) is None, host_config
+    # The same policy does let a job use its own container's namespace.
+    own = unique("own")
+    assert create(sock, own).status == 201
+    assert create(sock, unique("peer"), PidMode=f"container:{own}").status == 201
+
+
+def test_the_owner_label_cannot_be_set_by_the_client(jobs, dockerd_sock):
+    sock = jobs.open(unique("jl"))
+    name = unique("forged")
+    r = post(sock, f"{API}/containers/create?name={name}",
+             {"Image": IMG, "Cmd": ["true"], "Labels": {"io.sockwarden.job": "someone-else"}, "HostConfig": {"NetworkMode": "none"}})
+    assert r.status == 403 and b"io.sockwarden.job" in r.body, r.body
+    assert inspect(dockerd_sock, name) is None
+    r = post(sock, f"{API}/volumes/create", {"Name": name, "Labels": {"io.sockwarden.job": "x"}})
+    assert r.status == 403, r.body
+    assert http(dockerd_sock, "GET", f"{API}/volumes/{name}").status == 404
+
+
+def test_a_new_named_volume_in_a_bind_is_created_for_the_job(jobs, dockerd_sock):
+    job = unique("jv")
+    sock = jobs.open(job)
+    name, volume = unique("c"), unique("fresh")
+    assert create(sock, name, Binds=[f"{volume}:/data"]).status == 201
+    labels = json.loads(http(dockerd_sock, "GET", f"{API}/volumes/{volume}").body)["Labels"]
+    assert labels == {"io.sockwarden.job": job}, labels
+    jobs.job("close", "--id", job)
+    assert http(dockerd_sock, "GET", f"{API}/volumes/{volume}").status == 404
+
+
+def test_docker_cli_works_inside_a_job(jobs, dockerd_sock, docker_config):
+    job = unique("jcli")
+    sock = jobs.open(job)
+    env = dict(os.environ, DOCKER_HOST=f"unix://{sock}", DOCKER_CONFIG=docker_config)
+    name = unique("cli")
+
+    def docker(*args):
+        out = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120, env=env)
+        assert out.returncode == 0, (args, out.stderr)
+        return out.stdout
+
+    assert docker("run", "--rm", "--network", "none", IMG, "echo", "hi").strip() == "hi"
+    docker("run", "-d", "--name", name, "--network", "none", "-v", f"{name}-v:/v", IMG, "sleep", "60")
+    assert docker("exec", name, "sh", "-c", "echo ok > /v/f && cat /v/f").strip() == "ok"
+    assert docker("ps", "-a", "--format", "{{.Names}}").split() == [name]
+    docker("volume", "create", f"{name}-v2")
+    docker("network", "create", f"{name}-n")
+    docker("rm", "-f", name)
+
+
+def test_close_reaps_everything_the_job_owns(jobs, dockerd_sock):
+    job = unique("jr")
+    sock = jobs.open(job)
+    ctr = unique("r")
+    assert post(sock, f"{API}/volumes/create", {"Name": f"{ctr}-v"}).status == 201
+    assert post(sock, f"{API}/networks/create", {"Name": f"{ctr}-n"}).status == 201
+    assert create(sock, ctr, Binds=[f"{ctr}-v:/v"]).status == 201
+    assert http(sock, "POST", f"{API}/containers/{ctr}/start", b"").status == 204
+    out = jobs.job("close", "--id", job)
+    assert "removed container" in out.stdout and "removed network" in out.stdout and "removed volume" in out.stdout, out.stdout
+    assert inspect(dockerd_sock, ctr) is None
+    assert http(dockerd_sock, "GET", f"{API}/volumes/{ctr}-v").status == 404
+    assert http(dockerd_sock, "GET", f"{API}/networks/{ctr}-n").status == 404
+    assert not os.path.exists(sock)
+    reaped = [r for r in jobs.audit() if r.get("rule") == "job-reap"]
+    assert {r["target"].split("/")[1] for r in reaped} >= {"containers", "networks", "volumes"}, reaped
+
+
+def test_ttl_expiry_reaps(jobs, dockerd_sock):
+    job = unique("jt")
+    sock = jobs.open(job, "--ttl", "2s")
+    ctr = unique("t")
+    assert create(sock, ctr).status == 201
+    wait_for(lambda: inspect(dockerd_sock, ctr) is None, 15, what="the TTL reaper")
+    assert not os.path.exists(sock)
+    assert job not in jobs.job("list").stdout
+
+
+def test_jobs_survive_a_restart_and_expire_while_down(jobs, dockerd_sock):
+    keep, short = unique("jk"), unique("js")
+    keep_sock = jobs.open(keep)
+    short_sock = jobs.open(short, "--ttl", "3s")
+    kept, doomed = unique("k"), unique("d")
+    assert create(keep_sock, kept).status == 201
+    assert create(short_sock, doomed).status == 201
+    jobs.proxy.stop(signal.SIGKILL)
+    time.sleep(4)
+    jobs.proxy.start()
+    wait_for(lambda: can_connect(keep_sock), 10, what="the restored job socket")
+    # The kept job is back, with its container still its own.
+    names = [n for c in json.loads(http(keep_sock, "GET", f"{API}/containers/json?all=1").body) for n in c["Names"]]
+    assert names == [f"/{kept}"], names
+    # The short job expired while sockwarden was down: reaped on start.
+    wait_for(lambda: inspect(dockerd_sock, doomed) is None, 15, what="reaping of the expired job")
+    assert not os.path.exists(short_sock)
+    jobs.job("close", "--id", keep)
+    assert inspect(dockerd_sock, kept) is None
+
+
+def test_job_open_refuses_bad_ids_and_policies_that_trust_bodies(jobs):
+    out = jobs.job("open", "--id", "../x", check=False)
+    assert out.returncode == 1 and "job id" in out.stderr, out.stderr
+    out = jobs.job("open", "--id", unique("jo"), "--policy", os.path.join(POLICIES, "observe.toml"), check=False)
+    assert out.returncode == 1 and "trust-bodies" in out.stderr, out.stderr
+    job = unique("jd")
+    jobs.open(job)
+    out = jobs.job("open", "--id", job, check=False)
+    assert out.returncode == 1 and "already open" in out.stderr, out.stderr
+    jobs.job("close", "--id", job)
+
+
+def test_a_docker_socket_mount_lands_on_the_jobs_own_socket(jobs, dockerd_sock):
+    """A job container asking for the daemon's socket (by path, or through
+    another job's socket) gets its own job's socket mounted instead."""
+    job, other = unique("jn"), unique("jo")
+    sock = jobs.open(job)
+    other_sock = jobs.open(other)
+    for label, source in (("the daemon socket", dockerd_sock), ("another job's socket", other_sock)):
+        for style in ("Binds", "Mounts"):
+            name = unique("nested")
+            if style == "Binds":
+                r = create(sock, name, Binds=[f"{source}:/var/run/docker.sock"])
+            else:
+                r = create(sock, name, Mounts=[{"Type": "bind", "Source": source, "Target": "/var/run/docker.sock"}])
+            assert r.status == 201, (label, style, r.body)
+            mounts = inspect(dockerd_sock, name)["Mounts"]
+            assert [(m["Source"], m["Destination"]) for m in mounts] == [(sock, "/var/run/docker.sock")], (label, style, mounts)
+    # The daemon socket's directory is still a host path the policy refuses.
+    r = create(sock, unique("dir"), Binds=[f"{os.path.dirname(dockerd_sock)}:/d"])
+    assert r.status == 403, r.body
+
+
+def test_job_quotas(jobs, dockerd_sock, short_tmp):
+    text = open(os.path.join(POLICIES, "ci.toml"), encoding="utf-8").read()
+    text += '\n[jobs]\nmax-containers = 2\nmax-memory = "64m"\nmax-cpus = 1\n'
+    fd, policy = tempfile.mkstemp(suffix=".toml", dir=short_tmp)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    sock = jobs.open(unique("jq"), "--policy", policy)
+    mb = 1 << 20
+    r = create(sock, unique("q"))
+    assert r.status == 403 and b"--memory" in r.body, r.body
+    first = unique("q")
+    assert create(sock, first, Memory=48 * mb, NanoCpus=500_000_000).status == 201
+    r = create(sock, unique("q"), Memory=32 * mb, NanoCpus=500_000_000)
+    assert r.status == 403 and b"max-memory" in r.body, r.body
+    r = create(sock, unique("q"), Memory=16 * mb, NanoCpus=600_000_000)
+    assert r.status == 403 and b"max-cpus" in r.body, r.body
+    assert create(sock, unique("q"), Memory=16 * mb, NanoCpus=500_000_000).status == 201
+    over = unique("q")
+    r = create(sock, over, Memory=mb * 8, NanoCpus=100_000_000)
+    assert r.status == 403 and b"max-containers" in r.body, r.body
+    assert inspect(dockerd_sock, over) is None
+
+
+def test_static_listeners_and_peer_policies(proxy_bin, dockerd_sock, image, short_tmp):
+    """`serve --listeners FILE` without an admin socket: a static job socket
+    with its own policy and owner, and a per-uid policy on the main socket
+    (the tests run as uid 0, so the [[peer]] entry for uid 0 applies)."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    static_sock = os.path.join(d, "team.sock")
+    listeners = os.path.join(d, "listeners.toml")
+    team = unique("team")
+    with open(listeners, "w") as f:
+        f.write(f'[[job]]\nid = "{team}"\npolicy = "{os.path.join(POLICIES, "ci.toml")}"\nsocket = "{static_sock}"\nmode = "0600"\n\n'
+                f'[[peer]]\nuid = 0\npolicy = "{os.path.join(POLICIES, "read-only.toml")}"\n')
+    extra = ("--listeners", listeners, "--jobs-dir", os.path.join(d, "jobs"), "--state-dir", os.path.join(d, "state"))
+    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, os.path.join(POLICIES, "ci.toml"),
+              os.path.join(d, "audit.jsonl"), d, extra).start()
+    try:
+        wait_for(lambda: can_connect(static_sock), 10, what="the static job socket")
+        assert os.stat(static_sock).st_mode & 0o777 == 0o600
+        name = unique("static")
+        assert create(static_sock, name).status == 201
+        labels = inspect(dockerd_sock, name)["Config"]["Labels"]
+        assert labels.get("io.sockwarden.job") == team, labels
+        # The main socket judges uid 0 with read-only.toml: lists yes, creates no.
+        assert http(p.sock, "GET", f"{API}/containers/json").status == 200
+        r = create(p.sock, unique("main"))
+        assert r.status == 403 and b"read-only.toml" in r.body, r.body
+    finally:
+        p.stop()
+        http(dockerd_sock, "DELETE", f"{API}/containers/{name}?force=1")
+
+
+def test_a_bad_listeners_file_stops_serve_with_its_position(proxy_bin, dockerd_sock, image, short_tmp):
+    d = tempfile.mkdtemp(dir=short_tmp)
+    listeners = os.path.join(d, "listeners.toml")
+    with open(listeners, "w") as f:
+        f.write('[[peer]]\nuid = 0\ngid = 0\npolicy = "x.toml"\n')
+    out = subprocess.run([proxy_bin, "serve", "--listen", os.path.join(d, "sw.sock"), "--upstream", dockerd_sock,
+                          "--policy", os.path.join(POLICIES, "ci.toml"), "--listeners", listeners],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2 and "listeners.toml:1:1" in out.stderr and "exactly one of uid" in out.stderr, out.stderr
+
+
+def test_a_job_socket_at_a_fixed_runner_path_survives_a_restart(jobs, dockerd_sock):
+    """A runner hook opens each job at the same path the runner mounts."""
+    path = os.path.join(jobs.dir, "runner-1.sock")
+    job = unique("jp")
+    assert jobs.open(job, "--socket", path) == path
+    name = unique("p")
+    assert create(path, name).status == 201
+    jobs.proxy.stop(signal.SIGKILL)
+    jobs.proxy.start()
+    wait_for(lambda: can_connect(path), 10, what="the restored runner socket")
+    assert [n for c in json.loads(http(path, "GET", f"{API}/containers/json?all=1").body) for n in c["Names"]] == [f"/{name}"]
+    jobs.job("close", "--id", job)
+    assert inspect(dockerd_sock, name) is None and not os.path.exists(path)
+
+
+def test_the_github_actions_hooks_open_and_close_a_job(jobs, dockerd_sock):
+    """deploy/runners/github-actions/job-*.sh run as the runner would run
+    them (its environment variables), without a real runner."""
+    hooks = os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "runners", "github-actions")
+    socket_path = os.path.join(jobs.dir, "runner-7.sock")
+    env = dict(os.environ, SOCKWARDEN=jobs.binary, SOCKWARDEN_ADMIN=jobs.admin, SOCKWARDEN_RUNNER_SOCKET=socket_path,
+               RUNNER_NAME="runner-7", GITHUB_RUN_ID="123", GITHUB_RUN_ATTEMPT="2", GITHUB_REPOSITORY="org/repo")
+    for run in (1, 2):
+        started = subprocess.run([os.path.join(hooks, "job-started.sh")], env=env, capture_output=True, text=True, timeout=60)
+        assert started.returncode == 0, started.stderr
+        name = unique("gha")
+        assert create(socket_path, name).status == 201
+        labels = inspect(dockerd_sock, name)["Config"]["Labels"]
+        assert labels["io.sockwarden.job"] == "gha-123-2-runner-7", labels
+        done = subprocess.run([os.path.join(hooks, "job-completed.sh")], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert inspect(dockerd_sock, name) is None, f"run {run}: not reaped"
+
+
+def test_audit_records_of_a_job_carry_its_id_and_labels(jobs, dockerd_sock):
+    job = unique("ja")
+    sock = jobs.open(job, "--label", "ci.pipeline=42", "--label", "team=infra")
+    assert http(sock, "GET", f"{API}/containers/json").status == 200
+
+    def records():
+        return [r for r in jobs.audit() if r.get("route") == "container.list" and (r.get("job") or {}).get("id") == job]
+    wait_for(lambda: records(), 10, what="the job's audit record")
+    assert records()[0]["job"]["labels"] == {"ci.pipeline": "42", "team": "infra"}, records()[0]
+    # The main socket's records carry no job.
+    assert http(jobs.proxy.sock, "GET", f"{API}/containers/json").status == 200
+    wait_for(lambda: [r for r in jobs.audit() if r.get("route") == "container.list" and "job" not in r], 10, what="a main-socket record")

@@ -1,0 +1,16 @@
+#!/bin/sh
+# GitHub Actions self-hosted runner: ACTIONS_RUNNER_HOOK_JOB_STARTED.
+# Opens a sockwarden job socket for this job at the runner's fixed socket
+# path (the runner's DOCKER_HOST), so the job's containers are its own and
+# are reaped when it ends. See deploy/runners/README.md.
+set -eu
+ADMIN=${SOCKWARDEN_ADMIN:-/run/sockwarden/admin.sock}
+SOCKET=${SOCKWARDEN_RUNNER_SOCKET:-/run/sockwarden/runners/${RUNNER_NAME}.sock}
+SOCKWARDEN=${SOCKWARDEN:-sudo -n /usr/local/bin/sockwarden}
+# Job ids are [A-Za-z0-9_.-]: map anything else to "-".
+id=$(printf 'gha-%s-%s-%s' "$GITHUB_RUN_ID" "${GITHUB_RUN_ATTEMPT:-1}" "$RUNNER_NAME" | tr -c 'A-Za-z0-9_.-' '-' | cut -c1-128)
+# A job left open by a crashed runner is closed (and reaped) first.
+$SOCKWARDEN job close --admin-socket "$ADMIN" --id "$(cat "$SOCKET.id" 2>/dev/null || echo none)" >/dev/null 2>&1 || true
+$SOCKWARDEN job open --admin-socket "$ADMIN" --id "$id" --socket "$SOCKET" --ttl 6h \
+    --label "github.repository=$GITHUB_REPOSITORY" --label "github.run_id=$GITHUB_RUN_ID" >/dev/null
+printf '%s\n' "$id" > "$SOCKET.id"
