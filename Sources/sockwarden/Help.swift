@@ -59,6 +59,17 @@ OPTIONS
                          reload it (default: 1; 0: only on SIGHUP)
   --metrics-socket SOCK  serve Prometheus metrics (GET /metrics) on this Unix
                          socket, created like --listen's (default: none)
+  --admin-socket SOCK    per-job sockets: serve `sockwarden job open/close/list`
+                         on this Unix socket (root or this user only); see
+                         docs/tenancy.md (default: none)
+  --jobs-dir DIR         where job sockets are created (default: /run/sockwarden/jobs)
+  --state-dir DIR        where open jobs are kept across restarts
+                         (default: /var/lib/sockwarden/jobs)
+  --job-policy FILE      a job's policy when `job open` names none
+                         (default: --policy); it must judge bodies
+  --listeners FILE       static job sockets ([[job]]) and per-uid or per-gid
+                         policies of the main socket ([[peer]]); see
+                         docs/tenancy.md
   --socket-mode MODE     octal permissions of the listening socket (default: 0660)
   --socket-group GROUP   group owning the listening socket, name or id
                          (default: the group of the process)
