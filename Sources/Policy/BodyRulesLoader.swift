@@ -79,8 +79,7 @@ extension PolicyLoader {
                 }
                 rules.jobMaxMemory = bytes
             case ("jobs", "max-cpus"):
-                guard let n = item.node.integer, n > 0 else { throw fail(item.node.position, "max-cpus must be a positive integer") }
-                rules.jobMaxNanoCPUs = n * 1_000_000_000
+                rules.jobMaxNanoCPUs = try nanoCPUs(item)
             case ("swarm", "addresses"): rules.swarmAddresses = try strings(item)
             case ("swarm", "join"): rules.swarmRemotes = try strings(item)
             case ("resources", "max-memory"):
@@ -89,8 +88,7 @@ extension PolicyLoader {
                 }
                 rules.maxMemory = bytes
             case ("resources", "max-cpus"):
-                guard let n = item.node.integer, n > 0 else { throw fail(item.node.position, "max-cpus must be a positive integer") }
-                rules.maxNanoCPUs = n * 1_000_000_000
+                rules.maxNanoCPUs = try nanoCPUs(item)
             case ("resources", "max-pids"):
                 guard let n = item.node.integer, n > 0 else { throw fail(item.node.position, "max-pids must be a positive integer") }
                 rules.maxPids = n
@@ -136,6 +134,16 @@ extension PolicyLoader {
         return patterns
     }
 
+    /// `max-cpus`: a positive whole number of CPUs, as nano-CPUs. One that
+    /// does not fit in Int64 nano-CPUs is refused (it used to trap; found
+    /// while writing fuzz/ FuzzTOML).
+    func nanoCPUs(_ entry: TOMLEntry) throws(PolicyError) -> Int64 {
+        guard let n = entry.node.integer, n > 0 else { throw fail(entry.node.position, "max-cpus must be a positive integer") }
+        let (nano, overflow) = n.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { throw fail(entry.node.position, "max-cpus is too large") }
+        return nano
+    }
+
     func bool(_ entry: TOMLEntry) throws(PolicyError) -> Bool {
         guard case .boolean(let b) = entry.node.value else {
             throw fail(entry.node.position, "\(entry.key): expected true or false, found \(entry.node.value.kindDescription)")
@@ -173,7 +181,10 @@ enum ByteSize {
         if let n = node.integer { return n > 0 ? n : nil }
         guard let text = node.string?.lowercased(), let unit = text.last else { return nil }
         let multipliers: [Character: Int64] = ["b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40]
-        if let m = multipliers[unit], let n = Int64(text.dropLast()), n > 0 { return n * m }
+        if let m = multipliers[unit], let n = Int64(text.dropLast()), n > 0 {
+            let (bytes, overflow) = n.multipliedReportingOverflow(by: m)
+            return overflow ? nil : bytes
+        }
         if let n = Int64(text), n > 0 { return n }
         return nil
     }

@@ -3,6 +3,7 @@ import EngineAPI
 import HTTP1
 import Policy
 import Posix
+import Tenancy
 
 /// The request thread: read a head, judge it, forward or answer, repeat.
 extension Connection {
@@ -101,6 +102,8 @@ extension Connection {
         var warning: ModeWarning?
         /// What to forward instead of the received target (a job socket's rewrite).
         var forwardTarget: String?
+        /// A job socket's filter of the answer (`system df`).
+        var rewrite: (@Sendable ([UInt8]) -> [UInt8]?)?
         switch resolution {
         case .matched(let match):
             record.route = match.route.name
@@ -151,9 +154,12 @@ extension Connection {
                 record.reason = message
                 denial = LocalResponse(status: status, message: message, close: false)
             } else if judgement.forwards {
-                if case .forward(let target, let body)? = scoped {
+                if case .forward(let target, let body)? = scoped, let owner = context.jobScope?.owner {
                     forwardBody = body ?? judgement.forwardBody
                     if target != head.target { forwardTarget = target }
+                    if TenancyRoutes.action(for: match.route) == .filterResponse {
+                        rewrite = { DiskUsageFilter.filter($0, owner: owner) }
+                    }
                 } else {
                     forwardBody = judgement.forwardBody
                 }
@@ -206,9 +212,10 @@ extension Connection {
             // plain length (and without Expect: the proxy already said 100).
             guard case .complete(let received, _) = inspected else { return false }
             return forward(retargeted(head, forwardTarget), reader, record: record, routeHijacks: routeHijacks,
-                           judgedBody: forwardBody ?? received, warning: warning)
+                           judgedBody: forwardBody ?? received, warning: warning, rewrite: rewrite)
         }
-        return forward(retargeted(head, forwardTarget), reader, record: record, routeHijacks: routeHijacks, judgedBody: nil, warning: warning)
+        return forward(retargeted(head, forwardTarget), reader, record: record, routeHijacks: routeHijacks, judgedBody: nil,
+                       warning: warning, rewrite: rewrite)
     }
 
     private func retargeted(_ head: RequestHead, _ target: String?) -> RequestHead {
@@ -219,7 +226,7 @@ extension Connection {
     }
 
     private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool, judgedBody: [UInt8]?,
-                         warning: ModeWarning? = nil) -> Bool {
+                         warning: ModeWarning? = nil, rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil) -> Bool {
         let upstream: FileDescriptor
         switch connectUpstream() {
         case .success(let fd): upstream = fd
@@ -238,7 +245,7 @@ extension Connection {
         }
         let hijackCandidate = routeHijacks || head.upgrade != nil
         let exchange = Exchange(kind: .forwarded(hijackCandidate: hijackCandidate, routeHijacks: routeHijacks),
-                                method: head.method, record: record, warning: warning)
+                                method: head.method, record: record, warning: warning, rewrite: rewrite)
         let bytes: [UInt8]
         if let judgedBody {
             // The body was read to be judged: forward exactly what was judged,

@@ -71,6 +71,9 @@ extension Connection {
                 if !relayedHead { answerWithoutDaemonResponse(exchange) }
                 return .close
             case .complete(let head, let consumed):
+                if let rewrite = exchange.rewrite, !head.isInterim {
+                    return relayRewritten(head, consumed: consumed, rewrite, exchange, reader)
+                }
                 if let warning = exchange.warning, !head.isInterim {
                     // Warn mode: the client is told, in the head (and the body of a create response).
                     return relayWarned(head, consumed: consumed, warning, exchange, reader,

@@ -45,6 +45,29 @@ extension Connection {
         }
     }
 
+    /// A job socket's filtered answer: a 200 body is read whole, filtered
+    /// and re-framed; one that cannot be filtered is never passed on (502).
+    func relayRewritten(_ head: ResponseHead, consumed: Int, _ rewrite: @Sendable ([UInt8]) -> [UInt8]?, _ exchange: Exchange,
+                        _ reader: ByteReader) -> ResponseOutcome {
+        let rawHead = reader.withAvailable { Array($0[0..<consumed]) }
+        reader.consume(consumed)
+        exchange.update { $0.status = head.status }
+        let framing = head.framing(requestMethod: exchange.method)
+        guard head.status == 200 else {
+            guard write(rawHead, exchange) else { return .close }
+            return relayAfterHead(head, reader, exchange, hijackCandidate: false, routeHijacks: false)
+        }
+        let unfilterable = LocalResponse(status: 502, message: "sockwarden: the daemon's answer could not be filtered to this job, so it is not passed on", close: true)
+        guard framing == .chunked || isSmallLength(framing), case .complete(let data, _) = readSmallBody(framing, reader),
+              let filtered = rewrite(data) else {
+            exchange.update { $0.status = 502; $0.error = "response not filterable to the job" }
+            _ = write(unfilterable.serialized(headRequest: false), exchange)
+            return .close
+        }
+        guard write(Self.reframed(head, rawHead: rawHead, contentLength: filtered.count, extra: "") + filtered, exchange) else { return .close }
+        return head.keepAlive ? .keepAlive : .close
+    }
+
     private func isSmallLength(_ framing: BodyFraming) -> Bool {
         if case .length(let n) = framing { return n <= UInt64(ModeWarnings.maxRewrittenBody) }
         return false

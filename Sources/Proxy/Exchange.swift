@@ -22,6 +22,8 @@ final class Exchange: @unchecked Sendable {
     /// Warn mode: the policy would deny this forwarded request; the client
     /// is told in the response (see `ModeWarnings`).
     let warning: ModeWarning?
+    /// A job socket's filter of the response body (`system df`); nil: relayed as is.
+    let rewrite: (@Sendable ([UInt8]) -> [UInt8]?)?
     private let state: Locked<State>
 
     struct State {
@@ -30,10 +32,12 @@ final class Exchange: @unchecked Sendable {
         var abort: HTTPError?
     }
 
-    init(kind: Kind, method: String, record: AuditRecord?, warning: ModeWarning? = nil) {
+    init(kind: Kind, method: String, record: AuditRecord?, warning: ModeWarning? = nil,
+         rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil) {
         self.kind = kind
         self.method = method
         self.warning = warning
+        self.rewrite = rewrite
         self.started = monotonicNanoseconds()
         self.state = Locked(State(record: record, abort: nil))
     }

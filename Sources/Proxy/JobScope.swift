@@ -26,7 +26,7 @@ struct JobScope: Sendable {
     func apply(_ match: EndpointMatch, head: RequestHead, body: [UInt8]?, quotas: JobQuotas = JobQuotas()) -> Outcome {
         let route = match.route
         switch TenancyRoutes.action(for: route) {
-        case .shared:
+        case .shared, .filterResponse:
             return .forward(target: head.target, body: nil)
         case .refuse(let why):
             return .answer(status: 403, message: "sockwarden: \(why) (job socket of job \(owner.id))")

@@ -17,6 +17,9 @@ public enum TenancyAction: Sendable, Equatable {
     case owned(ObjectKind, parameter: String)
     /// The object named by a query parameter must be the job's own.
     case ownedQuery(ObjectKind, key: String)
+    /// Forwarded as is; the daemon's answer is filtered to the owner's
+    /// objects (`system df`, see `DiskUsageFilter`).
+    case filterResponse
     /// Cannot be scoped to one job yet: refused on a job socket.
     case refuse(String)
 }
@@ -43,7 +46,7 @@ public enum TenancyRoutes {
         "system.ping": .shared, "system.ping.head": .shared, "system.version": .shared, "system.info": .shared,
         "system.auth": .shared, "system.options": .shared,
         "system.events": .filter,
-        "system.df": .refuse("system df reports every job's objects; it is not scoped to one job yet"),
+        "system.df": .filterResponse,
         "container.list": .filter, "container.prune": .filter,
         "container.create": .stampBody(.container),
         "container.commit": .ownedQuery(.container, key: "container"),

@@ -116,7 +116,7 @@ struct TenancyRouteTests {
     }
 
     @Test("cluster, plugin and session routes are refused on a job socket",
-          arguments: ["swarm.init", "service.create", "plugin.pull", "session.start", "system.df", "build.prune"])
+          arguments: ["swarm.init", "service.create", "plugin.pull", "session.start", "build.prune"])
     func refused(_ name: String) throws {
         let route = try #require(Catalogue.route(named: name))
         guard case .refuse = TenancyRoutes.action(for: route) else {
@@ -155,5 +155,21 @@ struct OwnerReferenceTests {
         #expect(ObjectKind.network.notFound("x").message == "network x not found")
         #expect(ObjectKind.exec.notFound("x").message == "No such exec instance: x")
         #expect(ObjectKind.allCases.allSatisfy { $0.notFound("x").status == 404 })
+    }
+}
+
+@Suite("system df on a job socket")
+struct DiskUsageFilterTests {
+    @Test("only the job's containers and volumes are reported; images and the build cache are shared")
+    func filters() throws {
+        let body = #"""
+        {"LayersSize":1,"Images":[{"Id":"i"}],"Containers":[{"Id":"a","Labels":{"io.sockwarden.job":"job-42"}},{"Id":"b","Labels":{"io.sockwarden.job":"other"}},{"Id":"c","Labels":null}],"Volumes":[{"Name":"v1","Labels":{"io.sockwarden.job":"job-42"}},{"Name":"v2","Labels":{}}],"BuildCache":[]}
+        """#
+        let out = String(decoding: try #require(DiskUsageFilter.filter(Array(body.utf8), owner: owner)), as: UTF8.self)
+        #expect(out.contains(#""Id":"a""#) && !out.contains(#""Id":"b""#) && !out.contains(#""Id":"c""#), "\(out)")
+        #expect(out.contains(#""Name":"v1""#) && !out.contains(#""Name":"v2""#), "\(out)")
+        #expect(out.contains(#""Images":[{"Id":"i"}]"#), "\(out)")
+        #expect(DiskUsageFilter.filter(Array("[1]".utf8), owner: owner) == nil)
+        #expect(DiskUsageFilter.filter(Array("{".utf8), owner: owner) == nil)
     }
 }

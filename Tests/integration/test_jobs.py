@@ -449,3 +449,14 @@ def test_audit_records_of_a_job_carry_its_id_and_labels(jobs, dockerd_sock):
     # The main socket's records carry no job.
     assert http(jobs.proxy.sock, "GET", f"{API}/containers/json").status == 200
     wait_for(lambda: [r for r in jobs.audit() if r.get("route") == "container.list" and "job" not in r], 10, what="a main-socket record")
+
+
+def test_system_df_shows_only_the_jobs_containers_and_volumes(two_jobs, dockerd_sock):
+    a, b, objects = two_jobs
+    df = json.loads(http(objects[a]["sock"], "GET", f"{API}/system/df").body)
+    assert [c["Names"] for c in df["Containers"]] == [[f"/{objects[a]['container']}"]], df["Containers"]
+    assert [v["Name"] for v in df["Volumes"]] == [objects[a]["volume"]], df["Volumes"]
+    # The daemon itself reports both jobs' objects.
+    full = json.loads(http(dockerd_sock, "GET", f"{API}/system/df").body)
+    names = {n for c in full["Containers"] for n in c["Names"]}
+    assert {f"/{objects[a]['container']}", f"/{objects[b]['container']}"} <= names
