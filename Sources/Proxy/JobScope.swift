@@ -101,7 +101,7 @@ struct JobScope: Sendable {
         let memory = hc?[field: "Memory"]?.int64Value ?? 0
         var nano = hc?[field: "NanoCpus"]?.int64Value ?? 0
         if nano == 0, let quota = hc?[field: "CpuQuota"]?.int64Value, let period = hc?[field: "CpuPeriod"]?.int64Value, quota > 0, period > 0 {
-            nano = quota * 1_000_000_000 / period
+            nano = CPUQuota.nanoCPUs(quota: quota, period: period)
         }
         if quotas.maxMemory != nil && memory <= 0 {
             return .answer(status: 403, message: "sockwarden: job \(owner.id) has a memory quota; set --memory on every container")
@@ -121,16 +121,25 @@ struct JobScope: Sendable {
         var usedNano: Int64 = 0
         for container in containers where !(container.member("State")?.string ?? "").isOneOf(["exited", "dead"]) {
             guard let id = container.member("Id")?.string, let info = lookup.inspect(.container, id) else { continue }
-            usedMemory += info.member("HostConfig")?.member("Memory")?.integer ?? 0
-            usedNano += info.member("HostConfig")?.member("NanoCpus")?.integer ?? 0
+            usedMemory = Self.saturating(usedMemory, info.member("HostConfig")?.member("Memory")?.integer ?? 0)
+            usedNano = Self.saturating(usedNano, info.member("HostConfig")?.member("NanoCpus")?.integer ?? 0)
         }
-        if let max = quotas.maxMemory, usedMemory + memory > max {
-            return .answer(status: 403, message: "sockwarden: job \(owner.id) would use \(usedMemory + memory) bytes of memory, its quota is \(max) ([jobs] max-memory)")
+        let totalMemory = Self.saturating(usedMemory, memory)
+        let totalNano = Self.saturating(usedNano, nano)
+        if let max = quotas.maxMemory, totalMemory > max {
+            return .answer(status: 403, message: "sockwarden: job \(owner.id) would use \(totalMemory) bytes of memory, its quota is \(max) ([jobs] max-memory)")
         }
-        if let max = quotas.maxNanoCPUs, usedNano + nano > max {
-            return .answer(status: 403, message: "sockwarden: job \(owner.id) would use \(Double(usedNano + nano) / 1e9) CPUs, its quota is \(Double(max) / 1e9) ([jobs] max-cpus)")
+        if let max = quotas.maxNanoCPUs, totalNano > max {
+            return .answer(status: 403, message: "sockwarden: job \(owner.id) would use \(Double(totalNano) / 1e9) CPUs, its quota is \(Double(max) / 1e9) ([jobs] max-cpus)")
         }
         return nil
+    }
+
+    /// a + b for non-negative limits, Int64.max instead of trapping (values
+    /// come from clients and the daemon).
+    static func saturating(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = max(0, a).addingReportingOverflow(max(0, b))
+        return overflow ? Int64.max : sum
     }
 
     private func checkReferences(_ route: String, body: [UInt8]?) -> Outcome? {

@@ -107,6 +107,7 @@ let ciBodyCases: [BodyCase] = [
     .init(name: "endpoint driver options (28.x interface sysctls)", body: #"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"n":{"DriverOpts":{"com.docker.network.endpoint.sysctls":"net.ipv4.conf.IFNAME.forwarding=1"}}}}}"#, expect: "body"),
     .init(name: "build outputs", route: "build.image", query: "outputs=%5B%7B%22Type%22%3A%22local%22%7D%5D", body: "", contentType: nil, expect: "body"),
     .init(name: "Capabilities is not a daemon field: dropped, allowed", body: #"{"Image":"b","HostConfig":{"Capabilities":["CAP_SYS_ADMIN"]}}"#, expect: nil),
+    .init(name: "CpuQuota near Int64.max does not trap (found by fuzzing)", body: #"{"Image":"b","HostConfig":{"CpuQuota":9223372036854775807,"CpuPeriod":1}}"#, expect: nil),
     // Bodies that cannot be decided.
     .init(name: "not JSON", body: "{", expect: "body"),
     .init(name: "empty body", body: "", expect: "body"),

@@ -323,3 +323,17 @@ def test_a_plain_directory_under_the_allowed_prefix_is_mounted(tmp_allowed_sock,
 def test_extended_corpus_size():
     total = len(EXEC_CORPUS) + len(VOLUME_CORPUS) + len(NETWORK_CORPUS) + len(BUILD_CORPUS) + len(PATH_CASES)
     assert total >= 150, total
+
+
+def test_the_proxy_survives_values_that_once_trapped_it(ci_sock, dockerd_sock):
+    """Found by fuzzing: a CpuQuota near Int64.max overflowed an Int64
+    multiplication and killed the proxy. Now judged, and the proxy serves on."""
+    name = unique("trap")
+    body = json.dumps({"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none", "CpuQuota": 9223372036854775807,
+                                                                     "CpuPeriod": 1}}).encode()
+    try:
+        r = http(ci_sock, "POST", f"{API}/containers/create?name={name}", body, {"Content-Type": "application/json"})
+        assert r.status in (201, 400, 403, 500), r
+        assert http(ci_sock, "GET", "/_ping").status == 200
+    finally:
+        force_remove(dockerd_sock, name)

@@ -146,7 +146,7 @@ public enum ContainerFacts {
         let quota = hc.at("CpuQuota")?.integer ?? 0
         let period = hc.at("CpuPeriod")?.integer ?? 0
         // --cpus is NanoCpus; --cpu-quota/--cpu-period express the same limit.
-        let effectiveNano = nano > 0 ? nano : (quota > 0 && period > 0 ? quota * 1_000_000_000 / period : 0)
+        let effectiveNano = nano > 0 ? nano : (quota > 0 && period > 0 ? CPUQuota.nanoCPUs(quota: quota, period: period) : 0)
         facts.add(.nanoCPUs(effectiveNano), "\(p).NanoCpus", String(effectiveNano))
         let pids = hc.at("PidsLimit")?.integer
         facts.add(.pidsLimit(pids), "\(p).PidsLimit", pids.map(String.init) ?? "")
@@ -182,5 +182,16 @@ enum MountFacts {
         } else if !type.bytesEqual("tmpfs") {
             facts.add(.unrecognisedMount, "\(field).Type", type)
         }
+    }
+}
+
+/// `--cpu-quota`/`--cpu-period` as nano-CPUs, without trapping on values a
+/// client chose (found by fuzzing: `CpuQuota` near Int64.max trapped the
+/// proxy). An overflow is as many CPUs as can be said: Int64.max.
+public enum CPUQuota {
+    public static func nanoCPUs(quota: Int64, period: Int64) -> Int64 {
+        guard quota > 0, period > 0 else { return 0 }
+        let (product, overflow) = quota.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? Int64.max : product / period
     }
 }
