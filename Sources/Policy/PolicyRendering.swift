@@ -158,9 +158,9 @@ struct PolicyDraft {
         add("swarm", "join", list(r.swarmRemotes))
         if let max = r.jobMaxContainers { add("jobs", "max-containers", String(max)) }
         if let max = r.jobMaxMemory { add("jobs", "max-memory", String(max)) }
-        if let max = r.jobMaxNanoCPUs { add("jobs", "max-cpus", String((max + 999_999_999) / 1_000_000_000)) }
+        if let max = r.jobMaxNanoCPUs { add("jobs", "max-cpus", String(wholeCPUs(max))) }
         if let max = r.maxMemory { add("resources", "max-memory", String(max)) }
-        if let max = r.maxNanoCPUs { add("resources", "max-cpus", String((max + 999_999_999) / 1_000_000_000)) }
+        if let max = r.maxNanoCPUs { add("resources", "max-cpus", String(wholeCPUs(max))) }
         if let max = r.maxPids { add("resources", "max-pids", String(max)) }
         var required: [String] = []
         if r.requireMemory { required.append("memory") }
@@ -168,6 +168,13 @@ struct PolicyDraft {
         if r.requirePids { required.append("pids") }
         add("resources", "require", list(required))
         return out.map { (section: $0.0, key: $0.1, value: $0.2) }
+    }
+
+    /// Nano-CPUs as whole CPUs, rounded up, without overflowing near Int64.max
+    /// (`(n + 999_999_999) / 1e9` trapped on `max-cpus = 9223372036`; found
+    /// by fuzz/ FuzzTOML's render round trip).
+    static func wholeCPUs(_ nano: Int64) -> Int64 {
+        nano / 1_000_000_000 + (nano % 1_000_000_000 > 0 ? 1 : 0)
     }
 
     /// A TOML basic string.

@@ -370,7 +370,10 @@ struct Learner {
             if r.requireCPUs && nano <= 0 { rules.requireCPUs = false; return ("resources.require", "no CPU limit") }
             if r.maxNanoCPUs != nil {
                 if nano <= 0 { rules.maxNanoCPUs = nil; return ("resources.max-cpus", "unlimited CPUs") }
-                rules.maxNanoCPUs = (nano + 999_999_999) / 1_000_000_000 * 1_000_000_000
+                // Whole CPUs, rounded up; the largest whole number of CPUs
+                // that fits when that overflows (NanoCpus comes from clients).
+                let (rounded, overflow) = PolicyDraft.wholeCPUs(nano).multipliedReportingOverflow(by: 1_000_000_000)
+                rules.maxNanoCPUs = overflow ? Int64.max / 1_000_000_000 * 1_000_000_000 : rounded
                 return ("resources.max-cpus", "\(Double(nano) / 1e9) CPUs")
             }
             return nil

@@ -149,6 +149,10 @@ extension Connection {
                 let quotas = JobQuotas(maxContainers: rules.jobMaxContainers, maxMemory: rules.jobMaxMemory, maxNanoCPUs: rules.jobMaxNanoCPUs)
                 scoped = scope.apply(match, head: head, body: judgement.forwardBody ?? received, quotas: quotas)
             }
+            if scoped == nil, judgement.forwards, context.ownerLabelReserved,
+               OwnerLabelGuard.setsOwnerLabel(route: match.route.name, body: judgement.forwardBody, rawQuery: match.rawQuery) {
+                scoped = .answer(status: 403, message: "sockwarden: the label \(JobOwner.labelKey) is reserved for job sockets; remove it from the request")
+            }
             if case .answer(let status, let message)? = scoped {
                 record.rule = "job-scope"
                 record.reason = message

@@ -237,3 +237,26 @@ extension String {
         return String(self[..<range.lowerBound]) + replacement + String(self[range.upperBound...])
     }
 }
+
+/// On a non-job socket of a proxy that serves job sockets: does a create or
+/// build set the owner label? (Byte search in the canonical body: the key is
+/// ASCII and the canonical encoding writes it as is; a label value that
+/// merely contains the text is refused too, which is harmless.)
+enum OwnerLabelGuard {
+    static func setsOwnerLabel(route: String, body: [UInt8]?, rawQuery: String?) -> Bool {
+        let key = Array("\"\(JobOwner.labelKey)\"".utf8)
+        switch route {
+        case "container.create", "volume.create", "network.create":
+            return contains(body ?? [], key)
+        case "build.image":
+            return contains(Array((GoQuery.parse(rawQuery)?.first("labels") ?? "").utf8), key)
+        default:
+            return false
+        }
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+}

@@ -62,6 +62,15 @@ public final class ServerContext: @unchecked Sendable {
 
     /// `[[peer]]` policies of a listeners file: the first entry matching the
     /// peer's uid or gid judges its requests instead of the main policy.
+    /// Set when job sockets are in use: a client of this (non-job) socket
+    /// may not put the owner label on what it creates, or it could plant
+    /// objects in a job's scope.
+    public var ownerLabelReserved: Bool {
+        get { reservedHolder.withLock { $0 } }
+        set { reservedHolder.withLock { $0 = newValue } }
+    }
+    private let reservedHolder = Locked(false)
+
     public var peerPolicies: [(uid: UInt32?, gid: UInt32?, policy: PolicyInForce)] {
         get { peerPolicyHolder.withLock { $0 } }
         set { peerPolicyHolder.withLock { $0 = newValue } }

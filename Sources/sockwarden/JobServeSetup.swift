@@ -33,7 +33,8 @@ struct JobService {
         }
         server.context.peerPolicies = peers
         guard !config.jobs.isEmpty else { return jobs }
-        let service = jobs ?? start(adminPath: nil, flags: flags, configuration: configuration, policyPath: policyPath, audit: audit)
+        let service = jobs ?? start(adminPath: nil, flags: flags, configuration: configuration, policyPath: policyPath, audit: audit,
+                                    server: server)
         for job in config.jobs {
             var gid: UInt32?
             if let group = job.group {
@@ -50,7 +51,8 @@ struct JobService {
     }
 
     static func start(adminPath: String?, flags: Flags, configuration: ServerConfiguration, policyPath: String,
-                      audit: AuditLog) -> JobService {
+                      audit: AuditLog, server: Server) -> JobService {
+        server.context.ownerLabelReserved = true
         let settings = JobRegistry.Settings(
             jobsDirectory: flags["jobs-dir"] ?? "/run/sockwarden/jobs",
             stateDirectory: flags["state-dir"] ?? "/var/lib/sockwarden/jobs",

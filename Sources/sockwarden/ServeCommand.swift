@@ -97,7 +97,8 @@ func runServe(_ args: ArraySlice<String>) -> Never {
                            listen: listen, upstream: upstream, socketGroup: configuration.socketGroup)
     let stopSignal = Locked(Int32(0))
     var jobs = flags["admin-socket"].map {
-        JobService.start(adminPath: $0, flags: flags, configuration: configuration, policyPath: policyPath, audit: audit)
+        JobService.start(adminPath: $0, flags: flags, configuration: configuration, policyPath: policyPath, audit: audit,
+                         server: server)
     }
     if let listeners = flags["listeners"] {
         jobs = JobService.startListeners(listeners, flags: flags, configuration: configuration, policyPath: policyPath,

@@ -460,3 +460,19 @@ def test_system_df_shows_only_the_jobs_containers_and_volumes(two_jobs, dockerd_
     full = json.loads(http(dockerd_sock, "GET", f"{API}/system/df").body)
     names = {n for c in full["Containers"] for n in c["Names"]}
     assert {f"/{objects[a]['container']}", f"/{objects[b]['container']}"} <= names
+
+
+def test_the_main_socket_cannot_plant_objects_in_a_jobs_scope(jobs, dockerd_sock):
+    """With job sockets in use, a client of the main socket cannot create
+    anything carrying a job's owner label."""
+    job = unique("jm")
+    sock = jobs.open(job)
+    name = unique("planted")
+    r = post(jobs.proxy.sock, f"{API}/containers/create?name={name}",
+             {"Image": IMG, "Cmd": ["true"], "Labels": {"io.sockwarden.job": job}, "HostConfig": {"NetworkMode": "none"}})
+    assert r.status == 403 and b"reserved" in r.body, r.body
+    assert inspect(dockerd_sock, name) is None
+    assert json.loads(http(sock, "GET", f"{API}/containers/json?all=1").body) == []
+    # Without the label, the main socket works as before.
+    assert create(jobs.proxy.sock, name).status == 201
+    http(dockerd_sock, "DELETE", f"{API}/containers/{name}?force=1")
