@@ -109,16 +109,7 @@ public final class AdminServer: @unchecked Sendable {
     }
 
     static func encode(_ info: JobRegistry.JobInfo) -> [UInt8] {
-        var labels = JSONObjectWriter()
-        for label in info.labels { labels.field(label.key, label.value) }
-        var w = JSONObjectWriter()
-        w.field("id", info.id)
-        w.field("socket", info.socket)
-        w.field("policy", info.policy)
-        w.raw("labels", labels.finish())
-        w.field("opened_at", UInt64(max(0, info.openedAt)))
-        w.field("expires_at", info.expiresAt.map { UInt64(max(0, $0)) })
-        return w.finish()
+        JobState.encode(info)
     }
 
     static func stringArray(_ items: [String]) -> [UInt8] {

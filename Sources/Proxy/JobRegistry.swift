@@ -112,7 +112,7 @@ public final class JobRegistry: @unchecked Sendable {
                            expiresAt: ttlSeconds.map { now + $0 })
         if persist {
             do {
-                try Files.writeAtomically(statePath(id), bytes: JobState.encode(info))
+                try Files.writeAtomically(statePath(id), bytes: JobState.encode(info) + [10])
             } catch {
                 server.stop()
                 return .failure(JobError(status: 500, description: "cannot persist the job: \(error)"))
@@ -232,8 +232,8 @@ enum JobState {
         w.field("policy", info.policy)
         w.raw("labels", labels.finish())
         w.field("opened_at", UInt64(max(0, info.openedAt)))
-        if let expiry = info.expiresAt { w.field("expires_at", UInt64(max(0, expiry))) }
-        return w.finish() + [10]
+        w.field("expires_at", info.expiresAt.map { UInt64(max(0, $0)) })
+        return w.finish()
     }
 
     static func decode(_ bytes: [UInt8]) -> Decoded? {

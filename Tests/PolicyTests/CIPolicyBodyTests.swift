@@ -19,6 +19,22 @@ struct BodyCase: CustomStringConvertible, Sendable {
     /// A fragment the denial reason must contain.
     var says: String = ""
     var description: String { name }
+
+    /// Judges the case with `policy` and checks the decision (and the rule
+    /// and reason of a denial).
+    func check(_ policy: Policy) throws {
+        let route = try #require(Catalogue.route(named: self.route))
+        let input = PolicyInput(method: route.method, route: route, apiVersion: version, rawQuery: query,
+                                body: .complete(Array(body.utf8), contentType: contentType), contentType: contentType)
+        let decision = policy.evaluate(input)
+        if let expected = expect {
+            #expect(!decision.allowed, "\(name): allowed")
+            #expect(decision.rule == expected, "\(name): \(decision.rule): \(decision.reason)")
+            if !says.isEmpty { #expect(decision.reason.contains(says), "\(decision.reason)") }
+        } else {
+            #expect(decision.allowed, "\(name): \(decision.reason)")
+        }
+    }
 }
 
 let ciBodyCases: [BodyCase] = [
@@ -135,17 +151,7 @@ struct CIPolicyBodyTests {
     @Test("each way of asking is decided as the daemon would read it", arguments: ciBodyCases)
     func decide(_ c: BodyCase) throws {
         let policy = try loadShippedPolicy("ci.toml")
-        let route = try #require(Catalogue.route(named: c.route))
-        let input = PolicyInput(method: route.method, route: route, apiVersion: c.version, rawQuery: c.query,
-                                body: .complete(Array(c.body.utf8), contentType: c.contentType), contentType: c.contentType)
-        let decision = policy.evaluate(input)
-        if let expected = c.expect {
-            #expect(!decision.allowed, "\(c.name): allowed")
-            #expect(decision.rule == expected, "\(c.name): \(decision.rule): \(decision.reason)")
-            if !c.says.isEmpty { #expect(decision.reason.contains(c.says), "\(decision.reason)") }
-        } else {
-            #expect(decision.allowed, "\(c.name): \(decision.reason)")
-        }
+        try c.check(policy)
     }
 
     @Test("an allowed body is forwarded as a canonical re-encoding that decodes to the same value")

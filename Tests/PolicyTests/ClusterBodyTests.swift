@@ -133,17 +133,7 @@ struct ClusterBodyTests {
     @Test("each way of asking is decided as the daemon would read it", arguments: clusterBodyCases)
     func decide(_ c: BodyCase) throws {
         let policy = try ciWithClusterRoutes()
-        let route = try #require(Catalogue.route(named: c.route))
-        let input = PolicyInput(method: route.method, route: route, apiVersion: c.version, rawQuery: c.query,
-                                body: .complete(Array(c.body.utf8), contentType: c.contentType), contentType: c.contentType)
-        let decision = policy.evaluate(input)
-        if let expected = c.expect {
-            #expect(!decision.allowed, "\(c.name): allowed")
-            #expect(decision.rule == expected, "\(c.name): \(decision.rule): \(decision.reason)")
-            if !c.says.isEmpty { #expect(decision.reason.contains(c.says), "\(decision.reason)") }
-        } else {
-            #expect(decision.allowed, "\(c.name): \(decision.reason)")
-        }
+        try c.check(policy)
     }
 
     @Test("ci.toml itself still denies the cluster routes by rule", arguments: ["service.create", "swarm.init", "plugin.pull"])
@@ -205,17 +195,7 @@ struct ImageAllowListTests {
     @Test("decisions", arguments: imageCases)
     func decide(_ c: BodyCase) throws {
         let policy = try ciWithNarrowImages()
-        let route = try #require(Catalogue.route(named: c.route))
-        let input = PolicyInput(method: route.method, route: route, apiVersion: c.version, rawQuery: c.query,
-                                body: .complete(Array(c.body.utf8), contentType: c.contentType), contentType: c.contentType)
-        let decision = policy.evaluate(input)
-        if let expected = c.expect {
-            #expect(!decision.allowed, "\(c.name): allowed")
-            #expect(decision.rule == expected, "\(c.name): \(decision.rule): \(decision.reason)")
-            if !c.says.isEmpty { #expect(decision.reason.contains(c.says), "\(decision.reason)") }
-        } else {
-            #expect(decision.allowed, "\(c.name): \(decision.reason)")
-        }
+        try c.check(policy)
     }
 
     @Test("a wildcard pattern without its registry is a policy error")
