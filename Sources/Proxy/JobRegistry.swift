@@ -103,6 +103,7 @@ public final class JobRegistry: @unchecked Sendable {
         configuration.socketGroup = group
         let binding = JobBinding(owner: owner, socketPath: configuration.listenPath, jobsDirectory: settings.jobsDirectory, labels: labels)
         let server = Server(configuration: configuration, policy: policy, audit: audit, job: binding)
+        server.context.install(policy, digest: (try? Files.read(path)).map(PolicyWatcher.digest) ?? "")
         do {
             try server.bind()
         } catch {
@@ -172,8 +173,9 @@ public final class JobRegistry: @unchecked Sendable {
                 continue
             }
             if let expiry = state.expiresAt, expiry <= now {
-                if let owner = JobOwner(id: id) { _ = reap(owner) }
+                // The socket first: nobody may reach the job while it is reaped.
                 if UnixSocket.probe(path: state.socket) == .staleSocket { unlink(state.socket) }
+                if let owner = JobOwner(id: id) { _ = reap(owner) }
                 unlink(statePath(id))
                 messages.append("job \(id) expired while sockwarden was down: reaped")
                 continue
@@ -191,6 +193,26 @@ public final class JobRegistry: @unchecked Sendable {
     public func expire(now: Int = Int(time(nil))) {
         let expired = jobs.withLock { $0.values.filter { ($0.info.expiresAt ?? Int.max) <= now }.map(\.info.id) }
         for id in expired { _ = close(id: id, why: "expired (ttl)") }
+    }
+
+    /// SIGHUP: every open job's policy file is read again; a valid one is
+    /// swapped in, an invalid one leaves the old in force and is reported.
+    /// Returns one line per job whose policy could not be reloaded.
+    public func reloadPolicies() -> [String] {
+        var failures: [String] = []
+        for job in jobs.withLock({ Array($0.values) }) {
+            switch loadPolicy(job.info.policy) {
+            case .loaded(let policy):
+                if policy.bodyRules.trustBodies {
+                    failures.append("job \(job.info.id): \(job.info.policy) now sets trust-bodies = true; the old policy stays in force")
+                    continue
+                }
+                job.server.context.install(policy, digest: (try? Files.read(job.info.policy)).map(PolicyWatcher.digest) ?? "")
+            case .invalid(let message):
+                failures.append("job \(job.info.id): the policy is invalid, the old one stays in force:\n\(message)")
+            }
+        }
+        return failures
     }
 
     /// On shutdown: stop listening, keep the state (jobs come back on start).

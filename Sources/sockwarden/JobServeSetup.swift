@@ -89,6 +89,13 @@ struct JobService {
         return JobService(registry: registry, admin: admin)
     }
 
+    /// SIGHUP: reload the jobs' policies (and say loudly which failed).
+    func reload() {
+        for failure in registry.reloadPolicies() {
+            Files.writeStderr("sockwarden: SIGHUP: JOB POLICY RELOAD FAILED: \(failure)\n")
+        }
+    }
+
     func stop() {
         admin?.stop()
         registry.stopListeners()

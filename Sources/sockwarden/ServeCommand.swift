@@ -110,7 +110,10 @@ func runServe(_ args: ArraySlice<String>) -> Never {
             while true {
                 let signal = SignalWaiter.wait(signals)
                 // SIGHUP: reload the policy; SIGUSR1: reopen the audit log.
-                if trail.handle(signal: signal) { continue }
+                if trail.handle(signal: signal) {
+                    if signal == SIGHUP { jobService?.reload() }
+                    continue
+                }
                 stopSignal.withLock { $0 = signal }
                 Files.writeStderr("sockwarden: received signal \(signal), shutting down\n")
                 jobService?.stop()

@@ -476,3 +476,24 @@ def test_the_main_socket_cannot_plant_objects_in_a_jobs_scope(jobs, dockerd_sock
     # Without the label, the main socket works as before.
     assert create(jobs.proxy.sock, name).status == 201
     http(dockerd_sock, "DELETE", f"{API}/containers/{name}?force=1")
+
+
+def test_sighup_reloads_the_policies_of_open_jobs(jobs, dockerd_sock, short_tmp):
+    original = open(os.path.join(POLICIES, "ci.toml"), encoding="utf-8").read()
+    fd, policy = tempfile.mkstemp(suffix=".toml", dir=short_tmp)
+    with os.fdopen(fd, "w") as f:
+        f.write(original)
+    sock = jobs.open(unique("jh"), "--policy", policy)
+    assert http(sock, "GET", f"{API}/containers/json").status == 200
+    deny_lists = '[[rules]]\nid = "no-lists"\naction = "deny"\nroutes = ["container.list"]\n\n'
+    with open(policy, "w") as f:
+        f.write(original.replace("[[rules]]", deny_lists + "[[rules]]", 1))
+    jobs.proxy.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: http(sock, "GET", f"{API}/containers/json").status == 403, 10, what="the job's reloaded policy")
+    # A broken policy leaves the last good one in force, loudly.
+    with open(policy, "w") as f:
+        f.write("[[rules]\n")
+    jobs.proxy.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "JOB POLICY RELOAD FAILED" in jobs.proxy.log_tail(20000), 10, what="the reload failure on stderr")
+    assert http(sock, "GET", f"{API}/containers/json").status == 403
+    assert http(sock, "GET", "/_ping").status == 200
