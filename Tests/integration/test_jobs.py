@@ -295,6 +295,8 @@ def test_jobs_survive_a_restart_and_expire_while_down(jobs, dockerd_sock):
     jobs.proxy.stop(signal.SIGKILL)
     time.sleep(4)
     jobs.proxy.start()
+    # The admin socket opens once the persisted jobs are restored (and expired ones reaped).
+    wait_for(lambda: can_connect(jobs.admin), 20, what="the admin socket after the restart")
     wait_for(lambda: can_connect(keep_sock), 10, what="the restored job socket")
     # The kept job is back, with its container still its own.
     names = [n for c in json.loads(http(keep_sock, "GET", f"{API}/containers/json?all=1").body) for n in c["Names"]]
@@ -412,6 +414,8 @@ def test_a_job_socket_at_a_fixed_runner_path_survives_a_restart(jobs, dockerd_so
     assert create(path, name).status == 201
     jobs.proxy.stop(signal.SIGKILL)
     jobs.proxy.start()
+    # The admin socket opens once the persisted jobs are restored (and expired ones reaped).
+    wait_for(lambda: can_connect(jobs.admin), 20, what="the admin socket after the restart")
     wait_for(lambda: can_connect(path), 10, what="the restored runner socket")
     assert [n for c in json.loads(http(path, "GET", f"{API}/containers/json?all=1").body) for n in c["Names"]] == [f"/{name}"]
     jobs.job("close", "--id", job)
