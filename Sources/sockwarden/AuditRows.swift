@@ -196,28 +196,7 @@ struct AuditFilter {
 /// JSON text of a parsed value (for `--json`).
 enum AuditJSON {
     static func render(_ value: JSONValue, into out: inout [UInt8]) {
-        switch value {
-        case .null: out += "null".utf8
-        case .bool(let b): out += (b ? "true" : "false").utf8
-        case .number(let n): out += n.utf8
-        case .string(let s): JSONObjectWriter.appendString(s, to: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                render(item, into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            out.append(UInt8(ascii: "{"))
-            for (i, m) in members.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                JSONObjectWriter.appendString(m.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                render(m.value, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
+        out += GoEncoder.render(value)
     }
 
     /// A row as one JSON object: the merged record, without the chain fields.
