@@ -90,6 +90,10 @@ public struct BodyRules: Sendable, Hashable {
     /// with a quota, each container must set a limit.
     public var jobMaxMemory: Int64?
     public var jobMaxNanoCPUs: Int64?
+    /// Whether closing a job removes the images it built, committed or
+    /// imported (`[jobs] reap-images`, default true); false keeps them for
+    /// the build cache of later jobs. Tags on shared images are always removed.
+    public var jobReapImages = true
 
     // [resources]
     public var maxMemory: Int64?

@@ -80,6 +80,7 @@ extension PolicyLoader {
                 rules.jobMaxMemory = bytes
             case ("jobs", "max-cpus"):
                 rules.jobMaxNanoCPUs = try nanoCPUs(item)
+            case ("jobs", "reap-images"): rules.jobReapImages = try bool(item)
             case ("swarm", "addresses"): rules.swarmAddresses = try strings(item)
             case ("swarm", "join"): rules.swarmRemotes = try strings(item)
             case ("resources", "max-memory"):
@@ -118,7 +119,7 @@ extension PolicyLoader {
         "host-ports": ["allow", "addresses", "ports", "publish-all"],
         "builds": ["remote-contexts", "buildkit"],
         "swarm": ["addresses", "join"],
-        "jobs": ["max-containers", "max-memory", "max-cpus"],
+        "jobs": ["max-containers", "max-memory", "max-cpus", "reap-images"],
         "resources": ["max-memory", "max-cpus", "max-pids", "require"],
     ]
 

@@ -159,6 +159,7 @@ struct PolicyDraft {
         if let max = r.jobMaxContainers { add("jobs", "max-containers", String(max)) }
         if let max = r.jobMaxMemory { add("jobs", "max-memory", String(max)) }
         if let max = r.jobMaxNanoCPUs { add("jobs", "max-cpus", String(wholeCPUs(max))) }
+        add("jobs", "reap-images", bool(r.jobReapImages))
         if let max = r.maxMemory { add("resources", "max-memory", String(max)) }
         if let max = r.maxNanoCPUs { add("resources", "max-cpus", String(wholeCPUs(max))) }
         if let max = r.maxPids { add("resources", "max-pids", String(max)) }

@@ -51,6 +51,9 @@ public final class AdminServer: @unchecked Sendable {
         unlink(path)
     }
 
+    /// Ten years: anything longer is a mistake (and `now + ttl` must not overflow).
+    static let maxTTL = 10 * 365 * 24 * 3600
+
     static func handle(_ client: FileDescriptor, registry: JobRegistry) {
         defer { client.close() }
         client.setReceiveTimeout(milliseconds: 10_000)
@@ -74,12 +77,15 @@ public final class AdminServer: @unchecked Sendable {
             respond(client, 200, json: out)
         case ("POST", "/jobs"):
             guard case .success(let json) = JSONParser.parse(body), let id = json.member("id")?.string else {
-                respond(client, 400, message: "the body must be a JSON object with \"id\" (and optionally \"policy\", \"labels\", \"ttl\" in seconds)")
+                respond(client, 400, message: "the body must be a JSON object with \"id\" (and optionally \"policy\", \"labels\", \"ttl\" in seconds, \"watch_pid\", \"watch_container\")")
                 return
             }
             var ttl: Int?
             if case .number(let text)? = json.member("ttl") {
-                guard let n = Int(text), n > 0 else { respond(client, 400, message: "ttl must be a positive number of seconds"); return }
+                guard let n = Int(text), n > 0, n <= Self.maxTTL else {
+                    respond(client, 400, message: "ttl must be a positive number of seconds, at most \(Self.maxTTL) (ten years)")
+                    return
+                }
                 ttl = n
             }
             let labels = (json.member("labels")?.object ?? []).map { ($0.key, $0.value.string ?? "") }
@@ -88,7 +94,22 @@ public final class AdminServer: @unchecked Sendable {
                 respond(client, 400, message: "socket must be an absolute, clean path")
                 return
             }
-            switch registry.open(id: id, policyPath: json.member("policy")?.string, labels: labels, ttlSeconds: ttl, socket: socket) {
+            var watch: JobWatch?
+            if case .number(let text)? = json.member("watch_pid") {
+                guard let pid = Int32(text), let process = JobWatch.process(pid) else {
+                    respond(client, 400, message: "watch_pid \(text) is not a running process (as sockwarden sees /proc)")
+                    return
+                }
+                watch = process
+            } else if let container = json.member("watch_container")?.string {
+                guard let full = registry.containerID(container) else {
+                    respond(client, 400, message: "watch_container: no such container: \(container)")
+                    return
+                }
+                watch = .container(id: full)
+            }
+            switch registry.open(id: id, policyPath: json.member("policy")?.string, labels: labels, ttlSeconds: ttl, socket: socket,
+                                 watch: watch) {
             case .success(let info): respond(client, 201, json: encode(info))
             case .failure(let error): respond(client, error.status, message: error.description)
             }

@@ -158,12 +158,10 @@ extension Connection {
                 record.reason = message
                 denial = LocalResponse(status: status, message: message, close: false)
             } else if judgement.forwards {
-                if case .forward(let target, let body)? = scoped, let owner = context.jobScope?.owner {
+                if case .forward(let target, let body)? = scoped {
                     forwardBody = body ?? judgement.forwardBody
                     if target != head.target { forwardTarget = target }
-                    if TenancyRoutes.action(for: match.route) == .filterResponse {
-                        rewrite = { DiskUsageFilter.filter($0, owner: owner) }
-                    }
+                    rewrite = context.jobScope?.responseFilter(for: match.route)
                 } else {
                     forwardBody = judgement.forwardBody
                 }

@@ -3,12 +3,15 @@ import Tenancy
 
 /// Removes everything a job owns, as Testcontainers' Ryuk does but from the
 /// daemon's own labels: containers first (forced, with their anonymous
-/// volumes), then networks, then volumes, then images the job built. Each
+/// volumes), then networks, then volumes, then images the job built (unless
+/// `removeImages` is false), then the tags it put on shared images. Each
 /// round lists again, so what failed (a network still in use by a container
 /// that was just going away) is retried; at most `rounds` rounds.
 struct JobReaper: Sendable {
     let owner: JobOwner
     let lookup: DaemonLookup
+    var claims: ImageClaims? = nil
+    var removeImages = true
     var rounds = 3
 
     struct Removal: Sendable {
@@ -35,7 +38,7 @@ struct JobReaper: Sendable {
                  { "/volumes/\(DaemonLookup.escape($0))?force=1" }),
                 ("image", "/images/json?filters=\(filter)", { Self.field($0, "Id") }, { "/images/\($0)?force=1" }),
             ]
-            for step in steps {
+            for step in steps where step.kind != "image" || removeImages {
                 guard case .ok(let listed) = lookup.get(step.list) else {
                     failedThisRound.append(Removal(kind: step.kind, id: "(list)", status: 0))
                     continue
@@ -51,12 +54,33 @@ struct JobReaper: Sendable {
                     }
                 }
             }
+            failedThisRound += untagClaims(onRemoval: onRemoval, report: &report)
             if failedThisRound.isEmpty || round == rounds {
                 report.failed = failedThisRound
                 break
             }
         }
+        claims?.release(job: owner.id)
         return report
+    }
+
+    /// The tags the job put on shared images: removed while they are still
+    /// the job's (on an image without an owner label).
+    private func untagClaims(onRemoval: (Removal) -> Void, report: inout Report) -> [Removal] {
+        guard let claims else { return [] }
+        var failed: [Removal] = []
+        for name in claims.names(of: owner.id) {
+            guard let info = lookup.inspect(.image, name) else { continue }
+            let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
+            let labels = JobScope.labels(info.member("Config")?.member("Labels"))
+            guard ImageNames.ownership(asked: name, labels: labels, repoTags: tags, owner: owner, claimant: claims.claimant) == .own,
+                  !labels.contains(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) else { continue }
+            let status = lookup.delete("/images/\(DaemonLookup.escape(name))")
+            let removal = Removal(kind: "image", id: name, status: status)
+            onRemoval(removal)
+            if (200..<300).contains(status) || status == 404 { report.removed.append(removal) } else { failed.append(removal) }
+        }
+        return failed
     }
 
     static func field(_ list: JSONValue, _ name: String) -> [String] {

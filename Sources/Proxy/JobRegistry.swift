@@ -34,11 +34,15 @@ public final class JobRegistry: @unchecked Sendable {
         public let openedAt: Int
         /// Seconds since the epoch when the job closes by itself, or nil.
         public let expiresAt: Int?
+        /// The process or container the job lives as long as, or nil.
+        public var watch: JobWatch? = nil
     }
 
     struct Job {
         let info: JobInfo
         let server: Server
+        /// Persisted in the state directory (not a static listener's job).
+        let persisted: Bool
     }
 
     public struct JobError: Error, CustomStringConvertible {
@@ -50,6 +54,11 @@ public final class JobRegistry: @unchecked Sendable {
     let audit: AuditLog
     let loadPolicy: @Sendable (String) -> PolicyLoad
     private let jobs = Locked([String: Job]())
+    /// Tags jobs put on shared images; persisted with each job's state.
+    let claims = ImageClaims()
+    /// Each job's policy file as it was when last loaded, and a change seen
+    /// once but not yet settled (`pollPolicies`).
+    private let policyFiles = Locked([String: (loaded: PolicyWatcher.FileIdentity?, pending: PolicyWatcher.FileIdentity??)]())
     /// Ids being opened or closed, so two requests for one id cannot race.
     private let busy = Locked(Set<String>())
 
@@ -72,11 +81,23 @@ public final class JobRegistry: @unchecked Sendable {
         self.loadPolicy = loadPolicy
         try Files.makeDirectory(settings.jobsDirectory, mode: 0o700)
         try Files.makeDirectory(settings.stateDirectory, mode: 0o700)
+        claims.onChange = { [weak self] id in self?.persistClaims(of: id) }
+    }
+
+    /// Writes a job's state again with its current image claims.
+    private func persistClaims(of id: String) {
+        guard let job = jobs.withLock({ $0[id] }), job.persisted else { return }
+        do {
+            try Files.writeAtomically(statePath(id), bytes: JobState.encode(job.info, images: claims.names(of: id)) + [10])
+        } catch {
+            report("sockwarden: cannot persist the image tags of job \(id): \(error)")
+        }
     }
 
     public func open(id: String, policyPath: String?, labels: [(key: String, value: String)], ttlSeconds: Int?,
                      now: Int = Int(time(nil)), persist: Bool = true,
-                     socket: String? = nil, mode: UInt32? = nil, group: UInt32? = nil) -> Result<JobInfo, JobError> {
+                     socket: String? = nil, mode: UInt32? = nil, group: UInt32? = nil,
+                     watch: JobWatch? = nil) -> Result<JobInfo, JobError> {
         guard let owner = JobOwner(id: id) else {
             return .failure(JobError(status: 400, description: "job id \"\(id)\" must be 1-128 of A-Z a-z 0-9 _ . - starting with a letter or digit"))
         }
@@ -86,6 +107,7 @@ public final class JobRegistry: @unchecked Sendable {
             return .failure(JobError(status: 409, description: "job \(id) is already open; close it first"))
         }
         let path = policyPath ?? settings.defaultPolicyPath
+        let identity = PolicyWatcher.identity(path)
         let policy: Policy
         switch loadPolicy(path) {
         case .loaded(let p): policy = p
@@ -101,7 +123,8 @@ public final class JobRegistry: @unchecked Sendable {
         // container can use it. A static job's socket elsewhere says its own.
         configuration.socketMode = mode ?? (socket == nil ? 0o666 : 0o660)
         configuration.socketGroup = group
-        let binding = JobBinding(owner: owner, socketPath: configuration.listenPath, jobsDirectory: settings.jobsDirectory, labels: labels)
+        var binding = JobBinding(owner: owner, socketPath: configuration.listenPath, jobsDirectory: settings.jobsDirectory, labels: labels)
+        binding.claims = claims
         let server = Server(configuration: configuration, policy: policy, audit: audit, job: binding)
         server.context.install(policy, digest: (try? Files.read(path)).map(PolicyWatcher.digest) ?? "")
         do {
@@ -109,17 +132,19 @@ public final class JobRegistry: @unchecked Sendable {
         } catch {
             return .failure(JobError(status: 500, description: "cannot create the job's socket: \(error)"))
         }
-        let info = JobInfo(id: id, socket: configuration.listenPath, policy: path, labels: labels, openedAt: now,
+        var info = JobInfo(id: id, socket: configuration.listenPath, policy: path, labels: labels, openedAt: now,
                            expiresAt: ttlSeconds.map { now + $0 })
+        info.watch = watch
         if persist {
             do {
-                try Files.writeAtomically(statePath(id), bytes: JobState.encode(info) + [10])
+                try Files.writeAtomically(statePath(id), bytes: JobState.encode(info, images: claims.names(of: id)) + [10])
             } catch {
                 server.stop()
                 return .failure(JobError(status: 500, description: "cannot persist the job: \(error)"))
             }
         }
-        jobs.withLock { $0[id] = Job(info: info, server: server) }
+        jobs.withLock { $0[id] = Job(info: info, server: server, persisted: persist || access(statePath(id), F_OK) == 0) }
+        policyFiles.withLock { $0[id] = (identity, nil) }
         do {
             try spawnDetachedThread { server.serve() }
         } catch {
@@ -128,7 +153,7 @@ public final class JobRegistry: @unchecked Sendable {
             return .failure(JobError(status: 500, description: "cannot start the job's listener: \(error)"))
         }
         record(owner: owner, target: "/jobs/\(id)", method: "OPEN", rule: "job-open",
-               reason: "job \(id) opened on \(info.socket) with policy \(path)\(ttlSeconds.map { ", ttl \($0) s" } ?? "")", status: 201)
+               reason: "job \(id) opened on \(info.socket) with policy \(path)\(ttlSeconds.map { ", ttl \($0) s" } ?? "")\(watch.map { ", as long as \($0.description)" } ?? "")", status: 201)
         return .success(info)
     }
 
@@ -137,11 +162,12 @@ public final class JobRegistry: @unchecked Sendable {
         guard let owner = JobOwner(id: id) else { return .failure(JobError(status: 404, description: "no job \(id)")) }
         guard claim(id) else { return .failure(JobError(status: 409, description: "job \(id) is being opened or closed")) }
         defer { release(id) }
+        policyFiles.withLock { _ = $0.removeValue(forKey: id) }
         guard let job = jobs.withLock({ $0.removeValue(forKey: id) }) else {
             return .failure(JobError(status: 404, description: "no open job \(id); `sockwarden job list` shows the open ones"))
         }
         job.server.stop()
-        let report = reap(owner)
+        let report = reap(owner, images: job.server.context.policyInForce.policy.bodyRules.jobReapImages)
         unlink(statePath(id))
         record(owner: owner, target: "/jobs/\(id)", method: "CLOSE", rule: "job-close",
                reason: "job \(id) \(why): removed \(report.removed.count), failed \(report.failed.count)", status: report.failed.isEmpty ? 200 : 500)
@@ -149,8 +175,9 @@ public final class JobRegistry: @unchecked Sendable {
                                     failed: report.failed.map { "\($0.kind) \($0.id) (status \($0.status))" }))
     }
 
-    func reap(_ owner: JobOwner) -> JobReaper.Report {
-        let reaper = JobReaper(owner: owner, lookup: DaemonLookup(upstreamPath: settings.base.upstreamPath))
+    func reap(_ owner: JobOwner, images: Bool = true) -> JobReaper.Report {
+        let reaper = JobReaper(owner: owner, lookup: DaemonLookup(upstreamPath: settings.base.upstreamPath), claims: claims,
+                               removeImages: images)
         return reaper.reap { removal in
             let path = "/\(removal.kind)s/\(removal.id)"
             record(owner: owner, target: path, method: "DELETE", rule: "job-reap",
@@ -172,16 +199,21 @@ public final class JobRegistry: @unchecked Sendable {
                 messages.append("job state \(name) is unreadable; left as it is")
                 continue
             }
-            if let expiry = state.expiresAt, expiry <= now {
+            claims.restore(state.images, job: id)
+            let gone = state.watch.map { $0.liveness(lookup) == .gone } ?? false
+            if state.expiresAt.map({ $0 <= now }) ?? false || gone {
                 // The socket first: nobody may reach the job while it is reaped.
                 if UnixSocket.probe(path: state.socket) == .staleSocket { unlink(state.socket) }
-                if let owner = JobOwner(id: id) { _ = reap(owner) }
+                var images = true
+                if case .loaded(let policy) = loadPolicy(state.policy) { images = policy.bodyRules.jobReapImages }
+                if let owner = JobOwner(id: id) { _ = reap(owner, images: images) }
                 unlink(statePath(id))
-                messages.append("job \(id) expired while sockwarden was down: reaped")
+                messages.append(gone ? "job \(id): its \(state.watch!.description) is gone: reaped"
+                                     : "job \(id) expired while sockwarden was down: reaped")
                 continue
             }
             switch open(id: id, policyPath: state.policy, labels: state.labels, ttlSeconds: state.expiresAt.map { $0 - now },
-                        now: now, persist: false, socket: state.socket) {
+                        now: now, persist: false, socket: state.socket, watch: state.watch) {
             case .success: messages.append("job \(id) restored on \(state.socket)")
             case .failure(let error): messages.append("job \(id) could not be restored: \(error)")
             }
@@ -189,18 +221,59 @@ public final class JobRegistry: @unchecked Sendable {
         return messages
     }
 
-    /// Closes jobs whose TTL has run out. Called every second by `serve`.
+    /// Closes jobs whose TTL has run out, and jobs whose watched process or
+    /// container is gone (containers are asked about every `containerEvery`
+    /// calls). Called every second by `serve`.
     public func expire(now: Int = Int(time(nil))) {
         let expired = jobs.withLock { $0.values.filter { ($0.info.expiresAt ?? Int.max) <= now }.map(\.info.id) }
         for id in expired { _ = close(id: id, why: "expired (ttl)") }
+        let round = watchRounds.withLock { r -> Int in r += 1; return r }
+        for info in jobs.withLock({ $0.values.map(\.info) }) {
+            guard let watch = info.watch else { continue }
+            if case .container = watch, round % Self.containerEvery != 0 { continue }
+            if watch.liveness(lookup) == .gone { _ = close(id: info.id, why: "closed: its \(watch.description) is gone") }
+        }
+    }
+
+    static let containerEvery = 5
+    private let watchRounds = Locked(0)
+    private var lookup: DaemonLookup { DaemonLookup(upstreamPath: settings.base.upstreamPath) }
+
+    /// A container's full ID on the daemon, for `watch`.
+    public func containerID(_ reference: String) -> String? {
+        guard let info = lookup.inspect(.container, reference), let id = info.member("Id")?.string else { return nil }
+        return id
+    }
+
+    /// Called every second: a job whose policy file changed (and then stayed
+    /// the same for one more look, so a write in progress is not read
+    /// half-way) gets it reloaded. Returns the failures, as `reloadPolicies`.
+    public func pollPolicies() -> [String] {
+        var changed: [String] = []
+        for job in jobs.withLock({ Array($0.values) }) {
+            let now = PolicyWatcher.identity(job.info.policy)
+            policyFiles.withLock { files in
+                guard let seen = files[job.info.id] else { return }
+                if now == seen.loaded {
+                    files[job.info.id]?.pending = nil
+                } else if let pending = seen.pending, pending == now {
+                    files[job.info.id] = (now, nil)
+                    changed.append(job.info.id)
+                } else {
+                    files[job.info.id]?.pending = .some(now)
+                }
+            }
+        }
+        return changed.isEmpty ? [] : reloadPolicies(only: Set(changed))
     }
 
     /// SIGHUP: every open job's policy file is read again; a valid one is
     /// swapped in, an invalid one leaves the old in force and is reported.
     /// Returns one line per job whose policy could not be reloaded.
-    public func reloadPolicies() -> [String] {
+    public func reloadPolicies(only ids: Set<String>? = nil) -> [String] {
         var failures: [String] = []
-        for job in jobs.withLock({ Array($0.values) }) {
+        for job in jobs.withLock({ Array($0.values) }) where ids?.contains(job.info.id) ?? true {
+            if ids == nil { policyFiles.withLock { $0[job.info.id] = (PolicyWatcher.identity(job.info.policy), nil) } }
             switch loadPolicy(job.info.policy) {
             case .loaded(let policy):
                 if policy.bodyRules.trustBodies {
@@ -243,9 +316,12 @@ enum JobState {
         let policy: String
         let labels: [(key: String, value: String)]
         let expiresAt: Int?
+        let watch: JobWatch?
+        /// Tags the job put on shared images (normalised names).
+        let images: [String]
     }
 
-    static func encode(_ info: JobRegistry.JobInfo) -> [UInt8] {
+    static func encode(_ info: JobRegistry.JobInfo, images: [String] = []) -> [UInt8] {
         var labels = JSONObjectWriter()
         for label in info.labels { labels.field(label.key, label.value) }
         var w = JSONObjectWriter()
@@ -255,6 +331,23 @@ enum JobState {
         w.raw("labels", labels.finish())
         w.field("opened_at", UInt64(max(0, info.openedAt)))
         w.field("expires_at", info.expiresAt.map { UInt64(max(0, $0)) })
+        switch info.watch {
+        case .process(let pid, let start)?:
+            w.field("watch_pid", Int(pid))
+            w.field("watch_pid_start", start)
+        case .container(let id)?:
+            w.field("watch_container", id)
+        case nil: break
+        }
+        if !images.isEmpty {
+            var list: [UInt8] = [UInt8(ascii: "[")]
+            for (i, name) in images.enumerated() {
+                if i > 0 { list.append(UInt8(ascii: ",")) }
+                JSONObjectWriter.appendString(name, to: &list)
+            }
+            list.append(UInt8(ascii: "]"))
+            w.raw("images", list)
+        }
         return w.finish()
     }
 
@@ -265,6 +358,14 @@ enum JobState {
         let labels = (json.member("labels")?.object ?? []).map { ($0.key, $0.value.string ?? "") }
         var expiry: Int?
         if case .number(let text)? = json.member("expires_at") { expiry = Int(text) }
-        return Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry)
+        let images = (json.member("images")?.array ?? []).compactMap(\.string)
+        var watch: JobWatch?
+        if case .number(let p)? = json.member("watch_pid"), let pid = Int32(p),
+           case .number(let t)? = json.member("watch_pid_start"), let start = UInt64(t) {
+            watch = .process(pid: pid, startTime: start)
+        } else if let container = json.member("watch_container")?.string {
+            watch = .container(id: container)
+        }
+        return Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry, watch: watch, images: images)
     }
 }

@@ -12,6 +12,7 @@ import Tenancy
 struct JobScope: Sendable {
     let owner: JobOwner
     let lookup: DaemonLookup
+    let claims: ImageClaims
 
     enum Outcome {
         /// Forward with this target and, when non-nil, this body.
@@ -21,7 +22,7 @@ struct JobScope: Sendable {
 
     /// Routes whose body tenancy reads even when the policy does not.
     static let bodyRoutes: Set<String> = ["container.create", "volume.create", "network.create",
-                                          "network.connect", "network.disconnect"]
+                                          "network.connect", "network.disconnect", "container.commit"]
 
     func apply(_ match: EndpointMatch, head: RequestHead, body: [UInt8]?, quotas: JobQuotas = JobQuotas()) -> Outcome {
         let route = match.route
@@ -35,7 +36,10 @@ struct JobScope: Sendable {
             case .success(let query): return .forward(target: Self.path(of: head.target) + "?" + query, body: nil)
             case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
             }
+        case .image(let action):
+            return applyImage(action, match, head: head)
         case .stampBuildLabels:
+            if let refusal = checkBuildNames(match.rawQuery) { return refusal }
             switch QueryRewrite.stampBuildLabels(match.rawQuery, owner: owner) {
             case .success(let query): return .forward(target: Self.path(of: head.target) + "?" + query, body: nil)
             case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
@@ -63,6 +67,7 @@ struct JobScope: Sendable {
                 let missing = kind.notFound(reference)
                 return .answer(status: missing.status, message: missing.message)
             }
+            if route.name == "container.commit", let refusal = checkCommit(query, body: body) { return refusal }
             let rewritten = QueryRewrite.replacing(key, with: id, in: match.rawQuery)
             return .forward(target: Self.path(of: head.target) + "?" + rewritten, body: nil)
         }
@@ -74,7 +79,7 @@ struct JobScope: Sendable {
         case .container: schema = .structure(ContainerCreateBody.wrapper)
         case .volume: schema = .structure(BodySchemas.Volume.createOptions)
         case .network: schema = .structure(BodySchemas.Network.createRequest)
-        case .exec: return .answer(status: 403, message: "sockwarden: nothing to stamp on an exec")
+        case .exec, .image: return .answer(status: 403, message: "sockwarden: nothing to stamp on an \(kind.rawValue)")
         }
         guard let body, case .success(let decoded) = GoDecoder.decodeFirstValue(body, as: schema) else {
             return .answer(status: 400, message: "sockwarden: the body of \(route) on a job socket must be JSON the daemon reads")
@@ -194,6 +199,8 @@ struct JobScope: Sendable {
             return owner.owns(labels: Self.labels(info.member("Labels"))) ? info.member("Name")?.string : nil
         case .network:
             return owner.owns(labels: Self.labels(info.member("Labels"))) ? info.member("Id")?.string : nil
+        case .image:
+            return imageOwnership(reference, info) == .foreign ? nil : info.member("Id")?.string
         }
     }
 

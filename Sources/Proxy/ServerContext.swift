@@ -10,6 +10,8 @@ public struct JobBinding: Sendable {
     public let jobsDirectory: String
     /// The labels the job was opened with (for its audit records).
     public let labels: [(key: String, value: String)]
+    /// The image tags jobs claimed, shared by the job sockets of one `serve`.
+    var claims = ImageClaims()
 
     public init(owner: JobOwner, socketPath: String, jobsDirectory: String, labels: [(key: String, value: String)] = []) {
         self.owner = owner
@@ -49,7 +51,7 @@ public final class ServerContext: @unchecked Sendable {
                 job: JobBinding? = nil) {
         self.upstreamPath = upstreamPath
         self.job = job
-        self.jobScope = job.map { JobScope(owner: $0.owner, lookup: DaemonLookup(upstreamPath: upstreamPath)) }
+        self.jobScope = job.map { JobScope(owner: $0.owner, lookup: DaemonLookup(upstreamPath: upstreamPath), claims: $0.claims) }
         let host = HostFileSystem(upstreamSocket: upstreamPath)
         self.nestedSocket = job.map { NestedSocket(ownSocket: $0.socketPath, jobsDirectory: $0.jobsDirectory, host: host) }
         self.policyEnvironment = job.map { JobHostEnvironment(base: host, ownSocket: $0.socketPath) as HostEnvironment } ?? host

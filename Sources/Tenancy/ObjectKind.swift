@@ -2,7 +2,7 @@
 /// (dockerd 20.10 `errdefs.NotFound` messages), so a foreign object is
 /// answered exactly as a missing one.
 public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
-    case container, exec, volume, network
+    case container, exec, volume, network, image
 
     public func notFound(_ reference: String) -> TenancyRefusal {
         switch self {
@@ -10,6 +10,7 @@ public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
         case .exec: return TenancyRefusal(status: 404, message: "No such exec instance: \(reference)")
         case .volume: return TenancyRefusal(status: 404, message: "get \(reference): no such volume")
         case .network: return TenancyRefusal(status: 404, message: "network \(reference) not found")
+        case .image: return TenancyRefusal(status: 404, message: "No such image: \(ImageNames.familiar(reference))")
         }
     }
 
@@ -20,6 +21,7 @@ public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
         case .exec: return "/exec/\(escapedReference)/json"
         case .volume: return "/volumes/\(escapedReference)"
         case .network: return "/networks/\(escapedReference)"
+        case .image: return "/images/\(escapedReference)/json"
         }
     }
 }

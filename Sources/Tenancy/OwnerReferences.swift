@@ -35,6 +35,9 @@ public enum OwnerReferences {
 
     static func containerCreate(_ body: GoValue) -> [OwnedReference] {
         var out: [OwnedReference] = []
+        if let image = body[field: "Image"]?.stringValue, !image.isEmpty {
+            out.append(OwnedReference(.image, image, field: "Image"))
+        }
         let hc = body[field: "HostConfig"]
         for field in ["NetworkMode", "PidMode", "IpcMode", "UTSMode", "UsernsMode", "CgroupnsMode", "Cgroup"] {
             let value = hc?[field: field]?.stringValue ?? ""

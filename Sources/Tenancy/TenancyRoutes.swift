@@ -20,8 +20,30 @@ public enum TenancyAction: Sendable, Equatable {
     /// Forwarded as is; the daemon's answer is filtered to the owner's
     /// objects (`system df`, see `DiskUsageFilter`).
     case filterResponse
+    /// An image route: see `ImageAction` and docs/tenancy.md.
+    case image(ImageAction)
     /// Cannot be scoped to one job yet: refused on a job socket.
     case refuse(String)
+}
+
+/// What a job socket does with an image route. An image is the job's own,
+/// shared, or another job's (`ImageOwnership`).
+public enum ImageAction: Sendable, Equatable {
+    /// The image named by the path parameter must be the job's or shared
+    /// (inspect, history, save, push).
+    case read(parameter: String)
+    /// Every `names` query value must be the job's or shared (save of several).
+    case readAll(key: String)
+    /// Only the job's own images and tags may be removed.
+    case delete(parameter: String)
+    /// The source must be readable; the new name (`repo`, `tag`) must be
+    /// free or the job's. A tag on a shared image becomes the job's claim.
+    case tag(parameter: String)
+    /// Pull (`fromImage`) or import (`fromSrc`): the name must not be another
+    /// job's; an import is stamped with the owner label.
+    case create
+    /// The answer lists only the job's own and the shared images.
+    case list
 }
 
 public enum TenancyRoutes {
@@ -33,8 +55,7 @@ public enum TenancyRoutes {
         case "container":
             return .owned(.container, parameter: "id")
         case "image", "distribution":
-            // Images are shared in this first cut: see docs/tenancy.md.
-            return .shared
+            return .refuse("\(name) cannot be scoped to one job yet")
         case "swarm", "service", "node", "task", "secret", "config", "plugin", "session":
             return .refuse("\(name) manages the cluster or the host, which no job owns")
         default:
@@ -61,6 +82,13 @@ public enum TenancyRoutes {
         "network.inspect": .owned(.network, parameter: "id"), "network.connect": .owned(.network, parameter: "id"),
         "network.disconnect": .owned(.network, parameter: "id"), "network.delete": .owned(.network, parameter: "id"),
         "build.image": .stampBuildLabels,
+        "image.list": .image(.list), "image.inspect": .image(.read(parameter: "name")),
+        "image.history": .image(.read(parameter: "name")), "image.get": .image(.read(parameter: "name")),
+        "image.push": .image(.read(parameter: "name")), "image.get.all": .image(.readAll(key: "names")),
+        "image.delete": .image(.delete(parameter: "name")), "image.tag": .image(.tag(parameter: "name")),
+        "image.create": .image(.create), "image.prune": .filter,
+        "image.search": .shared, "distribution.inspect": .shared,
+        "image.load": .refuse("image.load on a job socket: the names inside the archive are not checked yet, so loading could move another job's tags; load through the main socket or build instead"),
         "build.prune": .refuse("the build cache is shared by every job; pruning it is for the operator"),
         "build.cancel": .shared,
     ]

@@ -8,6 +8,7 @@ sockwarden job: open, close and list per-job sockets of a running `serve`.
 
 Usage:
   sockwarden job open  --admin-socket SOCK --id ID [--policy FILE] [--label KEY=VALUE]... [--ttl DURATION] [--socket PATH]
+                       [--watch-pid PID | --watch-container ID]
   sockwarden job close --admin-socket SOCK --id ID
   sockwarden job list  --admin-socket SOCK [--json]
 
@@ -17,6 +18,9 @@ open   mints a socket for one CI job and prints its path as the last line of
        and touches only that (other objects answer "No such ...").
        --policy defaults to serve's --job-policy (or --policy); it must judge
        bodies. --ttl: 90s, 30m, 2h (the job is closed and reaped then).
+       --watch-pid PID / --watch-container ID: the job also closes (and is
+       reaped) when that process exits or that container is removed from
+       the daemon, also while serve is down (checked when it starts).
        --socket: where to create the socket (default <jobs-dir>/ID.sock), e.g.
        a fixed path per runner that the runner already mounts.
 close  removes the socket, then force-removes the job's containers, then its
@@ -45,6 +49,8 @@ func runJob(_ args: ArraySlice<String>) -> Never {
     var policy: String?
     var socketPath: String?
     var ttl: Int?
+    var watchPid: Int32?
+    var watchContainer: String?
     var labels: [(String, String)] = []
     var json = false
     var it = args.dropFirst().makeIterator()
@@ -64,6 +70,11 @@ func runJob(_ args: ArraySlice<String>) -> Never {
             let text = value(arg)
             guard let seconds = parseDuration(text) else { fail("job open: --ttl must be like 90s, 30m or 2h, got \(text)") }
             ttl = seconds
+        case "--watch-pid":
+            let text = value(arg)
+            guard let pid = Int32(text), pid > 0 else { fail("job open: --watch-pid must be a process id, got \(text)") }
+            watchPid = pid
+        case "--watch-container": watchContainer = value(arg)
         case "--label":
             let text = value(arg)
             let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -84,6 +95,8 @@ func runJob(_ args: ArraySlice<String>) -> Never {
         if let policy { body.field("policy", absolutePath(policy)) }
         body.raw("labels", labelObject.finish())
         if let ttl { body.field("ttl", ttl) }
+        if let watchPid { body.field("watch_pid", Int(watchPid)) }
+        if let watchContainer { body.field("watch_container", watchContainer) }
         if let socketPath { body.field("socket", socketPath) }
         let (status, answer) = adminRequest(admin, "POST", "/jobs", body: body.finish())
         guard status == 201, let socket = answer.member("socket")?.string else { fail("job open: \(message(status, answer))", code: 1) }
@@ -114,7 +127,10 @@ func runJob(_ args: ArraySlice<String>) -> Never {
 func parseDuration(_ text: String) -> Int? {
     guard let unit = text.last else { return nil }
     let multipliers: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-    if let m = multipliers[unit], let n = Int(text.dropLast()), n > 0 { return n * m }
+    if let m = multipliers[unit], let n = Int(text.dropLast()), n > 0 {
+        let (seconds, overflow) = n.multipliedReportingOverflow(by: m)
+        return overflow ? nil : seconds
+    }
     if let n = Int(text), n > 0 { return n }
     return nil
 }
@@ -123,7 +139,8 @@ func absolutePath(_ path: String) -> String {
     if path.hasPrefix("/") { return path }
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
     guard getcwd(&buffer, buffer.count) != nil else { return path }
-    return String(cString: buffer) + "/" + path
+    let length = buffer.firstIndex(of: 0) ?? buffer.count
+    return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
 }
 
 func message(_ status: Int, _ answer: JSONValue) -> String {

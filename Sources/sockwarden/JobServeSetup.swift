@@ -80,6 +80,9 @@ struct JobService {
                 while true {
                     sleep(1)
                     registry.expire()
+                    for failure in registry.pollPolicies() {
+                        Files.writeStderr("sockwarden: job policy file changed: JOB POLICY RELOAD FAILED: \(failure)\n")
+                    }
                 }
             }
         } catch {

@@ -108,7 +108,7 @@ struct TenancyRouteTests {
             }
             if route.template.contains("{") {
                 switch action {
-                case .owned, .refuse, .shared: break
+                case .owned, .refuse, .shared, .image: break
                 default: Issue.record("\(route.name) names an object but is \(action)")
                 }
             }
@@ -136,7 +136,7 @@ struct OwnerReferenceTests {
         """#
         let value = try GoDecoder.decodeFirstValue(Array(body.utf8), as: .structure(ContainerCreateBody.wrapper)).get().value
         let refs = OwnerReferences.referenced(route: "container.create", body: value).map { "\($0.kind.rawValue) \($0.reference)" }
-        #expect(refs == ["container web", "container db", "container data", "container cache", "volume vol1", "volume vol2", "network jobnet"])
+        #expect(refs == ["image b", "container web", "container db", "container data", "container cache", "volume vol1", "volume vol2", "network jobnet"])
     }
 
     @Test("a user network by name is the job's; predefined ones are nobody's")
@@ -144,7 +144,7 @@ struct OwnerReferenceTests {
         for (mode, expected) in [("jobnet", ["network jobnet"]), ("none", []), ("bridge", []), ("host", [])] {
             let body = #"{"Image":"b","HostConfig":{"NetworkMode":"\#(mode)"}}"#
             let value = try GoDecoder.decodeFirstValue(Array(body.utf8), as: .structure(ContainerCreateBody.wrapper)).get().value
-            #expect(OwnerReferences.referenced(route: "container.create", body: value).map { "\($0.kind.rawValue) \($0.reference)" } == expected)
+            #expect(OwnerReferences.referenced(route: "container.create", body: value).map { "\($0.kind.rawValue) \($0.reference)" } == ["image b"] + expected)
         }
     }
 
@@ -160,7 +160,7 @@ struct OwnerReferenceTests {
 
 @Suite("system df on a job socket")
 struct DiskUsageFilterTests {
-    @Test("only the job's containers and volumes are reported; images and the build cache are shared")
+    @Test("only the job's containers and volumes are reported; shared images and the build cache are kept")
     func filters() throws {
         let body = #"""
         {"LayersSize":1,"Images":[{"Id":"i"}],"Containers":[{"Id":"a","Labels":{"io.sockwarden.job":"job-42"}},{"Id":"b","Labels":{"io.sockwarden.job":"other"}},{"Id":"c","Labels":null}],"Volumes":[{"Name":"v1","Labels":{"io.sockwarden.job":"job-42"}},{"Name":"v2","Labels":{}}],"BuildCache":[]}

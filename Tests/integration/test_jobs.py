@@ -501,3 +501,71 @@ def test_sighup_reloads_the_policies_of_open_jobs(jobs, dockerd_sock, short_tmp)
     wait_for(lambda: "JOB POLICY RELOAD FAILED" in jobs.proxy.log_tail(20000), 10, what="the reload failure on stderr")
     assert http(sock, "GET", f"{API}/containers/json").status == 403
     assert http(sock, "GET", "/_ping").status == 200
+
+
+def test_a_changed_job_policy_file_is_reloaded_without_a_signal(jobs, dockerd_sock, short_tmp):
+    original = open(os.path.join(POLICIES, "ci.toml"), encoding="utf-8").read()
+    fd, policy = tempfile.mkstemp(suffix=".toml", dir=short_tmp)
+    with os.fdopen(fd, "w") as f:
+        f.write(original)
+    sock = jobs.open(unique("jp"), "--policy", policy)
+    assert http(sock, "GET", f"{API}/containers/json").status == 200
+    deny_lists = '[[rules]]\nid = "no-lists"\naction = "deny"\nroutes = ["container.list"]\n\n'
+    with open(policy, "w") as f:
+        f.write(original.replace("[[rules]]", deny_lists + "[[rules]]", 1))
+    wait_for(lambda: http(sock, "GET", f"{API}/containers/json").status == 403, 10, what="the job's polled policy")
+    with open(policy, "w") as f:
+        f.write("[[rules]\n")
+    wait_for(lambda: "job policy file changed: JOB POLICY RELOAD FAILED" in jobs.proxy.log_tail(20000), 10,
+             what="the reload failure on stderr")
+    assert http(sock, "GET", f"{API}/containers/json").status == 403
+
+
+def test_a_job_closes_when_its_watched_process_exits(jobs, dockerd_sock):
+    runner = subprocess.Popen(["sleep", "300"])
+    try:
+        job = unique("jw")
+        sock = jobs.open(job, "--watch-pid", str(runner.pid))
+        ctr = unique("w")
+        assert create(sock, ctr).status == 201
+        time.sleep(1.5)
+        assert inspect(dockerd_sock, ctr) is not None  # alive while the process is
+        runner.kill()
+        runner.wait()
+        wait_for(lambda: inspect(dockerd_sock, ctr) is None, 15, what="reaping after the watched process exited")
+        assert not os.path.exists(sock)
+        assert any(r.get("rule") == "job-close" and "process" in r.get("reason", "") for r in jobs.audit())
+    finally:
+        runner.kill()
+    out = jobs.job("open", "--id", unique("jw"), "--watch-pid", "999999999", check=False)
+    assert out.returncode != 0 and "not a running process" in out.stderr, out.stderr
+
+
+def test_a_job_closes_when_its_watched_container_is_removed(jobs, dockerd_sock):
+    ci = unique("ci-job")
+    assert post(dockerd_sock, f"{API}/containers/create?name={ci}", {"Image": IMG, "Cmd": ["true"]}).status == 201
+    job = unique("jc")
+    sock = jobs.open(job, "--watch-container", ci)
+    ctr = unique("c")
+    assert create(sock, ctr).status == 201
+    assert http(dockerd_sock, "DELETE", f"{API}/containers/{ci}").status == 204
+    wait_for(lambda: inspect(dockerd_sock, ctr) is None, 20, what="reaping after the watched container was removed")
+    assert not os.path.exists(sock)
+    out = jobs.job("open", "--id", unique("jc"), "--watch-container", "no-such-ci-container", check=False)
+    assert out.returncode != 0 and "no such container" in out.stderr, out.stderr
+
+
+def test_a_job_whose_process_died_while_serve_was_down_is_reaped_on_start(jobs, dockerd_sock):
+    runner = subprocess.Popen(["sleep", "300"])
+    job = unique("jd")
+    sock = jobs.open(job, "--watch-pid", str(runner.pid))
+    ctr = unique("d")
+    assert create(sock, ctr).status == 201
+    jobs.proxy.stop(signal.SIGKILL)
+    runner.kill()
+    runner.wait()
+    jobs.proxy.start()
+    wait_for(lambda: can_connect(jobs.admin), 20, what="the admin socket after the restart")
+    assert inspect(dockerd_sock, ctr) is None  # reaped before the admin socket opened
+    assert not os.path.exists(sock)
+    assert "is gone: reaped" in jobs.proxy.log_tail(20000)

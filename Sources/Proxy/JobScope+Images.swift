@@ -1,0 +1,204 @@
+import EngineAPI
+import GoJSON
+import HTTP1
+import Tenancy
+
+/// Image routes on a job socket (docs/tenancy.md, "Images"): another job's
+/// images and tags are answered as missing, shared images are usable but not
+/// removable, and a new name (tag, build, commit, import, pull) may not take
+/// a name that is another job's or a shared image's.
+extension JobScope {
+    func applyImage(_ action: ImageAction, _ match: EndpointMatch, head: RequestHead) -> Outcome {
+        let route = match.route.name
+        guard let query = GoQuery.parse(match.rawQuery) else {
+            return .answer(status: 400, message: "the query string is malformed")
+        }
+        switch action {
+        case .list:
+            return .forward(target: head.target, body: nil)
+        case .read(let parameter):
+            let name = match.parameters[parameter] ?? ""
+            if route == "image.push" {
+                // The path names the repository; the query's `tag` the tag.
+                let tag = query.first("tag") ?? ""
+                guard !tag.utf8.isEmpty else {
+                    return .answer(status: 403, message: "sockwarden: push one tag at a time on a job socket (docker push NAME:TAG); pushing every tag of \(name) is not scoped to the job")
+                }
+                let tagged = name + (tag.utf8.starts(with: "sha256:".utf8) ? "@" : ":") + tag
+                if case .foreign = imageAccess(tagged) { return missing(route, name) }
+                return .forward(target: head.target, body: nil)
+            }
+            if case .foreign = imageAccess(name) { return missing(route, name) }
+            return .forward(target: head.target, body: nil)
+        case .readAll(let key):
+            for name in query.all(key) {
+                if case .foreign = imageAccess(name) { return missing(route, name) }
+            }
+            return .forward(target: head.target, body: nil)
+        case .delete(let parameter):
+            let name = match.parameters[parameter] ?? ""
+            switch imageAccess(name) {
+            case .foreign: return missing(route, name)
+            case .shared:
+                return .answer(status: 403, message: "sockwarden: image \(name) is shared by every job (a base image, or not made through this job's socket); a job socket does not remove it")
+            case .own, .absent:
+                return .forward(target: head.target, body: nil)
+            }
+        case .tag(let parameter):
+            let source = match.parameters[parameter] ?? ""
+            let labelled: Bool
+            switch imageAccess(source) {
+            case .foreign: return missing(route, source)
+            case .absent: return .forward(target: head.target, body: nil)
+            case .shared: labelled = false
+            case .own(let l): labelled = l
+            }
+            switch newName(repo: query.first("repo") ?? "", tag: query.first("tag") ?? "", pull: false) {
+            case .refused(let outcome): return outcome
+            case .none: return .forward(target: head.target, body: nil)
+            case .free(let target):
+                // A tag on an unlabelled image carries no owner: sockwarden keeps it.
+                if !labelled { claims.claim(target, job: owner.id) }
+                return .forward(target: head.target, body: nil)
+            }
+        case .create:
+            return applyImageCreate(match, head: head, query: query)
+        }
+    }
+
+    private func applyImageCreate(_ match: EndpointMatch, head: RequestHead, query: GoQuery) -> Outcome {
+        let source = query.first("fromSrc") ?? ""
+        if !source.utf8.isEmpty {
+            // Import: the image is the job's (a LABEL change added last).
+            let changes = query.all("changes")
+            if let refusal = ImageNames.checkChanges(changes) { return .answer(status: refusal.status, message: refusal.message) }
+            if case .refused(let outcome) = newName(repo: query.first("repo") ?? "", tag: query.first("tag") ?? "", pull: false) {
+                return outcome
+            }
+            let change = "changes=" + QueryRewrite.escape(ImageNames.ownerLabelChange(owner))
+            let raw = match.rawQuery.map { $0.isEmpty ? change : $0 + "&" + change } ?? change
+            return .forward(target: Self.path(of: head.target) + "?" + raw, body: nil)
+        }
+        let image = query.first("fromImage") ?? ""
+        let tag = query.first("tag") ?? ""
+        let named = image.utf8.contains(UInt8(ascii: "@"))
+            || image.utf8.split(separator: UInt8(ascii: "/")).last?.contains(UInt8(ascii: ":")) == true
+        if tag.utf8.isEmpty && !named {
+            return .answer(status: 403, message: "sockwarden: pull one tag at a time on a job socket (docker pull NAME:TAG); pulling every tag of \(image) is not scoped to the job")
+        }
+        let joined = tag.utf8.isEmpty ? image : image + (tag.utf8.starts(with: "sha256:".utf8) ? "@" : ":") + tag
+        switch newName(repo: joined, tag: "", pull: true) {
+        case .refused(let outcome): return outcome
+        case .none, .free: return .forward(target: head.target, body: nil)
+        }
+    }
+
+    /// `POST /build`: every `t` must be a name the job may take; `cachefrom`
+    /// images of other jobs are dropped, as if they did not exist.
+    func checkBuildNames(_ raw: String?) -> Outcome? {
+        guard let query = GoQuery.parse(raw) else { return .answer(status: 400, message: "the query string is malformed") }
+        for name in query.all("t") {
+            if case .refused(let outcome) = newName(repo: name, tag: "", pull: false) { return outcome }
+        }
+        if let cacheFrom = query.first("cachefrom"), !cacheFrom.utf8.isEmpty,
+           case .success(let json) = JSONParser.parse(Array(cacheFrom.utf8)), let names = json.array,
+           names.contains(where: { if case .foreign = imageAccess($0.string ?? "") { return true } else { return false } }) {
+            return .answer(status: 403, message: "sockwarden: a cache-from image is not available to job \(owner.id); remove it")
+        }
+        return nil
+    }
+
+    /// `POST /commit` on a job socket: the container was checked already;
+    /// the new name must be one the job may take, and neither the body nor
+    /// `changes` may set the owner label (the committed image inherits the
+    /// job's container's labels, owner label included).
+    func checkCommit(_ query: GoQuery, body: [UInt8]?) -> Outcome? {
+        if let refusal = ImageNames.checkChanges(query.all("changes")) { return .answer(status: refusal.status, message: refusal.message) }
+        if let body, OwnerLabelGuard.contains(body, Array("\"\(JobOwner.labelKey)\"".utf8)) {
+            return .answer(status: 403, message: "sockwarden: the label \(JobOwner.labelKey) is set by sockwarden on a job socket; remove it from the request")
+        }
+        if case .refused(let outcome) = newName(repo: query.first("repo") ?? "", tag: query.first("tag") ?? "", pull: false) {
+            return outcome
+        }
+        return nil
+    }
+
+    enum ImageAccess {
+        case own(labelled: Bool)
+        case shared
+        case foreign
+        /// Not on the daemon (or the daemon could not say): forwarded, and the daemon answers.
+        case absent
+
+    }
+
+    /// What the daemon would find for `name`, and whose it is.
+    func imageAccess(_ name: String) -> ImageAccess {
+        guard let info = lookup.inspect(.image, name) else { return .absent }
+        let labels = Self.labels(info.member("Config")?.member("Labels"))
+        let labelled = labels.contains { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }
+        switch imageOwnership(name, info) {
+        case .own: return .own(labelled: labelled)
+        case .shared: return .shared
+        case .foreign: return .foreign
+        }
+    }
+
+    func imageOwnership(_ asked: String, _ info: JSONValue) -> ImageOwnership {
+        let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
+        return ImageNames.ownership(asked: asked, labels: Self.labels(info.member("Config")?.member("Labels")), repoTags: tags,
+                                    owner: owner, claimant: claims.claimant)
+    }
+
+    enum NewName {
+        /// No name is given (an untagged commit or import).
+        case none
+        /// The normalised name, free or already the job's.
+        case free(String)
+        case refused(Outcome)
+    }
+
+    /// Whether the job may give an image the name `repo[:tag]`. A name on
+    /// another job's image, or (except for a pull) on a shared image, is
+    /// refused: moving it would change what other jobs run.
+    func newName(repo: String, tag: String, pull: Bool) -> NewName {
+        if repo.utf8.isEmpty { return .none }
+        guard let target = ImageNames.target(repo: repo, tag: tag) else {
+            return .refused(.answer(status: 400, message: "sockwarden: \(repo)\(tag.isEmpty ? "" : ":" + tag) is not an image name sockwarden can read (lower-case name[:tag]); a job socket only gives images names it can check"))
+        }
+        switch lookup.get(ObjectKind.image.inspectPath(DaemonLookup.escape(target))) {
+        case .notFound:
+            return .free(target)
+        case .failed(let why):
+            return .refused(.answer(status: 503, message: "sockwarden: cannot check whether the name \(ImageNames.familiar(target)) is in use: \(why)"))
+        case .ok(let info):
+            switch imageOwnership(target, info) {
+            case .own:
+                if pull { claims.claim(target, job: owner.id) }
+                return .free(target)
+            case .shared where pull:
+                return .free(target)
+            case .shared, .foreign:
+                return .refused(.answer(status: 409, message: "sockwarden: the image name \(ImageNames.familiar(target)) is in use and is not job \(owner.id)'s; names are shared by every job on the daemon, so choose another (for example one with the job id in its tag)"))
+            }
+        }
+    }
+
+    /// The daemon's answer for a missing image, per route.
+    func missing(_ route: String, _ name: String) -> Outcome {
+        let refusal = ImageNames.missing(route: route, name: name)
+        return .answer(status: refusal.status, message: refusal.message)
+    }
+
+    /// The filter of a forwarded answer on a job socket (lists that the
+    /// daemon cannot scope by label), or nil.
+    func responseFilter(for route: Route) -> (@Sendable ([UInt8]) -> [UInt8]?)? {
+        let owner = self.owner
+        let foreign = claims.foreign(to: owner.id)
+        switch route.name {
+        case "system.df": return { DiskUsageFilter.filter($0, owner: owner, foreignClaims: foreign) }
+        case "image.list": return { ImageListFilter.filter($0, owner: owner, foreignClaims: foreign) }
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import EngineAPI
+import GoJSON
+
+/// `GET /images/json` (and the `Images` of `system df`) on a job socket: the
+/// daemon lists every image, so the answer keeps the job's own and the
+/// shared ones. An image labelled by another job is dropped; a tag another
+/// job claimed is removed from `RepoTags`, and an image left with none of
+/// the tags it had is dropped too (it was only visible through them).
+public enum ImageListFilter {
+    /// The filtered JSON array, or nil when the answer is not one.
+    public static func filter(_ body: [UInt8], owner: JobOwner, foreignClaims: Set<String>) -> [UInt8]? {
+        guard case .success(let json) = JSONParser.parse(body), case .array(let items) = json else { return nil }
+        return GoEncoder.render(.array(filter(items, owner: owner, foreignClaims: foreignClaims)))
+    }
+
+    public static func filter(_ items: [JSONValue], owner: JobOwner, foreignClaims: Set<String>) -> [JSONValue] {
+        items.compactMap { keep($0, owner: owner, foreignClaims: foreignClaims) }
+    }
+
+    static func keep(_ item: JSONValue, owner: JobOwner, foreignClaims: Set<String>) -> JSONValue? {
+        guard case .object(var fields) = item else { return nil }
+        let labels = DiskUsageFilter.labels(fields.last(where: { $0.key == "Labels" })?.value)
+        if let label = labels.last(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) {
+            return label.value.utf8.elementsEqual(owner.id.utf8) ? item : nil
+        }
+        guard !foreignClaims.isEmpty, let i = fields.lastIndex(where: { $0.key == "RepoTags" }),
+              case .array(let tags) = fields[i].value else { return item }
+        let kept = tags.filter { tag in
+            guard case .string(let name) = tag, let normal = ImageReference.normalise(name) else { return true }
+            return !foreignClaims.contains(normal)
+        }
+        if kept.count == tags.count { return item }
+        if kept.isEmpty { return nil }
+        fields[i] = JSONMember("RepoTags", .array(kept))
+        return .object(fields)
+    }
+}

@@ -1,0 +1,111 @@
+import EngineAPI
+
+/// Image names on a job socket. Images are shared between jobs unless a job
+/// made them its own: an image whose config carries the owner label (built,
+/// committed or imported through a job socket) is that job's; a name (a tag)
+/// a job put on a shared image is that job's *claim*, kept by sockwarden
+/// because a tag carries no labels. Everything else (base images pulled by
+/// anyone) is shared: usable by every job, removable by none.
+public enum ImageOwnership: Sendable, Equatable {
+    case own
+    case shared
+    /// Another job's: answered as if it did not exist.
+    case foreign
+}
+
+public enum ImageNames {
+    /// Who owns the image the daemon found for `asked`. `labels` and
+    /// `repoTags` come from the daemon's inspect of it; `claimant` answers
+    /// which job claimed a normalised name, if any.
+    public static func ownership(asked: String, labels: [(key: String, value: String)], repoTags: [String],
+                                 owner: JobOwner, claimant: (String) -> String?) -> ImageOwnership {
+        if let label = labels.last(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) {
+            return label.value.utf8.elementsEqual(owner.id.utf8) ? .own : .foreign
+        }
+        // A shared image asked for by name: the name may be a job's claim.
+        guard let name = ImageReference.normalise(asked),
+              repoTags.contains(where: { ImageReference.normalise($0) == name }),
+              let job = claimant(name) else { return .shared }
+        return job == owner.id ? .own : .foreign
+    }
+
+    /// The reference as dockerd 20.10's `ErrImageDoesNotExist` prints it
+    /// (`reference.FamiliarString(TagNameOnly(ref))`): `foo` is
+    /// `foo:latest`, `docker.io/library/foo` is `foo:latest`, a 64-hex ID is
+    /// `sha256:<id>`, a short hex ID is read as a name like any other.
+    public static func familiar(_ reference: String) -> String {
+        let bytes = Array(reference.utf8)
+        if bytes.count == 64, bytes.allSatisfy(isLowerHex) { return "sha256:" + reference }
+        if reference.utf8.starts(with: "sha256:".utf8) { return reference }
+        // A short hex ID is parsed as a name first (`abc123` is `abc123:latest`).
+        if !bytes.isEmpty, bytes.count < 64, bytes.allSatisfy(isLowerHex) { return reference + ":latest" }
+        guard let normal = ImageReference.normalise(reference) else { return reference }
+        for prefix in ["docker.io/library/", "docker.io/"] where normal.utf8.starts(with: prefix.utf8) {
+            let rest = String(decoding: normal.utf8.dropFirst(prefix.utf8.count), as: UTF8.self)
+            // `docker.io/library/x/y` stays as it is (only one-component names drop `library/`).
+            if prefix == "docker.io/library/", rest.utf8.contains(UInt8(ascii: "/")) { continue }
+            return rest
+        }
+        return normal
+    }
+
+    /// What dockerd 20.10 answers on `route` for an image `name` it does not
+    /// have (checked against the daemon by the integration tests). Two answers
+    /// are approximations: a save by ID (the daemon's 500 names a file in its
+    /// data root) and a push (the daemon says it inside a 200 progress stream).
+    public static func missing(route: String, name: String) -> TenancyRefusal {
+        let isID = name.utf8.starts(with: "sha256:".utf8) || (name.utf8.count == 64 && name.utf8.allSatisfy(isLowerHex))
+        switch route {
+        case "image.inspect":
+            return TenancyRefusal(status: 404, message: "no such image: \(name): No such image: \(familiar(name))")
+        case "image.get", "image.get.all":
+            if isID { return TenancyRefusal(status: 404, message: "No such image: \(familiar(name))") }
+            let tagged = name.utf8.contains(UInt8(ascii: "@"))
+                || name.utf8.split(separator: UInt8(ascii: "/")).last?.contains(UInt8(ascii: ":")) == true
+            return TenancyRefusal(status: 404, message: tagged ? "reference does not exist" : "No such image: \(name)")
+        case "image.push":
+            // `name` is the repository of the path; the daemon names it without a tag.
+            let repository = familiar(name)
+            let bare = repository.utf8.split(separator: UInt8(ascii: "/")).last?.contains(UInt8(ascii: ":")) == true
+                ? String(repository[..<repository.lastIndex(of: ":")!]) : repository
+            return TenancyRefusal(status: 404, message: "An image does not exist locally with the tag: \(bare)")
+        default:
+            return TenancyRefusal(status: 404, message: "No such image: \(familiar(name))")
+        }
+    }
+
+    /// The name `repo` and `tag` give a new image (tag, commit, import, pull),
+    /// normalised; nil when the daemon would not read it as a name.
+    public static func target(repo: String, tag: String) -> String? {
+        guard !repo.utf8.isEmpty else { return nil }
+        // `repo` may carry its own tag or digest; `tag` is added only when non-empty.
+        return ImageReference.normalise(tag.utf8.isEmpty ? repo : repo + ":" + tag)
+    }
+
+    /// `changes` of an import or commit (Dockerfile instructions the daemon
+    /// joins with newlines and parses): on a job socket they may not set the
+    /// owner label, continue a line or change the escape character, so the
+    /// owner label sockwarden adds cannot be overridden.
+    public static func checkChanges(_ changes: [String]) -> TenancyRefusal? {
+        for change in changes {
+            let bytes = Array(change.utf8)
+            if bytes.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "`") || $0 == 0x0A || $0 == 0x0D })
+                || contains(bytes, Array(JobOwner.labelKey.utf8)) {
+                return TenancyRefusal(status: 403, message: "sockwarden: on a job socket a change (\(change)) may not contain \\, `, a line break or the label \(JobOwner.labelKey)")
+            }
+        }
+        return nil
+    }
+
+    /// The `LABEL` instruction that marks an imported image as the job's.
+    public static func ownerLabelChange(_ owner: JobOwner) -> String {
+        "LABEL \(JobOwner.labelKey)=\(owner.id)"
+    }
+
+    static func isLowerHex(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+}

@@ -1,0 +1,110 @@
+import EngineAPI
+import GoJSON
+import Testing
+@testable import Tenancy
+
+@Suite("Image names on a job socket")
+struct ImageNamesTests {
+    static let claims = ["docker.io/library/mine:1": "job-42", "docker.io/library/theirs:1": "other"]
+    func ownership(_ asked: String, labels: [(key: String, value: String)] = [], tags: [String]) -> ImageOwnership {
+        ImageNames.ownership(asked: asked, labels: labels, repoTags: tags, owner: owner, claimant: { Self.claims[$0] })
+    }
+
+    @Test("the owner label decides, whatever the name", arguments: [
+        ("job-42", ImageOwnership.own), ("other", .foreign), ("", .foreign),
+    ])
+    func labelled(_ c: (String, ImageOwnership)) {
+        #expect(ownership("theirs:1", labels: [("io.sockwarden.job", c.0)], tags: ["theirs:1"]) == c.1)
+        #expect(ownership("sha256:" + String(repeating: "a", count: 64), labels: [("io.sockwarden.job", c.0)], tags: []) == c.1)
+    }
+
+    @Test("an unlabelled image asked by a claimed tag is the claimant's; by ID or another tag it is shared", arguments: [
+        ("mine:1", ["busybox:latest", "mine:1"], ImageOwnership.own),
+        ("docker.io/library/theirs:1", ["busybox:latest", "theirs:1"], .foreign),
+        ("theirs:1", ["theirs:1"], .foreign),
+        ("busybox", ["busybox:latest", "theirs:1"], .shared),
+        ("abc123", ["theirs:1"], .shared),
+        // A stale claim: the daemon no longer has the name on this image.
+        ("theirs:1", ["busybox:latest"], .shared),
+    ])
+    func claimed(_ c: (String, [String], ImageOwnership)) {
+        #expect(ownership(c.0, tags: c.1) == c.2, "\(c.0)")
+    }
+
+    @Test("names are printed as dockerd 20.10's ErrImageDoesNotExist prints them", arguments: [
+        ("foo", "foo:latest"), ("foo:2", "foo:2"), ("docker.io/library/foo:2", "foo:2"), ("index.docker.io/x/y", "x/y:latest"),
+        ("localhost:5000/a/b", "localhost:5000/a/b:latest"), ("abc123", "abc123:latest"),
+        (String(repeating: "f", count: 64), "sha256:" + String(repeating: "f", count: 64)),
+        ("sha256:" + String(repeating: "f", count: 64), "sha256:" + String(repeating: "f", count: 64)),
+        ("docker.io/library/a/b", "library/a/b:latest"), ("UPPER", "UPPER"),
+    ])
+    func familiar(_ c: (String, String)) {
+        #expect(ImageNames.familiar(c.0) == c.1)
+    }
+
+    @Test("a missing image is answered per route, as the daemon answers", arguments: [
+        ("image.inspect", "foo", "no such image: foo: No such image: foo:latest"),
+        ("image.history", "foo", "No such image: foo:latest"), ("image.delete", "f:1", "No such image: f:1"),
+        ("image.tag", "abc123", "No such image: abc123:latest"), ("image.get", "foo", "No such image: foo"),
+        ("image.get", "foo:1", "reference does not exist"), ("image.get.all", "abc123", "No such image: abc123"),
+        ("image.push", "reg.example:5000/team/app", "An image does not exist locally with the tag: reg.example:5000/team/app"),
+        ("image.push", "app", "An image does not exist locally with the tag: app"),
+    ])
+    func missing(_ c: (String, String, String)) {
+        let refusal = ImageNames.missing(route: c.0, name: c.1)
+        #expect(refusal.status == 404 && refusal.message == c.2, "\(refusal.message)")
+    }
+
+    @Test("new names are normalised; names the daemon may read otherwise are nil", arguments: [
+        ("app", "1", "docker.io/library/app:1"), ("app:2", "", "docker.io/library/app:2"), ("reg:5000/a", "x", "reg:5000/a:x"),
+        ("APP", "1", nil), ("a//b", "", nil), ("", "1", nil), ("app", "-x", nil),
+    ] as [(String, String, String?)])
+    func target(_ c: (String, String, String?)) {
+        #expect(ImageNames.target(repo: c.0, tag: c.1) == c.2)
+    }
+
+    @Test("changes may not set the owner label, continue a line or change the escape", arguments: [
+        ("ENV A=1", true), ("LABEL a=b", true), ("LABEL io.sockwarden.job=x", false), ("LABEL \"io.sockwarden.job\"=x", false),
+        ("LABEL a=\\", false), ("# escape=`", false), ("ENV A=1\nLABEL b=2", false), ("ENV A=1\r", false),
+    ])
+    func changes(_ c: (String, Bool)) {
+        #expect((ImageNames.checkChanges([c.0]) == nil) == c.1, "\(c.0)")
+    }
+}
+
+@Suite("Image lists on a job socket")
+struct ImageListFilterTests {
+    @Test("another job's images and claimed tags are dropped; shared and own images stay")
+    func filters() throws {
+        let body = #"""
+        [{"Id":"own","RepoTags":["app:1"],"Labels":{"io.sockwarden.job":"job-42"}},
+         {"Id":"foreign","RepoTags":["x:1"],"Labels":{"io.sockwarden.job":"other"}},
+         {"Id":"base","RepoTags":["busybox:latest","theirs:1"],"Labels":null},
+         {"Id":"onlytheirs","RepoTags":["theirs:2"],"Labels":{}},
+         {"Id":"dangling","RepoTags":[],"Labels":null}]
+        """#
+        let foreign: Set<String> = ["docker.io/library/theirs:1", "docker.io/library/theirs:2"]
+        let out = String(decoding: try #require(ImageListFilter.filter(Array(body.utf8), owner: owner, foreignClaims: foreign)), as: UTF8.self)
+        let ids = try #require(JSONParser.parse(Array(out.utf8)).get().arrayIDs)
+        #expect(ids == ["own", "base", "dangling"], "\(out)")
+        #expect(out.contains(#""RepoTags":["busybox:latest"]"#), "\(out)")
+        #expect(ImageListFilter.filter(Array("{}".utf8), owner: owner, foreignClaims: []) == nil)
+    }
+
+    @Test("system df reports images the same way")
+    func diskUsage() throws {
+        let body = #"{"Images":[{"Id":"a","Labels":{"io.sockwarden.job":"other"}},{"Id":"b","Labels":{}}],"Containers":[],"Volumes":[]}"#
+        let out = String(decoding: try #require(DiskUsageFilter.filter(Array(body.utf8), owner: owner)), as: UTF8.self)
+        #expect(out.contains(#""Images":[{"Id":"b","Labels":{}}]"#), "\(out)")
+    }
+}
+
+extension JSONValue {
+    var arrayIDs: [String]? {
+        guard case .array(let items) = self else { return nil }
+        return items.compactMap { item in
+            guard case .object(let fields) = item, case .string(let id)? = fields.first(where: { $0.key == "Id" })?.value else { return nil }
+            return id
+        }
+    }
+}

@@ -1,0 +1,296 @@
+"""Images on job sockets (issue 5): an image a job builds, commits or imports
+is its own (the owner label in the image config); a tag it puts on a shared
+image is its claim (kept by sockwarden); base images are shared. Another
+job's images and tags are answered as missing, names of other jobs and of
+shared images cannot be taken, and closing a job removes its images and tags.
+Every check is made on the daemon's state, straight from the daemon socket.
+
+No test pulls: a pull the proxy forwards would leave loopback, so only pulls
+the proxy refuses are sent."""
+import io
+import json
+import os
+import subprocess
+import tarfile
+import urllib.parse
+
+import pytest
+
+from swhelpers import API, http, unique
+from test_jobs import IMG, Jobs, jobs, post  # noqa: F401 - the fixture is used by name
+
+pytestmark = pytest.mark.proxy_only
+LABEL = "io.sockwarden.job"
+BASE = IMG + ":latest"
+
+
+def tar_of(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def build(sock: str, tag: str, dockerfile: str = f"FROM {IMG}\nLABEL built=yes\n", extra: str = ""):
+    ctx = tar_of({"Dockerfile": dockerfile.encode()})
+    return http(sock, "POST", f"{API}/build?t={urllib.parse.quote(tag)}&networkmode=none{extra}", ctx,
+                {"Content-Type": "application/x-tar"}, timeout=120)
+
+
+def image_info(daemon: str, name: str) -> dict | None:
+    r = http(daemon, "GET", f"{API}/images/{name}/json")
+    return json.loads(r.body) if r.status == 200 else None
+
+
+def message(r) -> str:
+    return json.loads(r.body)["message"]
+
+
+@pytest.fixture
+def image_jobs(jobs, dockerd_sock):  # noqa: F811 - pytest fixture by name
+    """Job A with a built image and a tag on the shared base image; job B."""
+    a, b = unique("ia"), unique("ib")
+    socks = {a: jobs.open(a), b: jobs.open(b)}
+    built, claimed = f"{a}-app:1", f"{a}-box:1"
+    r = build(socks[a], built)
+    assert r.status == 200 and b"Successfully built" in r.body, r.body[-500:]
+    r = http(socks[a], "POST", f"{API}/images/{IMG}/tag?repo={a}-box&tag=1", b"")
+    assert r.status == 201, r.body
+    yield a, b, socks, built, claimed
+    for name in (built, claimed, f"{a}-imp:1", f"{a}-commit:1"):
+        http(dockerd_sock, "DELETE", f"{API}/images/{name}?force=1")
+
+
+def test_an_image_built_through_a_job_socket_carries_its_label_and_a_tag_is_claimed(image_jobs, dockerd_sock):
+    a, b, socks, built, claimed = image_jobs
+    assert image_info(dockerd_sock, built)["Config"]["Labels"][LABEL] == a
+    # The tag on the shared image carries no label: the claim is the proxy's.
+    base = image_info(dockerd_sock, IMG)
+    assert image_info(dockerd_sock, claimed)["Id"] == base["Id"]
+    assert LABEL not in (base["Config"]["Labels"] or {})
+
+
+def ways_to_name(dockerd_sock: str, name: str) -> list[tuple[str, str, str]]:
+    """(how the client names it, a missing twin of the same shape, the twin's part to put the name back)."""
+    image_id = image_info(dockerd_sock, name)["Id"]
+    hex_id = image_id.split(":")[1]
+    twin = name.replace("-", "-gone-", 1)
+    return [(name, twin, "-gone-"), (f"docker.io/library/{name}", f"docker.io/library/{twin}", "-gone-"),
+            (image_id, "sha256:" + "f" * 64, "f" * 64), (hex_id, "f" * 64, "f" * 64), (hex_id[:12], "f" * 12, "f" * 12)]
+
+
+def put_back(text: str, name: str, twin: str, part: str) -> str:
+    if part == "-gone-":
+        return text.replace("-gone-", "-")
+    return text.replace(part, name.split(":")[-1] if len(part) == 64 else name)
+
+
+READ_ROUTES = [("GET", "/images/{}/json"), ("GET", "/images/{}/history"), ("GET", "/images/{}/get"),
+               ("GET", "/images/get?names={}"), ("DELETE", "/images/{}"), ("DELETE", "/images/{}?force=1"),
+               ("POST", "/images/{}/tag?repo=ib-stolen&tag=1")]
+
+
+@pytest.mark.parametrize("method,template", READ_ROUTES, ids=[f"{m} {t}" for m, t in READ_ROUTES])
+def test_another_jobs_image_is_answered_as_missing(image_jobs, dockerd_sock, method, template):
+    """Differential: B's answer about A's image is the daemon's answer about a
+    missing image named the same way (a twin with one part changed)."""
+    a, b, socks, built, claimed = image_jobs
+    before = {n: image_info(dockerd_sock, n)["Id"] for n in (built, claimed)}
+    for victim in (built, claimed):
+        for name, twin, part in ways_to_name(dockerd_sock, victim):
+            if victim == claimed and part != "-gone-":
+                continue  # the base image by ID is shared, and readable by B
+            quote = lambda n: urllib.parse.quote(n, safe=":/")  # noqa: E731
+            r = http(socks[b], method, f"{API}{template.format(quote(name))}", b"" if method == "POST" else None)
+            assert r.status == 404, (name, r.status, r.body[:200])
+            d = http(dockerd_sock, method, f"{API}{template.format(quote(twin))}", b"" if method == "POST" else None)
+            if "/get" in template and len(part) == 64:
+                # Approximation (documented): the daemon's 500 names a file in its data root.
+                assert d.status == 500 and message(r) == f"No such image: {image_info(dockerd_sock, victim)['Id']}"
+                continue
+            assert d.status == 404, (twin, d.status, d.body)
+            assert message(r) == put_back(message(d), name, twin, part), (name, r.body, d.body)
+    assert {n: image_info(dockerd_sock, n)["Id"] for n in (built, claimed)} == before
+    assert image_info(dockerd_sock, "ib-stolen:1") is None
+
+
+def test_another_jobs_image_cannot_be_run_pushed_or_used_as_cache(image_jobs, dockerd_sock):
+    a, b, socks, built, claimed = image_jobs
+    for name in (built, claimed):
+        r = post(socks[b], f"{API}/containers/create", {"Image": name, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}})
+        assert r.status == 404 and message(r) == f"No such image: {name}", r.body
+        repo, tag = name.rsplit(":", 1)
+        r = http(socks[b], "POST", f"{API}/images/{repo}/push?tag={tag}", b"")
+        assert r.status == 404, r.body
+    r = build(socks[b], "ib-cached:1", extra="&cachefrom=" + urllib.parse.quote(json.dumps([built])))
+    assert r.status == 403, r.body
+    # B's own runs of the shared base image are unaffected.
+    r = post(socks[b], f"{API}/containers/create", {"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}})
+    assert r.status == 201, r.body
+    http(dockerd_sock, "DELETE", f"{API}/containers/{json.loads(r.body)['Id']}?force=1")
+
+
+def test_each_job_lists_its_own_and_the_shared_images(image_jobs, dockerd_sock):
+    a, b, socks, built, claimed = image_jobs
+
+    def tags(sock):
+        listed = json.loads(http(sock, "GET", f"{API}/images/json").body)
+        return {t for image in listed for t in (image.get("RepoTags") or [])}
+
+    assert {built, claimed, BASE} <= tags(socks[a])
+    seen_by_b = tags(socks[b])
+    assert BASE in seen_by_b and built not in seen_by_b and claimed not in seen_by_b, seen_by_b
+    df = json.loads(http(socks[b], "GET", f"{API}/system/df").body)
+    df_tags = {t for image in df["Images"] for t in (image.get("RepoTags") or [])}
+    assert BASE in df_tags and built not in df_tags and claimed not in df_tags, df_tags
+    # The daemon itself lists all of them.
+    assert {built, claimed, BASE} <= tags(dockerd_sock)
+
+
+def test_names_of_other_jobs_and_of_shared_images_cannot_be_taken(image_jobs, dockerd_sock):
+    a, b, socks, built, claimed = image_jobs
+    before = {n: image_info(dockerd_sock, n)["Id"] for n in (built, claimed, BASE)}
+    sock = socks[b]
+    assert build(sock, f"{b}-mine:1").status == 200
+    attempts = []
+    for name in (built, claimed, BASE, f"docker.io/{BASE}"):
+        repo, tag = name.rsplit(":", 1)
+        attempts += [
+            ("tag", http(sock, "POST", f"{API}/images/{b}-mine:1/tag?repo={repo}&tag={tag}", b"")),
+            ("build", build(sock, name)),
+            ("import", http(sock, "POST", f"{API}/images/create?fromSrc=-&repo={repo}&tag={tag}",
+                            tar_of({"f": b"x"}), {"Content-Type": "application/x-tar"})),
+        ]
+        if "busybox" not in name:
+            # A pull of a shared name is allowed (it refreshes a base image) and would leave loopback.
+            attempts.append(("pull", http(sock, "POST", f"{API}/images/create?fromImage={repo}&tag={tag}", b"")))
+    for what, r in attempts:
+        assert r.status == 409 and b"is in use and is not job" in r.body, (what, r.status, r.body[:300])
+    assert {n: image_info(dockerd_sock, n)["Id"] for n in (built, claimed, BASE)} == before
+
+
+def test_names_the_daemon_reads_differently_are_refused(image_jobs):
+    a, b, socks, built, claimed = image_jobs
+    for repo in ("UPPER", "a//b", "-x"):
+        r = http(socks[b], "POST", f"{API}/images/{IMG}/tag?repo={urllib.parse.quote(repo)}&tag=1", b"")
+        assert r.status == 400, (repo, r.body)
+    # Pulling or pushing every tag of a repository is not scoped to a job.
+    assert http(socks[b], "POST", f"{API}/images/create?fromImage=swtest/busybox", b"").status == 403
+    assert http(socks[b], "POST", f"{API}/images/{b}-x/push", b"").status == 403
+    # image load: the names inside the archive are not checked.
+    assert http(socks[b], "POST", f"{API}/images/load", b"", {"Content-Type": "application/x-tar"}).status == 403
+
+
+def test_shared_images_are_usable_but_not_removable(image_jobs, dockerd_sock):
+    a, b, socks, built, claimed = image_jobs
+    base = image_info(dockerd_sock, IMG)["Id"]
+    for name in (IMG, base, base.split(":")[1][:12]):
+        r = http(socks[b], "DELETE", f"{API}/images/{name}?force=1")
+        assert r.status == 403 and b"shared by every job" in r.body, (name, r.body)
+    assert http(socks[b], "POST", f"{API}/images/prune", b"").status == 200
+    assert image_info(dockerd_sock, IMG)["Id"] == base
+    assert image_info(dockerd_sock, built) is not None  # B's prune never reaches A's images
+
+
+def test_a_job_removes_its_own_images_and_tags(image_jobs, dockerd_sock):
+    a, b, socks, built, claimed = image_jobs
+    assert http(socks[a], "DELETE", f"{API}/images/{claimed}").status == 200
+    assert image_info(dockerd_sock, claimed) is None and image_info(dockerd_sock, IMG) is not None
+    assert http(socks[a], "DELETE", f"{API}/images/{built}").status == 200
+    assert image_info(dockerd_sock, built) is None
+
+
+def test_commit_and_import_carry_the_owner_label(image_jobs, dockerd_sock):
+    a, b, socks, built, claimed = image_jobs
+    sock = socks[a]
+    r = post(sock, f"{API}/containers/create?name={a}-c", {"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}})
+    assert r.status == 201, r.body
+    assert http(sock, "POST", f"{API}/commit?container={a}-c&repo={a}-commit&tag=1", b"").status == 201
+    assert image_info(dockerd_sock, f"{a}-commit:1")["Config"]["Labels"][LABEL] == a
+    r = http(sock, "POST", f"{API}/images/create?fromSrc=-&repo={a}-imp&tag=1", tar_of({"f": b"x"}),
+             {"Content-Type": "application/x-tar"})
+    assert r.status == 200 and b"error" not in r.body, r.body
+    assert image_info(dockerd_sock, f"{a}-imp:1")["Config"]["Labels"][LABEL] == a
+    # The client cannot set the label, or smuggle it in through changes.
+    forged = [
+        post(sock, f"{API}/commit?container={a}-c&repo={a}-forged", {"Labels": {LABEL: b}}),
+        http(sock, "POST", f"{API}/commit?container={a}-c&repo={a}-forged&changes=" + urllib.parse.quote(f"LABEL {LABEL}={b}"), b""),
+        http(sock, "POST", f"{API}/commit?container={a}-c&repo={a}-forged&changes=" + urllib.parse.quote("LABEL x=\\"), b""),
+        http(sock, "POST", f"{API}/images/create?fromSrc=-&repo={a}-forged&changes=" + urllib.parse.quote(f"LABEL {LABEL}={b}"),
+             tar_of({"f": b"x"}), {"Content-Type": "application/x-tar"}),
+        build(sock, f"{a}-forged:1", extra="&labels=" + urllib.parse.quote(json.dumps({LABEL: b}))),
+    ]
+    for r in forged:
+        assert r.status == 403, r.body
+    assert image_info(dockerd_sock, f"{a}-forged") is None and image_info(dockerd_sock, f"{a}-forged:1") is None
+    # A Dockerfile LABEL is overridden by the build's owner label.
+    assert build(sock, f"{a}-df:1", dockerfile=f"FROM {IMG}\nLABEL {LABEL}={b}\n").status == 200
+    assert image_info(dockerd_sock, f"{a}-df:1")["Config"]["Labels"][LABEL] == a
+    http(dockerd_sock, "DELETE", f"{API}/containers/{a}-c?force=1")
+
+
+def test_close_removes_the_jobs_images_and_tags_but_not_shared_ones(image_jobs, jobs, dockerd_sock):  # noqa: F811
+    a, b, socks, built, claimed = image_jobs
+    out = jobs.job("close", "--id", a)
+    assert "removed image" in out.stdout, out.stdout
+    assert image_info(dockerd_sock, built) is None and image_info(dockerd_sock, claimed) is None
+    assert image_info(dockerd_sock, IMG) is not None
+    reaped = {r["target"] for r in jobs.audit() if r.get("rule") == "job-reap"}
+    assert any(t.startswith("/images/") for t in reaped), reaped
+
+
+def test_reap_images_false_keeps_built_images_and_removes_tags(jobs, dockerd_sock, short_tmp):  # noqa: F811
+    policy = os.path.join(short_tmp, f"{unique('keep')}.toml")
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "ci.toml")) as f:
+        text = f.read()
+    with open(policy, "w") as f:
+        f.write(text + "\n[jobs]\nreap-images = false\n" if "[jobs]" not in text else text.replace("[jobs]", "[jobs]\nreap-images = false"))
+    job = unique("ik")
+    sock = jobs.open(job, "--policy", policy)
+    assert build(sock, f"{job}-kept:1").status == 200
+    assert http(sock, "POST", f"{API}/images/{IMG}/tag?repo={job}-tag&tag=1", b"").status == 201
+    jobs.job("close", "--id", job)
+    kept = image_info(dockerd_sock, f"{job}-kept:1")
+    assert kept is not None and kept["Config"]["Labels"][LABEL] == job
+    assert image_info(dockerd_sock, f"{job}-tag:1") is None
+    http(dockerd_sock, "DELETE", f"{API}/images/{job}-kept:1?force=1")
+
+
+def test_claimed_tags_survive_a_restart(image_jobs, jobs, dockerd_sock):  # noqa: F811
+    a, b, socks, built, claimed = image_jobs
+    state = json.load(open(os.path.join(jobs.dir, "state", f"{a}.json")))
+    assert state["images"] == [f"docker.io/library/{claimed}"], state
+    jobs.proxy.stop()
+    jobs.start()
+    r = http(socks[b], "GET", f"{API}/images/{claimed}/json")
+    assert r.status == 404, r.body
+    assert http(socks[a], "GET", f"{API}/images/{claimed}/json").status == 200
+
+
+def test_the_docker_cli_builds_tags_lists_and_removes_in_a_job(jobs, dockerd_sock, docker_config, short_tmp):  # noqa: F811
+    job = unique("icli")
+    sock = jobs.open(job)
+    env = dict(os.environ, DOCKER_HOST=f"unix://{sock}", DOCKER_CONFIG=docker_config, DOCKER_BUILDKIT="0")
+    ctx = os.path.join(short_tmp, unique("ctx"))
+    os.makedirs(ctx)
+    with open(os.path.join(ctx, "Dockerfile"), "w") as f:
+        f.write(f"FROM {IMG}\nRUN echo built > /built\n")
+
+    def docker(*args):
+        out = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120, env=env)
+        assert out.returncode == 0, (args, out.stderr)
+        return out.stdout
+
+    docker("build", "--network", "none", "-t", f"{job}-app:1", ctx)
+    docker("tag", f"{job}-app:1", f"{job}-app:2")
+    docker("tag", IMG, f"{job}-base:1")
+    listed = docker("images", "--format", "{{.Repository}}:{{.Tag}}").split()
+    assert {f"{job}-app:1", f"{job}-app:2", f"{job}-base:1", BASE} <= set(listed), listed
+    assert docker("run", "--rm", "--network", "none", f"{job}-app:2", "cat", "/built").strip() == "built"
+    docker("rmi", f"{job}-app:2", f"{job}-base:1")
+    assert image_info(dockerd_sock, f"{job}-base:1") is None and image_info(dockerd_sock, IMG) is not None
+    jobs.job("close", "--id", job)
+    assert image_info(dockerd_sock, f"{job}-app:1") is None
