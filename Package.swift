@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "sockwarden", targets: ["sockwarden"]),
         // The pure layers, for the fuzz targets in fuzz/ and the benchmark in bench/.
         .library(name: "SockwardenCore", targets: ["HTTP1", "GoJSON", "EngineAPI", "Policy"]),
+        // The audit log (and the rest of the proxy layer), for the micro-benchmark in bench/audit.
+        .library(name: "SockwardenAudit", targets: ["Proxy"]),
     ],
     targets: [
         // Pure, byte-in/value-out layers. No Glibc, no Dispatch, no sockets.

@@ -1,0 +1,131 @@
+import Foundation
+import Glibc
+@testable import Proxy
+
+// Per-record cost of the audit log, stage by stage, beside baselines.
+// Usage: AuditBench [--records N] [--rounds R] [--out FILE]
+// Times are thread CPU nanoseconds per record (best of R rounds), except
+// the pipeline's, which is the whole process's CPU (both threads).
+
+var records = 20_000
+var rounds = 5
+var out = "/tmp/sockwarden-audit-bench.jsonl"
+var arguments = CommandLine.arguments.dropFirst()
+while let flag = arguments.popFirst() {
+    guard let value = arguments.popFirst() else { fatalError("\(flag) needs a value") }
+    switch flag {
+    case "--records": records = Int(value)!
+    case "--rounds": rounds = Int(value)!
+    case "--out": out = value
+    default: fatalError("unknown flag \(flag); usage: AuditBench [--records N] [--rounds R] [--out FILE]")
+    }
+}
+
+let fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
+guard fd >= 0 else { fatalError("cannot open \(out)") }
+func rewind() { _ = ftruncate(fd, 0) }
+
+/// Lines are written in batches of this many, as a busy writer would.
+let batchLines = 64
+var batch: [UInt8] = []
+batch.reserveCapacity(1 << 20)
+func flush(force: Bool = false) {
+    batch.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            precondition(n > 0, "write \(out) failed")
+            offset += n
+        }
+    }
+    batch.removeAll(keepingCapacity: true)
+}
+
+struct Row {
+    let stage: String
+    var ns: [Double] = []
+}
+var rows: [Row] = []
+func measure(_ stage: String, _ perKind: (Kind) -> Double) {
+    var row = Row(stage: stage)
+    for kind in Kind.all { row.ns.append(perKind(kind)) }
+    rows.append(row)
+}
+
+var stages = Stages()
+let lines = Kind.all.map { kind -> [UInt8] in
+    var s = Stages()
+    var b: [UInt8] = []
+    s.line(kind, onto: &b)
+    return b
+}
+
+measure("render (JSON members)") { kind in
+    Clock.perIteration(rounds: rounds, count: records) { _ in consume(stages.render(kind)) }
+}
+measure("seal (chain + SHA-256)") { kind in
+    let object = stages.render(kind)
+    return Clock.perIteration(rounds: rounds, count: records) { _ in consume(stages.seal(object)) }
+}
+measure("render + seal + write") { kind in
+    Clock.perIteration(rounds: rounds, count: records) { i in
+        stages.line(kind, onto: &batch)
+        if i % batchLines == batchLines - 1 { flush(); rewind() }
+    }
+}
+
+// The whole AuditLog: admit + write on this thread, the writer thread
+// renders and writes. Process CPU per record (2 records per exchange).
+var switches: [Double] = []
+measure("AuditLog pipeline (2 threads)") { kind in
+    guard !kind.result else { return .nan }
+    rewind()
+    let log = try! AuditLog(path: out, capacity: 16384)
+    try! log.start(first: AuditEvent("start") { _ in })
+    let c0 = Clock.contextSwitches(), t0 = Clock.process()
+    for _ in 0..<records {
+        var r = kind.record
+        r.judgedAt = nil
+        r.respondedAt = nil
+        r.status = nil
+        _ = log.admit(&r)
+        r.status = 200
+        log.write(r)
+    }
+    _ = log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 60)
+    let cpu = Double(Clock.process() - t0), cs = Double(Clock.contextSwitches() - c0)
+    switches.append(cs / Double(2 * records))
+    return cpu / Double(2 * records)
+}
+
+measure("baseline: write the same bytes") { kind in
+    let line = lines[Kind.all.firstIndex { $0.name == kind.name }!]
+    return Clock.perIteration(rounds: rounds, count: records) { i in
+        batch += line
+        if i % batchLines == batchLines - 1 { flush(); rewind() }
+    }
+}
+measure("baseline: SHA-256 of the line") { kind in
+    let line = lines[Kind.all.firstIndex { $0.name == kind.name }!]
+    return Clock.perIteration(rounds: rounds, count: records) { _ in consume(SHA256.hash(line)) }
+}
+let encoder = JSONEncoder()
+measure("baseline: Foundation JSONEncoder") { kind in
+    let value = EncodableRecord(kind, seq: 12345)
+    return Clock.perIteration(rounds: rounds, count: max(1, records / 4)) { _ in consume(try! encoder.encode(value)) }
+}
+close(fd)
+unlink(out)
+
+func cell(_ ns: Double) -> String { ns.isNaN ? "" : String(format: "%.0f", ns) }
+print("records=\(records) rounds=\(rounds) out=\(out)")
+print("line bytes: " + zip(Kind.all, lines).map { "\($0.name) \($1.count)" }.joined(separator: ", "))
+print("| stage (ns per record) | " + Kind.all.map(\.name).joined(separator: " | ") + " |")
+print("| --- |" + String(repeating: " ---: |", count: Kind.all.count))
+for row in rows {
+    let cells = row.stage.hasPrefix("AuditLog")
+        ? [cell(row.ns[0]) + " (pair avg)", "", cell(row.ns[2]) + " (pair avg)", ""]
+        : row.ns.map(cell)
+    print("| \(row.stage) | " + cells.joined(separator: " | ") + " |")
+}
+print("pipeline context switches per record: ping \(String(format: "%.3f", switches[0])), create \(String(format: "%.3f", switches[1]))")
