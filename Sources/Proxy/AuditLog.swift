@@ -61,8 +61,8 @@ public final class AuditLog: @unchecked Sendable {
 
     // Writer state: touched by the writer thread only (and by `start` before it runs).
     private var fd: Int32
-    private var seq: UInt64 = 0
-    private var lastHash = AuditChain.genesis
+    /// Renders, chains and hashes records onto `pending`; holds `seq` and the last hash.
+    private var renderer: AuditLineRenderer
     private var pending: [UInt8] = []
     private var pendingOffset = 0
     private var pendingRecords = 0
@@ -81,6 +81,7 @@ public final class AuditLog: @unchecked Sendable {
         var seed = SHA256()
         seed.update("\(getpid()) \(wallClock()) \(monotonicNanoseconds())")
         run = String(SHA256.hexString(seed.finalize()).prefix(12))
+        renderer = AuditLineRenderer(run: run)
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&wake, nil)
         pthread_cond_init(&progress, nil)
@@ -108,8 +109,7 @@ public final class AuditLog: @unchecked Sendable {
         case .empty:
             chainOrigin = "new"
         case .sealed(let hash, let lastSeq):
-            lastHash = hash
-            seq = lastSeq.map { $0 + 1 } ?? 0
+            renderer.restart(seq: lastSeq.map { $0 + 1 } ?? 0, prev: hash)
             chainOrigin = "continued"
         case .unusable(let why, let needsNewline):
             chainOrigin = "restarted: \(why)"
@@ -317,16 +317,11 @@ public final class AuditLog: @unchecked Sendable {
 
     /// Renders one record onto `pending`, advancing the chain.
     private func render(_ entry: Entry) {
-        let object: [UInt8]
         switch entry {
-        case .request(let r): object = r.requestObject(seq: seq, run: run)
-        case .result(let r): object = r.resultObject(seq: seq, run: run)
-        case .event(let e): object = e.object(seq: seq, run: run)
+        case .request(let r): renderer.request(r, into: &pending)
+        case .result(let r): renderer.result(r, into: &pending)
+        case .event(let e): renderer.event(e, into: &pending)
         }
-        let sealed = AuditChain.seal(object: object, prev: lastHash)
-        pending += sealed.line
-        lastHash = sealed.hash
-        seq += 1
     }
 
     /// Writes what is pending, from where the last attempt stopped (a line
