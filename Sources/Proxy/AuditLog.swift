@@ -58,11 +58,16 @@ public final class AuditLog: @unchecked Sendable {
     private var reopenRequested = false
     private var closing = false
     private var writerDone = false
+    /// The writer waits on `wake`: only then is it signalled (under load it
+    /// is busy or gathering a batch, and a record costs no futex wake).
+    private var writerWaiting = false
 
     // Writer state: touched by the writer thread only (and by `start` before it runs).
     private var fd: Int32
     /// Renders, chains and hashes records onto `pending`; holds `seq` and the last hash.
     private var renderer: AuditLineRenderer
+    /// The batch being rendered (swapped with `queue`, so neither is copied).
+    private var batch: [Entry] = []
     private var pending: [UInt8] = []
     private var pendingOffset = 0
     private var pendingRecords = 0
@@ -183,7 +188,7 @@ public final class AuditLog: @unchecked Sendable {
             record.admission = .admitted
             queue.append(.request(record))
             reserved += 1
-            pthread_cond_signal(&wake)
+            wakeWriter()
             pthread_mutex_unlock(&mutex)
         }
         metrics.countRequest(group: record.group, decision: record.wouldDeny ? "would_deny" : record.decision)
@@ -203,7 +208,7 @@ public final class AuditLog: @unchecked Sendable {
         pthread_mutex_lock(&mutex)
         reserved -= 1
         queue.append(.result(record))
-        pthread_cond_signal(&wake)
+        wakeWriter()
         pthread_mutex_unlock(&mutex)
     }
 
@@ -211,7 +216,7 @@ public final class AuditLog: @unchecked Sendable {
     public func event(_ event: AuditEvent) {
         pthread_mutex_lock(&mutex)
         queue.append(.event(event))
-        pthread_cond_signal(&wake)
+        wakeWriter()
         pthread_mutex_unlock(&mutex)
     }
 
@@ -219,8 +224,14 @@ public final class AuditLog: @unchecked Sendable {
     public func reopen() {
         pthread_mutex_lock(&mutex)
         reopenRequested = true
-        pthread_cond_signal(&wake)
+        wakeWriter()
         pthread_mutex_unlock(&mutex)
+    }
+
+    /// Signals the writer if it waits for work. Under `mutex`.
+    @inline(__always)
+    private func wakeWriter() {
+        if writerWaiting { pthread_cond_signal(&wake) }
     }
 
     /// Records queued, being written, or reserved for results.
@@ -258,7 +269,7 @@ public final class AuditLog: @unchecked Sendable {
         pthread_mutex_lock(&mutex)
         queue.append(.event(last))
         closing = true
-        pthread_cond_signal(&wake)
+        wakeWriter()
         var deadline = timespec()
         clock_gettime(CLOCK_REALTIME, &deadline)
         deadline.tv_sec += timeoutSeconds
@@ -276,7 +287,9 @@ public final class AuditLog: @unchecked Sendable {
         while true {
             pthread_mutex_lock(&mutex)
             while queue.isEmpty && inFlight == 0 && !reopenRequested && !closing {
+                writerWaiting = true
                 pthread_cond_wait(&wake, &mutex)
+                writerWaiting = false
             }
             if inFlight == 0 && queue.count < 256 && !reopenRequested && !closing {
                 // Let a busy moment gather into one batch: a write(2) and a
@@ -287,12 +300,14 @@ public final class AuditLog: @unchecked Sendable {
             }
             let doReopen = reopenRequested
             reopenRequested = false
-            var batch: [Entry] = []
             if inFlight == 0 && !queue.isEmpty {
-                let n = min(queue.count, 4096)
-                batch = Array(queue[0..<n])
-                queue.removeFirst(n)
-                inFlight = n
+                if queue.count <= 4096 {
+                    swap(&batch, &queue)
+                } else {
+                    batch.append(contentsOf: queue[0..<4096])
+                    queue.removeFirst(4096)
+                }
+                inFlight = batch.count
             }
             if closing && batch.isEmpty && inFlight == 0 && !doReopen {
                 writerDone = true
@@ -305,6 +320,7 @@ public final class AuditLog: @unchecked Sendable {
             if doReopen { reopenFile() }
             for entry in batch { render(entry) }
             pendingRecords += batch.count
+            batch.removeAll(keepingCapacity: true)
             if pending.isEmpty { continue }
             if let error = writePending() {
                 noteFailure(error)
@@ -405,7 +421,11 @@ public final class AuditLog: @unchecked Sendable {
         let ns = Int(deadline.tv_nsec) + Int(retryNanoseconds)
         deadline.tv_sec += ns / 1_000_000_000
         deadline.tv_nsec = ns % 1_000_000_000
-        if !reopenRequested { _ = pthread_cond_timedwait(&wake, &mutex, &deadline) }
+        if !reopenRequested {
+            writerWaiting = true
+            _ = pthread_cond_timedwait(&wake, &mutex, &deadline)
+            writerWaiting = false
+        }
         pthread_mutex_unlock(&mutex)
     }
 
