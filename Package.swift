@@ -23,7 +23,7 @@ let package = Package(
         // I/O at the edges.
         .target(name: "CShims"),
         .target(name: "Posix", dependencies: ["CShims"]),
-        .target(name: "Proxy", dependencies: ["HTTP1", "GoJSON", "EngineAPI", "Policy", "Tenancy", "Posix"]),
+        .target(name: "Proxy", dependencies: ["HTTP1", "GoJSON", "EngineAPI", "Policy", "Tenancy", "Posix", "CShims"]),
         .executableTarget(name: "sockwarden", dependencies: ["Proxy", "Policy", "EngineAPI", "GoJSON", "Tenancy", "Posix"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "GoJSONTests", dependencies: ["GoJSON"]),

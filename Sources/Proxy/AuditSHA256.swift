@@ -1,7 +1,11 @@
+import CShims
+
 /// SHA-256 (FIPS 180-4 §6.2), for the policy digest and the audit log's hash
-/// chain. Pure Swift; streaming (`update` any number of times, then
+/// chain. Streaming (`update` any number of times, then
 /// `finalize`) or one-shot over contiguous bytes (`digest`, the audit
-/// writer's path: no allocation, rounds unrolled eight at a time). Checked
+/// writer's path: no allocation). Blocks are compressed with the x86 SHA
+/// extensions where the CPU has them (CShims/sha256_x86.c), else by the
+/// Swift rounds below, unrolled eight at a time. Checked
 /// against the FIPS 180-4 example vectors and boundary lengths in
 /// Tests/ProxyTests/SHA256Tests.swift.
 public struct SHA256: Sendable {
@@ -152,9 +156,25 @@ public struct SHA256: Sendable {
         h = t1 &+ t2
     }
 
-    /// `blocks` consecutive 64-byte blocks (§6.2.2). The message schedule
-    /// lives on the stack.
+    /// Whether this CPU compresses with the SHA extensions.
+    static let hardware = sw_sha256_hardware() != 0
+
+    /// `blocks` consecutive 64-byte blocks (§6.2.2).
+    @inline(__always)
     static func compress(_ state: inout State, _ data: UnsafeRawPointer, blocks: Int) {
+        if hardware {
+            withUnsafeMutablePointer(to: &state) { raw in
+                raw.withMemoryRebound(to: UInt32.self, capacity: 8) { h in
+                    sw_sha256_blocks(h, data.assumingMemoryBound(to: UInt8.self), blocks)
+                }
+            }
+        } else {
+            compressPortable(&state, data, blocks: blocks)
+        }
+    }
+
+    /// The same in Swift. The message schedule lives on the stack.
+    static func compressPortable(_ state: inout State, _ data: UnsafeRawPointer, blocks: Int) {
         let k = SHA256.k
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
             let w = schedule.baseAddress!

@@ -3,13 +3,15 @@ import Glibc
 @testable import Proxy
 
 // Per-record cost of the audit log, stage by stage, beside baselines.
-// Usage: AuditBench [--records N] [--rounds R] [--out FILE]
+// Usage: AuditBench [--records N] [--rounds R] [--out FILE] [--only WORD]
 // Times are thread CPU nanoseconds per record (best of R rounds), except
 // the pipeline's, which is the whole process's CPU (both threads).
 
 var records = 20_000
 var rounds = 5
 var out = "/tmp/sockwarden-audit-bench.jsonl"
+/// Runs only the rows whose name contains this (for profiling one stage).
+var only = ""
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     guard let value = arguments.popFirst() else { fatalError("\(flag) needs a value") }
@@ -17,7 +19,8 @@ while let flag = arguments.popFirst() {
     case "--records": records = Int(value)!
     case "--rounds": rounds = Int(value)!
     case "--out": out = value
-    default: fatalError("unknown flag \(flag); usage: AuditBench [--records N] [--rounds R] [--out FILE]")
+    case "--only": only = value
+    default: fatalError("unknown flag \(flag); usage: AuditBench [--records N] [--rounds R] [--out FILE] [--only WORD]")
     }
 }
 
@@ -47,6 +50,7 @@ struct Row {
 }
 var rows: [Row] = []
 func measure(_ stage: String, _ perKind: (Kind) -> Double) {
+    guard only.isEmpty || stage.contains(only) else { return }
     var row = Row(stage: stage)
     for kind in Kind.all { row.ns.append(perKind(kind)) }
     rows.append(row)
@@ -128,4 +132,6 @@ for row in rows {
         : row.ns.map(cell)
     print("| \(row.stage) | " + cells.joined(separator: " | ") + " |")
 }
-print("pipeline context switches per record: ping \(String(format: "%.3f", switches[0])), create \(String(format: "%.3f", switches[1]))")
+if switches.count == 2 {
+    print("pipeline context switches per record: ping \(String(format: "%.3f", switches[0])), create \(String(format: "%.3f", switches[1]))")
+}
