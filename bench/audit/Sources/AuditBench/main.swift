@@ -24,9 +24,16 @@ while let flag = arguments.popFirst() {
     }
 }
 
-let fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
+let fd = open(out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
 guard fd >= 0 else { fatalError("cannot open \(out)") }
-func rewind() { _ = ftruncate(fd, 0) }
+/// Only a regular file is truncated, and removed at the end: `--out /dev/null`
+/// must stay the device.
+let regularFile: Bool = {
+    var st = stat()
+    return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+}()
+func rewind() { if regularFile { _ = ftruncate(fd, 0) } }
+rewind()
 
 /// Lines are written in batches of this many, as a busy writer would.
 let batchLines = 64
@@ -119,7 +126,7 @@ measure("baseline: Foundation JSONEncoder") { kind in
     return Clock.perIteration(rounds: rounds, count: max(1, records / 4)) { _ in consume(try! encoder.encode(value)) }
 }
 close(fd)
-unlink(out)
+if regularFile { unlink(out) }
 
 func cell(_ ns: Double) -> String { ns.isNaN ? "" : String(format: "%.0f", ns) }
 print("records=\(records) rounds=\(rounds) out=\(out)")
