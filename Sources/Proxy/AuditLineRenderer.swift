@@ -181,17 +181,28 @@ struct AuditLineRenderer: ~Copyable {
     mutating func string(_ text: String) {
         var text = text
         text.withUTF8 { raw in
+            guard raw.count > 0 else { return literal("\"\"") }
             reserve(raw.count &* 6 &+ 2)
             put(UInt8(ascii: "\""))
             var runStart = 0
-            for i in 0..<raw.count {
-                let b = raw[i]
-                guard b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F else { continue }
-                if runStart < i {
-                    (base + count).update(from: raw.baseAddress! + runStart, count: i &- runStart)
-                    count &+= i &- runStart
+            var i = 0
+            let n = raw.count
+            let p = UnsafeRawPointer(raw.baseAddress!)
+            while i < n {
+                // Eight bytes at a time while none needs an escape.
+                if n &- i >= 8 && !AuditLineRenderer.mayNeedEscape(p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                    i &+= 8
+                    continue
                 }
-                runStart = i &+ 1
+                let b = raw[i]
+                i &+= 1
+                guard b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F else { continue }
+                let at = i &- 1
+                if runStart < at {
+                    (base + count).update(from: raw.baseAddress! + runStart, count: at &- runStart)
+                    count &+= at &- runStart
+                }
+                runStart = i
                 put(92)
                 switch b {
                 case 0x22: put(0x22)
@@ -214,6 +225,16 @@ struct AuditLineRenderer: ~Copyable {
             }
             put(UInt8(ascii: "\""))
         }
+    }
+
+    /// False when none of the eight bytes is a control, `"`, `\\` or DEL
+    /// (exact: the bit tricks only err towards true).
+    @inline(__always)
+    static func mayNeedEscape(_ x: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & high != 0 }
+        let below20 = (x &- ones &* 0x20) & ~x & high != 0
+        return below20 || hasZero(x ^ (ones &* 0x22)) || hasZero(x ^ (ones &* 0x5C)) || hasZero(x ^ (ones &* 0x7F))
     }
 
     mutating func string(_ text: String?) {

@@ -130,6 +130,8 @@ public final class AuditLog: @unchecked Sendable {
     /// How long a request waits for room in a full queue before the
     /// failure policy applies (a write that fails is not waited for).
     static let backpressureNanoseconds = 500_000_000
+    /// Room kept in the writer's output buffer between batches.
+    static let keptOutputCapacity = 4 << 20
 
     public struct Refusal: Sendable {
         public let message: String
@@ -318,9 +320,14 @@ public final class AuditLog: @unchecked Sendable {
             pthread_mutex_unlock(&mutex)
 
             if doReopen { reopenFile() }
-            for entry in batch { render(entry) }
-            pendingRecords += batch.count
-            batch.removeAll(keepingCapacity: true)
+            var work: [Entry] = []
+            swap(&work, &batch)
+            work.withUnsafeBufferPointer { entries in
+                for entry in entries { render(entry) }
+            }
+            pendingRecords += work.count
+            work.removeAll(keepingCapacity: true)
+            swap(&work, &batch)
             if pending.isEmpty { continue }
             if let error = writePending() {
                 noteFailure(error)
@@ -354,7 +361,9 @@ public final class AuditLog: @unchecked Sendable {
             }
             pendingOffset += n
         }
-        pending.removeAll(keepingCapacity: pending.count < (1 << 20))
+        // A batch of up to 4096 records is a few MiB: keep that much room
+        // (growing it again by doubling costs a copy per step), not more.
+        pending.removeAll(keepingCapacity: pending.capacity <= AuditLog.keptOutputCapacity)
         pendingOffset = 0
         return nil
     }

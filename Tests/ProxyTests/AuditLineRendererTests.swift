@@ -24,6 +24,19 @@ import Testing
         #expect(AuditLineRendererTests.rendered { $0.string(s) } == String(decoding: expected, as: UTF8.self))
     }
 
+    /// Every ASCII byte at every offset of a word-and-a-half string: the
+    /// eight-bytes-at-a-time scan must find each one that needs escaping.
+    @Test func escapesEveryByteAtEveryOffset() {
+        for b in 0..<128 {
+            for offset in 0..<17 {
+                let s = String(repeating: "a", count: offset) + String(UnicodeScalar(UInt8(b))) + "é" + String(repeating: "z", count: 16 - offset)
+                var expected: [UInt8] = []
+                JSONObjectWriter.appendString(s, to: &expected)
+                #expect(AuditLineRendererTests.rendered { $0.string(s) } == String(decoding: expected, as: UTF8.self), "byte \(b) at \(offset)")
+            }
+        }
+    }
+
     static let integers: [Int64] = [0, 1, 9, 10, 99, 100, 12345, -1, -10, Int64(Int32.min), Int64.max, Int64.min]
 
     @Test(arguments: integers)
