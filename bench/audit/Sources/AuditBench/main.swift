@@ -88,12 +88,14 @@ measure("render + seal + write") { kind in
 // The whole AuditLog: admit + write on this thread, the writer thread
 // renders and writes. Process CPU per record (2 records per exchange).
 var switches: [Double] = []
+/// CPU of the connection's side alone (admit + write), per record.
+var producer: [Double] = []
 measure("AuditLog pipeline (2 threads)") { kind in
     guard !kind.result else { return .nan }
     rewind()
     let log = try! AuditLog(path: out, capacity: 16384)
     try! log.start(first: AuditEvent("start") { _ in })
-    let c0 = Clock.contextSwitches(), t0 = Clock.process()
+    let c0 = Clock.contextSwitches(), t0 = Clock.process(), p0 = Clock.thread()
     for _ in 0..<records {
         var r = kind.record
         r.judgedAt = nil
@@ -103,6 +105,7 @@ measure("AuditLog pipeline (2 threads)") { kind in
         r.status = 200
         log.write(r)
     }
+    producer.append(Double(Clock.thread() - p0) / Double(2 * records))
     _ = log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 60)
     let cpu = Double(Clock.process() - t0), cs = Double(Clock.contextSwitches() - c0)
     switches.append(cs / Double(2 * records))
@@ -138,6 +141,9 @@ for row in rows {
         ? [cell(row.ns[0]) + " (pair avg)", "", cell(row.ns[2]) + " (pair avg)", ""]
         : row.ns.map(cell)
     print("| \(row.stage) | " + cells.joined(separator: " | ") + " |")
+}
+if producer.count == 2 {
+    print("pipeline connection-thread share (admit + write) per record: ping \(cell(producer[0])) ns, create \(cell(producer[1])) ns")
 }
 if switches.count == 2 {
     print("pipeline context switches per record: ping \(String(format: "%.3f", switches[0])), create \(String(format: "%.3f", switches[1]))")
