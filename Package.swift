@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "sockwarden", targets: ["sockwarden"]),
         // The pure layers, for the fuzz targets in fuzz/ and the benchmark in bench/.
         .library(name: "SockwardenCore", targets: ["HTTP1", "GoJSON", "EngineAPI", "Policy"]),
+        // The audit log (and the rest of the proxy layer), for the micro-benchmark in bench/audit.
+        .library(name: "SockwardenAudit", targets: ["Proxy"]),
     ],
     targets: [
         // Pure, byte-in/value-out layers. No Glibc, no Dispatch, no sockets.
@@ -21,7 +23,7 @@ let package = Package(
         // I/O at the edges.
         .target(name: "CShims"),
         .target(name: "Posix", dependencies: ["CShims"]),
-        .target(name: "Proxy", dependencies: ["HTTP1", "GoJSON", "EngineAPI", "Policy", "Tenancy", "Posix"]),
+        .target(name: "Proxy", dependencies: ["HTTP1", "GoJSON", "EngineAPI", "Policy", "Tenancy", "Posix", "CShims"]),
         .executableTarget(name: "sockwarden", dependencies: ["Proxy", "Policy", "EngineAPI", "GoJSON", "Tenancy", "Posix"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "GoJSONTests", dependencies: ["GoJSON"]),

@@ -18,20 +18,10 @@ public struct AuditEvent: Sendable {
         members = Array(object.dropFirst().dropLast())
     }
 
+    /// The record's members (without the chain's prev and hash).
     func object(seq: UInt64, run: String) -> [UInt8] {
-        var w = JSONObjectWriter()
-        w.field("v", 1)
-        w.field("seq", seq)
-        w.field("time", AuditRecord.rfc3339(time))
-        w.field("run", run)
-        w.field("event", name)
-        var out = w.finish()
-        if !members.isEmpty {
-            out.removeLast()
-            out.append(UInt8(ascii: ","))
-            out += members
-            out.append(UInt8(ascii: "}"))
-        }
-        return out
+        var renderer = AuditLineRenderer(run: run, seq: seq)
+        renderer.renderEvent(self)
+        return renderer.object
     }
 }

@@ -58,11 +58,16 @@ public final class AuditLog: @unchecked Sendable {
     private var reopenRequested = false
     private var closing = false
     private var writerDone = false
+    /// The writer waits on `wake`: only then is it signalled (under load it
+    /// is busy or gathering a batch, and a record costs no futex wake).
+    private var writerWaiting = false
 
     // Writer state: touched by the writer thread only (and by `start` before it runs).
     private var fd: Int32
-    private var seq: UInt64 = 0
-    private var lastHash = AuditChain.genesis
+    /// Renders, chains and hashes records onto `pending`; holds `seq` and the last hash.
+    private var renderer: AuditLineRenderer
+    /// The batch being rendered (swapped with `queue`, so neither is copied).
+    private var batch: [Entry] = []
     private var pending: [UInt8] = []
     private var pendingOffset = 0
     private var pendingRecords = 0
@@ -81,6 +86,7 @@ public final class AuditLog: @unchecked Sendable {
         var seed = SHA256()
         seed.update("\(getpid()) \(wallClock()) \(monotonicNanoseconds())")
         run = String(SHA256.hexString(seed.finalize()).prefix(12))
+        renderer = AuditLineRenderer(run: run)
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&wake, nil)
         pthread_cond_init(&progress, nil)
@@ -108,8 +114,7 @@ public final class AuditLog: @unchecked Sendable {
         case .empty:
             chainOrigin = "new"
         case .sealed(let hash, let lastSeq):
-            lastHash = hash
-            seq = lastSeq.map { $0 + 1 } ?? 0
+            renderer.restart(seq: lastSeq.map { $0 + 1 } ?? 0, prev: hash)
             chainOrigin = "continued"
         case .unusable(let why, let needsNewline):
             chainOrigin = "restarted: \(why)"
@@ -125,6 +130,8 @@ public final class AuditLog: @unchecked Sendable {
     /// How long a request waits for room in a full queue before the
     /// failure policy applies (a write that fails is not waited for).
     static let backpressureNanoseconds = 500_000_000
+    /// Room kept in the writer's output buffer between batches.
+    static let keptOutputCapacity = 4 << 20
 
     public struct Refusal: Sendable {
         public let message: String
@@ -183,7 +190,7 @@ public final class AuditLog: @unchecked Sendable {
             record.admission = .admitted
             queue.append(.request(record))
             reserved += 1
-            pthread_cond_signal(&wake)
+            wakeWriter()
             pthread_mutex_unlock(&mutex)
         }
         metrics.countRequest(group: record.group, decision: record.wouldDeny ? "would_deny" : record.decision)
@@ -203,7 +210,7 @@ public final class AuditLog: @unchecked Sendable {
         pthread_mutex_lock(&mutex)
         reserved -= 1
         queue.append(.result(record))
-        pthread_cond_signal(&wake)
+        wakeWriter()
         pthread_mutex_unlock(&mutex)
     }
 
@@ -211,7 +218,7 @@ public final class AuditLog: @unchecked Sendable {
     public func event(_ event: AuditEvent) {
         pthread_mutex_lock(&mutex)
         queue.append(.event(event))
-        pthread_cond_signal(&wake)
+        wakeWriter()
         pthread_mutex_unlock(&mutex)
     }
 
@@ -219,8 +226,14 @@ public final class AuditLog: @unchecked Sendable {
     public func reopen() {
         pthread_mutex_lock(&mutex)
         reopenRequested = true
-        pthread_cond_signal(&wake)
+        wakeWriter()
         pthread_mutex_unlock(&mutex)
+    }
+
+    /// Signals the writer if it waits for work. Under `mutex`.
+    @inline(__always)
+    private func wakeWriter() {
+        if writerWaiting { pthread_cond_signal(&wake) }
     }
 
     /// Records queued, being written, or reserved for results.
@@ -258,7 +271,7 @@ public final class AuditLog: @unchecked Sendable {
         pthread_mutex_lock(&mutex)
         queue.append(.event(last))
         closing = true
-        pthread_cond_signal(&wake)
+        wakeWriter()
         var deadline = timespec()
         clock_gettime(CLOCK_REALTIME, &deadline)
         deadline.tv_sec += timeoutSeconds
@@ -276,7 +289,9 @@ public final class AuditLog: @unchecked Sendable {
         while true {
             pthread_mutex_lock(&mutex)
             while queue.isEmpty && inFlight == 0 && !reopenRequested && !closing {
+                writerWaiting = true
                 pthread_cond_wait(&wake, &mutex)
+                writerWaiting = false
             }
             if inFlight == 0 && queue.count < 256 && !reopenRequested && !closing {
                 // Let a busy moment gather into one batch: a write(2) and a
@@ -287,12 +302,14 @@ public final class AuditLog: @unchecked Sendable {
             }
             let doReopen = reopenRequested
             reopenRequested = false
-            var batch: [Entry] = []
             if inFlight == 0 && !queue.isEmpty {
-                let n = min(queue.count, 4096)
-                batch = Array(queue[0..<n])
-                queue.removeFirst(n)
-                inFlight = n
+                if queue.count <= 4096 {
+                    swap(&batch, &queue)
+                } else {
+                    batch.append(contentsOf: queue[0..<4096])
+                    queue.removeFirst(4096)
+                }
+                inFlight = batch.count
             }
             if closing && batch.isEmpty && inFlight == 0 && !doReopen {
                 writerDone = true
@@ -303,8 +320,14 @@ public final class AuditLog: @unchecked Sendable {
             pthread_mutex_unlock(&mutex)
 
             if doReopen { reopenFile() }
-            for entry in batch { render(entry) }
-            pendingRecords += batch.count
+            var work: [Entry] = []
+            swap(&work, &batch)
+            work.withUnsafeBufferPointer { entries in
+                for entry in entries { render(entry) }
+            }
+            pendingRecords += work.count
+            work.removeAll(keepingCapacity: true)
+            swap(&work, &batch)
             if pending.isEmpty { continue }
             if let error = writePending() {
                 noteFailure(error)
@@ -317,16 +340,11 @@ public final class AuditLog: @unchecked Sendable {
 
     /// Renders one record onto `pending`, advancing the chain.
     private func render(_ entry: Entry) {
-        let object: [UInt8]
         switch entry {
-        case .request(let r): object = r.requestObject(seq: seq, run: run)
-        case .result(let r): object = r.resultObject(seq: seq, run: run)
-        case .event(let e): object = e.object(seq: seq, run: run)
+        case .request(let r): renderer.request(r, into: &pending)
+        case .result(let r): renderer.result(r, into: &pending)
+        case .event(let e): renderer.event(e, into: &pending)
         }
-        let sealed = AuditChain.seal(object: object, prev: lastHash)
-        pending += sealed.line
-        lastHash = sealed.hash
-        seq += 1
     }
 
     /// Writes what is pending, from where the last attempt stopped (a line
@@ -343,7 +361,9 @@ public final class AuditLog: @unchecked Sendable {
             }
             pendingOffset += n
         }
-        pending.removeAll(keepingCapacity: pending.count < (1 << 20))
+        // A batch of up to 4096 records is a few MiB: keep that much room
+        // (growing it again by doubling costs a copy per step), not more.
+        pending.removeAll(keepingCapacity: pending.capacity <= AuditLog.keptOutputCapacity)
         pendingOffset = 0
         return nil
     }
@@ -410,7 +430,11 @@ public final class AuditLog: @unchecked Sendable {
         let ns = Int(deadline.tv_nsec) + Int(retryNanoseconds)
         deadline.tv_sec += ns / 1_000_000_000
         deadline.tv_nsec = ns % 1_000_000_000
-        if !reopenRequested { _ = pthread_cond_timedwait(&wake, &mutex, &deadline) }
+        if !reopenRequested {
+            writerWaiting = true
+            _ = pthread_cond_timedwait(&wake, &mutex, &deadline)
+            writerWaiting = false
+        }
         pthread_mutex_unlock(&mutex)
     }
 

@@ -53,72 +53,19 @@ public struct AuditRecord: Sendable {
     /// Where the audit log stands with this record (set by `AuditLog`).
     var admission = AuditAdmission.pending
 
-    /// The `request` record's members (without the chain's prev and hash).
+    /// The `request` record's members (without the chain's prev and hash),
+    /// as `AuditLineRenderer` renders them for the log.
     func requestObject(seq: UInt64, run: String) -> [UInt8] {
-        var w = header(seq: seq, run: run, event: "request")
-        identity(&w)
-        w.raw("facts", facts ?? Array("null".utf8))
-        return w.finish()
+        var renderer = AuditLineRenderer(run: run, seq: seq)
+        renderer.renderRequest(self)
+        return renderer.object
     }
 
     /// The `result` record's members: the request's, then what came of it.
     func resultObject(seq: UInt64, run: String) -> [UInt8] {
-        var w = header(seq: seq, run: run, event: "result")
-        identity(&w)
-        w.field("status", status)
-        w.field("hijacked", hijacked)
-        w.field("bytes_in", bytesIn)
-        w.field("bytes_out", bytesOut)
-        w.raw("judge_ms", Array((judgedAt.map { AuditRecord.milliseconds($0 &- startedMonotonic) } ?? "null").utf8))
-        w.raw("response_ms", Array((respondedAt.map { AuditRecord.milliseconds($0 &- startedMonotonic) } ?? "null").utf8))
-        w.raw("duration_ms", Array(AuditRecord.milliseconds(durationNanoseconds).utf8))
-        w.field("error", error)
-        return w.finish()
-    }
-
-    private func header(seq: UInt64, run: String, event: String) -> JSONObjectWriter {
-        var w = JSONObjectWriter(capacity: 1024 + (facts?.count ?? 0))
-        w.field("v", 1)
-        w.field("seq", seq)
-        w.field("time", AuditRecord.rfc3339(startedAt))
-        w.field("run", run)
-        w.field("event", event)
-        return w
-    }
-
-    private func identity(_ w: inout JSONObjectWriter) {
-        w.field("conn", connection)
-        w.field("req", request)
-        if let peer {
-            var p = JSONObjectWriter()
-            p.field("uid", peer.uid)
-            p.field("gid", peer.gid)
-            p.field("pid", peer.pid)
-            p.field("container", container)
-            w.raw("peer", p.finish())
-        } else {
-            w.field("peer", nil as String?)
-        }
-        w.field("method", method)
-        w.field("target", target)
-        w.field("route", route)
-        w.field("group", group)
-        w.field("api_version", apiVersion)
-        w.field("decision", decision)
-        w.field("would_deny", wouldDeny)
-        w.field("mode", mode)
-        w.field("rule", rule)
-        w.field("reason", reason)
-        w.field("policy", policy)
-        w.field("policy_digest", policyDigest)
-        if let job {
-            var labels = JSONObjectWriter()
-            for label in job.labels { labels.field(label.key, label.value) }
-            var j = JSONObjectWriter()
-            j.field("id", job.id)
-            j.raw("labels", labels.finish())
-            w.raw("job", j.finish())
-        }
+        var renderer = AuditLineRenderer(run: run, seq: seq)
+        renderer.renderResult(self)
+        return renderer.object
     }
 
     static func milliseconds(_ ns: UInt64) -> String {

@@ -1,10 +1,18 @@
+import CShims
+
 /// SHA-256 (FIPS 180-4 §6.2), for the policy digest and the audit log's hash
-/// chain. Pure Swift; streaming (`update` any number of times, then
-/// `finalize`). Checked against the FIPS 180-4 example vectors in
+/// chain. Streaming (`update` any number of times, then
+/// `finalize`) or one-shot over contiguous bytes (`digest`, the audit
+/// writer's path: no allocation). Blocks are compressed with the x86 SHA
+/// extensions where the CPU has them (CShims/sha256_x86.c), else by the
+/// Swift rounds below, unrolled eight at a time. Checked
+/// against the FIPS 180-4 example vectors and boundary lengths in
 /// Tests/ProxyTests/SHA256Tests.swift.
 public struct SHA256: Sendable {
-    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
-        (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
+    typealias State = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+    static let initial: State = (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
+
+    private var state = SHA256.initial
     /// Bytes not yet hashed (fewer than 64).
     private var pending: [UInt8] = []
     private var length: UInt64 = 0
@@ -14,40 +22,30 @@ public struct SHA256: Sendable {
     }
 
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        for b in bytes {
-            length &+= 1
-            pending.append(b)
-            if pending.count == 64 {
-                pending.withUnsafeBufferPointer { compress($0.baseAddress!) }
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
+        update(Array(bytes))
     }
 
     /// Faster path for contiguous bytes.
     public mutating func update(_ bytes: [UInt8]) {
         length &+= UInt64(bytes.count)
-        bytes.withUnsafeBufferPointer { raw in
+        bytes.withUnsafeBytes { raw in
             var index = 0
             let count = raw.count
             if !pending.isEmpty {
-                while index < count && pending.count < 64 {
-                    pending.append(raw[index])
-                    index += 1
-                }
+                let take = min(64 - pending.count, count)
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<take]))
+                index = take
                 if pending.count == 64 {
-                    pending.withUnsafeBufferPointer { compress($0.baseAddress!) }
+                    pending.withUnsafeBytes { SHA256.compress(&state, $0.baseAddress!, blocks: 1) }
                     pending.removeAll(keepingCapacity: true)
                 }
             }
-            while count - index >= 64 {
-                compress(raw.baseAddress! + index)
-                index += 64
+            let blocks = (count - index) / 64
+            if blocks > 0 {
+                SHA256.compress(&state, raw.baseAddress! + index, blocks: blocks)
+                index += blocks * 64
             }
-            while index < count {
-                pending.append(raw[index])
-                index += 1
-            }
+            if index < count { pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[index...])) }
         }
     }
 
@@ -57,32 +55,21 @@ public struct SHA256: Sendable {
 
     /// The 32-byte digest. The value should not be updated afterwards.
     public mutating func finalize() -> [UInt8] {
-        let bitLength = length &* 8
-        var tail = pending
-        tail.append(0x80)
-        while tail.count % 64 != 56 { tail.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        tail.withUnsafeBufferPointer { raw in
-            var offset = 0
-            while offset < raw.count {
-                compress(raw.baseAddress! + offset)
-                offset += 64
-            }
-        }
+        let total = length
+        let tail = pending
         pending.removeAll()
-        var out: [UInt8] = []
-        out.reserveCapacity(32)
-        for word in [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7] {
-            out += [UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
+        var out = [UInt8](repeating: 0, count: 32)
+        tail.withUnsafeBytes { raw in
+            out.withUnsafeMutableBytes { SHA256.finish(&state, tail: raw, totalLength: total, into: $0.baseAddress!) }
         }
         return out
     }
 
     /// One-shot digest.
     public static func hash(_ bytes: [UInt8]) -> [UInt8] {
-        var h = SHA256()
-        h.update(bytes)
-        return h.finalize()
+        var out = [UInt8](repeating: 0, count: 32)
+        bytes.withUnsafeBytes { raw in out.withUnsafeMutableBytes { digest(raw, into: $0.baseAddress!) } }
+        return out
     }
 
     /// One-shot digest as 64 lowercase hex digits.
@@ -91,14 +78,51 @@ public struct SHA256: Sendable {
     }
 
     public static func hexString(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 15)])
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            bytes.withUnsafeBytes { writeHex($0, into: UnsafeMutableRawPointer(out.baseAddress!)) }
+            return bytes.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The digest of `bytes`, 32 bytes written at `out`. No allocation.
+    static func digest(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) {
+        var state = SHA256.initial
+        let blocks = bytes.count / 64
+        if blocks > 0 { compress(&state, bytes.baseAddress!, blocks: blocks) }
+        finish(&state, tail: UnsafeRawBufferPointer(rebasing: bytes[(blocks * 64)...]), totalLength: UInt64(bytes.count), into: out)
+    }
+
+    /// Two lowercase hex digits per byte of `bytes`, written at `out`.
+    static func writeHex(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) {
+        let digits: StaticString = "0123456789abcdef"
+        let d = digits.utf8Start
+        var o = out.assumingMemoryBound(to: UInt8.self)
+        for b in bytes {
+            o[0] = d[Int(b >> 4)]
+            o[1] = d[Int(b & 15)]
+            o += 2
+        }
+    }
+
+    /// Pads and hashes the last (fewer than 64) bytes; writes the digest.
+    private static func finish(_ state: inout State, tail: UnsafeRawBufferPointer, totalLength: UInt64, into out: UnsafeMutableRawPointer) {
+        withUnsafeTemporaryAllocation(byteCount: 128, alignment: 8) { block in
+            let p = block.baseAddress!
+            p.initializeMemory(as: UInt8.self, repeating: 0, count: 128)
+            if tail.count > 0 { p.copyMemory(from: tail.baseAddress!, byteCount: tail.count) }
+            p.storeBytes(of: 0x80, toByteOffset: tail.count, as: UInt8.self)
+            let blocks = tail.count < 56 ? 1 : 2
+            p.storeBytes(of: (totalLength &* 8).bigEndian, toByteOffset: blocks * 64 - 8, as: UInt64.self)
+            compress(&state, UnsafeRawPointer(p), blocks: blocks)
+        }
+        out.storeBytes(of: state.0.bigEndian, toByteOffset: 0, as: UInt32.self)
+        out.storeBytes(of: state.1.bigEndian, toByteOffset: 4, as: UInt32.self)
+        out.storeBytes(of: state.2.bigEndian, toByteOffset: 8, as: UInt32.self)
+        out.storeBytes(of: state.3.bigEndian, toByteOffset: 12, as: UInt32.self)
+        out.storeBytes(of: state.4.bigEndian, toByteOffset: 16, as: UInt32.self)
+        out.storeBytes(of: state.5.bigEndian, toByteOffset: 20, as: UInt32.self)
+        out.storeBytes(of: state.6.bigEndian, toByteOffset: 24, as: UInt32.self)
+        out.storeBytes(of: state.7.bigEndian, toByteOffset: 28, as: UInt32.self)
     }
 
     /// The round constants, allocated once (read-only after).
@@ -119,44 +143,69 @@ public struct SHA256: Sendable {
     }()
 
     @inline(__always)
-    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 &- n)) }
 
-    /// One 64-byte block (§6.2.2).
-    private mutating func compress(_ block: UnsafePointer<UInt8>) {
-        withUnsafeMutablePointer(to: &state) { raw in
-            raw.withMemoryRebound(to: UInt32.self, capacity: 8) { h in
-                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-                    SHA256.compress(h, block, w.baseAddress!)
+    /// One round (§6.2.2 step 3) with the working variables renamed instead
+    /// of shifted: `d` and `h` are the two that change.
+    @inline(__always)
+    private static func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
+                              _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32) {
+        let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ (g ^ (e & (f ^ g))) &+ kw
+        let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) | (c & (a | b)))
+        d &+= t1
+        h = t1 &+ t2
+    }
+
+    /// Whether this CPU compresses with the SHA extensions.
+    static let hardware = sw_sha256_hardware() != 0
+
+    /// `blocks` consecutive 64-byte blocks (§6.2.2).
+    @inline(__always)
+    static func compress(_ state: inout State, _ data: UnsafeRawPointer, blocks: Int) {
+        if hardware {
+            withUnsafeMutablePointer(to: &state) { raw in
+                raw.withMemoryRebound(to: UInt32.self, capacity: 8) { h in
+                    sw_sha256_blocks(h, data.assumingMemoryBound(to: UInt8.self), blocks)
                 }
             }
+        } else {
+            compressPortable(&state, data, blocks: blocks)
         }
     }
 
-    @inline(__always)
-    private static func compress(_ hv: UnsafeMutablePointer<UInt32>, _ block: UnsafePointer<UInt8>, _ w: UnsafeMutablePointer<UInt32>) {
+    /// The same in Swift. The message schedule lives on the stack.
+    static func compressPortable(_ state: inout State, _ data: UnsafeRawPointer, blocks: Int) {
         let k = SHA256.k
-        for t in 0..<16 {
-            let b = block + 4 &* t
-            w[t] = UInt32(b[0]) << 24 | UInt32(b[1]) << 16 | UInt32(b[2]) << 8 | UInt32(b[3])
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
+            let w = schedule.baseAddress!
+            var block = data
+            for _ in 0..<blocks {
+                for t in 0..<16 {
+                    w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: t &* 4, as: UInt32.self))
+                }
+                for t in 16..<64 {
+                    let x = w[t &- 15], y = w[t &- 2]
+                    let s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3)
+                    let s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >> 10)
+                    w[t] = w[t &- 16] &+ s0 &+ w[t &- 7] &+ s1
+                }
+                var (a, b, c, d, e, f, g, h) = state
+                var t = 0
+                while t < 64 {
+                    round(a, b, c, &d, e, f, g, &h, k[t] &+ w[t])
+                    round(h, a, b, &c, d, e, f, &g, k[t &+ 1] &+ w[t &+ 1])
+                    round(g, h, a, &b, c, d, e, &f, k[t &+ 2] &+ w[t &+ 2])
+                    round(f, g, h, &a, b, c, d, &e, k[t &+ 3] &+ w[t &+ 3])
+                    round(e, f, g, &h, a, b, c, &d, k[t &+ 4] &+ w[t &+ 4])
+                    round(d, e, f, &g, h, a, b, &c, k[t &+ 5] &+ w[t &+ 5])
+                    round(c, d, e, &f, g, h, a, &b, k[t &+ 6] &+ w[t &+ 6])
+                    round(b, c, d, &e, f, g, h, &a, k[t &+ 7] &+ w[t &+ 7])
+                    t &+= 8
+                }
+                state.0 &+= a; state.1 &+= b; state.2 &+= c; state.3 &+= d
+                state.4 &+= e; state.5 &+= f; state.6 &+= g; state.7 &+= h
+                block += 64
+            }
         }
-        for t in 16..<64 {
-            let x = w[t &- 15], y = w[t &- 2]
-            let s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3)
-            let s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >> 10)
-            w[t] = w[t &- 16] &+ s0 &+ w[t &- 7] &+ s1
-        }
-        var a = hv[0], b = hv[1], c = hv[2], d = hv[3], e = hv[4], f = hv[5], g = hv[6], h = hv[7]
-        for t in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ ch &+ k[t] &+ w[t]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            h = g; g = f; f = e; e = d &+ t1
-            d = c; c = b; b = a; a = t1 &+ t2
-        }
-        hv[0] &+= a; hv[1] &+= b; hv[2] &+= c; hv[3] &+= d
-        hv[4] &+= e; hv[5] &+= f; hv[6] &+= g; hv[7] &+= h
     }
 }

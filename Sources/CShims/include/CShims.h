@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /// Peer credentials of a connected AF_UNIX socket (getsockopt SO_PEERCRED).
 /// Returns 0 and fills the out-parameters, or -1 with errno set.
@@ -28,6 +29,14 @@ ssize_t sw_send(int fd, const void *buf, size_t len);
 /// then wait for one of them with sigwait(3). Used by the signal thread.
 int sw_block_signals(const int *signals, int count);
 int sw_wait_signals(const int *signals, int count);
+
+/// 1 when this CPU has the x86 SHA extensions (and SSSE3, SSE4.1) that
+/// sw_sha256_blocks needs; 0 otherwise (then it must not be called).
+int sw_sha256_hardware(void);
+
+/// SHA-256 compression (FIPS 180-4 §6.2.2) of `blocks` consecutive 64-byte
+/// blocks into `state` (H0…H7), with the SHA extensions.
+void sw_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
 
 /// The thread's errno (Swift's Glibc exposes it, but this keeps one definition).
 int sw_errno(void);

@@ -1,0 +1,166 @@
+/// The members of each kind of record, in the documented order
+/// (docs/audit-log.md), rendered into the renderer's buffer.
+extension AuditLineRenderer {
+    mutating func renderRequest(_ r: AuditRecord) {
+        header(r.startedAt, event: "request")
+        identity(r)
+        literal(",\"facts\":")
+        if let facts = r.facts { bytes(facts) } else { literal("null") }
+        literal("}")
+    }
+
+    mutating func renderResult(_ r: AuditRecord) {
+        header(r.startedAt, event: "result")
+        identity(r)
+        literal(",\"status\":")
+        if let status = r.status { int(Int64(status)) } else { literal("null") }
+        literal(",\"hijacked\":")
+        bool(r.hijacked)
+        literal(",\"bytes_in\":")
+        uint(r.bytesIn)
+        literal(",\"bytes_out\":")
+        uint(r.bytesOut)
+        literal(",\"judge_ms\":")
+        milliseconds(r.judgedAt.map { $0 &- r.startedMonotonic })
+        literal(",\"response_ms\":")
+        milliseconds(r.respondedAt.map { $0 &- r.startedMonotonic })
+        literal(",\"duration_ms\":")
+        milliseconds(r.durationNanoseconds)
+        literal(",\"error\":")
+        string(r.error)
+        literal("}")
+    }
+
+    mutating func renderEvent(_ e: AuditEvent) {
+        reset()
+        literal("{\"v\":1,\"seq\":")
+        uint(seq)
+        literal(",\"time\":")
+        time(e.time)
+        literal(",\"run\":")
+        string(run)
+        literal(",\"event\":")
+        string(e.name)
+        if !e.members.isEmpty {
+            literal(",")
+            bytes(e.members)
+        }
+        literal("}")
+    }
+
+    private mutating func header(_ time: (seconds: Int, nanoseconds: Int), event: StaticString) {
+        reset()
+        literal("{\"v\":1,\"seq\":")
+        uint(seq)
+        literal(",\"time\":")
+        self.time(time)
+        literal(",\"run\":")
+        string(run)
+        literal(",\"event\":\"")
+        literal(event)
+        literal("\"")
+    }
+
+    private mutating func identity(_ r: AuditRecord) {
+        literal(",\"conn\":")
+        uint(r.connection)
+        literal(",\"req\":")
+        uint(r.request)
+        literal(",\"peer\":")
+        if let peer = r.peer {
+            literal("{\"uid\":")
+            uint(UInt64(peer.uid))
+            literal(",\"gid\":")
+            uint(UInt64(peer.gid))
+            literal(",\"pid\":")
+            int(Int64(peer.pid))
+            literal(",\"container\":")
+            string(r.container)
+            literal("}")
+        } else {
+            literal("null")
+        }
+        literal(",\"method\":")
+        string(r.method)
+        literal(",\"target\":")
+        string(r.target)
+        literal(",\"route\":")
+        string(r.route)
+        literal(",\"group\":")
+        string(r.group)
+        literal(",\"api_version\":")
+        string(r.apiVersion)
+        literal(",\"decision\":")
+        string(r.decision)
+        literal(",\"would_deny\":")
+        bool(r.wouldDeny)
+        literal(",\"mode\":")
+        string(r.mode)
+        literal(",\"rule\":")
+        string(r.rule)
+        literal(",\"reason\":")
+        string(r.reason)
+        literal(",\"policy\":")
+        string(r.policy)
+        literal(",\"policy_digest\":")
+        string(r.policyDigest)
+        if let job = r.job {
+            literal(",\"job\":{\"id\":")
+            string(job.id)
+            literal(",\"labels\":{")
+            for (i, label) in job.labels.enumerated() {
+                if i > 0 { literal(",") }
+                string(label.key)
+                literal(":")
+                string(label.value)
+            }
+            literal("}}")
+        }
+    }
+
+    /// `AuditRecord.milliseconds`: microsecond precision, three decimals; null for nil.
+    private mutating func milliseconds(_ ns: UInt64?) {
+        guard let ns else { return literal("null") }
+        let us = ns / 1000
+        uint(us / 1000)
+        reserve(4)
+        put(UInt8(ascii: "."))
+        padded(Int(us % 1000), 3)
+    }
+
+    /// `AuditRecord.rfc3339` as a JSON string, without building a String
+    /// for the usual years (1000 to 9999).
+    private mutating func time(_ t: (seconds: Int, nanoseconds: Int)) {
+        let days = t.seconds >= 0 ? t.seconds / 86400 : (t.seconds - 86399) / 86400
+        let secs = t.seconds - days * 86400
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        guard (1000...9999).contains(y), (0..<1_000_000_000).contains(t.nanoseconds) else {
+            return string(AuditRecord.rfc3339(t))
+        }
+        reserve(26)
+        put(UInt8(ascii: "\""))
+        padded(y, 4)
+        put(UInt8(ascii: "-"))
+        padded(m, 2)
+        put(UInt8(ascii: "-"))
+        padded(d, 2)
+        put(UInt8(ascii: "T"))
+        padded(secs / 3600, 2)
+        put(UInt8(ascii: ":"))
+        padded(secs / 60 % 60, 2)
+        put(UInt8(ascii: ":"))
+        padded(secs % 60, 2)
+        put(UInt8(ascii: "."))
+        padded(t.nanoseconds / 1_000_000, 3)
+        put(UInt8(ascii: "Z"))
+        put(UInt8(ascii: "\""))
+    }
+}
