@@ -43,8 +43,6 @@ import Testing
              readsBody: true, routeHijacks: false, plan: .handOff(.chunkedBody)),
         Case(name: "a client waiting for 100 Continue goes to a thread", head: "POST /containers/create HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n",
              readsBody: true, routeHijacks: false, plan: .handOff(.expectContinue)),
-        Case(name: "Expect without a body is served", head: "GET /_ping HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n",
-             readsBody: false, routeHijacks: false, plan: .serve(bodyBytes: 0)),
         Case(name: "a hijacking route goes to a thread", head: "POST /containers/x/attach?stream=1 HTTP/1.1\r\nHost: x\r\n\r\n",
              readsBody: false, routeHijacks: true, plan: .handOff(.hijack)),
         Case(name: "an upgrade goes to a thread", head: "POST /exec/x/start HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n",
