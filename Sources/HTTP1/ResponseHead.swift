@@ -20,8 +20,9 @@ public struct ResponseHead: Equatable, Sendable {
         if requestMethod == "HEAD" || (status >= 100 && status < 200) || status == 204 || status == 304 {
             return .none
         }
-        if !headers.tokens("transfer-encoding").isEmpty {
-            return headers.tokens("transfer-encoding").last == "chunked" ? .chunked : .untilClose
+        let codings = headers.tokens("transfer-encoding")
+        if !codings.isEmpty {
+            return codings.last == "chunked" ? .chunked : .untilClose
         }
         if let length = headers.first("content-length"),
            let n = RequestSemantics.parseContentLength(Array(length.utf8)) {

@@ -16,7 +16,8 @@ final class LoopConnection {
     let token: UInt64
     let client: FileDescriptor
     let peer: PeerCredentials?
-    unowned let loop: EventLoop
+    /// The loop outlives its connections (loops are never torn down).
+    unowned(unsafe) let loop: EventLoop
     var context: ServerContext { loop.context }
 
     var upstream: FileDescriptor?
