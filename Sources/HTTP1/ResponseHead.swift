@@ -68,9 +68,13 @@ public struct ResponseHeadParser: Sendable {
                   statusLine.count == 12 || statusLine[12] == ByteClass.sp else {
                 return .failure(HTTPError(.malformedStatusLine, "the daemon sent a malformed status line"))
             }
+            // One copy of the field lines; each field is parsed from a slice of it.
+            let base = ranges[1...].first?.lowerBound ?? 0
+            let lines = ranges.count > 1 ? Array(buffer[base..<ranges[ranges.count - 1].upperBound]) : []
             var fields: [HTTPHeader] = []
+            fields.reserveCapacity(ranges.count - 1)
             for range in ranges.dropFirst() {
-                switch RequestHeadParser.parseField(Array(buffer[range])[...]) {
+                switch RequestHeadParser.parseField(lines[(range.lowerBound - base)..<(range.upperBound - base)]) {
                 case .success(let field): fields.append(field)
                 case .failure(let error): return .failure(error)
                 }
