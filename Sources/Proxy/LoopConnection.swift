@@ -307,6 +307,9 @@ final class LoopConnection {
                 if bodyBytes > 0 { inbuf.withAvailable { bytes += $0[consumed..<(consumed + bodyBytes)] } }
             }
             inbuf.consume(consumed + bodyBytes)
+            // Waiting for the daemon holds no client buffer (1000 clients
+            // pinging at once would otherwise hold 1000 of them).
+            inbuf.releaseIfEmpty(loop.pool)
             forward(bytes, record: judged.record, method: head.method, closeAfter: !head.keepAlive)
         }
         return true
