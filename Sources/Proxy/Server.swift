@@ -121,7 +121,8 @@ public final class Server: @unchecked Sendable {
         }
     }
 
-    /// Accepts until `stop()`. Each connection gets its own two threads.
+    /// Accepts until `stop()`. An admitted connection goes to an event loop
+    /// (which may hand it to threads later), or with no loop gets two threads.
     public func serve() {
         guard let listener else { return }
         while true {
