@@ -71,11 +71,19 @@ public enum Catalogue {
 
     // MARK: - Compiled form
 
-    struct CompiledRoute: Sendable {
+    /// A class, so that trying each candidate route costs one retain, not a
+    /// copy of every field of the route.
+    final class CompiledRoute: Sendable {
         let route: Route
         let pattern: PathPattern
         /// Documented parameter names, indexed by capture slot.
         let parameterNames: [String]
+
+        init(route: Route, pattern: PathPattern, parameterNames: [String]) {
+            self.route = route
+            self.pattern = pattern
+            self.parameterNames = parameterNames
+        }
     }
 
     static let compiled: [CompiledRoute] = routes.map { route in

@@ -27,7 +27,8 @@ public struct HTTPHeaders: Equatable, Sendable, Sequence {
     public var count: Int { fields.count }
 
     public func values(_ name: String) -> [[UInt8]] {
-        fields.filter { $0.name.utf8.equalsIgnoringASCIICase(name.lowercased()) }.map(\.value)
+        let lower = name.lowercased()
+        return fields.filter { $0.name.utf8.equalsIgnoringASCIICase(lower) }.map(\.value)
     }
 
     public func first(_ name: String) -> String? {

@@ -20,8 +20,9 @@ public struct ResponseHead: Equatable, Sendable {
         if requestMethod == "HEAD" || (status >= 100 && status < 200) || status == 204 || status == 304 {
             return .none
         }
-        if !headers.tokens("transfer-encoding").isEmpty {
-            return headers.tokens("transfer-encoding").last == "chunked" ? .chunked : .untilClose
+        let codings = headers.tokens("transfer-encoding")
+        if !codings.isEmpty {
+            return codings.last == "chunked" ? .chunked : .untilClose
         }
         if let length = headers.first("content-length"),
            let n = RequestSemantics.parseContentLength(Array(length.utf8)) {
@@ -67,9 +68,13 @@ public struct ResponseHeadParser: Sendable {
                   statusLine.count == 12 || statusLine[12] == ByteClass.sp else {
                 return .failure(HTTPError(.malformedStatusLine, "the daemon sent a malformed status line"))
             }
+            // One copy of the field lines; each field is parsed from a slice of it.
+            let base = ranges[1...].first?.lowerBound ?? 0
+            let lines = ranges.count > 1 ? Array(buffer[base..<ranges[ranges.count - 1].upperBound]) : []
             var fields: [HTTPHeader] = []
+            fields.reserveCapacity(ranges.count - 1)
             for range in ranges.dropFirst() {
-                switch RequestHeadParser.parseField(Array(buffer[range])[...]) {
+                switch RequestHeadParser.parseField(lines[(range.lowerBound - base)..<(range.upperBound - base)]) {
                 case .success(let field): fields.append(field)
                 case .failure(let error): return .failure(error)
                 }

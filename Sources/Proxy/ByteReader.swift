@@ -9,9 +9,14 @@ final class ByteReader {
     /// Bytes read from the socket so far.
     private(set) var totalRead: UInt64 = 0
 
-    init(fd: FileDescriptor, capacity: Int = 64 * 1024) {
+    /// `initial`: bytes already received from `fd` (by the event loop), read first.
+    init(fd: FileDescriptor, capacity: Int = 64 * 1024, initial: [UInt8] = []) {
         self.fd = fd
-        self.storage = .allocate(byteCount: capacity, alignment: 16)
+        self.storage = .allocate(byteCount: max(capacity, initial.count), alignment: 16)
+        if !initial.isEmpty {
+            initial.withUnsafeBytes { storage.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            end = initial.count
+        }
     }
 
     deinit { storage.deallocate() }

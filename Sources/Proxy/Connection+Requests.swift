@@ -8,7 +8,7 @@ import Tenancy
 /// The request thread: read a head, judge it, forward or answer, repeat.
 extension Connection {
     func runRequests() {
-        let reader = ByteReader(fd: client)
+        let reader = makeRequestReader()
         var parser = RequestHeadParser(limits: context.limits)
         while true {
             setWaitingForRequest(reader.isEmpty)
@@ -85,139 +85,50 @@ extension Connection {
 
     /// Judges and forwards one request. False when the connection is done.
     private func handle(_ head: RequestHead, _ reader: ByteReader) -> Bool {
-        var record = baseRecord(method: head.method, target: head.target)
-        // The policy and its digest, read together: the record names the policy that judged.
-        let inForce = context.policyInForce(for: peer)
-        let policy = inForce.policy
-        record.policy = policy.name
-        record.policyDigest = inForce.digest
-        let resolution = Catalogue.resolve(method: head.method, target: head.target)
-        var denial: LocalResponse?
-        var routeHijacks = false
-        /// The body, when it was read to be judged.
-        var inspected: RequestBody?
-        /// What to forward instead of the received body (canonical re-encoding).
-        var forwardBody: [UInt8]?
-        /// Warn mode: what to tell the client about a would-deny.
-        var warning: ModeWarning?
-        /// What to forward instead of the received target (a job socket's rewrite).
-        var forwardTarget: String?
-        /// A job socket's filter of the answer (`system df`).
-        var rewrite: (@Sendable ([UInt8]) -> [UInt8]?)?
-        switch resolution {
-        case .matched(let match):
-            record.route = match.route.name
-            record.group = match.route.group.rawValue
-            record.apiVersion = match.apiVersion
-            routeHijacks = match.route.hijacks
-            var input = PolicyInput(method: head.method, route: match.route, apiVersion: match.apiVersion,
-                                    rawQuery: match.rawQuery, contentType: head.headers.first("content-type"))
-            input.parameters = match.parameters
-            let scopeReads = context.jobScope != nil && JobScope.bodyRoutes.contains(match.route.name)
-            if policy.inspectsBody(match.route) || scopeReads {
-                switch readBodyForInspection(head, reader) {
-                case .body(var body):
-                    if match.route.name == "container.create", let nested = context.nestedSocket,
-                       case .complete(let bytes, let type) = body, let substituted = nested.substitute(bytes) {
-                        body = .complete(substituted, contentType: type)
-                    }
-                    inspected = body
-                    input.body = body
-                case .clientGone:
-                    push(.end())
-                    return false
-                case .malformed(let error):
-                    record.rule = "malformed-request"
-                    record.reason = error.message
-                    push(Exchange(kind: .local(LocalResponse(status: error.status, message: "sockwarden: malformed request body: \(error.message)", close: true)),
-                                  method: head.method, record: record))
-                    push(.end())
-                    return false
-                }
+        let judge = self.judge
+        let start = judge.start(head)
+        var body: RequestBody?
+        if start.readsBody {
+            switch readBodyForInspection(head, reader) {
+            case .body(let read):
+                body = read
+            case .clientGone:
+                push(.end())
+                return false
+            case .malformed(let error):
+                var record = start.record
+                record.request = context.nextRequestID()
+                record.rule = "malformed-request"
+                record.reason = error.message
+                push(Exchange(kind: .local(LocalResponse(status: error.status, message: "sockwarden: malformed request body: \(error.message)", close: true)),
+                              method: head.method, record: record))
+                push(.end())
+                return false
             }
-            let judgement = policy.judge(input, environment: context.policyEnvironment)
-            let decision = judgement.decision
-            record.rule = decision.rule
-            record.reason = decision.reason
-            record.mode = judgement.mode.rawValue
-            record.facts = judgement.facts.map(FactsJSON.render)
-            var scoped: JobScope.Outcome?
-            if judgement.forwards, let scope = context.jobScope {
-                var received: [UInt8]?
-                if case .complete(let bytes, _)? = inspected { received = bytes }
-                let rules = policy.bodyRules
-                let quotas = JobQuotas(maxContainers: rules.jobMaxContainers, maxMemory: rules.jobMaxMemory, maxNanoCPUs: rules.jobMaxNanoCPUs)
-                scoped = scope.apply(match, head: head, body: judgement.forwardBody ?? received, quotas: quotas)
-            }
-            if scoped == nil, judgement.forwards, context.ownerLabelReserved,
-               OwnerLabelGuard.setsOwnerLabel(route: match.route.name, body: judgement.forwardBody, rawQuery: match.rawQuery) {
-                scoped = .answer(status: 403, message: "sockwarden: the label \(JobOwner.labelKey) is reserved for job sockets; remove it from the request")
-            }
-            if case .answer(let status, let message)? = scoped {
-                record.rule = "job-scope"
-                record.reason = message
-                denial = LocalResponse(status: status, message: message, close: false)
-            } else if judgement.forwards {
-                if case .forward(let target, let body)? = scoped {
-                    forwardBody = body ?? judgement.forwardBody
-                    if target != head.target { forwardTarget = target }
-                    rewrite = context.jobScope?.responseFilter(for: match.route)
-                } else {
-                    forwardBody = judgement.forwardBody
-                }
-                record.decision = "allow"
-                record.wouldDeny = judgement.wouldDeny
-                denial = nil
-                if judgement.wouldDeny && judgement.mode == .warn {
-                    let text = ModeWarnings.text(method: head.method, template: match.route.template, route: match.route.name,
-                                                 policy: policy.name,
-                                                 reason: judgement.violations.count > 1 ? judgement.violations.joined(separator: "; ") : decision.reason)
-                    warning = ModeWarning(text: text, intoCreateWarnings: match.route.name == ModeWarnings.warningsRoute)
-                }
-            } else {
-                denial = LocalResponse(
-                    status: 403,
-                    message: "sockwarden: \(head.method) \(match.route.template) (\(match.route.name)) denied by policy \(policy.name): \(decision.reason)",
-                    close: false)
-            }
-        case .unknown(let method, let path):
-            let decision = policy.evaluate(PolicyInput(method: method, route: nil))
-            record.rule = decision.rule
-            record.reason = decision.reason
-            denial = LocalResponse(
-                status: 404,
-                message: "sockwarden: \(method) \(path) is not a Docker Engine API route that sockwarden knows, so it is denied (policy \(policy.name))",
-                close: false)
-        case .invalid(let reason):
-            record.rule = "invalid-target"
-            record.reason = reason
-            denial = LocalResponse(status: 400, message: "sockwarden: request target \(head.target) refused: \(reason)", close: false)
         }
+        var judged = judge.judge(head, start, body: body, environment: context.policyEnvironment)
+        judge.admit(&judged)
+        let record = judged.record
 
-        // The audit log takes the request's record before anything is
-        // forwarded or answered; if it cannot (--audit-failure=refuse), 503.
-        if let refusal = context.audit.admit(&record) {
-            denial = LocalResponse(status: 503, message: refusal.message, close: false)
-            warning = nil
-        }
-
-        if let denial {
-            let drained = inspected.map { if case .complete = $0 { return true } else { return false } } ?? drainBody(head, reader)
+        switch judged.action {
+        case .answer(let status, let message):
+            let drained = judged.inspected.map { if case .complete = $0 { return true } else { return false } } ?? drainBody(head, reader)
             let close = !drained || !head.keepAlive
-            let response = LocalResponse(status: denial.status, message: denial.message, close: close)
+            let response = LocalResponse(status: status, message: message, close: close)
             push(Exchange(kind: .local(response), method: head.method, record: record))
             if close { push(.end()) }
             return !close
+        case .forward(let target, let forwardBody, let warning, let rewrite):
+            if let inspected = judged.inspected {
+                // The body was read to judge it: forward what was judged, with a
+                // plain length (and without Expect: the proxy already said 100).
+                guard case .complete(let received, _) = inspected else { return false }
+                return forward(retargeted(head, target), reader, record: record, routeHijacks: start.routeHijacks,
+                               judgedBody: forwardBody ?? received, warning: warning, rewrite: rewrite)
+            }
+            return forward(retargeted(head, target), reader, record: record, routeHijacks: start.routeHijacks, judgedBody: nil,
+                           warning: warning, rewrite: rewrite)
         }
-        if let inspected {
-            // The body was read to judge it: forward what was judged, with a
-            // plain length (and without Expect: the proxy already said 100).
-            guard case .complete(let received, _) = inspected else { return false }
-            return forward(retargeted(head, forwardTarget), reader, record: record, routeHijacks: routeHijacks,
-                           judgedBody: forwardBody ?? received, warning: warning, rewrite: rewrite)
-        }
-        return forward(retargeted(head, forwardTarget), reader, record: record, routeHijacks: routeHijacks, judgedBody: nil,
-                       warning: warning, rewrite: rewrite)
     }
 
     private func retargeted(_ head: RequestHead, _ target: String?) -> RequestHead {

@@ -34,12 +34,28 @@ final class Connection: @unchecked Sendable {
         var terminated = false
     }
 
-    init(client: FileDescriptor, peer: PeerCredentials?, context: ServerContext, onClose: @escaping @Sendable (Connection) -> Void) {
-        self.id = context.nextConnectionID()
+    /// Bytes the client sent before this connection took over (a hand-off
+    /// from the event loop); the request thread reads them first.
+    private let prebuffered: [UInt8]
+
+    /// `id`, `upstream`, `prebuffered`, `container`: a connection the event
+    /// loop hands over keeps its id, its daemon connection, what the client
+    /// already sent and the calling container it looked up.
+    init(client: FileDescriptor, peer: PeerCredentials?, context: ServerContext, id: UInt64? = nil,
+         upstream: FileDescriptor? = nil, prebuffered: [UInt8] = [], container: String?? = nil,
+         onClose: @escaping @Sendable (Connection) -> Void) {
+        self.id = id ?? context.nextConnectionID()
         self.client = client
         self.peer = peer
         self.context = context
         self.onClose = onClose
+        self.prebuffered = prebuffered
+        self.shared.withLock { $0.upstream = upstream }
+        if let container { self.peerContainer = container }
+    }
+
+    func makeRequestReader() -> ByteReader {
+        ByteReader(fd: client, initial: prebuffered)
     }
 
     var upstream: FileDescriptor? { shared.withLock { $0.upstream } }
@@ -135,17 +151,9 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    var judge: RequestJudge { RequestJudge(context: context, connection: id, peer: peer, container: peerContainer) }
+
     func baseRecord(method: String, target: String) -> AuditRecord {
-        let inForce = context.policyInForce
-        let policy = inForce.policy
-        var record = AuditRecord(connection: id, request: context.nextRequestID(), peer: peer, method: method,
-                                 target: target, route: nil, group: nil, apiVersion: nil, decision: "deny",
-                                 rule: "", reason: nil, policy: policy.name, status: nil,
-                                 startedAt: wallClock())
-        record.mode = policy.mode.rawValue
-        record.policyDigest = inForce.digest
-        if let job = context.job { record.job = (job.owner.id, job.labels) }
-        record.container = peerContainer
-        return record
+        judge.baseRecord(method: method, target: target)
     }
 }

@@ -20,6 +20,10 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int = 4096
     /// Open client connections at most per peer uid (SO_PEERCRED); 0: no limit.
     public var maxConnectionsPerUID: Int = 1024
+    /// Event-loop threads serving keep-alive request/response traffic
+    /// (`EventLoop`); 0: every connection gets its own two threads. Job
+    /// sockets always use threads (their scope asks the daemon, blocking).
+    public var eventLoops: Int = 1
 
     public init(listenPath: String, upstreamPath: String) {
         self.listenPath = listenPath
@@ -42,8 +46,12 @@ public final class Server: @unchecked Sendable {
     private var spare = Server.openSpare()
     private var shortage = DescriptorShortage()
 
+    /// The event loops (none on a job socket, or with `eventLoops` 0).
+    private var loops: [EventLoop] = []
+    private var nextLoop = 0
+
     struct ConnectionTable {
-        var byID: [UInt64: Connection] = [:]
+        var byID: [UInt64: any ClientConnection] = [:]
         var perUID: [UInt32: Int] = [:]
     }
     private let stopping = Locked(false)
@@ -77,9 +85,44 @@ public final class Server: @unchecked Sendable {
         if let warning = DescriptorShortage.limitWarning(maxConnections: configuration.maxConnections) {
             report(warning)
         }
+        if context.jobScope == nil && loops.isEmpty {
+            for _ in 0..<configuration.eventLoops {
+                do {
+                    let loop = try EventLoop(context: context, onClose: { [weak self] id, peer in self?.remove(id, peer: peer) },
+                                             handOff: { [weak self] handed in self?.takeOver(handed) })
+                    try loop.start()
+                    loops.append(loop)
+                } catch {
+                    report("sockwarden: cannot start an event loop (\(error)); connections get their own threads")
+                    break
+                }
+            }
+        }
     }
 
-    /// Accepts until `stop()`. Each connection gets its own two threads.
+    private func remove(_ id: UInt64, peer: PeerCredentials?) {
+        connections.withLock { table in
+            table.byID.removeValue(forKey: id)
+            if let uid = peer?.uid { table.perUID[uid, default: 1] -= 1 }
+        }
+    }
+
+    /// A connection an event loop hands over: from now on it has its own threads.
+    private func takeOver(_ handed: LoopHandOff) {
+        let connection = Connection(client: handed.client, peer: handed.peer, context: context, id: handed.id,
+                                    upstream: handed.upstream, prebuffered: handed.prebuffered, container: handed.container) { [weak self] done in
+            self?.remove(done.id, peer: done.peer)
+        }
+        connections.withLock { $0.byID[handed.id] = connection }
+        do {
+            try connection.start()
+        } catch {
+            report("sockwarden: cannot start a connection thread: \(error)")
+        }
+    }
+
+    /// Accepts until `stop()`. An admitted connection goes to an event loop
+    /// (which may hand it to threads later), or with no loop gets two threads.
     public func serve() {
         guard let listener else { return }
         while true {
@@ -123,11 +166,19 @@ public final class Server: @unchecked Sendable {
                 continue
             }
             endShortage()
-            let connection = Connection(client: client, peer: peer, context: context) { [weak self] done in
-                self?.connections.withLock { table in
-                    table.byID.removeValue(forKey: done.id)
-                    if let uid = done.peer?.uid { table.perUID[uid, default: 1] -= 1 }
+            if !loops.isEmpty {
+                let loop = loops[nextLoop % loops.count]
+                nextLoop &+= 1
+                let id = context.nextConnectionID()
+                connections.withLock { table in
+                    table.byID[id] = LoopEntry(id: id, peer: peer)
+                    if let uid = peer?.uid { table.perUID[uid, default: 0] += 1 }
                 }
+                loop.adopt(client, peer: peer, id: id)
+                continue
+            }
+            let connection = Connection(client: client, peer: peer, context: context) { [weak self] done in
+                self?.remove(done.id, peer: done.peer)
             }
             connections.withLock { table in
                 table.byID[connection.id] = connection
@@ -155,6 +206,7 @@ public final class Server: @unchecked Sendable {
             unlink(configuration.listenPath)
             listener.shutdown(reading: true, writing: true)
         }
+        for loop in loops { loop.drain() }
         closeIdleConnections()
     }
 
@@ -337,4 +389,27 @@ struct DescriptorShortage {
 func report(_ message: String) {
     let line = message + "\n"
     _ = line.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
+}
+
+/// An open client connection, as the server's table sees it.
+protocol ClientConnection: AnyObject, Sendable {
+    var id: UInt64 { get }
+    var peer: PeerCredentials? { get }
+    /// Nothing in flight: safe to close on shutdown.
+    var isIdle: Bool { get }
+    func terminate()
+}
+
+extension Connection: ClientConnection {}
+
+/// A connection an event loop serves; the loop itself closes it on shutdown.
+final class LoopEntry: ClientConnection {
+    let id: UInt64
+    let peer: PeerCredentials?
+    init(id: UInt64, peer: PeerCredentials?) {
+        self.id = id
+        self.peer = peer
+    }
+    var isIdle: Bool { false }
+    func terminate() {}
 }

@@ -84,6 +84,12 @@ OPTIONS
   --head-timeout SECS    time a client has to finish a request head it has
                          started; then 408 and close (default: 30; 0: none).
                          Idle keep-alive connections and streams never time out
+  --event-loops N        threads serving keep-alive request/response traffic
+                         with epoll (default: 1). Hijacked (attach/exec),
+                         upgraded, streamed-upload and warn-mode requests
+                         move their connection to threads of its own; 0:
+                         every connection gets its own threads. Job sockets
+                         always use threads
   -h, --help             show this help
 
 EXAMPLE

@@ -7,7 +7,7 @@ import Proxy
 func runServe(_ args: ArraySlice<String>) -> Never {
     let specs: [Flags.Spec] = (["listen", "upstream", "policy", "audit-log", "socket-mode", "socket-group",
                                "grace-period", "max-head-bytes", "head-timeout",
-                               "max-connections", "max-connections-per-uid", "mode"] + AuditServeOptions.flagNames
+                               "max-connections", "max-connections-per-uid", "mode", "event-loops"] + AuditServeOptions.flagNames
                                + JobService.flagNames).map { .init(name: $0, takesValue: true) }
         + [.init(name: "help", takesValue: false)]
     let flags: Flags
@@ -53,6 +53,10 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     if let n = flags["max-connections-per-uid"] {
         guard let m = Int(n), m >= 0 else { fail("serve: --max-connections-per-uid must be 0 (no limit) or more, got \(n)") }
         configuration.maxConnectionsPerUID = m
+    }
+    if let n = flags["event-loops"] {
+        guard let m = Int(n), m >= 0, m <= 64 else { fail("serve: --event-loops must be 0 to 64, got \(n)") }
+        configuration.eventLoops = m
     }
     if let timeout = flags["head-timeout"] {
         guard let t = Int(timeout), t >= 0 else { fail("serve: --head-timeout must be whole seconds (0: none), got \(timeout)") }

@@ -38,6 +38,17 @@ int sw_sha256_hardware(void);
 /// blocks into `state` (H0…H7), with the SHA extensions.
 void sw_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
 
+/// epoll, without Swift seeing the packed `struct epoll_event`. Each
+/// registration carries a 64-bit token. sw_epoll_wait fills `tokens` and
+/// `events` with up to `max` ready registrations.
+int sw_epoll_create(void);
+int sw_epoll_ctl(int epfd, int op, int fd, unsigned int events, unsigned long long token);
+int sw_epoll_wait(int epfd, unsigned long long *tokens, unsigned int *events, int max, int timeout_ms);
+/// An eventfd (non-blocking, close-on-exec) for waking an epoll loop.
+int sw_eventfd(void);
+/// Sets or clears O_NONBLOCK. Returns 0 or -1 with errno set.
+int sw_set_nonblocking(int fd, int on);
+
 /// The thread's errno (Swift's Glibc exposes it, but this keeps one definition).
 int sw_errno(void);
 

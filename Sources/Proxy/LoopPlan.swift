@@ -1,0 +1,57 @@
+import HTTP1
+
+/// Whether the event loop serves a request itself or hands its connection
+/// to a threaded `Connection` (which then keeps it). Decided from the head
+/// alone, before judging; `judged(_:)` adds what judging reveals.
+enum LoopPlan: Equatable, Sendable {
+    /// Served in the loop; the body (Content-Length) has this many bytes.
+    case serve(bodyBytes: Int)
+    case handOff(HandOffReason)
+
+    /// Largest body of a request whose body is not judged that the loop
+    /// buffers and forwards whole; a larger one is streamed by a thread.
+    static let smallBodyLimit = 64 * 1024
+
+    static func plan(_ head: RequestHead, readsBody: Bool, routeHijacks: Bool, inspectionLimit: Int) -> LoopPlan {
+        if routeHijacks { return .handOff(.hijack) }
+        if head.upgrade != nil { return .handOff(.upgrade) }
+        switch head.framing {
+        case .none:
+            return .serve(bodyBytes: 0)
+        case .length(let n):
+            if n == 0 { return .serve(bodyBytes: 0) }
+            if head.expectsContinue { return .handOff(.expectContinue) }
+            let limit = readsBody ? inspectionLimit : smallBodyLimit
+            return n <= UInt64(limit) ? .serve(bodyBytes: Int(n)) : .handOff(.largeBody)
+        case .chunked, .untilClose:
+            return .handOff(.chunkedBody)
+        }
+    }
+
+    /// After judging: what the loop does not do itself.
+    static func judged(neededLookup: Bool, warns: Bool, rewrites: Bool) -> HandOffReason? {
+        if neededLookup { return .daemonLookup }
+        if warns { return .warning }
+        if rewrites { return .rewrite }
+        return nil
+    }
+}
+
+enum HandOffReason: String, Sendable {
+    /// attach, exec start: the connection may be taken over.
+    case hijack
+    /// `Connection: Upgrade`.
+    case upgrade
+    /// The client waits for `100 Continue` before sending its body.
+    case expectContinue
+    /// A chunked body is streamed (or de-chunked to be judged) by a thread.
+    case chunkedBody
+    /// A body past what the loop buffers (uploads, build contexts, image loads).
+    case largeBody
+    /// Judging asked the daemon about another container (VolumesFrom).
+    case daemonLookup
+    /// Warn mode: the response is rewritten to carry the warning.
+    case warning
+    /// A job socket's response filter.
+    case rewrite
+}

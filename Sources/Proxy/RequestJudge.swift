@@ -1,0 +1,169 @@
+import EngineAPI
+import HTTP1
+import Policy
+import Posix
+import Tenancy
+
+/// Judging one request, in one place for both ways a connection is served
+/// (the threaded `Connection` and the event loop's `LoopConnection`):
+/// `start` resolves the route and says whether the body must be read;
+/// the caller reads it; `judge` decides; `admit` offers the record to the
+/// audit log before anything is forwarded or answered. No I/O here except
+/// what the host environment and the job scope do.
+struct RequestJudge {
+    let context: ServerContext
+    let connection: UInt64
+    let peer: PeerCredentials?
+    /// The calling container (`AuditCgroup`).
+    let container: String?
+
+    /// A request whose route is resolved and whose policy is chosen.
+    struct Start {
+        var record: AuditRecord
+        let policy: Policy
+        let resolution: RouteResolution
+        /// The policy (or the job scope) reads the body before judging.
+        let readsBody: Bool
+        /// The route takes the connection over (attach, exec start).
+        let routeHijacks: Bool
+    }
+
+    /// What happens to a judged request.
+    enum Action {
+        /// The proxy answers itself (`close` is decided by the caller).
+        case answer(status: Int, message: String)
+        /// Forwarded: `target` replaces the received one when non-nil;
+        /// `body` replaces the received (judged) body when non-nil.
+        case forward(target: String?, body: [UInt8]?, warning: ModeWarning?,
+                     rewrite: (@Sendable ([UInt8]) -> [UInt8]?)?)
+    }
+
+    struct Judged {
+        var record: AuditRecord
+        var action: Action
+        /// The judged body as received (nil: not read).
+        let inspected: RequestBody?
+    }
+
+    /// A record with who and what, not yet judged. `numbered`: take a
+    /// request id now (records that are never admitted through `admit`).
+    func baseRecord(method: String, target: String, numbered: Bool = true) -> AuditRecord {
+        let inForce = context.policyInForce
+        let policy = inForce.policy
+        var record = AuditRecord(connection: connection, request: numbered ? context.nextRequestID() : 0, peer: peer,
+                                 method: method, target: target, route: nil, group: nil, apiVersion: nil, decision: "deny",
+                                 rule: "", reason: nil, policy: policy.name, status: nil,
+                                 startedAt: wallClock())
+        record.mode = policy.mode.rawValue
+        record.policyDigest = inForce.digest
+        if let job = context.job { record.job = (job.owner.id, job.labels) }
+        record.container = container
+        return record
+    }
+
+    func start(_ head: RequestHead) -> Start {
+        var record = baseRecord(method: head.method, target: head.target, numbered: false)
+        // The policy and its digest, read together: the record names the policy that judged.
+        let inForce = context.policyInForce(for: peer)
+        let policy = inForce.policy
+        record.policy = policy.name
+        record.policyDigest = inForce.digest
+        let resolution = Catalogue.resolve(method: head.method, target: head.target)
+        var readsBody = false
+        var routeHijacks = false
+        if case .matched(let match) = resolution {
+            record.route = match.route.name
+            record.group = match.route.group.rawValue
+            record.apiVersion = match.apiVersion
+            routeHijacks = match.route.hijacks
+            let scopeReads = context.jobScope != nil && JobScope.bodyRoutes.contains(match.route.name)
+            readsBody = policy.inspectsBody(match.route) || scopeReads
+        }
+        return Start(record: record, policy: policy, resolution: resolution, readsBody: readsBody, routeHijacks: routeHijacks)
+    }
+
+    /// Decides. `body`: the body read because `start.readsBody` (nil otherwise).
+    func judge(_ head: RequestHead, _ start: Start, body: RequestBody?, environment: HostEnvironment) -> Judged {
+        var record = start.record
+        let policy = start.policy
+        switch start.resolution {
+        case .matched(let match):
+            var input = PolicyInput(method: head.method, route: match.route, apiVersion: match.apiVersion,
+                                    rawQuery: match.rawQuery, contentType: head.headers.first("content-type"))
+            input.parameters = match.parameters
+            var inspected = body
+            if match.route.name == "container.create", let nested = context.nestedSocket,
+               case .complete(let bytes, let type)? = inspected, let substituted = nested.substitute(bytes) {
+                inspected = .complete(substituted, contentType: type)
+            }
+            input.body = inspected
+            let judgement = policy.judge(input, environment: environment)
+            let decision = judgement.decision
+            record.rule = decision.rule
+            record.reason = decision.reason
+            record.mode = judgement.mode.rawValue
+            record.facts = judgement.facts.map(FactsJSON.render)
+            var scoped: JobScope.Outcome?
+            if judgement.forwards, let scope = context.jobScope {
+                var received: [UInt8]?
+                if case .complete(let bytes, _)? = inspected { received = bytes }
+                let rules = policy.bodyRules
+                let quotas = JobQuotas(maxContainers: rules.jobMaxContainers, maxMemory: rules.jobMaxMemory, maxNanoCPUs: rules.jobMaxNanoCPUs)
+                scoped = scope.apply(match, head: head, body: judgement.forwardBody ?? received, quotas: quotas)
+            }
+            if scoped == nil, judgement.forwards, context.ownerLabelReserved,
+               OwnerLabelGuard.setsOwnerLabel(route: match.route.name, body: judgement.forwardBody, rawQuery: match.rawQuery) {
+                scoped = .answer(status: 403, message: "sockwarden: the label \(JobOwner.labelKey) is reserved for job sockets; remove it from the request")
+            }
+            if case .answer(let status, let message)? = scoped {
+                record.rule = "job-scope"
+                record.reason = message
+                return Judged(record: record, action: .answer(status: status, message: message), inspected: inspected)
+            }
+            guard judgement.forwards else {
+                let message = "sockwarden: \(head.method) \(match.route.template) (\(match.route.name)) denied by policy \(policy.name): \(decision.reason)"
+                return Judged(record: record, action: .answer(status: 403, message: message), inspected: inspected)
+            }
+            var target: String?
+            var forwardBody = judgement.forwardBody
+            var rewrite: (@Sendable ([UInt8]) -> [UInt8]?)?
+            if case .forward(let scopedTarget, let scopedBody)? = scoped {
+                forwardBody = scopedBody ?? judgement.forwardBody
+                if scopedTarget != head.target { target = scopedTarget }
+                rewrite = context.jobScope?.responseFilter(for: match.route)
+            }
+            record.decision = "allow"
+            record.wouldDeny = judgement.wouldDeny
+            var warning: ModeWarning?
+            if judgement.wouldDeny && judgement.mode == .warn {
+                let text = ModeWarnings.text(method: head.method, template: match.route.template, route: match.route.name,
+                                             policy: policy.name,
+                                             reason: judgement.violations.count > 1 ? judgement.violations.joined(separator: "; ") : decision.reason)
+                warning = ModeWarning(text: text, intoCreateWarnings: match.route.name == ModeWarnings.warningsRoute)
+            }
+            return Judged(record: record, action: .forward(target: target, body: forwardBody, warning: warning, rewrite: rewrite),
+                          inspected: inspected)
+        case .unknown(let method, let path):
+            let decision = policy.evaluate(PolicyInput(method: method, route: nil))
+            record.rule = decision.rule
+            record.reason = decision.reason
+            let message = "sockwarden: \(method) \(path) is not a Docker Engine API route that sockwarden knows, so it is denied (policy \(policy.name))"
+            return Judged(record: record, action: .answer(status: 404, message: message), inspected: body)
+        case .invalid(let reason):
+            record.rule = "invalid-target"
+            record.reason = reason
+            return Judged(record: record, action: .answer(status: 400, message: "sockwarden: request target \(head.target) refused: \(reason)"),
+                          inspected: body)
+        }
+    }
+
+    /// Numbers the request and offers its record to the audit log, before
+    /// anything is forwarded or answered; if the log cannot take it
+    /// (--audit-failure=refuse), the request is answered 503 instead.
+    func admit(_ judged: inout Judged) {
+        judged.record.request = context.nextRequestID()
+        if let refusal = context.audit.admit(&judged.record) {
+            judged.action = .answer(status: 503, message: refusal.message)
+        }
+    }
+}
