@@ -1,0 +1,399 @@
+/// `GoDecoder.decodeFirstValue` in one pass from the bytes to the `GoValue`,
+/// without the intermediate `JSONValue` and `Slot` trees, for the bodies
+/// real clients send. It gives up (returns nil) instead of deciding anything
+/// subtle, and the caller then runs the reference path (`JSONParser` →
+/// `DecodeState`), which is the specification:
+///
+/// - any error at all (syntax, EOF, type mismatch, range, depth): the
+///   reference path finds it and words it;
+/// - a struct field set twice (duplicate or case-folded keys: Go's merge
+///   rules), a map key given twice (also after integer keys are made
+///   canonical);
+/// - `,string` fields, `[]byte` written as a JSON array, a zero value that
+///   cannot be represented, a key the field match cannot decide.
+///
+/// Without duplicates nothing is decoded INTO an earlier value, so every
+/// value is decoded from Go's zero value, which is what this does:
+/// - null: a no-op on bool, numbers, string, struct and [N]T (the field
+///   stays absent, or, for a field promoted through an embedded pointer,
+///   present as its zero value; a slice/map/array element is the zero
+///   value); nil for pointer, map, slice, []byte and interface{}; a custom
+///   type's UnmarshalJSON is given `null`;
+/// - interface{} values and custom types get the subtree as a `JSONValue`
+///   (parsed by `JSONParser`), as the reference path gives it.
+struct DirectDecoder {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let source: [UInt8]
+    private let maxDepth: Int
+    private var index = 0
+    /// Open arrays and objects around `index`.
+    private var depth = 0
+
+    /// Give up: the reference path decides.
+    struct GiveUp: Error {}
+
+    private init(bytes: UnsafeBufferPointer<UInt8>, source: [UInt8], maxDepth: Int) {
+        self.bytes = bytes
+        self.source = source
+        self.maxDepth = maxDepth
+    }
+
+    static func decodeFirstValue(_ source: [UInt8], as type: GoType, maxDepth: Int) -> (value: GoValue, consumed: Int)? {
+        source.withUnsafeBufferPointer { buffer in
+            var decoder = DirectDecoder(bytes: buffer, source: source, maxDepth: maxDepth)
+            do {
+                decoder.skipSpace()
+                guard decoder.index < buffer.count else { return nil }
+                let value = try decoder.valueOrZero(type)
+                return (value, decoder.index)
+            } catch {
+                return nil
+            }
+        }
+    }
+
+    // MARK: values
+
+    /// The value at `index` decoded into a zero `type`; nil when it is a null
+    /// that leaves the zero value as it is.
+    private mutating func value(_ type: GoType) throws(GiveUp) -> GoValue? {
+        skipSpace()
+        guard index < bytes.count else { throw GiveUp() }
+        if bytes[index] == UInt8(ascii: "n") {
+            try literal("null")
+            switch type {
+            case .bool, .int, .uint, .float, .string, .structure, .array: return nil
+            case .map, .slice, .bytes, .pointer, .interface: return .null
+            case .custom(let custom):
+                guard case .success(let v) = custom.decode(.null) else { throw GiveUp() }
+                return v
+            }
+        }
+        switch type {
+        case .bool:
+            switch bytes[index] {
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            default: throw GiveUp()
+            }
+        case .int(let bits):
+            let literal = try number()
+            guard let n = GoNumbers.parseInt(literal), GoNumbers.fitsInt(n, bits: bits) else { throw GiveUp() }
+            return .int(n)
+        case .uint(let bits):
+            let literal = try number()
+            guard let n = GoNumbers.parseUint(literal), GoNumbers.fitsUint(n, bits: bits) else { throw GiveUp() }
+            return .uint(n)
+        case .float(let bits):
+            let literal = try number()
+            guard let d = GoNumbers.parseFloat(Array(literal), bits: bits) else { throw GiveUp() }
+            return .float(d)
+        case .string:
+            guard bytes[index] == UInt8(ascii: "\"") else { throw GiveUp() }
+            return .string(try string())
+        case .structure(let st):
+            return try structure(st)
+        case .map(let keyType, let valueType):
+            return try map(keyType, valueType)
+        case .slice(let elementType):
+            return .slice(try items(elementType, limit: nil))
+        case .array(let elementType, let count):
+            var elements = try items(elementType, limit: count)
+            while elements.count < count { elements.append(try zero(elementType)) }
+            return .slice(elements)
+        case .bytes:
+            guard bytes[index] == UInt8(ascii: "\"") else { throw GiveUp() }
+            guard let b = GoBase64.decode(Array(try string().utf8)) else { throw GiveUp() }
+            return .bytes(b)
+        case .pointer(let pointee):
+            guard let inner = try value(pointee) else { throw GiveUp() }
+            return .pointer(inner)
+        case .interface:
+            let json = try subtree()
+            do { return .any(try DecodeState().normalize(json)) } catch { throw GiveUp() }
+        case .custom(let custom):
+            guard case .success(let v) = custom.decode(try subtree()) else { throw GiveUp() }
+            return v
+        }
+    }
+
+    /// The value at `index`, a null giving the zero value (an element, a
+    /// map value, the top level).
+    private mutating func valueOrZero(_ type: GoType) throws(GiveUp) -> GoValue {
+        if let v = try value(type) { return v }
+        return try zero(type)
+    }
+
+    /// Go's zero value of a type (what an element decoded from null holds).
+    private func zero(_ type: GoType) throws(GiveUp) -> GoValue {
+        do { return try DecodeState().zeroValue(type) } catch { throw GiveUp() }
+    }
+
+    @inline(never)
+    private mutating func structure(_ st: GoStruct) throws(GiveUp) -> GoValue {
+        var found: [(field: Int, value: GoValue)] = []
+        var seen = FieldSet(count: st.fields.count)
+        var hint = 0
+        var sorted = true
+        try members { (decoder: inout DirectDecoder, key: UnsafeBufferPointer<UInt8>, escaped: Bool) throws(GiveUp) in
+            let i: Int
+            switch decoder.fieldIndex(key, escaped: escaped, in: st, hint: hint) {
+            case .unknown:
+                try decoder.skipValue()
+                return
+            case .undecidable:
+                throw GiveUp()
+            case .field(let k):
+                i = k
+            }
+            guard seen.insert(i) else { throw GiveUp() }
+            let field = st.fields[i]
+            if field.quoted && (DecodeState.isQuotable(field.type) || { if case .custom = field.type { return true } else { return false } }()) {
+                throw GiveUp()
+            }
+            if let v = try decoder.value(field.type) {
+                if let last = found.last, last.field > i { sorted = false }
+                found.append((i, v))
+            } else if st.embeddedField(i) {
+                if let last = found.last, last.field > i { sorted = false }
+                found.append((i, try decoder.zero(field.type)))
+            }
+            hint = i + 1
+        }
+        if !sorted { found.sort { $0.field < $1.field } }
+        var fields: [GoFieldValue] = []
+        fields.reserveCapacity(found.count)
+        for (i, v) in found { fields.append(GoFieldValue(st.fields[i].name, v)) }
+        return .structure(fields)
+    }
+
+    @inline(never)
+    private mutating func map(_ keyType: GoMapKey, _ valueType: GoType) throws(GiveUp) -> GoValue {
+        var entries: [GoMapEntry] = []
+        var sorted = true
+        try members { (decoder: inout DirectDecoder, key: UnsafeBufferPointer<UInt8>, escaped: Bool) throws(GiveUp) in
+            var name = escaped ? try Self.unescaped(key) : String(decoding: key, as: UTF8.self)
+            switch keyType {
+            case .string: break
+            case .int(let bits):
+                guard let n = GoNumbers.parseInt(name.utf8), GoNumbers.fitsInt(n, bits: bits) else { throw GiveUp() }
+                name = String(n)
+            case .uint(let bits):
+                guard let n = GoNumbers.parseUint(name.utf8), GoNumbers.fitsUint(n, bits: bits) else { throw GiveUp() }
+                name = String(n)
+            }
+            let v = try decoder.valueOrZero(valueType)
+            if let last = entries.last, !last.key.utf8.lexicographicallyPrecedes(name.utf8) { sorted = false }
+            entries.append(GoMapEntry(name, v))
+        }
+        if !sorted {
+            entries.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            for i in entries.indices.dropFirst() where entries[i - 1].key.utf8.elementsEqual(entries[i].key.utf8) {
+                throw GiveUp() // a key given twice: Go's last-wins, left to the reference path
+            }
+        }
+        return .map(entries)
+    }
+
+    /// A JSON array's elements; with a `limit` ([N]T), elements beyond it
+    /// are checked as JSON only.
+    @inline(never)
+    private mutating func items(_ elementType: GoType, limit: Int?) throws(GiveUp) -> [GoValue] {
+        guard bytes[index] == UInt8(ascii: "[") else { throw GiveUp() }
+        try open()
+        var out: [GoValue] = []
+        if try peek() == UInt8(ascii: "]") {
+            index += 1
+            depth -= 1
+            return out
+        }
+        while true {
+            if let limit, out.count >= limit {
+                try skipValue()
+            } else {
+                out.append(try valueOrZero(elementType))
+            }
+            let c = try peek()
+            index += 1
+            if c == UInt8(ascii: ",") { continue }
+            guard c == UInt8(ascii: "]") else { throw GiveUp() }
+            depth -= 1
+            return out
+        }
+    }
+
+    /// Walks an object's members: `body` gets each key's raw bytes (between
+    /// the quotes; `escaped` when they hold escapes or non-ASCII bytes) with
+    /// `index` after the colon, and must consume the value.
+    private mutating func members(
+        _ body: (inout DirectDecoder, UnsafeBufferPointer<UInt8>, Bool) throws(GiveUp) -> Void
+    ) throws(GiveUp) {
+        guard bytes[index] == UInt8(ascii: "{") else { throw GiveUp() }
+        try open()
+        if try peek() == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return
+        }
+        while true {
+            guard try peek() == UInt8(ascii: "\"") else { throw GiveUp() }
+            let (start, end, escaped) = try scanString()
+            guard try peek() == UInt8(ascii: ":") else { throw GiveUp() }
+            index += 1
+            try body(&self, UnsafeBufferPointer(rebasing: bytes[start..<end]), escaped)
+            let c = try peek()
+            index += 1
+            if c == UInt8(ascii: ",") { continue }
+            guard c == UInt8(ascii: "}") else { throw GiveUp() }
+            depth -= 1
+            return
+        }
+    }
+
+    private func fieldIndex(_ key: UnsafeBufferPointer<UInt8>, escaped: Bool, in st: GoStruct, hint: Int) -> GoFieldMatch.Outcome {
+        if !escaped, let i = st.exactField(key, hint: hint) { return .field(i) }
+        let decoded: [UInt8]
+        if escaped {
+            guard let d = GoText.unquoteContents(key, allowSingleQuoteEscape: false) else { return .undecidable("") }
+            decoded = d
+        } else {
+            decoded = Array(key)
+        }
+        return GoFieldMatch.match(key: decoded, in: st)
+    }
+
+    // MARK: JSON text
+
+    private mutating func skipSpace() {
+        while index < bytes.count, JSONParser.isSpace(bytes[index]) { index += 1 }
+    }
+
+    /// The next non-space byte (not consumed).
+    private mutating func peek() throws(GiveUp) -> UInt8 {
+        skipSpace()
+        guard index < bytes.count else { throw GiveUp() }
+        return bytes[index]
+    }
+
+    private mutating func open() throws(GiveUp) {
+        guard depth + 1 <= maxDepth else { throw GiveUp() }
+        depth += 1
+        index += 1
+    }
+
+    private mutating func literal(_ word: StaticString) throws(GiveUp) {
+        let n = word.utf8CodeUnitCount
+        guard index + n <= bytes.count else { throw GiveUp() }
+        for k in 0..<n where bytes[index + k] != word.utf8Start[k] { throw GiveUp() }
+        index += n
+    }
+
+    /// A number literal per Go's scanner (see `JSONParser`).
+    private mutating func number() throws(GiveUp) -> UnsafeBufferPointer<UInt8> {
+        let start = index
+        @inline(__always) func digit(_ i: Int) -> Bool { i < bytes.count && GoNumbers.isDigit(bytes[i]) }
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard digit(index) else { throw GiveUp() }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            while digit(index) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digit(index) else { throw GiveUp() }
+            while digit(index) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digit(index) else { throw GiveUp() }
+            while digit(index) { index += 1 }
+        }
+        return UnsafeBufferPointer(rebasing: bytes[start..<index])
+    }
+
+    /// At a `"`: the contents' bounds, and whether they need Go's unquote
+    /// (escapes or non-ASCII bytes). `index` ends after the closing quote.
+    private mutating func scanString() throws(GiveUp) -> (start: Int, end: Int, escaped: Bool) {
+        index += 1
+        let start = index
+        var escaped = false
+        while true {
+            guard index < bytes.count else { throw GiveUp() }
+            let c = bytes[index]
+            if c == UInt8(ascii: "\"") { break }
+            if c < 0x20 { throw GiveUp() }
+            if c == UInt8(ascii: "\\") {
+                escaped = true
+                index += 1
+                guard index < bytes.count else { throw GiveUp() }
+                switch bytes[index] {
+                case UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"),
+                     UInt8(ascii: "t"), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "\""):
+                    index += 1
+                case UInt8(ascii: "u"):
+                    guard index + 4 < bytes.count else { throw GiveUp() }
+                    for k in 1...4 where GoText.hexValue(bytes[index + k]) == nil { throw GiveUp() }
+                    index += 5
+                default:
+                    throw GiveUp()
+                }
+                continue
+            }
+            if c >= 0x80 { escaped = true }
+            index += 1
+        }
+        let end = index
+        index += 1
+        return (start, end, escaped)
+    }
+
+    private mutating func string() throws(GiveUp) -> String {
+        let (start, end, escaped) = try scanString()
+        let contents = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        return escaped ? try Self.unescaped(contents) : String(decoding: contents, as: UTF8.self)
+    }
+
+    private static func unescaped(_ contents: UnsafeBufferPointer<UInt8>) throws(GiveUp) -> String {
+        guard let decoded = GoText.unquoteContents(contents, allowSingleQuoteEscape: false) else { throw GiveUp() }
+        return String(decoding: decoded, as: UTF8.self)
+    }
+
+    /// The value at `index` as a `JSONValue`, parsed by `JSONParser` (for
+    /// interface{} and custom types, and to check skipped values).
+    private mutating func subtree() throws(GiveUp) -> JSONValue {
+        guard case .success(let (value, end)) = JSONParser.parseValue(source, at: index, maxDepth: maxDepth - depth) else {
+            throw GiveUp()
+        }
+        index = end
+        return value
+    }
+
+    private mutating func skipValue() throws(GiveUp) {
+        _ = try subtree()
+    }
+}
+
+/// Which fields of a struct were set, for structs of any size.
+private struct FieldSet {
+    private var small: UInt64 = 0
+    private var large: [Bool]
+
+    init(count: Int) {
+        large = count > 64 ? [Bool](repeating: false, count: count) : []
+    }
+
+    /// False when `i` was already in the set.
+    mutating func insert(_ i: Int) -> Bool {
+        if large.isEmpty {
+            let bit = UInt64(1) << UInt64(i)
+            if small & bit != 0 { return false }
+            small |= bit
+            return true
+        }
+        if large[i] { return false }
+        large[i] = true
+        return true
+    }
+}
