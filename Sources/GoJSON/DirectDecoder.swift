@@ -131,34 +131,37 @@ struct DirectDecoder {
 
     @inline(never)
     private mutating func structure(_ st: GoStruct) throws(GiveUp) -> GoValue {
+        let index = st.index
         var found: [(field: Int, value: GoValue)] = []
         var seen = FieldSet(count: st.fields.count)
-        var hint = 0
         var sorted = true
-        try members { (decoder: inout DirectDecoder, key: UnsafeBufferPointer<UInt8>, escaped: Bool) throws(GiveUp) in
-            let i: Int
-            switch decoder.fieldIndex(key, escaped: escaped, in: st, hint: hint) {
-            case .unknown:
-                try decoder.skipValue()
-                return
-            case .undecidable:
-                throw GiveUp()
-            case .field(let k):
+        var more = try beginObject()
+        while more {
+            let (start, end, escaped) = try key()
+            let key = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            var i = -1
+            if !escaped, let k = index.exactField(key) {
                 i = k
+            } else {
+                switch fieldMatch(key, escaped: escaped, in: st) {
+                case .unknown: try skipValue()
+                case .undecidable: throw GiveUp()
+                case .field(let k): i = k
+                }
             }
-            guard seen.insert(i) else { throw GiveUp() }
-            let field = st.fields[i]
-            if field.quoted && (DecodeState.isQuotable(field.type) || { if case .custom = field.type { return true } else { return false } }()) {
-                throw GiveUp()
+            if i >= 0 {
+                guard seen.insert(i) else { throw GiveUp() }
+                let type = st.fields[i].type
+                if st.fields[i].quoted && Self.quotingApplies(type) { throw GiveUp() }
+                if let v = try value(type) {
+                    if let last = found.last, last.field > i { sorted = false }
+                    found.append((i, v))
+                } else if index.embedded[i] {
+                    if let last = found.last, last.field > i { sorted = false }
+                    found.append((i, try zero(type)))
+                }
             }
-            if let v = try decoder.value(field.type) {
-                if let last = found.last, last.field > i { sorted = false }
-                found.append((i, v))
-            } else if st.embeddedField(i) {
-                if let last = found.last, last.field > i { sorted = false }
-                found.append((i, try decoder.zero(field.type)))
-            }
-            hint = i + 1
+            more = try nextMember(closing: UInt8(ascii: "}"))
         }
         if !sorted { found.sort { $0.field < $1.field } }
         var fields: [GoFieldValue] = []
@@ -167,12 +170,22 @@ struct DirectDecoder {
         return .structure(fields)
     }
 
+    /// `,string` on a type it applies to, or on a custom type (refused by
+    /// the reference path): left to the reference path.
+    private static func quotingApplies(_ type: GoType) -> Bool {
+        if case .custom = type { return true }
+        return DecodeState.isQuotable(type)
+    }
+
     @inline(never)
     private mutating func map(_ keyType: GoMapKey, _ valueType: GoType) throws(GiveUp) -> GoValue {
         var entries: [GoMapEntry] = []
         var sorted = true
-        try members { (decoder: inout DirectDecoder, key: UnsafeBufferPointer<UInt8>, escaped: Bool) throws(GiveUp) in
-            var name = escaped ? try Self.unescaped(key) : String(decoding: key, as: UTF8.self)
+        var more = try beginObject()
+        while more {
+            let (start, end, escaped) = try key()
+            let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            var name = escaped ? try Self.unescaped(raw) : String(decoding: raw, as: UTF8.self)
             switch keyType {
             case .string: break
             case .int(let bits):
@@ -182,9 +195,10 @@ struct DirectDecoder {
                 guard let n = GoNumbers.parseUint(name.utf8), GoNumbers.fitsUint(n, bits: bits) else { throw GiveUp() }
                 name = String(n)
             }
-            let v = try decoder.valueOrZero(valueType)
+            let v = try valueOrZero(valueType)
             if let last = entries.last, !last.key.utf8.lexicographicallyPrecedes(name.utf8) { sorted = false }
             entries.append(GoMapEntry(name, v))
+            more = try nextMember(closing: UInt8(ascii: "}"))
         }
         if !sorted {
             entries.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
@@ -213,45 +227,44 @@ struct DirectDecoder {
             } else {
                 out.append(try valueOrZero(elementType))
             }
-            let c = try peek()
-            index += 1
-            if c == UInt8(ascii: ",") { continue }
-            guard c == UInt8(ascii: "]") else { throw GiveUp() }
-            depth -= 1
-            return out
+            if try !nextMember(closing: UInt8(ascii: "]")) { return out }
         }
     }
 
-    /// Walks an object's members: `body` gets each key's raw bytes (between
-    /// the quotes; `escaped` when they hold escapes or non-ASCII bytes) with
-    /// `index` after the colon, and must consume the value.
-    private mutating func members(
-        _ body: (inout DirectDecoder, UnsafeBufferPointer<UInt8>, Bool) throws(GiveUp) -> Void
-    ) throws(GiveUp) {
+    /// At a `{`: opens it; false when it is empty (and closed).
+    private mutating func beginObject() throws(GiveUp) -> Bool {
         guard bytes[index] == UInt8(ascii: "{") else { throw GiveUp() }
         try open()
         if try peek() == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return
+            return false
         }
-        while true {
-            guard try peek() == UInt8(ascii: "\"") else { throw GiveUp() }
-            let (start, end, escaped) = try scanString()
-            guard try peek() == UInt8(ascii: ":") else { throw GiveUp() }
-            index += 1
-            try body(&self, UnsafeBufferPointer(rebasing: bytes[start..<end]), escaped)
-            let c = try peek()
-            index += 1
-            if c == UInt8(ascii: ",") { continue }
-            guard c == UInt8(ascii: "}") else { throw GiveUp() }
-            depth -= 1
-            return
-        }
+        return true
     }
 
-    private func fieldIndex(_ key: UnsafeBufferPointer<UInt8>, escaped: Bool, in st: GoStruct, hint: Int) -> GoFieldMatch.Outcome {
-        if !escaped, let i = st.exactField(key, hint: hint) { return .field(i) }
+    /// A member's key and the colon after it: the key's bounds between the
+    /// quotes, `escaped` when it holds escapes or non-ASCII bytes.
+    private mutating func key() throws(GiveUp) -> (start: Int, end: Int, escaped: Bool) {
+        guard try peek() == UInt8(ascii: "\"") else { throw GiveUp() }
+        let key = try scanString()
+        guard try peek() == UInt8(ascii: ":") else { throw GiveUp() }
+        index += 1
+        return key
+    }
+
+    /// After a member or element: true at a `,`, false at `closing` (the
+    /// container is then closed).
+    private mutating func nextMember(closing: UInt8) throws(GiveUp) -> Bool {
+        let c = try peek()
+        index += 1
+        if c == UInt8(ascii: ",") { return true }
+        guard c == closing else { throw GiveUp() }
+        depth -= 1
+        return false
+    }
+
+    private func fieldMatch(_ key: UnsafeBufferPointer<UInt8>, escaped: Bool, in st: GoStruct) -> GoFieldMatch.Outcome {
         let decoded: [UInt8]
         if escaped {
             guard let d = GoText.unquoteContents(key, allowSingleQuoteEscape: false) else { return .undecidable("") }

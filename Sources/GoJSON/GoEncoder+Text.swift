@@ -111,15 +111,11 @@ extension GoEncoder {
         }
     }
 
-    /// Byte equality of a value's field name and a schema name (given as
-    /// its bytes too). Both are usually the same string object.
+    /// Byte equality of a value's field name and a schema name's bytes.
     static func sameBytes(_ name: String, _ schemaBytes: [UInt8]) -> Bool {
-        var name = name
-        return name.withUTF8 { a in
-            a.count == schemaBytes.count && schemaBytes.withUnsafeBufferPointer { b in
-                a.elementsEqual(b)
-            }
-        }
+        guard name.utf8.count == schemaBytes.count else { return false }
+        return name.utf8.withContiguousStorageIfAvailable { GoFieldIndex.equal(schemaBytes, $0) }
+            ?? name.utf8.elementsEqual(schemaBytes)
     }
 
     /// Keys strictly increasing by their UTF-8 bytes.

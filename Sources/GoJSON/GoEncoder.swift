@@ -117,13 +117,17 @@ struct EncodeState {
     /// each schema name).
     @inline(never)
     private mutating func encodeStruct(_ fields: [GoFieldValue], _ st: GoStruct) throws(GoDecodeError) {
+        let index = st.index
         out.append(UInt8(ascii: "{"))
         let start = out.count
         var next = 0
-        for (i, field) in st.fields.enumerated() where next < fields.count {
-            guard GoEncoder.sameBytes(fields[next].name, st.nameBytes[i]) else { continue }
-            try encodeMember(fields[next].value, field, first: next == 0)
-            next += 1
+        var i = 0
+        while i < st.fields.count && next < fields.count {
+            if GoEncoder.sameBytes(fields[next].name, index.nameBytes[i]) {
+                try encodeMember(fields[next].value, st.fields[i], prefix: index.memberPrefixes[i], first: next == 0)
+                next += 1
+            }
+            i += 1
         }
         if next < fields.count {
             // Not in schema order: encode the members again, pairing by name.
@@ -131,9 +135,9 @@ struct EncodeState {
             var used = [Bool](repeating: false, count: fields.count)
             var first = true
             for (i, field) in st.fields.enumerated() {
-                guard let k = fields.indices.first(where: { !used[$0] && GoEncoder.sameBytes(fields[$0].name, st.nameBytes[i]) }) else { continue }
+                guard let k = fields.indices.first(where: { !used[$0] && GoEncoder.sameBytes(fields[$0].name, index.nameBytes[i]) }) else { continue }
                 used[k] = true
-                try encodeMember(fields[k].value, field, first: first)
+                try encodeMember(fields[k].value, field, prefix: index.memberPrefixes[i], first: first)
                 first = false
             }
             if let k = used.firstIndex(of: false) {
@@ -143,10 +147,10 @@ struct EncodeState {
         out.append(UInt8(ascii: "}"))
     }
 
-    private mutating func encodeMember(_ value: GoValue, _ field: GoField, first: Bool) throws(GoDecodeError) {
+    /// `prefix`: the field's `"name":`.
+    private mutating func encodeMember(_ value: GoValue, _ field: GoField, prefix: [UInt8], first: Bool) throws(GoDecodeError) {
         if !first { out.append(UInt8(ascii: ",")) }
-        GoEncoder.appendQuoted(field.name, to: &out)
-        out.append(UInt8(ascii: ":"))
+        out.append(contentsOf: prefix)
         path.append(.field(field.name))
         if field.quoted && DecodeState.isQuotable(field.type) {
             try encodeQuoted(value, field.type)

@@ -48,50 +48,21 @@ public enum GoMapKey: Sendable {
 public struct GoStruct: Sendable {
     public let name: String
     public let fields: [GoField]
-    /// Field names as UTF-8 bytes, in field order, and the exact-name index
-    /// (Go's `nameIndex`): built once per schema, so matching a key does not
-    /// walk the fields or allocate.
-    let nameBytes: [[UInt8]]
-    let exactIndex: [[UInt8]: Int]
-    let hasNonASCIIName: Bool
-    /// Two fields share a name (then the first one is the exact match).
-    let hasDuplicateNames: Bool
-    /// Fields promoted through an embedded struct (`goPath` has a dot).
-    let embedded: [Bool]
+    /// What the decoder and encoder look fields up with, built once per
+    /// schema (one reference, so copying a GoStruct stays cheap).
+    let index: GoFieldIndex
+
+    /// Field names as UTF-8 bytes, in field order.
+    var nameBytes: [[UInt8]] { index.nameBytes }
+    /// Go's `nameIndex`: the first field of each exact name.
+    var exactIndex: [[UInt8]: Int] { index.exactIndex }
+    var hasNonASCIIName: Bool { index.hasNonASCIIName }
 
     public init(_ name: String, _ fields: [GoField]) {
         self.name = name
         self.fields = fields
-        let names = fields.map { Array($0.name.utf8) }
-        nameBytes = names
-        var index: [[UInt8]: Int] = [:]
-        for (i, n) in names.enumerated() where index[n] == nil { index[n] = i }
-        exactIndex = index
-        hasNonASCIIName = names.contains { $0.contains { $0 >= 0x80 } }
-        hasDuplicateNames = index.count < names.count
-        embedded = fields.map { $0.goPath?.utf8.contains(UInt8(ascii: ".")) ?? false }
+        index = GoFieldIndex(fields)
     }
-
-    /// `exactIndex[key]`, without building a key: the names are compared
-    /// from `hint` on (bodies list fields in schema order, so the next key
-    /// is usually the next field), wrapping around.
-    func exactField(_ key: UnsafeBufferPointer<UInt8>, hint: Int) -> Int? {
-        let n = nameBytes.count
-        guard n > 0 else { return nil }
-        var i = hasDuplicateNames || hint >= n ? 0 : hint
-        for _ in 0..<n {
-            let matches = nameBytes[i].withUnsafeBufferPointer { name in
-                name.count == key.count && name.elementsEqual(key)
-            }
-            if matches { return i }
-            i += 1
-            if i == n { i = 0 }
-        }
-        return nil
-    }
-
-    /// Whether field `i` is promoted through an embedded struct.
-    func embeddedField(_ i: Int) -> Bool { embedded[i] }
 }
 
 public struct GoField: Sendable {

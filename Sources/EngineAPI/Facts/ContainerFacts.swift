@@ -32,12 +32,13 @@ public enum ContainerFacts {
         facts.add(.user(config.at("User")?.text ?? ""), "User", config.at("User")?.text ?? "")
     }
 
-    static func classify(_ value: String, _ namespace: Namespace, field: String, into facts: inout RequestFacts) {
+    /// `field` is only built when there is a fact to add.
+    static func classify(_ value: String, _ namespace: Namespace, field: @autoclosure () -> String, into facts: inout RequestFacts) {
         switch NamespaceMode.classify(value, namespace) {
         case .privateMode: break
-        case .host: facts.add(.hostNamespace(namespace), field, value)
-        case .join: facts.add(.joinNamespace(namespace), field, value)
-        case .unrecognised: facts.add(.unrecognisedMode(namespace), field, value)
+        case .host: facts.add(.hostNamespace(namespace), field(), value)
+        case .join: facts.add(.joinNamespace(namespace), field(), value)
+        case .unrecognised: facts.add(.unrecognisedMode(namespace), field(), value)
         }
     }
 
