@@ -113,8 +113,12 @@ extension GoEncoder {
 
     /// Byte equality of a value's field name and a schema name's bytes.
     static func sameBytes(_ name: String, _ schemaBytes: [UInt8]) -> Bool {
+        schemaBytes.withUnsafeBufferPointer { sameBytes(name, $0) }
+    }
+
+    static func sameBytes(_ name: String, _ schemaBytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard name.utf8.count == schemaBytes.count else { return false }
-        return name.utf8.withContiguousStorageIfAvailable { GoFieldIndex.equal(schemaBytes, $0) }
+        return name.utf8.withContiguousStorageIfAvailable { GoFieldIndex.equal($0, schemaBytes) }
             ?? name.utf8.elementsEqual(schemaBytes)
     }
 

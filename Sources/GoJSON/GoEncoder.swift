@@ -121,23 +121,32 @@ struct EncodeState {
         out.append(UInt8(ascii: "{"))
         let start = out.count
         var next = 0
-        var i = 0
-        while i < st.fields.count && next < fields.count {
-            if GoEncoder.sameBytes(fields[next].name, index.nameBytes[i]) {
-                try encodeMember(fields[next].value, st.fields[i], prefix: index.memberPrefixes[i], first: next == 0)
-                next += 1
+        try index.flatNames.withUnsafeBufferPointer { (names) throws(GoDecodeError) in
+            try index.flatPrefixes.withUnsafeBufferPointer { (prefixes) throws(GoDecodeError) in
+                var i = 0
+                while i < st.fields.count && next < fields.count {
+                    let name = UnsafeBufferPointer(rebasing: names[index.flatNameOffsets[i]..<index.flatNameOffsets[i + 1]])
+                    if GoEncoder.sameBytes(fields[next].name, name) {
+                        if next > 0 { out.append(UInt8(ascii: ",")) }
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: prefixes[index.flatPrefixOffsets[i]..<index.flatPrefixOffsets[i + 1]]))
+                        try encodeFieldValue(fields[next].value, st.fields, i, quoted: index.quotes[i])
+                        next += 1
+                    }
+                    i += 1
+                }
             }
-            i += 1
         }
         if next < fields.count {
             // Not in schema order: encode the members again, pairing by name.
             out.removeSubrange(start...)
             var used = [Bool](repeating: false, count: fields.count)
             var first = true
-            for (i, field) in st.fields.enumerated() {
+            for i in st.fields.indices {
                 guard let k = fields.indices.first(where: { !used[$0] && GoEncoder.sameBytes(fields[$0].name, index.nameBytes[i]) }) else { continue }
                 used[k] = true
-                try encodeMember(fields[k].value, field, prefix: index.memberPrefixes[i], first: first)
+                if !first { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: index.memberPrefixes[i])
+                try encodeFieldValue(fields[k].value, st.fields, i, quoted: index.quotes[i])
                 first = false
             }
             if let k = used.firstIndex(of: false) {
@@ -147,15 +156,14 @@ struct EncodeState {
         out.append(UInt8(ascii: "}"))
     }
 
-    /// `prefix`: the field's `"name":`.
-    private mutating func encodeMember(_ value: GoValue, _ field: GoField, prefix: [UInt8], first: Bool) throws(GoDecodeError) {
-        if !first { out.append(UInt8(ascii: ",")) }
-        out.append(contentsOf: prefix)
-        path.append(.field(field.name))
-        if field.quoted && DecodeState.isQuotable(field.type) {
-            try encodeQuoted(value, field.type)
+    /// The value of field `i` of `schema` (passed whole, so that no GoField
+    /// is copied); `quoted`: its `,string` option applies.
+    private mutating func encodeFieldValue(_ value: GoValue, _ schema: [GoField], _ i: Int, quoted: Bool) throws(GoDecodeError) {
+        path.append(.field(schema[i].name))
+        if quoted {
+            try encodeQuoted(value, schema[i].type)
         } else {
-            try encode(value, field.type)
+            try encode(value, schema[i].type)
         }
         path.removeLast()
     }

@@ -9,6 +9,15 @@ final class GoFieldIndex: Sendable {
     let hasNonASCIIName: Bool
     /// `"name":` as GoEncoder writes each field's key.
     let memberPrefixes: [[UInt8]]
+    /// The names, and the `"name":` texts, end to end in one buffer each:
+    /// field i is `[offsets[i], offsets[i + 1])` (no array per field to
+    /// retain in the encoder's loop).
+    let flatNames: [UInt8]
+    let flatNameOffsets: [Int]
+    let flatPrefixes: [UInt8]
+    let flatPrefixOffsets: [Int]
+    /// `,string` applies to the field (`quoted` on a quotable type).
+    let quotes: [Bool]
     /// Fields promoted through an embedded struct (`goPath` has a dot).
     let embedded: [Bool]
     /// Slots of field index + 1 (0: empty), `mask + 1` of them.
@@ -28,6 +37,9 @@ final class GoFieldIndex: Sendable {
             out.append(UInt8(ascii: ":"))
             return out
         }
+        (flatNames, flatNameOffsets) = Self.flatten(names)
+        (flatPrefixes, flatPrefixOffsets) = Self.flatten(memberPrefixes)
+        quotes = fields.map { $0.quoted && DecodeState.isQuotable($0.type) }
         embedded = fields.map { $0.goPath?.utf8.contains(UInt8(ascii: ".")) ?? false }
         var size = 8
         while size < names.count * 4 { size *= 2 }
@@ -43,13 +55,28 @@ final class GoFieldIndex: Sendable {
 
     /// `exactIndex[key]` for the key's bytes in place.
     func exactField(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+        flatNames.withUnsafeBufferPointer { exactField(key, names: $0) }
+    }
+
+    private func exactField(_ key: UnsafeBufferPointer<UInt8>, names: UnsafeBufferPointer<UInt8>) -> Int? {
         var slot = Self.hash(key) & mask
         while true {
             let entry = Int(table[slot])
             if entry == 0 { return nil }
-            if Self.equal(nameBytes[entry - 1], key) { return entry - 1 }
+            let name = UnsafeBufferPointer(rebasing: names[flatNameOffsets[entry - 1]..<flatNameOffsets[entry]])
+            if Self.equal(name, key) { return entry - 1 }
             slot = (slot + 1) & mask
         }
+    }
+
+    private static func flatten(_ parts: [[UInt8]]) -> ([UInt8], [Int]) {
+        var flat: [UInt8] = []
+        var offsets = [0]
+        for p in parts {
+            flat += p
+            offsets.append(flat.count)
+        }
+        return (flat, offsets)
     }
 
     /// FNV-1a.
@@ -61,15 +88,13 @@ final class GoFieldIndex: Sendable {
         return Int(truncatingIfNeeded: h ^ (h >> 29))
     }
 
-    static func equal(_ name: [UInt8], _ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard name.count == key.count else { return false }
-        return name.withUnsafeBufferPointer { n in
-            var i = 0
-            while i < n.count {
-                if n[i] != key[i] { return false }
-                i += 1
-            }
-            return true
+    static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        var i = 0
+        while i < a.count {
+            if a[i] != b[i] { return false }
+            i += 1
         }
+        return true
     }
 }
