@@ -132,9 +132,12 @@ struct DirectDecoder {
     @inline(never)
     private mutating func structure(_ st: GoStruct) throws(GiveUp) -> GoValue {
         let index = st.index
-        var found: [(field: Int, value: GoValue)] = []
+        var fields: [GoFieldValue] = []
         var seen = FieldSet(count: st.fields.count)
-        var sorted = true
+        var present = FieldSet(count: st.fields.count) // the fields in `fields`
+        var last = -1
+        // Field numbers of `fields`, kept only once keys came out of schema order.
+        var order: [Int]?
         var more = try beginObject()
         while more {
             let (start, end, escaped) = try key()
@@ -150,23 +153,28 @@ struct DirectDecoder {
                 }
             }
             if i >= 0 {
-                guard seen.insert(i) else { throw GiveUp() }
-                let type = st.fields[i].type
-                if st.fields[i].quoted && Self.quotingApplies(type) { throw GiveUp() }
-                if let v = try value(type) {
-                    if let last = found.last, last.field > i { sorted = false }
-                    found.append((i, v))
-                } else if index.embedded[i] {
-                    if let last = found.last, last.field > i { sorted = false }
-                    found.append((i, try zero(type)))
+                if st.fields[i].quoted && Self.quotingApplies(st.fields[i].type) { throw GiveUp() }
+                var v = try value(st.fields[i].type)
+                if v == nil && index.embedded[i] { v = try zero(st.fields[i].type) }
+                if let v {
+                    if i < last && order == nil {
+                        // So far in schema order: their numbers are the present ones.
+                        order = present.members()
+                    }
+                    guard seen.insert(i) else { throw GiveUp() }
+                    _ = present.insert(i)
+                    order?.append(i)
+                    last = i
+                    fields.append(GoFieldValue(st.fields[i].name, v))
+                } else {
+                    guard seen.insert(i) else { throw GiveUp() }
                 }
             }
             more = try nextMember(closing: UInt8(ascii: "}"))
         }
-        if !sorted { found.sort { $0.field < $1.field } }
-        var fields: [GoFieldValue] = []
-        fields.reserveCapacity(found.count)
-        for (i, v) in found { fields.append(GoFieldValue(st.fields[i].name, v)) }
+        if let order {
+            fields = zip(order, fields).sorted { $0.0 < $1.0 }.map(\.1)
+        }
         return .structure(fields)
     }
 
@@ -388,25 +396,39 @@ struct DirectDecoder {
     }
 }
 
-/// Which fields of a struct were set, for structs of any size.
+/// Which fields of a struct were set: in two words up to 128 fields.
 private struct FieldSet {
-    private var small: UInt64 = 0
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
     private var large: [Bool]
 
     init(count: Int) {
-        large = count > 64 ? [Bool](repeating: false, count: count) : []
+        large = count > 128 ? [Bool](repeating: false, count: count) : []
     }
 
     /// False when `i` was already in the set.
     mutating func insert(_ i: Int) -> Bool {
         if large.isEmpty {
-            let bit = UInt64(1) << UInt64(i)
-            if small & bit != 0 { return false }
-            small |= bit
+            let bit = UInt64(1) << UInt64(i & 63)
+            if i < 64 {
+                if low & bit != 0 { return false }
+                low |= bit
+            } else {
+                if high & bit != 0 { return false }
+                high |= bit
+            }
             return true
         }
         if large[i] { return false }
         large[i] = true
         return true
+    }
+
+    /// The members, ascending.
+    func members() -> [Int] {
+        if large.isEmpty {
+            return (0..<128).filter { $0 < 64 ? low & (UInt64(1) << UInt64($0)) != 0 : high & (UInt64(1) << UInt64($0 - 64)) != 0 }
+        }
+        return large.indices.filter { large[$0] }
     }
 }

@@ -86,7 +86,12 @@ enum MicroBench {
             Stage(name: "encode", what: "GoEncoder.encode of the decoded body (the forwarded bytes)") {
                 GoEncoder.encode(decoded.value, as: schema).count
             },
-            Stage(name: "interpret", what: "RequestInterpreter.interpret: decode + facts + encode") {
+            Stage(name: "facts", what: "ContainerFacts.extract from the decoded body (what RequestInterpreter asks for)") {
+            let value = decoded.value
+            let endpoints = value[field: "NetworkingConfig"]?[field: "EndpointsConfig"]?.mapEntries ?? []
+            return ContainerFacts.extract(config: value, hostConfig: value[field: "HostConfig"], endpoints: endpoints).asks.count
+        },
+        Stage(name: "interpret", what: "RequestInterpreter.interpret: decode + facts + encode") {
                 if case .success(let i) = RequestInterpreter.interpret(route: match.route, parameters: match.parameters, rawQuery: match.rawQuery,
                                                                       body: body, contentType: contentType) {
                     return i.facts.asks.count + (i.canonicalBody?.count ?? 0)
