@@ -153,8 +153,9 @@ struct DirectDecoder {
                 }
             }
             if i >= 0 {
-                if st.fields[i].quoted && Self.quotingApplies(st.fields[i].type) { throw GiveUp() }
-                var v = try value(st.fields[i].type)
+                if index.quotedForDecoder[i] { throw GiveUp() }
+                let scalar = index.scalars[i]
+                var v = scalar == .notScalar ? try value(st.fields[i].type) : try self.scalar(scalar)
                 if v == nil && index.embedded[i] { v = try zero(st.fields[i].type) }
                 if let v {
                     if i < last && order == nil {
@@ -165,7 +166,7 @@ struct DirectDecoder {
                     _ = present.insert(i)
                     order?.append(i)
                     last = i
-                    fields.append(GoFieldValue(st.fields[i].name, v))
+                    fields.append(GoFieldValue(index.fieldNames[i], v))
                 } else {
                     guard seen.insert(i) else { throw GiveUp() }
                 }
@@ -178,11 +179,35 @@ struct DirectDecoder {
         return .structure(fields)
     }
 
-    /// `,string` on a type it applies to, or on a custom type (refused by
-    /// the reference path): left to the reference path.
-    private static func quotingApplies(_ type: GoType) -> Bool {
-        if case .custom = type { return true }
-        return DecodeState.isQuotable(type)
+    /// `value` for a field of a scalar type (see `GoScalarKind`).
+    private mutating func scalar(_ kind: GoScalarKind) throws(GiveUp) -> GoValue? {
+        skipSpace()
+        guard index < bytes.count else { throw GiveUp() }
+        if bytes[index] == UInt8(ascii: "n") {
+            try literal("null")
+            return nil
+        }
+        switch kind {
+        case .bool:
+            switch bytes[index] {
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            default: throw GiveUp()
+            }
+        case .string:
+            guard bytes[index] == UInt8(ascii: "\"") else { throw GiveUp() }
+            return .string(try string())
+        case .int(let bits):
+            let literal = try number()
+            guard let n = GoNumbers.parseInt(literal), GoNumbers.fitsInt(n, bits: bits) else { throw GiveUp() }
+            return .int(n)
+        case .uint(let bits):
+            let literal = try number()
+            guard let n = GoNumbers.parseUint(literal), GoNumbers.fitsUint(n, bits: bits) else { throw GiveUp() }
+            return .uint(n)
+        case .notScalar:
+            throw GiveUp()
+        }
     }
 
     @inline(never)

@@ -129,7 +129,9 @@ struct EncodeState {
                     if GoEncoder.sameBytes(fields[next].name, name) {
                         if next > 0 { out.append(UInt8(ascii: ",")) }
                         out.append(contentsOf: UnsafeBufferPointer(rebasing: prefixes[index.flatPrefixOffsets[i]..<index.flatPrefixOffsets[i + 1]]))
-                        try encodeFieldValue(fields[next].value, st.fields, i, quoted: index.quotes[i])
+                        if index.quotes[i] || !encodedScalar(fields[next].value, index.scalars[i]) {
+                            try encodeFieldValue(fields[next].value, st.fields, i, quoted: index.quotes[i])
+                        }
                         next += 1
                     }
                     i += 1
@@ -154,6 +156,25 @@ struct EncodeState {
             }
         }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// A scalar field's value written without looking at its GoType; false
+    /// when it is not that simple (the general path then writes it, or
+    /// reports what is wrong). Not for `,string` fields.
+    private mutating func encodedScalar(_ value: GoValue, _ kind: GoScalarKind) -> Bool {
+        switch (kind, value) {
+        case (.bool, .bool(let b)):
+            GoEncoder.appendLiteral(b ? "true" : "false", to: &out)
+        case (.string, .string(let s)):
+            GoEncoder.appendQuoted(s, to: &out)
+        case (.int(let bits), .int(let n)) where GoNumbers.fitsInt(n, bits: bits):
+            GoEncoder.appendInt(n, to: &out)
+        case (.uint(let bits), .uint(let n)) where GoNumbers.fitsUint(n, bits: bits):
+            GoEncoder.appendUint(n, to: &out)
+        default:
+            return false
+        }
+        return true
     }
 
     /// The value of field `i` of `schema` (passed whole, so that no GoField

@@ -18,6 +18,13 @@ final class GoFieldIndex: Sendable {
     let flatPrefixOffsets: [Int]
     /// `,string` applies to the field (`quoted` on a quotable type).
     let quotes: [Bool]
+    /// `,string` on a quotable or custom type: left by DirectDecoder to the reference path.
+    let quotedForDecoder: [Bool]
+    /// The field names (the schema's own strings).
+    let fieldNames: [String]
+    /// Fields of a scalar type, which the decoder and encoder handle without
+    /// looking at (and retaining) the field's `GoType`.
+    let scalars: [GoScalarKind]
     /// Fields promoted through an embedded struct (`goPath` has a dot).
     let embedded: [Bool]
     /// Slots of field index + 1 (0: empty), `mask + 1` of them.
@@ -40,6 +47,12 @@ final class GoFieldIndex: Sendable {
         (flatNames, flatNameOffsets) = Self.flatten(names)
         (flatPrefixes, flatPrefixOffsets) = Self.flatten(memberPrefixes)
         quotes = fields.map { $0.quoted && DecodeState.isQuotable($0.type) }
+        quotedForDecoder = fields.map { field in
+            if case .custom = field.type { return field.quoted }
+            return field.quoted && DecodeState.isQuotable(field.type)
+        }
+        self.fieldNames = fields.map(\.name)
+        scalars = fields.map { GoScalarKind($0.type) }
         embedded = fields.map { $0.goPath?.utf8.contains(UInt8(ascii: ".")) ?? false }
         var size = 8
         while size < names.count * 4 { size *= 2 }
@@ -96,5 +109,24 @@ final class GoFieldIndex: Sendable {
             i += 1
         }
         return true
+    }
+}
+
+/// A field type that is a plain scalar.
+enum GoScalarKind: Equatable, Sendable {
+    case notScalar
+    case bool
+    case string
+    case int(bits: Int)
+    case uint(bits: Int)
+
+    init(_ type: GoType) {
+        switch type {
+        case .bool: self = .bool
+        case .string: self = .string
+        case .int(let bits): self = .int(bits: bits)
+        case .uint(let bits): self = .uint(bits: bits)
+        default: self = .notScalar
+        }
     }
 }
