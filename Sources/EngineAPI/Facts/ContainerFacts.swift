@@ -43,7 +43,8 @@ public enum ContainerFacts {
     }
 
     /// HostConfig, or the same fields of a service's container spec mapped by the caller.
-    static func hostConfigFacts(_ hc: GoValue, prefix p: String, into facts: inout RequestFacts) {
+    static func hostConfigFacts(_ hostConfig: GoValue, prefix p: String, into facts: inout RequestFacts) {
+        let hc = hostConfig.deref // once, not in every lookup below
         if hc.at("Privileged")?.flag == true { facts.add(.privileged, "\(p).Privileged", "true") }
 
         let modes: [(String, Namespace)] = [
