@@ -22,12 +22,12 @@
 /// - interface{} values and custom types get the subtree as a `JSONValue`
 ///   (parsed by `JSONParser`), as the reference path gives it.
 struct DirectDecoder {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private let source: [UInt8]
-    private let maxDepth: Int
-    private var index = 0
+    let bytes: UnsafeBufferPointer<UInt8>
+    let source: [UInt8]
+    let maxDepth: Int
+    var index = 0
     /// Open arrays and objects around `index`.
-    private var depth = 0
+    var depth = 0
 
     /// Give up: the reference path decides.
     struct GiveUp: Error {}
@@ -306,154 +306,5 @@ struct DirectDecoder {
             decoded = Array(key)
         }
         return GoFieldMatch.match(key: decoded, in: st)
-    }
-
-    // MARK: JSON text
-
-    private mutating func skipSpace() {
-        while index < bytes.count, JSONParser.isSpace(bytes[index]) { index += 1 }
-    }
-
-    /// The next non-space byte (not consumed).
-    private mutating func peek() throws(GiveUp) -> UInt8 {
-        skipSpace()
-        guard index < bytes.count else { throw GiveUp() }
-        return bytes[index]
-    }
-
-    private mutating func open() throws(GiveUp) {
-        guard depth + 1 <= maxDepth else { throw GiveUp() }
-        depth += 1
-        index += 1
-    }
-
-    private mutating func literal(_ word: StaticString) throws(GiveUp) {
-        let n = word.utf8CodeUnitCount
-        guard index + n <= bytes.count else { throw GiveUp() }
-        for k in 0..<n where bytes[index + k] != word.utf8Start[k] { throw GiveUp() }
-        index += n
-    }
-
-    /// A number literal per Go's scanner (see `JSONParser`).
-    private mutating func number() throws(GiveUp) -> UnsafeBufferPointer<UInt8> {
-        let start = index
-        @inline(__always) func digit(_ i: Int) -> Bool { i < bytes.count && GoNumbers.isDigit(bytes[i]) }
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard digit(index) else { throw GiveUp() }
-        if bytes[index] == UInt8(ascii: "0") {
-            index += 1
-        } else {
-            while digit(index) { index += 1 }
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            guard digit(index) else { throw GiveUp() }
-            while digit(index) { index += 1 }
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard digit(index) else { throw GiveUp() }
-            while digit(index) { index += 1 }
-        }
-        return UnsafeBufferPointer(rebasing: bytes[start..<index])
-    }
-
-    /// At a `"`: the contents' bounds, and whether they need Go's unquote
-    /// (escapes or non-ASCII bytes). `index` ends after the closing quote.
-    private mutating func scanString() throws(GiveUp) -> (start: Int, end: Int, escaped: Bool) {
-        index += 1
-        let start = index
-        var escaped = false
-        while true {
-            guard index < bytes.count else { throw GiveUp() }
-            let c = bytes[index]
-            if c == UInt8(ascii: "\"") { break }
-            if c < 0x20 { throw GiveUp() }
-            if c == UInt8(ascii: "\\") {
-                escaped = true
-                index += 1
-                guard index < bytes.count else { throw GiveUp() }
-                switch bytes[index] {
-                case UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"),
-                     UInt8(ascii: "t"), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "\""):
-                    index += 1
-                case UInt8(ascii: "u"):
-                    guard index + 4 < bytes.count else { throw GiveUp() }
-                    for k in 1...4 where GoText.hexValue(bytes[index + k]) == nil { throw GiveUp() }
-                    index += 5
-                default:
-                    throw GiveUp()
-                }
-                continue
-            }
-            if c >= 0x80 { escaped = true }
-            index += 1
-        }
-        let end = index
-        index += 1
-        return (start, end, escaped)
-    }
-
-    private mutating func string() throws(GiveUp) -> String {
-        let (start, end, escaped) = try scanString()
-        let contents = UnsafeBufferPointer(rebasing: bytes[start..<end])
-        return escaped ? try Self.unescaped(contents) : String(decoding: contents, as: UTF8.self)
-    }
-
-    private static func unescaped(_ contents: UnsafeBufferPointer<UInt8>) throws(GiveUp) -> String {
-        guard let decoded = GoText.unquoteContents(contents, allowSingleQuoteEscape: false) else { throw GiveUp() }
-        return String(decoding: decoded, as: UTF8.self)
-    }
-
-    /// The value at `index` as a `JSONValue`, parsed by `JSONParser` (for
-    /// interface{} and custom types, and to check skipped values).
-    private mutating func subtree() throws(GiveUp) -> JSONValue {
-        guard case .success(let (value, end)) = JSONParser.parseValue(source, at: index, maxDepth: maxDepth - depth) else {
-            throw GiveUp()
-        }
-        index = end
-        return value
-    }
-
-    private mutating func skipValue() throws(GiveUp) {
-        _ = try subtree()
-    }
-}
-
-/// Which fields of a struct were set: in two words up to 128 fields.
-private struct FieldSet {
-    private var low: UInt64 = 0
-    private var high: UInt64 = 0
-    private var large: [Bool]
-
-    init(count: Int) {
-        large = count > 128 ? [Bool](repeating: false, count: count) : []
-    }
-
-    /// False when `i` was already in the set.
-    mutating func insert(_ i: Int) -> Bool {
-        if large.isEmpty {
-            let bit = UInt64(1) << UInt64(i & 63)
-            if i < 64 {
-                if low & bit != 0 { return false }
-                low |= bit
-            } else {
-                if high & bit != 0 { return false }
-                high |= bit
-            }
-            return true
-        }
-        if large[i] { return false }
-        large[i] = true
-        return true
-    }
-
-    /// The members, ascending.
-    func members() -> [Int] {
-        if large.isEmpty {
-            return (0..<128).filter { $0 < 64 ? low & (UInt64(1) << UInt64($0)) != 0 : high & (UInt64(1) << UInt64($0 - 64)) != 0 }
-        }
-        return large.indices.filter { large[$0] }
     }
 }
