@@ -82,7 +82,21 @@ public enum GoDecoder {
 
     /// Parse the first value of `bytes` the way `json.NewDecoder(r).Decode(&v)`
     /// reads it, then decode it into a zero `type`.
+    ///
+    /// Real bodies take `DirectDecoder`'s single pass; whatever it does not
+    /// decide (any error, duplicate keys, …) takes the reference path.
     public static func decodeFirstValue(_ bytes: [UInt8], as type: GoType, maxDepth: Int = 512)
+        -> Result<(value: GoValue, consumed: Int), GoDecodeError>
+    {
+        if let decoded = DirectDecoder.decodeFirstValue(bytes, as: type, maxDepth: maxDepth) {
+            return .success(decoded)
+        }
+        return decodeFirstValueReference(bytes, as: type, maxDepth: maxDepth)
+    }
+
+    /// `decodeFirstValue` through the reference path only (`JSONParser`, then
+    /// `decode`): what the single pass is tested against.
+    public static func decodeFirstValueReference(_ bytes: [UInt8], as type: GoType, maxDepth: Int = 512)
         -> Result<(value: GoValue, consumed: Int), GoDecodeError>
     {
         switch JSONParser.parseFirstValue(bytes, maxDepth: maxDepth) {
@@ -101,7 +115,7 @@ public enum GoDecoder {
 }
 
 /// The decoder's picture of Go memory while decoding.
-indirect enum Slot {
+enum Slot {
     /// The type's zero value (never written).
     case zero
     /// nil pointer, map, slice, []byte or interface.
@@ -122,7 +136,7 @@ indirect enum Slot {
     case array([Slot])
     /// A non-nil []byte from base64.
     case bytes([UInt8])
-    case pointer(Slot)
+    indirect case pointer(Slot)
     /// A non-nil interface{} (normalised JSON).
     case any(JSONValue)
     case custom(GoValue)

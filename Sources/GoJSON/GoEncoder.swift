@@ -27,196 +27,239 @@ public enum GoEncoder {
     }
 
     public static func encodeChecked(_ value: GoValue, as type: GoType) -> Result<[UInt8], GoDecodeError> {
-        var out: [UInt8] = []
+        var state = EncodeState()
         do {
-            try encodeValue(value, type, into: &out, path: "")
-            return .success(out)
+            try state.encode(value, type)
+            return .success(state.out)
         } catch {
             return .failure(error)
         }
     }
+}
 
-    /// A JSON value as text: members in their order, numbers as their
-    /// literal, strings escaped as above.
-    public static func render(_ json: JSONValue) -> [UInt8] {
-        var out: [UInt8] = []
-        render(json, into: &out)
-        return out
+
+/// One encoding in progress: the output, and where in the value it is (for
+/// error messages only: steps hold the schema's own strings, so keeping the
+/// path costs no allocation).
+struct EncodeState {
+    var out: [UInt8] = []
+    private var path: [Step] = []
+
+    private enum Step {
+        case field(String)
+        case index(Int)
+        case key(String)
     }
 
-    static func render(_ json: JSONValue, into out: inout [UInt8]) {
-        switch json {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n): out.append(contentsOf: n.utf8)
-        case .string(let s): appendQuoted(s, to: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                render(item, into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            out.append(UInt8(ascii: "{"))
-            for (i, m) in members.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                appendQuoted(m.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                render(m.value, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
+    init() {
+        out.reserveCapacity(2048)
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    static func appendQuoted(_ s: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var bytes = s.utf8.makeIterator()
-        while let c = bytes.next() {
-            switch c {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"):
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                        hexDigits[Int(c >> 4)], hexDigits[Int(c & 0xF)]])
-            case 0xE2:
-                // U+2028 / U+2029 are E2 80 A8 / E2 80 A9.
-                guard let c1 = bytes.next() else { out.append(c); continue }
-                guard let c2 = bytes.next() else { out.append(contentsOf: [c, c1]); continue }
-                if c1 == 0x80 && (c2 == 0xA8 || c2 == 0xA9) {
-                    out.append(contentsOf: "\\u202".utf8)
-                    out.append(c2 == 0xA8 ? UInt8(ascii: "8") : UInt8(ascii: "9"))
-                } else {
-                    out.append(contentsOf: [c, c1, c2])
-                }
-            default:
-                out.append(c)
+    private func pathString() -> String {
+        var s = ""
+        for p in path {
+            switch p {
+            case .field(let name): s += s.isEmpty ? name : "." + name
+            case .index(let i): s += "[\(i)]"
+            case .key(let k): s += "[" + k + "]"
             }
         }
-        out.append(UInt8(ascii: "\""))
+        return s
     }
 
-    private static func wrong(_ value: GoValue, _ type: GoType, _ path: String) -> GoDecodeError {
-        GoDecodeError(.typeMismatch, "value \(value) does not fit Go type \(DecodeState.typeName(type))", path: path)
+    private func wrong(_ value: GoValue, _ type: GoType) -> GoDecodeError {
+        GoDecodeError(.typeMismatch, "value \(value) does not fit Go type \(DecodeState.typeName(type))", path: pathString())
     }
 
-    private static func encodeValue(_ value: GoValue, _ type: GoType, into out: inout [UInt8], path: String) throws(GoDecodeError) {
+    mutating func encode(_ value: GoValue, _ type: GoType) throws(GoDecodeError) {
         switch (type, value) {
         case (.bool, .bool(let b)):
-            out.append(contentsOf: (b ? "true" : "false").utf8)
+            GoEncoder.appendLiteral(b ? "true" : "false", to: &out)
         case (.int(let bits), .int(let n)) where GoNumbers.fitsInt(n, bits: bits):
-            out.append(contentsOf: String(n).utf8)
+            GoEncoder.appendInt(n, to: &out)
         case (.uint(let bits), .uint(let n)) where GoNumbers.fitsUint(n, bits: bits):
-            out.append(contentsOf: String(n).utf8)
+            GoEncoder.appendUint(n, to: &out)
         case (.float(let bits), .float(let d)):
             guard let text = GoNumbers.formatFloat(d, bits: bits) else {
-                throw GoDecodeError(.numberRange, "cannot encode \(d) (Go's encoder refuses NaN and Inf)", path: path)
+                throw GoDecodeError(.numberRange, "cannot encode \(d) (Go's encoder refuses NaN and Inf)", path: pathString())
             }
             out.append(contentsOf: text.utf8)
         case (.string, .string(let s)):
-            appendQuoted(s, to: &out)
+            GoEncoder.appendQuoted(s, to: &out)
         case (.structure(let st), .structure(let fields)):
-            out.append(UInt8(ascii: "{"))
-            var used = [Bool](repeating: false, count: fields.count)
-            var first = true
-            for field in st.fields {
-                guard let k = fields.indices.first(where: { !used[$0] && fields[$0].name.utf8.elementsEqual(field.name.utf8) }) else { continue }
-                used[k] = true
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                appendQuoted(field.name, to: &out)
-                out.append(UInt8(ascii: ":"))
-                let fieldPath = path.isEmpty ? field.name : path + "." + field.name
-                if field.quoted && DecodeState.isQuotable(field.type) {
-                    try encodeQuoted(fields[k].value, field.type, into: &out, path: fieldPath)
-                } else {
-                    try encodeValue(fields[k].value, field.type, into: &out, path: fieldPath)
-                }
-            }
-            if let k = used.firstIndex(of: false) {
-                throw GoDecodeError(.typeMismatch, "field \(fields[k].name) is not a (single) field of \(st.name)", path: path)
-            }
-            out.append(UInt8(ascii: "}"))
+            try encodeStruct(fields, st)
         case (.map, .null), (.slice, .null), (.bytes, .null), (.pointer, .null), (.interface, .null):
-            out.append(contentsOf: "null".utf8)
+            GoEncoder.appendLiteral("null", to: &out)
         case (.map(let keyType, let valueType), .map(let entries)):
-            var sorted: [(key: [UInt8], entry: GoMapEntry)] = entries.map { (Array($0.key.utf8), $0) }
-            sorted.sort { $0.key.lexicographicallyPrecedes($1.key) }
-            out.append(UInt8(ascii: "{"))
-            for (i, e) in sorted.enumerated() {
-                if i > 0 {
-                    guard sorted[i - 1].key != e.key else {
-                        throw GoDecodeError(.typeMismatch, "duplicate map key \(e.entry.key)", path: path)
-                    }
-                    out.append(UInt8(ascii: ","))
-                }
-                switch keyType {
-                case .string: break
-                case .int(let bits):
-                    guard let n = GoNumbers.parseInt(e.key), GoNumbers.fitsInt(n, bits: bits), String(n).utf8.elementsEqual(e.key) else {
-                        throw GoDecodeError(.typeMismatch, "map key \(e.entry.key) is not a canonical int\(bits)", path: path)
-                    }
-                case .uint(let bits):
-                    guard let n = GoNumbers.parseUint(e.key), GoNumbers.fitsUint(n, bits: bits), String(n).utf8.elementsEqual(e.key) else {
-                        throw GoDecodeError(.typeMismatch, "map key \(e.entry.key) is not a canonical uint\(bits)", path: path)
-                    }
-                }
-                appendQuoted(e.entry.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                try encodeValue(e.entry.value, valueType, into: &out, path: path + "[" + e.entry.key + "]")
-            }
-            out.append(UInt8(ascii: "}"))
+            try encodeMap(entries, keyType, valueType)
         case (.slice(let elementType), .slice(let items)):
-            try encodeItems(items, elementType, into: &out, path: path)
+            try encodeItems(items, elementType)
         case (.array(let elementType, let count), .slice(let items)) where items.count == count:
-            try encodeItems(items, elementType, into: &out, path: path)
+            try encodeItems(items, elementType)
         case (.bytes, .bytes(let b)):
             out.append(UInt8(ascii: "\""))
             GoBase64.encode(b, into: &out)
             out.append(UInt8(ascii: "\""))
         case (.pointer(let pointee), .pointer(let inner)):
-            try encodeValue(inner, pointee, into: &out, path: path)
+            try encode(inner, pointee)
         case (.interface, .any(let json)):
-            render(json, into: &out)
+            GoEncoder.render(json, into: &out)
         case (.custom(let custom), _):
-            render(custom.encode(value), into: &out)
+            GoEncoder.render(custom.encode(value), into: &out)
         default:
-            throw wrong(value, type, path)
+            throw wrong(value, type)
         }
     }
 
-    private static func encodeItems(_ items: [GoValue], _ elementType: GoType, into out: inout [UInt8], path: String) throws(GoDecodeError) {
+    /// Present fields in schema order under their schema names. The decoder
+    /// lists them in schema order, so one walk pairs them up; a value built
+    /// in another order is paired field by field (the first unused value of
+    /// each schema name).
+    @inline(never)
+    private mutating func encodeStruct(_ fields: [GoFieldValue], _ st: GoStruct) throws(GoDecodeError) {
+        let index = st.index
+        out.append(UInt8(ascii: "{"))
+        let start = out.count
+        var next = 0
+        try index.flatNames.withUnsafeBufferPointer { (names) throws(GoDecodeError) in
+            try index.flatPrefixes.withUnsafeBufferPointer { (prefixes) throws(GoDecodeError) in
+                var i = 0
+                while i < st.fields.count && next < fields.count {
+                    let name = UnsafeBufferPointer(rebasing: names[index.flatNameOffsets[i]..<index.flatNameOffsets[i + 1]])
+                    if GoEncoder.sameBytes(fields[next].name, name) {
+                        if next > 0 { out.append(UInt8(ascii: ",")) }
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: prefixes[index.flatPrefixOffsets[i]..<index.flatPrefixOffsets[i + 1]]))
+                        if index.quotes[i] || !encodedScalar(fields[next].value, index.scalars[i]) {
+                            try encodeFieldValue(fields[next].value, st.fields, i, quoted: index.quotes[i])
+                        }
+                        next += 1
+                    }
+                    i += 1
+                }
+            }
+        }
+        if next < fields.count {
+            // Not in schema order: encode the members again, pairing by name.
+            out.removeSubrange(start...)
+            var used = [Bool](repeating: false, count: fields.count)
+            var first = true
+            for i in st.fields.indices {
+                guard let k = fields.indices.first(where: { !used[$0] && GoEncoder.sameBytes(fields[$0].name, index.nameBytes[i]) }) else { continue }
+                used[k] = true
+                if !first { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: index.memberPrefixes[i])
+                try encodeFieldValue(fields[k].value, st.fields, i, quoted: index.quotes[i])
+                first = false
+            }
+            if let k = used.firstIndex(of: false) {
+                throw GoDecodeError(.typeMismatch, "field \(fields[k].name) is not a (single) field of \(st.name)", path: pathString())
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// A scalar field's value written without looking at its GoType; false
+    /// when it is not that simple (the general path then writes it, or
+    /// reports what is wrong). Not for `,string` fields.
+    private mutating func encodedScalar(_ value: GoValue, _ kind: GoScalarKind) -> Bool {
+        switch (kind, value) {
+        case (.bool, .bool(let b)):
+            GoEncoder.appendLiteral(b ? "true" : "false", to: &out)
+        case (.string, .string(let s)):
+            GoEncoder.appendQuoted(s, to: &out)
+        case (.int(let bits), .int(let n)) where GoNumbers.fitsInt(n, bits: bits):
+            GoEncoder.appendInt(n, to: &out)
+        case (.uint(let bits), .uint(let n)) where GoNumbers.fitsUint(n, bits: bits):
+            GoEncoder.appendUint(n, to: &out)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// The value of field `i` of `schema` (passed whole, so that no GoField
+    /// is copied); `quoted`: its `,string` option applies.
+    private mutating func encodeFieldValue(_ value: GoValue, _ schema: [GoField], _ i: Int, quoted: Bool) throws(GoDecodeError) {
+        path.append(.field(schema[i].name))
+        if quoted {
+            try encodeQuoted(value, schema[i].type)
+        } else {
+            try encode(value, schema[i].type)
+        }
+        path.removeLast()
+    }
+}
+
+extension EncodeState {
+    /// Keys sorted by their UTF-8 bytes (the decoder's maps already are);
+    /// integer keys must be canonical.
+    @inline(never)
+    private mutating func encodeMap(_ entries: [GoMapEntry], _ keyType: GoMapKey, _ valueType: GoType) throws(GoDecodeError) {
+        var sorted = entries
+        if !GoEncoder.sortedStrictly(entries) {
+            sorted.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        }
+        out.append(UInt8(ascii: "{"))
+        for (i, e) in sorted.enumerated() {
+            if i > 0 {
+                guard !e.key.utf8.elementsEqual(sorted[i - 1].key.utf8) else {
+                    throw GoDecodeError(.typeMismatch, "duplicate map key \(e.key)", path: pathString())
+                }
+                out.append(UInt8(ascii: ","))
+            }
+            switch keyType {
+            case .string: break
+            case .int(let bits):
+                guard let n = GoNumbers.parseInt(e.key.utf8), GoNumbers.fitsInt(n, bits: bits), String(n).utf8.elementsEqual(e.key.utf8) else {
+                    throw GoDecodeError(.typeMismatch, "map key \(e.key) is not a canonical int\(bits)", path: pathString())
+                }
+            case .uint(let bits):
+                guard let n = GoNumbers.parseUint(e.key.utf8), GoNumbers.fitsUint(n, bits: bits), String(n).utf8.elementsEqual(e.key.utf8) else {
+                    throw GoDecodeError(.typeMismatch, "map key \(e.key) is not a canonical uint\(bits)", path: pathString())
+                }
+            }
+            GoEncoder.appendQuoted(e.key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            path.append(.key(e.key))
+            try encode(e.value, valueType)
+            path.removeLast()
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    @inline(never)
+    private mutating func encodeItems(_ items: [GoValue], _ elementType: GoType) throws(GoDecodeError) {
         out.append(UInt8(ascii: "["))
         for (i, item) in items.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            try encodeValue(item, elementType, into: &out, path: path + "[\(i)]")
+            path.append(.index(i))
+            try encode(item, elementType)
+            path.removeLast()
         }
         out.append(UInt8(ascii: "]"))
     }
 
     /// A `,string` field: the scalar's JSON text, itself as a JSON string.
-    private static func encodeQuoted(_ value: GoValue, _ type: GoType, into out: inout [UInt8], path: String) throws(GoDecodeError) {
+    @inline(never)
+    private mutating func encodeQuoted(_ value: GoValue, _ type: GoType) throws(GoDecodeError) {
         var scalarType = type
         var scalar = value
         if case .pointer(let pointee) = type {
             switch value {
             case .null:
-                out.append(contentsOf: "null".utf8)
+                GoEncoder.appendLiteral("null", to: &out)
                 return
             case .pointer(let inner):
                 scalarType = pointee
                 scalar = inner
             default:
-                throw wrong(value, type, path)
+                throw wrong(value, type)
             }
         }
-        var inner: [UInt8] = []
-        try encodeValue(scalar, scalarType, into: &inner, path: path)
-        appendQuoted(String(decoding: inner, as: UTF8.self), to: &out)
+        let start = out.count
+        try encode(scalar, scalarType)
+        let inner = String(decoding: out[start...], as: UTF8.self)
+        out.removeSubrange(start...)
+        GoEncoder.appendQuoted(inner, to: &out)
     }
 }

@@ -48,22 +48,20 @@ public enum GoMapKey: Sendable {
 public struct GoStruct: Sendable {
     public let name: String
     public let fields: [GoField]
-    /// Field names as UTF-8 bytes, in field order, and the exact-name index
-    /// (Go's `nameIndex`): built once per schema, so matching a key does not
-    /// walk the fields or allocate.
-    let nameBytes: [[UInt8]]
-    let exactIndex: [[UInt8]: Int]
-    let hasNonASCIIName: Bool
+    /// What the decoder and encoder look fields up with, built once per
+    /// schema (one reference, so copying a GoStruct stays cheap).
+    let index: GoFieldIndex
+
+    /// Field names as UTF-8 bytes, in field order.
+    var nameBytes: [[UInt8]] { index.nameBytes }
+    /// Go's `nameIndex`: the first field of each exact name.
+    var exactIndex: [[UInt8]: Int] { index.exactIndex }
+    var hasNonASCIIName: Bool { index.hasNonASCIIName }
 
     public init(_ name: String, _ fields: [GoField]) {
         self.name = name
         self.fields = fields
-        let names = fields.map { Array($0.name.utf8) }
-        nameBytes = names
-        var index: [[UInt8]: Int] = [:]
-        for (i, n) in names.enumerated() where index[n] == nil { index[n] = i }
-        exactIndex = index
-        hasNonASCIIName = names.contains { $0.contains { $0 >= 0x80 } }
+        index = GoFieldIndex(fields)
     }
 }
 

@@ -16,7 +16,8 @@ extension GoValue {
     /// present (its Go value is then the zero value) or self is no struct.
     public subscript(field name: String) -> GoValue? {
         guard case .structure(let fields) = pointee else { return nil }
-        return fields.first { $0.name.utf8.elementsEqual(name.utf8) }?.value
+        let length = name.utf8.count
+        return fields.first { $0.name.utf8.count == length && $0.name.utf8.elementsEqual(name.utf8) }?.value
     }
 
     /// A map entry by its exact key (bytes compared).

@@ -41,6 +41,22 @@ public enum JSONParser {
         }
     }
 
+    /// The value that starts at `offset` (after optional whitespace) and the
+    /// offset just past it, as `parseFirstValue` reads a value; `maxDepth`
+    /// counts the arrays and objects inside this value.
+    static func parseValue(_ bytes: [UInt8], at offset: Int, maxDepth: Int)
+        -> Result<(value: JSONValue, end: Int), GoDecodeError>
+    {
+        var parser = Parser(bytes: bytes, maxDepth: maxDepth)
+        parser.index = offset
+        do {
+            let value = try parser.parseValue()
+            return .success((value, parser.index))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// What `json.Unmarshal` accepts: exactly one value, optionally surrounded
     /// by whitespace. Empty input is a `.unexpectedEOF` here, as in Go.
     public static func parse(_ bytes: [UInt8], maxDepth: Int = 512) -> Result<JSONValue, GoDecodeError> {

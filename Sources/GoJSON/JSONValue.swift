@@ -1,6 +1,8 @@
 /// JSON text as Go's encoding/json scanner accepts it, kept as written:
 /// object members in order, duplicates included; numbers as their literal.
-public indirect enum JSONValue: Equatable, Sendable {
+/// Not `indirect`: arrays and objects already live in array storage, so the
+/// scalar cases need no box of their own (one allocation less per node).
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     /// The number literal exactly as it appeared (validated against the JSON grammar).
@@ -25,7 +27,9 @@ public struct JSONMember: Equatable, Sendable {
 /// A Go value decoded from JSON against a `GoType`. Mirrors the Go value,
 /// plus the one thing Go does not keep but a canonical re-encoding needs:
 /// which struct fields were present in the JSON.
-public indirect enum GoValue: Equatable, Sendable {
+/// Only `.pointer` is boxed (`indirect`): the other cases hold scalars or
+/// array storage, so a decoded node costs no allocation of its own.
+public enum GoValue: Equatable, Sendable {
     /// nil pointer, nil map, nil slice, nil interface.
     case null
     case bool(Bool)
@@ -43,7 +47,7 @@ public indirect enum GoValue: Equatable, Sendable {
     case slice([GoValue])
     case bytes([UInt8])
     /// A non-nil pointer to the value.
-    case pointer(GoValue)
+    indirect case pointer(GoValue)
     /// interface{} holding a JSON-shaped value.
     case any(JSONValue)
 }

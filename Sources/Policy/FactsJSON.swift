@@ -71,41 +71,46 @@ public enum FactsJSON {
 
     /// The facts as one JSON object (no trailing newline).
     public static func render(_ facts: RequestFacts) -> [UInt8] {
-        var groups: [(name: String, entries: [[UInt8]])] = []
-        for ask in facts.asks {
-            let (name, parameters) = describe(ask.kind)
-            var entry: [UInt8] = [UInt8(ascii: "{")]
-            JSONText.appendMember("field", to: &entry, first: true)
-            JSONText.appendString(ask.field, to: &entry)
-            JSONText.appendMember("value", to: &entry)
-            JSONText.appendString(ask.value, to: &entry)
-            for (key, parameter) in parameters {
-                JSONText.appendMember(key, to: &entry)
-                switch parameter {
-                case .string(let s): JSONText.appendString(s, to: &entry)
-                case .bool(let b): entry += (b ? "true" : "false").utf8
-                case .integer(let n): entry += (n.map(String.init) ?? "null").utf8
-                }
-            }
-            entry.append(UInt8(ascii: "}"))
-            if let i = groups.firstIndex(where: { $0.name == name }) {
-                groups[i].entries.append(entry)
-            } else {
-                groups.append((name, [entry]))
-            }
-        }
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        for (i, group) in groups.enumerated() {
-            JSONText.appendMember(group.name, to: &out, first: i == 0)
+        // Kinds in order of first appearance, each with its asks in request
+        // order, written straight into one buffer.
+        let described = facts.asks.map { describe($0.kind) }
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + 96 * described.count)
+        out.append(UInt8(ascii: "{"))
+        var written = [Bool](repeating: false, count: described.count)
+        var firstGroup = true
+        for i in described.indices where !written[i] {
+            JSONText.appendMember(described[i].name, to: &out, first: firstGroup)
+            firstGroup = false
             out.append(UInt8(ascii: "["))
-            for (j, entry) in group.entries.enumerated() {
-                if j > 0 { out.append(UInt8(ascii: ",")) }
-                out += entry
+            var firstEntry = true
+            for j in i..<described.count where !written[j] && described[j].name == described[i].name {
+                written[j] = true
+                if !firstEntry { out.append(UInt8(ascii: ",")) }
+                firstEntry = false
+                appendEntry(facts.asks[j], described[j].parameters, to: &out)
             }
             out.append(UInt8(ascii: "]"))
         }
         out.append(UInt8(ascii: "}"))
         return out
+    }
+
+    private static func appendEntry(_ ask: Ask, _ parameters: [(String, Parameter)], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        JSONText.appendMember("field", to: &out, first: true)
+        JSONText.appendString(ask.field, to: &out)
+        JSONText.appendMember("value", to: &out)
+        JSONText.appendString(ask.value, to: &out)
+        for (key, parameter) in parameters {
+            JSONText.appendMember(key, to: &out)
+            switch parameter {
+            case .string(let s): JSONText.appendString(s, to: &out)
+            case .bool(let b): out += (b ? "true" : "false").utf8
+            case .integer(let n): out += (n.map(String.init) ?? "null").utf8
+            }
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     /// One line per ask, for `explain`: `kind  field = "value"`.
@@ -217,20 +222,41 @@ enum JSONText {
 
     static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        if let done = s.utf8.withContiguousStorageIfAvailable({ bytes -> Bool in
+            // Runs of bytes that need no escape go in whole.
+            var run = 0
+            for (i, b) in bytes.enumerated() where b < 0x20 || b == 0x7F || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i]))
+                appendEscaped(b, to: &out)
+                run = i + 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
+            return true
+        }), done {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out += [92, 34]
-            case UInt8(ascii: "\\"): out += [92, 92]
-            case 10: out += [92, UInt8(ascii: "n")]
-            case 13: out += [92, UInt8(ascii: "r")]
-            case 9: out += [92, UInt8(ascii: "t")]
-            case 0..<0x20, 0x7F:
-                let hex = Array("0123456789abcdef".utf8)
-                out += [92, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 15)]]
-            default: out.append(b)
+            if b < 0x20 || b == 0x7F || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                appendEscaped(b, to: &out)
+            } else {
+                out.append(b)
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendEscaped(_ b: UInt8, to out: inout [UInt8]) {
+        switch b {
+        case UInt8(ascii: "\""): out += [92, 34]
+        case UInt8(ascii: "\\"): out += [92, 92]
+        case 10: out += [92, UInt8(ascii: "n")]
+        case 13: out += [92, UInt8(ascii: "r")]
+        case 9: out += [92, UInt8(ascii: "t")]
+        default:
+            let hex = Array("0123456789abcdef".utf8)
+            out += [92, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 15)]]
+        }
     }
 
     /// Encodes a parsed JSON value (members in order; numbers as written).

@@ -72,6 +72,7 @@ extension Policy {
     }
 
     static func isFormEncoded(_ contentType: String) -> Bool {
+        if contentType.utf8.elementsEqual("application/json".utf8) { return false } // what clients send
         let media = contentType.split(separator: ";", maxSplits: 1).first.map { String($0).lowercased() } ?? ""
         return media.trimmingCharacters(in: " \t") == "application/x-www-form-urlencoded"
     }

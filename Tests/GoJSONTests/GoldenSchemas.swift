@@ -87,6 +87,9 @@ enum Schemas {
         GoField("n1", .string),
     ]))
 
+    static let allNames = ["kitchen", "kitchenPtr", "inner", "innerList", "mapInner", "ints", "arr3", "int", "int8", "uint8",
+                           "uint64", "float64", "float32", "string", "bool", "bytes", "any", "strslice"]
+
     static func named(_ name: String) -> GoType {
         switch name {
         case "kitchen": return kitchen

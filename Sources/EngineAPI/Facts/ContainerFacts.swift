@@ -32,17 +32,19 @@ public enum ContainerFacts {
         facts.add(.user(config.at("User")?.text ?? ""), "User", config.at("User")?.text ?? "")
     }
 
-    static func classify(_ value: String, _ namespace: Namespace, field: String, into facts: inout RequestFacts) {
+    /// `field` is only built when there is a fact to add.
+    static func classify(_ value: String, _ namespace: Namespace, field: @autoclosure () -> String, into facts: inout RequestFacts) {
         switch NamespaceMode.classify(value, namespace) {
         case .privateMode: break
-        case .host: facts.add(.hostNamespace(namespace), field, value)
-        case .join: facts.add(.joinNamespace(namespace), field, value)
-        case .unrecognised: facts.add(.unrecognisedMode(namespace), field, value)
+        case .host: facts.add(.hostNamespace(namespace), field(), value)
+        case .join: facts.add(.joinNamespace(namespace), field(), value)
+        case .unrecognised: facts.add(.unrecognisedMode(namespace), field(), value)
         }
     }
 
     /// HostConfig, or the same fields of a service's container spec mapped by the caller.
-    static func hostConfigFacts(_ hc: GoValue, prefix p: String, into facts: inout RequestFacts) {
+    static func hostConfigFacts(_ hostConfig: GoValue, prefix p: String, into facts: inout RequestFacts) {
+        let hc = hostConfig.deref // once, not in every lookup below
         if hc.at("Privileged")?.flag == true { facts.add(.privileged, "\(p).Privileged", "true") }
 
         let modes: [(String, Namespace)] = [

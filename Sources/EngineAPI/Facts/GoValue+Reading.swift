@@ -8,9 +8,17 @@ extension GoValue {
         return self
     }
 
+    /// A struct field by name. Names are compared by length first (field
+    /// names are schema names and `name` a literal, both ASCII).
     func at(_ name: String) -> GoValue? {
         guard case .structure(let fields) = deref else { return nil }
-        return fields.first { $0.name == name }?.value
+        let length = name.utf8.count
+        var i = 0
+        while i < fields.count {
+            if fields[i].name.utf8.count == length && fields[i].name == name { return fields[i].value }
+            i += 1
+        }
+        return nil
     }
 
     var text: String? {

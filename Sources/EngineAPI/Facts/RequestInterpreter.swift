@@ -216,6 +216,7 @@ public enum RequestInterpreter {
     /// `mime.ParseMediaType(ct) == "application/json"`, as httputils.CheckForJSON.
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
+        if contentType.utf8.elementsEqual("application/json".utf8) { return true } // what clients send
         let media = contentType.bytesSplit(UInt8(ascii: ";"), maxSplits: 1)[0]
         return Substring(media).trimmingSpaces().lowercased().bytesEqual("application/json")
     }

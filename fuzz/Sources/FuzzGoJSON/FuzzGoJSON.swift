@@ -17,6 +17,10 @@
 //    encodes (`encodeChecked` succeeds), the encoding is a single JSON value
 //    that decodes to an equal value, and encoding that again gives the same
 //    bytes: encode(decode(encode(v))) == encode(v).
+// 6. Single pass = reference path: for every schema, `decodeFirstValue`
+//    (DirectDecoder, falling back to the reference path) gives what
+//    `decodeFirstValueReference` (parse, then decode) gives: the same value,
+//    bytes consumed and encoding, or the same error.
 
 import EngineAPI
 import FuzzSupport
@@ -53,6 +57,10 @@ public func fuzzGoJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         Property.check(bytes[consumed...].allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D },
                        "parse accepted non-whitespace after the value")
     }
+    for schema in schemas {
+        checkSinglePass(bytes, schema.name, schema.type)
+    }
+
     guard case .success(let (json, consumed)) = first else { return 0 }
     Property.check(consumed > 0 && consumed <= bytes.count, "consumed \(consumed) is within the input")
 
@@ -98,5 +106,20 @@ func sameFirst(_ a: Result<(value: JSONValue, consumed: Int), GoDecodeError>,
     case (.success(let x), .success(let y)): return x.value == y.value && x.consumed == y.consumed
     case (.failure(let x), .failure(let y)): return x == y && x.message == y.message
     default: return false
+    }
+}
+
+func checkSinglePass(_ bytes: [UInt8], _ name: String, _ type: GoType) {
+    let fast = GoDecoder.decodeFirstValue(bytes, as: type)
+    let reference = GoDecoder.decodeFirstValueReference(bytes, as: type)
+    switch (fast, reference) {
+    case (.success(let f), .success(let r)):
+        Property.check(f.consumed == r.consumed && f.value == r.value
+                       && GoEncoder.encodeChecked(f.value, as: type) == GoEncoder.encodeChecked(r.value, as: type),
+                       "\(name): the single pass and the reference path decode differently:\n  single pass: \(f)\n  reference:   \(r)")
+    case (.failure(let f), .failure(let r)):
+        Property.check(f == r, "\(name): the single pass and the reference path fail differently: \(f) vs \(r)")
+    default:
+        Property.fail("\(name): single pass \(fast), reference \(reference)")
     }
 }

@@ -1,0 +1,310 @@
+/// `GoDecoder.decodeFirstValue` in one pass from the bytes to the `GoValue`,
+/// without the intermediate `JSONValue` and `Slot` trees, for the bodies
+/// real clients send. It gives up (returns nil) instead of deciding anything
+/// subtle, and the caller then runs the reference path (`JSONParser` →
+/// `DecodeState`), which is the specification:
+///
+/// - any error at all (syntax, EOF, type mismatch, range, depth): the
+///   reference path finds it and words it;
+/// - a struct field set twice (duplicate or case-folded keys: Go's merge
+///   rules), a map key given twice (also after integer keys are made
+///   canonical);
+/// - `,string` fields, `[]byte` written as a JSON array, a zero value that
+///   cannot be represented, a key the field match cannot decide.
+///
+/// Without duplicates nothing is decoded INTO an earlier value, so every
+/// value is decoded from Go's zero value, which is what this does:
+/// - null: a no-op on bool, numbers, string, struct and [N]T (the field
+///   stays absent, or, for a field promoted through an embedded pointer,
+///   present as its zero value; a slice/map/array element is the zero
+///   value); nil for pointer, map, slice, []byte and interface{}; a custom
+///   type's UnmarshalJSON is given `null`;
+/// - interface{} values and custom types get the subtree as a `JSONValue`
+///   (parsed by `JSONParser`), as the reference path gives it.
+struct DirectDecoder {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let source: [UInt8]
+    let maxDepth: Int
+    var index = 0
+    /// Open arrays and objects around `index`.
+    var depth = 0
+
+    /// Give up: the reference path decides.
+    struct GiveUp: Error {}
+
+    private init(bytes: UnsafeBufferPointer<UInt8>, source: [UInt8], maxDepth: Int) {
+        self.bytes = bytes
+        self.source = source
+        self.maxDepth = maxDepth
+    }
+
+    static func decodeFirstValue(_ source: [UInt8], as type: GoType, maxDepth: Int) -> (value: GoValue, consumed: Int)? {
+        source.withUnsafeBufferPointer { buffer in
+            var decoder = DirectDecoder(bytes: buffer, source: source, maxDepth: maxDepth)
+            do {
+                decoder.skipSpace()
+                guard decoder.index < buffer.count else { return nil }
+                let value = try decoder.valueOrZero(type)
+                return (value, decoder.index)
+            } catch {
+                return nil
+            }
+        }
+    }
+
+    // MARK: values
+
+    /// The value at `index` decoded into a zero `type`; nil when it is a null
+    /// that leaves the zero value as it is.
+    private mutating func value(_ type: GoType) throws(GiveUp) -> GoValue? {
+        skipSpace()
+        guard index < bytes.count else { throw GiveUp() }
+        if bytes[index] == UInt8(ascii: "n") {
+            try literal("null")
+            switch type {
+            case .bool, .int, .uint, .float, .string, .structure, .array: return nil
+            case .map, .slice, .bytes, .pointer, .interface: return .null
+            case .custom(let custom):
+                guard case .success(let v) = custom.decode(.null) else { throw GiveUp() }
+                return v
+            }
+        }
+        switch type {
+        case .bool:
+            switch bytes[index] {
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            default: throw GiveUp()
+            }
+        case .int(let bits):
+            let literal = try number()
+            guard let n = GoNumbers.parseInt(literal), GoNumbers.fitsInt(n, bits: bits) else { throw GiveUp() }
+            return .int(n)
+        case .uint(let bits):
+            let literal = try number()
+            guard let n = GoNumbers.parseUint(literal), GoNumbers.fitsUint(n, bits: bits) else { throw GiveUp() }
+            return .uint(n)
+        case .float(let bits):
+            let literal = try number()
+            guard let d = GoNumbers.parseFloat(Array(literal), bits: bits) else { throw GiveUp() }
+            return .float(d)
+        case .string:
+            guard bytes[index] == UInt8(ascii: "\"") else { throw GiveUp() }
+            return .string(try string())
+        case .structure(let st):
+            return try structure(st)
+        case .map(let keyType, let valueType):
+            return try map(keyType, valueType)
+        case .slice(let elementType):
+            return .slice(try items(elementType, limit: nil))
+        case .array(let elementType, let count):
+            var elements = try items(elementType, limit: count)
+            while elements.count < count { elements.append(try zero(elementType)) }
+            return .slice(elements)
+        case .bytes:
+            guard bytes[index] == UInt8(ascii: "\"") else { throw GiveUp() }
+            guard let b = GoBase64.decode(Array(try string().utf8)) else { throw GiveUp() }
+            return .bytes(b)
+        case .pointer(let pointee):
+            guard let inner = try value(pointee) else { throw GiveUp() }
+            return .pointer(inner)
+        case .interface:
+            let json = try subtree()
+            do { return .any(try DecodeState().normalize(json)) } catch { throw GiveUp() }
+        case .custom(let custom):
+            guard case .success(let v) = custom.decode(try subtree()) else { throw GiveUp() }
+            return v
+        }
+    }
+
+    /// The value at `index`, a null giving the zero value (an element, a
+    /// map value, the top level).
+    private mutating func valueOrZero(_ type: GoType) throws(GiveUp) -> GoValue {
+        if let v = try value(type) { return v }
+        return try zero(type)
+    }
+
+    /// Go's zero value of a type (what an element decoded from null holds).
+    private func zero(_ type: GoType) throws(GiveUp) -> GoValue {
+        do { return try DecodeState().zeroValue(type) } catch { throw GiveUp() }
+    }
+
+    @inline(never)
+    private mutating func structure(_ st: GoStruct) throws(GiveUp) -> GoValue {
+        let index = st.index
+        var fields: [GoFieldValue] = []
+        var seen = FieldSet(count: st.fields.count)
+        var present = FieldSet(count: st.fields.count) // the fields in `fields`
+        var last = -1
+        // Field numbers of `fields`, kept only once keys came out of schema order.
+        var order: [Int]?
+        var more = try beginObject()
+        while more {
+            let (start, end, escaped) = try key()
+            let key = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            var i = -1
+            if !escaped, let k = index.exactField(key) {
+                i = k
+            } else {
+                switch fieldMatch(key, escaped: escaped, in: st) {
+                case .unknown: try skipValue()
+                case .undecidable: throw GiveUp()
+                case .field(let k): i = k
+                }
+            }
+            if i >= 0 {
+                if index.quotedForDecoder[i] { throw GiveUp() }
+                let scalar = index.scalars[i]
+                var v = scalar == .notScalar ? try value(st.fields[i].type) : try self.scalar(scalar)
+                if v == nil && index.embedded[i] { v = try zero(st.fields[i].type) }
+                if let v {
+                    if i < last && order == nil {
+                        // So far in schema order: their numbers are the present ones.
+                        order = present.members()
+                    }
+                    guard seen.insert(i) else { throw GiveUp() }
+                    _ = present.insert(i)
+                    order?.append(i)
+                    last = i
+                    fields.append(GoFieldValue(index.fieldNames[i], v))
+                } else {
+                    guard seen.insert(i) else { throw GiveUp() }
+                }
+            }
+            more = try nextMember(closing: UInt8(ascii: "}"))
+        }
+        if let order {
+            fields = zip(order, fields).sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        return .structure(fields)
+    }
+
+    /// `value` for a field of a scalar type (see `GoScalarKind`).
+    private mutating func scalar(_ kind: GoScalarKind) throws(GiveUp) -> GoValue? {
+        skipSpace()
+        guard index < bytes.count else { throw GiveUp() }
+        if bytes[index] == UInt8(ascii: "n") {
+            try literal("null")
+            return nil
+        }
+        switch kind {
+        case .bool:
+            switch bytes[index] {
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            default: throw GiveUp()
+            }
+        case .string:
+            guard bytes[index] == UInt8(ascii: "\"") else { throw GiveUp() }
+            return .string(try string())
+        case .int(let bits):
+            let literal = try number()
+            guard let n = GoNumbers.parseInt(literal), GoNumbers.fitsInt(n, bits: bits) else { throw GiveUp() }
+            return .int(n)
+        case .uint(let bits):
+            let literal = try number()
+            guard let n = GoNumbers.parseUint(literal), GoNumbers.fitsUint(n, bits: bits) else { throw GiveUp() }
+            return .uint(n)
+        case .notScalar:
+            throw GiveUp()
+        }
+    }
+
+    @inline(never)
+    private mutating func map(_ keyType: GoMapKey, _ valueType: GoType) throws(GiveUp) -> GoValue {
+        var entries: [GoMapEntry] = []
+        var sorted = true
+        var more = try beginObject()
+        while more {
+            let (start, end, escaped) = try key()
+            let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            var name = escaped ? try Self.unescaped(raw) : String(decoding: raw, as: UTF8.self)
+            switch keyType {
+            case .string: break
+            case .int(let bits):
+                guard let n = GoNumbers.parseInt(name.utf8), GoNumbers.fitsInt(n, bits: bits) else { throw GiveUp() }
+                name = String(n)
+            case .uint(let bits):
+                guard let n = GoNumbers.parseUint(name.utf8), GoNumbers.fitsUint(n, bits: bits) else { throw GiveUp() }
+                name = String(n)
+            }
+            let v = try valueOrZero(valueType)
+            if let last = entries.last, !last.key.utf8.lexicographicallyPrecedes(name.utf8) { sorted = false }
+            entries.append(GoMapEntry(name, v))
+            more = try nextMember(closing: UInt8(ascii: "}"))
+        }
+        if !sorted {
+            entries.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            for i in entries.indices.dropFirst() where entries[i - 1].key.utf8.elementsEqual(entries[i].key.utf8) {
+                throw GiveUp() // a key given twice: Go's last-wins, left to the reference path
+            }
+        }
+        return .map(entries)
+    }
+
+    /// A JSON array's elements; with a `limit` ([N]T), elements beyond it
+    /// are checked as JSON only.
+    @inline(never)
+    private mutating func items(_ elementType: GoType, limit: Int?) throws(GiveUp) -> [GoValue] {
+        guard bytes[index] == UInt8(ascii: "[") else { throw GiveUp() }
+        try open()
+        var out: [GoValue] = []
+        if try peek() == UInt8(ascii: "]") {
+            index += 1
+            depth -= 1
+            return out
+        }
+        while true {
+            if let limit, out.count >= limit {
+                try skipValue()
+            } else {
+                out.append(try valueOrZero(elementType))
+            }
+            if try !nextMember(closing: UInt8(ascii: "]")) { return out }
+        }
+    }
+
+    /// At a `{`: opens it; false when it is empty (and closed).
+    private mutating func beginObject() throws(GiveUp) -> Bool {
+        guard bytes[index] == UInt8(ascii: "{") else { throw GiveUp() }
+        try open()
+        if try peek() == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return false
+        }
+        return true
+    }
+
+    /// A member's key and the colon after it: the key's bounds between the
+    /// quotes, `escaped` when it holds escapes or non-ASCII bytes.
+    private mutating func key() throws(GiveUp) -> (start: Int, end: Int, escaped: Bool) {
+        guard try peek() == UInt8(ascii: "\"") else { throw GiveUp() }
+        let key = try scanString()
+        guard try peek() == UInt8(ascii: ":") else { throw GiveUp() }
+        index += 1
+        return key
+    }
+
+    /// After a member or element: true at a `,`, false at `closing` (the
+    /// container is then closed).
+    private mutating func nextMember(closing: UInt8) throws(GiveUp) -> Bool {
+        let c = try peek()
+        index += 1
+        if c == UInt8(ascii: ",") { return true }
+        guard c == closing else { throw GiveUp() }
+        depth -= 1
+        return false
+    }
+
+    private func fieldMatch(_ key: UnsafeBufferPointer<UInt8>, escaped: Bool, in st: GoStruct) -> GoFieldMatch.Outcome {
+        let decoded: [UInt8]
+        if escaped {
+            guard let d = GoText.unquoteContents(key, allowSingleQuoteEscape: false) else { return .undecidable("") }
+            decoded = d
+        } else {
+            decoded = Array(key)
+        }
+        return GoFieldMatch.match(key: decoded, in: st)
+    }
+}
