@@ -118,16 +118,16 @@ extension Connection {
             push(Exchange(kind: .local(response), method: head.method, record: record))
             if close { push(.end()) }
             return !close
-        case .forward(let target, let forwardBody, let warning, let rewrite):
+        case .forward(let target, let forwardBody, let warning, let rewrite, let hold):
             if let inspected = judged.inspected {
                 // The body was read to judge it: forward what was judged, with a
                 // plain length (and without Expect: the proxy already said 100).
                 guard case .complete(let received, _) = inspected else { return false }
                 return forward(retargeted(head, target), reader, record: record, routeHijacks: start.routeHijacks,
-                               judgedBody: forwardBody ?? received, warning: warning, rewrite: rewrite)
+                               judgedBody: forwardBody ?? received, warning: warning, rewrite: rewrite, hold: hold)
             }
             return forward(retargeted(head, target), reader, record: record, routeHijacks: start.routeHijacks, judgedBody: nil,
-                           warning: warning, rewrite: rewrite)
+                           warning: warning, rewrite: rewrite, hold: hold)
         }
     }
 
@@ -139,7 +139,8 @@ extension Connection {
     }
 
     private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool, judgedBody: [UInt8]?,
-                         warning: ModeWarning? = nil, rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil) -> Bool {
+                         warning: ModeWarning? = nil, rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil,
+                         hold: AnyObject? = nil) -> Bool {
         let upstream: FileDescriptor
         switch connectUpstream() {
         case .success(let fd): upstream = fd
@@ -158,7 +159,7 @@ extension Connection {
         }
         let hijackCandidate = routeHijacks || head.upgrade != nil
         let exchange = Exchange(kind: .forwarded(hijackCandidate: hijackCandidate, routeHijacks: routeHijacks),
-                                method: head.method, record: record, warning: warning, rewrite: rewrite)
+                                method: head.method, record: record, warning: warning, rewrite: rewrite, hold: hold)
         let bytes: [UInt8]
         if let judgedBody {
             // The body was read to be judged: forward exactly what was judged,

@@ -24,6 +24,9 @@ final class Exchange: @unchecked Sendable {
     let warning: ModeWarning?
     /// A job socket's filter of the response body (`system df`); nil: relayed as is.
     let rewrite: (@Sendable ([UInt8]) -> [UInt8]?)?
+    /// Kept for as long as the exchange lives (a job's quota reservation,
+    /// released when the answer has been relayed).
+    let hold: AnyObject?
     private let state: Locked<State>
 
     struct State {
@@ -33,11 +36,12 @@ final class Exchange: @unchecked Sendable {
     }
 
     init(kind: Kind, method: String, record: AuditRecord?, warning: ModeWarning? = nil,
-         rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil) {
+         rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil, hold: AnyObject? = nil) {
         self.kind = kind
         self.method = method
         self.warning = warning
         self.rewrite = rewrite
+        self.hold = hold
         self.started = monotonicNanoseconds()
         self.state = Locked(State(record: record, abort: nil))
     }

@@ -13,10 +13,13 @@ struct JobScope: Sendable {
     let owner: JobOwner
     let lookup: DaemonLookup
     let claims: ImageClaims
+    /// Creates that passed the quota check and are not answered yet.
+    var ledger = QuotaLedger()
 
     enum Outcome {
-        /// Forward with this target and, when non-nil, this body.
-        case forward(target: String, body: [UInt8]?)
+        /// Forward with this target and, when non-nil, this body. `hold`
+        /// lives as long as the exchange (a quota reservation).
+        case forward(target: String, body: [UInt8]?, hold: AnyObject? = nil)
         case answer(status: Int, message: String)
     }
 
@@ -85,7 +88,13 @@ struct JobScope: Sendable {
             return .answer(status: 400, message: "sockwarden: the body of \(route) on a job socket must be JSON the daemon reads")
         }
         if let refusal = checkReferences(route, value: decoded.value) { return refusal }
-        if kind == .container, let refusal = checkQuotas(quotas, value: decoded.value) { return refusal }
+        var reservation: QuotaReservation?
+        if kind == .container {
+            switch checkQuotas(quotas, value: decoded.value) {
+            case .failure(let refusal): return refusal.outcome
+            case .success(let held): reservation = held
+            }
+        }
         switch OwnerStamp.stamp(decoded.value, owner: owner) {
         case .failure(let refusal):
             return .answer(status: refusal.status, message: refusal.message)
@@ -93,15 +102,27 @@ struct JobScope: Sendable {
             guard case .success(let bytes) = GoEncoder.encodeChecked(stamped, as: schema) else {
                 return .answer(status: 400, message: "sockwarden: the stamped body cannot be re-encoded")
             }
-            return .forward(target: head.target, body: bytes)
+            return .forward(target: head.target, body: bytes, hold: reservation)
         }
     }
 
+    struct QuotaRefusal: Error {
+        let status: Int
+        let message: String
+        var outcome: Outcome { .answer(status: status, message: message) }
+    }
+
     /// The job's quotas, checked at container create against what the job
-    /// has on the daemon now. Concurrent creates of one job can overshoot by
-    /// the number in flight (documented).
-    private func checkQuotas(_ quotas: JobQuotas, value: GoValue) -> Outcome? {
-        guard quotas.maxContainers != nil || quotas.maxMemory != nil || quotas.maxNanoCPUs != nil else { return nil }
+    /// has on the daemon now plus its creates in flight (`QuotaLedger`).
+    private func checkQuotas(_ quotas: JobQuotas, value: GoValue) -> Result<QuotaReservation?, QuotaRefusal> {
+        guard quotas.maxContainers != nil || quotas.maxMemory != nil || quotas.maxNanoCPUs != nil else { return .success(nil) }
+        return ledger.serial.withLock { _ in checkQuotasSerially(quotas, value: value) }
+    }
+
+    private func checkQuotasSerially(_ quotas: JobQuotas, value: GoValue) -> Result<QuotaReservation?, QuotaRefusal> {
+        func refuse(_ status: Int, _ message: String) -> Result<QuotaReservation?, QuotaRefusal> {
+            .failure(QuotaRefusal(status: status, message: message))
+        }
         let hc = value[field: "HostConfig"]
         let memory = hc?[field: "Memory"]?.int64Value ?? 0
         var nano = hc?[field: "NanoCpus"]?.int64Value ?? 0
@@ -109,18 +130,20 @@ struct JobScope: Sendable {
             nano = CPUQuota.nanoCPUs(quota: quota, period: period)
         }
         if quotas.maxMemory != nil && memory <= 0 {
-            return .answer(status: 403, message: "sockwarden: job \(owner.id) has a memory quota; set --memory on every container")
+            return refuse(403, "sockwarden: job \(owner.id) has a memory quota; set --memory on every container")
         }
         if quotas.maxNanoCPUs != nil && nano <= 0 {
-            return .answer(status: 403, message: "sockwarden: job \(owner.id) has a CPU quota; set --cpus on every container")
+            return refuse(403, "sockwarden: job \(owner.id) has a CPU quota; set --cpus on every container")
         }
         let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
         guard case .ok(let list) = lookup.get("/containers/json?all=1&filters=\(filter)") else {
-            return .answer(status: 503, message: "sockwarden: cannot count job \(owner.id)'s containers for its quota")
+            return refuse(503, "sockwarden: cannot count job \(owner.id)'s containers for its quota")
         }
         let containers = list.array ?? []
-        if let max = quotas.maxContainers, containers.count + 1 > max {
-            return .answer(status: 403, message: "sockwarden: job \(owner.id) already has \(containers.count) containers, its quota is \(max) ([jobs] max-containers); remove one first")
+        let inFlight = ledger.current
+        if let max = quotas.maxContainers, containers.count + inFlight.containers + 1 > max {
+            let pending = inFlight.containers > 0 ? " (and \(inFlight.containers) being created)" : ""
+            return refuse(403, "sockwarden: job \(owner.id) already has \(containers.count) containers\(pending), its quota is \(max) ([jobs] max-containers); remove one first")
         }
         var usedMemory: Int64 = 0
         var usedNano: Int64 = 0
@@ -129,15 +152,15 @@ struct JobScope: Sendable {
             usedMemory = Self.saturating(usedMemory, info.member("HostConfig")?.member("Memory")?.integer ?? 0)
             usedNano = Self.saturating(usedNano, info.member("HostConfig")?.member("NanoCpus")?.integer ?? 0)
         }
-        let totalMemory = Self.saturating(usedMemory, memory)
-        let totalNano = Self.saturating(usedNano, nano)
+        let totalMemory = Self.saturating(Self.saturating(usedMemory, inFlight.memory), memory)
+        let totalNano = Self.saturating(Self.saturating(usedNano, inFlight.nanoCPUs), nano)
         if let max = quotas.maxMemory, totalMemory > max {
-            return .answer(status: 403, message: "sockwarden: job \(owner.id) would use \(totalMemory) bytes of memory, its quota is \(max) ([jobs] max-memory)")
+            return refuse(403, "sockwarden: job \(owner.id) would use \(totalMemory) bytes of memory, its quota is \(max) ([jobs] max-memory)")
         }
         if let max = quotas.maxNanoCPUs, totalNano > max {
-            return .answer(status: 403, message: "sockwarden: job \(owner.id) would use \(Double(totalNano) / 1e9) CPUs, its quota is \(Double(max) / 1e9) ([jobs] max-cpus)")
+            return refuse(403, "sockwarden: job \(owner.id) would use \(Double(totalNano) / 1e9) CPUs, its quota is \(Double(max) / 1e9) ([jobs] max-cpus)")
         }
-        return nil
+        return .success(ledger.reserve(memory: memory, nanoCPUs: nano))
     }
 
     /// a + b for non-negative limits, Int64.max instead of trapping (values

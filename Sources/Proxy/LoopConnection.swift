@@ -191,6 +191,7 @@ final class LoopConnection {
         if let pending {
             guard inbuf.count >= pending.consumed + pending.bodyBytes else { return waitForClient() }
             self.pending = nil
+            clearDeadline()
             return serve(pending.head, consumed: pending.consumed, start: pending.start, bodyBytes: pending.bodyBytes)
         }
         if !inbuf.isEmpty {
@@ -219,6 +220,16 @@ final class LoopConnection {
 
     private func waitForClient() -> Bool {
         if clientEOF {
+            if let pending {
+                // The head arrived, the body did not: nothing was forwarded.
+                var record = pending.start.record
+                record.request = context.nextRequestID()
+                record.rule = "incomplete-request"
+                record.reason = "the client closed the connection before the request body was complete; nothing was forwarded"
+                record.error = "client went away"
+                context.audit.write(record)
+                self.pending = nil
+            }
             close()
             return true
         }
@@ -236,11 +247,18 @@ final class LoopConnection {
 
     /// A started head was not finished in time (called by the loop).
     func headTimedOut() {
-        guard headDeadline != 0, current == nil, pending == nil else { return }
+        guard headDeadline != 0, current == nil else { return }
         clearDeadline()
         var record = judge.baseRecord(method: "-", target: "-")
         record.rule = "head-timeout"
         record.reason = "the request head was not complete within \(context.headTimeoutSeconds) s"
+        if let pending {
+            record = pending.start.record
+            record.request = context.nextRequestID()
+            record.rule = "head-timeout"
+            record.reason = "the request body was not complete within \(context.headTimeoutSeconds) s; nothing was forwarded"
+            self.pending = nil
+        }
         answer(LocalResponse(status: 408, message: "sockwarden: \(record.reason!); the connection is closed", close: true),
                record: record, method: "")
         advance()
@@ -258,6 +276,12 @@ final class LoopConnection {
         case .serve(let bodyBytes):
             if inbuf.count < consumed + bodyBytes {
                 pending = (head, consumed, start, bodyBytes)
+                // The body must follow within the head timeout too: a
+                // buffered body waiting for its rest holds memory.
+                if context.headTimeoutSeconds > 0 {
+                    headDeadline = monotonicNanoseconds() + UInt64(context.headTimeoutSeconds) * 1_000_000_000
+                    loop.timed.insert(slot)
+                }
                 return waitForClient()
             }
             return serve(head, consumed: consumed, start: start, bodyBytes: bodyBytes)
@@ -277,7 +301,7 @@ final class LoopConnection {
         var judged = judge.judge(head, start, body: body, environment: environment)
         var warns = false
         var rewrites = false
-        if case .forward(_, _, let warning, let rewrite) = judged.action {
+        if case .forward(_, _, let warning, let rewrite, _) = judged.action {
             warns = warning != nil
             rewrites = rewrite != nil
         }
@@ -290,7 +314,8 @@ final class LoopConnection {
         case .answer(let status, let message):
             inbuf.consume(consumed + bodyBytes)
             answer(LocalResponse(status: status, message: message, close: !head.keepAlive), record: judged.record, method: head.method)
-        case .forward(let target, let forwardBody, _, _):
+        case .forward(let target, let forwardBody, _, _, _):
+            // `hold` (a job's quota reservation) is nil here: job sockets are never served by the loop.
             let forwarded = target.map {
                 RequestHead(method: head.method, target: $0, version: head.version, headers: head.headers,
                             framing: head.framing, keepAlive: head.keepAlive, expectsContinue: head.expectsContinue,

@@ -35,7 +35,7 @@ struct RequestJudge {
         /// Forwarded: `target` replaces the received one when non-nil;
         /// `body` replaces the received (judged) body when non-nil.
         case forward(target: String?, body: [UInt8]?, warning: ModeWarning?,
-                     rewrite: (@Sendable ([UInt8]) -> [UInt8]?)?)
+                     rewrite: (@Sendable ([UInt8]) -> [UInt8]?)?, hold: AnyObject? = nil)
     }
 
     struct Judged {
@@ -127,7 +127,9 @@ struct RequestJudge {
             var target: String?
             var forwardBody = judgement.forwardBody
             var rewrite: (@Sendable ([UInt8]) -> [UInt8]?)?
-            if case .forward(let scopedTarget, let scopedBody)? = scoped {
+            var hold: AnyObject?
+            if case .forward(let scopedTarget, let scopedBody, let scopedHold)? = scoped {
+                hold = scopedHold
                 forwardBody = scopedBody ?? judgement.forwardBody
                 if scopedTarget != head.target { target = scopedTarget }
                 rewrite = context.jobScope?.responseFilter(for: match.route)
@@ -141,7 +143,7 @@ struct RequestJudge {
                                              reason: judgement.violations.count > 1 ? judgement.violations.joined(separator: "; ") : decision.reason)
                 warning = ModeWarning(text: text, intoCreateWarnings: match.route.name == ModeWarnings.warningsRoute)
             }
-            return Judged(record: record, action: .forward(target: target, body: forwardBody, warning: warning, rewrite: rewrite),
+            return Judged(record: record, action: .forward(target: target, body: forwardBody, warning: warning, rewrite: rewrite, hold: hold),
                           inspected: inspected)
         case .unknown(let method, let path):
             let decision = policy.evaluate(PolicyInput(method: method, route: nil))

@@ -148,6 +148,25 @@ def test_head_timeout_after_served_requests(proxy_factory):
     assert [r["rule"] for r in recs][-1] == "head-timeout", recs
 
 
+def test_a_body_that_stops_coming_times_out_and_is_recorded(proxy_factory):
+    """A body the loop buffers must follow its head within the head timeout;
+    a client that goes away mid-body leaves a record saying nothing was
+    forwarded."""
+    p = proxy_factory("ci.toml", extra=("--head-timeout", "1"))
+    body = create_body()
+    raw = build_request("POST", f"{API}/containers/create", body)
+    with RawConn(p.sock, timeout=20) as c:
+        c.send(raw[:-10])
+        data = c.read_to_eof()
+    assert data.startswith(b"HTTP/1.1 408 ") and b"request body was not complete" in data, data
+    with RawConn(p.sock, timeout=20) as c:
+        c.send(raw[:-10])
+        time.sleep(0.2)
+    recs = wait_results(p, 2)
+    assert [r["rule"] for r in recs][-2:] == ["head-timeout", "incomplete-request"], recs
+    assert all(r["route"] == "container.create" for r in recs[-2:]), recs
+
+
 def test_body_arriving_in_pieces_is_judged_whole(proxy_factory, dockerd_sock):
     """A judged create body trickling in over several writes is read whole,
     judged and forwarded once; a denied one in pieces gets its 403 and the

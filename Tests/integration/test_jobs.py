@@ -10,6 +10,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.parse
 
 import pytest
 
@@ -569,3 +570,25 @@ def test_a_job_whose_process_died_while_serve_was_down_is_reaped_on_start(jobs, 
     assert inspect(dockerd_sock, ctr) is None  # reaped before the admin socket opened
     assert not os.path.exists(sock)
     assert "is gone: reaped" in jobs.proxy.log_tail(20000)
+
+
+def test_concurrent_creates_cannot_overshoot_a_quota(jobs, dockerd_sock, short_tmp):
+    import concurrent.futures
+    text = open(os.path.join(POLICIES, "ci.toml"), encoding="utf-8").read() + "\n[jobs]\nmax-containers = 3\n"
+    fd, policy = tempfile.mkstemp(suffix=".toml", dir=short_tmp)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    job = unique("jcq")
+    sock = jobs.open(job, "--policy", policy)
+    names = [unique("cq") for _ in range(12)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(lambda n: create(sock, n).status, names))
+    assert sorted(set(statuses)) == [201, 403] and statuses.count(201) == 3, statuses
+    owned = json.loads(http(dockerd_sock, "GET", f"{API}/containers/json?all=1&filters="
+                            + urllib.parse.quote(json.dumps({"label": [f"io.sockwarden.job={job}"]}))).body)
+    assert len(owned) == 3, owned
+    # Reservations end with their exchanges: after a removal there is room again.
+    created = [n for n, s in zip(names, statuses) if s == 201]
+    assert http(sock, "DELETE", f"{API}/containers/{created[0]}").status == 204
+    assert create(sock, unique("cq")).status == 201
+    assert create(sock, unique("cq")).status == 403
