@@ -592,3 +592,28 @@ def test_concurrent_creates_cannot_overshoot_a_quota(jobs, dockerd_sock, short_t
     assert http(sock, "DELETE", f"{API}/containers/{created[0]}").status == 204
     assert create(sock, unique("cq")).status == 201
     assert create(sock, unique("cq")).status == 403
+
+
+def test_the_gitlab_runner_scripts_clear_only_the_runners_scope(two_jobs, dockerd_sock, docker_config):
+    """deploy/runners/gitlab-runner/config.toml's pre/post build scripts, run
+    with the docker CLI through one runner's socket, as the job container
+    would run them."""
+    import tomllib
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "runners", "gitlab-runner", "config.toml")
+    with open(path, "rb") as f:
+        runner = tomllib.load(f)["runners"][0]
+    assert runner["limit"] == 1
+    a, b, objects = two_jobs
+    mine, other = objects[a], objects[b]
+    env = dict(os.environ, DOCKER_HOST=f"unix://{mine['sock']}", DOCKER_CONFIG=docker_config)
+    for script in ("pre_build_script", "post_build_script"):
+        out = subprocess.run(["sh", "-ec", runner[script]], capture_output=True, text=True, timeout=120, env=env)
+        assert out.returncode == 0, (script, out.stderr)
+    assert inspect(dockerd_sock, mine["container"]) is None
+    assert http(dockerd_sock, "GET", f"{API}/volumes/{mine['volume']}").status == 404
+    assert http(dockerd_sock, "GET", f"{API}/networks/{mine['network']}").status == 404
+    # The other runner's objects and the shared image are untouched.
+    assert inspect(dockerd_sock, other["container"])["State"]["Running"]
+    assert http(dockerd_sock, "GET", f"{API}/volumes/{other['volume']}").status == 200
+    assert http(dockerd_sock, "GET", f"{API}/networks/{other['network']}").status == 200
+    assert http(dockerd_sock, "GET", f"{API}/images/{IMG}/json").status == 200
