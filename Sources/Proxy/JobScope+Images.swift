@@ -31,8 +31,13 @@ extension JobScope {
             if case .foreign = imageAccess(name) { return missing(route, name) }
             return .forward(target: head.target, body: nil)
         case .readAll(let key):
+            // In order, as the daemon reads them: it stops at the first it does not have.
             for name in query.all(key) {
-                if case .foreign = imageAccess(name) { return missing(route, name) }
+                switch imageAccess(name) {
+                case .foreign: return missing(route, name)
+                case .absent: return .forward(target: head.target, body: nil)
+                case .own, .shared: continue
+                }
             }
             return .forward(target: head.target, body: nil)
         case .delete(let parameter):
@@ -184,10 +189,16 @@ extension JobScope {
         }
     }
 
-    /// The daemon's answer for a missing image, per route.
+    /// The daemon's answer for a missing image, per route (a save by ID
+    /// names the daemon's data root, asked of `/info`).
     func missing(_ route: String, _ name: String) -> Outcome {
-        let refusal = ImageNames.missing(route: route, name: name)
-        return .answer(status: refusal.status, message: refusal.message)
+        var storage: (root: String, driver: String)?
+        if route == "image.get" || route == "image.get.all", case .ok(let info) = lookup.get("/info"),
+           let root = info.member("DockerRootDir")?.string, let driver = info.member("Driver")?.string {
+            storage = (root, driver)
+        }
+        let refusal = ImageNames.missing(route: route, name: name, storage: storage)
+        return .answer(status: refusal.status, message: refusal.message, raw: refusal.raw)
     }
 
     /// The filter of a forwarded answer on a job socket (lists that the

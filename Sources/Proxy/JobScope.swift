@@ -20,7 +20,8 @@ struct JobScope: Sendable {
         /// Forward with this target and, when non-nil, this body. `hold`
         /// lives as long as the exchange (a quota reservation).
         case forward(target: String, body: [UInt8]?, hold: AnyObject? = nil)
-        case answer(status: Int, message: String)
+        /// `raw`: the whole JSON body, when it is not `{"message": …}`.
+        case answer(status: Int, message: String, raw: [UInt8]? = nil)
     }
 
     /// Routes whose body tenancy reads even when the policy does not.

@@ -4,11 +4,21 @@ struct LocalResponse: Sendable {
     let status: Int
     let message: String
     let close: Bool
+    /// A body to send instead of `{"message": …}` (JSON, as the daemon
+    /// would send it), for answers that must be the daemon's own.
+    var raw: [UInt8]? = nil
+
+    init(status: Int, message: String, close: Bool, raw: [UInt8]? = nil) {
+        self.status = status
+        self.message = message
+        self.close = close
+        self.raw = raw
+    }
 
     func serialized(headRequest: Bool) -> [UInt8] {
         var body = JSONObjectWriter()
         body.field("message", message)
-        let json = body.finish() + [10]
+        let json = raw ?? (body.finish() + [10])
         var out = Array("HTTP/1.1 \(status) \(LocalResponse.reason(status))\r\n".utf8)
         out += "Content-Type: application/json\r\n".utf8
         out += "Content-Length: \(json.count)\r\n".utf8
@@ -23,6 +33,7 @@ struct LocalResponse: Sendable {
         case 400: return "Bad Request"
         case 403: return "Forbidden"
         case 404: return "Not Found"
+        case 200: return "OK"
         case 408: return "Request Timeout"
         case 413: return "Payload Too Large"
         case 417: return "Expectation Failed"

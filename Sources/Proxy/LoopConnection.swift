@@ -311,9 +311,9 @@ final class LoopConnection {
         }
         judge.admit(&judged)
         switch judged.action {
-        case .answer(let status, let message):
+        case .answer(let status, let message, let raw):
             inbuf.consume(consumed + bodyBytes)
-            answer(LocalResponse(status: status, message: message, close: !head.keepAlive), record: judged.record, method: head.method)
+            answer(LocalResponse(status: status, message: message, close: !head.keepAlive, raw: raw), record: judged.record, method: head.method)
         case .forward(let target, let forwardBody, _, _, _):
             // `hold` (a job's quota reservation) is nil here: job sockets are never served by the loop.
             let forwarded = target.map {

@@ -31,7 +31,7 @@ struct RequestJudge {
     /// What happens to a judged request.
     enum Action {
         /// The proxy answers itself (`close` is decided by the caller).
-        case answer(status: Int, message: String)
+        case answer(status: Int, message: String, raw: [UInt8]? = nil)
         /// Forwarded: `target` replaces the received one when non-nil;
         /// `body` replaces the received (judged) body when non-nil.
         case forward(target: String?, body: [UInt8]?, warning: ModeWarning?,
@@ -115,10 +115,10 @@ struct RequestJudge {
                OwnerLabelGuard.setsOwnerLabel(route: match.route.name, body: judgement.forwardBody, rawQuery: match.rawQuery) {
                 scoped = .answer(status: 403, message: "sockwarden: the label \(JobOwner.labelKey) is reserved for job sockets; remove it from the request")
             }
-            if case .answer(let status, let message)? = scoped {
+            if case .answer(let status, let message, let raw)? = scoped {
                 record.rule = "job-scope"
                 record.reason = message
-                return Judged(record: record, action: .answer(status: status, message: message), inspected: inspected)
+                return Judged(record: record, action: .answer(status: status, message: message, raw: raw), inspected: inspected)
             }
             guard judgement.forwards else {
                 let message = "sockwarden: \(head.method) \(match.route.template) (\(match.route.name)) denied by policy \(policy.name): \(decision.reason)"

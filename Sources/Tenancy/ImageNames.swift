@@ -1,4 +1,5 @@
 import EngineAPI
+import GoJSON
 
 /// Image names on a job socket. Images are shared between jobs unless a job
 /// made them its own: an image whose config carries the owner label (built,
@@ -50,28 +51,49 @@ public enum ImageNames {
     }
 
     /// What dockerd 20.10 answers on `route` for an image `name` it does not
-    /// have (checked against the daemon by the integration tests). Two answers
-    /// are approximations: a save by ID (the daemon's 500 names a file in its
-    /// data root) and a push (the daemon says it inside a 200 progress stream).
-    public static func missing(route: String, name: String) -> TenancyRefusal {
+    /// have (checked against the daemon by the integration tests). A save by
+    /// ID names a file in the daemon's data root (`storage`: `DockerRootDir`
+    /// and `Driver` from `/info`; without them the answer is a 404 that only
+    /// approximates it); a push answers 200 with the error inside its
+    /// progress stream.
+    public static func missing(route: String, name: String, storage: (root: String, driver: String)? = nil) -> TenancyRefusal {
         let isID = name.utf8.starts(with: "sha256:".utf8) || (name.utf8.count == 64 && name.utf8.allSatisfy(isLowerHex))
         switch route {
         case "image.inspect":
             return TenancyRefusal(status: 404, message: "no such image: \(name): No such image: \(familiar(name))")
         case "image.get", "image.get.all":
-            if isID { return TenancyRefusal(status: 404, message: "No such image: \(familiar(name))") }
+            if isID {
+                let digest = familiar(name)
+                guard let storage else { return TenancyRefusal(status: 404, message: "No such image: \(digest)") }
+                let hex = String(digest.dropFirst("sha256:".count))
+                return TenancyRefusal(status: 500, message: "failed to get digest \(digest): open \(storage.root)/image/\(storage.driver)/imagedb/content/sha256/\(hex): no such file or directory")
+            }
             let tagged = name.utf8.contains(UInt8(ascii: "@"))
                 || name.utf8.split(separator: UInt8(ascii: "/")).last?.contains(UInt8(ascii: ":")) == true
             return TenancyRefusal(status: 404, message: tagged ? "reference does not exist" : "No such image: \(name)")
         case "image.push":
             // `name` is the repository of the path; the daemon names it without a tag.
-            let repository = familiar(name)
-            let bare = repository.utf8.split(separator: UInt8(ascii: "/")).last?.contains(UInt8(ascii: ":")) == true
-                ? String(repository[..<repository.lastIndex(of: ":")!]) : repository
-            return TenancyRefusal(status: 404, message: "An image does not exist locally with the tag: \(bare)")
+            let repository = untagged(ImageReference.normalise(name) ?? name)
+            let message = "An image does not exist locally with the tag: \(untagged(familiar(name)))"
+            let lines: [JSONValue] = [
+                .object([JSONMember("status", .string("The push refers to repository [\(repository)]"))]),
+                .object([JSONMember("errorDetail", .object([JSONMember("message", .string(message))])),
+                         JSONMember("error", .string(message))]),
+            ]
+            var body: [UInt8] = []
+            for line in lines { body += GoEncoder.render(line) + [13, 10] }
+            return TenancyRefusal(status: 200, message: message, raw: body)
         default:
             return TenancyRefusal(status: 404, message: "No such image: \(familiar(name))")
         }
+    }
+
+    /// A name without its tag (`a/b:1` is `a/b`; a registry port stays).
+    static func untagged(_ name: String) -> String {
+        let bytes = Array(name.utf8)
+        let slash = bytes.lastIndex(of: UInt8(ascii: "/")) ?? -1
+        guard let colon = bytes.lastIndex(of: UInt8(ascii: ":")), colon > slash else { return name }
+        return String(decoding: bytes[..<colon], as: UTF8.self)
     }
 
     /// The name `repo` and `tag` give a new image (tag, commit, import, pull),

@@ -37,9 +37,12 @@ public struct TenancyRefusal: Error, Sendable, Equatable {
     /// exist), 400 or 403.
     public let status: Int
     public let message: String
+    /// The whole body when the daemon's answer is not `{"message": …}`.
+    public var raw: [UInt8]?
 
-    public init(status: Int, message: String) {
+    public init(status: Int, message: String, raw: [UInt8]? = nil) {
         self.status = status
         self.message = message
+        self.raw = raw
     }
 }

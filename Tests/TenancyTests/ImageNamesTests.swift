@@ -47,12 +47,33 @@ struct ImageNamesTests {
         ("image.history", "foo", "No such image: foo:latest"), ("image.delete", "f:1", "No such image: f:1"),
         ("image.tag", "abc123", "No such image: abc123:latest"), ("image.get", "foo", "No such image: foo"),
         ("image.get", "foo:1", "reference does not exist"), ("image.get.all", "abc123", "No such image: abc123"),
-        ("image.push", "reg.example:5000/team/app", "An image does not exist locally with the tag: reg.example:5000/team/app"),
-        ("image.push", "app", "An image does not exist locally with the tag: app"),
+        ("image.get", "sha256:" + String(repeating: "a", count: 64), "No such image: sha256:" + String(repeating: "a", count: 64)),
     ])
     func missing(_ c: (String, String, String)) {
         let refusal = ImageNames.missing(route: c.0, name: c.1)
-        #expect(refusal.status == 404 && refusal.message == c.2, "\(refusal.message)")
+        #expect(refusal.status == 404 && refusal.message == c.2 && refusal.raw == nil, "\(refusal.message)")
+    }
+
+    @Test("a save by ID names the file the daemon did not find in its data root")
+    func saveByID() {
+        let hex = String(repeating: "b", count: 64)
+        for name in [hex, "sha256:" + hex] {
+            let refusal = ImageNames.missing(route: "image.get.all", name: name, storage: ("/var/lib/docker", "overlay2"))
+            #expect(refusal.status == 500)
+            #expect(refusal.message == "failed to get digest sha256:\(hex): open /var/lib/docker/image/overlay2/imagedb/content/sha256/\(hex): no such file or directory")
+        }
+    }
+
+    @Test("a push of a missing image is a 200 whose progress stream carries the error", arguments: [
+        ("app", "docker.io/library/app", "app"), ("team/app", "docker.io/team/app", "team/app"),
+        ("reg.example:5000/team/app", "reg.example:5000/team/app", "reg.example:5000/team/app"),
+    ])
+    func push(_ c: (String, String, String)) throws {
+        let refusal = ImageNames.missing(route: "image.push", name: c.0)
+        let body = String(decoding: try #require(refusal.raw), as: UTF8.self)
+        let error = "An image does not exist locally with the tag: \(c.2)"
+        #expect(refusal.status == 200 && refusal.message == error)
+        #expect(body == #"{"status":"The push refers to repository [\#(c.1)]"}\#r\#n{"errorDetail":{"message":"\#(error)"},"error":"\#(error)"}\#r\#n"#)
     }
 
     @Test("new names are normalised; names the daemon may read otherwise are nil", arguments: [
