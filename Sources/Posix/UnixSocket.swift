@@ -28,7 +28,10 @@ public enum UnixSocket {
 
     /// Creates, binds and listens. The file is created under a restrictive umask
     /// and then given `mode`, so it is never more open than asked, not even briefly.
-    public static func listen(path: String, mode: UInt32, group: UInt32?, backlog: Int32 = 512) throws(SystemError) -> FileDescriptor {
+    /// The backlog is the kernel's maximum (`net.core.somaxconn`, 4096 by
+    /// default): a burst of CI clients connecting while the accept thread is
+    /// busy waits in it instead of failing with EAGAIN.
+    public static func listen(path: String, mode: UInt32, group: UInt32?, backlog: Int32 = 4096) throws(SystemError) -> FileDescriptor {
         let fd = try retryingEINTR("socket") { sw_unix_stream_socket() }
         let old = umask(0o177)
         let bound = sw_unix_bind(fd, path)
