@@ -104,6 +104,20 @@ public struct RequestHeadParser: Sendable {
     /// field-line = field-name ":" OWS field-value OWS. No obs-fold, no
     /// whitespace before the colon, no control bytes in the value.
     static func parseField(_ line: ArraySlice<UInt8>) -> Result<HTTPHeader, HTTPError> {
+        switch fieldBounds(line) {
+        case .success(let bounds):
+            return .success(HTTPHeader(name: String(decoding: line[bounds.name], as: UTF8.self), value: Array(line[bounds.value])))
+        case .failure(let error):
+            return .failure(error)
+        }
+    }
+
+    /// Validates one field line and finds its name and its value (OWS
+    /// trimmed), without copying: the one definition of a valid field line,
+    /// shared by `parseField` and `ResponseHeadParser.parseSummary`.
+    @inline(__always)
+    static func fieldBounds<Line: BidirectionalCollection>(_ line: Line) -> Result<(name: Range<Line.Index>, value: Range<Line.Index>), HTTPError>
+    where Line.Element == UInt8 {
         guard let first = line.first else {
             return .failure(HTTPError(.malformedHeader, "empty header line"))
         }
@@ -120,10 +134,21 @@ public struct RequestHeadParser: Sendable {
                 : "a header name is not a valid token"
             return .failure(HTTPError(.malformedHeader, hint))
         }
-        let value = trimmedOWS(line[(colon + 1)...])
-        guard value.allSatisfy(ByteClass.isFieldValueByte) else {
-            return .failure(HTTPError(.malformedHeader, "header \(String(decoding: name, as: UTF8.self)) has a control byte in its value"))
+        // Trim SP and HTAB (OWS) from both ends of the value.
+        var start = line.index(after: colon)
+        var end = line.endIndex
+        while start < end, line[start] == ByteClass.sp || line[start] == ByteClass.htab { line.formIndex(after: &start) }
+        var i = start
+        var lastNonOWS = start
+        while i < end {
+            let b = line[i]
+            guard ByteClass.isFieldValueByte(b) else {
+                return .failure(HTTPError(.malformedHeader, "header \(String(decoding: name, as: UTF8.self)) has a control byte in its value"))
+            }
+            line.formIndex(after: &i)
+            if b != ByteClass.sp && b != ByteClass.htab { lastNonOWS = i }
         }
-        return .success(HTTPHeader(name: String(decoding: name, as: UTF8.self), value: Array(value)))
+        end = lastNonOWS
+        return .success((name: line.startIndex..<colon, value: start..<end))
     }
 }

@@ -56,7 +56,9 @@ final class LoopExchange {
             return false
         case .head:
             if available.isEmpty { return false }
-            switch parser.parse(available) {
+            // The summary: the loop relays the daemon's bytes and needs only
+            // status, framing and persistence, not the header fields.
+            switch parser.parseSummary(available) {
             case .needMore:
                 return false
             case .failure(let error):
