@@ -57,6 +57,19 @@ extension Collection where Element == UInt8 {
     }
 }
 
+extension String.UTF8View {
+    /// ASCII case-insensitive comparison of two names (no allocation).
+    @inline(__always)
+    func equalsFoldingASCIICase(_ other: String.UTF8View) -> Bool {
+        guard count == other.count else { return false }
+        var it = other.makeIterator()
+        for b in self {
+            guard let c = it.next(), ByteClass.lowercased(b) == ByteClass.lowercased(c) else { return false }
+        }
+        return true
+    }
+}
+
 /// Trims SP and HTAB (OWS) from both ends.
 func trimmedOWS(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
     var start = bytes.startIndex
