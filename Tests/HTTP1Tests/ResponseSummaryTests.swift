@@ -224,6 +224,13 @@ struct ResponseSummaryTests {
         #expect(final.framing(requestMethod: "POST") == .length(2))
     }
 
+    @Test("the token byte class agrees with its definition on every byte")
+    func tokenMasks() {
+        for b in 0...255 {
+            #expect(ByteClass.isTokenChar(UInt8(b)) == ByteClass.isTokenCharBySet(UInt8(b)), "byte \(b)")
+        }
+    }
+
     @Test("an oversized head is refused by both parsers")
     func tooLarge() {
         let head = "HTTP/1.1 200 OK\r\n" + String(repeating: "X-Pad: 0123456789abcdef\r\n", count: 100) + "\r\n"
