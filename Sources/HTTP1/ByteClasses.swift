@@ -8,7 +8,16 @@ enum ByteClass {
 
     /// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
     ///         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+    @inline(__always)
     static func isTokenChar(_ b: UInt8) -> Bool {
+        // `isTokenCharBySet` as two bit masks (bytes 0–63, 64–127);
+        // HTTP1Tests check that the two agree on every byte.
+        let mask: UInt64 = b < 64 ? 0x03ff_6cfa_0000_0000 : 0x57ff_ffff_c7ff_fffe
+        return b < 128 && (mask >> UInt64(b & 63)) & 1 == 1
+    }
+
+    /// The definition `isTokenChar` implements.
+    static func isTokenCharBySet(_ b: UInt8) -> Bool {
         switch b {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
              UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -25,6 +34,7 @@ enum ByteClass {
 
     /// field-vchar / SP / HTAB, with obs-text allowed as Go's
     /// httpguts.ValidHeaderFieldValue does. No CTLs, no DEL.
+    @inline(__always)
     static func isFieldValueByte(_ b: UInt8) -> Bool {
         b == htab || (b >= 0x20 && b != 0x7F)
     }
@@ -54,6 +64,19 @@ extension Collection where Element == UInt8 {
             guard let c = it.next(), ByteClass.lowercased(b) == c else { return false }
         }
         return it.next() == nil
+    }
+}
+
+extension String.UTF8View {
+    /// ASCII case-insensitive comparison of two names (no allocation).
+    @inline(__always)
+    func equalsFoldingASCIICase(_ other: String.UTF8View) -> Bool {
+        guard count == other.count else { return false }
+        var it = other.makeIterator()
+        for b in self {
+            guard let c = it.next(), ByteClass.lowercased(b) == ByteClass.lowercased(c) else { return false }
+        }
+        return true
     }
 }
 

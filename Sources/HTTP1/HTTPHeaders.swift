@@ -26,26 +26,26 @@ public struct HTTPHeaders: Equatable, Sendable, Sequence {
 
     public var count: Int { fields.count }
 
+    // Names are compared with ASCII case folding on both sides (field
+    // names are tokens, ASCII only), so a lookup allocates no lowercased copy.
+
     public func values(_ name: String) -> [[UInt8]] {
-        let lower = name.lowercased()
-        return fields.filter { $0.name.utf8.equalsIgnoringASCIICase(lower) }.map(\.value)
+        fields.filter { $0.name.utf8.equalsFoldingASCIICase(name.utf8) }.map(\.value)
     }
 
     public func first(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return fields.first { $0.name.utf8.equalsIgnoringASCIICase(lower) }?.valueString
+        for field in fields where field.name.utf8.equalsFoldingASCIICase(name.utf8) { return field.valueString }
+        return nil
     }
 
     public func contains(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return fields.contains { $0.name.utf8.equalsIgnoringASCIICase(lower) }
+        fields.contains { $0.name.utf8.equalsFoldingASCIICase(name.utf8) }
     }
 
     public mutating func append(_ field: HTTPHeader) { fields.append(field) }
 
     public mutating func remove(_ name: String) {
-        let lower = name.lowercased()
-        fields.removeAll { $0.name.utf8.equalsIgnoringASCIICase(lower) }
+        fields.removeAll { $0.name.utf8.equalsFoldingASCIICase(name.utf8) }
     }
 
     /// Comma-separated tokens of every field called `name`, lowercased

@@ -8,7 +8,10 @@ enum HeadScanner {
         case failure(HTTPError)
     }
 
-    static func scan(_ buffer: UnsafeRawBufferPointer, from start: Int, linesSoFar: Int, limits: HTTPLimits) -> Outcome {
+    /// `collectLines`: false leaves `lines` of `.complete` empty (the caller
+    /// walks the head itself).
+    static func scan(_ buffer: UnsafeRawBufferPointer, from start: Int, linesSoFar: Int, limits: HTTPLimits,
+                     collectLines: Bool = true) -> Outcome {
         var lines = linesSoFar
         var i = start
         let count = buffer.count
@@ -28,7 +31,7 @@ enum HeadScanner {
                     }
                     let end = i + 1
                     if end > limits.maxHeadBytes { return tooLarge(limits) }
-                    return .complete(lines: lineRanges(buffer, end: end), end: end)
+                    return .complete(lines: collectLines ? lineRanges(buffer, end: end) : [], end: end)
                 }
                 lines += 1
                 if lines > limits.maxHeaderCount + 1 {

@@ -47,7 +47,7 @@ public struct RequestHead: Equatable, Sendable {
         out.append(ByteClass.sp)
         out += version.rawValue.utf8
         out += [ByteClass.cr, ByteClass.lf]
-        for field in headers where dropped.isEmpty || !dropped.contains(field.name.lowercased()) {
+        for field in headers where dropped.isEmpty || !dropped.contains(where: { field.name.utf8.equalsFoldingASCIICase($0.utf8) }) {
             out += field.name.utf8
             out += [ByteClass.colon, ByteClass.sp]
             out += field.value

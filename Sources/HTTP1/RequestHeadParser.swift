@@ -49,23 +49,23 @@ public struct RequestHeadParser: Sendable {
         bytes.withUnsafeBytes { parse($0) }
     }
 
+    /// Parses the lines in place (no copy of the head): the request line,
+    /// then each field, then their meaning.
     private static func build(_ buffer: UnsafeRawBufferPointer, _ lineRanges: [Range<Int>]) -> Result<RequestHead, HTTPError> {
-        let bytes = Array(buffer[lineRanges[0].lowerBound..<lineRanges[lineRanges.count - 1].upperBound])
-        let base = lineRanges[0].lowerBound
-        func line(_ i: Int) -> ArraySlice<UInt8> {
-            bytes[(lineRanges[i].lowerBound - base)..<(lineRanges[i].upperBound - base)]
-        }
         let requestLine: (method: String, target: String, version: HTTPVersion)
-        switch parseRequestLine(line(0)) {
+        switch parseRequestLine(buffer[lineRanges[0]]) {
         case .success(let parsed): requestLine = parsed
         case .failure(let error): return .failure(error)
         }
         var fields: [HTTPHeader] = []
         fields.reserveCapacity(lineRanges.count - 1)
         for i in 1..<lineRanges.count {
-            switch parseField(line(i)) {
-            case .success(let field): fields.append(field)
-            case .failure(let error): return .failure(error)
+            let line = buffer[lineRanges[i]]
+            switch fieldBounds(line) {
+            case .success(let bounds):
+                fields.append(HTTPHeader(name: String(decoding: line[bounds.name], as: UTF8.self), value: Array(line[bounds.value])))
+            case .failure(let error):
+                return .failure(error)
             }
         }
         return RequestSemantics.interpret(method: requestLine.method, target: requestLine.target,
@@ -73,12 +73,20 @@ public struct RequestHeadParser: Sendable {
     }
 
     /// request-line = method SP request-target SP HTTP-version, single spaces.
-    static func parseRequestLine(_ line: ArraySlice<UInt8>) -> Result<(method: String, target: String, version: HTTPVersion), HTTPError> {
-        let parts = line.split(separator: ByteClass.sp, maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3 else {
+    /// Split as `line.split(separator: SP, maxSplits: 2, omittingEmptySubsequences: false)`
+    /// would split it (the version keeps any further spaces), without the array.
+    static func parseRequestLine<Line: BidirectionalCollection>(_ line: Line)
+        -> Result<(method: String, target: String, version: HTTPVersion), HTTPError> where Line.Element == UInt8 {
+        guard let firstSpace = line.firstIndex(of: ByteClass.sp) else {
             return .failure(HTTPError(.malformedRequestLine, "the request line must be METHOD SP TARGET SP HTTP/1.1"))
         }
-        let method = parts[0], target = parts[1], version = parts[2]
+        let afterFirst = line.index(after: firstSpace)
+        guard let secondSpace = line[afterFirst...].firstIndex(of: ByteClass.sp) else {
+            return .failure(HTTPError(.malformedRequestLine, "the request line must be METHOD SP TARGET SP HTTP/1.1"))
+        }
+        let method = line[line.startIndex..<firstSpace]
+        let target = line[afterFirst..<secondSpace]
+        let version = line[line.index(after: secondSpace)...]
         guard !method.isEmpty, method.allSatisfy(ByteClass.isTokenChar) else {
             return .failure(HTTPError(.malformedRequestLine, "the request method is not a valid token"))
         }
@@ -91,9 +99,9 @@ public struct RequestHeadParser: Sendable {
         } else if version.elementsEqual("HTTP/1.0".utf8) {
             parsedVersion = .http10
         } else if version.count == 8, version.starts(with: "HTTP/".utf8),
-                  version[version.startIndex + 6] == UInt8(ascii: "."),
-                  ByteClass.hexValue(version[version.startIndex + 5]).map({ $0 < 10 }) == true,
-                  ByteClass.hexValue(version[version.startIndex + 7]).map({ $0 < 10 }) == true {
+                  version[version.index(version.startIndex, offsetBy: 6)] == UInt8(ascii: "."),
+                  ByteClass.hexValue(version[version.index(version.startIndex, offsetBy: 5)]).map({ $0 < 10 }) == true,
+                  ByteClass.hexValue(version[version.index(version.startIndex, offsetBy: 7)]).map({ $0 < 10 }) == true {
             return .failure(HTTPError(.unsupportedVersion, "only HTTP/1.1 and HTTP/1.0 are supported"))
         } else {
             return .failure(HTTPError(.malformedRequestLine, "the HTTP version is malformed"))
@@ -104,6 +112,20 @@ public struct RequestHeadParser: Sendable {
     /// field-line = field-name ":" OWS field-value OWS. No obs-fold, no
     /// whitespace before the colon, no control bytes in the value.
     static func parseField(_ line: ArraySlice<UInt8>) -> Result<HTTPHeader, HTTPError> {
+        switch fieldBounds(line) {
+        case .success(let bounds):
+            return .success(HTTPHeader(name: String(decoding: line[bounds.name], as: UTF8.self), value: Array(line[bounds.value])))
+        case .failure(let error):
+            return .failure(error)
+        }
+    }
+
+    /// Validates one field line and finds its name and its value (OWS
+    /// trimmed), without copying: the one definition of a valid field line,
+    /// shared by `parseField` and `ResponseHeadParser.parseSummary`.
+    @inline(__always)
+    static func fieldBounds<Line: BidirectionalCollection>(_ line: Line) -> Result<(name: Range<Line.Index>, value: Range<Line.Index>), HTTPError>
+    where Line.Element == UInt8 {
         guard let first = line.first else {
             return .failure(HTTPError(.malformedHeader, "empty header line"))
         }
@@ -120,10 +142,21 @@ public struct RequestHeadParser: Sendable {
                 : "a header name is not a valid token"
             return .failure(HTTPError(.malformedHeader, hint))
         }
-        let value = trimmedOWS(line[(colon + 1)...])
-        guard value.allSatisfy(ByteClass.isFieldValueByte) else {
-            return .failure(HTTPError(.malformedHeader, "header \(String(decoding: name, as: UTF8.self)) has a control byte in its value"))
+        // Trim SP and HTAB (OWS) from both ends of the value.
+        var start = line.index(after: colon)
+        var end = line.endIndex
+        while start < end, line[start] == ByteClass.sp || line[start] == ByteClass.htab { line.formIndex(after: &start) }
+        var i = start
+        var lastNonOWS = start
+        while i < end {
+            let b = line[i]
+            guard ByteClass.isFieldValueByte(b) else {
+                return .failure(HTTPError(.malformedHeader, "header \(String(decoding: name, as: UTF8.self)) has a control byte in its value"))
+            }
+            line.formIndex(after: &i)
+            if b != ByteClass.sp && b != ByteClass.htab { lastNonOWS = i }
         }
-        return .success(HTTPHeader(name: String(decoding: name, as: UTF8.self), value: Array(value)))
+        end = lastNonOWS
+        return .success((name: line.startIndex..<colon, value: start..<end))
     }
 }

@@ -9,10 +9,16 @@ enum RequestSemantics {
         var contentLength: UInt64?
         var transferEncodings: [[UInt8]] = []
         var hostCount = 0
+        // Connection tokens, Expect values and the first Upgrade, gathered in
+        // the same pass (names are tokens, so ASCII case folding is exact).
+        var connectionClose = false, connectionKeepAlive = false, connectionUpgrade = false
+        var expectations = 0
+        var firstExpectation: [UInt8] = []
+        var upgradeValue: [UInt8]?
         for field in fields {
-            let name = field.name.lowercased()
-            switch name {
-            case "content-length":
+            let name = field.name.utf8
+            switch name.count {
+            case 14 where name.equalsIgnoringASCIICase("content-length"):
                 guard let n = parseContentLength(field.value) else {
                     return .failure(HTTPError(.invalidContentLength, "Content-Length \"\(field.valueString)\" is not a decimal number of bytes"))
                 }
@@ -21,11 +27,23 @@ enum RequestSemantics {
                 }
                 contentLength = n
                 continue
-            case "transfer-encoding":
+            case 17 where name.equalsIgnoringASCIICase("transfer-encoding"):
                 transferEncodings.append(field.value)
                 continue
-            case "host":
+            case 4 where name.equalsIgnoringASCIICase("host"):
                 hostCount += 1
+            case 10 where name.equalsIgnoringASCIICase("connection"):
+                for token in field.value.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+                    let token = trimmedOWS(token)
+                    if token.equalsIgnoringASCIICase("close") { connectionClose = true }
+                    if token.equalsIgnoringASCIICase("keep-alive") { connectionKeepAlive = true }
+                    if token.equalsIgnoringASCIICase("upgrade") { connectionUpgrade = true }
+                }
+            case 6 where name.equalsIgnoringASCIICase("expect"):
+                if expectations == 0 { firstExpectation = field.value }
+                expectations += 1
+            case 7 where name.equalsIgnoringASCIICase("upgrade"):
+                if upgradeValue == nil { upgradeValue = field.value }
             default:
                 break
             }
@@ -56,16 +74,14 @@ enum RequestSemantics {
             return .failure(HTTPError(.missingHost, "missing required Host header"))
         }
 
-        let connection = headers.tokens("connection")
-        let keepAlive = version == .http11 ? !connection.contains("close") : connection.contains("keep-alive")
+        let keepAlive = version == .http11 ? !connectionClose : connectionKeepAlive
 
         // Go answers 417 to any Expect it does not honour; it honours
         // 100-continue only on HTTP/1.1 with a body.
-        let expectations = headers.values("expect")
         var expectsContinue = false
-        if !expectations.isEmpty {
+        if expectations > 0 {
             let hasBody = framing != .none && framing != .length(0)
-            guard expectations.count == 1, expectations[0].equalsIgnoringASCIICase("100-continue"),
+            guard expectations == 1, firstExpectation.equalsIgnoringASCIICase("100-continue"),
                   version == .http11, hasBody else {
                 return .failure(HTTPError(.unsupportedExpectation, "only \"Expect: 100-continue\" on an HTTP/1.1 request with a body is supported"))
             }
@@ -73,8 +89,8 @@ enum RequestSemantics {
         }
 
         var upgrade: String?
-        if connection.contains("upgrade"), let value = headers.first("upgrade") {
-            upgrade = value
+        if connectionUpgrade, let value = upgradeValue {
+            upgrade = String(decoding: value, as: UTF8.self)
         }
 
         return .success(RequestHead(method: method, target: target, version: version, headers: headers,
@@ -83,7 +99,9 @@ enum RequestSemantics {
     }
 
     /// 1*DIGIT, at most what fits in Go's int64. No sign, no spaces, no commas.
-    static func parseContentLength(_ value: [UInt8]) -> UInt64? {
+    static func parseContentLength(_ value: [UInt8]) -> UInt64? { parseContentLength(value[...]) }
+
+    static func parseContentLength<Digits: Collection>(_ value: Digits) -> UInt64? where Digits.Element == UInt8 {
         guard !value.isEmpty, value.count <= 19 else { return nil }
         var n: UInt64 = 0
         for b in value {

@@ -83,3 +83,164 @@ public struct ResponseHeadParser: Sendable {
         }
     }
 }
+
+/// What the proxy needs to know of a response head to relay it: status,
+/// version, and the few fields that decide framing and persistence, read
+/// without materialising the header fields. `ResponseHeadParser.parseSummary`
+/// accepts and refuses exactly what `parse` does (every field line is
+/// validated by the same code), and `framing(requestMethod:)`, `keepAlive`
+/// and `isInterim` agree with `ResponseHead`'s (HTTP1Tests prove it on a
+/// table of heads, malformed and ambiguous ones included).
+public struct ResponseSummary: Equatable, Sendable {
+    public let version: HTTPVersion
+    public let status: Int
+    /// Some Transfer-Encoding field was present (even with an empty value).
+    let hasTransferCoding: Bool
+    /// The last comma-separated coding of the last Transfer-Encoding field is "chunked".
+    let lastCodingIsChunked: Bool
+    /// A Content-Length field was present; `contentLength` is the first one's value, nil when unreadable.
+    let hasContentLength: Bool
+    let contentLength: UInt64?
+    /// Some Connection token is "close" / "keep-alive".
+    let connectionClose: Bool
+    let connectionKeepAlive: Bool
+
+    /// 1xx other than 101: another head follows.
+    public var isInterim: Bool { status >= 100 && status < 200 && status != 101 }
+
+    /// How the body is delimited, given the request method (RFC 9112 §6.3);
+    /// the same decision as `ResponseHead.framing(requestMethod:)`.
+    public func framing(requestMethod: String) -> BodyFraming {
+        if requestMethod == "HEAD" || (status >= 100 && status < 200) || status == 204 || status == 304 {
+            return .none
+        }
+        if hasTransferCoding { return lastCodingIsChunked ? .chunked : .untilClose }
+        if hasContentLength, let n = contentLength { return .length(n) }
+        return .untilClose
+    }
+
+    /// The daemon keeps the connection for another request.
+    public var keepAlive: Bool { version == .http11 ? !connectionClose : connectionKeepAlive }
+}
+
+extension ResponseHeadParser {
+    /// As `parse`, but returns a `ResponseSummary` instead of the head: no
+    /// header field is copied. Shares the resumable scanning state with `parse`.
+    public mutating func parseSummary(_ buffer: UnsafeRawBufferPointer) -> HeadParseResult<ResponseSummary> {
+        switch HeadScanner.scan(buffer, from: scanned, linesSoFar: lines, limits: limits, collectLines: false) {
+        case .needMore(let next, let count):
+            scanned = next
+            lines = count
+            return .needMore
+        case .failure(let error):
+            return .failure(error)
+        case .complete(_, let end):
+            return ResponseHeadParser.summarize(buffer, end: end)
+        }
+    }
+
+    private static func summarize(_ buffer: UnsafeRawBufferPointer, end: Int) -> HeadParseResult<ResponseSummary> {
+        // Lines end in CRLF (the scanner refused bare LFs); empty lines are skipped as the scanner's line ranges skip them.
+        var lineStart = 0
+        var i = 0
+        var statusLineSeen = false
+        var version = HTTPVersion.http11
+        var status = 0
+        var hasTransferCoding = false, lastCodingIsChunked = false
+        var hasContentLength = false
+        var contentLength: UInt64?
+        var connectionClose = false, connectionKeepAlive = false
+        while i < end {
+            guard buffer[i] == ByteClass.lf else {
+                i += 1
+                continue
+            }
+            let lineEnd = i - 1
+            let start = lineStart
+            lineStart = i + 1
+            i += 1
+            guard lineEnd > start else { continue }
+            let line = buffer[start..<lineEnd]
+            if !statusLineSeen {
+                statusLineSeen = true
+                guard let parsed = statusLine(line) else {
+                    return .failure(HTTPError(.malformedStatusLine, "the daemon sent a malformed status line"))
+                }
+                (version, status) = parsed
+                continue
+            }
+            let bounds: (name: Range<Int>, value: Range<Int>)
+            switch RequestHeadParser.fieldBounds(line) {
+            case .success(let found): bounds = found
+            case .failure(let error): return .failure(error)
+            }
+            let name = buffer[bounds.name]
+            let value = buffer[bounds.value]
+            switch name.count {
+            case 14 where name.equalsIgnoringASCIICase("content-length"):
+                if !hasContentLength {
+                    hasContentLength = true
+                    contentLength = RequestSemantics.parseContentLength(value)
+                }
+            case 17 where name.equalsIgnoringASCIICase("transfer-encoding"):
+                hasTransferCoding = true
+                // The last coding: what follows the last comma, without OWS.
+                var from = value.endIndex
+                while from > value.startIndex, buffer[from - 1] != UInt8(ascii: ",") { from -= 1 }
+                lastCodingIsChunked = trimmedOWS(buffer[from..<value.endIndex]).equalsIgnoringASCIICase("chunked")
+            case 10 where name.equalsIgnoringASCIICase("connection"):
+                var from = value.startIndex
+                while true {
+                    var to = from
+                    while to < value.endIndex, buffer[to] != UInt8(ascii: ",") { to += 1 }
+                    let token = trimmedOWS(buffer[from..<to])
+                    if token.equalsIgnoringASCIICase("close") { connectionClose = true }
+                    if token.equalsIgnoringASCIICase("keep-alive") { connectionKeepAlive = true }
+                    if to == value.endIndex { break }
+                    from = to + 1
+                }
+            default:
+                break
+            }
+        }
+        return .complete(ResponseSummary(version: version, status: status, hasTransferCoding: hasTransferCoding,
+                                         lastCodingIsChunked: lastCodingIsChunked, hasContentLength: hasContentLength,
+                                         contentLength: contentLength, connectionClose: connectionClose,
+                                         connectionKeepAlive: connectionKeepAlive),
+                         consumed: end)
+    }
+
+    /// status-line = HTTP-version SP 3DIGIT [SP reason-phrase], as `parse` reads it.
+    private static func statusLine(_ line: Slice<UnsafeRawBufferPointer>) -> (HTTPVersion, Int)? {
+        guard line.count >= 12 else { return nil }
+        let base = line.startIndex
+        guard line[base + 8] == ByteClass.sp, line.count == 12 || line[base + 12] == ByteClass.sp else { return nil }
+        let version: HTTPVersion
+        let versionBytes = line[base..<(base + 8)]
+        if versionBytes.elementsEqual("HTTP/1.1".utf8) {
+            version = .http11
+        } else if versionBytes.elementsEqual("HTTP/1.0".utf8) {
+            version = .http10
+        } else {
+            return nil
+        }
+        // `Int(String)` of three bytes: an optional sign then digits; only
+        // three digits can reach 100.
+        var status = 0
+        for b in line[(base + 9)..<(base + 12)] {
+            guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { return nil }
+            status = status * 10 + Int(b - UInt8(ascii: "0"))
+        }
+        guard status >= 100 else { return nil }
+        return (version, status)
+    }
+}
+
+/// Trims SP and HTAB (OWS) from both ends.
+func trimmedOWS(_ bytes: Slice<UnsafeRawBufferPointer>) -> Slice<UnsafeRawBufferPointer> {
+    var start = bytes.startIndex
+    var end = bytes.endIndex
+    while start < end, bytes[start] == ByteClass.sp || bytes[start] == ByteClass.htab { start += 1 }
+    while end > start, bytes[end - 1] == ByteClass.sp || bytes[end - 1] == ByteClass.htab { end -= 1 }
+    return bytes[start..<end]
+}

@@ -50,46 +50,61 @@ final class LoopExchange {
     /// Clears the next run of daemon bytes (`available`) for relaying, by the
     /// response's framing. Returns false when nothing more can be cleared
     /// until more bytes arrive; sets `failure` when the response is unreadable.
+    /// Called when nothing is cleared (`relayable` is 0).
     func clear(_ available: UnsafeRawBufferPointer, failure: inout String?) -> Bool {
-        switch stage {
-        case .done:
+        guard case .head = stage else {
+            relayable = 0
+            return clearBody(available, failure: &failure)
+        }
+        if available.isEmpty { return false }
+        // The summary: the loop relays the daemon's bytes and needs only
+        // status, framing and persistence, not the header fields.
+        switch parser.parseSummary(available) {
+        case .needMore:
             return false
-        case .head:
-            if available.isEmpty { return false }
-            switch parser.parse(available) {
-            case .needMore:
-                return false
-            case .failure(let error):
-                failure = "daemon sent an unreadable response: \(error.message)"
-                return false
-            case .complete(let head, let consumed):
-                relayable = consumed
-                headRelayed = true
-                record.status = head.status
-                if head.isInterim {
-                    parser.reset()
-                    return true
-                }
-                let framing = head.framing(requestMethod: method)
-                if !head.keepAlive || framing == .untilClose { closeAfter = true }
-                switch framing {
-                case .none, .length(0): stage = .done
-                case .length(let n): stage = .length(n)
-                case .chunked: stage = .chunked(ChunkedDecoder(allowTrailers: true, maxLineBytes: parser.limits.maxChunkLineBytes))
-                case .untilClose: stage = .untilClose
-                }
+        case .failure(let error):
+            failure = "daemon sent an unreadable response: \(error.message)"
+            return false
+        case .complete(let head, let consumed):
+            relayable = consumed
+            headRelayed = true
+            record.status = head.status
+            if head.isInterim {
+                parser.reset()
                 return true
             }
+            let framing = head.framing(requestMethod: method)
+            if !head.keepAlive || framing == .untilClose { closeAfter = true }
+            switch framing {
+            case .none, .length(0): stage = .done
+            case .length(let n): stage = .length(n)
+            case .chunked: stage = .chunked(ChunkedDecoder(allowTrailers: true, maxLineBytes: parser.limits.maxChunkLineBytes))
+            case .untilClose: stage = .untilClose
+            }
+            // Body bytes that came with the head go out with it, in one
+            // write (a small answer is then one send, not two).
+            if consumed < available.count {
+                _ = clearBody(UnsafeRawBufferPointer(rebasing: available[consumed...]), failure: &failure)
+            }
+            return true
+        }
+    }
+
+    /// Clears body bytes at the front of `available`, adding them to `relayable`.
+    private func clearBody(_ available: UnsafeRawBufferPointer, failure: inout String?) -> Bool {
+        switch stage {
+        case .done, .head:
+            return false
         case .length(let remaining):
             if available.isEmpty { return false }
             let n = Int(min(remaining, UInt64(available.count)))
-            relayable = n
+            relayable += n
             stage = remaining == UInt64(n) ? .done : .length(remaining - UInt64(n))
             return true
         case .chunked(var decoder):
             if available.isEmpty { return false }
             let (consumed, status) = decoder.decode(available) { _ in }
-            relayable = consumed
+            relayable += consumed
             switch status {
             case .done: stage = .done
             case .needMore: stage = .chunked(decoder)
@@ -101,7 +116,7 @@ final class LoopExchange {
             return consumed > 0
         case .untilClose:
             if available.isEmpty { return false }
-            relayable = available.count
+            relayable += available.count
             return true
         }
     }

@@ -20,7 +20,9 @@ struct RequestJudge {
     /// A request whose route is resolved and whose policy is chosen.
     struct Start {
         var record: AuditRecord
-        let policy: Policy
+        /// The policy that judges, with its digest.
+        let inForce: PolicyInForce
+        var policy: Policy { inForce.policy }
         let resolution: RouteResolution
         /// The policy (or the job scope) reads the body before judging.
         let readsBody: Bool
@@ -48,13 +50,16 @@ struct RequestJudge {
     /// A record with who and what, not yet judged. `numbered`: take a
     /// request id now (records that are never admitted through `admit`).
     func baseRecord(method: String, target: String, numbered: Bool = true) -> AuditRecord {
-        let inForce = context.policyInForce
-        let policy = inForce.policy
+        baseRecord(method: method, target: target, numbered: numbered, inForce: context.policyInForce)
+    }
+
+    /// `inForce`: the main policy in force (whose mode the record starts with).
+    private func baseRecord(method: String, target: String, numbered: Bool, inForce: PolicyInForce) -> AuditRecord {
         var record = AuditRecord(connection: connection, request: numbered ? context.nextRequestID() : 0, peer: peer,
                                  method: method, target: target, route: nil, group: nil, apiVersion: nil, decision: "deny",
-                                 rule: "", reason: nil, policy: policy.name, status: nil,
+                                 rule: "", reason: nil, policy: inForce.policy.name, status: nil,
                                  startedAt: wallClock())
-        record.mode = policy.mode.rawValue
+        record.mode = inForce.policy.mode.rawValue
         record.policyDigest = inForce.digest
         if let job = context.job { record.job = (job.owner.id, job.labels) }
         record.container = container
@@ -62,11 +67,11 @@ struct RequestJudge {
     }
 
     func start(_ head: RequestHead) -> Start {
-        var record = baseRecord(method: head.method, target: head.target, numbered: false)
+        let main = context.policyInForce
+        var record = baseRecord(method: head.method, target: head.target, numbered: false, inForce: main)
         // The policy and its digest, read together: the record names the policy that judged.
-        let inForce = context.policyInForce(for: peer)
-        let policy = inForce.policy
-        record.policy = policy.name
+        let inForce = context.peerPolicy(for: peer) ?? main
+        record.policy = inForce.policy.name
         record.policyDigest = inForce.digest
         let resolution = Catalogue.resolve(method: head.method, target: head.target)
         var readsBody = false
@@ -77,15 +82,15 @@ struct RequestJudge {
             record.apiVersion = match.apiVersion
             routeHijacks = match.route.hijacks
             let scopeReads = context.jobScope != nil && JobScope.bodyRoutes.contains(match.route.name)
-            readsBody = policy.inspectsBody(match.route) || scopeReads
+            readsBody = inForce.policy.inspectsBody(match.route) || scopeReads
         }
-        return Start(record: record, policy: policy, resolution: resolution, readsBody: readsBody, routeHijacks: routeHijacks)
+        return Start(record: record, inForce: inForce, resolution: resolution, readsBody: readsBody, routeHijacks: routeHijacks)
     }
 
     /// Decides. `body`: the body read because `start.readsBody` (nil otherwise).
     func judge(_ head: RequestHead, _ start: Start, body: RequestBody?, environment: HostEnvironment) -> Judged {
         var record = start.record
-        let policy = start.policy
+        let policy = start.inForce.policy
         switch start.resolution {
         case .matched(let match):
             var input = PolicyInput(method: head.method, route: match.route, apiVersion: match.apiVersion,

@@ -81,12 +81,18 @@ public final class ServerContext: @unchecked Sendable {
 
     /// The policy (and its digest) that judges a peer's requests.
     public func policyInForce(for peer: PeerCredentials?) -> PolicyInForce {
-        if let peer {
-            for entry in peerPolicies where entry.uid == peer.uid || entry.gid == peer.gid {
+        peerPolicy(for: peer) ?? policyInForce
+    }
+
+    /// The `[[peer]]` policy matching `peer`, nil when none does.
+    func peerPolicy(for peer: PeerCredentials?) -> PolicyInForce? {
+        guard let peer else { return nil }
+        return peerPolicyHolder.withLock { entries in
+            for entry in entries where entry.uid == peer.uid || entry.gid == peer.gid {
                 return entry.policy
             }
+            return nil
         }
-        return policyInForce
     }
 
     /// The job a job socket belongs to (nil on the main socket).
@@ -118,7 +124,9 @@ public final class ServerContext: @unchecked Sendable {
 }
 
 /// A policy and the digest ("sha256:<hex>") of the bytes it was parsed from.
-public struct PolicyInForce: Sendable {
+/// A class: every request reads it (twice with `[[peer]]` policies) and a
+/// `Policy` is a large value, so a copy is one retain instead of dozens.
+public final class PolicyInForce: Sendable {
     public let policy: Policy
     public let digest: String
     public let loadedAt: (seconds: Int, nanoseconds: Int)

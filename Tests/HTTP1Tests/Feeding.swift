@@ -37,6 +37,21 @@ enum Feed: String, CaseIterable, CustomStringConvertible {
         }
     }
 
+    func responseSummary(_ input: [UInt8]) -> HeadParseResult<ResponseSummary> {
+        var parser = ResponseHeadParser()
+        switch self {
+        case .allAtOnce:
+            return input.withUnsafeBytes { parser.parseSummary($0) }
+        case .byteByByte:
+            for end in 1...input.count {
+                let result = Array(input[0..<end]).withUnsafeBytes { parser.parseSummary($0) }
+                if case .needMore = result { continue }
+                return result
+            }
+            return .needMore
+        }
+    }
+
     /// Decodes a chunked body; returns the decoded data, the bytes consumed and the final status.
     func chunked(_ input: [UInt8], allowTrailers: Bool = false) -> (data: [UInt8], consumed: Int, status: ChunkedDecoder.Status) {
         var decoder = ChunkedDecoder(allowTrailers: allowTrailers)

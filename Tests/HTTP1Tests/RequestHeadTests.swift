@@ -42,6 +42,18 @@ let acceptedHeads: [AcceptedHead] = [
           method: "GET", target: "/x", framing: .none, keepAlive: true),
     .init(name: "empty header value", input: "GET /x HTTP/1.1\r\nHost: d\r\nX-Empty:\r\n\r\n",
           method: "GET", target: "/x", framing: .none, keepAlive: true),
+    .init(name: "close among other connection tokens, any case", input: "GET /x HTTP/1.1\r\nHost: d\r\nConnection: keep-alive , CLOSE\r\n\r\n",
+          method: "GET", target: "/x", framing: .none, keepAlive: false),
+    .init(name: "close in a second connection field", input: "GET /x HTTP/1.1\r\nHost: d\r\nConnection: keep-alive\r\nconnection: close\r\n\r\n",
+          method: "GET", target: "/x", framing: .none, keepAlive: false),
+    .init(name: "closed is not close", input: "GET /x HTTP/1.1\r\nHost: d\r\nConnection: closed, ,\r\n\r\n",
+          method: "GET", target: "/x", framing: .none, keepAlive: true),
+    .init(name: "HTTP/1.0 keep-alive after another token", input: "GET /_ping HTTP/1.0\r\nConnection: te,\tkeep-alive\r\n\r\n",
+          method: "GET", target: "/_ping", framing: .none, keepAlive: true),
+    .init(name: "upgrade token in a second connection field, first upgrade value wins", input: "GET /x HTTP/1.1\r\nHost: d\r\nConnection: keep-alive\r\nUpgrade: tcp\r\nCONNECTION: Upgrade\r\nupgrade: h2c\r\n\r\n",
+          method: "GET", target: "/x", framing: .none, keepAlive: true, upgrade: "tcp"),
+    .init(name: "empty upgrade value with the upgrade token", input: "GET /x HTTP/1.1\r\nHost: d\r\nConnection: upgrade\r\nUpgrade:\r\n\r\n",
+          method: "GET", target: "/x", framing: .none, keepAlive: true, upgrade: ""),
 ]
 
 struct RejectedHead: CustomStringConvertible, Sendable {
@@ -87,6 +99,9 @@ let rejectedHeads: [RejectedHead] = [
     .init(name: "leading empty line", input: "\r\nGET /x HTTP/1.1\r\nHost: d\r\n\r\n", code: .malformedRequestLine, status: 400),
     .init(name: "expect something else", input: "POST /x HTTP/1.1\r\nHost: d\r\nContent-Length: 1\r\nExpect: 200-ok\r\n\r\n", code: .unsupportedExpectation, status: 417),
     .init(name: "expect 100-continue without a body", input: "GET /x HTTP/1.1\r\nHost: d\r\nExpect: 100-continue\r\n\r\n", code: .unsupportedExpectation, status: 417),
+    .init(name: "expect 100-continue twice", input: "POST /x HTTP/1.1\r\nHost: d\r\nContent-Length: 1\r\nExpect: 100-continue\r\nexpect: 100-continue\r\n\r\n", code: .unsupportedExpectation, status: 417),
+    .init(name: "empty expect", input: "POST /x HTTP/1.1\r\nHost: d\r\nContent-Length: 1\r\nExpect:\r\n\r\n", code: .unsupportedExpectation, status: 417),
+    .init(name: "host named in capitals twice", input: "GET /x HTTP/1.1\r\nHOST: a\r\nhost: a\r\n\r\n", code: .duplicateHost, status: 400),
     .init(name: "expect 100-continue on HTTP/1.0", input: "POST /x HTTP/1.0\r\nContent-Length: 1\r\nExpect: 100-continue\r\n\r\n", code: .unsupportedExpectation, status: 417),
 ]
 

@@ -171,6 +171,27 @@ import Testing
         }
     }
 
+    @Test("the body that came with the head is cleared with it, to go out in one write", arguments: [
+        ("GET", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK", true),
+        ("GET", "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nOK", "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nOK", false),
+        ("GET", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOKHTTP/1.1", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK", true),
+        ("GET", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nOK\r\n0\r\n\r\nHTTP", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nOK\r\n0\r\n\r\n", true),
+        ("HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nHTTP", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", true),
+        ("POST", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\n\r\n", "HTTP/1.1 100 Continue\r\n\r\n", false),
+    ])
+    func headAndBodyTogether(_ method: String, _ buffered: String, _ cleared: String, _ done: Bool) {
+        let record = AuditRecord(connection: 1, request: 1, peer: nil, method: method, target: "/", route: nil, group: nil,
+                                 apiVersion: nil, decision: "allow", rule: "", reason: nil, policy: "p", status: nil,
+                                 startedAt: (0, 0))
+        let exchange = LoopExchange(record: record, method: method, closeAfter: false, limits: .default)
+        var failure: String?
+        let progressed = Array(buffered.utf8).withUnsafeBytes { exchange.clear($0, failure: &failure) }
+        #expect(progressed)
+        #expect(failure == nil)
+        #expect(exchange.relayable == cleared.utf8.count)
+        if case .done = exchange.stage { #expect(done) } else { #expect(!done) }
+    }
+
     @Test(arguments: cases, [1, 7, 4096]) func clearsExactlyOneResponse(_ c: Case, piece: Int) {
         let (relayed, exchange, failure) = LoopExchangeTests.relay(c, piece: piece)
         #expect((failure != nil) == c.failure)
