@@ -131,17 +131,7 @@ extension AuditLineRenderer {
     /// `AuditRecord.rfc3339` as a JSON string, without building a String
     /// for the usual years (1000 to 9999).
     private mutating func time(_ t: (seconds: Int, nanoseconds: Int)) {
-        let days = t.seconds >= 0 ? t.seconds / 86400 : (t.seconds - 86399) / 86400
-        let secs = t.seconds - days * 86400
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d, secs) = AuditRecord.civil(t.seconds)
         guard (1000...9999).contains(y), (0..<1_000_000_000).contains(t.nanoseconds) else {
             return string(AuditRecord.rfc3339(t))
         }

@@ -75,11 +75,10 @@ public struct AuditRecord: Sendable {
         return "\(us / 1000).\(pad)\(frac)"
     }
 
-    /// UTC, millisecond precision: 2026-11-29T19:30:01.123Z.
-    public static func rfc3339(_ t: (seconds: Int, nanoseconds: Int)) -> String {
-        let days = t.seconds >= 0 ? t.seconds / 86400 : (t.seconds - 86399) / 86400
-        let secs = t.seconds - days * 86400
-        // Civil from days (Howard Hinnant's algorithm).
+    /// The UTC date of a Unix time and the second of its day (civil from
+    /// days, Howard Hinnant's algorithm).
+    static func civil(_ seconds: Int) -> (year: Int, month: Int, day: Int, secondOfDay: Int) {
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let z = days + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let doe = z - era * 146097
@@ -88,7 +87,12 @@ public struct AuditRecord: Sendable {
         let mp = (5 * doy + 2) / 153
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d, seconds - days * 86400)
+    }
+
+    /// UTC, millisecond precision: 2026-11-29T19:30:01.123Z.
+    public static func rfc3339(_ t: (seconds: Int, nanoseconds: Int)) -> String {
+        let (y, m, d, secs) = civil(t.seconds)
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         let ms = t.nanoseconds / 1_000_000
         let msText = ms < 10 ? "00\(ms)" : (ms < 100 ? "0\(ms)" : "\(ms)")

@@ -483,43 +483,33 @@ def test_the_main_socket_cannot_plant_objects_in_a_jobs_scope(jobs, dockerd_sock
     http(dockerd_sock, "DELETE", f"{API}/containers/{name}?force=1")
 
 
-def test_sighup_reloads_the_policies_of_open_jobs(jobs, dockerd_sock, short_tmp):
+@pytest.mark.parametrize("trigger,failure", [
+    ("sighup", "SIGHUP: JOB POLICY RELOAD FAILED"),
+    ("file-change", "job policy file changed: JOB POLICY RELOAD FAILED"),
+])
+def test_a_jobs_policy_file_is_reloaded(jobs, dockerd_sock, short_tmp, trigger, failure):
+    """On SIGHUP, and by polling the file without a signal; a broken policy
+    leaves the last good one in force, loudly, naming what triggered it."""
     original = open(os.path.join(POLICIES, "ci.toml"), encoding="utf-8").read()
     fd, policy = tempfile.mkstemp(suffix=".toml", dir=short_tmp)
     with os.fdopen(fd, "w") as f:
         f.write(original)
     sock = jobs.open(unique("jh"), "--policy", policy)
     assert http(sock, "GET", f"{API}/containers/json").status == 200
+
+    def write(text: str):
+        with open(policy, "w") as f:
+            f.write(text)
+        if trigger == "sighup":
+            jobs.proxy.proc.send_signal(signal.SIGHUP)
+
     deny_lists = '[[rules]]\nid = "no-lists"\naction = "deny"\nroutes = ["container.list"]\n\n'
-    with open(policy, "w") as f:
-        f.write(original.replace("[[rules]]", deny_lists + "[[rules]]", 1))
-    jobs.proxy.proc.send_signal(signal.SIGHUP)
+    write(original.replace("[[rules]]", deny_lists + "[[rules]]", 1))
     wait_for(lambda: http(sock, "GET", f"{API}/containers/json").status == 403, 10, what="the job's reloaded policy")
-    # A broken policy leaves the last good one in force, loudly.
-    with open(policy, "w") as f:
-        f.write("[[rules]\n")
-    jobs.proxy.proc.send_signal(signal.SIGHUP)
-    wait_for(lambda: "JOB POLICY RELOAD FAILED" in jobs.proxy.log_tail(20000), 10, what="the reload failure on stderr")
+    write("[[rules]\n")
+    wait_for(lambda: failure in jobs.proxy.log_tail(20000), 10, what="the reload failure on stderr")
     assert http(sock, "GET", f"{API}/containers/json").status == 403
     assert http(sock, "GET", "/_ping").status == 200
-
-
-def test_a_changed_job_policy_file_is_reloaded_without_a_signal(jobs, dockerd_sock, short_tmp):
-    original = open(os.path.join(POLICIES, "ci.toml"), encoding="utf-8").read()
-    fd, policy = tempfile.mkstemp(suffix=".toml", dir=short_tmp)
-    with os.fdopen(fd, "w") as f:
-        f.write(original)
-    sock = jobs.open(unique("jp"), "--policy", policy)
-    assert http(sock, "GET", f"{API}/containers/json").status == 200
-    deny_lists = '[[rules]]\nid = "no-lists"\naction = "deny"\nroutes = ["container.list"]\n\n'
-    with open(policy, "w") as f:
-        f.write(original.replace("[[rules]]", deny_lists + "[[rules]]", 1))
-    wait_for(lambda: http(sock, "GET", f"{API}/containers/json").status == 403, 10, what="the job's polled policy")
-    with open(policy, "w") as f:
-        f.write("[[rules]\n")
-    wait_for(lambda: "job policy file changed: JOB POLICY RELOAD FAILED" in jobs.proxy.log_tail(20000), 10,
-             what="the reload failure on stderr")
-    assert http(sock, "GET", f"{API}/containers/json").status == 403
 
 
 def test_a_job_closes_when_its_watched_process_exits(jobs, dockerd_sock):
