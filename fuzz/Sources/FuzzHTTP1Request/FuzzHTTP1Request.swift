@@ -13,6 +13,11 @@
 //    byte, and re-serialises to the same bytes; the judged-body form
 //    (`serialized(framing: .length(n), dropping: ["expect"])`) parses to the
 //    same head with that length and without Expect.
+// 5. The event loop's response-head summary (`parseSummary`) agrees with
+//    the full response parser: same outcome (need more, error and its
+//    message, or success), bytes consumed, status, keep-alive, interim and
+//    framing for GET, HEAD and POST, at once and fed in pieces. The framing
+//    decision is what request smuggling would exploit.
 
 import FuzzSupport
 import HTTP1
@@ -50,6 +55,11 @@ public func fuzzHTTP1Request(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
             _ = head.framing(requestMethod: "HEAD")
             _ = head.keepAlive
             _ = head.isInterim
+        }
+        for cut in [[bytes.count], ends] {
+            let full = parseResponse(bytes, limits: limits, ends: cut)
+            let summary = parseSummary(bytes, limits: limits, ends: cut)
+            Property.check(agree(full, summary), "response summary = full parse (pieces ending at \(cut)): \(summary) vs \(show(full))")
         }
     }
     return 0
@@ -132,5 +142,33 @@ func show<H>(_ r: HeadParseResult<H>) -> String {
     case .needMore: return "needMore"
     case .complete(let h, let n): return "complete(\(h), consumed: \(n))"
     case .failure(let e): return "failure(\(e))"
+    }
+}
+
+func parseSummary(_ bytes: [UInt8], limits: HTTPLimits, ends: [Int]) -> HeadParseResult<ResponseSummary> {
+    var parser = ResponseHeadParser(limits: limits)
+    var result = HeadParseResult<ResponseSummary>.needMore
+    bytes.withUnsafeBytes { raw in
+        for end in ends {
+            result = parser.parseSummary(UnsafeRawBufferPointer(rebasing: raw[0..<end]))
+            if case .needMore = result { continue }
+            return
+        }
+    }
+    return result
+}
+
+func agree(_ full: HeadParseResult<ResponseHead>, _ summary: HeadParseResult<ResponseSummary>) -> Bool {
+    switch (full, summary) {
+    case (.needMore, .needMore):
+        return true
+    case (.failure(let a), .failure(let b)):
+        return a.status == b.status && a.message == b.message
+    case (.complete(let head, let n), .complete(let s, let m)):
+        return n == m && head.version == s.version && head.status == s.status && head.keepAlive == s.keepAlive
+            && head.isInterim == s.isInterim
+            && ["GET", "HEAD", "POST"].allSatisfy { head.framing(requestMethod: $0) == s.framing(requestMethod: $0) }
+    default:
+        return false
     }
 }
