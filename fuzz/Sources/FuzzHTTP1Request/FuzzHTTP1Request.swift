@@ -65,13 +65,13 @@ public func fuzzHTTP1Request(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     return 0
 }
 
-/// The proxy's way: one parser, handed the whole buffer received so far.
-func parseRequest(_ bytes: [UInt8], limits: HTTPLimits, ends: [Int]) -> HeadParseResult<RequestHead> {
-    var parser = RequestHeadParser(limits: limits)
-    var result = HeadParseResult<RequestHead>.needMore
+/// The proxy's way: one parser, handed the whole buffer received so far,
+/// growing to each of `ends`, until it stops needing more.
+func feed<H>(_ bytes: [UInt8], ends: [Int], _ parse: (UnsafeRawBufferPointer) -> HeadParseResult<H>) -> HeadParseResult<H> {
+    var result = HeadParseResult<H>.needMore
     bytes.withUnsafeBytes { raw in
         for end in ends {
-            result = parser.parse(UnsafeRawBufferPointer(rebasing: raw[0..<end]))
+            result = parse(UnsafeRawBufferPointer(rebasing: raw[0..<end]))
             if case .needMore = result { continue }
             return
         }
@@ -79,17 +79,19 @@ func parseRequest(_ bytes: [UInt8], limits: HTTPLimits, ends: [Int]) -> HeadPars
     return result
 }
 
+func parseRequest(_ bytes: [UInt8], limits: HTTPLimits, ends: [Int]) -> HeadParseResult<RequestHead> {
+    var parser = RequestHeadParser(limits: limits)
+    return feed(bytes, ends: ends) { parser.parse($0) }
+}
+
 func parseResponse(_ bytes: [UInt8], limits: HTTPLimits, ends: [Int]) -> HeadParseResult<ResponseHead> {
     var parser = ResponseHeadParser(limits: limits)
-    var result = HeadParseResult<ResponseHead>.needMore
-    bytes.withUnsafeBytes { raw in
-        for end in ends {
-            result = parser.parse(UnsafeRawBufferPointer(rebasing: raw[0..<end]))
-            if case .needMore = result { continue }
-            return
-        }
-    }
-    return result
+    return feed(bytes, ends: ends) { parser.parse($0) }
+}
+
+func parseSummary(_ bytes: [UInt8], limits: HTTPLimits, ends: [Int]) -> HeadParseResult<ResponseSummary> {
+    var parser = ResponseHeadParser(limits: limits)
+    return feed(bytes, ends: ends) { parser.parseSummary($0) }
 }
 
 func roundTrip(_ head: RequestHead, judgedBodyLength: UInt64) {
@@ -145,18 +147,6 @@ func show<H>(_ r: HeadParseResult<H>) -> String {
     }
 }
 
-func parseSummary(_ bytes: [UInt8], limits: HTTPLimits, ends: [Int]) -> HeadParseResult<ResponseSummary> {
-    var parser = ResponseHeadParser(limits: limits)
-    var result = HeadParseResult<ResponseSummary>.needMore
-    bytes.withUnsafeBytes { raw in
-        for end in ends {
-            result = parser.parseSummary(UnsafeRawBufferPointer(rebasing: raw[0..<end]))
-            if case .needMore = result { continue }
-            return
-        }
-    }
-    return result
-}
 
 func agree(_ full: HeadParseResult<ResponseHead>, _ summary: HeadParseResult<ResponseSummary>) -> Bool {
     switch (full, summary) {
