@@ -74,12 +74,13 @@ extension Catalogue {
 
         for index in candidates {
             let compiled = compiled[index]
-            if let versionEnd, let captures = compiled.pattern.match(path, from: versionEnd, to: path.count) {
+            if let versionEnd, compiled.mayMatch(path, from: versionEnd),
+               let captures = compiled.pattern.match(path, from: versionEnd, to: path.count) {
                 return .matched(makeMatch(compiled, path, captures,
                                           version: string(path, 2..<versionEnd),
                                           pathStart: versionEnd, rawQuery: rawQuery))
             }
-            if let captures = compiled.pattern.match(path, from: 0, to: path.count) {
+            if compiled.mayMatch(path, from: 0), let captures = compiled.pattern.match(path, from: 0, to: path.count) {
                 return .matched(makeMatch(compiled, path, captures, version: nil,
                                           pathStart: 0, rawQuery: rawQuery))
             }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The catalogue of Docker Engine API routes (API v1.24 … v1.51: Docker 20.10
 /// and Docker 28.x daemons), and a resolver that maps a raw (method,
 /// request-target) pair to the route the daemon would dispatch it to.
@@ -69,6 +71,12 @@ public enum Catalogue {
         return compiled[index].route
     }
 
+    /// The index of `route` in `routes`; nil for a route not in the catalogue.
+    public static func index(of route: Route) -> Int? {
+        guard let index = indexByName[route.name], routes[index] == route else { return nil }
+        return index
+    }
+
     // MARK: - Compiled form
 
     /// A class, so that trying each candidate route costs one retain, not a
@@ -78,11 +86,31 @@ public enum Catalogue {
         let pattern: PathPattern
         /// Documented parameter names, indexed by capture slot.
         let parameterNames: [String]
+        /// The template's first segment with its "/" ("/containers") when it
+        /// is a literal (every route but `OPTIONS /{anyroute:.*}`): a path
+        /// that does not start with it cannot match, and the pattern need
+        /// not be tried. Empty: no such shortcut.
+        let lead: [UInt8]
 
         init(route: Route, pattern: PathPattern, parameterNames: [String]) {
             self.route = route
             self.pattern = pattern
             self.parameterNames = parameterNames
+            let template = Array(route.muxTemplate.utf8)
+            let end = template.dropFirst().firstIndex(of: UInt8(ascii: "/")) ?? template.count
+            let first = template[..<end]
+            lead = first.first == UInt8(ascii: "/") && !first.contains(UInt8(ascii: "{")) ? Array(first) : []
+        }
+
+        /// True when `path` from `start` begins with `lead`, followed by
+        /// "/" or the end (else the pattern cannot match there).
+        @inline(__always)
+        func mayMatch(_ path: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
+            let n = lead.count
+            if n == 0 { return true }
+            guard path.count - start >= n else { return false }
+            if path.count - start > n && path[start + n] != UInt8(ascii: "/") { return false }
+            return lead.withUnsafeBufferPointer { memcmp(path.baseAddress! + start, $0.baseAddress!, n) == 0 }
         }
     }
 

@@ -22,6 +22,10 @@ public struct Policy: Sendable {
     public let bodyRules: BodyRules
     /// `[policy] mode` (default enforce); `serve --mode` overrides it.
     public var mode: PolicyMode
+    /// The rules' decision for each catalogue route (by index) asked with
+    /// the route's own method, as the router matched it: decided when the
+    /// policy is loaded, so judging a request builds no reason text.
+    private let routeDecisions: [Decision]
 
     init(name: String, description: String?, rules: [Rule], bodyRules: BodyRules = BodyRules(), mode: PolicyMode = .enforce) {
         self.name = name
@@ -29,6 +33,7 @@ public struct Policy: Sendable {
         self.rules = rules
         self.bodyRules = bodyRules
         self.mode = mode
+        routeDecisions = Catalogue.routes.map { Policy.decide(rules, method: $0.method, route: $0) }
     }
 
     /// Parses and validates a policy file.
@@ -73,10 +78,16 @@ public struct Policy: Sendable {
                 verdict: .deny, rule: Decision.unknownRoute,
                 reason: "\(input.method) request does not match any Docker Engine API route known to sockwarden; unknown routes are always denied")
         }
-        for rule in rules where rule.matches(method: input.method, route: route) {
+        if input.method == route.method, let index = Catalogue.index(of: route) { return routeDecisions[index] }
+        return Policy.decide(rules, method: input.method, route: route)
+    }
+
+    /// The first matching rule's decision, or default-deny.
+    static func decide(_ rules: [Rule], method: String, route: Route) -> Decision {
+        for rule in rules where rule.matches(method: method, route: route) {
             return Decision(verdict: rule.action == .allow ? .allow : .deny,
                             rule: rule.id,
-                            reason: rule.reason(method: input.method, route: route))
+                            reason: rule.reason(method: method, route: route))
         }
         return Decision(
             verdict: .deny, rule: Decision.defaultDeny,

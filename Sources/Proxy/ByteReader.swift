@@ -1,3 +1,4 @@
+import Glibc
 import Posix
 
 /// A read buffer over one socket. Owned by exactly one thread.
@@ -48,6 +49,17 @@ final class ByteReader {
         end += n
         totalRead += UInt64(n)
         return true
+    }
+
+    /// As `fill`, but only until `deadline` (monotonic nanoseconds): past it,
+    /// or when no byte comes before it, throws EAGAIN. An absolute deadline,
+    /// so a client sending a byte now and then cannot stretch it. Leaves
+    /// SO_RCVTIMEO set; the caller clears it when it stops timing.
+    func fill(limit: Int = 1 << 20, before deadline: UInt64) throws(SystemError) -> Bool {
+        let now = monotonicNanoseconds()
+        guard now < deadline else { throw SystemError("read", code: EAGAIN) }
+        fd.setReceiveTimeout(milliseconds: max(1, Int((deadline - now + 999_999) / 1_000_000)))
+        return try fill(limit: limit)
     }
 
     func withAvailable<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {

@@ -1,3 +1,4 @@
+import Glibc
 import HTTP1
 import Policy
 import Posix
@@ -15,19 +16,34 @@ extension Connection {
         /// The closure asked to stop (the daemon went away, or a limit was hit).
         case stopped
         case malformed(HTTPError)
+        /// The body was not complete by the deadline.
+        case timedOut
     }
 
-    /// Reads the body of `head` from `reader`. `onData` returns false to stop.
-    func readBody(_ head: RequestHead, _ reader: ByteReader, onData: (UnsafeRawBufferPointer) -> Bool) -> BodyOutcome {
+    /// Reads the body of `head` from `reader`. `onData` returns false to
+    /// stop. `deadline` (monotonic nanoseconds, 0: none) bounds the whole
+    /// read: bodies read before anything is forwarded have one; streamed
+    /// uploads do not (a slow upload is the client's right, as it is with
+    /// the daemon itself).
+    func readBody(_ head: RequestHead, _ reader: ByteReader, deadline: UInt64 = 0,
+                  onData: (UnsafeRawBufferPointer) -> Bool) -> BodyOutcome {
+        defer { if deadline != 0 { client.setReceiveTimeout(milliseconds: 0) } }
+        /// nil: more bytes are buffered; else why not.
+        func fill() -> BodyOutcome? {
+            do {
+                let more = deadline == 0 ? try reader.fill() : try reader.fill(before: deadline)
+                return more ? nil : .clientGone
+            } catch {
+                return deadline != 0 && (error.code == EAGAIN || error.code == EWOULDBLOCK) ? .timedOut : .clientGone
+            }
+        }
         switch head.framing {
         case .none, .untilClose:
             return .complete
         case .length(let total):
             var remaining = total
             while remaining > 0 {
-                if reader.isEmpty {
-                    guard (try? reader.fill()) == true else { return .clientGone }
-                }
+                if reader.isEmpty, let stop = fill() { return stop }
                 let slice = reader.take(max: Int(min(remaining, UInt64(Int.max))))
                 remaining -= UInt64(slice.count)
                 guard onData(slice) else { return .stopped }
@@ -36,9 +52,7 @@ extension Connection {
         case .chunked:
             var decoder = ChunkedDecoder(allowTrailers: false, maxLineBytes: context.limits.maxChunkLineBytes)
             while true {
-                if reader.isEmpty {
-                    guard (try? reader.fill()) == true else { return .clientGone }
-                }
+                if reader.isEmpty, let stop = fill() { return stop }
                 var keepGoing = true
                 let (consumed, status) = reader.withAvailable { raw in
                     decoder.decode(raw) { data in
@@ -89,7 +103,7 @@ extension Connection {
         if head.expectsContinue { return !head.hasBody }
         if case .length(let total) = head.framing, total > context.drainLimit { return false }
         var drained: UInt64 = 0
-        let outcome = readBody(head, reader) { data in
+        let outcome = readBody(head, reader, deadline: bodyDeadline) { data in
             drained += UInt64(data.count)
             return drained <= context.drainLimit
         }
@@ -101,6 +115,13 @@ extension Connection {
         case body(RequestBody)
         case clientGone
         case malformed(HTTPError)
+        case timedOut
+    }
+
+    /// When a body read before anything is forwarded must be complete: the
+    /// head timeout from now, as for a head (0: no timeout).
+    var bodyDeadline: UInt64 {
+        context.headTimeoutSeconds > 0 ? monotonicNanoseconds() + UInt64(context.headTimeoutSeconds) * 1_000_000_000 : 0
     }
 
     /// Reads a body whole, so the policy can judge it before anything is
@@ -113,7 +134,7 @@ extension Connection {
         }
         if case .length(let total) = head.framing, total > UInt64(limit) { return .body(.tooLarge(limit: limit)) }
         var body: [UInt8] = []
-        switch readBody(head, reader, onData: { data in
+        switch readBody(head, reader, deadline: bodyDeadline, onData: { data in
             body += data
             return body.count <= limit
         }) {
@@ -121,6 +142,7 @@ extension Connection {
         case .stopped: return .body(.tooLarge(limit: limit))
         case .clientGone: return .clientGone
         case .malformed(let error): return .malformed(error)
+        case .timedOut: return .timedOut
         }
     }
 }

@@ -52,11 +52,12 @@ extension Connection {
     }
 
     /// Reads until a whole head is buffered. Once part of a head has arrived,
-    /// the rest must come within the head timeout (SO_RCVTIMEO); waiting for a
-    /// new request on an idle connection has no timeout.
+    /// the rest must come within the head timeout, counted from then (not per
+    /// read: a client dribbling a byte now and then is cut off too); waiting
+    /// for a new request on an idle connection has no timeout.
     private func readHead(_ reader: ByteReader, _ parser: inout RequestHeadParser) -> HeadOutcome {
-        var timing = false
-        defer { if timing { client.setReceiveTimeout(milliseconds: 0) } }
+        var deadline: UInt64 = 0
+        defer { if deadline != 0 { client.setReceiveTimeout(milliseconds: 0) } }
         while true {
             if !reader.isEmpty {
                 let result = reader.withAvailable { parser.parse($0) }
@@ -71,12 +72,14 @@ extension Connection {
                     break
                 }
             }
-            if !reader.isEmpty && !timing && context.headTimeoutSeconds > 0 {
-                client.setReceiveTimeout(milliseconds: context.headTimeoutSeconds * 1000)
-                timing = true
+            if !reader.isEmpty && deadline == 0 && context.headTimeoutSeconds > 0 {
+                deadline = monotonicNanoseconds() + UInt64(context.headTimeoutSeconds) * 1_000_000_000
             }
             do {
-                if try !reader.fill(limit: context.limits.maxHeadBytes + 1) { return .finished }
+                let more = deadline == 0
+                    ? try reader.fill(limit: context.limits.maxHeadBytes + 1)
+                    : try reader.fill(limit: context.limits.maxHeadBytes + 1, before: deadline)
+                if !more { return .finished }
             } catch {
                 return error.code == EAGAIN || error.code == EWOULDBLOCK ? .timedOut : .finished
             }
@@ -93,6 +96,22 @@ extension Connection {
             case .body(let read):
                 body = read
             case .clientGone:
+                // The head arrived, the body did not: nothing was forwarded.
+                var record = start.record
+                record.request = context.nextRequestID()
+                record.rule = "incomplete-request"
+                record.reason = "the client closed the connection before the request body was complete; nothing was forwarded"
+                record.error = "client went away"
+                context.audit.write(record)
+                push(.end())
+                return false
+            case .timedOut:
+                var record = start.record
+                record.request = context.nextRequestID()
+                record.rule = "head-timeout"
+                record.reason = "the request body was not complete within \(context.headTimeoutSeconds) s; nothing was forwarded"
+                push(Exchange(kind: .local(LocalResponse(status: 408, message: "sockwarden: \(record.reason!); the connection is closed", close: true)),
+                              method: head.method, record: record))
                 push(.end())
                 return false
             case .malformed(let error):
@@ -181,7 +200,7 @@ extension Connection {
         switch outcome {
         case .complete:
             break
-        case .clientGone:
+        case .clientGone, .timedOut:
             // The daemon would wait for the rest of the body: end it.
             upstream.shutdown(reading: true, writing: true)
             push(.end())

@@ -10,6 +10,8 @@ Where each limit is tested:
 | inspected body size (1 MiB, 403)             | here: test_body_over_the_inspection_limit_is_denied         |
 | connections, global and per uid (503)        | test_proxy.py::test_connection_limit_answers_503_and_recovers |
 | dribbled request head (408)                  | test_proxy.py::test_dribbled_head_times_out_but_idle_connections_do_not |
+| head or judged body dribbled a byte at a time (408, both serving models) | here: test_dribbling_a_byte_at_a_time_does_not_stretch_the_timeout |
+| client gone mid-body (recorded, nothing forwarded, both models) | here: test_client_gone_mid_body_is_recorded_and_nothing_forwarded |
 | quiet streams outlive --head-timeout         | here: test_quiet_stream_outlives_head_timeout               |
 | file-descriptor exhaustion                   | here: test_fd_exhaustion_*                                  |
 """
@@ -79,6 +81,84 @@ def test_head_over_max_head_bytes_gets_431(proxy_factory):
         assert "2048" in json_message(r.body), r
         assert c.closed_by_peer(5), "connection left open after a 431"
     assert p.alive()
+
+
+SERVING = [pytest.param((), id="event-loop"), pytest.param(("--event-loops", "0"), id="threads")]
+
+
+def dribble(sock_path: str, lead: bytes, data: bytes, every: float, give_up: float) -> tuple[bytes, float]:
+    """Sends `lead` at once, then `data` a byte at a time, `every` seconds
+    apart, reading what comes back; returns what the proxy sent and how long
+    after the first dribbled byte the connection ended."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sock_path)
+    try:
+        s.sendall(lead)
+        s.settimeout(every)
+        t0 = time.monotonic()
+        got = b""
+        for i in range(len(data)):
+            if time.monotonic() - t0 > give_up:
+                break
+            try:
+                s.sendall(data[i:i + 1])
+                more = s.recv(65536)
+            except socket.timeout:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            if not more:
+                break
+            got += more
+        s.settimeout(5)
+        got += read_to_eof(s)
+        return got, time.monotonic() - t0
+    finally:
+        s.close()
+
+
+def create_request() -> bytes:
+    body = json.dumps({"Image": IMAGE, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}).encode()
+    return build_request("POST", f"{API}/containers/create", body)
+
+
+@pytest.mark.parametrize("extra", SERVING)
+@pytest.mark.parametrize("part", ["head", "body"])
+def test_dribbling_a_byte_at_a_time_does_not_stretch_the_timeout(proxy_factory, extra, part):
+    """--head-timeout is a deadline from the head's first byte (for a judged
+    body: from the end of its head), not an idle time per read: a client
+    sending a byte every 0.3 s still gets its 408 about a second in, on
+    the event loop and on connection threads alike, and nothing is
+    forwarded."""
+    p = proxy_factory("ci.toml", extra=("--head-timeout", "1") + extra)
+    raw = create_request()
+    head_end = raw.index(b"\r\n\r\n") + 4
+    lead, data = (b"", raw) if part == "head" else (raw[:head_end], raw[head_end:])
+    got, took = dribble(p.sock, lead, data, every=0.3, give_up=20)
+    assert got.startswith(b"HTTP/1.1 408 "), got[:300]
+    expected = f"request {part} was not complete within 1 s"
+    assert expected in json_message(got.split(b"\r\n\r\n", 1)[1]), got
+    assert took < 6, f"the 408 came after {took:.1f} s of dribbling: the timeout was stretched"
+    recs = p.wait_results(lambda rs: any(r["rule"] == "head-timeout" for r in rs), timeout=10)
+    assert not any(r.get("status") == 201 for r in recs), "a dribbled create was forwarded"
+    assert p.alive()
+
+
+@pytest.mark.parametrize("extra", SERVING)
+def test_client_gone_mid_body_is_recorded_and_nothing_forwarded(proxy_factory, extra):
+    """A client that sends a judged request's head and part of its body,
+    then closes, leaves an `incomplete-request` record; nothing reaches the
+    daemon, and the proxy serves on."""
+    p = proxy_factory("ci.toml", extra=extra)
+    raw = create_request()
+    with RawConn(p.sock, timeout=10) as c:
+        c.send(raw[:-10])
+        time.sleep(0.3)
+    recs = p.wait_results(lambda rs: len(rs) >= 1, timeout=10)
+    assert [r["rule"] for r in recs] == ["incomplete-request"], recs
+    assert recs[0]["route"] == "container.create" and recs[0]["status"] is None, recs
+    with RawConn(p.sock, timeout=10) as c:
+        assert c.request("GET", "/_ping").status == 200
 
 
 @pytest.mark.parametrize("fields, status", [(255, 200), (256, 200), (257, 431), (1000, 431)])
