@@ -71,10 +71,15 @@ extension Policy {
         }
     }
 
+    /// Whether Go's `Request.ParseForm` reads the body as a form: the media
+    /// type of `mime.ParseMediaType` (the text before the first ";",
+    /// lowercased, trimmed) is application/x-www-form-urlencoded. Text before
+    /// an empty media type (";application/…") is not split off: Go finds no
+    /// media type there and leaves the body alone.
     static func isFormEncoded(_ contentType: String) -> Bool {
         if contentType.utf8.elementsEqual("application/json".utf8) { return false } // what clients send
-        let media = contentType.split(separator: ";", maxSplits: 1).first.map { String($0).lowercased() } ?? ""
-        return media.trimmingCharacters(in: " \t") == "application/x-www-form-urlencoded"
+        let base = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return String(base).lowercased().trimmingCharacters(in: " \t") == "application/x-www-form-urlencoded"
     }
 }
 

@@ -120,6 +120,8 @@ let ciBodyCases: [BodyCase] = [
     .init(name: "image pull", route: "image.create", query: "fromImage=busybox&tag=latest", body: "", contentType: nil, expect: nil),
     .init(name: "BuildKit build", route: "build.image", query: "version=2", body: "", contentType: nil, expect: "builds"),
     .init(name: "form-encoded body", route: "build.image", query: "t=x", body: "networkmode=host", contentType: "application/x-www-form-urlencoded", expect: "body"),
+    .init(name: "form-encoded body, media type in capitals with parameters", route: "build.image", query: "t=x", body: "networkmode=host", contentType: " Application/X-WWW-Form-URLEncoded ; charset=utf-8", expect: "body"),
+    .init(name: "no media type before the first semicolon: Go reads no form", route: "build.image", query: "t=x", body: "", contentType: ";application/x-www-form-urlencoded", expect: nil),
     .init(name: "endpoint driver options (28.x interface sysctls)", body: #"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"n":{"DriverOpts":{"com.docker.network.endpoint.sysctls":"net.ipv4.conf.IFNAME.forwarding=1"}}}}}"#, expect: "body"),
     .init(name: "build outputs", route: "build.image", query: "outputs=%5B%7B%22Type%22%3A%22local%22%7D%5D", body: "", contentType: nil, expect: "body"),
     .init(name: "Capabilities is not a daemon field: dropped, allowed", body: #"{"Image":"b","HostConfig":{"Capabilities":["CAP_SYS_ADMIN"]}}"#, expect: nil),
