@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <pthread.h>
 
 int sw_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
     struct ucred cred;
@@ -102,3 +103,5 @@ int sw_set_nonblocking(int fd, int on) {
     flags = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
     return fcntl(fd, F_SETFL, flags);
 }
+
+int sw_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }

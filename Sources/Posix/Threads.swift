@@ -8,13 +8,23 @@ private final class ThreadBody {
 
 /// Starts a detached pthread with a small stack. Connection threads mostly sit
 /// in read(2), so 256 KiB is plenty and keeps thousands of idle clients cheap.
-public func spawnDetachedThread(stackSize: Int = 256 * 1024, _ body: @escaping @Sendable () -> Void) throws(SystemError) {
+/// `name` (at most 15 bytes, longer is cut) is what `top -H`, `ps -L` and
+/// perf show for the thread: sw-loop, sw-audit, sw-request, sw-response, ….
+public func spawnDetachedThread(stackSize: Int = 256 * 1024, name: String? = nil,
+                                _ body: @escaping @Sendable () -> Void) throws(SystemError) {
     var attr = pthread_attr_t()
     pthread_attr_init(&attr)
     defer { pthread_attr_destroy(&attr) }
     pthread_attr_setstacksize(&attr, stackSize)
     pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-    let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    let named: @Sendable () -> Void = name.map { name in
+        let bytes = Array(name.utf8.prefix(15)) + [0]
+        return {
+            bytes.withUnsafeBufferPointer { _ = sw_set_thread_name(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self)) }
+            body()
+        }
+    } ?? body
+    let box = Unmanaged.passRetained(ThreadBody(named)).toOpaque()
     var thread = pthread_t()
     let rc = pthread_create(&thread, &attr, { raw in
         let body = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()

@@ -39,7 +39,7 @@ public final class AdminServer: @unchecked Sendable {
             }
             let registry = registry
             do {
-                try spawnDetachedThread { AdminServer.handle(client, registry: registry) }
+                try spawnDetachedThread(name: "sw-admin-conn") { AdminServer.handle(client, registry: registry) }
             } catch {
                 client.close()
             }

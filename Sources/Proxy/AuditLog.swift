@@ -264,7 +264,7 @@ public final class AuditLog: @unchecked Sendable {
         if let error = writePending() { throw error }
         pendingRecords = 0
         metrics.auditWritten.add(1)
-        try spawnDetachedThread(stackSize: 512 * 1024) { [self] in runWriter() }
+        try spawnDetachedThread(stackSize: 512 * 1024, name: "sw-audit") { [self] in runWriter() }
     }
 
     /// Queues `last` (the `stop` record) and waits up to `timeout` seconds

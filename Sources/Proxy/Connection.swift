@@ -127,7 +127,7 @@ final class Connection: @unchecked Sendable {
 
     func start() throws(SystemError) {
         do {
-            try spawnDetachedThread { [self] in
+            try spawnDetachedThread(name: "sw-request") { [self] in
                 runRequests()
                 threadFinished()
             }
@@ -138,7 +138,7 @@ final class Connection: @unchecked Sendable {
             throw error
         }
         do {
-            try spawnDetachedThread { [self] in
+            try spawnDetachedThread(name: "sw-response") { [self] in
                 runResponses()
                 threadFinished()
             }

@@ -44,7 +44,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     func start() throws(SystemError) {
-        try spawnDetachedThread(stackSize: 1 << 20) { [self] in run() }
+        try spawnDetachedThread(stackSize: 1 << 20, name: "sw-loop") { [self] in run() }
     }
 
     /// Any thread: the loop takes over an accepted, admitted client.

@@ -146,7 +146,7 @@ public final class JobRegistry: @unchecked Sendable {
         jobs.withLock { $0[id] = Job(info: info, server: server, persisted: persist || access(statePath(id), F_OK) == 0) }
         policyFiles.withLock { $0[id] = (identity, nil) }
         do {
-            try spawnDetachedThread { server.serve() }
+            try spawnDetachedThread(name: "sw-job-accept") { server.serve() }
         } catch {
             server.stop()
             jobs.withLock { _ = $0.removeValue(forKey: id) }

@@ -30,7 +30,7 @@ public final class MetricsServer: @unchecked Sendable {
     }
 
     public func start() throws(SystemError) {
-        try spawnDetachedThread { [self] in
+        try spawnDetachedThread(name: "sw-metrics") { [self] in
             while true {
                 guard let client = try? UnixSocket.accept(listener) else {
                     usleep(50_000)

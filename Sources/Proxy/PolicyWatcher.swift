@@ -119,7 +119,7 @@ public final class PolicyWatcher: @unchecked Sendable {
     /// reloads when it changes and has then been still for one more short
     /// look (an editor's write in progress is not read half-way).
     public func startPolling(intervalMilliseconds: Int) throws(SystemError) {
-        try spawnDetachedThread { [self] in
+        try spawnDetachedThread(name: "sw-policy-poll") { [self] in
             while true {
                 usleep(UInt32(intervalMilliseconds) * 1000)
                 let now = PolicyWatcher.identity(path)

@@ -74,9 +74,9 @@ struct JobService {
         do {
             if let admin {
                 try admin.bind()
-                try spawnDetachedThread { admin.serve() }
+                try spawnDetachedThread(name: "sw-admin") { admin.serve() }
             }
-            try spawnDetachedThread {
+            try spawnDetachedThread(name: "sw-jobs") {
                 while true {
                     sleep(1)
                     registry.expire()

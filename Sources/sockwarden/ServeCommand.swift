@@ -110,7 +110,7 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     }
     let jobService = jobs
     do {
-        try spawnDetachedThread {
+        try spawnDetachedThread(name: "sw-signals") {
             while true {
                 let signal = SignalWaiter.wait(signals)
                 // SIGHUP: reload the policy; SIGUSR1: reopen the audit log.

@@ -52,4 +52,7 @@ int sw_set_nonblocking(int fd, int on);
 /// The thread's errno (Swift's Glibc exposes it, but this keeps one definition).
 int sw_errno(void);
 
+/// Names the calling thread (at most 15 bytes; what top -H and perf show).
+int sw_set_thread_name(const char *name);
+
 #endif
