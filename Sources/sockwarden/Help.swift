@@ -74,16 +74,18 @@ OPTIONS
   --socket-group GROUP   group owning the listening socket, name or id
                          (default: the group of the process)
   --grace-period SECS    how long in-flight requests may finish after
-                         SIGTERM/SIGINT (default: 10)
-  --max-head-bytes N     largest request head accepted (default: 262144)
+                         SIGTERM/SIGINT (default: 10; at most 86400)
+  --max-head-bytes N     largest request head accepted (default: 262144;
+                         1024 to 16777216)
   --max-connections N    open client connections at most; more get a 503
-                         (default: 4096)
+                         (default: 4096; at most 1000000)
   --max-connections-per-uid N
                          open connections at most per peer uid (SO_PEERCRED);
-                         0: no limit (default: 1024)
+                         0: no limit (default: 1024; at most 1000000)
   --head-timeout SECS    time a client has to finish a request head it has
-                         started; then 408 and close (default: 30; 0: none).
-                         Idle keep-alive connections and streams never time out
+                         started, and a body read to be judged; then 408 and
+                         close (default: 30; 0: none; at most 86400). Idle
+                         keep-alive connections and streams never time out
   --event-loops N        threads serving keep-alive request/response traffic
                          with epoll (default: 1). Hijacked (attach/exec),
                          upgraded, streamed-upload and warn-mode requests

@@ -43,15 +43,17 @@ func runServe(_ args: ArraySlice<String>) -> Never {
         configuration.socketGroup = gid
     }
     if let grace = flags["grace-period"] {
-        guard let g = Int(grace), g >= 0 else { fail("serve: --grace-period must be whole seconds, got \(grace)") }
+        guard let g = Int(grace), g >= 0, g <= 86400 else { fail("serve: --grace-period must be whole seconds, at most 86400 (a day), got \(grace)") }
         configuration.gracePeriodSeconds = g
     }
     if let n = flags["max-connections"] {
-        guard let m = Int(n), m >= 1 else { fail("serve: --max-connections must be at least 1, got \(n)") }
+        guard let m = Int(n), m >= 1, m <= 1_000_000 else { fail("serve: --max-connections must be 1 to 1000000, got \(n)") }
         configuration.maxConnections = m
     }
     if let n = flags["max-connections-per-uid"] {
-        guard let m = Int(n), m >= 0 else { fail("serve: --max-connections-per-uid must be 0 (no limit) or more, got \(n)") }
+        guard let m = Int(n), m >= 0, m <= 1_000_000 else {
+            fail("serve: --max-connections-per-uid must be 0 (no limit) to 1000000, got \(n)")
+        }
         configuration.maxConnectionsPerUID = m
     }
     if let n = flags["event-loops"] {
@@ -59,11 +61,15 @@ func runServe(_ args: ArraySlice<String>) -> Never {
         configuration.eventLoops = m
     }
     if let timeout = flags["head-timeout"] {
-        guard let t = Int(timeout), t >= 0 else { fail("serve: --head-timeout must be whole seconds (0: none), got \(timeout)") }
+        guard let t = Int(timeout), t >= 0, t <= 86400 else {
+            fail("serve: --head-timeout must be whole seconds, at most 86400 (a day; 0: none), got \(timeout)")
+        }
         configuration.headTimeoutSeconds = t
     }
     if let head = flags["max-head-bytes"] {
-        guard let n = Int(head), n >= 1024 else { fail("serve: --max-head-bytes must be at least 1024, got \(head)") }
+        guard let n = Int(head), n >= 1024, n <= 16 << 20 else {
+            fail("serve: --max-head-bytes must be at least 1024 and at most 16777216 (16 MiB), got \(head)")
+        }
         configuration.limits.maxHeadBytes = n
     }
 

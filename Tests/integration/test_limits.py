@@ -14,6 +14,7 @@ Where each limit is tested:
 | client gone mid-body (recorded, nothing forwarded, both models) | here: test_client_gone_mid_body_is_recorded_and_nothing_forwarded |
 | quiet streams outlive --head-timeout         | here: test_quiet_stream_outlives_head_timeout               |
 | file-descriptor exhaustion                   | here: test_fd_exhaustion_*                                  |
+| limit flags out of range (usage error, exit 2) | here: test_serve_refuses_limits_out_of_range              |
 """
 
 from __future__ import annotations
@@ -159,6 +160,27 @@ def test_client_gone_mid_body_is_recorded_and_nothing_forwarded(proxy_factory, e
     assert recs[0]["route"] == "container.create" and recs[0]["status"] is None, recs
     with RawConn(p.sock, timeout=10) as c:
         assert c.request("GET", "/_ping").status == 200
+
+
+@pytest.mark.parametrize("flag, value, says", [
+    ("--head-timeout", "100000000000000", "at most 86400"),  # overflowed the deadline: a trap at the first dribbled head
+    ("--head-timeout", "-1", "whole seconds"),
+    ("--grace-period", "99999999999999", "at most 86400"),   # overflowed at SIGTERM
+    ("--max-head-bytes", "10", "at least 1024"),
+    ("--max-head-bytes", "9223372036854775807", "at most 16777216"),  # overflowed buffer limits: a trap at the first request
+    ("--max-connections", "9223372036854775807", "1 to 1000000"),    # overflowed the descriptor check at start
+    ("--max-connections-per-uid", "9223372036854775807", "0 (no limit) to 1000000"),
+    ("--event-loops", "65", "0 to 64"),
+])
+def test_serve_refuses_limits_out_of_range(proxy_bin, sock_dir, flag, value, says):
+    """A limit sockwarden cannot honour is a usage error at start (exit 2,
+    the flag named), not a crash later."""
+    import subprocess
+    argv = [proxy_bin, "serve", "--listen", os.path.join(sock_dir, "x.sock"), "--upstream", os.path.join(sock_dir, "d.sock"),
+            "--policy", str(POLICIES / "ci.toml"), flag, value]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert flag in r.stderr and says in r.stderr, r.stderr
 
 
 @pytest.mark.parametrize("fields, status", [(255, 200), (256, 200), (257, 431), (1000, 431)])
