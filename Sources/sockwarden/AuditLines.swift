@@ -191,7 +191,11 @@ enum AuditTime {
         case "d": factor = 86_400_000
         default: return nil
         }
-        return now - n * factor
+        // An age beyond the representable is not an age (not a crash).
+        let (age, overflow) = n.multipliedReportingOverflow(by: factor)
+        guard !overflow else { return nil }
+        let (when, before) = now.subtractingReportingOverflow(age)
+        return before ? nil : when
     }
 
     static func nowMilliseconds() -> Int64 {

@@ -539,8 +539,9 @@ def test_review_table_and_filters(proxy_bin, recorded_session):
     assert len(audit_cli(proxy_bin, "--since", "1h", "--denied", log).stdout.splitlines()) == 4
     assert len(audit_cli(proxy_bin, "--since", "2099-01-01", log).stdout.splitlines()) <= 1
     assert len(audit_cli(proxy_bin, "--until", "2000-01-01", log).stdout.splitlines()) <= 1
-    bad = audit_cli(proxy_bin, "--since", "yesterday-ish", log)
-    assert bad.returncode == 2 and b"15m" in bad.stderr
+    for text in ("yesterday-ish", "9223372036854775807s", "99999999999999999d"):  # the last two overflowed (a trap)
+        bad = audit_cli(proxy_bin, "--since", text, log)
+        assert bad.returncode == 2 and b"15m" in bad.stderr, (text, bad.returncode, bad.stderr[-300:])
 
 
 def test_review_json_and_summary(proxy_bin, recorded_session):
@@ -631,3 +632,16 @@ def test_metrics_move_with_traffic(proxy_factory, sock_dir):
     assert http(msock, "POST", "/metrics", b"").status == 405
     p.stop()
     assert not os.path.exists(msock), "the metrics socket is removed at exit"
+
+
+def test_summary_of_a_doctored_log_does_not_crash(proxy_bin, tmp_path):
+    """Review reads files anyone may have edited: counts too large to add
+    up saturate instead of trapping (two gaps of Int64.max refusals)."""
+    big = 9223372036854775807
+    lines = [json.dumps({"v": 1, "seq": i, "time": f"2026-11-30T00:00:0{i}.000Z", "run": "x", "event": "gap",
+                         "refused_requests": big, "dropped_records": 1}) for i in range(2)]
+    log = tmp_path / "doctored.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    r = audit_cli(proxy_bin, "--summary", str(log))
+    assert r.returncode == 0, r.stderr[-500:]
+    assert f"audit gaps: 2 ({big} requests refused, 2 records dropped)".encode() in r.stdout, r.stdout
