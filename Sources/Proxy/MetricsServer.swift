@@ -47,14 +47,19 @@ public final class MetricsServer: @unchecked Sendable {
         unlink(path)
     }
 
+    /// One scrape, served inline: the request must arrive within 5 s in all
+    /// (not per read, so a client dribbling bytes cannot hold the endpoint).
     private func answer(_ client: FileDescriptor) {
-        client.setReceiveTimeout(milliseconds: 5000)
+        let deadline = monotonicNanoseconds() + 5_000_000_000
         client.setSendTimeout(milliseconds: 5000)
         var parser = RequestHeadParser()
         var buffer: [UInt8] = []
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { chunk.deallocate() }
         while true {
+            let now = monotonicNanoseconds()
+            guard now < deadline else { return }
+            client.setReceiveTimeout(milliseconds: max(1, Int((deadline - now) / 1_000_000)))
             guard let n = try? client.read(into: chunk), n > 0 else { return }
             buffer += chunk[0..<n]
             switch parser.parse(buffer) {

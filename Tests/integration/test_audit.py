@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import threading
@@ -600,10 +601,48 @@ def scrape(sock: str, path: str = "/metrics") -> dict:
     return out
 
 
+def wait_for_path(path: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        assert time.monotonic() < deadline, f"{path} did not appear within {timeout} s"
+        time.sleep(0.02)
+
+
+def test_metrics_scrape_cannot_be_held_by_a_dribbling_client(proxy_factory, sock_dir):
+    """The metrics endpoint serves one scrape at a time: a client sending a
+    byte a second is cut off 5 s after it connected (a deadline, not an idle
+    time per read), and the next scrape is answered."""
+    msock = os.path.join(sock_dir, "metrics.sock")
+    proxy_factory("observe.toml", extra=("--metrics-socket", msock))
+    wait_for_path(msock)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(msock)
+    s.settimeout(1)
+    t0 = time.monotonic()
+    closed_after = None
+    try:
+        for byte in b"GET /metrics HTTP/1.1\r\nX-Slow: " + b"a" * 30:
+            try:
+                s.sendall(bytes([byte]))
+                if s.recv(100) == b"":
+                    closed_after = time.monotonic() - t0
+                    break
+            except socket.timeout:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                closed_after = time.monotonic() - t0
+                break
+    finally:
+        s.close()
+    assert closed_after is not None and closed_after < 8, f"the dribbler held the endpoint for {closed_after} s"
+    assert http(msock, "GET", "/metrics").status == 200
+
+
 def test_metrics_move_with_traffic(proxy_factory, sock_dir):
     msock = os.path.join(sock_dir, "metrics.sock")
     policy = copy_policy("read-only.toml", sock_dir)
     p = proxy_factory(policy, extra=("--metrics-socket", msock, "--policy-poll", "0"))
+    wait_for_path(msock)  # opened just after the main socket, which is what proxy_factory waits for
     assert stat.S_IMODE(os.stat(msock).st_mode) == 0o660
     before = scrape(msock)
     assert before['sockwarden_requests_total{group="system",decision="allow"}'] == 0
