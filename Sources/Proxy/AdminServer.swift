@@ -62,7 +62,7 @@ public final class AdminServer: @unchecked Sendable {
             return
         }
         guard let (head, body) = readRequest(client) else {
-            respond(client, 400, message: "malformed request")
+            respond(client, 400, message: "malformed or incomplete request (a request must arrive whole within 10 s)")
             return
         }
         let path = String(head.target.split(separator: "?", maxSplits: 1).first ?? "")
@@ -143,10 +143,20 @@ public final class AdminServer: @unchecked Sendable {
         return out
     }
 
+    /// The whole request must arrive within 10 s (a deadline, not per read):
+    /// a client that stops sending does not hold its thread.
     static func readRequest(_ client: FileDescriptor) -> (RequestHead, [UInt8])? {
         var parser = RequestHeadParser(limits: .default)
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        let deadline = monotonicNanoseconds() + 10_000_000_000
+        func read() -> Int? {
+            let now = monotonicNanoseconds()
+            guard now < deadline else { return nil }
+            client.setReceiveTimeout(milliseconds: max(1, Int((deadline - now) / 1_000_000)))
+            guard let n = try? chunk.withUnsafeMutableBytes({ try client.read(into: $0) }), n > 0 else { return nil }
+            return n
+        }
         while buffer.count < 128 << 10 {
             if !buffer.isEmpty {
                 let result = parser.parse(buffer)
@@ -156,16 +166,16 @@ public final class AdminServer: @unchecked Sendable {
                     guard case .length(let n) = head.framing else { return head.framing == .none ? (head, []) : nil }
                     guard n <= 64 << 10 else { return nil }
                     while body.count < Int(n) {
-                        guard let read = try? chunk.withUnsafeMutableBytes({ try client.read(into: $0) }), read > 0 else { return nil }
-                        body += chunk[0..<read]
+                        guard let count = read() else { return nil }
+                        body += chunk[0..<count]
                     }
                     return (head, Array(body.prefix(Int(n))))
                 case .failure: return nil
                 case .needMore: break
                 }
             }
-            guard let read = try? chunk.withUnsafeMutableBytes({ try client.read(into: $0) }), read > 0 else { return nil }
-            buffer += chunk[0..<read]
+            guard let count = read() else { return nil }
+            buffer += chunk[0..<count]
         }
         return nil
     }

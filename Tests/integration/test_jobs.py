@@ -607,3 +607,28 @@ def test_the_gitlab_runner_scripts_clear_only_the_runners_scope(two_jobs, docker
     assert http(dockerd_sock, "GET", f"{API}/volumes/{other['volume']}").status == 200
     assert http(dockerd_sock, "GET", f"{API}/networks/{other['network']}").status == 200
     assert http(dockerd_sock, "GET", f"{API}/images/{IMG}/json").status == 200
+
+
+def test_an_admin_client_that_stops_sending_is_answered_and_closed(jobs):
+    """The admin socket gives a request 10 s in all: a client that sends
+    half a head and goes quiet gets a 400 saying so (it held a thread
+    forever before); `job list` works meanwhile."""
+    import socket
+    import time
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(jobs.admin)
+    try:
+        s.sendall(b"GET /jobs HTTP/1.1\r\nHo")
+        assert jobs.job("list").returncode == 0
+        s.settimeout(20)
+        t0 = time.monotonic()
+        data = b""
+        while True:
+            more = s.recv(4096)
+            if not more:
+                break
+            data += more
+        assert time.monotonic() - t0 < 15
+    finally:
+        s.close()
+    assert data.startswith(b"HTTP/1.1 400 ") and b"within 10 s" in data, data
