@@ -16,14 +16,20 @@ public struct PeerCredentials: Sendable, Equatable {
 
 public enum UnixSocket {
     /// Connects to a listening AF_UNIX stream socket.
-    public static func connect(path: String) throws(SystemError) -> FileDescriptor {
+    /// `timeoutMilliseconds` > 0 bounds the wait when the listener's accept
+    /// queue is full (a Unix connect blocks until there is room); past it,
+    /// EAGAIN. 0: wait as long as it takes.
+    public static func connect(path: String, timeoutMilliseconds: Int = 0) throws(SystemError) -> FileDescriptor {
         let fd = try retryingEINTR("socket") { sw_unix_stream_socket() }
+        let socket = FileDescriptor(rawValue: fd)
+        if timeoutMilliseconds > 0 { socket.setSendTimeout(milliseconds: timeoutMilliseconds) }
         if sw_unix_connect(fd, path) != 0 {
             let error = SystemError.last("connect")
             Glibc.close(fd)
             throw error
         }
-        return FileDescriptor(rawValue: fd)
+        if timeoutMilliseconds > 0 { socket.setSendTimeout(milliseconds: 0) }
+        return socket
     }
 
     /// Creates, binds and listens. The file is created under a restrictive umask

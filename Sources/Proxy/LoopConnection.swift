@@ -11,6 +11,9 @@ import Posix
 /// What the loop does not do itself (`LoopPlan`) is handed, with the bytes
 /// already read, to a threaded `Connection`, which keeps the connection.
 final class LoopConnection {
+    /// How long the loop waits for the daemon to accept a connection.
+    static let connectTimeoutMilliseconds = 5000
+
     let id: UInt64
     let slot: Int
     let token: UInt64
@@ -347,7 +350,9 @@ final class LoopConnection {
     private func forward(_ bytes: [UInt8], record: AuditRecord, method: String, closeAfter: Bool) {
         if upstream == nil {
             do {
-                let fd = try UnixSocket.connect(path: context.upstreamPath)
+                // Bounded: the loop serves every connection, and a daemon
+                // whose accept queue is full would otherwise stall them all.
+                let fd = try UnixSocket.connect(path: context.upstreamPath, timeoutMilliseconds: LoopConnection.connectTimeoutMilliseconds)
                 fd.setNonBlocking(true)
                 upstream = fd
                 upstreamEnded = false
@@ -357,6 +362,8 @@ final class LoopConnection {
                 let outOfDescriptors = error.code == EMFILE || error.code == ENFILE
                 let response = outOfDescriptors
                     ? LocalResponse(status: 503, message: "sockwarden: out of file descriptors, cannot open a connection to the daemon (\(error)); try again, or raise sockwarden's limit (LimitNOFILE)", close: true)
+                    : error.code == EAGAIN
+                    ? LocalResponse(status: 503, message: "sockwarden: the Docker daemon at \(context.upstreamPath) is not accepting connections (its queue was still full after \(LoopConnection.connectTimeoutMilliseconds / 1000) s); try again, and check that dockerd is not hung", close: true)
                     : LocalResponse(status: 502, message: "sockwarden: cannot reach the Docker daemon at \(context.upstreamPath): \(error). Is dockerd running?", close: true)
                 answer(response, record: failed, method: method)
                 return

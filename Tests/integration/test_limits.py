@@ -15,6 +15,7 @@ Where each limit is tested:
 | quiet streams outlive --head-timeout         | here: test_quiet_stream_outlives_head_timeout               |
 | file-descriptor exhaustion                   | here: test_fd_exhaustion_*                                  |
 | limit flags out of range (usage error, exit 2) | here: test_serve_refuses_limits_out_of_range              |
+| daemon not accepting (503 after 5 s, loop not stalled) | here: test_a_daemon_that_does_not_accept_is_a_503_not_a_stalled_loop |
 """
 
 from __future__ import annotations
@@ -160,6 +161,45 @@ def test_client_gone_mid_body_is_recorded_and_nothing_forwarded(proxy_factory, e
     assert recs[0]["route"] == "container.create" and recs[0]["status"] is None, recs
     with RawConn(p.sock, timeout=10) as c:
         assert c.request("GET", "/_ping").status == 200
+
+
+def test_a_daemon_that_does_not_accept_is_a_503_not_a_stalled_loop(proxy_factory, short_tmp):
+    """A daemon whose accept queue is full (hung, or flooded) would block a
+    Unix connect forever, and with it the one event-loop thread that serves
+    every connection. The loop waits 5 s at most, answers 503 with a message
+    that says what happened, and serves the next request."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    path = os.path.join(d, "full.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(0)
+    queued = []
+    try:
+        while True:  # fill the accept queue; nobody ever accepts
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.setblocking(False)
+            try:
+                c.connect(path)
+            except BlockingIOError:
+                c.close()
+                break
+            queued.append(c)
+        p = proxy_factory("observe.toml", upstream=path)
+        with RawConn(p.sock, timeout=30) as c:
+            t0 = time.monotonic()
+            r = c.request("GET", "/_ping")
+            took = time.monotonic() - t0
+        assert r.status == 503, r
+        assert "not accepting connections" in json_message(r.body), r
+        assert 4 < took < 15, took
+        with RawConn(p.sock, timeout=10) as c:  # the loop serves on: a denial needs no daemon
+            r = c.request("GET", "/not-a-docker-route")
+            assert r.status == 404 and "not a Docker Engine API route" in json_message(r.body), r
+        assert p.alive()
+    finally:
+        for c in queued:
+            c.close()
+        listener.close()
 
 
 @pytest.mark.parametrize("flag, value, says", [
