@@ -27,7 +27,7 @@ extension Policy {
             return deny("api", "[api]: API version \(version) is older than \(bodyRules.minAPIVersion), whose semantics sockwarden judges; use a newer client or API version")
         }
         if let type = input.contentType, Policy.isFormEncoded(type) {
-            return deny("body", "a form-encoded body would add query parameters the daemon reads; Docker clients never send one")
+            return deny("body", "a form-encoded body (Content-Type application/x-www-form-urlencoded, or a media type with non-ASCII characters, which Go might read as one) would add query parameters the daemon reads; Docker clients never send one")
         }
         if RequestInterpreter.unjudgeable.contains(route.name) {
             return deny("body", "sockwarden cannot judge what \(route.name) asks for yet, so it is denied even though rule \"\(routeDecision.rule)\" allows the route; set trust-bodies = true in [policy] only for trusted clients")
@@ -71,23 +71,27 @@ extension Policy {
         }
     }
 
-    /// Whether Go's `Request.ParseForm` reads the body as a form: the media
-    /// type of `mime.ParseMediaType` (the text before the first ";",
-    /// lowercased, trimmed) is application/x-www-form-urlencoded. Text before
-    /// an empty media type (";application/…") is not split off: Go finds no
-    /// media type there and leaves the body alone.
+    /// Whether Go's `Request.ParseForm` may read the body as a form:
+    /// `mime.ParseMediaType` cuts the value at the first ";" byte, lowercases
+    /// it with Unicode case mapping and trims Unicode white space, and the
+    /// body is a form when that gives application/x-www-form-urlencoded.
+    /// Worked on bytes, as Go does (Swift's Characters join ";" with a
+    /// following combining mark, and its case mapping differs: "İ" lowers
+    /// to "i̇", Go's to "i"). A media type with any non-ASCII byte counts as a
+    /// form: whether Go's mappings turn it into one cannot be decided here,
+    /// and Docker clients never send one. Nothing before the ";" is no media
+    /// type (Go reads no form).
     static func isFormEncoded(_ contentType: String) -> Bool {
         if contentType.utf8.elementsEqual("application/json".utf8) { return false } // what clients send
-        let base = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return String(base).lowercased().trimmingCharacters(in: " \t") == "application/x-www-form-urlencoded"
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return String(s)
+        let form = "application/x-www-form-urlencoded".utf8
+        let base = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+        if base.contains(where: { $0 >= 0x80 }) { return true }
+        // Go's ASCII white space: \t \n \v \f \r and space.
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+        guard let first = base.firstIndex(where: { !isSpace($0) }) else { return false }
+        let last = base.lastIndex(where: { !isSpace($0) })!
+        let trimmed = base[first...last]
+        return trimmed.count == form.count
+            && zip(trimmed, form).allSatisfy { ($0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0) == $1 }
     }
 }

@@ -16,12 +16,14 @@ public struct PeerCredentials: Sendable, Equatable {
 
 public enum UnixSocket {
     /// Connects to a listening AF_UNIX stream socket.
-    /// `timeoutMilliseconds` > 0 bounds the wait when the listener's accept
-    /// queue is full (a Unix connect blocks until there is room); past it,
-    /// EAGAIN. 0: wait as long as it takes.
-    public static func connect(path: String, timeoutMilliseconds: Int = 0) throws(SystemError) -> FileDescriptor {
+    /// A Unix connect waits while the listener's accept queue is full.
+    /// `nonBlocking`: it does not (EAGAIN at once), and the socket stays
+    /// non-blocking. `timeoutMilliseconds` > 0 bounds the wait (then EAGAIN);
+    /// 0: wait as long as it takes.
+    public static func connect(path: String, nonBlocking: Bool = false, timeoutMilliseconds: Int = 0) throws(SystemError) -> FileDescriptor {
         let fd = try retryingEINTR("socket") { sw_unix_stream_socket() }
         let socket = FileDescriptor(rawValue: fd)
+        if nonBlocking { socket.setNonBlocking(true) }
         if timeoutMilliseconds > 0 { socket.setSendTimeout(milliseconds: timeoutMilliseconds) }
         if sw_unix_connect(fd, path) != 0 {
             let error = SystemError.last("connect")

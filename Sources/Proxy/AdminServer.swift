@@ -187,6 +187,7 @@ public final class AdminServer: @unchecked Sendable {
     }
 
     static func respond(_ client: FileDescriptor, _ status: Int, json: [UInt8]) {
+        client.setSendTimeout(milliseconds: 10_000)  // a client that does not read cannot hold the thread
         let body = json + [10]
         let head = "HTTP/1.1 \(status) \(LocalResponse.reason(status))\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         try? client.writeAll(Array(head.utf8) + body)

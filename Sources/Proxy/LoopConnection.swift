@@ -312,6 +312,10 @@ final class LoopConnection {
             handOff(reason)
             return true
         }
+        if case .forward = judged.action, upstream == nil, !connectWithoutWaiting() {
+            handOff(.daemonBusy)
+            return true
+        }
         judge.admit(&judged)
         switch judged.action {
         case .answer(let status, let message, let raw):
@@ -345,6 +349,19 @@ final class LoopConnection {
 
     private func answer(_ response: LocalResponse, record: AuditRecord, method: String) {
         current = LoopExchange.local(response, record: record, method: method, limits: context.limits)
+    }
+
+    /// Opens the daemon connection if the daemon accepts at once. False when
+    /// its accept queue is full (the caller hands the request to a thread,
+    /// which waits); other failures are left to `forward`, which reports them.
+    private func connectWithoutWaiting() -> Bool {
+        do {
+            upstream = try UnixSocket.connect(path: context.upstreamPath, nonBlocking: true)
+            upstreamEnded = false
+            return true
+        } catch {
+            return error.code != EAGAIN
+        }
     }
 
     private func forward(_ bytes: [UInt8], record: AuditRecord, method: String, closeAfter: Bool) {

@@ -54,4 +54,7 @@ enum HandOffReason: String, Sendable {
     case warning
     /// A job socket's response filter.
     case rewrite
+    /// The daemon's accept queue is full: a thread waits for it to accept,
+    /// as a direct client would; the loop does not.
+    case daemonBusy
 }

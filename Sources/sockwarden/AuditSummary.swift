@@ -36,10 +36,10 @@ struct AuditSummary {
                 case "reload": reloads[row.string("outcome") ?? "?", default: 0] += 1
                 case "gap":
                     gaps += 1
-                    // Saturating: a doctored log must not crash its review.
-                    let refused = refusedInGaps.addingReportingOverflow(Int(row.number("refused_requests") ?? "0") ?? 0)
+                    // Saturating, negatives ignored: a doctored log must not crash its review or cancel real counts.
+                    let refused = refusedInGaps.addingReportingOverflow(max(0, Int(row.number("refused_requests") ?? "0") ?? 0))
                     refusedInGaps = refused.overflow ? Int.max : refused.partialValue
-                    let dropped = droppedInGaps.addingReportingOverflow(Int(row.number("dropped_records") ?? "0") ?? 0)
+                    let dropped = droppedInGaps.addingReportingOverflow(max(0, Int(row.number("dropped_records") ?? "0") ?? 0))
                     droppedInGaps = dropped.overflow ? Int.max : dropped.partialValue
                 case "start": starts += 1
                 default: break

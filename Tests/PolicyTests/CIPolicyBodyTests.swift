@@ -122,6 +122,14 @@ let ciBodyCases: [BodyCase] = [
     .init(name: "form-encoded body", route: "build.image", query: "t=x", body: "networkmode=host", contentType: "application/x-www-form-urlencoded", expect: "body"),
     .init(name: "form-encoded body, media type in capitals with parameters", route: "build.image", query: "t=x", body: "networkmode=host", contentType: " Application/X-WWW-Form-URLEncoded ; charset=utf-8", expect: "body"),
     .init(name: "no media type before the first semicolon: Go reads no form", route: "build.image", query: "t=x", body: "", contentType: ";application/x-www-form-urlencoded", expect: nil),
+    // Go cuts at the ";" byte, lowercases with Unicode mappings and trims Unicode white space:
+    // each of these is a form to the daemon (found by review; they were allowed).
+    .init(name: "form: dotted capital I, which Go lowers to i", route: "image.create", query: "fromImage=alpine", body: "fromImage=evil", contentType: "appl\u{130}cation/x-www-form-urlencoded", expect: "body"),
+    .init(name: "form: a combining mark after the semicolon", route: "image.create", query: "fromImage=alpine", body: "fromImage=evil", contentType: "application/x-www-form-urlencoded;\u{301}", expect: "body"),
+    .init(name: "form: a trailing no-break space", route: "image.create", query: "fromImage=alpine", body: "fromImage=evil", contentType: "application/x-www-form-urlencoded\u{A0}", expect: "body"),
+    .init(name: "form: a next-line before the parameters", route: "image.create", query: "fromImage=alpine", body: "fromImage=evil", contentType: "application/x-www-form-urlencoded\u{85}; charset=utf-8", expect: "body"),
+    .init(name: "form: ASCII white space Go trims", route: "image.create", query: "fromImage=alpine", body: "fromImage=evil", contentType: "\u{0B}application/x-www-form-urlencoded\u{0C}", expect: "body"),
+    .init(name: "not a form: non-ASCII only in a parameter", route: "build.image", query: "t=x", body: "", contentType: "application/x-tar; name=caf\u{E9}", expect: nil),
     .init(name: "endpoint driver options (28.x interface sysctls)", body: #"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"n":{"DriverOpts":{"com.docker.network.endpoint.sysctls":"net.ipv4.conf.IFNAME.forwarding=1"}}}}}"#, expect: "body"),
     .init(name: "build outputs", route: "build.image", query: "outputs=%5B%7B%22Type%22%3A%22local%22%7D%5D", body: "", contentType: nil, expect: "body"),
     .init(name: "Capabilities is not a daemon field: dropped, allowed", body: #"{"Image":"b","HostConfig":{"Capabilities":["CAP_SYS_ADMIN"]}}"#, expect: nil),

@@ -16,7 +16,7 @@ import urllib.parse
 
 import pytest
 
-from swhelpers import API, http, unique
+from swhelpers import API, http, unique, wait_for
 from test_jobs import IMG, Jobs, jobs, post  # noqa: F401 - the fixture is used by name
 
 pytestmark = pytest.mark.proxy_only
@@ -237,8 +237,8 @@ def test_close_removes_the_jobs_images_and_tags_but_not_shared_ones(image_jobs, 
     assert "removed image" in out.stdout, out.stdout
     assert image_info(dockerd_sock, built) is None and image_info(dockerd_sock, claimed) is None
     assert image_info(dockerd_sock, IMG) is not None
-    reaped = {r["target"] for r in jobs.audit() if r.get("rule") == "job-reap"}
-    assert any(t.startswith("/images/") for t in reaped), reaped
+    wait_for(lambda: any(r["target"].startswith("/images/") for r in jobs.audit() if r.get("rule") == "job-reap"), 10,
+             what="a job-reap record of an image")
 
 
 def test_reap_images_false_keeps_built_images_and_removes_tags(jobs, dockerd_sock, short_tmp):  # noqa: F811

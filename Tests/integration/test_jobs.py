@@ -272,8 +272,10 @@ def test_close_reaps_everything_the_job_owns(jobs, dockerd_sock):
     assert http(dockerd_sock, "GET", f"{API}/volumes/{ctr}-v").status == 404
     assert http(dockerd_sock, "GET", f"{API}/networks/{ctr}-n").status == 404
     assert not os.path.exists(sock)
-    reaped = [r for r in jobs.audit() if r.get("rule") == "job-reap"]
-    assert {r["target"].split("/")[1] for r in reaped} >= {"containers", "networks", "volumes"}, reaped
+    def reaped():
+        return [r for r in jobs.audit() if r.get("rule") == "job-reap"]
+    kinds = {"containers", "networks", "volumes"}
+    wait_for(lambda: {r["target"].split("/")[1] for r in reaped()} >= kinds, 10, what=f"job-reap records of {kinds}")
 
 
 def test_ttl_expiry_reaps(jobs, dockerd_sock):
@@ -525,7 +527,9 @@ def test_a_job_closes_when_its_watched_process_exits(jobs, dockerd_sock):
         runner.wait()
         wait_for(lambda: inspect(dockerd_sock, ctr) is None, 15, what="reaping after the watched process exited")
         assert not os.path.exists(sock)
-        assert any(r.get("rule") == "job-close" and "process" in r.get("reason", "") for r in jobs.audit())
+        # The record is written by the audit writer a moment after the socket goes.
+        wait_for(lambda: any(r.get("rule") == "job-close" and "process" in r.get("reason", "") for r in jobs.audit()),
+                 10, what="the job-close record")
     finally:
         runner.kill()
     out = jobs.job("open", "--id", unique("jw"), "--watch-pid", "999999999", check=False)
