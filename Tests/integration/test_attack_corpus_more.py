@@ -15,7 +15,7 @@ import tempfile
 
 import pytest
 
-from swhelpers import API, container_exists, force_remove, http, unique
+from swhelpers import API, IMAGE, container_exists, force_remove, http, unique
 
 pytestmark = pytest.mark.proxy_only
 
@@ -228,6 +228,45 @@ def test_form_encoded_build_parameters_are_refused(ci_sock, dockerd_sock):
              {"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status in (400, 403), r.body
     assert http(dockerd_sock, "GET", f"{API}/images/{tag}/json").status == 404
+
+
+FORM_SPELLINGS = [
+    ("plain", "application/x-www-form-urlencoded"),
+    ("dotted capital I, which Go lowers to i", "appl\u0130cation/x-www-form-urlencoded"),
+    ("a combining mark after the semicolon", "application/x-www-form-urlencoded;\u0301"),
+    ("a trailing no-break space", "application/x-www-form-urlencoded\u00a0"),
+    ("a next-line before a parameter", "application/x-www-form-urlencoded\u0085; charset=utf-8"),
+]
+
+
+def utf8_header(text: str) -> str:
+    """`text`'s UTF-8 bytes, as the latin-1 text build_request encodes."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+@pytest.mark.parametrize("label,content_type", FORM_SPELLINGS, ids=[f[0] for f in FORM_SPELLINGS])
+def test_form_body_spellings_that_go_reads_are_refused(ci_sock, dockerd_sock, label, content_type):
+    """Differential: the daemon reads each spelling's body as a form whose
+    values come before the query's (it tags the image with the body's name,
+    not the query's); through ci.toml every one is refused (a review found
+    the Unicode ones allowed)."""
+    query_name, body_name = unique("formq"), unique("formb")
+    target = f"{API}/images/{IMAGE}/tag?repo={query_name}&tag=t"
+    body = f"repo={body_name}&tag=t".encode()
+    headers = {"Content-Type": utf8_header(content_type)}
+    try:
+        direct = http(dockerd_sock, "POST", target, body, headers)
+        assert direct.status == 201, (label, direct.status, direct.body[:200])
+        assert http(dockerd_sock, "GET", f"{API}/images/{body_name}:t/json").status == 200, \
+            f"{label}: the daemon did not read the body as a form, so this spelling proves nothing"
+        assert http(dockerd_sock, "GET", f"{API}/images/{query_name}:t/json").status == 404
+        http(dockerd_sock, "DELETE", f"{API}/images/{body_name}:t")
+        proxied = http(ci_sock, "POST", target, body, headers)
+        assert proxied.status == 403 and b"form-encoded" in proxied.body, (label, proxied.status, proxied.body[:300])
+        assert http(dockerd_sock, "GET", f"{API}/images/{body_name}:t/json").status == 404, f"{label}: forwarded"
+    finally:
+        for name in (query_name, body_name):
+            http(dockerd_sock, "DELETE", f"{API}/images/{name}:t")
 
 
 # --- host paths: spellings and symlinks, with /tmp allowed ------------------------
