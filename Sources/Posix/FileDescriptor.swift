@@ -68,6 +68,16 @@ public struct FileDescriptor: Hashable, Sendable {
     }
 
     /// Sets SO_RCVTIMEO; zero clears it.
+    /// SO_RCVTIMEO set to what is left until `deadline` (monotonic
+    /// nanoseconds), at least a millisecond; false when it has passed. For
+    /// reads that must all be done by a deadline, however the bytes dribble.
+    public func setReceiveTimeout(until deadline: UInt64) -> Bool {
+        let now = monotonicNanoseconds()
+        guard now < deadline else { return false }
+        setReceiveTimeout(milliseconds: max(1, Int((deadline - now + 999_999) / 1_000_000)))
+        return true
+    }
+
     public func setReceiveTimeout(milliseconds: Int) {
         var tv = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
         _ = setsockopt(rawValue, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))

@@ -151,10 +151,7 @@ public final class AdminServer: @unchecked Sendable {
         var chunk = [UInt8](repeating: 0, count: 16 << 10)
         let deadline = monotonicNanoseconds() + 10_000_000_000
         func read() -> Int? {
-            let now = monotonicNanoseconds()
-            guard now < deadline else { return nil }
-            client.setReceiveTimeout(milliseconds: max(1, Int((deadline - now) / 1_000_000)))
-            guard let n = try? chunk.withUnsafeMutableBytes({ try client.read(into: $0) }), n > 0 else { return nil }
+            guard client.setReceiveTimeout(until: deadline), let n = try? chunk.withUnsafeMutableBytes({ try client.read(into: $0) }), n > 0 else { return nil }
             return n
         }
         while buffer.count < 128 << 10 {

@@ -56,9 +56,7 @@ final class ByteReader {
     /// so a client sending a byte now and then cannot stretch it. Leaves
     /// SO_RCVTIMEO set; the caller clears it when it stops timing.
     func fill(limit: Int = 1 << 20, before deadline: UInt64) throws(SystemError) -> Bool {
-        let now = monotonicNanoseconds()
-        guard now < deadline else { throw SystemError("read", code: EAGAIN) }
-        fd.setReceiveTimeout(milliseconds: max(1, Int((deadline - now + 999_999) / 1_000_000)))
+        guard fd.setReceiveTimeout(until: deadline) else { throw SystemError("read", code: EAGAIN) }
         return try fill(limit: limit)
     }
 

@@ -57,10 +57,7 @@ public final class MetricsServer: @unchecked Sendable {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { chunk.deallocate() }
         while true {
-            let now = monotonicNanoseconds()
-            guard now < deadline else { return }
-            client.setReceiveTimeout(milliseconds: max(1, Int((deadline - now) / 1_000_000)))
-            guard let n = try? client.read(into: chunk), n > 0 else { return }
+            guard client.setReceiveTimeout(until: deadline), let n = try? client.read(into: chunk), n > 0 else { return }
             buffer += chunk[0..<n]
             switch parser.parse(buffer) {
             case .needMore:
