@@ -181,10 +181,17 @@ enum ImagePattern {
 }
 
 enum UserSpec {
-    /// Root is "", "0", "root", or any of those as the user part of user:group.
+    /// Root is the user part of user:group (cut at the first ":" byte, as
+    /// runc's `GetExecUser` cuts it: a ":" followed by a combining mark is
+    /// one Swift Character) when it is "", "root", or a number that Go's
+    /// `strconv.Atoi` reads as 0 ("0", "00", "+0", "-0": runc then runs uid
+    /// 0). An image may give uid 0 to another name; that is not visible here.
     static func isNonRoot(_ user: String) -> Bool {
-        let name = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        return !name.isOneOf(["", "0", "root"])
+        let name = user.utf8.prefix { $0 != UInt8(ascii: ":") }
+        if name.isEmpty || name.elementsEqual("root".utf8) { return false }
+        var digits = name[...]
+        if let sign = digits.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { digits = digits.dropFirst() }
+        return digits.isEmpty || !digits.allSatisfy { $0 == UInt8(ascii: "0") }
     }
 }
 

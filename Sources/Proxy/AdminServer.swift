@@ -90,7 +90,8 @@ public final class AdminServer: @unchecked Sendable {
             }
             let labels = (json.member("labels")?.object ?? []).map { ($0.key, $0.value.string ?? "") }
             let socket = json.member("socket")?.string
-            if let socket, !socket.hasPrefix("/") || socket.contains("/../") || socket.hasSuffix("/..") {
+            // On bytes, as the kernel reads the path (Swift Characters join "/" or "." with a combining mark).
+            if let socket, socket.utf8.first != UInt8(ascii: "/") || socket.utf8.split(separator: UInt8(ascii: "/")).contains(where: { $0.elementsEqual("..".utf8) }) {
                 respond(client, 400, message: "socket must be an absolute, clean path")
                 return
             }

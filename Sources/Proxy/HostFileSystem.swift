@@ -47,7 +47,10 @@ public struct HostFileSystem: HostEnvironment {
     static func resolveReal(_ path: String) -> (String?, Int32?) {
         if let real = realPath(path) { return (real, nil) }
         guard errno == ENOENT else { return (nil, errno) }
-        var components = path.split(separator: "/").map(String.init)
+        // Split on the "/" byte, as the kernel does: Swift Characters join a
+        // "/" with a neighbouring combining mark or prepend character, and a
+        // symlink hidden in such a component would never be resolved.
+        var components = path.utf8.split(separator: UInt8(ascii: "/")).map { String(decoding: $0, as: UTF8.self) }
         var missing: [String] = []
         while let last = components.popLast() {
             missing.insert(last, at: 0)

@@ -15,7 +15,7 @@ import tempfile
 
 import pytest
 
-from swhelpers import API, IMAGE, container_exists, force_remove, http, unique
+from swhelpers import API, IMAGE, container_exists, demux, force_remove, http, unique
 
 pytestmark = pytest.mark.proxy_only
 
@@ -269,6 +269,57 @@ def test_form_body_spellings_that_go_reads_are_refused(ci_sock, dockerd_sock, la
             http(dockerd_sock, "DELETE", f"{API}/images/{name}:t")
 
 
+@pytest.fixture(scope="module")
+def non_root_sock(proxy_bin, dockerd_sock, image, short_tmp):
+    """ci.toml with [containers] non-root = true."""
+    from swhelpers import Proxy
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "ci.toml"), encoding="utf-8").read()
+    marker = "non-root = false"
+    assert marker in text
+    d = tempfile.mkdtemp(dir=short_tmp)
+    policy = os.path.join(d, "ci-non-root.toml")
+    with open(policy, "w") as f:
+        f.write(text.replace(marker, "non-root = true", 1))
+    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, policy, None, d)
+    p.start()
+    yield p.sock
+    p.stop()
+
+
+ROOT_SPELLINGS = ["00", "+0", "-0", "000:0"]
+
+
+@pytest.mark.parametrize("user", ROOT_SPELLINGS)
+def test_numeric_spellings_of_root_are_root(non_root_sock, dockerd_sock, user):
+    """Differential: dockerd (runc) runs User "00", "+0", "-0" as uid 0 (Go's
+    strconv.Atoi reads them as 0); with non-root = true each is refused (a
+    review found them allowed)."""
+    name = unique("rootspell")
+    body = json.dumps({"Image": IMG, "User": user, "Cmd": ["id", "-u"], "HostConfig": {"NetworkMode": "none"}}).encode()
+    try:
+        assert http(dockerd_sock, "POST", f"{API}/containers/create?name={name}", body).status == 201
+        assert http(dockerd_sock, "POST", f"{API}/containers/{name}/start", b"").status == 204
+        assert http(dockerd_sock, "POST", f"{API}/containers/{name}/wait", b"", timeout=30).status == 200
+        out, _ = demux(http(dockerd_sock, "GET", f"{API}/containers/{name}/logs?stdout=1").body)
+        assert out.strip() == b"0", (user, out)
+        force_remove(dockerd_sock, name)
+        r = http(non_root_sock, "POST", f"{API}/containers/create?name={name}", body)
+        assert r.status == 403 and b"runs as root" in r.body, (user, r.status, r.body[:300])
+        assert not container_exists(dockerd_sock, name)
+    finally:
+        force_remove(dockerd_sock, name)
+
+
+def test_a_non_root_user_is_allowed_with_non_root(non_root_sock, dockerd_sock):
+    """The control: the same proxy lets a numeric non-root user through."""
+    name = unique("nonroot")
+    body = json.dumps({"Image": IMG, "User": "1000", "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}).encode()
+    try:
+        assert http(non_root_sock, "POST", f"{API}/containers/create?name={name}", body).status == 201
+    finally:
+        force_remove(dockerd_sock, name)
+
+
 # --- host paths: spellings and symlinks, with /tmp allowed ------------------------
 
 @pytest.fixture(scope="module")
@@ -296,6 +347,7 @@ def links(short_tmp):
     os.symlink("/etc", os.path.join(d, "etc"))
     os.symlink("/var/run", os.path.join(d, "run"))
     os.symlink("/nonexistent-swd/x", os.path.join(d, "dangling"))
+    os.symlink("/etc", os.path.join(d, "l\u0600"))  # U+0600 joins the "/" after it into one Swift Character
     os.mkdir(os.path.join(d, "plain"))
     return d
 
@@ -316,6 +368,9 @@ def host_paths(links: str, daemon_sock: str) -> list[tuple[str, str]]:
         ("a missing path two levels under a symlink", f"{links}/root/swd-missing/deeper"),
         ("a dangling symlink", f"{links}/dangling"),
         ("a missing path under a dangling symlink", f"{links}/dangling/sub"),
+        # Found by review: splitting on Characters hid these symlinks (the daemon would create them under /etc).
+        ("a missing path under a symlink whose name ends in a prepend character", f"{links}/l\u0600/swd-new-dir"),
+        ("a missing name starting with a combining mark under a symlink to /etc", f"{links}/etc/\u0301swd-new"),
     ]
 
 
