@@ -269,21 +269,25 @@ def test_form_body_spellings_that_go_reads_are_refused(ci_sock, dockerd_sock, la
             http(dockerd_sock, "DELETE", f"{API}/images/{name}:t")
 
 
-@pytest.fixture(scope="module")
-def non_root_sock(proxy_bin, dockerd_sock, image, short_tmp):
-    """ci.toml with [containers] non-root = true."""
+def ci_proxy_with(proxy_bin: str, dockerd_sock: str, short_tmp: str, marker: str, replacement: str):
+    """A proxy running ci.toml with the line `marker` replaced; yields its socket."""
     from swhelpers import Proxy
     text = open(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "ci.toml"), encoding="utf-8").read()
-    marker = "non-root = false"
     assert marker in text
     d = tempfile.mkdtemp(dir=short_tmp)
-    policy = os.path.join(d, "ci-non-root.toml")
+    policy = os.path.join(d, "ci-variant.toml")
     with open(policy, "w") as f:
-        f.write(text.replace(marker, "non-root = true", 1))
+        f.write(text.replace(marker, replacement, 1))
     p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, policy, None, d)
     p.start()
     yield p.sock
     p.stop()
+
+
+@pytest.fixture(scope="module")
+def non_root_sock(proxy_bin, dockerd_sock, image, short_tmp):
+    """ci.toml with [containers] non-root = true."""
+    yield from ci_proxy_with(proxy_bin, dockerd_sock, short_tmp, "non-root = false", "non-root = true")
 
 
 ROOT_SPELLINGS = ["00", "+0", "-0", "000:0"]
@@ -326,18 +330,8 @@ def test_a_non_root_user_is_allowed_with_non_root(non_root_sock, dockerd_sock):
 def tmp_allowed_sock(proxy_bin, dockerd_sock, image, short_tmp):
     """ci.toml with [host-paths] allow = ["/tmp"]: the spellings below must
     still be refused because of where they really lead."""
-    from swhelpers import Proxy
-    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "ci.toml"), encoding="utf-8").read()
-    marker = "allow = []                    # no host bind mounts"
-    assert marker in text
-    d = tempfile.mkdtemp(dir=short_tmp)
-    policy = os.path.join(d, "ci-tmp.toml")
-    with open(policy, "w") as f:
-        f.write(text.replace(marker, 'allow = ["/tmp"]              # test: /tmp allowed'))
-    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, policy, None, d)
-    p.start()
-    yield p.sock
-    p.stop()
+    yield from ci_proxy_with(proxy_bin, dockerd_sock, short_tmp, "allow = []                    # no host bind mounts",
+                             'allow = ["/tmp"]              # test: /tmp allowed')
 
 
 @pytest.fixture(scope="module")
