@@ -127,7 +127,8 @@ struct RequestJudge {
             }
             guard judgement.forwards else {
                 let message = "sockwarden: \(head.method) \(match.route.template) (\(match.route.name)) denied by policy \(policy.name): \(decision.reason)"
-                return Judged(record: record, action: .answer(status: 403, message: message), inspected: inspected)
+                let status = DeniedInspect.status(route: match.route.name)
+                return Judged(record: record, action: .answer(status: status, message: message), inspected: inspected)
             }
             var target: String?
             var forwardBody = judgement.forwardBody

@@ -273,3 +273,13 @@ def test_ps_inspect_rm_force(cli, cleanup, dockerd_sock):
     assert http(dockerd_sock, "GET", f"{API}/containers/{name}/json").status == 404
     r = cli.ok("ps", "-a", "--filter", f"name={name}", "-q")
     assert r.stdout.strip() == b""
+
+
+def test_inspect_of_a_missing_object_says_no_such_object(cli):
+    # `docker inspect NAME` without --type asks for a container, an image, a
+    # network, a volume, … and a plugin in turn, moving on after each "not
+    # found". A denial on any of those routes must not stand in for the
+    # daemon's answer: the job asked about an object that does not exist.
+    r = cli("inspect", unique("missing"))
+    assert r.returncode != 0
+    assert b"No such object" in r.stderr, r.stderr
