@@ -4,6 +4,8 @@
 extension DirectDecoder {
 
     mutating func skipSpace() {
+        guard index < bytes.count, JSONParser.isSpace(bytes[index]) else { return }
+        canonical = false
         while index < bytes.count, JSONParser.isSpace(bytes[index]) { index += 1 }
     }
 
@@ -54,10 +56,12 @@ extension DirectDecoder {
 
     /// At a `"`: the contents' bounds, and whether they need Go's unquote
     /// (escapes or non-ASCII bytes). `index` ends after the closing quote.
+    /// Not canonical when escaped, or holding a byte GoEncoder escapes.
     mutating func scanString() throws(GiveUp) -> (start: Int, end: Int, escaped: Bool) {
         index += 1
         let start = index
         var escaped = false
+        var html = false
         while true {
             guard index < bytes.count else { throw GiveUp() }
             let c = bytes[index]
@@ -81,8 +85,10 @@ extension DirectDecoder {
                 continue
             }
             if c >= 0x80 { escaped = true }
+            if c == UInt8(ascii: "<") || c == UInt8(ascii: ">") || c == UInt8(ascii: "&") { html = true }
             index += 1
         }
+        if escaped || html { canonical = false }
         let end = index
         index += 1
         return (start, end, escaped)

@@ -21,6 +21,13 @@
 ///   type's UnmarshalJSON is given `null`;
 /// - interface{} values and custom types get the subtree as a `JSONValue`
 ///   (parsed by `JSONParser`), as the reference path gives it.
+///
+/// On the way it notes whether the value's text is already canonical: byte
+/// for byte what `GoEncoder` writes for the decoded value (no white space,
+/// struct fields in schema order under their exact names, map keys sorted,
+/// no escapes, no null the encoder would not write, integers as Go prints
+/// them). Go clients write bodies that way; the proxy then forwards the
+/// body's own bytes instead of encoding the value again.
 struct DirectDecoder {
     let bytes: UnsafeBufferPointer<UInt8>
     let source: [UInt8]
@@ -28,6 +35,10 @@ struct DirectDecoder {
     var index = 0
     /// Open arrays and objects around `index`.
     var depth = 0
+    /// The text read so far is what GoEncoder writes for what was decoded.
+    var canonical = true
+    /// Where `rendersAs` renders (one buffer for the whole body).
+    private var rendered: [UInt8] = []
 
     /// Give up: the reference path decides.
     struct GiveUp: Error {}
@@ -38,14 +49,17 @@ struct DirectDecoder {
         self.maxDepth = maxDepth
     }
 
-    static func decodeFirstValue(_ source: [UInt8], as type: GoType, maxDepth: Int) -> (value: GoValue, consumed: Int)? {
+    /// `canonical`: `source[0..<consumed]` is `GoEncoder.encode(value, as: type)`.
+    static func decodeFirstValue(_ source: [UInt8], as type: GoType, maxDepth: Int)
+        -> (value: GoValue, consumed: Int, canonical: Bool)?
+    {
         source.withUnsafeBufferPointer { buffer in
             var decoder = DirectDecoder(bytes: buffer, source: source, maxDepth: maxDepth)
             do {
                 decoder.skipSpace()
                 guard decoder.index < buffer.count else { return nil }
                 let value = try decoder.valueOrZero(type)
-                return (value, decoder.index)
+                return (value, decoder.index, decoder.canonical)
             } catch {
                 return nil
             }
@@ -66,6 +80,7 @@ struct DirectDecoder {
             case .map, .slice, .bytes, .pointer, .interface: return .null
             case .custom(let custom):
                 guard case .success(let v) = custom.decode(.null) else { throw GiveUp() }
+                if canonical { canonical = rendersAs(custom.encode(v), index - 4) }
                 return v
             }
         }
@@ -79,14 +94,17 @@ struct DirectDecoder {
         case .int(let bits):
             let literal = try number()
             guard let n = GoNumbers.parseInt(literal), GoNumbers.fitsInt(n, bits: bits) else { throw GiveUp() }
+            if canonical { canonical = Self.isCanonicalInteger(literal) }
             return .int(n)
         case .uint(let bits):
             let literal = try number()
             guard let n = GoNumbers.parseUint(literal), GoNumbers.fitsUint(n, bits: bits) else { throw GiveUp() }
+            if canonical { canonical = Self.isCanonicalInteger(literal) }
             return .uint(n)
         case .float(let bits):
             let literal = try number()
             guard let d = GoNumbers.parseFloat(Array(literal), bits: bits) else { throw GiveUp() }
+            if canonical { canonical = GoNumbers.formatFloat(d, bits: bits).map { $0.utf8.elementsEqual(literal) } ?? false }
             return .float(d)
         case .string:
             guard bytes[index] == UInt8(ascii: "\"") else { throw GiveUp() }
@@ -99,28 +117,55 @@ struct DirectDecoder {
             return .slice(try items(elementType, limit: nil))
         case .array(let elementType, let count):
             var elements = try items(elementType, limit: count)
+            if elements.count < count { canonical = false }
             while elements.count < count { elements.append(try zero(elementType)) }
             return .slice(elements)
         case .bytes:
             guard bytes[index] == UInt8(ascii: "\"") else { throw GiveUp() }
             guard let b = GoBase64.decode(Array(try string().utf8)) else { throw GiveUp() }
+            canonical = false // base64 has more than one spelling; not worth checking
             return .bytes(b)
         case .pointer(let pointee):
             guard let inner = try value(pointee) else { throw GiveUp() }
             return .pointer(inner)
         case .interface:
+            let start = index
             let json = try subtree()
-            do { return .any(try DecodeState().normalize(json)) } catch { throw GiveUp() }
+            let normalized: JSONValue
+            do { normalized = try DecodeState().normalize(json) } catch { throw GiveUp() }
+            if canonical { canonical = rendersAs(normalized, start) }
+            return .any(normalized)
         case .custom(let custom):
+            let start = index
             guard case .success(let v) = custom.decode(try subtree()) else { throw GiveUp() }
+            if canonical { canonical = rendersAs(custom.encode(v), start) }
             return v
         }
+    }
+
+    /// Whether the text from `start` to `index` is what GoEncoder renders for `json`.
+    private mutating func rendersAs(_ json: JSONValue, _ start: Int) -> Bool {
+        rendered.removeAll(keepingCapacity: true)
+        GoEncoder.render(json, into: &rendered)
+        return rendered.elementsEqual(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+    }
+
+    /// A number literal as Go's encoder prints an integer: no fraction or
+    /// exponent, and not `-0`.
+    private static func isCanonicalInteger(_ literal: UnsafeBufferPointer<UInt8>) -> Bool {
+        var digits = literal[...]
+        if digits.first == UInt8(ascii: "-") {
+            digits = digits.dropFirst()
+            if digits.first == UInt8(ascii: "0") { return false }
+        }
+        return !digits.isEmpty && digits.allSatisfy(GoNumbers.isDigit)
     }
 
     /// The value at `index`, a null giving the zero value (an element, a
     /// map value, the top level).
     private mutating func valueOrZero(_ type: GoType) throws(GiveUp) -> GoValue {
         if let v = try value(type) { return v }
+        canonical = false // the encoder writes the zero value, not null
         return try zero(type)
     }
 
@@ -146,6 +191,7 @@ struct DirectDecoder {
             if !escaped, let k = index.exactField(key) {
                 i = k
             } else {
+                canonical = false // an unknown key, or one the encoder spells otherwise
                 switch fieldMatch(key, escaped: escaped, in: st) {
                 case .unknown: try skipValue()
                 case .undecidable: throw GiveUp()
@@ -156,8 +202,12 @@ struct DirectDecoder {
                 if index.quotedForDecoder[i] { throw GiveUp() }
                 let scalar = index.scalars[i]
                 var v = scalar == .notScalar ? try value(st.fields[i].type) : try self.scalar(scalar)
-                if v == nil && index.embedded[i] { v = try zero(st.fields[i].type) }
+                if v == nil {
+                    canonical = false // null leaves the field out, or (promoted) at its zero value
+                    if index.embedded[i] { v = try zero(st.fields[i].type) }
+                }
                 if let v {
+                    if i < last { canonical = false }
                     if i < last && order == nil {
                         // So far in schema order: their numbers are the present ones.
                         order = present.members()
@@ -200,10 +250,12 @@ struct DirectDecoder {
         case .int(let bits):
             let literal = try number()
             guard let n = GoNumbers.parseInt(literal), GoNumbers.fitsInt(n, bits: bits) else { throw GiveUp() }
+            if canonical { canonical = Self.isCanonicalInteger(literal) }
             return .int(n)
         case .uint(let bits):
             let literal = try number()
             guard let n = GoNumbers.parseUint(literal), GoNumbers.fitsUint(n, bits: bits) else { throw GiveUp() }
+            if canonical { canonical = Self.isCanonicalInteger(literal) }
             return .uint(n)
         case .notScalar:
             throw GiveUp()
@@ -222,9 +274,11 @@ struct DirectDecoder {
             switch keyType {
             case .string: break
             case .int(let bits):
+                canonical = false
                 guard let n = GoNumbers.parseInt(name.utf8), GoNumbers.fitsInt(n, bits: bits) else { throw GiveUp() }
                 name = String(n)
             case .uint(let bits):
+                canonical = false
                 guard let n = GoNumbers.parseUint(name.utf8), GoNumbers.fitsUint(n, bits: bits) else { throw GiveUp() }
                 name = String(n)
             }
@@ -234,6 +288,7 @@ struct DirectDecoder {
             more = try nextMember(closing: UInt8(ascii: "}"))
         }
         if !sorted {
+            canonical = false
             entries.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             for i in entries.indices.dropFirst() where entries[i - 1].key.utf8.elementsEqual(entries[i].key.utf8) {
                 throw GiveUp() // a key given twice: Go's last-wins, left to the reference path
@@ -256,6 +311,7 @@ struct DirectDecoder {
         }
         while true {
             if let limit, out.count >= limit {
+                canonical = false
                 try skipValue()
             } else {
                 out.append(try valueOrZero(elementType))

@@ -89,9 +89,31 @@ public enum GoDecoder {
         -> Result<(value: GoValue, consumed: Int), GoDecodeError>
     {
         if let decoded = DirectDecoder.decodeFirstValue(bytes, as: type, maxDepth: maxDepth) {
-            return .success(decoded)
+            return .success((decoded.value, decoded.consumed))
         }
         return decodeFirstValueReference(bytes, as: type, maxDepth: maxDepth)
+    }
+
+    /// `decodeFirstValue`, and the canonical encoding of the value
+    /// (`GoEncoder.encodeChecked(value, as: type)`, what is forwarded after
+    /// judging). When the body's first value is already written exactly that
+    /// way, as Go clients write bodies, the encoding is that text and nothing
+    /// is encoded again; otherwise it is encoded (and may fail as
+    /// `encodeChecked` does).
+    public static func decodeFirstValueAndCanonical(_ bytes: [UInt8], as type: GoType, maxDepth: Int = 512)
+        -> Result<(value: GoValue, canonical: Result<[UInt8], GoDecodeError>), GoDecodeError>
+    {
+        if let decoded = DirectDecoder.decodeFirstValue(bytes, as: type, maxDepth: maxDepth) {
+            if decoded.canonical {
+                let text = Array(bytes[..<decoded.consumed])
+                assert(GoEncoder.encodeChecked(decoded.value, as: type) == .success(text), "canonical text that GoEncoder writes otherwise")
+                return .success((decoded.value, .success(text)))
+            }
+            return .success((decoded.value, GoEncoder.encodeChecked(decoded.value, as: type)))
+        }
+        return decodeFirstValueReference(bytes, as: type, maxDepth: maxDepth).map { decoded in
+            (decoded.value, GoEncoder.encodeChecked(decoded.value, as: type))
+        }
     }
 
     /// `decodeFirstValue` through the reference path only (`JSONParser`, then

@@ -105,8 +105,9 @@ public enum RequestInterpreter {
         default: return .failure(Refusal(message: "sockwarden cannot judge the body of \(route.name)"))
         }
         let value: GoValue
-        switch GoDecoder.decodeFirstValue(body, as: schema) {
-        case .success(let decoded): value = decoded.value
+        let encoded: Result<[UInt8], GoDecodeError>
+        switch GoDecoder.decodeFirstValueAndCanonical(body, as: schema) {
+        case .success(let decoded): (value, encoded) = decoded
         case .failure(let error): return .failure(Refusal(message: "the body is not JSON the daemon would accept: \(error)"))
         }
         var facts: RequestFacts
@@ -141,7 +142,7 @@ public enum RequestInterpreter {
         case "network.connect": facts = NetworkFacts.connect(value, network: parameters["id"] ?? "")
         default: facts = VolumeFacts.extract(value)
         }
-        switch GoEncoder.encodeChecked(value, as: schema) {
+        switch encoded {
         case .success(let canonical): return .success(Interpretation(facts: facts, canonicalBody: canonical, value: value, schema: schema))
         case .failure(let error): return .failure(Refusal(message: "the body cannot be re-encoded exactly: \(error)"))
         }

@@ -21,6 +21,9 @@
 //    (DirectDecoder, falling back to the reference path) gives what
 //    `decodeFirstValueReference` (parse, then decode) gives: the same value,
 //    bytes consumed and encoding, or the same error.
+// 7. Canonical text: `decodeFirstValueAndCanonical` (which forwards a body's
+//    own bytes when the single pass finds them canonical) gives the value
+//    `decodeFirstValue` gives and exactly GoEncoder's encoding of it.
 
 import EngineAPI
 import FuzzSupport
@@ -114,9 +117,17 @@ func checkSinglePass(_ bytes: [UInt8], _ name: String, _ type: GoType) {
     let reference = GoDecoder.decodeFirstValueReference(bytes, as: type)
     switch (fast, reference) {
     case (.success(let f), .success(let r)):
+        let encoded = GoEncoder.encodeChecked(f.value, as: type)
         Property.check(f.consumed == r.consumed && f.value == r.value
-                       && GoEncoder.encodeChecked(f.value, as: type) == GoEncoder.encodeChecked(r.value, as: type),
+                       && encoded == GoEncoder.encodeChecked(r.value, as: type),
                        "\(name): the single pass and the reference path decode differently:\n  single pass: \(f)\n  reference:   \(r)")
+        switch GoDecoder.decodeFirstValueAndCanonical(bytes, as: type) {
+        case .success(let (value, canonical)):
+            Property.check(value == f.value && canonical == encoded,
+                           "\(name): the canonical text is not GoEncoder's: \(canonical.map { Printable.bytes($0) }) vs \(encoded.map { Printable.bytes($0) })")
+        case .failure(let error):
+            Property.fail("\(name): decodeFirstValueAndCanonical fails (\(error)) where decodeFirstValue succeeds")
+        }
     case (.failure(let f), .failure(let r)):
         Property.check(f == r, "\(name): the single pass and the reference path fail differently: \(f) vs \(r)")
     default:
