@@ -72,8 +72,8 @@ extension JobScope {
     }
 
     private func applyImageCreate(_ match: EndpointMatch, head: RequestHead, query: GoQuery) -> Outcome {
-        let source = query.first("fromSrc") ?? ""
-        if !source.utf8.isEmpty {
+        // As dockerd decides: any fromImage is a pull (fromSrc is then ignored), none an import.
+        if (query.first("fromImage") ?? "").utf8.isEmpty {
             // Import: the image is the job's (a LABEL change added last).
             let changes = query.all("changes")
             if let refusal = ImageNames.checkChanges(changes) { return .answer(status: refusal.status, message: refusal.message) }

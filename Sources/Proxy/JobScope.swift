@@ -71,8 +71,13 @@ struct JobScope: Sendable {
                 let missing = kind.notFound(reference)
                 return .answer(status: missing.status, message: missing.message)
             }
-            if route.name == "container.commit", let refusal = checkCommit(query, body: body) { return refusal }
-            let rewritten = QueryRewrite.replacing(key, with: id, in: match.rawQuery)
+            var rewritten = QueryRewrite.replacing(key, with: id, in: match.rawQuery)
+            if route.name == "container.commit" {
+                if let refusal = checkCommit(query, body: body) { return refusal }
+                // The owner label as the last change, so no earlier one can set it
+                // (the daemon expands variables and joins quoted pieces in changes).
+                rewritten += "&changes=" + QueryRewrite.escape(ImageNames.ownerLabelChange(owner))
+            }
             return .forward(target: Self.path(of: head.target) + "?" + rewritten, body: nil)
         }
     }

@@ -293,3 +293,45 @@ def test_the_docker_cli_builds_tags_lists_and_removes_in_a_job(jobs, dockerd_soc
     assert image_info(dockerd_sock, f"{job}-base:1") is None and image_info(dockerd_sock, IMG) is not None
     jobs.job("close", "--id", job)
     assert image_info(dockerd_sock, f"{job}-app:1") is None
+
+
+def test_a_pull_spelt_with_fromsrc_is_judged_as_the_pull_the_daemon_makes(image_jobs, dockerd_sock):
+    # dockerd pulls whenever fromImage is set, whatever fromSrc says: the
+    # pull rules (no other job's name, one tag at a time) apply. The names
+    # are on a loopback registry that is not there, so nothing leaves the host.
+    a, b, socks, built, claimed = image_jobs
+    theirs = f"localhost:1/{b}-app"
+    r = http(socks[b], "POST", f"{API}/images/{IMG}/tag?repo={urllib.parse.quote(theirs)}&tag=1", b"")
+    assert r.status == 201, r.body
+    try:
+        before = image_info(dockerd_sock, f"{theirs}:1")["Id"]
+        taking = http(socks[a], "POST", f"{API}/images/create?fromSrc=-&fromImage={urllib.parse.quote(theirs)}&tag=1", b"")
+        assert taking.status == 409 and "not job" in message(taking), taking.body
+        every_tag = http(socks[a], "POST", f"{API}/images/create?fromSrc=-&fromImage={urllib.parse.quote(theirs)}", b"")
+        assert every_tag.status == 403 and "one tag at a time" in message(every_tag), every_tag.body
+        assert image_info(dockerd_sock, f"{theirs}:1")["Id"] == before
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{urllib.parse.quote(theirs, safe='')}:1")
+
+
+@pytest.mark.parametrize("changes", [
+    ["ENV X=sockwarden", "LABEL io.${X}.job={victim}"],
+    ['LABEL "io.sockwarden.jo"b={victim}'],
+], ids=["variable", "quoted-pieces"])
+def test_commit_changes_cannot_put_an_image_in_another_jobs_scope(image_jobs, dockerd_sock, changes):
+    # The daemon expands variables and joins quoted pieces in changes, so
+    # no substring check finds the label: the owner label is the last change.
+    a, b, socks, built, claimed = image_jobs
+    sock = socks[a]
+    r = post(sock, f"{API}/containers/create?name={a}-cc", {"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}})
+    assert r.status == 201, r.body
+    try:
+        query = "".join("&changes=" + urllib.parse.quote(c.replace("{victim}", b)) for c in changes)
+        r = http(sock, "POST", f"{API}/commit?container={a}-cc&repo={a}-planted&tag=1{query}", b"")
+        assert r.status == 201, r.body
+        assert image_info(dockerd_sock, f"{a}-planted:1")["Config"]["Labels"][LABEL] == a
+        listed = json.loads(http(socks[b], "GET", f"{API}/images/json").body)
+        assert not any(f"{a}-planted:1" in (i.get("RepoTags") or []) for i in listed)
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/containers/{a}-cc?force=1")
+        http(dockerd_sock, "DELETE", f"{API}/images/{a}-planted:1?force=1")
