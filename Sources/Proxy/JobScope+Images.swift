@@ -152,6 +152,7 @@ extension JobScope {
     func imageOwnership(_ asked: String, _ info: JSONValue) -> ImageOwnership {
         let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
         return ImageNames.ownership(asked: asked, labels: Self.labels(info.member("Config")?.member("Labels")), repoTags: tags,
+                                    parent: info.member("Parent")?.string ?? "",
                                     owner: owner, claimant: claims.claimant)
     }
 

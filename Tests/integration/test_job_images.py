@@ -335,3 +335,40 @@ def test_commit_changes_cannot_put_an_image_in_another_jobs_scope(image_jobs, do
     finally:
         http(dockerd_sock, "DELETE", f"{API}/containers/{a}-cc?force=1")
         http(dockerd_sock, "DELETE", f"{API}/images/{a}-planted:1?force=1")
+
+
+def build_steps(dockerd_sock: str, final: str) -> list[str]:
+    """The untagged images below `final` (its build's steps), from the daemon."""
+    images = {i["Id"]: i for i in json.loads(http(dockerd_sock, "GET", f"{API}/images/json?all=1").body)}
+    steps, current = [], images[image_info(dockerd_sock, final)["Id"]]["ParentId"]
+    while current in images and not [t for t in (images[current]["RepoTags"] or []) if t != "<none>:<none>"]:
+        steps.append(current)
+        current = images[current]["ParentId"]
+    return steps
+
+
+def test_another_jobs_build_steps_are_answered_as_missing(image_jobs, dockerd_sock):
+    # The classic builder labels only a build's last step: the steps before
+    # it carry the build's layers and build arguments and no owner label.
+    a, b, socks, built, claimed = image_jobs
+    dockerfile = f"FROM {IMG}\nARG TOKEN\nRUN echo \"$TOKEN\" > /secret.txt\nENV Y=1\n"
+    r = build(socks[b], f"{b}-secret:1", dockerfile=dockerfile,
+              extra="&buildargs=" + urllib.parse.quote(json.dumps({"TOKEN": "s3cr3t"})))
+    assert r.status == 200 and b"Successfully built" in r.body, r.body[-500:]
+    try:
+        steps = build_steps(dockerd_sock, f"{b}-secret:1")
+        assert steps, "the build left no step images to test with"
+        listed = {i["Id"] for i in json.loads(http(socks[a], "GET", f"{API}/images/json?all=1").body)}
+        for step in steps:
+            short = step.split(":")[1][:12]
+            assert step not in listed
+            assert http(socks[a], "GET", f"{API}/images/{short}/json").status == 404
+            assert http(socks[a], "GET", f"{API}/images/{short}/history").status == 404
+            assert http(socks[a], "GET", f"{API}/images/{short}/get").status == 404
+            r = post(socks[a], f"{API}/containers/create", {"Image": short, "Cmd": ["cat", "/secret.txt"],
+                                                           "HostConfig": {"NetworkMode": "none"}})
+            assert r.status == 404, r.body
+        # The job's own final image stays its own.
+        assert http(socks[b], "GET", f"{API}/images/{b}-secret:1/json").status == 200
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{b}-secret:1?force=1")
