@@ -28,11 +28,13 @@ extension JobScope {
                 if case .foreign = imageAccess(tagged) { return missing(route, name) }
                 return .forward(target: head.target, body: nil)
             }
+            if route == "image.get", let refusal = checkSavedRepository(name) { return refusal }
             if case .foreign = imageAccess(name) { return missing(route, name) }
             return .forward(target: head.target, body: nil)
         case .readAll(let key):
             // In order, as the daemon reads them: it stops at the first it does not have.
             for name in query.all(key) {
+                if route == "image.get.all", let refusal = checkSavedRepository(name) { return refusal }
                 switch imageAccess(name) {
                 case .foreign: return missing(route, name)
                 case .absent: return .forward(target: head.target, body: nil)
@@ -95,6 +97,23 @@ extension JobScope {
         switch newName(repo: joined, tag: "", pull: true) {
         case .refused(let outcome): return outcome
         case .none, .free: return .forward(target: head.target, body: nil)
+        }
+    }
+
+    /// A save by a bare name takes every tag of the repository: refused
+    /// when any of them is not in the job's view (another job's image or
+    /// claimed tag, a build's step).
+    func checkSavedRepository(_ name: String) -> Outcome? {
+        guard let repository = ImageNames.savedRepository(name) else { return nil }
+        let filters = GoEncoder.render(.object([JSONMember("reference", .array([.string(repository)]))]))
+        switch lookup.get("/images/json?filters=" + QueryRewrite.escape(String(decoding: filters, as: UTF8.self))) {
+        case .ok(let listed):
+            guard ImageListFilter.hidesAny(listed.array ?? [], owner: owner, foreignClaims: claims.foreign(to: owner.id)) else { return nil }
+            return .answer(status: 403, message: "sockwarden: saving \(name) saves every tag of \(repository), and some are not job \(owner.id)'s; save the job's tags by name (docker save \(repository):TAG)")
+        case .notFound:
+            return nil
+        case .failed(let why):
+            return .answer(status: 503, message: "sockwarden: cannot check which tags of \(repository) a save of \(name) takes: \(why)")
         }
     }
 

@@ -18,6 +18,11 @@ public enum ImageListFilter {
         items.compactMap { keep($0, owner: owner, foreignClaims: foreignClaims) }
     }
 
+    /// Whether the job's view of `items` lacks any of them, or any of their tags.
+    public static func hidesAny(_ items: [JSONValue], owner: JobOwner, foreignClaims: Set<String>) -> Bool {
+        items.contains { keep($0, owner: owner, foreignClaims: foreignClaims) != $0 }
+    }
+
     static func keep(_ item: JSONValue, owner: JobOwner, foreignClaims: Set<String>) -> JSONValue? {
         guard case .object(var fields) = item else { return nil }
         let labels = DiskUsageFilter.labels(fields.last(where: { $0.key == "Labels" })?.value)

@@ -37,6 +37,24 @@ public enum ImageNames {
         return job == owner.id ? .own : .foreign
     }
 
+    /// The repository to list for a save (`GET /images/{name}/get`,
+    /// `/images/get?names=`) of a bare name: dockerd 20.10 saves every tag
+    /// of the repository (`ReferencesByName`) then. As the `reference`
+    /// filter of `GET /images/json` matches it (the familiar name, e.g.
+    /// `app` for `docker.io/library/app`); nil for a name with a tag or
+    /// digest, an ID, or what is no name.
+    public static func savedRepository(_ name: String) -> String? {
+        let bytes = Array(name.utf8)
+        if bytes.contains(UInt8(ascii: "@")) || name.utf8.starts(with: "sha256:".utf8) { return nil }
+        if bytes.count == 64, bytes.allSatisfy(isLowerHex) { return nil }
+        let last = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last ?? []
+        if last.contains(UInt8(ascii: ":")) { return nil }
+        // A short hex name is a repository name first (then an ID prefix).
+        if !bytes.isEmpty, bytes.allSatisfy(isLowerHex) { return name }
+        guard ImageReference.normalise(name) != nil else { return nil }
+        return untagged(familiar(name))
+    }
+
     /// Untagged (`<none>:<none>` is how image lists write "untagged"), with a parent.
     public static func isBuildStep(parent: String, repoTags: [String]) -> Bool {
         !parent.utf8.isEmpty && repoTags.allSatisfy { $0.utf8.elementsEqual("<none>:<none>".utf8) }

@@ -10,6 +10,16 @@ struct ImageNamesTests {
         ImageNames.ownership(asked: asked, labels: labels, repoTags: tags, parent: parent, owner: owner, claimant: { Self.claims[$0] })
     }
 
+    @Test("a save by a bare name takes the repository's every tag; with a tag, digest or ID only that image", arguments: [
+        ("app", "app" as String?), ("docker.io/library/app", "app"), ("library/app", "app"), ("x/app", "x/app"),
+        ("localhost:5000/app", "localhost:5000/app"), ("abc123", "abc123"),
+        ("app:1", nil), ("localhost:5000/app:1", nil), ("app@sha256:" + String(repeating: "a", count: 64), nil),
+        (String(repeating: "a", count: 64), nil), ("sha256:" + String(repeating: "a", count: 64), nil), ("UPPER", nil),
+    ])
+    func savedRepository(_ c: (String, String?)) {
+        #expect(ImageNames.savedRepository(c.0) == c.1, "\(c.0)")
+    }
+
     @Test("an untagged, unlabelled image with a parent is a build's step, no job's to see", arguments: [
         ([String](), "sha256:" + String(repeating: "b", count: 64), ImageOwnership.foreign),
         (["<none>:<none>"], "sha256:" + String(repeating: "b", count: 64), .foreign),
@@ -126,6 +136,20 @@ struct ImageListFilterTests {
         #expect(ids == ["own", "base", "dangling", "named"], "\(out)")
         #expect(out.contains(#""RepoTags":["busybox:latest"]"#), "\(out)")
         #expect(ImageListFilter.filter(Array("{}".utf8), owner: owner, foreignClaims: []) == nil)
+    }
+
+    @Test("hidesAny: whether the job's view lacks an image or a tag of a list")
+    func hidesAny() throws {
+        func items(_ text: String) throws -> [JSONValue] {
+            guard case .array(let items) = try JSONParser.parse(Array(text.utf8)).get() else { throw ListError() }
+            return items
+        }
+        struct ListError: Error {}
+        let foreign: Set<String> = ["docker.io/library/theirs:1"]
+        #expect(!ImageListFilter.hidesAny(try items(#"[{"Id":"own","RepoTags":["app:1"],"Labels":{"io.sockwarden.job":"job-42"}},{"Id":"b","RepoTags":["app:2"],"Labels":null}]"#), owner: owner, foreignClaims: foreign))
+        #expect(ImageListFilter.hidesAny(try items(#"[{"Id":"x","RepoTags":["app:3"],"Labels":{"io.sockwarden.job":"other"}}]"#), owner: owner, foreignClaims: foreign))
+        #expect(ImageListFilter.hidesAny(try items(#"[{"Id":"b","RepoTags":["theirs:1","theirs:2"],"Labels":null}]"#), owner: owner, foreignClaims: foreign))
+        #expect(!ImageListFilter.hidesAny([], owner: owner, foreignClaims: foreign))
     }
 
     @Test("system df reports images the same way")

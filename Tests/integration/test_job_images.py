@@ -372,3 +372,23 @@ def test_another_jobs_build_steps_are_answered_as_missing(image_jobs, dockerd_so
         assert http(socks[b], "GET", f"{API}/images/{b}-secret:1/json").status == 200
     finally:
         http(dockerd_sock, "DELETE", f"{API}/images/{b}-secret:1?force=1")
+
+
+def test_a_save_by_bare_name_that_takes_another_jobs_tags_is_refused(image_jobs, dockerd_sock):
+    # dockerd saves every tag of a repository named without a tag.
+    a, b, socks, built, claimed = image_jobs
+    shared_repo = f"{a}-app"  # job A's repository: A built {a}-app:1
+    r = build(socks[b], f"{shared_repo}:{b}-secret")
+    assert r.status == 200 and b"Successfully built" in r.body, r.body[-500:]
+    try:
+        for target in (f"{API}/images/{shared_repo}/get", f"{API}/images/get?names={shared_repo}",
+                       f"{API}/images/get?names={built}&names={shared_repo}"):
+            r = http(socks[a], "GET", target)
+            assert r.status == 403 and "every tag" in message(r), (target, r.status, r.body[:300])
+        # By its own tag, or by name once every tag is its own, it saves.
+        r = http(socks[a], "GET", f"{API}/images/{built}/get")
+        assert r.status == 200 and len(r.body) > 1024
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{shared_repo}:{b}-secret?force=1")
+    r = http(socks[a], "GET", f"{API}/images/{shared_repo}/get")
+    assert r.status == 200 and len(r.body) > 1024, r.body[:300]
