@@ -117,6 +117,16 @@ extension JobScope {
         }
     }
 
+    /// The IDs of the images that carry the job's owner label (nil: the daemon could not say).
+    func ownImageIDs() -> [String]? {
+        let filters = GoEncoder.render(.object([JSONMember("label", .array([.string(owner.labelFilter)]))]))
+        switch lookup.get("/images/json?filters=" + QueryRewrite.escape(String(decoding: filters, as: UTF8.self))) {
+        case .ok(let listed): return (listed.array ?? []).compactMap { $0.member("Id")?.string }
+        case .notFound: return []
+        case .failed: return nil
+        }
+    }
+
     /// `POST /build`: every `t` must be a name the job may take; `cachefrom`
     /// images of other jobs are dropped, as if they did not exist.
     func checkBuildNames(_ raw: String?) -> Outcome? {

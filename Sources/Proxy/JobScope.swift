@@ -45,7 +45,12 @@ struct JobScope: Sendable {
         case .stampBuildLabels:
             if let refusal = checkBuildNames(match.rawQuery) { return refusal }
             switch QueryRewrite.stampBuildLabels(match.rawQuery, owner: owner) {
-            case .success(let query): return .forward(target: Self.path(of: head.target) + "?" + query, body: nil)
+            case .success(let query):
+                guard let own = ownImageIDs() else {
+                    return .answer(status: 503, message: "sockwarden: cannot list job \(owner.id)'s images, which a build's cache is limited to")
+                }
+                let scoped = QueryRewrite.scopeBuildCache(query, ownImages: own)
+                return .forward(target: Self.path(of: head.target) + "?" + scoped, body: nil)
             case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
             }
         case .stampBody(let kind):

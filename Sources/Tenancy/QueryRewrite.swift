@@ -93,6 +93,29 @@ public enum QueryRewrite {
         return .success(replacing("labels", with: String(decoding: bytes, as: UTF8.self), in: raw))
     }
 
+    /// A name no image has: the cache source of a job without images of its own.
+    public static let noCacheSource = "sockwarden.invalid/no-shared-build-cache:none"
+
+    /// A build's `cachefrom` on a job socket. Without it the classic builder
+    /// takes any image on the daemon whose parent and config match a step as
+    /// that step's result, another job's included (one job could plant a
+    /// step that another job's build then uses). With it, only images that
+    /// are ancestors of a listed source count (`image/cache` in 20.10): the
+    /// job's own images (`ownImages`, IDs), or a name no image has when it
+    /// has none. A non-empty list the client gave (checked by the caller to
+    /// name no other job's image) is kept; an empty or null list, which the
+    /// daemon reads as "no sources", is replaced.
+    public static func scopeBuildCache(_ raw: String?, ownImages: [String]) -> String {
+        let given = GoQuery.parse(raw)?.first("cachefrom") ?? ""
+        if !given.utf8.isEmpty, case .success(let decoded) = unmarshal(Array(given.utf8), as: .slice(.string)),
+           let sources = decoded.arrayValues, !sources.isEmpty {
+            return raw ?? ""
+        }
+        let sources = ownImages.isEmpty ? [noCacheSource] : ownImages
+        let json = GoEncoder.encode(.slice(sources.map { .string($0) }), as: .slice(.string))
+        return replacing("cachefrom", with: String(decoding: json, as: UTF8.self), in: raw)
+    }
+
     /// The raw query with every `key` pair removed and `key=value` (escaped)
     /// put first, so it is the value the daemon reads.
     public static func replacing(_ key: String, with value: String, in raw: String?) -> String {

@@ -97,6 +97,33 @@ struct FilterTests {
     }
 }
 
+@Suite("A build's cache on a job socket")
+struct BuildCacheTests {
+    static let ownIDs = ["sha256:aa", "sha256:bb"]
+
+    @Test("without sources of the client's, the job's own images are the cache's only sources", arguments: [
+        ("t=x", ownIDs), ("t=x&cachefrom=", ownIDs), ("t=x&cachefrom=%5B%5D", ownIDs), ("t=x&cachefrom=null", ownIDs),
+        ("t=x&cachefrom=%5B%5D&cachefrom=%5B%22app%3A1%22%5D", ownIDs),
+    ])
+    func own(_ c: (String, [String])) throws {
+        let parsed = try #require(GoQuery.parse(QueryRewrite.scopeBuildCache(c.0, ownImages: c.1)))
+        #expect(parsed.first("cachefrom") == #"["sha256:aa","sha256:bb"]"#, "\(c.0)")
+        #expect(parsed.first("t") == "x")
+    }
+
+    @Test("a job without images of its own gets a source no image is, not the daemon's whole cache")
+    func none() throws {
+        let parsed = try #require(GoQuery.parse(QueryRewrite.scopeBuildCache("t=x", ownImages: [])))
+        #expect(parsed.first("cachefrom") == "[\"\(QueryRewrite.noCacheSource)\"]")
+    }
+
+    @Test("the client's own non-empty sources are kept as written")
+    func given() {
+        let query = "t=x&cachefrom=%5B%22app%3A1%22%5D"
+        #expect(QueryRewrite.scopeBuildCache(query, ownImages: Self.ownIDs) == query)
+    }
+}
+
 @Suite("What a job socket does with each route")
 struct TenancyRouteTests {
     @Test("every catalogued route has a tenancy action; container routes with an id are owned")

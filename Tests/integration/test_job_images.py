@@ -392,3 +392,22 @@ def test_a_save_by_bare_name_that_takes_another_jobs_tags_is_refused(image_jobs,
         http(dockerd_sock, "DELETE", f"{API}/images/{shared_repo}:{b}-secret?force=1")
     r = http(socks[a], "GET", f"{API}/images/{shared_repo}/get")
     assert r.status == 200 and len(r.body) > 1024, r.body[:300]
+
+
+def test_a_job_builds_on_its_own_cache_and_never_on_another_jobs(image_jobs, dockerd_sock):
+    # The classic builder takes any image whose parent and config match a
+    # step as that step's result: job A's step would become job B's.
+    a, b, socks, built, claimed = image_jobs
+    dockerfile = f"FROM {IMG}\nRUN echo {a}-was-here > /planted\n"
+    first = build(socks[a], f"{a}-plant:1", dockerfile=dockerfile)
+    assert first.status == 200 and b"Successfully built" in first.body, first.body[-500:]
+    try:
+        again = build(socks[a], f"{a}-plant:2", dockerfile=dockerfile)
+        assert b"Using cache" in again.body, again.body[-800:]
+        theirs = build(socks[b], f"{b}-victim:1", dockerfile=dockerfile)
+        assert theirs.status == 200 and b"Successfully built" in theirs.body, theirs.body[-500:]
+        assert b"Using cache" not in theirs.body, theirs.body[-800:]
+        assert image_info(dockerd_sock, f"{b}-victim:1")["Parent"] != image_info(dockerd_sock, f"{a}-plant:1")["Parent"]
+    finally:
+        for name in (f"{a}-plant:1", f"{a}-plant:2", f"{b}-victim:1"):
+            http(dockerd_sock, "DELETE", f"{API}/images/{name}?force=1")
