@@ -291,6 +291,12 @@ enum OwnerLabelGuard {
             return contains(body ?? [], key)
         case "build.image":
             return contains(Array((GoQuery.parse(rawQuery)?.first("labels") ?? "").utf8), key)
+        case "container.commit":
+            return contains(body ?? [], key) || ImageNames.changesMaySetOwnerLabel(GoQuery.parse(rawQuery)?.all("changes") ?? [])
+        case "image.create":
+            // An import (no fromImage) applies its changes to the new image.
+            guard let query = GoQuery.parse(rawQuery), (query.first("fromImage") ?? "").utf8.isEmpty else { return false }
+            return ImageNames.changesMaySetOwnerLabel(query.all("changes"))
         default:
             return false
         }

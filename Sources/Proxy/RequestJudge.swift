@@ -118,7 +118,7 @@ struct RequestJudge {
             }
             if scoped == nil, judgement.forwards, context.ownerLabelReserved,
                OwnerLabelGuard.setsOwnerLabel(route: match.route.name, body: judgement.forwardBody, rawQuery: match.rawQuery) {
-                scoped = .answer(status: 403, message: "sockwarden: the label \(JobOwner.labelKey) is reserved for job sockets; remove it from the request")
+                scoped = .answer(status: 403, message: "sockwarden: the label \(JobOwner.labelKey) is reserved for job sockets; remove it from the request (on an import or commit, a LABEL change may not use $, quotes, \\, ` or line breaks while job sockets exist)")
             }
             if case .answer(let status, let message, let raw)? = scoped {
                 record.rule = "job-scope"

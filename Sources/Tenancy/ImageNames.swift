@@ -149,6 +149,21 @@ public enum ImageNames {
         return nil
     }
 
+    /// `changes` of an import or commit on a socket that is no job's, while
+    /// job sockets exist: whether they could set the owner label. Besides
+    /// what `checkChanges` refuses, the daemon expands variables and joins
+    /// quoted pieces (`LABEL io.${X}.job=…`, `LABEL "io.sockwarden.jo"b=…`),
+    /// so a change that mentions "label" (any case) and holds `$`, `"` or
+    /// `'` counts too.
+    public static func changesMaySetOwnerLabel(_ changes: [String]) -> Bool {
+        if checkChanges(changes) != nil { return true }
+        return changes.contains { change in
+            let lower = change.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            return contains(lower, Array("label".utf8))
+                && lower.contains { $0 == UInt8(ascii: "$") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }
+        }
+    }
+
     /// The `LABEL` instruction that marks an imported image as the job's.
     public static func ownerLabelChange(_ owner: JobOwner) -> String {
         "LABEL \(JobOwner.labelKey)=\(owner.id)"

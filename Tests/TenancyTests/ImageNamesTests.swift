@@ -114,6 +114,15 @@ struct ImageNamesTests {
     func changes(_ c: (String, Bool)) {
         #expect((ImageNames.checkChanges([c.0]) == nil) == c.1, "\(c.0)")
     }
+
+    @Test("changes on the main socket that could spell the owner label", arguments: [
+        ("LABEL a=b", false), ("ENV X=1", false), ("CMD [\"sh\"]", false), ("ENV X=$HOME", false),
+        ("LABEL io.${X}.job=j", true), ("label \"io.sockwarden.jo\"b=j", true), ("LaBeL 'x'=y", true),
+        ("LABEL io.sockwarden.job=j", true), ("LABEL a=\\", true),
+    ])
+    func mainSocketChanges(_ c: (String, Bool)) {
+        #expect(ImageNames.changesMaySetOwnerLabel([c.0]) == c.1, "\(c.0)")
+    }
 }
 
 @Suite("Image lists on a job socket")

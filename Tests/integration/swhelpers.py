@@ -6,12 +6,14 @@ suite. Nothing here talks to anything but Unix sockets.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
 import socket
 import struct
 import subprocess
+import tarfile
 import threading
 import time
 import uuid
@@ -515,3 +517,14 @@ class Proxy:
                 pytest.fail(f"timed out after {timeout} s waiting for {what}; audit log has "
                             f"{len(records)} records: {records[-10:]!r}")
             time.sleep(0.05)
+
+
+def tar_of(files: dict[str, bytes]) -> bytes:
+    """A tar archive of regular files."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()

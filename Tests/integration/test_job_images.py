@@ -7,31 +7,19 @@ Every check is made on the daemon's state, straight from the daemon socket.
 
 No test pulls: a pull the proxy forwards would leave loopback, so only pulls
 the proxy refuses are sent."""
-import io
 import json
 import os
 import subprocess
-import tarfile
 import urllib.parse
 
 import pytest
 
-from swhelpers import API, http, unique, wait_for
+from swhelpers import API, http, tar_of, unique, wait_for
 from test_jobs import IMG, Jobs, jobs, post  # noqa: F401 - the fixture is used by name
 
 pytestmark = pytest.mark.proxy_only
 LABEL = "io.sockwarden.job"
 BASE = IMG + ":latest"
-
-
-def tar_of(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def build(sock: str, tag: str, dockerfile: str = f"FROM {IMG}\nLABEL built=yes\n", extra: str = ""):

@@ -14,7 +14,7 @@ import urllib.parse
 
 import pytest
 
-from swhelpers import API, Proxy, can_connect, http, unique, wait_for
+from swhelpers import API, Proxy, can_connect, http, tar_of, unique, wait_for
 
 pytestmark = pytest.mark.proxy_only
 
@@ -636,3 +636,45 @@ def test_an_admin_client_that_stops_sending_is_answered_and_closed(jobs):
     finally:
         s.close()
     assert data.startswith(b"HTTP/1.1 400 ") and b"within 10 s" in data, data
+
+
+@pytest.mark.parametrize("route,changes,body", [
+    ("import", ["LABEL io.sockwarden.job={job}"], None),
+    ("import", ["ENV X=sockwarden", "LABEL io.${X}.job={job}"], None),
+    ("import", ['LABEL "io.sockwarden.jo"b={job}'], None),
+    ("commit", ["ENV X=sockwarden", "label io.${X}.job={job}"], None),
+    ("commit", ["LABEL 'io.sockwarden.jo'b={job}"], None),
+    ("commit", [], {"Labels": {"io.sockwarden.job": "{job}"}}),
+], ids=["import-plain", "import-variable", "import-quoted", "commit-variable", "commit-quoted", "commit-body"])
+def test_the_main_socket_cannot_plant_images_in_a_jobs_scope(jobs, dockerd_sock, route, changes, body):
+    job = unique("jp")
+    sock = jobs.open(job)
+    repo = unique("planted")
+    query = "".join("&changes=" + urllib.parse.quote(c.replace("{job}", job)) for c in changes)
+    if route == "import":
+        r = http(jobs.proxy.sock, "POST", f"{API}/images/create?fromSrc=-&repo={repo}&tag=1{query}",
+                 tar_of({"f": b"x"}), {"Content-Type": "application/x-tar"})
+    else:
+        name = unique("pc")
+        assert create(jobs.proxy.sock, name).status == 201
+        payload = json.dumps({k: {kk: vv.replace("{job}", job) for kk, vv in v.items()} for k, v in (body or {}).items()}).encode()
+        r = http(jobs.proxy.sock, "POST", f"{API}/commit?container={name}&repo={repo}&tag=1{query}", payload,
+                 {"Content-Type": "application/json"})
+        http(dockerd_sock, "DELETE", f"{API}/containers/{name}?force=1")
+    try:
+        assert r.status == 403 and b"reserved" in r.body, r.body[:500]
+        assert http(dockerd_sock, "GET", f"{API}/images/{repo}:1/json").status == 404
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{repo}:1?force=1")
+
+
+def test_the_main_socket_imports_with_plain_label_changes(jobs, dockerd_sock):
+    jobs.open(unique("jp"))
+    repo = unique("plain")
+    r = http(jobs.proxy.sock, "POST", f"{API}/images/create?fromSrc=-&repo={repo}&tag=1&changes=" + urllib.parse.quote("LABEL a=b"),
+             tar_of({"f": b"x"}), {"Content-Type": "application/x-tar"})
+    try:
+        assert r.status == 200 and b"error" not in r.body, r.body[:500]
+        assert json.loads(http(dockerd_sock, "GET", f"{API}/images/{repo}:1/json").body)["Config"]["Labels"] == {"a": "b"}
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{repo}:1?force=1")
