@@ -64,7 +64,7 @@ extension JobScope {
         // The daemon answers for a container that is gone meanwhile.
         guard let info = lookup.inspect(.container, id) else { return nil }
         let hc = info.member("HostConfig")
-        let modes = ["NetworkMode", "PidMode", "IpcMode"].map { (field: $0, value: hc?.member($0)?.string ?? "") }
+        let modes = OwnerReferences.namespaceModes.map { (field: $0, value: hc?.member($0)?.string ?? "") }
         let networks = (info.member("NetworkSettings")?.member("Networks")?.object ?? []).map(\.key)
         for reference in OwnerReferences.resolvedAtStart(modes: modes, networks: networks) {
             let allowed: Bool

@@ -44,7 +44,7 @@ public enum OwnerReferences {
         for name in NetworkNames.joined(networkMode: networkMode, networks: networks) {
             out.append(OwnedReference(.network, name, field: name == networkMode ? "HostConfig.NetworkMode" : "NetworkSettings.Networks[\(name)]"))
         }
-        for mode in modes {
+        for mode in modes where namespaceModes.contains(mode.field) {
             if let target = mode.value.dropPrefix("container:") {
                 out.append(OwnedReference(.container, target, field: "HostConfig.\(mode.field)"))
             }
@@ -52,13 +52,17 @@ public enum OwnerReferences {
         return out
     }
 
+    /// Modes whose `container:` target a start joins (dockerd 20.10 stores
+    /// the target's full ID at create; a start still checks it).
+    public static let namespaceModes = ["NetworkMode", "PidMode", "IpcMode"]
+
     static func containerCreate(_ body: GoValue) -> [OwnedReference] {
         var out: [OwnedReference] = []
         if let image = body[field: "Image"]?.stringValue, !image.isEmpty {
             out.append(OwnedReference(.image, image, field: "Image"))
         }
         let hc = body[field: "HostConfig"]
-        for field in ["NetworkMode", "PidMode", "IpcMode", "UTSMode", "UsernsMode", "CgroupnsMode", "Cgroup"] {
+        for field in namespaceModes + ["UTSMode", "UsernsMode", "CgroupnsMode", "Cgroup"] {
             let value = hc?[field: field]?.stringValue ?? ""
             if let target = value.dropPrefix("container:") {
                 out.append(OwnedReference(.container, target, field: "HostConfig.\(field)"))
