@@ -26,7 +26,8 @@ struct JobScope: Sendable {
 
     /// Routes whose body tenancy reads even when the policy does not.
     static let bodyRoutes: Set<String> = ["container.create", "volume.create", "network.create",
-                                          "network.connect", "network.disconnect", "container.commit"]
+                                          "network.connect", "network.disconnect", "container.commit",
+                                          "container.update"]
 
     func apply(_ match: EndpointMatch, head: RequestHead, body: [UInt8]?, quotas: JobQuotas = JobQuotas()) -> Outcome {
         let route = match.route
@@ -61,12 +62,12 @@ struct JobScope: Sendable {
                 let missing = kind.notFound(reference)
                 return .answer(status: missing.status, message: missing.message)
             }
-            if Self.bodyRoutes.contains(route.name), let refusal = checkReferences(route.name, body: body) {
-                return refusal
-            }
             var parameters = match.parameters
             parameters[parameter] = id
-            return .forward(target: Self.target(match, parameters: parameters), body: nil)
+            switch checkOwned(route.name, id: id, body: body, quotas: quotas) {
+            case .refuse(let outcome): return outcome
+            case .pass(let body, let hold): return .forward(target: Self.target(match, parameters: parameters), body: body, hold: hold)
+            }
         case .ownedQuery(let kind, let key):
             guard let query = GoQuery.parse(match.rawQuery) else {
                 return .answer(status: 400, message: "the query string is malformed")
@@ -98,15 +99,22 @@ struct JobScope: Sendable {
         guard let body, case .success(let decoded) = GoDecoder.decodeFirstValue(body, as: schema) else {
             return .answer(status: 400, message: "sockwarden: the body of \(route) on a job socket must be JSON the daemon reads")
         }
-        if let refusal = checkReferences(route, value: decoded.value) { return refusal }
+        var value = decoded.value
+        if kind == .network {
+            if let refusal = NetworkNames.checkCreate(name: value[field: "Name"]?.stringValue ?? "") {
+                return .answer(status: refusal.status, message: refusal.message)
+            }
+            value = NetworkNames.requiringUniqueName(value)
+        }
+        if let refusal = checkReferences(route, value: value) { return refusal }
         var reservation: QuotaReservation?
         if kind == .container {
-            switch checkQuotas(quotas, value: decoded.value) {
+            switch checkQuotas(quotas, change: QuotaChange(container: nil, limits: Self.limits(value[field: "HostConfig"]))) {
             case .failure(let refusal): return refusal.outcome
             case .success(let held): reservation = held
             }
         }
-        switch OwnerStamp.stamp(decoded.value, owner: owner) {
+        switch OwnerStamp.stamp(value, owner: owner) {
         case .failure(let refusal):
             return .answer(status: refusal.status, message: refusal.message)
         case .success(let stamped):
@@ -123,23 +131,26 @@ struct JobScope: Sendable {
         var outcome: Outcome { .answer(status: status, message: message) }
     }
 
-    /// The job's quotas, checked at container create against what the job
-    /// has on the daemon now plus its creates in flight (`QuotaLedger`).
-    private func checkQuotas(_ quotas: JobQuotas, value: GoValue) -> Result<QuotaReservation?, QuotaRefusal> {
-        guard quotas.maxContainers != nil || quotas.maxMemory != nil || quotas.maxNanoCPUs != nil else { return .success(nil) }
-        return ledger.serial.withLock { _ in checkQuotasSerially(quotas, value: value) }
+    /// A container a request adds (create: `container` nil) or gives new
+    /// limits (update: its full ID).
+    struct QuotaChange {
+        var container: String?
+        var limits: ResourceLimits
     }
 
-    private func checkQuotasSerially(_ quotas: JobQuotas, value: GoValue) -> Result<QuotaReservation?, QuotaRefusal> {
+    /// The job's quotas, checked at container create and update against what
+    /// the job has on the daemon now plus its requests in flight (`QuotaLedger`).
+    func checkQuotas(_ quotas: JobQuotas, change: QuotaChange) -> Result<QuotaReservation?, QuotaRefusal> {
+        guard quotas.maxContainers != nil || quotas.maxMemory != nil || quotas.maxNanoCPUs != nil else { return .success(nil) }
+        return ledger.serial.withLock { _ in checkQuotasSerially(quotas, change: change) }
+    }
+
+    private func checkQuotasSerially(_ quotas: JobQuotas, change: QuotaChange) -> Result<QuotaReservation?, QuotaRefusal> {
         func refuse(_ status: Int, _ message: String) -> Result<QuotaReservation?, QuotaRefusal> {
             .failure(QuotaRefusal(status: status, message: message))
         }
-        let hc = value[field: "HostConfig"]
-        let memory = hc?[field: "Memory"]?.int64Value ?? 0
-        var nano = hc?[field: "NanoCpus"]?.int64Value ?? 0
-        if nano == 0, let quota = hc?[field: "CpuQuota"]?.int64Value, let period = hc?[field: "CpuPeriod"]?.int64Value, quota > 0, period > 0 {
-            nano = CPUQuota.nanoCPUs(quota: quota, period: period)
-        }
+        let memory = change.limits.effectiveMemory
+        let nano = change.limits.effectiveNanoCPUs
         if quotas.maxMemory != nil && memory <= 0 {
             return refuse(403, "sockwarden: job \(owner.id) has a memory quota; set --memory on every container")
         }
@@ -152,16 +163,18 @@ struct JobScope: Sendable {
         }
         let containers = list.array ?? []
         let inFlight = ledger.current
-        if let max = quotas.maxContainers, containers.count + inFlight.containers + 1 > max {
+        if change.container == nil, let max = quotas.maxContainers, containers.count + inFlight.containers + 1 > max {
             let pending = inFlight.containers > 0 ? " (and \(inFlight.containers) being created)" : ""
             return refuse(403, "sockwarden: job \(owner.id) already has \(containers.count) containers\(pending), its quota is \(max) ([jobs] max-containers); remove one first")
         }
         var usedMemory: Int64 = 0
         var usedNano: Int64 = 0
         for container in containers where !(container.member("State")?.string ?? "").isOneOf(["exited", "dead"]) {
-            guard let id = container.member("Id")?.string, let info = lookup.inspect(.container, id) else { continue }
-            usedMemory = Self.saturating(usedMemory, info.member("HostConfig")?.member("Memory")?.integer ?? 0)
-            usedNano = Self.saturating(usedNano, info.member("HostConfig")?.member("NanoCpus")?.integer ?? 0)
+            // An updated container counts with its new limits, whatever its state.
+            guard let id = container.member("Id")?.string, id != change.container, let info = lookup.inspect(.container, id) else { continue }
+            let limits = Self.limits(info.member("HostConfig"))
+            usedMemory = Self.saturating(usedMemory, limits.effectiveMemory)
+            usedNano = Self.saturating(usedNano, limits.effectiveNanoCPUs)
         }
         let totalMemory = Self.saturating(Self.saturating(usedMemory, inFlight.memory), memory)
         let totalNano = Self.saturating(Self.saturating(usedNano, inFlight.nanoCPUs), nano)
@@ -171,7 +184,20 @@ struct JobScope: Sendable {
         if let max = quotas.maxNanoCPUs, totalNano > max {
             return refuse(403, "sockwarden: job \(owner.id) would use \(Double(totalNano) / 1e9) CPUs, its quota is \(Double(max) / 1e9) ([jobs] max-cpus)")
         }
-        return .success(ledger.reserve(memory: memory, nanoCPUs: nano))
+        return .success(ledger.reserve(containers: change.container == nil ? 1 : 0, memory: memory, nanoCPUs: nano))
+    }
+
+    /// The limits of a HostConfig as the daemon reports it (`Memory`,
+    /// `NanoCpus`, `CpuQuota`, `CpuPeriod`).
+    static func limits(_ hostConfig: JSONValue?) -> ResourceLimits {
+        ResourceLimits(memory: hostConfig?.member("Memory")?.integer ?? 0, nanoCPUs: hostConfig?.member("NanoCpus")?.integer ?? 0,
+                       cpuQuota: hostConfig?.member("CpuQuota")?.integer ?? 0, cpuPeriod: hostConfig?.member("CpuPeriod")?.integer ?? 0)
+    }
+
+    /// The same, of a decoded HostConfig or update body.
+    static func limits(_ value: GoValue?) -> ResourceLimits {
+        ResourceLimits(memory: value?[field: "Memory"]?.int64Value ?? 0, nanoCPUs: value?[field: "NanoCpus"]?.int64Value ?? 0,
+                       cpuQuota: value?[field: "CpuQuota"]?.int64Value ?? 0, cpuPeriod: value?[field: "CpuPeriod"]?.int64Value ?? 0)
     }
 
     /// a + b for non-negative limits, Int64.max instead of trapping (values
@@ -181,21 +207,12 @@ struct JobScope: Sendable {
         return overflow ? Int64.max : sum
     }
 
-    private func checkReferences(_ route: String, body: [UInt8]?) -> Outcome? {
-        let schema: GoType = .structure(BodySchemas.Network.connectOptions)
-        guard let body, !body.isEmpty else { return nil }
-        guard case .success(let decoded) = GoDecoder.decodeFirstValue(body, as: schema) else {
-            return .answer(status: 400, message: "sockwarden: the body of \(route) on a job socket must be JSON the daemon reads")
-        }
-        return checkReferences(route, value: decoded.value)
-    }
-
     /// Every object the body names must be the job's own. A named volume
     /// that does not exist yet (the daemon would create it, unlabelled) is
     /// created first with the owner's label; one of another job is refused
     /// with 409, because volume names are per daemon and the daemon would
     /// otherwise mount the other job's data.
-    private func checkReferences(_ route: String, value: GoValue) -> Outcome? {
+    func checkReferences(_ route: String, value: GoValue) -> Outcome? {
         for reference in OwnerReferences.referenced(route: route, body: value) where ownedID(reference.kind, reference.reference) == nil {
             if reference.kind == .volume {
                 if lookup.inspect(.volume, reference.reference) == nil, createVolume(reference.reference) {

@@ -33,13 +33,36 @@ public enum OwnerReferences {
         }
     }
 
+    /// What a container's start resolves again, from the daemon's inspect of
+    /// it: the user networks it joins (`NetworkNames.joined`) and the
+    /// containers whose namespaces it joins (`container:` in `NetworkMode`,
+    /// `PidMode`, `IpcMode`), which the daemon also looks up by name or ID
+    /// prefix at every start.
+    public static func resolvedAtStart(modes: [(field: String, value: String)], networks: [String]) -> [OwnedReference] {
+        var out: [OwnedReference] = []
+        let networkMode = modes.first { $0.field == "NetworkMode" }?.value ?? ""
+        for name in NetworkNames.joined(networkMode: networkMode, networks: networks) {
+            out.append(OwnedReference(.network, name, field: name == networkMode ? "HostConfig.NetworkMode" : "NetworkSettings.Networks[\(name)]"))
+        }
+        for mode in modes where namespaceModes.contains(mode.field) {
+            if let target = mode.value.dropPrefix("container:") {
+                out.append(OwnedReference(.container, target, field: "HostConfig.\(mode.field)"))
+            }
+        }
+        return out
+    }
+
+    /// Modes whose `container:` target a start joins (dockerd 20.10 stores
+    /// the target's full ID at create; a start still checks it).
+    public static let namespaceModes = ["NetworkMode", "PidMode", "IpcMode"]
+
     static func containerCreate(_ body: GoValue) -> [OwnedReference] {
         var out: [OwnedReference] = []
         if let image = body[field: "Image"]?.stringValue, !image.isEmpty {
             out.append(OwnedReference(.image, image, field: "Image"))
         }
         let hc = body[field: "HostConfig"]
-        for field in ["NetworkMode", "PidMode", "IpcMode", "UTSMode", "UsernsMode", "CgroupnsMode", "Cgroup"] {
+        for field in namespaceModes + ["UTSMode", "UsernsMode", "CgroupnsMode", "Cgroup"] {
             let value = hc?[field: field]?.stringValue ?? ""
             if let target = value.dropPrefix("container:") {
                 out.append(OwnedReference(.container, target, field: "HostConfig.\(field)"))

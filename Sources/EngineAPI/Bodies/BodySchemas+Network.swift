@@ -90,5 +90,12 @@ extension BodySchemas {
             GoField("Container", GT.string),
             GoField("EndpointConfig", GT.ptr(.structure(endpointSettings)), omitEmpty: true),
         ])
+
+        /// Body of POST /networks/{id}/disconnect: 20.10 types.NetworkDisconnect /
+        /// 28.x network.DisconnectOptions (same shape).
+        public static let disconnectOptions = GoStruct("network.DisconnectOptions", [
+            GoField("Container", GT.string),
+            GoField("Force", GT.bool),
+        ])
     }
 }

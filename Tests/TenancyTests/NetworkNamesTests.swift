@@ -1,0 +1,94 @@
+import EngineAPI
+import GoJSON
+import Testing
+@testable import Tenancy
+
+@Suite("Network names on a job socket")
+struct NetworkNamesTests {
+    @Test("a name of lower-case hex digits reads as an ID prefix and is refused", arguments: [
+        ("f83", true), ("0", true), ("0123456789abcdef", true), (String(repeating: "e", count: 64), true),
+        ("F83", false), ("f83-net", false), ("g83", false), ("", false), ("f83\u{301}", false), ("ｆ83", false),
+    ])
+    func hexNames(_ c: (String, Bool)) {
+        #expect(NetworkNames.readsAsID(c.0) == c.1, "\(c.0)")
+        let refusal = NetworkNames.checkCreate(name: c.0)
+        #expect((refusal != nil) == c.1, "\(c.0)")
+        if let refusal {
+            #expect(refusal.status == 403)
+            #expect(refusal.message.contains("ID prefix") && refusal.message.contains("\(c.0)-net"), "\(refusal.message)")
+        }
+    }
+
+    @Test("a create body always asks the daemon to refuse a name that exists", arguments: [
+        #"{"Name":"n"}"#, #"{"Name":"n","CheckDuplicate":false}"#, #"{"Name":"n","checkduplicate":null}"#,
+        #"{"Name":"n","CheckDuplicate":true}"#,
+    ])
+    func checkDuplicate(_ body: String) throws {
+        let schema = GoType.structure(BodySchemas.Network.createRequest)
+        let value = try GoDecoder.decodeFirstValue(Array(body.utf8), as: schema).get().value
+        let text = String(decoding: try GoEncoder.encodeChecked(NetworkNames.requiringUniqueName(value), as: schema).get(), as: UTF8.self)
+        #expect(text.contains(#""CheckDuplicate":true"#) && !text.contains("false"), "\(text)")
+        #expect(text.contains(#""Name":"n""#), "\(text)")
+    }
+
+    @Test("the networks a start resolves again: user networks of the mode and of the endpoints, once each", arguments: [
+        ("jobnet", ["jobnet"], ["jobnet"]),
+        ("jobnet", ["jobnet", "other"], ["jobnet", "other"]),
+        ("none", ["none"], []),
+        ("default", ["bridge"], []),
+        ("host", [], []),
+        ("container:web", [], []),
+        ("", ["f83"], ["f83"]),
+    ])
+    func joined(_ c: (String, [String], [String])) {
+        #expect(NetworkNames.joined(networkMode: c.0, networks: c.1) == c.2)
+    }
+
+    @Test("a stored reference can resolve to a network by exact name or ID prefix", arguments: [
+        ("net", true), ("f8a3", true), ("f8a3c0ffee", true), ("f8a4", false), ("ne", false), ("", false), ("NET", false),
+    ])
+    func refers(_ c: (String, Bool)) {
+        #expect(NetworkNames.refers(c.0, id: "f8a3c0ffee", name: "net") == c.1, "\(c.0)")
+    }
+
+    @Test("a start also joins the namespaces of the containers its modes name")
+    func resolvedAtStart() {
+        let modes = [(field: "NetworkMode", value: "container:web"), (field: "PidMode", value: "container:db"), (field: "IpcMode", value: "shareable")]
+        let refs = OwnerReferences.resolvedAtStart(modes: modes, networks: ["jobnet"]).map { "\($0.kind.rawValue) \($0.reference) \($0.field)" }
+        #expect(refs == ["network jobnet NetworkSettings.Networks[jobnet]", "container web HostConfig.NetworkMode", "container db HostConfig.PidMode"])
+    }
+}
+
+@Suite("Container limits as a job's quotas count them")
+struct ResourceLimitsTests {
+    @Test("CPUs as dockerd enforces them: a non-zero quota or period replaces what NanoCpus set", arguments: [
+        (ResourceLimits(nanoCPUs: 1_500_000_000), 1_500_000_000),
+        (ResourceLimits(cpuQuota: 50_000, cpuPeriod: 100_000), 500_000_000),
+        (ResourceLimits(nanoCPUs: 1_000_000_000, cpuQuota: -1), 0),
+        (ResourceLimits(cpuQuota: -1, cpuPeriod: 100_000), 0),
+        (ResourceLimits(nanoCPUs: 1_000_000_000, cpuPeriod: 10_000), 10_000_000_000),
+        (ResourceLimits(cpuQuota: 50_000), 0),
+        (ResourceLimits(), 0),
+        (ResourceLimits(nanoCPUs: -5), 0),
+        (ResourceLimits(cpuQuota: Int64.max, cpuPeriod: 1_000), Int64.max),
+    ] as [(ResourceLimits, Int64)])
+    func cpus(_ c: (ResourceLimits, Int64)) {
+        #expect(c.0.effectiveNanoCPUs == c.1, "\(c.0)")
+    }
+
+    @Test("an update changes only the limits it sets (0 leaves one as it was)", arguments: [
+        (ResourceLimits(memory: 4 << 30), ResourceLimits(memory: 4 << 30, nanoCPUs: 500_000_000)),
+        (ResourceLimits(), ResourceLimits(memory: 48 << 20, nanoCPUs: 500_000_000)),
+        (ResourceLimits(cpuQuota: -1), ResourceLimits(memory: 48 << 20, nanoCPUs: 500_000_000, cpuQuota: -1)),
+        (ResourceLimits(memory: -1), ResourceLimits(memory: -1, nanoCPUs: 500_000_000)),
+    ])
+    func updated(_ c: (ResourceLimits, ResourceLimits)) {
+        #expect(ResourceLimits(memory: 48 << 20, nanoCPUs: 500_000_000).updated(by: c.0) == c.1)
+    }
+
+    @Test("memory of 0 or less is no limit")
+    func memory() {
+        #expect(ResourceLimits(memory: -1).effectiveMemory == 0)
+        #expect(ResourceLimits(memory: 6 << 20).effectiveMemory == 6 << 20)
+    }
+}
