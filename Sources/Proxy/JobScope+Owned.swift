@@ -22,7 +22,8 @@ extension JobScope {
         case "network.connect", "network.disconnect":
             return pinContainer(route, body: body)
         case "container.start", "container.restart":
-            return checkJoined(id).map(Checked.refuse) ?? .unchanged
+            if let refusal = checkJoined(id) { return .refuse(refusal) }
+            return checkStart(id, quotas: quotas)
         case "network.delete":
             return checkUnused(network: id).map(Checked.refuse) ?? .unchanged
         case "container.update":
@@ -102,6 +103,21 @@ extension JobScope {
             }
         }
         return nil
+    }
+
+    /// On a job with a memory or CPU quota, a container that has exited (or
+    /// never ran) counts for nothing until it starts again: its start is
+    /// checked like a create, or starting old containers would take the job
+    /// past its quota.
+    private func checkStart(_ id: String, quotas: JobQuotas) -> Checked {
+        guard quotas.maxMemory != nil || quotas.maxNanoCPUs != nil else { return .unchanged }
+        guard let info = lookup.inspect(.container, id) else {
+            return .refuse(.answer(status: 503, message: "sockwarden: cannot read container \(id)'s limits for job \(owner.id)'s quota"))
+        }
+        switch checkQuotas(quotas, change: QuotaChange(container: id, limits: Self.limits(info.member("HostConfig")))) {
+        case .failure(let refusal): return .refuse(refusal.outcome)
+        case .success(let held): return .pass(body: nil, hold: held)
+        }
     }
 
     /// On a job with a memory or CPU quota, an update's new limits replace the

@@ -16,7 +16,7 @@ import threading
 
 import pytest
 
-from swhelpers import API, http, unique
+from swhelpers import API, http, unique, wait_for
 from test_jobs import IMG, POLICIES, Jobs, jobs, post  # noqa: F401 - the fixture is used by name
 
 pytestmark = pytest.mark.proxy_only
@@ -251,3 +251,23 @@ def test_an_update_cannot_take_a_container_past_the_jobs_quotas(jobs, dockerd_so
     # A CPU quota of -1 lifts a NanoCpus limit at create too.
     r = container(sock, unique("q3"), Memory=6 * MB, NanoCpus=100_000_000, CpuQuota=-1)
     assert r.status == 403 and b"--cpus" in r.body, r.body
+
+
+def test_starting_exited_containers_again_cannot_take_a_job_past_its_quota(jobs, dockerd_sock, short_tmp):
+    # An exited container counts for nothing until it starts again.
+    policy = write_policy(short_tmp, '\n[jobs]\nmax-memory = "64m"\n')
+    sock = jobs.open(unique("ns"), "--policy", policy)
+    first, second = unique("s1"), unique("s2")
+    r = post(sock, f"{API}/containers/create?name={first}",
+             {"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none", "Memory": 48 * MB}})
+    assert r.status == 201, r.body
+    assert http(sock, "POST", f"{API}/containers/{first}/start", b"").status == 204
+    wait_for(lambda: on_daemon(dockerd_sock, "containers", first)["State"]["Status"] == "exited", 10, what="exit")
+    assert container(sock, second, Memory=48 * MB).status == 201
+    for route in ("start", "restart"):
+        r = http(sock, "POST", f"{API}/containers/{first}/{route}", b"")
+        assert r.status == 403 and b"max-memory" in r.body, (route, r.status, r.body)
+    assert on_daemon(dockerd_sock, "containers", first)["State"]["Status"] == "exited"
+    # Once the other one is gone, it starts.
+    assert http(sock, "DELETE", f"{API}/containers/{second}?force=1").status == 204
+    assert http(sock, "POST", f"{API}/containers/{first}/start", b"").status == 204
