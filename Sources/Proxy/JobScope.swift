@@ -106,6 +106,7 @@ struct JobScope: Sendable {
             }
             value = NetworkNames.requiringUniqueName(value)
         }
+        if kind == .volume, let refusal = checkVolumeName(value[field: "Name"]?.stringValue ?? "") { return refusal }
         if let refusal = checkReferences(route, value: value) { return refusal }
         var reservation: QuotaReservation?
         if kind == .container {
@@ -123,6 +124,14 @@ struct JobScope: Sendable {
             }
             return .forward(target: head.target, body: bytes, hold: reservation)
         }
+    }
+
+    /// The daemon answers a create of a volume name in use with that volume
+    /// (labels, mount point), another job's included: such a name is refused.
+    private func checkVolumeName(_ name: String) -> Outcome? {
+        guard !name.utf8.isEmpty, let info = lookup.inspect(.volume, name),
+              !owner.owns(labels: Self.labels(info.member("Labels"))) else { return nil }
+        return .answer(status: 409, message: "sockwarden: the volume name \(name) is in use and is not job \(owner.id)'s; volume names are shared by every job on the daemon, so choose another (for example one with the job id in it)")
     }
 
     struct QuotaRefusal: Error {

@@ -271,3 +271,19 @@ def test_starting_exited_containers_again_cannot_take_a_job_past_its_quota(jobs,
     # Once the other one is gone, it starts.
     assert http(sock, "DELETE", f"{API}/containers/{second}?force=1").status == 204
     assert http(sock, "POST", f"{API}/containers/{first}/start", b"").status == 204
+
+
+def test_creating_a_volume_named_like_another_jobs_does_not_answer_with_it(jobs, dockerd_sock):
+    # The daemon answers a create of a name in use with that volume.
+    a, b = jobs.open(unique("va")), jobs.open(unique("vb"))
+    theirs, mine = unique("vol-b"), unique("vol-a")
+    assert post(b, f"{API}/volumes/create", {"Name": theirs}).status == 201
+    try:
+        r = post(a, f"{API}/volumes/create", {"Name": theirs})
+        assert r.status == 409 and b"choose another" in r.body and b"Mountpoint" not in r.body, r.body
+        assert post(a, f"{API}/volumes/create", {"Name": mine}).status == 201
+        again = post(a, f"{API}/volumes/create", {"Name": mine})
+        assert again.status == 201 and json.loads(again.body)["Name"] == mine, again.body
+    finally:
+        for name in (theirs, mine):
+            http(dockerd_sock, "DELETE", f"{API}/volumes/{name}?force=1")
