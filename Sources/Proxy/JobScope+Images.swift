@@ -25,20 +25,27 @@ extension JobScope {
                     return .answer(status: 403, message: "sockwarden: push one tag at a time on a job socket (docker push NAME:TAG); pushing every tag of \(name) is not scoped to the job")
                 }
                 let tagged = name + (tag.utf8.starts(with: "sha256:".utf8) ? "@" : ":") + tag
-                if case .foreign = imageAccess(tagged) { return missing(route, name) }
-                return .forward(target: head.target, body: nil)
+                switch imageAccess(tagged) {
+                case .foreign: return missing(route, name)
+                case .unknown(let why): return unknown(tagged, why)
+                case .own, .shared, .absent: return .forward(target: head.target, body: nil)
+                }
             }
             if route == "image.get", let refusal = checkSavedRepository(name) { return refusal }
-            if case .foreign = imageAccess(name) { return missing(route, name) }
-            return .forward(target: head.target, body: nil)
+            switch imageAccess(name) {
+            case .foreign: return missing(route, name)
+            case .unknown(let why): return unknown(name, why)
+            case .own, .shared, .absent: return .forward(target: head.target, body: nil)
+            }
         case .readAll(let key):
-            // In order, as the daemon reads them: it stops at the first it does not have.
+            // Every name is checked: one the proxy finds absent (a bare name
+            // whose `latest` tag is missing) may still be one the daemon saves.
             for name in query.all(key) {
                 if route == "image.get.all", let refusal = checkSavedRepository(name) { return refusal }
                 switch imageAccess(name) {
                 case .foreign: return missing(route, name)
-                case .absent: return .forward(target: head.target, body: nil)
-                case .own, .shared: continue
+                case .unknown(let why): return unknown(name, why)
+                case .own, .shared, .absent: continue
                 }
             }
             return .forward(target: head.target, body: nil)
@@ -46,6 +53,7 @@ extension JobScope {
             let name = match.parameters[parameter] ?? ""
             switch imageAccess(name) {
             case .foreign: return missing(route, name)
+            case .unknown(let why): return unknown(name, why)
             case .shared:
                 return .answer(status: 403, message: "sockwarden: image \(name) is shared by every job (a base image, or not made through this job's socket); a job socket does not remove it")
             case .own, .absent:
@@ -53,11 +61,11 @@ extension JobScope {
             }
         case .tag(let parameter):
             let source = match.parameters[parameter] ?? ""
-            let labelled: Bool
+            var labelled = false
             switch imageAccess(source) {
             case .foreign: return missing(route, source)
-            case .absent: return .forward(target: head.target, body: nil)
-            case .shared: labelled = false
+            case .unknown(let why): return unknown(source, why)
+            case .absent, .shared: labelled = false // absent: the daemon answers, but the new name is checked all the same
             case .own(let l): labelled = l
             }
             switch newName(repo: query.first("repo") ?? "", tag: query.first("tag") ?? "", pull: false) {
@@ -136,7 +144,12 @@ extension JobScope {
         }
         if let cacheFrom = query.first("cachefrom"), !cacheFrom.utf8.isEmpty,
            case .success(let json) = JSONParser.parse(Array(cacheFrom.utf8)), let names = json.array,
-           names.contains(where: { if case .foreign = imageAccess($0.string ?? "") { return true } else { return false } }) {
+           names.contains(where: {
+               switch imageAccess($0.string ?? "") {
+               case .foreign, .unknown: return true
+               case .own, .shared, .absent: return false
+               }
+           }) {
             return .answer(status: 403, message: "sockwarden: a cache-from image is not available to job \(owner.id); remove it")
         }
         return nil
@@ -161,14 +174,24 @@ extension JobScope {
         case own(labelled: Bool)
         case shared
         case foreign
-        /// Not on the daemon (or the daemon could not say): forwarded, and the daemon answers.
+        /// Not on the daemon: forwarded, and the daemon answers.
         case absent
+        /// The daemon could not say (an error, an answer too large to read):
+        /// refused, never taken for absent.
+        case unknown(String)
 
     }
 
     /// What the daemon would find for `name`, and whose it is.
     func imageAccess(_ name: String) -> ImageAccess {
-        guard let info = lookup.inspect(.image, name) else { return .absent }
+        let escaped = DaemonLookup.escape(name)
+        guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .absent }
+        let info: JSONValue
+        switch lookup.get(ObjectKind.image.inspectPath(escaped)) {
+        case .notFound: return .absent
+        case .failed(let why): return .unknown(why)
+        case .ok(let found): info = found
+        }
         let labels = Self.labels(info.member("Config")?.member("Labels"))
         let labelled = labels.contains { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }
         switch imageOwnership(name, info) {
@@ -181,7 +204,7 @@ extension JobScope {
     func imageOwnership(_ asked: String, _ info: JSONValue) -> ImageOwnership {
         let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
         return ImageNames.ownership(asked: asked, labels: Self.labels(info.member("Config")?.member("Labels")), repoTags: tags,
-                                    parent: info.member("Parent")?.string ?? "",
+                                    repoDigests: (info.member("RepoDigests")?.array ?? []).compactMap(\.string),
                                     owner: owner, claimant: claims.claimant)
     }
 
@@ -217,6 +240,10 @@ extension JobScope {
                 return .refused(.answer(status: 409, message: "sockwarden: the image name \(ImageNames.familiar(target)) is in use and is not job \(owner.id)'s; names are shared by every job on the daemon, so choose another (for example one with the job id in its tag)"))
             }
         }
+    }
+
+    func unknown(_ name: String, _ why: String) -> Outcome {
+        .answer(status: 503, message: "sockwarden: cannot check whose image \(name) is: \(why)")
     }
 
     /// The daemon's answer for a missing image, per route (a save by ID

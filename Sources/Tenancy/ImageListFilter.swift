@@ -3,8 +3,8 @@ import GoJSON
 
 /// `GET /images/json` (and the `Images` of `system df`) on a job socket: the
 /// daemon lists every image, so the answer keeps the job's own and the
-/// shared ones. An image labelled by another job, or a build's step (see
-/// `ImageNames.ownership`), is dropped; a tag another
+/// shared ones. An image labelled by another job, or one with no owner label
+/// and no name (a build's step, see `ImageNames.ownership`), is dropped; a tag another
 /// job claimed is removed from `RepoTags`, and an image left with none of
 /// the tags it had is dropped too (it was only visible through them).
 public enum ImageListFilter {
@@ -29,13 +29,11 @@ public enum ImageListFilter {
         if let label = labels.last(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) {
             return label.value.utf8.elementsEqual(owner.id.utf8) ? item : nil
         }
-        if case .string(let parent)? = fields.last(where: { $0.key == "ParentId" })?.value {
-            var tags: [String] = []
-            if case .array(let listed)? = fields.last(where: { $0.key == "RepoTags" })?.value {
-                tags = listed.map { if case .string(let s) = $0 { return s } else { return "" } }
-            }
-            if ImageNames.isBuildStep(parent: parent, repoTags: tags) { return nil }
+        func strings(_ key: String) -> [String] {
+            guard case .array(let listed)? = fields.last(where: { $0.key == key })?.value else { return [] }
+            return listed.map { if case .string(let s) = $0 { return s } else { return "" } }
         }
+        if ImageNames.isUnnamed(repoTags: strings("RepoTags"), repoDigests: strings("RepoDigests")) { return nil }
         guard !foreignClaims.isEmpty, let i = fields.lastIndex(where: { $0.key == "RepoTags" }),
               case .array(let tags) = fields[i].value else { return item }
         let kept = tags.filter { tag in

@@ -16,20 +16,22 @@ public enum ImageOwnership: Sendable, Equatable {
 
 public enum ImageNames {
     /// Who owns the image the daemon found for `asked`. `labels`,
-    /// `repoTags` and `parent` come from the daemon's inspect of it;
+    /// `repoTags` and `repoDigests` come from the daemon's inspect of it;
     /// `claimant` answers which job claimed a normalised name, if any.
     ///
-    /// An untagged image with a parent and no owner label is a step of a
-    /// build (the classic builder adds the build's labels as its last step
-    /// only): its config and layers are that build's, build arguments
-    /// included, and which job built it is not recorded, so it is no job's
-    /// to see. Shared images are pulled or imported (no parent) or tagged.
+    /// An image with no owner label and no name (no tag, no digest) is no
+    /// job's to see: such are the steps of a build (the classic builder adds
+    /// the build's labels as its last step only, so the steps before it, `FROM
+    /// scratch` ones included, carry its layers and configuration, build
+    /// arguments too, and which job built them is not recorded). Shared
+    /// images have a name: pulled (by tag or digest), or imported or built
+    /// and tagged through the main socket.
     public static func ownership(asked: String, labels: [(key: String, value: String)], repoTags: [String],
-                                 parent: String = "", owner: JobOwner, claimant: (String) -> String?) -> ImageOwnership {
+                                 repoDigests: [String] = [], owner: JobOwner, claimant: (String) -> String?) -> ImageOwnership {
         if let label = labels.last(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) {
             return label.value.utf8.elementsEqual(owner.id.utf8) ? .own : .foreign
         }
-        if isBuildStep(parent: parent, repoTags: repoTags) { return .foreign }
+        if isUnnamed(repoTags: repoTags, repoDigests: repoDigests) { return .foreign }
         // A shared image asked for by name: the name may be a job's claim.
         guard let name = ImageReference.normalise(asked),
               repoTags.contains(where: { ImageReference.normalise($0) == name }),
@@ -55,9 +57,11 @@ public enum ImageNames {
         return untagged(familiar(name))
     }
 
-    /// Untagged (`<none>:<none>` is how image lists write "untagged"), with a parent.
-    public static func isBuildStep(parent: String, repoTags: [String]) -> Bool {
-        !parent.utf8.isEmpty && repoTags.allSatisfy { $0.utf8.elementsEqual("<none>:<none>".utf8) }
+    /// No tag and no digest (`<none>:<none>` and `<none>@<none>` are how
+    /// image lists write "none").
+    public static func isUnnamed(repoTags: [String], repoDigests: [String]) -> Bool {
+        repoTags.allSatisfy { $0.utf8.elementsEqual("<none>:<none>".utf8) }
+            && repoDigests.allSatisfy { $0.utf8.elementsEqual("<none>@<none>".utf8) }
     }
 
     /// The reference as dockerd 20.10's `ErrImageDoesNotExist` prints it

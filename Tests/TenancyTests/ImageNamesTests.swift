@@ -6,8 +6,8 @@ import Testing
 @Suite("Image names on a job socket")
 struct ImageNamesTests {
     static let claims = ["docker.io/library/mine:1": "job-42", "docker.io/library/theirs:1": "other"]
-    func ownership(_ asked: String, labels: [(key: String, value: String)] = [], tags: [String], parent: String = "") -> ImageOwnership {
-        ImageNames.ownership(asked: asked, labels: labels, repoTags: tags, parent: parent, owner: owner, claimant: { Self.claims[$0] })
+    func ownership(_ asked: String, labels: [(key: String, value: String)] = [], tags: [String], digests: [String] = []) -> ImageOwnership {
+        ImageNames.ownership(asked: asked, labels: labels, repoTags: tags, repoDigests: digests, owner: owner, claimant: { Self.claims[$0] })
     }
 
     @Test("a save by a bare name takes the repository's every tag; with a tag, digest or ID only that image", arguments: [
@@ -20,17 +20,17 @@ struct ImageNamesTests {
         #expect(ImageNames.savedRepository(c.0) == c.1, "\(c.0)")
     }
 
-    @Test("an untagged, unlabelled image with a parent is a build's step, no job's to see", arguments: [
-        ([String](), "sha256:" + String(repeating: "b", count: 64), ImageOwnership.foreign),
-        (["<none>:<none>"], "sha256:" + String(repeating: "b", count: 64), .foreign),
-        // Tagged (an image ops built and named), or without a parent (pulled, imported): shared.
-        (["busybox:latest"], "sha256:" + String(repeating: "b", count: 64), .shared),
-        ([], "", .shared),
+    @Test("an image with no owner label and no name (a build's step, FROM scratch ones too) is no job's to see", arguments: [
+        ([String](), [String](), ImageOwnership.foreign),
+        (["<none>:<none>"], ["<none>@<none>"], .foreign),
+        // Named: tagged (pulled, or imported or built on the main socket), or pulled by digest: shared.
+        (["busybox:latest"], [], .shared),
+        ([], ["busybox@sha256:" + String(repeating: "b", count: 64)], .shared),
     ])
-    func buildStep(_ c: ([String], String, ImageOwnership)) {
-        #expect(ownership("abc123", tags: c.0, parent: c.1) == c.2)
+    func unnamed(_ c: ([String], [String], ImageOwnership)) {
+        #expect(ownership("abc123", tags: c.0, digests: c.1) == c.2)
         // The job's own build ends with its owner label, which decides.
-        #expect(ownership("abc123", labels: [("io.sockwarden.job", "job-42")], tags: c.0, parent: c.1) == .own)
+        #expect(ownership("abc123", labels: [("io.sockwarden.job", "job-42")], tags: c.0, digests: c.1) == .own)
     }
 
     @Test("the owner label decides, whatever the name", arguments: [
@@ -127,7 +127,7 @@ struct ImageNamesTests {
 
 @Suite("Image lists on a job socket")
 struct ImageListFilterTests {
-    @Test("another job's images, claimed tags and build steps are dropped; shared and own images stay")
+    @Test("another job's images, claimed tags and unnamed images (build steps) are dropped; shared and own images stay")
     func filters() throws {
         let body = #"""
         [{"Id":"own","RepoTags":["app:1"],"Labels":{"io.sockwarden.job":"job-42"}},
@@ -135,6 +135,7 @@ struct ImageListFilterTests {
          {"Id":"base","RepoTags":["busybox:latest","theirs:1"],"Labels":null},
          {"Id":"onlytheirs","RepoTags":["theirs:2"],"Labels":{}},
          {"Id":"dangling","RepoTags":[],"Labels":null},
+         {"Id":"bydigest","RepoTags":[],"RepoDigests":["busybox@sha256:aa"],"Labels":null},
          {"Id":"step","ParentId":"sha256:bb","RepoTags":["<none>:<none>"],"Labels":null},
          {"Id":"step2","ParentId":"sha256:bb","RepoTags":null,"Labels":{"built":"yes"}},
          {"Id":"named","ParentId":"sha256:bb","RepoTags":["ops:1"],"Labels":null}]
@@ -142,7 +143,7 @@ struct ImageListFilterTests {
         let foreign: Set<String> = ["docker.io/library/theirs:1", "docker.io/library/theirs:2"]
         let out = String(decoding: try #require(ImageListFilter.filter(Array(body.utf8), owner: owner, foreignClaims: foreign)), as: UTF8.self)
         let ids = try #require(JSONParser.parse(Array(out.utf8)).get().arrayIDs)
-        #expect(ids == ["own", "base", "dangling", "named"], "\(out)")
+        #expect(ids == ["own", "base", "bydigest", "named"], "\(out)")
         #expect(out.contains(#""RepoTags":["busybox:latest"]"#), "\(out)")
         #expect(ImageListFilter.filter(Array("{}".utf8), owner: owner, foreignClaims: []) == nil)
     }
@@ -163,9 +164,9 @@ struct ImageListFilterTests {
 
     @Test("system df reports images the same way")
     func diskUsage() throws {
-        let body = #"{"Images":[{"Id":"a","Labels":{"io.sockwarden.job":"other"}},{"Id":"b","Labels":{}}],"Containers":[],"Volumes":[]}"#
+        let body = #"{"Images":[{"Id":"a","Labels":{"io.sockwarden.job":"other"}},{"Id":"b","RepoTags":["busybox:latest"],"Labels":{}},{"Id":"step","RepoTags":[],"Labels":{}}],"Containers":[],"Volumes":[]}"#
         let out = String(decoding: try #require(DiskUsageFilter.filter(Array(body.utf8), owner: owner)), as: UTF8.self)
-        #expect(out.contains(#""Images":[{"Id":"b","Labels":{}}]"#), "\(out)")
+        #expect(out.contains(#""Images":[{"Id":"b","RepoTags":["busybox:latest"],"Labels":{}}]"#), "\(out)")
     }
 }
 

@@ -399,3 +399,55 @@ def test_a_job_builds_on_its_own_cache_and_never_on_another_jobs(image_jobs, doc
     finally:
         for name in (f"{a}-plant:1", f"{a}-plant:2", f"{b}-victim:1"):
             http(dockerd_sock, "DELETE", f"{API}/images/{name}?force=1")
+
+
+def test_another_jobs_from_scratch_build_steps_are_answered_as_missing(image_jobs, dockerd_sock):
+    # A step after FROM scratch has no parent: unnamed and unlabelled is enough.
+    a, b, socks, built, claimed = image_jobs
+    ctx = tar_of({"Dockerfile": b"FROM scratch\nCOPY secret.txt /secret.txt\nCMD [\"x\"]\n", "secret.txt": b"TOP-SECRET"})
+    r = http(socks[b], "POST", f"{API}/build?t={b}-scratch:1&networkmode=none", ctx, {"Content-Type": "application/x-tar"}, timeout=120)
+    assert r.status == 200 and b"Successfully built" in r.body, r.body[-500:]
+    try:
+        steps = build_steps(dockerd_sock, f"{b}-scratch:1")
+        step = steps[-1]  # the COPY after FROM scratch: no parent
+        assert image_info(dockerd_sock, step)["Parent"] == "", steps
+        short = step.split(":")[1][:12]
+        assert step not in {i["Id"] for i in json.loads(http(socks[a], "GET", f"{API}/images/json?all=1").body)}
+        assert http(socks[a], "GET", f"{API}/images/{short}/get").status == 404
+        assert http(socks[a], "GET", f"{API}/images/{short}/json").status == 404
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{b}-scratch:1?force=1")
+
+
+def test_a_save_checks_every_name_even_after_one_it_does_not_find(image_jobs, dockerd_sock):
+    # `arepo` has no `latest` tag, so looking it up finds nothing; the daemon
+    # still saves its tags, and then the next name, another job's image.
+    a, b, socks, built, claimed = image_jobs
+    assert http(socks[a], "POST", f"{API}/images/{built}/tag?repo={a}-repo&tag=v1", b"").status == 201
+    assert build(socks[b], f"{b}-secret:1").status == 200
+    try:
+        r = http(socks[a], "GET", f"{API}/images/get?names={a}-repo&names={b}-secret:1")
+        assert r.status == 404, (r.status, r.body[:300])
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{b}-secret:1?force=1")
+        http(dockerd_sock, "DELETE", f"{API}/images/{a}-repo:v1")
+
+
+def test_an_image_too_large_to_look_up_is_refused_not_taken_for_absent(image_jobs, dockerd_sock):
+    # An inspect answer beyond what sockwarden reads (4 MiB) must not count
+    # as "no such image": a tag would then skip every check.
+    a, b, socks, built, claimed = image_jobs
+    labels = " \\\n".join(f"big{i}=" + "x" * 50_000 for i in range(45))
+    r = build(socks[a], f"{a}-big:1", dockerfile=f"FROM {IMG}\nLABEL {labels}\n")
+    assert r.status == 200 and b"Successfully built" in r.body, r.body[-500:]
+    shared = f"{a}-shared"
+    assert http(dockerd_sock, "POST", f"{API}/images/{IMG}/tag?repo={shared}&tag=1", b"").status == 201
+    try:
+        assert len(http(dockerd_sock, "GET", f"{API}/images/{a}-big:1/json").body) > 4 << 20
+        before = image_info(dockerd_sock, f"{shared}:1")["Id"]
+        r = http(socks[a], "POST", f"{API}/images/{a}-big:1/tag?repo={shared}&tag=1", b"")
+        assert r.status == 503 and b"cannot check" in r.body, (r.status, r.body[:300])
+        assert image_info(dockerd_sock, f"{shared}:1")["Id"] == before
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{a}-big:1?force=1")
+        http(dockerd_sock, "DELETE", f"{API}/images/{shared}:1")
