@@ -33,7 +33,8 @@ extension JobScope {
         }
     }
 
-    /// The body's `Container` must be the job's, and is forwarded as the full
+    /// A connect's `EndpointConfig.NetworkID` must be empty
+    /// (`OwnerReferences.checkEndpointNetworkIDs`). The body's `Container` must be the job's, and is forwarded as the full
     /// ID the check found: a name or ID prefix forwarded as sent would be
     /// looked up again by the daemon, after the job could have removed its
     /// container and left the prefix to another job's.
@@ -42,6 +43,9 @@ extension JobScope {
         guard let body, !body.isEmpty else { return .unchanged }
         guard case .success(let decoded) = GoDecoder.decodeFirstValue(body, as: schema) else {
             return .refuse(.answer(status: 400, message: "sockwarden: the body of \(route) on a job socket must be JSON the daemon reads"))
+        }
+        if let refusal = OwnerReferences.checkEndpointNetworkIDs(route: route, body: decoded.value) {
+            return .refuse(.answer(status: refusal.status, message: refusal.message))
         }
         let reference = decoded.value[field: "Container"]?.stringValue ?? ""
         guard !reference.isEmpty, case .structure(var fields) = decoded.value else { return .unchanged }
@@ -58,7 +62,8 @@ extension JobScope {
     }
 
     /// At a start or restart the daemon looks up again, by the names it
-    /// stored, every network the container joins and every container whose
+    /// stored, every network the container joins (by the key, or by the
+    /// endpoint's stored `NetworkID`) and every container whose
     /// namespaces it joins. Each must be, now, the job's own or (a network)
     /// one no job owns; otherwise the start is answered as if it were missing.
     func checkJoined(_ id: String) -> Outcome? {
@@ -66,8 +71,9 @@ extension JobScope {
         guard let info = lookup.inspect(.container, id) else { return nil }
         let hc = info.member("HostConfig")
         let modes = OwnerReferences.namespaceModes.map { (field: $0, value: hc?.member($0)?.string ?? "") }
-        let networks = (info.member("NetworkSettings")?.member("Networks")?.object ?? []).map(\.key)
-        for reference in OwnerReferences.resolvedAtStart(modes: modes, networks: networks) {
+        let endpoints = info.member("NetworkSettings")?.member("Networks")?.object ?? []
+        let networkIDs = endpoints.map { (key: $0.key, id: $0.value.member("NetworkID")?.string ?? "") }
+        for reference in OwnerReferences.resolvedAtStart(modes: modes, networks: endpoints.map(\.key), networkIDs: networkIDs) {
             let allowed: Bool
             switch reference.kind {
             case .network:

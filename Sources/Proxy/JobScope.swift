@@ -45,13 +45,19 @@ struct JobScope: Sendable {
             return applyImage(action, match, head: head)
         case .stampBuildLabels:
             if let refusal = checkBuildNames(match.rawQuery) { return refusal }
-            switch QueryRewrite.stampBuildLabels(match.rawQuery, owner: owner) {
+            let checked: String?
+            let hold: AnyObject?
+            switch checkBuild(match.rawQuery, quotas: quotas) {
+            case .refuse(let outcome): return outcome
+            case .pass(let query, let held): (checked, hold) = (query, held)
+            }
+            switch QueryRewrite.stampBuildLabels(checked, owner: owner) {
             case .success(let query):
                 guard let own = ownImageIDs() else {
                     return .answer(status: 503, message: "sockwarden: cannot list job \(owner.id)'s images, which a build's cache is limited to")
                 }
                 let scoped = QueryRewrite.scopeBuildCache(query, ownImages: own)
-                return .forward(target: Self.path(of: head.target) + "?" + scoped, body: nil)
+                return .forward(target: Self.path(of: head.target) + "?" + scoped, body: nil, hold: hold)
             case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
             }
         case .stampBody(let kind):
@@ -216,12 +222,16 @@ struct JobScope: Sendable {
         return overflow ? Int64.max : sum
     }
 
-    /// Every object the body names must be the job's own. A named volume
+    /// Every object the body names must be the job's own, and no endpoint
+    /// may name a network by `NetworkID`. A named volume
     /// that does not exist yet (the daemon would create it, unlabelled) is
     /// created first with the owner's label; one of another job is refused
     /// with 409, because volume names are per daemon and the daemon would
     /// otherwise mount the other job's data.
     func checkReferences(_ route: String, value: GoValue) -> Outcome? {
+        if let refusal = OwnerReferences.checkEndpointNetworkIDs(route: route, body: value) {
+            return .answer(status: refusal.status, message: refusal.message)
+        }
         for reference in OwnerReferences.referenced(route: route, body: value) where ownedID(reference.kind, reference.reference) == nil {
             if reference.kind == .volume {
                 if lookup.inspect(.volume, reference.reference) == nil, createVolume(reference.reference) {

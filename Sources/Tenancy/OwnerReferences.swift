@@ -34,15 +34,22 @@ public enum OwnerReferences {
     }
 
     /// What a container's start resolves again, from the daemon's inspect of
-    /// it: the user networks it joins (`NetworkNames.joined`) and the
+    /// it: the user networks it joins (`NetworkNames.joined`), the stored
+    /// `NetworkID` of each endpoint with a user network's key (`networkIDs`:
+    /// key and `NetworkID` of each `NetworkSettings.Networks` entry; dockerd
+    /// 20.10 looks that up instead of the key, `getNetworkID`), and the
     /// containers whose namespaces it joins (`container:` in `NetworkMode`,
     /// `PidMode`, `IpcMode`), which the daemon also looks up by name or ID
     /// prefix at every start.
-    public static func resolvedAtStart(modes: [(field: String, value: String)], networks: [String]) -> [OwnedReference] {
+    public static func resolvedAtStart(modes: [(field: String, value: String)], networks: [String],
+                                       networkIDs: [(key: String, id: String)] = []) -> [OwnedReference] {
         var out: [OwnedReference] = []
         let networkMode = modes.first { $0.field == "NetworkMode" }?.value ?? ""
         for name in NetworkNames.joined(networkMode: networkMode, networks: networks) {
             out.append(OwnedReference(.network, name, field: name == networkMode ? "HostConfig.NetworkMode" : "NetworkSettings.Networks[\(name)]"))
+        }
+        for endpoint in networkIDs where NetworkNames.isUserNetwork(endpoint.key) && !endpoint.id.utf8.isEmpty {
+            out.append(OwnedReference(.network, endpoint.id, field: "NetworkSettings.Networks[\(endpoint.key)].NetworkID"))
         }
         for mode in modes where namespaceModes.contains(mode.field) {
             if let target = mode.value.dropPrefix("container:") {
@@ -50,6 +57,34 @@ public enum OwnerReferences {
             }
         }
         return out
+    }
+
+    /// An endpoint's `NetworkID` in a container create
+    /// (`NetworkingConfig.EndpointsConfig[*]`) or a network connect
+    /// (`EndpointConfig`). dockerd 20.10 joins the network it names (a name,
+    /// ID or ID prefix) instead of the key or the path's network, for a
+    /// user-defined key (`getNetworkID` in `findAndAttachNetwork`), so a job
+    /// could name its own network and join another job's. On a job socket it
+    /// must be left empty (null or absent).
+    public static func checkEndpointNetworkIDs(route: String, body: GoValue) -> TenancyRefusal? {
+        var endpoints: [(field: String, settings: GoValue?)] = []
+        switch route {
+        case "container.create":
+            for entry in body[field: "NetworkingConfig"]?[field: "EndpointsConfig"]?.mapEntries ?? [] {
+                endpoints.append(("NetworkingConfig.EndpointsConfig[\(entry.key)].NetworkID", entry.value))
+            }
+        case "network.connect":
+            endpoints.append(("EndpointConfig.NetworkID", body[field: "EndpointConfig"]))
+        default:
+            return nil
+        }
+        for endpoint in endpoints {
+            let id = endpoint.settings?[field: "NetworkID"]?.stringValue ?? ""
+            if !id.utf8.isEmpty {
+                return TenancyRefusal(status: 403, message: "sockwarden: \(endpoint.field) must be left empty on a job socket (it is \(id); the daemon would join the network it names instead of the one the request names); name the network only by the endpoint's key or the path")
+            }
+        }
+        return nil
     }
 
     /// Modes whose `container:` target a start joins (dockerd 20.10 stores

@@ -59,6 +59,60 @@ struct NetworkNamesTests {
     }
 }
 
+@Suite("An endpoint's NetworkID on a job socket")
+struct EndpointNetworkIDTests {
+    // dockerd 20.10 joins the network a user key's NetworkID names instead of the key.
+    @Test("a container create may not name a network by an endpoint's NetworkID", arguments: [
+        (#"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"neta":{"NetworkID":"netb"}}}}"#, "NetworkingConfig.EndpointsConfig[neta].NetworkID"),
+        (#"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"neta":{"networkid":"f83"}}}}"#, "NetworkingConfig.EndpointsConfig[neta].NetworkID"),
+        (#"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"neta":{"NetworkID":"neta"}}}}"#, "NetworkingConfig.EndpointsConfig[neta].NetworkID"),
+        (#"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"bridge":{},"neta":{"NetworkID":"netb"}}}}"#, "NetworkingConfig.EndpointsConfig[neta].NetworkID"),
+        (#"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"bridge":{"NetworkID":"netb"}}}}"#, "NetworkingConfig.EndpointsConfig[bridge].NetworkID"),
+        (#"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"neta":{"NetworkID":""}}}}"#, nil),
+        (#"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"neta":{"NetworkID":null}}}}"#, nil),
+        (#"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"neta":null,"netc":{"Aliases":["x"]}}}}"#, nil),
+        (#"{"Image":"b","NetworkingConfig":{}}"#, nil),
+        (#"{"Image":"b"}"#, nil),
+    ] as [(String, String?)])
+    func create(_ c: (String, String?)) throws {
+        let value = try GoDecoder.decodeFirstValue(Array(c.0.utf8), as: .structure(ContainerCreateBody.wrapper)).get().value
+        let refusal = OwnerReferences.checkEndpointNetworkIDs(route: "container.create", body: value)
+        #expect((refusal != nil) == (c.1 != nil), "\(c.0)")
+        if let refusal, let field = c.1 {
+            #expect(refusal.status == 403)
+            #expect(refusal.message.contains("\(field) must be left empty on a job socket"), "\(refusal.message)")
+        }
+    }
+
+    @Test("a network connect may not name a network by its endpoint's NetworkID", arguments: [
+        (#"{"Container":"a-z","EndpointConfig":{"NetworkID":"netb"}}"#, true),
+        (#"{"Container":"a-z","endpointconfig":{"NetworkID":"0123abcd"}}"#, true),
+        (#"{"EndpointConfig":{"NetworkID":"netb"}}"#, true),
+        (#"{"Container":"a-z","EndpointConfig":{"NetworkID":""}}"#, false),
+        (#"{"Container":"a-z","EndpointConfig":{"Aliases":["web"]}}"#, false),
+        (#"{"Container":"a-z","EndpointConfig":null}"#, false),
+        (#"{"Container":"a-z"}"#, false),
+    ])
+    func connect(_ c: (String, Bool)) throws {
+        let value = try GoDecoder.decodeFirstValue(Array(c.0.utf8), as: .structure(BodySchemas.Network.connectOptions)).get().value
+        let refusal = OwnerReferences.checkEndpointNetworkIDs(route: "network.connect", body: value)
+        #expect((refusal != nil) == c.1, "\(c.0)")
+        #expect(refusal.map { $0.message.contains("EndpointConfig.NetworkID must be left empty") } ?? true)
+        #expect(OwnerReferences.checkEndpointNetworkIDs(route: "network.disconnect", body: value) == nil)
+    }
+
+    @Test("a start also resolves the NetworkID the daemon stored for each user network's endpoint", arguments: [
+        ([(key: "neta", id: "netb")], ["network neta NetworkSettings.Networks[neta]", "network netb NetworkSettings.Networks[neta].NetworkID"]),
+        ([(key: "neta", id: "")], ["network neta NetworkSettings.Networks[neta]"]),
+        ([(key: "bridge", id: "netb")], []),
+        ([(key: "none", id: "f83")], []),
+    ] as [([(key: String, id: String)], [String])])
+    func storedNetworkIDs(_ c: ([(key: String, id: String)], [String])) {
+        let refs = OwnerReferences.resolvedAtStart(modes: [(field: "NetworkMode", value: "default")], networks: c.0.map(\.key), networkIDs: c.0)
+        #expect(refs.map { "\($0.kind.rawValue) \($0.reference) \($0.field)" } == c.1)
+    }
+}
+
 @Suite("Container limits as a job's quotas count them")
 struct ResourceLimitsTests {
     @Test("CPUs as dockerd enforces them: a non-zero quota or period replaces what NanoCpus set", arguments: [

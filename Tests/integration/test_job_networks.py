@@ -287,3 +287,79 @@ def test_creating_a_volume_named_like_another_jobs_does_not_answer_with_it(jobs,
     finally:
         for name in (theirs, mine):
             http(dockerd_sock, "DELETE", f"{API}/volumes/{name}?force=1")
+
+
+def endpoint_create(sock: str, name: str, key: str, network_id: str):
+    return post(sock, f"{API}/containers/create?name={name}",
+                {"Image": IMG, "Cmd": ["sleep", "300"], "HostConfig": {"NetworkMode": key},
+                 "NetworkingConfig": {"EndpointsConfig": {key: {"NetworkID": network_id}}}})
+
+
+@pytest.mark.parametrize("spelling", ["name", "id prefix"])
+def test_an_endpoints_network_id_cannot_join_another_jobs_network_at_create(a_and_b, dockerd_sock, spelling):
+    """dockerd 20.10 joins the network an endpoint's NetworkID names, not its key."""
+    a, b = a_and_b
+    neta, netb = unique("neta"), unique("netb")
+    assert network(a, neta).status == 201 and network(b, netb).status == 201
+    netb_id = on_daemon(dockerd_sock, "networks", netb)["Id"]
+    ctr = unique("a-x")
+    r = endpoint_create(a, ctr, neta, netb if spelling == "name" else netb_id[:12])
+    if r.status == 201:
+        http(a, "POST", f"{API}/containers/{ctr}/start", b"")
+    assert attached(dockerd_sock, netb_id) == [], attached(dockerd_sock, netb_id)
+    assert r.status == 403 and b"NetworkID must be left empty on a job socket" in r.body, r.body
+    assert on_daemon(dockerd_sock, "containers", ctr) is None
+    # Even naming the key's own network, and an empty NetworkID is fine.
+    assert endpoint_create(a, unique("a-y"), neta, neta).status == 403
+    ok = unique("a-ok")
+    assert endpoint_create(a, ok, neta, "").status == 201
+    assert http(a, "POST", f"{API}/containers/{ok}/start", b"").status == 204
+    assert attached(dockerd_sock, neta) == [ok]
+
+
+@pytest.mark.parametrize("running", [True, False], ids=["running", "stopped"])
+def test_a_connects_network_id_cannot_join_another_jobs_network(a_and_b, dockerd_sock, running):
+    a, b = a_and_b
+    neta, neta2, netb = unique("neta"), unique("neta2"), unique("netb")
+    for sock, name in ((a, neta), (a, neta2), (b, netb)):
+        assert network(sock, name).status == 201
+    netb_id = on_daemon(dockerd_sock, "networks", netb)["Id"]
+    ctr = unique("a-z")
+    assert container(a, ctr, neta).status == 201
+    if running:
+        assert http(a, "POST", f"{API}/containers/{ctr}/start", b"").status == 204
+    r = post(a, f"{API}/networks/{neta2}/connect", {"Container": ctr, "EndpointConfig": {"NetworkID": netb}})
+    if not running:
+        http(a, "POST", f"{API}/containers/{ctr}/start", b"")
+    assert attached(dockerd_sock, netb_id) == [], attached(dockerd_sock, netb_id)
+    assert r.status == 403 and b"EndpointConfig.NetworkID must be left empty" in r.body, r.body
+    assert sorted(on_daemon(dockerd_sock, "containers", ctr)["NetworkSettings"]["Networks"]) == [neta]
+    # The same connect without NetworkID joins the job's own network.
+    assert post(a, f"{API}/networks/{neta2}/connect", {"Container": ctr, "EndpointConfig": {}}).status == 200
+    assert sorted(on_daemon(dockerd_sock, "containers", ctr)["NetworkSettings"]["Networks"]) == sorted([neta, neta2])
+
+
+def test_a_start_checks_the_network_id_the_daemon_stored(jobs, dockerd_sock):
+    """A container of job A whose endpoint's NetworkID names B's network, as
+    an earlier sockwarden let it be created (made here on the daemon socket,
+    with A's label): its start must not join B's network."""
+    ja = unique("na")
+    a, b = jobs.open(ja), jobs.open(unique("nb"))
+    neta, netb = unique("neta"), unique("netb")
+    assert network(a, neta).status == 201 and network(b, netb).status == 201
+    netb_id = on_daemon(dockerd_sock, "networks", netb)["Id"]
+    ctr = unique("a-old")
+    r = post(dockerd_sock, f"{API}/containers/create?name={ctr}",
+             {"Image": IMG, "Cmd": ["sleep", "300"], "Labels": {"io.sockwarden.job": ja}, "HostConfig": {"NetworkMode": neta},
+              "NetworkingConfig": {"EndpointsConfig": {neta: {"NetworkID": netb}}}})
+    assert r.status == 201, r.body
+    for route in ("start", "restart?t=0"):
+        r = http(a, "POST", f"{API}/containers/{ctr}/{route}", b"")
+        assert attached(dockerd_sock, netb_id) == [], (route, attached(dockerd_sock, netb_id))
+        assert r.status == 404 and json.loads(r.body)["message"] == f"network {netb} not found", (route, r.body)
+    # After a start the daemon stores the joined network's full ID: a container of the job's own restarts.
+    own = unique("a-own")
+    assert container(a, own, neta).status == 201
+    assert http(a, "POST", f"{API}/containers/{own}/start", b"").status == 204
+    assert on_daemon(dockerd_sock, "containers", own)["NetworkSettings"]["Networks"][neta]["NetworkID"]
+    assert http(a, "POST", f"{API}/containers/{own}/restart?t=0", b"").status == 204

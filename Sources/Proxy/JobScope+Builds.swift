@@ -1,0 +1,48 @@
+import EngineAPI
+import Tenancy
+
+/// A build on a job socket, beyond its names and cache (`checkBuildNames`,
+/// `QueryRewrite.scopeBuildCache`): the network its RUN steps join and the
+/// job's quotas (docs/tenancy.md, `BuildScope`).
+extension JobScope {
+    enum BuildChecked {
+        /// Forward with this query; `hold` (a quota reservation) lives as
+        /// long as the exchange, that is the whole build.
+        case pass(query: String?, hold: AnyObject?)
+        case refuse(Outcome)
+    }
+
+    func checkBuild(_ raw: String?, quotas: JobQuotas) -> BuildChecked {
+        guard let query = GoQuery.parse(raw) else { return .refuse(.answer(status: 400, message: "the query string is malformed")) }
+        var rewritten = raw
+        switch BuildScope.networkMode(query.first("networkmode") ?? "") {
+        case .unchanged:
+            break
+        case .container(let reference):
+            // Pinned to the full ID, so the daemon cannot find another container by then.
+            guard let id = ownedID(.container, reference) else {
+                let missing = ObjectKind.container.notFound(reference)
+                return .refuse(.answer(status: missing.status, message: missing.message))
+            }
+            rewritten = QueryRewrite.replacing("networkmode", with: "container:" + id, in: rewritten)
+        case .network(let reference):
+            guard let id = ownedID(.network, reference) else {
+                let missing = ObjectKind.network.notFound(reference)
+                return .refuse(.answer(status: missing.status, message: missing.message))
+            }
+            rewritten = QueryRewrite.replacing("networkmode", with: id, in: rewritten)
+        }
+        guard quotas.maxContainers != nil || quotas.maxMemory != nil || quotas.maxNanoCPUs != nil else {
+            return .pass(query: rewritten, hold: nil)
+        }
+        if let refusal = BuildScope.checkLimits(query, job: owner.id, memoryQuota: quotas.maxMemory != nil, cpuQuota: quotas.maxNanoCPUs != nil) {
+            return .refuse(.answer(status: refusal.status, message: refusal.message))
+        }
+        // The build's RUN containers carry no owner label: the build counts,
+        // while it runs, as one container with their limits.
+        switch checkQuotas(quotas, change: QuotaChange(container: nil, limits: BuildScope.limits(query))) {
+        case .failure(let refusal): return .refuse(refusal.outcome)
+        case .success(let held): return .pass(query: rewritten, hold: held)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import EngineAPI
+
+/// What a build's query asks of the daemon that a job socket checks beyond
+/// names and cache (docs/tenancy.md): the network its RUN steps join and the
+/// limits they run with. The classic builder (dockerd 20.10
+/// `hostConfigFromOptions`) gives every RUN container the build's
+/// `networkmode`, `memory`, `memswap`, `cpuquota` and `cpuperiod` (no
+/// NanoCpus), and those containers carry no owner label.
+public enum BuildScope {
+    /// The build's `networkmode` (Go reads the first value).
+    public enum NetworkMode: Sendable, Equatable {
+        /// Empty or predefined (`default`, `none`, `bridge`, `host`): no job's;
+        /// forwarded as is, and the policy judges it.
+        case unchanged
+        /// `container:<reference>`: the RUN steps join that container's
+        /// network namespace; it must be the job's own.
+        case container(String)
+        /// A user network by name, ID or ID prefix; it must be the job's own,
+        /// as a container create's `NetworkMode`.
+        case network(String)
+    }
+
+    public static func networkMode(_ mode: String) -> NetworkMode {
+        if mode.utf8.isEmpty || mode.isOneOf(OwnerReferences.predefinedNetworks) { return .unchanged }
+        if let target = mode.dropPrefix("container:") { return .container(target) }
+        return .network(mode)
+    }
+
+    /// The limits each RUN container gets, as the quotas count a container's:
+    /// `memory`, `cpuquota` and `cpuperiod`, each read as
+    /// `httputils.Int64ValueOrZero` does (the first value, `strconv.ParseInt`
+    /// base 10; a value that does not parse is 0, no limit). `memswap` is not
+    /// counted (0 lets the daemon default it to twice `memory`), as a
+    /// container's `MemorySwap` is not.
+    public static func limits(_ query: GoQuery) -> ResourceLimits {
+        func int64OrZero(_ key: String) -> Int64 { Int64(query.first(key) ?? "") ?? 0 }
+        return ResourceLimits(memory: int64OrZero("memory"), cpuQuota: int64OrZero("cpuquota"), cpuPeriod: int64OrZero("cpuperiod"))
+    }
+
+    /// On a job with a memory or CPU quota a build must limit its RUN steps
+    /// (it then counts, while it runs, as one container with those limits):
+    /// the refusal says which `docker build` flag to add. A BuildKit build
+    /// (`version=2`) does not apply these limits to its steps and is refused.
+    public static func checkLimits(_ query: GoQuery, job: String, memoryQuota: Bool, cpuQuota: Bool) -> TenancyRefusal? {
+        guard memoryQuota || cpuQuota else { return nil }
+        if (query.first("version") ?? "").bytesEqual("2") {
+            return TenancyRefusal(status: 403, message: "sockwarden: job \(job) has a memory or CPU quota, and a BuildKit build does not apply --memory or --cpu-quota to its steps; build with the classic builder (DOCKER_BUILDKIT=0) and those flags")
+        }
+        let limits = limits(query)
+        if memoryQuota && limits.effectiveMemory <= 0 {
+            return TenancyRefusal(status: 403, message: "sockwarden: job \(job) has a memory quota; set --memory on every build (docker build --memory, the memory parameter: the limit of each RUN step)")
+        }
+        if cpuQuota && limits.effectiveNanoCPUs <= 0 {
+            return TenancyRefusal(status: 403, message: "sockwarden: job \(job) has a CPU quota; set --cpu-quota and --cpu-period on every build (docker build --cpu-quota 50000 --cpu-period 100000 for half a CPU; the cpuquota and cpuperiod parameters: the limit of each RUN step)")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,68 @@
+import EngineAPI
+import Testing
+@testable import Tenancy
+
+@Suite("A build's network and limits on a job socket")
+struct BuildScopeTests {
+    @Test("the network mode of a build's RUN steps: predefined modes pass, a container or user network must be the job's", arguments: [
+        ("", BuildScope.NetworkMode.unchanged), ("default", .unchanged), ("none", .unchanged), ("bridge", .unchanged),
+        ("host", .unchanged),
+        ("container:web", .container("web")), ("container:0123abcd", .container("0123abcd")), ("container:", .container("")),
+        ("netb", .network("netb")), ("f83", .network("f83")), ("Host", .network("Host")), ("NONE", .network("NONE")),
+        ("host ", .network("host ")),
+    ])
+    func networkMode(_ c: (String, BuildScope.NetworkMode)) {
+        #expect(BuildScope.networkMode(c.0) == c.1, "\(c.0)")
+    }
+
+    @Test("the first networkmode is the one rewritten; every other one is dropped")
+    func rewrite() {
+        let query = "t=app&networkmode=netb&networkmode=none&q=1"
+        let mode = GoQuery.parse(query)?.first("networkmode") ?? ""
+        #expect(BuildScope.networkMode(mode) == .network("netb"))
+        #expect(QueryRewrite.replacing("networkmode", with: "container:0123", in: query) == "networkmode=container%3A0123&t=app&q=1")
+    }
+
+    @Test("the limits each RUN step gets, read as the daemon reads them (a value that does not parse is no limit)", arguments: [
+        ("memory=67108864", ResourceLimits(memory: 64 << 20)),
+        ("memory=67108864&memory=1", ResourceLimits(memory: 64 << 20)),
+        ("memory=%2B1048576", ResourceLimits(memory: 1 << 20)),
+        ("memory=64m", ResourceLimits()),
+        ("memory=+1", ResourceLimits()),  // "+" is a space in a query: " 1" does not parse
+        ("memory=-1", ResourceLimits(memory: -1)),
+        ("memory=99999999999999999999", ResourceLimits()),
+        ("memory=1_000", ResourceLimits()),
+        ("memswap=-1&memory=8388608", ResourceLimits(memory: 8 << 20)),
+        ("cpuquota=50000&cpuperiod=100000", ResourceLimits(cpuQuota: 50_000, cpuPeriod: 100_000)),
+        ("cpus=1&nanocpus=1000000000", ResourceLimits()),
+        ("", ResourceLimits()),
+    ])
+    func limits(_ c: (String, ResourceLimits)) throws {
+        let query = try #require(GoQuery.parse(c.0))
+        #expect(BuildScope.limits(query) == c.1, "\(c.0)")
+    }
+
+    @Test("on a job with a memory or CPU quota a build must set the limits, and says which flag to add", arguments: [
+        ("t=app", true, false, "--memory"),
+        ("memory=64m", true, false, "--memory"),
+        ("memory=-1", true, false, "--memory"),
+        ("memory=8388608", true, false, nil),
+        ("memory=8388608", true, true, "--cpu-quota and --cpu-period"),
+        ("memory=8388608&cpuquota=50000", true, true, "--cpu-quota and --cpu-period"),
+        ("memory=8388608&cpuquota=-1&cpuperiod=100000", true, true, "--cpu-quota and --cpu-period"),
+        ("memory=8388608&cpuquota=50000&cpuperiod=100000", true, true, nil),
+        ("cpuquota=50000&cpuperiod=100000", false, true, nil),
+        ("memory=8388608&cpuquota=50000&cpuperiod=100000&version=2", true, true, "DOCKER_BUILDKIT=0"),
+        ("memory=8388608&version=1", true, false, nil),
+        ("t=app", false, false, nil),
+        ("version=2", false, false, nil),
+    ] as [(String, Bool, Bool, String?)])
+    func checkLimits(_ c: (String, Bool, Bool, String?)) throws {
+        let query = try #require(GoQuery.parse(c.0))
+        let refusal = BuildScope.checkLimits(query, job: "j1", memoryQuota: c.1, cpuQuota: c.2)
+        #expect((refusal != nil) == (c.3 != nil), "\(c.0)")
+        if let refusal, let text = c.3 {
+            #expect(refusal.status == 403 && refusal.message.contains(text) && refusal.message.contains("job j1"), "\(refusal.message)")
+        }
+    }
+}
