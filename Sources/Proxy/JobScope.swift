@@ -56,7 +56,8 @@ struct JobScope: Sendable {
                 guard let own = ownImageIDs() else {
                     return .answer(status: 503, message: "sockwarden: cannot list job \(owner.id)'s images, which a build's cache is limited to")
                 }
-                let scoped = QueryRewrite.scopeBuildCache(query, ownImages: own)
+                // A build's step containers carry no owner label: none may stay behind, not even of a failed step.
+                let scoped = QueryRewrite.replacing("forcerm", with: "1", in: QueryRewrite.scopeBuildCache(query, ownImages: own))
                 return .forward(target: Self.path(of: head.target) + "?" + scoped, body: nil, hold: hold)
             case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
             }

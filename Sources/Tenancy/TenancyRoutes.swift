@@ -7,7 +7,8 @@ public enum TenancyAction: Sendable, Equatable {
     /// A create: the owner label is stamped into the body's `Labels`.
     case stampBody(ObjectKind)
     /// A build: the owner label is added to the `labels` query parameter, so
-    /// the image (and its intermediate containers) carry it.
+    /// the image carries it (the builder adds it as the last step: the step
+    /// images and containers before it carry no owner label).
     case stampBuildLabels
     /// A list, prune or event stream: the owner's label filter is added to
     /// the `filters` query parameter.

@@ -190,12 +190,12 @@ struct DiskUsageFilterTests {
     @Test("only the job's containers and volumes are reported; shared images and the build cache are kept")
     func filters() throws {
         let body = #"""
-        {"LayersSize":1,"Images":[{"Id":"i"}],"Containers":[{"Id":"a","Labels":{"io.sockwarden.job":"job-42"}},{"Id":"b","Labels":{"io.sockwarden.job":"other"}},{"Id":"c","Labels":null}],"Volumes":[{"Name":"v1","Labels":{"io.sockwarden.job":"job-42"}},{"Name":"v2","Labels":{}}],"BuildCache":[]}
+        {"LayersSize":1,"Images":[{"Id":"i","RepoTags":["busybox:latest"]}],"Containers":[{"Id":"a","Labels":{"io.sockwarden.job":"job-42"}},{"Id":"b","Labels":{"io.sockwarden.job":"other"}},{"Id":"c","Labels":null}],"Volumes":[{"Name":"v1","Labels":{"io.sockwarden.job":"job-42"}},{"Name":"v2","Labels":{}}],"BuildCache":[]}
         """#
         let out = String(decoding: try #require(DiskUsageFilter.filter(Array(body.utf8), owner: owner)), as: UTF8.self)
         #expect(out.contains(#""Id":"a""#) && !out.contains(#""Id":"b""#) && !out.contains(#""Id":"c""#), "\(out)")
         #expect(out.contains(#""Name":"v1""#) && !out.contains(#""Name":"v2""#), "\(out)")
-        #expect(out.contains(#""Images":[{"Id":"i"}]"#), "\(out)")
+        #expect(out.contains(#""Images":[{"Id":"i","RepoTags":["busybox:latest"]}]"#), "\(out)")
         #expect(DiskUsageFilter.filter(Array("[1]".utf8), owner: owner) == nil)
         #expect(DiskUsageFilter.filter(Array("{".utf8), owner: owner) == nil)
     }

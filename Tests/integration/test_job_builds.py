@@ -163,3 +163,19 @@ def test_a_build_counts_against_max_containers(jobs, dockerd_sock, short_tmp, ta
     # No memory or CPU quota: no limits needed.
     r = build(sock, tags(job))
     assert built(r), r.body[-300:]
+
+
+@pytest.mark.parametrize("query", ["rm=0&forcerm=0", "rm=1", ""], ids=["rm-0", "rm-1", "default"])
+def test_a_failed_build_leaves_no_step_container_behind(jobs, dockerd_sock, query):  # noqa: F811
+    # Step containers carry no owner label: left behind, no job could see,
+    # count or remove them.
+    sock = jobs.open(unique("bf"))
+    ctx = tar_of({"Dockerfile": f"FROM {IMG}\nRUN echo step > /f\nRUN false\n".encode()})
+    before = {c["Id"] for c in json.loads(http(dockerd_sock, "GET", f"{API}/containers/json?all=1").body)}
+    r = http(sock, "POST", f"{API}/build?networkmode=none&{query}", ctx, {"Content-Type": "application/x-tar"}, timeout=120)
+    assert r.status == 200 and b"returned a non-zero code" in r.body, r.body[-500:]
+    after = {c["Id"] for c in json.loads(http(dockerd_sock, "GET", f"{API}/containers/json?all=1").body)}
+    left = after - before
+    for cid in left:
+        http(dockerd_sock, "DELETE", f"{API}/containers/{cid}?force=1")
+    assert not left
