@@ -28,6 +28,7 @@ extension JobScope {
                 switch imageAccess(tagged) {
                 case .foreign: return missing(route, name)
                 case .unknown(let why): return unknown(tagged, why)
+                case .shortID: return shortID(tagged)
                 case .own, .shared, .absent: return .forward(target: head.target, body: nil)
                 }
             }
@@ -35,6 +36,7 @@ extension JobScope {
             switch imageAccess(name) {
             case .foreign: return missing(route, name)
             case .unknown(let why): return unknown(name, why)
+            case .shortID: return shortID(name)
             case .own, .shared, .absent: return .forward(target: head.target, body: nil)
             }
         case .readAll(let key):
@@ -45,6 +47,7 @@ extension JobScope {
                 switch imageAccess(name) {
                 case .foreign: return missing(route, name)
                 case .unknown(let why): return unknown(name, why)
+                case .shortID: return shortID(name)
                 case .own, .shared, .absent: continue
                 }
             }
@@ -54,6 +57,7 @@ extension JobScope {
             switch imageAccess(name) {
             case .foreign: return missing(route, name)
             case .unknown(let why): return unknown(name, why)
+            case .shortID: return shortID(name)
             case .shared:
                 return .answer(status: 403, message: "sockwarden: image \(name) is shared by every job (a base image, or not made through this job's socket); a job socket does not remove it")
             case .own, .absent:
@@ -65,6 +69,7 @@ extension JobScope {
             switch imageAccess(source) {
             case .foreign: return missing(route, source)
             case .unknown(let why): return unknown(source, why)
+            case .shortID: return shortID(source)
             case .absent, .shared: labelled = false // absent: the daemon answers, but the new name is checked all the same
             case .own(let l): labelled = l
             }
@@ -146,7 +151,7 @@ extension JobScope {
            case .success(let json) = JSONParser.parse(Array(cacheFrom.utf8)), let names = json.array,
            names.contains(where: {
                switch imageAccess($0.string ?? "") {
-               case .foreign, .unknown: return true
+               case .foreign, .unknown, .shortID: return true
                case .own, .shared, .absent: return false
                }
            }) {
@@ -179,11 +184,14 @@ extension JobScope {
         /// The daemon could not say (an error, an answer too large to read):
         /// refused, never taken for absent.
         case unknown(String)
+        /// A name the daemon may read as another image's ID prefix: refused.
+        case shortID
 
     }
 
     /// What the daemon would find for `name`, and whose it is.
     func imageAccess(_ name: String) -> ImageAccess {
+        if ImageNames.readsAsIDPrefix(name) { return .shortID }
         let escaped = DaemonLookup.escape(name)
         guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .absent }
         let info: JSONValue
@@ -240,6 +248,11 @@ extension JobScope {
                 return .refused(.answer(status: 409, message: "sockwarden: the image name \(ImageNames.familiar(target)) is in use and is not job \(owner.id)'s; names are shared by every job on the daemon, so choose another (for example one with the job id in its tag)"))
             }
         }
+    }
+
+    func shortID(_ name: String) -> Outcome {
+        let refusal = ImageNames.shortIDRefusal(name)
+        return .answer(status: refusal.status, message: refusal.message)
     }
 
     func unknown(_ name: String, _ why: String) -> Outcome {

@@ -115,6 +115,14 @@ struct JobScope: Sendable {
         }
         if kind == .volume, let refusal = checkVolumeName(value[field: "Name"]?.stringValue ?? "") { return refusal }
         if let refusal = checkReferences(route, value: value) { return refusal }
+        if kind == .container {
+            // A link names its container by name or ID prefix, looked up again
+            // by the daemon: forwarded as the full ID the check found.
+            guard let pinned = OwnerReferences.pinningLinks(value, resolve: { ownedID(.container, $0) }) else {
+                return .answer(status: 400, message: "sockwarden: a link of this container cannot be read as the daemon reads links (name or name:alias)")
+            }
+            value = pinned
+        }
         var reservation: QuotaReservation?
         if kind == .container {
             switch checkQuotas(quotas, change: QuotaChange(container: nil, limits: Self.limits(value[field: "HostConfig"]))) {
@@ -233,7 +241,12 @@ struct JobScope: Sendable {
         if let refusal = OwnerReferences.checkEndpointNetworkIDs(route: route, body: value) {
             return .answer(status: refusal.status, message: refusal.message)
         }
-        for reference in OwnerReferences.referenced(route: route, body: value) where ownedID(reference.kind, reference.reference) == nil {
+        let references = OwnerReferences.referenced(route: route, body: value)
+        if let image = references.first(where: { $0.kind == .image && ImageNames.readsAsIDPrefix($0.reference) }) {
+            let refusal = ImageNames.shortIDRefusal(image.reference)
+            return .answer(status: refusal.status, message: refusal.message)
+        }
+        for reference in references where ownedID(reference.kind, reference.reference) == nil {
             if reference.kind == .volume {
                 if lookup.inspect(.volume, reference.reference) == nil, createVolume(reference.reference) {
                     continue

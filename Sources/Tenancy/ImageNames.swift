@@ -57,6 +57,27 @@ public enum ImageNames {
         return untagged(familiar(name))
     }
 
+    /// A reference dockerd 20.10 may read as an image ID prefix: when no
+    /// image has it as a name, `GetImage` searches the IDs with the whole
+    /// reference (`imageStore.Search`). A bare hex name (`3ded`, `cafe`) is
+    /// the job's tag `3ded:latest` when sockwarden checks it, and another
+    /// image's ID prefix once that tag is removed, before the daemon acts;
+    /// a short `sha256:` prefix likewise. A full ID (64 hex digits) is exact.
+    public static func readsAsIDPrefix(_ name: String) -> Bool {
+        var hex = Substring(name)
+        if name.utf8.starts(with: "sha256:".utf8) {
+            hex = hex.dropFirst(7)
+            return hex.utf8.count < 64
+        }
+        return !hex.utf8.isEmpty && hex.utf8.count < 64
+            && hex.utf8.allSatisfy { isLowerHex($0) || ($0 >= 0x41 && $0 <= 0x46) }
+    }
+
+    /// The answer to a reference that `readsAsIDPrefix`.
+    public static func shortIDRefusal(_ name: String) -> TenancyRefusal {
+        TenancyRefusal(status: 403, message: "sockwarden: on a job socket, name an image by a tag (name:tag) or its full ID (sha256:…), not by \(name): the daemon may read a short or bare hex name as another image's ID prefix")
+    }
+
     /// No tag and no digest (`<none>:<none>` and `<none>@<none>` are how
     /// image lists write "none").
     public static func isUnnamed(repoTags: [String], repoDigests: [String]) -> Bool {

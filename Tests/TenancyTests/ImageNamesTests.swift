@@ -20,6 +20,16 @@ struct ImageNamesTests {
         #expect(ImageNames.savedRepository(c.0) == c.1, "\(c.0)")
     }
 
+    @Test("names the daemon may read as an ID prefix", arguments: [
+        ("3ded", true), ("cafe", true), ("CAFE12", true), ("sha256:3ded", true), ("sha256:", true),
+        (String(repeating: "a", count: 63), true),
+        (String(repeating: "a", count: 64), false), ("sha256:" + String(repeating: "a", count: 64), false),
+        ("cafe:latest", false), ("app", false), ("a/cafe", false), ("cafe-1", false), ("", false),
+    ])
+    func idPrefix(_ c: (String, Bool)) {
+        #expect(ImageNames.readsAsIDPrefix(c.0) == c.1, "\(c.0)")
+    }
+
     @Test("an image with no owner label and no name (a build's step, FROM scratch ones too) is no job's to see", arguments: [
         ([String](), [String](), ImageOwnership.foreign),
         (["<none>:<none>"], ["<none>@<none>"], .foreign),

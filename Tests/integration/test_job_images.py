@@ -451,3 +451,27 @@ def test_an_image_too_large_to_look_up_is_refused_not_taken_for_absent(image_job
     finally:
         http(dockerd_sock, "DELETE", f"{API}/images/{a}-big:1?force=1")
         http(dockerd_sock, "DELETE", f"{API}/images/{shared}:1")
+
+
+@pytest.mark.parametrize("spelling", ["bare", "sha256-prefix"])
+def test_an_image_named_by_a_short_or_bare_hex_name_is_refused(image_jobs, dockerd_sock, spelling):
+    # dockerd reads a bare hex name as an ID prefix once no image has that
+    # name: the job's own tag `cafe…:latest` when checked, another job's
+    # image when the daemon acts, if the tag is removed in between.
+    a, b, socks, built, claimed = image_jobs
+    own_id = image_info(dockerd_sock, built)["Id"]
+    hexname = "cafe" + own_id.split(":")[1][:4]
+    assert http(socks[a], "POST", f"{API}/images/{built}/tag?repo={hexname}&tag=latest", b"").status == 201
+    try:
+        name = hexname if spelling == "bare" else "sha256:" + own_id.split(":")[1][:12]
+        for method, target in (("GET", f"{API}/images/{name}/json"), ("GET", f"{API}/images/{name}/history"),
+                               ("GET", f"{API}/images/{name}/get"), ("DELETE", f"{API}/images/{name}")):
+            r = http(socks[a], method, target)
+            assert r.status == 403 and "full ID" in message(r), (method, target, r.status, r.body[:300])
+        r = post(socks[a], f"{API}/containers/create", {"Image": name, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}})
+        assert r.status == 403 and "full ID" in message(r), r.body
+        # By its tag or full ID it is the job's image as before.
+        assert http(socks[a], "GET", f"{API}/images/{hexname}:latest/json").status == 200
+        assert http(socks[a], "GET", f"{API}/images/{own_id}/json").status == 200
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{hexname}:latest")

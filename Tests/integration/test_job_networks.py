@@ -363,3 +363,32 @@ def test_a_start_checks_the_network_id_the_daemon_stored(jobs, dockerd_sock):
     assert http(a, "POST", f"{API}/containers/{own}/start", b"").status == 204
     assert on_daemon(dockerd_sock, "containers", own)["NetworkSettings"]["Networks"][neta]["NetworkID"]
     assert http(a, "POST", f"{API}/containers/{own}/restart?t=0", b"").status == 204
+
+
+def test_a_link_is_forwarded_as_the_container_the_check_found(jobs, dockerd_sock, proxy_bin, short_tmp):  # noqa: F811
+    """A links to its own container, named with a prefix of B's container's
+    ID, and renames it once sockwarden has checked the create: the daemon
+    must not find B's container by the prefix."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    b = jobs.open(unique("lv"))
+    victim = unique("lv-c")
+    assert container(b, victim).status == 201
+    victim_id = on_daemon(dockerd_sock, "containers", victim)["Id"]
+    decoy, linker = victim_id[:8], unique("la-l")
+    relay = Relay(os.path.join(d, "relay.sock"), dockerd_sock, f"name={linker}".encode(),
+                  lambda: http(dockerd_sock, "POST", f"{API}/containers/{decoy}/rename?name={decoy}-moved", b""))
+    proxied = Jobs(proxy_bin, os.path.join(d, "relay.sock"), d).start()
+    try:
+        a = proxied.open(unique("la"))
+        assert container(a, decoy).status == 201
+        r = post(a, f"{API}/containers/create?name={linker}",
+                 {"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none", "Links": [f"{decoy}:x"]}})
+        assert relay.fired
+        assert r.status == 201, r.body
+        links = on_daemon(dockerd_sock, "containers", linker)["HostConfig"]["Links"]
+        assert links == [f"/{decoy}-moved:/{linker}/x"], links
+    finally:
+        for name in (linker, f"{decoy}-moved", decoy):
+            http(dockerd_sock, "DELETE", f"{API}/containers/{name}?force=1")
+        proxied.proxy.stop()
+        relay.close()
