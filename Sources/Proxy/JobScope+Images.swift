@@ -33,6 +33,9 @@ extension JobScope {
                 }
             }
             if route == "image.get", let refusal = checkSavedRepository(name) { return refusal }
+            if ImageNames.readsAsIDPrefix(name) {
+                return pinnedShortID(name, route, match, parameter: parameter) { _ in nil }
+            }
             switch imageAccess(name) {
             case .foreign: return missing(route, name)
             case .unknown(let why): return unknown(name, why)
@@ -42,8 +45,19 @@ extension JobScope {
         case .readAll(let key):
             // Every name is checked: one the proxy finds absent (a bare name
             // whose `latest` tag is missing) may still be one the daemon saves.
+            var names: [String] = []
             for name in query.all(key) {
                 if route == "image.get.all", let refusal = checkSavedRepository(name) { return refusal }
+                if ImageNames.readsAsIDPrefix(name) {
+                    // A short ID: saved as the full ID it resolves to now.
+                    switch resolveShortID(name) {
+                    case .image(let id, let access) where !access.isForeign: names.append(id); continue
+                    case .image, .missing: return missing(route, name)
+                    case .tagName: return shortID(name)
+                    case .unknown(let why): return unknown(name, why)
+                    }
+                }
+                names.append(name)
                 switch imageAccess(name) {
                 case .foreign: return missing(route, name)
                 case .unknown(let why): return unknown(name, why)
@@ -51,20 +65,39 @@ extension JobScope {
                 case .own, .shared, .absent: continue
                 }
             }
-            return .forward(target: head.target, body: nil)
+            guard names != query.all(key) else { return .forward(target: head.target, body: nil) }
+            return .forward(target: Self.path(of: head.target) + "?" + QueryRewrite.replacingAll(key, with: names, in: match.rawQuery), body: nil)
         case .delete(let parameter):
             let name = match.parameters[parameter] ?? ""
+            if ImageNames.readsAsIDPrefix(name) {
+                return pinnedShortID(name, route, match, parameter: parameter) { access in
+                    if case .shared = access { return self.sharedRefusal(name) }
+                    return nil
+                }
+            }
             switch imageAccess(name) {
             case .foreign: return missing(route, name)
             case .unknown(let why): return unknown(name, why)
             case .shortID: return shortID(name)
             case .shared:
-                return .answer(status: 403, message: "sockwarden: image \(name) is shared by every job (a base image, or not made through this job's socket); a job socket does not remove it")
+                return sharedRefusal(name)
             case .own, .absent:
                 return .forward(target: head.target, body: nil)
             }
         case .tag(let parameter):
             let source = match.parameters[parameter] ?? ""
+            if ImageNames.readsAsIDPrefix(source) {
+                return pinnedShortID(source, route, match, parameter: parameter) { access in
+                    switch self.newName(repo: query.first("repo") ?? "", tag: query.first("tag") ?? "", pull: false) {
+                    case .refused(let outcome): return outcome
+                    case .none: return nil
+                    case .free(let target):
+                        if case .own(true) = access { return nil }
+                        self.claims.claim(target, job: self.owner.id)
+                        return nil
+                    }
+                }
+            }
             var labelled = false
             switch imageAccess(source) {
             case .foreign: return missing(route, source)
@@ -184,8 +217,14 @@ extension JobScope {
         /// The daemon could not say (an error, an answer too large to read):
         /// refused, never taken for absent.
         case unknown(String)
-        /// A name the daemon may read as another image's ID prefix: refused.
+        /// A name the daemon may read as another image's ID prefix: refused
+        /// where it is not forwarded as the full ID it resolves to.
         case shortID
+
+        var isForeign: Bool {
+            if case .foreign = self { return true }
+            return false
+        }
 
     }
 
@@ -247,6 +286,63 @@ extension JobScope {
             case .shared, .foreign:
                 return .refused(.answer(status: 409, message: "sockwarden: the image name \(ImageNames.familiar(target)) is in use and is not job \(owner.id)'s; names are shared by every job on the daemon, so choose another (for example one with the job id in its tag)"))
             }
+        }
+    }
+
+    func sharedRefusal(_ name: String) -> Outcome {
+        .answer(status: 403, message: "sockwarden: image \(name) is shared by every job (a base image, or not made through this job's socket); a job socket does not remove it")
+    }
+
+    /// What a short or bare hex reference is now, read as the daemon reads it.
+    enum ShortIDResolution {
+        /// No image has it as a name or ID prefix.
+        case missing
+        /// An image has it as a name (`cafe:latest`): refused, since the
+        /// daemon reads it as an ID prefix once that tag is gone.
+        case tagName
+        /// Found by ID prefix: the image's full ID, and whose it is.
+        case image(id: String, access: ImageAccess)
+        case unknown(String)
+    }
+
+    func resolveShortID(_ name: String) -> ShortIDResolution {
+        let escaped = DaemonLookup.escape(name)
+        guard !escaped.isEmpty else { return .missing }
+        switch lookup.get(ObjectKind.image.inspectPath(escaped)) {
+        case .notFound: return .missing
+        case .failed(let why): return .unknown(why)
+        case .ok(let info):
+            let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
+            if let asName = ImageReference.normalise(name + ":latest"), tags.contains(where: { ImageReference.normalise($0) == asName }) {
+                return .tagName
+            }
+            guard let id = info.member("Id")?.string, id.utf8.count == 71 else { return .unknown("the daemon's answer has no image ID") }
+            let labels = Self.labels(info.member("Config")?.member("Labels"))
+            let labelled = labels.contains { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }
+            switch imageOwnership(name, info) {
+            case .own: return .image(id: id, access: .own(labelled: labelled))
+            case .shared: return .image(id: id, access: .shared)
+            case .foreign: return .image(id: id, access: .foreign)
+            }
+        }
+    }
+
+    /// A short or bare hex reference, forwarded as the full ID it resolved
+    /// to (the daemon would look the prefix up again, after a tag of that
+    /// name could have gone and left it to another image). `allow` refuses,
+    /// or returns nil to forward.
+    func pinnedShortID(_ name: String, _ route: String, _ match: EndpointMatch, parameter: String,
+                       allow: (ImageAccess) -> Outcome?) -> Outcome {
+        switch resolveShortID(name) {
+        case .missing: return missing(route, name)
+        case .tagName: return shortID(name)
+        case .unknown(let why): return unknown(name, why)
+        case .image(let id, let access):
+            if case .foreign = access { return missing(route, name) }
+            if let refusal = allow(access) { return refusal }
+            var parameters = match.parameters
+            parameters[parameter] = id
+            return .forward(target: Self.target(match, parameters: parameters), body: nil)
         }
     }
 

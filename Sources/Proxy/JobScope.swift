@@ -114,6 +114,20 @@ struct JobScope: Sendable {
             value = NetworkNames.requiringUniqueName(value)
         }
         if kind == .volume, let refusal = checkVolumeName(value[field: "Name"]?.stringValue ?? "") { return refusal }
+        if kind == .container, let image = value[field: "Image"]?.stringValue, ImageNames.readsAsIDPrefix(image) {
+            // A short ID: forwarded as the full ID it resolves to now.
+            switch resolveShortID(image) {
+            case .image(let id, let access) where !access.isForeign:
+                guard case .structure(var fields) = value, let i = fields.firstIndex(where: { $0.name == "Image" }) else { break }
+                fields[i] = GoFieldValue(fields[i].name, .string(id))
+                value = .structure(fields)
+            case .image, .missing:
+                let missing = ObjectKind.image.notFound(image)
+                return .answer(status: missing.status, message: missing.message)
+            case .tagName: return shortID(image)
+            case .unknown(let why): return unknown(image, why)
+            }
+        }
         if let refusal = checkReferences(route, value: value) { return refusal }
         if kind == .container {
             // A link names its container by name or ID prefix, looked up again

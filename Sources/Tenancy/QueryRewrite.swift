@@ -118,6 +118,13 @@ public enum QueryRewrite {
 
     /// The raw query with every `key` pair removed and `key=value` (escaped)
     /// put first, so it is the value the daemon reads.
+    /// Every `key` pair replaced by `values`, in order, put first.
+    public static func replacingAll(_ key: String, with values: [String], in raw: String?) -> String {
+        let rest = replacing(key, with: "", in: raw).utf8.drop { $0 != UInt8(ascii: "&") }.dropFirst()
+        let pairs = values.map { key + "=" + escape($0) } + (rest.isEmpty ? [] : [String(decoding: rest, as: UTF8.self)])
+        return pairs.joined(separator: "&")
+    }
+
     public static func replacing(_ key: String, with value: String, in raw: String?) -> String {
         var kept: [Substring] = []
         for pair in (raw ?? "").split(separator: "&", omittingEmptySubsequences: true) {

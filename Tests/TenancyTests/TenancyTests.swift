@@ -97,6 +97,18 @@ struct FilterTests {
     }
 }
 
+@Suite("Query parameters replaced")
+struct QueryReplaceTests {
+    @Test("every value of a key is replaced, in order, first; the other parameters are kept", arguments: [
+        ("names=a&x=1&names=b", ["A", "B"], "names=A&names=B&x=1"),
+        ("names=a", ["sha256:ff"], "names=sha256%3Aff"),
+        ("x=1", ["A"], "names=A&x=1"),
+    ])
+    func replacingAll(_ c: (String, [String], String)) {
+        #expect(QueryRewrite.replacingAll("names", with: c.1, in: c.0) == c.2)
+    }
+}
+
 @Suite("A build's cache on a job socket")
 struct BuildCacheTests {
     static let ownIDs = ["sha256:aa", "sha256:bb"]
