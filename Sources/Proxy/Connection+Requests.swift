@@ -132,7 +132,7 @@ extension Connection {
         switch judged.action {
         case .answer(let status, let message, let raw):
             let drained = judged.inspected.map { if case .complete = $0 { return true } else { return false } } ?? drainBody(head, reader)
-            let close = !drained || !head.keepAlive
+            let close = !drained || !head.keepAlive || context.jobClosed
             let response = LocalResponse(status: status, message: message, close: close, raw: raw)
             push(Exchange(kind: .local(response), method: head.method, record: record))
             if close { push(.end()) }

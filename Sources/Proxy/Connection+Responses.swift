@@ -44,6 +44,7 @@ extension Connection {
                 outcome = relayResponse(exchange, reader, hijackCandidate: hijackCandidate, routeHijacks: routeHijacks)
                 writeAudit(exchange)
                 exchangeAnswered()
+                forwardedFinished()
                 if outcome != .keepAlive { return }
             }
         }

@@ -31,6 +31,8 @@ final class Connection: @unchecked Sendable {
         var waitingForRequest = true
         /// Exchanges pushed but not yet fully answered.
         var outstanding = 0
+        /// Forwarded exchanges the response thread has not finished, oldest first.
+        var forwarded: [Exchange] = []
         var terminated = false
     }
 
@@ -63,18 +65,26 @@ final class Connection: @unchecked Sendable {
     /// Nothing in flight in either direction: safe to close on shutdown.
     var isIdle: Bool { shared.withLock { $0.waitingForRequest && $0.outstanding == 0 } }
 
+    /// A forwarded request has reached (or is reaching) the daemon and its
+    /// answer has not begun: what it does there is not done yet.
+    var awaitingDaemon: Bool { shared.withLock { $0.forwarded.contains { !$0.answered } } }
+
     func setWaitingForRequest(_ waiting: Bool) { shared.withLock { $0.waitingForRequest = waiting } }
 
     /// Queues an exchange for the response thread.
     func push(_ exchange: Exchange) {
         switch exchange.kind {
         case .end, .interim: break
-        default: shared.withLock { $0.outstanding += 1 }
+        case .forwarded: shared.withLock { $0.outstanding += 1; $0.forwarded.append(exchange) }
+        case .local: shared.withLock { $0.outstanding += 1 }
         }
         exchanges.push(exchange)
     }
 
     func exchangeAnswered() { shared.withLock { $0.outstanding -= 1 } }
+
+    /// The response thread is done with the oldest forwarded exchange.
+    func forwardedFinished() { shared.withLock { if !$0.forwarded.isEmpty { $0.forwarded.removeFirst() } } }
 
     /// Ends the connection from either thread: wakes the other one.
     func terminate() {

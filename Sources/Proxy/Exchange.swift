@@ -54,6 +54,16 @@ final class Exchange: @unchecked Sendable {
         }
     }
 
+    /// The daemon's final response head has arrived (or the proxy answered
+    /// for it): whatever the request does at the daemon is done or under way
+    /// in a stream.
+    var answered: Bool {
+        state.withLock { s in
+            guard let status = s.record.map({ $0.status }) else { return true }
+            return status.map { $0 == 101 || $0 >= 200 } ?? false
+        }
+    }
+
     var abort: HTTPError? {
         get { state.withLock { $0.abort } }
         set { state.withLock { $0.abort = newValue } }

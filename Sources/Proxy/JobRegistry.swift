@@ -166,14 +166,27 @@ public final class JobRegistry: @unchecked Sendable {
         guard let job = jobs.withLock({ $0.removeValue(forKey: id) }) else {
             return .failure(JobError(status: 404, description: "no open job \(id); `sockwarden job list` shows the open ones"))
         }
-        job.server.stop()
-        let report = reap(owner, images: job.server.context.policyInForce.policy.bodyRules.jobReapImages)
+        // No request in the job's name after this, and none still on its way.
+        let cutInFlight = job.server.closeJob(within: Self.closeGraceSeconds)
+        let images = job.server.context.policyInForce.policy.bodyRules.jobReapImages
+        var report = reap(owner, images: images)
+        if cutInFlight {
+            // A request cut at the daemon may still create something: once more.
+            usleep(500_000)
+            let again = reap(owner, images: images)
+            report.removed += again.removed
+            report.failed += again.failed
+        }
         unlink(statePath(id))
         record(owner: owner, target: "/jobs/\(id)", method: "CLOSE", rule: "job-close",
                reason: "job \(id) \(why): removed \(report.removed.count), failed \(report.failed.count)", status: report.failed.isEmpty ? 200 : 500)
         return .success(ReapSummary(removed: report.removed.map { "\($0.kind) \($0.id)" },
                                     failed: report.failed.map { "\($0.kind) \($0.id) (status \($0.status))" }))
     }
+
+    /// How long `close` lets requests at the daemon finish before it shuts
+    /// their connections down and reaps.
+    static let closeGraceSeconds = 5
 
     func reap(_ owner: JobOwner, images: Bool = true) -> JobReaper.Report {
         let reaper = JobReaper(owner: owner, lookup: DaemonLookup(upstreamPath: settings.base.upstreamPath), claims: claims,

@@ -91,6 +91,13 @@ struct RequestJudge {
     func judge(_ head: RequestHead, _ start: Start, body: RequestBody?, environment: HostEnvironment) -> Judged {
         var record = start.record
         let policy = start.inForce.policy
+        if context.jobClosed, let job = context.job {
+            // `job close` ran while this connection was open: nothing more in the job's name.
+            let message = "sockwarden: job \(job.owner.id) is closed"
+            record.rule = "job-closed"
+            record.reason = message
+            return Judged(record: record, action: .answer(status: 410, message: message), inspected: body)
+        }
         switch start.resolution {
         case .matched(let match):
             var input = PolicyInput(method: head.method, route: match.route, apiVersion: match.apiVersion,

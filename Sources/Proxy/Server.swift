@@ -210,6 +210,40 @@ public final class Server: @unchecked Sendable {
         closeIdleConnections()
     }
 
+    /// A job is closed (`JobRegistry.close`): requests judged from now on are
+    /// refused (`ServerContext.jobClosed`) and the socket is removed. A
+    /// connection is shut down, busy, streaming and hijacked ones included,
+    /// as soon as none of its requests is waiting for the daemon's answer;
+    /// after `seconds` every one left is. Returns when all have ended (or a
+    /// second after that), so that what they created exists for the reap.
+    /// True if a connection was shut down with a request at the daemon (its
+    /// work may end after the reap).
+    public func closeJob(within seconds: Int) -> Bool {
+        context.markJobClosed()
+        stop()
+        let deadline = monotonicNanoseconds() + UInt64(seconds) * 1_000_000_000
+        var shut = Set<UInt64>()
+        var cutInFlight = false
+        while monotonicNanoseconds() < deadline + 1_000_000_000 {
+            let open = connections.withLock { Array($0.byID.values) }
+            if open.isEmpty { break }
+            let late = monotonicNanoseconds() >= deadline
+            for connection in open {
+                let busy = connection.awaitingDaemon
+                if shut.contains(connection.id) {
+                    if busy { cutInFlight = true }
+                    continue
+                }
+                guard late || !busy else { continue }
+                if busy { cutInFlight = true }
+                shut.insert(connection.id)
+                connection.terminate()
+            }
+            usleep(20_000)
+        }
+        return cutInFlight
+    }
+
     public var openConnections: Int { connections.withLock { $0.byID.count } }
 
     /// Why a new connection from `peer` is refused, or nil to admit it.
@@ -397,6 +431,8 @@ protocol ClientConnection: AnyObject, Sendable {
     var peer: PeerCredentials? { get }
     /// Nothing in flight: safe to close on shutdown.
     var isIdle: Bool { get }
+    /// A request was forwarded and its answer has not begun.
+    var awaitingDaemon: Bool { get }
     func terminate()
 }
 
@@ -411,5 +447,6 @@ final class LoopEntry: ClientConnection {
         self.peer = peer
     }
     var isIdle: Bool { false }
+    var awaitingDaemon: Bool { false }
     func terminate() {}
 }

@@ -98,6 +98,14 @@ public final class ServerContext: @unchecked Sendable {
     /// The job a job socket belongs to (nil on the main socket).
     public let job: JobBinding?
 
+    /// Set when the job is closed: every request judged from then on, on a
+    /// connection still open, is refused (`RequestJudge`) and the connection
+    /// is closed after the answer.
+    public var jobClosed: Bool { closedHolder.withLock { $0 } }
+    private let closedHolder = Locked(false)
+
+    func markJobClosed() { closedHolder.withLock { $0 = true } }
+
     public var policy: Policy {
         get { policyHolder.withLock { $0.policy } }
         set { install(newValue, digest: "") }

@@ -7,6 +7,7 @@ a 404 on create by pulling the image, which would leave loopback."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -14,7 +15,7 @@ import urllib.parse
 
 import pytest
 
-from swhelpers import API, Proxy, can_connect, http, tar_of, unique, wait_for
+from swhelpers import API, Proxy, RawConn, build_request, can_connect, http, tar_of, unique, wait_for
 
 pytestmark = pytest.mark.proxy_only
 
@@ -678,3 +679,112 @@ def test_the_main_socket_imports_with_plain_label_changes(jobs, dockerd_sock):
         assert json.loads(http(dockerd_sock, "GET", f"{API}/images/{repo}:1/json").body)["Config"]["Labels"] == {"a": "b"}
     finally:
         http(dockerd_sock, "DELETE", f"{API}/images/{repo}:1?force=1")
+
+
+def job_containers(daemon: str, job: str) -> list[str]:
+    """The names of the job's containers, straight from the daemon."""
+    query = urllib.parse.quote(json.dumps({"label": [f"io.sockwarden.job={job}"]}))
+    return [n for c in json.loads(http(daemon, "GET", f"{API}/containers/json?all=1&filters={query}").body) for n in c["Names"]]
+
+
+def answer_after_close(conn: RawConn, data: bytes) -> int | None:
+    """Sends on a connection that was open across `job close`: the status of
+    the answer, or None when the proxy had closed the connection."""
+    try:
+        conn.send(data)
+        return conn.read_response("POST").status
+    except (OSError, EOFError):
+        return None
+
+
+def test_a_request_body_held_across_close_creates_nothing(jobs, dockerd_sock):
+    """A create whose body is still arriving when the job is closed is not
+    forwarded afterwards: the job's scope ends with `job close`."""
+    job = unique("jx")
+    sock = jobs.open(job)
+    name = unique("late")
+    body = json.dumps({"Image": IMG, "Cmd": ["sleep", "300"], "HostConfig": {"NetworkMode": "none"}}).encode()
+    with RawConn(sock, timeout=10) as conn:
+        request = build_request("POST", f"{API}/containers/create?name={name}", body)
+        conn.send(request[:-5])
+        time.sleep(0.5)  # the proxy waits for the rest of the body
+        jobs.job("close", "--id", job)
+        assert not os.path.exists(sock)
+        status = answer_after_close(conn, request[-5:])
+        assert status is None or not 200 <= status < 300, status
+        time.sleep(1)
+        assert inspect(dockerd_sock, name) is None
+        assert job_containers(dockerd_sock, job) == []
+
+
+def test_a_connection_busy_at_close_cannot_create_later(jobs, dockerd_sock):
+    """The reviewer's case: a ping whose body is held while the job is closed,
+    then a create on the same keep-alive connection a while later."""
+    job = unique("jd")
+    sock = jobs.open(job)
+    name = unique("late")
+    with RawConn(sock, timeout=10) as conn:
+        conn.send(f"GET {API}/_ping HTTP/1.1\r\nHost: docker\r\nContent-Length: 3\r\n\r\n".encode())
+        time.sleep(0.5)
+        jobs.job("close", "--id", job)
+        answer_after_close(conn, b"abc")
+        time.sleep(2)
+        status = answer_after_close(conn, build_request("POST", f"{API}/containers/create?name={name}", json.dumps(
+            {"Image": IMG, "Cmd": ["sleep", "300"], "HostConfig": {"NetworkMode": "none"}}).encode()))
+        assert status is None or not 200 <= status < 300, status
+        time.sleep(1)
+        assert inspect(dockerd_sock, name) is None
+        assert job_containers(dockerd_sock, job) == []
+
+
+def test_a_request_judged_after_close_is_refused_with_410(jobs, dockerd_sock):
+    """A request at the daemon when the job is closed gets its answer; one
+    judged after that on the same connection is refused, recorded, and the
+    connection closed; the reap waits for the first."""
+    job = unique("jg")
+    sock = jobs.open(job)
+    ctr, name = unique("s"), unique("late")
+    assert create(sock, ctr).status == 201
+    assert http(sock, "POST", f"{API}/containers/{ctr}/start", b"").status == 204
+    with RawConn(sock, timeout=15) as conn:
+        # stats without one-shot: the daemon takes two samples (about 1 s) before it answers.
+        conn.send(build_request("GET", f"{API}/containers/{ctr}/stats?stream=false"))
+        time.sleep(0.2)
+        closing = subprocess.Popen([jobs.binary, "job", "close", "--id", job, "--admin-socket", jobs.admin],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: not os.path.exists(sock), 5, what="the job's socket to go")
+        conn.send(build_request("POST", f"{API}/containers/create?name={name}", json.dumps(
+            {"Image": IMG, "Cmd": ["sleep", "300"], "HostConfig": {"NetworkMode": "none"}}).encode()))
+        assert conn.read_response().status == 200
+        refused = conn.read_response("POST")
+        assert refused.status == 410 and refused.json() == {"message": f"sockwarden: job {job} is closed"}, refused
+        assert conn.closed_by_peer()
+        assert closing.wait(30) == 0
+    assert inspect(dockerd_sock, name) is None and inspect(dockerd_sock, ctr) is None
+    assert job_containers(dockerd_sock, job) == []
+    wait_for(lambda: any(r.get("rule") == "job-closed" and r.get("status") == 410 for r in jobs.audit()), 10,
+             what="the audit record of the refusal")
+
+
+def test_close_ends_the_jobs_streams_at_once(jobs, dockerd_sock):
+    """A stream (logs -f) open on the job's socket is cut by `job close`,
+    without waiting out the grace given to requests at the daemon."""
+    job = unique("jf")
+    sock = jobs.open(job)
+    ctr = unique("f")
+    assert create(sock, ctr).status == 201
+    assert http(sock, "POST", f"{API}/containers/{ctr}/start", b"").status == 204
+    with RawConn(sock, timeout=10) as conn:
+        conn.send(build_request("GET", f"{API}/containers/{ctr}/logs?follow=1&stdout=1&stderr=1"))
+        assert conn.read_head().status == 200
+        started = time.monotonic()
+        jobs.job("close", "--id", job)
+        assert time.monotonic() - started < 4
+        conn.settimeout(5)
+        try:
+            conn.read_to_eof()
+            ended = True
+        except socket.timeout:
+            ended = False
+        assert ended, "the job's log stream is still open after job close"
+    assert inspect(dockerd_sock, ctr) is None
