@@ -312,18 +312,20 @@ extension JobScope {
         case .notFound: return .missing
         case .failed(let why): return .unknown(why)
         case .ok(let info):
+            guard let id = info.member("Id")?.string, id.utf8.count == 71 else { return .unknown("the daemon's answer has no image ID") }
+            let labels = Self.labels(info.member("Config")?.member("Labels"))
+            let labelled = labels.contains { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }
+            let access: ImageAccess
+            switch imageOwnership(name, info) {
+            case .own: access = .own(labelled: labelled)
+            case .shared: access = .shared
+            case .foreign: return .image(id: id, access: .foreign) // missing, whatever the name: nothing to tell
+            }
             let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
             if let asName = ImageReference.normalise(name + ":latest"), tags.contains(where: { ImageReference.normalise($0) == asName }) {
                 return .tagName
             }
-            guard let id = info.member("Id")?.string, id.utf8.count == 71 else { return .unknown("the daemon's answer has no image ID") }
-            let labels = Self.labels(info.member("Config")?.member("Labels"))
-            let labelled = labels.contains { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }
-            switch imageOwnership(name, info) {
-            case .own: return .image(id: id, access: .own(labelled: labelled))
-            case .shared: return .image(id: id, access: .shared)
-            case .foreign: return .image(id: id, access: .foreign)
-            }
+            return .image(id: id, access: access)
         }
     }
 

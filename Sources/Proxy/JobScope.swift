@@ -1,6 +1,7 @@
 import EngineAPI
 import GoJSON
 import HTTP1
+import Posix
 import Tenancy
 
 /// What a job socket does to an allowed request before it is forwarded
@@ -13,6 +14,9 @@ struct JobScope: Sendable {
     let owner: JobOwner
     let lookup: DaemonLookup
     let claims: ImageClaims
+    /// Set when the job is closed (`ServerContext.jobClosed`): a request
+    /// still being judged then makes nothing more on the daemon.
+    var closed = Locked(false)
     /// Creates that passed the quota check and are not answered yet.
     var ledger = QuotaLedger()
 
@@ -274,6 +278,8 @@ struct JobScope: Sendable {
     }
 
     private func createVolume(_ name: String) -> Bool {
+        // After the close, the reap may have run already: nothing more is made.
+        if closed.withLock({ $0 }) { return false }
         var labels = JSONObjectWriter()
         labels.field(JobOwner.labelKey, owner.id)
         var body = JSONObjectWriter()

@@ -51,7 +51,9 @@ public final class ServerContext: @unchecked Sendable {
                 job: JobBinding? = nil) {
         self.upstreamPath = upstreamPath
         self.job = job
-        self.jobScope = job.map { JobScope(owner: $0.owner, lookup: DaemonLookup(upstreamPath: upstreamPath), claims: $0.claims) }
+        let closed = Locked(false)
+        self.closedHolder = closed
+        self.jobScope = job.map { JobScope(owner: $0.owner, lookup: DaemonLookup(upstreamPath: upstreamPath), claims: $0.claims, closed: closed) }
         let host = HostFileSystem(upstreamSocket: upstreamPath)
         self.nestedSocket = job.map { NestedSocket(ownSocket: $0.socketPath, jobsDirectory: $0.jobsDirectory, host: host) }
         self.policyEnvironment = job.map { JobHostEnvironment(base: host, ownSocket: $0.socketPath) as HostEnvironment } ?? host
@@ -102,7 +104,7 @@ public final class ServerContext: @unchecked Sendable {
     /// connection still open, is refused (`RequestJudge`) and the connection
     /// is closed after the answer.
     public var jobClosed: Bool { closedHolder.withLock { $0 } }
-    private let closedHolder = Locked(false)
+    private let closedHolder: Locked<Bool>
 
     func markJobClosed() { closedHolder.withLock { $0 = true } }
 

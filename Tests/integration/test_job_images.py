@@ -471,6 +471,9 @@ def test_a_hex_name_is_refused_and_a_short_id_is_forwarded_as_the_full_id(image_
         r = post(socks[a], f"{API}/containers/create", {"Image": hexname, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}})
         assert r.status == 403 and "full ID" in message(r), r.body
         assert http(socks[a], "GET", f"{API}/images/{hexname}:latest/json").status == 200
+        # To another job the name is missing, like any name it does not have.
+        r = http(socks[b], "GET", f"{API}/images/{hexname}/json")
+        assert r.status == 404 and message(r) == message(http(socks[b], "GET", f"{API}/images/cafe0000/json")).replace("cafe0000", hexname), r.body
     finally:
         http(dockerd_sock, "DELETE", f"{API}/images/{hexname}:latest")
     short = own_id.split(":")[1][:12]
