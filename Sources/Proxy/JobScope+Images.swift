@@ -239,10 +239,15 @@ extension JobScope {
         case .failed(let why): return .unknown(why)
         case .ok(let found): info = found
         }
-        let labels = Self.labels(info.member("Config")?.member("Labels"))
-        let labelled = labels.contains { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }
+        return imageAccess(name, info)
+    }
+
+    /// Whose the image the daemon found for `name` is (`info`: its inspect).
+    func imageAccess(_ name: String, _ info: JSONValue) -> ImageAccess {
         switch imageOwnership(name, info) {
-        case .own: return .own(labelled: labelled)
+        case .own:
+            let labels = Self.labels(info.member("Config")?.member("Labels"))
+            return .own(labelled: labels.contains { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) })
         case .shared: return .shared
         case .foreign: return .foreign
         }
@@ -313,14 +318,9 @@ extension JobScope {
         case .failed(let why): return .unknown(why)
         case .ok(let info):
             guard let id = info.member("Id")?.string, id.utf8.count == 71 else { return .unknown("the daemon's answer has no image ID") }
-            let labels = Self.labels(info.member("Config")?.member("Labels"))
-            let labelled = labels.contains { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }
-            let access: ImageAccess
-            switch imageOwnership(name, info) {
-            case .own: access = .own(labelled: labelled)
-            case .shared: access = .shared
-            case .foreign: return .image(id: id, access: .foreign) // missing, whatever the name: nothing to tell
-            }
+            let access = imageAccess(name, info)
+            // Another job's: missing, whatever the name, so nothing tells it apart.
+            if access.isForeign { return .image(id: id, access: .foreign) }
             let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
             if let asName = ImageReference.normalise(name + ":latest"), tags.contains(where: { ImageReference.normalise($0) == asName }) {
                 return .tagName
