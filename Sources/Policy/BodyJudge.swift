@@ -162,7 +162,10 @@ extension BodyRules {
         }
         let written = hostPaths.contains { HostPathMatch.isPrefix($0, of: path) }
         let real = resolved.realPath.map { r in hostPaths.contains { HostPathMatch.isPrefix($0, of: r) } } ?? written
-        guard written else { return refuse("host-paths", "mounts host path \(path); allowed: \(list(hostPaths))") }
+        guard written else {
+            return refuse("host-paths", "mounts host path \(path); allowed: \(list(hostPaths)) "
+                + "(use a named volume, a tmpfs or docker cp instead, or add the directory to allow in [host-paths])")
+        }
         guard real else {
             return refuse("host-paths", "mounts host path \(path), which leads to \(resolved.realPath ?? "?") outside the allowed paths (\(list(hostPaths)))")
         }
