@@ -27,7 +27,7 @@ extension Policy {
             return deny("api", "[api]: API version \(version) is older than \(bodyRules.minAPIVersion), whose semantics sockwarden judges; use a newer client or API version")
         }
         if let type = input.contentType, Policy.isFormEncoded(type) {
-            return deny("body", "a form-encoded body (Content-Type application/x-www-form-urlencoded, or a media type with non-ASCII characters, which Go might read as one) would add query parameters the daemon reads; Docker clients never send one")
+            return deny("body", "a form-encoded or multipart form body (Content-Type application/x-www-form-urlencoded or multipart/form-data, or a media type with non-ASCII characters, which Go might read as one) would add query parameters the daemon reads; Docker clients never send one (send a build context as application/x-tar)")
         }
         if RequestInterpreter.unjudgeable.contains(route.name) {
             return deny("body", "sockwarden cannot judge what \(route.name) asks for yet, so it is denied even though rule \"\(routeDecision.rule)\" allows the route; set trust-bodies = true in [policy] only for trusted clients")
@@ -71,10 +71,14 @@ extension Policy {
         }
     }
 
-    /// Whether Go's `Request.ParseForm` may read the body as a form:
-    /// `mime.ParseMediaType` cuts the value at the first ";" byte, lowercases
-    /// it with Unicode case mapping and trims Unicode white space, and the
-    /// body is a form when that gives application/x-www-form-urlencoded.
+    /// Whether Go's `Request.ParseForm` or `ParseMultipartForm` may read the
+    /// body as a form: `mime.ParseMediaType` cuts the value at the first ";"
+    /// byte, lowercases it with Unicode case mapping and trims Unicode white
+    /// space, and the body is a form when that gives
+    /// application/x-www-form-urlencoded or multipart/form-data. dockerd's
+    /// build route calls `r.FormValue` without `ParseForm` first, so Go reads
+    /// a multipart body (after the context bytes the route has peeked) and
+    /// its parts become build parameters the query never had.
     /// Worked on bytes, as Go does (Swift's Characters join ";" with a
     /// following combining mark, and its case mapping differs: "İ" lowers
     /// to "i̇", Go's to "i"). A media type with any non-ASCII byte counts as a
@@ -83,7 +87,6 @@ extension Policy {
     /// type (Go reads no form).
     static func isFormEncoded(_ contentType: String) -> Bool {
         if contentType.utf8.elementsEqual("application/json".utf8) { return false } // what clients send
-        let form = "application/x-www-form-urlencoded".utf8
         let base = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
         if base.contains(where: { $0 >= 0x80 }) { return true }
         // Go's ASCII white space: \t \n \v \f \r and space.
@@ -91,7 +94,13 @@ extension Policy {
         guard let first = base.firstIndex(where: { !isSpace($0) }) else { return false }
         let last = base.lastIndex(where: { !isSpace($0) })!
         let trimmed = base[first...last]
-        return trimmed.count == form.count
-            && zip(trimmed, form).allSatisfy { ($0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0) == $1 }
+        func equalsIgnoringASCIICase(_ form: String) -> Bool {
+            guard trimmed.count == form.utf8.count else { return false }
+            return zip(trimmed, form.utf8).allSatisfy { pair in
+                let lower: UInt8 = pair.0 >= 0x41 && pair.0 <= 0x5A ? pair.0 | 0x20 : pair.0
+                return lower == pair.1
+            }
+        }
+        return equalsIgnoringASCIICase("application/x-www-form-urlencoded") || equalsIgnoringASCIICase("multipart/form-data")
     }
 }

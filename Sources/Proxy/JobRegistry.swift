@@ -56,6 +56,8 @@ public final class JobRegistry: @unchecked Sendable {
     private let jobs = Locked([String: Job]())
     /// Tags jobs put on shared images; persisted with each job's state.
     let claims = ImageClaims()
+    /// What each job's image seal is derived from (`ImageSealKey`).
+    let sealKey: ImageSealKey
     /// Each job's policy file as it was when last loaded, and a change seen
     /// once but not yet settled (`pollPolicies`).
     private let policyFiles = Locked([String: (loaded: PolicyWatcher.FileIdentity?, pending: PolicyWatcher.FileIdentity??)]())
@@ -81,6 +83,7 @@ public final class JobRegistry: @unchecked Sendable {
         self.loadPolicy = loadPolicy
         try Files.makeDirectory(settings.jobsDirectory, mode: 0o700)
         try Files.makeDirectory(settings.stateDirectory, mode: 0o700)
+        sealKey = try ImageSealKey.load(directory: settings.stateDirectory)
         claims.onChange = { [weak self] id in self?.persistClaims(of: id) }
     }
 
@@ -98,7 +101,7 @@ public final class JobRegistry: @unchecked Sendable {
                      now: Int = Int(time(nil)), persist: Bool = true,
                      socket: String? = nil, mode: UInt32? = nil, group: UInt32? = nil,
                      watch: JobWatch? = nil) -> Result<JobInfo, JobError> {
-        guard let owner = JobOwner(id: id) else {
+        guard let owner = sealKey.owner(id) else {
             return .failure(JobError(status: 400, description: "job id \"\(id)\" must be 1-128 of A-Z a-z 0-9 _ . - starting with a letter or digit"))
         }
         guard claim(id) else { return .failure(JobError(status: 409, description: "job \(id) is being opened or closed")) }
@@ -159,7 +162,7 @@ public final class JobRegistry: @unchecked Sendable {
 
     /// Removes the job's socket, then reaps what it owns.
     public func close(id: String, why: String = "closed") -> Result<ReapSummary, JobError> {
-        guard let owner = JobOwner(id: id) else { return .failure(JobError(status: 404, description: "no job \(id)")) }
+        guard let owner = sealKey.owner(id) else { return .failure(JobError(status: 404, description: "no job \(id)")) }
         guard claim(id) else { return .failure(JobError(status: 409, description: "job \(id) is being opened or closed")) }
         defer { release(id) }
         policyFiles.withLock { _ = $0.removeValue(forKey: id) }
@@ -219,7 +222,7 @@ public final class JobRegistry: @unchecked Sendable {
                 if UnixSocket.probe(path: state.socket) == .staleSocket { unlink(state.socket) }
                 var images = true
                 if case .loaded(let policy) = loadPolicy(state.policy) { images = policy.bodyRules.jobReapImages }
-                if let owner = JobOwner(id: id) { _ = reap(owner, images: images) }
+                if let owner = sealKey.owner(id) { _ = reap(owner, images: images) }
                 unlink(statePath(id))
                 messages.append(gone ? "job \(id): its \(state.watch!.description) is gone: reaped"
                                      : "job \(id) expired while sockwarden was down: reaped")

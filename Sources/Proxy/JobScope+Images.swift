@@ -163,9 +163,11 @@ extension JobScope {
         }
     }
 
-    /// The IDs of the images that carry the job's owner label (nil: the daemon could not say).
+    /// The IDs of the images that carry the job's owner label and seal (nil:
+    /// the daemon could not say). An image labelled for the job without its
+    /// seal (a Dockerfile `LABEL` of another job's build) is not among them.
     func ownImageIDs() -> [String]? {
-        let filters = GoEncoder.render(.object([JSONMember("label", .array([.string(owner.labelFilter)]))]))
+        let filters = GoEncoder.render(.object([JSONMember("label", .array([.string(owner.labelFilter), .string(owner.sealFilter)]))]))
         switch lookup.get("/images/json?filters=" + QueryRewrite.escape(String(decoding: filters, as: UTF8.self))) {
         case .ok(let listed): return (listed.array ?? []).compactMap { $0.member("Id")?.string }
         case .notFound: return []

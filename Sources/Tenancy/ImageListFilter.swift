@@ -26,9 +26,7 @@ public enum ImageListFilter {
     static func keep(_ item: JSONValue, owner: JobOwner, foreignClaims: Set<String>) -> JSONValue? {
         guard case .object(var fields) = item else { return nil }
         let labels = DiskUsageFilter.labels(fields.last(where: { $0.key == "Labels" })?.value)
-        if let label = labels.last(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) {
-            return label.value.utf8.elementsEqual(owner.id.utf8) ? item : nil
-        }
+        if let owned = owner.ownsImage(labels: labels) { return owned ? item : nil }
         func strings(_ key: String) -> [String] {
             guard case .array(let listed)? = fields.last(where: { $0.key == key })?.value else { return [] }
             return listed.map { if case .string(let s) = $0 { return s } else { return "" } }

@@ -28,9 +28,7 @@ public enum ImageNames {
     /// and tagged through the main socket.
     public static func ownership(asked: String, labels: [(key: String, value: String)], repoTags: [String],
                                  repoDigests: [String] = [], owner: JobOwner, claimant: (String) -> String?) -> ImageOwnership {
-        if let label = labels.last(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) {
-            return label.value.utf8.elementsEqual(owner.id.utf8) ? .own : .foreign
-        }
+        if let owned = owner.ownsImage(labels: labels) { return owned ? .own : .foreign }
         if isUnnamed(repoTags: repoTags, repoDigests: repoDigests) { return .foreign }
         // A shared image asked for by name: the name may be a job's claim.
         guard let name = ImageReference.normalise(asked),
@@ -189,9 +187,10 @@ public enum ImageNames {
         }
     }
 
-    /// The `LABEL` instruction that marks an imported image as the job's.
+    /// The `LABEL` instruction that marks an imported or committed image as
+    /// the job's: the owner label and the job's seal.
     public static func ownerLabelChange(_ owner: JobOwner) -> String {
-        "LABEL \(JobOwner.labelKey)=\(owner.id)"
+        "LABEL \(JobOwner.labelKey)=\(owner.id) \(JobOwner.sealKey)=\(owner.seal)"
     }
 
     static func isLowerHex(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) }

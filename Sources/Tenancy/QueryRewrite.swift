@@ -83,10 +83,11 @@ public enum QueryRewrite {
             }
             entries = decoded.mapEntries ?? []
         }
-        if entries.contains(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) {
+        if entries.contains(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) || $0.key.utf8.elementsEqual(JobOwner.sealKey.utf8) }) {
             return .failure(OwnerStamp.reservedLabel)
         }
         entries.append(GoMapEntry(JobOwner.labelKey, .string(owner.id)))
+        entries.append(GoMapEntry(JobOwner.sealKey, .string(owner.seal)))
         guard case .success(let bytes) = GoEncoder.encodeChecked(.map(entries), as: schema) else {
             return .failure(TenancyRefusal(status: 400, message: "the labels cannot be re-encoded"))
         }

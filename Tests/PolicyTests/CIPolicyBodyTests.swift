@@ -119,8 +119,14 @@ let ciBodyCases: [BodyCase] = [
     .init(name: "image import from the body", route: "image.create", query: "fromSrc=-&repo=x", body: "", contentType: "application/x-tar", expect: nil),
     .init(name: "image pull", route: "image.create", query: "fromImage=busybox&tag=latest", body: "", contentType: nil, expect: nil),
     .init(name: "BuildKit build", route: "build.image", query: "version=2", body: "", contentType: nil, expect: "builds"),
+    // Checkpoints (--experimental daemons) name host directories (dir, CheckpointDir).
+    .init(name: "checkpoint delete in a host directory", route: "container.checkpoint.delete", query: "dir=/etc", body: "", contentType: nil, expect: "body"),
+    .init(name: "checkpoint create into a host directory", route: "container.checkpoint.create", body: #"{"CheckpointID":"c","CheckpointDir":"/tmp/x"}"#, expect: "body"),
+    .init(name: "checkpoint list of a host directory", route: "container.checkpoint.list", query: "dir=/etc", body: "", contentType: nil, expect: "body"),
     .init(name: "form-encoded body", route: "build.image", query: "t=x", body: "networkmode=host", contentType: "application/x-www-form-urlencoded", expect: "body"),
     .init(name: "form-encoded body, media type in capitals with parameters", route: "build.image", query: "t=x", body: "networkmode=host", contentType: " Application/X-WWW-Form-URLEncoded ; charset=utf-8", expect: "body"),
+    .init(name: "multipart form body on a build (dockerd reads its parts as build parameters)", route: "build.image", query: "t=x", body: "--XX\r\nContent-Disposition: form-data; name=\"networkmode\"\r\n\r\nhost\r\n--XX--\r\n", contentType: "multipart/form-data; boundary=XX", expect: "body"),
+    .init(name: "multipart form body, media type in capitals", route: "build.image", query: "t=x", body: "", contentType: "\tMultipart/Form-Data;boundary=XX", expect: "body"),
     .init(name: "no media type before the first semicolon: Go reads no form", route: "build.image", query: "t=x", body: "", contentType: ";application/x-www-form-urlencoded", expect: nil),
     // Go cuts at the ";" byte, lowercases with Unicode mappings and trims Unicode white space:
     // each of these is a form to the daemon (found by review; they were allowed).

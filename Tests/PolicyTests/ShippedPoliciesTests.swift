@@ -21,7 +21,7 @@ func loadShippedPolicy(_ name: String) throws -> Policy {
 
 let readOnlyAllowed = [
     "system.version", "system.info", "system.ping", "system.ping.head", "system.df", "system.events",
-    "container.list", "container.inspect", "container.stats", "container.checkpoint.list", "exec.inspect",
+    "container.list", "container.inspect", "container.stats", "exec.inspect",
     "image.list", "image.inspect",
     "volume.list", "volume.inspect", "network.list", "network.list.slash", "network.inspect",
     "plugin.list", "plugin.inspect",
@@ -37,6 +37,7 @@ let readOnlyDenied: [(route: String, rule: String)] = [
     ("image.get", "no-contents"), ("image.get.all", "no-contents"), ("container.attach", "no-contents"),
     ("container.attach.websocket", "no-contents"), ("exec.create", "no-contents"), ("exec.start", "no-contents"),
     ("service.logs", "no-contents"), ("task.logs", "no-contents"),
+    ("container.checkpoint.list", "default-deny"), // lists the host directory its `dir` names (--experimental daemons)
     ("distribution.inspect", "default-deny"), ("swarm.unlockkey", "default-deny"), ("image.history", "default-deny"),
     ("image.search", "default-deny"), ("plugin.privileges", "default-deny"), ("system.auth", "default-deny"),
     ("container.create", "default-deny"), ("container.delete", "default-deny"), ("image.create", "default-deny"),

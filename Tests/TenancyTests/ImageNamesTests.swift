@@ -40,15 +40,17 @@ struct ImageNamesTests {
     func unnamed(_ c: ([String], [String], ImageOwnership)) {
         #expect(ownership("abc123", tags: c.0, digests: c.1) == c.2)
         // The job's own build ends with its owner label, which decides.
-        #expect(ownership("abc123", labels: [("io.sockwarden.job", "job-42")], tags: c.0, digests: c.1) == .own)
+        #expect(ownership("abc123", labels: [("io.sockwarden.job", "job-42"), ("io.sockwarden.seal", "5ea1")], tags: c.0, digests: c.1) == .own)
     }
 
-    @Test("the owner label decides, whatever the name", arguments: [
-        ("job-42", ImageOwnership.own), ("other", .foreign), ("", .foreign),
+    @Test("the owner label and the job's seal decide, whatever the name: a label without the seal is another job's Dockerfile LABEL", arguments: [
+        ("job-42", "5ea1" as String?, ImageOwnership.own), ("job-42", nil, .foreign), ("job-42", "5ea2", .foreign),
+        ("job-42", "", .foreign), ("other", "5ea1", .foreign), ("", "5ea1", .foreign),
     ])
-    func labelled(_ c: (String, ImageOwnership)) {
-        #expect(ownership("theirs:1", labels: [("io.sockwarden.job", c.0)], tags: ["theirs:1"]) == c.1)
-        #expect(ownership("sha256:" + String(repeating: "a", count: 64), labels: [("io.sockwarden.job", c.0)], tags: []) == c.1)
+    func labelled(_ c: (String, String?, ImageOwnership)) {
+        let labels = [("io.sockwarden.job", c.0)] + (c.1.map { [("io.sockwarden.seal", $0)] } ?? [])
+        #expect(ownership("theirs:1", labels: labels, tags: ["theirs:1"]) == c.2)
+        #expect(ownership("sha256:" + String(repeating: "a", count: 64), labels: labels, tags: []) == c.2)
     }
 
     @Test("an unlabelled image asked by a claimed tag is the claimant's; by ID or another tag it is shared", arguments: [
@@ -140,7 +142,8 @@ struct ImageListFilterTests {
     @Test("another job's images, claimed tags and unnamed images (build steps) are dropped; shared and own images stay")
     func filters() throws {
         let body = #"""
-        [{"Id":"own","RepoTags":["app:1"],"Labels":{"io.sockwarden.job":"job-42"}},
+        [{"Id":"own","RepoTags":["app:1"],"Labels":{"io.sockwarden.job":"job-42","io.sockwarden.seal":"5ea1"}},
+         {"Id":"planted","RepoTags":["p:1"],"Labels":{"io.sockwarden.job":"job-42"}},
          {"Id":"foreign","RepoTags":["x:1"],"Labels":{"io.sockwarden.job":"other"}},
          {"Id":"base","RepoTags":["busybox:latest","theirs:1"],"Labels":null},
          {"Id":"onlytheirs","RepoTags":["theirs:2"],"Labels":{}},
@@ -166,7 +169,7 @@ struct ImageListFilterTests {
         }
         struct ListError: Error {}
         let foreign: Set<String> = ["docker.io/library/theirs:1"]
-        #expect(!ImageListFilter.hidesAny(try items(#"[{"Id":"own","RepoTags":["app:1"],"Labels":{"io.sockwarden.job":"job-42"}},{"Id":"b","RepoTags":["app:2"],"Labels":null}]"#), owner: owner, foreignClaims: foreign))
+        #expect(!ImageListFilter.hidesAny(try items(#"[{"Id":"own","RepoTags":["app:1"],"Labels":{"io.sockwarden.job":"job-42","io.sockwarden.seal":"5ea1"}},{"Id":"b","RepoTags":["app:2"],"Labels":null}]"#), owner: owner, foreignClaims: foreign))
         #expect(ImageListFilter.hidesAny(try items(#"[{"Id":"x","RepoTags":["app:3"],"Labels":{"io.sockwarden.job":"other"}}]"#), owner: owner, foreignClaims: foreign))
         #expect(ImageListFilter.hidesAny(try items(#"[{"Id":"b","RepoTags":["theirs:1","theirs:2"],"Labels":null}]"#), owner: owner, foreignClaims: foreign))
         #expect(!ImageListFilter.hidesAny([], owner: owner, foreignClaims: foreign))

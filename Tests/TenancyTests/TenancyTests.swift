@@ -3,7 +3,7 @@ import GoJSON
 import Testing
 @testable import Tenancy
 
-let owner = JobOwner(id: "job-42")!
+let owner = JobOwner(id: "job-42", seal: "5ea1")!
 
 @Suite("Job owners")
 struct JobOwnerTests {
@@ -89,10 +89,13 @@ struct FilterTests {
     func buildLabels() throws {
         let rewritten = try QueryRewrite.stampBuildLabels("t=x&labels=%7B%22a%22%3A%221%22%7D", owner: owner).get()
         let parsed = try #require(GoQuery.parse(rewritten))
-        #expect(parsed.first("labels") == #"{"a":"1","io.sockwarden.job":"job-42"}"#)
+        #expect(parsed.first("labels") == #"{"a":"1","io.sockwarden.job":"job-42","io.sockwarden.seal":"5ea1"}"#)
         #expect(parsed.first("t") == "x")
         #expect(throws: TenancyRefusal.self) {
             try QueryRewrite.stampBuildLabels("labels=%7B%22io.sockwarden.job%22%3A%22x%22%7D", owner: owner).get()
+        }
+        #expect(throws: TenancyRefusal.self) {
+            try QueryRewrite.stampBuildLabels("labels=%7B%22io.sockwarden.seal%22%3A%225ea1%22%7D", owner: owner).get()
         }
     }
 }

@@ -485,3 +485,46 @@ def test_a_hex_name_is_refused_and_a_short_id_is_forwarded_as_the_full_id(image_
         created = json.loads(r.body)["Id"]
         assert json.loads(http(dockerd_sock, "GET", f"{API}/containers/{created}/json").body)["Image"] == own_id
         http(dockerd_sock, "DELETE", f"{API}/containers/{created}?force=1")
+
+
+def test_a_dockerfile_label_cannot_plant_an_image_in_another_jobs_scope(jobs, dockerd_sock):  # noqa: F811
+    """Job B's build writes `LABEL io.sockwarden.job=<A>` in a stage of its
+    Dockerfile (a build's labels reach only its last step, so sockwarden
+    cannot override that one): the image carries A's owner label but not A's
+    seal, so it is not A's: not listed, not inspectable, and not A's build
+    cache (B built the step with its own /etc/hosts). The same for a job
+    that is opened only later."""
+    a, b, later = unique("pa"), unique("pb"), unique("pl")
+    socks = {a: jobs.open(a), b: jobs.open(b)}
+    step = "RUN cat /etc/hosts > /hosts.txt"
+    for victim in (a, later):
+        dockerfile = f"FROM {IMG} AS plant\n{step}\nLABEL {LABEL}={victim}\nFROM {IMG}\nRUN true\n"
+        r = build(socks[b], f"{b}-plant:1", dockerfile, extra="&extrahosts=evil.example:192.0.2.66")
+        assert r.status == 200 and b"Successfully built" in r.body, r.body[-500:]
+    socks[later] = jobs.open(later)
+    try:
+        for victim in (a, later):
+            query = urllib.parse.quote(json.dumps({"label": [f"{LABEL}={victim}"]}))
+            planted = [i["Id"] for i in json.loads(http(dockerd_sock, "GET", f"{API}/images/json?all=1&filters={query}").body)]
+            assert planted, f"the daemon has no image labelled {victim}: the attack did not happen"
+            listed = [i["Id"] for i in json.loads(http(socks[victim], "GET", f"{API}/images/json?all=1").body)]
+            assert not set(planted) & set(listed), (planted, listed)
+            for image_id in planted:
+                assert http(socks[victim], "GET", f"{API}/images/{image_id}/json").status == 404
+        r = build(socks[a], f"{a}-hosts:1", f"FROM {IMG}\n{step}\n")
+        assert r.status == 200 and b"Successfully built" in r.body, r.body[-500:]
+        assert b"Using cache" not in r.body, r.body[-800:]
+        name = unique("ph")
+        assert post(socks[a], f"{API}/containers/create?name={name}",
+                    {"Image": f"{a}-hosts:1", "Cmd": ["cat", "/hosts.txt"], "HostConfig": {"NetworkMode": "none"}}).status == 201
+        assert http(socks[a], "POST", f"{API}/containers/{name}/start", b"").status == 204
+        http(socks[a], "POST", f"{API}/containers/{name}/wait", b"", timeout=30)
+        logs = http(socks[a], "GET", f"{API}/containers/{name}/logs?stdout=1").body
+        assert b"evil.example" not in logs, logs
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{b}-plant:1?force=1")
+        http(dockerd_sock, "DELETE", f"{API}/images/{a}-hosts:1?force=1")
+        for victim in (a, later):
+            query = urllib.parse.quote(json.dumps({"label": [f"{LABEL}={victim}"]}))
+            for i in json.loads(http(dockerd_sock, "GET", f"{API}/images/json?all=1&filters={query}").body):
+                http(dockerd_sock, "DELETE", f"{API}/images/{i['Id']}?force=1")

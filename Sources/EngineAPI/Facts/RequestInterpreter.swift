@@ -15,8 +15,13 @@ public enum RequestInterpreter {
     /// Routes whose body or query can reach the host and that sockwarden
     /// cannot judge: denied whenever bodies are judged, even if allowed.
     /// A plugin created from a tar declares its privileges inside the tar;
-    /// BuildKit sessions are gRPC streams.
-    public static let unjudgeable: Set<String> = ["plugin.create", "session.start", "session.grpc"]
+    /// BuildKit sessions are gRPC streams; checkpoints (a daemon run with
+    /// `--experimental`) take a host directory from the client (`dir`,
+    /// `CheckpointDir`), which the daemon creates, lists and removes.
+    public static let unjudgeable: Set<String> = [
+        "plugin.create", "session.start", "session.grpc",
+        "container.checkpoint.list", "container.checkpoint.create", "container.checkpoint.delete",
+    ]
 
     public struct Interpretation: Sendable {
         public let facts: RequestFacts
@@ -108,6 +113,8 @@ public enum RequestInterpreter {
         let encoded: Result<[UInt8], GoDecodeError>
         switch GoDecoder.decodeFirstValueAndCanonical(body, as: schema) {
         case .success(let decoded): (value, encoded) = decoded
+        case .failure(let error) where error.code == .tooDeep:
+            return .failure(Refusal(message: "the body nests JSON more deeply than sockwarden reads to judge it (\(error)); Docker clients never send such bodies"))
         case .failure(let error): return .failure(Refusal(message: "the body is not JSON the daemon would accept: \(error)"))
         }
         var facts: RequestFacts
