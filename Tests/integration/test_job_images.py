@@ -161,6 +161,27 @@ def test_each_job_lists_its_own_and_the_shared_images(image_jobs, dockerd_sock):
     assert {built, claimed, BASE} <= tags(dockerd_sock)
 
 
+def test_system_df_counts_only_the_jobs_own_containers_of_a_shared_image(jobs, dockerd_sock):  # noqa: F811
+    """`Images[].Containers` counts every job's containers of the image: a
+    job's df must count only its own (none at first, then its one)."""
+    a, b = jobs.open(unique("da")), jobs.open(unique("db"))
+
+    def df_count(sock: str) -> int:
+        df = json.loads(http(sock, "GET", f"{API}/system/df").body)
+        base = [image for image in df["Images"] if BASE in (image.get("RepoTags") or [])]
+        assert len(base) == 1, df["Images"]
+        return base[0]["Containers"]
+
+    for _ in range(2):
+        r = post(b, f"{API}/containers/create", {"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}})
+        assert r.status == 201, r.body
+    assert df_count(a) == 0
+    r = post(a, f"{API}/containers/create", {"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}})
+    assert r.status == 201, r.body
+    assert df_count(a) == 1 and df_count(b) == 2
+    assert df_count(dockerd_sock) >= 3
+
+
 def test_names_of_other_jobs_and_of_shared_images_cannot_be_taken(image_jobs, dockerd_sock):
     a, b, socks, built, claimed = image_jobs
     before = {n: image_info(dockerd_sock, n)["Id"] for n in (built, claimed, BASE)}
