@@ -15,7 +15,11 @@ extension JobScope {
         }
         switch action {
         case .list:
-            return .forward(target: head.target, body: nil)
+            switch QueryRewrite.pinningImageFilters(match.rawQuery, resolve: filterImage) {
+            case .success(nil): return .forward(target: head.target, body: nil)
+            case .success(let query?): return .forward(target: Self.path(of: head.target) + "?" + query, body: nil)
+            case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message, raw: refusal.raw)
+            }
         case .read(let parameter):
             let name = match.parameters[parameter] ?? ""
             if route == "image.push" {
@@ -143,6 +147,39 @@ extension JobScope {
         switch newName(repo: joined, tag: "", pull: true) {
         case .refused(let outcome): return outcome
         case .none, .free: return .forward(target: head.target, body: nil)
+        }
+    }
+
+    /// A `before`/`since` value of an image list: the full ID of an image in
+    /// the job's view; otherwise what the daemon answers for a missing one,
+    /// so the filter tells nothing of other jobs' images.
+    func filterImage(_ name: String) -> QueryRewrite.ImageFilterValue {
+        func refused(_ outcome: Outcome) -> QueryRewrite.ImageFilterValue {
+            guard case .answer(let status, let message, let raw) = outcome else { return .kept }
+            return .refused(TenancyRefusal(status: status, message: message, raw: raw))
+        }
+        let escaped = DaemonLookup.escape(name)
+        // No image has such a name: the daemon refuses the reference itself.
+        guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .kept }
+        if ImageNames.readsAsIDPrefix(name) {
+            switch resolveShortID(name) {
+            case .image(let id, let access) where !access.isForeign: return .pinned(id)
+            case .image, .missing: return refused(missing("image.list", name))
+            case .tagName: return refused(shortID(name))
+            case .unknown(let why): return refused(unknown(name, why))
+            }
+        }
+        switch lookup.get(ObjectKind.image.inspectPath(escaped)) {
+        case .notFound: return refused(missing("image.list", name))
+        case .failed(let why): return refused(unknown(name, why))
+        case .ok(let info):
+            switch imageAccess(name, info) {
+            case .own, .shared:
+                guard let id = info.member("Id")?.string else { return refused(unknown(name, "the daemon's answer has no image ID")) }
+                return .pinned(id)
+            case .foreign, .absent, .shortID: return refused(missing("image.list", name))
+            case .unknown(let why): return refused(unknown(name, why))
+            }
         }
     }
 

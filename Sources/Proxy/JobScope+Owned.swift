@@ -66,11 +66,19 @@ extension JobScope {
     /// endpoint's stored `NetworkID`) and every container whose
     /// namespaces it joins. Each must be, now, the job's own or (a network)
     /// one no job owns; otherwise the start is answered as if it were missing.
+    /// A joined container must be stored by its full ID (`container:<ID>`,
+    /// as a job socket forwards it): a name or ID prefix would be looked up
+    /// again at restarts of the restart policy, which sockwarden never sees.
     func checkJoined(_ id: String) -> Outcome? {
         // The daemon answers for a container that is gone meanwhile.
         guard let info = lookup.inspect(.container, id) else { return nil }
         let hc = info.member("HostConfig")
         let modes = OwnerReferences.namespaceModes.map { (field: $0, value: hc?.member($0)?.string ?? "") }
+        if let unpinned = OwnerReferences.unpinnedNamespace(modes: modes) {
+            let name = info.member("Name")?.string.map { String($0.drop { $0 == "/" }) } ?? id
+            let refusal = OwnerReferences.unpinnedRefusal(unpinned, container: name)
+            return .answer(status: refusal.status, message: refusal.message)
+        }
         let endpoints = info.member("NetworkSettings")?.member("Networks")?.object ?? []
         let networkIDs = endpoints.map { (key: $0.key, id: $0.value.member("NetworkID")?.string ?? "") }
         for reference in OwnerReferences.resolvedAtStart(modes: modes, networks: endpoints.map(\.key), networkIDs: networkIDs) {

@@ -66,8 +66,10 @@ struct JobScope: Sendable {
             case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
             }
         case .stampBody(let kind):
+            if let refusal = checkContainerName(route.name, match.rawQuery) { return refusal }
             return stamp(kind, route: route.name, head: head, body: body, quotas: quotas)
         case .owned(let kind, let parameter):
+            if let refusal = checkContainerName(route.name, match.rawQuery) { return refusal }
             let reference = match.parameters[parameter] ?? ""
             guard let id = ownedID(kind, reference) else {
                 let missing = kind.notFound(reference)
@@ -118,6 +120,10 @@ struct JobScope: Sendable {
             value = NetworkNames.requiringUniqueName(value)
         }
         if kind == .volume, let refusal = checkVolumeName(value[field: "Name"]?.stringValue ?? "") { return refusal }
+        if kind == .container, case let fields = OwnerReferences.oldAPIFields(value), !fields.isEmpty {
+            let refusal = OwnerReferences.oldAPIRefusal(fields)
+            return .answer(status: refusal.status, message: refusal.message)
+        }
         if kind == .container, let image = value[field: "Image"]?.stringValue, ImageNames.readsAsIDPrefix(image) {
             // A short ID: forwarded as the full ID it resolves to now.
             switch resolveShortID(image) {
@@ -139,7 +145,14 @@ struct JobScope: Sendable {
             guard let pinned = OwnerReferences.pinningLinks(value, resolve: { ownedID(.container, $0) }) else {
                 return .answer(status: 400, message: "sockwarden: a link of this container cannot be read as the daemon reads links (name or name:alias)")
             }
-            value = pinned
+            // So is a `container:` namespace: the daemon keeps a name it cannot
+            // look up at create, and looks it up again at every restart.
+            switch OwnerReferences.pinningNamespaces(pinned, resolve: { ownedID(.container, $0) }) {
+            case .success(let namespaces): value = namespaces
+            case .failure(let unresolved):
+                let missing = ObjectKind.container.notFound(unresolved.reference.reference)
+                return .answer(status: missing.status, message: missing.message)
+            }
         }
         var reservation: QuotaReservation?
         if kind == .container {
@@ -157,6 +170,14 @@ struct JobScope: Sendable {
             }
             return .forward(target: head.target, body: bytes, hold: reservation)
         }
+    }
+
+    /// A container create's or rename's `name` must not read as a full ID
+    /// (`ContainerNames`). Go reads the first `name`.
+    private func checkContainerName(_ route: String, _ rawQuery: String?) -> Outcome? {
+        guard route == "container.create" || route == "container.rename",
+              let name = GoQuery.parse(rawQuery)?.first("name"), let refusal = ContainerNames.check(name) else { return nil }
+        return .answer(status: refusal.status, message: refusal.message)
     }
 
     /// The daemon answers a create of a volume name in use with that volume

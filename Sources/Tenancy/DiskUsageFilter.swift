@@ -4,21 +4,44 @@ import GoJSON
 /// answer is filtered to the job's own containers and volumes (by the owner
 /// label) and to the images the job may see (`ImageListFilter`). The build
 /// cache is shared between jobs (see docs/tenancy.md) and is kept;
-/// `LayersSize` is the daemon's total.
+/// `LayersSize` is the daemon's total. An image's `Containers` (how many
+/// containers use it, every job's) is counted again from the job's own
+/// containers in the same answer, or -1 when the answer lists none to count.
 public enum DiskUsageFilter {
     /// The filtered JSON, or nil when the answer is not the expected object
     /// (the caller then refuses rather than pass it on).
     public static func filter(_ body: [UInt8], owner: JobOwner, foreignClaims: Set<String> = []) -> [UInt8]? {
         guard case .success(let json) = JSONParser.parse(body), case .object(let members) = json else { return nil }
+        var containers: [JSONValue]?
+        if case .array(let items)? = members.last(where: { $0.key == "Containers" })?.value {
+            containers = items.filter { owned($0, owner) }
+        }
         let filtered = members.map { member -> JSONMember in
             guard case .array(let items) = member.value else { return member }
             switch member.key {
             case "Containers", "Volumes": return JSONMember(member.key, .array(items.filter { owned($0, owner) }))
-            case "Images": return JSONMember(member.key, .array(ImageListFilter.filter(items, owner: owner, foreignClaims: foreignClaims)))
+            case "Images":
+                let images = ImageListFilter.filter(items, owner: owner, foreignClaims: foreignClaims)
+                return JSONMember(member.key, .array(images.map { recounted($0, containers: containers) }))
             default: return member
             }
         }
         return GoEncoder.render(.object(filtered))
+    }
+
+    /// The image with `Containers` set to how many of `containers` (the
+    /// job's, nil when the answer has no list) run it, by `ImageID`.
+    static func recounted(_ image: JSONValue, containers: [JSONValue]?) -> JSONValue {
+        guard case .object(var fields) = image, let i = fields.lastIndex(where: { $0.key == "Containers" }) else { return image }
+        var count = -1
+        if let containers, case .string(let id)? = fields.last(where: { $0.key == "Id" })?.value {
+            count = containers.filter { item in
+                guard case .object(let c) = item, case .string(let imageID)? = c.last(where: { $0.key == "ImageID" })?.value else { return false }
+                return imageID.utf8.elementsEqual(id.utf8)
+            }.count
+        }
+        fields[i] = JSONMember("Containers", .number(String(count)))
+        return .object(fields)
     }
 
     static func owned(_ item: JSONValue, _ owner: JobOwner) -> Bool {

@@ -87,8 +87,10 @@ public enum OwnerReferences {
         return nil
     }
 
-    /// Modes whose `container:` target a start joins (dockerd 20.10 stores
-    /// the target's full ID at create; a start still checks it).
+    /// Modes whose `container:` target a start joins. dockerd 20.10 stores
+    /// the target's full ID at create only when it finds it then, so a job
+    /// socket forwards the full ID (`pinningNamespaces`) and a start refuses
+    /// any other stored target (`unpinnedNamespace`).
     public static let namespaceModes = ["NetworkMode", "PidMode", "IpcMode"]
 
     static func containerCreate(_ body: GoValue) -> [OwnedReference] {

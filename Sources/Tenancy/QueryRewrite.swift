@@ -23,6 +23,11 @@ public enum QueryRewrite {
             }
         }
         filters["label", default: [:]][owner.labelFilter] = true
+        return encodeFilters(filters).map { replacing("filters", with: $0, in: raw) }
+    }
+
+    /// Filters as the daemon's canonical JSON (`map[string]map[string]bool`).
+    static func encodeFilters(_ filters: [String: [String: Bool]]) -> Result<String, TenancyRefusal> {
         var object: [GoMapEntry] = []
         for (name, values) in filters {
             object.append(GoMapEntry(name, .map(values.map { GoMapEntry($0.key, .bool($0.value)) })))
@@ -31,7 +36,50 @@ public enum QueryRewrite {
         guard case .success(let bytes) = GoEncoder.encodeChecked(.map(object), as: schema) else {
             return .failure(TenancyRefusal(status: 400, message: "the filters cannot be re-encoded"))
         }
-        return .success(replacing("filters", with: String(decoding: bytes, as: UTF8.self), in: raw))
+        return .success(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// What a job socket does with one `before`/`since` value of an image list.
+    public enum ImageFilterValue: Equatable {
+        /// Forwarded as this full image ID.
+        case pinned(String)
+        /// Forwarded as written (the daemon refuses it without a lookup).
+        case kept
+        /// Answered instead of forwarding.
+        case refused(TenancyRefusal)
+    }
+
+    /// An image list's `before` and `since` filters name an image that
+    /// dockerd 20.10 looks up (`GetImage`: name, then ID prefix; 404 when
+    /// missing), whether or not the job may see it. Each value (every key of
+    /// the filter, whatever its boolean, as `WalkValues` reads them) goes
+    /// through `resolve`, in order; the first refusal is the answer.
+    /// `.success(nil)`: neither filter is given, the query is forwarded as is;
+    /// otherwise the query with the filters re-encoded, values pinned.
+    public static func pinningImageFilters(_ raw: String?, resolve: (String) -> ImageFilterValue) -> Result<String?, TenancyRefusal> {
+        guard let query = GoQuery.parse(raw) else {
+            return .failure(TenancyRefusal(status: 400, message: "the query string is malformed"))
+        }
+        guard let text = query.first("filters"), !text.utf8.isEmpty else { return .success(nil) }
+        var filters: [String: [String: Bool]]
+        switch decodeFilters(Array(text.utf8)) {
+        case .success(let decoded): filters = decoded
+        case .failure(let refusal): return .failure(refusal)
+        }
+        guard filters["before"] != nil || filters["since"] != nil else { return .success(nil) }
+        for key in ["before", "since"] {
+            guard let values = filters[key] else { continue }
+            var pinned: [String: Bool] = [:]
+            for (value, flag) in values.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }) {
+                switch resolve(value) {
+                case .pinned(let id): pinned[id] = flag || pinned[id] == true
+                case .kept: pinned[value] = flag
+                case .refused(let refusal): return .failure(refusal)
+                }
+            }
+            filters[key] = pinned
+        }
+        return encodeFilters(filters).map { replacing("filters", with: $0, in: raw) }
     }
 
     static func decodeFilters(_ bytes: [UInt8]) -> Result<[String: [String: Bool]], TenancyRefusal> {

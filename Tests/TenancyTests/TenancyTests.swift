@@ -214,4 +214,20 @@ struct DiskUsageFilterTests {
         #expect(DiskUsageFilter.filter(Array("[1]".utf8), owner: owner) == nil)
         #expect(DiskUsageFilter.filter(Array("{".utf8), owner: owner) == nil)
     }
+
+    static let containers = #"[{"Id":"a","ImageID":"sha256:i","Labels":{"io.sockwarden.job":"job-42"}},{"Id":"b","ImageID":"sha256:i","Labels":{"io.sockwarden.job":"other"}},{"Id":"c","ImageID":"sha256:j","Labels":{"io.sockwarden.job":"other"}}]"#
+
+    @Test("an image's Containers counts only the job's own containers of it", arguments: [
+        (#""Containers":\#(containers)"#, #"{"Id":"sha256:i","RepoTags":["busybox:latest"],"Containers":2}"#, #""Containers":1"#),
+        (#""Containers":\#(containers)"#, #"{"Id":"sha256:j","RepoTags":["base:1"],"Containers":1}"#, #""Containers":0"#),
+        (#""Containers":[]"#, #"{"Id":"sha256:i","RepoTags":["busybox:latest"],"Containers":5}"#, #""Containers":0"#),
+        (#""Containers":null"#, #"{"Id":"sha256:i","RepoTags":["busybox:latest"],"Containers":5}"#, #""Containers":-1"#),
+        (#""Volumes":[]"#, #"{"Id":"sha256:i","RepoTags":["busybox:latest"],"Containers":5}"#, #""Containers":-1"#),
+    ])
+    func recount(_ c: (String, String, String)) throws {
+        let body = "{\"Images\":[\(c.1)],\(c.0)}"
+        let out = String(decoding: try #require(DiskUsageFilter.filter(Array(body.utf8), owner: owner)), as: UTF8.self)
+        let images = try #require(out.firstRange(of: "\"Images\":[")).upperBound
+        #expect(out[images...].hasPrefix(c.1.replacing(#/"Containers":-?\d+/#, with: c.2)), "\(out)")
+    }
 }

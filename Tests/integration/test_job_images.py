@@ -101,6 +101,30 @@ def test_another_jobs_image_is_answered_as_missing(image_jobs, dockerd_sock, met
     assert image_info(dockerd_sock, "ib-stolen:1") is None
 
 
+@pytest.mark.parametrize("key", ["since", "before"])
+def test_image_list_filters_answer_another_jobs_image_as_missing(image_jobs, dockerd_sock, key):
+    """`since`/`before` make the daemon look the image up: B's list naming A's
+    image must be the daemon's answer for a missing twin (not a 200 that
+    tells it exists), while A's own names and B's shared base still filter."""
+    a, b, socks, built, claimed = image_jobs
+
+    def listing(sock: str, name: str):
+        return http(sock, "GET", f"{API}/images/json?filters=" + urllib.parse.quote(json.dumps({key: [name]})))
+
+    for victim in (built, claimed):
+        for name, twin, part in ways_to_name(dockerd_sock, victim):
+            if victim == claimed and part != "-gone-":
+                continue  # the base image by ID is shared, and readable by B
+            r, d = listing(socks[b], name), listing(dockerd_sock, twin)
+            assert d.status == 404, (twin, d.status, d.body)
+            assert r.status == 404 and message(r) == put_back(message(d), name, twin, part), (name, r.body, d.body)
+    for name, _, _ in ways_to_name(dockerd_sock, built):
+        r, d = listing(socks[a], name), listing(dockerd_sock, name)
+        assert r.status == 200 and d.status == 200, (name, r.body)
+        assert {i["Id"] for i in json.loads(r.body)} <= {i["Id"] for i in json.loads(d.body)}
+    assert listing(socks[b], IMG).status == 200
+
+
 def test_another_jobs_image_cannot_be_run_pushed_or_used_as_cache(image_jobs, dockerd_sock):
     a, b, socks, built, claimed = image_jobs
     for name in (built, claimed):
@@ -135,6 +159,27 @@ def test_each_job_lists_its_own_and_the_shared_images(image_jobs, dockerd_sock):
     assert BASE in df_tags and built not in df_tags and claimed not in df_tags, df_tags
     # The daemon itself lists all of them.
     assert {built, claimed, BASE} <= tags(dockerd_sock)
+
+
+def test_system_df_counts_only_the_jobs_own_containers_of_a_shared_image(jobs, dockerd_sock):  # noqa: F811
+    """`Images[].Containers` counts every job's containers of the image: a
+    job's df must count only its own (none at first, then its one)."""
+    a, b = jobs.open(unique("da")), jobs.open(unique("db"))
+
+    def df_count(sock: str) -> int:
+        df = json.loads(http(sock, "GET", f"{API}/system/df").body)
+        base = [image for image in df["Images"] if BASE in (image.get("RepoTags") or [])]
+        assert len(base) == 1, df["Images"]
+        return base[0]["Containers"]
+
+    for _ in range(2):
+        r = post(b, f"{API}/containers/create", {"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}})
+        assert r.status == 201, r.body
+    assert df_count(a) == 0
+    r = post(a, f"{API}/containers/create", {"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}})
+    assert r.status == 201, r.body
+    assert df_count(a) == 1 and df_count(b) == 2
+    assert df_count(dockerd_sock) >= 3
 
 
 def test_names_of_other_jobs_and_of_shared_images_cannot_be_taken(image_jobs, dockerd_sock):
