@@ -113,8 +113,15 @@ public struct APIVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     public init(_ major: Int, _ minor: Int) { parts = [major, minor] }
 
+    /// As dockerd 20.10 reads the version of a request (`/v{version:[0-9.]+}`,
+    /// compared by `versions.compare`): split on "." bytes, each part read by
+    /// `strconv.Atoi` with its error ignored, so a part that is not a number
+    /// is 0 and one that overflows is clamped to ±MaxInt64
+    /// (`1.99999999999999999999` is newer than any version, as the daemon,
+    /// which then answers that the client is too new, reads it).
     public init(parsing text: String) {
-        parts = text.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
+        parts = text.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+            .map { Int(APIVersionCompare.atoi($0)) }
     }
 
     public static func < (a: APIVersion, b: APIVersion) -> Bool {

@@ -17,12 +17,17 @@ public final class JobRegistry: @unchecked Sendable {
         public var defaultPolicyPath: String
         /// The main listener's configuration; a job socket copies its limits.
         public var base: ServerConfiguration
+        /// Seconds after a close at which the closed job's label is reaped
+        /// again (`--reap-after-close`; `LateReaps`).
+        public var reapAfterClose: [Int]
 
-        public init(jobsDirectory: String, stateDirectory: String, defaultPolicyPath: String, base: ServerConfiguration) {
+        public init(jobsDirectory: String, stateDirectory: String, defaultPolicyPath: String, base: ServerConfiguration,
+                    reapAfterClose: [Int] = LateReaps.standard) {
             self.jobsDirectory = jobsDirectory
             self.stateDirectory = stateDirectory
             self.defaultPolicyPath = defaultPolicyPath
             self.base = base
+            self.reapAfterClose = reapAfterClose
         }
     }
 
@@ -63,6 +68,8 @@ public final class JobRegistry: @unchecked Sendable {
     private let policyFiles = Locked([String: (loaded: PolicyWatcher.FileIdentity?, pending: PolicyWatcher.FileIdentity??)]())
     /// Ids being opened or closed, so two requests for one id cannot race.
     private let busy = Locked(Set<String>())
+    /// Closed jobs whose label is reaped again a while after the close.
+    private let lateReaps: Locked<LateReaps>
 
     /// How a policy file loads: the CLI's loader, which reports errors as
     /// `file:line:column: message`.
@@ -81,6 +88,7 @@ public final class JobRegistry: @unchecked Sendable {
         self.settings = settings
         self.audit = audit
         self.loadPolicy = loadPolicy
+        lateReaps = Locked(LateReaps(schedule: settings.reapAfterClose))
         try Files.makeDirectory(settings.jobsDirectory, mode: 0o700)
         try Files.makeDirectory(settings.stateDirectory, mode: 0o700)
         sealKey = try ImageSealKey.load(directory: settings.stateDirectory)
@@ -109,6 +117,8 @@ public final class JobRegistry: @unchecked Sendable {
         if jobs.withLock({ $0[id] != nil }) {
             return .failure(JobError(status: 409, description: "job \(id) is already open; close it first"))
         }
+        // The label is the new job's from now on: no late reap of an earlier job of this id.
+        lateReaps.withLock { $0.cancel(id) }
         let path = policyPath ?? settings.defaultPolicyPath
         let identity = PolicyWatcher.identity(path)
         let policy: Policy
@@ -181,6 +191,8 @@ public final class JobRegistry: @unchecked Sendable {
             report.failed += again.failed
         }
         unlink(statePath(id))
+        // An import or commit cut at the close may still end in an image with the job's label.
+        lateReaps.withLock { $0.closed(id, images: images, at: Self.monotonicSeconds()) }
         record(owner: owner, target: "/jobs/\(id)", method: "CLOSE", rule: "job-close",
                reason: "job \(id) \(why): removed \(report.removed.count), failed \(report.failed.count)", status: report.failed.isEmpty ? 200 : 500)
         return .success(ReapSummary(removed: report.removed.map { "\($0.kind) \($0.id)" },
@@ -191,9 +203,30 @@ public final class JobRegistry: @unchecked Sendable {
     /// their connections down and reaps.
     static let closeGraceSeconds = 5
 
-    func reap(_ owner: JobOwner, images: Bool = true) -> JobReaper.Report {
-        let reaper = JobReaper(owner: owner, lookup: DaemonLookup(upstreamPath: settings.base.upstreamPath), claims: claims,
-                               removeImages: images)
+    /// Called every second by `serve`: the closed jobs whose late reap is
+    /// due (`LateReaps`) are reaped again, unless their id is open again.
+    /// Each reap that removes or fails something is recorded as
+    /// `job-late-reap`.
+    public func reapLate(now: Int = JobRegistry.monotonicSeconds()) {
+        let due = lateReaps.withLock { $0.due(at: now, available: { self.claim($0) }) }
+        for entry in due {
+            defer { release(entry.id) }
+            guard let owner = JobOwner(id: entry.id), jobs.withLock({ $0[entry.id] == nil }) else { continue }
+            // The claims were released at the close: a late reap leaves them alone.
+            let report = reap(owner, images: entry.images, withClaims: false)
+            guard !report.removed.isEmpty || !report.failed.isEmpty else { continue }
+            record(owner: owner, target: "/jobs/\(entry.id)", method: "REAP", rule: "job-late-reap",
+                   reason: "job \(entry.id), closed \(now - entry.closedAt) s ago: removed \(report.removed.count), failed \(report.failed.count) (a request cut at the close ended after its reaps)",
+                   status: report.failed.isEmpty ? 200 : 500)
+        }
+    }
+
+    public static func monotonicSeconds() -> Int { Int(monotonicNanoseconds() / 1_000_000_000) }
+
+    /// `withClaims`: also untag (and forget) the tags the job claimed.
+    func reap(_ owner: JobOwner, images: Bool = true, withClaims: Bool = true) -> JobReaper.Report {
+        let reaper = JobReaper(owner: owner, lookup: DaemonLookup(upstreamPath: settings.base.upstreamPath),
+                               claims: withClaims ? claims : nil, removeImages: images)
         return reaper.reap { removal in
             let path = "/\(removal.kind)s/\(removal.id)"
             record(owner: owner, target: path, method: "DELETE", rule: "job-reap",

@@ -103,20 +103,60 @@ extension JobScope {
     /// resolve to another network at that container's next start.
     private func checkUnused(network id: String) -> Outcome? {
         guard let network = lookup.inspect(.network, id), let name = network.member("Name")?.string else { return nil }
+        switch stillNamed([(id, name)]) {
+        case .unknown(let refusal): return refusal
+        case .none: return nil
+        case .named(let named):
+            return .answer(status: 403, message: "sockwarden: network \(name) is still named by container \(named.container) of job \(owner.id); remove that container first (the daemon looks the name up again at the container's next start, and on a job socket it must not find another network by then)")
+        }
+    }
+
+    /// `network prune` removes every network of the job no running container
+    /// is attached to, stopped containers' networks included: refused (409)
+    /// while one of the job's containers names one of the job's networks,
+    /// whatever the prune's own filters (`until`, `label`) would spare. A
+    /// running container's network is not pruned, but the container may stop
+    /// before the daemon gets to it.
+    func checkNetworkPrune() -> Outcome? {
+        let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
+        guard case .ok(let list) = lookup.get("/networks?filters=\(filter)") else {
+            return .answer(status: 503, message: "sockwarden: cannot list job \(owner.id)'s networks to check that no container of the job names one a network prune would remove")
+        }
+        let networks = (list.array ?? []).compactMap { n -> (id: String, name: String)? in
+            guard let id = n.member("Id")?.string, let name = n.member("Name")?.string else { return nil }
+            return (id, name)
+        }
+        guard !networks.isEmpty else { return nil }
+        switch stillNamed(networks) {
+        case .unknown(let refusal): return refusal
+        case .none: return nil
+        case .named(let named):
+            let refusal = NetworkNames.pruneRefusal(named, job: owner.id)
+            return .answer(status: refusal.status, message: refusal.message)
+        }
+    }
+
+    /// The first of `networks` one of the job's containers still names.
+    private func stillNamed(_ networks: [(id: String, name: String)]) -> Naming {
         let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
         guard case .ok(let list) = lookup.get("/containers/json?all=1&filters=\(filter)") else {
-            return .answer(status: 503, message: "sockwarden: cannot list job \(owner.id)'s containers to check that none names network \(name)")
+            let names = networks.map(\.name).joined(separator: ", ")
+            return .unknown(.answer(status: 503, message: "sockwarden: cannot list job \(owner.id)'s containers to check that none names network \(names)"))
         }
-        for container in list.array ?? [] {
-            let mode = container.member("HostConfig")?.member("NetworkMode")?.string ?? ""
-            let networks = (container.member("NetworkSettings")?.member("Networks")?.object ?? []).map(\.key)
-            for reference in NetworkNames.joined(networkMode: mode, networks: networks) where NetworkNames.refers(reference, id: id, name: name) {
-                let user = (container.member("Names")?.array?.first?.string).map { String($0.drop { $0 == "/" }) }
-                    ?? container.member("Id")?.string ?? "?"
-                return .answer(status: 403, message: "sockwarden: network \(name) is still named by container \(user) of job \(owner.id); remove that container first (the daemon looks the name up again at the container's next start, and on a job socket it must not find another network by then)")
-            }
+        let containers = (list.array ?? []).map { container in
+            (name: (container.member("Names")?.array?.first?.string).map { String($0.drop { $0 == "/" }) }
+                ?? container.member("Id")?.string ?? "?",
+             networkMode: container.member("HostConfig")?.member("NetworkMode")?.string ?? "",
+             networks: (container.member("NetworkSettings")?.member("Networks")?.object ?? []).map(\.key))
         }
-        return nil
+        return NetworkNames.stillNamed(networks: networks, containers: containers).map(Naming.named) ?? .none
+    }
+
+    private enum Naming {
+        case none
+        case named(NetworkNames.StillNamed)
+        /// The job's containers could not be listed.
+        case unknown(Outcome)
     }
 
     /// On a job with a memory or CPU quota, a container that has exited (or

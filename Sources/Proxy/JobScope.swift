@@ -41,6 +41,7 @@ struct JobScope: Sendable {
         case .refuse(let why):
             return .answer(status: 403, message: "sockwarden: \(why) (job socket of job \(owner.id))")
         case .filter:
+            if route.name == "network.prune", let refusal = checkNetworkPrune() { return refusal }
             switch QueryRewrite.restrictFilters(match.rawQuery, owner: owner) {
             case .success(let query): return .forward(target: Self.path(of: head.target) + "?" + query, body: nil)
             case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)

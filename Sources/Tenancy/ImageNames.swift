@@ -105,17 +105,24 @@ public enum ImageNames {
 
     /// What dockerd 20.10 answers on `route` for an image `name` it does not
     /// have (checked against the daemon by the integration tests). A save by
-    /// ID names a file in the daemon's data root (`storage`: `DockerRootDir`
-    /// and `Driver` from `/info`; without them the answer is a 404 that only
-    /// approximates it); a push answers 200 with the error inside its
-    /// progress stream.
+    /// full ID names a file in the daemon's data root (`storage`:
+    /// `DockerRootDir` and `Driver` from `/info`; without them the answer is
+    /// a 404 that only approximates it); a save by any other `sha256:` name
+    /// (a short ID) is searched as an ID prefix, a 404; a push answers 200
+    /// with the error inside its progress stream.
     public static func missing(route: String, name: String, storage: (root: String, driver: String)? = nil) -> TenancyRefusal {
-        let isID = name.utf8.starts(with: "sha256:".utf8) || (name.utf8.count == 64 && name.utf8.allSatisfy(isLowerHex))
         switch route {
         case "image.inspect":
             return TenancyRefusal(status: 404, message: "no such image: \(name): No such image: \(familiar(name))")
         case "image.get", "image.get.all":
-            if isID {
+            // `image/tarexport` parseNames: a full ID (`reference.ParseAnyReference`
+            // reads it as a digest) is opened in the image store; any other name
+            // whose repository is `sha256` is searched as an ID prefix
+            // (`imageStore.Search`: "No such image: <name>").
+            if !isFullID(name), name.utf8.starts(with: "sha256:".utf8) {
+                return TenancyRefusal(status: 404, message: "No such image: \(name)")
+            }
+            if isFullID(name) {
                 let digest = familiar(name)
                 guard let storage else { return TenancyRefusal(status: 404, message: "No such image: \(digest)") }
                 let hex = String(digest.dropFirst("sha256:".count))
@@ -139,6 +146,13 @@ public enum ImageNames {
         default:
             return TenancyRefusal(status: 404, message: "No such image: \(familiar(name))")
         }
+    }
+
+    /// A full image ID: 64 lower-case hex digits, with or without `sha256:`
+    /// (what `reference.ParseAnyReference` reads as a digest).
+    static func isFullID(_ name: String) -> Bool {
+        let hex = name.utf8.starts(with: "sha256:".utf8) ? name.utf8.dropFirst(7) : name.utf8[...]
+        return hex.count == 64 && hex.allSatisfy(isLowerHex)
     }
 
     /// A name without its tag (`a/b:1` is `a/b`; a registry port stays).

@@ -53,4 +53,38 @@ public enum NetworkNames {
         guard !reference.utf8.isEmpty else { return false }
         return reference.utf8.elementsEqual(name.utf8) || id.utf8.starts(with: reference.utf8)
     }
+
+    /// A network one of the job's containers still names, and that container.
+    public struct StillNamed: Sendable, Equatable {
+        public let network: String
+        public let container: String
+
+        public init(network: String, container: String) {
+            self.network = network
+            self.container = container
+        }
+    }
+
+    /// The first of `networks` that one of `containers` (in any state) still
+    /// names, by its network mode or an endpoint key, by exact name, exact ID
+    /// or ID prefix (`refers`). Such a network must stay: removed, its name
+    /// would be free to resolve to another network at that container's
+    /// next start. Nil when none is named.
+    public static func stillNamed(networks: [(id: String, name: String)],
+                                  containers: [(name: String, networkMode: String, networks: [String])]) -> StillNamed? {
+        for network in networks {
+            for container in containers {
+                for reference in joined(networkMode: container.networkMode, networks: container.networks)
+                where refers(reference, id: network.id, name: network.name) {
+                    return StillNamed(network: network.name, container: container.name)
+                }
+            }
+        }
+        return nil
+    }
+
+    /// The answer to a `network prune` on a job socket while `named` holds.
+    public static func pruneRefusal(_ named: StillNamed, job: String) -> TenancyRefusal {
+        TenancyRefusal(status: 409, message: "sockwarden: network prune on job \(job)'s socket could remove network \(named.network), which container \(named.container) of the job still names (the daemon looks the name up again at the container's next start, and on a job socket it must not find another network by then); remove container \(named.container) first (docker rm \(named.container)), then prune or remove the network (docker network rm \(named.network))")
+    }
 }

@@ -108,13 +108,11 @@ public enum OwnerReferences {
             }
         }
         for (i, entry) in (hc?[field: "VolumesFrom"]?.arrayValues ?? []).enumerated() {
-            let text = entry.stringValue ?? ""
-            let name = String(text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            let name = beforeFirstColon(entry.stringValue ?? "")
             out.append(OwnedReference(.container, name, field: "HostConfig.VolumesFrom[\(i)]"))
         }
         for (i, link) in (hc?[field: "Links"]?.arrayValues ?? []).enumerated() {
-            let text = link.stringValue ?? ""
-            let name = String(text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            let name = beforeFirstColon(link.stringValue ?? "")
             out.append(OwnedReference(.container, name.dropPrefix("/") ?? name, field: "HostConfig.Links[\(i)]"))
         }
         for (i, bind) in (hc?[field: "Binds"]?.arrayValues ?? []).enumerated() {
@@ -132,6 +130,18 @@ public enum OwnerReferences {
             out.append(OwnedReference(.network, entry.key, field: "NetworkingConfig.EndpointsConfig[\(entry.key)]"))
         }
         return out
+    }
+}
+
+extension OwnerReferences {
+    /// What comes before the first ":" byte, as dockerd splits a
+    /// `VolumesFrom` entry (`ParseVolumesFrom`: `strings.SplitN(spec, ":", 2)`)
+    /// and a link (`opts.ParseLink`: `strings.Split(val, ":")`). Not on Swift
+    /// Characters, which join ":" with a combining mark after it or a
+    /// prepended mark before it.
+    static func beforeFirstColon(_ text: String) -> String {
+        let first = text.utf8.split(separator: UInt8(ascii: ":"), maxSplits: 1, omittingEmptySubsequences: false).first
+        return String(decoding: first ?? text.utf8.prefix(0), as: UTF8.self)
     }
 }
 

@@ -174,14 +174,19 @@ public enum QueryRewrite {
         return pairs.joined(separator: "&")
     }
 
+    /// Every `key` pair of the raw query dropped and `key=value` (escaped)
+    /// put first. Split on the "&" and "=" bytes, as `url.ParseQuery` splits
+    /// (a Swift Character would join "&" with a combining mark after it, or
+    /// a prepended mark before it, and keep a pair Go reads apart).
     public static func replacing(_ key: String, with value: String, in raw: String?) -> String {
-        var kept: [Substring] = []
-        for pair in (raw ?? "").split(separator: "&", omittingEmptySubsequences: true) {
-            let name = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            if GoQuery.parse(String(name))?.pairs.first?.key.utf8.elementsEqual(key.utf8) == true { continue }
-            kept.append(pair)
+        var kept: [String] = []
+        for pair in (raw ?? "").utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let name = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false).first ?? pair.prefix(0)
+            if GoQuery.parse(String(decoding: name, as: UTF8.self))?.pairs.first?.key.utf8.elementsEqual(key.utf8) == true { continue }
+            // Cut at ASCII bytes, so each piece of valid UTF-8 stays valid, byte for byte.
+            kept.append(String(decoding: pair, as: UTF8.self))
         }
-        return ([key + "=" + escape(value)] + kept.map(String.init)).joined(separator: "&")
+        return ([key + "=" + escape(value)] + kept).joined(separator: "&")
     }
 
     public static func escape(_ text: String) -> String {

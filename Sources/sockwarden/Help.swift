@@ -70,6 +70,10 @@ OPTIONS
   --listeners FILE       static job sockets ([[job]]) and per-uid or per-gid
                          policies of the main socket ([[peer]]); see
                          docs/tenancy.md
+  --reap-after-close S,S reap a closed job's label again this many seconds
+                         after its close, for what a request cut at the close
+                         still made (default: 10,30,60,120; none: never;
+                         forgotten by a restart)
   --socket-mode MODE     octal permissions of the listening socket (default: 0660)
   --socket-group GROUP   group owning the listening socket, name or id
                          (default: the group of the process)

@@ -2,6 +2,7 @@ import Glibc
 import Policy
 import Posix
 import Proxy
+import Tenancy
 
 /// `serve --admin-socket`: the job registry (restored from the state
 /// directory) and the admin socket, each serving on its own thread.
@@ -9,7 +10,7 @@ struct JobService {
     let registry: JobRegistry
     let admin: AdminServer?
 
-    static let flagNames = ["admin-socket", "jobs-dir", "state-dir", "job-policy", "listeners"]
+    static let flagNames = ["admin-socket", "jobs-dir", "state-dir", "job-policy", "listeners", "reap-after-close"]
 
     /// `--listeners FILE`: static job sockets (opened at start, with no TTL)
     /// and per-peer policies of the main socket.
@@ -53,11 +54,19 @@ struct JobService {
     static func start(adminPath: String?, flags: Flags, configuration: ServerConfiguration, policyPath: String,
                       audit: AuditLog, server: Server) -> JobService {
         server.context.ownerLabelReserved = true
+        var lateReaps = LateReaps.standard
+        if let text = flags["reap-after-close"] {
+            guard let offsets = LateReaps.parse(text) else {
+                fail("serve: --reap-after-close must be none, or ascending whole seconds after a job's close, 1 to 86400, comma separated (such as 10,30,60,120); got \(text)")
+            }
+            lateReaps = offsets
+        }
         let settings = JobRegistry.Settings(
             jobsDirectory: flags["jobs-dir"] ?? "/run/sockwarden/jobs",
             stateDirectory: flags["state-dir"] ?? "/var/lib/sockwarden/jobs",
             defaultPolicyPath: flags["job-policy"] ?? policyPath,
-            base: configuration)
+            base: configuration,
+            reapAfterClose: lateReaps)
         let registry: JobRegistry
         do {
             registry = try JobRegistry(settings: settings, audit: audit) { path in
@@ -80,6 +89,7 @@ struct JobService {
                 while true {
                     sleep(1)
                     registry.expire()
+                    registry.reapLate()
                     for failure in registry.pollPolicies() {
                         Files.writeStderr("sockwarden: job policy file changed: JOB POLICY RELOAD FAILED: \(failure)\n")
                     }

@@ -83,10 +83,28 @@ struct ImageNamesTests {
         ("image.tag", "abc123", "No such image: abc123:latest"), ("image.get", "foo", "No such image: foo"),
         ("image.get", "foo:1", "reference does not exist"), ("image.get.all", "abc123", "No such image: abc123"),
         ("image.get", "sha256:" + String(repeating: "a", count: 64), "No such image: sha256:" + String(repeating: "a", count: 64)),
+        ("image.history", "sha256:ffffffffffff", "No such image: sha256:ffffffffffff"),
+        ("image.inspect", "sha256:ffffffffffff", "no such image: sha256:ffffffffffff: No such image: sha256:ffffffffffff"),
     ])
     func missing(_ c: (String, String, String)) {
         let refusal = ImageNames.missing(route: c.0, name: c.1)
         #expect(refusal.status == 404 && refusal.message == c.2 && refusal.raw == nil, "\(refusal.message)")
+    }
+
+    // dockerd 20.10's save (`image/tarexport` parseNames) opens a full ID in
+    // the image store, and searches any other `sha256:` name as an ID
+    // prefix (`imageStore.Search`): "No such image: <name>", 404.
+    @Test("a save of a sha256: name that is no full ID is a 404 naming it, whatever the data root", arguments: [
+        ("image.get.all", "sha256:ffffffffffff"), ("image.get", "sha256:ffffffffffff"), ("image.get.all", "sha256:xyz"),
+        ("image.get.all", "sha256:FFFFFFFFFFFF"), ("image.get.all", "sha256:" + String(repeating: "F", count: 64)),
+        ("image.get.all", "sha256:" + String(repeating: "f", count: 63) + "g"),
+        ("image.get.all", "sha256:" + String(repeating: "f", count: 65)),
+    ])
+    func saveByShortID(_ c: (String, String)) {
+        for storage in [nil, ("/var/lib/docker", "overlay2")] as [(String, String)?] {
+            let refusal = ImageNames.missing(route: c.0, name: c.1, storage: storage)
+            #expect(refusal.status == 404 && refusal.message == "No such image: \(c.1)" && refusal.raw == nil, "\(refusal.message)")
+        }
     }
 
     @Test("a save by ID names the file the daemon did not find in its data root")

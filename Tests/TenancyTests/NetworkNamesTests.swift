@@ -51,6 +51,36 @@ struct NetworkNamesTests {
         #expect(NetworkNames.refers(c.0, id: "f8a3c0ffee", name: "net") == c.1, "\(c.0)")
     }
 
+    /// (containers as name, network mode, endpoint keys; the network named and the container, or nil)
+    static let stillNamedCases: [(String, [(String, String, [String])], NetworkNames.StillNamed?)] = [
+        ("no containers", [], nil),
+        ("a stopped container by its network mode", [("c", "jobnet", [])], .init(network: "jobnet", container: "c")),
+        ("by an endpoint key", [("c", "none", ["otherjobnet"])], .init(network: "otherjobnet", container: "c")),
+        ("by the network's ID prefix", [("c", "f8a3", [])], .init(network: "jobnet", container: "c")),
+        ("by the full ID", [("c", "bridge", ["f8a3c0ffee"])], .init(network: "jobnet", container: "c")),
+        ("predefined networks only", [("c", "none", []), ("d", "bridge", ["bridge"]), ("e", "host", [])], nil),
+        ("another container's namespace", [("c", "container:jobnet", [])], nil),
+        ("a name that only starts like it", [("c", "jobnet2", ["jobne"])], nil),
+        ("the first network in order, the first container naming it", [("c", "otherjobnet", []), ("d", "jobnet", [])],
+         .init(network: "jobnet", container: "d")),
+    ]
+
+    @Test("a network prune or remove is held by any container of the job that names the network", arguments: stillNamedCases.indices)
+    func stillNamed(_ i: Int) {
+        let c = Self.stillNamedCases[i]
+        let networks = [(id: "f8a3c0ffee", name: "jobnet"), (id: "0badc0de", name: "otherjobnet")]
+        let containers = c.1.map { (name: $0.0, networkMode: $0.1, networks: $0.2) }
+        #expect(NetworkNames.stillNamed(networks: networks, containers: containers) == c.2, "\(c.0)")
+    }
+
+    @Test("a refused prune says which network, which container, and what to do")
+    func pruneRefusal() {
+        let refusal = NetworkNames.pruneRefusal(.init(network: "jobnet", container: "web"), job: "build-42")
+        #expect(refusal.status == 409)
+        #expect(refusal.message.hasPrefix("sockwarden: network prune on job build-42's socket could remove network jobnet, which container web of the job still names"))
+        #expect(refusal.message.contains("remove container web first (docker rm web), then prune or remove the network (docker network rm jobnet)"))
+    }
+
     @Test("a start also joins the namespaces of the containers its modes name")
     func resolvedAtStart() {
         let modes = [(field: "NetworkMode", value: "container:web"), (field: "PidMode", value: "container:db"), (field: "IpcMode", value: "shareable")]

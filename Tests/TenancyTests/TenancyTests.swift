@@ -110,6 +110,30 @@ struct QueryReplaceTests {
     func replacingAll(_ c: (String, [String], String)) {
         #expect(QueryRewrite.replacingAll("names", with: c.1, in: c.0) == c.2)
     }
+
+    // url.ParseQuery splits on the "&" and "=" bytes: a combining mark after
+    // "&" or "=", or a prepended mark (U+0600) before one, is one Swift
+    // Character with it, but Go still splits there.
+    @Test("the raw query is split on bytes, as Go splits it", arguments: [
+        ("a=\u{600}&filters=evil", "filters=X&a=\u{600}"),
+        ("a=1&filters=evil&\u{301}b=2", "filters=X&a=1&\u{301}b=2"),
+        ("filters=\u{301}evil&a=1", "filters=X&a=1"),
+        ("filters\u{600}=evil&a=1", "filters=X&filters\u{600}=evil&a=1"),
+        ("a=é&&filters=1&filters=2&z", "filters=X&a=é&z"),
+        ("fil%74ers=evil&a=1", "filters=X&a=1"),
+        ("", "filters=X"),
+    ])
+    func replacingBytes(_ c: (String, String)) {
+        #expect(Array(QueryRewrite.replacing("filters", with: "X", in: c.0).utf8) == Array(c.1.utf8), "\(c.0)")
+    }
+
+    @Test("every value replaced, split on bytes", arguments: [
+        ("x=\u{600}&names=3ded", ["sha256:aa"], "names=sha256%3Aaa&x=\u{600}"),
+        ("names=a&\u{301}=1&names=b", ["A", "B"], "names=A&names=B&\u{301}=1"),
+    ])
+    func replacingAllBytes(_ c: (String, [String], String)) {
+        #expect(Array(QueryRewrite.replacingAll("names", with: c.1, in: c.0).utf8) == Array(c.2.utf8), "\(c.0)")
+    }
 }
 
 @Suite("A build's cache on a job socket")
@@ -179,6 +203,22 @@ struct OwnerReferenceTests {
         let value = try GoDecoder.decodeFirstValue(Array(body.utf8), as: .structure(ContainerCreateBody.wrapper)).get().value
         let refs = OwnerReferences.referenced(route: "container.create", body: value).map { "\($0.kind.rawValue) \($0.reference)" }
         #expect(refs == ["image b", "container web", "container db", "container data", "container cache", "volume vol1", "volume vol2", "network jobnet"])
+    }
+
+    // dockerd splits a VolumesFrom entry (`strings.SplitN(spec, ":", 2)`) and
+    // a link (`strings.Split(val, ":")`) on the ":" byte; a Swift Character
+    // joins ":" with a combining mark after it or U+0600 before it.
+    @Test("VolumesFrom and Links name their container up to the first \":\" byte", arguments: [
+        ("data:ro", "data"), ("data", "data"), ("data:\u{301}ro", "data"), ("data\u{600}:ro", "data\u{600}"),
+        ("dat\u{301}a:rw", "dat\u{301}a"), (":ro", ""), ("a:b:c", "a"), ("é:ro", "é"),
+    ])
+    func colonBytes(_ c: (String, String)) throws {
+        let links = c.0.utf8.starts(with: ":".utf8) ? "" : #""Links":["\#(c.0)"],"#
+        let body = #"{"Image":"b","HostConfig":{\#(links)"VolumesFrom":["\#(c.0)"]}}"#
+        let value = try GoDecoder.decodeFirstValue(Array(body.utf8), as: .structure(ContainerCreateBody.wrapper)).get().value
+        let refs = OwnerReferences.referenced(route: "container.create", body: value).filter { $0.kind == .container }
+        #expect(refs.allSatisfy { Array($0.reference.utf8) == Array(c.1.utf8) } && refs.count == (links.isEmpty ? 1 : 2),
+                "\(c.0): \(refs.map(\.reference))")
     }
 
     @Test("a user network by name is the job's; predefined ones are nobody's")

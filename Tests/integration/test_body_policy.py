@@ -118,6 +118,20 @@ def test_attack_in_other_framings_never_takes_effect(ci_proxy, dockerd_sock, fra
         force_remove(dockerd_sock, name)
 
 
+@pytest.mark.parametrize("version", ["1.99999999999999999999", "99999999999999999999.0", "1.9223372036854775808"])
+def test_an_overflowing_api_version_is_read_as_the_daemon_reads_it(ci_proxy, dockerd_sock, version):
+    """dockerd reads each part of the URL's version with strconv.Atoi, which
+    clamps an overflow to MaxInt64: too new, and refused so. sockwarden read
+    the part as 0 and denied the request as older than min-version; now it
+    judges it as new, and the client gets the daemon's own answer."""
+    name = unique("ver")
+    d = http(dockerd_sock, "POST", f"/v{version}/containers/create?name={name}", create_body({}))
+    r = http(ci_proxy.sock, "POST", f"/v{version}/containers/create?name={name}", create_body({}))
+    assert d.status == 400 and b"is too new" in d.body, d
+    assert (r.status, r.body) == (d.status, d.body), (r.status, r.body)
+    assert not container_exists(dockerd_sock, name)
+
+
 def test_old_api_start_body_cannot_change_a_container(ci_proxy, dockerd_sock):
     name = unique("benign")
     try:

@@ -573,3 +573,22 @@ def test_a_dockerfile_label_cannot_plant_an_image_in_another_jobs_scope(jobs, do
             query = urllib.parse.quote(json.dumps({"label": [f"{LABEL}={victim}"]}))
             for i in json.loads(http(dockerd_sock, "GET", f"{API}/images/json?all=1&filters={query}").body):
                 http(dockerd_sock, "DELETE", f"{API}/images/{i['Id']}?force=1")
+
+@pytest.mark.parametrize("method,template", READ_ROUTES, ids=[f"{m} {t}" for m, t in READ_ROUTES])
+def test_a_short_sha256_id_that_is_missing_is_answered_as_the_daemon_answers(image_jobs, dockerd_sock, method, template):
+    """Differential: dockerd 20.10 searches a `sha256:` name that is not a
+    full ID as an ID prefix, so a save of a missing one is a 404 "No such
+    image" (not the 500 naming a data-root file that a save by full ID
+    gets). A job socket answers the same for a missing short ID and for
+    another job's image named by its short ID."""
+    a, b, socks, built, claimed = image_jobs
+    own_short = "sha256:" + image_info(dockerd_sock, built)["Id"].split(":")[1][:12]
+    missing = "sha256:" + "f" * 12
+    assert image_info(dockerd_sock, missing) is None
+    body = b"" if method == "POST" else None
+    d = http(dockerd_sock, method, f"{API}{template.format(missing)}", body)
+    assert d.status == 404, (d.status, d.body)
+    for sock, name in ((socks[b], missing), (socks[a], missing), (socks[b], own_short)):
+        r = http(sock, method, f"{API}{template.format(name)}", body)
+        assert (r.status, message(r)) == (d.status, message(d).replace(missing, name)), (name, r.status, r.body)
+    assert image_info(dockerd_sock, built) is not None and image_info(dockerd_sock, "ib-stolen:1") is None

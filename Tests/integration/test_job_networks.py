@@ -154,6 +154,34 @@ def test_a_network_a_container_still_names_cannot_be_removed(jobs, dockerd_sock)
     assert http(sock, "DELETE", f"{API}/networks/{name}").status == 204
 
 
+def test_a_network_prune_cannot_remove_a_network_a_container_still_names(a_and_b, dockerd_sock):
+    """dockerd prunes every network no running container is attached to, so a
+    stopped container's network went with a prune that a DELETE is refused
+    for: the name was then free to resolve to another network at the
+    container's next start. On a job socket the prune is refused (409, naming
+    both) while a container of the job names one of the job's networks."""
+    sock, other = a_and_b
+    held, free, ctr = unique("held"), unique("free"), unique("stopped")
+    assert network(sock, held).status == 201 and network(sock, free).status == 201
+    held_id = on_daemon(dockerd_sock, "networks", held)["Id"]
+    assert container(sock, ctr, held_id[:12]).status == 201  # named by an ID prefix, never started
+    # Another job's container naming its own network does not hold this job's prune.
+    theirs = unique("theirs")
+    assert network(other, theirs).status == 201 and container(other, unique("tc"), theirs).status == 201
+    r = http(sock, "POST", f"{API}/networks/prune", b"")
+    assert r.status == 409, (r.status, r.body)
+    text = json.loads(r.body)["message"]
+    assert f"could remove network {held}, which container {ctr} of the job still names" in text, text
+    assert f"docker rm {ctr}" in text, text
+    assert on_daemon(dockerd_sock, "networks", held_id) is not None and on_daemon(dockerd_sock, "networks", free) is not None
+    assert http(other, "POST", f"{API}/networks/prune", b"").status == 409  # the other job's own container holds its own
+    # With the container gone, the prune removes the job's networks, and only those.
+    assert http(sock, "DELETE", f"{API}/containers/{ctr}").status == 204
+    r = http(sock, "POST", f"{API}/networks/prune", b"")
+    assert r.status == 200 and sorted(json.loads(r.body)["NetworksDeleted"] or []) == sorted([held, free]), r.body
+    assert on_daemon(dockerd_sock, "networks", held_id) is None and on_daemon(dockerd_sock, "networks", theirs) is not None
+
+
 class Relay:
     """A Unix socket between sockwarden and the daemon that calls `hook` once,
     just before it passes on the first request whose bytes contain `marker`:

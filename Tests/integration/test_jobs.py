@@ -26,11 +26,11 @@ POLICIES = os.path.join(os.path.dirname(__file__), "..", "..", "policies")
 class Jobs:
     """A serve with an admin socket, and the `sockwarden job` client."""
 
-    def __init__(self, binary: str, daemon: str, workdir: str):
+    def __init__(self, binary: str, daemon: str, workdir: str, flags: tuple[str, ...] = ()):
         self.binary, self.daemon, self.dir = binary, daemon, workdir
         self.admin = os.path.join(workdir, "admin.sock")
         extra = ("--admin-socket", self.admin, "--jobs-dir", os.path.join(workdir, "jobs"),
-                 "--state-dir", os.path.join(workdir, "state"))
+                 "--state-dir", os.path.join(workdir, "state"), *flags)
         self.proxy = Proxy(binary, os.path.join(workdir, "sw.sock"), daemon, os.path.join(POLICIES, "ci.toml"),
                            os.path.join(workdir, "audit.jsonl"), workdir, extra)
 
@@ -788,3 +788,46 @@ def test_close_ends_the_jobs_streams_at_once(jobs, dockerd_sock):
             ended = False
         assert ended, "the job's log stream is still open after job close"
     assert inspect(dockerd_sock, ctr) is None
+
+
+def import_labelled(daemon: str, job: str, repo: str):
+    """What an import still running at the daemon when its job was closed
+    ends in: an image with the job's owner label (made straight on the
+    daemon, as dockerd finishes an import whose body it has)."""
+    changes = urllib.parse.quote(f"LABEL io.sockwarden.job={job}")
+    r = http(daemon, "POST", f"{API}/images/create?fromSrc=-&repo={repo}&tag=1&changes={changes}", tar_of({"f": b"x"}),
+             {"Content-Type": "application/x-tar"})
+    assert r.status == 200 and b"error" not in r.body, r.body
+    assert json.loads(http(daemon, "GET", f"{API}/images/{repo}:1/json").body)["Config"]["Labels"]["io.sockwarden.job"] == job
+
+
+def test_what_a_cut_import_makes_after_close_is_reaped_late(proxy_bin, dockerd_sock, image, short_tmp):
+    """`job close` cuts an import still at the daemon after 5 s, and dockerd
+    finishes it: the image with the job's label appears after the close's
+    reaps. The closed job's label is reaped again at each offset of
+    --reap-after-close (1, 2 and 4 s here), but not once the id is opened
+    again: the label is the new job's then."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    jobs = Jobs(proxy_bin, dockerd_sock, d, ("--reap-after-close", "1,2,4")).start()
+    job, repo = unique("jl"), unique("late-import")
+    try:
+        jobs.open(job)
+        closed = time.monotonic()
+        jobs.job("close", "--id", job)
+        import_labelled(dockerd_sock, job, repo)
+        wait_for(lambda: http(dockerd_sock, "GET", f"{API}/images/{repo}:1/json").status == 404, 8,
+                 what="the late reap of the image the closed job's import made")
+        wait_for(lambda: any(r.get("rule") == "job-late-reap" and r["target"] == f"/jobs/{job}" for r in jobs.audit()), 5,
+                 what="the job-late-reap record")
+        assert any(r.get("rule") == "job-reap" and r["target"].startswith("/images/") for r in jobs.audit()), jobs.audit()[-5:]
+        # Opened again before the schedule ends: what the new job makes stays.
+        sock = jobs.open(job)
+        ctr = unique("kept")
+        assert create(sock, ctr).status == 201
+        time.sleep(max(0.0, closed + 6 - time.monotonic()))
+        assert inspect(dockerd_sock, ctr) is not None, "a late reap of the old job removed the new job's container"
+        jobs.job("close", "--id", job)
+        assert inspect(dockerd_sock, ctr) is None
+    finally:
+        jobs.proxy.stop()
+        http(dockerd_sock, "DELETE", f"{API}/images/{repo}:1?force=1")

@@ -18,8 +18,8 @@ public enum APIVersionCompare {
     /// -1, 0 or 1, as moby's `versions.compare`.
     public static func compare(_ v1: String, _ v2: String) -> Int {
         if v1 == v2 { return 0 }
-        let a = v1.split(separator: ".", omittingEmptySubsequences: false)
-        let b = v2.split(separator: ".", omittingEmptySubsequences: false)
+        let a = v1.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        let b = v2.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         for i in 0..<max(a.count, b.count) {
             let x = i < a.count ? atoi(a[i]) : 0
             let y = i < b.count ? atoi(b[i]) : 0
@@ -32,10 +32,15 @@ public enum APIVersionCompare {
     public static func lessThan(_ v: String, _ other: String) -> Bool { compare(v, other) < 0 }
     public static func greaterThanOrEqual(_ v: String, _ other: String) -> Bool { compare(v, other) >= 0 }
 
-    /// strconv.Atoi's value (errors ignored): optional sign, ASCII digits,
-    /// clamped on overflow, 0 on a syntax error (including "").
-    static func atoi(_ s: Substring) -> Int64 {
-        var bytes = Array(s.utf8)[...]
+    /// strconv.Atoi's value (errors ignored): optional sign, ASCII digits;
+    /// 0 on a syntax error (including "" and a lone sign). Go 1.19's
+    /// `ParseUint` returns at the first byte that makes the magnitude
+    /// overflow a uint64, with the clamped value and a range error, before it
+    /// sees what follows, so `99999999999999999999x` is MaxInt64 while
+    /// `9999999999999999999x` (no uint64 overflow yet) is 0; `ParseInt` then
+    /// clamps to ±MaxInt64 (`-9223372036854775808` is exact).
+    public static func atoi<Bytes: Collection<UInt8>>(_ s: Bytes) -> Int64 {
+        var bytes = s[...]
         var negative = false
         if let first = bytes.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
             negative = first == UInt8(ascii: "-")
@@ -43,20 +48,17 @@ public enum APIVersionCompare {
         }
         if bytes.isEmpty { return 0 }
         var magnitude: UInt64 = 0
-        var overflow = false
         for c in bytes {
             guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return 0 }
-            if !overflow {
-                let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
-                let (n, o2) = m.addingReportingOverflow(UInt64(c - UInt8(ascii: "0")))
-                if o1 || o2 { overflow = true } else { magnitude = n }
-            }
+            let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (n, o2) = m.addingReportingOverflow(UInt64(c - UInt8(ascii: "0")))
+            if o1 || o2 { return negative ? Int64.min : Int64.max }
+            magnitude = n
         }
         if negative {
-            if overflow || magnitude > UInt64(Int64.max) + 1 { return Int64.min }
-            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+            return magnitude >= UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
         }
-        if overflow || magnitude > UInt64(Int64.max) { return Int64.max }
-        return Int64(magnitude)
+        return magnitude > UInt64(Int64.max) ? Int64.max : Int64(magnitude)
     }
+
 }

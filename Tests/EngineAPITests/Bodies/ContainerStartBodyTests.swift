@@ -14,6 +14,19 @@ struct APIVersionCompareTests {
         #expect(APIVersionCompare.compare(a, b) == expected, "\(a) vs \(b)")
         #expect(APIVersionCompare.compare(b, a) == -expected, "\(b) vs \(a)")
     }
+
+    // Go 1.19 (dockerd 20.10.24), `strconv.Atoi(s)` with its error ignored.
+    @Test("a part is what strconv.Atoi returns, error ignored", arguments: [
+        ("41", 41), ("", 0), ("+", 0), ("-", 0), ("x", 0), ("4x", 0), ("+41", 41), ("-41", -41),
+        ("9223372036854775807", Int64.max), ("9223372036854775808", Int64.max), ("18446744073709551616", Int64.max),
+        ("-9223372036854775808", Int64.min), ("-9223372036854775809", Int64.min),
+        ("99999999999999999999x", Int64.max), ("-99999999999999999999x", Int64.min), ("9999999999999999999x", 0),
+        ("1x99999999999999999999", 0), ("0099999999999999999999", Int64.max), ("00000000000000000000000012", 12),
+        ("+99999999999999999999", Int64.max), ("٤", 0),
+    ] as [(String, Int64)])
+    func atoi(_ text: String, _ expected: Int64) {
+        #expect(APIVersionCompare.atoi(text.utf8) == expected, "\(text)")
+    }
 }
 
 @Suite("POST /containers/{id}/start with a body")
