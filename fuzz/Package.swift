@@ -25,5 +25,6 @@ let package = Package(
         .executableTarget(name: "FuzzTOML", dependencies: ["FuzzSupport", core]),
         .executableTarget(name: "FuzzGoJSON", dependencies: ["FuzzSupport", core]),
         .executableTarget(name: "FuzzPolicy", dependencies: ["FuzzSupport", core]),
+        .executableTarget(name: "FuzzBuildContext", dependencies: ["FuzzSupport", core]),
     ]
 )
