@@ -2,15 +2,39 @@
 /// classic builder (buildkit v0.8 parser and instructions vendored in it)
 /// reads it. Pure.
 ///
-/// STUB: the interface the proxy codes against; the parser is being written
-/// (it finds nothing decidable until then).
+/// Mirrored from dockerd v20.10.24: `builder/dockerfile` (builder.go,
+/// dispatchers.go, evaluator.go, buildargs.go) and the vendored
+/// `frontend/dockerfile/{parser,instructions,shell}`:
+/// - every stage runs (the proxy never passes `target` on, so this is a
+///   superset of a targeted build);
+/// - `FROM` expands with the meta ARGs only (declared before the first
+///   `FROM`; a build arg overrides a declared one; the proxy build args
+///   `HTTP_PROXY` & co. apply undeclared); an unset variable is empty;
+///   `scratch` and names of stages already built are no images;
+/// - `COPY --from` is never expanded; a name of a stage already built or an
+///   index is no image; anything else is an image reference;
+/// - an `ADD` source is expanded with the base image's ENV (unknown here):
+///   any variable in it is undecidable; `http://` and `https://` sources are
+///   downloaded;
+/// - `ONBUILD` triggers are reported with `onBuild` (they run in builds
+///   `FROM` the image); a later stage `FROM` an earlier one runs that
+///   stage's triggers in this very build: reported again without `onBuild`.
+///
+/// Not known from the Dockerfile: the `ONBUILD` triggers of the base images
+/// themselves (they are in the images' configs).
 public enum Dockerfile {
     /// - Parameters:
     ///   - text: the Dockerfile's bytes.
     ///   - buildArgs: the build's `buildargs` query parameter (JSON object of
     ///     string or null values), decoded; they override ARG defaults.
     public static func references(_ text: [UInt8], buildArgs: [String: String?]) -> DockerfileParse {
-        .undecidable(reason: "sockwarden cannot read Dockerfiles yet", line: 0)
+        do {
+            var build = try ClassicBuild(text, buildArgs: buildArgs)
+            try build.run()
+            return .parsed(build.references)
+        } catch {
+            return .undecidable(reason: error.reason, line: error.line)
+        }
     }
 }
 

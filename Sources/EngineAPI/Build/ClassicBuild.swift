@@ -1,0 +1,242 @@
+/// The classic builder's run over a parsed Dockerfile
+/// (`dispatchDockerfileWithCancellation`), keeping only what decides which
+/// images are resolved and which URLs are fetched.
+struct ClassicBuild {
+    /// `builtinAllowedBuildArgs`: usable without an ARG when given.
+    static let builtinArgs: Set<String> = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy"]
+
+    struct Stage {
+        var name: String?
+        var commands: [(DockerfileInstruction, Int)] = []
+        let base: Scalars
+        let platform: Scalars?
+        let line: Int
+    }
+
+    struct Built {
+        let name: String?
+        /// The image's `OnBuild`: trigger text and the line of its `ONBUILD`.
+        var triggers: [(Scalars, Int)]
+    }
+
+    let escape: Unicode.Scalar
+    let buildArgs: [String: String?]
+    var metaArgs: [(DockerfileInstruction, Int)] = []
+    var stages: [Stage] = []
+    /// Declared meta ARGs and their (expanded) defaults.
+    var meta: [String: String?] = [:]
+    var built: [Built] = []
+    var references: [DockerfileReference] = []
+
+    init(_ text: [UInt8], buildArgs: [String: String?]) throws(DockerfileError) {
+        let (nodes, escape) = try DockerfileSyntax.parse(text)
+        self.escape = escape
+        self.buildArgs = buildArgs
+        // instructions.Parse: all of it is checked before anything runs.
+        for node in nodes {
+            let instruction = try DockerfileInstruction.parse(node, escape: escape)
+            switch instruction {
+            case .from(let base, let name, let platform):
+                stages.append(Stage(name: name, base: base, platform: platform, line: node.line))
+            case .arg where stages.isEmpty:
+                metaArgs.append((instruction, node.line))
+            default:
+                guard !stages.isEmpty else {
+                    throw DockerfileError(reason: "line \(node.line): \(node.command.uppercased()) before the first FROM: no build stage in current context (the daemon refuses it too)", line: node.line)
+                }
+                stages[stages.count - 1].commands.append((instruction, node.line))
+            }
+        }
+    }
+
+    /// `GetAllMeta` (also `GetAllAllowed` while only meta ARGs are known).
+    func metaValue(_ name: String) -> String? {
+        if let declared = meta[name] {
+            if case .some(.some(let given)) = buildArgs[name] { return given }
+            return declared
+        }
+        if Self.builtinArgs.contains(name), case .some(.some(let given)) = buildArgs[name] { return given }
+        return nil
+    }
+
+    func expandWithMeta(_ word: Scalars, line: Int, what: String) throws(DockerfileError) -> String {
+        let values = self
+        var lexer = ShellWordLexer(escape: escape) { values.metaValue($0) }
+        do {
+            return try lexer.process(word)
+        } catch {
+            throw DockerfileError(reason: "line \(line): \(what): \(error.message) (the daemon refuses it too)", line: line)
+        }
+    }
+
+    mutating func run() throws(DockerfileError) {
+        for (instruction, line) in metaArgs {
+            guard case .arg(let pairs) = instruction else { continue }
+            var expanded: [(String, String?)] = []
+            for (key, value) in pairs {
+                let k = try expandWithMeta(key, line: line, what: "ARG")
+                var v: String?
+                if let value { v = try expandWithMeta(value, line: line, what: "ARG") }
+                expanded.append((k, v))
+            }
+            for (k, v) in expanded { meta[k] = .some(v) }
+        }
+        for stage in stages {
+            if let name = stage.name, built.contains(where: { $0.name == name }) {
+                throw DockerfileError(reason: "line \(stage.line): \(name) stage name already used (the daemon refuses it too)", line: stage.line)
+            }
+            if let platform = stage.platform, !platform.isEmpty {
+                _ = try expandWithMeta(platform, line: stage.line, what: "FROM --platform")
+            }
+            let image = try expandWithMeta(stage.base, line: stage.line, what: "FROM")
+            if image.isEmpty {
+                throw DockerfileError(reason: "line \(stage.line): FROM \(DockerfileSyntax.string(stage.base)): base name should not be blank; give the ARG a default or pass it as a build arg", line: stage.line)
+            }
+            var current = Built(name: stage.name, triggers: [])
+            let lowered = DockerfileSyntax.goLower(Array(image.unicodeScalars))
+            if let index = built.firstIndex(where: { $0.name == lowered }) {
+                // The stage's image carries its ONBUILD triggers: they run now.
+                for (trigger, line) in built[index].triggers {
+                    try fire(trigger, line: line, fromLine: stage.line, into: &current)
+                }
+            } else if image != "scratch" {
+                references.append(DockerfileReference(kind: .from, value: image, line: stage.line))
+            }
+            for (instruction, line) in stage.commands {
+                try dispatch(instruction, line: line, into: &current, trigger: nil)
+            }
+            built.append(current)
+        }
+    }
+
+    /// `dispatchTriggeredOnBuild`: the trigger parsed on its own (default
+    /// escape token), then dispatched in the stage being started.
+    mutating func fire(_ trigger: Scalars, line: Int, fromLine: Int, into current: inout Built) throws(DockerfileError) {
+        let context = "ONBUILD trigger run by the FROM on line \(fromLine)"
+        let instruction = try Self.parseTrigger(trigger, line: line, context: context)
+        if case .from = instruction {
+            throw DockerfileError(reason: "line \(line): \(context): FROM is not a command (the daemon refuses it too)", line: line)
+        }
+        try dispatch(instruction, line: line, into: &current, trigger: context)
+    }
+
+    static func parseTrigger(_ trigger: Scalars, line: Int, context: String) throws(DockerfileError) -> DockerfileInstruction {
+        var text = String.UnicodeScalarView()
+        text.append(contentsOf: trigger)
+        do throws(DockerfileError) {
+            let (nodes, _) = try DockerfileSyntax.parse(Array(String(text).utf8))
+            guard nodes.count == 1 else {
+                throw DockerfileError(reason: "onbuild trigger should be a single expression", line: line)
+            }
+            return try DockerfileInstruction.parse(nodes[0], escape: "\\")
+        } catch {
+            var reason = error.reason
+            // Drop the trigger's own "line 1: ".
+            if reason.hasPrefix("line 1: ") { reason.removeFirst(8) }
+            throw DockerfileError(reason: "line \(line): \(context): \(reason)", line: line)
+        }
+    }
+
+    mutating func dispatch(_ instruction: DockerfileInstruction, line: Int, into current: inout Built, trigger: String?) throws(DockerfileError) {
+        let prefix = trigger.map { "line \(line): \($0): " } ?? "line \(line): "
+        switch instruction {
+        case .add(let sources):
+            for source in sources {
+                for url in try Self.addURLs(source, escapes: [escape], line: line, prefix: prefix) {
+                    references.append(DockerfileReference(kind: .addURL, value: url, line: line))
+                }
+            }
+        case .copy(let from):
+            guard let from, !from.isEmpty else { return }
+            if built.contains(where: { $0.name == DockerfileSyntax.goLower(Array(from.unicodeScalars)) }) { return }
+            if let index = Int64(from) {
+                if index == Int64(built.count) {
+                    throw DockerfileError(reason: "\(prefix)COPY --from=\(from) refers to current build stage (the daemon refuses it too)", line: line)
+                }
+                if index < 0 || index > Int64(built.count) {
+                    throw DockerfileError(reason: "\(prefix)COPY --from=\(from): index out of bounds (the daemon refuses it too)", line: line)
+                }
+                return
+            }
+            try Self.checkCopyFrom(from, line: line, prefix: prefix)
+            references.append(DockerfileReference(kind: .copyFrom, value: from, line: line))
+        case .onbuild(let expression):
+            current.triggers.append((expression, line))
+            references += try Self.childReferences(expression, line: line)
+        case .arg, .from, .other:
+            break
+        }
+    }
+
+    static func checkCopyFrom(_ from: String, line: Int, prefix: String) throws(DockerfileError) {
+        if from.contains("$") {
+            throw DockerfileError(reason: "\(prefix)COPY --from=\(from): the classic builder does not expand variables in --from; write the stage name or the image out", line: line)
+        }
+    }
+
+    /// The URLs an ADD source is downloaded from: its expansion (with the
+    /// base image's ENV, unknown here: any variable is undecidable) when it
+    /// starts with `http://` or `https://` (`urlutil.IsURL`).
+    static func addURLs(_ source: Scalars, escapes: [Unicode.Scalar], line: Int, prefix: String) throws(DockerfileError) -> [String] {
+        var urls: [String] = []
+        var failure: ShellWordLexer.Failure?
+        for escape in escapes {
+            var lexer = ShellWordLexer(escape: escape) { _ in nil }
+            let value: String
+            do {
+                value = try lexer.process(source)
+            } catch {
+                if lexer.readVariable { throw variableInADD(line: line, prefix: prefix) }
+                failure = error
+                continue
+            }
+            if lexer.readVariable { throw variableInADD(line: line, prefix: prefix) }
+            if (value.hasPrefix("http://") || value.hasPrefix("https://")) && !urls.contains(value) {
+                urls.append(value)
+            }
+        }
+        if let failure, escapes.count == 1 {
+            throw DockerfileError(reason: "\(prefix)ADD: \(failure.message) (the daemon refuses it too)", line: line)
+        }
+        return urls
+    }
+
+    static func variableInADD(line: Int, prefix: String) -> DockerfileError {
+        DockerfileError(reason: "\(prefix)ADD with a variable in its source (its value can come from the base image's ENV); use COPY for local files, or write the URL out (an ADD URL is refused anyway)", line: line)
+    }
+
+    /// What an ONBUILD trigger resolves or fetches in a child build: the
+    /// child's escape token and stage names are unknown, so an ADD source is
+    /// read with either escape token and any `COPY --from` but an index is
+    /// an image.
+    static func childReferences(_ expression: Scalars, line: Int) throws(DockerfileError) -> [DockerfileReference] {
+        let context = "ONBUILD"
+        let instruction = try parseTrigger(expression, line: line, context: context)
+        let prefix = "line \(line): \(context) "
+        switch instruction {
+        case .add(let sources):
+            var references: [DockerfileReference] = []
+            for source in sources {
+                for url in try addURLs(source, escapes: ["\\", "`"], line: line, prefix: prefix) {
+                    references.append(DockerfileReference(kind: .addURL, value: url, line: line, onBuild: true))
+                }
+            }
+            return references
+        case .copy(let from):
+            guard let from, !from.isEmpty, Int64(from) == nil else { return [] }
+            try checkCopyFrom(from, line: line, prefix: prefix)
+            return [DockerfileReference(kind: .copyFrom, value: from, line: line, onBuild: true)]
+        case .onbuild(let inner):
+            // A trigger that stores itself again, generation after
+            // generation, never runs what it names.
+            if inner == expression { return [] }
+            // Only reachable through an instruction word Go lower-cases to
+            // "onbuild" but the trigger-stripping regex does not match.
+            return try childReferences(inner, line: line)
+        case .from:
+            throw DockerfileError(reason: "line \(line): ONBUILD FROM isn't allowed (the daemon refuses it too)", line: line)
+        case .arg, .other:
+            return []
+        }
+    }
+}
