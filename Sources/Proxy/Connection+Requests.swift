@@ -126,12 +126,16 @@ extension Connection {
             }
         }
         var judged = judge.judge(head, start, body: body, environment: context.policyEnvironment)
+        let build = judgeBuildContext(head, reader, start, &judged)
         judge.admit(&judged)
         let record = judged.record
 
         switch judged.action {
         case .answer(let status, let message, let raw):
-            let drained = judged.inspected.map { if case .complete = $0 { return true } else { return false } } ?? drainBody(head, reader)
+            build?.spool?.close()
+            let drained = build.map(\.bodyRead)
+                ?? judged.inspected.map { if case .complete = $0 { return true } else { return false } }
+                ?? drainBody(head, reader)
             let close = !drained || !head.keepAlive || context.jobClosed
             let response = LocalResponse(status: status, message: message, close: close, raw: raw)
             push(Exchange(kind: .local(response), method: head.method, record: record))
@@ -146,7 +150,7 @@ extension Connection {
                                judgedBody: forwardBody ?? received, warning: warning, rewrite: rewrite, hold: hold)
             }
             return forward(retargeted(head, target), reader, record: record, routeHijacks: start.routeHijacks, judgedBody: nil,
-                           warning: warning, rewrite: rewrite, hold: hold)
+                           warning: warning, rewrite: rewrite, hold: hold, spool: build?.spool)
         }
     }
 
@@ -159,7 +163,8 @@ extension Connection {
 
     private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool, judgedBody: [UInt8]?,
                          warning: ModeWarning? = nil, rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil,
-                         hold: AnyObject? = nil) -> Bool {
+                         hold: AnyObject? = nil, spool: SpoolFile? = nil) -> Bool {
+        defer { spool?.close() }
         let upstream: FileDescriptor
         switch connectUpstream() {
         case .success(let fd): upstream = fd
@@ -184,6 +189,9 @@ extension Connection {
             // The body was read to be judged: forward exactly what was judged,
             // with a plain length, and without Expect (the proxy said 100).
             bytes = head.serialized(framing: .length(UInt64(judgedBody.count)), dropping: ["expect"]) + judgedBody
+        } else if let spool {
+            // A build context read and judged: the spooled bytes, with a plain length.
+            bytes = head.serialized(framing: .length(spool.size), dropping: ["expect"])
         } else {
             bytes = head.serialized()
         }
@@ -196,7 +204,17 @@ extension Connection {
         }
         exchange.update { $0.bytesIn += UInt64(bytes.count) }
 
-        let outcome = judgedBody == nil ? forwardBody(head, reader, to: upstream, exchange) : .complete
+        var outcome: BodyOutcome = .complete
+        if let spool {
+            do {
+                try spool.send(to: upstream)
+                exchange.update { $0.bytesIn += spool.size }
+            } catch {
+                outcome = .stopped
+            }
+        } else if judgedBody == nil {
+            outcome = forwardBody(head, reader, to: upstream, exchange)
+        }
         switch outcome {
         case .complete:
             break

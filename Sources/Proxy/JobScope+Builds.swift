@@ -46,3 +46,27 @@ extension JobScope {
         }
     }
 }
+
+extension JobScope {
+    /// A build's Dockerfile on a job socket: every image it names (`FROM`,
+    /// `COPY --from`, in `ONBUILD` too) must be in the job's view: its own,
+    /// shared, or absent (the daemon pulls it). Another job's image is
+    /// answered as missing; a short or bare hex reference is refused (the
+    /// daemon may read it as another image's ID prefix).
+    func checkDockerfile(_ references: [DockerfileReference]) -> Outcome? {
+        for reference in references where reference.kind != .addURL {
+            let at = "Dockerfile line \(reference.line)"
+            switch imageAccess(reference.value) {
+            case .own, .shared, .absent:
+                continue
+            case .foreign:
+                return .answer(status: 404, message: "sockwarden: \(at): \(ObjectKind.image.notFound(reference.value).message)")
+            case .shortID:
+                return .answer(status: 403, message: "\(ImageNames.shortIDRefusal(reference.value).message) (\(at))")
+            case .unknown(let why):
+                return .answer(status: 503, message: "sockwarden: \(at): cannot check the image \(reference.value) on the daemon: \(why); try again")
+            }
+        }
+        return nil
+    }
+}

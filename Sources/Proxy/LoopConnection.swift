@@ -271,6 +271,11 @@ final class LoopConnection {
     private func begin(_ head: RequestHead, consumed: Int) -> Bool {
         let judge = self.judge
         let start = judge.start(head)
+        if start.buildContext != nil {
+            // The context is spooled and its Dockerfile judged by a thread.
+            handOff(.buildContext)
+            return true
+        }
         switch LoopPlan.plan(head, readsBody: start.readsBody, routeHijacks: start.routeHijacks,
                              inspectionLimit: context.inspectionLimit) {
         case .handOff(let reason):

@@ -46,8 +46,10 @@ enum HandOffReason: String, Sendable {
     case expectContinue
     /// A chunked body is streamed (or de-chunked to be judged) by a thread.
     case chunkedBody
-    /// A body past what the loop buffers (uploads, build contexts, image loads).
+    /// A body past what the loop buffers (uploads, image loads).
     case largeBody
+    /// A classic build's context, spooled while its Dockerfile is read.
+    case buildContext
     /// Judging asked the daemon about another container (VolumesFrom).
     case daemonLookup
     /// Warn mode: the response is rewritten to carry the warning.

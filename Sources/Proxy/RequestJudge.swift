@@ -1,4 +1,5 @@
 import EngineAPI
+import GoJSON
 import HTTP1
 import Policy
 import Posix
@@ -28,6 +29,10 @@ struct RequestJudge {
         let readsBody: Bool
         /// The route takes the connection over (attach, exec start).
         let routeHijacks: Bool
+        /// A classic build whose body is its context: the body is spooled
+        /// and its Dockerfile judged before anything is forwarded (nil: not
+        /// a build, bodies are trusted, or the context is remote/BuildKit).
+        var buildContext: Result<BuildRequest, BuildRequestError>? = nil
     }
 
     /// What happens to a judged request.
@@ -84,7 +89,11 @@ struct RequestJudge {
             let scopeReads = context.jobScope != nil && JobScope.bodyRoutes.contains(match.route.name)
             readsBody = inForce.policy.inspectsBody(match.route) || scopeReads
         }
-        return Start(record: record, inForce: inForce, resolution: resolution, readsBody: readsBody, routeHijacks: routeHijacks)
+        var start = Start(record: record, inForce: inForce, resolution: resolution, readsBody: readsBody, routeHijacks: routeHijacks)
+        if case .matched(let match) = resolution, match.route.name == "build.image", !inForce.policy.bodyRules.trustBodies {
+            start.buildContext = BuildRequest.parse(match.rawQuery)
+        }
+        return start
     }
 
     /// Decides. `body`: the body read because `start.readsBody` (nil otherwise).

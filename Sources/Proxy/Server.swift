@@ -24,6 +24,16 @@ public struct ServerConfiguration: Sendable {
     /// (`EventLoop`); 0: every connection gets its own two threads. Job
     /// sockets always use threads (their scope asks the daemon, blocking).
     public var eventLoops: Int = 1
+    /// Where a build's context is spooled (an unlinked file) while its
+    /// Dockerfile is read and judged, before anything is forwarded.
+    public var spoolDirectory: String = ServerConfiguration.defaultSpoolDirectory
+    /// The largest build context spooled; a larger one is refused (413).
+    public var maxBuildContextBytes: UInt64 = 8 << 30
+
+    public static var defaultSpoolDirectory: String {
+        if let dir = getenv("TMPDIR"), dir.pointee != 0 { return String(cString: dir) }
+        return "/tmp"
+    }
 
     public init(listenPath: String, upstreamPath: String) {
         self.listenPath = listenPath
@@ -60,7 +70,8 @@ public final class Server: @unchecked Sendable {
         self.configuration = configuration
         self.context = ServerContext(upstreamPath: configuration.upstreamPath, limits: configuration.limits,
                                      policy: policy, audit: audit, headTimeoutSeconds: configuration.headTimeoutSeconds,
-                                     job: job)
+                                     job: job, spoolDirectory: configuration.spoolDirectory,
+                                     maxBuildContextBytes: configuration.maxBuildContextBytes)
     }
 
     /// Creates the listening socket. A stale socket file (nobody accepts on it)

@@ -39,6 +39,9 @@ public final class ServerContext: @unchecked Sendable {
 
     /// See `ServerConfiguration.headTimeoutSeconds`.
     public let headTimeoutSeconds: Int
+    /// See `ServerConfiguration.spoolDirectory` and `maxBuildContextBytes`.
+    public let spoolDirectory: String
+    public let maxBuildContextBytes: UInt64
 
     /// Set on a job socket: everything is scoped to this owner.
     let jobScope: JobScope?
@@ -48,8 +51,11 @@ public final class ServerContext: @unchecked Sendable {
     let policyEnvironment: HostEnvironment
 
     public init(upstreamPath: String, limits: HTTPLimits, policy: Policy, audit: AuditLog, headTimeoutSeconds: Int = 30,
-                job: JobBinding? = nil) {
+                job: JobBinding? = nil, spoolDirectory: String = ServerConfiguration.defaultSpoolDirectory,
+                maxBuildContextBytes: UInt64 = 8 << 30) {
         self.upstreamPath = upstreamPath
+        self.spoolDirectory = spoolDirectory
+        self.maxBuildContextBytes = maxBuildContextBytes
         self.job = job
         let closed = Locked(false)
         self.closedHolder = closed

@@ -96,6 +96,12 @@ OPTIONS
                          move their connection to threads of its own; 0:
                          every connection gets its own threads. Job sockets
                          always use threads
+  --spool-dir DIR        where a build's context is kept (an unlinked file)
+                         while its Dockerfile is read and judged, before
+                         anything is forwarded (default: $TMPDIR or /tmp)
+  --max-build-context BYTES
+                         the largest build context read; a larger one gets
+                         a 413 (default: 8589934592, 8 GiB)
   -h, --help             show this help
 
 EXAMPLE

@@ -7,7 +7,8 @@ import Proxy
 func runServe(_ args: ArraySlice<String>) -> Never {
     let specs: [Flags.Spec] = (["listen", "upstream", "policy", "audit-log", "socket-mode", "socket-group",
                                "grace-period", "max-head-bytes", "head-timeout",
-                               "max-connections", "max-connections-per-uid", "mode", "event-loops"] + AuditServeOptions.flagNames
+                               "max-connections", "max-connections-per-uid", "mode", "event-loops",
+                               "spool-dir", "max-build-context"] + AuditServeOptions.flagNames
                                + JobService.flagNames).map { .init(name: $0, takesValue: true) }
         + [.init(name: "help", takesValue: false)]
     let flags: Flags
@@ -59,6 +60,16 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     if let n = flags["event-loops"] {
         guard let m = Int(n), m >= 0, m <= 64 else { fail("serve: --event-loops must be 0 to 64, got \(n)") }
         configuration.eventLoops = m
+    }
+    if let dir = flags["spool-dir"] {
+        guard dir.hasPrefix("/") else { fail("serve: --spool-dir must be an absolute path, got \(dir)") }
+        configuration.spoolDirectory = dir
+    }
+    if let text = flags["max-build-context"] {
+        guard let n = UInt64(text), n >= 1 << 20 else {
+            fail("serve: --max-build-context must be a number of bytes, at least 1048576 (1 MiB), got \(text)")
+        }
+        configuration.maxBuildContextBytes = n
     }
     if let timeout = flags["head-timeout"] {
         guard let t = Int(timeout), t >= 0, t <= 86400 else {

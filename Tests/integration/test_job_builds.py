@@ -179,3 +179,35 @@ def test_a_failed_build_leaves_no_step_container_behind(jobs, dockerd_sock, quer
     for cid in left:
         http(dockerd_sock, "DELETE", f"{API}/containers/{cid}?force=1")
     assert not left
+
+
+def test_a_dockerfile_cannot_build_on_or_copy_from_another_jobs_image(jobs, dockerd_sock):  # noqa: F811
+    """A review built `FROM` another job's image by name and by a six-digit
+    ID prefix, and read its build arguments; the Dockerfile is now read
+    before the build is forwarded and every image it names must be in the
+    job's view (its own, shared, or absent: the daemon pulls it)."""
+    a, b = unique("da"), unique("db")
+    socks = {a: jobs.open(a), b: jobs.open(b)}
+    secret = f"{a}-secret:1"
+    try:
+        r = build(socks[a], secret, dockerfile=f"FROM {IMG}\nRUN echo hunter2 > /token\n")
+        assert built(r), r.body[-400:]
+        full = json.loads(http(dockerd_sock, "GET", f"{API}/images/{secret}/json").body)["Id"]
+        short = full.split(":")[1][:6]
+        for dockerfile, status in [
+            (f"FROM {secret}\nRUN cat /token\n", 404),
+            (f"FROM {short}\nRUN cat /token\n", 403),
+            (f"FROM {IMG} AS base\nCOPY --from={secret} /token /token\n", 404),
+            (f"ARG BASE={secret}\nFROM $BASE\n", 404),
+        ]:
+            r = build(socks[b], f"{b}-steal:1", dockerfile=dockerfile)
+            assert r.status == status, (dockerfile, r.status, r.body[-300:])
+            assert "line" in message(r), message(r)
+            assert http(dockerd_sock, "GET", f"{API}/images/{b}-steal:1/json").status == 404, dockerfile
+        # The shared base and the job's own image stay usable.
+        assert built(build(socks[b], f"{b}-own:1", dockerfile=f"FROM {IMG}\nRUN true\n"))
+        assert built(build(socks[b], f"{b}-own:2", dockerfile=f"FROM {b}-own:1\nRUN true\n"))
+        assert built(build(socks[a], f"{a}-child:1", dockerfile=f"FROM {secret}\nRUN cat /token\n"))
+    finally:
+        for name in (secret, f"{a}-child:1", f"{b}-own:1", f"{b}-own:2", f"{b}-steal:1"):
+            http(dockerd_sock, "DELETE", f"{API}/images/{name}?force=1")

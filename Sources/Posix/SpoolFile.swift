@@ -1,0 +1,47 @@
+import Glibc
+
+/// An anonymous file on disk: created unlinked (`O_TMPFILE`, or a unique
+/// name removed at once where the file system lacks it), written in order,
+/// then sent whole to a socket with sendfile(2). Nothing is left behind when
+/// the process dies. The owner closes it once.
+public struct SpoolFile: Sendable {
+    public let descriptor: FileDescriptor
+    /// Bytes written so far.
+    public private(set) var size: UInt64 = 0
+
+    public static func create(in directory: String) throws(SystemError) -> SpoolFile {
+        var fd = open(directory, 0o20200000 | O_RDWR | O_CLOEXEC, mode_t(0o600)) // O_TMPFILE (__O_TMPFILE | O_DIRECTORY), not in Glibc's Swift overlay
+        if fd < 0 {
+            guard errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL else {
+                throw SystemError.last("open \(directory) (O_TMPFILE)")
+            }
+            var template = Array((directory + "/sockwarden-spool.XXXXXX").utf8CString)
+            fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            if fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            if fd < 0 { throw SystemError.last("mkstemp in \(directory)") }
+            _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
+        }
+        return SpoolFile(descriptor: FileDescriptor(rawValue: fd))
+    }
+
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        try descriptor.writeAll(bytes, socket: false)
+        size += UInt64(bytes.count)
+    }
+
+    /// Sends the whole file to `socket`.
+    public func send(to socket: FileDescriptor) throws(SystemError) {
+        var offset = off_t(0)
+        while UInt64(offset) < size {
+            let left = size - UInt64(offset)
+            let n = sendfile(socket.rawValue, descriptor.rawValue, &offset, Int(min(left, 1 << 30)))
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw SystemError.last("sendfile")
+            }
+            if n == 0 { throw SystemError("sendfile", code: EIO) }
+        }
+    }
+
+    public func close() { descriptor.close() }
+}

@@ -1,0 +1,109 @@
+import EngineAPI
+import Glibc
+import HTTP1
+import Posix
+
+/// A classic build's context: spooled to an unlinked file while its tar is
+/// read for the Dockerfile, so that the Dockerfile is judged before a byte
+/// is forwarded, and the daemon then gets exactly the bytes that were read
+/// (sent from the file with a plain length).
+extension Connection {
+    enum BuildContextRead {
+        case spooled(SpoolFile, BuildContextOutcome)
+        case clientGone
+        case malformed(HTTPError)
+        /// Past `--max-build-context`; the rest of the body was not read.
+        case tooLarge(UInt64)
+        /// The spool file could not be created or written.
+        case spoolFailed(SystemError)
+    }
+
+    func spoolBuildContext(_ head: RequestHead, _ reader: ByteReader, dockerfile: String?) -> BuildContextRead {
+        let limit = context.maxBuildContextBytes
+        if case .length(let total) = head.framing, total > limit { return .tooLarge(limit) }
+        var spool: SpoolFile
+        do {
+            spool = try SpoolFile.create(in: context.spoolDirectory)
+        } catch {
+            return .spoolFailed(error)
+        }
+        if head.expectsContinue {
+            push(Exchange(kind: .interim(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)), method: head.method, record: nil))
+        }
+        // dockerd reads Dockerfiles of any size; 8 MiB holds the largest seen in tests (labels of MBs).
+        var scanner = BuildContextScanner(dockerfile: dockerfile, maxDockerfileBytes: 8 << 20)
+        var failure: SystemError?
+        var over = false
+        // No deadline: a slow upload is the client's right, as with the daemon.
+        let outcome = readBody(head, reader) { data in
+            if spool.size + UInt64(data.count) > limit {
+                over = true
+                return false
+            }
+            do throws(SystemError) {
+                try spool.append(data)
+            } catch {
+                failure = error
+                return false
+            }
+            if !scanner.ended { scanner.feed(data) }
+            return true
+        }
+        switch outcome {
+        case .complete:
+            return .spooled(spool, scanner.outcome())
+        case .stopped:
+            spool.close()
+            return over ? .tooLarge(limit) : .spoolFailed(failure ?? SystemError("write", code: EIO))
+        case .clientGone, .timedOut:
+            spool.close()
+            return .clientGone
+        case .malformed(let error):
+            spool.close()
+            return .malformed(error)
+        }
+    }
+
+    /// Spools and judges the context of a build its query allowed. Returns
+    /// the spool to forward from (nil: `judged` is now an answer, or there
+    /// is nothing to spool) and whether the body was read to its end (false:
+    /// the connection must close after the answer).
+    func judgeBuildContext(_ head: RequestHead, _ reader: ByteReader, _ start: RequestJudge.Start,
+                           _ judged: inout RequestJudge.Judged) -> (spool: SpoolFile?, bodyRead: Bool)? {
+        guard let request = start.buildContext, case .forward = judged.action else { return nil }
+        let dockerfile = (try? request.get())?.dockerfile
+        switch spoolBuildContext(head, reader, dockerfile: dockerfile) {
+        case .spooled(let spool, let outcome):
+            judge.judgeBuildContext(&judged, start, request: request, outcome: outcome, environment: context.policyEnvironment)
+            if case .answer = judged.action {
+                spool.close()
+                return (nil, true)
+            }
+            return (spool, true)
+        case .clientGone:
+            judged.record.rule = "incomplete-request"
+            judged.record.decision = "deny"
+            judged.record.reason = "the client closed the connection before the build context was complete; nothing was forwarded"
+            judged.action = .answer(status: 400, message: "sockwarden: \(judged.record.reason!)")
+            return (nil, false)
+        case .malformed(let error):
+            judged.record.rule = "malformed-request"
+            judged.record.decision = "deny"
+            judged.record.reason = error.message
+            judged.action = .answer(status: error.status, message: "sockwarden: malformed request body: \(error.message)")
+            return (nil, false)
+        case .tooLarge(let limit):
+            judged.record.rule = "build-context"
+            judged.record.decision = "deny"
+            judged.record.reason = "the build context is larger than \(limit) bytes, the most sockwarden reads to judge its Dockerfile"
+            judged.action = .answer(status: 413, message: "sockwarden: \(judged.record.reason!); make it smaller (.dockerignore) or raise --max-build-context")
+            return (nil, false)
+        case .spoolFailed(let error):
+            judged.record.rule = "build-context"
+            judged.record.decision = "deny"
+            judged.record.reason = "cannot spool the build context in \(context.spoolDirectory): \(error)"
+            judged.action = .answer(status: 503, message: "sockwarden: \(judged.record.reason!); operators: give --spool-dir a writable directory with room for build contexts")
+            return (nil, false)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import EngineAPI
+import GoJSON
+import Policy
+
+extension RequestJudge {
+    /// A build allowed by its query, whose context (`outcome`) has been
+    /// read: its Dockerfile is judged against the policy (images, `ADD`
+    /// URLs) and the job scope; a refusal turns `judged` into an answer.
+    /// The record gets the Dockerfile's facts either way.
+    func judgeBuildContext(_ judged: inout Judged, _ start: Start, request: Result<BuildRequest, BuildRequestError>,
+                           outcome: BuildContextOutcome, environment: HostEnvironment) {
+        guard case .forward = judged.action else { return }
+        let policy = start.inForce.policy
+        func refuse(_ status: Int, rule: String, _ reason: String) {
+            judged.record.decision = "deny"
+            judged.record.wouldDeny = false
+            judged.record.rule = rule
+            judged.record.reason = reason
+            let message = reason.hasPrefix("sockwarden:") ? reason
+                : "sockwarden: POST /build (build.image) denied by policy \(policy.name): \(reason)"
+            judged.action = .answer(status: status, message: message)
+        }
+        let build: BuildRequest
+        switch request {
+        case .failure(let error): return refuse(400, rule: "build-context", error.message)
+        case .success(let parsed): build = parsed
+        }
+        let text: [UInt8]
+        switch outcome {
+        case .refused(let why): return refuse(403, rule: "build-context", "[builds]: the build context: \(why)")
+        case .dockerfile(_, let bytes): text = bytes
+        }
+        var references: [DockerfileReference]
+        switch Dockerfile.references(text, buildArgs: build.buildArgs) {
+        case .undecidable(let reason, let line):
+            return refuse(403, rule: "build-context", "[builds]: the Dockerfile\(line > 0 ? " (line \(line))" : ""): \(reason)")
+        case .parsed(let found): references = found
+        }
+        // On a job socket, nothing about an image outside the job's view is read.
+        if let scope = context.jobScope, case .answer(let status, let message, _)? = scope.checkDockerfile(references) {
+            return refuse(status, rule: "job-scope", message)
+        }
+        // The base images' own ONBUILD triggers run at FROM, like the Dockerfile's lines.
+        switch BaseImageTriggers.references(of: references, lookup: context.jobScope?.lookup ?? DaemonLookup(upstreamPath: context.upstreamPath)) {
+        case .refused(let why): return refuse(403, rule: "build-context", "[builds]: the Dockerfile: \(why)")
+        case .references(let triggered):
+            if let scope = context.jobScope, case .answer(let status, let message, _)? = scope.checkDockerfile(triggered) {
+                return refuse(status, rule: "job-scope", message)
+            }
+            references += triggered
+        }
+        var (facts, violation) = policy.judgeDockerfile(references, environment: environment)
+        // The query's facts first (networkmode, …), then the Dockerfile's.
+        if let rendered = judged.record.facts, case .success(let json) = JSONParser.parse(rendered),
+           let queried = FactsJSON.parse(json) {
+            facts = RequestFacts(queried.asks + facts.asks)
+        }
+        judged.record.facts = FactsJSON.render(facts)
+        if let violation {
+            if policy.mode == .enforce { return refuse(403, rule: violation.section, violation.reason) }
+            judged.record.wouldDeny = true
+        }
+    }
+}

@@ -1,0 +1,279 @@
+"""Classic builds: sockwarden reads the Dockerfile in the build context (the
+tar the client uploads) before anything is forwarded, and judges what it
+asks the daemon for: the images it names (`FROM`, `COPY --from`) against
+the policy's `images` and, on a job socket, the job's view; every `ADD`
+URL as a download the daemon makes from the host's network. Differential
+where it matters: the same request straight to the daemon shows what a
+Dockerfile would have made it do.
+
+The only HTTP server here listens on 127.0.0.1 (a host service the daemon
+can reach and a build container with `--network none` cannot)."""
+from __future__ import annotations
+
+import gzip
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import io
+import json
+import os
+import socket
+import tarfile
+import tempfile
+import threading
+import urllib.parse
+
+import pytest
+
+from swhelpers import API, IMAGE, DockerCLI, Proxy, http, unique
+
+POLICIES = os.path.join(os.path.dirname(__file__), "..", "..", "policies")
+
+
+def context(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def build(sock: str, files: dict[str, bytes] | bytes, query: str = "", headers: dict | None = None):
+    body = files if isinstance(files, bytes) else context(files)
+    return http(sock, "POST", f"{API}/build?networkmode=none&rm=1{query}", body,
+                {"Content-Type": "application/x-tar", **(headers or {})}, timeout=120)
+
+
+def message(r) -> str:
+    try:
+        return json.loads(r.body)["message"]
+    except (ValueError, KeyError):
+        return r.body.decode(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def ci_sock(proxy_bin, dockerd_sock, image, short_tmp):
+    d = tempfile.mkdtemp(dir=short_tmp)
+    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, os.path.join(POLICIES, "ci.toml"),
+              os.path.join(d, "audit.jsonl"), d, ("--max-build-context", str(2 << 20)))
+    p.start()
+    yield p
+    p.stop()
+
+
+class Secret(BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        Secret.hits.append(self.path)
+        body = b"host-only-secret\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def loopback_service():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Secret)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_an_ordinary_build_passes_and_the_daemon_gets_the_context(ci_sock, dockerd_sock, cleanup):
+    tag = cleanup.image(f"swtest/bc-ok:{unique('t')}")
+    r = build(ci_sock.sock, {"Dockerfile": f"FROM {IMAGE}\nCOPY hello.txt /hello.txt\n".encode(),
+                             "hello.txt": b"from the context\n"}, f"&t={tag}")
+    assert r.status == 200 and b"Successfully tagged" in r.body, r.body[-500:]
+    record = [x for x in ci_sock.audit_records() if x.get("route") == "build.image" and x.get("event") == "request"][-1]
+    assert record["decision"] == "allow", record
+    assert any(f["value"] == IMAGE for f in record["facts"]["image"]), record["facts"]
+
+
+def test_add_from_a_url_is_refused_where_the_daemon_would_fetch_it(ci_sock, dockerd_sock, loopback_service, cleanup):
+    """Differential: straight to the daemon, `ADD http://127.0.0.1:…` makes
+    dockerd fetch a host-only service and put it in the image; through
+    ci.toml (remote-contexts = false) the build is refused before the
+    daemon sees it, naming the line."""
+    url = f"{loopback_service}/{unique('secret')}"
+    files = {"Dockerfile": f"FROM {IMAGE}\nADD {url} /secret.txt\n".encode()}
+    tag = cleanup.image(f"swtest/bc-add:{unique('t')}")
+    direct = build(dockerd_sock, files, f"&t={tag}")
+    assert direct.status == 200 and b"Successfully tagged" in direct.body, direct.body[-500:]
+    assert urllib.parse.urlparse(url).path in Secret.hits, "the daemon did not fetch: this test proves nothing"
+    Secret.hits.clear()
+    proxied = build(ci_sock.sock, files, f"&t={tag}-p")
+    assert proxied.status == 403, (proxied.status, proxied.body[:300])
+    text = message(proxied)
+    assert "line 2" in text and "ADD" in text and url in text and "remote-contexts" in text, text
+    assert not Secret.hits, Secret.hits
+    assert http(dockerd_sock, "GET", f"{API}/images/{tag}-p/json").status == 404
+
+
+@pytest.mark.parametrize("dockerfile", [
+    "FROM {image}\nONBUILD ADD {url} /x\n",
+    "FROM {image}\nADD [\"{url}\", \"/x\"]\n",
+    "FROM {image}\nADD --chown=1:1 {url} /x\n",
+    "# escape=`\nFROM {image}\nADD `\n  {url} /x\n",
+], ids=["onbuild", "json-form", "flag", "escape-directive-continuation"])
+def test_add_urls_in_every_spelling_are_refused(ci_sock, dockerd_sock, loopback_service, dockerfile):
+    url = f"{loopback_service}/{unique('s')}"
+    r = build(ci_sock.sock, {"Dockerfile": dockerfile.format(image=IMAGE, url=url).encode()})
+    assert r.status == 403 and url in message(r), (r.status, message(r))
+    assert not Secret.hits
+
+
+def tar_entries(entries: list[tuple[str, bytes]], fmt=tarfile.USTAR_FORMAT) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as tar:
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+DEEP = "d/" + "x" * 120 + "/Build.file"
+CONTEXT_VARIANTS = [
+    # (id, entries with EVIL/HARMLESS placeholders, dockerfile parameter, tar format)
+    ("other-path", [("Dockerfile", "HARMLESS"), ("sub/Build.file", "EVIL")], "sub/Build.file", tarfile.USTAR_FORMAT),
+    ("lower-case-fallback", [("dockerfile", "EVIL")], None, tarfile.USTAR_FORMAT),
+    ("later-entry-wins", [("Dockerfile", "HARMLESS"), ("Dockerfile", "EVIL")], None, tarfile.USTAR_FORMAT),
+    ("dot-slash-name", [("./Dockerfile", "EVIL")], None, tarfile.USTAR_FORMAT),
+    ("absolute-parameter", [("Dockerfile", "HARMLESS"), ("sub/Build.file", "EVIL")], "/sub/Build.file", tarfile.USTAR_FORMAT),
+    ("gnu-long-name", [("Dockerfile", "HARMLESS"), (DEEP, "EVIL")], DEEP, tarfile.GNU_FORMAT),
+    ("pax-path", [("Dockerfile", "HARMLESS"), (DEEP, "EVIL")], DEEP, tarfile.PAX_FORMAT),
+]
+
+
+@pytest.mark.parametrize("variant", CONTEXT_VARIANTS, ids=[v[0] for v in CONTEXT_VARIANTS])
+def test_the_dockerfile_the_daemon_reads_is_the_one_judged(ci_sock, dockerd_sock, loopback_service, variant):
+    """Differential: straight to the daemon, each context makes it read the
+    EVIL Dockerfile (it fetches that Dockerfile's ADD URL from the loopback
+    service); through ci.toml that Dockerfile is the one judged, and
+    refused."""
+    _, entries, parameter, fmt = variant
+    url = f"{loopback_service}/{unique('s')}"
+    texts = {"HARMLESS": f"FROM {IMAGE}\n".encode(), "EVIL": f"FROM {IMAGE}\nADD {url} /x\n".encode()}
+    body = tar_entries([(name, texts[which]) for name, which in entries], fmt)
+    query = "&dockerfile=" + urllib.parse.quote(parameter) if parameter else ""
+    Secret.hits.clear()
+    direct = build(dockerd_sock, body, query)
+    assert direct.status == 200 and b"Successfully built" in direct.body, direct.body[-400:]
+    assert urllib.parse.urlparse(url).path in Secret.hits, "the daemon did not read the EVIL Dockerfile"
+    Secret.hits.clear()
+    proxied = build(ci_sock.sock, body, query)
+    assert proxied.status == 403 and url in message(proxied), (proxied.status, message(proxied))
+    assert not Secret.hits
+
+
+def test_contexts_sockwarden_cannot_read_are_refused_with_what_to_do(ci_sock):
+    dockerfile = f"FROM {IMAGE}\n".encode()
+    r = build(ci_sock.sock, gzip.compress(context({"Dockerfile": dockerfile})))
+    assert r.status == 403 and "compress" in message(r), message(r)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        info = tarfile.TarInfo("Dockerfile")
+        info.type, info.linkname = tarfile.SYMTYPE, "real"
+        tar.addfile(info)
+        info = tarfile.TarInfo("real")
+        info.size = len(dockerfile)
+        tar.addfile(info, io.BytesIO(dockerfile))
+    r = build(ci_sock.sock, buf.getvalue())
+    assert r.status == 403 and "link" in message(r), message(r)
+    r = build(ci_sock.sock, {"README": b"no dockerfile here\n"})
+    assert r.status == 403 and "Cannot locate specified Dockerfile" in message(r), message(r)
+
+
+def test_a_context_past_the_limit_gets_413_and_nothing_is_forwarded(ci_sock, dockerd_sock):
+    """A Content-Length past --max-build-context is answered at once (the
+    body is not read); a chunked one once the limit is passed."""
+    tag = f"swtest/bc-big:{unique('t')}"
+    body = context({"Dockerfile": f"FROM {IMAGE}\n".encode(), "big.bin": os.urandom(3 << 20)})
+    for framing in ("length", "chunked"):
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(60)
+        s.connect(ci_sock.sock)
+        try:
+            head = (f"POST {API}/build?t={tag}&networkmode=none HTTP/1.1\r\nHost: d\r\n"
+                    "Content-Type: application/x-tar\r\n")
+            head += f"Content-Length: {len(body)}\r\n\r\n" if framing == "length" else "Transfer-Encoding: chunked\r\n\r\n"
+            s.sendall(head.encode())
+            if framing == "chunked":
+                try:
+                    for i in range(0, len(body), 65536):
+                        piece = body[i:i + 65536]
+                        s.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                except OSError:
+                    pass  # answered and closed past the limit
+            answer = b""
+            try:
+                while chunk := s.recv(65536):
+                    answer += chunk
+            except ConnectionResetError:
+                pass  # the proxy closed with the rest of the body unread, after its answer
+        finally:
+            s.close()
+        assert answer.startswith(b"HTTP/1.1 413 ") and b"--max-build-context" in answer, (framing, answer[:300])
+    assert http(dockerd_sock, "GET", f"{API}/images/{tag}/json").status == 404
+
+
+def test_a_chunked_context_with_expect_is_spooled_and_forwarded(ci_sock, cleanup):
+    """The context arrives chunked after a 100 Continue; the daemon gets
+    the same bytes with a plain length."""
+    tag = cleanup.image(f"swtest/bc-chunked:{unique('t')}")
+    body = context({"Dockerfile": f"FROM {IMAGE}\nCOPY a /a\n".encode(), "a": b"chunked\n"})
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(60)
+    s.connect(ci_sock.sock)
+    try:
+        s.sendall((f"POST {API}/build?t={tag}&networkmode=none HTTP/1.1\r\nHost: d\r\nConnection: close\r\n"
+                   "Content-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n").encode())
+        interim = s.recv(64)
+        assert interim.startswith(b"HTTP/1.1 100 "), interim
+        for i in range(0, len(body), 3000):
+            piece = body[i:i + 3000]
+            s.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+        s.sendall(b"0\r\n\r\n")
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    finally:
+        s.close()
+    assert answer.startswith(b"HTTP/1.1 200 ") and b"Successfully tagged" in answer, answer[-400:]
+
+
+def test_the_docker_cli_builds_with_a_dockerfile_from_stdin(ci_sock, cli_newest, docker_config, cleanup, tmp_path):
+    """`docker build -f - .`: the CLI adds the Dockerfile to the context
+    under a random name and names it in `dockerfile`."""
+    (tmp_path / "a.txt").write_text("A\n")
+    tag = cleanup.image(f"swtest/bc-stdin:{unique('t')}")
+    cli = DockerCLI(cli_newest.binary, ci_sock.sock, docker_config)
+    out = cli("build", "--network", "none", "-t", tag, "-f", "-", str(tmp_path),
+              input=f"FROM {IMAGE}\nCOPY a.txt /a.txt\n")
+    assert out.returncode == 0, out.stderr
+
+
+def test_a_base_images_onbuild_download_is_judged(ci_sock, dockerd_sock, loopback_service, cleanup):
+    """A base image can carry `ONBUILD ADD <url>` in its config (made here
+    straight on the daemon); the daemon runs it at `FROM` as if it were in
+    the Dockerfile. Differential: straight to the daemon the child build
+    fetches; through ci.toml it is refused, naming the base image."""
+    url = f"{loopback_service}/{unique('onbuild')}"
+    base = cleanup.image(f"swtest/bc-onbuild:{unique('t')}")
+    r = build(dockerd_sock, {"Dockerfile": f"FROM {IMAGE}\nONBUILD ADD {url} /x\n".encode()}, f"&t={base}")
+    assert r.status == 200 and b"Successfully tagged" in r.body, r.body[-400:]
+    child = {"Dockerfile": f"FROM {base}\n".encode()}
+    Secret.hits.clear()
+    direct = build(dockerd_sock, child)
+    assert direct.status == 200 and b"Successfully built" in direct.body, direct.body[-400:]
+    assert urllib.parse.urlparse(url).path in Secret.hits, "the trigger did not run: this test proves nothing"
+    Secret.hits.clear()
+    proxied = build(ci_sock.sock, child)
+    assert proxied.status == 403 and url in message(proxied) and "ONBUILD" in message(proxied), message(proxied)
+    assert not Secret.hits
