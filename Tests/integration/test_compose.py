@@ -73,3 +73,45 @@ def test_compose_up_ps_logs_down(target, image, dockerd_sock, sock_dir, docker_c
     finally:
         for c in project_containers(dockerd_sock, project):
             http(dockerd_sock, "DELETE", f"{API}/containers/{c['Id']}?force=1", timeout=30)
+
+
+COMPOSE_BUILD_FILE = """\
+version: "2.4"
+services:
+  app:
+    build:
+      context: ./app
+      dockerfile: Containerfile
+      network: none
+      args:
+        GREETING: hello-from-args
+    image: {tag}
+    network_mode: none
+    command: ["cat", "/greeting"]
+"""
+
+
+def test_compose_build_then_run(target, image, dockerd_sock, sock_dir, docker_config, cleanup):
+    """`docker-compose build` (the SDK's classic build: the context as a tar,
+    a Dockerfile named in `dockerfile`, build args) and a run of the result;
+    under ci.toml the Dockerfile is read and judged on the way."""
+    if not os.access(COMPOSE, os.X_OK):
+        pytest.skip("docker-compose (v1) not installed")
+    project = unique("swb").replace("-", "")
+    tag = cleanup.image(f"swtest/compose-built:{project}")
+    os.makedirs(os.path.join(sock_dir, "app"))
+    with open(os.path.join(sock_dir, "app", "Containerfile"), "w") as f:
+        f.write(f"ARG BASE={image}\nFROM $BASE\nARG GREETING\nRUN echo $GREETING > /greeting\n")
+    with open(os.path.join(sock_dir, "docker-compose.yml"), "w") as f:
+        f.write(COMPOSE_BUILD_FILE.format(tag=tag))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "COMPOSE_"))}
+    env.update(DOCKER_HOST=f"unix://{target}", DOCKER_CONFIG=docker_config,
+               COMPOSE_PROJECT_NAME=project, COMPOSE_INTERACTIVE_NO_CLI="1", DOCKER_BUILDKIT="0")
+    try:
+        for args in (["build"], ["up", "--no-build"]):
+            r = subprocess.run([COMPOSE, *args], cwd=sock_dir, env=env, capture_output=True, timeout=120)
+            assert r.returncode == 0, f"docker-compose {args}: {r.stderr.decode()[-2000:]}"
+        assert "hello-from-args" in r.stdout.decode(), r.stdout.decode()[-1000:]
+    finally:
+        for c in project_containers(dockerd_sock, project):
+            http(dockerd_sock, "DELETE", f"{API}/containers/{c['Id']}?force=1", timeout=30)
