@@ -113,7 +113,7 @@ extension BodyRules {
             }
             return nil
         case .remoteContext:
-            return remoteContexts ? nil : refuse("builds", "makes the daemon fetch a URL (a remote build context or image import); send the data from the client, or set remote-contexts = true in [builds]")
+            return remoteContexts ? nil : refuse("builds", "makes the daemon fetch a URL from the host's network (a remote build context, an image import or a Dockerfile ADD); send the data from the client (for ADD: put the file in the build context and COPY it), or set remote-contexts = true in [builds]")
         case .buildKit:
             return buildKit ? nil : refuse("builds", "asks for a BuildKit build, whose session streams sockwarden cannot judge; build with DOCKER_BUILDKIT=0, or set buildkit = true in [builds]")
         case .networkDriver(let driver):

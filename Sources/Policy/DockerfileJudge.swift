@@ -28,3 +28,69 @@ extension Policy {
         })
     }
 }
+
+/// From a build's query and its read context to what its Dockerfile names:
+/// the part of judging a build that needs no daemon (shared by `serve` and
+/// `explain`).
+public enum BuildDockerfile {
+    public struct Refusal: Error, Sendable, Equatable {
+        public let status: Int
+        public let reason: String
+    }
+
+    public static func references(request: Result<BuildRequest, BuildRequestError>,
+                                  outcome: BuildContextOutcome) -> Result<[DockerfileReference], Refusal> {
+        let build: BuildRequest
+        switch request {
+        case .failure(let error): return .failure(Refusal(status: 400, reason: error.message))
+        case .success(let parsed): build = parsed
+        }
+        switch outcome {
+        case .refused(let why):
+            return .failure(Refusal(status: 403, reason: "[builds]: the build context: \(why)"))
+        case .dockerfile(_, let text):
+            switch Dockerfile.references(text, buildArgs: build.buildArgs) {
+            case .undecidable(let reason, let line):
+                return .failure(Refusal(status: 403, reason: "[builds]: the Dockerfile\(line > 0 ? " (line \(line))" : ""): \(reason)"))
+            case .parsed(let found):
+                return .success(found)
+            }
+        }
+    }
+}
+
+extension Policy {
+    /// `explain` of a build with its context (`context`, a tar) or its
+    /// Dockerfile alone: the Dockerfile judged as `serve` judges it, without
+    /// the daemon (base images' `ONBUILD` triggers and a job's view are not
+    /// read). `whatIf` is the build's route-and-query judgement.
+    public func whatIfBuild(_ whatIf: WhatIf, rawQuery: String?, context: [UInt8]?, dockerfile: [UInt8]?,
+                            environment: HostEnvironment) -> WhatIf {
+        guard whatIf.judgement.forwards, whatIf.route?.name == "build.image", !bodyRules.trustBodies,
+              let request = BuildRequest.parse(rawQuery) else { return whatIf }
+        let outcome: BuildContextOutcome
+        if let dockerfile {
+            outcome = .dockerfile(path: "Dockerfile", text: dockerfile)
+        } else if let context {
+            var scanner = BuildContextScanner(dockerfile: (try? request.get())?.dockerfile, maxDockerfileBytes: 8 << 20)
+            context.withUnsafeBytes { scanner.feed($0) }
+            outcome = scanner.outcome()
+        } else {
+            return whatIf
+        }
+        func judged(_ decision: Decision, forwards: Bool, facts: RequestFacts?) -> WhatIf {
+            WhatIf(judgement: Judgement(decision: decision, mode: mode, forwards: forwards, forwardBody: nil, facts: facts),
+                   route: whatIf.route, apiVersion: whatIf.apiVersion)
+        }
+        switch BuildDockerfile.references(request: request, outcome: outcome) {
+        case .failure(let refusal):
+            return judged(Decision(verdict: .deny, rule: "build-context", reason: refusal.reason), forwards: false, facts: nil)
+        case .success(let references):
+            let (facts, violation) = judgeDockerfile(references, environment: environment)
+            let all = RequestFacts((whatIf.judgement.facts?.asks ?? []) + facts.asks)
+            guard let violation else { return judged(whatIf.decision, forwards: true, facts: all) }
+            let decision = Decision(verdict: .deny, rule: violation.section, reason: violation.reason)
+            return judged(decision, forwards: mode != .enforce, facts: all)
+        }
+    }
+}

@@ -20,21 +20,10 @@ extension RequestJudge {
                 : "sockwarden: POST /build (build.image) denied by policy \(policy.name): \(reason)"
             judged.action = .answer(status: status, message: message)
         }
-        let build: BuildRequest
-        switch request {
-        case .failure(let error): return refuse(400, rule: "build-context", error.message)
-        case .success(let parsed): build = parsed
-        }
-        let text: [UInt8]
-        switch outcome {
-        case .refused(let why): return refuse(403, rule: "build-context", "[builds]: the build context: \(why)")
-        case .dockerfile(_, let bytes): text = bytes
-        }
         var references: [DockerfileReference]
-        switch Dockerfile.references(text, buildArgs: build.buildArgs) {
-        case .undecidable(let reason, let line):
-            return refuse(403, rule: "build-context", "[builds]: the Dockerfile\(line > 0 ? " (line \(line))" : ""): \(reason)")
-        case .parsed(let found): references = found
+        switch BuildDockerfile.references(request: request, outcome: outcome) {
+        case .failure(let refusal): return refuse(refusal.status, rule: "build-context", refusal.reason)
+        case .success(let found): references = found
         }
         // On a job socket, nothing about an image outside the job's view is read.
         if let scope = context.jobScope, case .answer(let status, let message, _)? = scope.checkDockerfile(references) {

@@ -7,7 +7,7 @@ import Proxy
 let explainHelp = """
 USAGE
   sockwarden explain --policy FILE METHOD TARGET [--body FILE|-] [--api-version V]
-                     [--content-type T] [--mode MODE] [--json]
+                     [--content-type T] [--mode MODE] [--dockerfile FILE] [--json]
 
 What-if: how sockwarden would route and judge one request, without a daemon.
 TARGET is the request-target as a client sends it, e.g. /v1.41/containers/create
@@ -21,6 +21,12 @@ recorded as would-deny), the facts the policy read from the body or query
 (image, privileged, mounts, capabilities, namespaces, ports, …) and, with a
 body, the body as it would be forwarded.
 
+For a build (POST /build), --body is the build context (a tar, as the docker
+CLI sends it) and its Dockerfile is read and judged as `serve` judges it (the
+images it names, its ADD URLs); --dockerfile FILE judges a Dockerfile alone.
+Without a daemon, the ONBUILD triggers of base images and a job socket's view
+of images are not read.
+
 --json prints one JSON object: "decision" ("allow" or "deny"), "rule",
 "reason", "route", "group", "api_version", "mode", "would_deny", "facts" (an
 object, one key per kind of fact, as in the audit log; null when nothing was
@@ -32,6 +38,7 @@ OPTIONS
   --api-version V      put /vV in front of an unversioned TARGET (e.g. 1.41)
   --content-type T     the Content-Type header (default with a body: application/json)
   --mode MODE          judge as if the policy's mode were MODE (enforce, warn, audit)
+  --dockerfile FILE    for a build: judge this Dockerfile (no context needed)
   --upstream SOCK      the daemon socket serve protects (default: /var/run/docker.sock)
   --json               one JSON object instead of text
 
@@ -42,12 +49,14 @@ EXAMPLES
   sockwarden explain --policy policies/ci.toml POST /containers/create --api-version 1.41 \\
       --body - <<< '{"Image":"alpine","HostConfig":{"Binds":["/etc:/x"]}}'
   sockwarden explain --policy policies/read-only.toml GET '/v1.41/containers%2Fjson' --json
+  sockwarden explain --policy policies/ci.toml POST '/v1.41/build?t=app' --dockerfile Dockerfile
 """
 
 func runExplain(_ args: ArraySlice<String>) -> Never {
     let specs: [Flags.Spec] = [.init(name: "policy", takesValue: true), .init(name: "body", takesValue: true),
                                .init(name: "content-type", takesValue: true), .init(name: "upstream", takesValue: true),
                                .init(name: "api-version", takesValue: true), .init(name: "mode", takesValue: true),
+                               .init(name: "dockerfile", takesValue: true),
                                .init(name: "json", takesValue: false), .init(name: "help", takesValue: false)]
     let flags: Flags
     do {
@@ -91,10 +100,24 @@ func runExplain(_ args: ArraySlice<String>) -> Never {
     let contentType = flags["content-type"] ?? (body == nil ? nil : "application/json")
     let environment = HostFileSystem(upstreamSocket: flags["upstream"] ?? "/var/run/docker.sock")
 
-    let whatIf = policy.whatIf(method: method, target: target, body: body, contentType: contentType, environment: environment)
+    var dockerfile: [UInt8]?
+    if let path = flags["dockerfile"] {
+        do {
+            dockerfile = try Files.read(path == "-" ? "/dev/stdin" : path)
+        } catch {
+            fail("explain: cannot read the Dockerfile: \(error)")
+        }
+    }
+    var whatIf = policy.whatIf(method: method, target: target, body: body, contentType: contentType, environment: environment)
+    if whatIf.route?.name == "build.image" {
+        let rawQuery = target.firstIndex(of: "?").map { String(target[target.index(after: $0)...]) }
+        whatIf = policy.whatIfBuild(whatIf, rawQuery: rawQuery, context: body, dockerfile: dockerfile, environment: environment)
+    } else if dockerfile != nil {
+        fail("explain: --dockerfile is for a build (POST /build)")
+    }
     let judgement = whatIf.judgement
     let decision = judgement.decision
-    let forwarded = judgement.forwards ? (judgement.forwardBody ?? body) : nil
+    let forwarded = judgement.forwards && whatIf.route?.name != "build.image" ? (judgement.forwardBody ?? body) : nil
     if flags.has("json") {
         print(ExplainJSON.render(whatIf, forwarded: forwarded))
     } else {
