@@ -13,19 +13,7 @@ extension Policy {
     }
 
     public static func dockerfileFacts(_ references: [DockerfileReference]) -> RequestFacts {
-        RequestFacts(references.map { reference in
-            let instruction: String
-            switch reference.kind {
-            case .from: instruction = "FROM"
-            case .copyFrom: instruction = "COPY --from"
-            case .addURL: instruction = "ADD"
-            }
-            let field = "Dockerfile line \(reference.line) \(reference.onBuild ? "ONBUILD " : "")\(instruction)"
-            switch reference.kind {
-            case .from, .copyFrom: return Ask(.image(reference.value), field: field, value: reference.value)
-            case .addURL: return Ask(.remoteContext, field: field, value: reference.value)
-            }
-        })
+        Dockerfile.facts(references)
     }
 }
 
@@ -38,8 +26,8 @@ public enum BuildDockerfile {
         public let reason: String
     }
 
-    public static func references(request: Result<BuildRequest, BuildRequestError>,
-                                  outcome: BuildContextOutcome) -> Result<[DockerfileReference], Refusal> {
+    public static func references(request: Result<BuildRequest, BuildRequestError>, outcome: BuildContextOutcome,
+                                  baseImage: @escaping (String) -> BaseImageLookup = { _ in .absent }) -> Result<[DockerfileReference], Refusal> {
         let build: BuildRequest
         switch request {
         case .failure(let error): return .failure(Refusal(status: 400, reason: error.message))
@@ -49,7 +37,7 @@ public enum BuildDockerfile {
         case .refused(let why):
             return .failure(Refusal(status: 403, reason: "[builds]: the build context: \(why)"))
         case .dockerfile(_, let text):
-            switch Dockerfile.references(text, buildArgs: build.buildArgs) {
+            switch Dockerfile.references(text, buildArgs: build.buildArgs, baseImage: baseImage) {
             case .undecidable(let reason, let line):
                 return .failure(Refusal(status: 403, reason: "[builds]: the Dockerfile\(line > 0 ? " (line \(line))" : ""): \(reason)"))
             case .parsed(let found):

@@ -1,58 +1,56 @@
 import EngineAPI
 import GoJSON
+import Posix
 import Tenancy
 
-/// The `ONBUILD` triggers stored in a build's base images: the daemon runs
-/// them at `FROM` as if they were in the Dockerfile, so what they name or
-/// download is judged like the Dockerfile's own instructions. Only images
-/// on the daemon can be read; one the daemon pulls during the build cannot
-/// (SECURITY.md).
-enum BaseImageTriggers {
-    enum Found {
-        case references([DockerfileReference])
-        /// A reason to refuse: the daemon could not say, or a trigger
-        /// cannot be read as the daemon reads it.
-        case refused(String)
+/// A build's base images as the daemon has them, for their `ONBUILD`
+/// triggers, which the Dockerfile reader runs at each `FROM` as dockerd
+/// does. One inspect per distinct image, at most `maxImages` per build. On
+/// a job socket an image outside the job's view is not read (`absent`): the
+/// job scope refuses the build for it afterwards. An image absent from the
+/// daemon is pulled during the build with triggers nobody read, and a name
+/// re-tagged while the build runs is resolved again by the daemon at its
+/// `FROM` (SECURITY.md).
+final class BaseImageTriggers: @unchecked Sendable {
+    static let maxImages = 64
+    let daemon: DaemonLookup
+    let scope: JobScope?
+    private let seen = Locked([String: BaseImageLookup]())
+
+    init(lookup: DaemonLookup, scope: JobScope?) {
+        self.daemon = lookup
+        self.scope = scope
     }
 
-    static func references(of dockerfile: [DockerfileReference], lookup: DaemonLookup) -> Found {
-        var found: [DockerfileReference] = []
-        var seen = Set<String>()
-        for base in dockerfile where base.kind == .from && !base.onBuild && seen.insert(base.value).inserted {
-            let escaped = DaemonLookup.escape(base.value)
-            guard !escaped.isEmpty, escaped != ".", escaped != ".." else { continue }
-            let triggers: [String]
-            switch lookup.get(ObjectKind.image.inspectPath(escaped)) {
-            case .notFound: continue
-            case .failed(let why):
-                return .refused("line \(base.line): cannot read the ONBUILD triggers of the base image \(base.value): \(why); try again")
-            case .ok(let info):
-                triggers = (info.member("Config")?.member("OnBuild")?.array ?? []).map { $0.string ?? "" }
-            }
-            if triggers.isEmpty { continue }
-            switch parse(triggers) {
-            case .parsed(let references):
-                found += references.map {
-                    DockerfileReference(kind: $0.kind, value: $0.value, line: base.line, onBuild: true)
+    var lookup: (String) -> BaseImageLookup { { [self] name in find(name) } }
+
+    func find(_ name: String) -> BaseImageLookup {
+        if let known = seen.withLock({ $0[name] }) { return known }
+        if seen.withLock({ $0.count }) >= Self.maxImages {
+            return .refused("more than \(Self.maxImages) base images in one build, more than sockwarden reads")
+        }
+        let found = read(name)
+        seen.withLock { $0[name] = found }
+        return found
+    }
+
+    private func read(_ name: String) -> BaseImageLookup {
+        if ImageNames.readsAsIDPrefix(name) && scope != nil { return .absent }  // refused by the job scope
+        let escaped = DaemonLookup.escape(name)
+        guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .absent }
+        switch daemon.get(ObjectKind.image.inspectPath(escaped)) {
+        case .notFound:
+            return .absent
+        case .failed(let why):
+            return .refused("cannot read its ONBUILD triggers on the daemon: \(why); try again")
+        case .ok(let info):
+            if let scope {
+                switch scope.imageAccess(name, info) {
+                case .own, .shared: break
+                default: return .absent
                 }
-            case .undecidable(let reason, _):
-                return .refused("line \(base.line): an ONBUILD trigger of the base image \(base.value): \(reason)")
             }
+            return .triggers((info.member("Config")?.member("OnBuild")?.array ?? []).map { $0.string ?? "" })
         }
-        return .references(found)
-    }
-
-    /// The triggers as the classic builder runs them: each parsed on its own
-    /// with the default escape token, in a stage of the child build.
-    static func parse(_ triggers: [String]) -> DockerfileParse {
-        var text = Array("FROM scratch\n".utf8)
-        for trigger in triggers {
-            // A trigger holding a line break is not one instruction: refuse.
-            if trigger.utf8.contains(10) || trigger.utf8.contains(13) {
-                return .undecidable(reason: "a trigger spans lines", line: 0)
-            }
-            text += Array(trigger.utf8) + [10]
-        }
-        return Dockerfile.references(text, buildArgs: [:])
     }
 }

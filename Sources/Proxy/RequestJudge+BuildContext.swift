@@ -20,23 +20,16 @@ extension RequestJudge {
                 : "sockwarden: POST /build (build.image) denied by policy \(policy.name): \(reason)"
             judged.action = .answer(status: status, message: message)
         }
-        var references: [DockerfileReference]
-        switch BuildDockerfile.references(request: request, outcome: outcome) {
+        let references: [DockerfileReference]
+        let triggers = BaseImageTriggers(lookup: context.jobScope?.lookup ?? DaemonLookup(upstreamPath: context.upstreamPath),
+                                         scope: context.jobScope)
+        switch BuildDockerfile.references(request: request, outcome: outcome, baseImage: triggers.lookup) {
         case .failure(let refusal): return refuse(refusal.status, rule: "build-context", refusal.reason)
         case .success(let found): references = found
         }
-        // On a job socket, nothing about an image outside the job's view is read.
+        // On a job socket every image named must be in the job's view.
         if let scope = context.jobScope, case .answer(let status, let message, _)? = scope.checkDockerfile(references) {
             return refuse(status, rule: "job-scope", message)
-        }
-        // The base images' own ONBUILD triggers run at FROM, like the Dockerfile's lines.
-        switch BaseImageTriggers.references(of: references, lookup: context.jobScope?.lookup ?? DaemonLookup(upstreamPath: context.upstreamPath)) {
-        case .refused(let why): return refuse(403, rule: "build-context", "[builds]: the Dockerfile: \(why)")
-        case .references(let triggered):
-            if let scope = context.jobScope, case .answer(let status, let message, _)? = scope.checkDockerfile(triggered) {
-                return refuse(status, rule: "job-scope", message)
-            }
-            references += triggered
         }
         var (facts, violation) = policy.judgeDockerfile(references, environment: environment)
         // The query's facts first (networkmode, …), then the Dockerfile's.

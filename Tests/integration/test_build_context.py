@@ -277,3 +277,66 @@ def test_a_base_images_onbuild_download_is_judged(ci_sock, dockerd_sock, loopbac
     proxied = build(ci_sock.sock, child)
     assert proxied.status == 403 and url in message(proxied) and "ONBUILD" in message(proxied), message(proxied)
     assert not Secret.hits
+
+
+def trigger_image(dockerd_sock: str, cleanup, triggers: list[str]) -> str:
+    """An image whose config carries `triggers` as its OnBuild, committed
+    straight on the daemon (a commit body's OnBuild is stored as given)."""
+    name = cleanup.container(unique("trig"))
+    r = http(dockerd_sock, "POST", f"{API}/containers/create?name={name}",
+             json.dumps({"Image": IMAGE, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}).encode(),
+             {"Content-Type": "application/json"})
+    assert r.status == 201, r.body
+    repo = f"swtest/bc-trig-{unique('r')}"
+    cleanup.image(f"{repo}:1")
+    r = http(dockerd_sock, "POST", f"{API}/commit?container={name}&repo={repo}&tag=1",
+             json.dumps({"OnBuild": triggers}).encode(), {"Content-Type": "application/json"})
+    assert r.status == 201, r.body
+    return f"{repo}:1"
+
+
+@pytest.mark.parametrize("triggers,escape", [
+    (["RUN true \\", "ADD {url} /x"], ""),
+    (["ADD `{url} /x"], "# escape=`\n"),
+], ids=["trailing-escape-before-the-next-trigger", "expanded-with-the-childs-escape"])
+def test_base_image_triggers_are_read_as_the_daemon_runs_them(ci_sock, dockerd_sock, loopback_service, cleanup, triggers, escape):
+    """A review got past the first reading of base images' triggers: read
+    joined, a trigger ending in `\\` swallowed the next; read with `\\`, a
+    trigger's words escape with the Dockerfile's own escape token. Each is
+    shown on the daemon first (it fetches), then refused through ci.toml."""
+    url = f"{loopback_service}/{unique('trig')}"
+    base = trigger_image(dockerd_sock, cleanup, [t.format(url=url) for t in triggers])
+    child = {"Dockerfile": f"{escape}FROM {base}\n".encode()}
+    Secret.hits.clear()
+    direct = build(dockerd_sock, child)
+    assert direct.status == 200 and b"Successfully built" in direct.body, direct.body[-400:]
+    assert urllib.parse.urlparse(url).path in Secret.hits, "the daemon did not fetch: this test proves nothing"
+    Secret.hits.clear()
+    proxied = build(ci_sock.sock, child)
+    assert proxied.status == 403 and url in message(proxied), message(proxied)
+    assert not Secret.hits
+
+
+def test_a_commit_or_import_cannot_store_a_download_trigger(ci_sock, dockerd_sock, cleanup):
+    """Triggers stored by a commit body's OnBuild or by `changes` run in
+    later builds; what they would download is judged when they are made."""
+    name = cleanup.container(unique("trigc"))
+    assert http(ci_sock.sock, "POST", f"{API}/containers/create?name={name}",
+                json.dumps({"Image": IMAGE, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}).encode(),
+                {"Content-Type": "application/json"}).status == 201
+    repo = f"swtest/bc-stored-{unique('r')}"
+    attempts = [
+        http(ci_sock.sock, "POST", f"{API}/commit?container={name}&repo={repo}&tag=1",
+             json.dumps({"OnBuild": ["RUN true \\", "ADD http://127.0.0.1:9/x /x"]}).encode(), {"Content-Type": "application/json"}),
+        http(ci_sock.sock, "POST", f"{API}/commit?container={name}&repo={repo}&tag=2&changes="
+             + urllib.parse.quote("ONBUILD ADD http://127.0.0.1:9/x /x"), b""),
+        http(ci_sock.sock, "POST", f"{API}/images/create?fromSrc=-&repo={repo}&tag=3&changes="
+             + urllib.parse.quote("ONBUILD ADD http://127.0.0.1:9/x /x"), context({"f": b"x"}), {"Content-Type": "application/x-tar"}),
+    ]
+    for tag, r in zip((1, 2, 3), attempts):
+        assert r.status == 403 and "http://127.0.0.1:9/x" in message(r), (tag, r.status, message(r))
+        assert http(dockerd_sock, "GET", f"{API}/images/{repo}:{tag}/json").status == 404
+    ok = http(ci_sock.sock, "POST", f"{API}/commit?container={name}&repo={repo}&tag=4&changes="
+              + urllib.parse.quote("ONBUILD RUN echo hi"), b"")
+    assert ok.status == 201, ok.body
+    cleanup.image(f"{repo}:4")

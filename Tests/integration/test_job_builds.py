@@ -204,10 +204,22 @@ def test_a_dockerfile_cannot_build_on_or_copy_from_another_jobs_image(jobs, dock
             assert r.status == status, (dockerfile, r.status, r.body[-300:])
             assert "line" in message(r), message(r)
             assert http(dockerd_sock, "GET", f"{API}/images/{b}-steal:1/json").status == 404, dockerfile
+        # A base image's trigger (stored by B's commit body, after a trigger
+        # ending in an escape) copying from A's image: run at FROM, refused.
+        assert http(socks[b], "POST", f"{API}/containers/create?name={b}-trig",
+                    json.dumps({"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}).encode(),
+                    {"Content-Type": "application/json"}).status == 201
+        r = http(socks[b], "POST", f"{API}/commit?container={b}-trig&repo={b}-trig&tag=1",
+                 json.dumps({"OnBuild": ["RUN true \\", f"COPY --from={secret} /token /stolen"]}).encode(),
+                 {"Content-Type": "application/json"})
+        assert r.status == 201, r.body
+        r = build(socks[b], f"{b}-steal:1", dockerfile=f"FROM {b}-trig:1\n")
+        assert r.status == 404 and secret.split(":")[0] in message(r), (r.status, r.body[-300:])
+        assert http(dockerd_sock, "GET", f"{API}/images/{b}-steal:1/json").status == 404
         # The shared base and the job's own image stay usable.
         assert built(build(socks[b], f"{b}-own:1", dockerfile=f"FROM {IMG}\nRUN true\n"))
         assert built(build(socks[b], f"{b}-own:2", dockerfile=f"FROM {b}-own:1\nRUN true\n"))
         assert built(build(socks[a], f"{a}-child:1", dockerfile=f"FROM {secret}\nRUN cat /token\n"))
     finally:
-        for name in (secret, f"{a}-child:1", f"{b}-own:1", f"{b}-own:2", f"{b}-steal:1"):
+        for name in (secret, f"{a}-child:1", f"{b}-own:1", f"{b}-own:2", f"{b}-steal:1", f"{b}-trig:1"):
             http(dockerd_sock, "DELETE", f"{API}/images/{name}?force=1")

@@ -55,6 +55,13 @@ public struct BuildContextScanner: Sendable {
     /// Scoped names of symbolic links extracted so far (an entry below one
     /// would be written through it).
     private var symlinks: Set<[UInt8]> = []
+    /// FNV-1a hashes of `symlinks` (never removed: a stale hash only costs
+    /// an exact lookup), so that an entry's parents are checked in one pass
+    /// over its name instead of a copy per "/".
+    private var symlinkHashes: Set<UInt64> = []
+    /// dockerd cannot create a path longer than PATH_MAX; longer names are
+    /// refused (and so never cost more than this to check).
+    static let maxNameBytes = 4096
     private var symlinkBytes = 0
 
     static let maxExtendedHeaderBytes = 64 << 10
@@ -307,16 +314,22 @@ public struct BuildContextScanner: Sendable {
             if t == UInt8(ascii: "5") { return startData(0, sink: .skip) }
             return fail("the build context has an entry (\(shown)) that names the context's root but is not a directory; send a well-formed archive")
         }
+        if name.count > Self.maxNameBytes {
+            return fail("the build context has an entry whose name is longer than \(Self.maxNameBytes) bytes, which dockerd cannot create; use shorter names")
+        }
         // An entry below a symbolic link is written where the link points.
-        var slash = name.firstIndex(of: UInt8(ascii: "/"))
-        while let s = slash {
-            if symlinks.contains(Array(name[..<s])) {
-                return fail("the build context has an entry (\(shown)) inside a symbolic link (\(Self.show(Array(name[..<s])))); dockerd would write it where the link points")
+        if !symlinks.isEmpty {
+            var hash = Self.fnvBasis
+            for (s, byte) in name.enumerated() {
+                if byte == UInt8(ascii: "/"), symlinkHashes.contains(hash), symlinks.contains(Array(name[..<s])) {
+                    return fail("the build context has an entry (\(shown)) inside a symbolic link (\(Self.show(Array(name[..<s])))); dockerd would write it where the link points")
+                }
+                hash = (hash ^ UInt64(byte)) &* Self.fnvPrime
             }
-            slash = name[(s + 1)...].firstIndex(of: UInt8(ascii: "/"))
         }
         if t == UInt8(ascii: "2") {
             if symlinks.insert(name).inserted {
+                symlinkHashes.insert(name.reduce(Self.fnvBasis) { ($0 ^ UInt64($1)) &* Self.fnvPrime })
                 symlinkBytes += name.count + 16
                 if symlinkBytes > Self.maxSymlinkBytes {
                     return fail("the build context has more symbolic links than sockwarden keeps track of; send a smaller context")
@@ -355,6 +368,9 @@ public struct BuildContextScanner: Sendable {
         }
         startData(size, sink: sink)
     }
+
+    static let fnvBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let fnvPrime: UInt64 = 0x0000_0100_0000_01b3
 
     // MARK: - Deciding
 

@@ -19,8 +19,20 @@ struct ClassicBuild {
         var triggers: [(Scalars, Int)]
     }
 
+    /// Most images one Dockerfile may name, and most stages: far beyond any
+    /// real build; past them the build is refused rather than judged slowly
+    /// (every base image is also looked up on the daemon).
+    static let maxReferences = 1000
+    static let maxStages = 1000
+
     let escape: Unicode.Scalar
     let buildArgs: [String: String?]
+    /// What the daemon has for a base image (its `ONBUILD` triggers run at
+    /// `FROM`, parsed and dispatched as the build's own lines).
+    let baseImage: (String) -> BaseImageLookup
+    /// Index in `built` of each stage name (lower-cased), for stage lookups
+    /// in constant time.
+    var builtNames: [String: Int] = [:]
     var metaArgs: [(DockerfileInstruction, Int)] = []
     var stages: [Stage] = []
     /// Declared meta ARGs and their (expanded) defaults.
@@ -28,16 +40,20 @@ struct ClassicBuild {
     var built: [Built] = []
     var references: [DockerfileReference] = []
 
-    init(_ text: [UInt8], buildArgs: [String: String?]) throws(DockerfileError) {
+    init(_ text: [UInt8], buildArgs: [String: String?], baseImage: @escaping (String) -> BaseImageLookup = { _ in .absent }) throws(DockerfileError) {
         let (nodes, escape) = try DockerfileSyntax.parse(text)
         self.escape = escape
         self.buildArgs = buildArgs
+        self.baseImage = baseImage
         // instructions.Parse: all of it is checked before anything runs.
         for node in nodes {
             let instruction = try DockerfileInstruction.parse(node, escape: escape)
             switch instruction {
             case .from(let base, let name, let platform):
                 stages.append(Stage(name: name, base: base, platform: platform, line: node.line))
+                if stages.count > Self.maxStages {
+                    throw DockerfileError(reason: "line \(node.line): more than \(Self.maxStages) build stages, more than sockwarden reads", line: node.line)
+                }
             case .arg where stages.isEmpty:
                 metaArgs.append((instruction, node.line))
             default:
@@ -82,7 +98,7 @@ struct ClassicBuild {
             for (k, v) in expanded { meta[k] = .some(v) }
         }
         for stage in stages {
-            if let name = stage.name, built.contains(where: { $0.name == name }) {
+            if let name = stage.name, builtNames[name] != nil {
                 throw DockerfileError(reason: "line \(stage.line): \(name) stage name already used (the daemon refuses it too)", line: stage.line)
             }
             if let platform = stage.platform, !platform.isEmpty {
@@ -94,25 +110,45 @@ struct ClassicBuild {
             }
             var current = Built(name: stage.name, triggers: [])
             let lowered = DockerfileSyntax.goLower(Array(image.unicodeScalars))
-            if let index = built.firstIndex(where: { $0.name == lowered }) {
+            if let index = builtNames[lowered] {
                 // The stage's image carries its ONBUILD triggers: they run now.
                 for (trigger, line) in built[index].triggers {
-                    try fire(trigger, line: line, fromLine: stage.line, into: &current)
+                    try fire(trigger, line: line, context: "ONBUILD trigger run by the FROM on line \(stage.line)", into: &current)
                 }
             } else if image != "scratch" {
-                references.append(DockerfileReference(kind: .from, value: image, line: stage.line))
+                try add(DockerfileReference(kind: .from, value: image, line: stage.line))
+                // dispatchTriggeredOnBuild: the base image's own triggers run
+                // here, each parsed on its own, in this stage of this build.
+                switch baseImage(image) {
+                case .absent:
+                    break
+                case .refused(let why):
+                    throw DockerfileError(reason: "line \(stage.line): FROM \(image): \(why)", line: stage.line)
+                case .triggers(let triggers):
+                    for trigger in triggers {
+                        try fire(Array(trigger.unicodeScalars), line: stage.line,
+                                 context: "ONBUILD trigger \"\(trigger)\" of the base image \(image)", into: &current)
+                    }
+                }
             }
             for (instruction, line) in stage.commands {
                 try dispatch(instruction, line: line, into: &current, trigger: nil)
             }
+            if let name = current.name, builtNames[name] == nil { builtNames[name] = built.count }
             built.append(current)
         }
     }
 
+    mutating func add(_ reference: DockerfileReference) throws(DockerfileError) {
+        guard references.count < Self.maxReferences else {
+            throw DockerfileError(reason: "line \(reference.line): more than \(Self.maxReferences) images and URLs, more than sockwarden reads", line: reference.line)
+        }
+        references.append(reference)
+    }
+
     /// `dispatchTriggeredOnBuild`: the trigger parsed on its own (default
     /// escape token), then dispatched in the stage being started.
-    mutating func fire(_ trigger: Scalars, line: Int, fromLine: Int, into current: inout Built) throws(DockerfileError) {
-        let context = "ONBUILD trigger run by the FROM on line \(fromLine)"
+    mutating func fire(_ trigger: Scalars, line: Int, context: String, into current: inout Built) throws(DockerfileError) {
         let instruction = try Self.parseTrigger(trigger, line: line, context: context)
         if case .from = instruction {
             throw DockerfileError(reason: "line \(line): \(context): FROM is not a command (the daemon refuses it too)", line: line)
@@ -143,12 +179,12 @@ struct ClassicBuild {
         case .add(let sources):
             for source in sources {
                 for url in try Self.addURLs(source, escapes: [escape], line: line, prefix: prefix) {
-                    references.append(DockerfileReference(kind: .addURL, value: url, line: line))
+                    try add(DockerfileReference(kind: .addURL, value: url, line: line, via: trigger))
                 }
             }
         case .copy(let from):
             guard let from, !from.isEmpty else { return }
-            if built.contains(where: { $0.name == DockerfileSyntax.goLower(Array(from.unicodeScalars)) }) { return }
+            if builtNames[DockerfileSyntax.goLower(Array(from.unicodeScalars))] != nil { return }
             if let index = Int64(from) {
                 if index == Int64(built.count) {
                     throw DockerfileError(reason: "\(prefix)COPY --from=\(from) refers to current build stage (the daemon refuses it too)", line: line)
@@ -159,10 +195,10 @@ struct ClassicBuild {
                 return
             }
             try Self.checkCopyFrom(from, line: line, prefix: prefix)
-            references.append(DockerfileReference(kind: .copyFrom, value: from, line: line))
+            try add(DockerfileReference(kind: .copyFrom, value: from, line: line, via: trigger))
         case .onbuild(let expression):
             current.triggers.append((expression, line))
-            references += try Self.childReferences(expression, line: line)
+            for reference in try Self.childReferences(expression, line: line) { try add(reference) }
         case .arg, .from, .other:
             break
         }

@@ -20,21 +20,93 @@
 ///   `FROM` the image); a later stage `FROM` an earlier one runs that
 ///   stage's triggers in this very build: reported again without `onBuild`.
 ///
-/// Not known from the Dockerfile: the `ONBUILD` triggers of the base images
-/// themselves (they are in the images' configs).
+/// The `ONBUILD` triggers of the base images themselves are in the images'
+/// configs: `baseImage` gives them (the proxy asks the daemon); each runs at
+/// its `FROM` as dockerd runs it (parsed on its own with `\`, its words
+/// expanded with the Dockerfile's escape token, in this build's stages).
 public enum Dockerfile {
     /// - Parameters:
     ///   - text: the Dockerfile's bytes.
     ///   - buildArgs: the build's `buildargs` query parameter (JSON object of
     ///     string or null values), decoded; they override ARG defaults.
-    public static func references(_ text: [UInt8], buildArgs: [String: String?]) -> DockerfileParse {
+    ///   - baseImage: what the daemon has for a base image `FROM` names.
+    public static func references(_ text: [UInt8], buildArgs: [String: String?],
+                                  baseImage: @escaping (String) -> BaseImageLookup = { _ in .absent }) -> DockerfileParse {
         do {
-            var build = try ClassicBuild(text, buildArgs: buildArgs)
+            var build = try ClassicBuild(text, buildArgs: buildArgs, baseImage: baseImage)
             try build.run()
             return .parsed(build.references)
         } catch {
             return .undecidable(reason: error.reason, line: error.line)
         }
+    }
+}
+
+/// A base image as the daemon has it, for its `ONBUILD` triggers.
+public enum BaseImageLookup: Sendable, Equatable {
+    /// Not on the daemon (it pulls the image during the build, with triggers
+    /// nobody read), or not to be read (another job's image: refused later).
+    case absent
+    /// Its `Config.OnBuild`, in order.
+    case triggers([String])
+    /// The daemon could not say: the build is refused with this reason.
+    case refused(String)
+}
+
+extension Dockerfile {
+    /// What stored `ONBUILD` triggers (an image config's `OnBuild`, as a
+    /// commit body sets it) resolve or fetch in a child build: each parsed
+    /// on its own as dockerd parses a trigger, read with either escape token
+    /// (the child's is unknown), any `COPY --from` but an index an image.
+    public static func triggerReferences(_ triggers: [String]) -> DockerfileParse {
+        var references: [DockerfileReference] = []
+        do {
+            for (i, trigger) in triggers.enumerated() {
+                if trigger.utf8.contains(10) || trigger.utf8.contains(13) {
+                    return .undecidable(reason: "OnBuild[\(i)] spans lines (the daemon refuses such a trigger when it runs)", line: 0)
+                }
+                references += try ClassicBuild.childReferences(Array(trigger.unicodeScalars), line: 0)
+                guard references.count <= ClassicBuild.maxReferences else {
+                    return .undecidable(reason: "more than \(ClassicBuild.maxReferences) images and URLs, more than sockwarden reads", line: 0)
+                }
+            }
+        } catch {
+            return .undecidable(reason: error.reason, line: 0)
+        }
+        return .parsed(references.map { DockerfileReference(kind: $0.kind, value: $0.value, line: 0, onBuild: true) })
+    }
+
+    /// What the `changes` of a commit or an import resolve or fetch: dockerd
+    /// joins them with line breaks into a Dockerfile (`BuildFromConfig`);
+    /// only their `ONBUILD` triggers can name images or URLs (an `ADD` is
+    /// refused by the daemon, and reported here all the same).
+    public static func changeReferences(_ changes: [String]) -> DockerfileParse {
+        guard !changes.isEmpty else { return .parsed([]) }
+        let text = Array(("FROM scratch\n" + changes.joined(separator: "\n") + "\n").utf8)
+        switch references(text, buildArgs: [:]) {
+        case .parsed(let found): return .parsed(found.map { DockerfileReference(kind: $0.kind, value: $0.value, line: max($0.line - 1, 0), onBuild: $0.onBuild) })
+        case .undecidable(let reason, let line): return .undecidable(reason: reason, line: max(line - 1, 0))
+        }
+    }
+
+    /// The facts of Dockerfile references, for judging and the audit record:
+    /// images as `image` asks, URLs as `remote_context` asks. `origin` names
+    /// where they come from ("Dockerfile", "changes", "OnBuild").
+    public static func facts(_ references: [DockerfileReference], origin: String = "Dockerfile") -> RequestFacts {
+        RequestFacts(references.map { reference in
+            let instruction: String
+            switch reference.kind {
+            case .from: instruction = "FROM"
+            case .copyFrom: instruction = "COPY --from"
+            case .addURL: instruction = "ADD"
+            }
+            let at = reference.line > 0 ? "\(origin) line \(reference.line)" : origin
+            let field = "\(at)\(reference.via.map { " (\($0))" } ?? "") \(reference.onBuild ? "ONBUILD " : "")\(instruction)"
+            switch reference.kind {
+            case .from, .copyFrom: return Ask(.image(reference.value), field: field, value: reference.value)
+            case .addURL: return Ask(.remoteContext, field: field, value: reference.value)
+            }
+        })
     }
 }
 
@@ -63,11 +135,20 @@ public struct DockerfileReference: Sendable, Equatable {
     public let line: Int
     /// Inside `ONBUILD`: runs in builds `FROM` the resulting image.
     public let onBuild: Bool
+    /// Run in this build by a trigger, e.g. "ONBUILD trigger "…" of the base
+    /// image x" (nil: a line of the Dockerfile itself).
+    public let via: String?
 
-    public init(kind: Kind, value: String, line: Int, onBuild: Bool = false) {
+    public init(kind: Kind, value: String, line: Int, onBuild: Bool = false, via: String? = nil) {
         self.kind = kind
         self.value = value
         self.line = line
         self.onBuild = onBuild
+        self.via = via
+    }
+
+    /// What is resolved or fetched, and where: `via` only words a message.
+    public static func == (a: DockerfileReference, b: DockerfileReference) -> Bool {
+        a.kind == b.kind && a.value == b.value && a.line == b.line && a.onBuild == b.onBuild
     }
 }

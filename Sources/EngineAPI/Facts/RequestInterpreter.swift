@@ -64,6 +64,12 @@ public enum RequestInterpreter {
             if (query.first("fromImage") ?? "").utf8.isEmpty, let repo = query.first("repo"), !repo.utf8.isEmpty {
                 facts.add(.imageName(imageName(query)), "repo", imageName(query))
             }
+            if (query.first("fromImage") ?? "").utf8.isEmpty {
+                switch changeFacts(query) {
+                case .success(let changes): facts = RequestFacts(facts.asks + changes.asks)
+                case .failure(let refusal): return .failure(refusal)
+                }
+            }
             return .success(Interpretation(facts: facts, canonicalBody: nil))
         case "image.tag":
             guard let query = GoQuery.parse(rawQuery) else {
@@ -125,9 +131,9 @@ public enum RequestInterpreter {
             case .failure(let refusal): return .failure(refusal)
             }
         case "container.commit":
-            switch commitQuery(rawQuery) {
-            case .success(let f): facts = f
-            case .failure(let refusal): return .failure(refusal)
+            switch (commitQuery(rawQuery), onBuildFacts(value)) {
+            case (.success(let f), .success(let triggers)): facts = RequestFacts(f.asks + triggers.asks)
+            case (.failure(let refusal), _), (_, .failure(let refusal)): return .failure(refusal)
             }
         case "service.create": facts = ServiceFacts.extract(value)
         case "service.update":
@@ -177,7 +183,28 @@ public enum RequestInterpreter {
         if let repo = query.first("repo"), !repo.utf8.isEmpty {
             facts.add(.imageName(imageName(query)), "repo", imageName(query))
         }
-        return .success(facts)
+        return changeFacts(query).map { RequestFacts(facts.asks + $0.asks) }
+    }
+
+    /// The `changes` of a commit or an import: their `ONBUILD` triggers run
+    /// in builds `FROM` the image, so what they name or download is judged
+    /// now, as a Dockerfile's would be.
+    static func changeFacts(_ query: GoQuery) -> Result<RequestFacts, Refusal> {
+        switch Dockerfile.changeReferences(query.all("changes")) {
+        case .parsed(let references): return .success(Dockerfile.facts(references, origin: "changes"))
+        case .undecidable(let reason, let line):
+            return .failure(Refusal(message: "the changes\(line > 0 ? " (line \(line))" : ""): \(reason)"))
+        }
+    }
+
+    /// A commit body's `OnBuild`: triggers stored as given, run in builds
+    /// `FROM` the committed image.
+    static func onBuildFacts(_ value: GoValue) -> Result<RequestFacts, Refusal> {
+        let triggers = (value.at("OnBuild")?.elements ?? []).map { $0.text ?? "" }
+        switch Dockerfile.triggerReferences(triggers) {
+        case .parsed(let references): return .success(Dockerfile.facts(references, origin: "OnBuild"))
+        case .undecidable(let reason, _): return .failure(Refusal(message: "OnBuild: \(reason)"))
+        }
     }
 
     /// `repo` with `tag` as the daemon joins them (`reference.WithTag`).
