@@ -32,7 +32,7 @@ public struct ServerConfiguration: Sendable {
 
     public static var defaultSpoolDirectory: String {
         if let dir = getenv("TMPDIR"), dir.pointee != 0 { return String(cString: dir) }
-        return "/tmp"
+        return "/var/tmp"  // disk on most systems; /tmp is often tmpfs (memory)
     }
 
     public init(listenPath: String, upstreamPath: String) {

@@ -98,7 +98,7 @@ OPTIONS
                          always use threads
   --spool-dir DIR        where a build's context is kept (an unlinked file)
                          while its Dockerfile is read and judged, before
-                         anything is forwarded (default: $TMPDIR or /tmp)
+                         anything is forwarded (default: $TMPDIR or /var/tmp)
   --max-build-context BYTES
                          the largest build context read; a larger one gets
                          a 413 (default: 8589934592, 8 GiB)
