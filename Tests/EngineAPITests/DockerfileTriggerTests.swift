@@ -73,6 +73,9 @@ struct DockerfileTriggerTests {
         #expect(Self.urls(Dockerfile.changeReferences(["ONBUILD ADD http://h/x /y"])) == ["http://h/x"])
         #expect(Self.urls(Dockerfile.changeReferences(["ENV A=1 \\", "B=2", "ONBUILD ADD http://h/z /y"])) == ["http://h/z"])
         #expect(Self.urls(Dockerfile.changeReferences(["ENV A=1"])) == [])
+        // A directive at the top is one to dockerd too: "\\" is no escape then.
+        #expect(Self.urls(Dockerfile.changeReferences(["# escape=`", "CMD echo \\", "ONBUILD ADD http://h/e /x"])) == ["http://h/e"])
+        if case .parsed = Dockerfile.changeReferences(["RUN true"]) { Issue.record("RUN read as a change") }
         if case .parsed = Dockerfile.triggerReferences(["RUN a\nADD http://h/x /y"]) { Issue.record("a trigger with a line break read") }
     }
 }

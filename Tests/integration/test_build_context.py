@@ -333,7 +333,21 @@ def test_a_commit_or_import_cannot_store_a_download_trigger(ci_sock, dockerd_soc
         http(ci_sock.sock, "POST", f"{API}/images/create?fromSrc=-&repo={repo}&tag=3&changes="
              + urllib.parse.quote("ONBUILD ADD http://127.0.0.1:9/x /x"), context({"f": b"x"}), {"Content-Type": "application/x-tar"}),
     ]
-    for tag, r in zip((1, 2, 3), attempts):
+    escaped = "&".join("changes=" + urllib.parse.quote(c) for c in
+                       ["# escape=`", "CMD echo \\", "ONBUILD ADD http://127.0.0.1:9/x /x"])
+    attempts += [
+        # An escape directive at the top of the changes is a directive to dockerd.
+        http(ci_sock.sock, "POST", f"{API}/commit?container={name}&repo={repo}&tag=5&{escaped}", b""),
+        http(ci_sock.sock, "POST", f"{API}/images/create?fromSrc=-&repo={repo}&tag=6&{escaped}",
+             context({"f": b"x"}), {"Content-Type": "application/x-tar"}),
+        # A container's OnBuild is committed with it by a commit without a body.
+        http(ci_sock.sock, "POST", f"{API}/containers/create?name={name}-ob",
+             json.dumps({"Image": IMAGE, "Cmd": ["true"], "OnBuild": ["ADD http://127.0.0.1:9/x /x"],
+                         "HostConfig": {"NetworkMode": "none"}}).encode(), {"Content-Type": "application/json"}),
+    ]
+    cleanup.container(f"{name}-ob")
+    assert http(dockerd_sock, "GET", f"{API}/containers/{name}-ob/json").status == 404
+    for tag, r in zip((1, 2, 3, 5, 6, 7), attempts):
         assert r.status == 403 and "http://127.0.0.1:9/x" in message(r), (tag, r.status, message(r))
         assert http(dockerd_sock, "GET", f"{API}/images/{repo}:{tag}/json").status == 404
     ok = http(ci_sock.sock, "POST", f"{API}/commit?container={name}&repo={repo}&tag=4&changes="

@@ -76,18 +76,36 @@ extension Dockerfile {
         return .parsed(references.map { DockerfileReference(kind: $0.kind, value: $0.value, line: 0, onBuild: true) })
     }
 
-    /// What the `changes` of a commit or an import resolve or fetch: dockerd
-    /// joins them with line breaks into a Dockerfile (`BuildFromConfig`);
-    /// only their `ONBUILD` triggers can name images or URLs (an `ADD` is
-    /// refused by the daemon, and reported here all the same).
+    /// What the `changes` of a commit or an import resolve or fetch:
+    /// dockerd joins them with line breaks and parses them as a Dockerfile
+    /// of their own (`BuildFromConfig`: parser directives such as `# escape=`
+    /// at its top included), allowing only the commands a commit may set;
+    /// their `ONBUILD` triggers are stored and run in builds `FROM` the image.
     public static func changeReferences(_ changes: [String]) -> DockerfileParse {
         guard !changes.isEmpty else { return .parsed([]) }
-        let text = Array(("FROM scratch\n" + changes.joined(separator: "\n") + "\n").utf8)
-        switch references(text, buildArgs: [:]) {
-        case .parsed(let found): return .parsed(found.map { DockerfileReference(kind: $0.kind, value: $0.value, line: max($0.line - 1, 0), onBuild: $0.onBuild) })
-        case .undecidable(let reason, let line): return .undecidable(reason: reason, line: max(line - 1, 0))
+        var references: [DockerfileReference] = []
+        do {
+            let (nodes, escape) = try DockerfileSyntax.parse(Array(changes.joined(separator: "\n").utf8))
+            for node in nodes {
+                guard validCommitCommands.contains(node.command) else {
+                    return .undecidable(reason: "\(node.command) is not a valid change command (the daemon refuses it too)", line: node.line)
+                }
+                if case .onbuild(let expression) = try DockerfileInstruction.parse(node, escape: escape) {
+                    references += try ClassicBuild.childReferences(expression, line: node.line)
+                    guard references.count <= ClassicBuild.maxReferences else {
+                        return .undecidable(reason: "more than \(ClassicBuild.maxReferences) images and URLs, more than sockwarden reads", line: node.line)
+                    }
+                }
+            }
+        } catch {
+            return .undecidable(reason: error.reason, line: error.line)
         }
+        return .parsed(references)
     }
+
+    /// `validCommitCommands` (builder/dockerfile/builder.go).
+    static let validCommitCommands: Set<String> = ["cmd", "entrypoint", "healthcheck", "env", "expose", "label",
+                                                   "onbuild", "user", "volume", "workdir"]
 
     /// The facts of Dockerfile references, for judging and the audit record:
     /// images as `image` asks, URLs as `remote_context` asks. `origin` names

@@ -126,9 +126,11 @@ public enum RequestInterpreter {
         var facts: RequestFacts
         switch route.name {
         case "container.create":
-            switch containerCreateFacts(value) {
-            case .success(let f): facts = f
-            case .failure(let refusal): return .failure(refusal)
+            // A container's OnBuild is committed with it (a commit without a
+            // body takes the container's config): judged as stored triggers.
+            switch (containerCreateFacts(value), onBuildFacts(value)) {
+            case (.success(let f), .success(let triggers)): facts = triggers.asks.isEmpty ? f : RequestFacts(f.asks + triggers.asks)
+            case (.failure(let refusal), _), (_, .failure(let refusal)): return .failure(refusal)
             }
         case "container.commit":
             switch (commitQuery(rawQuery), onBuildFacts(value)) {
