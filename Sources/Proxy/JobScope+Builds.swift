@@ -70,3 +70,19 @@ extension JobScope {
         return nil
     }
 }
+
+extension JobScope {
+    /// Triggers a create's or commit's `OnBuild`, or a commit's or import's
+    /// `changes`, would store: the images they name must be in the job's
+    /// view now, as they must be when the triggers run (`checkDockerfile`).
+    func checkStoredTriggers(_ triggers: [String], changes: [String]) -> Outcome? {
+        var references: [DockerfileReference] = []
+        for parse in [Dockerfile.triggerReferences(triggers), Dockerfile.changeReferences(changes)] {
+            switch parse {
+            case .parsed(let found): references += found
+            case .undecidable(let reason, _): return .answer(status: 403, message: "sockwarden: \(reason)")
+            }
+        }
+        return checkDockerfile(references)
+    }
+}

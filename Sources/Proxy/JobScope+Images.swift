@@ -244,7 +244,12 @@ extension JobScope {
         if case .refused(let outcome) = newName(repo: query.first("repo") ?? "", tag: query.first("tag") ?? "", pull: false) {
             return outcome
         }
-        return nil
+        // The forwarded body is the canonical one: its key is exactly "OnBuild".
+        var triggers: [String] = []
+        if let body, case .success(let json) = JSONParser.parseFirstValue(body) {
+            triggers = (json.value.member("OnBuild")?.array ?? []).map { $0.string ?? "" }
+        }
+        return checkStoredTriggers(triggers, changes: query.all("changes"))
     }
 
     enum ImageAccess {

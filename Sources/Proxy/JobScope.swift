@@ -121,6 +121,9 @@ struct JobScope: Sendable {
             value = NetworkNames.requiringUniqueName(value)
         }
         if kind == .volume, let refusal = checkVolumeName(value[field: "Name"]?.stringValue ?? "") { return refusal }
+        if kind == .container, let refusal = checkStoredTriggers(value[field: "OnBuild"]?.arrayValues?.compactMap(\.stringValue) ?? [], changes: []) {
+            return refusal
+        }
         if kind == .container, case let fields = OwnerReferences.oldAPIFields(value), !fields.isEmpty {
             let refusal = OwnerReferences.oldAPIRefusal(fields)
             return .answer(status: refusal.status, message: refusal.message)

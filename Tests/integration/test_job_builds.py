@@ -209,9 +209,18 @@ def test_a_dockerfile_cannot_build_on_or_copy_from_another_jobs_image(jobs, dock
         assert http(socks[b], "POST", f"{API}/containers/create?name={b}-trig",
                     json.dumps({"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}).encode(),
                     {"Content-Type": "application/json"}).status == 201
-        r = http(socks[b], "POST", f"{API}/commit?container={b}-trig&repo={b}-trig&tag=1",
-                 json.dumps({"OnBuild": ["RUN true \\", f"COPY --from={secret} /token /stolen"]}).encode(),
+        trigger = json.dumps({"OnBuild": ["RUN true \\", f"COPY --from={secret} /token /stolen"]}).encode()
+        r = http(socks[b], "POST", f"{API}/commit?container={b}-trig&repo={b}-trig&tag=1", trigger,
                  {"Content-Type": "application/json"})
+        assert r.status == 404 and secret.split(":")[0] in message(r), (r.status, r.body)
+        # The same image made on the daemon's own socket (a shared image to
+        # every job): its trigger is refused when it runs.
+        assert http(dockerd_sock, "POST", f"{API}/containers/create?name={b}-shared",
+                    json.dumps({"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}).encode(),
+                    {"Content-Type": "application/json"}).status == 201
+        r = http(dockerd_sock, "POST", f"{API}/commit?container={b}-shared&repo={b}-trig&tag=1", trigger,
+                 {"Content-Type": "application/json"})
+        http(dockerd_sock, "DELETE", f"{API}/containers/{b}-shared?force=1")
         assert r.status == 201, r.body
         r = build(socks[b], f"{b}-steal:1", dockerfile=f"FROM {b}-trig:1\n")
         assert r.status == 404 and secret.split(":")[0] in message(r), (r.status, r.body[-300:])
