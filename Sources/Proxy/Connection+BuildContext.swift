@@ -81,29 +81,31 @@ extension Connection {
             }
             return (spool, true)
         case .clientGone:
-            judged.record.rule = "incomplete-request"
-            judged.record.decision = "deny"
-            judged.record.reason = "the client closed the connection before the build context was complete; nothing was forwarded"
-            judged.action = .answer(status: 400, message: "sockwarden: \(judged.record.reason!)")
+            deny(&judged, 400, rule: "incomplete-request",
+                 "the client closed the connection before the build context was complete; nothing was forwarded")
             return (nil, false)
         case .malformed(let error):
-            judged.record.rule = "malformed-request"
-            judged.record.decision = "deny"
-            judged.record.reason = error.message
-            judged.action = .answer(status: error.status, message: "sockwarden: malformed request body: \(error.message)")
+            deny(&judged, error.status, rule: "malformed-request", error.message,
+                 message: "sockwarden: malformed request body: \(error.message)")
             return (nil, false)
         case .tooLarge(let limit):
-            judged.record.rule = "build-context"
-            judged.record.decision = "deny"
-            judged.record.reason = "the build context is larger than \(limit) bytes, the most sockwarden reads to judge its Dockerfile"
-            judged.action = .answer(status: 413, message: "sockwarden: \(judged.record.reason!); make it smaller (.dockerignore) or raise --max-build-context")
+            deny(&judged, 413, rule: "build-context",
+                 "the build context is larger than \(limit) bytes, the most sockwarden reads to judge its Dockerfile",
+                 then: "make it smaller (.dockerignore) or raise --max-build-context")
             return (nil, false)
         case .spoolFailed(let error):
-            judged.record.rule = "build-context"
-            judged.record.decision = "deny"
-            judged.record.reason = "cannot spool the build context in \(context.spoolDirectory): \(error)"
-            judged.action = .answer(status: 503, message: "sockwarden: \(judged.record.reason!); operators: give --spool-dir a writable directory with room for build contexts")
+            deny(&judged, 503, rule: "build-context", "cannot spool the build context in \(context.spoolDirectory): \(error)",
+                 then: "operators: give --spool-dir a writable directory with room for build contexts")
             return (nil, false)
         }
+    }
+
+    /// The build is answered, not forwarded: the record says why.
+    private func deny(_ judged: inout RequestJudge.Judged, _ status: Int, rule: String, _ reason: String,
+                      message: String? = nil, then advice: String? = nil) {
+        judged.record.rule = rule
+        judged.record.decision = "deny"
+        judged.record.reason = reason
+        judged.action = .answer(status: status, message: message ?? "sockwarden: \(reason)\(advice.map { "; \($0)" } ?? "")")
     }
 }
