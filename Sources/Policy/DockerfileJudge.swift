@@ -60,9 +60,18 @@ extension Policy {
         if let dockerfile {
             outcome = .dockerfile(path: "Dockerfile", text: dockerfile)
         } else if let context {
-            var scanner = BuildContextScanner(dockerfile: (try? request.get())?.dockerfile, maxDockerfileBytes: 8 << 20)
-            context.withUnsafeBytes { scanner.feed($0) }
-            outcome = scanner.outcome()
+            let dockerfile = (try? request.get())?.dockerfile
+            if BuildContextScanner.isGzip(Array(context.prefix(3))) {
+                var given = false
+                outcome = BuildContextScanner.scanGzip(dockerfile: dockerfile, maxDockerfileBytes: 8 << 20, maxBytes: 8 << 30) {
+                    defer { given = true }
+                    return given ? [] : context
+                }
+            } else {
+                var scanner = BuildContextScanner(dockerfile: dockerfile, maxDockerfileBytes: 8 << 20)
+                context.withUnsafeBytes { scanner.feed($0) }
+                outcome = scanner.outcome()
+            }
         } else {
             return whatIf
         }

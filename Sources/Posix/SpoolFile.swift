@@ -43,5 +43,24 @@ public struct SpoolFile: Sendable {
         }
     }
 
+    /// Up to `count` bytes from `offset` (fewer at the end; empty past it).
+    public func read(at offset: UInt64, count: Int) throws(SystemError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            let n = out.withUnsafeMutableBytes { raw in
+                pread(descriptor.rawValue, raw.baseAddress! + got, count - got, off_t(offset) + off_t(got))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError.last("pread")
+            }
+            if n == 0 { break }
+            got += n
+        }
+        out.removeSubrange(got...)
+        return out
+    }
+
     public func close() { descriptor.close() }
 }

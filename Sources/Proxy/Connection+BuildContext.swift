@@ -51,7 +51,24 @@ extension Connection {
         }
         switch outcome {
         case .complete:
-            return .spooled(spool, scanner.outcome())
+            let head = (try? spool.read(at: 0, count: 3)) ?? []
+            guard BuildContextScanner.isGzip(head) else { return .spooled(spool, scanner.outcome()) }
+            // A gzip context: read again from the spool, inflated.
+            var offset: UInt64 = 0
+            var readFailure = false
+            let inflated = BuildContextScanner.scanGzip(dockerfile: dockerfile, maxDockerfileBytes: 8 << 20, maxBytes: limit) {
+                guard let chunk = try? spool.read(at: offset, count: 1 << 16) else {
+                    readFailure = true
+                    return []
+                }
+                offset += UInt64(chunk.count)
+                return chunk
+            }
+            if readFailure {
+                spool.close()
+                return .spoolFailed(SystemError("read the spooled build context", code: EIO))
+            }
+            return .spooled(spool, inflated)
         case .stopped:
             spool.close()
             return over ? .tooLarge(limit) : .spoolFailed(failure ?? SystemError("write", code: EIO))

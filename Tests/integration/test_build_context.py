@@ -172,10 +172,34 @@ def test_the_dockerfile_the_daemon_reads_is_the_one_judged(ci_sock, dockerd_sock
     assert not Secret.hits
 
 
+def test_a_gzip_context_is_read_inflated(ci_sock, dockerd_sock, loopback_service, cleanup):
+    """`docker build --compress` and Testcontainers for Java send the context
+    gzip-compressed: inflated as Go inflates it, its Dockerfile is judged
+    like an uncompressed one's (differential for the refused one)."""
+    tag = cleanup.image(f"swtest/bc-gzip:{unique('t')}")
+    ok = gzip.compress(context({"Dockerfile": f"FROM {IMAGE}\nCOPY a /a\n".encode(), "a": b"gz\n"}))
+    r = build(ci_sock.sock, ok, f"&t={tag}")
+    assert r.status == 200 and b"Successfully tagged" in r.body, r.body[-400:]
+    url = f"{loopback_service}/{unique('gz')}"
+    evil = gzip.compress(context({"Dockerfile": f"FROM {IMAGE}\nADD {url} /x\n".encode()}))
+    Secret.hits.clear()
+    direct = build(dockerd_sock, evil)
+    assert direct.status == 200 and urllib.parse.urlparse(url).path in Secret.hits, direct.body[-300:]
+    Secret.hits.clear()
+    proxied = build(ci_sock.sock, evil)
+    assert proxied.status == 403 and url in message(proxied), message(proxied)
+    assert not Secret.hits
+
+
 def test_contexts_sockwarden_cannot_read_are_refused_with_what_to_do(ci_sock):
+    import bz2
     dockerfile = f"FROM {IMAGE}\n".encode()
-    r = build(ci_sock.sock, gzip.compress(context({"Dockerfile": dockerfile})))
+    r = build(ci_sock.sock, bz2.compress(context({"Dockerfile": dockerfile})))
     assert r.status == 403 and "compress" in message(r), message(r)
+    broken = bytearray(gzip.compress(context({"Dockerfile": dockerfile})))
+    broken[len(broken) // 2] ^= 0xFF
+    r = build(ci_sock.sock, bytes(broken))
+    assert r.status == 403 and "gzip" in message(r), message(r)
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         info = tarfile.TarInfo("Dockerfile")

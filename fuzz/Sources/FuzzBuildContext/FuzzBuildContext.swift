@@ -9,6 +9,9 @@
 //    whole body fed at once.
 // 3. A found Dockerfile is never larger than the limit and never empty.
 // 4. Bytes after the end marker change nothing.
+// 5. gzip (a body starting with the gzip magic, or any body behind a gzip
+//    header): inflating never crashes and gives the same outcome and bytes
+//    fed whole and in pieces.
 
 import EngineAPI
 import FuzzSupport
@@ -48,6 +51,24 @@ public func fuzzBuildContext(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
             Property.check(scan(more, dockerfile: dockerfile, max: max, ends: [more.count]) == once,
                            "bytes after the end marker change nothing")
         }
+    }
+    for body in [bytes, [0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, 0, 0xFF] + bytes] where BuildContextScanner.isGzip(body) {
+        func inflate(_ piece: Int) -> (GzipInflate.Outcome, [UInt8]) {
+            var out: [UInt8] = []
+            var at = 0
+            let outcome = GzipInflate.decompress(refill: {
+                guard at < body.count else { return [] }
+                let end = Swift.min(body.count, at + piece)
+                defer { at = end }
+                return Array(body[at..<end])
+            }, emit: { chunk in
+                out += chunk
+                return out.count < 1 << 22
+            })
+            return (outcome, out)
+        }
+        let whole = inflate(body.count)
+        Property.check(inflate(1 + random.below(64)) == whole, "gzip fed in pieces = at once")
     }
     return 0
 }
