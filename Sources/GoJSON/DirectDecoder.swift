@@ -178,6 +178,8 @@ struct DirectDecoder {
     private mutating func structure(_ st: GoStruct) throws(GiveUp) -> GoValue {
         let index = st.index
         var fields: [GoFieldValue] = []
+        // One allocation instead of a doubling series (HostConfig: ~60 of ~130 fields sent).
+        fields.reserveCapacity(st.fields.count)
         var seen = FieldSet(count: st.fields.count)
         var present = FieldSet(count: st.fields.count) // the fields in `fields`
         var last = -1

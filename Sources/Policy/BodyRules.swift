@@ -120,8 +120,10 @@ public struct APIVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// (`1.99999999999999999999` is newer than any version, as the daemon,
     /// which then answers that the client is too new, reads it).
     public init(parsing text: String) {
-        parts = text.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-            .map { Int(APIVersionCompare.atoi($0)) }
+        var reader = APIVersionCompare.Parts(text)
+        var parts: [Int] = []
+        repeat { parts.append(Int(reader.next())) } while !reader.isDone
+        self.parts = parts
     }
 
     public static func < (a: APIVersion, b: APIVersion) -> Bool {

@@ -18,15 +18,35 @@ public enum APIVersionCompare {
     /// -1, 0 or 1, as moby's `versions.compare`.
     public static func compare(_ v1: String, _ v2: String) -> Int {
         if v1 == v2 { return 0 }
-        let a = v1.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        let b = v2.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        for i in 0..<max(a.count, b.count) {
-            let x = i < a.count ? atoi(a[i]) : 0
-            let y = i < b.count ? atoi(b[i]) : 0
+        var a = Parts(v1), b = Parts(v2)
+        while !a.isDone || !b.isDone {
+            let x = a.next(), y = b.next()
             if x > y { return 1 }
             if y > x { return -1 }
         }
         return 0
+    }
+
+    /// A version's dot-separated parts as Go's `strings.Split` gives them
+    /// (an empty string is one empty part; "1." is "1" and ""), each read
+    /// by `atoi`, without building the split: this runs on every request.
+    public struct Parts {
+        var rest: Substring.UTF8View
+        /// No part is left (0 is read from here on, as a missing part is).
+        public private(set) var isDone = false
+
+        public init(_ version: String) { rest = version.utf8[...] }
+
+        public mutating func next() -> Int64 {
+            if isDone { return 0 }
+            guard let dot = rest.firstIndex(of: UInt8(ascii: ".")) else {
+                isDone = true
+                return APIVersionCompare.atoi(rest)
+            }
+            let part = rest[..<dot]
+            rest = rest[rest.index(after: dot)...]
+            return APIVersionCompare.atoi(part)
+        }
     }
 
     public static func lessThan(_ v: String, _ other: String) -> Bool { compare(v, other) < 0 }
@@ -39,6 +59,7 @@ public enum APIVersionCompare {
     /// sees what follows, so `99999999999999999999x` is MaxInt64 while
     /// `9999999999999999999x` (no uint64 overflow yet) is 0; `ParseInt` then
     /// clamps to ±MaxInt64 (`-9223372036854775808` is exact).
+    @inlinable
     public static func atoi<Bytes: Collection<UInt8>>(_ s: Bytes) -> Int64 {
         var bytes = s[...]
         var negative = false
