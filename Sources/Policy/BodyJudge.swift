@@ -67,6 +67,12 @@ extension BodyRules {
                 : refuse("containers", "sets sysctl \(name); allowed: \(list(sysctls))")
         case .runtime(let name):
             return name.isOneOf(Array(runtimes)) ? nil : refuse("containers", "uses runtime \(name); allowed besides the default: \(list(Array(runtimes)))")
+        case .logDriver(let name):
+            return logDrivers.contains("*") || name.isOneOf(Array(logDrivers)) ? nil
+                : refuse("containers", "uses log driver \(name); allowed: \(list(Array(logDrivers))) (or leave --log-driver out for the daemon's default). A driver that ships logs elsewhere would send the container's output from the host's network; add it to log-drivers in [containers] only if jobs may do that")
+        case .logOption(let key):
+            return logOptions.contains("*") || key.isOneOf(Array(logOptions)) ? nil
+                : refuse("containers", "sets log option \(key); allowed: \(list(Array(logOptions))). An address option would make the daemon send the container's output there; add the key to log-options in [containers] only if jobs may choose it")
         case .cgroupParent:
             return cgroupParent ? nil : refuse("containers", "sets the cgroup parent; set cgroup-parent = true in [containers] to allow it")
         case .annotation:

@@ -22,6 +22,21 @@ public struct BodyRules: Sendable, Hashable {
     public var sysctls: [String] = []
     /// Runtimes allowed besides the daemon's default.
     public var runtimes: Set<String> = []
+    /// Log drivers a request may name (`--log-driver`); the daemon's
+    /// default (no driver named) is always allowed. `*`: any. The default
+    /// keeps logs on the host: not syslog, fluentd, gelf, splunk, awslogs,
+    /// … (the daemon would send a job's output to an address the job
+    /// chooses, from the host's network), nor journald (the job's tag and
+    /// labels would become fields of the host's journal).
+    public var logDrivers: Set<String> = ["json-file", "local", "none"]
+    /// Log option keys a request may set (`--log-opt key=…`), with any
+    /// driver including the daemon's default. `*`: any. The default: the
+    /// options of json-file and local; no address (`syslog-address`,
+    /// `fluentd-address`, …), no `max-buffer-size` (memory of the daemon).
+    public var logOptions: Set<String> = BodyRules.hostLogOptions
+    public static let hostLogOptions: Set<String> = [
+        "max-size", "max-file", "compress", "labels", "labels-regex", "env", "env-regex", "tag", "mode",
+    ]
     public var cgroupParent = false
     public var annotations = false
     /// Image patterns in normalised form (see `ImageReference`): `*` any;

@@ -41,6 +41,8 @@ public enum FactsJSON {
         case .noNewPrivileges(let on): return ("no_new_privileges", [("enabled", .bool(on))])
         case .sysctl(let name): return ("sysctl", [("name", .string(name))])
         case .runtime(let name): return ("runtime", [("name", .string(name))])
+        case .logDriver(let name): return ("log_driver", [("name", .string(name))])
+        case .logOption(let key): return ("log_option", [("key", .string(key))])
         case .cgroupParent(let path): return ("cgroup_parent", [("path", .string(path))])
         case .hostPath(let path, let readOnly, let shared):
             return ("host_path", [("path", .string(path)), ("read_only", .bool(readOnly)), ("shared_propagation", .bool(shared))])
@@ -167,6 +169,8 @@ public enum FactsJSON {
                 case "no_new_privileges": kind = bool("enabled").map { .noNewPrivileges($0) }
                 case "sysctl": kind = string("name").map { .sysctl(name: $0) }
                 case "runtime": kind = string("name").map { .runtime($0) }
+                case "log_driver": kind = string("name").map { .logDriver($0) }
+                case "log_option": kind = string("key").map { .logOption($0) }
                 case "cgroup_parent": kind = string("path").map { .cgroupParent($0) }
                 case "host_path":
                     if let path = string("path"), let ro = bool("read_only"), let shared = bool("shared_propagation") {

@@ -127,6 +127,8 @@ struct PolicyDraft {
         add("containers", "devices", bool(r.devices))
         add("containers", "sysctls", list(r.sysctls))
         add("containers", "runtimes", sorted(r.runtimes))
+        add("containers", "log-drivers", sorted(r.logDrivers))
+        add("containers", "log-options", sorted(r.logOptions))
         add("containers", "cgroup-parent", bool(r.cgroupParent))
         add("containers", "annotations", bool(r.annotations))
         add("containers", "images", list(r.images))

@@ -91,6 +91,22 @@ let ciBodyCases: [BodyCase] = [
     .init(name: "sysctl", body: #"{"Image":"b","HostConfig":{"Sysctls":{"kernel.shm_rmid_forced":"1"}}}"#, expect: "containers"),
     .init(name: "runtime", body: #"{"Image":"b","HostConfig":{"Runtime":"runsc"}}"#, expect: "containers"),
     .init(name: "cgroup parent", body: #"{"Image":"b","HostConfig":{"CgroupParent":"/"}}"#, expect: "containers"),
+    // Log drivers and options: a driver that ships logs makes the daemon
+    // send the container's output from the host's network.
+    .init(name: "the daemon's default log driver, as the CLI sends it", body: #"{"Image":"b","HostConfig":{"LogConfig":{"Type":"","Config":{}}}}"#, expect: nil),
+    .init(name: "json-file with a size cap", body: #"{"Image":"b","HostConfig":{"LogConfig":{"Type":"json-file","Config":{"max-size":"10m","max-file":"3"}}}}"#, expect: nil),
+    .init(name: "local and none", body: #"{"Image":"b","HostConfig":{"LogConfig":{"Type":"local","Config":{"compress":"true"}}}}"#, expect: nil),
+    .init(name: "syslog to a host address", body: #"{"Image":"b","HostConfig":{"LogConfig":{"Type":"syslog","Config":{"syslog-address":"tcp://127.0.0.1:6379"}}}}"#,
+          expect: "containers", says: "uses log driver syslog"),
+    .init(name: "gelf", body: #"{"Image":"b","HostConfig":{"LogConfig":{"Type":"gelf"}}}"#, expect: "containers", says: "HostConfig.LogConfig.Type"),
+    .init(name: "journald", body: #"{"Image":"b","HostConfig":{"LogConfig":{"Type":"journald"}}}"#, expect: "containers"),
+    .init(name: "a driver name in another case is another driver", body: #"{"Image":"b","HostConfig":{"LogConfig":{"Type":"JSON-FILE"}}}"#, expect: "containers"),
+    .init(name: "an address option with the daemon's default driver", body: #"{"Image":"b","HostConfig":{"LogConfig":{"Config":{"syslog-address":"udp://127.0.0.1:514"}}}}"#,
+          expect: "containers", says: "sets log option syslog-address"),
+    .init(name: "log keys in lower case, options key duplicated", body: #"{"Image":"b","hostconfig":{"logconfig":{"type":"json-file","config":{"max-size":"1m"},"CONFIG":{"fluentd-address":"x"}}}}"#,
+          expect: "containers", says: "fluentd-address"),
+    .init(name: "max-buffer-size (the daemon's memory)", body: #"{"Image":"b","HostConfig":{"LogConfig":{"Config":{"mode":"non-blocking","max-buffer-size":"64g"}}}}"#,
+          expect: "containers", says: "max-buffer-size"),
     // Host paths.
     .init(name: "bind /etc", body: #"{"Image":"b","HostConfig":{"Binds":["/etc:/x"]}}"#, expect: "host-paths", says: "allowed: none"),
     .init(name: "bind / ", body: #"{"Image":"b","HostConfig":{"Binds":["/:/host"]}}"#, expect: "host-paths"),

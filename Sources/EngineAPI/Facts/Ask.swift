@@ -51,6 +51,12 @@ public struct Ask: Sendable, Hashable, CustomStringConvertible {
         case noNewPrivileges(Bool)
         case sysctl(name: String)
         case runtime(String)
+        /// A log driver named by the request (`LogConfig.Type`, a task's
+        /// `LogDriver.Name`); "" (the daemon's default) is no fact.
+        case logDriver(String)
+        /// A log option's key (`--log-opt key=value`): some drivers take
+        /// an address the daemon then sends the container's output to.
+        case logOption(String)
         case cgroupParent(String)
         /// A path on the host mounted into the container.
         case hostPath(path: String, readOnly: Bool, sharedPropagation: Bool)

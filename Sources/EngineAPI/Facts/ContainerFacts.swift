@@ -110,6 +110,10 @@ public enum ContainerFacts {
             facts.add(.cgroupParent(parent), "\(p).CgroupParent", parent)
         }
 
+        if let log = hc.at("LogConfig") {
+            LogFacts.extract(driver: log.at("Type")?.text ?? "", options: log.at("Config")?.entries ?? [],
+                             driverField: "\(p).LogConfig.Type", optionsField: "\(p).LogConfig.Config", into: &facts)
+        }
         if let driver = hc.at("VolumeDriver")?.text, !driver.utf8.isEmpty, !driver.bytesEqual("local") {
             facts.add(.volumeDriver(driver), "\(p).VolumeDriver", driver)
         }
@@ -155,6 +159,21 @@ public enum ContainerFacts {
 
         for entry in hc.at("Annotations")?.entries ?? [] {
             facts.add(.annotation(entry.key), "\(p).Annotations[\(entry.key)]", entry.value.text ?? "")
+        }
+    }
+}
+
+/// A log configuration: `HostConfig.LogConfig` (Type, Config) or a swarm
+/// `LogDriver` (Name, Options). dockerd takes an empty driver as its own
+/// default (`mergeAndVerifyLogConfig`) and merges the daemon's default
+/// options under the request's, so the options are judged even then: with
+/// a default of syslog, `--log-opt syslog-address=…` alone picks the address.
+enum LogFacts {
+    static func extract(driver: String, options: [GoMapEntry], driverField: String, optionsField: String,
+                        into facts: inout RequestFacts) {
+        if !driver.utf8.isEmpty { facts.add(.logDriver(driver), driverField, driver) }
+        for option in options {
+            facts.add(.logOption(option.key), "\(optionsField)[\(option.key)]", option.value.text ?? "")
         }
     }
 }

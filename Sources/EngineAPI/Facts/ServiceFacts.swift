@@ -25,6 +25,7 @@ public enum ServiceFacts {
             facts.add(.unjudged("task runtime \(runtime)"), "\(t).Runtime", runtime)
         }
         resources(task?.at("Resources"), prefix: "\(t).Resources", into: &facts)
+        SwarmFacts.logDriver(task?.at("LogDriver"), field: "\(t).LogDriver", into: &facts)
         // The daemon prefers TaskTemplate.Networks and falls back to the
         // deprecated top-level Networks: both are judged.
         for (i, network) in (task?.at("Networks")?.elements ?? []).enumerated() {
@@ -166,8 +167,17 @@ public enum SwarmFacts {
         }
     }
 
+    /// A `swarm.Driver` used as a log driver (a task's, or the cluster's
+    /// `TaskDefaults`): becomes the task container's `LogConfig`.
+    static func logDriver(_ driver: GoValue?, field: String, into facts: inout RequestFacts) {
+        guard let driver, !driver.isNull else { return }
+        LogFacts.extract(driver: driver.at("Name")?.text ?? "", options: driver.at("Options")?.entries ?? [],
+                         driverField: "\(field).Name", optionsField: "\(field).Options", into: &facts)
+    }
+
     static func spec(_ spec: GoValue?, prefix: String, into facts: inout RequestFacts) {
         let p = prefix.isEmpty ? "" : prefix + "."
+        logDriver(spec?.at("TaskDefaults")?.at("LogDriver"), field: "\(p)TaskDefaults.LogDriver", into: &facts)
         for (i, ca) in (spec?.at("CAConfig")?.at("ExternalCAs")?.elements ?? []).enumerated() {
             facts.add(.unjudged("an external CA the daemon contacts"), "\(p)CAConfig.ExternalCAs[\(i)].URL", ca.at("URL")?.text ?? "")
         }
