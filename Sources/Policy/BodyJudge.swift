@@ -73,6 +73,9 @@ extension BodyRules {
         case .logOption(let key):
             return logOptions.contains("*") || key.isOneOf(Array(logOptions)) ? nil
                 : refuse("containers", "sets log option \(key); allowed: \(list(Array(logOptions))). An address option would make the daemon send the container's output there; add the key to log-options in [containers] only if jobs may choose it")
+        case .oomProtection:
+            return oomProtection ? nil
+                : refuse("containers", "shields the container from the OOM killer, which would then kill the host's other processes first; leave --oom-score-adj at 0 or above and --oom-kill-disable out, or set oom-protection = true in [containers]")
         case .cgroupParent:
             return cgroupParent ? nil : refuse("containers", "sets the cgroup parent; set cgroup-parent = true in [containers] to allow it")
         case .annotation:

@@ -38,6 +38,8 @@ public struct BodyRules: Sendable, Hashable {
         "max-size", "max-file", "compress", "labels", "labels-regex", "env", "env-regex", "tag", "mode",
     ]
     public var cgroupParent = false
+    /// A negative `--oom-score-adj` or `--oom-kill-disable`.
+    public var oomProtection = false
     public var annotations = false
     /// Image patterns in normalised form (see `ImageReference`): `*` any;
     /// a reference (`docker.io/library/busybox:latest`); or a prefix that

@@ -130,6 +130,7 @@ struct PolicyDraft {
         add("containers", "log-drivers", sorted(r.logDrivers))
         add("containers", "log-options", sorted(r.logOptions))
         add("containers", "cgroup-parent", bool(r.cgroupParent))
+        add("containers", "oom-protection", bool(r.oomProtection))
         add("containers", "annotations", bool(r.annotations))
         add("containers", "images", list(r.images))
         add("containers", "image-names", list(r.imageNames))

@@ -312,6 +312,7 @@ struct Learner {
         case .logDriver(let name): rules.logDrivers.insert(name); return ("containers.log-drivers", name)
         case .logOption(let key): rules.logOptions.insert(key); return ("containers.log-options", key)
         case .cgroupParent(let path): rules.cgroupParent = true; return ("containers.cgroup-parent", path)
+        case .oomProtection: rules.oomProtection = true; return ("containers.oom-protection", ask.value)
         case .annotation(let key): rules.annotations = true; return ("containers.annotations", key)
         case .image(let reference):
             guard let normal = ImageReference.normalise(reference), !rules.images.contains(normal) else { return nil }

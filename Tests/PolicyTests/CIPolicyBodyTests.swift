@@ -91,6 +91,12 @@ let ciBodyCases: [BodyCase] = [
     .init(name: "sysctl", body: #"{"Image":"b","HostConfig":{"Sysctls":{"kernel.shm_rmid_forced":"1"}}}"#, expect: "containers"),
     .init(name: "runtime", body: #"{"Image":"b","HostConfig":{"Runtime":"runsc"}}"#, expect: "containers"),
     .init(name: "cgroup parent", body: #"{"Image":"b","HostConfig":{"CgroupParent":"/"}}"#, expect: "containers"),
+    // OOM killer.
+    .init(name: "a positive OOM score adjustment", body: #"{"Image":"b","HostConfig":{"OomScoreAdj":500}}"#, expect: nil),
+    .init(name: "a negative OOM score adjustment", body: #"{"Image":"b","HostConfig":{"OomScoreAdj":-1000}}"#, expect: "containers", says: "OOM killer"),
+    .init(name: "OOM kill disabled", body: #"{"Image":"b","HostConfig":{"OomKillDisable":true}}"#, expect: "containers", says: "HostConfig.OomKillDisable"),
+    .init(name: "OOM kill disabled by an update", route: "container.update", body: #"{"OomKillDisable":true}"#, expect: "containers"),
+    .init(name: "OOM kill explicitly enabled", body: #"{"Image":"b","HostConfig":{"OomKillDisable":false,"OomScoreAdj":0}}"#, expect: nil),
     // Log drivers and options: a driver that ships logs makes the daemon
     // send the container's output from the host's network.
     .init(name: "the daemon's default log driver, as the CLI sends it", body: #"{"Image":"b","HostConfig":{"LogConfig":{"Type":"","Config":{}}}}"#, expect: nil),

@@ -67,6 +67,9 @@ ATTACKS = [
     ("sysctl", create_body({"Sysctls": {"kernel.shm_rmid_forced": "1"}})),
     ("runtime", create_body({"Runtime": "runc-other"})),
     ("cgroup parent", create_body({"CgroupParent": "/"})),
+    ("negative OOM score adjustment", create_body({"OomScoreAdj": -1000})),
+    ("OOM kill disabled", create_body({"OomKillDisable": True, "Memory": 0})),
+    ("log driver shipping to the host's loopback", create_body({"LogConfig": {"Type": "syslog", "Config": {"syslog-address": "udp://127.0.0.1:514"}}})),
     ("published port", create_body({"PortBindings": {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "18080"}]}})),
     ("publish all", create_body({"PublishAllPorts": True})),
     ("volumes from", create_body({"VolumesFrom": ["someone"]})),
@@ -228,3 +231,24 @@ def test_host_network_named_by_id_does_not_give_host_networking(ci_proxy, docker
                          capture_output=True, timeout=60, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [b"lo"], out.stdout
+
+
+def test_a_negative_oom_score_adjustment_is_refused_where_the_daemon_would_apply_it(ci_proxy, daemon_cli, docker_config):
+    """Straight to the daemon, --oom-score-adj -1000 is stored for the
+    container, to be written to its process's oom_score_adj at start (the OOM
+    killer would then never pick it, and kill the host's other processes
+    instead). Starting it is not shown here: this test machine's root lacks
+    CAP_SYS_RESOURCE, so runc cannot lower the value and the start fails.
+    Through ci.toml the create is refused and says why."""
+    from swhelpers import CLI_PATHS, DockerCLI
+    name = unique("oom")
+    try:
+        daemon_cli.ok("create", "--name", name, "--network", "none", "--oom-score-adj", "-1000", IMG, "true")
+        stored = daemon_cli.ok("inspect", "-f", "{{.HostConfig.OomScoreAdj}}", name).stdout.strip()
+        assert stored == b"-1000", stored
+    finally:
+        daemon_cli("rm", "-f", name)
+    proxied = DockerCLI(CLI_PATHS[0], ci_proxy.sock, docker_config)
+    r = proxied("create", "--network", "none", "--oom-score-adj", "-1000", IMG, "true")
+    assert r.returncode != 0
+    assert b"OOM killer" in r.stderr and b"oom-protection" in r.stderr, r.stderr

@@ -57,6 +57,11 @@ public struct Ask: Sendable, Hashable, CustomStringConvertible {
         /// A log option's key (`--log-opt key=value`): some drivers take
         /// an address the daemon then sends the container's output to.
         case logOption(String)
+        /// Shielding from the kernel's OOM killer: a negative
+        /// `OomScoreAdj` (the killer then picks other processes of the
+        /// host first) or `OomKillDisable` (cgroup v1: the container's
+        /// processes are never killed).
+        case oomProtection
         case cgroupParent(String)
         /// A path on the host mounted into the container.
         case hostPath(path: String, readOnly: Bool, sharedPropagation: Bool)

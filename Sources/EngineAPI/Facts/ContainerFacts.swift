@@ -32,6 +32,18 @@ public enum ContainerFacts {
         facts.add(.user(config.at("User")?.text ?? ""), "User", config.at("User")?.text ?? "")
     }
 
+    /// `OomScoreAdj` below 0 and `OomKillDisable` (HostConfig; an update's
+    /// `OomKillDisable`; a service's `OomScoreAdj`, 28.x).
+    static func oomFacts(_ value: GoValue, prefix p: String, into facts: inout RequestFacts) {
+        let field = p.isEmpty ? "" : p + "."
+        if let adjust = value.at("OomScoreAdj")?.integer, adjust < 0 {
+            facts.add(.oomProtection, "\(field)OomScoreAdj", String(adjust))
+        }
+        if value.at("OomKillDisable")?.flag == true {
+            facts.add(.oomProtection, "\(field)OomKillDisable", "true")
+        }
+    }
+
     /// `field` is only built when there is a fact to add.
     static func classify(_ value: String, _ namespace: Namespace, field: @autoclosure () -> String, into facts: inout RequestFacts) {
         switch NamespaceMode.classify(value, namespace) {
@@ -110,6 +122,7 @@ public enum ContainerFacts {
             facts.add(.cgroupParent(parent), "\(p).CgroupParent", parent)
         }
 
+        oomFacts(hc, prefix: p, into: &facts)
         if let log = hc.at("LogConfig") {
             LogFacts.extract(driver: log.at("Type")?.text ?? "", options: log.at("Config")?.entries ?? [],
                              driverField: "\(p).LogConfig.Type", optionsField: "\(p).LogConfig.Config", into: &facts)

@@ -75,6 +75,7 @@ public enum ServiceFacts {
         } else if !apparmor.isOneOf(["", "default"]) {
             facts.add(.unrecognisedSecurityOption, "\(p).Privileges.AppArmor.Mode", apparmor)
         }
+        ContainerFacts.oomFacts(cs, prefix: p, into: &facts)
         let noNewPrivileges = privileges?.at("NoNewPrivileges")?.flag ?? false
         facts.add(.noNewPrivileges(noNewPrivileges), "\(p).Privileges.NoNewPrivileges", noNewPrivileges ? "true" : "")
 
