@@ -76,6 +76,9 @@ extension BodyRules {
         case .oomProtection:
             return oomProtection ? nil
                 : refuse("containers", "shields the container from the OOM killer, which would then kill the host's other processes first; leave --oom-score-adj at 0 or above and --oom-kill-disable out, or set oom-protection = true in [containers]")
+        case .ulimit(let name):
+            return name.isOneOf(Array(ulimits)) ? nil
+                : refuse("containers", "sets resource limit \(name), which the daemon sets as root, past the host's own limits; allowed: \(list(Array(ulimits))); add it to ulimits in [containers] only if jobs may")
         case .cgroupParent:
             return cgroupParent ? nil : refuse("containers", "sets the cgroup parent; set cgroup-parent = true in [containers] to allow it")
         case .annotation:

@@ -38,6 +38,13 @@ public struct BodyRules: Sendable, Hashable {
         "max-size", "max-file", "compress", "labels", "labels-regex", "env", "env-regex", "tag", "mode",
     ]
     public var cgroupParent = false
+    /// `--ulimit` names a request may set. The default leaves out those
+    /// that reach past the container: `memlock` (host memory that cannot
+    /// be swapped), `rtprio` and `rttime` (real-time scheduling can starve
+    /// the host's CPUs), `msgqueue` and `sigpending` (kernel memory counted
+    /// per user across containers) and `nice`.
+    public var ulimits: Set<String> = BodyRules.plainUlimits
+    public static let plainUlimits: Set<String> = ["core", "cpu", "data", "fsize", "locks", "nofile", "nproc", "rss", "stack"]
     /// A negative `--oom-score-adj` or `--oom-kill-disable`.
     public var oomProtection = false
     public var annotations = false

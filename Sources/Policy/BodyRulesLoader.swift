@@ -36,6 +36,7 @@ extension PolicyLoader {
             case ("containers", "log-options"): rules.logOptions = Set(try strings(item))
             case ("containers", "cgroup-parent"): rules.cgroupParent = try bool(item)
             case ("containers", "oom-protection"): rules.oomProtection = try bool(item)
+            case ("containers", "ulimits"): rules.ulimits = Set(try strings(item))
             case ("containers", "annotations"): rules.annotations = try bool(item)
             case ("containers", "images"): rules.images = try imagePatterns(item)
             case ("containers", "image-names"): rules.imageNames = try imagePatterns(item)
@@ -113,7 +114,7 @@ extension PolicyLoader {
     static let sectionKeys: [String: [String]] = [
         "api": ["min-version"],
         "containers": ["privileged", "host-namespaces", "join-namespaces", "capabilities", "devices", "sysctls",
-                       "runtimes", "log-drivers", "log-options", "cgroup-parent", "oom-protection", "annotations", "images", "image-names", "non-root", "no-new-privileges"],
+                       "runtimes", "log-drivers", "log-options", "cgroup-parent", "oom-protection", "ulimits", "annotations", "images", "image-names", "non-root", "no-new-privileges"],
         "security-options": ["seccomp-unconfined", "seccomp-profiles", "apparmor-unconfined", "apparmor-profiles",
                              "selinux-labels", "system-paths-unconfined"],
         "host-paths": ["allow", "read-only", "shared-propagation"],

@@ -44,6 +44,7 @@ public enum FactsJSON {
         case .logDriver(let name): return ("log_driver", [("name", .string(name))])
         case .logOption(let key): return ("log_option", [("key", .string(key))])
         case .oomProtection: return ("oom_protection", [])
+        case .ulimit(let name): return ("ulimit", [("name", .string(name))])
         case .cgroupParent(let path): return ("cgroup_parent", [("path", .string(path))])
         case .hostPath(let path, let readOnly, let shared):
             return ("host_path", [("path", .string(path)), ("read_only", .bool(readOnly)), ("shared_propagation", .bool(shared))])
@@ -173,6 +174,7 @@ public enum FactsJSON {
                 case "log_driver": kind = string("name").map { .logDriver($0) }
                 case "log_option": kind = string("key").map { .logOption($0) }
                 case "oom_protection": kind = .oomProtection
+                case "ulimit": kind = string("name").map { .ulimit($0) }
                 case "cgroup_parent": kind = string("path").map { .cgroupParent($0) }
                 case "host_path":
                     if let path = string("path"), let ro = bool("read_only"), let shared = bool("shared_propagation") {

@@ -131,6 +131,7 @@ struct PolicyDraft {
         add("containers", "log-options", sorted(r.logOptions))
         add("containers", "cgroup-parent", bool(r.cgroupParent))
         add("containers", "oom-protection", bool(r.oomProtection))
+        add("containers", "ulimits", sorted(r.ulimits))
         add("containers", "annotations", bool(r.annotations))
         add("containers", "images", list(r.images))
         add("containers", "image-names", list(r.imageNames))

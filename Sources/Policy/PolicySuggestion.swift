@@ -313,6 +313,7 @@ struct Learner {
         case .logOption(let key): rules.logOptions.insert(key); return ("containers.log-options", key)
         case .cgroupParent(let path): rules.cgroupParent = true; return ("containers.cgroup-parent", path)
         case .oomProtection: rules.oomProtection = true; return ("containers.oom-protection", ask.value)
+        case .ulimit(let name): rules.ulimits.insert(name); return ("containers.ulimits", name)
         case .annotation(let key): rules.annotations = true; return ("containers.annotations", key)
         case .image(let reference):
             guard let normal = ImageReference.normalise(reference), !rules.images.contains(normal) else { return nil }

@@ -95,8 +95,20 @@ let ciBodyCases: [BodyCase] = [
     .init(name: "a positive OOM score adjustment", body: #"{"Image":"b","HostConfig":{"OomScoreAdj":500}}"#, expect: nil),
     .init(name: "a negative OOM score adjustment", body: #"{"Image":"b","HostConfig":{"OomScoreAdj":-1000}}"#, expect: "containers", says: "OOM killer"),
     .init(name: "OOM kill disabled", body: #"{"Image":"b","HostConfig":{"OomKillDisable":true}}"#, expect: "containers", says: "HostConfig.OomKillDisable"),
-    .init(name: "OOM kill disabled by an update", route: "container.update", body: #"{"OomKillDisable":true}"#, expect: "containers"),
+    .init(name: "an update's OomKillDisable, which the daemon does not apply", route: "container.update", body: #"{"OomKillDisable":true}"#, expect: nil),
     .init(name: "OOM kill explicitly enabled", body: #"{"Image":"b","HostConfig":{"OomKillDisable":false,"OomScoreAdj":0}}"#, expect: nil),
+    // Resource limits (--ulimit).
+    .init(name: "ulimit nofile", body: #"{"Image":"b","HostConfig":{"Ulimits":[{"Name":"nofile","Soft":65536,"Hard":65536}]}}"#, expect: nil),
+    .init(name: "ulimit memlock", body: #"{"Image":"b","HostConfig":{"Ulimits":[{"Name":"nofile","Soft":1,"Hard":2},{"Name":"memlock","Soft":-1,"Hard":-1}]}}"#,
+          expect: "containers", says: "HostConfig.Ulimits[1]"),
+    .init(name: "ulimit rtprio, keys in lower case", body: #"{"Image":"b","HostConfig":{"ulimits":[{"name":"rtprio","soft":99,"hard":99}]}}"#, expect: "containers", says: "rtprio"),
+    .init(name: "ulimit with a name in upper case", body: #"{"Image":"b","HostConfig":{"Ulimits":[{"Name":"NOFILE","Soft":1,"Hard":1}]}}"#, expect: "containers"),
+    .init(name: "build with ulimits nofile", route: "build.image", query: "ulimits=%5B%7B%22Name%22%3A%22nofile%22%2C%22Hard%22%3A2%2C%22Soft%22%3A1%7D%5D",
+          body: "", contentType: "application/x-tar", expect: nil),
+    .init(name: "build with ulimits memlock", route: "build.image", query: "ulimits=%5B%7B%22name%22%3A%22memlock%22%2C%22Hard%22%3A-1%2C%22Soft%22%3A-1%7D%5D",
+          body: "", contentType: "application/x-tar", expect: "containers", says: "ulimits[0]"),
+    .init(name: "build with ulimits that are not JSON", route: "build.image", query: "ulimits=%5B%7B",
+          body: "", contentType: "application/x-tar", expect: "body"),
     // Log drivers and options: a driver that ships logs makes the daemon
     // send the container's output from the host's network.
     .init(name: "the daemon's default log driver, as the CLI sends it", body: #"{"Image":"b","HostConfig":{"LogConfig":{"Type":"","Config":{}}}}"#, expect: nil),

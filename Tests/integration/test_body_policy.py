@@ -252,3 +252,25 @@ def test_a_negative_oom_score_adjustment_is_refused_where_the_daemon_would_apply
     r = proxied("create", "--network", "none", "--oom-score-adj", "-1000", IMG, "true")
     assert r.returncode != 0
     assert b"OOM killer" in r.stderr and b"oom-protection" in r.stderr, r.stderr
+
+
+def test_a_ulimit_past_the_host_is_refused_where_the_daemon_would_set_it(ci_proxy, daemon_cli, docker_config):
+    """Straight to the daemon, --ulimit memlock=-1 is stored, to be set as
+    root at start (on this test machine root lacks CAP_SYS_RESOURCE, so the
+    start itself fails: the stored limit is what is shown). Through ci.toml
+    the create is refused and names the limit; an ordinary nofile limit works
+    and reaches the container."""
+    from swhelpers import CLI_PATHS, DockerCLI
+    name = unique("ulimit")
+    try:
+        daemon_cli.ok("create", "--name", name, "--network", "none", "--ulimit", "memlock=-1", IMG, "true")
+        stored = daemon_cli.ok("inspect", "-f", "{{json .HostConfig.Ulimits}}", name).stdout
+        assert json.loads(stored) == [{"Name": "memlock", "Hard": -1, "Soft": -1}], stored
+    finally:
+        daemon_cli("rm", "-f", name)
+    proxied = DockerCLI(CLI_PATHS[0], ci_proxy.sock, docker_config)
+    r = proxied("create", "--network", "none", "--ulimit", "memlock=-1", IMG, "true")
+    assert r.returncode != 0
+    assert b"resource limit memlock" in r.stderr and b"ulimits in [containers]" in r.stderr, r.stderr
+    r = proxied.ok("run", "--rm", "--network", "none", "--ulimit", "nofile=512:1024", IMG, "sh", "-c", "ulimit -n")
+    assert r.stdout.strip() == b"512", r.stdout

@@ -62,6 +62,11 @@ public struct Ask: Sendable, Hashable, CustomStringConvertible {
         /// host first) or `OomKillDisable` (cgroup v1: the container's
         /// processes are never killed).
         case oomProtection
+        /// A resource limit set for the container's processes (`--ulimit`,
+        /// a build's `ulimits`), by its name as written: dockerd sets it as
+        /// root, beyond the host's own limits if asked (`memlock`,
+        /// `rtprio`, …).
+        case ulimit(String)
         case cgroupParent(String)
         /// A path on the host mounted into the container.
         case hostPath(path: String, readOnly: Bool, sharedPropagation: Bool)

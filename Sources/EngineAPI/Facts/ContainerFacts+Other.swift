@@ -17,7 +17,6 @@ extension ContainerFacts {
         if let parent = update.at("CgroupParent")?.text, !parent.isEmpty {
             facts.add(.cgroupParent(parent), "CgroupParent", parent)
         }
-        oomFacts(update, prefix: "", into: &facts)
         if let memory = update.at("Memory")?.integer, memory != 0 {
             facts.add(.memory(memory), "Memory", String(memory))
         }

@@ -32,8 +32,9 @@ public enum ContainerFacts {
         facts.add(.user(config.at("User")?.text ?? ""), "User", config.at("User")?.text ?? "")
     }
 
-    /// `OomScoreAdj` below 0 and `OomKillDisable` (HostConfig; an update's
-    /// `OomKillDisable`; a service's `OomScoreAdj`, 28.x).
+    /// `OomScoreAdj` below 0 and `OomKillDisable` (HostConfig; a service's
+    /// `OomScoreAdj`, 28.x). Not an update's: `UpdateContainer` (20.10.24,
+    /// 28.x) applies neither, nor `Ulimits`.
     static func oomFacts(_ value: GoValue, prefix p: String, into facts: inout RequestFacts) {
         let field = p.isEmpty ? "" : p + "."
         if let adjust = value.at("OomScoreAdj")?.integer, adjust < 0 {
@@ -41,6 +42,15 @@ public enum ContainerFacts {
         }
         if value.at("OomKillDisable")?.flag == true {
             facts.add(.oomProtection, "\(field)OomKillDisable", "true")
+        }
+    }
+
+    /// `Ulimits` entries (`units.Ulimit`): HostConfig's, a service's, a build's.
+    static func ulimitFacts(_ ulimits: [GoValue], field: String, into facts: inout RequestFacts) {
+        for (i, ulimit) in ulimits.enumerated() {
+            let name = ulimit.at("Name")?.text ?? ""
+            let soft = ulimit.at("Soft")?.integer ?? 0, hard = ulimit.at("Hard")?.integer ?? 0
+            facts.add(.ulimit(name), "\(field)[\(i)]", "\(name)=\(soft):\(hard)")
         }
     }
 
@@ -123,6 +133,7 @@ public enum ContainerFacts {
         }
 
         oomFacts(hc, prefix: p, into: &facts)
+        ulimitFacts(hc.at("Ulimits")?.elements ?? [], field: "\(p).Ulimits", into: &facts)
         if let log = hc.at("LogConfig") {
             LogFacts.extract(driver: log.at("Type")?.text ?? "", options: log.at("Config")?.entries ?? [],
                              driverField: "\(p).LogConfig.Type", optionsField: "\(p).LogConfig.Config", into: &facts)

@@ -232,6 +232,15 @@ public enum RequestInterpreter {
         if let parent = query.first("cgroupparent"), !parent.isEmpty {
             facts.add(.cgroupParent(parent), "cgroupparent", parent)
         }
+        if let text = query.first("ulimits"), !text.utf8.isEmpty {
+            // json.Unmarshal of the first value into []*units.Ulimit.
+            let schema = GoType.slice(.pointer(.structure(BodySchemas.Container.ulimit)))
+            guard case .success(let json) = JSONParser.parse(Array(text.utf8)),
+                  case .success(let ulimits) = GoDecoder.decode(json, as: schema) else {
+                return .failure(Refusal(message: "the ulimits parameter is not JSON the daemon would read"))
+            }
+            ContainerFacts.ulimitFacts(ulimits.elements, field: "ulimits", into: &facts)
+        }
         for (i, option) in query.all("securityopt").enumerated() {
             facts.add(.unrecognisedSecurityOption, "securityopt[\(i)]", option)
         }

@@ -76,6 +76,7 @@ public enum ServiceFacts {
             facts.add(.unrecognisedSecurityOption, "\(p).Privileges.AppArmor.Mode", apparmor)
         }
         ContainerFacts.oomFacts(cs, prefix: p, into: &facts)
+        ContainerFacts.ulimitFacts(cs.at("Ulimits")?.elements ?? [], field: "\(p).Ulimits", into: &facts)
         let noNewPrivileges = privileges?.at("NoNewPrivileges")?.flag ?? false
         facts.add(.noNewPrivileges(noNewPrivileges), "\(p).Privileges.NoNewPrivileges", noNewPrivileges ? "true" : "")
 
