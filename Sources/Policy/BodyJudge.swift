@@ -126,6 +126,12 @@ extension BodyRules {
             return nil
         case .remoteContext:
             return remoteContexts ? nil : refuse("builds", "makes the daemon fetch a URL from the host's network (a remote build context, an image import or a Dockerfile ADD); send the data from the client (for ADD: put the file in the build context and COPY it), or set remote-contexts = true in [builds]")
+        case .registry(let host):
+            if RegistryHost.allowed(host, by: registries) { return nil }
+            if RegistryHost.isThisHost(host) && registries.contains("*") {
+                return refuse("registries", "makes the daemon contact registry \(host), an address of this host itself (a service only the host can reach); list \"\(host.asciiLowercased)\" in allow of [registries] if jobs may use it")
+            }
+            return refuse("registries", "makes the daemon contact registry \(host); allowed registries: \(list(registries)) (set allow in [registries])")
         case .buildKit:
             return buildKit ? nil : refuse("builds", "asks for a BuildKit build, whose session streams sockwarden cannot judge; build with DOCKER_BUILDKIT=0, or set buildkit = true in [builds]")
         case .networkDriver(let driver):

@@ -61,6 +61,13 @@ public struct BodyRules: Sendable, Hashable {
     public var nonRootUser = false
     public var requireNoNewPrivileges = false
 
+    // [registries]
+    /// Registries the daemon may contact for a request (`allow`): `*` any
+    /// but this host's own addresses (`RegistryHost.isThisHost`), which must
+    /// be listed as they are written (`localhost:5000`); `*.example.com`
+    /// any name under it; else `host[:port]`, lower-cased.
+    public var registries: [String] = ["*"]
+
     // [security-options]
     public var seccompUnconfined = false
     public var seccompProfiles = false

@@ -4,7 +4,7 @@ import EngineAPI
 /// `[security-options]`, `[host-paths]`, `[volumes]`, `[host-ports]`,
 /// `[resources]` (and `trust-bodies` in `[policy]`).
 extension PolicyLoader {
-    static let bodySections = ["api", "containers", "security-options", "host-paths", "volumes", "networks", "host-ports", "builds", "swarm", "jobs", "resources"]
+    static let bodySections = ["api", "containers", "registries", "security-options", "host-paths", "volumes", "networks", "host-ports", "builds", "swarm", "jobs", "resources"]
 
     func loadBodySection(_ entry: TOMLEntry, into rules: inout BodyRules) throws(PolicyError) {
         guard case .table(let table) = entry.node.value else {
@@ -42,6 +42,17 @@ extension PolicyLoader {
             case ("containers", "image-names"): rules.imageNames = try imagePatterns(item)
             case ("containers", "non-root"): rules.nonRootUser = try bool(item)
             case ("containers", "no-new-privileges"): rules.requireNoNewPrivileges = try bool(item)
+            case ("registries", "allow"):
+                var entries: [String] = []
+                for entry in try strings(item) {
+                    let lowered = entry.asciiLowercased
+                    let host = lowered.bytesHavePrefix("*.") ? String(lowered.utf8.dropFirst(2))! : lowered
+                    guard lowered.bytesEqual("*") || (!host.utf8.isEmpty && ImageReference.isRegistryHost(Array(host.utf8))) else {
+                        throw fail(item.node.position, "registry \"\(entry)\" must be *, *.domain or host[:port] (e.g. \"registry.example.com\", \"localhost:5000\")")
+                    }
+                    entries.append(lowered)
+                }
+                rules.registries = entries
             case ("security-options", "seccomp-unconfined"): rules.seccompUnconfined = try bool(item)
             case ("security-options", "seccomp-profiles"): rules.seccompProfiles = try bool(item)
             case ("security-options", "apparmor-unconfined"): rules.apparmorUnconfined = try bool(item)
@@ -115,6 +126,7 @@ extension PolicyLoader {
         "api": ["min-version"],
         "containers": ["privileged", "host-namespaces", "join-namespaces", "capabilities", "devices", "sysctls",
                        "runtimes", "log-drivers", "log-options", "cgroup-parent", "oom-protection", "ulimits", "annotations", "images", "image-names", "non-root", "no-new-privileges"],
+        "registries": ["allow"],
         "security-options": ["seccomp-unconfined", "seccomp-profiles", "apparmor-unconfined", "apparmor-profiles",
                              "selinux-labels", "system-paths-unconfined"],
         "host-paths": ["allow", "read-only", "shared-propagation"],

@@ -41,6 +41,7 @@ public enum FactsJSON {
         case .noNewPrivileges(let on): return ("no_new_privileges", [("enabled", .bool(on))])
         case .sysctl(let name): return ("sysctl", [("name", .string(name))])
         case .runtime(let name): return ("runtime", [("name", .string(name))])
+        case .registry(let host): return ("registry", [("host", .string(host))])
         case .logDriver(let name): return ("log_driver", [("name", .string(name))])
         case .logOption(let key): return ("log_option", [("key", .string(key))])
         case .oomProtection: return ("oom_protection", [])
@@ -171,6 +172,7 @@ public enum FactsJSON {
                 case "no_new_privileges": kind = bool("enabled").map { .noNewPrivileges($0) }
                 case "sysctl": kind = string("name").map { .sysctl(name: $0) }
                 case "runtime": kind = string("name").map { .runtime($0) }
+                case "registry": kind = string("host").map { .registry($0) }
                 case "log_driver": kind = string("name").map { .logDriver($0) }
                 case "log_option": kind = string("key").map { .logOption($0) }
                 case "oom_protection": kind = .oomProtection

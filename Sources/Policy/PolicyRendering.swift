@@ -137,6 +137,7 @@ struct PolicyDraft {
         add("containers", "image-names", list(r.imageNames))
         add("containers", "non-root", bool(r.nonRootUser))
         add("containers", "no-new-privileges", bool(r.requireNoNewPrivileges))
+        add("registries", "allow", list(r.registries))
         add("security-options", "seccomp-unconfined", bool(r.seccompUnconfined))
         add("security-options", "seccomp-profiles", bool(r.seccompProfiles))
         add("security-options", "apparmor-unconfined", bool(r.apparmorUnconfined))

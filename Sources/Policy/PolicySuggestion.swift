@@ -309,6 +309,10 @@ struct Learner {
         case .noNewPrivileges: rules.requireNoNewPrivileges = false; return ("containers.no-new-privileges", "without no-new-privileges")
         case .sysctl(let name): rules.sysctls.append(name); return ("containers.sysctls", name)
         case .runtime(let name): rules.runtimes.insert(name); return ("containers.runtimes", name)
+        case .registry(let host):
+            let entry = host.asciiLowercased
+            guard !rules.registries.contains(entry) else { return nil }
+            rules.registries.append(entry); return ("registries.allow", entry)
         case .logDriver(let name): rules.logDrivers.insert(name); return ("containers.log-drivers", name)
         case .logOption(let key): rules.logOptions.insert(key); return ("containers.log-options", key)
         case .cgroupParent(let path): rules.cgroupParent = true; return ("containers.cgroup-parent", path)

@@ -109,6 +109,18 @@ let ciBodyCases: [BodyCase] = [
           body: "", contentType: "application/x-tar", expect: "containers", says: "ulimits[0]"),
     .init(name: "build with ulimits that are not JSON", route: "build.image", query: "ulimits=%5B%7B",
           body: "", contentType: "application/x-tar", expect: "body"),
+    // Registries: a pull, push, search or login makes the daemon contact one.
+    .init(name: "a pull from Docker Hub", route: "image.create", query: "fromImage=busybox&tag=latest", body: "", expect: nil),
+    .init(name: "a pull from a registry on this host's loopback", route: "image.create", query: "fromImage=127.0.0.1%3A5000%2Fsecret&tag=x", body: "",
+          expect: "registries", says: "registry 127.0.0.1:5000, an address of this host itself"),
+    .init(name: "a pull from localhost", route: "image.create", query: "fromImage=localhost%3A5000%2Fx", body: "", expect: "registries"),
+    .init(name: "a search on a registry on this host", route: "image.search", query: "term=localhost%3A5000%2Fx", body: "", expect: "registries"),
+    .init(name: "a search on Docker Hub", route: "image.search", query: "term=busybox", body: "", expect: nil),
+    .init(name: "a login to a registry on this host", route: "system.auth", body: #"{"username":"u","password":"p","serveraddress":"http://127.0.0.1:5000"}"#,
+          expect: "registries", says: "127.0.0.1:5000"),
+    .init(name: "a login to Docker Hub", route: "system.auth", body: #"{"username":"u","password":"p","serveraddress":"https://index.docker.io/v1/"}"#, expect: nil),
+    .init(name: "a login address with user info", route: "system.auth", body: #"{"serveraddress":"https://x@127.0.0.1:5000"}"#, expect: "body"),
+    .init(name: "a login key in upper case", route: "system.auth", body: #"{"SERVERADDRESS":"localhost:5000"}"#, expect: "registries"),
     // Log drivers and options: a driver that ships logs makes the daemon
     // send the container's output from the host's network.
     .init(name: "the daemon's default log driver, as the CLI sends it", body: #"{"Image":"b","HostConfig":{"LogConfig":{"Type":"","Config":{}}}}"#, expect: nil),

@@ -27,6 +27,8 @@ struct DockerfileJudgeTests {
         ("FROM outside a narrowed image list", "FROM busybox\n", narrowed, "t=app", "containers"),
         ("FROM through a build argument, outside the list", "ARG BASE=registry.example.com/ok\nFROM $BASE\n", narrowed, "t=app&buildargs=%7B%22BASE%22%3A%22evil%2Fx%22%7D", "containers"),
         ("COPY --from an image outside the list", "FROM registry.example.com/ok\nCOPY --from=busybox / /x\n", narrowed, "t=app", "containers"),
+        ("FROM a registry on this host's loopback: pulled by the daemon", "FROM localhost:5000/base\nRUN true\n", nil, "t=app", "registries"),
+        ("COPY --from an image on a registry on this host", "FROM busybox\nCOPY --from=127.0.0.1:5000/x / /x\n", nil, "t=app", "registries"),
         ("a stage is no image", "FROM registry.example.com/ok AS b\nFROM b\nCOPY --from=b / /x\n", narrowed, "t=app", nil),
         ("ADD with a variable cannot be decided", "FROM busybox\nARG U\nADD $U /x\n", nil, "t=app", "build-context"),
         ("a remote context's Dockerfile is not read (remote-contexts decides)", "FROM busybox\nADD http://x/y /y\n", nil, "remote=https://example.com/c.git", "builds"),

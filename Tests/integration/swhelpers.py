@@ -528,3 +528,56 @@ def tar_of(files: dict[str, bytes]) -> bytes:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
+
+
+class LoopbackListener:
+    """A TCP listener on 127.0.0.1 that records what connections send; with
+    `hang_up`, it counts a connection and closes it at once (a registry
+    client then fails fast instead of waiting for an answer)."""
+
+    def __init__(self, hang_up: bool = False):
+        self.hang_up = hang_up
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.received = b""
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            if self.hang_up:
+                conn.close()
+                continue
+            conn.settimeout(0.5)
+            with conn:
+                while not self._stop.is_set():
+                    try:
+                        data = conn.recv(4096)
+                    except socket.timeout:
+                        continue
+                    except OSError:
+                        break
+                    if not data:
+                        break
+                    self.received += data
+
+    def wait_for(self, needle: bytes, seconds: float) -> bool:
+        end = time.monotonic() + seconds
+        while needle not in self.received and time.monotonic() < end:
+            time.sleep(0.1)
+        return needle in self.received
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()

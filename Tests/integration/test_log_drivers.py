@@ -8,65 +8,13 @@ straight to the daemon the listener receives the container's output (so the
 attack is real on this daemon); through the proxy the create is refused with
 a message naming the driver or option, and the listener hears nothing.
 Ordinary logging settings (json-file, local, a size cap) still work."""
-import socket
-import threading
-
 import pytest
 
-from swhelpers import DockerCLI, unique
+from swhelpers import DockerCLI, LoopbackListener, unique
 
 pytestmark = pytest.mark.proxy_only
 
 IMG = "swtest/busybox"
-
-
-class LoopbackListener:
-    """A TCP listener on 127.0.0.1 that records what connections send."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.received = b""
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.settimeout(0.5)
-            with conn:
-                while not self._stop.is_set():
-                    try:
-                        data = conn.recv(4096)
-                    except socket.timeout:
-                        continue
-                    except OSError:
-                        break
-                    if not data:
-                        break
-                    self.received += data
-
-    def wait_for(self, needle: bytes, seconds: float) -> bool:
-        deadline = threading.Event()
-        for _ in range(int(seconds / 0.1)):
-            if needle in self.received:
-                return True
-            deadline.wait(0.1)
-        return needle in self.received
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
 
 
 @pytest.fixture

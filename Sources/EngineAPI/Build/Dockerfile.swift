@@ -111,7 +111,7 @@ extension Dockerfile {
     /// images as `image` asks, URLs as `remote_context` asks. `origin` names
     /// where they come from ("Dockerfile", "changes", "OnBuild").
     public static func facts(_ references: [DockerfileReference], origin: String = "Dockerfile") -> RequestFacts {
-        RequestFacts(references.map { reference in
+        RequestFacts(references.flatMap { reference -> [Ask] in
             let instruction: String
             switch reference.kind {
             case .from: instruction = "FROM"
@@ -121,8 +121,11 @@ extension Dockerfile {
             let at = reference.line > 0 ? "\(origin) line \(reference.line)" : origin
             let field = "\(at)\(reference.via.map { " (\($0))" } ?? "") \(reference.onBuild ? "ONBUILD " : "")\(instruction)"
             switch reference.kind {
-            case .from, .copyFrom: return Ask(.image(reference.value), field: field, value: reference.value)
-            case .addURL: return Ask(.remoteContext, field: field, value: reference.value)
+            case .from, .copyFrom:
+                // Pulled when absent (or with pull=1): the registry is contacted.
+                return [Ask(.image(reference.value), field: field, value: reference.value),
+                        Ask(.registry(RegistryHost.of(reference: reference.value)), field: field, value: reference.value)]
+            case .addURL: return [Ask(.remoteContext, field: field, value: reference.value)]
             }
         })
     }

@@ -106,6 +106,11 @@ public struct Ask: Sendable, Hashable, CustomStringConvertible {
         case annotation(String)
         /// A build context the daemon fetches itself (git or HTTP URL).
         case remoteContext
+        /// A registry the daemon contacts for the request (`host[:port]`,
+        /// `docker.io` for Docker Hub): a pull, push, search, login,
+        /// distribution inspect, a build's `FROM`/`COPY --from`, a
+        /// service's image, a plugin.
+        case registry(String)
         /// A BuildKit build (`version=2`): its /session and /grpc streams
         /// cannot be judged.
         case buildKit

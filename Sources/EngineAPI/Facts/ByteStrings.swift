@@ -11,6 +11,15 @@ extension String {
         utf8.starts(with: prefix.utf8)
     }
 
+    public func bytesHaveSuffix(_ suffix: String) -> Bool {
+        utf8.count >= suffix.utf8.count && utf8.suffix(suffix.utf8.count).elementsEqual(suffix.utf8)
+    }
+
+    /// ASCII-only lower-casing (Go's strings.ToLower agrees on ASCII).
+    public var asciiLowercased: String {
+        String(decoding: utf8.map { ($0 >= 65 && $0 <= 90) ? $0 + 32 : $0 }, as: UTF8.self)
+    }
+
     /// Splits on an ASCII byte, keeping empty parts, at most `maxSplits` times.
     public func bytesSplit(_ separator: UInt8, maxSplits: Int = Int.max) -> [String] {
         utf8.split(separator: separator, maxSplits: maxSplits, omittingEmptySubsequences: false)

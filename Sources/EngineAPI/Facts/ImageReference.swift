@@ -82,6 +82,9 @@ public enum ImageReference {
         return true
     }
 
+    /// A registry host as a policy lists it: `isDomain`.
+    public static func isRegistryHost(_ d: [UInt8]) -> Bool { isDomain(d) }
+
     /// A host name of `[A-Za-z0-9.-]` with an optional numeric port.
     static func isDomain(_ d: [UInt8]) -> Bool {
         let parts = d.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)

@@ -6,12 +6,14 @@ import GoJSON
 public enum RequestInterpreter {
     /// Routes whose JSON body can reach the host: read whole and judged.
     public static let judgedBodies: Set<String> = [
-        "container.create", "container.update", "container.start", "container.commit", "exec.create",
+        "container.create", "container.update", "container.start", "container.commit", "exec.create", "system.auth",
         "volume.create", "network.create", "network.connect", "service.create", "service.update",
         "swarm.init", "swarm.join", "swarm.update", "plugin.pull", "plugin.upgrade", "plugin.set",
     ]
     /// Routes judged on their query alone (the body streams through).
-    public static let judgedQueries: Set<String> = ["build.image", "image.create", "image.tag", "image.load"]
+    public static let judgedQueries: Set<String> = [
+        "build.image", "image.create", "image.tag", "image.load", "image.push", "image.search", "distribution.inspect",
+    ]
     /// Routes whose body or query can reach the host and that sockwarden
     /// cannot judge: denied whenever bodies are judged, even if allowed.
     /// A plugin created from a tar declares its privileges inside the tar;
@@ -58,6 +60,9 @@ public enum RequestInterpreter {
                 return .failure(Refusal(message: "the query string is malformed (the daemon would refuse it)"))
             }
             var facts = RequestFacts()
+            if let image = query.first("fromImage"), !image.utf8.isEmpty {
+                facts.add(.registry(RegistryHost.of(reference: image)), "fromImage", image)
+            }
             if let source = query.first("fromSrc"), !source.utf8.isEmpty, !source.bytesEqual("-") {
                 facts.add(.remoteContext, "fromSrc", source)
             }
@@ -80,6 +85,18 @@ public enum RequestInterpreter {
             return .success(Interpretation(facts: facts, canonicalBody: nil))
         case "image.load":
             return .success(Interpretation(facts: RequestFacts([Ask(.imageLoad, field: "body", value: "(image archive)")]), canonicalBody: nil))
+        case "image.push", "distribution.inspect":
+            // The {name} of the path, a reference the daemon contacts the registry of.
+            let name = parameters["name"] ?? ""
+            return .success(Interpretation(facts: RequestFacts([Ask(.registry(RegistryHost.of(reference: name)), field: "name", value: name)]),
+                                           canonicalBody: nil))
+        case "image.search":
+            guard let query = GoQuery.parse(rawQuery) else {
+                return .failure(Refusal(message: "the query string is malformed (the daemon would refuse it)"))
+            }
+            let term = query.first("term") ?? ""
+            return .success(Interpretation(facts: RequestFacts([Ask(.registry(RegistryHost.of(reference: term)), field: "term", value: term)]),
+                                           canonicalBody: nil))
         case "container.commit" where body.map(isBlank) ?? true:
             // The daemon ignores an empty body (io.EOF) and commits with the
             // container's own config.
@@ -113,6 +130,7 @@ public enum RequestInterpreter {
         case "swarm.update": schema = .structure(BodySchemas.Swarm.spec)
         case "plugin.pull", "plugin.upgrade": schema = BodySchemas.Plugin.privileges
         case "plugin.set": schema = BodySchemas.Plugin.setArgs
+        case "system.auth": schema = .pointer(.structure(BodySchemas.Registry.authConfig))
         default: return .failure(Refusal(message: "sockwarden cannot judge the body of \(route.name)"))
         }
         let value: GoValue
@@ -149,7 +167,19 @@ public enum RequestInterpreter {
         case "swarm.init": facts = SwarmFacts.initRequest(value)
         case "swarm.join": facts = SwarmFacts.joinRequest(value)
         case "swarm.update": facts = SwarmFacts.update(value)
-        case "plugin.pull", "plugin.upgrade": facts = PluginFacts.privileges(value)
+        case "plugin.pull", "plugin.upgrade":
+            facts = PluginFacts.privileges(value)
+            guard let query = GoQuery.parse(rawQuery) else {
+                return .failure(Refusal(message: "the query string is malformed (the daemon would refuse it)"))
+            }
+            let remote = query.first("remote") ?? ""
+            facts.add(.registry(RegistryHost.of(reference: remote)), "remote", remote)
+        case "system.auth":
+            let address = value.at("serveraddress")?.text ?? ""
+            guard let host = RegistryHost.of(loginAddress: address) else {
+                return .failure(Refusal(message: "the serveraddress \"\(address)\" is not a registry address sockwarden reads as the daemon does; give the registry's host[:port]"))
+            }
+            facts = RequestFacts([Ask(.registry(host), field: "serveraddress", value: address)])
         case "plugin.set": facts = PluginFacts.settings(value)
         case "container.update": facts = ContainerFacts.updateFacts(value)
         case "exec.create": facts = ContainerFacts.execFacts(value)

@@ -48,6 +48,8 @@ public enum ServiceFacts {
     static func containerSpec(_ cs: GoValue, prefix p: String, into facts: inout RequestFacts) {
         let image = cs.at("Image")?.text ?? ""
         facts.add(.image(image), "\(p).Image", image)
+        // The manager may resolve it on the registry; every node pulls it.
+        facts.add(.registry(RegistryHost.of(reference: image)), "\(p).Image", image)
         let user = cs.at("User")?.text ?? ""
         facts.add(.user(user), "\(p).User", user)
 

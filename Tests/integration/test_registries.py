@@ -1,0 +1,116 @@
+"""Registries on this host, against the real daemon, with policies/ci.toml.
+
+A pull, push, login, search, distribution inspect or a Dockerfile's FROM
+makes dockerd connect to the registry the request names, from the host's
+network namespace. A registry on the host's loopback is a service only the
+host can reach (a CI host's local image cache, say): a job that may reach it
+through the daemon can read it, or push over the images other jobs trust.
+Differential: each request straight to the daemon connects to a listener on
+127.0.0.1 (so the route is real on this daemon); through the proxy it is
+refused with a message naming the registry, and the listener sees nothing.
+Ordinary registry work (Docker Hub names) is not refused."""
+import io
+import json
+import tarfile
+
+import pytest
+
+from swhelpers import API, DockerCLI, LoopbackListener, http, unique
+
+pytestmark = pytest.mark.proxy_only
+
+IMG = "swtest/busybox"
+
+
+@pytest.fixture
+def registry():
+    """A stand-in registry on 127.0.0.1 that hangs up on every connection."""
+    lst = LoopbackListener(hang_up=True)
+    yield lst
+    lst.close()
+
+
+def dockerfile_context(dockerfile: str) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        data = dockerfile.encode()
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def requests_naming(host: str) -> list[tuple[str, str, str, bytes, dict]]:
+    """(name, method, target, body, headers) of each request that contacts `host`."""
+    json_headers = {"Content-Type": "application/json"}
+    return [
+        ("pull", "POST", f"{API}/images/create?fromImage={host}/ci/base&tag=latest", b"", {}),
+        ("push", "POST", f"{API}/images/{host}/ci/pushed/push?tag=latest", b"", {"X-Registry-Auth": "e30="}),
+        ("login", "POST", f"{API}/auth", json.dumps({"username": "u", "password": "p", "serveraddress": f"http://{host}"}).encode(),
+         json_headers),
+        ("search", "GET", f"{API}/images/search?term={host}/ci", b"", {}),
+        ("distribution inspect", "GET", f"{API}/distribution/{host}/ci/base:latest/json", b"", {}),
+        ("build FROM", "POST", f"{API}/build?t={unique('reg-build')}&rm=1",
+         dockerfile_context(f"FROM {host}/ci/base:latest\nRUN true\n"), {"Content-Type": "application/x-tar"}),
+    ]
+
+
+def test_each_request_that_contacts_a_registry_on_this_host_is_refused(proxy_factory, dockerd_sock, registry, image):
+    host = f"127.0.0.1:{registry.port}"
+    # The push needs a local image by that name (tagged straight on the daemon).
+    tag = http(dockerd_sock, "POST", f"{API}/images/{IMG}/tag?repo={host}/ci/pushed&tag=latest")
+    assert tag.status == 201, tag.body
+    proxy = proxy_factory(policy="ci.toml")
+    try:
+        for name, method, target, body, headers in requests_naming(host):
+            before = registry.connections
+            direct = http(dockerd_sock, method, target, body, headers=headers, timeout=60)
+            assert registry.connections > before, \
+                f"{name}: straight to the daemon, no connection to {host} ({direct.status} {direct.body[:200]!r})"
+
+            before = registry.connections
+            r = http(proxy.sock, method, target, body, headers=headers, timeout=60)
+            assert r.status == 403, f"{name}: {r.status} {r.body[:300]!r}"
+            message = json.loads(r.body)["message"]
+            assert f"registry {host}, an address of this host itself" in message, f"{name}: {message}"
+            assert registry.connections == before, f"{name}: the daemon connected to {host} through the proxy"
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{host}/ci/pushed:latest")
+
+
+def test_a_docker_login_to_this_host_says_what_to_do(proxy_factory, cli_path, docker_config, registry):
+    proxy = proxy_factory(policy="ci.toml")
+    cli = DockerCLI(cli_path, proxy.sock, docker_config)
+    r = cli("login", "-u", "u", "--password-stdin", f"localhost:{registry.port}", input="p\n")
+    assert r.returncode != 0
+    assert b"an address of this host itself" in r.stderr and b"[registries]" in r.stderr, r.stderr
+    assert registry.connections == 0
+
+
+def test_a_registry_listed_by_ops_is_contacted(proxy_factory, dockerd_sock, registry, short_tmp):
+    """`allow` naming the host lets the request through to the daemon, which
+    then connects (and fails: the stand-in hangs up)."""
+    import os
+    host = f"localhost:{registry.port}"
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "ci.toml")) as f:
+        text = f.read().replace('allow = ["*"]  ', f'allow = ["*", "{host}"]  ', 1)
+    assert f'"{host}"' in text
+    path = os.path.join(short_tmp, unique("registries") + ".toml")
+    with open(path, "w") as f:
+        f.write(text)
+    proxy = proxy_factory(policy=path)
+    r = http(proxy.sock, "POST", f"{API}/images/create?fromImage={host}/ci/base&tag=latest", b"", timeout=60)
+    assert registry.connections > 0, f"{r.status} {r.body[:300]!r}"
+
+
+@pytest.mark.parametrize("target", [
+    f"{API}/images/search?term=busybox",
+    f"{API}/images/create?fromImage=swtest%2Fbusybox&tag=latest",
+], ids=["search on Docker Hub", "pull of a Docker Hub name"])
+def test_docker_hub_names_are_not_refused(proxy_factory, target):
+    """Docker Hub cannot be reached from this machine, so the daemon's own
+    error comes back; what matters is that the proxy forwarded it."""
+    proxy = proxy_factory(policy="ci.toml")
+    method = "GET" if "/search" in target else "POST"
+    r = http(proxy.sock, method, target, b"", timeout=90)
+    assert not (r.status == 403 and b"sockwarden" in r.body), r.body[:300]
