@@ -224,12 +224,16 @@ struct JobScope: Sendable {
         if quotas.maxNanoCPUs != nil && nano <= 0 {
             return refuse(403, "sockwarden: job \(owner.id) has a CPU quota; set --cpus on every container")
         }
+        // What is in flight is read before the daemon's list: a create
+        // answered in between is then counted twice (refusing errs safe),
+        // never not at all (its reservation gone, its container not yet
+        // listed), which let 4 of 12 concurrent creates through a quota of 3.
+        let inFlight = ledger.current
         let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
         guard case .ok(let list) = lookup.get("/containers/json?all=1&filters=\(filter)") else {
             return refuse(503, "sockwarden: cannot count job \(owner.id)'s containers for its quota")
         }
         let containers = list.array ?? []
-        let inFlight = ledger.current
         if change.container == nil, let max = quotas.maxContainers, containers.count + inFlight.containers + 1 > max {
             let pending = inFlight.containers > 0 ? " (and \(inFlight.containers) being created)" : ""
             return refuse(403, "sockwarden: job \(owner.id) already has \(containers.count) containers\(pending), its quota is \(max) ([jobs] max-containers); remove one first")

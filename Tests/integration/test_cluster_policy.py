@@ -143,11 +143,23 @@ def test_plugin_create_is_refused_as_unjudgeable(cluster_proxy):
     assert r.status == 403 and b"plugin.create" in r.body, r.body
 
 
-def test_plugin_pull_without_privileges_is_forwarded(cluster_proxy):
-    # Allowed: the daemon tries the registry (localhost:1, nothing listens) and fails there.
-    r = post_json(cluster_proxy.sock, f"{API}/plugins/pull?remote=localhost:1/p:latest&name=p", [])
+def test_plugin_pull_without_privileges_is_forwarded(proxy_factory, short_tmp):
+    # Allowed once the registry is listed: the daemon tries it (localhost:1,
+    # nothing listens) and fails there.
+    listed = proxy_factory(policy=variant(short_tmp, [
+        ('groups = ["swarm", "services", "nodes", "tasks", "secrets", "configs", "plugins"]',
+         'groups = ["nodes", "tasks", "secrets", "configs"]'),
+        ('"events", "distribution"]', '"events", "distribution", "swarm", "services", "plugins"]'),
+        ('allow = ["*"] ', 'allow = ["*", "localhost:1"] '),
+    ]))
+    r = post_json(listed.sock, f"{API}/plugins/pull?remote=localhost:1/p:latest&name=p", [])
     assert r.status != 403, r.body
     assert b"sockwarden" not in r.body, r.body
+
+
+def test_plugin_pull_from_a_registry_on_this_host_is_refused(cluster_proxy):
+    r = post_json(cluster_proxy.sock, f"{API}/plugins/pull?remote=localhost:1/p:latest&name=p", [])
+    assert r.status == 403 and b"[registries]" in r.body, r.body
 
 
 def test_commit_through_ci_toml_with_both_clis(proxy_factory, dockerd_sock, docker_config):

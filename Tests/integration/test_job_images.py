@@ -328,19 +328,29 @@ def test_the_docker_cli_builds_tags_lists_and_removes_in_a_job(jobs, dockerd_soc
     assert image_info(dockerd_sock, f"{job}-app:1") is None
 
 
-def test_a_pull_spelt_with_fromsrc_is_judged_as_the_pull_the_daemon_makes(image_jobs, dockerd_sock):
+def test_a_pull_spelt_with_fromsrc_is_judged_as_the_pull_the_daemon_makes(image_jobs, jobs, dockerd_sock, short_tmp):  # noqa: F811
     # dockerd pulls whenever fromImage is set, whatever fromSrc says: the
     # pull rules (no other job's name, one tag at a time) apply. The names
-    # are on a loopback registry that is not there, so nothing leaves the host.
+    # are on a loopback registry that is not there, so nothing leaves the
+    # host; ci.toml refuses that registry (this host's own address), so the
+    # pulling job's policy lists it.
     a, b, socks, built, claimed = image_jobs
     theirs = f"localhost:1/{b}-app"
     r = http(socks[b], "POST", f"{API}/images/{IMG}/tag?repo={urllib.parse.quote(theirs)}&tag=1", b"")
     assert r.status == 201, r.body
+    refused = http(socks[a], "POST", f"{API}/images/create?fromSrc=-&fromImage={urllib.parse.quote(theirs)}&tag=1", b"")
+    assert refused.status == 403 and "[registries]" in message(refused), refused.body
+    policy = os.path.join(short_tmp, f"{unique('reg')}.toml")
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "ci.toml")) as f:
+        text = f.read().replace('allow = ["*"] ', 'allow = ["*", "localhost:1"] ', 1)
+    with open(policy, "w") as f:
+        f.write(text)
+    puller = jobs.open(unique("ip"), "--policy", policy)
     try:
         before = image_info(dockerd_sock, f"{theirs}:1")["Id"]
-        taking = http(socks[a], "POST", f"{API}/images/create?fromSrc=-&fromImage={urllib.parse.quote(theirs)}&tag=1", b"")
+        taking = http(puller, "POST", f"{API}/images/create?fromSrc=-&fromImage={urllib.parse.quote(theirs)}&tag=1", b"")
         assert taking.status == 409 and "not job" in message(taking), taking.body
-        every_tag = http(socks[a], "POST", f"{API}/images/create?fromSrc=-&fromImage={urllib.parse.quote(theirs)}", b"")
+        every_tag = http(puller, "POST", f"{API}/images/create?fromSrc=-&fromImage={urllib.parse.quote(theirs)}", b"")
         assert every_tag.status == 403 and "one tag at a time" in message(every_tag), every_tag.body
         assert image_info(dockerd_sock, f"{theirs}:1")["Id"] == before
     finally:
