@@ -186,6 +186,41 @@ def test_a_gzip_context_is_read_inflated(ci_sock, dockerd_sock, loopback_service
     fetched_directly_refused_through(ci_sock.sock, dockerd_sock, evil, url)
 
 
+def gzip_member(data: bytes, flags: int, fields: bytes = b"") -> bytes:
+    """One gzip member with the header flags and fields given (FEXTRA,
+    FNAME, FCOMMENT as written)."""
+    import struct
+    import zlib
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    raw = deflate.compress(data) + deflate.flush()
+    return (bytes([0x1F, 0x8B, 8, flags, 0, 0, 0, 0, 0, 3]) + fields + raw
+            + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF))
+
+
+def test_gzip_headers_are_read_as_dockerd_reads_them(ci_sock, dockerd_sock, loopback_service, cleanup):
+    """Go's gzip reader ignores the reserved flag bits, and refuses a file
+    name or comment with no zero byte in its first 512 (its header buffer):
+    the first is read and its Dockerfile judged, the second refused before
+    the daemon answers "gzip: invalid header" (differential both ways)."""
+    url = f"{loopback_service}/{unique('gzflags')}"
+    evil = context({"Dockerfile": f"FROM {IMAGE}\nADD {url} /x\n".encode()})
+    fetched_directly_refused_through(ci_sock.sock, dockerd_sock, gzip_member(evil, 0xE0), url)
+    tag = cleanup.image(f"swtest/bc-gzflags:{unique('t')}")
+    ok = context({"Dockerfile": f"FROM {IMAGE}\n".encode()})
+    r = build(ci_sock.sock, gzip_member(ok, 0x20), f"&t={tag}")
+    assert r.status == 200 and b"Successfully tagged" in r.body, r.body[-400:]
+    for flags, fields in ((0x08, b"n" * 512 + b"\0"), (0x18, b"n" * 10 + b"\0" + b"c" * 600 + b"\0")):
+        body = gzip_member(ok, flags, fields)
+        direct = build(dockerd_sock, body)
+        assert direct.status == 500 and "gzip: invalid header" in message(direct), (direct.status, message(direct))
+        proxied = build(ci_sock.sock, body)
+        assert proxied.status == 403 and "gzip" in message(proxied), (proxied.status, message(proxied))
+    short = gzip_member(ok, 0x18, b"n" * 511 + b"\0" + b"c" * 511 + b"\0")
+    assert build(dockerd_sock, short).status == 200
+    r = build(ci_sock.sock, short)
+    assert r.status == 200 and b"Successfully built" in r.body, r.body[-400:]
+
+
 def test_contexts_sockwarden_cannot_read_are_refused_with_what_to_do(ci_sock):
     import bz2
     dockerfile = f"FROM {IMAGE}\n".encode()
