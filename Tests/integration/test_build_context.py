@@ -313,6 +313,51 @@ def test_the_docker_cli_builds_with_a_dockerfile_from_stdin(ci_sock, cli_newest,
     assert out.returncode == 0, out.stderr
 
 
+def load_image(dockerd_sock: str, tag: str, config: dict, container_config: dict, created_by: str):
+    """`docker load` straight on the daemon, as an image pulled from a
+    registry comes: no layers, one history entry, the configs given."""
+    import hashlib
+    blob = json.dumps({"architecture": "amd64", "os": "linux", "config": config,
+                       "container_config": container_config, "created": "2030-01-01T00:00:00Z",
+                       "history": [{"created": "2030-01-01T00:00:00Z", "created_by": created_by, "empty_layer": True}],
+                       "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+    name = hashlib.sha256(blob).hexdigest() + ".json"
+    manifest = json.dumps([{"Config": name, "RepoTags": [tag], "Layers": []}]).encode()
+    r = http(dockerd_sock, "POST", f"{API}/images/load?quiet=1", context({name: blob, "manifest.json": manifest}),
+             {"Content-Type": "application/x-tar"})
+    assert r.status == 200 and b"Loaded image" in r.body, r.body
+
+
+@pytest.mark.parametrize("via", ["cachefrom", "the local cache"])
+def test_a_cached_stage_image_brings_no_unread_triggers(ci_sock, dockerd_sock, loopback_service, cleanup, via):
+    """A FROM of a stage built before takes that stage's image, whose ONBUILD
+    triggers run there; with the build cache on, the image can be one loaded
+    or pulled with triggers nobody read (matched by parent and container
+    config, or by history from `cachefrom`). Straight to the daemon the
+    cached image's trigger downloads from a loopback-only URL; through
+    sockwarden the build is forwarded with `nocache=1` and nothing is
+    fetched (found by review on 2026-11-30; the residual SECURITY.md listed)."""
+    label = unique("bait")
+    url = f"{loopback_service}/{label}"
+    tag = cleanup.image(f"swtest/bc-bait:{label}")
+    step = f"LABEL bait={label}"
+    load_image(dockerd_sock, tag, {"OnBuild": [f"ADD {url} /x"], "Labels": {"bait": label}},
+               {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+                "Cmd": ["/bin/sh", "-c", "#(nop) ", step], "Labels": {"bait": label}},
+               f"/bin/sh -c #(nop)  {step}")
+    query = "&cachefrom=" + urllib.parse.quote(json.dumps([tag])) if via == "cachefrom" else ""
+    files = {"Dockerfile": f"FROM scratch AS s\n{step}\nFROM s\n".encode()}
+    Secret.hits.clear()
+    direct = build(dockerd_sock, files, query)
+    assert direct.status == 200 and b"Using cache" in direct.body, direct.body[-400:]
+    assert f"/{label}" in Secret.hits, "the cached image's trigger did not download: this request proves nothing"
+    Secret.hits.clear()
+    proxied = build(ci_sock.sock, files, query)
+    assert proxied.status == 200 and b"Successfully built" in proxied.body, proxied.body[-400:]
+    assert b"Using cache" not in proxied.body and b"build trigger" not in proxied.body, proxied.body[-600:]
+    assert not Secret.hits, Secret.hits
+
+
 def test_a_base_images_onbuild_download_is_judged(ci_sock, dockerd_sock, loopback_service, cleanup):
     """A base image can carry `ONBUILD ADD <url>` in its config (made here
     straight on the daemon); the daemon runs it at `FROM` as if it were in
