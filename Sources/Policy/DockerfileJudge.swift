@@ -28,6 +28,16 @@ public enum BuildDockerfile {
 
     public static func references(request: Result<BuildRequest, BuildRequestError>, outcome: BuildContextOutcome,
                                   baseImage: @escaping (String) -> BaseImageLookup = { _ in .absent }) -> Result<[DockerfileReference], Refusal> {
+        var stageBases: [Int] = []
+        return references(request: request, outcome: outcome, baseImage: baseImage, stageBases: &stageBases)
+    }
+
+    /// `references`, and in `stageBases` the lines of the `FROM`s that take
+    /// a stage already built as their base (`Dockerfile.references`): the
+    /// build must then run without the build cache.
+    public static func references(request: Result<BuildRequest, BuildRequestError>, outcome: BuildContextOutcome,
+                                  baseImage: @escaping (String) -> BaseImageLookup,
+                                  stageBases: inout [Int]) -> Result<[DockerfileReference], Refusal> {
         let build: BuildRequest
         switch request {
         case .failure(let error): return .failure(Refusal(status: 400, reason: error.message))
@@ -37,7 +47,7 @@ public enum BuildDockerfile {
         case .refused(let why):
             return .failure(Refusal(status: 403, reason: "[builds]: the build context: \(why)"))
         case .dockerfile(_, let text):
-            switch Dockerfile.references(text, buildArgs: build.buildArgs, baseImage: baseImage) {
+            switch Dockerfile.references(text, buildArgs: build.buildArgs, baseImage: baseImage, stageBases: &stageBases) {
             case .undecidable(let reason, let line):
                 return .failure(Refusal(status: 403, reason: "[builds]: the Dockerfile\(line > 0 ? " (line \(line))" : ""): \(reason)"))
             case .parsed(let found):

@@ -1,6 +1,7 @@
 import EngineAPI
 import GoJSON
 import Policy
+import Tenancy
 
 extension RequestJudge {
     /// A build allowed by its query, whose context (`outcome`) has been
@@ -23,9 +24,19 @@ extension RequestJudge {
         let references: [DockerfileReference]
         let triggers = BaseImageTriggers(lookup: context.jobScope?.lookup ?? DaemonLookup(upstreamPath: context.upstreamPath),
                                          scope: context.jobScope)
-        switch BuildDockerfile.references(request: request, outcome: outcome, baseImage: triggers.lookup) {
+        var stageBases: [Int] = []
+        switch BuildDockerfile.references(request: request, outcome: outcome, baseImage: triggers.lookup, stageBases: &stageBases) {
         case .failure(let refusal): return refuse(refusal.status, rule: "build-context", refusal.reason)
         case .success(let found): references = found
+        }
+        // A FROM of a stage built before runs that stage image's ONBUILD
+        // triggers, and with the build cache on, that image can be any image
+        // on the daemon whose parent and config (or history, from cachefrom)
+        // match a step: one loaded or pulled with triggers nobody read. Such
+        // a build is forwarded with the cache off.
+        if !stageBases.isEmpty, case .forward(let target, let body, let warning, let rewrite, let hold) = judged.action {
+            judged.action = .forward(target: QueryRewrite.disablingBuildCache(target ?? judged.record.target),
+                                     body: body, warning: warning, rewrite: rewrite, hold: hold)
         }
         // On a job socket every image named must be in the job's view.
         if let scope = context.jobScope, case .answer(let status, let message, _)? = scope.checkDockerfile(references) {

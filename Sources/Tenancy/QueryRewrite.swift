@@ -165,6 +165,16 @@ public enum QueryRewrite {
         return replacing("cachefrom", with: String(decoding: json, as: UTF8.self), in: raw)
     }
 
+    /// A build's request-target (path and raw query) with the build cache
+    /// off: every `nocache` pair dropped and `nocache=1` put first, the
+    /// value `r.FormValue` reads (`httputils.BoolValue`: true).
+    public static func disablingBuildCache(_ target: String) -> String {
+        let path = target.utf8.prefix { $0 != UInt8(ascii: "?") }
+        let query = target.utf8.dropFirst(path.count + 1)
+        return String(decoding: path, as: UTF8.self) + "?"
+            + replacing("nocache", with: "1", in: query.isEmpty ? nil : String(decoding: query, as: UTF8.self))
+    }
+
     /// The raw query with every `key` pair removed and `key=value` (escaped)
     /// put first, so it is the value the daemon reads.
     /// Every `key` pair replaced by `values`, in order, put first.

@@ -23,6 +23,21 @@ struct BuildScopeTests {
         #expect(QueryRewrite.replacing("networkmode", with: "container:0123", in: query) == "networkmode=container%3A0123&t=app&q=1")
     }
 
+    @Test("a build forwarded with the cache off: nocache=1 first, every other nocache dropped, as FormValue then reads it", arguments: [
+        ("/v1.41/build", "/v1.41/build?nocache=1"),
+        ("/v1.41/build?", "/v1.41/build?nocache=1"),
+        ("/v1.41/build?t=app&rm=1", "/v1.41/build?nocache=1&t=app&rm=1"),
+        ("/build?nocache=0&t=app&nocache=1", "/build?nocache=1&t=app"),
+        ("/build?no%63ache=false&q=1", "/build?nocache=1&q=1"),
+        ("/build?nocache&x=%3F", "/build?nocache=1&x=%3F"),
+    ])
+    func disablingBuildCache(_ c: (String, String)) {
+        let rewritten = QueryRewrite.disablingBuildCache(c.0)
+        #expect(rewritten == c.1, "\(c.0)")
+        let query = String(rewritten.drop { $0 != "?" }.dropFirst())
+        #expect(GoQuery.parse(query)?.first("nocache") == "1", "\(c.0)")
+    }
+
     @Test("the limits each RUN step gets, read as the daemon reads them (a value that does not parse is no limit)", arguments: [
         ("memory=67108864", ResourceLimits(memory: 64 << 20)),
         ("memory=67108864&memory=1", ResourceLimits(memory: 64 << 20)),

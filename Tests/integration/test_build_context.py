@@ -186,6 +186,41 @@ def test_a_gzip_context_is_read_inflated(ci_sock, dockerd_sock, loopback_service
     fetched_directly_refused_through(ci_sock.sock, dockerd_sock, evil, url)
 
 
+def gzip_member(data: bytes, flags: int, fields: bytes = b"") -> bytes:
+    """One gzip member with the header flags and fields given (FEXTRA,
+    FNAME, FCOMMENT as written)."""
+    import struct
+    import zlib
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    raw = deflate.compress(data) + deflate.flush()
+    return (bytes([0x1F, 0x8B, 8, flags, 0, 0, 0, 0, 0, 3]) + fields + raw
+            + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF))
+
+
+def test_gzip_headers_are_read_as_dockerd_reads_them(ci_sock, dockerd_sock, loopback_service, cleanup):
+    """Go's gzip reader ignores the reserved flag bits, and refuses a file
+    name or comment with no zero byte in its first 512 (its header buffer):
+    the first is read and its Dockerfile judged, the second refused before
+    the daemon answers "gzip: invalid header" (differential both ways)."""
+    url = f"{loopback_service}/{unique('gzflags')}"
+    evil = context({"Dockerfile": f"FROM {IMAGE}\nADD {url} /x\n".encode()})
+    fetched_directly_refused_through(ci_sock.sock, dockerd_sock, gzip_member(evil, 0xE0), url)
+    tag = cleanup.image(f"swtest/bc-gzflags:{unique('t')}")
+    ok = context({"Dockerfile": f"FROM {IMAGE}\n".encode()})
+    r = build(ci_sock.sock, gzip_member(ok, 0x20), f"&t={tag}")
+    assert r.status == 200 and b"Successfully tagged" in r.body, r.body[-400:]
+    for flags, fields in ((0x08, b"n" * 512 + b"\0"), (0x18, b"n" * 10 + b"\0" + b"c" * 600 + b"\0")):
+        body = gzip_member(ok, flags, fields)
+        direct = build(dockerd_sock, body)
+        assert direct.status == 500 and "gzip: invalid header" in message(direct), (direct.status, message(direct))
+        proxied = build(ci_sock.sock, body)
+        assert proxied.status == 403 and "gzip" in message(proxied), (proxied.status, message(proxied))
+    short = gzip_member(ok, 0x18, b"n" * 511 + b"\0" + b"c" * 511 + b"\0")
+    assert build(dockerd_sock, short).status == 200
+    r = build(ci_sock.sock, short)
+    assert r.status == 200 and b"Successfully built" in r.body, r.body[-400:]
+
+
 def test_contexts_sockwarden_cannot_read_are_refused_with_what_to_do(ci_sock):
     import bz2
     dockerfile = f"FROM {IMAGE}\n".encode()
@@ -276,6 +311,51 @@ def test_the_docker_cli_builds_with_a_dockerfile_from_stdin(ci_sock, cli_newest,
     out = cli("build", "--network", "none", "-t", tag, "-f", "-", str(tmp_path),
               input=f"FROM {IMAGE}\nCOPY a.txt /a.txt\n")
     assert out.returncode == 0, out.stderr
+
+
+def load_image(dockerd_sock: str, tag: str, config: dict, container_config: dict, created_by: str):
+    """`docker load` straight on the daemon, as an image pulled from a
+    registry comes: no layers, one history entry, the configs given."""
+    import hashlib
+    blob = json.dumps({"architecture": "amd64", "os": "linux", "config": config,
+                       "container_config": container_config, "created": "2030-01-01T00:00:00Z",
+                       "history": [{"created": "2030-01-01T00:00:00Z", "created_by": created_by, "empty_layer": True}],
+                       "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+    name = hashlib.sha256(blob).hexdigest() + ".json"
+    manifest = json.dumps([{"Config": name, "RepoTags": [tag], "Layers": []}]).encode()
+    r = http(dockerd_sock, "POST", f"{API}/images/load?quiet=1", context({name: blob, "manifest.json": manifest}),
+             {"Content-Type": "application/x-tar"})
+    assert r.status == 200 and b"Loaded image" in r.body, r.body
+
+
+@pytest.mark.parametrize("via", ["cachefrom", "the local cache"])
+def test_a_cached_stage_image_brings_no_unread_triggers(ci_sock, dockerd_sock, loopback_service, cleanup, via):
+    """A FROM of a stage built before takes that stage's image, whose ONBUILD
+    triggers run there; with the build cache on, the image can be one loaded
+    or pulled with triggers nobody read (matched by parent and container
+    config, or by history from `cachefrom`). Straight to the daemon the
+    cached image's trigger downloads from a loopback-only URL; through
+    sockwarden the build is forwarded with `nocache=1` and nothing is
+    fetched (found by review on 2026-11-30; the residual SECURITY.md listed)."""
+    label = unique("bait")
+    url = f"{loopback_service}/{label}"
+    tag = cleanup.image(f"swtest/bc-bait:{label}")
+    step = f"LABEL bait={label}"
+    load_image(dockerd_sock, tag, {"OnBuild": [f"ADD {url} /x"], "Labels": {"bait": label}},
+               {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+                "Cmd": ["/bin/sh", "-c", "#(nop) ", step], "Labels": {"bait": label}},
+               f"/bin/sh -c #(nop)  {step}")
+    query = "&cachefrom=" + urllib.parse.quote(json.dumps([tag])) if via == "cachefrom" else ""
+    files = {"Dockerfile": f"FROM scratch AS s\n{step}\nFROM s\n".encode()}
+    Secret.hits.clear()
+    direct = build(dockerd_sock, files, query)
+    assert direct.status == 200 and b"Using cache" in direct.body, direct.body[-400:]
+    assert f"/{label}" in Secret.hits, "the cached image's trigger did not download: this request proves nothing"
+    Secret.hits.clear()
+    proxied = build(ci_sock.sock, files, query)
+    assert proxied.status == 200 and b"Successfully built" in proxied.body, proxied.body[-400:]
+    assert b"Using cache" not in proxied.body and b"build trigger" not in proxied.body, proxied.body[-600:]
+    assert not Secret.hits, Secret.hits
 
 
 def test_a_base_images_onbuild_download_is_judged(ci_sock, dockerd_sock, loopback_service, cleanup):

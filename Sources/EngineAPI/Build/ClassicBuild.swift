@@ -39,6 +39,10 @@ struct ClassicBuild {
     var meta: [String: String?] = [:]
     var built: [Built] = []
     var references: [DockerfileReference] = []
+    /// Lines of the `FROM`s that name a stage already built: that stage's
+    /// image (its last step's, which the build cache may give from any
+    /// image on the daemon) is the base, and its `ONBUILD` triggers run.
+    var stageBases: [Int] = []
 
     init(_ text: [UInt8], buildArgs: [String: String?], baseImage: @escaping (String) -> BaseImageLookup = { _ in .absent }) throws(DockerfileError) {
         let (nodes, escape) = try DockerfileSyntax.parse(text)
@@ -111,6 +115,7 @@ struct ClassicBuild {
             var current = Built(name: stage.name, triggers: [])
             let lowered = DockerfileSyntax.goLower(Array(image.unicodeScalars))
             if let index = builtNames[lowered] {
+                stageBases.append(stage.line)
                 // The stage's image carries its ONBUILD triggers: they run now.
                 for (trigger, line) in built[index].triggers {
                     try fire(trigger, line: line, context: "ONBUILD trigger run by the FROM on line \(stage.line)", into: &current)

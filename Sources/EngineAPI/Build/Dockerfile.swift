@@ -32,9 +32,22 @@ public enum Dockerfile {
     ///   - baseImage: what the daemon has for a base image `FROM` names.
     public static func references(_ text: [UInt8], buildArgs: [String: String?],
                                   baseImage: @escaping (String) -> BaseImageLookup = { _ in .absent }) -> DockerfileParse {
+        var stageBases: [Int] = []
+        return references(text, buildArgs: buildArgs, baseImage: baseImage, stageBases: &stageBases)
+    }
+
+    /// `references`, and in `stageBases` the lines of the `FROM`s that take
+    /// a stage already built as their base. That stage's image is its last
+    /// step's, and the build cache can give a step any image on the daemon
+    /// with the right parent and config (or, from `cachefrom`, history),
+    /// with `ONBUILD` triggers nobody read: they run at such a `FROM`.
+    public static func references(_ text: [UInt8], buildArgs: [String: String?],
+                                  baseImage: @escaping (String) -> BaseImageLookup,
+                                  stageBases: inout [Int]) -> DockerfileParse {
         do {
             var build = try ClassicBuild(text, buildArgs: buildArgs, baseImage: baseImage)
             try build.run()
+            stageBases = build.stageBases
             return .parsed(build.references)
         } catch {
             return .undecidable(reason: error.reason, line: error.line)

@@ -1,7 +1,9 @@
 /// A gzip stream (RFC 1952 members holding RFC 1951 deflate data) decoded as
 /// Go's `compress/gzip` reader decodes it for dockerd's `DecompressStream`:
 /// members one after another (multistream), each checked against its CRC-32
-/// and length, Huffman tables checked as `compress/flate` checks them
+/// and length; each header read as `readHeader` reads it (reserved flag bits
+/// ignored, a file name or comment longer than Go's 512-byte buffer
+/// refused); Huffman tables checked as `compress/flate` checks them
 /// (over-subscribed or incomplete codes refused, but a single one-bit
 /// distance code; a block needs its end-of-block code), no distance beyond
 /// the output so far. Anything it refuses, Go refuses too, or the caller
@@ -144,8 +146,8 @@ public struct GzipInflate {
         var bytes = [first]
         for _ in 0..<9 { bytes.append(try byte()) }
         guard bytes[0] == 0x1F, bytes[1] == 0x8B, bytes[2] == 8 else { throw Corrupt(why: "invalid gzip header") }
+        // Go reads the reserved flag bits (0xE0) without a word, as it does MTIME, XFL and OS.
         let flags = bytes[3]
-        guard flags & 0xE0 == 0 else { throw Corrupt(why: "a gzip header with reserved flags") }
         var headerCRC: UInt32 = 0xFFFF_FFFF
         func crcOf(_ b: UInt8) { headerCRC = Self.crcTable[Int((headerCRC ^ UInt32(b)) & 0xFF)] ^ (headerCRC >> 8) }
         bytes.forEach(crcOf)
@@ -154,10 +156,15 @@ public struct GzipInflate {
             crcOf(lo); crcOf(hi)
             for _ in 0..<(Int(lo) | Int(hi) << 8) { crcOf(try byte()) }
         }
-        for flag in [UInt8(0x08), 0x10] where flags & flag != 0 {  // FNAME, FCOMMENT: zero-terminated
+        // FNAME, FCOMMENT: zero-terminated, read into Go's 512-byte header
+        // buffer (`readString`): no zero among the first 512 bytes is ErrHeader.
+        for flag in [UInt8(0x08), 0x10] where flags & flag != 0 {
+            var length = 0
             while true {
+                guard length < Self.maxHeaderString else { throw Corrupt(why: "a gzip header's file name or comment is longer than Go reads (invalid header)") }
                 let b = try byte()
                 crcOf(b)
+                length += 1
                 if b == 0 { break }
             }
         }
@@ -285,6 +292,9 @@ public struct GzipInflate {
     }
 
     // MARK: - Tables
+
+    /// Go's `gzip.Reader.buf`: a file name or comment with its zero byte.
+    static let maxHeaderString = 512
 
     static let codeLengthOrder = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
     static let lengthBase = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
