@@ -18,13 +18,13 @@ extension Connection {
         let framing = head.framing(requestMethod: exchange.method)
         let headerLine = "\(ModeWarnings.headerName): \(ModeWarnings.headerValue(warning.text))\r\n"
 
-        guard warning.intoCreateWarnings, head.status == 201, framing == .chunked || isSmallLength(framing) else {
+        guard warning.intoCreateWarnings, head.status == 201, framing == .chunked || isSmallLength(framing, ModeWarnings.maxRewrittenBody) else {
             guard write(Self.inserting(headerLine, into: rawHead), exchange) else { return .close }
             return relayAfterHead(head, reader, exchange, hijackCandidate: hijackCandidate, routeHijacks: routeHijacks)
         }
         if hijackCandidate { hijackVerdicts.push(false) }
 
-        switch readSmallBody(framing, reader) {
+        switch readSmallBody(framing, reader, limit: ModeWarnings.maxRewrittenBody) {
         case .complete(let data, let raw):
             if let rewritten = ModeWarnings.addingWarnings([warning.text], toCreateResponse: data) {
                 let newHead = Self.reframed(head, rawHead: rawHead, contentLength: rewritten.count, extra: headerLine)
@@ -45,8 +45,14 @@ extension Connection {
         }
     }
 
+    /// The largest answer a job socket filters (a list of every image,
+    /// container, volume or network on the daemon, of which the job sees
+    /// its own): a busy CI host's `docker images` is hundreds of KiB.
+    static let maxFilteredBody = 32 << 20
+
     /// A job socket's filtered answer: a 200 body is read whole, filtered
-    /// and re-framed; one that cannot be filtered is never passed on (502).
+    /// and re-framed; one that cannot be filtered (or is larger than
+    /// `maxFilteredBody`) is never passed on (502).
     func relayRewritten(_ head: ResponseHead, consumed: Int, _ rewrite: @Sendable ([UInt8]) -> [UInt8]?, _ exchange: Exchange,
                         _ reader: ByteReader) -> ResponseOutcome {
         let rawHead = reader.withAvailable { Array($0[0..<consumed]) }
@@ -58,7 +64,8 @@ extension Connection {
             return relayAfterHead(head, reader, exchange, hijackCandidate: false, routeHijacks: false)
         }
         let unfilterable = LocalResponse(status: 502, message: "sockwarden: the daemon's answer could not be filtered to this job, so it is not passed on", close: true)
-        guard framing == .chunked || isSmallLength(framing), case .complete(let data, _) = readSmallBody(framing, reader),
+        guard framing == .chunked || isSmallLength(framing, Self.maxFilteredBody),
+              case .complete(let data, _) = readSmallBody(framing, reader, limit: Self.maxFilteredBody),
               let filtered = rewrite(data) else {
             exchange.update { $0.status = 502; $0.error = "response not filterable to the job" }
             _ = write(unfilterable.serialized(headRequest: false), exchange)
@@ -68,8 +75,8 @@ extension Connection {
         return head.keepAlive ? .keepAlive : .close
     }
 
-    private func isSmallLength(_ framing: BodyFraming) -> Bool {
-        if case .length(let n) = framing { return n <= UInt64(ModeWarnings.maxRewrittenBody) }
+    private func isSmallLength(_ framing: BodyFraming, _ limit: Int) -> Bool {
+        if case .length(let n) = framing { return n <= UInt64(limit) }
         return false
     }
 
@@ -90,9 +97,9 @@ extension Connection {
         case failed(raw: [UInt8], message: String)
     }
 
-    /// Reads a length-framed body (known to be small) or a chunked one up to
-    /// `ModeWarnings.maxRewrittenBody`.
-    private func readSmallBody(_ framing: BodyFraming, _ reader: ByteReader) -> SmallBody {
+    /// Reads a length-framed body (known to be at most `limit`) or a
+    /// chunked one up to `limit`.
+    private func readSmallBody(_ framing: BodyFraming, _ reader: ByteReader, limit: Int) -> SmallBody {
         var raw: [UInt8] = []
         switch framing {
         case .length(let total):
@@ -117,7 +124,7 @@ extension Connection {
                 case .done: return .complete(data: data, raw: raw)
                 case .failure(let error): return .failed(raw: raw, message: "daemon sent a malformed chunked body: \(error.message)")
                 case .needMore:
-                    if raw.count > ModeWarnings.maxRewrittenBody { return .tooLarge(raw: raw, decoder: decoder) }
+                    if raw.count > limit { return .tooLarge(raw: raw, decoder: decoder) }
                 }
             }
         default:

@@ -602,3 +602,26 @@ def test_a_short_sha256_id_that_is_missing_is_answered_as_the_daemon_answers(ima
         r = http(sock, method, f"{API}{template.format(name)}", body)
         assert (r.status, message(r)) == (d.status, message(d).replace(missing, name)), (name, r.status, r.body)
     assert image_info(dockerd_sock, built) is not None and image_info(dockerd_sock, "ib-stolen:1") is None
+
+
+def test_a_job_lists_images_when_the_daemons_list_is_large(image_jobs, dockerd_sock):
+    """A busy CI host's image list runs to hundreds of KiB; a job socket
+    reads it whole to filter it to the job. Over 64 KiB it used to answer
+    502 (found by a review on 2026-11-30). One image imported straight on the
+    daemon with 96 KiB of labels makes the list that large (the daemon reads
+    a `changes` line of at most 64 KiB)."""
+    a, b, socks, built, claimed = image_jobs
+    repo = unique("pad")
+    changes = "&".join("changes=" + urllib.parse.quote(f"LABEL pad{i}=" + "x" * (32 << 10)) for i in range(3))
+    made = http(dockerd_sock, "POST", f"{API}/images/create?fromSrc=-&repo={repo}&tag=1&{changes}",
+                tar_of({"f": b"x"}), headers={"Content-Type": "application/x-tar"})
+    assert made.status == 200 and b"error" not in made.body, made.body[:300]
+    try:
+        whole = http(dockerd_sock, "GET", f"{API}/images/json")
+        assert len(whole.body) > 64 << 10, len(whole.body)
+        r = http(socks[a], "GET", f"{API}/images/json")
+        assert r.status == 200, r.body[:300]
+        listed = {tag for image in json.loads(r.body) for tag in image.get("RepoTags") or []}
+        assert built in listed, sorted(listed)
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{repo}:1")
