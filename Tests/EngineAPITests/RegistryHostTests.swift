@@ -40,6 +40,50 @@ struct RegistryHostTests {
         #expect(RegistryHost.of(loginAddress: address) == nil)
     }
 
+    @Test("a search term's registry (splitReposSearchTerm, then url.Parse of https:// and it)", arguments: [
+        ("busybox", "docker.io"),
+        ("team/image", "docker.io"),
+        ("index.docker.io/busybox", "docker.io"),
+        ("127.0.0.1:5000/x", "127.0.0.1:5000"),
+        ("localhost/x", "localhost"),
+        ("127.0.0.1:5000?q#f/x", "127.0.0.1:5000"),
+    ])
+    func search(_ term: String, _ host: String) {
+        #expect(RegistryHost.of(searchTerm: term) == host)
+    }
+
+    @Test("search terms read other than url.Parse reads them are not decided", arguments: [
+        "u@127.0.0.1:5000/x",           // user info: dockerd connects to 127.0.0.1:5000 (found 2026-11-30)
+        "u@localhost:5000/x", "a%40b@127.1:1/x", "127.0.0.%31:5000/x", "x\\y.z/x",
+    ])
+    func undecidedSearch(_ term: String) {
+        #expect(RegistryHost.of(searchTerm: term) == nil)
+    }
+
+    @Test("a plugin push: the registry of its name, never an ID prefix", arguments: [
+        ("127.0.0.1:5000/ci/plug:latest", "registry 127.0.0.1:5000"),
+        ("localhost:5000/p", "registry localhost:5000"),
+        ("vieux/sshfs:latest", "registry docker.io"),
+        ("p", "registry docker.io"),
+        ("4f2c1a", "unjudged"),
+        (String(repeating: "a", count: 64), "unjudged"),
+    ])
+    func pluginPush(_ name: String, _ fact: String) throws {
+        let route = try #require(Catalogue.route(named: "plugin.push"))
+        guard case .success(let interpretation) = RequestInterpreter.interpret(route: route, parameters: ["name": name], rawQuery: nil,
+                                                                               body: nil, contentType: nil) else {
+            Issue.record("not interpreted"); return
+        }
+        let asks = interpretation.facts.asks.map { ask -> String in
+            switch ask.kind {
+            case .registry(let host): return "registry \(host)"
+            case .unjudged: return "unjudged"
+            default: return "other"
+            }
+        }
+        #expect(asks == [fact])
+    }
+
     @Test("hosts that are this machine, or may be", arguments: [
         "localhost", "LOCALHOST:5000", "localhost.", "localhost.localdomain", "ip6-localhost", "foo.localhost",
         "127.0.0.1", "127.0.0.1:5000", "127.9.9.9", "0.0.0.0:80", "169.254.169.254", "[::1]:5000", "[fe80::1]",

@@ -116,6 +116,8 @@ let ciBodyCases: [BodyCase] = [
     .init(name: "a pull from localhost", route: "image.create", query: "fromImage=localhost%3A5000%2Fx", body: "", expect: "registries"),
     .init(name: "a search on a registry on this host", route: "image.search", query: "term=localhost%3A5000%2Fx", body: "", expect: "registries"),
     .init(name: "a search on Docker Hub", route: "image.search", query: "term=busybox", body: "", expect: nil),
+    .init(name: "a search term with user info before a host of this machine", route: "image.search", query: "term=u%40127.0.0.1%3A5000%2Fx", body: "",
+          expect: "body", says: "search term"),
     .init(name: "a login to a registry on this host", route: "system.auth", body: #"{"username":"u","password":"p","serveraddress":"http://127.0.0.1:5000"}"#,
           expect: "registries", says: "127.0.0.1:5000"),
     .init(name: "a login to Docker Hub", route: "system.auth", body: #"{"username":"u","password":"p","serveraddress":"https://index.docker.io/v1/"}"#, expect: nil),

@@ -162,6 +162,50 @@ def test_plugin_pull_from_a_registry_on_this_host_is_refused(cluster_proxy):
     assert r.status == 403 and b"[registries]" in r.body, r.body
 
 
+def plugin_tar() -> bytes:
+    """A plugin's config.json and rootfs, as `docker plugin create` sends."""
+    import io
+    import tarfile
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        config = json.dumps({"Description": "t", "Documentation": "t", "Entrypoint": ["/p"],
+                             "Interface": {"Types": ["docker.volumedriver/1.0"], "Socket": "p.sock"},
+                             "Network": {"Type": "none"}}).encode()
+        info = tarfile.TarInfo("config.json")
+        info.size = len(config)
+        tar.addfile(info, io.BytesIO(config))
+        rootfs = tarfile.TarInfo("rootfs")
+        rootfs.type = tarfile.DIRTYPE
+        tar.addfile(rootfs)
+        entry = tarfile.TarInfo("rootfs/p")
+        entry.size, entry.mode = 1, 0o755
+        tar.addfile(entry, io.BytesIO(b"x"))
+    return buf.getvalue()
+
+
+def test_plugin_push_to_a_registry_on_this_host_is_refused(cluster_proxy, dockerd_sock):
+    """A plugin named for a registry on this host (a pull's `name`, or made
+    on the daemon's own socket) is pushed there, by name or by an ID prefix:
+    the push was forwarded unjudged (found 2026-11-30)."""
+    from swhelpers import LoopbackListener
+    registry = LoopbackListener(hang_up=True)
+    name = f"127.0.0.1:{registry.port}/ci/plug:latest"
+    try:
+        r = http(dockerd_sock, "POST", f"{API}/plugins/create?name={name}", plugin_tar(), {"Content-Type": "application/x-tar"})
+        assert r.status == 204, r.body
+        plugin_id = json.loads(http(dockerd_sock, "GET", f"{API}/plugins/{name}/json").body)["Id"]
+        for target in (f"{API}/plugins/{name}/push", f"{API}/plugins/{plugin_id[:12]}/push"):
+            r = http(cluster_proxy.sock, "POST", target, b"", {"X-Registry-Auth": "e30="}, timeout=60)
+            assert r.status == 403, (target, r.status, r.body[:300])
+            assert registry.connections == 0, target
+        # The route is real: straight to the daemon, the push connects.
+        http(dockerd_sock, "POST", f"{API}/plugins/{name}/push", b"", {"X-Registry-Auth": "e30="}, timeout=60)
+        assert registry.connections > 0
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/plugins/{name}?force=1")
+        registry.close()
+
+
 def test_commit_through_ci_toml_with_both_clis(proxy_factory, dockerd_sock, docker_config):
     p = proxy_factory(policy="ci.toml")
     env = dict(os.environ, DOCKER_HOST=f"unix://{p.sock}", DOCKER_CONFIG=docker_config)

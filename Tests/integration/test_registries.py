@@ -114,3 +114,21 @@ def test_docker_hub_names_are_not_refused(proxy_factory, target):
     method = "GET" if "/search" in target else "POST"
     r = http(proxy.sock, method, target, b"", timeout=90)
     assert not (r.status == 403 and b"sockwarden" in r.body), r.body[:300]
+
+
+@pytest.mark.parametrize("who", ["u@127.0.0.1", "u@localhost"])
+def test_a_search_term_with_user_info_is_refused(proxy_factory, dockerd_sock, registry, who):
+    """dockerd reads a search term's registry part as a URL's authority
+    (`newV1EndpointFromStr`: "https://" + it, then url.Parse), so user info
+    before the host is not part of it: straight to the daemon, the search
+    connects to the listener; sockwarden read the whole `u@127.0.0.1:port`
+    as the host, not this machine's (found 2026-11-30)."""
+    target = f"{API}/images/search?term={who}:{registry.port}/ci"
+    before = registry.connections
+    http(dockerd_sock, "GET", target, timeout=60)
+    assert registry.connections > before, "straight to the daemon, no connection"
+    proxy = proxy_factory(policy="ci.toml")
+    before = registry.connections
+    r = http(proxy.sock, "GET", target, timeout=60)
+    assert r.status == 403 and b"search term" in r.body, r.body[:300]
+    assert registry.connections == before

@@ -8,6 +8,13 @@ import GoJSON
 /// judges what the plugin gets. `POST /plugins/{name}/set` can later point a
 /// settable mount at a host path or a device at a host device.
 public enum PluginFacts {
+    /// Whether a plugin route's {name} may be an ID or ID prefix: the
+    /// plugin store (`resolvePluginID`) takes a full ID, then a name, then
+    /// any prefix of an ID (lower-case hex) that names no plugin.
+    public static func mayBeID(_ name: String) -> Bool {
+        !name.utf8.isEmpty && name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
     /// The names `computePrivileges` emits (identical in 20.10 and 28.x).
     static func privileges(_ list: GoValue) -> RequestFacts {
         var facts = RequestFacts()

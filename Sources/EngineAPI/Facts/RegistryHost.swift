@@ -21,6 +21,23 @@ public enum RegistryHost {
         return host.bytesEqual("index.docker.io") ? "docker.io" : host
     }
 
+    /// The host a search term makes the daemon contact: 20.10's
+    /// `splitReposSearchTerm` (the part before the first "/" when it has "."
+    /// or ":" or is `localhost`), then, as `newV1EndpointFromStr`, that part
+    /// with "https://" before it read by `url.Parse`, so user info
+    /// (`u@127.0.0.1:5000/x`) is not the host: read as a login address is,
+    /// nil for what is not read as url.Parse does.
+    public static func of(searchTerm term: String) -> String? {
+        let bytes = Array(term.utf8)
+        guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")) else { return "docker.io" }
+        let first = bytes[..<slash]
+        guard first.contains(UInt8(ascii: ".")) || first.contains(UInt8(ascii: ":"))
+            || first.elementsEqual("localhost".utf8) || first.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else {
+            return "docker.io"
+        }
+        return of(loginAddress: "https://" + String(decoding: first, as: UTF8.self))
+    }
+
     /// The host of a login's `serveraddress` (`registry.Service.Auth`:
     /// "https://" is put before an address without "http://" or
     /// "https://", and `url.Parse` gives the host); Docker Hub when empty.

@@ -13,6 +13,7 @@ public enum RequestInterpreter {
     /// Routes judged on their query alone (the body streams through).
     public static let judgedQueries: Set<String> = [
         "build.image", "image.create", "image.tag", "image.load", "image.push", "image.search", "distribution.inspect",
+        "plugin.push",
     ]
     /// Routes whose body or query can reach the host and that sockwarden
     /// cannot judge: denied whenever bodies are judged, even if allowed.
@@ -85,6 +86,14 @@ public enum RequestInterpreter {
             return .success(Interpretation(facts: facts, canonicalBody: nil))
         case "image.load":
             return .success(Interpretation(facts: RequestFacts([Ask(.imageLoad, field: "body", value: "(image archive)")]), canonicalBody: nil))
+        case "plugin.push":
+            // dockerd pushes to the registry of the plugin's stored name,
+            // which the {name} of the path may name by an ID prefix.
+            let name = parameters["name"] ?? ""
+            let ask = PluginFacts.mayBeID(name)
+                ? Ask(.unjudged("a plugin push by ID (the registry is that of the plugin's name; push it by name)"), field: "name", value: name)
+                : Ask(.registry(RegistryHost.of(reference: name)), field: "name", value: name)
+            return .success(Interpretation(facts: RequestFacts([ask]), canonicalBody: nil))
         case "image.push", "distribution.inspect":
             // The {name} of the path, a reference the daemon contacts the registry of.
             let name = parameters["name"] ?? ""
@@ -95,7 +104,10 @@ public enum RequestInterpreter {
                 return .failure(Refusal(message: "the query string is malformed (the daemon would refuse it)"))
             }
             let term = query.first("term") ?? ""
-            return .success(Interpretation(facts: RequestFacts([Ask(.registry(RegistryHost.of(reference: term)), field: "term", value: term)]),
+            guard let host = RegistryHost.of(searchTerm: term) else {
+                return .failure(Refusal(message: "the search term \"\(term)\" names a registry sockwarden does not read as the daemon does; give the registry's host[:port]"))
+            }
+            return .success(Interpretation(facts: RequestFacts([Ask(.registry(host), field: "term", value: term)]),
                                            canonicalBody: nil))
         case "container.commit" where body.map(isBlank) ?? true:
             // The daemon ignores an empty body (io.EOF) and commits with the
