@@ -127,8 +127,9 @@ extension BodyRules {
         case .remoteContext:
             return remoteContexts ? nil : refuse("builds", "makes the daemon fetch a URL from the host's network (a remote build context, an image import or a Dockerfile ADD); send the data from the client (for ADD: put the file in the build context and COPY it), or set remote-contexts = true in [builds]")
         case .registry(let host):
-            if RegistryHost.allowed(host, by: registries) { return nil }
-            if RegistryHost.isThisHost(host) && registries.contains("*") {
+            let local = RegistryHost.isThisHost(host) || environment.namesThisHost(RegistryHost.name(of: host))
+            if RegistryHost.allowed(host, by: registries, thisHost: local) { return nil }
+            if local && registries.contains("*") {
                 return refuse("registries", "makes the daemon contact registry \(host), an address of this host itself (a service only the host can reach); list \"\(host.asciiLowercased)\" in allow of [registries] if jobs may use it")
             }
             return refuse("registries", "makes the daemon contact registry \(host); allowed registries: \(list(registries)) (set allow in [registries])")

@@ -12,6 +12,11 @@ public protocol HostEnvironment: Sendable {
     /// The container a `VolumesFrom` entry names, with its mounts.
     func container(_ reference: String) -> ContainerLookup
     func grantsSocket(_ path: String) -> Bool
+    /// Whether a host name (lower-case, no port) is one of this machine's
+    /// own beyond what `RegistryHost.isThisHost` knows: a name /etc/hosts
+    /// maps to a loopback address, the machine's host name. No default:
+    /// every environment, wrappers included, says where it gets them.
+    func namesThisHost(_ name: String) -> Bool
 }
 
 public struct ResolvedHostPath: Sendable, Hashable {
@@ -41,6 +46,9 @@ public struct LiteralHostEnvironment: HostEnvironment {
     public init(socketPaths: [String] = ["/var/run/docker.sock", "/run/docker.sock"]) {
         self.socketPaths = socketPaths
     }
+
+    /// No names beyond `RegistryHost.isThisHost`'s (no host to read).
+    public func namesThisHost(_ name: String) -> Bool { false }
 
     public func resolve(hostPath: String) -> ResolvedHostPath {
         let exposes = socketPaths.contains { HostPathMatch.isPrefix(hostPath, of: $0) }

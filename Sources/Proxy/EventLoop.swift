@@ -188,4 +188,8 @@ final class LoopHostEnvironment: HostEnvironment, @unchecked Sendable {
     }
 
     func grantsSocket(_ path: String) -> Bool { base.grantsSocket(path) }
+
+    /// Reads /etc/hosts (a small local file) on the loop: only for a
+    /// request that names a registry.
+    func namesThisHost(_ name: String) -> Bool { base.namesThisHost(name) }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import Posix
 import EngineAPI
 import Policy
 
@@ -20,6 +21,21 @@ public struct HostFileSystem: HostEnvironment {
         sockets += sockets.compactMap(HostFileSystem.realPath)
         var seen = Set<String>()
         protectedSockets = sockets.filter { seen.insert($0).inserted }
+    }
+
+    /// Read when asked (a pull, push, login, search or build names a
+    /// registry: rare next to other requests), so an edited /etc/hosts
+    /// counts at once.
+    public func namesThisHost(_ name: String) -> Bool {
+        if let hosts = try? Files.read("/etc/hosts", limit: 1 << 20), RegistryHost.localNames(hostsFile: hosts).contains(name) {
+            return true
+        }
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return false }
+        let own = RegistryHost.name(of: String(cString: buffer))
+        // The host name, and its first label (nss-myhostname and search
+        // domains resolve both to this machine).
+        return name.bytesEqual(own) || name.bytesEqual(own.bytesSplit(UInt8(ascii: "."), maxSplits: 1)[0])
     }
 
     public func resolve(hostPath: String) -> ResolvedHostPath {

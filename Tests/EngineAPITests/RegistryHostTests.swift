@@ -115,4 +115,31 @@ struct RegistryHostTests {
     func entries(_ host: String, _ entries: [String], _ allowed: Bool) {
         #expect(RegistryHost.allowed(host, by: entries) == allowed)
     }
+
+    @Test("names an /etc/hosts file maps to this host")
+    func hostsFile() {
+        let file = """
+        127.0.0.1\tlocalhost
+        127.0.1.1 ci-runner-7.example.com ci-runner-7 # Debian's line for the host name
+        ::1     ip6-localhost ip6-loopback
+        fe00::0 ip6-localnet
+        ff02::1 ip6-allnodes
+        10.0.0.5 registry.internal
+        # 127.0.0.1 commented-out
+        169.254.169.254 metadata.google.internal
+        127.0.0.1 Runsc.
+        broken
+        """
+        #expect(RegistryHost.localNames(hostsFile: Array(file.utf8)) == [
+            "localhost", "ci-runner-7.example.com", "ci-runner-7", "ip6-localhost", "ip6-loopback",
+            "metadata.google.internal", "runsc",
+        ])
+    }
+
+    @Test("a name the environment knows as this host's counts as this host for *")
+    func thisHostFromTheCaller() {
+        #expect(!RegistryHost.allowed("vm:5000", by: ["*"], thisHost: true))
+        #expect(RegistryHost.allowed("vm:5000", by: ["*", "vm:5000"], thisHost: true))
+        #expect(RegistryHost.name(of: "VM.:5000") == "vm")
+    }
 }

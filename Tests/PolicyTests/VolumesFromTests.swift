@@ -8,6 +8,7 @@ import Testing
 struct FakeDaemon: HostEnvironment {
     let literal = LiteralHostEnvironment()
     func resolve(hostPath: String) -> ResolvedHostPath { literal.resolve(hostPath: hostPath) }
+    func namesThisHost(_ name: String) -> Bool { name == "ci-runner-7" }
     func container(_ reference: String) -> ContainerLookup {
         switch reference {
         case "cache": return .found(id: String(repeating: "c", count: 64), mounts: [
@@ -72,5 +73,20 @@ struct VolumesFromTests {
                                                    contentType: "application/json"))
         #expect(!decision.allowed)
         #expect(decision.reason.contains("could not be looked up"), "\(decision.reason)")
+    }
+}
+
+@Suite("Registries the host environment names as this host's")
+struct RegistryEnvironmentTests {
+    @Test("a name the environment gives this host is refused by *, and allowed when listed", arguments: [
+        ("ci-runner-7:5000/x", false), ("CI-RUNNER-7.:5000/x", false), ("registry.example.com/x", true),
+    ])
+    func environmentNames(_ reference: String, _ allowed: Bool) throws {
+        let policy = try loadShippedPolicy("ci.toml")
+        let route = try #require(Catalogue.route(named: "image.create"))
+        let query = "fromImage=" + reference.replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: "/", with: "%2F")
+        let decision = policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41", rawQuery: query), environment: FakeDaemon())
+        #expect(decision.allowed == allowed, "\(reference): \(decision.reason)")
+        if !allowed { #expect(decision.reason.contains("an address of this host itself"), "\(decision.reason)") }
     }
 }

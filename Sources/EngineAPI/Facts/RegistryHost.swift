@@ -61,10 +61,13 @@ public enum RegistryHost {
 
     /// Whether `host` (`name[:port]`) names this machine, or may: loopback
     /// and link-local and unspecified IPv4 addresses, `localhost` and the
-    /// names Debian's /etc/hosts and systemd give it, any IPv6 literal (not
-    /// told apart), and numbers a resolver may read as an address in
-    /// another form (`127.1`, `2130706433`, `0x7f.1`). A DNS name that
-    /// resolves to such an address is not seen here (SECURITY.md).
+    /// names Debian's /etc/hosts and systemd give it by default, any IPv6
+    /// literal (not told apart), and numbers a resolver may read as an
+    /// address in another form (`127.1`, `2130706433`, `0x7f.1`). The
+    /// names this host's own /etc/hosts maps to such addresses, and its
+    /// host name, are the proxy's to add (`localNames(hostsFile:)`,
+    /// `HostEnvironment.namesThisHost`); a DNS name that resolves to such an
+    /// address is not seen (SECURITY.md).
     public static func isThisHost(_ host: String) -> Bool {
         var name = Array(host.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
         if name.first == UInt8(ascii: "[") { return true }
@@ -97,15 +100,47 @@ public enum RegistryHost {
         return part.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 
-    /// Whether a policy entry allows `host`: `*` any host but this one's;
-    /// `*.example.com` any name under it, any port; else the host, with its
-    /// port if it has one, in any letter case (DNS names are).
-    public static func allowed(_ host: String, by entries: [String]) -> Bool {
+    /// The name part of `host[:port]`, lower-cased, without trailing dots.
+    public static func name(of host: String) -> String {
+        var name = host.asciiLowercased.bytesSplit(UInt8(ascii: ":"), maxSplits: 1)[0]
+        while name.utf8.last == UInt8(ascii: ".") { name = String(name.utf8.dropLast())! }
+        return name
+    }
+
+    /// The names an /etc/hosts file maps to an address of this host
+    /// (loopback, link-local, unspecified; `::1`, `fe80::/10`),
+    /// lower-cased; comments and malformed lines are skipped.
+    public static func localNames(hostsFile: [UInt8]) -> Set<String> {
+        var names = Set<String>()
+        for line in hostsFile.split(separator: UInt8(ascii: "\n")) {
+            let text = line.prefix { $0 != UInt8(ascii: "#") }
+            let fields = text.split { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+            guard fields.count >= 2 else { continue }
+            let address = String(decoding: fields[0], as: UTF8.self).asciiLowercased
+            let local: Bool
+            if address.bytesContain(UInt8(ascii: ":")) {
+                local = address.isOneOf(["::1", "::"]) || address.bytesHavePrefix("fe8") || address.bytesHavePrefix("fe9")
+                    || address.bytesHavePrefix("fea") || address.bytesHavePrefix("feb") || address.bytesHavePrefix("::ffff:127.")
+            } else {
+                local = isThisHost(address)
+            }
+            guard local else { continue }
+            for field in fields.dropFirst() { names.insert(name(of: String(decoding: field, as: UTF8.self))) }
+        }
+        return names
+    }
+
+    /// Whether a policy entry allows `host`: `*` any host but this one's
+    /// (`isThisHost`, or `thisHost` when the caller knows more names of
+    /// it); `*.example.com` any name under it, any port; else the host,
+    /// with its port if it has one, in any letter case (DNS names are).
+    public static func allowed(_ host: String, by entries: [String], thisHost: Bool? = nil) -> Bool {
+        let local = thisHost ?? isThisHost(host)
         let lowered = host.asciiLowercased
         let name = lowered.bytesSplit(UInt8(ascii: ":"), maxSplits: 1)[0]
         for entry in entries {
             if entry.bytesEqual("*") {
-                if !isThisHost(host) { return true }
+                if !local { return true }
             } else if entry.bytesHavePrefix("*.") {
                 if name.bytesHaveSuffix(String(entry.dropFirst())) { return true }
             } else if entry.bytesEqual(lowered) {
