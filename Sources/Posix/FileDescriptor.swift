@@ -56,6 +56,14 @@ public struct FileDescriptor: Hashable, Sendable {
         _ = Glibc.shutdown(rawValue, how)
     }
 
+    /// The peer closed its end for good (POLLHUP or POLLERR: a Unix socket
+    /// whose peer shut down writing only is not hung up). Does not wait.
+    public var peerHungUp: Bool {
+        var p = pollfd(fd: rawValue, events: 0, revents: 0)
+        guard poll(&p, 1, 0) == 1 else { return false }
+        return p.revents & Int16(POLLHUP | POLLERR) != 0
+    }
+
     /// close(2), once. EINTR is not retried (Linux closes the fd regardless).
     public func close() {
         _ = Glibc.close(rawValue)

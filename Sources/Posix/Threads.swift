@@ -94,6 +94,33 @@ public final class BlockingQueue<Element>: @unchecked Sendable {
         return item
     }
 
+    /// As `pop`, but waits at most `timeoutMilliseconds`; nil when nothing came.
+    public func pop(timeoutMilliseconds: Int) -> Element? {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        if head == items.count {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            var until = timespec(tv_sec: now.tv_sec + timeoutMilliseconds / 1000,
+                                 tv_nsec: now.tv_nsec + (timeoutMilliseconds % 1000) * 1_000_000)
+            if until.tv_nsec >= 1_000_000_000 {
+                until.tv_sec += 1
+                until.tv_nsec -= 1_000_000_000
+            }
+            while head == items.count {
+                if pthread_cond_timedwait(&condition, &mutex, &until) == ETIMEDOUT { break }
+            }
+            if head == items.count { return nil }
+        }
+        let item = items[head]
+        head += 1
+        if head == items.count {
+            items.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        return item
+    }
+
     /// Takes everything queued now, without waiting.
     public func drain() -> [Element] {
         pthread_mutex_lock(&mutex)

@@ -234,7 +234,13 @@ extension Connection {
         }
 
         if hijackCandidate {
-            let hijacked = hijackVerdicts.pop()
+            guard let hijacked = awaitHijackVerdict() else {
+                // The client hung up while the daemon had not answered: no one
+                // can read the answer, and nothing else would end a quiet
+                // stream before it (a pipelined `events` then `attach`).
+                terminate()
+                return false
+            }
             if hijacked {
                 relayRaw(reader, to: upstream, exchange)
                 return false
@@ -246,6 +252,19 @@ extension Connection {
         }
         return true
     }
+
+    /// The response thread's verdict on a hijack candidate; nil when the
+    /// client hung up for good first. While waiting, this thread reads no
+    /// client bytes (they may be a raw stream), so it looks for the hang-up.
+    private func awaitHijackVerdict() -> Bool? {
+        while true {
+            if let verdict = hijackVerdicts.pop(timeoutMilliseconds: Connection.verdictPollMilliseconds) { return verdict }
+            if client.peerHungUp { return hijackVerdicts.pop(timeoutMilliseconds: 0) }
+        }
+    }
+
+    /// How often a request thread waiting for a hijack verdict looks whether its client hung up.
+    static let verdictPollMilliseconds = 500
 
     /// Client → daemon after the daemon took the connection over. Ends by
     /// passing the client's half-close on.

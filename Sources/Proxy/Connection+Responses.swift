@@ -72,49 +72,56 @@ extension Connection {
                 if !relayedHead { answerWithoutDaemonResponse(exchange) }
                 return .close
             case .complete(let head, let consumed):
-                if let rewrite = exchange.rewrite, !head.isInterim {
-                    return relayRewritten(head, consumed: consumed, rewrite, exchange, reader)
-                }
-                if let warning = exchange.warning, !head.isInterim {
-                    // Warn mode: the client is told, in the head (and the body of a create response).
-                    return relayWarned(head, consumed: consumed, warning, exchange, reader,
-                                       hijackCandidate: hijackCandidate, routeHijacks: routeHijacks)
-                }
-                let ok = reader.withAvailable { raw in
-                    (try? client.writeAll(UnsafeRawBufferPointer(rebasing: raw[0..<consumed]))) != nil
-                }
-                reader.consume(consumed)
-                relayedHead = true
-                exchange.update {
-                    $0.bytesOut += UInt64(consumed)
-                    $0.status = head.status
-                }
-                guard ok else {
-                    exchange.update { $0.error = "client went away" }
-                    return .close
-                }
                 if head.isInterim {
+                    guard relayHeadAsIs(head, consumed: consumed, reader, exchange) else { return .close }
+                    relayedHead = true
                     parser.reset()
                     continue
                 }
-                return relayAfterHead(head, reader, exchange, hijackCandidate: hijackCandidate, routeHijacks: routeHijacks)
+                // The final head: the hijack verdict, then the relay, decided once.
+                let plan = ResponseRelayPlan.plan(hijackCandidate: hijackCandidate, routeHijacks: routeHijacks, status: head.status,
+                                                  framing: head.framing(requestMethod: exchange.method),
+                                                  rewrites: exchange.rewrite != nil, warns: exchange.warning != nil)
+                if let verdict = plan.verdict { hijackVerdicts.push(verdict) }
+                let hijacked = plan.verdict == true
+                switch plan.way {
+                case .rewrite:
+                    return relayRewritten(head, consumed: consumed, exchange.rewrite!, exchange, reader)
+                case .warn:
+                    // Warn mode: the client is told, in the head (and the body of a create response).
+                    return relayWarned(head, consumed: consumed, exchange.warning!, exchange, reader, hijacked: hijacked)
+                case .hijack, .plain:
+                    guard relayHeadAsIs(head, consumed: consumed, reader, exchange) else { return .close }
+                    return relayAfterHead(head, reader, exchange, hijacked: hijacked)
+                }
             }
         }
     }
 
-    /// Once the final head is written: hijack, or relay the body as framed.
-    func relayAfterHead(_ head: ResponseHead, _ reader: ByteReader, _ exchange: Exchange,
-                        hijackCandidate: Bool, routeHijacks: Bool) -> ResponseOutcome {
+    /// Writes a head as the daemon sent it (an interim one, or a final one
+    /// relayed unchanged). False when the client went away.
+    private func relayHeadAsIs(_ head: ResponseHead, consumed: Int, _ reader: ByteReader, _ exchange: Exchange) -> Bool {
+        let ok = reader.withAvailable { raw in
+            (try? client.writeAll(UnsafeRawBufferPointer(rebasing: raw[0..<consumed]))) != nil
+        }
+        reader.consume(consumed)
+        exchange.update {
+            $0.bytesOut += UInt64(consumed)
+            $0.status = head.status
+        }
+        if !ok { exchange.update { $0.error = "client went away" } }
+        return ok
+    }
+
+    /// Once the final head is written: hijack (the verdict was given), or
+    /// relay the body as framed.
+    func relayAfterHead(_ head: ResponseHead, _ reader: ByteReader, _ exchange: Exchange, hijacked: Bool) -> ResponseOutcome {
         let framing = head.framing(requestMethod: exchange.method)
-        if hijackCandidate {
-            let hijacked = head.status == 101 || (routeHijacks && head.status == 200 && framing == .untilClose)
-            hijackVerdicts.push(hijacked)
-            if hijacked {
-                exchange.update { $0.hijacked = true }
-                relayUntilClose(reader, exchange)
-                client.shutdown(reading: false, writing: true)
-                return .hijackEnded
-            }
+        if hijacked {
+            exchange.update { $0.hijacked = true }
+            relayUntilClose(reader, exchange)
+            client.shutdown(reading: false, writing: true)
+            return .hijackEnded
         }
         guard relayBody(framing, reader, exchange) else { return .close }
         return head.keepAlive && framing != .untilClose ? .keepAlive : .close

@@ -11,7 +11,7 @@ import Posix
 /// `ModeWarnings.maxRewrittenBody`, is relayed unchanged with the header.
 extension Connection {
     func relayWarned(_ head: ResponseHead, consumed: Int, _ warning: ModeWarning, _ exchange: Exchange, _ reader: ByteReader,
-                     hijackCandidate: Bool, routeHijacks: Bool) -> ResponseOutcome {
+                     hijacked: Bool) -> ResponseOutcome {
         let rawHead = reader.withAvailable { Array($0[0..<consumed]) }
         reader.consume(consumed)
         exchange.update { $0.status = head.status }
@@ -20,9 +20,8 @@ extension Connection {
 
         guard warning.intoCreateWarnings, head.status == 201, framing == .chunked || isSmallLength(framing, ModeWarnings.maxRewrittenBody) else {
             guard write(Self.inserting(headerLine, into: rawHead), exchange) else { return .close }
-            return relayAfterHead(head, reader, exchange, hijackCandidate: hijackCandidate, routeHijacks: routeHijacks)
+            return relayAfterHead(head, reader, exchange, hijacked: hijacked)
         }
-        if hijackCandidate { hijackVerdicts.push(false) }
 
         switch readSmallBody(framing, reader, limit: ModeWarnings.maxRewrittenBody) {
         case .complete(let data, let raw):
@@ -61,7 +60,7 @@ extension Connection {
         let framing = head.framing(requestMethod: exchange.method)
         guard head.status == 200 else {
             guard write(rawHead, exchange) else { return .close }
-            return relayAfterHead(head, reader, exchange, hijackCandidate: false, routeHijacks: false)
+            return relayAfterHead(head, reader, exchange, hijacked: false)
         }
         let unfilterable = LocalResponse(status: 502, message: "sockwarden: the daemon's answer could not be filtered to this job, so it is not passed on", close: true)
         guard framing == .chunked || isSmallLength(framing, Self.maxFilteredBody),

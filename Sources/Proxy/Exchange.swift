@@ -87,3 +87,43 @@ struct ModeWarning: Sendable {
     /// A container-create response: the text also goes into its `Warnings`.
     let intoCreateWarnings: Bool
 }
+
+/// How the response thread relays a forwarded exchange's final response
+/// head, decided in one place, and the hijack verdict the request thread
+/// waits for. Every hijack candidate gets exactly one verdict, whichever way
+/// its response is relayed: a request thread left waiting would stop reading
+/// the client and hold the connection (and its two threads) forever.
+struct ResponseRelayPlan: Equatable, Sendable {
+    enum Way: Equatable, Sendable {
+        /// The daemon took the connection over: raw bytes both ways.
+        case hijack
+        /// A job socket's filtered answer.
+        case rewrite
+        /// Warn mode: the head (and a create response's body) carries the warning.
+        case warn
+        /// Relayed as framed.
+        case plain
+    }
+
+    /// What the request thread is told (nil: it is not waiting, the request
+    /// was no hijack candidate).
+    let verdict: Bool?
+    let way: Way
+
+    /// The daemon took the connection over: a 101, or the raw-stream 200
+    /// (no length, no chunking) of a route that hijacks.
+    static func takesOver(status: Int, framing: BodyFraming, routeHijacks: Bool) -> Bool {
+        status == 101 || (routeHijacks && status == 200 && framing == .untilClose)
+    }
+
+    static func plan(hijackCandidate: Bool, routeHijacks: Bool, status: Int, framing: BodyFraming,
+                     rewrites: Bool, warns: Bool) -> ResponseRelayPlan {
+        let hijacked = hijackCandidate && takesOver(status: status, framing: framing, routeHijacks: routeHijacks)
+        let verdict: Bool? = hijackCandidate ? hijacked : nil
+        // A filter applies to an answer, never to a taken-over stream; a
+        // warning goes into the head of either.
+        if rewrites && !hijacked { return ResponseRelayPlan(verdict: verdict, way: .rewrite) }
+        if warns { return ResponseRelayPlan(verdict: verdict, way: .warn) }
+        return ResponseRelayPlan(verdict: verdict, way: hijacked ? .hijack : .plain)
+    }
+}

@@ -69,6 +69,13 @@ final class LoopConnection {
     // MARK: - Events
 
     func clientEvent(_ events: UInt32) {
+        if clientEOF, current != nil, events & (Epoll.hangup | Epoll.error) != 0 {
+            // The client is gone for good while an answer is pending (a
+            // quiet stream, with requests pipelined behind it, which keep
+            // the EOF from being passed on): no one can read it.
+            close()
+            return
+        }
         if events & Epoll.writable != 0 || (clientBlocked && events & (Epoll.error | Epoll.hangup) != 0) {
             clientBlocked = false
         }
@@ -510,6 +517,9 @@ final class LoopConnection {
         var clientMask: UInt32 = 0
         if !clientEOF && inbuf.count < clientReadLimit { clientMask |= Epoll.readable }
         if clientBlocked { clientMask |= Epoll.writable }
+        // After the client's EOF, stay registered (for the hang-up epoll
+        // always reports) while an answer is pending.
+        if clientMask == 0 && clientEOF && current != nil { clientMask = Epoll.hangup }
         registeredClient = loop.register(client, mask: clientMask, was: registeredClient, token: token)
         if let upstream {
             var upstreamMask: UInt32 = 0

@@ -17,7 +17,7 @@ import urllib.parse
 
 import pytest
 
-from swhelpers import API, IMAGE, RawConn, build_request, demux, force_remove, http, unique
+from swhelpers import API, IMAGE, RawConn, build_request, demux, force_remove, http, unique, wait_for
 
 pytestmark = pytest.mark.proxy_only
 
@@ -222,3 +222,50 @@ def test_a_thousand_idle_connections_all_usable(proxy_factory):
                 s.close()
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def _open_fds(pid: int) -> int:
+    import os
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def _daemon_pid(dockerd_sock: str) -> int:
+    import struct
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(dockerd_sock)
+    pid, _, _ = struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    s.close()
+    return pid
+
+
+@pytest.mark.parametrize("first", ["loop", "thread"])
+def test_a_client_gone_behind_a_quiet_stream_and_a_pipelined_attach_is_let_go(proxy_factory, dockerd_sock, first):
+    """A silent events stream with an attach pipelined behind it, then the
+    client closes for good. Straight on the daemon that connection is let go
+    at once. The proxy once held it, and its daemon connection, until an
+    event came (forever, with a filter nothing matches): on the loop, the
+    buffered attach kept the EOF from being passed on; on threads (the stream
+    handed off by its chunked body), the request thread waited for the
+    attach's hijack verdict and read no more. Now a hang-up ends it.
+
+    On threads the attach has reached the daemon behind the stream, in a
+    write of its own, and dockerd (Go) then stops watching for the client's
+    EOF until it writes, as it does for a direct client writing the two
+    requests apart: there the proxy's own side is what must be let go."""
+    p = proxy_factory("observe.toml")
+    quiet = f"{API}/events?filters=" + urllib.parse.quote(json.dumps({"container": [unique("never")]}))
+    events = build_request("GET", quiet)
+    if first == "thread":
+        events = build_request("GET", quiet, b"0\r\n\r\n", {"Transfer-Encoding": "chunked"})
+    attach = build_request("POST", f"{API}/containers/{unique('nowhere')}/attach?stream=1&stdout=1")
+    daemon = _daemon_pid(dockerd_sock)
+    for path in (dockerd_sock, p.sock):
+        watched = daemon if path == dockerd_sock or first == "loop" else p.proc.pid
+        before = _open_fds(watched)
+        for _ in range(3):
+            with RawConn(path, timeout=10) as c:
+                c.send(events + attach)
+                assert c.read_head().status == 200
+        wait_for(lambda: _open_fds(watched) <= before, 10, what=f"the connections let go ({path})")
+    # Each stream's result is written when its connection ends.
+    wait_for(lambda: sum(r["route"] == "system.events" for r in results(p)) == 3, 10, what="the streams' results")

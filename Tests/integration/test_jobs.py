@@ -831,3 +831,33 @@ def test_what_a_cut_import_makes_after_close_is_reaped_late(proxy_bin, dockerd_s
     finally:
         jobs.proxy.stop()
         http(dockerd_sock, "DELETE", f"{API}/images/{repo}:1?force=1")
+
+
+def test_an_upgrade_request_to_a_filtered_route_does_not_stall_its_connection(proxy_bin, dockerd_sock, image, short_tmp):
+    """A job socket filters the answers of `images/json` and `system/df`. A
+    request to them that asks for an upgrade (`Connection: Upgrade`) is a
+    hijack candidate: the request thread waits for the response thread's
+    verdict before reading on. The filtered relay once gave none, so the
+    connection stopped reading the client for good (the pipelined ping never
+    answered; the connection and its two threads were held until restart, so
+    a job could fill the proxy's connection cap for every client). The daemon
+    answers both; so must the proxy, and keep serving after many such ones."""
+    jobs = Jobs(proxy_bin, dockerd_sock, tempfile.mkdtemp(dir=short_tmp), ("--max-connections", "30")).start()
+    try:
+        sock = jobs.open(unique("ju"))
+        upgrade = {"Connection": "Upgrade", "Upgrade": "tcp"}
+        for path in (dockerd_sock, sock):
+            for target in (f"{API}/images/json", f"{API}/system/df"):
+                with RawConn(path, timeout=10) as c:
+                    c.send(build_request("GET", target, None, upgrade) + build_request("GET", "/_ping"))
+                    first, second = c.read_response(), c.read_response()
+                assert first.status == 200 and first.header("Upgrade") is None, (path, target, first)
+                assert (second.status, second.body) == (200, b"OK"), (path, target, second)
+        # Closed after the answer, more times than the cap: none may stay behind.
+        for _ in range(40):
+            with RawConn(sock, timeout=10) as c:
+                c.send(build_request("GET", f"{API}/images/json", None, upgrade))
+                assert c.read_response().status == 200
+        wait_for(lambda: http(sock, "GET", "/_ping", timeout=5).status == 200, 10, what="a new connection served")
+    finally:
+        jobs.proxy.stop()
