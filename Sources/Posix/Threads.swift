@@ -85,13 +85,7 @@ public final class BlockingQueue<Element>: @unchecked Sendable {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         while head == items.count { pthread_cond_wait(&condition, &mutex) }
-        let item = items[head]
-        head += 1
-        if head == items.count {
-            items.removeAll(keepingCapacity: true)
-            head = 0
-        }
-        return item
+        return takeHead()
     }
 
     /// As `pop`, but waits at most `timeoutMilliseconds`; nil when nothing came.
@@ -112,6 +106,11 @@ public final class BlockingQueue<Element>: @unchecked Sendable {
             }
             if head == items.count { return nil }
         }
+        return takeHead()
+    }
+
+    /// The first queued item; the mutex is held and the queue is not empty.
+    private func takeHead() -> Element {
         let item = items[head]
         head += 1
         if head == items.count {
