@@ -110,6 +110,8 @@ extension BodyRules {
         case .volumeDriverOptions:
             return volumeDriverOptions ? nil
                 : refuse("volumes", "sets volume driver options, which can mount a host path or device; set driver-options = true in [volumes] to allow it")
+        case .namedVolume(let name):
+            return judgeNamedVolume(name, ask: ask, environment: environment)
         case .volumesFrom:
             return volumesFrom ? nil : refuse("volumes", "copies the mounts of another container; set volumes-from = true in [volumes] to allow it")
         case .unrecognisedMount:

@@ -11,6 +11,11 @@ public protocol HostEnvironment: Sendable {
     func resolve(hostPath: String) -> ResolvedHostPath
     /// The container a `VolumesFrom` entry names, with its mounts.
     func container(_ reference: String) -> ContainerLookup
+    /// The named volume a mount names, as it was created (driver and
+    /// options): the daemon mounts an existing volume as it is, whatever the
+    /// request says. No default, as for `namesThisHost`: every environment
+    /// says whether it can ask the daemon.
+    func volume(_ name: String) -> VolumeLookup
     func grantsSocket(_ path: String) -> Bool
     /// Whether a host name (lower-case, no port) is one of this machine's
     /// own beyond what `RegistryHost.isThisHost` knows: a name /etc/hosts
@@ -50,6 +55,11 @@ public struct LiteralHostEnvironment: HostEnvironment {
     /// No names beyond `RegistryHost.isThisHost`'s (no host to read).
     public func namesThisHost(_ name: String) -> Bool { false }
 
+    /// No daemon to ask: a named volume is judged as one the request
+    /// creates (its own driver and options), which is what the daemon does
+    /// when no volume of that name exists yet.
+    public func volume(_ name: String) -> VolumeLookup { .notFound }
+
     public func resolve(hostPath: String) -> ResolvedHostPath {
         let exposes = socketPaths.contains { HostPathMatch.isPrefix(hostPath, of: $0) }
             || HostPathMatch.isPrefix("/proc", of: hostPath) || hostPath.bytesEqual("/")
@@ -75,6 +85,17 @@ public enum HostPathMatch {
 /// for judging `VolumesFrom`: the mounts another container would copy.
 public enum ContainerLookup: Sendable, Hashable {
     case found(id: String, mounts: [ContainerMount])
+    case notFound
+    /// The daemon could not be asked (the text says why).
+    case unavailable(String)
+}
+
+/// A named volume as the daemon describes it (`GET /volumes/{name}`).
+public enum VolumeLookup: Sendable, Hashable {
+    /// Its driver ("local" for the default) and the options it was created
+    /// with (`type=none,o=bind,device=/etc` binds a host path).
+    case found(driver: String, options: [String: String])
+    /// No such volume: the daemon would create it from the request.
     case notFound
     /// The daemon could not be asked (the text says why).
     case unavailable(String)

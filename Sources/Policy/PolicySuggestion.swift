@@ -350,6 +350,15 @@ struct Learner {
             return nil
         case .volumeDriver(let d): rules.volumeDrivers.insert(d); return ("volumes.drivers", d)
         case .volumeDriverOptions: rules.volumeDriverOptions = true; return ("volumes.driver-options", ask.value)
+        case .namedVolume(let name):
+            guard case .found(let driver, let options) = environment.volume(name) else { return nil }
+            if !driver.isEmpty && driver != "local" && !r.volumeDrivers.contains(driver) {
+                rules.volumeDrivers.insert(driver); return ("volumes.drivers", "\(driver) (existing volume \(name))")
+            }
+            if !options.isEmpty && !r.volumeDriverOptions {
+                rules.volumeDriverOptions = true; return ("volumes.driver-options", "existing volume \(name)")
+            }
+            return nil
         case .volumesFrom(let c): rules.volumesFrom = true; return ("volumes.volumes-from", c)
         case .hostPort(let address, let port):
             if !r.publishPorts { rules.publishPorts = true; return ("host-ports.allow", "\(address.isEmpty ? "0.0.0.0" : address):\(port)") }

@@ -28,16 +28,11 @@ extension BodyRules {
                                    field: ask.field, value: "\(spec.container) lends \(mount.source)")
                     if let violation = judge(RequestFacts([lent]), environment: environment) { return .failure(violation) }
                 } else if mount.type.bytesEqual("volume") {
-                    var asks: [Ask] = []
-                    if !mount.driver.utf8.isEmpty && !mount.driver.bytesEqual("local") {
-                        asks.append(Ask(.volumeDriver(mount.driver), field: ask.field, value: "\(spec.container) lends volume \(mount.name)"))
-                    }
-                    if let options = mount.volumeOptions, !options.isEmpty {
-                        let shown = options.keys.sorted().map { "\($0)=\(options[$0]!)" }.joined(separator: ",")
-                        asks.append(Ask(.volumeDriverOptions, field: ask.field, value: "\(spec.container) lends volume \(mount.name) (\(shown))"))
-                    } else if mount.volumeOptions == nil {
+                    guard let options = mount.volumeOptions else {
                         return refuse("volumes", "lends volume \(mount.name), whose options could not be looked up")
                     }
+                    let asks = Self.existingVolumeAsks(driver: mount.driver, options: options, field: ask.field,
+                                                       value: "\(spec.container) lends volume \(mount.name)")
                     if let violation = judge(RequestFacts(asks), environment: environment) { return .failure(violation) }
                 } else {
                     return refuse("volumes", "lends a \(mount.type) mount, which sockwarden does not judge")
@@ -45,5 +40,41 @@ extension BodyRules {
             }
             return .success(spec.pinned(to: id))
         }
+    }
+}
+
+/// A named volume that may already exist. The daemon mounts an existing
+/// volume as it was created, so its driver and options are looked up and
+/// judged as if the request had asked for them (a local volume made with
+/// `type=none,o=bind,device=/etc` by someone else is the host's /etc). A
+/// volume that does not exist is created from the request, whose own driver
+/// and options are judged as asked.
+extension BodyRules {
+    func judgeNamedVolume(_ name: String, ask: Ask, environment: HostEnvironment) -> BodyViolation? {
+        switch environment.volume(name) {
+        case .notFound:
+            return nil
+        case .unavailable(let why):
+            return BodyViolation(section: "volumes", ask: ask,
+                                 message: "cannot be judged: volume \(name) could not be looked up (\(why))")
+        case .found(let driver, let options):
+            let asks = Self.existingVolumeAsks(driver: driver, options: options, field: ask.field,
+                                               value: "\(ask.value), existing volume \(name)")
+            return judge(RequestFacts(asks), environment: environment)
+        }
+    }
+
+    /// What mounting an existing volume asks for: its driver when not the
+    /// default, and its options, shown so a denial says what they are.
+    static func existingVolumeAsks(driver: String, options: [String: String], field: String, value: String) -> [Ask] {
+        var asks: [Ask] = []
+        if !driver.utf8.isEmpty && !driver.bytesEqual("local") {
+            asks.append(Ask(.volumeDriver(driver), field: field, value: "\(value) (driver \(driver))"))
+        }
+        if !options.isEmpty {
+            let shown = options.keys.sorted().map { "\($0)=\(options[$0]!)" }.joined(separator: ",")
+            asks.append(Ask(.volumeDriverOptions, field: field, value: "\(value) (created with \(shown))"))
+        }
+        return asks
     }
 }

@@ -108,6 +108,26 @@ struct DaemonLookup: Sendable {
         return nil
     }
 
+    /// `GET /volumes/{name}`: the driver and options a volume was created with.
+    func volume(_ name: String) -> VolumeLookup {
+        let escaped = Self.escape(name)
+        guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .notFound }
+        switch get("/volumes/\(escaped)") {
+        case .notFound: return .notFound
+        case .failed(let why): return .unavailable(why)
+        case .ok(let volume):
+            guard let driver = volume.member("Driver")?.string else { return .unavailable("the daemon's answer has no Driver") }
+            return .found(driver: driver, options: Self.options(of: volume))
+        }
+    }
+
+    /// A volume's `Options` (null when created without any).
+    static func options(of volume: JSONValue) -> [String: String] {
+        var options: [String: String] = [:]
+        for member in volume.member("Options")?.object ?? [] { options[member.key] = member.value.string ?? "" }
+        return options
+    }
+
     /// `GET /containers/{ref}/json`, then `GET /volumes/{name}` for each volume.
     func container(_ reference: String) -> ContainerLookup {
         let escaped = Self.escape(reference)
@@ -123,9 +143,7 @@ struct DaemonLookup: Sendable {
                                            source: m.member("Source")?.string ?? "", driver: m.member("Driver")?.string ?? "",
                                            readWrite: m.member("RW")?.bool ?? true, propagation: m.member("Propagation")?.string ?? "")
                 if mount.type == "volume", !mount.name.isEmpty, case .ok(let volume) = get("/volumes/\(Self.escape(mount.name))") {
-                    var options: [String: String] = [:]
-                    for member in volume.member("Options")?.object ?? [] { options[member.key] = member.value.string ?? "" }
-                    mount.volumeOptions = options
+                    mount.volumeOptions = Self.options(of: volume)
                 }
                 mounts.append(mount)
             }

@@ -170,7 +170,7 @@ final class EventLoop: @unchecked Sendable {
 }
 
 /// The host as the loop's judging sees it: paths are resolved as usual,
-/// but asking the daemon about a container (VolumesFrom) would block the
+/// but asking the daemon about a container (VolumesFrom) or a named volume would block the
 /// loop, so it is only noted, and the request is handed to a thread,
 /// which judges it again with the real lookup.
 final class LoopHostEnvironment: HostEnvironment, @unchecked Sendable {
@@ -183,6 +183,13 @@ final class LoopHostEnvironment: HostEnvironment, @unchecked Sendable {
     func resolve(hostPath: String) -> ResolvedHostPath { base.resolve(hostPath: hostPath) }
 
     func container(_ reference: String) -> ContainerLookup {
+        neededLookup = true
+        return .unavailable("looked up on a connection thread")
+    }
+
+    /// A named volume is looked up on a thread too (the daemon's answer
+    /// decides how an existing one is judged).
+    func volume(_ name: String) -> VolumeLookup {
         neededLookup = true
         return .unavailable("looked up on a connection thread")
     }

@@ -86,6 +86,10 @@ public struct HostFileSystem: HostEnvironment {
         lookup.container(reference)
     }
 
+    public func volume(_ name: String) -> VolumeLookup {
+        lookup.volume(name)
+    }
+
     static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }

@@ -136,6 +136,9 @@ let clusterBodyCases: [BodyCase] = [
     .init(name: "plugin setting a mount source", route: "plugin.set", body: #"["state.source=/etc"]"#, expect: "host-paths"),
     .init(name: "plugin setting a device path", route: "plugin.set", body: #"["dev.path=/dev/sda"]"#, expect: "containers"),
     .init(name: "plugin setting an unnamed field to a path", route: "plugin.set", body: #"["state=/etc"]"#, expect: "body"),
+    .init(name: "plugin setting an unnamed field to the bundle's parent", route: "plugin.set", body: #"["state=.."]"#, expect: "body"),
+    .init(name: "plugin setting an unnamed field to a relative dot path", route: "plugin.set", body: #"["state=.hidden"]"#, expect: "body"),
+    .init(name: "plugin setting a mount source to a relative path", route: "plugin.set", body: #"["state.source=.."]"#, expect: "host-paths"),
     .init(name: "plugin create from a tar", route: "plugin.create", query: "name=p", body: "", contentType: "application/x-tar", expect: "body"),
 ]
 

@@ -9,6 +9,16 @@ struct FakeDaemon: HostEnvironment {
     let literal = LiteralHostEnvironment()
     func resolve(hostPath: String) -> ResolvedHostPath { literal.resolve(hostPath: hostPath) }
     func namesThisHost(_ name: String) -> Bool { name == "ci-runner-7" }
+    func volume(_ name: String) -> VolumeLookup {
+        switch name {
+        case "cachevol": return .found(driver: "local", options: [:])
+        case "hostetc": return .found(driver: "local", options: ["type": "none", "o": "bind", "device": "/etc"])
+        case "nfs": return .found(driver: "local", options: ["type": "nfs", "o": "addr=127.0.0.1", "device": ":/export"])
+        case "rexray": return .found(driver: "rexray", options: [:])
+        case "flaky": return .unavailable("the daemon answered 500")
+        default: return .notFound
+        }
+    }
     func container(_ reference: String) -> ContainerLookup {
         switch reference {
         case "cache": return .found(id: String(repeating: "c", count: 64), mounts: [
@@ -88,5 +98,54 @@ struct RegistryEnvironmentTests {
         let decision = policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41", rawQuery: query), environment: FakeDaemon())
         #expect(decision.allowed == allowed, "\(reference): \(decision.reason)")
         if !allowed { #expect(decision.reason.contains("an address of this host itself"), "\(decision.reason)") }
+    }
+}
+
+/// Named volumes (`-v name:/dst`, `--mount type=volume,src=name`) through
+/// ci.toml against `FakeDaemon`'s volumes.
+let namedVolumeCases: [(name: String, hostConfig: String, expect: String?, says: String?)] = [
+    ("a plain local volume that exists", #""Binds":["cachevol:/cache"]"#, nil, nil),
+    ("a volume that does not exist yet (the daemon creates it from the request)", #""Binds":["fresh:/x"]"#, nil, nil),
+    ("an existing volume that binds the host's /etc, by Binds", #""Binds":["hostetc:/x:ro"]"#, "volumes", "device=/etc"),
+    ("an existing volume that binds the host's /etc, by Mounts", #""Mounts":[{"Type":"volume","Source":"hostetc","Target":"/x"}]"#, "volumes", "device=/etc"),
+    ("an existing NFS volume (the daemon mounts it from the host's network)", #""Binds":["nfs:/x"]"#, "volumes", "type=nfs"),
+    ("an existing volume of another driver", #""Mounts":[{"Type":"volume","Source":"rexray","Target":"/x"}]"#, "volumes", "driver rexray"),
+    ("a volume the daemon could not be asked about", #""Binds":["flaky:/x"]"#, "volumes", "could not be looked up"),
+    ("an anonymous volume (nothing to look up)", #""Mounts":[{"Type":"volume","Target":"/x"}]"#, nil, nil),
+    ("a new volume with bind options of its own is refused as before", #""Mounts":[{"Type":"volume","Source":"fresh","Target":"/x","VolumeOptions":{"DriverConfig":{"Options":{"o":"bind","device":"/etc","type":"none"}}}}]"#, "volumes", "driver options"),
+]
+
+@Suite("A named volume that exists is judged as it was created")
+struct NamedVolumeTests {
+    @Test("decisions", arguments: namedVolumeCases.indices)
+    func decide(_ index: Int) throws {
+        let c = namedVolumeCases[index]
+        let policy = try loadShippedPolicy("ci.toml")
+        let route = try #require(Catalogue.route(named: "container.create"))
+        let body = #"{"Image":"b","HostConfig":{"NetworkMode":"none",\#(c.hostConfig)}}"#
+        let decision = policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41",
+                                                   body: .complete(Array(body.utf8), contentType: "application/json"),
+                                                   contentType: "application/json"), environment: FakeDaemon())
+        if let expected = c.expect {
+            #expect(!decision.allowed, "\(c.name)")
+            #expect(decision.rule == expected, "\(c.name): \(decision.reason)")
+            if let says = c.says { #expect(decision.reason.contains(says), "\(c.name): \(decision.reason)") }
+        } else {
+            #expect(decision.allowed, "\(c.name): \(decision.reason)")
+        }
+    }
+
+    @Test("driver-options = true lets an existing bind volume be mounted")
+    func allowedAndSuggested() throws {
+        let path = repositoryRoot() + "/policies/ci.toml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "driver-options = false        # no local driver options", with: "driver-options = true # ")
+        let policy = try Policy.parse(source: text, fileName: "ci+driver-options.toml")
+        let route = try #require(Catalogue.route(named: "container.create"))
+        let body = #"{"Image":"b","HostConfig":{"NetworkMode":"none","Binds":["hostetc:/x"]}}"#
+        let decision = policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41",
+                                                   body: .complete(Array(body.utf8), contentType: "application/json"),
+                                                   contentType: "application/json"), environment: FakeDaemon())
+        #expect(decision.allowed, "\(decision.reason)")
     }
 }

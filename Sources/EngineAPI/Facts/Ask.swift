@@ -75,6 +75,12 @@ public struct Ask: Sendable, Hashable, CustomStringConvertible {
         /// Local-driver volume options that mount a host path or device
         /// (`type`, `device`, `o`).
         case volumeDriverOptions
+        /// A named volume (`Binds` `name:/dst`, a `Mounts` volume with a
+        /// `Source`): when one of that name exists, the daemon mounts it as
+        /// it was created, with its driver and options (a local volume made
+        /// with `o=bind,device=/etc` is the host's /etc), whatever the
+        /// request says; judged by looking it up.
+        case namedVolume(String)
         /// Mounts copied from another container.
         case volumesFrom(container: String)
         /// A mount type sockwarden does not judge (npipe, cluster, unknown).

@@ -148,8 +148,13 @@ public enum ContainerFacts {
                 facts.add(.unrecognisedMount, field, raw)
                 continue
             }
-            if case .hostPath(let path) = spec.source {
+            switch spec.source {
+            case .hostPath(let path):
                 facts.add(.hostPath(path: path, readOnly: spec.readOnly, sharedPropagation: spec.sharedPropagation), field, raw)
+            case .volume(let name):
+                facts.add(.namedVolume(name), field, raw)
+            case .anonymous:
+                break
             }
         }
         for (i, mount) in (hc.at("Mounts")?.elements ?? []).enumerated() {
@@ -214,6 +219,7 @@ enum MountFacts {
             let path = source.bytesHavePrefix("/") ? PathClean.clean(source) : source
             facts.add(.hostPath(path: path, readOnly: readOnly, sharedPropagation: shared), "\(field).Source", source)
         } else if type.bytesEqual("volume") {
+            if !source.utf8.isEmpty { facts.add(.namedVolume(source), "\(field).Source", source) }
             let driver = mount.at("VolumeOptions")?.at("DriverConfig")
             let name = driver?.at("Name")?.text ?? ""
             if !name.utf8.isEmpty && !name.bytesEqual("local") {

@@ -52,7 +52,9 @@ public enum PluginFacts {
     /// last "." of the name. A mount's settable field is `source` (a host
     /// path), a device's is `path`. Without a field the daemon picks the
     /// only settable one, which may be a mount source or a device path: such
-    /// a setting with a path-like value is not judged.
+    /// a setting with a path-like value (a "/" anywhere, or a leading ".":
+    /// `m=..` is a relative mount source, the plugin bundle's parent) is not
+    /// judged.
     static func settings(_ args: GoValue) -> RequestFacts {
         var facts = RequestFacts()
         for (i, arg) in args.elements.enumerated() {
@@ -71,7 +73,7 @@ public enum PluginFacts {
                 facts.add(.hostPath(path: path, readOnly: false, sharedPropagation: false), field, raw)
             } else if setField.bytesEqual("path") {
                 facts.add(.device, field, raw)
-            } else if setField.utf8.isEmpty && value.bytesContain(UInt8(ascii: "/")) {
+            } else if setField.utf8.isEmpty && (value.bytesContain(UInt8(ascii: "/")) || value.bytesHavePrefix(".")) {
                 facts.add(.unjudged("a plugin setting that may be a mount source or device path (write name.source=… or name.path=…)"), field, raw)
             }
         }
