@@ -16,6 +16,9 @@ public protocol HostEnvironment: Sendable {
     /// request says. No default, as for `namesThisHost`: every environment
     /// says whether it can ask the daemon.
     func volume(_ name: String) -> VolumeLookup
+    /// The container an exec, attach or copy acts in (or an exec's
+    /// container), with the facts of its host access. No default either.
+    func targetContainer(_ reference: TargetReference) -> TargetContainerLookup
     func grantsSocket(_ path: String) -> Bool
     /// Whether a host name (lower-case, no port) is one of this machine's
     /// own beyond what `RegistryHost.isThisHost` knows: a name /etc/hosts
@@ -60,6 +63,10 @@ public struct LiteralHostEnvironment: HostEnvironment {
     /// when no volume of that name exists yet.
     public func volume(_ name: String) -> VolumeLookup { .notFound }
 
+    /// No daemon to ask: the container an exec, attach or copy names is not
+    /// judged (a what-if judges the request alone).
+    public func targetContainer(_ reference: TargetReference) -> TargetContainerLookup { .notLookedUp }
+
     public func resolve(hostPath: String) -> ResolvedHostPath {
         let exposes = socketPaths.contains { HostPathMatch.isPrefix(hostPath, of: $0) }
             || HostPathMatch.isPrefix("/proc", of: hostPath) || hostPath.bytesEqual("/")
@@ -99,6 +106,25 @@ public enum VolumeLookup: Sendable, Hashable {
     case notFound
     /// The daemon could not be asked (the text says why).
     case unavailable(String)
+}
+
+/// What an exec, attach or copy names: a container (by name, ID or ID
+/// prefix), or an exec (by its full ID) whose container it runs in.
+public enum TargetReference: Sendable, Hashable {
+    case container(String)
+    case exec(String)
+}
+
+/// The container an exec, attach or copy acts in, as the daemon describes it.
+public enum TargetContainerLookup: Sendable, Hashable {
+    /// Its full ID and the facts of its host access
+    /// (`InspectedContainer.facts(inspect:)`).
+    case found(id: String, facts: RequestFacts)
+    case notFound
+    /// The daemon could not be asked (the text says why).
+    case unavailable(String)
+    /// Not asked: a what-if without a daemon.
+    case notLookedUp
 }
 
 /// One entry of a container's `Mounts`, and for a named volume its

@@ -29,6 +29,24 @@ extension Policy {
         if let type = input.contentType, Policy.isFormEncoded(type) {
             return deny("body", "a form-encoded or multipart form body (Content-Type application/x-www-form-urlencoded or multipart/form-data, or a media type with non-ASCII characters, which Go might read as one) would add query parameters the daemon reads; Docker clients never send one (send a build context as application/x-tar)")
         }
+        var decision = judgeRequestContent(input, route: route, routeDecision: routeDecision, environment: environment,
+                                           attempted: &attempted, interpreted: &interpreted)
+        // The container an exec, attach or copy acts in, once the request itself is allowed.
+        if decision.allowed, let parameter = TargetContainer.routes[route.name] {
+            switch bodyRules.judgeTargetContainer(route: route.name, reference: input.parameters[parameter] ?? "", environment: environment) {
+            case .failure(let violation): return deny(violation.section, violation.reason)
+            case .success(let id?): decision.pinnedParameters = [parameter: id]
+            case .success(nil): break
+            }
+        }
+        return decision
+    }
+
+    private func judgeRequestContent(_ input: PolicyInput, route: Route, routeDecision: Decision, environment: HostEnvironment,
+                                     attempted: inout Bool, interpreted: inout RequestInterpreter.Interpretation?) -> Decision {
+        func deny(_ rule: String, _ reason: String) -> Decision {
+            Decision(verdict: .deny, rule: rule, reason: reason)
+        }
         if RequestInterpreter.unjudgeable.contains(route.name) {
             return deny("body", "sockwarden cannot judge what \(route.name) asks for yet, so it is denied even though rule \"\(routeDecision.rule)\" allows the route; set trust-bodies = true in [policy] only for trusted clients")
         }

@@ -152,6 +152,10 @@ public struct Decision: Sendable, Hashable {
     /// place of the original, a canonical encoding of exactly what was judged.
     /// nil: forward the body as received.
     public let forwardBody: [UInt8]?
+    /// For an allowed request: path parameters to forward in place of the
+    /// received ones (a container name pinned to the full ID it was judged
+    /// by). Empty: forward the path as received.
+    public var pinnedParameters: [String: String] = [:]
 
     public var allowed: Bool { verdict == .allow }
 

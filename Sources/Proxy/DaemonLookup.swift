@@ -1,3 +1,4 @@
+import EngineAPI
 import Glibc
 import GoJSON
 import Policy
@@ -106,6 +107,35 @@ struct DaemonLookup: Sendable {
         guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return nil }
         if case .ok(let value) = get(kind.inspectPath(escaped)) { return value }
         return nil
+    }
+
+    /// The container an exec, attach or copy acts in, with its host access:
+    /// `GET /containers/{ref}/json` (for an exec, `GET /exec/{id}/json`
+    /// first, for its container).
+    func targetContainer(_ reference: TargetReference) -> TargetContainerLookup {
+        var container: String
+        switch reference {
+        case .container(let name):
+            container = name
+        case .exec(let id):
+            let escaped = Self.escape(id)
+            guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .notFound }
+            switch get("/exec/\(escaped)/json") {
+            case .notFound: return .notFound
+            case .failed(let why): return .unavailable(why)
+            case .ok(let info):
+                guard let id = info.member("ContainerID")?.string, !id.isEmpty else { return .unavailable("the daemon's answer has no ContainerID") }
+                container = id
+            }
+        }
+        let escaped = Self.escape(container)
+        guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .notFound }
+        let (status, body, error) = exchange("GET", "/containers/\(escaped)/json")
+        if let error { return .unavailable(error) }
+        if status == 404 { return .notFound }
+        guard status == 200 else { return .unavailable("the daemon answered \(status)") }
+        guard let inspected = InspectedContainer.facts(inspect: body) else { return .unavailable("the daemon's answer is not a container's") }
+        return .found(id: inspected.id, facts: inspected.facts)
     }
 
     /// `GET /volumes/{name}`: the driver and options a volume was created with.

@@ -194,6 +194,12 @@ final class LoopHostEnvironment: HostEnvironment, @unchecked Sendable {
         return .unavailable("looked up on a connection thread")
     }
 
+    /// So is the container an exec, attach or copy acts in.
+    func targetContainer(_ reference: TargetReference) -> TargetContainerLookup {
+        neededLookup = true
+        return .unavailable("looked up on a connection thread")
+    }
+
     func grantsSocket(_ path: String) -> Bool { base.grantsSocket(path) }
 
     /// Reads /etc/hosts (a small local file) on the loop: only for a

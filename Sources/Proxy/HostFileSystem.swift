@@ -90,6 +90,10 @@ public struct HostFileSystem: HostEnvironment {
         lookup.volume(name)
     }
 
+    public func targetContainer(_ reference: TargetReference) -> TargetContainerLookup {
+        lookup.targetContainer(reference)
+    }
+
     static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }

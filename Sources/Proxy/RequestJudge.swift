@@ -156,6 +156,10 @@ struct RequestJudge {
                 if scopedTarget != head.target { target = scopedTarget }
                 rewrite = context.jobScope?.responseFilter(for: match.route)
             }
+            if scoped == nil, !decision.pinnedParameters.isEmpty {
+                // The container judged, by its full ID (a rename after the check cannot swap it).
+                target = JobScope.target(match, parameters: match.parameters.merging(decision.pinnedParameters) { $1 })
+            }
             record.decision = "allow"
             record.wouldDeny = judgement.wouldDeny
             var warning: ModeWarning?

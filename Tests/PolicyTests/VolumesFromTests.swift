@@ -9,6 +9,29 @@ struct FakeDaemon: HostEnvironment {
     let literal = LiteralHostEnvironment()
     func resolve(hostPath: String) -> ResolvedHostPath { literal.resolve(hostPath: hostPath) }
     func namesThisHost(_ name: String) -> Bool { name == "ci-runner-7" }
+    func targetContainer(_ reference: TargetReference) -> TargetContainerLookup {
+        let id = { (c: Character) in String(repeating: c, count: 64) }
+        var facts = RequestFacts()
+        switch reference {
+        case .container("job-1"), .exec("e1"): return .found(id: id("1"), facts: facts)
+        case .container("runner"):
+            facts.asks = [Ask(.hostPath(path: "/var/run/docker.sock", readOnly: false, sharedPropagation: false),
+                              field: "HostConfig.Binds[0]", value: "/var/run/docker.sock:/var/run/docker.sock")]
+            return .found(id: id("2"), facts: facts)
+        case .container("agent"), .exec("e2"):
+            facts.asks = [Ask(.privileged, field: "HostConfig.Privileged", value: "true")]
+            return .found(id: id("3"), facts: facts)
+        case .container("opsvol"):
+            facts.asks = [Ask(.namedVolume("hostetc"), field: "HostConfig.Binds[0]", value: "hostetc:/x")]
+            return .found(id: id("4"), facts: facts)
+        case .container("lender"):
+            facts.asks = [Ask(.volumesFrom(container: "ops"), field: "HostConfig.VolumesFrom[0]", value: "ops")]
+            return .found(id: id("5"), facts: facts)
+        case .container("flaky"): return .unavailable("the daemon answered 500")
+        default: return .notFound
+        }
+    }
+
     func volume(_ name: String) -> VolumeLookup {
         switch name {
         case "cachevol": return .found(driver: "local", options: [:])

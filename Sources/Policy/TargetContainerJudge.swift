@@ -1,0 +1,53 @@
+import EngineAPI
+
+/// Exec, attach and copy act inside an existing container with its own
+/// access: an exec in a privileged container, or in one that mounts the
+/// Docker socket or `/`, is root on the host, however the exec itself is
+/// written. On a socket shared by jobs (the main socket) any container the
+/// daemon has can be named, the CI runner's own among them. So these routes
+/// are judged by the container they name: it must be one the policy would
+/// let a job create (its privileges, host namespaces, capabilities,
+/// devices, security options and mounts, as the daemon stored them), and
+/// the request is forwarded with the container's full ID in place of the
+/// name, so a rename after the check cannot swap it.
+public enum TargetContainer {
+    /// Route → the path parameter naming the container (or the exec).
+    public static let routes: [String: String] = [
+        "exec.create": "id", "exec.start": "id",
+        "container.attach": "id", "container.attach.websocket": "id",
+        "container.archive.get": "id", "container.archive.put": "id", "container.archive.head": "id",
+    ]
+}
+
+extension BodyRules {
+    /// The container's full ID to forward in place of the name (nil: no
+    /// pin, an exec's ID or a what-if), or the violation.
+    func judgeTargetContainer(route: String, reference: String, environment: HostEnvironment)
+        -> Result<String?, BodyViolation> {
+        let isExec = route.bytesEqual("exec.start")
+        let what = isExec ? "exec \(reference)" : "container \(reference)"
+        let ask = Ask(.unjudged("the container \(route) acts in"), field: isExec ? "exec" : "container", value: reference)
+        func refuse(_ message: String) -> Result<String?, BodyViolation> {
+            .failure(BodyViolation(section: "containers", ask: ask, message: message))
+        }
+        switch environment.targetContainer(isExec ? .exec(reference) : .container(reference)) {
+        case .notLookedUp:
+            return .success(nil)
+        case .notFound:
+            return refuse("names no \(isExec ? "exec" : "container") the daemon knows (No such \(isExec ? "exec instance" : "container"): \(reference))")
+        case .unavailable(let why):
+            return refuse("cannot be judged: \(what) could not be looked up (\(why))")
+        case .found(let id, let facts):
+            func refuseFor(_ violation: BodyViolation) -> Result<String?, BodyViolation> {
+                refuse("is a container a job may not create: \(violation.ask.field) \"\(violation.ask.value)\" \(violation.message); "
+                       + "\(route) would act with that access")
+            }
+            if let violation = judge(facts, environment: environment) { return refuseFor(violation) }
+            for source in facts.asks {
+                guard case .volumesFrom = source.kind else { continue }
+                if case .failure(let violation) = judgeVolumesFrom(source, environment: environment) { return refuseFor(violation) }
+            }
+            return .success(isExec ? nil : id)
+        }
+    }
+}

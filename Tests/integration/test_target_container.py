@@ -1,0 +1,133 @@
+"""Exec, attach and copy judged by the container they act in, with
+policies/ci.toml, against the real daemon.
+
+An exec runs, an attach types and a copy reads and writes with the target
+container's own privileges and mounts, whatever the request says. On a
+socket shared by jobs any container can be named: the CI runner's (which
+mounts the Docker socket), a privileged agent's, one binding a host
+directory. Differential: straight to the daemon, exec and copy reach the
+host directory such a container binds (a file written by `docker cp` appears
+on the host); through the proxy they are refused, naming what the container
+has, and nothing is written. A job's own containers still work by name and
+by ID prefix (the ordinary client tests cover exec, cp and attach too)."""
+import json
+import os
+import tempfile
+
+import pytest
+
+from swhelpers import API, DockerCLI, force_remove, http, unique, wait_for
+
+pytestmark = pytest.mark.proxy_only
+
+IMG = "swtest/busybox"
+
+
+@pytest.fixture
+def binder(daemon_cli, short_tmp):
+    """A running container, made straight on the daemon, that binds a host directory."""
+    host_dir = tempfile.mkdtemp(dir=short_tmp)
+    secret = unique("host-secret")
+    with open(os.path.join(host_dir, "secret"), "w") as f:
+        f.write(secret)
+    name = unique("binder")
+    r = daemon_cli("run", "-d", "--name", name, "--network", "none", "-v", f"{host_dir}:/host", IMG, "sleep", "600")
+    assert r.returncode == 0, r.stderr
+    yield name, host_dir, secret
+    daemon_cli("rm", "-f", name)
+
+
+@pytest.fixture
+def agent(daemon_cli):
+    """A running container in the host's pid namespace, made straight on the daemon (as a
+    monitoring agent is; a privileged one cannot start on these test machines, whose root
+    lacks some capabilities)."""
+    name = unique("agent")
+    r = daemon_cli("run", "-d", "--pid", "host", "--name", name, "--network", "none", IMG, "sleep", "600")
+    assert r.returncode == 0, r.stderr
+    yield name
+    daemon_cli("rm", "-f", name)
+
+
+@pytest.fixture
+def ci(proxy_factory, cli_path, docker_config):
+    proxy = proxy_factory(policy="ci.toml")
+    return proxy, DockerCLI(cli_path, proxy.sock, docker_config)
+
+
+def test_exec_and_cp_in_a_container_binding_a_host_directory_are_refused(binder, daemon_cli, ci, short_tmp):
+    name, host_dir, secret = binder
+    local = os.path.join(tempfile.mkdtemp(dir=short_tmp), "planted")
+    with open(local, "w") as f:
+        f.write("planted")
+
+    # The attack is real: straight to the daemon, exec reads and cp writes the host directory.
+    r = daemon_cli("exec", name, "cat", "/host/secret")
+    assert r.returncode == 0 and r.stdout.decode() == secret, r.stderr
+    assert daemon_cli("cp", local, f"{name}:/host/direct").returncode == 0
+    assert os.path.exists(os.path.join(host_dir, "direct"))
+
+    proxy, cli = ci
+    r = cli("exec", name, "cat", "/host/secret")
+    assert r.returncode != 0 and secret.encode() not in r.stdout
+    assert f'container "{name}"'.encode() in r.stderr and b"host path" in r.stderr and b"exec.create" in r.stderr, r.stderr
+    r = cli("cp", local, f"{name}:/host/proxied")
+    assert r.returncode != 0, r.stderr
+    assert not os.path.exists(os.path.join(host_dir, "proxied"))
+    r = cli("cp", f"{name}:/host/secret", os.path.join(short_tmp, unique("out")))
+    assert r.returncode != 0 and b"host path" in r.stderr, r.stderr
+
+
+def test_exec_attach_and_exec_start_in_a_container_sharing_the_hosts_pids_are_refused(agent, daemon_cli, ci, dockerd_sock):
+    # Straight to the daemon an exec there sees this very test process among the host's.
+    r = daemon_cli("exec", agent, "sh", "-c", f"test -d /proc/{os.getpid()}")
+    assert r.returncode == 0, r.stderr
+    proxy, cli = ci
+    r = cli("exec", agent, "sh", "-c", f"test -d /proc/{os.getpid()}")
+    assert r.returncode != 0 and b"pid namespace" in r.stderr, r.stderr
+    # The CLI shows only the status of a refused attach; the audit record says why.
+    r = cli("attach", "--no-stdin", agent, timeout=20)
+    assert r.returncode != 0 and b"403" in r.stderr, r.stderr
+    def attach_records():
+        return [rec for rec in proxy.audit_records() if rec.get("route") == "container.attach" and rec.get("event") == "request"]
+    wait_for(lambda: attach_records(), 10, what="the attach's audit record (written by the audit thread)")
+    denied = attach_records()
+    assert denied[-1]["decision"] == "deny" and "pid namespace" in denied[-1]["reason"], denied[-1:]
+    # An exec made on the daemon's own socket, started through the proxy.
+    made = http(dockerd_sock, "POST", f"{API}/containers/{agent}/exec", json.dumps({"Cmd": ["true"]}).encode(),
+                {"Content-Type": "application/json"})
+    assert made.status == 201, made.body
+    exec_id = json.loads(made.body)["Id"]
+    r = http(proxy.sock, "POST", f"{API}/exec/{exec_id}/start", json.dumps({"Detach": True}).encode(),
+             {"Content-Type": "application/json"})
+    assert r.status == 403 and b"pid namespace" in r.body, (r.status, r.body)
+    inspect = json.loads(http(dockerd_sock, "GET", f"{API}/exec/{exec_id}/json").body)
+    assert inspect["Running"] is False and inspect["ExitCode"] is None, inspect
+
+
+def test_a_jobs_own_container_by_name_and_id_prefix_still_works(ci, dockerd_sock, short_tmp):
+    proxy, cli = ci
+    name = unique("own")
+    try:
+        r = cli("run", "-d", "--name", name, "--network", "none", IMG, "sleep", "600")
+        assert r.returncode == 0, r.stderr
+        short = r.stdout.decode().strip()[:12]
+        for ref in (name, short):
+            r = cli("exec", ref, "sh", "-c", "echo hi > /tmp/f && cat /tmp/f")
+            assert r.returncode == 0 and r.stdout == b"hi\n", r.stderr
+            out = os.path.join(short_tmp, unique("f"))
+            r = cli("cp", f"{ref}:/tmp/f", out)
+            assert r.returncode == 0, r.stderr
+            assert open(out, "rb").read() == b"hi\n"
+        def exec_records():
+            return [rec for rec in proxy.audit_records() if rec.get("route") == "exec.create" and rec.get("event") == "result"]
+        wait_for(lambda: len(exec_records()) >= 2, 10, what="both execs' audit records")
+        assert all(rec["decision"] == "allow" for rec in exec_records()), exec_records()
+    finally:
+        force_remove(dockerd_sock, name)
+
+
+def test_a_missing_container_is_refused_rather_than_forwarded(ci):
+    proxy, cli = ci
+    r = cli("exec", unique("ghost"), "true")
+    assert r.returncode != 0 and b"No such container" in r.stderr, r.stderr
