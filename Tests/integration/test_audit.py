@@ -684,3 +684,30 @@ def test_summary_of_a_doctored_log_does_not_crash(proxy_bin, tmp_path):
     r = audit_cli(proxy_bin, "--summary", str(log))
     assert r.returncode == 0, r.stderr[-500:]
     assert f"audit gaps: 2 ({big} requests refused, 2 records dropped)".encode() in r.stdout, r.stdout
+
+
+def test_review_prints_no_terminal_controls_a_client_sent(proxy_bin, tmp_path):
+    """A denial's reason quotes the body's values as the client sent them
+    (`CapAdd: ["\\x1b]0;..."]`): the table and the summary show control
+    characters as visible escapes, so a CI job cannot clear the reviewer's
+    screen, retitle it, or forge a row with a newline."""
+    nasty = "\x1b]0;owned\x07\x1b[2J\x1b[31mX\nFAKE  uid 0  allow  200  GET  system.ping\u202e"
+    records = [
+        {"v": 1, "seq": 0, "time": "2026-11-30T00:00:00.000Z", "run": "r", "event": kind, "conn": 1, "req": 1,
+         "peer": {"uid": 0, "gid": 0, "pid": 1, "container": None}, "method": "POST",
+         "target": "/v1.41/containers/create", "route": "container.create", "group": "containers",
+         "decision": "deny", "would_deny": False, "mode": "enforce", "rule": "containers" + nasty,
+         "reason": "[containers]: HostConfig.CapAdd[0] \"" + nasty + "\" adds capability", "status": 403}
+        for kind in ("request", "result")
+    ]
+    log = tmp_path / "nasty.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in records))
+    for args in ((), ("--denied",), ("--summary",)):
+        r = audit_cli(proxy_bin, *args, str(log))
+        assert r.returncode == 0, r.stderr[-500:]
+        out = r.stdout.decode()
+        assert not any(ord(ch) < 0x20 and ch != "\n" or 0x7F <= ord(ch) <= 0x9F or ch == "\u202e" for ch in out), (args, out)
+        assert "FAKE" not in "".join(line[:5] for line in out.splitlines()), (args, out)
+        if not args or args == ("--denied",):
+            assert len(out.splitlines()) == 2, (args, out)  # the header and one row
+            assert "\\u{1b}[2J" in out and "X\\nFAKE" in out, out
