@@ -162,7 +162,11 @@ public final class AuditLog: @unchecked Sendable {
             backlog = queue.count + inFlight + reserved
         }
         let trouble: String?
-        if failing {
+        if closing {
+            // Shutting down: the stop record is queued and the writer exits
+            // once it is written, so a record taken now might never be.
+            trouble = "the proxy is shutting down and its audit log is closed"
+        } else if failing {
             trouble = "the audit log cannot be written (\(failure))"
         } else if backlog + 2 > capacity {
             trouble = "the audit log cannot keep up (\(backlog) records waiting, --audit-queue \(capacity))"
