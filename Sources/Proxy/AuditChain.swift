@@ -117,22 +117,24 @@ public struct AuditChainVerifier: Sendable {
         case .altered(let recorded, let computed):
             return broken("hash mismatch: the record was altered after it was written (recorded \(recorded.prefix(12))…, computed \(computed.prefix(12))…)")
         case .sealed(let prev, let hash):
-            defer {
+            // Only a record whose link holds counts as verified.
+            func holds() -> Break? {
                 lastHash = hash
                 records += 1
+                return nil
             }
             guard let last = lastHash else {
                 anchor = prev
                 if requireGenesis && prev != AuditChain.genesis {
                     return broken("the first record does not start a chain (prev \(prev.prefix(12))… is not genesis): earlier records are missing")
                 }
-                return nil
+                return holds()
             }
-            if prev == last { return nil }
+            if prev == last { return holds() }
             if prev == AuditChain.genesis {
                 if allowRestarts && AuditChainVerifier.isStart(line) {
                     restarts.append("\(file):\(number)")
-                    return nil
+                    return holds()
                 }
                 return broken("the chain restarts here (prev is genesis, the previous record's hash is \(last.prefix(12))…): the log was cut or replaced, or the proxy could not continue the chain; --allow-restarts accepts restarts at start records")
             }

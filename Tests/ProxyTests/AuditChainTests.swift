@@ -103,6 +103,20 @@ import Testing
         #expect(found?.file == "audit.jsonl")
     }
 
+    @Test(arguments: tampers)
+    func onlyTheRecordsBeforeABreakCountAsVerified(_ t: Tamper) {
+        // `verify` prints "FAILED: N record(s) verified before FILE:LINE":
+        // N must not count the broken record itself.
+        var v = AuditChainVerifier()
+        var found: AuditChainVerifier.Break?
+        for (i, line) in t.apply(AuditChainTests.chain(12)).enumerated() {
+            found = v.feed(line[...], file: "audit.jsonl", number: i + 1)
+            if found != nil { break }
+        }
+        #expect(found != nil)
+        #expect(v.records == t.line - 1, "\(String(describing: found)), \(v.records) counted")
+    }
+
     @Test func anIncompleteLastLineIsABreak() {
         var v = AuditChainVerifier()
         let lines = AuditChainTests.chain(3)

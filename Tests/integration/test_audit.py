@@ -726,3 +726,13 @@ def test_verify_reads_a_huge_line_in_linear_time(proxy_bin, tmp_path):
     review = run_bin([proxy_bin, "audit", str(log)], timeout=30)
     assert review.returncode == 0 and b"1 line(s) were not JSON records" in review.stderr, review.stderr[-300:]
     assert time.monotonic() - started < 30
+
+
+def test_verify_does_not_pass_a_log_with_no_records(proxy_bin, tmp_path):
+    """Every run writes a `start` record before serving, so a log truncated
+    to nothing (or /dev/null) is not "ok: 0 record(s)"."""
+    empty = tmp_path / "audit.jsonl"
+    empty.write_bytes(b"")
+    for files in ([str(empty)], [str(empty), "/dev/null"], ["--from-genesis", str(empty)]):
+        r = run_bin([proxy_bin, "audit", "verify", *files])
+        assert r.returncode == 1 and b"no records" in r.stderr and b"ok:" not in r.stdout, (files, r)
