@@ -155,4 +155,21 @@ import Testing
         let (broken, lines) = AuditLogTests.verify([path])
         #expect(broken == nil && lines.count == 2)
     }
+
+    @Test(arguments: ["18446744073709551615", "99999999999999999999999"])
+    func aDoctoredHugeSeqDoesNotCrashTheStart(_ seq: String) throws {
+        // The last record's seq + 1 trapped on UInt64.max: a log anyone
+        // could write made serve crash at every start.
+        let path = AuditLogTests.tempPath("seq.jsonl")
+        let sealed = AuditChain.seal(object: Array("{\"v\":1,\"seq\":\(seq),\"event\":\"stop\"}".utf8), prev: AuditChain.genesis)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        _ = sealed.line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        Glibc.close(fd)
+        let log = try AuditLog(path: path)
+        #expect(log.chainOrigin == "continued")
+        try log.start(first: AuditEvent("start") { _ in })
+        _ = log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5)
+        let (broken, lines) = AuditLogTests.verify([path])
+        #expect(broken == nil && lines.count == 3)
+    }
 }
