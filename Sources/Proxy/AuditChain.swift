@@ -100,6 +100,8 @@ public struct AuditChainVerifier: Sendable {
     public private(set) var anchor: String?
     /// Lines where a permitted restart occurred.
     public private(set) var restarts: [String] = []
+    /// The last record was a `stop` event (checked only with `allowRestarts`).
+    private var lastWasStop = false
 
     public init() {}
 
@@ -121,6 +123,7 @@ public struct AuditChainVerifier: Sendable {
             func holds() -> Break? {
                 lastHash = hash
                 records += 1
+                if allowRestarts { lastWasStop = AuditChainVerifier.isEvent("stop", line) }
                 return nil
             }
             guard let last = lastHash else {
@@ -133,7 +136,9 @@ public struct AuditChainVerifier: Sendable {
             if prev == last { return holds() }
             if prev == AuditChain.genesis {
                 if allowRestarts && AuditChainVerifier.isStart(line) {
-                    restarts.append("\(file):\(number)")
+                    // A run that ended cleanly wrote `stop` last; without it the
+                    // previous run's tail may have been cut, unseen by the chain.
+                    restarts.append("\(file):\(number)" + (lastWasStop ? "" : " (no stop record before it: the previous run was killed or crashed, or its last records were removed)"))
                     return holds()
                 }
                 return broken("the chain restarts here (prev is genesis, the previous record's hash is \(last.prefix(12))…): the log was cut or replaced, or the proxy could not continue the chain; --allow-restarts accepts restarts at start records")
@@ -142,8 +147,10 @@ public struct AuditChainVerifier: Sendable {
         }
     }
 
-    static func isStart(_ line: ArraySlice<UInt8>) -> Bool {
-        let needle = Array("\"event\":\"start\"".utf8)
+    static func isStart(_ line: ArraySlice<UInt8>) -> Bool { isEvent("start", line) }
+
+    static func isEvent(_ name: String, _ line: ArraySlice<UInt8>) -> Bool {
+        let needle = Array("\"event\":\"\(name)\"".utf8)
         let bytes = Array(line)
         guard bytes.count >= needle.count else { return false }
         for i in 0...(bytes.count - needle.count) where bytes[i] == needle[0] {

@@ -159,6 +159,21 @@ import Testing
         #expect(AuditChainTests.verify(first + notStart) { $0.allowRestarts = true }?.line == 4)
     }
 
+    @Test func anAllowedRestartWithoutAStopBeforeItIsFlagged() {
+        // With --allow-restarts each run is its own chain: the end of a run
+        // can be cut unseen. A run that ended cleanly wrote `stop` last.
+        let cut = AuditChainTests.chain(3)
+        let clean = AuditChainTests.chain(3) { $0 == 2 ? "stop" : "request" }
+        let restart = AuditChainTests.chain(2) { $0 == 0 ? "start" : "request" }
+        for (before, flagged) in [(cut, true), (clean, false)] {
+            var v = AuditChainVerifier()
+            v.allowRestarts = true
+            for (i, line) in (before + restart).enumerated() { #expect(v.feed(line[...], file: "f", number: i + 1) == nil) }
+            #expect(v.restarts.count == 1 && v.restarts[0].hasPrefix("f:4"))
+            #expect(v.restarts.first?.contains("no stop record") == flagged, "\(v.restarts)")
+        }
+    }
+
     @Test func aFileTailIsReadForTheNextRecord() {
         let lines = AuditChainTests.chain(3)
         let text: [UInt8] = lines.flatMap { $0 + [UInt8(10)] }
