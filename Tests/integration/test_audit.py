@@ -736,3 +736,21 @@ def test_verify_does_not_pass_a_log_with_no_records(proxy_bin, tmp_path):
     for files in ([str(empty)], [str(empty), "/dev/null"], ["--from-genesis", str(empty)]):
         r = run_bin([proxy_bin, "audit", "verify", *files])
         assert r.returncode == 1 and b"no records" in r.stderr and b"ok:" not in r.stdout, (files, r)
+
+
+def test_a_client_cannot_blow_up_its_record_with_facts(proxy_factory):
+    """150,000 one-letter capabilities in a 750 kB body were listed one by
+    one in `facts` (70 bytes each): a 10 MB record per request, denied or
+    not, fills the log's disk fast (then `refuse` answers everyone 503).
+    Past FactsJSON.auditMaxPerKind asks of a kind, the rest are counted in
+    `facts.omitted`."""
+    p = proxy_factory("ci.toml")
+    body = json.dumps({"Image": "busybox", "HostConfig": {"CapAdd": ["A"] * 150_000}}).encode()
+    with RawConn(p.sock) as c:
+        assert c.request("POST", f"{API}/containers/create", body).status == 403
+    p.wait_results(lambda rs: len(rs) >= 1)
+    p.stop()
+    raw = [line for line in Path(p.audit).read_bytes().splitlines() if b'"event":"request"' in line]
+    assert len(raw) == 1 and len(raw[0]) < len(body), (len(raw[0]), len(body))
+    facts = json.loads(raw[0])["facts"]
+    assert len(facts["capability_add"]) == 256 and facts["omitted"] == {"capability_add": 150_000 - 256}, facts.get("omitted")
