@@ -75,8 +75,19 @@ public enum FactsJSON {
         }
     }
 
-    /// The facts as one JSON object (no trailing newline).
-    public static func render(_ facts: RequestFacts) -> [UInt8] {
+    /// The most asks of one kind an audit record lists. The facts of a
+    /// body are much larger than the body (`["A","A",…]` in CapAdd: 4 bytes
+    /// each in the body, 70 in the facts), so a client could make each
+    /// record 14 times its request; past this many, a kind's asks are
+    /// counted in `"omitted"` instead (every kind is still listed).
+    public static let auditMaxPerKind = 256
+
+    /// The facts as one JSON object (no trailing newline). With `maxPerKind`,
+    /// the asks of a kind beyond it are left out and counted in a last
+    /// member, `"omitted":{"<kind>":N,…}`.
+    public static func render(_ facts: RequestFacts) -> [UInt8] { render(facts, maxPerKind: .max) }
+
+    public static func render(_ facts: RequestFacts, maxPerKind: Int) -> [UInt8] {
         // Kinds in order of first appearance, each with its asks in request
         // order, written straight into one buffer.
         let described = facts.asks.map { describe($0.kind) }
@@ -85,18 +96,34 @@ public enum FactsJSON {
         out.append(UInt8(ascii: "{"))
         var written = [Bool](repeating: false, count: described.count)
         var firstGroup = true
+        var omitted: [(String, Int)] = []
         for i in described.indices where !written[i] {
             JSONText.appendMember(described[i].name, to: &out, first: firstGroup)
             firstGroup = false
             out.append(UInt8(ascii: "["))
-            var firstEntry = true
+            var entries = 0
+            var left = 0
             for j in i..<described.count where !written[j] && described[j].name == described[i].name {
                 written[j] = true
-                if !firstEntry { out.append(UInt8(ascii: ",")) }
-                firstEntry = false
+                guard entries < maxPerKind else {
+                    left += 1
+                    continue
+                }
+                if entries > 0 { out.append(UInt8(ascii: ",")) }
+                entries += 1
                 appendEntry(facts.asks[j], described[j].parameters, to: &out)
             }
             out.append(UInt8(ascii: "]"))
+            if left > 0 { omitted.append((described[i].name, left)) }
+        }
+        if !omitted.isEmpty {
+            JSONText.appendMember("omitted", to: &out, first: firstGroup)
+            out.append(UInt8(ascii: "{"))
+            for (n, (name, count)) in omitted.enumerated() {
+                JSONText.appendMember(name, to: &out, first: n == 0)
+                out += String(count).utf8
+            }
+            out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: "}"))
         return out
@@ -119,6 +146,12 @@ public enum FactsJSON {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// True when rendered facts left asks out (`"omitted"`, `maxPerKind`).
+    public static func wasCut(_ value: JSONValue) -> Bool {
+        guard case .object(let groups) = value else { return false }
+        return groups.contains { $0.key == "omitted" }
+    }
+
     /// One line per ask, for `explain`: `kind  field = "value"`.
     public static func textLines(_ facts: RequestFacts) -> [String] {
         let named = facts.asks.map { (describe($0.kind).name, $0) }
@@ -135,11 +168,12 @@ public enum FactsJSON {
     }
 
     /// Reads back what `render` wrote. nil when it is not such an object
-    /// (unknown kinds or missing parameters included: never guessed).
+    /// (unknown kinds or missing parameters included: never guessed). The
+    /// asks an `"omitted"` member counts are not there (`wasCut` tells).
     public static func parse(_ value: JSONValue) -> RequestFacts? {
         guard case .object(let groups) = value else { return nil }
         var asks: [Ask] = []
-        for group in groups {
+        for group in groups where !(group.key == "omitted" && { if case .object = group.value { return true } else { return false } }()) {
             guard case .array(let entries) = group.value else { return nil }
             for entry in entries {
                 guard case .object(let members) = entry else { return nil }

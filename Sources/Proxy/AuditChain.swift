@@ -100,6 +100,8 @@ public struct AuditChainVerifier: Sendable {
     public private(set) var anchor: String?
     /// Lines where a permitted restart occurred.
     public private(set) var restarts: [String] = []
+    /// The last record was a `stop` event (checked only with `allowRestarts`).
+    private var lastWasStop = false
 
     public init() {}
 
@@ -117,22 +119,27 @@ public struct AuditChainVerifier: Sendable {
         case .altered(let recorded, let computed):
             return broken("hash mismatch: the record was altered after it was written (recorded \(recorded.prefix(12))…, computed \(computed.prefix(12))…)")
         case .sealed(let prev, let hash):
-            defer {
+            // Only a record whose link holds counts as verified.
+            func holds() -> Break? {
                 lastHash = hash
                 records += 1
+                if allowRestarts { lastWasStop = AuditChainVerifier.isEvent("stop", line) }
+                return nil
             }
             guard let last = lastHash else {
                 anchor = prev
                 if requireGenesis && prev != AuditChain.genesis {
                     return broken("the first record does not start a chain (prev \(prev.prefix(12))… is not genesis): earlier records are missing")
                 }
-                return nil
+                return holds()
             }
-            if prev == last { return nil }
+            if prev == last { return holds() }
             if prev == AuditChain.genesis {
                 if allowRestarts && AuditChainVerifier.isStart(line) {
-                    restarts.append("\(file):\(number)")
-                    return nil
+                    // A run that ended cleanly wrote `stop` last; without it the
+                    // previous run's tail may have been cut, unseen by the chain.
+                    restarts.append("\(file):\(number)" + (lastWasStop ? "" : " (no stop record before it: the previous run was killed or crashed, or its last records were removed)"))
+                    return holds()
                 }
                 return broken("the chain restarts here (prev is genesis, the previous record's hash is \(last.prefix(12))…): the log was cut or replaced, or the proxy could not continue the chain; --allow-restarts accepts restarts at start records")
             }
@@ -140,8 +147,10 @@ public struct AuditChainVerifier: Sendable {
         }
     }
 
-    static func isStart(_ line: ArraySlice<UInt8>) -> Bool {
-        let needle = Array("\"event\":\"start\"".utf8)
+    static func isStart(_ line: ArraySlice<UInt8>) -> Bool { isEvent("start", line) }
+
+    static func isEvent(_ name: String, _ line: ArraySlice<UInt8>) -> Bool {
+        let needle = Array("\"event\":\"\(name)\"".utf8)
         let bytes = Array(line)
         guard bytes.count >= needle.count else { return false }
         for i in 0...(bytes.count - needle.count) where bytes[i] == needle[0] {

@@ -114,7 +114,9 @@ public final class AuditLog: @unchecked Sendable {
         case .empty:
             chainOrigin = "new"
         case .sealed(let hash, let lastSeq):
-            renderer.restart(seq: lastSeq.map { $0 + 1 } ?? 0, prev: hash)
+            // The last seq is read from a file anyone with write access may
+            // have edited: UInt64.max (or none) does not trap, it restarts seq.
+            renderer.restart(seq: lastSeq.flatMap { $0 < .max ? $0 + 1 : nil } ?? 0, prev: hash)
             chainOrigin = "continued"
         case .unusable(let why, let needsNewline):
             chainOrigin = "restarted: \(why)"
@@ -162,7 +164,11 @@ public final class AuditLog: @unchecked Sendable {
             backlog = queue.count + inFlight + reserved
         }
         let trouble: String?
-        if failing {
+        if closing {
+            // Shutting down: the stop record is queued and the writer exits
+            // once it is written, so a record taken now might never be.
+            trouble = "the proxy is shutting down and its audit log is closed"
+        } else if failing {
             trouble = "the audit log cannot be written (\(failure))"
         } else if backlog + 2 > capacity {
             trouble = "the audit log cannot keep up (\(backlog) records waiting, --audit-queue \(capacity))"

@@ -65,7 +65,11 @@ enum AuditLogTail {
             var j = i + key.count
             var digits = 0
             while j < bytes.count, bytes[j] >= 0x30, bytes[j] <= 0x39 {
-                value = value &* 10 &+ UInt64(bytes[j] - 0x30)
+                // A doctored number beyond UInt64 is no seq (not a wrapped one).
+                let (tens, o1) = value.multipliedReportingOverflow(by: 10)
+                let (next, o2) = tens.addingReportingOverflow(UInt64(bytes[j] - 0x30))
+                if o1 || o2 { return nil }
+                value = next
                 j += 1
                 digits += 1
             }

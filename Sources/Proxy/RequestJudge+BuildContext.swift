@@ -48,7 +48,7 @@ extension RequestJudge {
            let queried = FactsJSON.parse(json) {
             facts = RequestFacts(queried.asks + facts.asks)
         }
-        judged.record.facts = FactsJSON.render(facts)
+        judged.record.facts = FactsJSON.render(facts, maxPerKind: FactsJSON.auditMaxPerKind)
         if let violation {
             if policy.mode == .enforce { return refuse(403, rule: violation.section, violation.reason) }
             judged.record.wouldDeny = true

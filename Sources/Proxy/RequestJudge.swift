@@ -123,7 +123,7 @@ struct RequestJudge {
             record.rule = decision.rule
             record.reason = decision.reason
             record.mode = judgement.mode.rawValue
-            record.facts = judgement.facts.map(FactsJSON.render)
+            record.facts = judgement.facts.map { FactsJSON.render($0, maxPerKind: FactsJSON.auditMaxPerKind) }
             var scoped: JobScope.Outcome?
             if judgement.forwards, let scope = context.jobScope {
                 var received: [UInt8]?

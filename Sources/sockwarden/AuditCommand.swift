@@ -198,7 +198,8 @@ struct AuditTable {
 
     static func format(_ cells: [String]) -> String {
         var out = ""
-        for (i, cell) in cells.enumerated() {
+        // Cells hold what clients sent (a denial's reason quotes the body): never raw controls.
+        for (i, cell) in cells.map(AuditDisplayText.escaped).enumerated() {
             if i < widths.count {
                 out += cell + String(repeating: " ", count: max(1, widths[i] + 1 - cell.count))
             } else {

@@ -10,6 +10,9 @@ final class AuditLineReader {
     private var fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
+    /// Where the search for the next newline resumes: bytes from `start` up
+    /// to here hold none (a long line is scanned once, not once per read).
+    private var scanned = 0
     private var eof = false
     private(set) var lineNumber = 0
     private var identity: (dev: UInt64, ino: UInt64)
@@ -38,16 +41,12 @@ final class AuditLineReader {
     /// The next line, or `.end` at the end of the file (not following).
     func next() throws(SystemError) -> Next {
         while true {
-            if let nl = buffer[start...].firstIndex(of: 10) {
-                let line = buffer[start..<nl]
-                start = nl + 1
-                lineNumber += 1
-                return .line(line, complete: true)
-            }
+            if let line = nextLine() { return .line(line, complete: true) }
             if eof {
                 if start < buffer.count {
                     let line = buffer[start...]
                     start = buffer.count
+                    scanned = start
                     lineNumber += 1
                     return .line(line, complete: false)
                 }
@@ -61,12 +60,7 @@ final class AuditLineReader {
     /// reopens the path when the file was rotated or truncated.
     func follow() throws(SystemError) -> ArraySlice<UInt8> {
         while true {
-            if let nl = buffer[start...].firstIndex(of: 10) {
-                let line = buffer[start..<nl]
-                start = nl + 1
-                lineNumber += 1
-                return line
-            }
+            if let line = nextLine() { return line }
             eof = false
             let before = buffer.count - start
             try fill()
@@ -80,6 +74,7 @@ final class AuditLineReader {
                     identity = AuditLineReader.identity(fd: fd)
                     buffer.removeAll()
                     start = 0
+                    scanned = 0
                     lineNumber = 0
                     continue
                 }
@@ -89,12 +84,27 @@ final class AuditLineReader {
         }
     }
 
+    /// The complete line at `start`, if a newline has arrived.
+    private func nextLine() -> ArraySlice<UInt8>? {
+        guard let nl = buffer[max(start, scanned)...].firstIndex(of: 10) else {
+            scanned = buffer.count
+            return nil
+        }
+        let line = buffer[start..<nl]
+        start = nl + 1
+        scanned = start
+        lineNumber += 1
+        return line
+    }
+
     private func fill() throws(SystemError) {
         if start > 0 && start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
+            scanned = 0
             start = 0
         } else if start > 1 << 20 {
             buffer.removeFirst(start)
+            scanned -= start
             start = 0
         }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)

@@ -88,7 +88,7 @@ struct AuditSummary {
         var out = ""
         let span = first.map { f in "from \(AuditTime.format(f)) to \(AuditTime.format(last ?? f)) UTC" } ?? "no timed records"
         out += "requests: \(requests) (allowed \(allowed), denied \(denied), would-deny \(wouldDeny)\(open > 0 ? ", \(open) without a result" : "")), \(span)\n"
-        let reloadText = reloads.isEmpty ? "none" : reloads.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        let reloadText = reloads.isEmpty ? "none" : reloads.sorted { $0.key < $1.key }.map { "\($0.value) \(AuditDisplayText.escaped($0.key))" }.joined(separator: ", ")
         out += "policy reloads: \(reloadText); proxy starts: \(starts); audit gaps: \(gaps)"
         if gaps > 0 { out += " (\(refusedInGaps) requests refused, \(droppedInGaps) records dropped)" }
         out += "\n"
@@ -98,7 +98,7 @@ struct AuditSummary {
             if list.isEmpty { out += "  (none)\n" }
             for (name, n) in list {
                 let count = String(n)
-                out += "  " + String(repeating: " ", count: max(0, 6 - count.count)) + count + "  " + name + "\n"
+                out += "  " + String(repeating: " ", count: max(0, 6 - count.count)) + count + "  " + AuditDisplayText.escaped(name) + "\n"
             }
         }
         out += "\nrequests per \(AuditSummary.bucketName(bucketMs)) (UTC):\n"

@@ -24,7 +24,8 @@ OPTIONS
   -h, --help         show this help
 
 EXIT CODES
-  0 every link holds   1 a broken link (FILE:LINE on stderr)   2 bad usage or unreadable file
+  0 every link holds   1 a broken link (FILE:LINE on stderr), or no record at all
+  2 bad usage or unreadable file
 
 EXAMPLES
   sockwarden audit verify /var/log/sockwarden/audit.jsonl
@@ -73,6 +74,13 @@ func runAuditVerify(_ args: ArraySlice<String>) -> Never {
         if lines == 0 {
             Files.writeStderr("audit verify: \(path) is empty\n")
         }
+    }
+    if verifier.records == 0 {
+        // Every run writes a `start` record before it serves: a log with no
+        // record at all was emptied (or is not an audit log).
+        Files.writeStderr("audit verify: no records at all in \(flags.positional.joined(separator: ", ")): every run of serve writes a start record first, so the log was emptied or truncated, or these are not audit logs\n")
+        Files.writeStdout("FAILED: no records to verify\n")
+        exit(1)
     }
     let anchor = verifier.anchor.map { $0 == AuditChain.genesis ? "genesis" : "prev \($0) (an earlier file)" } ?? "none"
     Files.writeStdout("ok: \(verifier.records) record(s) in \(flags.positional.count) file(s); chain starts at \(anchor); last hash \(verifier.lastHash ?? "none")\n")

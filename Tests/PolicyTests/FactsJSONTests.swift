@@ -40,6 +40,32 @@ struct FactsJSONTests {
         }
     }
 
+    @Test("past maxPerKind a kind's asks are counted in omitted, every kind still listed")
+    func cappedPerKind() throws {
+        var asks = (0..<10).map { Ask(.capabilityAdd("CAP_A"), field: "HostConfig.CapAdd[\($0)]", value: "A") }
+        asks.insert(Ask(.privileged, field: "HostConfig.Privileged", value: "true"), at: 5)
+        asks.append(Ask(.hostPath(path: "/", readOnly: false, sharedPropagation: false), field: "HostConfig.Binds[0]", value: "/:/h"))
+        let facts = RequestFacts(asks)
+        let capped = FactsJSON.render(facts, maxPerKind: 3)
+        guard case .success(let value) = JSONParser.parse(capped), case .object(let groups) = value else {
+            Issue.record("not a JSON object: \(String(decoding: capped, as: UTF8.self))")
+            return
+        }
+        #expect(groups.map(\.key) == ["capability_add", "privileged", "host_path", "omitted"])
+        #expect(groups.last?.value == .object([JSONMember("capability_add", .number("7"))]))
+        #expect(FactsJSON.wasCut(value))
+        let kept = FactsJSON.parse(value)
+        #expect(kept?.asks.count == 5)
+        #expect(kept?.asks.contains { $0.kind == .privileged } == true)
+        // Without a cap, nothing is omitted (and nothing says so).
+        guard case .success(let whole) = JSONParser.parse(FactsJSON.render(facts)) else { return }
+        #expect(!FactsJSON.wasCut(whole) && FactsJSON.parse(whole) == grouped(facts))
+        // The audit cap keeps a record within a small multiple of its body:
+        // 150,000 one-letter capabilities were a 10 MB record from a 750 kB body.
+        let flood = RequestFacts((0..<150_000).map { Ask(.capabilityAdd("CAP_A"), field: "HostConfig.CapAdd[\($0)]", value: "A") })
+        #expect(FactsJSON.render(flood, maxPerKind: FactsJSON.auditMaxPerKind).count < 64 * 1024)
+    }
+
     @Test("every kind of fact round-trips, escapes and nulls included")
     func everyKind() throws {
         let kinds: [Ask.Kind] = [

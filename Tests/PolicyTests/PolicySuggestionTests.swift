@@ -223,6 +223,9 @@ struct PolicySuggestionTests {
             (#"{"event":"result","method":"GET","route":"system.ping","decision":"allow","status":200}"#, "other"),
             (#"{"event":"start","policy":"ci.toml"}"#, "other"),
             (#"{"method":"GET","decision":"allow","facts":{"privileged":[{"field":"x"}]}}"#, "invalid"),
+            // Facts cut short by the audit cap are not learned from (not all there).
+            (#"{"method":"POST","decision":"allow","facts":{"capability_add":[{"field":"HostConfig.CapAdd[0]","value":"A","capability":"CAP_A"}],"omitted":{"capability_add":9}}}"#, "invalid"),
+            (#"{"method":"POST","decision":"allow","facts":{"capability_add":[{"field":"HostConfig.CapAdd[0]","value":"A","capability":"CAP_A"}]}}"#, "entry"),
             (#"{"method":"GET""#, "invalid"),
             (#"[1]"#, "invalid"),
           ])

@@ -103,6 +103,20 @@ import Testing
         #expect(found?.file == "audit.jsonl")
     }
 
+    @Test(arguments: tampers)
+    func onlyTheRecordsBeforeABreakCountAsVerified(_ t: Tamper) {
+        // `verify` prints "FAILED: N record(s) verified before FILE:LINE":
+        // N must not count the broken record itself.
+        var v = AuditChainVerifier()
+        var found: AuditChainVerifier.Break?
+        for (i, line) in t.apply(AuditChainTests.chain(12)).enumerated() {
+            found = v.feed(line[...], file: "audit.jsonl", number: i + 1)
+            if found != nil { break }
+        }
+        #expect(found != nil)
+        #expect(v.records == t.line - 1, "\(String(describing: found)), \(v.records) counted")
+    }
+
     @Test func anIncompleteLastLineIsABreak() {
         var v = AuditChainVerifier()
         let lines = AuditChainTests.chain(3)
@@ -143,6 +157,21 @@ import Testing
         #expect(AuditChainTests.verify(first + restart)?.line == 4)
         #expect(AuditChainTests.verify(first + restart) { $0.allowRestarts = true } == nil)
         #expect(AuditChainTests.verify(first + notStart) { $0.allowRestarts = true }?.line == 4)
+    }
+
+    @Test func anAllowedRestartWithoutAStopBeforeItIsFlagged() {
+        // With --allow-restarts each run is its own chain: the end of a run
+        // can be cut unseen. A run that ended cleanly wrote `stop` last.
+        let cut = AuditChainTests.chain(3)
+        let clean = AuditChainTests.chain(3) { $0 == 2 ? "stop" : "request" }
+        let restart = AuditChainTests.chain(2) { $0 == 0 ? "start" : "request" }
+        for (before, flagged) in [(cut, true), (clean, false)] {
+            var v = AuditChainVerifier()
+            v.allowRestarts = true
+            for (i, line) in (before + restart).enumerated() { #expect(v.feed(line[...], file: "f", number: i + 1) == nil) }
+            #expect(v.restarts.count == 1 && v.restarts[0].hasPrefix("f:4"))
+            #expect(v.restarts.first?.contains("no stop record") == flagged, "\(v.restarts)")
+        }
     }
 
     @Test func aFileTailIsReadForTheNextRecord() {

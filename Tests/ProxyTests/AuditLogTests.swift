@@ -132,4 +132,44 @@ import Testing
         #expect(refuse.metrics.snapshot(live: .init()).auditRefused == 3)
         #expect(log.metrics.snapshot(live: .init()).auditDropped == 6)
     }
+
+    @Test func nothingIsAdmittedOnceTheLogIsClosed() throws {
+        // After `close` (shutdown: the stop record is written, the writer has
+        // exited) a request still being judged on a lingering connection must
+        // not be admitted: its record would never be written, yet it would
+        // be forwarded.
+        let path = AuditLogTests.tempPath("closed.jsonl")
+        let log = try AuditLog(path: path)
+        try log.start(first: AuditEvent("start") { _ in })
+        #expect(log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5) == 0)
+        var late = AuditLogTests.record(1)
+        let refusal = log.admit(&late)
+        #expect(refusal?.message.contains("shutting down") == true)
+        if case .notRecorded = late.admission {} else { Issue.record("a request after close was admitted: \(late.admission)") }
+        let dropping = try AuditLog(path: AuditLogTests.tempPath("closed-continue.jsonl"), failurePolicy: .continue)
+        try dropping.start(first: AuditEvent("start") { _ in })
+        _ = dropping.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5)
+        var served = AuditLogTests.record(2)
+        #expect(dropping.admit(&served) == nil)   // continue: served, and counted as dropped
+        #expect(dropping.metrics.snapshot(live: .init()).auditDropped == 2)
+        let (broken, lines) = AuditLogTests.verify([path])
+        #expect(broken == nil && lines.count == 2)
+    }
+
+    @Test(arguments: ["18446744073709551615", "99999999999999999999999"])
+    func aDoctoredHugeSeqDoesNotCrashTheStart(_ seq: String) throws {
+        // The last record's seq + 1 trapped on UInt64.max: a log anyone
+        // could write made serve crash at every start.
+        let path = AuditLogTests.tempPath("seq.jsonl")
+        let sealed = AuditChain.seal(object: Array("{\"v\":1,\"seq\":\(seq),\"event\":\"stop\"}".utf8), prev: AuditChain.genesis)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        _ = sealed.line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        Glibc.close(fd)
+        let log = try AuditLog(path: path)
+        #expect(log.chainOrigin == "continued")
+        try log.start(first: AuditEvent("start") { _ in })
+        _ = log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5)
+        let (broken, lines) = AuditLogTests.verify([path])
+        #expect(broken == nil && lines.count == 3)
+    }
 }

@@ -684,3 +684,73 @@ def test_summary_of_a_doctored_log_does_not_crash(proxy_bin, tmp_path):
     r = audit_cli(proxy_bin, "--summary", str(log))
     assert r.returncode == 0, r.stderr[-500:]
     assert f"audit gaps: 2 ({big} requests refused, 2 records dropped)".encode() in r.stdout, r.stdout
+
+
+def test_review_prints_no_terminal_controls_a_client_sent(proxy_bin, tmp_path):
+    """A denial's reason quotes the body's values as the client sent them
+    (`CapAdd: ["\\x1b]0;..."]`): the table and the summary show control
+    characters as visible escapes, so a CI job cannot clear the reviewer's
+    screen, retitle it, or forge a row with a newline."""
+    nasty = "\x1b]0;owned\x07\x1b[2J\x1b[31mX\nFAKE  uid 0  allow  200  GET  system.ping\u202e"
+    records = [
+        {"v": 1, "seq": 0, "time": "2026-11-30T00:00:00.000Z", "run": "r", "event": kind, "conn": 1, "req": 1,
+         "peer": {"uid": 0, "gid": 0, "pid": 1, "container": None}, "method": "POST",
+         "target": "/v1.41/containers/create", "route": "container.create", "group": "containers",
+         "decision": "deny", "would_deny": False, "mode": "enforce", "rule": "containers" + nasty,
+         "reason": "[containers]: HostConfig.CapAdd[0] \"" + nasty + "\" adds capability", "status": 403}
+        for kind in ("request", "result")
+    ]
+    log = tmp_path / "nasty.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in records))
+    for args in ((), ("--denied",), ("--summary",)):
+        r = audit_cli(proxy_bin, *args, str(log))
+        assert r.returncode == 0, r.stderr[-500:]
+        out = r.stdout.decode()
+        assert not any(ord(ch) < 0x20 and ch != "\n" or 0x7F <= ord(ch) <= 0x9F or ch == "\u202e" for ch in out), (args, out)
+        assert "FAKE" not in "".join(line[:5] for line in out.splitlines()), (args, out)
+        if not args or args == ("--denied",):
+            assert len(out.splitlines()) == 2, (args, out)  # the header and one row
+            assert "\\u{1b}[2J" in out and "X\\nFAKE" in out, out
+
+
+def test_verify_reads_a_huge_line_in_linear_time(proxy_bin, tmp_path):
+    """A file with one enormous line (a crash can leave megabytes of NULs
+    without a newline) was rescanned from its start after every 1 MiB read:
+    64 MiB took 100 s in a debug build, 1 GiB hours. Now it is read once."""
+    log = tmp_path / "huge.jsonl"
+    with open(log, "wb") as f:
+        f.write(b"{" + b"\0" * (64 << 20) + b"\n")
+    started = time.monotonic()
+    r = run_bin([proxy_bin, "audit", "verify", str(log)], timeout=30)
+    assert r.returncode == 1 and f"{log}:1: not a sealed".encode() in r.stderr, r.stderr[-300:]
+    review = run_bin([proxy_bin, "audit", str(log)], timeout=30)
+    assert review.returncode == 0 and b"1 line(s) were not JSON records" in review.stderr, review.stderr[-300:]
+    assert time.monotonic() - started < 30
+
+
+def test_verify_does_not_pass_a_log_with_no_records(proxy_bin, tmp_path):
+    """Every run writes a `start` record before serving, so a log truncated
+    to nothing (or /dev/null) is not "ok: 0 record(s)"."""
+    empty = tmp_path / "audit.jsonl"
+    empty.write_bytes(b"")
+    for files in ([str(empty)], [str(empty), "/dev/null"], ["--from-genesis", str(empty)]):
+        r = run_bin([proxy_bin, "audit", "verify", *files])
+        assert r.returncode == 1 and b"no records" in r.stderr and b"ok:" not in r.stdout, (files, r)
+
+
+def test_a_client_cannot_blow_up_its_record_with_facts(proxy_factory):
+    """150,000 one-letter capabilities in a 750 kB body were listed one by
+    one in `facts` (70 bytes each): a 10 MB record per request, denied or
+    not, fills the log's disk fast (then `refuse` answers everyone 503).
+    Past FactsJSON.auditMaxPerKind asks of a kind, the rest are counted in
+    `facts.omitted`."""
+    p = proxy_factory("ci.toml")
+    body = json.dumps({"Image": "busybox", "HostConfig": {"CapAdd": ["A"] * 150_000}}).encode()
+    with RawConn(p.sock) as c:
+        assert c.request("POST", f"{API}/containers/create", body).status == 403
+    p.wait_results(lambda rs: len(rs) >= 1)
+    p.stop()
+    raw = [line for line in Path(p.audit).read_bytes().splitlines() if b'"event":"request"' in line]
+    assert len(raw) == 1 and len(raw[0]) < len(body), (len(raw[0]), len(body))
+    facts = json.loads(raw[0])["facts"]
+    assert len(facts["capability_add"]) == 256 and facts["omitted"] == {"capability_add": 150_000 - 256}, facts.get("omitted")
