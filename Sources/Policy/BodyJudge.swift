@@ -110,6 +110,16 @@ extension BodyRules {
         case .volumeDriverOptions:
             return volumeDriverOptions ? nil
                 : refuse("volumes", "sets volume driver options, which can mount a host path or device; set driver-options = true in [volumes] to allow it")
+        case .namedNetwork(let name):
+            switch environment.network(name) {
+            case .notFound:
+                return nil
+            case .unavailable(let why):
+                return refuse("networks", "cannot be judged: network \(name) could not be looked up (\(why))")
+            case .found(let driver):
+                if driver.isOneOf(["bridge", "null"]) || driver.isOneOf(Array(networkDrivers)) { return nil }
+                return refuse("networks", "joins existing network \(name), whose driver is \(driver); allowed besides bridge: \(list(Array(networkDrivers)))")
+            }
         case .namedVolume(let name):
             return judgeNamedVolume(name, ask: ask, environment: environment)
         case .volumesFrom:

@@ -52,6 +52,7 @@ public enum FactsJSON {
         case .volumeDriver(let d): return ("volume_driver", [("driver", .string(d))])
         case .volumeDriverOptions: return ("volume_driver_options", [])
         case .namedVolume(let name): return ("named_volume", [("name", .string(name))])
+        case .namedNetwork(let name): return ("named_network", [("name", .string(name))])
         case .volumesFrom(let c): return ("volumes_from", [("container", .string(c))])
         case .unrecognisedMount: return ("unrecognised_mount", [])
         case .hostPort(let address, let port): return ("host_port", [("address", .string(address)), ("port", .string(port))])
@@ -222,6 +223,7 @@ public enum FactsJSON {
                 case "volume_driver": kind = string("driver").map { .volumeDriver($0) }
                 case "volume_driver_options": kind = .volumeDriverOptions
                 case "named_volume": kind = string("name").map { .namedVolume($0) }
+                case "named_network": kind = string("name").map { .namedNetwork($0) }
                 case "volumes_from": kind = string("container").map { .volumesFrom(container: $0) }
                 case "unrecognised_mount": kind = .unrecognisedMount
                 case "host_port":

@@ -16,6 +16,8 @@ public protocol HostEnvironment: Sendable {
     /// request says. No default, as for `namesThisHost`: every environment
     /// says whether it can ask the daemon.
     func volume(_ name: String) -> VolumeLookup
+    /// The network a request joins by name or ID, as it was created.
+    func network(_ reference: String) -> NetworkLookup
     /// The container an exec, attach or copy acts in (or an exec's
     /// container), with the facts of its host access. No default either.
     func targetContainer(_ reference: TargetReference) -> TargetContainerLookup
@@ -63,6 +65,10 @@ public struct LiteralHostEnvironment: HostEnvironment {
     /// when no volume of that name exists yet.
     public func volume(_ name: String) -> VolumeLookup { .notFound }
 
+    /// No daemon to ask: a network joined by name is judged by the request
+    /// alone.
+    public func network(_ reference: String) -> NetworkLookup { .notFound }
+
     /// No daemon to ask: the container an exec, attach or copy names is not
     /// judged (a what-if judges the request alone).
     public func targetContainer(_ reference: TargetReference) -> TargetContainerLookup { .notLookedUp }
@@ -105,6 +111,15 @@ public enum VolumeLookup: Sendable, Hashable {
     /// No such volume: the daemon would create it from the request.
     case notFound
     /// The daemon could not be asked (the text says why).
+    case unavailable(String)
+}
+
+/// A network as the daemon describes it (`GET /networks/{id}`).
+public enum NetworkLookup: Sendable, Hashable {
+    /// Its driver (`bridge`, `null` for none, `host`, `macvlan`, …).
+    case found(driver: String)
+    /// No such network: the daemon refuses the request itself.
+    case notFound
     case unavailable(String)
 }
 

@@ -351,6 +351,10 @@ struct Learner {
             return nil
         case .volumeDriver(let d): rules.volumeDrivers.insert(d); return ("volumes.drivers", d)
         case .volumeDriverOptions: rules.volumeDriverOptions = true; return ("volumes.driver-options", ask.value)
+        case .namedNetwork(let name):
+            guard case .found(let driver) = environment.network(name), !driver.isOneOf(["bridge", "null", "host"]),
+                  !r.networkDrivers.contains(driver) else { return nil }
+            rules.networkDrivers.insert(driver); return ("networks.drivers", "\(driver) (existing network \(name))")
         case .namedVolume(let name):
             guard case .found(let driver, let options) = environment.volume(name) else { return nil }
             if !driver.isEmpty && driver != "local" && !r.volumeDrivers.contains(driver) {

@@ -138,6 +138,19 @@ struct DaemonLookup: Sendable {
         return .found(id: inspected.id, facts: inspected.facts)
     }
 
+    /// `GET /networks/{id}`: the driver a network was created with.
+    func network(_ reference: String) -> NetworkLookup {
+        let escaped = Self.escape(reference)
+        guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .notFound }
+        switch get("/networks/\(escaped)") {
+        case .notFound: return .notFound
+        case .failed(let why): return .unavailable(why)
+        case .ok(let network):
+            guard let driver = network.member("Driver")?.string else { return .unavailable("the daemon's answer has no Driver") }
+            return .found(driver: driver)
+        }
+    }
+
     /// `GET /volumes/{name}`: the driver and options a volume was created with.
     func volume(_ name: String) -> VolumeLookup {
         let escaped = Self.escape(name)

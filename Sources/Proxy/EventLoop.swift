@@ -194,6 +194,12 @@ final class LoopHostEnvironment: HostEnvironment, @unchecked Sendable {
         return .unavailable("looked up on a connection thread")
     }
 
+    /// So is a network joined by name.
+    func network(_ reference: String) -> NetworkLookup {
+        neededLookup = true
+        return .unavailable("looked up on a connection thread")
+    }
+
     /// So is the container an exec, attach or copy acts in.
     func targetContainer(_ reference: TargetReference) -> TargetContainerLookup {
         neededLookup = true

@@ -90,6 +90,10 @@ public struct HostFileSystem: HostEnvironment {
         lookup.volume(name)
     }
 
+    public func network(_ reference: String) -> NetworkLookup {
+        lookup.network(reference)
+    }
+
     public func targetContainer(_ reference: TargetReference) -> TargetContainerLookup {
         lookup.targetContainer(reference)
     }

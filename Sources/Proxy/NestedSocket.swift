@@ -71,6 +71,7 @@ struct JobHostEnvironment: HostEnvironment {
     func resolve(hostPath: String) -> ResolvedHostPath { base.resolve(hostPath: hostPath) }
     func container(_ reference: String) -> ContainerLookup { base.container(reference) }
     func volume(_ name: String) -> VolumeLookup { base.volume(name) }
+    func network(_ reference: String) -> NetworkLookup { base.network(reference) }
     func targetContainer(_ reference: TargetReference) -> TargetContainerLookup { base.targetContainer(reference) }
     func grantsSocket(_ path: String) -> Bool { path.utf8.elementsEqual(ownSocket.utf8) }
     func namesThisHost(_ name: String) -> Bool { base.namesThisHost(name) }

@@ -73,7 +73,7 @@ struct FactsJSONTests {
             .device, .seccompUnconfined, .seccompCustomProfile, .apparmorUnconfined, .apparmorProfile("p"), .selinuxLabel,
             .unrecognisedSecurityOption, .systemPathsUnconfined, .noNewPrivileges(true), .sysctl(name: "net.core.x"),
             .runtime("runsc"), .logDriver("syslog"), .logOption("syslog-address"), .oomProtection, .ulimit("memlock"), .registry("localhost:5000"), .cgroupParent("/x"), .hostPath(path: "/srv/\"q\"", readOnly: true, sharedPropagation: false),
-            .volumeDriver("d"), .volumeDriverOptions, .namedVolume("v"), .volumesFrom(container: "c"), .unrecognisedMount,
+            .volumeDriver("d"), .volumeDriverOptions, .namedVolume("v"), .namedNetwork("n"), .volumesFrom(container: "c"), .unrecognisedMount,
             .hostPort(address: "", port: "8080"), .publishAllPorts, .image("busybox"), .imageName("x:y"), .imageLoad,
             .swarmAddress(host: "10.0.0.1"), .swarmRemote("m:2377"), .user("0"), .memory(-1), .nanoCPUs(1_500_000_000),
             .pidsLimit(nil), .pidsLimit(100), .annotation("k"), .remoteContext, .buildKit, .networkDriver("macvlan"),

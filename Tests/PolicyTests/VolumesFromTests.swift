@@ -32,6 +32,18 @@ struct FakeDaemon: HostEnvironment {
         }
     }
 
+    func network(_ reference: String) -> NetworkLookup {
+        switch reference {
+        case "ci_default": return .found(driver: "bridge")
+        case "lan": return .found(driver: "macvlan")
+        case "l3": return .found(driver: "ipvlan")
+        case String(repeating: "b", count: 64): return .found(driver: "host")
+        case String(repeating: "0", count: 64): return .found(driver: "null")
+        case "flakynet": return .unavailable("the daemon answered 500")
+        default: return .notFound
+        }
+    }
+
     func volume(_ name: String) -> VolumeLookup {
         switch name {
         case "cachevol": return .found(driver: "local", options: [:])
@@ -170,5 +182,40 @@ struct NamedVolumeTests {
                                                    body: .complete(Array(body.utf8), contentType: "application/json"),
                                                    contentType: "application/json"), environment: FakeDaemon())
         #expect(decision.allowed, "\(decision.reason)")
+    }
+}
+
+/// Networks joined by name or ID through ci.toml, against `FakeDaemon`'s networks.
+let namedNetworkCases: [(name: String, body: String, route: String, network: String?, expect: String?)] = [
+    ("a compose network (bridge) by name", #"{"Image":"b","HostConfig":{"NetworkMode":"ci_default"}}"#, "container.create", nil, nil),
+    ("an existing macvlan network by name", #"{"Image":"b","HostConfig":{"NetworkMode":"lan"}}"#, "container.create", nil, "networks"),
+    ("an existing ipvlan network as an endpoint", #"{"Image":"b","HostConfig":{"NetworkMode":"none"},"NetworkingConfig":{"EndpointsConfig":{"l3":{}}}}"#,
+     "container.create", nil, "networks"),
+    ("the host network by its ID", #"{"Image":"b","HostConfig":{"NetworkMode":"\#(String(repeating: "b", count: 64))"}}"#, "container.create", nil, "networks"),
+    ("the none network by its ID", #"{"Image":"b","HostConfig":{"NetworkMode":"\#(String(repeating: "0", count: 64))"}}"#, "container.create", nil, nil),
+    ("a network that does not exist (the daemon refuses it)", #"{"Image":"b","HostConfig":{"NetworkMode":"ghostnet"}}"#, "container.create", nil, nil),
+    ("a network that cannot be looked up", #"{"Image":"b","HostConfig":{"NetworkMode":"flakynet"}}"#, "container.create", nil, "networks"),
+    ("the predefined none and bridge by name need no look-up", #"{"Image":"b","HostConfig":{"NetworkMode":"bridge"}}"#, "container.create", nil, nil),
+    ("docker network connect to a macvlan network", #"{"Container":"c"}"#, "network.connect", "lan", "networks"),
+    ("docker network connect to a compose network", #"{"Container":"c"}"#, "network.connect", "ci_default", nil),
+]
+
+@Suite("A network joined by name is judged by the driver it was created with")
+struct NamedNetworkTests {
+    @Test("decisions", arguments: namedNetworkCases.indices)
+    func decide(_ index: Int) throws {
+        let c = namedNetworkCases[index]
+        let policy = try loadShippedPolicy("ci.toml")
+        let route = try #require(Catalogue.route(named: c.route))
+        var input = PolicyInput(method: "POST", route: route, apiVersion: "1.41",
+                                body: .complete(Array(c.body.utf8), contentType: "application/json"), contentType: "application/json")
+        if let network = c.network { input.parameters = ["id": network] }
+        let decision = policy.evaluate(input, environment: FakeDaemon())
+        if let expected = c.expect {
+            #expect(!decision.allowed, "\(c.name)")
+            #expect(decision.rule == expected, "\(c.name): \(decision.reason)")
+        } else {
+            #expect(decision.allowed, "\(c.name): \(decision.reason)")
+        }
     }
 }

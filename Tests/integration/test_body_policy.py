@@ -219,18 +219,22 @@ def test_daemon_stores_what_was_judged(ci_proxy, dockerd_sock, label, body, chec
         http(dockerd_sock, "DELETE", f"{API}/volumes/swt-diff-vol")
 
 
-def test_host_network_named_by_id_does_not_give_host_networking(ci_proxy, dockerd_sock, docker_config):
-    """A NetworkMode naming the host network by an ID prefix is treated as a
-    network name by the policy. Prove on the daemon that it is not the host's
-    network namespace: the container must see only its loopback."""
+def test_host_network_named_by_id_is_refused_by_its_driver(ci_proxy, dockerd_sock, docker_config):
+    """A NetworkMode naming the host network by an ID prefix: straight to the
+    daemon the container runs (with only its loopback: dockerd does not give
+    it the host's namespace); through ci.toml the network is looked up and
+    refused by its driver, host, which `[networks] drivers` does not list."""
     import os
     import subprocess
     host_id = json.loads(http(dockerd_sock, "GET", f"{API}/networks/host").body)["Id"]
-    env = dict(os.environ, DOCKER_HOST=f"unix://{ci_proxy.sock}", DOCKER_CONFIG=docker_config)
-    out = subprocess.run(["docker", "run", "--rm", "--network", host_id[:12], IMG, "ls", "/sys/class/net"],
-                         capture_output=True, timeout=60, env=env)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == [b"lo"], out.stdout
+    run = ["docker", "run", "--rm", "--network", host_id[:12], IMG, "ls", "/sys/class/net"]
+    direct = subprocess.run(run, capture_output=True, timeout=60,
+                            env=dict(os.environ, DOCKER_HOST=f"unix://{dockerd_sock}", DOCKER_CONFIG=docker_config))
+    assert direct.returncode == 0 and direct.stdout.split() == [b"lo"], (direct.stdout, direct.stderr)
+    out = subprocess.run(run, capture_output=True, timeout=60,
+                         env=dict(os.environ, DOCKER_HOST=f"unix://{ci_proxy.sock}", DOCKER_CONFIG=docker_config))
+    assert out.returncode != 0
+    assert f"joins existing network {host_id[:12]}, whose driver is host".encode() in out.stderr, out.stderr
 
 
 # (flag, value, inspect template, what the daemon stores, what the denial must say)

@@ -123,6 +123,11 @@ public struct Ask: Sendable, Hashable, CustomStringConvertible {
         /// A network driver other than bridge (host, macvlan, ipvlan, overlay,
         /// a plugin), or an IPAM driver other than the default.
         case networkDriver(String)
+        /// A network joined by name or ID (`--network NAME`, an endpoint,
+        /// `docker network connect`): the daemon joins it as it was created,
+        /// so its driver is looked up and judged (an existing macvlan or
+        /// ipvlan network is the host's LAN).
+        case namedNetwork(String)
         /// Network or IPAM driver options (`com.docker.network.bridge.*`,
         /// macvlan `parent`, …).
         case networkDriverOptions

@@ -57,7 +57,11 @@ public enum ContainerFacts {
     /// `field` is only built when there is a fact to add.
     static func classify(_ value: String, _ namespace: Namespace, field: @autoclosure () -> String, into facts: inout RequestFacts) {
         switch NamespaceMode.classify(value, namespace) {
-        case .privateMode: break
+        case .privateMode:
+            // A network by name or ID (the predefined ones by name need no look-up).
+            if namespace == .network, !value.isOneOf(["", "default", "bridge", "none"]) {
+                facts.add(.namedNetwork(value), field(), value)
+            }
         case .host: facts.add(.hostNamespace(namespace), field(), value)
         case .join: facts.add(.joinNamespace(namespace), field(), value)
         case .unrecognised: facts.add(.unrecognisedMode(namespace), field(), value)
