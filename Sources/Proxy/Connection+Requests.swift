@@ -197,9 +197,10 @@ extension Connection {
         }
         push(exchange)
         do {
-            try upstream.writeAll(bytes)
+            try writeUpstream(upstream, bytes)
         } catch {
-            // The response thread reports the dead daemon.
+            // The response thread reports the dead daemon (or the client
+            // hung up while the daemon did not read, and the connection ended).
             return false
         }
         exchange.update { $0.bytesIn += UInt64(bytes.count) }
@@ -207,7 +208,7 @@ extension Connection {
         var outcome: BodyOutcome = .complete
         if let spool {
             do {
-                try spool.send(to: upstream)
+                try spool.send(to: upstream, stoppingWhen: endIfClientLeft)
                 exchange.update { $0.bytesIn += spool.size }
             } catch {
                 outcome = .stopped
@@ -274,7 +275,7 @@ extension Connection {
             if !reader.isEmpty {
                 let count = reader.count
                 let ok = reader.withAvailable { raw -> Bool in
-                    do { try upstream.writeAll(raw); return true } catch { return false }
+                    do { try writeUpstream(upstream, raw); return true } catch { return false }
                 }
                 reader.consume(count)
                 exchange.update { $0.bytesIn += UInt64(count) }

@@ -53,6 +53,7 @@ final class Connection: @unchecked Sendable {
         self.onClose = onClose
         self.prebuffered = prebuffered
         self.shared.withLock { $0.upstream = upstream }
+        upstream?.setSendTimeout(milliseconds: Connection.upstreamWritePollMilliseconds)
         if let container { self.peerContainer = container }
     }
 
@@ -120,6 +121,7 @@ final class Connection: @unchecked Sendable {
         if let existing = upstream { return .success(existing) }
         do {
             let fd = try UnixSocket.connect(path: context.upstreamPath)
+            fd.setSendTimeout(milliseconds: Connection.upstreamWritePollMilliseconds)
             let keep = shared.withLock { s -> Bool in
                 if s.terminated { return false }
                 s.upstream = fd
@@ -133,6 +135,33 @@ final class Connection: @unchecked Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// How long a write to the daemon waits before the request thread looks
+    /// whether its client hung up for good. The daemon may not read for a
+    /// long time: a body pipelined behind a quiet stream (`events`, `logs
+    /// -f`) waits until the stream ends, and a hijacked stream's stdin until
+    /// the process reads it.
+    static let upstreamWritePollMilliseconds = 500
+
+    /// Writes to the daemon (request thread). A write the daemon does not
+    /// take must not outlive the client: when the client hung up for good
+    /// meanwhile, the connection is ended (which wakes the response thread,
+    /// waiting on the daemon too) and this throws ECONNABORTED.
+    func writeUpstream(_ upstream: FileDescriptor, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        try upstream.writeAll(bytes, stoppingWhen: endIfClientLeft)
+    }
+
+    func writeUpstream(_ upstream: FileDescriptor, _ bytes: [UInt8]) throws(SystemError) {
+        try upstream.writeAll(bytes, stoppingWhen: endIfClientLeft)
+    }
+
+    /// The client closed its end for good (not a half-close: that client
+    /// still reads its answers): ends the connection. True if it did.
+    func endIfClientLeft() -> Bool {
+        guard client.peerHungUp else { return false }
+        terminate()
+        return true
     }
 
     func start() throws(SystemError) {

@@ -1,0 +1,178 @@
+"""Hostile and slow clients: what a client can hold, and for how long.
+
+| behaviour                                                                 | test |
+| ------------------------------------------------------------------------- | ---- |
+| a client that hangs up while its pipelined body waits behind a quiet stream frees its connection (both models) | test_hang_up_behind_a_quiet_stream_with_a_body_in_flight_frees_the_connection |
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import socket
+import tempfile
+import threading
+import time
+
+import pytest
+
+from swhelpers import API, RawConn, build_request
+
+pytestmark = pytest.mark.proxy_only
+
+SERVING = [pytest.param((), id="event-loop"), pytest.param(("--event-loops", "0"), id="threads")]
+
+
+class QuietDaemon:
+    """A fake dockerd on a Unix socket. `/_ping` is answered; any other
+    request gets the head of an endless chunked stream, after which the
+    connection is neither read nor written (a quiet `events`), and the
+    moment the proxy hangs it up is noted."""
+
+    STREAM_HEAD = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                   b"Transfer-Encoding: chunked\r\n\r\n")
+
+    def __init__(self, directory: str):
+        self.path = os.path.join(directory, "quiet.sock")
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        self.listener.listen(64)
+        self.streams_started = 0
+        self.streams_hung_up = 0
+        self.lock = threading.Lock()
+        self.stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stopped:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket):
+        with conn:
+            conn.settimeout(30)
+            while True:
+                head = b""
+                try:
+                    while b"\r\n\r\n" not in head:
+                        byte = conn.recv(1)  # a byte at a time: nothing past the head is taken
+                        if not byte:
+                            return
+                        head += byte
+                except OSError:
+                    return
+                if head.split(b" ", 2)[1] == b"/_ping":
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nOK")
+                    continue
+                conn.sendall(self.STREAM_HEAD)
+                with self.lock:
+                    self.streams_started += 1
+                poller = select.poll()
+                poller.register(conn, select.POLLHUP)
+                while not self.stopped:
+                    if any(ev & (select.POLLHUP | select.POLLERR) for _, ev in poller.poll(200)):
+                        with self.lock:
+                            self.streams_hung_up += 1
+                        return
+                return
+
+    def close(self):
+        self.stopped = True
+        self.listener.close()
+
+
+@pytest.fixture
+def quiet_daemon(short_tmp):
+    d = QuietDaemon(tempfile.mkdtemp(dir=short_tmp))
+    yield d
+    d.close()
+
+
+def send_until_stalled(s: socket.socket, data: bytes, stall: float, give_up: float) -> int:
+    """Sends `data` without blocking until the proxy takes nothing for
+    `stall` seconds (or all is sent, or `give_up` seconds pass); returns how
+    many bytes were sent."""
+    s.setblocking(False)
+    sent = 0
+    last_progress = time.monotonic()
+    end = time.monotonic() + give_up
+    while sent < len(data) and time.monotonic() < end:
+        try:
+            n = s.send(data[sent:sent + (1 << 16)])
+        except BlockingIOError:
+            n = 0
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        if n:
+            sent += n
+            last_progress = time.monotonic()
+            continue
+        if time.monotonic() - last_progress >= stall:
+            break
+        select.select([], [s], [], 0.1)
+    return sent
+
+
+def pipelined_body_request(kind: str) -> bytes:
+    if kind == "archive":  # streamed to the daemon as it comes
+        body = b"\0" * (32 << 20)
+        return build_request("PUT", f"{API}/containers/quiet/archive?path=/tmp", body,
+                             headers={"Content-Type": "application/x-tar"})
+    # judged whole, then written to the daemon at once (just under the 1 MiB inspection limit)
+    body = json.dumps({"Image": "swtest/busybox", "Labels": {"pad": "x" * (1000 << 10)}}).encode()
+    return build_request("POST", f"{API}/containers/create", body)
+
+
+def open_quiet_stream(path: str) -> socket.socket:
+    """A connection with an `events` stream under way. Retried while the
+    proxy has not yet seen its readiness probe's connection end (a 503
+    under --max-connections 1)."""
+    deadline = time.monotonic() + 10
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(path)
+        s.sendall(build_request("GET", f"{API}/events?filters=%7B%22label%22%3A%5B%22nothing%22%5D%7D"))
+        head = s.recv(len(QuietDaemon.STREAM_HEAD))
+        if head.startswith(b"HTTP/1.1 200 "):
+            return s
+        s.close()
+        assert head.startswith(b"HTTP/1.1 503 ") and time.monotonic() < deadline, f"no stream head: {head!r}"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("extra", SERVING)
+@pytest.mark.parametrize("kind", ["archive", "create"])
+def test_hang_up_behind_a_quiet_stream_with_a_body_in_flight_frees_the_connection(proxy_factory, quiet_daemon, extra, kind):
+    """A quiet `events` stream, then a request with a large body pipelined
+    behind it that the daemon does not read (it is busy with the stream),
+    then the client hangs up: the proxy must end that connection (its daemon
+    connection is hung up, its slot under --max-connections 1 is free), not
+    hold it and its threads for as long as the stream stays quiet."""
+    p = proxy_factory("observe.toml", upstream=quiet_daemon.path, extra=("--max-connections", "1") + extra)
+    s = open_quiet_stream(p.sock)
+    try:
+        data = pipelined_body_request(kind)
+        sent = send_until_stalled(s, data, stall=1.0, give_up=20)
+        assert sent < len(data), "the whole body was taken though the daemon reads none of it"
+    finally:
+        s.close()
+    hung_up_at = time.monotonic()
+    while time.monotonic() - hung_up_at < 10 and quiet_daemon.streams_hung_up < 1:
+        time.sleep(0.1)
+    assert quiet_daemon.streams_hung_up == 1, (
+        f"10 s after the client hung up the proxy still holds its daemon connection; log: {p.log_tail()}")
+    # The one connection slot is free again.
+    deadline = time.monotonic() + 10
+    while True:
+        with RawConn(p.sock, timeout=10) as c:
+            r = c.request("GET", "/_ping")
+        if r.status == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert r.status == 200, f"the slot was not freed: {r}"
+    assert p.alive()
