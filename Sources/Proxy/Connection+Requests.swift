@@ -11,6 +11,10 @@ extension Connection {
         let reader = makeRequestReader()
         var parser = RequestHeadParser(limits: context.limits)
         while true {
+            guard awaitRoom() else {
+                push(.end())
+                return
+            }
             setWaitingForRequest(reader.isEmpty)
             let head: RequestHead
             switch readHead(reader, &parser) {

@@ -34,7 +34,20 @@ final class Connection: @unchecked Sendable {
         /// Forwarded exchanges the response thread has not finished, oldest first.
         var forwarded: [Exchange] = []
         var terminated = false
+        /// The request thread waits for an answer to be written (`awaitRoom`).
+        var waitingForRoom = false
     }
+
+    /// Exchanges queued for the response thread and not yet answered, at
+    /// most. With this many, the request thread reads no further request
+    /// until an answer is written, so a client that pipelines requests and
+    /// never reads its answers meets backpressure instead of making the
+    /// proxy queue answer after answer, each holding a reservation in the
+    /// audit queue all clients share (16384 by default: a peer's 1024
+    /// connections hold at most 4096). An event loop serves one request at
+    /// a time; Docker clients do not pipeline at all.
+    static let maxOutstanding = 4
+    private let roomSignal = BlockingQueue<Bool>()
 
     /// Bytes the client sent before this connection took over (a hand-off
     /// from the event loop); the request thread reads them first.
@@ -82,7 +95,31 @@ final class Connection: @unchecked Sendable {
         exchanges.push(exchange)
     }
 
-    func exchangeAnswered() { shared.withLock { $0.outstanding -= 1 } }
+    func exchangeAnswered() {
+        let wake = shared.withLock { s -> Bool in
+            s.outstanding -= 1
+            guard s.waitingForRoom, s.outstanding < Connection.maxOutstanding else { return false }
+            s.waitingForRoom = false
+            return true
+        }
+        if wake { roomSignal.push(true) }
+    }
+
+    /// Request thread: waits until fewer than `maxOutstanding` exchanges are
+    /// unanswered. False when the connection ended meanwhile, or the client
+    /// hung up for good (then it is ended).
+    func awaitRoom() -> Bool {
+        while true {
+            let full = shared.withLock { s -> Bool in
+                guard s.outstanding >= Connection.maxOutstanding else { return false }
+                s.waitingForRoom = true
+                return true
+            }
+            guard full else { return true }
+            _ = roomSignal.pop(timeoutMilliseconds: Connection.verdictPollMilliseconds)
+            if shared.withLock({ $0.terminated }) || endIfClientLeft() { return false }
+        }
+    }
 
     /// The response thread is done with the oldest forwarded exchange.
     func forwardedFinished() { shared.withLock { if !$0.forwarded.isEmpty { $0.forwarded.removeFirst() } } }

@@ -3,6 +3,7 @@
 | behaviour                                                                 | test |
 | ------------------------------------------------------------------------- | ---- |
 | a client that hangs up while its pipelined body waits behind a quiet stream frees its connection (both models) | test_hang_up_behind_a_quiet_stream_with_a_body_in_flight_frees_the_connection |
+| a client that pipelines requests and never reads cannot make the proxy buffer without bound, nor fill the audit queue and starve others (both models) | test_a_client_that_never_reads_is_held_back_not_buffered |
 """
 
 from __future__ import annotations
@@ -175,4 +176,33 @@ def test_hang_up_behind_a_quiet_stream_with_a_body_in_flight_frees_the_connectio
             break
         time.sleep(0.2)
     assert r.status == 200, f"the slot was not freed: {r}"
+    assert p.alive()
+
+
+@pytest.mark.parametrize("extra", SERVING)
+@pytest.mark.parametrize("pad", [16 << 10, 0], ids=["large-requests", "tiny-requests"])
+def test_a_client_that_never_reads_is_held_back_not_buffered(proxy_factory, extra, pad):
+    """A client pipelines requests the proxy answers itself (404s) and never
+    reads an answer. Once the answers fill the socket, the proxy must stop
+    reading its requests (the client's sends stall), not queue answer after
+    answer in memory, nor hold an audit-queue reservation for each (tiny
+    requests: 16384 of them filled the shared audit queue, and every other
+    client got a 503); other clients are served meanwhile, and when the slow
+    one hangs up the proxy serves on."""
+    p = proxy_factory("observe.toml", extra=extra)
+    one = build_request("GET", "/not-a-docker-route", headers={"X-Pad": "p" * pad} if pad else None)
+    data = one * ((32 << 20) // len(one))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(p.sock)
+    try:
+        sent = send_until_stalled(s, data, stall=3.0, give_up=60)
+        assert sent < 16 << 20, (
+            f"the proxy took {sent >> 20} MiB of requests from a client that reads no answer: it buffers them")
+        with RawConn(p.sock, timeout=10) as c:  # not starved
+            assert c.request("GET", "/not-a-docker-route").status == 404
+    finally:
+        s.close()
+    with RawConn(p.sock, timeout=10) as c:
+        assert c.request("GET", "/not-a-docker-route").status == 404
     assert p.alive()
