@@ -4,6 +4,8 @@
 | ------------------------------------------------------------------------- | ---- |
 | a client that hangs up while its pipelined body waits behind a quiet stream frees its connection (both models) | test_hang_up_behind_a_quiet_stream_with_a_body_in_flight_frees_the_connection |
 | a client that pipelines requests and never reads cannot make the proxy buffer without bound, nor fill the audit queue and starve others (both models) | test_a_client_that_never_reads_is_held_back_not_buffered |
+| every way a connection ends (client at once, mid-head, mid-body of each kind, after an answer, malformed, timed out; daemon real, hanging up, refusing, missing) gives its slot back, open and per-uid counts alike (both models) | test_every_way_a_connection_ends_gives_its_slot_back |
+| a client gone from a quiet attach gives its slot back (both models) | test_a_client_gone_from_a_quiet_attach_gives_its_slot_back |
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 
 import pytest
 
-from swhelpers import API, RawConn, build_request
+from swhelpers import API, RawConn, build_request, force_remove, http, unique
 
 pytestmark = pytest.mark.proxy_only
 
@@ -206,3 +208,193 @@ def test_a_client_that_never_reads_is_held_back_not_buffered(proxy_factory, extr
     with RawConn(p.sock, timeout=10) as c:
         assert c.request("GET", "/not-a-docker-route").status == 404
     assert p.alive()
+
+
+# --------------------------------------------------------------------------
+# connection slots: every way a connection ends gives its slot back
+# --------------------------------------------------------------------------
+
+
+class HangUpDaemon:
+    """A fake dockerd that reads a request head and closes without answering."""
+
+    def __init__(self, directory: str):
+        self.path = os.path.join(directory, "hangup.sock")
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        self.listener.listen(64)
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                try:
+                    head = b""
+                    while b"\r\n\r\n" not in head:
+                        more = conn.recv(4096)
+                        if not more:
+                            break
+                        head += more
+                except OSError:
+                    pass
+
+    def close(self):
+        self.listener.close()
+
+
+def slot_is_free(path: str, seconds: float = 10) -> bool:
+    """Whether a new connection is admitted (anything but the cap's 503) within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(path)
+            try:
+                s.sendall(b"GET /not-a-docker-route HTTP/1.1\r\nHost: d\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # refused (and closed) before the request was written: read the refusal
+            head = s.recv(64)
+        if not head.startswith(b"HTTP/1.1 503 ") or time.monotonic() > deadline:
+            return not head.startswith(b"HTTP/1.1 503 ")
+        time.sleep(0.1)
+
+
+def ends_mid_head(path):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(path)
+        s.sendall(b"GET /_ping HTTP/1.1\r\nHo")
+
+
+def ends_mid_judged_body(path):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(path)
+        s.sendall(build_request("POST", f"{API}/containers/create", b"{}" + b" " * 1000)[:-500])
+
+
+def ends_mid_streamed_body(path):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(path)
+        s.sendall(build_request("PUT", f"{API}/containers/nothing-here/archive?path=/", b"\0" * (1 << 20),
+                                headers={"Content-Type": "application/x-tar"})[:300 << 10])
+
+
+def ends_mid_chunked_body(path):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(path)
+        s.sendall(build_request("POST", f"{API}/images/load", headers={"Transfer-Encoding": "chunked"}) + b"5\r\nabc")
+
+
+def ends_at_once(path):
+    socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).connect(path)
+
+
+def ends_after_an_answer(path):
+    with RawConn(path, timeout=10) as c:
+        c.request("GET", "/_ping")
+
+
+def ends_with_a_malformed_head(path):
+    with RawConn(path, timeout=10) as c:
+        c.send(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n")
+        c.read_head()
+
+
+def ends_with_a_dribbled_head(path):  # --head-timeout 1: a 408
+    with RawConn(path, timeout=10) as c:
+        c.send(b"GET /_ping HTTP/1.1\r\n")
+        c.read_head()
+
+
+ENDINGS = [ends_at_once, ends_mid_head, ends_mid_judged_body, ends_mid_streamed_body, ends_mid_chunked_body,
+           ends_after_an_answer, ends_with_a_malformed_head, ends_with_a_dribbled_head]
+
+
+@pytest.mark.parametrize("extra", SERVING)
+@pytest.mark.parametrize("daemon", ["real", "hangs-up", "refuses", "missing"])
+def test_every_way_a_connection_ends_gives_its_slot_back(proxy_factory, dockerd_sock, short_tmp, extra, daemon):
+    """Under --max-connections-per-uid 2, each way a connection can end
+    (client hang-up at once, mid-head, mid-body of each kind, after an
+    answer, malformed, timed out) is done four times in a row, with the
+    real daemon, one that hangs up without answering, a socket nobody
+    listens on, and no socket at all: a new connection must be admitted
+    after each, and none may be left open at the end."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    fake = None
+    if daemon == "real":
+        upstream = dockerd_sock
+    elif daemon == "hangs-up":
+        fake = HangUpDaemon(d)
+        upstream = fake.path
+    elif daemon == "refuses":
+        upstream = os.path.join(d, "refuses.sock")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.bind(upstream)  # bound, never listening: ECONNREFUSED
+    else:
+        upstream = os.path.join(d, "missing.sock")
+    metrics = os.path.join(d, "metrics.sock")
+    p = proxy_factory("observe.toml", upstream=upstream,
+                      extra=("--max-connections-per-uid", "2", "--head-timeout", "1", "--metrics-socket", metrics) + extra)
+    try:
+        def open_connections() -> int:
+            deadline = time.monotonic() + 10
+            while True:
+                with RawConn(metrics, timeout=10) as m:
+                    text = m.request("GET", "/metrics").body.decode()
+                n = int(next(line for line in text.splitlines() if line.startswith("sockwarden_open_connections ")).split()[1])
+                if n == 0 or time.monotonic() > deadline:
+                    return n
+                time.sleep(0.05)
+
+        assert open_connections() == 0
+        for ending in ENDINGS:
+            for _ in range(4):
+                try:
+                    ending(p.sock)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the proxy answered (a 502, a daemon's 404) and closed first
+                assert open_connections() == 0, f"{ending.__name__}: still open 10 s later; log: {p.log_tail()}"
+                # The per-uid count, kept apart from the open ones, came back down too.
+                assert slot_is_free(p.sock), f"{ending.__name__}: a slot stayed taken; log: {p.log_tail()}"
+                assert open_connections() == 0
+        assert p.alive()
+    finally:
+        if fake:
+            fake.close()
+
+
+@pytest.mark.parametrize("extra", SERVING)
+def test_a_client_gone_from_a_quiet_attach_gives_its_slot_back(proxy_factory, dockerd_sock, image, short_tmp, extra):
+    """An attach to a container that prints nothing, taken over (101), then
+    the client hangs up: the connection must not stay open until the
+    container prints something. (When the container ends instead, dockerd
+    only half-closes the stream and waits for the client's stdin to end,
+    as the proxy does.)"""
+    name = unique("quietattach")
+    metrics = os.path.join(tempfile.mkdtemp(dir=short_tmp), "m.sock")
+    p = proxy_factory("observe.toml", extra=("--metrics-socket", metrics) + extra)
+    try:
+        r = http(dockerd_sock, "POST", f"{API}/containers/create?name={name}",
+                 json.dumps({"Image": image, "Cmd": ["sleep", "1000"], "OpenStdin": True,
+                             "HostConfig": {"NetworkMode": "none"}}).encode())
+        assert r.status == 201, r
+        assert http(dockerd_sock, "POST", f"{API}/containers/{name}/start").status == 204
+        with RawConn(p.sock, timeout=10) as c:
+            c.send(build_request("POST", f"{API}/containers/{name}/attach?stream=1&stdin=1&stdout=1&stderr=1",
+                                 headers={"Upgrade": "tcp", "Connection": "Upgrade"}))
+            assert c.read_head().status == 101
+        deadline = time.monotonic() + 10
+        while True:
+            with RawConn(metrics, timeout=10) as m:
+                text = m.request("GET", "/metrics").body.decode()
+            n = int(next(line for line in text.splitlines() if line.startswith("sockwarden_open_connections ")).split()[1])
+            if n == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert n == 0, "the attach connection is still open 10 s after the client hung up"
+    finally:
+        force_remove(dockerd_sock, name)
