@@ -26,6 +26,7 @@ extension Connection {
                 // logs -f) ends instead of holding the connection forever.
                 upstream?.shutdown(reading: false, writing: true)
                 push(.end())
+                awaitAnswersWatchingClient()
                 return
             case .timedOut:
                 var record = baseRecord(method: "-", target: "-")

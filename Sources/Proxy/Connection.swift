@@ -34,8 +34,9 @@ final class Connection: @unchecked Sendable {
         /// Forwarded exchanges the response thread has not finished, oldest first.
         var forwarded: [Exchange] = []
         var terminated = false
-        /// The request thread waits for an answer to be written (`awaitRoom`).
-        var waitingForRoom = false
+        /// The request thread waits until fewer exchanges than this are
+        /// unanswered (`awaitOutstanding`); 0: it does not wait.
+        var waitingBelow = 0
     }
 
     /// Exchanges queued for the response thread and not yet answered, at
@@ -98,8 +99,8 @@ final class Connection: @unchecked Sendable {
     func exchangeAnswered() {
         let wake = shared.withLock { s -> Bool in
             s.outstanding -= 1
-            guard s.waitingForRoom, s.outstanding < Connection.maxOutstanding else { return false }
-            s.waitingForRoom = false
+            guard s.waitingBelow > 0, s.outstanding < s.waitingBelow else { return false }
+            s.waitingBelow = 0
             return true
         }
         if wake { roomSignal.push(true) }
@@ -108,14 +109,24 @@ final class Connection: @unchecked Sendable {
     /// Request thread: waits until fewer than `maxOutstanding` exchanges are
     /// unanswered. False when the connection ended meanwhile, or the client
     /// hung up for good (then it is ended).
-    func awaitRoom() -> Bool {
+    func awaitRoom() -> Bool { awaitOutstanding(below: Connection.maxOutstanding) }
+
+    /// Request thread, after the client's EOF: waits until every answer is
+    /// written, looking meanwhile whether the client hung up for good (a
+    /// half-closed client still reads them). The response thread may be
+    /// waiting on a quiet stream with requests pipelined behind it, so the
+    /// EOF passed on to the daemon does not end it, and no one else watches
+    /// the client.
+    func awaitAnswersWatchingClient() { _ = awaitOutstanding(below: 1) }
+
+    private func awaitOutstanding(below limit: Int) -> Bool {
         while true {
-            let full = shared.withLock { s -> Bool in
-                guard s.outstanding >= Connection.maxOutstanding else { return false }
-                s.waitingForRoom = true
+            let waiting = shared.withLock { s -> Bool in
+                guard s.outstanding >= limit, !s.terminated else { return false }
+                s.waitingBelow = limit
                 return true
             }
-            guard full else { return true }
+            guard waiting else { return !shared.withLock { $0.terminated } }
             _ = roomSignal.pop(timeoutMilliseconds: Connection.verdictPollMilliseconds)
             if shared.withLock({ $0.terminated }) || endIfClientLeft() { return false }
         }
