@@ -44,6 +44,32 @@ public struct FileDescriptor: Hashable, Sendable {
         if let result { throw result }
     }
 
+    /// As `writeAll`, on a socket with a send timeout (SO_SNDTIMEO): each
+    /// time a send waits that long, `stop()` says whether to give up
+    /// (ECONNABORTED). For writes to a peer that may not read for a long
+    /// time, on behalf of a client that may leave meanwhile.
+    public func writeAll(_ buffer: UnsafeRawBufferPointer, stoppingWhen stop: () -> Bool) throws(SystemError) {
+        var offset = 0
+        while offset < buffer.count {
+            let n = sw_send(rawValue, buffer.baseAddress! + offset, buffer.count - offset)
+            if n >= 0 {
+                offset += n
+                continue
+            }
+            let code = sw_errno()
+            if code == EINTR { continue }
+            guard code == EAGAIN || code == EWOULDBLOCK else { throw SystemError("send", code: code) }
+            if stop() { throw SystemError("send", code: ECONNABORTED) }
+        }
+    }
+
+    public func writeAll(_ bytes: [UInt8], stoppingWhen stop: () -> Bool) throws(SystemError) {
+        let result = bytes.withUnsafeBytes { raw -> SystemError? in
+            do { try writeAll(raw, stoppingWhen: stop); return nil } catch { return (error as? SystemError) ?? SystemError("send", code: EIO) }
+        }
+        if let result { throw result }
+    }
+
     /// shutdown(2). Errors (ENOTCONN after the peer left) are ignored.
     public func shutdown(reading: Bool, writing: Bool) {
         let how: Int32

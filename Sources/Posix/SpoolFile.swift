@@ -29,14 +29,20 @@ public struct SpoolFile: Sendable {
         size += UInt64(bytes.count)
     }
 
-    /// Sends the whole file to `socket`.
-    public func send(to socket: FileDescriptor) throws(SystemError) {
+    /// Sends the whole file to `socket`. On a socket with a send timeout
+    /// (SO_SNDTIMEO), `stop()` is asked whenever a send waits that long
+    /// whether to give up (ECONNABORTED).
+    public func send(to socket: FileDescriptor, stoppingWhen stop: () -> Bool = { false }) throws(SystemError) {
         var offset = off_t(0)
         while UInt64(offset) < size {
             let left = size - UInt64(offset)
             let n = sendfile(socket.rawValue, descriptor.rawValue, &offset, Int(min(left, 1 << 30)))
             if n < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
+                if errno == EINTR { continue }
+                if errno == EAGAIN {
+                    if stop() { throw SystemError("sendfile", code: ECONNABORTED) }
+                    continue
+                }
                 throw SystemError.last("sendfile")
             }
             if n == 0 { throw SystemError("sendfile", code: EIO) }

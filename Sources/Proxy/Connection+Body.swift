@@ -81,16 +81,16 @@ extension Connection {
                 framed += ChunkedEncoder.chunkHeader(data.count)
                 framed += data
                 framed += ChunkedEncoder.chunkTrailer
-                sent = (try? upstream.writeAll(framed)) != nil
+                sent = (try? writeUpstream(upstream, framed)) != nil
             } else {
-                sent = (try? upstream.writeAll(data)) != nil
+                sent = (try? writeUpstream(upstream, data)) != nil
             }
             let n = UInt64(chunked ? framed.count : data.count)
             exchange.update { $0.bytesIn += n }
             return sent
         }
         if case .complete = outcome, chunked {
-            guard (try? upstream.writeAll(ChunkedEncoder.lastChunk)) != nil else { return .stopped }
+            guard (try? writeUpstream(upstream, ChunkedEncoder.lastChunk)) != nil else { return .stopped }
             exchange.update { $0.bytesIn += UInt64(ChunkedEncoder.lastChunk.count) }
         }
         return outcome

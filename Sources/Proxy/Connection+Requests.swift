@@ -11,6 +11,10 @@ extension Connection {
         let reader = makeRequestReader()
         var parser = RequestHeadParser(limits: context.limits)
         while true {
+            guard awaitRoom() else {
+                push(.end())
+                return
+            }
             setWaitingForRequest(reader.isEmpty)
             let head: RequestHead
             switch readHead(reader, &parser) {
@@ -22,6 +26,7 @@ extension Connection {
                 // logs -f) ends instead of holding the connection forever.
                 upstream?.shutdown(reading: false, writing: true)
                 push(.end())
+                awaitAnswersWatchingClient()
                 return
             case .timedOut:
                 var record = baseRecord(method: "-", target: "-")
@@ -197,9 +202,10 @@ extension Connection {
         }
         push(exchange)
         do {
-            try upstream.writeAll(bytes)
+            try writeUpstream(upstream, bytes)
         } catch {
-            // The response thread reports the dead daemon.
+            // The response thread reports the dead daemon (or the client
+            // hung up while the daemon did not read, and the connection ended).
             return false
         }
         exchange.update { $0.bytesIn += UInt64(bytes.count) }
@@ -207,7 +213,7 @@ extension Connection {
         var outcome: BodyOutcome = .complete
         if let spool {
             do {
-                try spool.send(to: upstream)
+                try spool.send(to: upstream, stoppingWhen: endIfClientLeft)
                 exchange.update { $0.bytesIn += spool.size }
             } catch {
                 outcome = .stopped
@@ -274,7 +280,7 @@ extension Connection {
             if !reader.isEmpty {
                 let count = reader.count
                 let ok = reader.withAvailable { raw -> Bool in
-                    do { try upstream.writeAll(raw); return true } catch { return false }
+                    do { try writeUpstream(upstream, raw); return true } catch { return false }
                 }
                 reader.consume(count)
                 exchange.update { $0.bytesIn += UInt64(count) }

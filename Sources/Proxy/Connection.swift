@@ -34,7 +34,21 @@ final class Connection: @unchecked Sendable {
         /// Forwarded exchanges the response thread has not finished, oldest first.
         var forwarded: [Exchange] = []
         var terminated = false
+        /// The request thread waits until fewer exchanges than this are
+        /// unanswered (`awaitOutstanding`); 0: it does not wait.
+        var waitingBelow = 0
     }
+
+    /// Exchanges queued for the response thread and not yet answered, at
+    /// most. With this many, the request thread reads no further request
+    /// until an answer is written, so a client that pipelines requests and
+    /// never reads its answers meets backpressure instead of making the
+    /// proxy queue answer after answer, each holding a reservation in the
+    /// audit queue all clients share (16384 by default: a peer's 1024
+    /// connections hold at most 4096). An event loop serves one request at
+    /// a time; Docker clients do not pipeline at all.
+    static let maxOutstanding = 4
+    private let roomSignal = BlockingQueue<Bool>()
 
     /// Bytes the client sent before this connection took over (a hand-off
     /// from the event loop); the request thread reads them first.
@@ -53,6 +67,7 @@ final class Connection: @unchecked Sendable {
         self.onClose = onClose
         self.prebuffered = prebuffered
         self.shared.withLock { $0.upstream = upstream }
+        upstream?.setSendTimeout(milliseconds: Connection.upstreamWritePollMilliseconds)
         if let container { self.peerContainer = container }
     }
 
@@ -81,7 +96,41 @@ final class Connection: @unchecked Sendable {
         exchanges.push(exchange)
     }
 
-    func exchangeAnswered() { shared.withLock { $0.outstanding -= 1 } }
+    func exchangeAnswered() {
+        let wake = shared.withLock { s -> Bool in
+            s.outstanding -= 1
+            guard s.waitingBelow > 0, s.outstanding < s.waitingBelow else { return false }
+            s.waitingBelow = 0
+            return true
+        }
+        if wake { roomSignal.push(true) }
+    }
+
+    /// Request thread: waits until fewer than `maxOutstanding` exchanges are
+    /// unanswered. False when the connection ended meanwhile, or the client
+    /// hung up for good (then it is ended).
+    func awaitRoom() -> Bool { awaitOutstanding(below: Connection.maxOutstanding) }
+
+    /// Request thread, after the client's EOF: waits until every answer is
+    /// written, looking meanwhile whether the client hung up for good (a
+    /// half-closed client still reads them). The response thread may be
+    /// waiting on a quiet stream with requests pipelined behind it, so the
+    /// EOF passed on to the daemon does not end it, and no one else watches
+    /// the client.
+    func awaitAnswersWatchingClient() { _ = awaitOutstanding(below: 1) }
+
+    private func awaitOutstanding(below limit: Int) -> Bool {
+        while true {
+            let waiting = shared.withLock { s -> Bool in
+                guard s.outstanding >= limit, !s.terminated else { return false }
+                s.waitingBelow = limit
+                return true
+            }
+            guard waiting else { return !shared.withLock { $0.terminated } }
+            _ = roomSignal.pop(timeoutMilliseconds: Connection.verdictPollMilliseconds)
+            if shared.withLock({ $0.terminated }) || endIfClientLeft() { return false }
+        }
+    }
 
     /// The response thread is done with the oldest forwarded exchange.
     func forwardedFinished() { shared.withLock { if !$0.forwarded.isEmpty { $0.forwarded.removeFirst() } } }
@@ -120,6 +169,7 @@ final class Connection: @unchecked Sendable {
         if let existing = upstream { return .success(existing) }
         do {
             let fd = try UnixSocket.connect(path: context.upstreamPath)
+            fd.setSendTimeout(milliseconds: Connection.upstreamWritePollMilliseconds)
             let keep = shared.withLock { s -> Bool in
                 if s.terminated { return false }
                 s.upstream = fd
@@ -133,6 +183,33 @@ final class Connection: @unchecked Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// How long a write to the daemon waits before the request thread looks
+    /// whether its client hung up for good. The daemon may not read for a
+    /// long time: a body pipelined behind a quiet stream (`events`, `logs
+    /// -f`) waits until the stream ends, and a hijacked stream's stdin until
+    /// the process reads it.
+    static let upstreamWritePollMilliseconds = 500
+
+    /// Writes to the daemon (request thread). A write the daemon does not
+    /// take must not outlive the client: when the client hung up for good
+    /// meanwhile, the connection is ended (which wakes the response thread,
+    /// waiting on the daemon too) and this throws ECONNABORTED.
+    func writeUpstream(_ upstream: FileDescriptor, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        try upstream.writeAll(bytes, stoppingWhen: endIfClientLeft)
+    }
+
+    func writeUpstream(_ upstream: FileDescriptor, _ bytes: [UInt8]) throws(SystemError) {
+        try upstream.writeAll(bytes, stoppingWhen: endIfClientLeft)
+    }
+
+    /// The client closed its end for good (not a half-close: that client
+    /// still reads its answers): ends the connection. True if it did.
+    func endIfClientLeft() -> Bool {
+        guard client.peerHungUp else { return false }
+        terminate()
+        return true
     }
 
     func start() throws(SystemError) {

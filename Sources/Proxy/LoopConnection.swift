@@ -69,10 +69,11 @@ final class LoopConnection {
     // MARK: - Events
 
     func clientEvent(_ events: UInt32) {
-        if clientEOF, current != nil, events & (Epoll.hangup | Epoll.error) != 0 {
+        if current != nil, events & (Epoll.hangup | Epoll.error) != 0, !readingClient || clientEOF {
             // The client is gone for good while an answer is pending (a
             // quiet stream, with requests pipelined behind it, which keep
-            // the EOF from being passed on): no one can read it.
+            // the EOF from being passed on, or fill the read-ahead so that
+            // the EOF is never read): no one can read it.
             close()
             return
         }
@@ -84,6 +85,10 @@ final class LoopConnection {
         }
         advance()
     }
+
+    /// Registered for the client's bytes (not: its EOF was read, or the
+    /// read-ahead is full).
+    private var readingClient: Bool { registeredClient.map { $0 & Epoll.readable != 0 } ?? false }
 
     func upstreamEvent(_ events: UInt32) {
         if events & (Epoll.writable | Epoll.error | Epoll.hangup) != 0, !upOut.isEmpty { flushUpstream() }
@@ -517,9 +522,10 @@ final class LoopConnection {
         var clientMask: UInt32 = 0
         if !clientEOF && inbuf.count < clientReadLimit { clientMask |= Epoll.readable }
         if clientBlocked { clientMask |= Epoll.writable }
-        // After the client's EOF, stay registered (for the hang-up epoll
-        // always reports) while an answer is pending.
-        if clientMask == 0 && clientEOF && current != nil { clientMask = Epoll.hangup }
+        // Not reading the client (after its EOF, or with the read-ahead
+        // full), stay registered (for the hang-up epoll always reports)
+        // while an answer is pending.
+        if clientMask == 0 && current != nil { clientMask = Epoll.hangup }
         registeredClient = loop.register(client, mask: clientMask, was: registeredClient, token: token)
         if let upstream {
             var upstreamMask: UInt32 = 0

@@ -46,4 +46,64 @@ import Testing
         #expect(queue.pop(timeoutMilliseconds: 1000) == false)
         #expect(queue.pop(timeoutMilliseconds: 0) == nil)
     }
+
+    /// A write to a peer that does not read (a daemon busy streaming a quiet
+    /// answer) asks, each time its send timeout passes, whether to give up;
+    /// it gives up when told, and finishes when the peer reads after all.
+    enum Sender: String, CaseIterable, Sendable { case send, sendfile }
+    static let writeCases: [(Sender, peerReads: Bool)] = [
+        (.send, false), (.send, true), (.sendfile, false), (.sendfile, true),
+    ]
+
+    @Test(arguments: writeCases) func aWriteToAPeerThatDoesNotReadAsksWhetherToGiveUp(_ c: (Sender, peerReads: Bool)) throws {
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        let mine = FileDescriptor(rawValue: fds[0])
+        let peer = FileDescriptor(rawValue: fds[1])
+        defer { mine.close(); peer.close() }
+        mine.setSendTimeout(milliseconds: 20)
+        let bytes = [UInt8](repeating: 7, count: 4 << 20)
+        let asked = Locked(0)
+        let stop: () -> Bool = {
+            let n = asked.withLock { $0 += 1; return $0 }
+            return !c.peerReads && n >= 3
+        }
+        let reader = Locked(0)
+        if c.peerReads {
+            try spawnDetachedThread {
+                usleep(100_000)  // the sender waits a few timeouts first
+                var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                while reader.withLock({ $0 }) < bytes.count {
+                    let n = buffer.withUnsafeMutableBytes { Glibc.read(peer.rawValue, $0.baseAddress, $0.count) }
+                    if n <= 0 { break }
+                    reader.withLock { $0 += n }
+                }
+            }
+        }
+        var failure: SystemError?
+        do {
+            switch c.0 {
+            case .send:
+                try mine.writeAll(bytes, stoppingWhen: stop)
+            case .sendfile:
+                var spool = try SpoolFile.create(in: "/tmp")
+                defer { spool.descriptor.close() }
+                let appended = bytes.withUnsafeBytes { raw in (try? spool.append(raw)) != nil }
+                #expect(appended)
+                try spool.send(to: mine, stoppingWhen: stop)
+            }
+        } catch {
+            failure = error
+        }
+        if c.peerReads {  // let the reader finish before its socket is closed
+            let end = monotonicNanoseconds() + 10_000_000_000
+            while reader.withLock({ $0 }) < bytes.count && monotonicNanoseconds() < end { usleep(1000) }
+        }
+        #expect(asked.withLock { $0 } >= (c.peerReads ? 1 : 3), "the sender never asked")
+        if c.peerReads {
+            #expect(failure == nil, "\(String(describing: failure))")
+        } else {
+            #expect(failure?.code == ECONNABORTED, "\(String(describing: failure))")
+        }
+    }
 }

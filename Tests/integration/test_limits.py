@@ -13,7 +13,7 @@ Where each limit is tested:
 | head or judged body dribbled a byte at a time (408, both serving models) | here: test_dribbling_a_byte_at_a_time_does_not_stretch_the_timeout |
 | client gone mid-body (recorded, nothing forwarded, both models) | here: test_client_gone_mid_body_is_recorded_and_nothing_forwarded |
 | quiet streams outlive --head-timeout         | here: test_quiet_stream_outlives_head_timeout               |
-| file-descriptor exhaustion                   | here: test_fd_exhaustion_*                                  |
+| file-descriptor exhaustion (both models)    | here: test_fd_exhaustion_*                                  |
 | limit flags out of range (usage error, exit 2) | here: test_serve_refuses_limits_out_of_range              |
 | daemon not accepting yet (a thread waits, the loop serves on) | here: test_a_daemon_that_does_not_accept_yet_stalls_no_one_else |
 """
@@ -342,13 +342,14 @@ class LimitedProxy(Proxy):
         return ["prlimit", f"--nofile={NOFILE}:{NOFILE}", "--"] + super().argv
 
 
-@pytest.fixture
-def limited_proxy(proxy_bin, dockerd_sock, image, short_tmp):
+@pytest.fixture(params=SERVING)
+def limited_proxy(request, proxy_bin, dockerd_sock, image, short_tmp):
+    """On the event loop and on connection threads alike."""
     if not shutil.which("prlimit"):
         pytest.skip("prlimit (util-linux) is not installed")
     d = tempfile.mkdtemp(dir=short_tmp)
     p = LimitedProxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, str(POLICIES / "observe.toml"),
-                     os.path.join(d, "audit.jsonl"), d)
+                     os.path.join(d, "audit.jsonl"), d, request.param)
     try:
         p.start()
     except ProxyStartError as exc:
