@@ -430,7 +430,7 @@ def test_fd_exhaustion_is_survived_reported_and_recovered(limited_proxy):
                 try:
                     r = c.request("GET", "/_ping")
                     status = r.status
-                except (EOFError, ConnectionResetError, AssertionError):
+                except (EOFError, ConnectionResetError, BrokenPipeError, AssertionError):
                     status = None
             if status == 200 or time.monotonic() > deadline:
                 break
