@@ -42,11 +42,9 @@ extension BodyRules {
                 refuse("is a container a job may not create: \(violation.ask.field) \"\(violation.ask.value)\" \(violation.message); "
                        + "\(route) would act with that access")
             }
+            // What VolumesFrom lent is judged among the container's Mounts as mounted, not by
+            // looking up the source's name again: renamed and replaced, it would name another.
             if let violation = judge(facts, environment: environment) { return refuseFor(violation) }
-            for source in facts.asks {
-                guard case .volumesFrom = source.kind else { continue }
-                if case .failure(let violation) = judgeVolumesFrom(source, environment: environment) { return refuseFor(violation) }
-            }
             return .success(isExec ? nil : id)
         }
     }
