@@ -16,6 +16,8 @@ public enum TargetContainer {
         "exec.create": "id", "exec.start": "id",
         "container.attach": "id", "container.attach.websocket": "id",
         "container.archive.get": "id", "container.archive.put": "id", "container.archive.head": "id",
+        // `POST /containers/{id}/copy` (API < 1.24, 20.10 only): reads a path out, through its binds.
+        "container.copy": "id",
     ]
 }
 

@@ -146,6 +146,29 @@ struct TargetContainerTests {
         }
     }
 
+    @Test("the old copy route (API < 1.24) is judged by its container where min-version lets it through",
+          arguments: [("runner", "docker.sock", nil), ("job-1", nil, String(repeating: "1", count: 64))] as [(String, String?, String?)])
+    func oldCopy(_ c: (container: String, says: String?, pinned: String?)) throws {
+        let text = try String(contentsOfFile: repositoryRoot() + "/policies/ci.toml", encoding: .utf8)
+            .replacingOccurrences(of: #"min-version = "1.24""#, with: #"min-version = "1.23""#)
+        let policy = try Policy.parse(source: text, fileName: "ci+old-api.toml")
+        let body = #"{"Resource":"/host/secret"}"#
+        guard case .matched(let match) = Catalogue.resolve(method: "POST", target: "/v1.23/containers/\(c.container)/copy") else {
+            Issue.record("no route")
+            return
+        }
+        var input = PolicyInput(method: "POST", route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery,
+                                body: .complete(Array(body.utf8), contentType: "application/json"), contentType: "application/json")
+        input.parameters = match.parameters
+        let decision = policy.evaluate(input, environment: FakeDaemon())
+        if let says = c.says {
+            #expect(!decision.allowed && decision.reason.contains(says), "\(decision.reason)")
+        } else {
+            #expect(decision.allowed, "\(decision.reason)")
+            #expect(decision.pinnedParameters == (c.pinned.map { ["id": $0] } ?? [:]))
+        }
+    }
+
     @Test("a what-if without a daemon judges the request alone (sockwarden test, explain)")
     func withoutDaemon() throws {
         let policy = try loadShippedPolicy("ci.toml")

@@ -183,3 +183,22 @@ def test_a_volumes_from_source_renamed_and_replaced_does_not_clear_the_borrower(
         assert b"host path" in r.stderr, r.stderr
     finally:
         daemon_cli("rm", "-f", borrower, name + "-old")
+
+
+def test_the_old_copy_route_is_judged_by_its_container_too(binder, dockerd_sock, proxy_factory, short_tmp):
+    # `POST /containers/{id}/copy` (API < 1.24, 20.10 only) reads a path out of the container,
+    # through its binds, as `docker cp` does. ci.toml refuses API versions before 1.24; an
+    # operator who lowers min-version must not open this copy either.
+    name, host_dir, secret = binder
+    body = json.dumps({"Resource": "/host/secret"}).encode()
+    direct = http(dockerd_sock, "POST", f"/v1.23/containers/{name}/copy", body, {"Content-Type": "application/json"})
+    assert direct.status == 200 and secret.encode() in direct.body, (direct.status, direct.body[:200])
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "ci.toml"), encoding="utf-8").read()
+    assert 'min-version = "1.24"' in text
+    path = os.path.join(tempfile.mkdtemp(dir=short_tmp), "old-api.toml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace('min-version = "1.24"', 'min-version = "1.23"'))
+    proxy = proxy_factory(policy=path)
+    r = http(proxy.sock, "POST", f"/v1.23/containers/{name}/copy", body, {"Content-Type": "application/json"})
+    assert r.status == 403 and secret.encode() not in r.body, (r.status, r.body[:200])
+    assert b"host path" in r.body, r.body
