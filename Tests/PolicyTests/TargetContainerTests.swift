@@ -233,3 +233,48 @@ struct InspectedContainerJudgedTests {
         }
     }
 }
+
+/// With `join-namespaces = true`: the namespace joined is the other
+/// container's, looked up (`FakeDaemon`: hostpid has `--pid host`, sidecar
+/// joins hostpid's pid namespace, job-1 is plain).
+let joinedNamespaceCases: [(name: String, path: String, body: String, says: String?)] = [
+    ("a create joining the pid namespace of a container in the host's", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"PidMode":"container:hostpid"}}"#, "which is the host's"),
+    ("a create joining the network namespace of that container (its own, not the host's)", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"NetworkMode":"container:hostpid"}}"#, nil),
+    ("a create joining a container that joined the host's pid namespace", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"PidMode":"container:sidecar"}}"#, "which is the host's"),
+    ("a create joining a job's own container", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"PidMode":"container:job-1","IpcMode":"container:job-1"}}"#, nil),
+    ("a create joining a container the daemon does not know", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"PidMode":"container:ghost"}}"#, "does not know"),
+    ("a create joining a container that cannot be looked up", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"PidMode":"container:flaky"}}"#, "could not be looked up"),
+    ("an exec in a sidecar that joined the host's pid namespace", "/v1.41/containers/sidecar/exec", #"{"Cmd":["ls"]}"#,
+     "which is the host's"),
+]
+
+@Suite("Joined namespaces are judged by the namespace joined (join-namespaces = true)")
+struct JoinedNamespaceTests {
+    @Test("decisions", arguments: joinedNamespaceCases.indices)
+    func decide(_ index: Int) throws {
+        let c = joinedNamespaceCases[index]
+        let text = try String(contentsOfFile: repositoryRoot() + "/policies/ci.toml", encoding: .utf8)
+            .replacingOccurrences(of: "join-namespaces = false", with: "join-namespaces = true")
+        let policy = try Policy.parse(source: text, fileName: "ci+joins.toml")
+        guard case .matched(let match) = Catalogue.resolve(method: "POST", target: c.path) else {
+            Issue.record("\(c.name): no route")
+            return
+        }
+        var input = PolicyInput(method: "POST", route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery,
+                                body: .complete(Array(c.body.utf8), contentType: "application/json"), contentType: "application/json")
+        input.parameters = match.parameters
+        let decision = policy.evaluate(input, environment: FakeDaemon())
+        if let says = c.says {
+            #expect(!decision.allowed, "\(c.name)")
+            #expect(decision.reason.contains(says), "\(c.name): \(decision.reason)")
+        } else {
+            #expect(decision.allowed, "\(c.name): \(decision.reason)")
+        }
+    }
+}

@@ -202,3 +202,35 @@ def test_the_old_copy_route_is_judged_by_its_container_too(binder, dockerd_sock,
     r = http(proxy.sock, "POST", f"/v1.23/containers/{name}/copy", body, {"Content-Type": "application/json"})
     assert r.status == 403 and secret.encode() not in r.body, (r.status, r.body[:200])
     assert b"host path" in r.body, r.body
+
+
+def test_with_join_namespaces_a_container_joining_a_host_namespace_is_refused(agent, daemon_cli, proxy_factory,
+                                                                             cli_path, docker_config, short_tmp):
+    # join-namespaces = true lets a job join another container's namespaces (compose's
+    # `network_mode: service:x`); that container's namespace may be the host's (the agent's
+    # `--pid host`), which host-namespaces = [] refuses. Judged at create and at exec.
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "ci.toml"), encoding="utf-8").read()
+    assert "join-namespaces = false" in text
+    path = os.path.join(tempfile.mkdtemp(dir=short_tmp), "joins.toml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace("join-namespaces = false", "join-namespaces = true"))
+    proxy = proxy_factory(policy=path)
+    cli = DockerCLI(cli_path, proxy.sock, docker_config)
+    created = unique("joiner")
+    sidecar = unique("sidecar")
+    mine = unique("mine")
+    try:
+        r = cli("run", "--rm", "--name", created, "--pid", f"container:{agent}", "--network", "none", IMG,
+                "sh", "-c", f"test -d /proc/{os.getpid()} && echo host-pids")
+        assert r.returncode != 0 and b"host-pids" not in r.stdout, (r.stdout, r.stderr)
+        assert b"which is the host's" in r.stderr, r.stderr
+        r = daemon_cli("run", "-d", "--name", sidecar, "--pid", f"container:{agent}", "--network", "none", IMG, "sleep", "600")
+        assert r.returncode == 0, r.stderr
+        r = cli("exec", sidecar, "sh", "-c", f"test -d /proc/{os.getpid()} && echo host-pids")
+        assert r.returncode != 0 and b"host-pids" not in r.stdout, (r.stdout, r.stderr)
+        # Joining a job's own container still works.
+        assert cli("run", "-d", "--name", mine, "--network", "none", IMG, "sleep", "600").returncode == 0
+        r = cli("run", "--rm", "--pid", f"container:{mine}", "--network", "none", IMG, "sh", "-c", "echo joined")
+        assert r.returncode == 0 and r.stdout == b"joined\n", r.stderr
+    finally:
+        daemon_cli("rm", "-f", created, sidecar, mine)
