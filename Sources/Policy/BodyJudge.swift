@@ -34,7 +34,7 @@ extension BodyRules {
             return hostNamespaces.contains(ns) ? nil
                 : refuse("containers", "shares the host's \(ns.rawValue) namespace; allowed host namespaces: \(list(hostNamespaces.map(\.rawValue)))")
         case .joinNamespace(let ns):
-            return joinNamespaces ? nil
+            return joinNamespaces ? judgeJoinedNamespace(ns, ask: ask, environment: environment)
                 : refuse("containers", "joins another \(ns.rawValue) namespace; set join-namespaces = true in [containers] to allow it")
         case .unrecognisedMode(let ns):
             return refuse("containers", "is not a \(ns.rawValue) mode sockwarden can judge; use the default")

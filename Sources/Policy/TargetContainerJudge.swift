@@ -16,6 +16,8 @@ public enum TargetContainer {
         "exec.create": "id", "exec.start": "id",
         "container.attach": "id", "container.attach.websocket": "id",
         "container.archive.get": "id", "container.archive.put": "id", "container.archive.head": "id",
+        // `POST /containers/{id}/copy` (API < 1.24, 20.10 only): reads a path out, through its binds.
+        "container.copy": "id",
     ]
 }
 
@@ -42,12 +44,53 @@ extension BodyRules {
                 refuse("is a container a job may not create: \(violation.ask.field) \"\(violation.ask.value)\" \(violation.message); "
                        + "\(route) would act with that access")
             }
+            // What VolumesFrom lent is judged among the container's Mounts as mounted, not by
+            // looking up the source's name again: renamed and replaced, it would name another.
             if let violation = judge(facts, environment: environment) { return refuseFor(violation) }
-            for source in facts.asks {
-                guard case .volumesFrom = source.kind else { continue }
-                if case .failure(let violation) = judgeVolumesFrom(source, environment: environment) { return refuseFor(violation) }
-            }
             return .success(isExec ? nil : id)
+        }
+    }
+}
+
+/// `container:<id>` with `join-namespaces = true`: the namespace joined is
+/// the other container's, which may be the host's (`--pid container:<agent>`
+/// of an agent with `--pid host` is the host's pid namespace). The joined
+/// container is looked up (dockerd 20.10 stores the join by its full ID at
+/// create) and its mode for that namespace judged as `host-namespaces`
+/// judges one asked for, following joins of joins.
+extension BodyRules {
+    func judgeJoinedNamespace(_ namespace: Namespace, ask: Ask, environment: HostEnvironment, depth: Int = 0) -> BodyViolation? {
+        func refuse(_ message: String) -> BodyViolation { BodyViolation(section: "containers", ask: ask, message: message) }
+        // Only `container:` joins name a container; the cgroup namespace and cgroup are not host access
+        // here (`InspectedContainer.hostAccess`); `ns:` paths are left to the daemon, which refuses them.
+        guard namespace != .cgroupns, namespace != .cgroup, ask.value.bytesHavePrefix("container:") else { return nil }
+        let reference = String(ask.value.dropFirst("container:".count))
+        guard depth < 4 else { return refuse("joins a chain of container namespaces too long to judge") }
+        switch environment.targetContainer(.container(reference)) {
+        case .notLookedUp:
+            return nil
+        case .notFound:
+            return refuse("joins the \(namespace.rawValue) namespace of a container the daemon does not know (\(reference))")
+        case .unavailable(let why):
+            return refuse("cannot be judged: container \(reference), whose \(namespace.rawValue) namespace it joins, could not be looked up (\(why))")
+        case .found(_, let facts):
+            for joined in facts.asks {
+                switch joined.kind {
+                case .hostNamespace(let other) where other == namespace:
+                    if hostNamespaces.contains(namespace) { continue }
+                    return refuse("joins the \(namespace.rawValue) namespace of container \(reference), which is the host's "
+                                  + "(\(joined.field) \"\(joined.value)\"); allowed host namespaces: "
+                                  + (hostNamespaces.isEmpty ? "none" : hostNamespaces.map(\.rawValue).sorted().joined(separator: ", ")))
+                case .joinNamespace(let other) where other == namespace:
+                    if let violation = judgeJoinedNamespace(namespace, ask: joined, environment: environment, depth: depth + 1) {
+                        return refuse("joins the \(namespace.rawValue) namespace of container \(reference), which "
+                                      + "\(violation.message)")
+                    }
+                default:
+                    continue
+                }
+            }
+            return nil
         }
     }
 }

@@ -11,13 +11,23 @@ let inspectedPlainContainer = #"""
 {"Id":"5fd973355df784629bce97dd2afb503d323ee9d5d7f099ad924f5df7c8782c15","Created":"2026-11-30T12:56:17.174414431Z","Path":"true","Args":[],"State":{"Status":"created","Running":false,"Paused":false,"Restarting":false,"OOMKilled":false,"Dead":false,"Pid":0,"ExitCode":0,"Error":"","StartedAt":"0001-01-01T00:00:00Z","FinishedAt":"0001-01-01T00:00:00Z"},"Image":"sha256:7b7416c108500a316fcdee820ad1e063a0abe838630665b67652fe94502f2108","ResolvConfPath":"","HostnamePath":"","HostsPath":"","LogPath":"","Name":"/i-plain","RestartCount":0,"Driver":"overlay2","Platform":"linux","MountLabel":"","ProcessLabel":"","AppArmorProfile":"","ExecIDs":null,"HostConfig":{"Binds":null,"ContainerIDFile":"","LogConfig":{"Type":"json-file","Config":{}},"NetworkMode":"none","PortBindings":{},"RestartPolicy":{"Name":"no","MaximumRetryCount":0},"AutoRemove":false,"VolumeDriver":"","VolumesFrom":null,"CapAdd":null,"CapDrop":null,"CgroupnsMode":"host","Dns":[],"DnsOptions":[],"DnsSearch":[],"ExtraHosts":null,"GroupAdd":null,"IpcMode":"private","Cgroup":"","Links":null,"OomScoreAdj":0,"PidMode":"","Privileged":false,"PublishAllPorts":false,"ReadonlyRootfs":false,"SecurityOpt":null,"UTSMode":"","UsernsMode":"","ShmSize":67108864,"Runtime":"runc","ConsoleSize":[0,0],"Isolation":"","CpuShares":0,"Memory":0,"NanoCpus":0,"CgroupParent":"","BlkioWeight":0,"BlkioWeightDevice":[],"BlkioDeviceReadBps":[],"BlkioDeviceWriteBps":[],"BlkioDeviceReadIOps":[],"BlkioDeviceWriteIOps":[],"CpuPeriod":0,"CpuQuota":0,"CpuRealtimePeriod":0,"CpuRealtimeRuntime":0,"CpusetCpus":"","CpusetMems":"","Devices":[],"DeviceCgroupRules":null,"DeviceRequests":null,"KernelMemory":0,"KernelMemoryTCP":0,"MemoryReservation":0,"MemorySwap":0,"MemorySwappiness":null,"OomKillDisable":false,"PidsLimit":null,"Ulimits":[],"CpuCount":0,"CpuPercent":0,"IOMaximumIOps":0,"IOMaximumBandwidth":0,"MaskedPaths":["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware"],"ReadonlyPaths":["/proc/bus","/proc/fs","/proc/irq","/proc/sys","/proc/sysrq-trigger"]},"GraphDriver":{"Data":{"LowerDir":"/tmp/swtc/data/overlay2/1afc98b8effb3d6cbfc0d8ef34ef9efefd591ddf86a12d5aed5b443964ae30c6-init/diff:/tmp/swtc/data/overlay2/78925b00f8022e05935596fa9b32c115f87c7e5308fa023131cf99b043f7c9d6/diff","MergedDir":"/tmp/swtc/data/overlay2/1afc98b8effb3d6cbfc0d8ef34ef9efefd591ddf86a12d5aed5b443964ae30c6/merged","UpperDir":"/tmp/swtc/data/overlay2/1afc98b8effb3d6cbfc0d8ef34ef9efefd591ddf86a12d5aed5b443964ae30c6/diff","WorkDir":"/tmp/swtc/data/overlay2/1afc98b8effb3d6cbfc0d8ef34ef9efefd591ddf86a12d5aed5b443964ae30c6/work"},"Name":"overlay2"},"Mounts":[],"Config":{"Hostname":"5fd973355df7","Domainname":"","User":"","AttachStdin":false,"AttachStdout":true,"AttachStderr":true,"Tty":false,"OpenStdin":false,"StdinOnce":false,"Env":null,"Cmd":["true"],"Image":"swtest/busybox","Volumes":null,"WorkingDir":"","Entrypoint":null,"OnBuild":null,"Labels":{}},"NetworkSettings":{"Bridge":"","SandboxID":"","HairpinMode":false,"LinkLocalIPv6Address":"","LinkLocalIPv6PrefixLen":0,"Ports":{},"SandboxKey":"","SecondaryIPAddresses":null,"SecondaryIPv6Addresses":null,"EndpointID":"","Gateway":"","GlobalIPv6Address":"","GlobalIPv6PrefixLen":0,"IPAddress":"","IPPrefixLen":0,"IPv6Gateway":"","MacAddress":"","Networks":{"none":{"IPAMConfig":null,"Links":null,"Aliases":null,"NetworkID":"","EndpointID":"","Gateway":"","IPAddress":"","IPPrefixLen":0,"IPv6Gateway":"","GlobalIPv6Address":"","GlobalIPv6PrefixLen":0,"MacAddress":"","DriverOpts":null}}}}
 """#
 
-/// The captured inspect with HostConfig members replaced.
-func inspected(_ hostConfig: [String: Any]) throws -> [UInt8] {
+/// The captured inspect with HostConfig members replaced (and its `Mounts`, when given).
+func inspected(_ hostConfig: [String: Any], mounts: [[String: Any]]? = nil) throws -> [UInt8] {
     var value = try #require(try JSONSerialization.jsonObject(with: Data(inspectedPlainContainer.utf8)) as? [String: Any])
     var hc = try #require(value["HostConfig"] as? [String: Any])
     for (key, member) in hostConfig { hc[key] = member }
     value["HostConfig"] = hc
+    if let mounts { value["Mounts"] = mounts }
     return Array(try JSONSerialization.data(withJSONObject: value))
+}
+
+/// A `Mounts` entry as dockerd 20.10 reports one (`types.MountPoint`).
+func mountPoint(_ type: String, source: String = "", name: String? = nil, destination: String = "/x", rw: Bool = true,
+                propagation: String = "") -> [String: Any] {
+    var mount: [String: Any] = ["Type": type, "Source": source, "Destination": destination, "Mode": "", "RW": rw,
+                                "Propagation": propagation]
+    if let name { mount["Name"] = name; mount["Driver"] = "local" }
+    return mount
 }
 
 nonisolated(unsafe) let inspectedCases: [(name: String, hostConfig: [String: Any], kinds: [String])] = [
@@ -36,7 +46,27 @@ nonisolated(unsafe) let inspectedCases: [(name: String, hostConfig: [String: Any
     ("a device", ["Devices": [["PathOnHost": "/dev/sda", "PathInContainer": "/dev/sda", "CgroupPermissions": "rwm"]]], ["device"]),
     ("resources, log settings, runtime and sysctls do not count",
      ["Memory": 1 << 30, "LogConfig": ["Type": "syslog", "Config": [:]], "Runtime": "runsc", "Sysctls": ["net.ipv4.ip_forward": "1"]], []),
-    ("another container's namespace does not count", ["NetworkMode": "container:" + String(repeating: "a", count: 64)], []),
+    ("another container's namespace counts: it may be the host's (an agent's --pid host)",
+     ["PidMode": "container:" + String(repeating: "a", count: 64)], ["join_namespace"]),
+    ("another container's network namespace counts", ["NetworkMode": "container:" + String(repeating: "a", count: 64)],
+     ["join_namespace"]),
+    ("a namespace mode sockwarden does not recognise counts", ["IpcMode": "weird"], ["unrecognised_mode"]),
+]
+
+/// What the container has mounted (`Mounts`), whatever its HostConfig says:
+/// VolumesFrom lends the source's mounts at create, so the borrower's
+/// HostConfig names only the source, by a name that may since name another.
+nonisolated(unsafe) let inspectedMountCases: [(name: String, mounts: [[String: Any]], kinds: [String], shows: String?)] = [
+    ("a bind lent by VolumesFrom is the host path it mounts",
+     [mountPoint("bind", source: "/srv/secrets", destination: "/host", propagation: "rprivate")], ["host_path"], "/srv/secrets:/host"),
+    ("a read-only bind is still a host path", [mountPoint("bind", source: "/etc", rw: false)], ["host_path"], "/etc:/x"),
+    ("a volume is judged by its name (looked up: driver, options)",
+     [mountPoint("volume", source: "/var/lib/docker/volumes/v/_data", name: "v")], ["named_volume"], "v:/x"),
+    ("an anonymous volume of an image's VOLUME is a named volume too",
+     [mountPoint("volume", name: String(repeating: "e", count: 64))], ["named_volume"], nil),
+    ("a tmpfs is the container's own", [mountPoint("tmpfs", destination: "/run")], [], nil),
+    ("a mount type sockwarden does not judge", [mountPoint("npipe", source: "x")], ["unrecognised_mount"], nil),
+    ("no mounts", [], [], nil),
 ]
 
 @Suite("An existing container's host access, read from the daemon's inspect answer")
@@ -50,6 +80,17 @@ struct InspectedContainerTests {
             .map { String(decoding: $0, as: UTF8.self) }
             .map { String($0.dropFirst(2).prefix { $0 != "\"" }) }
         #expect(kinds == c.kinds, "\(c.name): \(read.facts.asks)")
+    }
+
+    @Test("mounts", arguments: inspectedMountCases.indices)
+    func mounts(_ index: Int) throws {
+        let c = inspectedMountCases[index]
+        let read = try #require(InspectedContainer.facts(inspect: try inspected([:], mounts: c.mounts)), "\(c.name)")
+        let kinds = read.facts.asks.map { FactsJSON.render(RequestFacts([$0])) }
+            .map { String(decoding: $0, as: UTF8.self) }
+            .map { String($0.dropFirst(2).prefix { $0 != "\"" }) }
+        #expect(kinds == c.kinds, "\(c.name): \(read.facts.asks)")
+        if let shows = c.shows { #expect(read.facts.asks.contains { $0.value == shows }, "\(c.name): \(read.facts.asks)") }
     }
 
     @Test("an answer that is not one container's is not read", arguments: ["[]", "{}", #"{"Id":"abc"}"#, "not json"])
@@ -105,6 +146,29 @@ struct TargetContainerTests {
         }
     }
 
+    @Test("the old copy route (API < 1.24) is judged by its container where min-version lets it through",
+          arguments: [("runner", "docker.sock", nil), ("job-1", nil, String(repeating: "1", count: 64))] as [(String, String?, String?)])
+    func oldCopy(_ c: (container: String, says: String?, pinned: String?)) throws {
+        let text = try String(contentsOfFile: repositoryRoot() + "/policies/ci.toml", encoding: .utf8)
+            .replacingOccurrences(of: #"min-version = "1.24""#, with: #"min-version = "1.23""#)
+        let policy = try Policy.parse(source: text, fileName: "ci+old-api.toml")
+        let body = #"{"Resource":"/host/secret"}"#
+        guard case .matched(let match) = Catalogue.resolve(method: "POST", target: "/v1.23/containers/\(c.container)/copy") else {
+            Issue.record("no route")
+            return
+        }
+        var input = PolicyInput(method: "POST", route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery,
+                                body: .complete(Array(body.utf8), contentType: "application/json"), contentType: "application/json")
+        input.parameters = match.parameters
+        let decision = policy.evaluate(input, environment: FakeDaemon())
+        if let says = c.says {
+            #expect(!decision.allowed && decision.reason.contains(says), "\(decision.reason)")
+        } else {
+            #expect(decision.allowed, "\(decision.reason)")
+            #expect(decision.pinnedParameters == (c.pinned.map { ["id": $0] } ?? [:]))
+        }
+    }
+
     @Test("a what-if without a daemon judges the request alone (sockwarden test, explain)")
     func withoutDaemon() throws {
         let policy = try loadShippedPolicy("ci.toml")
@@ -115,5 +179,102 @@ struct TargetContainerTests {
         let decision = policy.evaluate(input)
         #expect(decision.allowed, "\(decision.reason)")
         #expect(decision.pinnedParameters.isEmpty)
+    }
+}
+
+/// FakeDaemon whose every container is the one inspect answer given, read as
+/// the proxy reads it (`InspectedContainer.facts`).
+struct InspectingDaemon: HostEnvironment {
+    let inspect: [UInt8]
+    let base = FakeDaemon()
+    func resolve(hostPath: String) -> ResolvedHostPath { base.resolve(hostPath: hostPath) }
+    func namesThisHost(_ name: String) -> Bool { base.namesThisHost(name) }
+    func volume(_ name: String) -> VolumeLookup { base.volume(name) }
+    func container(_ reference: String) -> ContainerLookup { base.container(reference) }
+    func grantsSocket(_ path: String) -> Bool { base.grantsSocket(path) }
+    func targetContainer(_ reference: TargetReference) -> TargetContainerLookup {
+        guard let read = InspectedContainer.facts(inspect: inspect) else { return .unavailable("not a container") }
+        return .found(id: read.id, facts: read.facts)
+    }
+}
+
+nonisolated(unsafe) let inspectedJudgedCases: [(name: String, hostConfig: [String: Any], mounts: [[String: Any]], says: String?)] = [
+    ("an ordinary container", [:], [], nil),
+    ("a sidecar in the pid namespace of another container (an agent's, the host's)",
+     ["PidMode": "container:" + String(repeating: "a", count: 64)], [], "PidMode"),
+    ("a borrower whose VolumesFrom source was renamed and replaced: judged by what it mounts",
+     ["VolumesFrom": ["cache"]], [mountPoint("bind", source: "/srv/secrets", destination: "/host", propagation: "rprivate")],
+     "Mounts[0]"),
+    ("a volume mounted that binds /etc", [:], [mountPoint("volume", name: "hostetc")], "device=/etc"),
+    ("a plain local volume and a tmpfs", [:], [mountPoint("volume", name: "cachevol"), mountPoint("tmpfs", destination: "/run")], nil),
+]
+
+@Suite("An inspected container judged through ci.toml, as the proxy reads the daemon's answer")
+struct InspectedContainerJudgedTests {
+    @Test("exec.create", arguments: inspectedJudgedCases.indices)
+    func judged(_ index: Int) throws {
+        let c = inspectedJudgedCases[index]
+        // VolumesFrom itself allowed, so what the borrower mounts is what decides.
+        let policy = try ciWithVolumesFrom()
+        guard case .matched(let match) = Catalogue.resolve(method: "POST", target: "/v1.41/containers/c/exec") else {
+            Issue.record("no route")
+            return
+        }
+        var input = PolicyInput(method: "POST", route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery,
+                                body: .complete(Array(#"{"Cmd":["ls"]}"#.utf8), contentType: "application/json"),
+                                contentType: "application/json")
+        input.parameters = match.parameters
+        let decision = policy.evaluate(input, environment: InspectingDaemon(inspect: try inspected(c.hostConfig, mounts: c.mounts)))
+        if let says = c.says {
+            #expect(!decision.allowed, "\(c.name)")
+            #expect(decision.reason.contains(says), "\(c.name): \(decision.reason)")
+        } else {
+            #expect(decision.allowed, "\(c.name): \(decision.reason)")
+        }
+    }
+}
+
+/// With `join-namespaces = true`: the namespace joined is the other
+/// container's, looked up (`FakeDaemon`: hostpid has `--pid host`, sidecar
+/// joins hostpid's pid namespace, job-1 is plain).
+let joinedNamespaceCases: [(name: String, path: String, body: String, says: String?)] = [
+    ("a create joining the pid namespace of a container in the host's", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"PidMode":"container:hostpid"}}"#, "which is the host's"),
+    ("a create joining the network namespace of that container (its own, not the host's)", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"NetworkMode":"container:hostpid"}}"#, nil),
+    ("a create joining a container that joined the host's pid namespace", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"PidMode":"container:sidecar"}}"#, "which is the host's"),
+    ("a create joining a job's own container", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"PidMode":"container:job-1","IpcMode":"container:job-1"}}"#, nil),
+    ("a create joining a container the daemon does not know", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"PidMode":"container:ghost"}}"#, "does not know"),
+    ("a create joining a container that cannot be looked up", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"PidMode":"container:flaky"}}"#, "could not be looked up"),
+    ("an exec in a sidecar that joined the host's pid namespace", "/v1.41/containers/sidecar/exec", #"{"Cmd":["ls"]}"#,
+     "which is the host's"),
+]
+
+@Suite("Joined namespaces are judged by the namespace joined (join-namespaces = true)")
+struct JoinedNamespaceTests {
+    @Test("decisions", arguments: joinedNamespaceCases.indices)
+    func decide(_ index: Int) throws {
+        let c = joinedNamespaceCases[index]
+        let text = try String(contentsOfFile: repositoryRoot() + "/policies/ci.toml", encoding: .utf8)
+            .replacingOccurrences(of: "join-namespaces = false", with: "join-namespaces = true")
+        let policy = try Policy.parse(source: text, fileName: "ci+joins.toml")
+        guard case .matched(let match) = Catalogue.resolve(method: "POST", target: c.path) else {
+            Issue.record("\(c.name): no route")
+            return
+        }
+        var input = PolicyInput(method: "POST", route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery,
+                                body: .complete(Array(c.body.utf8), contentType: "application/json"), contentType: "application/json")
+        input.parameters = match.parameters
+        let decision = policy.evaluate(input, environment: FakeDaemon())
+        if let says = c.says {
+            #expect(!decision.allowed, "\(c.name)")
+            #expect(decision.reason.contains(says), "\(c.name): \(decision.reason)")
+        } else {
+            #expect(decision.allowed, "\(c.name): \(decision.reason)")
+        }
     }
 }

@@ -27,6 +27,12 @@ struct FakeDaemon: HostEnvironment {
         case .container("lender"):
             facts.asks = [Ask(.volumesFrom(container: "ops"), field: "HostConfig.VolumesFrom[0]", value: "ops")]
             return .found(id: id("5"), facts: facts)
+        case .container("hostpid"):
+            facts.asks = [Ask(.hostNamespace(.pid), field: "HostConfig.PidMode", value: "host")]
+            return .found(id: id("6"), facts: facts)
+        case .container("sidecar"):
+            facts.asks = [Ask(.joinNamespace(.pid), field: "HostConfig.PidMode", value: "container:hostpid")]
+            return .found(id: id("7"), facts: facts)
         case .container("flaky"): return .unavailable("the daemon answered 500")
         default: return .notFound
         }

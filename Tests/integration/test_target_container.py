@@ -131,3 +131,106 @@ def test_a_missing_container_is_refused_rather_than_forwarded(ci):
     proxy, cli = ci
     r = cli("exec", unique("ghost"), "true")
     assert r.returncode != 0 and b"No such container" in r.stderr, r.stderr
+
+
+def test_exec_in_a_container_that_joined_the_pid_namespace_of_one_sharing_the_hosts_is_refused(agent, daemon_cli, ci):
+    # A container made on the daemon (a sidecar) in the pid namespace of the agent, which is the
+    # host's: an exec there sees the host's processes although the sidecar itself has no `--pid host`.
+    joiner = unique("joiner")
+    r = daemon_cli("run", "-d", "--name", joiner, "--pid", f"container:{agent}", "--network", "none", IMG, "sleep", "600")
+    assert r.returncode == 0, r.stderr
+    try:
+        r = daemon_cli("exec", joiner, "sh", "-c", f"test -d /proc/{os.getpid()}")
+        assert r.returncode == 0, r.stderr
+        proxy, cli = ci
+        r = cli("exec", joiner, "sh", "-c", f"test -d /proc/{os.getpid()} && echo host-pids")
+        assert r.returncode != 0 and b"host-pids" not in r.stdout, (r.stdout, r.stderr)
+        assert b"PidMode" in r.stderr, r.stderr
+    finally:
+        daemon_cli("rm", "-f", joiner)
+
+
+@pytest.fixture
+def lending_ci(proxy_factory, cli_path, docker_config, short_tmp):
+    """ci.toml with volumes-from = true: a job may copy another container's mounts, judged."""
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "ci.toml"), encoding="utf-8").read()
+    assert "volumes-from = false" in text
+    path = os.path.join(tempfile.mkdtemp(dir=short_tmp), "lending.toml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace("volumes-from = false", "volumes-from = true"))
+    proxy = proxy_factory(policy=path)
+    return proxy, DockerCLI(cli_path, proxy.sock, docker_config)
+
+
+def test_a_volumes_from_source_renamed_and_replaced_does_not_clear_the_borrower(binder, daemon_cli, lending_ci):
+    # The daemon stores VolumesFrom by the name given and copied the source's mounts at create:
+    # renaming the source and making a harmless container under its name changes nothing the
+    # borrower has, so the borrower is judged by the mounts it has, not by what the name now is.
+    name, host_dir, secret = binder
+    borrower = unique("borrower")
+    r = daemon_cli("run", "-d", "--name", borrower, "--volumes-from", name, "--network", "none", IMG, "sleep", "600")
+    assert r.returncode == 0, r.stderr
+    proxy, cli = lending_ci
+    try:
+        r = cli("exec", borrower, "cat", "/host/secret")
+        assert r.returncode != 0 and secret.encode() not in r.stdout, r.stderr
+        # What a job on the shared socket can do: rename the source, make a harmless one in its place.
+        assert cli("rename", name, name + "-old").returncode == 0
+        r = cli("create", "--name", name, "--network", "none", IMG, "true")
+        assert r.returncode == 0, r.stderr
+        r = cli("exec", borrower, "cat", "/host/secret")
+        assert r.returncode != 0 and secret.encode() not in r.stdout, (r.stdout, r.stderr)
+        assert b"host path" in r.stderr, r.stderr
+    finally:
+        daemon_cli("rm", "-f", borrower, name + "-old")
+
+
+def test_the_old_copy_route_is_judged_by_its_container_too(binder, dockerd_sock, proxy_factory, short_tmp):
+    # `POST /containers/{id}/copy` (API < 1.24, 20.10 only) reads a path out of the container,
+    # through its binds, as `docker cp` does. ci.toml refuses API versions before 1.24; an
+    # operator who lowers min-version must not open this copy either.
+    name, host_dir, secret = binder
+    body = json.dumps({"Resource": "/host/secret"}).encode()
+    direct = http(dockerd_sock, "POST", f"/v1.23/containers/{name}/copy", body, {"Content-Type": "application/json"})
+    assert direct.status == 200 and secret.encode() in direct.body, (direct.status, direct.body[:200])
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "ci.toml"), encoding="utf-8").read()
+    assert 'min-version = "1.24"' in text
+    path = os.path.join(tempfile.mkdtemp(dir=short_tmp), "old-api.toml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace('min-version = "1.24"', 'min-version = "1.23"'))
+    proxy = proxy_factory(policy=path)
+    r = http(proxy.sock, "POST", f"/v1.23/containers/{name}/copy", body, {"Content-Type": "application/json"})
+    assert r.status == 403 and secret.encode() not in r.body, (r.status, r.body[:200])
+    assert b"host path" in r.body, r.body
+
+
+def test_with_join_namespaces_a_container_joining_a_host_namespace_is_refused(agent, daemon_cli, proxy_factory,
+                                                                             cli_path, docker_config, short_tmp):
+    # join-namespaces = true lets a job join another container's namespaces (compose's
+    # `network_mode: service:x`); that container's namespace may be the host's (the agent's
+    # `--pid host`), which host-namespaces = [] refuses. Judged at create and at exec.
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "policies", "ci.toml"), encoding="utf-8").read()
+    assert "join-namespaces = false" in text
+    path = os.path.join(tempfile.mkdtemp(dir=short_tmp), "joins.toml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace("join-namespaces = false", "join-namespaces = true"))
+    proxy = proxy_factory(policy=path)
+    cli = DockerCLI(cli_path, proxy.sock, docker_config)
+    created = unique("joiner")
+    sidecar = unique("sidecar")
+    mine = unique("mine")
+    try:
+        r = cli("run", "--rm", "--name", created, "--pid", f"container:{agent}", "--network", "none", IMG,
+                "sh", "-c", f"test -d /proc/{os.getpid()} && echo host-pids")
+        assert r.returncode != 0 and b"host-pids" not in r.stdout, (r.stdout, r.stderr)
+        assert b"which is the host's" in r.stderr, r.stderr
+        r = daemon_cli("run", "-d", "--name", sidecar, "--pid", f"container:{agent}", "--network", "none", IMG, "sleep", "600")
+        assert r.returncode == 0, r.stderr
+        r = cli("exec", sidecar, "sh", "-c", f"test -d /proc/{os.getpid()} && echo host-pids")
+        assert r.returncode != 0 and b"host-pids" not in r.stdout, (r.stdout, r.stderr)
+        # Joining a job's own container still works.
+        assert cli("run", "-d", "--name", mine, "--network", "none", IMG, "sleep", "600").returncode == 0
+        r = cli("run", "--rm", "--pid", f"container:{mine}", "--network", "none", IMG, "sh", "-c", "echo joined")
+        assert r.returncode == 0 and r.stdout == b"joined\n", r.stderr
+    finally:
+        daemon_cli("rm", "-f", created, sidecar, mine)

@@ -6,11 +6,25 @@ import GoJSON
 /// privileges, namespaces and mounts. Its stored `HostConfig` is the create
 /// request's, filled in by the daemon, so the same facts are read from it as
 /// from a create (`ContainerFacts`), then `hostAccess` keeps those that reach
-/// the host.
+/// the host. Its `Mounts` are what the daemon really mounted, those lent by
+/// `VolumesFrom` among them: judged as they are, not by what the source's
+/// name names now (a source renamed and replaced changes nothing mounted).
 public enum InspectedContainer {
+    static let mountPoint = GoStruct("types.MountPoint", [
+        GoField("Type", .string),
+        GoField("Name", .string),
+        GoField("Source", .string),
+        GoField("Destination", .string),
+        GoField("Driver", .string),
+        GoField("Mode", .string),
+        GoField("RW", .bool),
+        GoField("Propagation", .string),
+    ])
+
     static let schema = GoStruct("types.ContainerJSON", [
         GoField("Id", .string),
         GoField("HostConfig", .pointer(.structure(BodySchemas.Container.hostConfig))),
+        GoField("Mounts", .slice(.structure(mountPoint))),
     ])
 
     /// The container's full ID and the facts of its HostConfig; nil when the
@@ -29,15 +43,42 @@ public enum InspectedContainer {
                 access.add(.systemPathsUnconfined, "HostConfig.\(field)", "[\(paths.joined(separator: ","))]")
             }
         }
+        mountFacts(decoded.value.at("Mounts")?.elements ?? [], into: &access)
         return (id, access)
+    }
+
+    /// The container's `Mounts` (`types.MountPoint`): a bind by its host
+    /// path, a volume by its name (looked up when judged: its driver and
+    /// options), a tmpfs is the container's own; any other type is not judged.
+    static func mountFacts(_ mounts: [GoValue], into facts: inout RequestFacts) {
+        for (i, mount) in mounts.enumerated() {
+            let type = mount.at("Type")?.text ?? ""
+            let destination = mount.at("Destination")?.text ?? ""
+            let field = "Mounts[\(i)]"
+            if type.bytesEqual("bind") {
+                let source = mount.at("Source")?.text ?? ""
+                let propagation = mount.at("Propagation")?.text ?? ""
+                facts.add(.hostPath(path: source, readOnly: mount.at("RW")?.flag != true,
+                                    sharedPropagation: propagation.isOneOf(["shared", "rshared", "slave", "rslave"])),
+                          field, "\(source):\(destination)")
+            } else if type.bytesEqual("volume") {
+                let name = mount.at("Name")?.text ?? ""
+                facts.add(.namedVolume(name), field, "\(name):\(destination)")
+            } else if !type.bytesEqual("tmpfs") {
+                facts.add(.unrecognisedMount, field, "\(type):\(destination)")
+            }
+        }
     }
 
     /// The asks that reach the host or weaken the container's confinement.
     /// Left out are what the daemon fills in for every container or what
     /// gives no access beyond the container itself: its runtime (`runc`),
-    /// log settings, resources, ulimits, namespaced sysctls, the cgroup
-    /// namespace (`host` is the default on cgroup v1 hosts) and joined
-    /// namespaces of other containers. Masked and read-only paths are
+    /// log settings, resources, ulimits, namespaced sysctls and the cgroup
+    /// namespace (`host` is the default on cgroup v1 hosts). A namespace
+    /// joined from another container counts (`join-namespaces`): it is that
+    /// container's, which may be the host's (`--pid container:<agent>` of an
+    /// agent with `--pid host` sees the host's processes); so does a mode
+    /// sockwarden does not recognise. Masked and read-only paths are
     /// judged by `facts(inspect:)` itself: the daemon stores its defaults in
     /// full for every container, so only a list missing one of them counts.
     static func hostAccess(_ facts: RequestFacts) -> RequestFacts {
@@ -45,7 +86,7 @@ public enum InspectedContainer {
             switch ask.kind {
             case .privileged, .capabilityAdd, .device, .seccompUnconfined, .seccompCustomProfile, .apparmorUnconfined,
                  .apparmorProfile, .selinuxLabel, .hostPath, .volumeDriver, .volumeDriverOptions, .namedVolume,
-                 .volumesFrom, .unrecognisedMount:
+                 .volumesFrom, .unrecognisedMount, .joinNamespace, .unrecognisedMode:
                 return true
             case .hostNamespace(let namespace):
                 return namespace != .cgroupns && namespace != .cgroup
