@@ -190,6 +190,7 @@ struct InspectingDaemon: HostEnvironment {
     func resolve(hostPath: String) -> ResolvedHostPath { base.resolve(hostPath: hostPath) }
     func namesThisHost(_ name: String) -> Bool { base.namesThisHost(name) }
     func volume(_ name: String) -> VolumeLookup { base.volume(name) }
+    func network(_ reference: String) -> NetworkLookup { base.network(reference) }
     func container(_ reference: String) -> ContainerLookup { base.container(reference) }
     func grantsSocket(_ path: String) -> Bool { base.grantsSocket(path) }
     func targetContainer(_ reference: TargetReference) -> TargetContainerLookup {
