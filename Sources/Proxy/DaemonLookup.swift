@@ -154,7 +154,8 @@ struct DaemonLookup: Sendable {
     /// `GET /volumes/{name}`: the driver and options a volume was created with.
     func volume(_ name: String) -> VolumeLookup {
         let escaped = Self.escape(name)
-        guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .notFound }
+        // `/volumes/.` would be a different path; the local driver refuses such names, a plugin might not.
+        guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .unavailable("\"\(name)\" cannot be asked about") }
         switch get("/volumes/\(escaped)") {
         case .notFound: return .notFound
         case .failed(let why): return .unavailable(why)
