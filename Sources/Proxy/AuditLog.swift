@@ -72,6 +72,9 @@ public final class AuditLog: @unchecked Sendable {
     private var pendingOffset = 0
     private var pendingRecords = 0
     private var lastFailureReport: UInt64 = 0
+    /// When the writer last checked that `path` still names the open file.
+    private var lastPlaceCheck: UInt64 = 0
+    static let placeCheckNanoseconds: UInt64 = 100_000_000
 
     /// Opens (or creates, mode 0640) the log and picks up its chain: the new
     /// records continue from the last record of an existing file. "-" is
@@ -332,7 +335,15 @@ public final class AuditLog: @unchecked Sendable {
             }
             pthread_mutex_unlock(&mutex)
 
-            if doReopen { reopenFile() }
+            var cause: ReopenCause? = doReopen ? .signal : nil
+            if cause == nil, !batch.isEmpty {
+                let now = monotonicNanoseconds()
+                if now &- lastPlaceCheck >= AuditLog.placeCheckNanoseconds {
+                    lastPlaceCheck = now
+                    cause = AuditLog.displacement(fd: fd, path: path)
+                }
+            }
+            if let cause { reopenFile(cause) }
             var work: [Entry] = []
             swap(&work, &batch)
             work.withUnsafeBufferPointer { entries in
@@ -453,19 +464,21 @@ public final class AuditLog: @unchecked Sendable {
 
     /// Reopens `path` (logrotate has moved the old file away) and records
     /// a `reopen` event that chains to the old file's last record.
-    private func reopenFile() {
+    private func reopenFile(_ cause: ReopenCause) {
         metrics.auditReopens.add(1)
         guard path != "-" else {
             Files.writeStderr("sockwarden: SIGUSR1: the audit log is standard output; nothing to reopen\n")
             return
         }
+        let why = cause == .signal ? "SIGUSR1" : "the audit log \(path) was \(cause.rawValue) without SIGUSR1"
         let fresh: Int32
         do {
             fresh = try AuditLog.open(path)
         } catch {
-            Files.writeStderr("sockwarden: SIGUSR1: cannot reopen the audit log \(path): \(error); still writing to the old file\n")
+            Files.writeStderr("sockwarden: \(why): cannot reopen the audit log \(path): \(error); still writing to the old file\n")
             render(.event(AuditEvent("reopen") { w in
                 w.field("path", path)
+                w.field("cause", cause.rawValue)
                 w.field("outcome", "failed")
                 w.field("error", error.description)
             }))
@@ -477,7 +490,7 @@ public final class AuditLog: @unchecked Sendable {
         if !pending.isEmpty, writePending() != nil, pendingOffset > 0 {
             let cut = pending[..<pendingOffset].lastIndex(of: 10).map { $0 + 1 } ?? 0
             if cut < pendingOffset {
-                Files.writeStderr("sockwarden: SIGUSR1: the old audit file ends with a line cut short by a failed write; it is written whole to the new file\n")
+                Files.writeStderr("sockwarden: \(why): the old audit file ends with a line cut short by a failed write; it is written whole to the new file\n")
             }
             pending.removeFirst(cut)
             pendingOffset = 0
@@ -487,9 +500,30 @@ public final class AuditLog: @unchecked Sendable {
         fd = fresh
         render(.event(AuditEvent("reopen") { w in
             w.field("path", path)
+            w.field("cause", cause.rawValue)
             w.field("outcome", "ok")
         }))
         pendingRecords += 1
-        Files.writeStderr("sockwarden: SIGUSR1: audit log \(path) reopened\n")
+        Files.writeStderr("sockwarden: \(why): audit log \(path) reopened\n")
+    }
+
+    /// Why the log is reopened: SIGUSR1, or the writer found that `path`
+    /// no longer names the open file (removed, or moved away by a rotation
+    /// that sent no signal, with or without a new file in its place).
+    enum ReopenCause: String {
+        case signal, removed, moved, replaced
+    }
+
+    /// Whether `path` still names the regular file `fd` writes to. Records
+    /// written to a removed or moved-away file would be lost to reviewers;
+    /// checked at most every 0.1 s, before a batch is written.
+    static func displacement(fd: Int32, path: String) -> ReopenCause? {
+        guard path != "-" else { return nil }
+        var open = stat()
+        guard fstat(fd, &open) == 0, (open.st_mode & S_IFMT) == S_IFREG else { return nil }
+        if open.st_nlink == 0 { return .removed }
+        var named = stat()
+        guard stat(path, &named) == 0 else { return errno == ENOENT ? .moved : nil }
+        return named.st_dev == open.st_dev && named.st_ino == open.st_ino ? nil : .replaced
     }
 }

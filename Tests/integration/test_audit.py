@@ -212,7 +212,7 @@ def test_sigusr1_rotation_keeps_the_chain_across_files(proxy_factory, proxy_bin)
     p.wait_results(lambda rs: any(r.get("route") == "system.info" for r in rs), what="a record in the new file")
     new = lines(p.audit)
     old = lines(rotated)
-    assert new[0]["event"] == "reopen" and new[0]["outcome"] == "ok", new[0]
+    assert new[0]["event"] == "reopen" and new[0]["outcome"] == "ok" and new[0]["cause"] == "signal", new[0]
     assert new[0]["prev"] == old[-1]["hash"], "the new file must chain to the old one's last record"
     assert not [r for r in old if r.get("route") == "system.info"]
     assert verify(proxy_bin, rotated, p.audit).returncode == 0
@@ -221,6 +221,34 @@ def test_sigusr1_rotation_keeps_the_chain_across_files(proxy_factory, proxy_bin)
     backwards = verify(proxy_bin, p.audit, rotated)
     assert backwards.returncode == 1 and f"{rotated}:1:".encode() in backwards.stderr, backwards.stderr
     assert b"audit log" in p.log_tail().encode() and b"reopened" in p.log_tail().encode()
+
+
+@pytest.mark.parametrize("how", ["removed", "moved", "replaced"])
+def test_a_log_file_gone_without_a_signal_is_reopened(proxy_factory, proxy_bin, how):
+    """Removed by mistake, or rotated by a tool that sends no SIGUSR1 (moved
+    away, with or without a new file in its place): the writer notices before
+    its next batch and reopens the path, so later records are not written to
+    a file reviewers no longer see."""
+    p = proxy_factory("observe.toml")
+    assert http(p.sock, "GET", f"{API}/version").status == 200
+    p.wait_results(lambda rs: len(rs) >= 1)
+    rotated = p.audit + ".1"
+    if how == "removed":
+        os.remove(p.audit)
+    else:
+        os.rename(p.audit, rotated)
+        if how == "replaced":
+            open(p.audit, "w").close()    # logrotate's `create`
+
+    def arrived():
+        assert http(p.sock, "GET", f"{API}/info").status == 200
+        return os.path.exists(p.audit) and any(r.get("route") == "system.info" for r in lines(p.audit))
+    wait_for(arrived, 10, interval=0.2, what="records in a reopened file at the log's path")
+    new = lines(p.audit)
+    assert new[0]["event"] == "reopen" and new[0]["cause"] == how and new[0]["outcome"] == "ok", new[0]
+    assert f"was {how} without SIGUSR1" in p.log_tail(), p.log_tail()
+    if how != "removed":
+        assert verify(proxy_bin, rotated, p.audit).returncode == 0
 
 
 # --------------------------------------------------------------------------

@@ -197,6 +197,9 @@ static inline int parse_request_head(const uint8_t *head, size_t len, struct hea
     h->target[sp2 - sp1 - 1] = 0;
     parse_framing(head, len, h, 0);
     if (h->framing == FR_LENGTH && h->length == 0) h->framing = FR_NONE;
+    /* HTTP/1.0 without keep-alive closes after the answer (sockwarden's own look-ups). */
+    const uint8_t *eol = memchr(sp2 + 1, '\r', len - (size_t)(sp2 + 1 - head));
+    if (eol && eol - sp2 - 1 == 8 && memcmp(sp2 + 1, "HTTP/1.0", 8) == 0) h->close = 1;
     return 0;
 }
 

@@ -9,6 +9,8 @@
  *                                            200, N bytes of tar-ish data, with
  *                                            Content-Length or 32 KiB chunks
  *   PUT  /containers/{id}/archive?path=...   reads the body (length or chunked), 200
+ *   GET  /containers/{id}/json               200, an inspect of a plain container
+ *                                            (sockwarden looks up the container of a copy)
  *   anything else                            404 {"message":"page not found"}
  *
  * Paths may carry a /vX.Y prefix. Downloads are sent with sendfile(2) from a
@@ -33,7 +35,7 @@
 #define SCRATCH (1024 * 1024)
 
 enum cstate { S_HEAD, S_BODY, S_WRITE };
-enum route { R_PING, R_CREATE, R_DOWNLOAD, R_UPLOAD, R_NOTFOUND };
+enum route { R_PING, R_CREATE, R_DOWNLOAD, R_UPLOAD, R_INSPECT, R_NOTFOUND };
 
 struct conn {
     int fd;
@@ -139,6 +141,8 @@ static void pick_route(struct conn *c) {
         c->dl_size = query_u64(c->req.target, "size", 1 << 20);
         c->dl_chunked = query_has(c->req.target, "mode=chunked");
     } else if (archive && !strcmp(m, "PUT")) c->route = R_UPLOAD;
+    else if (strncmp(path, "/containers/", 12) == 0 && pl > 17 && strcmp(path + pl - 5, "/json") == 0 && !strcmp(m, "GET"))
+        c->route = R_INSPECT;
     else c->route = R_NOTFOUND;
 }
 
@@ -200,6 +204,17 @@ static void respond(struct conn *c) {
                      "Server: Docker/20.10.24+dfsg1 (linux)\r\n%s%sContent-Length: 0\r\n\r\n",
                      conn_hdr, date_line);
         break;
+    case R_INSPECT: {
+        char body[256];
+        int bl = snprintf(body, sizeof body, "{\"Id\":\"%s\",\"Name\":\"/bench\",\"HostConfig\":{\"NetworkMode\":\"none\"}}\n",
+                          CONTAINER_ID);
+        n = snprintf(c->out, OUT_CAP,
+                     "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\n"
+                     "Docker-Experimental: false\r\nOstype: linux\r\nServer: Docker/20.10.24+dfsg1 (linux)\r\n"
+                     "%s%sContent-Length: %d\r\n\r\n%s",
+                     conn_hdr, date_line, bl, body);
+        break;
+    }
     case R_NOTFOUND:
         n = snprintf(c->out, OUT_CAP,
                      "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n%s%sContent-Length: 29\r\n\r\n"
