@@ -20,6 +20,10 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int = 4096
     /// Open client connections at most per peer uid (SO_PEERCRED); 0: no limit.
     public var maxConnectionsPerUID: Int = 1024
+    /// Open client connections of the whole process, shared by the main
+    /// socket and every job socket (whose servers copy this configuration,
+    /// so they share the object); nil: no such cap.
+    public var budget: ConnectionBudget?
     /// Event-loop threads serving keep-alive request/response traffic
     /// (`EventLoop`); 0: every connection gets its own two threads. Job
     /// sockets always use threads (their scope asks the daemon, blocking).
@@ -112,10 +116,12 @@ public final class Server: @unchecked Sendable {
     }
 
     private func remove(_ id: UInt64, peer: PeerCredentials?) {
-        connections.withLock { table in
-            table.byID.removeValue(forKey: id)
+        let removed = connections.withLock { table -> Bool in
+            guard table.byID.removeValue(forKey: id) != nil else { return false }
             if let uid = peer?.uid { table.perUID[uid, default: 1] -= 1 }
+            return true
         }
+        if removed { configuration.budget?.give() }
     }
 
     /// A connection an event loop hands over: from now on it has its own threads.
@@ -185,6 +191,7 @@ public final class Server: @unchecked Sendable {
                     table.byID[id] = LoopEntry(id: id, peer: peer)
                     if let uid = peer?.uid { table.perUID[uid, default: 0] += 1 }
                 }
+                configuration.budget?.take()
                 loop.adopt(client, peer: peer, id: id)
                 continue
             }
@@ -195,6 +202,7 @@ public final class Server: @unchecked Sendable {
                 table.byID[connection.id] = connection
                 if let uid = peer?.uid { table.perUID[uid, default: 0] += 1 }
             }
+            configuration.budget?.take()
             do {
                 try connection.start()
             } catch {
@@ -266,6 +274,9 @@ public final class Server: @unchecked Sendable {
             if configuration.maxConnectionsPerUID > 0, let uid = peer?.uid,
                table.perUID[uid, default: 0] >= configuration.maxConnectionsPerUID {
                 return "sockwarden: uid \(uid) has \(configuration.maxConnectionsPerUID) connections open (--max-connections-per-uid); close idle clients and retry"
+            }
+            if let budget = configuration.budget, budget.inUse >= budget.limit {
+                return "sockwarden: too many open connections on all of this proxy's sockets (\(budget.limit), --max-connections-total); close idle clients and retry"
             }
             return nil
         }
@@ -434,6 +445,24 @@ struct DescriptorShortage {
 func report(_ message: String) {
     let line = message + "\n"
     _ = line.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
+}
+
+/// Open client connections counted across servers (the main socket and the
+/// job sockets): every connection may hold audit-queue reservations, which
+/// all sockets share, so their sum is capped below what the queue holds.
+/// Checked when a connection is admitted, counted when it is entered in its
+/// server's table and given back when it leaves it (two sockets admitting at
+/// the same instant may each pass the check: the cap is exact to within the
+/// number of sockets).
+public final class ConnectionBudget: @unchecked Sendable {
+    public let limit: Int
+    private let open = Locked(0)
+
+    public init(limit: Int) { self.limit = limit }
+
+    public var inUse: Int { open.withLock { $0 } }
+    func take() { open.withLock { $0 += 1 } }
+    func give() { open.withLock { $0 -= 1 } }
 }
 
 /// An open client connection, as the server's table sees it.

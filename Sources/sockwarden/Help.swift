@@ -86,6 +86,11 @@ OPTIONS
   --max-connections-per-uid N
                          open connections at most per peer uid (SO_PEERCRED);
                          0: no limit (default: 1024; at most 1000000)
+  --max-connections-total N
+                         open connections at most on all sockets together (the
+                         main socket and every job socket, each of which also
+                         has --max-connections); more get a 503 (default: half
+                         of --audit-queue, 8192; at most 1000000)
   --head-timeout SECS    time a client has to finish a request head it has
                          started, and a body read to be judged; then 408 and
                          close (default: 30; 0: none; at most 86400). Idle

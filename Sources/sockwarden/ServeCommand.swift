@@ -7,7 +7,7 @@ import Proxy
 func runServe(_ args: ArraySlice<String>) -> Never {
     let specs: [Flags.Spec] = (["listen", "upstream", "policy", "audit-log", "socket-mode", "socket-group",
                                "grace-period", "max-head-bytes", "head-timeout",
-                               "max-connections", "max-connections-per-uid", "mode", "event-loops",
+                               "max-connections", "max-connections-per-uid", "max-connections-total", "mode", "event-loops",
                                "spool-dir", "max-build-context"] + AuditServeOptions.flagNames
                                + JobService.flagNames).map { .init(name: $0, takesValue: true) }
         + [.init(name: "help", takesValue: false)]
@@ -50,6 +50,10 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     if let n = flags["max-connections"] {
         guard let m = Int(n), m >= 1, m <= 1_000_000 else { fail("serve: --max-connections must be 1 to 1000000, got \(n)") }
         configuration.maxConnections = m
+    }
+    if let n = flags["max-connections-total"] {
+        guard let m = Int(n), m >= 1, m <= 1_000_000 else { fail("serve: --max-connections-total must be 1 to 1000000, got \(n)") }
+        configuration.budget = ConnectionBudget(limit: m)
     }
     if let n = flags["max-connections-per-uid"] {
         guard let m = Int(n), m >= 0, m <= 1_000_000 else {
@@ -107,6 +111,10 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     let signals = [SIGTERM, SIGINT, SIGHUP, SIGUSR1]
     SignalWaiter.block(signals)
 
+    if configuration.budget == nil {
+        // Every open connection may hold audit-queue reservations: all sockets together stay below the queue.
+        configuration.budget = ConnectionBudget(limit: max(1, auditOptions.queue / 2))
+    }
     let server = Server(configuration: configuration, policy: policy, audit: audit)
     do {
         try server.bind()

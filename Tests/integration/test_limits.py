@@ -230,6 +230,7 @@ def test_a_daemon_that_does_not_accept_yet_stalls_no_one_else(proxy_factory, sho
     ("--max-head-bytes", "9223372036854775807", "at most 16777216"),  # overflowed buffer limits: a trap at the first request
     ("--max-connections", "9223372036854775807", "1 to 1000000"),    # overflowed the descriptor check at start
     ("--max-connections-per-uid", "9223372036854775807", "0 (no limit) to 1000000"),
+    ("--max-connections-total", "0", "1 to 1000000"),
     ("--event-loops", "65", "0 to 64"),
 ])
 def test_serve_refuses_limits_out_of_range(proxy_bin, sock_dir, flag, value, says):
@@ -466,3 +467,47 @@ def test_fd_exhaustion_when_dialing_the_daemon_answers_not_hangs(limited_proxy):
     finally:
         for c in idle + busy:
             c.close()
+
+
+@pytest.mark.parametrize("event_loops", ["0", "1"], ids=["threads", "loop"])
+def test_the_total_cap_counts_every_socket(proxy_bin, dockerd_sock, image, short_tmp, event_loops):
+    """Every socket has its own --max-connections, but all share one audit
+    queue: `--max-connections-total` caps their sum. With a total of 3, two
+    connections held on the main socket and one on a job socket leave no room
+    on either; one closed makes room again."""
+    from swhelpers import can_connect, wait_for
+    d = tempfile.mkdtemp(dir=short_tmp)
+    job_sock = os.path.join(d, "job.sock")
+    listeners = os.path.join(d, "listeners.toml")
+    with open(listeners, "w") as f:
+        f.write(f'[[job]]\nid = "{unique("total")}"\npolicy = "{POLICIES / "ci.toml"}"\nsocket = "{job_sock}"\n')
+    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, str(POLICIES / "ci.toml"), os.path.join(d, "audit.jsonl"), d,
+              ("--listeners", listeners, "--jobs-dir", os.path.join(d, "jobs"), "--state-dir", os.path.join(d, "state"),
+               "--max-connections-total", "3", "--event-loops", event_loops)).start()
+    held: list[RawConn] = []
+    try:
+        wait_for(lambda: can_connect(job_sock), 10, what="the job socket")
+        for sock in (p.sock, p.sock, job_sock):
+            c = RawConn(sock, timeout=10)
+            assert c.request("GET", f"{API}/_ping").status == 200
+            held.append(c)
+        for sock in (p.sock, job_sock):
+            # Refused at accept: the 503 comes before any request is sent.
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(10)
+                s.connect(sock)
+                answer = read_to_eof(s)
+            assert answer.startswith(b"HTTP/1.1 503 ") and b"--max-connections-total" in answer, answer
+        held.pop(0).close()
+
+        def room():
+            with RawConn(job_sock, timeout=10) as c:
+                try:
+                    return c.request("GET", f"{API}/_ping").status == 200
+                except (EOFError, ConnectionResetError, BrokenPipeError):
+                    return False
+        wait_for(room, 10, interval=0.1, what="room on the job socket once a main-socket connection closed")
+    finally:
+        for c in held:
+            c.close()
+        p.stop()
