@@ -7,7 +7,10 @@
 // Input: `METHOD SP TARGET` LF `Content-Type` LF body. A missing line is
 // empty; an empty Content-Type line means no header. The body is given to
 // the policy when it inspects the route's body, as the proxy does.
-// Host paths are resolved with LiteralHostEnvironment (no file system).
+// Host paths are resolved with LiteralHostEnvironment (no file system); the
+// daemon's objects (named volumes, networks, the container of an exec,
+// attach or copy, a joined container) come from `FuzzDaemon`, which answers
+// deterministically from the name's bytes, so each kind of answer is judged.
 //
 // Properties:
 // 1. No crash.
@@ -86,7 +89,7 @@ public func fuzzPolicy(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         case .invalid:
             return 0
         }
-        let decision = fixture.policy.evaluate(input, environment: LiteralHostEnvironment())
+        let decision = fixture.policy.evaluate(input, environment: FuzzDaemon())
         Property.check(!decision.rule.isEmpty && !decision.reason.isEmpty, "\(fixture.policy.name): the decision names a rule and a reason")
         Property.check(decision.allowed || decision.forwardBody == nil, "\(fixture.policy.name): a denial carries no forwardBody")
         for policy in [fixture.policy, fixture.warn] {
@@ -100,7 +103,7 @@ public func fuzzPolicy(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 /// `evaluate` (the same in every mode).
 func check(_ policy: Policy, _ input: PolicyInput, decision: Decision) {
     let label = "\(policy.name) (\(policy.mode.rawValue))"
-    let judgement = policy.judge(input, environment: LiteralHostEnvironment())
+    let judgement = policy.judge(input, environment: FuzzDaemon())
     Property.check(judgement.decision == decision,
                    "\(label): judge's decision is evaluate's, and evaluate is deterministic\n  evaluate: \(decision)\n  judge:    \(judgement.decision)")
     if policy.mode == .enforce {
@@ -143,10 +146,63 @@ func check(_ policy: Policy, _ input: PolicyInput, decision: Decision) {
     // 6. Judging what is forwarded changes nothing.
     var next = input
     next.body = .complete(forwarded, contentType: input.contentType)
-    let rejudged = policy.judge(next, environment: LiteralHostEnvironment())
+    let rejudged = policy.judge(next, environment: FuzzDaemon())
     Property.check(rejudged.decision == decision,
                    "\(label): the forwarded body is judged as the received one was\n  received:  \(decision)\n  forwarded: \(rejudged.decision)")
     Property.check(rejudged.facts == judgement.facts, "\(label): the forwarded body asks for what the received one did")
     Property.check(rejudged.forwards && rejudged.forwardBody == forwarded,
                    "\(label): the forwarded body is a fixed point: \(Printable.bytes(forwarded)) then \(rejudged.forwardBody.map { Printable.bytes($0) } ?? "nil")")
+}
+
+
+/// A daemon whose objects depend only on their names: each look-up gives one
+/// of its possible answers (missing, plain, with host access, unreachable),
+/// picked by the sum of the name's bytes, so judging stays deterministic.
+struct FuzzDaemon: HostEnvironment {
+    let literal = LiteralHostEnvironment()
+
+    static func pick(_ name: String, _ n: Int) -> Int { name.utf8.reduce(0) { ($0 &+ Int($1)) % 1009 } % n }
+
+    func resolve(hostPath: String) -> ResolvedHostPath { literal.resolve(hostPath: hostPath) }
+    func namesThisHost(_ name: String) -> Bool { Self.pick(name, 7) == 0 }
+    func grantsSocket(_ path: String) -> Bool { false }
+
+    func volume(_ name: String) -> VolumeLookup {
+        switch Self.pick(name, 5) {
+        case 0: return .notFound
+        case 1: return .found(driver: "local", options: [:])
+        case 2: return .found(driver: "local", options: ["type": "none", "o": "bind", "device": "/etc"])
+        case 3: return .found(driver: "rexray", options: [:])
+        default: return .unavailable("fuzz")
+        }
+    }
+
+    func network(_ reference: String) -> NetworkLookup {
+        switch Self.pick(reference, 5) {
+        case 0: return .notFound
+        case 1: return .found(driver: "bridge")
+        case 2: return .found(driver: "macvlan")
+        case 3: return .found(driver: "host")
+        default: return .unavailable("fuzz")
+        }
+    }
+
+    func targetContainer(_ reference: TargetReference) -> TargetContainerLookup {
+        let name: String
+        switch reference {
+        case .container(let c): name = c
+        case .exec(let e): name = e
+        }
+        let id = String(repeating: "ab", count: 32)
+        switch Self.pick(name, 7) {
+        case 0: return .notFound
+        case 1: return .found(id: id, facts: RequestFacts())
+        case 2: return .found(id: id, facts: RequestFacts([Ask(.privileged, field: "HostConfig.Privileged", value: "true")]))
+        case 3: return .found(id: id, facts: RequestFacts([Ask(.hostPath(path: "/etc", readOnly: true, sharedPropagation: false),
+                                                               field: "HostConfig.Binds[0]", value: "/etc:/x:ro")]))
+        case 4: return .found(id: id, facts: RequestFacts([Ask(.hostNamespace(.pid), field: "HostConfig.PidMode", value: "host")]))
+        case 5: return .found(id: id, facts: RequestFacts([Ask(.joinNamespace(.pid), field: "HostConfig.PidMode", value: "container:" + name + "x")]))
+        default: return .unavailable("fuzz")
+        }
+    }
 }
