@@ -545,6 +545,14 @@ struct Learner {
                 out.append("\(what): the body could not be decoded: \(entry.reason ?? "")")
                 continue
             }
+            if TargetContainer.routes[name] != nil, entry.wouldDeny, let reason = entry.reason,
+               reason.contains(TargetContainer.deniedForContainer) {
+                // Judged by the container it acts in, whose settings the record does not carry.
+                out.append("\(what): denied for the container it acts in, not for what it asks (\(reason)); "
+                           + "suggest cannot learn that container's settings from the log: allow them by hand, "
+                           + "or exec and copy only in containers the job made")
+                continue
+            }
             if let facts = entry.facts, let violation = policy.bodyRules.judge(facts, environment: environment) {
                 out.append("\(what): \(violation.reason)")
             }

@@ -11,6 +11,10 @@ import EngineAPI
 /// the request is forwarded with the container's full ID in place of the
 /// name, so a rename after the check cannot swap it.
 public enum TargetContainer {
+    /// Words every denial for the container acted in carries (`suggest`
+    /// finds such denials in a log by them).
+    public static let deniedForContainer = "a container a job may not create"
+
     /// Route → the path parameter naming the container (or the exec).
     public static let routes: [String: String] = [
         "exec.create": "id", "exec.start": "id",
@@ -41,7 +45,7 @@ extension BodyRules {
             return refuse("cannot be judged: \(what) could not be looked up (\(why))")
         case .found(let id, let facts):
             func refuseFor(_ violation: BodyViolation) -> Result<String?, BodyViolation> {
-                refuse("is a container a job may not create: \(violation.ask.field) \"\(violation.ask.value)\" \(violation.message); "
+                refuse("\(isExec ? "runs in" : "is") \(TargetContainer.deniedForContainer): \(violation.ask.field) \"\(violation.ask.value)\" \(violation.message); "
                        + "\(route) would act with that access")
             }
             // What VolumesFrom lent is judged among the container's Mounts as mounted, not by
