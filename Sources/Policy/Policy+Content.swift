@@ -72,6 +72,7 @@ extension Policy {
             }
             var forward = interpretation.canonicalBody
             let sources = interpretation.facts.asks.filter { if case .volumesFrom = $0.kind { return true } else { return false } }
+            var pinnedSources: [String]?
             if !sources.isEmpty {
                 var pinned: [String] = []
                 for ask in sources {
@@ -80,12 +81,23 @@ extension Policy {
                     case .success(let entry): pinned.append(entry)
                     }
                 }
-                guard let body = interpretation.replacingVolumesFrom(pinned) else {
-                    return deny("volumes", "[volumes]: the VolumesFrom entries could not be pinned to container IDs")
+                pinnedSources = pinned
+            }
+            let joins: [(name: String, value: String)]
+            switch pinnedJoins(interpretation.facts, environment: environment) {
+            case .failure(let violation): return deny(violation.section, violation.reason)
+            case .success(let pinned): joins = pinned
+            }
+            let pins = pinnedSources != nil || !joins.isEmpty
+            if pins {
+                guard let body = interpretation.replacingHostConfig(volumesFrom: pinnedSources, fields: joins) else {
+                    return deny("containers", "[containers]: the VolumesFrom entries or joined namespaces could not be pinned to container IDs")
                 }
                 forward = body
             }
-            return Decision(verdict: .allow, rule: routeDecision.rule, reason: routeDecision.reason, forwardBody: forward)
+            var decision = Decision(verdict: .allow, rule: routeDecision.rule, reason: routeDecision.reason, forwardBody: forward)
+            decision.pinsBody = pins
+            return decision
         }
     }
 
@@ -120,5 +132,38 @@ extension Policy {
             }
         }
         return equalsIgnoringASCIICase("application/x-www-form-urlencoded") || equalsIgnoringASCIICase("multipart/form-data")
+    }
+}
+
+extension Policy {
+    /// `container:<name>` namespace joins an allowed create makes, pinned
+    /// to the full ID of the container judged: dockerd looks the name up
+    /// again at create, so a rename in between would swap the container
+    /// whose namespace is joined. Each join is judged once more by that ID,
+    /// so what is forwarded is what was judged. A join already written as a
+    /// full ID needs no pin (dockerd resolves a full ID first); a what-if
+    /// without a daemon pins nothing.
+    func pinnedJoins(_ facts: RequestFacts, environment: HostEnvironment) -> Result<[(name: String, value: String)], BodyViolation> {
+        var pinned: [(name: String, value: String)] = []
+        for ask in facts.asks {
+            guard case .joinNamespace = ask.kind, ask.value.bytesHavePrefix("container:"),
+                  ask.field.bytesHavePrefix("HostConfig.") else { continue }
+            let reference = String(ask.value.dropFirst("container:".count))
+            let isID = reference.utf8.count == 64
+                && reference.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+            if isID { continue }
+            switch environment.targetContainer(.container(reference)) {
+            case .notLookedUp:
+                continue
+            case .found(let id, _):
+                let byID = Ask(ask.kind, field: ask.field, value: "container:" + id)
+                if let violation = bodyRules.judge(RequestFacts([byID]), environment: environment) { return .failure(violation) }
+                pinned.append((String(ask.field.dropFirst("HostConfig.".count)), "container:" + id))
+            case .notFound, .unavailable:
+                return .failure(BodyViolation(section: "containers", ask: ask,
+                                              message: "joins a container that could not be looked up again to pin it to its ID"))
+            }
+        }
+        return .success(pinned)
     }
 }

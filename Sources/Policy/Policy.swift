@@ -156,6 +156,11 @@ public struct Decision: Sendable, Hashable {
     /// received ones (a container name pinned to the full ID it was judged
     /// by). Empty: forward the path as received.
     public var pinnedParameters: [String: String] = [:]
+    /// For an allowed request: `forwardBody` names some containers by the
+    /// full ID the check found where the request named them otherwise
+    /// (`VolumesFrom` entries, `container:` namespace joins), so it decodes
+    /// to the judged value with those names replaced.
+    public var pinsBody = false
 
     public var allowed: Bool { verdict == .allow }
 

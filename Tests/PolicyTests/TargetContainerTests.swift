@@ -255,6 +255,36 @@ let joinedNamespaceCases: [(name: String, path: String, body: String, says: Stri
      "which is the host's"),
 ]
 
+/// What an allowed create with `container:` joins forwards (join-namespaces = true).
+let pinnedJoinCases: [(name: String, hostConfig: String, forwards: [String], pins: Bool)] = [
+    ("a join by name is forwarded by the full ID judged", #""PidMode":"container:job-1","IpcMode":"container:job-1""#,
+     [#""IpcMode":"container:1111111111111111111111111111111111111111111111111111111111111111""#,
+      #""PidMode":"container:1111111111111111111111111111111111111111111111111111111111111111""#], true),
+    ("a join already by full ID is forwarded as written", #""NetworkMode":"container:6666666666666666666666666666666666666666666666666666666666666666""#,
+     [#""NetworkMode":"container:6666666666666666666666666666666666666666666666666666666666666666""#], false),
+    ("no join, no pin", #""NetworkMode":"none""#, [#""NetworkMode":"none""#], false),
+]
+
+@Suite("Namespace joins are forwarded by the full ID of the container judged")
+struct PinnedJoinTests {
+    @Test("forwarded bodies", arguments: pinnedJoinCases.indices)
+    func forwarded(_ index: Int) throws {
+        let c = pinnedJoinCases[index]
+        let text = try String(contentsOfFile: repositoryRoot() + "/policies/ci.toml", encoding: .utf8)
+            .replacingOccurrences(of: "join-namespaces = false", with: "join-namespaces = true")
+        let policy = try Policy.parse(source: text, fileName: "ci+joins.toml")
+        let route = try #require(Catalogue.route(named: "container.create"))
+        let body = #"{"Image":"busybox","HostConfig":{\#(c.hostConfig)}}"#
+        let decision = policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41",
+                                                   body: .complete(Array(body.utf8), contentType: "application/json"),
+                                                   contentType: "application/json"), environment: FakeDaemon())
+        #expect(decision.allowed, "\(c.name): \(decision.reason)")
+        let forwarded = String(decoding: try #require(decision.forwardBody), as: UTF8.self)
+        for part in c.forwards { #expect(forwarded.contains(part), "\(c.name): \(forwarded)") }
+        #expect(decision.pinsBody == c.pins, "\(c.name)")
+    }
+}
+
 @Suite("Joined namespaces are judged by the namespace joined (join-namespaces = true)")
 struct JoinedNamespaceTests {
     @Test("decisions", arguments: joinedNamespaceCases.indices)

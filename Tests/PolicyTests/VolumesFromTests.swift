@@ -11,6 +11,13 @@ struct FakeDaemon: HostEnvironment {
     func namesThisHost(_ name: String) -> Bool { name == "ci-runner-7" }
     func targetContainer(_ reference: TargetReference) -> TargetContainerLookup {
         let id = { (c: Character) in String(repeating: c, count: 64) }
+        // A full ID finds its container, as dockerd resolves a full ID first.
+        let byID: [Character: String] = ["1": "job-1", "2": "runner", "3": "agent", "4": "opsvol", "5": "lender",
+                                         "6": "hostpid", "7": "sidecar"]
+        if case .container(let ref) = reference, ref.count == 64, let first = ref.first, ref.allSatisfy({ $0 == first }),
+           let name = byID[first] {
+            return targetContainer(.container(name))
+        }
         var facts = RequestFacts()
         switch reference {
         case .container("job-1"), .exec("e1"): return .found(id: id("1"), facts: facts)

@@ -14,7 +14,7 @@ import tempfile
 
 import pytest
 
-from swhelpers import API, DockerCLI, http, unique
+from swhelpers import API, DockerCLI, http, unique, wait_for
 
 pytestmark = pytest.mark.proxy_only
 
@@ -61,9 +61,11 @@ def test_an_existing_volume_that_binds_a_host_directory_is_refused(
     assert secret.encode() not in r.stdout
     assert f"existing volume {name}".encode() in r.stderr, r.stderr
     assert b"device=" in r.stderr and b"driver-options" in r.stderr, r.stderr
-    denied = [rec for rec in proxy.audit_records()
-              if rec.get("event") == "request" and rec.get("route") == "container.create"]
-    assert denied and denied[-1]["decision"] == "deny" and denied[-1]["rule"] == "volumes", denied[-1:]
+    def creates():
+        return [rec for rec in proxy.audit_records() if rec.get("event") == "request" and rec.get("route") == "container.create"]
+    wait_for(creates, 10, what="the create's audit record (written by the audit thread)")
+    denied = creates()
+    assert denied[-1]["decision"] == "deny" and denied[-1]["rule"] == "volumes", denied[-1:]
     assert [f["name"] for f in denied[-1]["facts"]["named_volume"]] == [name], denied[-1]["facts"]
 
 

@@ -38,12 +38,26 @@ extension RequestInterpreter.Interpretation {
     /// (same count): the container names judged, pinned to their IDs, so a
     /// rename between judging and creating cannot swap the source.
     public func replacingVolumesFrom(_ entries: [String]) -> [UInt8]? {
+        replacingHostConfig(volumesFrom: entries, fields: [])
+    }
+
+    /// The canonical body with HostConfig fields replaced: `VolumesFrom` by
+    /// `volumesFrom` (same count) when given, and each of `fields` (which
+    /// must be present) by its string value. nil when the body has no such
+    /// fields or cannot be encoded.
+    public func replacingHostConfig(volumesFrom: [String]?, fields edits: [(name: String, value: String)]) -> [UInt8]? {
         guard let value, let schema, case .structure(var fields) = value,
               let h = fields.firstIndex(where: { $0.name == "HostConfig" }) else { return nil }
-        guard case .pointer(.structure(var hostFields)) = fields[h].value,
-              let v = hostFields.firstIndex(where: { $0.name == "VolumesFrom" }),
-              case .slice(let old) = hostFields[v].value, old.count == entries.count else { return nil }
-        hostFields[v] = GoFieldValue("VolumesFrom", .slice(entries.map { .string($0) }))
+        guard case .pointer(.structure(var hostFields)) = fields[h].value else { return nil }
+        if let volumesFrom {
+            guard let v = hostFields.firstIndex(where: { $0.name == "VolumesFrom" }),
+                  case .slice(let old) = hostFields[v].value, old.count == volumesFrom.count else { return nil }
+            hostFields[v] = GoFieldValue("VolumesFrom", .slice(volumesFrom.map { .string($0) }))
+        }
+        for edit in edits {
+            guard let i = hostFields.firstIndex(where: { $0.name == edit.name }) else { return nil }
+            hostFields[i] = GoFieldValue(edit.name, .string(edit.value))
+        }
         fields[h] = GoFieldValue("HostConfig", .pointer(.structure(hostFields)))
         guard case .success(let bytes) = GoEncoder.encodeChecked(.structure(fields), as: schema) else { return nil }
         return bytes
