@@ -233,6 +233,20 @@ nonisolated(unsafe) let inspectedJudgedCases: [(name: String, hostConfig: [Strin
 
 @Suite("An inspected container judged through ci.toml, as the proxy reads the daemon's answer")
 struct InspectedContainerJudgedTests {
+    struct NoRoute: Error {}
+
+    /// `docker exec c ls` judged by `policy` against the one container `daemon` knows.
+    static func exec(_ policy: Policy, in daemon: InspectingDaemon) throws -> Decision {
+        guard case .matched(let match) = Catalogue.resolve(method: "POST", target: "/v1.41/containers/c/exec") else {
+            throw NoRoute()
+        }
+        var input = PolicyInput(method: "POST", route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery,
+                                body: .complete(Array(#"{"Cmd":["ls"]}"#.utf8), contentType: "application/json"),
+                                contentType: "application/json")
+        input.parameters = match.parameters
+        return policy.evaluate(input, environment: daemon)
+    }
+
     /// An operator's container on a macvlan network (the host's LAN), which
     /// ci.toml's `[networks] drivers = []` would not let a job create or
     /// connect: an exec in it reaches the LAN all the same.
@@ -240,15 +254,7 @@ struct InspectedContainerJudgedTests {
           arguments: [(["lan": ""], "macvlan"), (["ci_default": ""], nil), (["none": ""], nil)] as [([String: String], String?)])
     func network(_ c: (networks: [String: String], says: String?)) throws {
         let policy = try loadShippedPolicy("ci.toml")
-        guard case .matched(let match) = Catalogue.resolve(method: "POST", target: "/v1.41/containers/c/exec") else {
-            Issue.record("no route")
-            return
-        }
-        var input = PolicyInput(method: "POST", route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery,
-                                body: .complete(Array(#"{"Cmd":["ls"]}"#.utf8), contentType: "application/json"),
-                                contentType: "application/json")
-        input.parameters = match.parameters
-        let decision = policy.evaluate(input, environment: InspectingDaemon(inspect: try inspected([:], networks: c.networks)))
+        let decision = try Self.exec(policy, in: InspectingDaemon(inspect: try inspected([:], networks: c.networks)))
         if let says = c.says {
             #expect(!decision.allowed, "\(c.networks)")
             #expect(decision.rule == "containers" && decision.reason.contains(says), "\(decision.rule): \(decision.reason)")
@@ -262,15 +268,7 @@ struct InspectedContainerJudgedTests {
         let c = inspectedJudgedCases[index]
         // VolumesFrom itself allowed, so what the borrower mounts is what decides.
         let policy = try ciWithVolumesFrom()
-        guard case .matched(let match) = Catalogue.resolve(method: "POST", target: "/v1.41/containers/c/exec") else {
-            Issue.record("no route")
-            return
-        }
-        var input = PolicyInput(method: "POST", route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery,
-                                body: .complete(Array(#"{"Cmd":["ls"]}"#.utf8), contentType: "application/json"),
-                                contentType: "application/json")
-        input.parameters = match.parameters
-        let decision = policy.evaluate(input, environment: InspectingDaemon(inspect: try inspected(c.hostConfig, mounts: c.mounts)))
+        let decision = try Self.exec(policy, in: InspectingDaemon(inspect: try inspected(c.hostConfig, mounts: c.mounts)))
         if let says = c.says {
             #expect(!decision.allowed, "\(c.name)")
             #expect(decision.reason.contains(says), "\(c.name): \(decision.reason)")
