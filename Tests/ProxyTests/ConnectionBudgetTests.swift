@@ -39,8 +39,8 @@ import Testing
             server!.serve()
             served.push(true)
         }
+        // Closed once, below (a second close could close another test's descriptor).
         let client = try UnixSocket.connect(path: dir + "/s.sock")
-        defer { client.close() }
         // Half a request head: the connection is busy, so `stop` leaves it open.
         try client.writeAll(Array("GET /_ping HTTP/1.1\r\n".utf8))
         #expect(Self.waitUntil { budget.inUse == 1 })
@@ -51,5 +51,6 @@ import Testing
         client.close()
         usleep(200_000)
         #expect(budget.inUse == 0, "given back once, not again when the connection ends")
+        _ = audit.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5)
     }
 }

@@ -43,6 +43,7 @@ struct DaemonLookupFailureTests {
                 try? client.writeAll(Array("HTTP/1.0 \(status)\r\nContent-Type: application/json\r\n\r\n\(body)".utf8))
                 client.close()
             }
+            listener.close()  // shut down by the test: closed here, after the last accept
         }
         return (path, listener)
     }
