@@ -32,6 +32,7 @@ import Testing
         configuration.budget = budget
         let policy = try Policy.parse(source: "[[rules]]\nid = \"none\"\naction = \"deny\"\ngroups = [\"*\"]\n", fileName: "t.toml")
         let audit = try AuditLog(path: dir + "/audit.jsonl")
+        try audit.start(first: AuditEvent("start") { _ in })
         let served = BlockingQueue<Bool>()
         var server: Server? = Server(configuration: configuration, policy: policy, audit: audit)
         try server!.bind()
