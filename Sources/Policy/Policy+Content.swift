@@ -72,7 +72,6 @@ extension Policy {
             }
             var forward = interpretation.canonicalBody
             let sources = interpretation.facts.asks.filter { if case .volumesFrom = $0.kind { return true } else { return false } }
-            var pinnedSources: [String]?
             if !sources.isEmpty {
                 var pinned: [String] = []
                 for ask in sources {
@@ -81,19 +80,8 @@ extension Policy {
                     case .success(let entry): pinned.append(entry)
                     }
                 }
-                pinnedSources = pinned
-            }
-            var pinnedModes: [String: String] = [:]
-            if route.name == "container.create" {
-                switch bodyRules.pinJoinedNamespaces(interpretation.facts, environment: environment) {
-                case .failure(let violation): return deny(violation.section, violation.reason)
-                case .success(let modes): pinnedModes = modes
-                }
-            }
-            if pinnedSources != nil || !pinnedModes.isEmpty {
-                guard let body = interpretation.replacingHostConfig(volumesFrom: pinnedSources, modes: pinnedModes) else {
-                    return deny(pinnedSources != nil ? "volumes" : "containers",
-                                "[\(pinnedSources != nil ? "volumes" : "containers")]: the containers it names (VolumesFrom, a joined namespace) could not be pinned to their IDs")
+                guard let body = interpretation.replacingVolumesFrom(pinned) else {
+                    return deny("volumes", "[volumes]: the VolumesFrom entries could not be pinned to container IDs")
                 }
                 forward = body
             }

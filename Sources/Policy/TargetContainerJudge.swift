@@ -99,39 +99,3 @@ extension BodyRules {
         }
     }
 }
-
-/// The daemon resolves `container:<name>` when it creates the container
-/// (and stores the full ID): a rename between the look-up that judged the
-/// join and the create could make the name another container's, an agent's
-/// in the host's pid namespace. So the join is forwarded by the full ID of
-/// the container looked up, judged again by that ID, as `VolumesFrom`
-/// entries are pinned.
-extension BodyRules {
-    /// HostConfig field → `container:<full ID>` for each join to forward
-    /// pinned (none without a daemon to ask, or with `join-namespaces` off:
-    /// then a join was refused already).
-    func pinJoinedNamespaces(_ facts: RequestFacts, environment: HostEnvironment) -> Result<[String: String], BodyViolation> {
-        guard joinNamespaces else { return .success([:]) }
-        var modes: [String: String] = [:]
-        for ask in facts.asks {
-            guard case .joinNamespace(let namespace) = ask.kind, namespace != .cgroupns, namespace != .cgroup,
-                  ask.value.bytesHavePrefix("container:"), ask.field.bytesHavePrefix("HostConfig.") else { continue }
-            let reference = String(ask.value.dropFirst("container:".count))
-            let pinned: String
-            switch environment.targetContainer(.container(reference)) {
-            case .notLookedUp:
-                continue
-            case .found(let id, _):
-                pinned = "container:" + id
-            case .notFound, .unavailable:
-                return .failure(BodyViolation(section: "containers", ask: ask,
-                                              message: "names a container that changed while the request was judged (renamed or removed); retry"))
-            }
-            if let violation = judgeJoinedNamespace(namespace, ask: Ask(ask.kind, field: ask.field, value: pinned), environment: environment) {
-                return .failure(violation)
-            }
-            modes[String(ask.field.dropFirst("HostConfig.".count))] = pinned
-        }
-        return .success(modes)
-    }
-}

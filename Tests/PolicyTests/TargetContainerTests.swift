@@ -304,33 +304,6 @@ let joinedNamespaceCases: [(name: String, path: String, body: String, says: Stri
 
 @Suite("Joined namespaces are judged by the namespace joined (join-namespaces = true)")
 struct JoinedNamespaceTests {
-    /// The daemon resolves `container:<name>` at the create: forwarded by
-    /// name, a rename after the look-up could make it another container.
-    @Test("a join is forwarded by the full ID of the container judged, and judged by that ID",
-          arguments: [(#"{"PidMode":"container:job-1","IpcMode":"container:job-1"}"#, nil),
-                      (#"{"NetworkMode":"container:hostpid"}"#, nil),
-                      (#"{"PidMode":"container:swapped"}"#, "which is the host's")] as [(String, String?)])
-    func pinned(_ c: (hostConfig: String, says: String?)) throws {
-        let text = try String(contentsOfFile: repositoryRoot() + "/policies/ci.toml", encoding: .utf8)
-            .replacingOccurrences(of: "join-namespaces = false", with: "join-namespaces = true")
-        let policy = try Policy.parse(source: text, fileName: "ci+joins.toml")
-        let route = try #require(Catalogue.route(named: "container.create"))
-        let body = #"{"Image":"busybox","HostConfig":"# + c.hostConfig + "}"
-        let input = PolicyInput(method: "POST", route: route, apiVersion: "1.41",
-                                body: .complete(Array(body.utf8), contentType: "application/json"), contentType: "application/json")
-        let decision = policy.evaluate(input, environment: FakeDaemon())
-        if let says = c.says {
-            #expect(!decision.allowed && decision.reason.contains(says), "\(decision.reason)")
-            return
-        }
-        #expect(decision.allowed, "\(decision.reason)")
-        let forwarded = String(decoding: try #require(decision.forwardBody), as: UTF8.self)
-        for (name, id) in [("job-1", String(repeating: "1", count: 64)), ("hostpid", String(repeating: "6", count: 64))]
-            where c.hostConfig.contains("container:\(name)") {
-            #expect(!forwarded.contains("container:\(name)") && forwarded.contains("container:\(id)"), "\(forwarded)")
-        }
-    }
-
     @Test("decisions", arguments: joinedNamespaceCases.indices)
     func decide(_ index: Int) throws {
         let c = joinedNamespaceCases[index]

@@ -11,10 +11,6 @@ struct FakeDaemon: HostEnvironment {
     func namesThisHost(_ name: String) -> Bool { name == "ci-runner-7" }
     func targetContainer(_ reference: TargetReference) -> TargetContainerLookup {
         let id = { (c: Character) in String(repeating: c, count: 64) }
-        // By its full ID, as the daemon answers too (a join is forwarded pinned to it).
-        let byID: [String: String] = [id("1"): "job-1", id("2"): "runner", id("3"): "agent", id("4"): "opsvol",
-                                      id("5"): "lender", id("6"): "hostpid", id("7"): "sidecar", id("8"): "lanbox"]
-        if case .container(let full) = reference, let name = byID[full] { return targetContainer(.container(name)) }
         var facts = RequestFacts()
         switch reference {
         case .container("job-1"), .exec("e1"): return .found(id: id("1"), facts: facts)
@@ -31,9 +27,6 @@ struct FakeDaemon: HostEnvironment {
         case .container("lender"):
             facts.asks = [Ask(.volumesFrom(container: "ops"), field: "HostConfig.VolumesFrom[0]", value: "ops")]
             return .found(id: id("5"), facts: facts)
-        case .container("swapped"):
-            // Judged plain by its name, but the ID it names now is hostpid's (renamed in between).
-            return .found(id: id("6"), facts: facts)
         case .container("hostpid"):
             facts.asks = [Ask(.hostNamespace(.pid), field: "HostConfig.PidMode", value: "host")]
             return .found(id: id("6"), facts: facts)

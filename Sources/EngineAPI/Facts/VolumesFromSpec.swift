@@ -38,26 +38,12 @@ extension RequestInterpreter.Interpretation {
     /// (same count): the container names judged, pinned to their IDs, so a
     /// rename between judging and creating cannot swap the source.
     public func replacingVolumesFrom(_ entries: [String]) -> [UInt8]? {
-        replacingHostConfig(volumesFrom: entries, modes: [:])
-    }
-
-    /// The canonical body with `HostConfig.VolumesFrom` replaced by
-    /// `volumesFrom` (same count; nil: left alone) and the string fields
-    /// named in `modes` (`PidMode`, `IpcMode`, `NetworkMode`: a
-    /// `container:<name>` join pinned to `container:<full ID>`) set.
-    public func replacingHostConfig(volumesFrom: [String]?, modes: [String: String]) -> [UInt8]? {
         guard let value, let schema, case .structure(var fields) = value,
               let h = fields.firstIndex(where: { $0.name == "HostConfig" }) else { return nil }
-        guard case .pointer(.structure(var hostFields)) = fields[h].value else { return nil }
-        if let volumesFrom {
-            guard let v = hostFields.firstIndex(where: { $0.name == "VolumesFrom" }),
-                  case .slice(let old) = hostFields[v].value, old.count == volumesFrom.count else { return nil }
-            hostFields[v] = GoFieldValue("VolumesFrom", .slice(volumesFrom.map { .string($0) }))
-        }
-        for (name, text) in modes {
-            guard let m = hostFields.firstIndex(where: { $0.name == name }), case .string = hostFields[m].value else { return nil }
-            hostFields[m] = GoFieldValue(name, .string(text))
-        }
+        guard case .pointer(.structure(var hostFields)) = fields[h].value,
+              let v = hostFields.firstIndex(where: { $0.name == "VolumesFrom" }),
+              case .slice(let old) = hostFields[v].value, old.count == entries.count else { return nil }
+        hostFields[v] = GoFieldValue("VolumesFrom", .slice(entries.map { .string($0) }))
         fields[h] = GoFieldValue("HostConfig", .pointer(.structure(hostFields)))
         guard case .success(let bytes) = GoEncoder.encodeChecked(.structure(fields), as: schema) else { return nil }
         return bytes
