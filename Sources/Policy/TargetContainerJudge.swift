@@ -85,6 +85,11 @@ extension BodyRules {
                     return refuse("joins the \(namespace.rawValue) namespace of container \(reference), which is the host's "
                                   + "(\(joined.field) \"\(joined.value)\"); allowed host namespaces: "
                                   + (hostNamespaces.isEmpty ? "none" : hostNamespaces.map(\.rawValue).sorted().joined(separator: ", ")))
+                case .namedNetwork where namespace == .network:
+                    // The network namespace joined is on that container's networks (a macvlan one is the host's LAN).
+                    if let violation = judge(RequestFacts([joined]), environment: environment) {
+                        return refuse("joins the network namespace of container \(reference), which \(violation.message)")
+                    }
                 case .joinNamespace(let other) where other == namespace:
                     if let violation = judgeJoinedNamespace(namespace, ask: joined, environment: environment, depth: depth + 1) {
                         return refuse("joins the \(namespace.rawValue) namespace of container \(reference), which "

@@ -24,11 +24,20 @@ struct DaemonLookup: Sendable {
         let (status, body, error) = exchange("GET", path)
         if let error { return .failed(error) }
         if status == 404 { return .notFound }
-        guard status == 200 else { return .failed("the daemon answered \(status)") }
+        guard status == 200 else { return .failed(Self.refusal(status, body)) }
         switch JSONParser.parse(body) {
         case .success(let value): return .ok(value)
         case .failure(let error): return .failed("the daemon's answer is not JSON: \(error)")
         }
+    }
+
+    /// Why a look-up failed, for the denial the user reads: the status,
+    /// and the message of the daemon's error answer when it gave one
+    /// ("multiple IDs found with provided prefix: ab").
+    static func refusal(_ status: Int, _ body: [UInt8]) -> String {
+        guard case .success(let value) = JSONParser.parse(body), let message = value.member("message")?.string,
+              !message.utf8.isEmpty else { return "the daemon answered \(status)" }
+        return "the daemon answered \(status): \(message.utf8.count > 300 ? String(message.prefix(300)) + "…" : message)"
     }
 
     /// The status of a DELETE (0 when the daemon could not be asked).
@@ -133,7 +142,7 @@ struct DaemonLookup: Sendable {
         let (status, body, error) = exchange("GET", "/containers/\(escaped)/json")
         if let error { return .unavailable(error) }
         if status == 404 { return .notFound }
-        guard status == 200 else { return .unavailable("the daemon answered \(status)") }
+        guard status == 200 else { return .unavailable(Self.refusal(status, body)) }
         guard let inspected = InspectedContainer.facts(inspect: body) else { return .unavailable("the daemon's answer is not a container's") }
         return .found(id: inspected.id, facts: inspected.facts)
     }

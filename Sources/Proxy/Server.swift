@@ -115,6 +115,19 @@ public final class Server: @unchecked Sendable {
         }
     }
 
+    /// A job's server goes at `job close`, which waits only so long for its
+    /// connections (a thread in a daemon look-up does not notice the
+    /// shutdown): those still open can no longer reach `remove` (their
+    /// callbacks hold the server weakly), so their slots of the budget all
+    /// sockets share are given back now, once.
+    deinit {
+        let left = connections.withLock { table -> Int in
+            defer { table.byID.removeAll() }
+            return table.byID.count
+        }
+        for _ in 0..<left { configuration.budget?.give() }
+    }
+
     private func remove(_ id: UInt64, peer: PeerCredentials?) {
         let removed = connections.withLock { table -> Bool in
             guard table.byID.removeValue(forKey: id) != nil else { return false }

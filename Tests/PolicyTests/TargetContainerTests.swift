@@ -12,12 +12,18 @@ let inspectedPlainContainer = #"""
 """#
 
 /// The captured inspect with HostConfig members replaced (and its `Mounts`, when given).
-func inspected(_ hostConfig: [String: Any], mounts: [[String: Any]]? = nil) throws -> [UInt8] {
+func inspected(_ hostConfig: [String: Any], mounts: [[String: Any]]? = nil, networks: [String: String]? = nil) throws -> [UInt8] {
     var value = try #require(try JSONSerialization.jsonObject(with: Data(inspectedPlainContainer.utf8)) as? [String: Any])
     var hc = try #require(value["HostConfig"] as? [String: Any])
     for (key, member) in hostConfig { hc[key] = member }
     value["HostConfig"] = hc
     if let mounts { value["Mounts"] = mounts }
+    if let networks {
+        // NetworkSettings.Networks: name → endpoint (its NetworkID; "" before the first start).
+        var settings = try #require(value["NetworkSettings"] as? [String: Any])
+        settings["Networks"] = networks.mapValues { ["NetworkID": $0, "EndpointID": "", "IPAddress": ""] as [String: Any] }
+        value["NetworkSettings"] = settings
+    }
     return Array(try JSONSerialization.data(withJSONObject: value))
 }
 
@@ -51,6 +57,8 @@ nonisolated(unsafe) let inspectedCases: [(name: String, hostConfig: [String: Any
     ("another container's network namespace counts", ["NetworkMode": "container:" + String(repeating: "a", count: 64)],
      ["join_namespace"]),
     ("a namespace mode sockwarden does not recognise counts", ["IpcMode": "weird"], ["unrecognised_mode"]),
+    ("a network joined by name counts: its driver is looked up (an operator's macvlan is the host's LAN)",
+     ["NetworkMode": "lan"], ["named_network"]),
 ]
 
 /// What the container has mounted (`Mounts`), whatever its HostConfig says:
@@ -91,6 +99,19 @@ struct InspectedContainerTests {
             .map { String($0.dropFirst(2).prefix { $0 != "\"" }) }
         #expect(kinds == c.kinds, "\(c.name): \(read.facts.asks)")
         if let shows = c.shows { #expect(read.facts.asks.contains { $0.value == shows }, "\(c.name): \(read.facts.asks)") }
+    }
+
+    /// `docker network connect` after the create leaves HostConfig alone:
+    /// only `NetworkSettings.Networks` says the container is on the network.
+    @Test("the networks it is connected to, by the ID the daemon joined",
+          arguments: [(["none": ""], []), (["lan": ""], ["lan"]), (["ci_default": "n1", "lan": "n2"], ["n1", "n2"]),
+                      (["bridge": "b0", "host": "h0", "default": ""], [])] as [([String: String], [String])])
+    func networks(_ c: (networks: [String: String], lookedUp: [String])) throws {
+        let read = try #require(InspectedContainer.facts(inspect: try inspected([:], networks: c.networks)))
+        let names = read.facts.asks.compactMap { ask -> String? in
+            if case .namedNetwork(let reference) = ask.kind { return reference } else { return nil }
+        }
+        #expect(names.sorted() == c.lookedUp, "\(read.facts.asks)")
     }
 
     @Test("an answer that is not one container's is not read", arguments: ["[]", "{}", #"{"Id":"abc"}"#, "not json"])
@@ -212,20 +233,42 @@ nonisolated(unsafe) let inspectedJudgedCases: [(name: String, hostConfig: [Strin
 
 @Suite("An inspected container judged through ci.toml, as the proxy reads the daemon's answer")
 struct InspectedContainerJudgedTests {
-    @Test("exec.create", arguments: inspectedJudgedCases.indices)
-    func judged(_ index: Int) throws {
-        let c = inspectedJudgedCases[index]
-        // VolumesFrom itself allowed, so what the borrower mounts is what decides.
-        let policy = try ciWithVolumesFrom()
+    struct NoRoute: Error {}
+
+    /// `docker exec c ls` judged by `policy` against the one container `daemon` knows.
+    static func exec(_ policy: Policy, in daemon: InspectingDaemon) throws -> Decision {
         guard case .matched(let match) = Catalogue.resolve(method: "POST", target: "/v1.41/containers/c/exec") else {
-            Issue.record("no route")
-            return
+            throw NoRoute()
         }
         var input = PolicyInput(method: "POST", route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery,
                                 body: .complete(Array(#"{"Cmd":["ls"]}"#.utf8), contentType: "application/json"),
                                 contentType: "application/json")
         input.parameters = match.parameters
-        let decision = policy.evaluate(input, environment: InspectingDaemon(inspect: try inspected(c.hostConfig, mounts: c.mounts)))
+        return policy.evaluate(input, environment: daemon)
+    }
+
+    /// An operator's container on a macvlan network (the host's LAN), which
+    /// ci.toml's `[networks] drivers = []` would not let a job create or
+    /// connect: an exec in it reaches the LAN all the same.
+    @Test("exec in a container on a network whose driver the policy refuses",
+          arguments: [(["lan": ""], "macvlan"), (["ci_default": ""], nil), (["none": ""], nil)] as [([String: String], String?)])
+    func network(_ c: (networks: [String: String], says: String?)) throws {
+        let policy = try loadShippedPolicy("ci.toml")
+        let decision = try Self.exec(policy, in: InspectingDaemon(inspect: try inspected([:], networks: c.networks)))
+        if let says = c.says {
+            #expect(!decision.allowed, "\(c.networks)")
+            #expect(decision.rule == "containers" && decision.reason.contains(says), "\(decision.rule): \(decision.reason)")
+        } else {
+            #expect(decision.allowed, "\(c.networks): \(decision.reason)")
+        }
+    }
+
+    @Test("exec.create", arguments: inspectedJudgedCases.indices)
+    func judged(_ index: Int) throws {
+        let c = inspectedJudgedCases[index]
+        // VolumesFrom itself allowed, so what the borrower mounts is what decides.
+        let policy = try ciWithVolumesFrom()
+        let decision = try Self.exec(policy, in: InspectingDaemon(inspect: try inspected(c.hostConfig, mounts: c.mounts)))
         if let says = c.says {
             #expect(!decision.allowed, "\(c.name)")
             #expect(decision.reason.contains(says), "\(c.name): \(decision.reason)")
@@ -253,6 +296,10 @@ let joinedNamespaceCases: [(name: String, path: String, body: String, says: Stri
      #"{"Image":"busybox","HostConfig":{"PidMode":"container:flaky"}}"#, "could not be looked up"),
     ("an exec in a sidecar that joined the host's pid namespace", "/v1.41/containers/sidecar/exec", #"{"Cmd":["ls"]}"#,
      "which is the host's"),
+    ("a create joining the network namespace of a container on a macvlan network (the host's LAN)", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"NetworkMode":"container:lanbox"}}"#, "macvlan"),
+    ("a create joining the pid namespace of that container (its network is not joined)", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"PidMode":"container:lanbox"}}"#, nil),
 ]
 
 /// What an allowed create with `container:` joins forwards (join-namespaces = true).

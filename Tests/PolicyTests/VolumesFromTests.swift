@@ -40,6 +40,9 @@ struct FakeDaemon: HostEnvironment {
         case .container("sidecar"):
             facts.asks = [Ask(.joinNamespace(.pid), field: "HostConfig.PidMode", value: "container:hostpid")]
             return .found(id: id("7"), facts: facts)
+        case .container("lanbox"):
+            facts.asks = [Ask(.namedNetwork("lan"), field: "NetworkSettings.Networks[lan]", value: "lan")]
+            return .found(id: id("8"), facts: facts)
         case .container("flaky"): return .unavailable("the daemon answered 500")
         default: return .notFound
         }

@@ -14,7 +14,7 @@ import tempfile
 
 import pytest
 
-from swhelpers import API, DockerCLI, http, unique, wait_for
+from swhelpers import API, DockerCLI, http, unique
 
 pytestmark = pytest.mark.proxy_only
 
@@ -61,11 +61,11 @@ def test_an_existing_volume_that_binds_a_host_directory_is_refused(
     assert secret.encode() not in r.stdout
     assert f"existing volume {name}".encode() in r.stderr, r.stderr
     assert b"device=" in r.stderr and b"driver-options" in r.stderr, r.stderr
-    def creates():
-        return [rec for rec in proxy.audit_records() if rec.get("event") == "request" and rec.get("route") == "container.create"]
-    wait_for(creates, 10, what="the create's audit record (written by the audit thread)")
-    denied = creates()
-    assert denied[-1]["decision"] == "deny" and denied[-1]["rule"] == "volumes", denied[-1:]
+    # The audit thread writes the record after the answer may have reached the CLI.
+    def creates(records):
+        return [rec for rec in records if rec.get("event") == "request" and rec.get("route") == "container.create"]
+    denied = creates(proxy.wait_audit(creates, 10, what="the create's audit record"))
+    assert denied and denied[-1]["decision"] == "deny" and denied[-1]["rule"] == "volumes", denied[-1:]
     assert [f["name"] for f in denied[-1]["facts"]["named_volume"]] == [name], denied[-1]["facts"]
 
 

@@ -21,10 +21,15 @@ public enum InspectedContainer {
         GoField("Propagation", .string),
     ])
 
+    static let networkSettings = GoStruct("types.NetworkSettings", [
+        GoField("Networks", .map(key: .string, value: .pointer(.structure(BodySchemas.Network.endpointSettings)))),
+    ])
+
     static let schema = GoStruct("types.ContainerJSON", [
         GoField("Id", .string),
         GoField("HostConfig", .pointer(.structure(BodySchemas.Container.hostConfig))),
         GoField("Mounts", .slice(.structure(mountPoint))),
+        GoField("NetworkSettings", .pointer(.structure(networkSettings))),
     ])
 
     /// The container's full ID and the facts of its HostConfig; nil when the
@@ -44,7 +49,21 @@ public enum InspectedContainer {
             }
         }
         mountFacts(decoded.value.at("Mounts")?.elements ?? [], into: &access)
+        networkFacts(decoded.value.at("NetworkSettings")?.at("Networks")?.entries ?? [], into: &access)
         return (id, access)
+    }
+
+    /// The networks the container is on (`NetworkSettings.Networks`: those
+    /// connected after the create too, which HostConfig does not list), each
+    /// by the ID the daemon joined (its name before the first start), so its
+    /// driver is looked up and judged as a network joined by name is: an
+    /// operator's macvlan or ipvlan network is the host's LAN. The
+    /// predefined ones are judged by HostConfig's `NetworkMode`.
+    static func networkFacts(_ networks: [GoMapEntry], into facts: inout RequestFacts) {
+        for network in networks where !network.key.isOneOf(["", "default", "bridge", "none", "host"]) {
+            let id = network.value.at("NetworkID")?.text ?? ""
+            facts.add(.namedNetwork(id.utf8.isEmpty ? network.key : id), "NetworkSettings.Networks[\(network.key)]", network.key)
+        }
     }
 
     /// The container's `Mounts` (`types.MountPoint`): a bind by its host
@@ -78,7 +97,8 @@ public enum InspectedContainer {
     /// joined from another container counts (`join-namespaces`): it is that
     /// container's, which may be the host's (`--pid container:<agent>` of an
     /// agent with `--pid host` sees the host's processes); so does a mode
-    /// sockwarden does not recognise. Masked and read-only paths are
+    /// sockwarden does not recognise. So does a network joined by name (its
+    /// driver, looked up: a macvlan network is the host's LAN). Masked and read-only paths are
     /// judged by `facts(inspect:)` itself: the daemon stores its defaults in
     /// full for every container, so only a list missing one of them counts.
     static func hostAccess(_ facts: RequestFacts) -> RequestFacts {
@@ -86,7 +106,7 @@ public enum InspectedContainer {
             switch ask.kind {
             case .privileged, .capabilityAdd, .device, .seccompUnconfined, .seccompCustomProfile, .apparmorUnconfined,
                  .apparmorProfile, .selinuxLabel, .hostPath, .volumeDriver, .volumeDriverOptions, .namedVolume,
-                 .volumesFrom, .unrecognisedMount, .joinNamespace, .unrecognisedMode:
+                 .volumesFrom, .unrecognisedMount, .joinNamespace, .unrecognisedMode, .namedNetwork:
                 return true
             case .hostNamespace(let namespace):
                 return namespace != .cgroupns && namespace != .cgroup
