@@ -150,6 +150,15 @@ struct RequestJudge {
             var forwardBody = judgement.forwardBody
             var rewrite: (@Sendable ([UInt8]) -> [UInt8]?)?
             var hold: AnyObject?
+            if case .forward(let scopedTarget, _, _)? = scoped, !decision.pinnedParameters.isEmpty,
+               scopedTarget != JobScope.target(match, parameters: match.parameters.merging(decision.pinnedParameters) { $1 }) {
+                // The job scope pins the container it found the job owns; the policy judged the one it
+                // found: a rename between the two look-ups made them differ.
+                let message = "sockwarden: container \(match.parameters["id"] ?? "") changed while it was being judged; retry"
+                record.rule = "job-scope"
+                record.reason = message
+                return Judged(record: record, action: .answer(status: 409, message: message), inspected: inspected)
+            }
             if case .forward(let scopedTarget, let scopedBody, let scopedHold)? = scoped {
                 hold = scopedHold
                 forwardBody = scopedBody ?? judgement.forwardBody

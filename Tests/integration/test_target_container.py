@@ -234,3 +234,78 @@ def test_with_join_namespaces_a_container_joining_a_host_namespace_is_refused(ag
         assert r.returncode == 0 and r.stdout == b"joined\n", r.stderr
     finally:
         daemon_cli("rm", "-f", created, sidecar, mine)
+
+
+class SwappingDaemon:
+    """A fake dockerd whose container `x` is a different container (another
+    full ID, both labelled as the job's) at every look-up: a rename between
+    the policy's look-up and the job scope's."""
+
+    def __init__(self, directory: str, job: str):
+        import socket
+        import threading
+        self.path = os.path.join(directory, "swap.sock")
+        self.job = job
+        self.asked = 0
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        self.listener.listen(16)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                more = conn.recv(4096)
+                if not more:
+                    return
+                head += more
+            target = head.split(b" ", 2)[1]
+            if target.endswith(b"/containers/x/json"):
+                self.asked += 1
+                body = json.dumps({"Id": ("ab" if self.asked % 2 else "cd") * 32, "Name": "/x",
+                                   "Config": {"Labels": {"io.sockwarden.job": self.job}},
+                                   "HostConfig": {"NetworkMode": "none"}}).encode()
+                status = b"200 OK"
+            else:
+                body, status = b'{"message":"page not found"}', b"404 Not Found"
+            conn.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                         + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+
+    def close(self):
+        self.listener.close()
+
+
+def test_a_container_swapped_between_the_policys_and_the_job_scopes_look_ups_is_refused(proxy_bin, short_tmp):
+    """On a job socket the policy looks the container up (and pins it) and the
+    job scope looks it up again (and pins the one the job owns): a rename in
+    between would make them differ. The request is refused rather than sent
+    to either."""
+    from swhelpers import POLICIES, Proxy, can_connect
+    d = tempfile.mkdtemp(dir=short_tmp)
+    job = unique("swapjob")
+    daemon = SwappingDaemon(d, job)
+    job_sock = os.path.join(d, "job.sock")
+    listeners = os.path.join(d, "listeners.toml")
+    with open(listeners, "w") as f:
+        f.write(f'[[job]]\nid = "{job}"\npolicy = "{POLICIES / "ci.toml"}"\nsocket = "{job_sock}"\n')
+    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), daemon.path, str(POLICIES / "ci.toml"), os.path.join(d, "audit.jsonl"), d,
+              ("--listeners", listeners, "--jobs-dir", os.path.join(d, "jobs"), "--state-dir", os.path.join(d, "state"))).start(wait=False)
+    try:
+        wait_for(lambda: can_connect(job_sock), 10, what="the job socket")
+        r = http(job_sock, "POST", f"{API}/containers/x/exec", json.dumps({"Cmd": ["ls"]}).encode(),
+                 {"Content-Type": "application/json"})
+        assert r.status == 409 and b"changed while it was being judged" in r.body, (r.status, r.body)
+        assert daemon.asked >= 2
+    finally:
+        p.stop()
+        daemon.close()
