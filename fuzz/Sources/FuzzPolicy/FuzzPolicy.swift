@@ -152,7 +152,9 @@ func check(_ policy: Policy, _ input: PolicyInput, decision: Decision) {
     var next = input
     next.body = .complete(forwarded, contentType: input.contentType)
     let rejudged = policy.judge(next, environment: FuzzDaemon())
-    Property.check(rejudged.decision == decision,
+    var again = rejudged.decision
+    again.pinsBody = decision.pinsBody  // a pinned body names its containers by ID already: nothing to pin again
+    Property.check(again == decision,
                    "\(label): the forwarded body is judged as the received one was\n  received:  \(decision)\n  forwarded: \(rejudged.decision)")
     Property.check(rejudged.facts == judgement.facts || decision.pinsBody,
                    "\(label): the forwarded body asks for what the received one did")
