@@ -90,6 +90,9 @@ public struct PolicySuggestion: Sendable {
     public let learned: Int
     /// Recorded requests the suggestion still does not allow, and why.
     public let notAllowed: [String]
+    /// Exec, attach and copy requests denied for the container they act in:
+    /// not checked against the suggestion (their records lack its settings).
+    public let unchecked: [String]
     /// Things the operator should know (also in the text as comments).
     public let notes: [String]
 
@@ -124,7 +127,16 @@ public struct PolicySuggestion: Sendable {
             if notAllowed.count > 20 { draft.header.append("  … and \(notAllowed.count - 20) more") }
             text = draft.render()
         }
-        return .success(PolicySuggestion(text: text, policy: policy, learned: learner.learnable, notAllowed: notAllowed, notes: learner.notes))
+        let unchecked = learner.judgedByTheirContainer()
+        if !unchecked.isEmpty {
+            draft.header += ["", "NOT CHECKED: denied for the container they act in, whose settings the log does not record "
+                             + "(allowed only if this policy allows what that container has; exec and copy only in "
+                             + "containers the job made, or allow it by hand):"] + unchecked.prefix(20).map { "  \($0)" }
+            if unchecked.count > 20 { draft.header.append("  … and \(unchecked.count - 20) more") }
+            text = draft.render()
+        }
+        return .success(PolicySuggestion(text: text, policy: policy, learned: learner.learnable, notAllowed: notAllowed,
+                                         unchecked: unchecked, notes: learner.notes))
     }
 }
 
@@ -530,6 +542,19 @@ struct Learner {
     }
 
     /// Recorded requests the policy still would not allow.
+    /// Exec, attach and copy requests recorded as denied for the container
+    /// they act in: the record does not carry that container's settings, so
+    /// whether the suggestion allows them cannot be checked (it does when it
+    /// allows what the container has, e.g. a capability its create, also in
+    /// the log, was learned for).
+    func judgedByTheirContainer() -> [String] {
+        learnedEntries.compactMap { entry in
+            guard let name = entry.route, TargetContainer.routes[name] != nil, entry.wouldDeny, let reason = entry.reason,
+                  reason.contains(TargetContainer.deniedForContainer) else { return nil }
+            return "line \(entry.line): \(entry.method) \(entry.target ?? name) (\(name)): \(reason)"
+        }
+    }
+
     func replay(_ policy: Policy) -> [String] {
         var out: [String] = []
         for entry in learnedEntries {
@@ -547,10 +572,7 @@ struct Learner {
             }
             if TargetContainer.routes[name] != nil, entry.wouldDeny, let reason = entry.reason,
                reason.contains(TargetContainer.deniedForContainer) {
-                // Judged by the container it acts in, whose settings the record does not carry.
-                out.append("\(what): denied for the container it acts in, not for what it asks (\(reason)); "
-                           + "suggest cannot learn that container's settings from the log: allow them by hand, "
-                           + "or exec and copy only in containers the job made")
+                // Judged by the container it acts in, whose settings the record does not carry: not checked here.
                 continue
             }
             if let facts = entry.facts, let violation = policy.bodyRules.judge(facts, environment: environment) {

@@ -101,7 +101,11 @@ func runSuggest(_ args: ArraySlice<String>) -> Never {
     case .success(let suggestion):
         Files.writeStdout(suggestion.text)
         if suggestion.notAllowed.isEmpty {
-            Files.writeStderr("sockwarden: suggest: learned from \(suggestion.learned) request(s); the suggestion loads and allows every one of them\n")
+            if suggestion.unchecked.isEmpty {
+                Files.writeStderr("sockwarden: suggest: learned from \(suggestion.learned) request(s); the suggestion loads and allows every one of them\n")
+            } else {
+                Files.writeStderr("sockwarden: suggest: learned from \(suggestion.learned) request(s); the suggestion loads and allows every one of them it can check; \(suggestion.unchecked.count) exec, attach or copy request(s) were denied for the container they act in and are not checked (see NOT CHECKED in the header)\n")
+            }
             exit(0)
         }
         Files.writeStderr("sockwarden: suggest: learned from \(suggestion.learned) request(s); \(suggestion.notAllowed.count) would still be denied:\n")
