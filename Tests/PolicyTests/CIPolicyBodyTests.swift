@@ -223,9 +223,7 @@ struct CIPolicyBodyTests {
         let policy = try loadShippedPolicy("ci.toml")
         let route = try #require(Catalogue.route(named: "container.create"))
         let body = #"{"image":"busybox","Image":"busybox:1","HostConfig":{"NetworkMode":"none"},"hostconfig":{"Memory":1024},"Unknown":1} trailing"#
-        let decision = policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41",
-                                                   body: .complete(Array(body.utf8), contentType: "application/json"),
-                                                   contentType: "application/json"))
+        let decision = judgeJSON(policy, route: route, body: body)
         let forwarded = try #require(decision.forwardBody)
         let text = String(decoding: forwarded, as: UTF8.self)
         #expect(text.contains("\"Image\":\"busybox:1\""), "\(text)")

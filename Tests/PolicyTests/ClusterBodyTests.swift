@@ -166,9 +166,7 @@ struct ClusterBodyTests {
         let policy = try ciWithClusterRoutes()
         let route = try #require(Catalogue.route(named: "service.create"))
         let body = #"{"TaskTemplate":{"ContainerSpec":{"Image":"b"}},"tasktemplate":{"ContainerSpec":{"Image":"c"}}}"#
-        let decision = policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41",
-                                                   body: .complete(Array(body.utf8), contentType: "application/json"),
-                                                   contentType: "application/json"))
+        let decision = judgeJSON(policy, route: route, body: body)
         #expect(decision.allowed, "\(decision.reason)")
         let forwarded = String(decoding: try #require(decision.forwardBody), as: UTF8.self)
         #expect(forwarded.contains(#""Image":"c""#) && !forwarded.contains(#""Image":"b""#), "\(forwarded)")

@@ -120,3 +120,18 @@ struct PoliciesReadmeTests {
         #expect(policy.evaluate(PolicyInput(method: "POST", route: route("container.create"))).rule == "default-deny")
     }
 }
+
+/// `POST route` (API 1.41) with a JSON body, judged by `policy`: the
+/// request the body-rule tables build.
+func judgeJSON(_ policy: Policy, route: Route, body: String, environment: HostEnvironment = LiteralHostEnvironment()) -> Decision {
+    policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41",
+                                body: .complete(Array(body.utf8), contentType: "application/json"),
+                                contentType: "application/json"), environment: environment)
+}
+
+/// policies/ci.toml with one line of it replaced (a setting turned on).
+func ciWith(_ line: String, replacedBy replacement: String) throws -> Policy {
+    let text = try String(contentsOfFile: repositoryRoot() + "/policies/ci.toml", encoding: .utf8)
+    precondition(text.contains(line), "ci.toml has no \(line)")
+    return try Policy.parse(source: text.replacingOccurrences(of: line, with: replacement), fileName: "ci+\(replacement).toml")
+}

@@ -317,14 +317,10 @@ struct PinnedJoinTests {
     @Test("forwarded bodies", arguments: pinnedJoinCases.indices)
     func forwarded(_ index: Int) throws {
         let c = pinnedJoinCases[index]
-        let text = try String(contentsOfFile: repositoryRoot() + "/policies/ci.toml", encoding: .utf8)
-            .replacingOccurrences(of: "join-namespaces = false", with: "join-namespaces = true")
-        let policy = try Policy.parse(source: text, fileName: "ci+joins.toml")
+        let policy = try ciWith("join-namespaces = false", replacedBy: "join-namespaces = true")
         let route = try #require(Catalogue.route(named: "container.create"))
         let body = #"{"Image":"busybox","HostConfig":{\#(c.hostConfig)}}"#
-        let decision = policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41",
-                                                   body: .complete(Array(body.utf8), contentType: "application/json"),
-                                                   contentType: "application/json"), environment: FakeDaemon())
+        let decision = judgeJSON(policy, route: route, body: body, environment: FakeDaemon())
         #expect(decision.allowed, "\(c.name): \(decision.reason)")
         let forwarded = String(decoding: try #require(decision.forwardBody), as: UTF8.self)
         for part in c.forwards { #expect(forwarded.contains(part), "\(c.name): \(forwarded)") }
@@ -337,9 +333,7 @@ struct JoinedNamespaceTests {
     @Test("decisions", arguments: joinedNamespaceCases.indices)
     func decide(_ index: Int) throws {
         let c = joinedNamespaceCases[index]
-        let text = try String(contentsOfFile: repositoryRoot() + "/policies/ci.toml", encoding: .utf8)
-            .replacingOccurrences(of: "join-namespaces = false", with: "join-namespaces = true")
-        let policy = try Policy.parse(source: text, fileName: "ci+joins.toml")
+        let policy = try ciWith("join-namespaces = false", replacedBy: "join-namespaces = true")
         guard case .matched(let match) = Catalogue.resolve(method: "POST", target: c.path) else {
             Issue.record("\(c.name): no route")
             return

@@ -111,9 +111,7 @@ struct VolumesFromTests {
         let policy = try ciWithVolumesFrom()
         let route = try #require(Catalogue.route(named: "container.create"))
         let body = #"{"Image":"b","HostConfig":{"NetworkMode":"none","VolumesFrom":["\#(c.entry)"]}}"#
-        let decision = policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41",
-                                                   body: .complete(Array(body.utf8), contentType: "application/json"),
-                                                   contentType: "application/json"), environment: FakeDaemon())
+        let decision = judgeJSON(policy, route: route, body: body, environment: FakeDaemon())
         if let expected = c.expect {
             #expect(!decision.allowed, "\(c.name)")
             #expect(decision.rule == expected, "\(c.name): \(decision.reason)")
@@ -129,9 +127,7 @@ struct VolumesFromTests {
         let policy = try ciWithVolumesFrom()
         let route = try #require(Catalogue.route(named: "container.create"))
         let body = #"{"Image":"b","HostConfig":{"VolumesFrom":["cache"]}}"#
-        let decision = policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41",
-                                                   body: .complete(Array(body.utf8), contentType: "application/json"),
-                                                   contentType: "application/json"))
+        let decision = judgeJSON(policy, route: route, body: body)
         #expect(!decision.allowed)
         #expect(decision.reason.contains("could not be looked up"), "\(decision.reason)")
     }
@@ -174,9 +170,7 @@ struct NamedVolumeTests {
         let policy = try loadShippedPolicy("ci.toml")
         let route = try #require(Catalogue.route(named: "container.create"))
         let body = #"{"Image":"b","HostConfig":{"NetworkMode":"none",\#(c.hostConfig)}}"#
-        let decision = policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41",
-                                                   body: .complete(Array(body.utf8), contentType: "application/json"),
-                                                   contentType: "application/json"), environment: FakeDaemon())
+        let decision = judgeJSON(policy, route: route, body: body, environment: FakeDaemon())
         if let expected = c.expect {
             #expect(!decision.allowed, "\(c.name)")
             #expect(decision.rule == expected, "\(c.name): \(decision.reason)")
@@ -188,15 +182,10 @@ struct NamedVolumeTests {
 
     @Test("driver-options = true lets an existing bind volume be mounted")
     func allowedAndSuggested() throws {
-        let path = repositoryRoot() + "/policies/ci.toml"
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-            .replacingOccurrences(of: "driver-options = false        # no local driver options", with: "driver-options = true # ")
-        let policy = try Policy.parse(source: text, fileName: "ci+driver-options.toml")
+        let policy = try ciWith("driver-options = false        # no local driver options", replacedBy: "driver-options = true # ")
         let route = try #require(Catalogue.route(named: "container.create"))
         let body = #"{"Image":"b","HostConfig":{"NetworkMode":"none","Binds":["hostetc:/x"]}}"#
-        let decision = policy.evaluate(PolicyInput(method: "POST", route: route, apiVersion: "1.41",
-                                                   body: .complete(Array(body.utf8), contentType: "application/json"),
-                                                   contentType: "application/json"), environment: FakeDaemon())
+        let decision = judgeJSON(policy, route: route, body: body, environment: FakeDaemon())
         #expect(decision.allowed, "\(decision.reason)")
     }
 }
