@@ -92,16 +92,27 @@ static int tree_pids(pid_t root, pid_t *out, int max) {
     return k;
 }
 
-/* CPU time (ns) the tree has run: the scheduler's exact per-thread runtime
- * (/proc/PID/task/TID/schedstat), summed over every thread of every process
- * in the tree. utime+stime in /proc/PID/stat are clock ticks rounded down per
- * process, which loses most of socat's many short-lived children. Threads
- * that end between two samples are not counted; connections (and so
+/* CPU time the tree has run: the scheduler's exact per-thread runtime
+ * (/proc/PID/task/TID/schedstat) of every thread of every process in the
+ * tree, kept per thread id. utime+stime in /proc/PID/stat are clock ticks
+ * rounded down per process, which loses most of socat's many short-lived
+ * children. The CPU used between two samples (cpu_between) is summed over the
+ * threads alive at the second: a thread that ended in between (a socat child
+ * of an earlier case exiting late) is left out rather than making the sum go
+ * down, and one that started in between counts whole. Connections (and so
  * sockwarden's threads and socat's children) live through a measured window. */
-static uint64_t tree_cpu_ns(pid_t root) {
+struct thread_cpu { pid_t tid; uint64_t ns; };
+struct cpu_sample { struct thread_cpu *threads; int n, cap; };
+
+static int cmp_tid(const void *a, const void *b) {
+    pid_t x = ((const struct thread_cpu *)a)->tid, y = ((const struct thread_cpu *)b)->tid;
+    return (x > y) - (x < y);
+}
+
+static void tree_cpu(pid_t root, struct cpu_sample *s) {
     static pid_t pids[65536];
     int n = tree_pids(root, pids, 65536);
-    uint64_t total = 0;
+    s->n = 0;
     for (int i = 0; i < n; i++) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/task", pids[i]);
@@ -118,9 +129,26 @@ static uint64_t tree_cpu_ns(pid_t root) {
             close(fd);
             if (r <= 0) continue;
             buf[r] = 0;
-            total += strtoull(buf, NULL, 10);
+            if (s->n == s->cap) {
+                s->cap = s->cap ? s->cap * 2 : 1024;
+                s->threads = realloc(s->threads, (size_t)s->cap * sizeof *s->threads);
+                if (!s->threads) die("realloc");
+            }
+            s->threads[s->n].tid = atoi(e->d_name);
+            s->threads[s->n].ns = strtoull(buf, NULL, 10);
+            s->n++;
         }
         closedir(d);
+    }
+    qsort(s->threads, (size_t)s->n, sizeof *s->threads, cmp_tid);
+}
+
+static uint64_t cpu_between(const struct cpu_sample *a, const struct cpu_sample *b) {
+    uint64_t total = 0;
+    for (int i = 0; i < b->n; i++) {
+        const struct thread_cpu *was = bsearch(&b->threads[i], a->threads, (size_t)a->n, sizeof *a->threads, cmp_tid);
+        uint64_t before = was ? was->ns : 0;
+        if (b->threads[i].ns >= before) total += b->threads[i].ns - before;
     }
     return total;
 }
@@ -332,19 +360,20 @@ static int run_rr(void) {
         if (rconn_send(cs[i]) != 0) die("send");
     int active = opt_conns;
     int sampled_start = 0, sampled_end = 0;
-    uint64_t cpu0 = 0, cpu1 = 0, ts0 = 0, ts1 = 0, done_in_window = 0;
+    struct cpu_sample cpu0 = {0}, cpu1 = {0};
+    uint64_t ts0 = 0, ts1 = 0, done_in_window = 0;
     struct epoll_event evs[256];
     while (active > 0) {
         uint64_t now = now_ns();
         if (!sampled_start && now >= t_ws) {
             sampled_start = 1;
             ts0 = now;
-            if (opt_cpu_pid) cpu0 = tree_cpu_ns(opt_cpu_pid);
+            if (opt_cpu_pid) tree_cpu(opt_cpu_pid, &cpu0);
         }
         if (!sampled_end && now >= t_we) {
             sampled_end = 1;
             ts1 = now;
-            if (opt_cpu_pid) cpu1 = tree_cpu_ns(opt_cpu_pid);
+            if (opt_cpu_pid) tree_cpu(opt_cpu_pid, &cpu1);
         }
         if (now > t_we + (getenv("LOADGEN_GRACE_NS") ? strtoull(getenv("LOADGEN_GRACE_NS"), NULL, 10) : 20000000000ull)) {
             report_error("answers still missing 20 s after the end", NULL);
@@ -394,10 +423,10 @@ static int run_rr(void) {
             if (rconn_send(c) != 0) { report_error("send failed", c); active--; }
         }
     }
-    if (!sampled_end) { ts1 = now_ns(); if (opt_cpu_pid) cpu1 = tree_cpu_ns(opt_cpu_pid); }
+    if (!sampled_end) { ts1 = now_ns(); if (opt_cpu_pid) tree_cpu(opt_cpu_pid, &cpu1); }
     double secs = ts1 > ts0 ? (double)(ts1 - ts0) / 1e9 : 1e-9;
     qsort(lat, lat_n, sizeof *lat, cmp_u64);
-    double cpu_s = (double)(cpu1 - cpu0) / 1e9;
+    double cpu_s = (double)cpu_between(&cpu0, &cpu1) / 1e9;
     printf("requests=%llu seconds=%.3f rps=%.0f p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f "
            "errors=%llu reconnects=%llu cpu_s=%.2f cpu_us_per_req=%.2f cpu_util=%.2f\n",
            (unsigned long long)done_in_window, secs, (double)done_in_window / secs,
@@ -499,7 +528,8 @@ static int run_stream(int upload) {
     set_timeouts(fd, 60);
     int payload = upload ? payload_memfd(opt_chunked) : -1;
     uint64_t size = opt_size - (opt_chunked ? opt_size % CHUNK_DATA : 0);
-    uint64_t cpu0 = opt_cpu_pid ? tree_cpu_ns(opt_cpu_pid) : 0;
+    struct cpu_sample cpu0 = {0}, cpu1 = {0};
+    if (opt_cpu_pid) tree_cpu(opt_cpu_pid, &cpu0);
     uint64_t t0 = now_ns();
     double best = 0;
     for (int rep = 0; rep < opt_reps; rep++) {
@@ -536,10 +566,10 @@ static int run_stream(int upload) {
         if (mibs > best) best = mibs;
     }
     uint64_t t1 = now_ns();
-    uint64_t cpu1 = opt_cpu_pid ? tree_cpu_ns(opt_cpu_pid) : 0;
+    if (opt_cpu_pid) tree_cpu(opt_cpu_pid, &cpu1);
     double secs = (double)(t1 - t0) / 1e9;
     double gib = (double)size * opt_reps / 1073741824.0;
-    double cpu_s = (double)(cpu1 - cpu0) / 1e9;
+    double cpu_s = (double)cpu_between(&cpu0, &cpu1) / 1e9;
     printf("bytes=%llu reps=%d seconds=%.3f mib_s=%.0f best_mib_s=%.0f cpu_s=%.2f cpu_s_per_gib=%.3f errors=0\n",
            (unsigned long long)size * (unsigned long long)opt_reps, opt_reps, secs, gib * 1024.0 / secs, best, cpu_s,
            cpu_s / gib);
