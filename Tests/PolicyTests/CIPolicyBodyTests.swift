@@ -41,6 +41,11 @@ let ciBodyCases: [BodyCase] = [
     // Ordinary CI work.
     .init(name: "plain run", body: #"{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"none"}}"#, expect: nil),
     .init(name: "named volume and tmpfs", body: #"{"Image":"b","HostConfig":{"Binds":["cache:/cache"],"Tmpfs":{"/t":""},"Mounts":[{"Type":"volume","Source":"v","Target":"/v"},{"Type":"tmpfs","Target":"/tt"}]}}"#, expect: nil),
+    .init(name: "tmpfs with size, mode and mount flags is the container's own", body: #"{"Image":"b","HostConfig":{"Tmpfs":{"/t":"size=1m,mode=1777,exec,suid,dev,rshared"}}}"#, expect: nil),
+    .init(name: "tmpfs with rbind is a bind mount of <bundle>/tmpfs", body: #"{"Image":"b","HostConfig":{"Tmpfs":{"/t":"rbind"}}}"#, expect: "host-paths", says: "without the bind or rbind option"),
+    .init(name: "tmpfs with bind among other options", body: #"{"Image":"b","HostConfig":{"Tmpfs":{"/t":"size=1m,bind,rw"}}}"#, expect: "host-paths"),
+    .init(name: "tmpfs with bind, lower-case key", body: #"{"Image":"b","HostConfig":{"tmpfs":{"/t":"bind"}}}"#, expect: "host-paths"),
+    .init(name: "tmpfs with bind in a duplicate Tmpfs merged with the next", body: #"{"Image":"b","HostConfig":{"Tmpfs":{"/t":"bind"},"Tmpfs":{"/u":""}}}"#, expect: "host-paths"),
     .init(name: "default capabilities may be re-added", body: #"{"Image":"b","HostConfig":{"CapAdd":["chown","CAP_KILL"],"CapDrop":["ALL"]}}"#, expect: nil),
     .init(name: "no-new-privileges is fine", body: #"{"Image":"b","HostConfig":{"SecurityOpt":["no-new-privileges"]}}"#, expect: nil),
     .init(name: "exec", route: "exec.create", body: #"{"Cmd":["sh"],"AttachStdout":true}"#, expect: nil),

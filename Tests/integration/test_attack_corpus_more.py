@@ -15,7 +15,7 @@ import tempfile
 
 import pytest
 
-from swhelpers import API, IMAGE, container_exists, demux, force_remove, http, unique
+from swhelpers import API, IMAGE, RawConn, build_request, container_exists, demux, force_remove, http, unique
 
 pytestmark = pytest.mark.proxy_only
 
@@ -226,6 +226,22 @@ def test_form_encoded_build_parameters_are_refused(ci_sock, dockerd_sock):
     tag = unique("formbuild")
     r = http(ci_sock, "POST", f"{API}/build?t={tag}", f"networkmode=host&t={tag}".encode(),
              {"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status in (400, 403), r.body
+    assert http(dockerd_sock, "GET", f"{API}/images/{tag}/json").status == 404
+
+
+@pytest.mark.parametrize("order", [["application/x-www-form-urlencoded", "application/x-tar"],
+                                   ["application/x-tar", "application/x-www-form-urlencoded"]],
+                         ids=["form first", "form second"])
+def test_form_encoded_build_in_a_duplicate_content_type_is_refused(ci_sock, dockerd_sock, order):
+    """Two Content-Type headers: Go's Header.Get (ParseForm's) takes the
+    first, so with the form first the body's networkmode=host would win.
+    Refused in either order (red-team review, 2026-11-30: safe)."""
+    tag = unique("dupct")
+    body = f"networkmode=host&t={tag}".encode()
+    with RawConn(ci_sock) as c:
+        c.send(build_request("POST", f"{API}/build?t={tag}", body, [("Content-Type", ct) for ct in order]))
+        r = c.read_response("POST")
     assert r.status in (400, 403), r.body
     assert http(dockerd_sock, "GET", f"{API}/images/{tag}/json").status == 404
 

@@ -73,6 +73,8 @@ ATTACKS = [
     ("published port", create_body({"PortBindings": {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "18080"}]}})),
     ("publish all", create_body({"PublishAllPorts": True})),
     ("volumes from", create_body({"VolumesFrom": ["someone"]})),
+    ("tmpfs with the rbind option (a bind of <bundle>/tmpfs)", create_body({"Tmpfs": {"/mnt": "rbind"}})),
+    ("tmpfs with the bind option, lower-case key", create_body({"tmpfs": {"/mnt": "size=1m,bind"}})),
 ]
 
 

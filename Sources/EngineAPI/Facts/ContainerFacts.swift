@@ -164,6 +164,7 @@ public enum ContainerFacts {
         for (i, mount) in (hc.at("Mounts")?.elements ?? []).enumerated() {
             MountFacts.extract(mount, field: "\(p).Mounts[\(i)]", into: &facts)
         }
+        tmpfsFacts(hc.at("Tmpfs")?.entries ?? [], prefix: p, into: &facts)
         for (i, source) in (hc.at("VolumesFrom")?.elements ?? []).enumerated() {
             let raw = source.text ?? ""
             facts.add(.volumesFrom(container: raw), "\(p).VolumesFrom[\(i)]", raw)
@@ -192,6 +193,29 @@ public enum ContainerFacts {
 
         for entry in hc.at("Annotations")?.entries ?? [] {
             facts.add(.annotation(entry.key), "\(p).Annotations[\(entry.key)]", entry.value.text ?? "")
+        }
+    }
+}
+
+extension ContainerFacts {
+    /// `HostConfig.Tmpfs` (destination: options). dockerd 20.10 passes the
+    /// options through `mount.MergeTmpfsOptions`, which accepts every mount
+    /// flag it knows, `bind` and `rbind` among them (they replace the
+    /// default `rprivate`), and writes an OCI mount of type tmpfs with
+    /// source `tmpfs`. runc reads a mount with MS_BIND as a bind mount
+    /// whatever its type, and a relative source as relative to its bundle
+    /// directory: `--tmpfs /mnt:rbind` bind-mounts the host path
+    /// `<bundle>/tmpfs` into the container (runc 1.1.5; another runtime or
+    /// version may resolve it elsewhere, e.g. in the image's root file
+    /// system before pivot_root). Not a tmpfs, and not a host path the
+    /// policy can judge: refused. The daemon splits the options on ","
+    /// and compares each exactly (" rbind" is refused by the daemon).
+    static func tmpfsFacts(_ entries: [GoMapEntry], prefix p: String, into facts: inout RequestFacts) {
+        for entry in entries {
+            let options = entry.value.text ?? ""
+            if options.bytesSplit(UInt8(ascii: ",")).contains(where: { $0.isOneOf(["bind", "rbind"]) }) {
+                facts.add(.unrecognisedMount, "\(p).Tmpfs[\(entry.key)]", options)
+            }
         }
     }
 }
