@@ -42,7 +42,7 @@ extension BodyRules {
             return cap.isOneOf(Array(capabilities)) ? nil
                 : refuse("containers", "adds capability \(cap); allowed beyond the defaults: \(list(capabilities.map { String($0.dropFirst(4)) }))")
         case .device:
-            return devices ? nil : refuse("containers", "gives the container a host device; set devices = true in [containers] to allow it")
+            return devices ? nil : refuse("containers", "uses a host device (one given to the container, or whose I/O it limits); set devices = true in [containers] to allow it")
         case .seccompUnconfined:
             return seccompUnconfined ? nil : refuse("security-options", "turns seccomp off")
         case .seccompCustomProfile:

@@ -81,6 +81,11 @@ let ciBodyCases: [BodyCase] = [
     // Devices.
     .init(name: "device", body: #"{"Image":"b","HostConfig":{"Devices":[{"PathOnHost":"/dev/sda","PathInContainer":"/dev/sda","CgroupPermissions":"rwm"}]}}"#, expect: "containers"),
     .init(name: "device cgroup rule", body: #"{"Image":"b","HostConfig":{"DeviceCgroupRules":["b 8:* rmw"]}}"#, expect: "containers"),
+    .init(name: "a read limit names a host path the daemon stats at start", body: #"{"Image":"b","HostConfig":{"BlkioDeviceReadBps":[{"Path":"/root/.ssh","Rate":1024}]}}"#, expect: "containers", says: "whose I/O it limits"),
+    .init(name: "a write IOps limit, lower-case keys", body: #"{"Image":"b","hostconfig":{"blkiodevicewriteiops":[{"path":"/dev/vda","rate":10}]}}"#, expect: "containers"),
+    .init(name: "a weight device", body: #"{"Image":"b","HostConfig":{"BlkioWeightDevice":[{"Path":"/dev/vda","Weight":100}]}}"#, expect: "containers"),
+    .init(name: "a null throttle entry is still a device limit", body: #"{"Image":"b","HostConfig":{"BlkioDeviceWriteBps":[null]}}"#, expect: "containers"),
+    .init(name: "an empty list of limits names nothing", body: #"{"Image":"b","HostConfig":{"BlkioDeviceReadIOps":[],"BlkioWeight":300}}"#, expect: nil),
     .init(name: "gpus", body: #"{"Image":"b","HostConfig":{"DeviceRequests":[{"Driver":"nvidia","Count":-1}]}}"#, expect: "containers"),
     // Security options.
     .init(name: "seccomp unconfined", body: #"{"Image":"b","HostConfig":{"SecurityOpt":["seccomp=unconfined"]}}"#, expect: "security-options"),

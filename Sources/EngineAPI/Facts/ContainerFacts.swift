@@ -98,6 +98,18 @@ public enum ContainerFacts {
         for (i, request) in (hc.at("DeviceRequests")?.elements ?? []).enumerated() {
             facts.add(.device, "\(p).DeviceRequests[\(i)]", request.at("Driver")?.text ?? "")
         }
+        // Block I/O limits name a host path that the daemon stat()s as root
+        // when the container starts (getBlkioWeightDevices,
+        // getBlkioThrottleDevices): "stat /root/.ssh: no such file or
+        // directory" against a start that succeeds tells a job what exists
+        // on the host. A host device, judged as one. (container.update
+        // keeps only BlkioWeight, so it has none of these.)
+        for field in ["BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps",
+                      "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps"] {
+            for (i, entry) in (hc.at(field)?.elements ?? []).enumerated() {
+                facts.add(.device, "\(p).\(field)[\(i)]", entry.at("Path")?.text ?? "")
+            }
+        }
 
         var noNewPrivileges = false
         for (i, option) in (hc.at("SecurityOpt")?.elements ?? []).enumerated() {
