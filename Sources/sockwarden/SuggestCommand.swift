@@ -94,8 +94,13 @@ func runSuggest(_ args: ArraySlice<String>) -> Never {
     if skipped.count > 5 { Files.writeStderr("sockwarden: suggest: skipped \(skipped.count - 5) more unreadable lines\n") }
 
     let source = logPath == "-" ? "standard input" : logPath
-    switch PolicySuggestion.suggest(entries: entries, source: source, skippedLines: skipped.count, base: base,
-                                    environment: HostFileSystem(upstreamSocket: upstream)) {
+    let environment = LookupWatch(HostFileSystem(upstreamSocket: upstream))
+    let result = PolicySuggestion.suggest(entries: entries, source: source, skippedLines: skipped.count, base: base,
+                                          environment: environment)
+    if let notice = environment.notice(upstream: upstream) {
+        Files.writeStderr("sockwarden: suggest: \(notice) (what needed it was neither learned nor allowed when replayed)\n")
+    }
+    switch result {
     case .failure(let error):
         fail("suggest: \(error)")
     case .success(let suggestion):

@@ -130,3 +130,34 @@ struct SuggestTargetContainerTests {
         #expect(s.policy.bodyRules.privileged == false)
     }
 }
+
+/// `explain` and `suggest` ask the daemon through `LookupWatch`, which notes
+/// every look-up the daemon could not answer so the command can say which
+/// socket failed and why (the decision itself is serve's: refused).
+let lookupWatchCases: [(name: String, method: String, path: String, body: String?, failures: [String])] = [
+    ("an exec in a container that cannot be looked up is noted", "POST", "/v1.41/containers/flaky/exec", #"{"Cmd":["ls"]}"#,
+     ["the daemon answered 500"]),
+    ("a network joined by name that cannot be looked up is noted", "POST", "/v1.41/containers/create",
+     #"{"Image":"busybox","HostConfig":{"NetworkMode":"flakynet"}}"#, ["the daemon answered 500"]),
+    ("a container the daemon does not know is an answer, not a failure", "POST", "/v1.41/containers/ghost/exec", #"{"Cmd":["ls"]}"#, []),
+    ("an exec in a container the daemon describes: nothing to note", "POST", "/v1.41/containers/agent/exec", #"{"Cmd":["ls"]}"#, []),
+]
+
+@Suite("What-ifs that ask the daemon note the look-ups it could not answer")
+struct LookupWatchTests {
+    @Test("failures", arguments: lookupWatchCases.indices)
+    func failures(_ index: Int) throws {
+        let c = lookupWatchCases[index]
+        let watch = LookupWatch(FakeDaemon())
+        let j = try loadShippedPolicy("ci.toml").whatIf(method: c.method, target: c.path, body: c.body.map { Array($0.utf8) },
+                                                        contentType: "application/json", environment: watch).judgement
+        // The decision is the one judged against the daemon directly: the watch only notes.
+        let direct = try loadShippedPolicy("ci.toml").whatIf(method: c.method, target: c.path, body: c.body.map { Array($0.utf8) },
+                                                             contentType: "application/json", environment: FakeDaemon()).judgement
+        #expect(j.decision == direct.decision, "\(c.name)")
+        #expect(watch.failures == c.failures, "\(c.name)")
+        let notice = watch.notice(upstream: "/run/d.sock")
+        #expect((notice == nil) == c.failures.isEmpty, "\(c.name)")
+        if let notice { #expect(notice.contains("/run/d.sock") && notice.contains(c.failures[0]) && notice.contains("--upstream"), "\(notice)") }
+    }
+}
