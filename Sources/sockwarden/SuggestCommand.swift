@@ -19,6 +19,10 @@ What it learns:
   - body settings: loosened from the secure defaults (or from --base) only as
     far as the recorded facts need: a capability, a host path, a port… each
     with a comment citing how many requests needed it and when.
+An exec, attach or copy is learned from the container it acted in (its
+record's target_container and facts), as a create is, and listed with what
+that container needed; in older logs, without them, one denied for its
+container is listed as NOT CHECKED.
 Requests denied in enforce mode are not learned (they are listed in a
 comment). Records without facts (a policy with trust-bodies = true, such as
 observe.toml) teach routes only; the output says so.
