@@ -33,11 +33,16 @@ extension Policy {
                                            attempted: &attempted, interpreted: &interpreted)
         // The container an exec, attach or copy acts in, once the request itself is allowed.
         if decision.allowed, let parameter = TargetContainer.routes[route.name] {
-            switch bodyRules.judgeTargetContainer(route: route.name, reference: input.parameters[parameter] ?? "", environment: environment) {
-            case .failure(let violation): return deny(violation.section, violation.reason)
+            let target = bodyRules.judgeTargetContainer(route: route.name, reference: input.parameters[parameter] ?? "", environment: environment)
+            switch target.result {
+            case .failure(let violation):
+                var denial = deny(violation.section, violation.reason)
+                denial.targetContainer = target.container
+                return denial
             case .success(let id?): decision.pinnedParameters = [parameter: id]
             case .success(nil): break
             }
+            decision.targetContainer = target.container
         }
         return decision
     }
@@ -155,7 +160,7 @@ extension Policy {
             switch environment.targetContainer(.container(reference)) {
             case .notLookedUp:
                 continue
-            case .found(let id, _):
+            case .found(let id, _, _):
                 let byID = Ask(ask.kind, field: ask.field, value: "container:" + id)
                 if let violation = bodyRules.judge(RequestFacts([byID]), environment: environment) { return .failure(violation) }
                 pinned.append((String(ask.field.dropFirst("HostConfig.".count)), "container:" + id))

@@ -161,6 +161,11 @@ public struct Decision: Sendable, Hashable {
     /// (`VolumesFrom` entries, `container:` namespace joins), so it decodes
     /// to the judged value with those names replaced.
     public var pinsBody = false
+    /// For an exec, attach or copy: the container it acts in, as looked up
+    /// and judged (allowed, or denied for its host access). nil when it was
+    /// not looked up (the request was denied first, a what-if without a
+    /// daemon) or could not be found.
+    public var targetContainer: JudgedContainer?
 
     public var allowed: Bool { verdict == .allow }
 

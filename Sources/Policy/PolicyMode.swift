@@ -46,6 +46,20 @@ public struct Judgement: Sendable {
     /// Denied by the policy, forwarded because of the mode.
     public var wouldDeny: Bool { forwards && !decision.allowed }
 
+    /// For an exec, attach or copy: the container it acts in, as looked up
+    /// and judged (`Decision.targetContainer`).
+    public var targetContainer: JudgedContainer? { decision.targetContainer }
+
+    /// What the decision rested on, for the audit record's `facts` and
+    /// `explain`: the request's own facts, then the host access of the
+    /// container it acts in (its inspect fields: `HostConfig.…`,
+    /// `Mounts[i]`, `NetworkSettings.Networks[…]`). nil when there are
+    /// neither.
+    public var judgedFacts: RequestFacts? {
+        guard let target = targetContainer else { return facts }
+        return RequestFacts((facts?.asks ?? []) + target.facts.asks)
+    }
+
     public init(decision: Decision, mode: PolicyMode, forwards: Bool, forwardBody: [UInt8]?, facts: RequestFacts?) {
         self.decision = decision
         self.mode = mode

@@ -17,8 +17,14 @@ public struct AuditEntry: Sendable {
     public var reason: String?
     public var mode: String?
     public var wouldDeny = false
-    /// The facts the request asked for, when the record has them.
+    /// The facts the request asked for, when the record has them (for an
+    /// exec, attach or copy whose record has `target_container`, the host
+    /// access of the container it acts in too).
     public var facts: RequestFacts?
+    /// For an exec, attach or copy: the container it acted in, full ID and
+    /// name, when the record says (records before 2026-12 do not; then the
+    /// container's facts are not in `facts`).
+    public var targetContainer: (id: String, name: String)?
 
     public init(line: Int, method: String, route: String?, decision: String) {
         self.line = line
@@ -54,6 +60,12 @@ public struct AuditEntry: Sendable {
         entry.reason = string("reason")
         entry.mode = string("mode")
         if case .bool(let b)? = member("would_deny") { entry.wouldDeny = b }
+        if case .object(let target)? = member("target_container"),
+           case .string(let id)? = target.last(where: { $0.key == "id" })?.value {
+            var name = ""
+            if case .string(let n)? = target.last(where: { $0.key == "name" })?.value { name = n }
+            entry.targetContainer = (id, name)
+        }
         switch member("facts") {
         case nil, .null?: break
         case let facts?:
@@ -91,8 +103,13 @@ public struct PolicySuggestion: Sendable {
     /// Recorded requests the suggestion still does not allow, and why.
     public let notAllowed: [String]
     /// Exec, attach and copy requests denied for the container they act in:
-    /// not checked against the suggestion (their records lack its settings).
+    /// not checked against the suggestion (their records lack its settings:
+    /// logs written before records named the container).
     public let unchecked: [String]
+    /// Exec, attach and copy requests whose container needed settings the
+    /// base (or the secure defaults) does not allow, and which ones: learned
+    /// from the container's facts in their records.
+    public let containerNeeds: [String]
     /// Things the operator should know (also in the text as comments).
     public let notes: [String]
 
@@ -127,6 +144,13 @@ public struct PolicySuggestion: Sendable {
             if notAllowed.count > 20 { draft.header.append("  … and \(notAllowed.count - 20) more") }
             text = draft.render()
         }
+        if !learner.containerNeeds.isEmpty {
+            draft.header += ["", "Learned for the containers exec, attach and copy acted in (allowing the route allows "
+                             + "what such a container has; consider exec and copy only in containers the job made):"]
+                + learner.containerNeeds.prefix(20).map { "  \($0)" }
+            if learner.containerNeeds.count > 20 { draft.header.append("  … and \(learner.containerNeeds.count - 20) more") }
+            text = draft.render()
+        }
         let unchecked = learner.judgedByTheirContainer()
         if !unchecked.isEmpty {
             draft.header += ["", "NOT CHECKED: denied for the container they act in, whose settings the log does not record "
@@ -136,7 +160,7 @@ public struct PolicySuggestion: Sendable {
             text = draft.render()
         }
         return .success(PolicySuggestion(text: text, policy: policy, learned: learner.learnable, notAllowed: notAllowed,
-                                         unchecked: unchecked, notes: learner.notes))
+                                         unchecked: unchecked, containerNeeds: learner.containerNeeds, notes: learner.notes))
     }
 }
 
@@ -184,6 +208,9 @@ struct Learner {
     var undecodable: [String: Occurrences] = [:]
     var unlearnable: [String: Occurrences] = [:]
     var notes: [String] = []
+    /// Per exec, attach or copy whose record names its container: what the
+    /// container needed beyond the base's rules (`PolicySuggestion.containerNeeds`).
+    var containerNeeds: [String] = []
     /// Images containers ran, and names images were given, normalised; nil
     /// once one could not be normalised (an image ID) or an image load was seen.
     var imagesSeen: [String: Occurrences]? = [:]
@@ -229,7 +256,9 @@ struct Learner {
             return
         }
         let interprets = RequestInterpreter.judgedBodies.contains(name) || RequestInterpreter.judgedQueries.contains(name)
-        guard interprets else { return }
+        // An exec, attach or copy whose record names its container carries that container's facts
+        // (learned as a create's are: the policy must allow what the container has).
+        guard interprets || entry.targetContainer != nil else { return }
         guard let facts = entry.facts else {
             if entry.wouldDeny && entry.rule == "body" {
                 undecodable[name, default: Occurrences()].add(entry)
@@ -238,6 +267,7 @@ struct Learner {
             }
             return
         }
+        var needs: [(String, String)] = []
         for ask in facts.asks {
             switch ask.kind {
             case .image(let reference):
@@ -249,7 +279,14 @@ struct Learner {
             default:
                 break
             }
-            if original.judge(RequestFacts([ask]), environment: environment) != nil { learn(ask, entry) }
+            if original.judge(RequestFacts([ask]), environment: environment) != nil { needs += learn(ask, entry) }
+        }
+        if let target = entry.targetContainer, !needs.isEmpty {
+            var seen = Set<String>()
+            let settings = needs.map { "\($0.0) (\($0.1))" }.filter { seen.insert($0).inserted }
+            containerNeeds.append("line \(entry.line): \(entry.method) \(entry.target ?? name) (\(name)) in container "
+                                  + "\(target.name.isEmpty ? "" : "\(target.name) ")\(target.id.prefix(12)): needs "
+                                  + settings.joined(separator: ", "))
         }
     }
 
@@ -282,15 +319,17 @@ struct Learner {
 
     /// Loosens the body rules until `ask` passes. Each request is counted
     /// against every setting it needs, measured from the base's rules (so
-    /// the comments count every request, not only the first).
-    mutating func learn(_ ask: Ask, _ entry: AuditEntry) {
+    /// the comments count every request, not only the first). Returns
+    /// those settings and items (none when no setting allows it).
+    @discardableResult
+    mutating func learn(_ ask: Ask, _ entry: AuditEntry) -> [(String, String)] {
         var scratch = original
         var needs: [(String, String)] = []
         while scratch.judge(RequestFacts([ask]), environment: environment) != nil {
             guard needs.count < 6, let step = Self.loosen(&scratch, ask, environment: environment) else {
                 let why = scratch.judge(RequestFacts([ask]), environment: environment)?.reason ?? "\(ask.field) \"\(ask.value)\""
                 unlearnable[why, default: Occurrences()].add(entry)
-                return
+                return []
             }
             needs.append(step)
         }
@@ -298,6 +337,7 @@ struct Learner {
         for _ in 0..<6 where rules.judge(RequestFacts([ask]), environment: environment) != nil {
             _ = Self.loosen(&rules, ask, environment: environment)
         }
+        return needs
     }
 
     /// One step of loosening `rules` for `ask`: the setting changed and what
@@ -541,16 +581,17 @@ struct Learner {
         return draft
     }
 
-    /// Recorded requests the policy still would not allow.
     /// Exec, attach and copy requests recorded as denied for the container
-    /// they act in: the record does not carry that container's settings, so
-    /// whether the suggestion allows them cannot be checked (it does when it
-    /// allows what the container has, e.g. a capability its create, also in
-    /// the log, was learned for).
+    /// they act in by a record that does not carry that container's
+    /// settings (written before records named the container), so whether
+    /// the suggestion allows them cannot be checked (it does when it allows
+    /// what the container has, e.g. a capability its create, also in the
+    /// log, was learned for). Records that name it carry its facts, and are
+    /// learned from and replayed as a create's.
     func judgedByTheirContainer() -> [String] {
         learnedEntries.compactMap { entry in
-            guard let name = entry.route, TargetContainer.routes[name] != nil, entry.wouldDeny, let reason = entry.reason,
-                  reason.contains(TargetContainer.deniedForContainer) else { return nil }
+            guard let name = entry.route, TargetContainer.routes[name] != nil, entry.targetContainer == nil, entry.wouldDeny,
+                  let reason = entry.reason, reason.contains(TargetContainer.deniedForContainer) else { return nil }
             return "line \(entry.line): \(entry.method) \(entry.target ?? name) (\(name)): \(reason)"
         }
     }
@@ -570,9 +611,9 @@ struct Learner {
                 out.append("\(what): the body could not be decoded: \(entry.reason ?? "")")
                 continue
             }
-            if TargetContainer.routes[name] != nil, entry.wouldDeny, let reason = entry.reason,
+            if TargetContainer.routes[name] != nil, entry.targetContainer == nil, entry.wouldDeny, let reason = entry.reason,
                reason.contains(TargetContainer.deniedForContainer) {
-                // Judged by the container it acts in, whose settings the record does not carry: not checked here.
+                // Judged by the container it acts in, whose settings this (older) record does not carry: not checked here.
                 continue
             }
             if let facts = entry.facts, let violation = policy.bodyRules.judge(facts, environment: environment) {

@@ -25,33 +25,57 @@ public enum TargetContainer {
     ]
 }
 
+/// The container an exec, attach or copy acts in, as the check found it:
+/// what the audit record's `target_container` names and the facts it adds
+/// to the record's `facts` (what `suggest` learns the container's needs from).
+public struct JudgedContainer: Sendable, Hashable {
+    /// The full ID (64 hex digits).
+    public var id: String
+    /// Its name, as the daemon answered (without the leading "/"; empty when not known).
+    public var name: String
+    /// The facts of its host access that were judged (`InspectedContainer.facts`).
+    public var facts: RequestFacts
+
+    public init(id: String, name: String, facts: RequestFacts) {
+        self.id = id
+        self.name = name
+        self.facts = facts
+    }
+}
+
 extension BodyRules {
-    /// The container's full ID to forward in place of the name (nil: no
-    /// pin, an exec's ID or a what-if), or the violation.
-    func judgeTargetContainer(route: String, reference: String, environment: HostEnvironment)
-        -> Result<String?, BodyViolation> {
+    /// What judging the container an exec, attach or copy acts in gave:
+    /// the full ID to forward in place of the name (nil: no pin, an exec's
+    /// ID or a what-if) or the violation, and the container found (nil
+    /// when it was not looked up or not found).
+    struct TargetJudgement {
+        var result: Result<String?, BodyViolation>
+        var container: JudgedContainer?
+    }
+
+    func judgeTargetContainer(route: String, reference: String, environment: HostEnvironment) -> TargetJudgement {
         let isExec = route.bytesEqual("exec.start")
         let what = isExec ? "exec \(reference)" : "container \(reference)"
         let ask = Ask(.unjudged("the container \(route) acts in"), field: isExec ? "exec" : "container", value: reference)
-        func refuse(_ message: String) -> Result<String?, BodyViolation> {
-            .failure(BodyViolation(section: "containers", ask: ask, message: message))
+        func refuse(_ message: String, _ container: JudgedContainer? = nil) -> TargetJudgement {
+            TargetJudgement(result: .failure(BodyViolation(section: "containers", ask: ask, message: message)), container: container)
         }
         switch environment.targetContainer(isExec ? .exec(reference) : .container(reference)) {
         case .notLookedUp:
-            return .success(nil)
+            return TargetJudgement(result: .success(nil), container: nil)
         case .notFound:
             return refuse("names no \(isExec ? "exec" : "container") the daemon knows (No such \(isExec ? "exec instance" : "container"): \(reference))")
         case .unavailable(let why):
             return refuse("cannot be judged: \(what) could not be looked up (\(why))")
-        case .found(let id, let facts):
-            func refuseFor(_ violation: BodyViolation) -> Result<String?, BodyViolation> {
-                refuse("\(isExec ? "runs in" : "is") \(TargetContainer.deniedForContainer): \(violation.ask.field) \"\(violation.ask.value)\" \(violation.message); "
-                       + "\(route) would act with that access")
-            }
+        case .found(let id, let name, let facts):
+            let container = JudgedContainer(id: id, name: name, facts: facts)
             // What VolumesFrom lent is judged among the container's Mounts as mounted, not by
             // looking up the source's name again: renamed and replaced, it would name another.
-            if let violation = judge(facts, environment: environment) { return refuseFor(violation) }
-            return .success(isExec ? nil : id)
+            if let violation = judge(facts, environment: environment) {
+                return refuse("\(isExec ? "runs in" : "is") \(TargetContainer.deniedForContainer): \(violation.ask.field) \"\(violation.ask.value)\" \(violation.message); "
+                              + "\(route) would act with that access", container)
+            }
+            return TargetJudgement(result: .success(isExec ? nil : id), container: container)
         }
     }
 }
@@ -77,7 +101,7 @@ extension BodyRules {
             return refuse("joins the \(namespace.rawValue) namespace of a container the daemon does not know (\(reference))")
         case .unavailable(let why):
             return refuse("cannot be judged: container \(reference), whose \(namespace.rawValue) namespace it joins, could not be looked up (\(why))")
-        case .found(_, let facts):
+        case .found(_, _, let facts):
             for joined in facts.asks {
                 switch joined.kind {
                 case .hostNamespace(let other) where other == namespace:

@@ -4,6 +4,13 @@ extension AuditLineRenderer {
     mutating func renderRequest(_ r: AuditRecord) {
         header(r.startedAt, event: "request")
         identity(r)
+        if let target = r.targetContainer {
+            literal(",\"target_container\":{\"id\":")
+            string(target.id)
+            literal(",\"name\":")
+            string(target.name)
+            literal("}")
+        }
         literal(",\"facts\":")
         if let facts = r.facts { bytes(facts) } else { literal("null") }
         literal("}")

@@ -35,6 +35,9 @@ public struct AuditRecord: Sendable {
     /// What the request asked for, as a pre-rendered JSON object
     /// (`FactsJSON`), when its body or query was interpreted.
     public var facts: [UInt8]? = nil
+    /// For an exec, attach or copy: the container it acts in, as looked up
+    /// (full ID and name); its judged facts are in `facts`.
+    public var targetContainer: (id: String, name: String)? = nil
     /// Denied by the policy but forwarded because of the mode (warn/audit);
     /// `rule` and `reason` are then those of the denial.
     public var wouldDeny = false

@@ -123,7 +123,8 @@ struct RequestJudge {
             record.rule = decision.rule
             record.reason = decision.reason
             record.mode = judgement.mode.rawValue
-            record.facts = judgement.facts.map { FactsJSON.render($0, maxPerKind: FactsJSON.auditMaxPerKind) }
+            record.facts = judgement.judgedFacts.map { FactsJSON.render($0, maxPerKind: FactsJSON.auditMaxPerKind) }
+            record.targetContainer = judgement.targetContainer.map { ($0.id, $0.name) }
             var scoped: JobScope.Outcome?
             if judgement.forwards, let scope = context.jobScope {
                 var received: [UInt8]?

@@ -9,16 +9,22 @@ USAGE
   sockwarden explain --policy FILE METHOD TARGET [--body FILE|-] [--api-version V]
                      [--content-type T] [--mode MODE] [--dockerfile FILE] [--json]
 
-What-if: how sockwarden would route and judge one request, without a daemon.
-TARGET is the request-target as a client sends it, e.g. /v1.41/containers/create
-or '/containers/json?all=1'. The API version comes from its /vX.Y prefix, or
-from --api-version for an unversioned TARGET. Host paths are resolved on this
-machine, as `serve` would.
+What-if: how sockwarden would route and judge one request, without
+forwarding it. TARGET is the request-target as a client sends it, e.g.
+/v1.41/containers/create or '/containers/json?all=1'. The API version comes
+from its /vX.Y prefix, or from --api-version for an unversioned TARGET. Host
+paths are resolved on this machine, and what `serve` looks up on the daemon
+is looked up at --upstream, read-only, as `serve` would: the container an
+exec, attach or copy acts in, named volumes, networks joined by name,
+VolumesFrom sources and joined containers. When the daemon cannot answer,
+the request is judged as `serve` judges it then (refused) and a note on
+standard error names the socket and why.
 
 Prints the route, the decision, the deciding rule, the reason, the policy's
 mode (in warn and audit mode a denied request would still be forwarded and
 recorded as would-deny), the facts the policy read from the body or query
-(image, privileged, mounts, capabilities, namespaces, ports, …) and, with a
+(image, privileged, mounts, capabilities, namespaces, ports, …), for an exec,
+attach or copy the container it acts in and its host access, and, with a
 body, the body as it would be forwarded.
 
 For a build (POST /build), --body is the build context (a tar, as the docker
@@ -30,7 +36,9 @@ of images are not read.
 --json prints one JSON object: "decision" ("allow" or "deny"), "rule",
 "reason", "route", "group", "api_version", "mode", "would_deny", "facts" (an
 object, one key per kind of fact, as in the audit log; null when nothing was
-read) and "forwarded_body".
+read), "target_container" (as in the audit log: "id" and "name"; null when
+none was looked up), "forwarded_body" and "lookup_failures" (why each
+look-up the daemon could not answer failed).
 
 OPTIONS
   --policy FILE        the policy (required)
@@ -98,7 +106,13 @@ func runExplain(_ args: ArraySlice<String>) -> Never {
         }
     }
     let contentType = flags["content-type"] ?? (body == nil ? nil : "application/json")
-    let environment = HostFileSystem(upstreamSocket: flags["upstream"] ?? "/var/run/docker.sock")
+    let upstream: String
+    do {
+        upstream = try socketPath(flags["upstream"] ?? "/var/run/docker.sock", flag: "--upstream")
+    } catch {
+        fail("explain: \(error)")
+    }
+    let environment = LookupWatch(HostFileSystem(upstreamSocket: upstream))
 
     var dockerfile: [UInt8]?
     if let path = flags["dockerfile"] {
@@ -118,8 +132,9 @@ func runExplain(_ args: ArraySlice<String>) -> Never {
     let judgement = whatIf.judgement
     let decision = judgement.decision
     let forwarded = judgement.forwards && whatIf.route?.name != "build.image" ? (judgement.forwardBody ?? body) : nil
+    if let notice = environment.notice(upstream: upstream) { Files.writeStderr("sockwarden: explain: \(notice) (serve refuses what it cannot look up: this is its decision only while its daemon cannot be reached)\n") }
     if flags.has("json") {
-        print(ExplainJSON.render(whatIf, forwarded: forwarded))
+        print(ExplainJSON.render(whatIf, forwarded: forwarded, lookupFailures: environment.failures))
     } else {
         let routeName = whatIf.route?.name
         print("route:     \(routeName.map { "\($0) (group \(whatIf.route!.group.rawValue))" } ?? "none")")
@@ -132,7 +147,10 @@ func runExplain(_ args: ArraySlice<String>) -> Never {
         case (let mode, true): print("mode:      \(mode.rawValue): the request would be forwarded anyway and recorded as would-deny\(mode == .warn ? "; the client is warned" : "")")
         case (let mode, false): print("mode:      \(mode.rawValue)\(decision.allowed ? "" : ": this denial is refused in every mode")")
         }
-        if let facts = judgement.facts {
+        if let container = judgement.targetContainer {
+            print("container: \(container.name.isEmpty ? "" : "\(container.name) ")\(container.id) (the container it acts in; its host access is in the facts)")
+        }
+        if let facts = judgement.judgedFacts {
             let lines = FactsJSON.textLines(facts)
             print(lines.isEmpty ? "facts:     (nothing the policy restricts)" : "facts:")
             for line in lines { print("  \(line)") }
@@ -143,7 +161,7 @@ func runExplain(_ args: ArraySlice<String>) -> Never {
 }
 
 enum ExplainJSON {
-    static func render(_ whatIf: WhatIf, forwarded: [UInt8]?) -> String {
+    static func render(_ whatIf: WhatIf, forwarded: [UInt8]?, lookupFailures: [String] = []) -> String {
         let decision = whatIf.decision
         var w = JSONObjectWriter()
         w.field("decision", decision.verdict.rawValue)
@@ -154,8 +172,23 @@ enum ExplainJSON {
         w.field("api_version", whatIf.apiVersion)
         w.field("mode", whatIf.judgement.mode.rawValue)
         w.field("would_deny", whatIf.judgement.wouldDeny)
-        if let facts = whatIf.judgement.facts { w.raw("facts", FactsJSON.render(facts)) } else { w.field("facts", nil as String?) }
+        if let facts = whatIf.judgement.judgedFacts { w.raw("facts", FactsJSON.render(facts)) } else { w.field("facts", nil as String?) }
+        if let container = whatIf.judgement.targetContainer {
+            var c = JSONObjectWriter()
+            c.field("id", container.id)
+            c.field("name", container.name)
+            w.raw("target_container", c.finish())
+        } else {
+            w.field("target_container", nil as String?)
+        }
         w.field("forwarded_body", forwarded.map { String(decoding: $0, as: UTF8.self) })
+        var failures: [UInt8] = Array("[".utf8)
+        for (i, why) in lookupFailures.enumerated() {
+            if i > 0 { failures.append(UInt8(ascii: ",")) }
+            JSONObjectWriter.appendString(why, to: &failures)
+        }
+        failures.append(UInt8(ascii: "]"))
+        w.raw("lookup_failures", failures)
         return String(decoding: w.finish(), as: UTF8.self)
     }
 }

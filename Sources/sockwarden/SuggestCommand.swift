@@ -19,6 +19,10 @@ What it learns:
   - body settings: loosened from the secure defaults (or from --base) only as
     far as the recorded facts need: a capability, a host path, a port… each
     with a comment citing how many requests needed it and when.
+An exec, attach or copy is learned from the container it acted in (its
+record's target_container and facts), as a create is, and listed with what
+that container needed; in older logs, without them, one denied for its
+container is listed as NOT CHECKED.
 Requests denied in enforce mode are not learned (they are listed in a
 comment). Records without facts (a policy with trust-bodies = true, such as
 observe.toml) teach routes only; the output says so.
@@ -94,8 +98,13 @@ func runSuggest(_ args: ArraySlice<String>) -> Never {
     if skipped.count > 5 { Files.writeStderr("sockwarden: suggest: skipped \(skipped.count - 5) more unreadable lines\n") }
 
     let source = logPath == "-" ? "standard input" : logPath
-    switch PolicySuggestion.suggest(entries: entries, source: source, skippedLines: skipped.count, base: base,
-                                    environment: HostFileSystem(upstreamSocket: upstream)) {
+    let environment = LookupWatch(HostFileSystem(upstreamSocket: upstream))
+    let result = PolicySuggestion.suggest(entries: entries, source: source, skippedLines: skipped.count, base: base,
+                                          environment: environment)
+    if let notice = environment.notice(upstream: upstream) {
+        Files.writeStderr("sockwarden: suggest: \(notice) (what needed it was neither learned nor allowed when replayed)\n")
+    }
+    switch result {
     case .failure(let error):
         fail("suggest: \(error)")
     case .success(let suggestion):

@@ -4,11 +4,12 @@ import Testing
 @testable import Policy
 
 /// An audit line for `method target` judged by `policy` (as the proxy
-/// writes it: the fields suggest reads), parsed back as suggest reads it.
+/// writes it: the fields suggest reads, `target_container` and the
+/// container's facts too), parsed back as suggest reads it.
 func recorded(_ method: String, _ target: String, body: String? = nil, under policy: Policy, line: Int,
-              time: String = "2026-11-29T19:00:00.000Z") throws -> AuditEntry {
+              time: String = "2026-11-29T19:00:00.000Z", environment: HostEnvironment = LiteralHostEnvironment()) throws -> AuditEntry {
     let whatIf = policy.whatIf(method: method, target: target, body: body.map { Array($0.utf8) },
-                               contentType: body == nil ? nil : "application/json")
+                               contentType: body == nil ? nil : "application/json", environment: environment)
     let j = whatIf.judgement
     var json: [UInt8] = Array("{\"v\":1,\"event\":\"request\",\"time\":".utf8)
     JSONText.appendString(time, to: &json)
@@ -24,8 +25,15 @@ func recorded(_ method: String, _ target: String, body: String? = nil, under pol
     JSONText.appendString(j.decision.rule, to: &json)
     json += ",\"reason\":".utf8
     JSONText.appendString(j.decision.reason, to: &json)
+    if let container = j.targetContainer {
+        json += ",\"target_container\":{\"id\":".utf8
+        JSONText.appendString(container.id, to: &json)
+        json += ",\"name\":".utf8
+        JSONText.appendString(container.name, to: &json)
+        json += "}".utf8
+    }
     json += ",\"facts\":".utf8
-    json += j.facts.map(FactsJSON.render) ?? Array("null".utf8)
+    json += j.judgedFacts.map(FactsJSON.render) ?? Array("null".utf8)
     json += "}".utf8
     guard case .entry(let entry) = AuditEntry.parse(json, number: line) else {
         throw PolicyError(file: "log", line: line, column: 1, message: "unparsable: \(String(decoding: json, as: UTF8.self))")

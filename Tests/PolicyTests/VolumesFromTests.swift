@@ -20,29 +20,29 @@ struct FakeDaemon: HostEnvironment {
         }
         var facts = RequestFacts()
         switch reference {
-        case .container("job-1"), .exec("e1"): return .found(id: id("1"), facts: facts)
+        case .container("job-1"), .exec("e1"): return .found(id: id("1"), name: "job-1", facts: facts)
         case .container("runner"):
             facts.asks = [Ask(.hostPath(path: "/var/run/docker.sock", readOnly: false, sharedPropagation: false),
                               field: "HostConfig.Binds[0]", value: "/var/run/docker.sock:/var/run/docker.sock")]
-            return .found(id: id("2"), facts: facts)
+            return .found(id: id("2"), name: "runner", facts: facts)
         case .container("agent"), .exec("e2"):
             facts.asks = [Ask(.privileged, field: "HostConfig.Privileged", value: "true")]
-            return .found(id: id("3"), facts: facts)
+            return .found(id: id("3"), name: "agent", facts: facts)
         case .container("opsvol"):
             facts.asks = [Ask(.namedVolume("hostetc"), field: "HostConfig.Binds[0]", value: "hostetc:/x")]
-            return .found(id: id("4"), facts: facts)
+            return .found(id: id("4"), name: "opsvol", facts: facts)
         case .container("lender"):
             facts.asks = [Ask(.volumesFrom(container: "ops"), field: "HostConfig.VolumesFrom[0]", value: "ops")]
-            return .found(id: id("5"), facts: facts)
+            return .found(id: id("5"), name: "lender", facts: facts)
         case .container("hostpid"):
             facts.asks = [Ask(.hostNamespace(.pid), field: "HostConfig.PidMode", value: "host")]
-            return .found(id: id("6"), facts: facts)
+            return .found(id: id("6"), name: "hostpid", facts: facts)
         case .container("sidecar"):
             facts.asks = [Ask(.joinNamespace(.pid), field: "HostConfig.PidMode", value: "container:hostpid")]
-            return .found(id: id("7"), facts: facts)
+            return .found(id: id("7"), name: "sidecar", facts: facts)
         case .container("lanbox"):
             facts.asks = [Ask(.namedNetwork("lan"), field: "NetworkSettings.Networks[lan]", value: "lan")]
-            return .found(id: id("8"), facts: facts)
+            return .found(id: id("8"), name: "lanbox", facts: facts)
         case .container("flaky"): return .unavailable("the daemon answered 500")
         default: return .notFound
         }

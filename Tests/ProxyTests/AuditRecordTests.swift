@@ -70,3 +70,31 @@ import Testing
         #expect(m.first { $0.key == "time" }?.value == .string("1970-01-01T00:00:00.000Z"))
     }
 }
+
+/// The container an exec, attach or copy acts in: `target_container` in the
+/// request record, before `facts`; not in the result record; absent when
+/// none was looked up (older readers and records stay as they were).
+let targetContainerMemberCases: [(name: String, target: (id: String, name: String)?, expected: JSONValue?)] = [
+    ("a container looked up is named by its full ID and name", (String(repeating: "a", count: 64), "build-42"),
+     .object([JSONMember("id", .string(String(repeating: "a", count: 64))), JSONMember("name", .string("build-42"))])),
+    ("a name that needs escaping is escaped", (String(repeating: "b", count: 64), "x\"y\n"),
+     .object([JSONMember("id", .string(String(repeating: "b", count: 64))), JSONMember("name", .string("x\"y\n"))])),
+    ("no container looked up: no member", nil, nil),
+]
+
+@Suite struct AuditTargetContainerTests {
+    @Test(arguments: targetContainerMemberCases.indices)
+    func member(_ index: Int) {
+        let c = targetContainerMemberCases[index]
+        var r = AuditRecordTests.record()
+        r.targetContainer = c.target
+        let request = AuditRecordTests.members(r.requestObject(seq: 1, run: "abc"))
+        #expect(request.first { $0.key == "target_container" }?.value == c.expected, "\(c.name)")
+        if c.expected != nil {
+            let keys = request.map(\.key)
+            #expect(keys.firstIndex(of: "target_container")! + 1 == keys.firstIndex(of: "facts")!, "\(c.name): \(keys)")
+        }
+        r.status = 200
+        #expect(AuditRecordTests.members(r.resultObject(seq: 2, run: "abc")).first { $0.key == "target_container" } == nil, "\(c.name)")
+    }
+}

@@ -27,14 +27,16 @@ public enum InspectedContainer {
 
     static let schema = GoStruct("types.ContainerJSON", [
         GoField("Id", .string),
+        GoField("Name", .string),
         GoField("HostConfig", .pointer(.structure(BodySchemas.Container.hostConfig))),
         GoField("Mounts", .slice(.structure(mountPoint))),
         GoField("NetworkSettings", .pointer(.structure(networkSettings))),
     ])
 
-    /// The container's full ID and the facts of its HostConfig; nil when the
-    /// answer is not an inspect of one container.
-    public static func facts(inspect bytes: [UInt8]) -> (id: String, facts: RequestFacts)? {
+    /// The container's full ID, its name (without the leading "/") and the
+    /// facts of its host access; nil when the answer is not an inspect of
+    /// one container.
+    public static func facts(inspect bytes: [UInt8]) -> (id: String, name: String, facts: RequestFacts)? {
         guard case .success(let decoded) = GoDecoder.decodeFirstValue(bytes, as: .structure(schema)) else { return nil }
         guard let id = decoded.value.at("Id")?.text, id.utf8.count == 64 else { return nil }
         let hostConfig = decoded.value.at("HostConfig") ?? .structure([])
@@ -50,7 +52,9 @@ public enum InspectedContainer {
         }
         mountFacts(decoded.value.at("Mounts")?.elements ?? [], into: &access)
         networkFacts(decoded.value.at("NetworkSettings")?.at("Networks")?.entries ?? [], into: &access)
-        return (id, access)
+        var name = decoded.value.at("Name")?.text ?? ""
+        if name.bytesHavePrefix("/") { name = String(name.dropFirst()) }
+        return (id, name, access)
     }
 
     /// The networks the container is on (`NetworkSettings.Networks`: those
