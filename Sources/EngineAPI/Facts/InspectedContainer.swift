@@ -95,9 +95,13 @@ public enum InspectedContainer {
 
     /// The asks that reach the host or weaken the container's confinement.
     /// Left out are what the daemon fills in for every container or what
-    /// gives no access beyond the container itself: its runtime (`runc`),
-    /// log settings, resources, ulimits, namespaced sysctls and the cgroup
-    /// namespace (`host` is the default on cgroup v1 hosts). A namespace
+    /// gives no access beyond the container itself: the runtime `runc`
+    /// (the daemon's own default), log settings, resources, ulimits,
+    /// namespaced sysctls and the cgroup namespace (`host` is the default on
+    /// cgroup v1 hosts). Any other runtime counts: what it gives the
+    /// container is not in HostConfig (the nvidia runtime's hook adds the
+    /// host's GPUs, another may confine less), and an exec runs under it; a
+    /// daemon whose default runtime is another needs it in `runtimes`. A namespace
     /// joined from another container counts (`join-namespaces`): it is that
     /// container's, which may be the host's (`--pid container:<agent>` of an
     /// agent with `--pid host` sees the host's processes); so does a mode
@@ -114,6 +118,8 @@ public enum InspectedContainer {
                 return true
             case .hostNamespace(let namespace):
                 return namespace != .cgroupns && namespace != .cgroup
+            case .runtime(let name):
+                return name != "runc"
             default:
                 return false
             }
