@@ -3,7 +3,7 @@ import EngineAPI
 /// Exec, attach and copy act inside an existing container with its own
 /// access: an exec in a privileged container, or in one that mounts the
 /// Docker socket or `/`, is root on the host, however the exec itself is
-/// written. On a socket shared by jobs (the main socket) any container the
+/// written; a start or restart runs its command with that access. On a socket shared by jobs (the main socket) any container the
 /// daemon has can be named, the CI runner's own among them. So these routes
 /// are judged by the container they name: it must be one the policy would
 /// let a job create (its privileges, host namespaces, capabilities,
@@ -22,6 +22,9 @@ public enum TargetContainer {
         "container.archive.get": "id", "container.archive.put": "id", "container.archive.head": "id",
         // `POST /containers/{id}/copy` (API < 1.24, 20.10 only): reads a path out, through its binds.
         "container.copy": "id",
+        // A start or restart runs the container's own command with its access: an operator's
+        // stopped privileged container whose command reads a volume the job can write.
+        "container.start": "id", "container.restart": "id",
     ]
 }
 

@@ -127,6 +127,48 @@ def test_a_jobs_own_container_by_name_and_id_prefix_still_works(ci, dockerd_sock
         force_remove(dockerd_sock, name)
 
 
+def test_starting_an_operators_stopped_container_that_binds_a_host_directory_is_refused(daemon_cli, ci, short_tmp):
+    """A start runs the container's own command with its own mounts: an operator's stopped
+    container binding a host directory writes there when anyone starts it."""
+    host_dir = tempfile.mkdtemp(dir=short_tmp)
+    name = unique("opstop")
+    r = daemon_cli("create", "--name", name, "--network", "none", "-v", f"{host_dir}:/host", IMG,
+                   "sh", "-c", "echo started >> /host/log")
+    assert r.returncode == 0, r.stderr
+    log = os.path.join(host_dir, "log")
+    try:
+        proxy, cli = ci
+        for verb in ("start", "restart"):
+            r = cli(verb, name)
+            assert r.returncode != 0, r.stdout
+            assert f'container "{name}"'.encode() in r.stderr and b"host path" in r.stderr, r.stderr
+            assert f"container.{verb}".encode() in r.stderr, r.stderr
+        assert not os.path.exists(log)
+        # The attack is real: straight to the daemon, the start writes on the host.
+        assert daemon_cli("start", "-a", name).returncode == 0
+        assert open(log).read() == "started\n"
+    finally:
+        daemon_cli("rm", "-f", name)
+
+
+def test_a_jobs_own_container_starts_and_restarts_by_name_and_id_prefix(ci, dockerd_sock):
+    proxy, cli = ci
+    name = unique("ownstart")
+    try:
+        r = cli("create", "--name", name, "--network", "none", IMG, "sleep", "600")
+        assert r.returncode == 0, r.stderr
+        short = r.stdout.decode().strip()[:12]
+        assert cli("start", name).returncode == 0
+        r = cli("restart", "-t", "0", short)
+        assert r.returncode == 0, r.stderr
+        starts = lambda: [rec for rec in proxy.audit_records()
+                          if rec.get("route") in ("container.start", "container.restart") and rec.get("event") == "request"]
+        wait_for(lambda: len(starts()) >= 2, 10, what="the start and restart records")
+        assert all(rec["decision"] == "allow" and rec["target_container"]["name"] == name for rec in starts()), starts()
+    finally:
+        force_remove(dockerd_sock, name)
+
+
 def test_a_missing_container_is_refused_rather_than_forwarded(ci):
     proxy, cli = ci
     r = cli("exec", unique("ghost"), "true")
