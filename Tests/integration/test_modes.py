@@ -306,8 +306,8 @@ def test_rollout_audit_warn_enforce_then_learn(proxy_factory, proxy_bin, dockerd
     assert failures(results) == []
     assert not any(b"sockwarden" in r.stderr for r in results)
     would = [r for r in requests(audit) if r.get("would_deny")]
-    # The create (NET_ADMIN), then the run's attach to that container, which has NET_ADMIN.
-    assert [r["route"] for r in would] == ["container.create", "container.attach"], would
+    # The create (NET_ADMIN), then the run's attach to and start of that container, which has NET_ADMIN.
+    assert [r["route"] for r in would] == ["container.create", "container.attach", "container.start"], would
     audit_log = audit.audit
     audit.stop()
 

@@ -131,8 +131,9 @@ def test_operator_scenario(proxy_factory, proxy_bin, dockerd_sock, docker_config
     assert failed(results) == []
     assert not any(b"sockwarden" in r.stderr for r in results)
     would = [r for r in p.audit_records() if r.get("event") == "request" and r.get("would_deny")]
-    # The create (NET_ADMIN), then the run's attach to that container, which has NET_ADMIN.
-    assert [(r["route"], r["mode"]) for r in would] == [("container.create", "audit"), ("container.attach", "audit")], would
+    # The create (NET_ADMIN), then the run's attach to and start of that container, which has NET_ADMIN.
+    assert [(r["route"], r["mode"]) for r in would] == [("container.create", "audit"), ("container.attach", "audit"),
+                                                        ("container.start", "audit")], would
     assert "NET_ADMIN" in json.dumps(would[0]["facts"]), would[0]
     assert "CAP_NET_ADMIN" in would[1]["reason"] and "container.attach would act with that access" in would[1]["reason"], would[1]
 
