@@ -1,0 +1,42 @@
+import Testing
+@testable import Tenancy
+
+@Suite("container list before/since filters on a job socket")
+struct ContainerFilterPinningTests {
+    static let id = String(repeating: "c", count: 64)
+    static let mine = QueryRewrite.InspectedContainer(id: id, name: "/web", owned: true)
+    static let theirs = QueryRewrite.InspectedContainer(id: id, name: "/web", owned: false)
+
+    @Test("the job's own container, named as the daemon's list finds it, is forwarded as its full ID", arguments: [
+        "web", "/web", id,
+    ])
+    func pinned(_ value: String) {
+        #expect(QueryRewrite.containerFilterValue(value, found: Self.mine) == .pinned(Self.id))
+    }
+
+    @Test("another job's container answers the daemon's 500 for a missing one", arguments: [
+        "web", "/web", id,
+    ])
+    func foreign(_ value: String) {
+        #expect(QueryRewrite.containerFilterValue(value, found: Self.theirs) == .refused(TenancyRefusal(status: 500, message: "no such container \(value)")))
+    }
+
+    @Test("a short ID prefix, which inspect finds and the daemon's list does not, answers as missing", arguments: [
+        String(repeating: "c", count: 12), "c",
+    ])
+    func prefix(_ value: String) {
+        #expect(QueryRewrite.containerFilterValue(value, found: Self.mine) == .refused(QueryRewrite.containerFilterMissing(value)))
+    }
+
+    @Test("a name no container has answers as missing")
+    func missing() {
+        #expect(QueryRewrite.containerFilterValue("nope", found: nil) == .refused(TenancyRefusal(status: 500, message: "no such container nope")))
+    }
+
+    @Test("the filter is rewritten with the full ID, the other filters kept")
+    func rewritten() throws {
+        let raw = "all=1&filters=" + QueryRewrite.escape(#"{"before":["web"],"status":["exited"]}"#)
+        let out = try #require(try QueryRewrite.pinningImageFilters(raw, resolve: { QueryRewrite.containerFilterValue($0, found: Self.mine) }).get())
+        #expect(out == "filters=" + QueryRewrite.escape(#"{"before":{"\#(Self.id)":true},"status":{"exited":true}}"#) + "&all=1")
+    }
+}

@@ -1,0 +1,67 @@
+"""Container lists on job sockets whose filters name a container. dockerd
+20.10 looks a container list's `before` and `since` values up
+(`idOrNameFilter`: the exact full ID, then the exact name) before it applies
+the job's label filter, so a job learned that another job's container
+exists (a 200 where a missing one gives a 500) and where it sits among the
+job's own (`before=<theirs>`: the job's containers created before it).
+
+Each case is differential: what job A gets for job B's container must be
+what the daemon answers for a container that does not exist."""
+import json
+import urllib.parse
+
+import pytest
+
+from swhelpers import API, http, unique
+from test_jobs import Jobs, create, inspect, jobs, post, two_jobs  # noqa: F401 - fixtures used by name
+
+pytestmark = pytest.mark.proxy_only
+
+
+def listed(sock: str, filters: dict):
+    return http(sock, "GET", f"{API}/containers/json?all=1&filters=" + urllib.parse.quote(json.dumps(filters)))
+
+
+def names(r) -> list[str]:
+    return sorted(n for c in json.loads(r.body) for n in c["Names"])
+
+
+def ways_to_name(victim: dict) -> list[str]:
+    return [victim["container"], "/" + victim["container"], victim["id"]]
+
+
+@pytest.mark.parametrize("key", ["before", "since"])
+@pytest.mark.parametrize("form", ["list", "map"])
+def test_a_list_filter_naming_another_jobs_container_answers_as_missing(two_jobs, dockerd_sock, key, form):
+    a, b, objects = two_jobs
+    sock = objects[a]["sock"]
+    # A container of A's created after B's: `before=<B's>` listed A's older one.
+    later = unique("ja-later")
+    assert create(sock, later).status == 201
+    for name in ways_to_name(objects[b]):
+        value = [name] if form == "list" else {name: True}
+        missing = unique("no-such")
+        expected = listed(dockerd_sock, {key: [missing] if form == "list" else {missing: True}})
+        assert expected.status == 500, expected.body
+        r = listed(sock, {key: value})
+        assert r.status == expected.status, (name, r.status, r.body[:200])
+        assert json.loads(r.body)["message"] == json.loads(expected.body)["message"].replace(missing, name), r.body
+
+
+@pytest.mark.parametrize("key", ["before", "since"])
+def test_a_list_filter_naming_the_jobs_own_container_works_as_on_the_daemon(two_jobs, dockerd_sock, key):
+    a, b, objects = two_jobs
+    sock = objects[a]["sock"]
+    later = unique("ja-later")
+    assert create(sock, later).status == 201
+    later_id = inspect(dockerd_sock, later)["Id"]
+    first = objects[a]["container"]
+    for ref in ([later, "/" + later, later_id] if key == "before" else [first, "/" + first, objects[a]["id"]]):
+        r = listed(sock, {key: [ref]})
+        assert r.status == 200, (ref, r.body)
+        assert names(r) == [f"/{first}" if key == "before" else f"/{later}"], (ref, r.body)
+    # An ID prefix is not a value the daemon's list looks up: missing there and here.
+    prefix = later_id[:12]
+    expected = listed(dockerd_sock, {key: [prefix]})
+    r = listed(sock, {key: [prefix]})
+    assert (r.status, r.body) == (expected.status, expected.body), (r.body, expected.body)
