@@ -89,7 +89,14 @@ struct JobScope: Sendable {
             parameters[parameter] = id
             switch checkOwned(route.name, id: id, body: body, quotas: quotas) {
             case .refuse(let outcome): return outcome
-            case .pass(let body, let hold): return .forward(target: Self.target(match, parameters: parameters), body: body, hold: hold)
+            case .pass(let body, let hold):
+                var target = Self.target(match, parameters: parameters)
+                if route.name == "container.delete" {
+                    // The container's anonymous volumes carry no owner label: kept,
+                    // no job could reach them and `job close` would not reap them.
+                    target = Self.path(of: target) + "?" + QueryRewrite.removingAnonymousVolumes(match.rawQuery)
+                }
+                return .forward(target: target, body: body, hold: hold)
             }
         case .ownedQuery(let kind, let key):
             guard let query = GoQuery.parse(match.rawQuery) else {

@@ -183,6 +183,17 @@ public enum QueryRewrite {
         return .success(replacing("labels", with: String(decoding: bytes, as: UTF8.self), in: raw))
     }
 
+    /// A container remove's query with `v=1` (every `v` pair dropped, the
+    /// value `httputils.BoolValue` reads put first). The anonymous volumes
+    /// dockerd makes for a container (`Config.Volumes`, an image's `VOLUME`,
+    /// a volume mount without a source) carry no owner label, so once their
+    /// container is gone no job can reach them and `job close` does not reap
+    /// them; with `v=1` the daemon removes them with it (named volumes are
+    /// kept, and so is one another container still uses).
+    public static func removingAnonymousVolumes(_ raw: String?) -> String {
+        replacing("v", with: "1", in: raw)
+    }
+
     /// A name no image has: the cache source of a job without images of its own.
     public static let noCacheSource = "sockwarden.invalid/no-shared-build-cache:none"
 

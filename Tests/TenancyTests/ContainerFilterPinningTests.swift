@@ -40,3 +40,13 @@ struct ContainerFilterPinningTests {
         #expect(out == "filters=" + QueryRewrite.escape(#"{"before":{"\#(Self.id)":true},"status":{"exited":true}}"#) + "&all=1")
     }
 }
+
+@Suite("container remove on a job socket")
+struct ContainerRemoveVolumesTests {
+    @Test("the anonymous volumes go with the container, whatever v the client sent", arguments: [
+        (nil, "v=1"), ("force=1", "v=1&force=1"), ("v=0&force=1", "v=1&force=1"), ("v=false&v=1", "v=1"), ("force=1&v=", "v=1&force=1"),
+    ] as [(String?, String)])
+    func forced(_ c: (String?, String)) {
+        #expect(QueryRewrite.removingAnonymousVolumes(c.0) == c.1)
+    }
+}

@@ -65,3 +65,32 @@ def test_a_list_filter_naming_the_jobs_own_container_works_as_on_the_daemon(two_
     expected = listed(dockerd_sock, {key: [prefix]})
     r = listed(sock, {key: [prefix]})
     assert (r.status, r.body) == (expected.status, expected.body), (r.body, expected.body)
+
+
+def volumes(daemon: str) -> dict:
+    return {v["Name"]: v.get("Labels") or {} for v in json.loads(http(daemon, "GET", f"{API}/volumes").body)["Volumes"] or []}
+
+
+@pytest.mark.parametrize("query", ["", "?v=0", "?force=1&v=false"])
+def test_a_removed_container_takes_its_anonymous_volumes_along(jobs, dockerd_sock, query):
+    """dockerd's anonymous volumes carry no owner label: removed without
+    `v=1` they stayed, out of every job's reach, and `job close` did not reap
+    them (the job's data stayed on the host). A named volume of the job is
+    kept, as the daemon keeps it."""
+    job = unique("jv")
+    sock = jobs.open(job)
+    before = set(volumes(dockerd_sock))
+    named = unique("jv-named")
+    ctr = unique("jv-c")
+    r = post(sock, f"{API}/containers/create?name={ctr}",
+             {"Image": "swtest/busybox", "Cmd": ["true"], "Volumes": {"/anon": {}},
+              "HostConfig": {"NetworkMode": "none", "Binds": [f"{named}:/named"],
+                             "Mounts": [{"Type": "volume", "Target": "/mounted"}]}})
+    assert r.status == 201, r.body
+    made = set(volumes(dockerd_sock)) - before
+    assert named in made and len(made) == 3, made
+    assert http(sock, "DELETE", f"{API}/containers/{ctr}{query}").status == 204
+    left = set(volumes(dockerd_sock)) - before
+    assert left == {named}, left
+    jobs.job("close", "--id", job)
+    assert set(volumes(dockerd_sock)) - before == set(), volumes(dockerd_sock)
