@@ -140,6 +140,9 @@ struct JobScope: Sendable {
         if kind == .container, let refusal = checkStoredTriggers(value[field: "OnBuild"]?.arrayValues?.compactMap(\.stringValue) ?? [], changes: []) {
             return refusal
         }
+        if kind == .container, let refusal = OwnerStamp.mountLabelRefusal(value) {
+            return .answer(status: refusal.status, message: refusal.message)
+        }
         if kind == .container, case let fields = OwnerReferences.oldAPIFields(value), !fields.isEmpty {
             let refusal = OwnerReferences.oldAPIRefusal(fields)
             return .answer(status: refusal.status, message: refusal.message)

@@ -1,5 +1,7 @@
 import Testing
 @testable import Tenancy
+import EngineAPI
+import GoJSON
 
 @Suite("container list before/since filters on a job socket")
 struct ContainerFilterPinningTests {
@@ -48,5 +50,30 @@ struct ContainerRemoveVolumesTests {
     ] as [(String?, String)])
     func forced(_ c: (String?, String)) {
         #expect(QueryRewrite.removingAnonymousVolumes(c.0) == c.1)
+    }
+}
+
+@Suite("volume mount labels of a container create on a job socket")
+struct MountLabelTests {
+    static func decoded(_ body: String) throws -> GoValue {
+        try GoDecoder.decodeFirstValue(Array(body.utf8), as: .structure(ContainerCreateBody.wrapper)).get().value
+    }
+
+    @Test("a volume mount may not give its new volume the owner label, in any spelling Go reads", arguments: [
+        #"{"HostConfig":{"Mounts":[{"Type":"volume","Target":"/x","VolumeOptions":{"Labels":{"io.sockwarden.job":"other"}}}]}}"#,
+        #"{"hostconfig":{"mounts":[{"type":"volume","target":"/x","volumeoptions":{"labels":{"a":"b","io.sockwarden.job":""}}}]}}"#,
+        #"{"HostConfig":{"Mounts":[{"Type":"tmpfs","Target":"/t"},{"Type":"volume","Target":"/x","VolumeOptions":{"Labels":{"io.sockwarden.job":"x"}}}]}}"#,
+    ])
+    func refused(_ body: String) throws {
+        #expect(OwnerStamp.mountLabelRefusal(try Self.decoded(body)) == OwnerStamp.reservedLabel)
+    }
+
+    @Test("other labels, and mounts without labels, pass", arguments: [
+        #"{"HostConfig":{"Mounts":[{"Type":"volume","Target":"/x","VolumeOptions":{"Labels":{"cache":"yes"}}}]}}"#,
+        #"{"HostConfig":{"Mounts":[{"Type":"volume","Target":"/x"}]}}"#,
+        #"{"Labels":{"io.sockwarden.jobs":"x"}}"#,
+    ])
+    func passes(_ body: String) throws {
+        #expect(OwnerStamp.mountLabelRefusal(try Self.decoded(body)) == nil)
     }
 }

@@ -94,3 +94,26 @@ def test_a_removed_container_takes_its_anonymous_volumes_along(jobs, dockerd_soc
     assert left == {named}, left
     jobs.job("close", "--id", job)
     assert set(volumes(dockerd_sock)) - before == set(), volumes(dockerd_sock)
+
+
+@pytest.mark.parametrize("spelling", ["VolumeOptions", "volumeoptions"])
+def test_a_volume_mount_cannot_make_a_volume_of_another_job(jobs, dockerd_sock, spelling):
+    """dockerd gives a volume mount's `VolumeOptions.Labels` to the volume it
+    creates for a mount without a source: job A made a volume labelled as
+    B's, listed and mountable by B, while A's container still mounted it."""
+    a, b = unique("jm-a"), unique("jm-b")
+    sock_a, sock_b = jobs.open(a), jobs.open(b)
+    before = set(volumes(dockerd_sock))
+    body = {"Image": "swtest/busybox", "Cmd": ["true"],
+            "HostConfig": {"NetworkMode": "none",
+                           "Mounts": [{"Type": "volume", "Target": "/x", spelling: {"Labels": {"io.sockwarden.job": b}}}]}}
+    # Straight to the daemon the label lands on the new volume.
+    direct = unique("jm-direct")
+    assert post(dockerd_sock, f"{API}/containers/create?name={direct}", body).status == 201
+    made = {k: v for k, v in volumes(dockerd_sock).items() if k not in before}
+    assert [v.get("io.sockwarden.job") for v in made.values()] == [b], made
+    assert http(dockerd_sock, "DELETE", f"{API}/containers/{direct}?v=1").status == 204
+    r = post(sock_a, f"{API}/containers/create?name={unique('jm-c')}", body)
+    assert r.status == 403 and b"io.sockwarden.job" in r.body, r.body
+    assert set(volumes(dockerd_sock)) - before == set(), volumes(dockerd_sock)
+    assert (json.loads(http(sock_b, "GET", f"{API}/volumes").body)["Volumes"] or []) == []
