@@ -42,7 +42,16 @@ struct JobScope: Sendable {
             return .answer(status: 403, message: "sockwarden: \(why) (job socket of job \(owner.id))")
         case .filter:
             if route.name == "network.prune", let refusal = checkNetworkPrune() { return refusal }
-            switch QueryRewrite.restrictFilters(match.rawQuery, owner: owner) {
+            var rawQuery = match.rawQuery
+            if route.name == "container.list" {
+                // `before`/`since` name a container the daemon looks up before the label filter.
+                switch QueryRewrite.pinningImageFilters(rawQuery, resolve: filterContainer) {
+                case .success(nil): break
+                case .success(let query?): rawQuery = query
+                case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message, raw: refusal.raw)
+                }
+            }
+            switch QueryRewrite.restrictFilters(rawQuery, owner: owner) {
             case .success(let query): return .forward(target: Self.path(of: head.target) + "?" + query, body: nil)
             case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
             }
@@ -80,7 +89,14 @@ struct JobScope: Sendable {
             parameters[parameter] = id
             switch checkOwned(route.name, id: id, body: body, quotas: quotas) {
             case .refuse(let outcome): return outcome
-            case .pass(let body, let hold): return .forward(target: Self.target(match, parameters: parameters), body: body, hold: hold)
+            case .pass(let body, let hold):
+                var target = Self.target(match, parameters: parameters)
+                if route.name == "container.delete" {
+                    // The container's anonymous volumes carry no owner label: kept,
+                    // no job could reach them and `job close` would not reap them.
+                    target = Self.path(of: target) + "?" + QueryRewrite.removingAnonymousVolumes(match.rawQuery)
+                }
+                return .forward(target: target, body: body, hold: hold)
             }
         case .ownedQuery(let kind, let key):
             guard let query = GoQuery.parse(match.rawQuery) else {
@@ -123,6 +139,9 @@ struct JobScope: Sendable {
         if kind == .volume, let refusal = checkVolumeName(value[field: "Name"]?.stringValue ?? "") { return refusal }
         if kind == .container, let refusal = checkStoredTriggers(value[field: "OnBuild"]?.arrayValues?.compactMap(\.stringValue) ?? [], changes: []) {
             return refusal
+        }
+        if kind == .container, let refusal = OwnerStamp.mountLabelRefusal(value) {
+            return .answer(status: refusal.status, message: refusal.message)
         }
         if kind == .container, case let fields = OwnerReferences.oldAPIFields(value), !fields.isEmpty {
             let refusal = OwnerReferences.oldAPIRefusal(fields)
@@ -334,6 +353,29 @@ struct JobScope: Sendable {
             return owner.owns(labels: Self.labels(info.member("Labels"))) ? info.member("Id")?.string : nil
         case .image:
             return imageOwnership(reference, info) == .foreign ? nil : info.member("Id")?.string
+        }
+    }
+
+    /// One `before`/`since` value of a container list (`QueryRewrite.containerFilterValue`).
+    func filterContainer(_ value: String) -> QueryRewrite.ImageFilterValue {
+        // Looked up without the one "/" the daemon's list trims (a path with
+        // "//" is redirected by the daemon's router); no name starts with "/".
+        let name = value.utf8.first == UInt8(ascii: "/") ? String(decoding: value.utf8.dropFirst(), as: UTF8.self) : value
+        let escaped = DaemonLookup.escape(name)
+        guard !escaped.isEmpty, escaped != ".", escaped != "..", name.utf8.first != UInt8(ascii: "/") else {
+            return .refused(QueryRewrite.containerFilterMissing(value))
+        }
+        switch lookup.get(ObjectKind.container.inspectPath(escaped)) {
+        case .ok(let info):
+            guard let id = info.member("Id")?.string else {
+                return .refused(TenancyRefusal(status: 503, message: "sockwarden: container \(value) could not be looked up (the daemon's answer has no ID)"))
+            }
+            let owned = owner.owns(labels: Self.labels(info.member("Config")?.member("Labels")))
+            return QueryRewrite.containerFilterValue(value, found: .init(id: id, name: info.member("Name")?.string ?? "", owned: owned))
+        case .notFound:
+            return QueryRewrite.containerFilterValue(value, found: nil)
+        case .failed(let why):
+            return .refused(TenancyRefusal(status: 503, message: "sockwarden: container \(value) could not be looked up (\(why))"))
         }
     }
 

@@ -24,6 +24,19 @@ public enum OwnerStamp {
         return .success(.structure(fields))
     }
 
+    /// A container create's volume mounts (`HostConfig.Mounts[*]`) may not
+    /// set the owner label in `VolumeOptions.Labels`: dockerd gives those
+    /// labels to the volume it creates for a mount without a source, so a job
+    /// could make a volume that is another job's (listed by it, mountable by
+    /// it, reaped with it) while its own container still mounts it.
+    public static func mountLabelRefusal(_ body: GoValue) -> TenancyRefusal? {
+        for mount in body[field: "HostConfig"]?[field: "Mounts"]?.arrayValues ?? [] {
+            let labels = mount[field: "VolumeOptions"]?[field: "Labels"]?.mapEntries ?? []
+            if labels.contains(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) { return reservedLabel }
+        }
+        return nil
+    }
+
     static let reservedLabel = TenancyRefusal(
         status: 403, message: "sockwarden: the label \(JobOwner.labelKey) is set by sockwarden on a job socket; remove it from the request")
 }

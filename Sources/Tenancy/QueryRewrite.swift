@@ -82,6 +82,47 @@ public enum QueryRewrite {
         return encodeFilters(filters).map { replacing("filters", with: $0, in: raw) }
     }
 
+    /// A container found by the daemon's inspect of a `before`/`since`
+    /// value: its full ID, its name (with the daemon's leading "/") and
+    /// whether the job owns it.
+    public struct InspectedContainer: Sendable, Equatable {
+        public let id: String
+        public let name: String
+        public let owned: Bool
+        public init(id: String, name: String, owned: Bool) {
+            self.id = id
+            self.name = name
+            self.owned = owned
+        }
+    }
+
+    /// The daemon's answer to a container list whose `before` or `since`
+    /// names no container (`idOrNameFilter` in dockerd 20.10: a 500 with
+    /// the memdb error).
+    public static func containerFilterMissing(_ value: String) -> TenancyRefusal {
+        TenancyRefusal(status: 500, message: "no such container \(value)")
+    }
+
+    /// What a job socket does with one `before`/`since` value of a
+    /// container list. dockerd 20.10 looks it up (`idOrNameFilter`: the exact
+    /// full ID, then the exact name with or without its "/"; no ID prefix)
+    /// before the label filter is applied, so another job's container gave a
+    /// 200 where a missing one gives a 500, and its place in the daemon's
+    /// list bounded the job's own (`before`: the job's containers created
+    /// before it). Only a container of the job's own, named as the daemon
+    /// would find it, is forwarded, as its full ID; any other value is
+    /// answered as missing. `found`: the daemon's inspect of the value (which
+    /// also finds ID prefixes, which the list does not).
+    public static func containerFilterValue(_ value: String, found: InspectedContainer?) -> ImageFilterValue {
+        guard let found, found.owned else { return .refused(containerFilterMissing(value)) }
+        let trimmedName = found.name.utf8.first == UInt8(ascii: "/") ? String(decoding: found.name.utf8.dropFirst(), as: UTF8.self) : found.name
+        let trimmedValue = value.utf8.first == UInt8(ascii: "/") ? String(decoding: value.utf8.dropFirst(), as: UTF8.self) : value
+        if value.utf8.elementsEqual(found.id.utf8) || (!trimmedValue.utf8.isEmpty && trimmedValue.utf8.elementsEqual(trimmedName.utf8)) {
+            return .pinned(found.id)
+        }
+        return .refused(containerFilterMissing(value))
+    }
+
     static func decodeFilters(_ bytes: [UInt8]) -> Result<[String: [String: Bool]], TenancyRefusal> {
         let modern = GoType.map(key: .string, value: .map(key: .string, value: .bool))
         if case .success(let decoded) = unmarshal(bytes, as: modern) {
@@ -140,6 +181,17 @@ public enum QueryRewrite {
             return .failure(TenancyRefusal(status: 400, message: "the labels cannot be re-encoded"))
         }
         return .success(replacing("labels", with: String(decoding: bytes, as: UTF8.self), in: raw))
+    }
+
+    /// A container remove's query with `v=1` (every `v` pair dropped, the
+    /// value `httputils.BoolValue` reads put first). The anonymous volumes
+    /// dockerd makes for a container (`Config.Volumes`, an image's `VOLUME`,
+    /// a volume mount without a source) carry no owner label, so once their
+    /// container is gone no job can reach them and `job close` does not reap
+    /// them; with `v=1` the daemon removes them with it (named volumes are
+    /// kept, and so is one another container still uses).
+    public static func removingAnonymousVolumes(_ raw: String?) -> String {
+        replacing("v", with: "1", in: raw)
     }
 
     /// A name no image has: the cache source of a job without images of its own.
