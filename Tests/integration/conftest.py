@@ -257,6 +257,21 @@ def proxy(proxy_bin, dockerd_sock, image, short_tmp):
     p.stop()
 
 
+@pytest.fixture(scope="module")
+def ci_sock(proxy_bin, dockerd_sock, image, short_tmp):
+    """One policies/ci.toml proxy (no audit log) for a module's many raw
+    requests: the socket's path. It must still be running at the end."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, policy_path("ci.toml"), None, d)
+    try:
+        p.start()
+    except ProxyStartError as exc:
+        pytest.fail(str(exc))
+    yield p.sock
+    assert p.alive(), p.log_tail()
+    p.stop()
+
+
 @pytest.fixture
 def proxy_factory(proxy_bin, dockerd_sock, image, short_tmp):
     """start(policy="observe.toml", upstream=None, listen=None, audit=True, wait=True) -> Proxy."""

@@ -83,20 +83,6 @@ def variants(key: str, value) -> list[tuple[str, str]]:
 CORPUS = [(f"{key}: {label}", body) for key, value in DANGEROUS for label, body in variants(key, value)]
 
 
-@pytest.fixture(scope="module")
-def ci_sock(proxy_bin, dockerd_sock, image, short_tmp):
-    import os
-    import tempfile
-
-    from swhelpers import Proxy
-    from conftest import policy_path
-    d = tempfile.mkdtemp(dir=short_tmp)
-    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, policy_path("ci.toml"), None, d)
-    p.start()
-    yield p.sock
-    p.stop()
-
-
 @pytest.mark.parametrize("label,body", CORPUS, ids=[c[0] for c in CORPUS])
 def test_crafted_create_never_takes_effect(ci_sock, dockerd_sock, label, body):
     name = unique("corpus")

@@ -37,17 +37,6 @@ def key_variants(key: str) -> list[tuple[str, str]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def ci_sock(proxy_bin, dockerd_sock, image, short_tmp):
-    from swhelpers import Proxy
-    from conftest import policy_path
-    d = tempfile.mkdtemp(dir=short_tmp)
-    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, policy_path("ci.toml"), None, d)
-    p.start()
-    yield p.sock
-    p.stop()
-
-
 # --- exec: privileged ---------------------------------------------------------
 
 def exec_bodies() -> list[tuple[str, str]]:

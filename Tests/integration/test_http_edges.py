@@ -10,26 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-import os
 import socket
-import tempfile
 import time
 
 import pytest
 
 from swhelpers import API, IMAGE, container_exists, force_remove, http, unique
-
-
-@pytest.fixture(scope="module")
-def ci_sock(proxy_bin, dockerd_sock, image, short_tmp):
-    from swhelpers import Proxy
-    from conftest import policy_path
-    d = tempfile.mkdtemp(dir=short_tmp)
-    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, policy_path("ci.toml"), None, d)
-    p.start()
-    yield p.sock
-    assert p.alive(), p.log_tail()
-    p.stop()
 
 
 def body() -> bytes:
