@@ -170,6 +170,15 @@ extension Connection {
                          warning: ModeWarning? = nil, rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil,
                          hold: AnyObject? = nil, spool: SpoolFile? = nil) -> Bool {
         defer { spool?.close() }
+        let hijackCandidate = routeHijacks || head.upgrade != nil
+        if hijackCandidate && !freshUpstreamForTakeOver() {
+            var gone = record
+            gone.error = "the connection ended before the request was forwarded"
+            push(Exchange(kind: .local(LocalResponse(status: 503, message: "sockwarden: the connection ended", close: true)),
+                          method: head.method, record: gone))
+            push(.end())
+            return false
+        }
         let upstream: FileDescriptor
         switch connectUpstream() {
         case .success(let fd): upstream = fd
@@ -186,7 +195,6 @@ extension Connection {
             push(Exchange(kind: .local(response), method: head.method, record: failed))
             return false
         }
-        let hijackCandidate = routeHijacks || head.upgrade != nil
         let exchange = Exchange(kind: .forwarded(hijackCandidate: hijackCandidate, routeHijacks: routeHijacks),
                                 method: head.method, record: record, warning: warning, rewrite: rewrite, hold: hold)
         let bytes: [UInt8]

@@ -14,6 +14,7 @@ extension Connection {
 
     func runResponses() {
         var upstreamReader: ByteReader?
+        var readerGeneration = -1
         var outcome = ResponseOutcome.close
         defer {
             // Never leave the request thread waiting for a verdict.
@@ -39,7 +40,13 @@ extension Connection {
                 exchangeAnswered()
                 if response.close || !written { return }
             case .forwarded(let hijackCandidate, let routeHijacks):
-                if upstreamReader == nil, let fd = upstream { upstreamReader = ByteReader(fd: fd) }
+                // A new generation: the request thread gave a take-over request a
+                // daemon connection of its own (`freshUpstreamForTakeOver`).
+                let current = currentUpstream
+                if upstreamReader == nil || readerGeneration != current.generation, let fd = current.fd {
+                    upstreamReader = ByteReader(fd: fd)
+                    readerGeneration = current.generation
+                }
                 guard let reader = upstreamReader else { return }
                 outcome = relayResponse(exchange, reader, hijackCandidate: hijackCandidate, routeHijacks: routeHijacks)
                 writeAudit(exchange)

@@ -26,6 +26,13 @@ final class Connection: @unchecked Sendable {
 
     struct Shared {
         var upstream: FileDescriptor?
+        /// Counts the daemon connections this connection has had (a hijack
+        /// candidate gets one of its own): the response thread reads from
+        /// the one of the current generation.
+        var upstreamGeneration = 0
+        /// A request has been forwarded on `upstream` (or the event loop
+        /// handed it over, having used it).
+        var upstreamCarried = false
         var threadsRunning = 2
         /// The request thread waits for a new request with nothing buffered.
         var waitingForRequest = true
@@ -66,7 +73,7 @@ final class Connection: @unchecked Sendable {
         self.context = context
         self.onClose = onClose
         self.prebuffered = prebuffered
-        self.shared.withLock { $0.upstream = upstream }
+        self.shared.withLock { $0.upstream = upstream; $0.upstreamCarried = upstream != nil }
         upstream?.setSendTimeout(milliseconds: Connection.upstreamWritePollMilliseconds)
         if let container { self.peerContainer = container }
     }
@@ -90,10 +97,38 @@ final class Connection: @unchecked Sendable {
     func push(_ exchange: Exchange) {
         switch exchange.kind {
         case .end, .interim: break
-        case .forwarded: shared.withLock { $0.outstanding += 1; $0.forwarded.append(exchange) }
+        case .forwarded: shared.withLock { $0.outstanding += 1; $0.forwarded.append(exchange); $0.upstreamCarried = true }
         case .local: shared.withLock { $0.outstanding += 1 }
         }
         exchanges.push(exchange)
+    }
+
+    /// The daemon connection the response thread reads, and its generation.
+    var currentUpstream: (fd: FileDescriptor?, generation: Int) {
+        shared.withLock { ($0.upstream, $0.upstreamGeneration) }
+    }
+
+    /// Request thread, before forwarding a request that may take the
+    /// connection over (attach, exec start, any `Upgrade`): waits until every
+    /// earlier answer is written, then drops a daemon connection earlier
+    /// exchanges went over, so the request goes on a new one and its answer
+    /// is the first thing that connection says. On a used connection, an
+    /// answer the proxy framed differently from the daemon (none is known:
+    /// this is defence in depth) would leave daemon bytes waiting, which
+    /// the response thread would read as this request's `101`, then relay
+    /// the client's next bytes raw: requests the daemon would read and the
+    /// policy never judged. False when the connection ended meanwhile.
+    func freshUpstreamForTakeOver() -> Bool {
+        guard awaitOutstanding(below: 1) else { return false }
+        let old = shared.withLock { s -> FileDescriptor? in
+            guard s.upstreamCarried, let old = s.upstream else { return nil }
+            s.upstream = nil
+            s.upstreamCarried = false
+            s.upstreamGeneration += 1
+            return old
+        }
+        old?.close()
+        return true
     }
 
     func exchangeAnswered() {
