@@ -90,7 +90,7 @@ extension Policy {
     public func judge(_ input: PolicyInput, environment: HostEnvironment = LiteralHostEnvironment()) -> Judgement {
         // Judge once, and keep the interpretation the decision was made on.
         let routeDecision = evaluateRoute(input)
-        let decision: Decision
+        var decision: Decision
         let interpretation: Result<RequestInterpreter.Interpretation, RequestInterpreter.Refusal>?
         if routeDecision.allowed, !bodyRules.trustBodies, let route = input.route {
             let content = judgeContentInterpreting(input, route: route, routeDecision: routeDecision, environment: environment)
@@ -109,8 +109,16 @@ extension Policy {
         if decision.allowed {
             return Judgement(decision: decision, mode: mode, forwards: true, forwardBody: decision.forwardBody, facts: facts)
         }
-        guard mode != .enforce, input.route != nil, !Self.hardDenials.contains(decision.rule) else {
+        guard mode != .enforce, let route = input.route, !Self.hardDenials.contains(decision.rule) else {
             return Judgement(decision: decision, mode: mode, forwards: false, forwardBody: nil, facts: facts)
+        }
+        if decision.targetContainer == nil, let parameter = TargetContainer.routes[route.name] {
+            // Denied before its container was judged (by a route rule, or for the
+            // request's own body), and forwarded anyway: the record still names the
+            // container and its access, so that `suggest` learns what it needs too
+            // (else enforcing the learned policy would refuse it for the container).
+            decision.targetContainer = bodyRules.judgeTargetContainer(
+                route: route.name, reference: input.parameters[parameter] ?? "", environment: environment).container
         }
         var violations: [String] = []
         if let facts, bodyRules.judge(facts, environment: environment)?.reason == decision.reason {

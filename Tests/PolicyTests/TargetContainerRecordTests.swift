@@ -62,6 +62,37 @@ struct TargetContainerRecordTests {
         #expect(j.targetContainer?.name == "agent")
         #expect(j.judgedFacts?.asks.map(\.field) == ["HostConfig.Privileged"])
     }
+
+    /// Denied before the container was judged, and forwarded anyway (audit,
+    /// warn): the record names the container all the same.
+    @Test("in audit and warn mode a request denied for itself still names its container",
+          arguments: [
+            ("an exec denied for its own Privileged", PolicyMode.audit, "POST", "/v1.41/containers/agent/exec",
+             #"{"Cmd":["sh"],"Privileged":true}"#, "agent", ["Privileged", "HostConfig.Privileged"]),
+            ("an exec denied for its own Privileged, warn mode", PolicyMode.warn, "POST", "/v1.41/containers/job-1/exec",
+             #"{"Cmd":["sh"],"Privileged":true}"#, "job-1", ["Privileged"]),
+            ("the old copy route, denied for its API version", PolicyMode.audit, "POST", "/v1.23/containers/runner/copy",
+             #"{"Resource":"/etc"}"#, "runner", ["HostConfig.Binds[0]"]),
+          ] as [(String, PolicyMode, String, String, String?, String, [String])])
+    func relaxedBeforeTheContainer(_ c: (name: String, mode: PolicyMode, method: String, path: String, body: String?,
+                                         container: String, fields: [String])) throws {
+        var policy = try loadShippedPolicy("ci.toml")
+        policy.mode = c.mode
+        let j = policy.whatIf(method: c.method, target: c.path, body: c.body.map { Array($0.utf8) },
+                              contentType: c.body == nil ? nil : "application/json", environment: FakeDaemon()).judgement
+        #expect(j.wouldDeny, "\(c.name): \(j.decision.reason)")
+        #expect(j.targetContainer?.name == c.container, "\(c.name)")
+        #expect(j.judgedFacts?.asks.map(\.field) == c.fields, "\(c.name): \(String(describing: j.judgedFacts))")
+    }
+
+    @Test("in enforce mode a request denied for itself is not looked up")
+    func enforcedBeforeTheContainer() throws {
+        let policy = try loadShippedPolicy("ci.toml")
+        let j = policy.whatIf(method: "POST", target: "/v1.41/containers/agent/exec", body: Array(#"{"Cmd":["sh"],"Privileged":true}"#.utf8),
+                              contentType: "application/json", environment: FakeDaemon()).judgement
+        #expect(!j.forwards)
+        #expect(j.targetContainer == nil)
+    }
 }
 
 /// `sockwarden suggest` on records that name the container an exec, attach
