@@ -117,6 +117,16 @@ let sourceReadCases: [DockerfileCase] = [
     .init("ADD: a number out of range makes it not JSON", "FROM scratch\nADD [1e999, \"http://x/a\"] /d\n",
           .refs([addURL("http://x/a]", 2)])),
     .init("ADD: upper-case scheme is a local path", "FROM scratch\nADD HTTP://x/a /d\n", .refs([])),
+    // urlutil.IsURL compares bytes; a mark after "//" joins the "/" into one
+    // Character, and Go's IDNA drops it from the host (fetched from 127.0.0.1).
+    .init("ADD: a variation selector after http:// is still a URL", "FROM scratch\nADD http://\u{FE0F}127.0.0.1/x /d\n",
+          .refs([addURL("http://\u{FE0F}127.0.0.1/x", 2)])),
+    .init("ADD: a combining grapheme joiner after https:// is still a URL", "FROM scratch\nADD https://\u{34F}127.0.0.1/x /d\n",
+          .refs([addURL("https://\u{34F}127.0.0.1/x", 2)])),
+    .init("ADD: a combining mark after http:// in JSON form is still a URL", "FROM scratch\nADD [\"http://\u{301}x/\", \"/d\"]\n",
+          .refs([addURL("http://\u{301}x/", 2)])),
+    .init("ONBUILD ADD: a variation selector after http:// is still a URL", "FROM scratch\nONBUILD ADD http://\u{E0100}127.0.0.1/x /x\n",
+          .refs([addURL("http://\u{E0100}127.0.0.1/x", 2, onBuild: true)])),
     .init("ADD with a variable", "FROM scratch\nARG U=http://x/\nADD $U /d\n",
           .undecidable(line: 3, containing: "ADD with a variable in its source")),
     .init("ADD with a variable in JSON form", "FROM scratch\nADD [\"${U:-local}\", \"/d\"]\n",

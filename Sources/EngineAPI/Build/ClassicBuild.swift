@@ -217,7 +217,7 @@ struct ClassicBuild {
 
     /// The URLs an ADD source is downloaded from: its expansion (with the
     /// base image's ENV, unknown here: any variable is undecidable) when it
-    /// starts with `http://` or `https://` (`urlutil.IsURL`).
+    /// starts with the bytes `http://` or `https://` (`urlutil.IsURL`).
     static func addURLs(_ source: Scalars, escapes: [Unicode.Scalar], line: Int, prefix: String) throws(DockerfileError) -> [String] {
         var urls: [String] = []
         var failure: ShellWordLexer.Failure?
@@ -232,7 +232,11 @@ struct ClassicBuild {
                 continue
             }
             if lexer.readVariable { throw variableInADD(line: line, prefix: prefix) }
-            if (value.hasPrefix("http://") || value.hasPrefix("https://")) && !urls.contains(value) {
+            // `urlutil.IsURL` compares bytes. String's hasPrefix compares
+            // characters: a mark that joins the "/" before it (U+FE0F, which
+            // Go's IDNA mapping then drops from the host) hid the URL.
+            if (value.bytesHavePrefix("http://") || value.bytesHavePrefix("https://"))
+                && !urls.contains(where: { $0.bytesEqual(value) }) {
                 urls.append(value)
             }
         }
