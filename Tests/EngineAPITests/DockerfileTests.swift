@@ -98,6 +98,11 @@ let daemonObservedCases: [DockerfileCase] = [
     .init("stage name used twice", "FROM swtest/df-a:1 AS x\nFROM swtest/df-b:1 AS X\n",
           .undecidable(line: 2, containing: "stage name already used")),
     .init("blank base name", "ARG EMPTY\nFROM $EMPTY\n", .undecidable(line: 2, containing: "should not be blank")),
+    // Go's maps key names by bytes: É (U+00C9) and E + U+0301 are two names.
+    .init("a build arg spelt with a decomposed accent does not set the ARG", "ARG \u{C9}=swtest/df-a:1\nFROM $\u{C9}\n",
+          buildArgs: ["E\u{301}": "swtest/df-b:1"], .refs([from("swtest/df-a:1", 2)])),
+    .init("an ARG spelt with a decomposed accent does not declare the precomposed one",
+          "ARG E\u{301}=swtest/df-b:1\nFROM ${\u{C9}:-swtest/df-a:1}\n", .refs([from("swtest/df-a:1", 2)])),
 ]
 
 /// Read from the dockerd 20.10.24 sources (no network in tests: ADD URLs and
@@ -231,7 +236,7 @@ struct DockerfileTests {
     }
 
     private func check(_ row: DockerfileCase, sourceLocation: SourceLocation = #_sourceLocation) {
-        let result = Dockerfile.references(Array(row.text.utf8), buildArgs: row.buildArgs)
+        let result = Dockerfile.references(Array(row.text.utf8), buildArgs: BuildArgs(row.buildArgs))
         switch (row.expected, result) {
         case let (.refs(expected), .parsed(got)):
             #expect(got == expected, "\(row.name)", sourceLocation: sourceLocation)
