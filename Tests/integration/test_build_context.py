@@ -136,6 +136,23 @@ def test_add_urls_in_every_spelling_are_refused(ci_sock, dockerd_sock, loopback_
     assert not Secret.hits
 
 
+@pytest.mark.parametrize("mark", ["\ufe0f", "\u034f", "\U000e0100", "\u180b"],
+                         ids=["variation-selector", "grapheme-joiner", "variation-selector-supplement", "mongolian-fvs"])
+def test_an_add_url_whose_host_starts_with_a_character_idna_drops_is_refused(ci_sock, dockerd_sock, loopback_service, mark):
+    """Differential: dockerd takes any source starting with the bytes
+    `http://` for a URL, and Go's HTTP client maps the host through IDNA,
+    which drops a variation selector, a combining grapheme joiner or a
+    Mongolian free variation selector: `http://<U+FE0F>127.0.0.1:…` is
+    fetched from 127.0.0.1. Such a mark joins the `/` before it into one
+    grapheme, so a prefix test by characters (not bytes) missed the URL and
+    the old binary forwarded the build (the daemon fetched the host-only
+    service). Through the proxy it is refused."""
+    url = loopback_service.replace("http://", "http://" + mark) + "/" + unique("idna")
+    files = {"Dockerfile": f"FROM {IMAGE}\nADD {url} /secret.txt\n".encode()}
+    text = fetched_directly_refused_through(ci_sock.sock, dockerd_sock, files, url)
+    assert "line 2" in text and "remote-contexts" in text, text
+
+
 def tar_entries(entries: list[tuple[str, bytes]], fmt=tarfile.USTAR_FORMAT) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=fmt) as tar:

@@ -107,6 +107,10 @@ CASES = [
          error="invalid from flag value $X"),
     Case("stage name used twice", "FROM swtest/df-a:1 AS x\nFROM swtest/df-b:1 AS X\n", error="stage name already used"),
     Case("blank base name", "ARG EMPTY\nFROM $EMPTY\n", error="should not be blank"),
+    Case("a build arg spelt with a decomposed accent does not set the ARG", "ARG \u00c9=swtest/df-a:1\nFROM $\u00c9\n",
+         {"E\u0301": B}, froms=[A]),
+    Case("an ARG spelt with a decomposed accent does not declare the precomposed one",
+         "ARG E\u0301=swtest/df-b:1\nFROM ${\u00c9:-swtest/df-a:1}\n", froms=[A]),
 ]
 
 

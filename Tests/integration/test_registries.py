@@ -14,6 +14,7 @@ off this machine."""
 import io
 import json
 import tarfile
+import urllib.parse
 
 import pytest
 
@@ -153,3 +154,34 @@ def test_a_name_etc_hosts_gives_this_host_is_refused(proxy_factory, dockerd_sock
     r = http(proxy.sock, "POST", target, b"", timeout=60)
     assert r.status == 403 and b"an address of this host itself" in r.body, r.body[:300]
     assert registry.connections == before
+
+
+@pytest.mark.parametrize("dockerfile,buildargs", [
+    ("ARG \u00c9={host}/ci/base:latest\nFROM $\u00c9\nRUN true\n", {"E\u0301": IMG}),
+    ("ARG E\u0301={img}\nFROM ${{\u00c9:-{host}/ci/base:latest}}\nRUN true\n", {}),
+], ids=["build-arg-decomposed", "arg-declared-decomposed"])
+def test_a_from_through_an_arg_spelt_two_ways_is_judged_as_dockerd_expands_it(proxy_factory, dockerd_sock, registry, image,
+                                                                              dockerfile, buildargs):
+    """Differential: dockerd keys build args and meta ARGs by their bytes, so
+    `É` (U+00C9) and `E` + U+0301 are two names: the FROM expands to the
+    loopback registry and the daemon connects to it. sockwarden's reader
+    keyed them by Swift String, where the two are one name, judged the
+    FROM as swtest/busybox, and the old binary forwarded the build. Now
+    refused, naming the registry."""
+    host = f"127.0.0.1:{registry.port}"
+    body = dockerfile_context(dockerfile.format(host=host, img=IMG))
+    query = f"t={unique('reg-arg')}&rm=1&networkmode=none"
+    if buildargs:
+        query += "&buildargs=" + urllib.parse.quote(json.dumps(buildargs, ensure_ascii=False))
+    target = f"{API}/build?{query}"
+    headers = {"Content-Type": "application/x-tar"}
+    before = registry.connections
+    direct = http(dockerd_sock, "POST", target, body, headers=headers, timeout=60)
+    assert registry.connections > before, f"straight to the daemon, no connection to {host}: {direct.body[-300:]!r}"
+
+    proxy = proxy_factory(policy="ci.toml")
+    before = registry.connections
+    r = http(proxy.sock, "POST", target, body, headers=headers, timeout=60)
+    assert r.status == 403, (r.status, r.body[-300:])
+    assert f"registry {host}, an address of this host itself" in json.loads(r.body)["message"], r.body
+    assert registry.connections == before, f"the daemon connected to {host} through the proxy"

@@ -26,7 +26,7 @@ struct ClassicBuild {
     static let maxStages = 1000
 
     let escape: Unicode.Scalar
-    let buildArgs: [String: String?]
+    let buildArgs: BuildArgs
     /// What the daemon has for a base image (its `ONBUILD` triggers run at
     /// `FROM`, parsed and dispatched as the build's own lines).
     let baseImage: (String) -> BaseImageLookup
@@ -35,8 +35,9 @@ struct ClassicBuild {
     var builtNames: [String: Int] = [:]
     var metaArgs: [(DockerfileInstruction, Int)] = []
     var stages: [Stage] = []
-    /// Declared meta ARGs and their (expanded) defaults.
-    var meta: [String: String?] = [:]
+    /// Declared meta ARGs and their (expanded) defaults, by the name's
+    /// bytes (Go's map: canonically equivalent spellings are two names).
+    var meta: [[UInt8]: String?] = [:]
     var built: [Built] = []
     var references: [DockerfileReference] = []
     /// Lines of the `FROM`s that name a stage already built: that stage's
@@ -44,7 +45,7 @@ struct ClassicBuild {
     /// image on the daemon) is the base, and its `ONBUILD` triggers run.
     var stageBases: [Int] = []
 
-    init(_ text: [UInt8], buildArgs: [String: String?], baseImage: @escaping (String) -> BaseImageLookup = { _ in .absent }) throws(DockerfileError) {
+    init(_ text: [UInt8], buildArgs: BuildArgs, baseImage: @escaping (String) -> BaseImageLookup = { _ in .absent }) throws(DockerfileError) {
         let (nodes, escape) = try DockerfileSyntax.parse(text)
         self.escape = escape
         self.buildArgs = buildArgs
@@ -71,7 +72,7 @@ struct ClassicBuild {
 
     /// `GetAllMeta` (also `GetAllAllowed` while only meta ARGs are known).
     func metaValue(_ name: String) -> String? {
-        if let declared = meta[name] {
+        if let declared = meta[Array(name.utf8)] {
             if case .some(.some(let given)) = buildArgs[name] { return given }
             return declared
         }
@@ -99,7 +100,7 @@ struct ClassicBuild {
                 if let value { v = try expandWithMeta(value, line: line, what: "ARG") }
                 expanded.append((k, v))
             }
-            for (k, v) in expanded { meta[k] = .some(v) }
+            for (k, v) in expanded { meta[Array(k.utf8)] = .some(v) }
         }
         for stage in stages {
             if let name = stage.name, builtNames[name] != nil {
@@ -217,7 +218,7 @@ struct ClassicBuild {
 
     /// The URLs an ADD source is downloaded from: its expansion (with the
     /// base image's ENV, unknown here: any variable is undecidable) when it
-    /// starts with `http://` or `https://` (`urlutil.IsURL`).
+    /// starts with the bytes `http://` or `https://` (`urlutil.IsURL`).
     static func addURLs(_ source: Scalars, escapes: [Unicode.Scalar], line: Int, prefix: String) throws(DockerfileError) -> [String] {
         var urls: [String] = []
         var failure: ShellWordLexer.Failure?
@@ -232,7 +233,11 @@ struct ClassicBuild {
                 continue
             }
             if lexer.readVariable { throw variableInADD(line: line, prefix: prefix) }
-            if (value.hasPrefix("http://") || value.hasPrefix("https://")) && !urls.contains(value) {
+            // `urlutil.IsURL` compares bytes. String's hasPrefix compares
+            // characters: a mark that joins the "/" before it (U+FE0F, which
+            // Go's IDNA mapping then drops from the host) hid the URL.
+            if (value.bytesHavePrefix("http://") || value.bytesHavePrefix("https://"))
+                && !urls.contains(where: { $0.bytesEqual(value) }) {
                 urls.append(value)
             }
         }

@@ -30,7 +30,7 @@ public enum Dockerfile {
     ///   - buildArgs: the build's `buildargs` query parameter (JSON object of
     ///     string or null values), decoded; they override ARG defaults.
     ///   - baseImage: what the daemon has for a base image `FROM` names.
-    public static func references(_ text: [UInt8], buildArgs: [String: String?],
+    public static func references(_ text: [UInt8], buildArgs: BuildArgs,
                                   baseImage: @escaping (String) -> BaseImageLookup = { _ in .absent }) -> DockerfileParse {
         var stageBases: [Int] = []
         return references(text, buildArgs: buildArgs, baseImage: baseImage, stageBases: &stageBases)
@@ -41,7 +41,7 @@ public enum Dockerfile {
     /// step's, and the build cache can give a step any image on the daemon
     /// with the right parent and config (or, from `cachefrom`, history),
     /// with `ONBUILD` triggers nobody read: they run at such a `FROM`.
-    public static func references(_ text: [UInt8], buildArgs: [String: String?],
+    public static func references(_ text: [UInt8], buildArgs: BuildArgs,
                                   baseImage: @escaping (String) -> BaseImageLookup,
                                   stageBases: inout [Int]) -> DockerfileParse {
         do {

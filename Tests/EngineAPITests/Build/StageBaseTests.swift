@@ -25,7 +25,7 @@ struct StageBaseTests {
     func stageBases(_ name: String) {
         let c = Self.cases.first { $0.name == name }!
         var lines: [Int] = []
-        let parse = Dockerfile.references(Array(c.dockerfile.utf8), buildArgs: c.args, baseImage: { _ in .absent }, stageBases: &lines)
+        let parse = Dockerfile.references(Array(c.dockerfile.utf8), buildArgs: BuildArgs(c.args), baseImage: { _ in .absent }, stageBases: &lines)
         guard case .parsed = parse else { Issue.record("\(name): \(parse)"); return }
         #expect(lines == c.lines, "\(name)")
     }
