@@ -16,9 +16,10 @@ import GoJSON
 /// Why not forward the daemon's prune and remove the volumes after it: the
 /// daemon chooses the containers itself, so one the job created between a
 /// look-up of its containers' volumes and the prune would be pruned with
-/// volumes nobody knew of (the race the brief of 2026-12 asked to close);
-/// here every removal is one sockwarden asked for, with `v=1`, of a
-/// container it listed under the job's label.
+/// volumes nobody looked up (a concurrent create on the same job); here
+/// every removal is one sockwarden asked for, with `v=1`, of a container it
+/// listed under the job's label, and a container created meanwhile is
+/// simply not pruned (as one created after the daemon's own walk).
 public enum ContainerPrune {
     /// The filters of a container prune as the daemon reads them
     /// (`filters.FromJSON`; keys of each filter's map, whatever its boolean).
