@@ -63,7 +63,7 @@ extension JobScope {
             if let size = container.member("SizeRw")?.integer, size > 0 { reclaimed += UInt64(size) }
         }
         let report = ContainerPrune.report(deleted: deleted, spaceReclaimed: reclaimed)
-        return .answer(status: 200, message: "", raw: report)
+        return .answer(status: 200, message: "sockwarden: container prune done by job \(owner.id)'s socket: \(deleted.count) removed with their anonymous volumes", raw: report)
     }
 
     static func now() -> ContainerPrune.Instant {

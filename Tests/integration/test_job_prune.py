@@ -15,7 +15,7 @@ import urllib.parse
 
 import pytest
 
-from swhelpers import API, DockerCLI, http, unique
+from swhelpers import API, DockerCLI, http, unique, wait_for
 from test_jobs import IMG, Jobs, inspect, jobs, post  # noqa: F401 - fixtures used by name
 
 pytestmark = pytest.mark.proxy_only
@@ -73,6 +73,11 @@ def test_a_pruned_container_takes_its_anonymous_volumes_along(jobs, dockerd_sock
     assert json.loads(r.body) == {"ContainersDeleted": [mine], "SpaceReclaimed": 0}, r.body
     assert volumes(dockerd_sock) - before - theirs_volumes == {named}
     assert inspect(dockerd_sock, theirs) is not None, "another job's container was pruned"
+    # The audit thread may write the record after the answer.
+    records = lambda: [a for a in jobs.audit() if a.get("route") == "container.prune" and (a.get("job") or {}).get("id") == job]  # noqa: E731
+    wait_for(records, 5, what="the prune's audit record")
+    record = records()[-1]
+    assert (record["decision"], record["rule"], record["status"]) == ("allow", "job-scope", 200), record
     assert inspect(dockerd_sock, running) is not None, "a running container was pruned"
     # Nothing left to prune: the daemon's answer for none.
     assert prune(sock).body == prune(dockerd_sock, {"label": [unique("none")]}).body == b'{"ContainersDeleted":null,"SpaceReclaimed":0}\n'
