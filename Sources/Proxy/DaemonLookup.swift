@@ -50,6 +50,18 @@ struct DaemonLookup: Sendable {
         exchange("POST", path, json: json).status
     }
 
+    /// A POST without a body: the status and body of the answer (`error`
+    /// set when the daemon could not be asked).
+    func postAnswer(_ path: String) -> (status: Int, body: [UInt8], error: String?) {
+        exchange("POST", path)
+    }
+
+    /// The `message` of a daemon's error answer.
+    static func message(_ body: [UInt8]) -> String? {
+        guard case .success(let value) = JSONParser.parse(body) else { return nil }
+        return value.member("message")?.string
+    }
+
     /// One HTTP/1.0 request; the status and body of the answer.
     private func exchange(_ method: String, _ path: String, json: [UInt8]? = nil) -> (status: Int, body: [UInt8], error: String?) {
         let fd: FileDescriptor

@@ -42,6 +42,8 @@ struct JobScope: Sendable {
             return .answer(status: 403, message: "sockwarden: \(why) (job socket of job \(owner.id))")
         case .filter:
             if route.name == "network.prune", let refusal = checkNetworkPrune() { return refusal }
+            // The daemon's container prune keeps the anonymous volumes, which no job can reach.
+            if route.name == "container.prune" { return pruneContainers(match.rawQuery) }
             var rawQuery = match.rawQuery
             if route.name == "container.list" {
                 // `before`/`since` name a container the daemon looks up before the label filter.

@@ -140,6 +140,8 @@ struct RequestJudge {
             if case .answer(let status, let message, let raw)? = scoped {
                 record.rule = "job-scope"
                 record.reason = message
+                // Answered by the job socket itself, not refused (a container prune).
+                if (200..<300).contains(status) { record.decision = "allow" }
                 return Judged(record: record, action: .answer(status: status, message: message, raw: raw), inspected: inspected)
             }
             guard judgement.forwards else {

@@ -1,0 +1,83 @@
+import Glibc
+import GoJSON
+import Tenancy
+
+extension JobScope {
+    /// `container.prune` on a job socket (`ContainerPrune`): the job's
+    /// stopped containers that the request's filters choose, as the
+    /// daemon's prune would choose them, each removed with `v=1` (so its
+    /// anonymous volumes go with it), answered with the daemon's report.
+    /// The daemon validates the filters first with a prune that can match
+    /// no container; its refusal (400 for a filter or `until` it does not
+    /// read, 409 while another prune runs) is the answer.
+    func pruneContainers(_ rawQuery: String?) -> Outcome {
+        let check: String
+        switch ContainerPrune.checkQuery(rawQuery, owner: owner) {
+        case .success(let query): check = query
+        case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
+        }
+        let checked = lookup.postAnswer("/containers/prune?" + check)
+        if let error = checked.error {
+            return .answer(status: 503, message: "sockwarden: cannot prune job \(owner.id)'s containers (\(error))")
+        }
+        guard checked.status == 200 else {
+            let message = DaemonLookup.message(checked.body) ?? "the daemon answered \(checked.status)"
+            return .answer(status: checked.status, message: message, raw: checked.body)
+        }
+        let filters: ContainerPrune.Filters
+        switch ContainerPrune.filters(rawQuery) {
+        case .success(let read): filters = read
+        case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
+        }
+        var until: ContainerPrune.Instant?
+        if let value = filters.until.first {
+            guard let parsed = ContainerPrune.until(value, now: Self.now(), zoneOffset: Self.localZoneOffset()) else {
+                return .answer(status: 400, message: "sockwarden: the until filter \(value) is not one sockwarden reads as the daemon does (use a duration such as 24h, a Unix timestamp or an RFC 3339 time)")
+            }
+            until = parsed
+        }
+        let label = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
+        guard case .ok(let list) = lookup.get("/containers/json?all=1&size=1&filters=\(label)") else {
+            return .answer(status: 503, message: "sockwarden: cannot list job \(owner.id)'s containers to prune them")
+        }
+        var deleted: [String] = []
+        var reclaimed: UInt64 = 0
+        // The daemon's order: its list, newest first.
+        for container in list.array ?? [] {
+            guard let id = container.member("Id")?.string,
+                  ContainerPrune.isPrunable(state: container.member("State")?.string ?? "") else { continue }
+            var labels: [String: String] = [:]
+            for (key, value) in Self.labels(container.member("Labels")) { labels[key] = value }
+            // Never another job's, whatever the list answered.
+            guard owner.owns(labels: Self.labels(container.member("Labels"))),
+                  ContainerPrune.matchesLabels(filters, labels) else { continue }
+            if until != nil {
+                // The list's Created is whole seconds; the daemon compares nanoseconds.
+                guard let info = lookup.inspect(.container, id), let text = info.member("Created")?.string,
+                      let created = ContainerPrune.created(text) else { continue }
+                if ContainerPrune.spared(created: created, until: until) { continue }
+            }
+            // No force: a container that started meanwhile is skipped, as the daemon skips one it cannot remove.
+            guard lookup.delete("/containers/\(id)?v=1") == 204 else { continue }
+            deleted.append(id)
+            if let size = container.member("SizeRw")?.integer, size > 0 { reclaimed += UInt64(size) }
+        }
+        let report = ContainerPrune.report(deleted: deleted, spaceReclaimed: reclaimed)
+        return .answer(status: 200, message: "sockwarden: container prune done by job \(owner.id)'s socket: \(deleted.count) removed with their anonymous volumes", raw: report)
+    }
+
+    static func now() -> ContainerPrune.Instant {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return ContainerPrune.Instant(Int64(ts.tv_sec), Int64(ts.tv_nsec))
+    }
+
+    /// Seconds east of UTC of this process's local zone now (the daemon's,
+    /// when both run with the same TZ), for an `until` without a zone.
+    static func localZoneOffset() -> Int64 {
+        var t = time(nil)
+        var tm = Glibc.tm()
+        guard localtime_r(&t, &tm) != nil else { return 0 }
+        return Int64(tm.tm_gmtoff)
+    }
+}
