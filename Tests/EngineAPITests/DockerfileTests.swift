@@ -95,8 +95,6 @@ let daemonObservedCases: [DockerfileCase] = [
           .undecidable(line: 2, containing: "unknown instruction: FOO")),
     .init("COPY --from is not expanded", "ARG X=swtest/df-a:1\nFROM swtest/df-b:1\nCOPY --from=$X /id /copied\n",
           .undecidable(line: 3, containing: "does not expand variables in --from")),
-    .init("COPY --from: a mark after $ is still a $", "ARG X=swtest/df-a:1\nFROM swtest/df-b:1\nCOPY --from=$\u{301}X /id /copied\n",
-          .undecidable(line: 3, containing: "does not expand variables in --from")),
     .init("stage name used twice", "FROM swtest/df-a:1 AS x\nFROM swtest/df-b:1 AS X\n",
           .undecidable(line: 2, containing: "stage name already used")),
     .init("blank base name", "ARG EMPTY\nFROM $EMPTY\n", .undecidable(line: 2, containing: "should not be blank")),
