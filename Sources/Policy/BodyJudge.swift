@@ -231,9 +231,16 @@ enum UserSpec {
 
 enum HostPort {
     /// "8080", "8000-8010", or "" (the daemon picks an ephemeral port).
+    /// Read as `nat.ParsePortRange`: split on the "-" byte (not on Swift
+    /// Characters, which join "-" with a mark after it), each part as
+    /// `strconv.ParseUint(s, 10, 16)`: ASCII digits only (Swift's `Int`
+    /// also takes a sign).
     static func withinRange(_ text: String, _ range: ClosedRange<Int>) -> Bool {
-        if text.isEmpty { return true }  // the daemon picks an ephemeral port
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        if text.utf8.isEmpty { return true }  // the daemon picks an ephemeral port
+        let parts = text.utf8.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false).map { part -> Int? in
+            guard !part.isEmpty, part.count <= 5, part.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return Int(String(decoding: part, as: UTF8.self))
+        }
         guard parts.count <= 2, parts.allSatisfy({ $0 != nil }) else { return false }
         return parts.allSatisfy { range.contains($0!) }
     }

@@ -53,11 +53,11 @@ struct NestedSocket: Sendable {
     /// A socket file that is a protected daemon socket (by path or inode) or
     /// a job socket.
     func isDaemonSocket(_ path: String) -> Bool {
-        guard path.hasPrefix("/") else { return false }
+        guard path.bytesHavePrefix("/") else { return false }
         let real = HostFileSystem.realPath(path) ?? path
         var st = stat()
         guard stat(real, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK else { return false }
-        if real.hasPrefix(jobsDirectory + "/") { return true }
+        if real.bytesHavePrefix(jobsDirectory + "/") { return true }  // bytes: paths are bytes, not Characters
         return host.resolve(hostPath: path).exposesDaemon
     }
 }

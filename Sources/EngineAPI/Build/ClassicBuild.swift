@@ -211,7 +211,9 @@ struct ClassicBuild {
     }
 
     static func checkCopyFrom(_ from: String, line: Int, prefix: String) throws(DockerfileError) {
-        if from.contains("$") {
+        // The byte, as Go sees it: a mark after "$" joins it into one Swift
+        // Character, and `contains("$")` then missed it.
+        if from.bytesContain(UInt8(ascii: "$")) {
             throw DockerfileError(reason: "\(prefix)COPY --from=\(from): the classic builder does not expand variables in --from; write the stage name or the image out", line: line)
         }
     }
