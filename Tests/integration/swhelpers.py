@@ -87,6 +87,61 @@ class Response:
         return f"<Response {self.status} {self.reason!r} headers={self.headers!r} body={body!r}>"
 
 
+class FakeUnixDaemon:
+    """A stand-in for dockerd on a Unix socket: accepts at `path` and serves
+    each connection on a thread of its own with `serve(conn, number)` (the
+    connection's number, from 1). Subclasses answer what their test needs."""
+
+    def __init__(self, path: str, backlog: int = 16):
+        self.path = path
+        self.connections = 0
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(backlog)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve_and_close, args=(conn, self.connections), daemon=True).start()
+
+    def _serve_and_close(self, conn, number):
+        with conn:
+            self.serve(conn, number)
+
+    def serve(self, conn, number: int) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def read_request(conn, buffered: bytes) -> tuple[bytes, bytes, bytes] | None:
+        """The next request on `conn` after `buffered`: (head, body by its
+        Content-Length, what is left), or None at the end of the stream."""
+        while b"\r\n\r\n" not in buffered:
+            more = conn.recv(65536)
+            if not more:
+                return None
+            buffered += more
+        head, buffered = buffered.split(b"\r\n\r\n", 1)
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            k, _, v = line.partition(b":")
+            if k.strip().lower() == b"content-length":
+                length = int(v.strip())
+        while len(buffered) < length:
+            more = conn.recv(65536)
+            if not more:
+                return None
+            buffered += more
+        return head, buffered[:length], buffered[length:]
+
+    def close(self):
+        self.listener.close()
+
+
 class RawConn:
     """One client connection with a read buffer and a tiny HTTP/1.1 parser."""
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 
-from swhelpers import API, IMAGE, POLICIES, REPO, DockerCLI, RawConn, force_remove, http, unique, wait_for
+from swhelpers import API, IMAGE, POLICIES, REPO, DockerCLI, FakeUnixDaemon, RawConn, force_remove, http, unique, wait_for
 
 pytestmark = pytest.mark.proxy_only
 
@@ -194,52 +192,22 @@ def test_audit_still_refuses_unknown_routes(proxy_factory):
     assert r.status == 404 and b"sockwarden" in r.body, r
 
 
-class FakeDaemon:
+class FakeDaemon(FakeUnixDaemon):
     """Answers container create with a fixed response (framing chosen by the
     test) and /_ping with OK, on keep-alive connections."""
 
     def __init__(self, path: str, create_response: bytes):
-        self.path, self.create_response = path, create_response
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.sock.listen(8)
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
+        self.create_response = create_response
+        super().__init__(path, backlog=8)
 
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
-
-    def handle(self, conn):
+    def serve(self, conn, number):
         buf = b""
-        with conn:
-            while True:
-                while b"\r\n\r\n" not in buf:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    buf += data
-                head, buf = buf.split(b"\r\n\r\n", 1)
-                length = 0
-                for line in head.split(b"\r\n")[1:]:
-                    k, _, v = line.partition(b":")
-                    if k.strip().lower() == b"content-length":
-                        length = int(v.strip())
-                while len(buf) < length:
-                    buf += conn.recv(65536)
-                buf = buf[length:]
-                if b"/containers/create" in head.split(b"\r\n")[0]:
-                    conn.sendall(self.create_response)
-                else:
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nOK")
-
-    def close(self):
-        self.sock.close()
-
+        while (request := self.read_request(conn, buf)) is not None:
+            head, _, buf = request
+            if b"/containers/create" in head.split(b"\r\n")[0]:
+                conn.sendall(self.create_response)
+            else:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nOK")
 
 
 @pytest.mark.parametrize("framing,warnings", [("length", "null"), ("length", "[]"), ("chunked", "null"), ("chunked", '["kernel says"]')])

@@ -16,72 +16,47 @@ they answered the attach with the forged `101`. Now a take-over request goes
 on a new daemon connection and the client gets the daemon's own answer."""
 import json
 import os
-import socket
 import tempfile
-import threading
 
 import pytest
 
-from swhelpers import API, POLICIES, Proxy, RawConn
+from swhelpers import API, POLICIES, FakeUnixDaemon, Proxy, RawConn
 
 pytestmark = pytest.mark.proxy_only
 
 FORGED = b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
 
 
-class MisframingDaemon:
+class MisframingDaemon(FakeUnixDaemon):
     """Answers container x's inspect (for the policy's look-up), its logs with
     a forged `101` behind the body, and its attach (or a wait sent with an
     Upgrade header) with a 404; records which of its connections each came on."""
 
     def __init__(self, directory: str):
-        self.path = os.path.join(directory, "misframe.sock")
         self.seen: list[tuple[str, int]] = []
-        self.connections = 0
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(self.path)
-        self.listener.listen(16)
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(os.path.join(directory, "misframe.sock"))
 
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(conn, self.connections), daemon=True).start()
-
-    def _serve(self, conn, number):
+    def serve(self, conn, number):
         buffered = b""
-        with conn:
-            while True:
-                while b"\r\n\r\n" not in buffered:
-                    more = conn.recv(4096)
-                    if not more:
-                        return
-                    buffered += more
-                head, buffered = buffered.split(b"\r\n\r\n", 1)
-                target = head.split(b" ", 2)[1]
-                if target.endswith(b"/containers/x/json"):
-                    body = json.dumps({"Id": "ab" * 32, "Name": "/x", "HostConfig": {"NetworkMode": "none"},
-                                       "Mounts": [], "NetworkSettings": {"Networks": {}}}).encode()
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                                 + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-                    return
-                if b"/logs" in target:
-                    self.seen.append(("logs", number))
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" + FORGED)
-                elif b"/attach" in target or b"/wait" in target:
-                    self.seen.append(("attach", number))
-                    body = b'{"message":"attach refused by the fake daemon"}'
-                    conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
-                                 + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-                else:
-                    conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
-
-    def close(self):
-        self.listener.close()
+        while (request := self.read_request(conn, buffered)) is not None:
+            head, _, buffered = request
+            target = head.split(b" ", 2)[1]
+            if target.endswith(b"/containers/x/json"):
+                body = json.dumps({"Id": "ab" * 32, "Name": "/x", "HostConfig": {"NetworkMode": "none"},
+                                   "Mounts": [], "NetworkSettings": {"Networks": {}}}).encode()
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                             + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+                return
+            if b"/logs" in target:
+                self.seen.append(("logs", number))
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" + FORGED)
+            elif b"/attach" in target or b"/wait" in target:
+                self.seen.append(("attach", number))
+                body = b'{"message":"attach refused by the fake daemon"}'
+                conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+                             + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            else:
+                conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
 
 
 @pytest.mark.parametrize("how", ["attach route", "Upgrade header"])

@@ -16,7 +16,7 @@ import tempfile
 
 import pytest
 
-from swhelpers import API, DockerCLI, force_remove, http, unique, wait_for
+from swhelpers import API, DockerCLI, FakeUnixDaemon, force_remove, http, unique, wait_for
 
 pytestmark = pytest.mark.proxy_only
 
@@ -278,53 +278,31 @@ def test_with_join_namespaces_a_container_joining_a_host_namespace_is_refused(ag
         daemon_cli("rm", "-f", created, sidecar, mine)
 
 
-class SwappingDaemon:
+class SwappingDaemon(FakeUnixDaemon):
     """A fake dockerd whose container `x` is a different container (another
     full ID, both labelled as the job's) at every look-up: a rename between
     the policy's look-up and the job scope's."""
 
     def __init__(self, directory: str, job: str):
-        import socket
-        import threading
-        self.path = os.path.join(directory, "swap.sock")
         self.job = job
         self.asked = 0
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(self.path)
-        self.listener.listen(16)
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(os.path.join(directory, "swap.sock"))
 
-    def _accept(self):
-        import threading
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
-        with conn:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                more = conn.recv(4096)
-                if not more:
-                    return
-                head += more
-            target = head.split(b" ", 2)[1]
-            if target.endswith(b"/containers/x/json"):
-                self.asked += 1
-                body = json.dumps({"Id": ("ab" if self.asked % 2 else "cd") * 32, "Name": "/x",
-                                   "Config": {"Labels": {"io.sockwarden.job": self.job}},
-                                   "HostConfig": {"NetworkMode": "none"}}).encode()
-                status = b"200 OK"
-            else:
-                body, status = b'{"message":"page not found"}', b"404 Not Found"
-            conn.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                         + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-
-    def close(self):
-        self.listener.close()
+    def serve(self, conn, number):
+        request = self.read_request(conn, b"")
+        if request is None:
+            return
+        target = request[0].split(b" ", 2)[1]
+        if target.endswith(b"/containers/x/json"):
+            self.asked += 1
+            body = json.dumps({"Id": ("ab" if self.asked % 2 else "cd") * 32, "Name": "/x",
+                               "Config": {"Labels": {"io.sockwarden.job": self.job}},
+                               "HostConfig": {"NetworkMode": "none"}}).encode()
+            status = b"200 OK"
+        else:
+            body, status = b'{"message":"page not found"}', b"404 Not Found"
+        conn.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
 
 
 def test_a_container_swapped_between_the_policys_and_the_job_scopes_look_ups_is_refused(proxy_bin, short_tmp):
