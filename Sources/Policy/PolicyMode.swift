@@ -46,9 +46,15 @@ public struct Judgement: Sendable {
     /// Denied by the policy, forwarded because of the mode.
     public var wouldDeny: Bool { forwards && !decision.allowed }
 
-    /// For an exec, attach or copy: the container it acts in, as looked up
-    /// and judged (`Decision.targetContainer`).
-    public var targetContainer: JudgedContainer? { decision.targetContainer }
+    /// For a request forwarded despite a denial made before its container
+    /// was judged (audit, warn): the container, looked up for the record
+    /// only; the decision stays the policy's own.
+    public var recordedContainer: JudgedContainer?
+
+    /// For an exec, attach, copy, start or restart: the container it acts
+    /// in, as looked up and judged (`Decision.targetContainer`, or
+    /// `recordedContainer`).
+    public var targetContainer: JudgedContainer? { decision.targetContainer ?? recordedContainer }
 
     /// What the decision rested on, for the audit record's `facts` and
     /// `explain`: the request's own facts, then the host access of the
@@ -90,7 +96,7 @@ extension Policy {
     public func judge(_ input: PolicyInput, environment: HostEnvironment = LiteralHostEnvironment()) -> Judgement {
         // Judge once, and keep the interpretation the decision was made on.
         let routeDecision = evaluateRoute(input)
-        var decision: Decision
+        let decision: Decision
         let interpretation: Result<RequestInterpreter.Interpretation, RequestInterpreter.Refusal>?
         if routeDecision.allowed, !bodyRules.trustBodies, let route = input.route {
             let content = judgeContentInterpreting(input, route: route, routeDecision: routeDecision, environment: environment)
@@ -112,12 +118,13 @@ extension Policy {
         guard mode != .enforce, let route = input.route, !Self.hardDenials.contains(decision.rule) else {
             return Judgement(decision: decision, mode: mode, forwards: false, forwardBody: nil, facts: facts)
         }
+        var recordedContainer: JudgedContainer?
         if decision.targetContainer == nil, let parameter = TargetContainer.routes[route.name] {
             // Denied before its container was judged (by a route rule, or for the
             // request's own body), and forwarded anyway: the record still names the
             // container and its access, so that `suggest` learns what it needs too
             // (else enforcing the learned policy would refuse it for the container).
-            decision.targetContainer = bodyRules.judgeTargetContainer(
+            recordedContainer = bodyRules.judgeTargetContainer(
                 route: route.name, reference: input.parameters[parameter] ?? "", environment: environment).container
         }
         var violations: [String] = []
@@ -134,6 +141,7 @@ extension Policy {
         }
         var judgement = Judgement(decision: decision, mode: mode, forwards: true, forwardBody: forwardBody, facts: facts)
         judgement.violations = violations
+        judgement.recordedContainer = recordedContainer
         return judgement
     }
 
