@@ -2,6 +2,18 @@ import Glibc
 import Policy
 import Posix
 
+/// How an event loop makes the sends of one batch of events
+/// (`sockwarden serve --send-batching`).
+public enum SendBatching: String, Sendable, CaseIterable {
+    /// At the end of the batch, all in one io_uring system call; `plain`
+    /// where io_uring is missing or refused.
+    case ioUring = "io-uring"
+    /// At the end of the batch, one send(2) each.
+    case plain
+    /// Each as soon as it is ready (before 2026-11-30; for comparison).
+    case off
+}
+
 /// One thread and one epoll instance serving many `LoopConnection`s.
 /// Other threads talk to it only through `adopt` and `drain`, which queue
 /// work and wake it through an eventfd.
@@ -24,6 +36,16 @@ final class EventLoop: @unchecked Sendable {
     let pool = BufferPool()
     let environment: LoopHostEnvironment
     private(set) var draining = false
+    /// Connections with a send put off until the end of this batch of
+    /// events (`deferSend`), and whether that batch's sends are under way.
+    private var deferred: [LoopConnection] = []
+    private(set) var flushing = false
+    let sendBatching: SendBatching
+    /// The batch's sends in one system call (nil: one send(2) each). Set
+    /// up on the loop thread, the only one that submits to it.
+    private var sendRing: SendRing?
+    private var ringSends: [SendRing.Send] = []
+    private var ringOwners: [LoopConnection] = []
 
     struct Inbox {
         var adopted: [(client: FileDescriptor, peer: PeerCredentials?, id: UInt64)] = []
@@ -32,7 +54,7 @@ final class EventLoop: @unchecked Sendable {
 
     private static let wakeToken = UInt64.max
 
-    init(context: ServerContext, onClose: @escaping @Sendable (UInt64, PeerCredentials?) -> Void,
+    init(context: ServerContext, sendBatching: SendBatching = .ioUring, onClose: @escaping @Sendable (UInt64, PeerCredentials?) -> Void,
          handOff: @escaping @Sendable (LoopHandOff) -> Void) throws(SystemError) {
         self.context = context
         self.epoll = try Epoll()
@@ -40,6 +62,7 @@ final class EventLoop: @unchecked Sendable {
         self.onClose = onClose
         self.handOff = handOff
         self.environment = LoopHostEnvironment(base: context.policyEnvironment)
+        self.sendBatching = sendBatching
         try epoll.add(wakeup.fd, events: Epoll.readable, token: EventLoop.wakeToken)
     }
 
@@ -63,6 +86,14 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - The loop thread
 
     private func run() {
+        if sendBatching == .ioUring {
+            do {
+                sendRing = try SendRing.open(entries: 256)
+                report("sockwarden: an event loop makes the sends of each batch of ready connections in one io_uring call")
+            } catch {
+                report("sockwarden: io_uring is not available (\(error)); an event loop makes its sends one by one (--send-batching plain)")
+            }
+        }
         let capacity = 256
         let tokens = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
         let events = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
@@ -83,7 +114,58 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             if !timed.isEmpty { expireHeads() }
+            flushDeferred()
         }
+    }
+
+    /// A connection has bytes to send: they go out with the other sends of
+    /// this batch of events, once every ready connection has been read and
+    /// judged. On one CPU, a send that wakes the daemon or a client lets it
+    /// preempt the loop; sends made back to back, after the batch's work, are
+    /// preempted about once per batch rather than once per send (bench/README.md,
+    /// "Sends at the end of a batch").
+    var defersSends: Bool { sendBatching != .off && !flushing }
+
+    func deferSend(_ connection: LoopConnection) {
+        guard !connection.sendDeferred else { return }
+        connection.sendDeferred = true
+        deferred.append(connection)
+    }
+
+    private func flushDeferred() {
+        guard !deferred.isEmpty else { return }
+        flushing = true
+        let batch = deferred
+        deferred.removeAll(keepingCapacity: true)
+        if let ring = sendRing {
+            if ring.usable {
+                sendAtOnce(batch, ring: ring)
+            } else {
+                report("sockwarden: io_uring did not complete a send at once; an event loop makes its sends one by one from now on")
+                sendRing = nil
+            }
+        }
+        for connection in batch { connection.sendDeferredBytes() }
+        flushing = false
+    }
+
+    /// Makes the batch's sends in one system call; each connection then
+    /// takes its send's outcome instead of sending (`batchedSend`).
+    private func sendAtOnce(_ batch: [LoopConnection], ring: SendRing) {
+        for connection in batch {
+            guard let send = connection.pendingSend() else { continue }
+            ringOwners.append(connection)
+            ringSends.append(send)
+            if ringSends.count == ring.capacity { sendRingful(ring) }
+        }
+        sendRingful(ring)
+    }
+
+    private func sendRingful(_ ring: SendRing) {
+        guard !ringSends.isEmpty else { return }
+        ring.send(ringSends) { i, result in ringOwners[i].batchedSend = result }
+        ringSends.removeAll(keepingCapacity: true)
+        ringOwners.removeAll(keepingCapacity: true)
     }
 
     private func waitTimeout() -> Int32 {

@@ -47,6 +47,11 @@ final class LoopConnection {
     var registeredClient: UInt32? = Epoll.readable
     var registeredUpstream: UInt32?
     private var container: String??
+    /// In the loop's list of sends put off to the end of the batch.
+    var sendDeferred = false
+    /// The outcome of the send `pendingSend` named, made by the loop with
+    /// the batch's other sends: the next `send` takes it instead of sending.
+    var batchedSend: NonBlockingResult?
 
     init(id: UInt64, slot: Int, token: UInt64, client: FileDescriptor, peer: PeerCredentials?, loop: EventLoop) {
         self.id = id
@@ -148,7 +153,7 @@ final class LoopConnection {
 
     private func flushUpstream() {
         guard let upstream, !upOut.isEmpty else { return }
-        let result = upOut.withUnsafeBytes { upstream.sendNonBlocking(UnsafeRawBufferPointer(rebasing: $0[upOutSent...])) }
+        let result = upOut.withUnsafeBytes { send(upstream, UnsafeRawBufferPointer(rebasing: $0[upOutSent...])) }
         switch result {
         case .done(let n):
             upOutSent += n
@@ -177,6 +182,59 @@ final class LoopConnection {
         registeredUpstream = nil
         upstreamEnded = false
         upbuf.release(loop.pool)
+    }
+
+    // MARK: - Sends at the end of a batch
+
+    /// True when a send must wait for the end of the loop's batch of events
+    /// (the loop is told, once); false when it may go now.
+    private func deferringSend() -> Bool {
+        guard loop.defersSends else { return false }
+        loop.deferSend(self)
+        return true
+    }
+
+    /// The send `sendDeferredBytes` makes first, if any: the loop may make it
+    /// with the batch's other sends. Mirrors the order below: the request
+    /// to the daemon, else the proxy's own answer, else the daemon's bytes
+    /// cleared for the client. The bytes stay where they are (and are not
+    /// changed) until the connection has taken the outcome.
+    func pendingSend() -> SendRing.Send? {
+        guard sendDeferred, !closed else { return nil }
+        if !upOut.isEmpty {
+            guard let upstream else { return nil }
+            return upOut.withUnsafeBytes { SendRing.Send(fd: upstream, bytes: UnsafeRawBufferPointer(rebasing: $0[upOutSent...])) }
+        }
+        guard let exchange = current, !clientBlocked else { return nil }
+        if let local = exchange.local {
+            return local.withUnsafeBytes { SendRing.Send(fd: client, bytes: UnsafeRawBufferPointer(rebasing: $0[exchange.localSent...])) }
+        }
+        guard exchange.relayable > 0 else { return nil }
+        return upbuf.withAvailable { SendRing.Send(fd: client, bytes: UnsafeRawBufferPointer(rebasing: $0[0..<exchange.relayable])) }
+    }
+
+    /// Called by the loop at the end of a batch: the put-off send, then on.
+    func sendDeferredBytes() {
+        sendDeferred = false
+        if !closed {
+            if !upOut.isEmpty { flushUpstream() }
+            advance()
+        }
+        if batchedSend != nil {
+            // Bytes went out that the state machine did not account for
+            // (never expected): the stream can no longer be trusted.
+            batchedSend = nil
+            close()
+        }
+    }
+
+    /// One send: the outcome the loop's batch had for it, or one now.
+    private func send(_ fd: FileDescriptor, _ bytes: UnsafeRawBufferPointer) -> NonBlockingResult {
+        if let result = batchedSend {
+            batchedSend = nil
+            return result
+        }
+        return fd.sendNonBlocking(bytes)
     }
 
     // MARK: - The state machine
@@ -406,14 +464,14 @@ final class LoopConnection {
         current = LoopExchange(record: record, method: method, closeAfter: closeAfter, limits: context.limits)
         upOut = bytes
         upOutSent = 0
-        flushUpstream()
+        if !deferringSend() { flushUpstream() }
     }
 
     /// Writes the proxy's own answer. False: the client is slow, wait.
     private func writeLocal(_ exchange: LoopExchange) -> Bool {
-        guard !clientBlocked else { return false }
+        guard !clientBlocked, !deferringSend() else { return false }
         let bytes = exchange.local!
-        let result = bytes.withUnsafeBytes { client.sendNonBlocking(UnsafeRawBufferPointer(rebasing: $0[exchange.localSent...])) }
+        let result = bytes.withUnsafeBytes { send(client, UnsafeRawBufferPointer(rebasing: $0[exchange.localSent...])) }
         switch result {
         case .done(let n):
             exchange.localSent += n
@@ -437,8 +495,8 @@ final class LoopConnection {
     private func relay(_ exchange: LoopExchange) -> Bool {
         while true {
             if exchange.relayable > 0 {
-                guard !clientBlocked else { return false }
-                let result = upbuf.withAvailable { client.sendNonBlocking(UnsafeRawBufferPointer(rebasing: $0[0..<exchange.relayable])) }
+                guard !clientBlocked, !deferringSend() else { return false }
+                let result = upbuf.withAvailable { send(client, UnsafeRawBufferPointer(rebasing: $0[0..<exchange.relayable])) }
                 switch result {
                 case .done(let n):
                     upbuf.consume(n)
@@ -530,7 +588,8 @@ final class LoopConnection {
         if let upstream {
             var upstreamMask: UInt32 = 0
             if !clientBlocked && !upstreamEnded { upstreamMask |= Epoll.readable }
-            if !upOut.isEmpty { upstreamMask |= Epoll.writable }
+            // (A send put off to the end of the batch is not a blocked one.)
+            if !upOut.isEmpty && !sendDeferred { upstreamMask |= Epoll.writable }
             registeredUpstream = loop.register(upstream, mask: upstreamMask, was: registeredUpstream, token: token | 1)
         }
     }

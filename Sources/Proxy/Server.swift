@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable {
     /// (`EventLoop`); 0: every connection gets its own two threads. Job
     /// sockets always use threads (their scope asks the daemon, blocking).
     public var eventLoops: Int = 1
+    /// How an event loop makes the sends of one batch of events.
+    public var sendBatching: SendBatching = .ioUring
     /// Where a build's context is spooled (an unlinked file) while its
     /// Dockerfile is read and judged, before anything is forwarded.
     public var spoolDirectory: String = ServerConfiguration.defaultSpoolDirectory
@@ -103,7 +105,7 @@ public final class Server: @unchecked Sendable {
         if context.jobScope == nil && loops.isEmpty {
             for _ in 0..<configuration.eventLoops {
                 do {
-                    let loop = try EventLoop(context: context, onClose: { [weak self] id, peer in self?.remove(id, peer: peer) },
+                    let loop = try EventLoop(context: context, sendBatching: configuration.sendBatching, onClose: { [weak self] id, peer in self?.remove(id, peer: peer) },
                                              handOff: { [weak self] handed in self?.takeOver(handed) })
                     try loop.start()
                     loops.append(loop)

@@ -101,6 +101,16 @@ OPTIONS
                          move their connection to threads of its own; 0:
                          every connection gets its own threads. Job sockets
                          always use threads
+  --send-batching HOW    how an event loop sends: io-uring (default) puts
+                         off the sends of one batch of ready connections
+                         until all of them are read and judged, then makes
+                         them in one io_uring call (one point where the
+                         daemon or a client can preempt the proxy instead of
+                         one per send); plain puts them off the same way and
+                         makes one send(2) each (what io-uring falls back to,
+                         with a note, where io_uring is missing or refused by
+                         seccomp or kernel.io_uring_disabled); off sends each
+                         at once
   --spool-dir DIR        where a build's context is kept (an unlinked file)
                          while its Dockerfile is read and judged, before
                          anything is forwarded (default: $TMPDIR or /var/tmp)

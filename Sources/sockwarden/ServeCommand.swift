@@ -7,7 +7,7 @@ import Proxy
 func runServe(_ args: ArraySlice<String>) -> Never {
     let specs: [Flags.Spec] = (["listen", "upstream", "policy", "audit-log", "socket-mode", "socket-group",
                                "grace-period", "max-head-bytes", "head-timeout",
-                               "max-connections", "max-connections-per-uid", "max-connections-total", "mode", "event-loops",
+                               "max-connections", "max-connections-per-uid", "max-connections-total", "mode", "event-loops", "send-batching",
                                "spool-dir", "max-build-context"] + AuditServeOptions.flagNames
                                + JobService.flagNames).map { .init(name: $0, takesValue: true) }
         + [.init(name: "help", takesValue: false)]
@@ -64,6 +64,12 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     if let n = flags["event-loops"] {
         guard let m = Int(n), m >= 0, m <= 64 else { fail("serve: --event-loops must be 0 to 64, got \(n)") }
         configuration.eventLoops = m
+    }
+    if let text = flags["send-batching"] {
+        guard let batching = SendBatching(rawValue: text) else {
+            fail("serve: --send-batching must be io-uring, plain or off, got \(text)")
+        }
+        configuration.sendBatching = batching
     }
     if let dir = flags["spool-dir"] {
         guard dir.hasPrefix("/") else { fail("serve: --spool-dir must be an absolute path, got \(dir)") }

@@ -55,4 +55,21 @@ int sw_errno(void);
 /// Names the calling thread (at most 15 bytes; what top -H and perf show).
 int sw_set_thread_name(const char *name);
 
+/// A batch of non-blocking sends made with one system call (io_uring,
+/// IORING_OP_SEND with MSG_NOSIGNAL | MSG_DONTWAIT): see send_batch.c.
+/// sw_send_ring_open returns NULL with errno set where io_uring is missing
+/// or refused (ENOSYS, EPERM from seccomp or kernel.io_uring_disabled).
+struct sw_send_ring;
+struct sw_send_ring *sw_send_ring_open(unsigned entries);
+void sw_send_ring_close(struct sw_send_ring *ring);
+/// How many sends one batch may hold.
+unsigned sw_send_ring_capacity(const struct sw_send_ring *ring);
+/// Sends buffers[i] (lengths[i] bytes) on fds[i], for i < count; results[i]
+/// is the byte count sent or -errno (-EAGAIN: would block). Returns 0; -1
+/// with errno set when the batch could not be submitted (nothing was sent);
+/// 1 when some send did not complete at once and was cancelled (its result
+/// is -ECANCELED or what it did; the ring should not be used again).
+int sw_send_ring_send(struct sw_send_ring *ring, int count, const int *fds, const void *const *buffers,
+                      const size_t *lengths, int *results);
+
 #endif
