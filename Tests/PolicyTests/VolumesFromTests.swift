@@ -203,6 +203,25 @@ let namedNetworkCases: [(name: String, body: String, route: String, network: Str
     ("the predefined none and bridge by name need no look-up", #"{"Image":"b","HostConfig":{"NetworkMode":"bridge"}}"#, "container.create", nil, nil),
     ("docker network connect to a macvlan network", #"{"Container":"c"}"#, "network.connect", "lan", "networks"),
     ("docker network connect to a compose network", #"{"Container":"c"}"#, "network.connect", "ci_default", nil),
+    // dockerd 20.10 joins the network an endpoint's NetworkID names, not its key or the path's (getNetworkID).
+    ("an endpoint whose NetworkID names a macvlan network, under a key no network has",
+     #"{"Image":"b","HostConfig":{"NetworkMode":"none"},"NetworkingConfig":{"EndpointsConfig":{"x":{"NetworkID":"lan"}}}}"#,
+     "container.create", nil, "networks"),
+    ("an endpoint whose NetworkID names the host network by ID, under a compose network's key",
+     #"{"Image":"b","HostConfig":{"NetworkMode":"ci_default"},"NetworkingConfig":{"EndpointsConfig":{"ci_default":{"NetworkID":"\#(String(repeating: "b", count: 64))"}}}}"#,
+     "container.create", nil, "networks"),
+    ("an endpoint whose NetworkID is spelt host", #"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"x":{"networkid":"host"}}}}"#,
+     "container.create", nil, "containers"),
+    ("an endpoint whose NetworkID names a compose network", #"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"x":{"NetworkID":"ci_default"}}}}"#,
+     "container.create", nil, nil),
+    ("an endpoint whose NetworkID cannot be looked up", #"{"Image":"b","NetworkingConfig":{"EndpointsConfig":{"x":{"NetworkID":"flakynet"}}}}"#,
+     "container.create", nil, "networks"),
+    ("docker network connect to a missing network with a NetworkID naming a macvlan network",
+     #"{"Container":"c","EndpointConfig":{"NetworkID":"lan"}}"#, "network.connect", "x", "networks"),
+    ("docker network connect to a compose network with a NetworkID naming an ipvlan network",
+     #"{"Container":"c","EndpointConfig":{"NetworkID":"l3"}}"#, "network.connect", "ci_default", "networks"),
+    ("docker network connect with a NetworkID naming the compose network itself",
+     #"{"Container":"c","EndpointConfig":{"NetworkID":"ci_default"}}"#, "network.connect", "ci_default", nil),
 ]
 
 @Suite("A network joined by name is judged by the driver it was created with")

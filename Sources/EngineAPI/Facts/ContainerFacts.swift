@@ -16,6 +16,7 @@ public enum ContainerFacts {
         for endpoint in endpoints {
             let field = "NetworkingConfig.EndpointsConfig[\(endpoint.key)]"
             classify(endpoint.key, .network, field: field, into: &facts)
+            endpointNetworkID(endpoint.value, field: field, into: &facts)
             // 28.x reads interface sysctls from an endpoint's DriverOpts
             // ("com.docker.network.endpoint.sysctls"): not judged yet.
             let options = endpoint.value.at("DriverOpts")?.entries ?? []
@@ -25,6 +26,18 @@ public enum ContainerFacts {
             }
         }
         return facts
+    }
+
+    /// An endpoint's `NetworkID`: dockerd 20.10 joins the network it names
+    /// (a name, ID or ID prefix), not the one the endpoint's key or a
+    /// connect's path names, whenever that key is a user-defined name
+    /// (`getNetworkID` in `findAndAttachNetwork`), so `{"x": {"NetworkID":
+    /// "<an operator's macvlan network>"}}` joins that network while only
+    /// the missing "x" was looked up. Judged as a network joined by name
+    /// (whatever the key: clients leave it empty).
+    static func endpointNetworkID(_ settings: GoValue, field: String, into facts: inout RequestFacts) {
+        let id = settings.at("NetworkID")?.text ?? ""
+        if !id.utf8.isEmpty { classify(id, .network, field: "\(field).NetworkID", into: &facts) }
     }
 
     static func configFacts(_ config: GoValue, into facts: inout RequestFacts) {

@@ -41,6 +41,9 @@ public enum NetworkFacts {
     static func connect(_ request: GoValue, network: String) -> RequestFacts {
         var facts = RequestFacts()
         ContainerFacts.classify(network, .network, field: "network", into: &facts)
+        if let endpoint = request.at("EndpointConfig") {
+            ContainerFacts.endpointNetworkID(endpoint.deref, field: "EndpointConfig", into: &facts)
+        }
         let options = request.at("EndpointConfig")?.at("DriverOpts")?.entries ?? []
         if !options.isEmpty {
             facts.add(.unjudged("network endpoint driver options"), "EndpointConfig.DriverOpts", shown(options))
