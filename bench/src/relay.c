@@ -1,6 +1,6 @@
 /* relay: the cheapest proxy the benchmark knows how to write, as a floor.
  *
- *   relay LISTEN-SOCKET UPSTREAM-SOCKET [WORK-NS]
+ *   relay LISTEN-SOCKET UPSTREAM-SOCKET [WORK-NS [SENDS]]
  *
  * One thread, one epoll set, non-blocking Unix sockets: each accepted
  * connection gets its own upstream connection, and bytes are copied both ways
@@ -12,6 +12,12 @@
  * and a target `relay` misses is out of reach for any such proxy on the
  * machine. (socat is a floor too, but with a process per connection and
  * select(2) it is not the cheapest way to relay many connections.)
+ *
+ * SENDS (default at-once) is when it sends what it read: at-once, right after
+ * each read; deferred, after every ready connection of the epoll batch has
+ * been read, one send(2) each; io-uring, the same, all in one io_uring_enter
+ * (what sockwarden's event loop does: see bench/README.md, "Sends at the end
+ * of a batch").
  *
  * WORK-NS (default 0) makes it spin for that many nanoseconds of its own CPU
  * time before each read: a stand-in for the work a real proxy does on a
@@ -32,6 +38,34 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/io_uring.h>
+
+/* A minimal io_uring (no liburing): one submission and one completion queue,
+ * used only to make a batch of sends (MSG_DONTWAIT: each completes at once) in
+ * one system call. */
+static int ring_fd;
+static unsigned *sq_head, *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+static struct io_uring_sqe *sqes;
+static struct io_uring_cqe *cqes;
+static int mode; /* SENDS: 0 at-once, 1 deferred (send(2) each), 2 io-uring (one io_uring_enter) */
+
+static void ring_init(unsigned entries) {
+    struct io_uring_params p; memset(&p, 0, sizeof p);
+    ring_fd = (int)syscall(__NR_io_uring_setup, entries, &p);
+    if (ring_fd < 0) { perror("io_uring_setup"); exit(1); }
+    size_t sqsz = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+    size_t cqsz = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+    char *sq = mmap(0, sqsz, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_POPULATE, ring_fd, IORING_OFF_SQ_RING);
+    char *cq = (p.features & IORING_FEAT_SINGLE_MMAP) ? sq : mmap(0, cqsz, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_POPULATE, ring_fd, IORING_OFF_CQ_RING);
+    if (p.features & IORING_FEAT_SINGLE_MMAP) { if (cqsz > sqsz) { munmap(sq, sqsz); sq = cq = mmap(0, cqsz, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_POPULATE, ring_fd, IORING_OFF_SQ_RING);} }
+    sqes = mmap(0, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ|PROT_WRITE, MAP_SHARED|MAP_POPULATE, ring_fd, IORING_OFF_SQES);
+    sq_head = (unsigned*)(sq + p.sq_off.head); sq_tail = (unsigned*)(sq + p.sq_off.tail);
+    sq_mask = (unsigned*)(sq + p.sq_off.ring_mask); sq_array = (unsigned*)(sq + p.sq_off.array);
+    cq_head = (unsigned*)(cq + p.cq_off.head); cq_tail = (unsigned*)(cq + p.cq_off.tail);
+    cq_mask = (unsigned*)(cq + p.cq_off.ring_mask); cqes = (struct io_uring_cqe*)(cq + p.cq_off.cqes);
+}
 
 #define BUF (64 * 1024)
 
@@ -116,6 +150,9 @@ static int flush(struct side *s) {
 }
 
 static long work_ns;
+static struct side *pending[1024];
+static int npending;
+
 
 static void work(void) {
     struct timespec a, b;
@@ -131,7 +168,9 @@ static int readable(struct side *s) {
     if (n < 0) return errno == EAGAIN ? 0 : -1;
     if (n == 0) s->eof = 1;
     s->len = (size_t)n;
-    return flush(s);
+    if (mode == 0 || n == 0) return flush(s);
+    pending[npending++] = s;
+    return 1;
 }
 
 static void accept_all(int lfd, const char *upstream) {
@@ -152,8 +191,15 @@ static void accept_all(int lfd, const char *upstream) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3 && argc != 4) { fprintf(stderr, "usage: relay LISTEN-SOCKET UPSTREAM-SOCKET [WORK-NS]\n"); return 2; }
-    if (argc == 4) work_ns = atol(argv[3]);
+    if (argc < 3 || argc > 5) { fprintf(stderr, "usage: relay LISTEN-SOCKET UPSTREAM-SOCKET [WORK-NS [at-once|deferred|io-uring]]\n"); return 2; }
+    if (argc >= 4) work_ns = atol(argv[3]);
+    if (argc == 5) {
+        if (strcmp(argv[4], "at-once") == 0) mode = 0;
+        else if (strcmp(argv[4], "deferred") == 0) mode = 1;
+        else if (strcmp(argv[4], "io-uring") == 0) mode = 2;
+        else { fprintf(stderr, "relay: SENDS must be at-once, deferred or io-uring\n"); return 2; }
+    }
+    if (mode == 2) ring_init(1024);
     signal(SIGPIPE, SIG_IGN);
     int lfd = unix_socket(argv[1], 1);
     if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0) die("epoll_create1");
@@ -175,8 +221,49 @@ int main(int argc, char **argv) {
             if (r == 0 && !s->eof && s->len == 0 && (e & (EPOLLIN | EPOLLERR | EPOLLHUP))) r = readable(s);
             else if (r == 0 && (e & (EPOLLERR | EPOLLHUP))) r = -1; /* nothing more can come or go */
             if (r < 0) { close_pair(s); continue; }
+            if (r == 1) continue; /* deferred: rearmed after the batch's sends */
             rearm(s);
             rearm(s->peer);
+        }
+        if (npending) {
+            if (mode == 2) {
+                unsigned tail = *sq_tail;
+                for (int i = 0; i < npending; i++) {
+                    struct side *s = pending[i];
+                    unsigned idx = tail & *sq_mask;
+                    struct io_uring_sqe *q = &sqes[idx];
+                    memset(q, 0, sizeof *q);
+                    q->opcode = IORING_OP_SEND; q->fd = s->peer->fd;
+                    q->addr = (uint64_t)(uintptr_t)(s->buf + s->off); q->len = (unsigned)s->len;
+                    q->msg_flags = MSG_NOSIGNAL | MSG_DONTWAIT; q->user_data = (uint64_t)(uintptr_t)s;
+                    sq_array[idx] = idx; tail++;
+                }
+                __atomic_store_n(sq_tail, tail, __ATOMIC_RELEASE);
+                int r = (int)syscall(__NR_io_uring_enter, ring_fd, npending, npending, IORING_ENTER_GETEVENTS, NULL, 0);
+                if (r < 0) die("io_uring_enter");
+                unsigned h = *cq_head;
+                while (h != __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE)) {
+                    struct io_uring_cqe *c = &cqes[h & *cq_mask];
+                    struct side *s = (struct side*)(uintptr_t)c->user_data;
+                    if (c->res > 0) { s->off += (size_t)c->res; s->len -= (size_t)c->res; if (s->len == 0) s->off = 0; }
+                    h++;
+                }
+                __atomic_store_n(cq_head, h, __ATOMIC_RELEASE);
+                for (int i = 0; i < npending; i++) {
+                    struct side *s = pending[i];
+                    if (s->fd < 0) continue;
+                    if (flush(s) < 0) { close_pair(s); continue; }
+                    rearm(s); rearm(s->peer);
+                }
+            } else {
+                for (int i = 0; i < npending; i++) {
+                    struct side *s = pending[i];
+                    if (s->fd < 0) continue;
+                    if (flush(s) < 0) { close_pair(s); continue; }
+                    rearm(s); rearm(s->peer);
+                }
+            }
+            npending = 0;
         }
         free_dead();
     }
