@@ -47,6 +47,10 @@ public struct ResponseFramer: Sendable {
     public private(set) var closeAfter = false
     private var parser: ResponseHeadParser
     private let maxChunkLineBytes: Int
+    /// Interim heads of this answer so far.
+    private var interims = 0
+    /// Go's client refuses an answer with more interim (1xx but 101) heads.
+    public static let maxInterimHeads = 5
     /// A failure found after clearing the bytes before it (reported by the next step).
     private var pendingFailure: HTTPError?
 
@@ -79,6 +83,8 @@ public struct ResponseFramer: Sendable {
     public mutating func step(_ available: UnsafeRawBufferPointer) -> Step {
         if let failure = pendingFailure {
             pendingFailure = nil
+            stage = .done
+            closeAfter = true
             return .failure(failure)
         }
         switch stage {
@@ -95,7 +101,16 @@ public struct ResponseFramer: Sendable {
                 return .failure(error)
             case .complete(let head, let consumed):
                 parser.reset()
-                if head.isInterim { return .head(head, bytes: consumed) }
+                if head.isInterim {
+                    interims += 1
+                    guard interims <= Self.maxInterimHeads else {
+                        stage = .done
+                        closeAfter = true
+                        return .failure(HTTPError(.tooManyInterimResponses,
+                                                  "the daemon sent more than \(Self.maxInterimHeads) interim responses"))
+                    }
+                    return .head(head, bytes: consumed)
+                }
                 let framing = head.framing(requestMethod: requestMethod)
                 if !head.keepAlive || framing == .untilClose { closeAfter = true }
                 enterBody(framing)
@@ -115,9 +130,12 @@ public struct ResponseFramer: Sendable {
             case .needMore:
                 stage = .chunked(decoder)
             case .failure(let error):
-                stage = .done
-                closeAfter = true
-                guard consumed > 0 else { return .failure(error) }
+                guard consumed > 0 else {
+                    stage = .done
+                    closeAfter = true
+                    return .failure(error)
+                }
+                // The bytes before the bad one go out first; the next step refuses.
                 pendingFailure = error
             }
             return consumed > 0 ? .body(bytes: consumed) : .needMore
