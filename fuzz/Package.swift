@@ -21,6 +21,7 @@ let package = Package(
         // One executable per fuzz target; each exports LLVMFuzzerTestOneInput
         // and gets its main() from libFuzzer.
         .executableTarget(name: "FuzzHTTP1Request", dependencies: ["FuzzSupport", core]),
+        .executableTarget(name: "FuzzHTTP1Response", dependencies: ["FuzzSupport", core]),
         .executableTarget(name: "FuzzChunked", dependencies: ["FuzzSupport", core]),
         .executableTarget(name: "FuzzTOML", dependencies: ["FuzzSupport", core]),
         .executableTarget(name: "FuzzGoJSON", dependencies: ["FuzzSupport", core]),

@@ -6,8 +6,14 @@
 /// body ends while the original bytes are relayed.
 ///
 /// Accepted chunk-size line: 1–16 hex digits, optional SP/HTAB, optional
-/// `;extension` of visible ASCII/SP/HTAB, CRLF. Chunk data must be followed by
-/// CRLF. Trailer fields are refused when `allowTrailers` is false.
+/// `;extension` of visible ASCII/SP/HTAB, CRLF, shorter than `maxLineBytes`
+/// with its CRLF (Go's `len(line) >= maxLineLength` refusal). Chunk data must
+/// be followed by CRLF. Trailer fields are refused when `allowTrailers` is
+/// false; otherwise each must be a field line (token name, colon, value
+/// bytes, CRLF) and the trailer section, final CRLF included, at most
+/// `maxLineBytes` long: go1.19's client refuses a longer section ("suspiciously
+/// long trailer") and a line without a colon, and ends the section at a bare
+/// LF, so anything looser would end the answer elsewhere than the client does.
 public struct ChunkedDecoder: Sendable {
     public enum Status: Equatable, Sendable {
         case needMore
@@ -23,9 +29,10 @@ public struct ChunkedDecoder: Sendable {
         case data(remaining: UInt64)
         case dataCR
         case dataLF
-        case trailerStart
-        case trailerLine(lineBytes: Int)
-        case trailerLF(empty: Bool)
+        /// `section`: trailer bytes so far (Go's client wants them all in its 4096-byte buffer).
+        case trailerStart(section: Int)
+        case trailerLine(lineBytes: Int, section: Int, inValue: Bool)
+        case trailerLF(empty: Bool, section: Int)
         case done
     }
 
@@ -68,7 +75,8 @@ public struct ChunkedDecoder: Sendable {
             case .sizeTail(let value, let lineBytes, let phase):
                 // After the digits: trailing whitespace, or `;extension`
                 // (read and dropped). Go refuses whitespace before ';'.
-                if lineBytes >= maxLineBytes { return (i, fail("a chunk size line is too long")) }
+                // With its CRLF the line must stay under the limit (as Go counts it).
+                if lineBytes + 2 >= maxLineBytes { return (i, fail("a chunk size line is too long")) }
                 if b == ByteClass.cr {
                     state = .sizeLF(value: value)
                 } else if phase == .extensionText {
@@ -87,7 +95,7 @@ public struct ChunkedDecoder: Sendable {
             case .sizeLF(let value):
                 guard b == ByteClass.lf else { return (i, fail("a chunk size line does not end in CRLF")) }
                 i += 1
-                state = value == 0 ? .trailerStart : .data(remaining: value)
+                state = value == 0 ? .trailerStart(section: 0) : .data(remaining: value)
             case .data(let remaining):
                 let take = Int(min(UInt64(n - i), remaining))
                 onData(UnsafeRawBufferPointer(rebasing: input[i..<(i + take)]))
@@ -102,32 +110,43 @@ public struct ChunkedDecoder: Sendable {
                 guard b == ByteClass.lf else { return (i, fail("chunk data is not followed by CRLF")) }
                 i += 1
                 state = .size(value: 0, digits: 0)
-            case .trailerStart:
+            case .trailerStart(let section):
+                if section + 1 > maxLineBytes { return (i, fail("the trailer section is too long")) }
                 if b == ByteClass.cr {
-                    state = .trailerLF(empty: true)
+                    state = .trailerLF(empty: true, section: section + 1)
                 } else {
                     guard allowTrailers else {
                         return (i, .failure(HTTPError(.trailersNotSupported, "trailer fields after a chunked body are not supported")))
                     }
-                    state = .trailerLine(lineBytes: 1)
+                    guard ByteClass.isTokenChar(b) else { return (i, fail("a trailer line does not start with a field name")) }
+                    state = .trailerLine(lineBytes: 1, section: section + 1, inValue: false)
                 }
                 i += 1
-            case .trailerLine(let lineBytes):
+            case .trailerLine(let lineBytes, let section, let inValue):
+                if section + 1 > maxLineBytes { return (i, fail("the trailer section is too long")) }
+                if lineBytes >= maxLineBytes { return (i, fail("a trailer line is too long")) }
                 if b == ByteClass.cr {
-                    state = .trailerLF(empty: false)
+                    guard inValue else { return (i, fail("a trailer line has no colon")) }
+                    state = .trailerLF(empty: false, section: section + 1)
+                } else if inValue {
+                    guard ByteClass.isFieldValueByte(b) else { return (i, fail("a trailer value has a control byte")) }
+                    state = .trailerLine(lineBytes: lineBytes + 1, section: section + 1, inValue: true)
+                } else if b == ByteClass.colon {
+                    state = .trailerLine(lineBytes: lineBytes + 1, section: section + 1, inValue: true)
                 } else {
-                    if lineBytes >= maxLineBytes { return (i, fail("a trailer line is too long")) }
-                    state = .trailerLine(lineBytes: lineBytes + 1)
+                    guard ByteClass.isTokenChar(b) else { return (i, fail("a trailer field name is not a valid token")) }
+                    state = .trailerLine(lineBytes: lineBytes + 1, section: section + 1, inValue: false)
                 }
                 i += 1
-            case .trailerLF(let empty):
+            case .trailerLF(let empty, let section):
+                if section + 1 > maxLineBytes { return (i, fail("the trailer section is too long")) }
                 guard b == ByteClass.lf else { return (i, fail("a trailer line does not end in CRLF")) }
                 i += 1
                 if empty {
                     state = .done
                     return (i, .done)
                 }
-                state = .trailerStart
+                state = .trailerStart(section: section + 1)
             case .done:
                 return (i, .done)
             }

@@ -18,6 +18,7 @@ public struct HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case malformedChunk = "malformed_chunk"
         case trailersNotSupported = "trailers_not_supported"
         case malformedStatusLine = "malformed_status_line"
+        case tooManyInterimResponses = "too_many_interim_responses"
     }
 
     public let code: Code

@@ -15,26 +15,19 @@ public struct ResponseHead: Equatable, Sendable {
     /// 1xx other than 101: another head follows.
     public var isInterim: Bool { status >= 100 && status < 200 && status != 101 }
 
-    /// How the body is delimited, given the request method (RFC 9112 §6.3).
+    /// How the body is delimited, given the request method (RFC 9112 §6.3,
+    /// as Go's client reads it: `ResponseFramingFields`).
     public func framing(requestMethod: String) -> BodyFraming {
-        if requestMethod == "HEAD" || (status >= 100 && status < 200) || status == 204 || status == 304 {
-            return .none
-        }
-        let codings = headers.tokens("transfer-encoding")
-        if !codings.isEmpty {
-            return codings.last == "chunked" ? .chunked : .untilClose
-        }
-        if let length = headers.first("content-length"),
-           let n = RequestSemantics.parseContentLength(Array(length.utf8)) {
-            return .length(n)
-        }
-        return .untilClose
+        framingFields.framing(status: status, requestMethod: requestMethod)
     }
 
     /// The daemon keeps the connection for another request.
-    public var keepAlive: Bool {
-        let connection = headers.tokens("connection")
-        return version == .http11 ? !connection.contains("close") : connection.contains("keep-alive")
+    public var keepAlive: Bool { framingFields.keepAlive(version: version, status: status) }
+
+    var framingFields: ResponseFramingFields {
+        var fields = ResponseFramingFields()
+        for field in headers { fields.add(name: field.name.utf8, value: field.value) }
+        return fields
     }
 }
 
@@ -79,7 +72,9 @@ public struct ResponseHeadParser: Sendable {
                 case .failure(let error): return .failure(error)
                 }
             }
-            return .complete(ResponseHead(version: version, status: status, headers: HTTPHeaders(fields)), consumed: end)
+            let head = ResponseHead(version: version, status: status, headers: HTTPHeaders(fields))
+            if let refusal = head.framingFields.refusal(version: version) { return .failure(refusal) }
+            return .complete(head, consumed: end)
         }
     }
 }
@@ -94,16 +89,7 @@ public struct ResponseHeadParser: Sendable {
 public struct ResponseSummary: Equatable, Sendable {
     public let version: HTTPVersion
     public let status: Int
-    /// Some Transfer-Encoding field was present (even with an empty value).
-    let hasTransferCoding: Bool
-    /// The last comma-separated coding of the last Transfer-Encoding field is "chunked".
-    let lastCodingIsChunked: Bool
-    /// A Content-Length field was present; `contentLength` is the first one's value, nil when unreadable.
-    let hasContentLength: Bool
-    let contentLength: UInt64?
-    /// Some Connection token is "close" / "keep-alive".
-    let connectionClose: Bool
-    let connectionKeepAlive: Bool
+    let fields: ResponseFramingFields
 
     /// 1xx other than 101: another head follows.
     public var isInterim: Bool { status >= 100 && status < 200 && status != 101 }
@@ -111,16 +97,11 @@ public struct ResponseSummary: Equatable, Sendable {
     /// How the body is delimited, given the request method (RFC 9112 §6.3);
     /// the same decision as `ResponseHead.framing(requestMethod:)`.
     public func framing(requestMethod: String) -> BodyFraming {
-        if requestMethod == "HEAD" || (status >= 100 && status < 200) || status == 204 || status == 304 {
-            return .none
-        }
-        if hasTransferCoding { return lastCodingIsChunked ? .chunked : .untilClose }
-        if hasContentLength, let n = contentLength { return .length(n) }
-        return .untilClose
+        fields.framing(status: status, requestMethod: requestMethod)
     }
 
     /// The daemon keeps the connection for another request.
-    public var keepAlive: Bool { version == .http11 ? !connectionClose : connectionKeepAlive }
+    public var keepAlive: Bool { fields.keepAlive(version: version, status: status) }
 }
 
 extension ResponseHeadParser {
@@ -146,10 +127,7 @@ extension ResponseHeadParser {
         var statusLineSeen = false
         var version = HTTPVersion.http11
         var status = 0
-        var hasTransferCoding = false, lastCodingIsChunked = false
-        var hasContentLength = false
-        var contentLength: UInt64?
-        var connectionClose = false, connectionKeepAlive = false
+        var fields = ResponseFramingFields()
         while i < end {
             guard buffer[i] == ByteClass.lf else {
                 i += 1
@@ -174,39 +152,10 @@ extension ResponseHeadParser {
             case .success(let found): bounds = found
             case .failure(let error): return .failure(error)
             }
-            let name = buffer[bounds.name]
-            let value = buffer[bounds.value]
-            switch name.count {
-            case 14 where name.equalsIgnoringASCIICase("content-length"):
-                if !hasContentLength {
-                    hasContentLength = true
-                    contentLength = RequestSemantics.parseContentLength(value)
-                }
-            case 17 where name.equalsIgnoringASCIICase("transfer-encoding"):
-                hasTransferCoding = true
-                // The last coding: what follows the last comma, without OWS.
-                var from = value.endIndex
-                while from > value.startIndex, buffer[from - 1] != UInt8(ascii: ",") { from -= 1 }
-                lastCodingIsChunked = trimmedOWS(buffer[from..<value.endIndex]).equalsIgnoringASCIICase("chunked")
-            case 10 where name.equalsIgnoringASCIICase("connection"):
-                var from = value.startIndex
-                while true {
-                    var to = from
-                    while to < value.endIndex, buffer[to] != UInt8(ascii: ",") { to += 1 }
-                    let token = trimmedOWS(buffer[from..<to])
-                    if token.equalsIgnoringASCIICase("close") { connectionClose = true }
-                    if token.equalsIgnoringASCIICase("keep-alive") { connectionKeepAlive = true }
-                    if to == value.endIndex { break }
-                    from = to + 1
-                }
-            default:
-                break
-            }
+            fields.add(name: buffer[bounds.name], value: buffer[bounds.value])
         }
-        return .complete(ResponseSummary(version: version, status: status, hasTransferCoding: hasTransferCoding,
-                                         lastCodingIsChunked: lastCodingIsChunked, hasContentLength: hasContentLength,
-                                         contentLength: contentLength, connectionClose: connectionClose,
-                                         connectionKeepAlive: connectionKeepAlive),
+        if let refusal = fields.refusal(version: version) { return .failure(refusal) }
+        return .complete(ResponseSummary(version: version, status: status, fields: fields),
                          consumed: end)
     }
 

@@ -154,61 +154,43 @@ extension Connection {
         }
     }
 
-    /// Relays a body exactly as the daemon framed it. False when either side
-    /// failed. `decoder`: a chunked body already partly relayed.
+    /// Relays a body exactly as the daemon framed it (`ResponseFramer`
+    /// decides where it ends). False when either side failed, or the body
+    /// ran until the daemon closed. `decoder`: a chunked body already partly relayed.
     func relayBody(_ framing: BodyFraming, _ reader: ByteReader, _ exchange: Exchange, decoder: ChunkedDecoder? = nil) -> Bool {
-        switch framing {
-        case .none:
-            return true
-        case .untilClose:
+        if decoder == nil, framing == .untilClose {
             relayUntilClose(reader, exchange)
             return false
-        case .length(let total):
-            var remaining = total
-            while remaining > 0 {
-                if reader.isEmpty {
-                    guard (try? reader.fill()) == true else {
-                        exchange.update { $0.error = "daemon closed the connection mid-body" }
-                        return false
-                    }
+        }
+        var framer = decoder.map { ResponseFramer(chunked: $0, limits: context.limits) }
+            ?? ResponseFramer(body: framing, limits: context.limits)
+        while !framer.isDone {
+            if reader.isEmpty {
+                guard (try? reader.fill()) == true else {
+                    if framer.end() == .truncated { exchange.update { $0.error = "daemon closed the connection mid-body" } }
+                    return false
                 }
-                let slice = reader.take(max: Int(min(remaining, UInt64(Int.max))))
+            }
+            switch reader.withAvailable({ framer.step($0) }) {
+            case .body(let n):
+                let slice = reader.take(max: n)
                 guard (try? client.writeAll(slice)) != nil else {
                     exchange.update { $0.error = "client went away" }
                     return false
                 }
-                remaining -= UInt64(slice.count)
                 exchange.update { $0.bytesOut += UInt64(slice.count) }
-            }
-            return true
-        case .chunked:
-            var decoder = decoder ?? ChunkedDecoder(allowTrailers: true, maxLineBytes: context.limits.maxChunkLineBytes)
-            while true {
-                if reader.isEmpty {
-                    guard (try? reader.fill()) == true else {
-                        exchange.update { $0.error = "daemon closed the connection mid-body" }
-                        return false
-                    }
-                }
-                let (consumed, status) = reader.withAvailable { decoder.decode($0) { _ in } }
-                let ok = reader.withAvailable { raw in
-                    (try? client.writeAll(UnsafeRawBufferPointer(rebasing: raw[0..<consumed]))) != nil
-                }
-                reader.consume(consumed)
-                exchange.update { $0.bytesOut += UInt64(consumed) }
-                guard ok else {
-                    exchange.update { $0.error = "client went away" }
+            case .failure(let error):
+                exchange.update { $0.error = "daemon sent a malformed chunked body: \(error.message)" }
+                return false
+            case .needMore, .head:
+                // Only a chunked body's framing can leave buffered bytes unused: read more.
+                guard (try? reader.fill()) == true else {
+                    exchange.update { $0.error = "daemon closed the connection mid-body" }
                     return false
-                }
-                switch status {
-                case .done: return true
-                case .failure(let error):
-                    exchange.update { $0.error = "daemon sent a malformed chunked body: \(error.message)" }
-                    return false
-                case .needMore: continue
                 }
             }
         }
+        return true
     }
 
     /// Daemon → client until the daemon closes (or the client goes away).

@@ -17,7 +17,7 @@ let responseCases: [ResponseCase] = [
     .init(name: "chunked logs stream", input: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
           requestMethod: "GET", status: 200, framing: .chunked, keepAlive: true),
     .init(name: "attach upgraded", input: "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n",
-          requestMethod: "POST", status: 101, framing: .none, keepAlive: true),
+          requestMethod: "POST", status: 101, framing: .untilClose, keepAlive: false),
     .init(name: "old raw-stream attach runs until close", input: "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n",
           requestMethod: "POST", status: 200, framing: .untilClose, keepAlive: true),
     .init(name: "no content", input: "HTTP/1.1 204 No Content\r\n\r\n", requestMethod: "POST", status: 204, framing: .none, keepAlive: true),

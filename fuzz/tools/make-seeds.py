@@ -249,6 +249,13 @@ def main():
                                         "HTTP/1.1 200 OK\r\n", "HTTP/1.1 101 UPGRADED\r\n", "Content-Type: "]),
         write_dict("FuzzChunked", ["\r\n", "0\r\n\r\n", ";", ";ext=1", "ffffffffffffffff", "0000000000000001", " \t"]),
     ))
+    # FuzzHTTP1Response: its corpus is real dockerd answers (dockerd-*, kept by hand); only the dictionary is generated.
+    write_dict("FuzzHTTP1Response", ["GET ", "HEAD ", "POST ", "HTTP/1.1 ", "HTTP/1.0 ", "HTTP/1.1 200 OK\r\n",
+                                     "HTTP/1.1 101 UPGRADED\r\n", "HTTP/1.1 100 Continue\r\n\r\n", " 204 ", " 304 ", " 101 ",
+                                     " 103 ", "\r\n", "\r\n\r\n", "\n", "Content-Length: ", "Content-Length: 0\r\n",
+                                     "Transfer-Encoding: ", "Transfer-Encoding: chunked\r\n", "chunked", "gzip, chunked",
+                                     "Connection: ", "close", "keep-alive", "Upgrade", "Upgrade: tcp\r\n", "Trailer: ",
+                                     "0\r\n\r\n", "0\r\n", ";ext", "ffffffffffffffff", " \t", ":", ",", "+1", "0000000000000000005"])
     for s in (http, chunked, toml, json_seeds, policy):
         print("%s: %d seeds" % (os.path.basename(s.dir), s.count))
 
