@@ -31,5 +31,8 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "EngineAPI", "GoJSON"]),
         .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "EngineAPI", "GoJSON"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "GoJSON", "Posix"]),
+        // fuzz/Sources/FuzzHTTP1Response's Go model against Go's own reading
+        // (scripts/go-http-oracle): its sources are symlinks, no dependencies.
+        .testTarget(name: "GoClientModelTests"),
     ]
 )

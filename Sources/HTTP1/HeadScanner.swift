@@ -9,9 +9,12 @@ enum HeadScanner {
     }
 
     /// `collectLines`: false leaves `lines` of `.complete` empty (the caller
-    /// walks the head itself).
+    /// walks the head itself). `statusLine`: the first line is a response's
+    /// status line, refused as soon as it is complete (as Go's client does,
+    /// without waiting for the rest of the head; checked in scanning order,
+    /// so the outcome does not depend on how the bytes arrived).
     static func scan(_ buffer: UnsafeRawBufferPointer, from start: Int, linesSoFar: Int, limits: HTTPLimits,
-                     collectLines: Bool = true) -> Outcome {
+                     collectLines: Bool = true, statusLine: Bool = false) -> Outcome {
         var lines = linesSoFar
         var i = start
         let count = buffer.count
@@ -34,6 +37,9 @@ enum HeadScanner {
                     return .complete(lines: collectLines ? lineRanges(buffer, end: end) : [], end: end)
                 }
                 lines += 1
+                if statusLine && lines == 1 && ResponseHeadParser.statusLine(buffer[0..<(i - 1)]) == nil {
+                    return .failure(ResponseHeadParser.malformedStatusLine)
+                }
                 if lines > limits.maxHeaderCount + 1 {
                     return .failure(HTTPError(.tooManyHeaders, "more than \(limits.maxHeaderCount) header fields"))
                 }

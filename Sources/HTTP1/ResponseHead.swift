@@ -46,7 +46,7 @@ public struct ResponseHeadParser: Sendable {
     }
 
     public mutating func parse(_ buffer: UnsafeRawBufferPointer) -> HeadParseResult<ResponseHead> {
-        switch HeadScanner.scan(buffer, from: scanned, linesSoFar: lines, limits: limits) {
+        switch HeadScanner.scan(buffer, from: scanned, linesSoFar: lines, limits: limits, statusLine: true) {
         case .needMore(let next, let count):
             scanned = next
             lines = count
@@ -108,7 +108,8 @@ extension ResponseHeadParser {
     /// As `parse`, but returns a `ResponseSummary` instead of the head: no
     /// header field is copied. Shares the resumable scanning state with `parse`.
     public mutating func parseSummary(_ buffer: UnsafeRawBufferPointer) -> HeadParseResult<ResponseSummary> {
-        switch HeadScanner.scan(buffer, from: scanned, linesSoFar: lines, limits: limits, collectLines: false) {
+        switch HeadScanner.scan(buffer, from: scanned, linesSoFar: lines, limits: limits, collectLines: false,
+                                 statusLine: true) {
         case .needMore(let next, let count):
             scanned = next
             lines = count
@@ -159,8 +160,10 @@ extension ResponseHeadParser {
                          consumed: end)
     }
 
+    static let malformedStatusLine = HTTPError(.malformedStatusLine, "the daemon sent a malformed status line")
+
     /// status-line = HTTP-version SP 3DIGIT [SP reason-phrase], as `parse` reads it.
-    private static func statusLine(_ line: Slice<UnsafeRawBufferPointer>) -> (HTTPVersion, Int)? {
+    static func statusLine(_ line: Slice<UnsafeRawBufferPointer>) -> (HTTPVersion, Int)? {
         guard line.count >= 12 else { return nil }
         let base = line.startIndex
         guard line[base + 8] == ByteClass.sp, line.count == 12 || line[base + 12] == ByteClass.sp else { return nil }

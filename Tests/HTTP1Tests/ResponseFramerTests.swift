@@ -90,6 +90,12 @@ let framerCases: [FramerCase] = [
     .init("a chunk line of 4093 bytes and its CRLF is read", "GET",
           "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" + String(repeating: "e", count: 4091) + "\r\na\r\n0\r\n\r\nNEXT",
           statuses: [200], body: 4093 + 2 + 3 + 5, .complete(reuse: true)),
+    // Go's client refuses a status line as soon as it has read it (found by scripts/go-http-oracle:
+    // stray bytes after a 204, 304 or HEAD answer, before the next head).
+    .init("a malformed status line is refused before the rest of the head", "GET", "OKOK\r\nX: 1\r\n",
+          statuses: [], body: 0, .refused(.malformedStatusLine)),
+    .init("stray bytes after a 204 are refused as the next status line", "GET", "2\r\nab",
+          statuses: [], body: 0, .refused(.malformedStatusLine)),
     .init("five interim heads are read", "GET", String(repeating: "HTTP/1.1 103 Early Hints\r\n\r\n", count: 5) + ping,
           statuses: [103, 103, 103, 103, 103, 200], body: 2, .complete(reuse: true)),
     .init("a sixth interim head is refused", "GET", String(repeating: "HTTP/1.1 103 Early Hints\r\n\r\n", count: 6) + ping,

@@ -30,6 +30,32 @@ let responseCases: [ResponseCase] = [
     .init(name: "status line without reason", input: "HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", requestMethod: "GET", status: 200, framing: .length(0), keepAlive: true),
 ]
 
+@Suite("Response status lines")
+struct ResponseStatusLineTests {
+    /// Go's client refuses a bad status line when it has read it; both parsers
+    /// refuse it then too, before the rest of the head, however it arrives.
+    @Test("a malformed status line is refused without the rest of the head", arguments: Feed.allCases)
+    func earlyRefusal(_ feed: Feed) {
+        for line in ["OKOK\r\n", "HTTP/1.1 20 OK\r\nX: y\r\n", "HTTP/2.0 200 OK\r\n", "0\r\n"] {
+            guard case .failure(let error) = feed.responseHead(bytes(line)) else {
+                Issue.record("\(line): not refused by parse")
+                continue
+            }
+            #expect(error.code == .malformedStatusLine)
+            guard case .failure(let summaryError) = feed.responseSummary(bytes(line)) else {
+                Issue.record("\(line): not refused by parseSummary")
+                continue
+            }
+            #expect(summaryError.code == .malformedStatusLine)
+        }
+        // A good status line still waits for the rest of the head.
+        guard case .needMore = feed.responseSummary(bytes("HTTP/1.1 200 OK\r\nX: y\r\n")) else {
+            Issue.record("a good status line does not wait for the head")
+            return
+        }
+    }
+}
+
 @Suite("Response heads")
 struct ResponseHeadTests {
     @Test("daemon response heads give status, framing and persistence", arguments: responseCases, Feed.allCases)

@@ -1,0 +1,1 @@
+../../fuzz/Sources/FuzzHTTP1Response/GoClientModel.swift

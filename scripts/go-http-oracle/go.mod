@@ -1,0 +1,3 @@
+module sockwarden/go-http-oracle
+
+go 1.19
