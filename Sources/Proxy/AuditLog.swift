@@ -1,5 +1,6 @@
 import Glibc
 import Posix
+import CShims
 
 /// The audit log: hash-chained JSON lines (docs/audit-log.md), written by
 /// one dedicated writer thread.
@@ -64,6 +65,9 @@ public final class AuditLog: @unchecked Sendable {
 
     // Writer state: touched by the writer thread only (and by `start` before it runs).
     private var fd: Int32
+    /// Bytes written since the last `sw_start_writeback`.
+    private var unflushedBytes = 0
+    static let writebackBytes = 8 << 20
     /// Renders, chains and hashes records onto `pending`; holds `seq` and the last hash.
     private var renderer: AuditLineRenderer
     /// The batch being rendered (swapped with `queue`, so neither is copied).
@@ -384,6 +388,17 @@ public final class AuditLog: @unchecked Sendable {
                 return error
             }
             pendingOffset += n
+            unflushedBytes += n
+        }
+        if unflushedBytes >= AuditLog.writebackBytes && path != "-" {
+            // Under sustained load the log grows by tens of MB a second; left
+            // to the kernel, gigabytes of it pile up dirty and are written
+            // back in bursts that take the CPU from the proxy (bench/README.md,
+            // "The audit log's writeback"). Starting the writeback every few
+            // MiB keeps it small and steady. It does not wait, and a filter
+            // that refuses the call only leaves the kernel's own timing.
+            _ = sw_start_writeback(fd)
+            unflushedBytes = 0
         }
         // A batch of up to 4096 records is a few MiB: keep that much room
         // (growing it again by doubling costs a copy per step), not more.

@@ -49,6 +49,11 @@ int sw_eventfd(void);
 /// Sets or clears O_NONBLOCK. Returns 0 or -1 with errno set.
 int sw_set_nonblocking(int fd, int on);
 
+/// Starts writing back the file's dirty pages without waiting for it
+/// (sync_file_range SYNC_FILE_RANGE_WRITE over the whole file). Returns 0 or
+/// -1 with errno set (ESPIPE on a pipe, EPERM under a seccomp filter).
+int sw_start_writeback(int fd);
+
 /// The thread's errno (Swift's Glibc exposes it, but this keeps one definition).
 int sw_errno(void);
 
