@@ -60,7 +60,7 @@ extension Catalogue {
 
     private static func match(method: String, path: UnsafeBufferPointer<UInt8>,
                               rawQuery: String?) -> RouteResolution {
-        let candidates = indicesByMethod[method] ?? []
+        let candidates = leadKeysByMethod[method] ?? []
         // "/v{version:[0-9.]+}" must be followed by the template, which starts
         // with '/': the version is the whole run of [0-9.] after "/v".
         var versionEnd: Int? = nil
@@ -71,21 +71,57 @@ extension Catalogue {
             }
             if i > 2 && i < path.count && path[i] == UInt8(ascii: "/") { versionEnd = i }
         }
-
-        for index in candidates {
-            let compiled = compiled[index]
-            if let versionEnd, compiled.mayMatch(path, from: versionEnd),
-               let captures = compiled.pattern.match(path, from: versionEnd, to: path.count) {
-                return .matched(makeMatch(compiled, path, captures,
-                                          version: string(path, 2..<versionEnd),
-                                          pathStart: versionEnd, rawQuery: rawQuery))
+        // The first segment (with its "/") after the version and from the
+        // start: a route whose lead differs cannot match there (`mayMatch`),
+        // so most candidates are passed over on their packed keys alone.
+        let versioned = versionEnd.map { Segment(path, from: $0) }
+        let whole = Segment(path, from: 0)
+        let all = compiled
+        return candidates.withUnsafeBufferPointer { keys in
+            for key in keys {
+                if let versionEnd, let versioned, versioned.mayMatch(key) {
+                    let compiled = all[key.index]
+                    if compiled.mayMatch(path, from: versionEnd),
+                       let captures = compiled.pattern.match(path, from: versionEnd, to: path.count) {
+                        return .matched(makeMatch(compiled, path, captures,
+                                                  version: string(path, 2..<versionEnd),
+                                                  pathStart: versionEnd, rawQuery: rawQuery))
+                    }
+                }
+                if whole.mayMatch(key) {
+                    let compiled = all[key.index]
+                    if compiled.mayMatch(path, from: 0), let captures = compiled.pattern.match(path, from: 0, to: path.count) {
+                        return .matched(makeMatch(compiled, path, captures, version: nil,
+                                                  pathStart: 0, rawQuery: rawQuery))
+                    }
+                }
             }
-            if compiled.mayMatch(path, from: 0), let captures = compiled.pattern.match(path, from: 0, to: path.count) {
-                return .matched(makeMatch(compiled, path, captures, version: nil,
-                                          pathStart: 0, rawQuery: rawQuery))
-            }
+            return .unknown(method: method, path: string(path, 0..<path.count))
         }
-        return .unknown(method: method, path: string(path, 0..<path.count))
+    }
+
+    /// A path's first segment from `start` (a "/" and what follows up to
+    /// the next "/" or the end), packed as `LeadKey` packs leads.
+    private struct Segment {
+        let count: Int
+        let w0: UInt64
+        let w1: UInt64
+
+        init(_ path: UnsafeBufferPointer<UInt8>, from start: Int) {
+            var end = start + 1
+            while end < path.count && path[end] != UInt8(ascii: "/") { end += 1 }
+            count = end - start
+            (w0, w1) = LeadKey.words(UnsafeBufferPointer(rebasing: path[start..<end]))
+        }
+
+        /// False only when the route's lead cannot begin the path here;
+        /// true leaves the decision to `CompiledRoute.mayMatch`.
+        @inline(__always)
+        func mayMatch(_ key: LeadKey) -> Bool {
+            if key.count == 0 { return true }
+            guard key.count == count else { return false }
+            return !key.packed || (key.w0 == w0 && key.w1 == w1)
+        }
     }
 
     private static func makeMatch(_ compiled: CompiledRoute, _ path: UnsafeBufferPointer<UInt8>,

@@ -131,6 +131,46 @@ public enum Catalogue {
         return result
     }()
 
+    /// A route's lead packed for a test without touching the route: its
+    /// length and its bytes in two words, zero-padded (leads are at most 16
+    /// bytes; a longer one is `packed` false and tested with `mayMatch`).
+    struct LeadKey: Sendable {
+        let index: Int
+        let count: Int
+        let w0: UInt64
+        let w1: UInt64
+        let packed: Bool
+
+        init(index: Int, lead: UnsafeBufferPointer<UInt8>) {
+            self.index = index
+            count = lead.count
+            packed = lead.count <= 16
+            (w0, w1) = packed ? LeadKey.words(lead) : (0, 0)
+        }
+
+        /// The bytes, little-endian, zero-padded to 16.
+        @inline(__always)
+        static func words(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+            var w0: UInt64 = 0, w1: UInt64 = 0
+            for i in 0..<Swift.min(bytes.count, 16) {
+                if i < 8 { w0 |= UInt64(bytes[i]) << (8 * i) } else { w1 |= UInt64(bytes[i]) << (8 * (i - 8)) }
+            }
+            return (w0, w1)
+        }
+    }
+
+    /// Each method's routes in registration order, as lead keys: `match`
+    /// tests a path's first segment against them without retaining a route.
+    static let leadKeysByMethod: [String: [LeadKey]] = {
+        var result: [String: [LeadKey]] = [:]
+        for (method, indices) in indicesByMethod {
+            result[method] = indices.map { index in
+                compiled[index].lead.withUnsafeBufferPointer { LeadKey(index: index, lead: $0) }
+            }
+        }
+        return result
+    }()
+
     static let indexByName: [String: Int] = {
         var result: [String: Int] = [:]
         for (index, route) in routes.enumerated() {

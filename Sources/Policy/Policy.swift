@@ -7,33 +7,50 @@
 
 import EngineAPI
 
-/// A loaded, validated policy.
+/// A loaded, validated policy. What never changes after loading is held
+/// in one shared object, so copying a policy (once per judged request) is
+/// a retain, not a copy of every body rule.
 public struct Policy: Sendable {
+    @usableFromInline
+    final class Loaded: Sendable {
+        @usableFromInline let name: String
+        @usableFromInline let description: String?
+        @usableFromInline let rules: [Rule]
+        @usableFromInline let bodyRules: BodyRules
+        let routeDecisions: [Decision]
+
+        init(name: String, description: String?, rules: [Rule], bodyRules: BodyRules) {
+            self.name = name
+            self.description = description
+            self.rules = rules
+            self.bodyRules = bodyRules
+            routeDecisions = Catalogue.routes.map { Policy.decide(rules, method: $0.method, route: $0) }
+        }
+    }
+
+    @usableFromInline let loaded: Loaded
+
     /// The policy's file name without directories, e.g. "read-only.toml":
     /// what denial messages cite.
-    public let name: String
+    @inlinable public var name: String { loaded.name }
     /// `[policy] description`, if given.
-    public let description: String?
+    @inlinable public var description: String? { loaded.description }
     /// The rules in file order. The first matching rule decides; when none
     /// matches the request is denied ("default-deny").
-    public let rules: [Rule]
+    @inlinable public var rules: [Rule] { loaded.rules }
     /// What the policy allows inside request bodies (secure defaults when
     /// the file says nothing).
-    public let bodyRules: BodyRules
+    @inlinable public var bodyRules: BodyRules { loaded.bodyRules }
     /// `[policy] mode` (default enforce); `serve --mode` overrides it.
     public var mode: PolicyMode
     /// The rules' decision for each catalogue route (by index) asked with
     /// the route's own method, as the router matched it: decided when the
     /// policy is loaded, so judging a request builds no reason text.
-    private let routeDecisions: [Decision]
+    private var routeDecisions: [Decision] { loaded.routeDecisions }
 
     init(name: String, description: String?, rules: [Rule], bodyRules: BodyRules = BodyRules(), mode: PolicyMode = .enforce) {
-        self.name = name
-        self.description = description
-        self.rules = rules
-        self.bodyRules = bodyRules
+        loaded = Loaded(name: name, description: description, rules: rules, bodyRules: bodyRules)
         self.mode = mode
-        routeDecisions = Catalogue.routes.map { Policy.decide(rules, method: $0.method, route: $0) }
     }
 
     /// Parses and validates a policy file.
