@@ -3,14 +3,21 @@ import HTTP1
 import Posix
 
 /// `serve --metrics-socket PATH`: an admin Unix socket answering
-/// `GET /metrics` in the Prometheus text format. One thread; each
-/// connection gets one answer and is closed (a scraper that stalls is cut
-/// after 5 s). Separate from the proxy's socket, so it can be given to a
-/// monitoring agent without giving it the Engine API.
+/// `GET /metrics` in the Prometheus text format. Each connection gets one
+/// answer, on a thread of its own, and is closed; a scraper that stalls is
+/// cut after 5 s. At most `maxConnections` are served at once: one more
+/// cuts the oldest, so clients that connect and send nothing cannot hold
+/// the endpoint while a scraper waits. Separate from the proxy's socket,
+/// so it can be given to a monitoring agent without giving it the Engine API.
 public final class MetricsServer: @unchecked Sendable {
     public let path: String
     private let listener: FileDescriptor
     private let render: @Sendable () -> String
+    /// The connections being answered, with when each was accepted. An
+    /// entry is removed before its descriptor is closed, so a descriptor
+    /// found here under the lock is still this connection's.
+    private let serving = Locked<[(fd: FileDescriptor, since: UInt64)]>([])
+    static let maxConnections = 8
 
     /// Binds `path` (mode `mode`; a stale socket file is replaced, a live one is not).
     public init(path: String, mode: UInt32 = 0o660, group: UInt32? = nil, render: @escaping @Sendable () -> String) throws {
@@ -36,10 +43,37 @@ public final class MetricsServer: @unchecked Sendable {
                     usleep(50_000)
                     continue
                 }
-                answer(client)
-                client.close()
+                admit(client)
             }
         }
+    }
+
+    /// Answers `client` on a thread of its own, first cutting the oldest
+    /// connection when `maxConnections` are being answered (its read ends
+    /// and its thread closes it).
+    private func admit(_ client: FileDescriptor) {
+        serving.withLock { serving in
+            if serving.count >= MetricsServer.maxConnections, let oldest = serving.min(by: { $0.since < $1.since }) {
+                oldest.fd.shutdown(reading: true, writing: true)
+                serving.removeAll { $0.fd == oldest.fd }
+            }
+            serving.append((client, monotonicNanoseconds()))
+        }
+        do {
+            try spawnDetachedThread(stackSize: 128 * 1024, name: "sw-metrics-conn") { [self] in
+                answer(client)
+                finish(client)
+            }
+        } catch {
+            // No thread: answer here (the endpoint waits for this one only).
+            answer(client)
+            finish(client)
+        }
+    }
+
+    private func finish(_ client: FileDescriptor) {
+        serving.withLock { serving in serving.removeAll { $0.fd == client } }
+        client.close()
     }
 
     /// Removes the socket file (at shutdown).

@@ -6,6 +6,7 @@
 | a client that pipelines requests and never reads cannot make the proxy buffer without bound, nor fill the audit queue and starve others (both models) | test_a_client_that_never_reads_is_held_back_not_buffered |
 | every way a connection ends (client at once, mid-head, mid-body of each kind, after an answer, malformed, timed out; daemon real, hanging up, refusing, missing) gives its slot back, open and per-uid counts alike (both models) | test_every_way_a_connection_ends_gives_its_slot_back |
 | a client gone from a quiet attach gives its slot back (both models) | test_a_client_gone_from_a_quiet_attach_gives_its_slot_back |
+| clients that connect to the metrics socket and send nothing do not hold up a scrape; one too many cuts the oldest | test_silent_metrics_clients_do_not_hold_up_a_scrape |
 """
 
 from __future__ import annotations
@@ -405,3 +406,54 @@ def test_a_client_gone_from_a_quiet_attach_gives_its_slot_back(proxy_factory, do
         assert n == 0, "the attach connection is still open 10 s after the client hung up"
     finally:
         force_remove(dockerd_sock, name)
+
+
+def _still_open(sock: socket.socket) -> bool:
+    """True when the proxy has neither closed nor written to `sock`."""
+    try:
+        return sock.recv(1, socket.MSG_DONTWAIT) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+
+
+def _cut(sock: socket.socket) -> bool:
+    """True once the proxy has closed `sock` (waits for it, bounded)."""
+    sock.settimeout(10)
+    try:
+        return sock.recv(1) == b""
+    except OSError:
+        return True
+
+
+def test_silent_metrics_clients_do_not_hold_up_a_scrape(proxy_factory, short_tmp):
+    """The metrics socket once answered one connection at a time: a client
+    that connected and sent nothing held every scrape for 5 s, again and
+    again. Now a scrape is answered while silent clients are still open,
+    and the ninth connection cuts the oldest one."""
+    metrics = os.path.join(tempfile.mkdtemp(dir=short_tmp), "m.sock")
+    proxy_factory("observe.toml", extra=("--metrics-socket", metrics))
+    silent = []
+    try:
+        for _ in range(3):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(metrics)
+            silent.append(s)
+        time.sleep(0.2)  # let the proxy accept them (a scrape must not depend on it)
+        with RawConn(metrics, timeout=10) as m:
+            r = m.request("GET", "/metrics")
+        assert r.status == 200 and b"sockwarden_open_connections" in r.body, r
+        assert all(_still_open(s) for s in silent), "a silent client was cut before the scrape was answered"
+
+        for _ in range(6):  # 9 silent clients: one more than the endpoint serves at once
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(metrics)
+            silent.append(s)
+        assert _cut(silent[0]), "the oldest silent client was not cut when a ninth connected"
+        assert all(_still_open(s) for s in silent[1:]), "a newer silent client was cut"
+        with RawConn(metrics, timeout=10) as m:
+            assert m.request("GET", "/metrics").status == 200
+    finally:
+        for s in silent:
+            s.close()
