@@ -9,16 +9,23 @@ extension GoValue {
     }
 
     /// A struct field by name. Names are compared by length first (field
-    /// names are schema names and `name` a literal, both ASCII).
+    /// names are schema names and `name` a literal, both ASCII), over the
+    /// fields in place: the facts look up some forty fields of a
+    /// HostConfig, and a copy of each field visited (its name and value
+    /// retained and released) cost more than the comparisons.
     func at(_ name: String) -> GoValue? {
-        guard case .structure(let fields) = deref else { return nil }
-        let length = name.utf8.count
-        var i = 0
-        while i < fields.count {
-            if fields[i].name.utf8.count == length && fields[i].name == name { return fields[i].value }
-            i += 1
+        switch self {
+        case .pointer(let inner): return inner.at(name)
+        case .structure(let fields):
+            let length = name.utf8.count
+            return fields.withUnsafeBufferPointer { fields -> GoValue? in
+                for i in fields.indices where fields[i].name.utf8.count == length {
+                    if fields[i].name == name { return fields[i].value }
+                }
+                return nil
+            }
+        default: return nil
         }
-        return nil
     }
 
     var text: String? {
