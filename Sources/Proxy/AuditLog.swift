@@ -68,6 +68,9 @@ public final class AuditLog: @unchecked Sendable {
     /// Bytes written since the last `sw_start_writeback`.
     private var unflushedBytes = 0
     static let writebackBytes = 8 << 20
+    /// Writebacks started (`sw_start_writeback` succeeded); read by tests
+    /// after `close`.
+    private(set) var writebacksStarted = 0
     /// Renders, chains and hashes records onto `pending`; holds `seq` and the last hash.
     private var renderer: AuditLineRenderer
     /// The batch being rendered (swapped with `queue`, so neither is copied).
@@ -397,7 +400,7 @@ public final class AuditLog: @unchecked Sendable {
             // "The audit log's writeback"). Starting the writeback every few
             // MiB keeps it small and steady. It does not wait, and a filter
             // that refuses the call only leaves the kernel's own timing.
-            _ = sw_start_writeback(fd)
+            if sw_start_writeback(fd) == 0 { writebacksStarted += 1 }
             unflushedBytes = 0
         }
         // A batch of up to 4096 records is a few MiB: keep that much room

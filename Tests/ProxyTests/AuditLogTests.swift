@@ -57,6 +57,29 @@ import Testing
         for (i, line) in lines.enumerated() { #expect(line.contains("\"seq\":\(i),")) }
     }
 
+    /// Records of 8 KiB: 1,200 of them are ~10 MiB, so the writer starts
+    /// the writeback of its file (every 8 MiB; how often depends on how the
+    /// records fall into batches, at least once), and the chain holds.
+    @Test func aLogPastEightMiBStartsItsWritebackAndStaysChained() throws {
+        let path = AuditLogTests.tempPath("big.jsonl")
+        let log = try AuditLog(path: path)
+        try log.start(first: AuditEvent("start") { _ in })
+        let reason = String(repeating: "r", count: 8 << 10)
+        for n in 1...600 as ClosedRange<UInt64> {
+            var r = AuditLogTests.record(n)
+            r.reason = reason
+            #expect(log.admit(&r) == nil)
+            r.status = 200
+            log.write(r)
+        }
+        #expect(log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 30) == 0)
+        let (broken, lines) = AuditLogTests.verify([path])
+        #expect(broken == nil)
+        #expect(lines.count == 1202)
+        #expect(log.writebacksStarted >= 1, "writebacks started: \(log.writebacksStarted)")
+        unlink(path)
+    }
+
     @Test func reopenAfterRenameChainsTheNewFileToTheOld() throws {
         let path = AuditLogTests.tempPath("b.jsonl")
         let log = try AuditLog(path: path)
