@@ -55,6 +55,14 @@ ssize_t sw_send(int fd, const void *buf, size_t len) { return send(fd, buf, len,
 
 int sw_start_writeback(int fd) { return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); }
 
+int sw_drop_written(int fd, long long offset, long long length) {
+    if (sync_file_range(fd, offset, length,
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0) return -1;
+    int rc = posix_fadvise(fd, offset, length, POSIX_FADV_DONTNEED);
+    if (rc != 0) { errno = rc; return -1; }
+    return 0;
+}
+
 static int make_set(sigset_t *set, const int *signals, int count) {
     sigemptyset(set);
     for (int i = 0; i < count; i++) sigaddset(set, signals[i]);

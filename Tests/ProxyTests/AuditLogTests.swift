@@ -20,11 +20,11 @@ import Testing
     }
 
     /// Every line of `paths`, checked in order; nil when the chain holds.
-    static func verify(_ paths: [String]) -> (AuditChainVerifier.Break?, [String]) {
+    static func verify(_ paths: [String], limit: Int = 16 << 20) -> (AuditChainVerifier.Break?, [String]) {
         var v = AuditChainVerifier()
         var all: [String] = []
         for path in paths {
-            let text = String(decoding: (try? Files.read(path)) ?? [], as: UTF8.self)
+            let text = String(decoding: (try? Files.read(path, limit: limit)) ?? [], as: UTF8.self)
             for (i, line) in text.split(separator: "\n").enumerated() {
                 all.append(String(line))
                 if let b = v.feed(Array(line.utf8)[...], file: path, number: i + 1) { return (b, all) }
@@ -57,27 +57,66 @@ import Testing
         for (i, line) in lines.enumerated() { #expect(line.contains("\"seq\":\(i),")) }
     }
 
-    /// Records of 8 KiB: 1,200 of them are ~10 MiB, so the writer starts
-    /// the writeback of its file (every 8 MiB; how often depends on how the
-    /// records fall into batches, at least once), and the chain holds.
-    @Test func aLogPastEightMiBStartsItsWritebackAndStaysChained() throws {
+    /// Records of 8 KiB: 3,200 of them are ~27 MiB, so the writer starts
+    /// the writeback of its file twice (every 8 MiB, checked after each
+    /// batch) and, at the second, drops what the first wrote back from the
+    /// page cache; the chain holds across it all.
+    @Test func aLogPastEightMiBIsWrittenBackAndDroppedFromTheCache() throws {
         let path = AuditLogTests.tempPath("big.jsonl")
+        defer { unlink(path) }
         let log = try AuditLog(path: path)
         try log.start(first: AuditEvent("start") { _ in })
         let reason = String(repeating: "r", count: 8 << 10)
-        for n in 1...600 as ClosedRange<UInt64> {
-            var r = AuditLogTests.record(n)
-            r.reason = reason
-            #expect(log.admit(&r) == nil)
-            r.status = 200
-            log.write(r)
+        // Four bursts of ~7 MiB, each written before the next is queued
+        // (the writer checks the threshold once per batch it writes).
+        for burst in 0..<4 as Range<UInt64> {
+            for n in 1...400 as ClosedRange<UInt64> {
+                var r = AuditLogTests.record(burst * 400 + n)
+                r.reason = reason
+                #expect(log.admit(&r) == nil)
+                r.status = 200
+                log.write(r)
+            }
+            let deadline = monotonicNanoseconds() + 10_000_000_000
+            while log.backlog > 0 && monotonicNanoseconds() < deadline { usleep(1000) }
         }
         #expect(log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 30) == 0)
-        let (broken, lines) = AuditLogTests.verify([path])
+        #expect(log.writebacksStarted >= 2, "writebacks started: \(log.writebacksStarted)")
+        #expect(log.drops >= 1, "drops: \(log.drops)")
+        // The file's first 8 MiB (dropped at the second writeback) are no
+        // longer cached, unless the file system keeps every page (tmpfs).
+        if let resident = AuditLogTests.residentFraction(path, bytes: 8 << 20) {
+            #expect(resident < 0.1, "\(Int(resident * 100))% of the first 8 MiB still cached")
+        }
+        let (broken, lines) = AuditLogTests.verify([path], limit: 64 << 20)
         #expect(broken == nil)
-        #expect(lines.count == 1202)
-        #expect(log.writebacksStarted >= 1, "writebacks started: \(log.writebacksStarted)")
-        unlink(path)
+        #expect(lines.count == 3202)
+    }
+
+    /// The share of the first `bytes` of `path` in the page cache
+    /// (mincore); nil on tmpfs, where pages cannot be dropped.
+    static func residentFraction(_ path: String, bytes: Int) -> Double? {
+        // The file system the path is on: the longest mount point that is a prefix.
+        let mounts = String(decoding: (try? Files.read("/proc/self/mounts")) ?? [], as: UTF8.self)
+        var best = (point: "", type: "")
+        for line in mounts.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count > 2 else { continue }
+            let point = String(parts[1])
+            if (path.hasPrefix(point == "/" ? "/" : point + "/")) && point.count >= best.point.count {
+                best = (point, String(parts[2]))
+            }
+        }
+        guard best.type != "tmpfs" && best.type != "ramfs" else { return nil }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard let map = mmap(nil, bytes, PROT_READ, MAP_SHARED, fd, 0), map != MAP_FAILED else { return nil }
+        defer { munmap(map, bytes) }
+        let pages = bytes / 4096
+        var vector = [UInt8](repeating: 0, count: pages)
+        guard mincore(map, bytes, &vector) == 0 else { return nil }
+        return Double(vector.filter { $0 & 1 != 0 }.count) / Double(pages)
     }
 
     @Test func reopenAfterRenameChainsTheNewFileToTheOld() throws {

@@ -54,6 +54,12 @@ int sw_set_nonblocking(int fd, int on);
 /// -1 with errno set (ESPIPE on a pipe, EPERM under a seccomp filter).
 int sw_start_writeback(int fd);
 
+/// Waits for the writeback of [offset, offset + length) (started earlier, so
+/// normally long done), then drops those pages from the page cache
+/// (POSIX_FADV_DONTNEED): a log that is only appended to need not keep
+/// gigabytes of itself cached. Returns 0, or -1 with errno set.
+int sw_drop_written(int fd, long long offset, long long length);
+
 /// The thread's errno (Swift's Glibc exposes it, but this keeps one definition).
 int sw_errno(void);
 
