@@ -100,6 +100,10 @@ public struct AuditChainVerifier: Sendable {
     public private(set) var anchor: String?
     /// Lines where a permitted restart occurred.
     public private(set) var restarts: [String] = []
+    /// Hashes of records that must be in the files (anchors kept elsewhere,
+    /// `audit verify --expect`), and those found among the verified records.
+    public var expected: Set<String> = []
+    public private(set) var found: Set<String> = []
     /// The last record was a `stop` event (checked only with `allowRestarts`).
     private var lastWasStop = false
 
@@ -123,6 +127,7 @@ public struct AuditChainVerifier: Sendable {
             func holds() -> Break? {
                 lastHash = hash
                 records += 1
+                if expected.contains(hash) { found.insert(hash) }
                 if allowRestarts { lastWasStop = AuditChainVerifier.isEvent("stop", line) }
                 return nil
             }

@@ -35,6 +35,9 @@ public final class AuditLog: @unchecked Sendable {
     /// How the chain was picked up when the file was opened (for `start`).
     public private(set) var chainOrigin: String = "new"
     let retryNanoseconds: UInt64
+    /// How often the writer names its last written record on stderr (an
+    /// anchor kept by journald, outside the file); 0: never.
+    let anchorNanoseconds: UInt64
 
     private enum Entry {
         case request(AuditRecord)
@@ -85,6 +88,9 @@ public final class AuditLog: @unchecked Sendable {
     private var pendingOffset = 0
     private var pendingRecords = 0
     private var lastFailureReport: UInt64 = 0
+    /// When the last anchor was written, and the record it named.
+    private var lastAnchor: UInt64 = 0
+    private var anchoredSeq: UInt64?
     /// When the writer last checked that `path` still names the open file.
     private var lastPlaceCheck: UInt64 = 0
     static let placeCheckNanoseconds: UInt64 = 100_000_000
@@ -93,7 +99,8 @@ public final class AuditLog: @unchecked Sendable {
     /// records continue from the last record of an existing file. "-" is
     /// standard output (each run starts a new chain there).
     public init(path: String, failurePolicy: FailurePolicy = .refuse, capacity: Int = 16384,
-                metrics: Metrics = Metrics(), retryMilliseconds: Int = 500) throws(SystemError) {
+                metrics: Metrics = Metrics(), retryMilliseconds: Int = 500, anchorSeconds: Int = 0) throws(SystemError) {
+        self.anchorNanoseconds = UInt64(max(0, anchorSeconds)) * 1_000_000_000
         self.path = path
         self.failurePolicy = failurePolicy
         self.capacity = max(4, capacity)
@@ -341,6 +348,7 @@ public final class AuditLog: @unchecked Sendable {
                 inFlight = batch.count
             }
             if closing && batch.isEmpty && inFlight == 0 && !doReopen {
+                announceAnchor(force: true)
                 writerDone = true
                 pthread_cond_broadcast(&progress)
                 pthread_mutex_unlock(&mutex)
@@ -371,6 +379,7 @@ public final class AuditLog: @unchecked Sendable {
                 waitBeforeRetry()
             } else {
                 noteSuccess()
+                announceAnchor(force: false)
             }
         }
     }
@@ -426,6 +435,22 @@ public final class AuditLog: @unchecked Sendable {
         pending.removeAll(keepingCapacity: pending.capacity <= AuditLog.keptOutputCapacity)
         pendingOffset = 0
         return nil
+    }
+
+    /// Names the last record written, on stderr (journald keeps it apart
+    /// from the file): `audit verify --expect HASH` then fails on a log
+    /// whose tail was cut before that record. Every `anchorNanoseconds`,
+    /// and when the writer stops (`force`); only for a new record.
+    private func announceAnchor(force: Bool) {
+        guard anchorNanoseconds > 0, path != "-", renderer.seq > 0 else { return }
+        let seq = renderer.seq - 1
+        let now = monotonicNanoseconds()
+        guard anchoredSeq != seq, force || now &- lastAnchor >= anchorNanoseconds else { return }
+        lastAnchor = now
+        anchoredSeq = seq
+        let hash = renderer.prev
+        Files.writeStderr("sockwarden: audit anchor: \(path) record \(seq) (run \(run)) has hash \(hash); "
+            + "`sockwarden audit verify --expect \(hash) FILE...` fails if the log no longer reaches it\n")
     }
 
     private func noteSuccess() {

@@ -7,11 +7,13 @@ import Proxy
 /// signals (SIGHUP reload, SIGUSR1 reopen) and shutdown, kept out of
 /// ServeCommand.swift.
 struct AuditServeOptions {
-    static let flagNames = ["audit-failure", "audit-queue", "metrics-socket", "policy-poll"]
+    static let flagNames = ["audit-failure", "audit-queue", "audit-anchor", "metrics-socket", "policy-poll"]
 
     var auditPath = "-"
     var failure = AuditLog.FailurePolicy.refuse
     var queue = 16384
+    /// Seconds between anchors on stderr (0: none).
+    var anchorSeconds = 60
     var metricsSocket: String?
     /// 0: do not watch the policy file (SIGHUP still reloads).
     var pollMilliseconds = 1000
@@ -27,6 +29,12 @@ struct AuditServeOptions {
         if let text = flags["audit-queue"] {
             guard let n = Int(text), n >= 4 else { fail("serve: --audit-queue must be a number of records, at least 4, got \(text)") }
             queue = n
+        }
+        if let text = flags["audit-anchor"] {
+            guard let n = Int(text), n >= 0, n <= 86400 else {
+                fail("serve: --audit-anchor must be seconds between anchors on stderr (0: none, at most 86400), got \(text)")
+            }
+            anchorSeconds = n
         }
         if let text = flags["metrics-socket"] {
             do {
@@ -77,7 +85,8 @@ func readPolicyForServe(path: String, parser: PolicyWatcher.Parser) -> PolicyInF
 /// Opens the audit log (exits 1 when it cannot be opened).
 func openAuditLog(_ options: AuditServeOptions) -> AuditLog {
     do {
-        return try AuditLog(path: options.auditPath, failurePolicy: options.failure, capacity: options.queue)
+        return try AuditLog(path: options.auditPath, failurePolicy: options.failure, capacity: options.queue,
+                            anchorSeconds: options.anchorSeconds)
     } catch {
         fail("serve: cannot open the audit log: \(error); check the directory exists and is writable, or use --audit-log - for stdout", code: 1)
     }

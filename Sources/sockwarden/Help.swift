@@ -55,6 +55,10 @@ OPTIONS
                          or continue (serve, count the lost records loudly)
                          (default: refuse)
   --audit-queue N        records that may wait to be written (default: 16384)
+  --audit-anchor SECS    every SECS, and at exit, name the last record written
+                         (its hash) on stderr, for journald to keep apart from
+                         the file: `audit verify --expect HASH` then sees a cut
+                         tail (default: 60; 0: never; not for --audit-log -)
   --policy-poll SECS     check the policy file for changes every SECS and
                          reload it (default: 1; 0: only on SIGHUP)
   --metrics-socket SOCK  serve Prometheus metrics (GET /metrics) on this Unix

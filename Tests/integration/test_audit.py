@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -185,6 +186,43 @@ def test_verify_finds_tampering_at_its_line(proxy_factory, proxy_bin, sock_dir, 
     expected_line = line if line is not None else len(tampered)
     assert f"{bad}:{expected_line}: ".encode() in r.stderr, r.stderr
     assert says.encode() in r.stderr, r.stderr
+
+
+ANCHOR = re.compile(rb"audit anchor: .* record (\d+) \(run [0-9a-f]+\) has hash ([0-9a-f]{64});")
+
+
+def test_anchors_on_stderr_let_verify_see_a_cut_tail(proxy_factory, proxy_bin, sock_dir):
+    """serve names its last written record on stderr (the journal) every
+    --audit-anchor seconds and at exit; verify --expect with that hash
+    passes on the whole log and fails on one whose last records were cut,
+    which the chain alone cannot see."""
+    p = proxy_factory("observe.toml", extra=("--audit-anchor", "1"))
+    with RawConn(p.sock) as c:
+        for _ in range(3):
+            assert c.request("GET", f"{API}/version").status == 200
+            time.sleep(0.6)
+    p.wait_results(lambda rs: len(rs) >= 3)
+    assert p.stop() == 0
+    anchors = ANCHOR.findall(Path(p.log_path).read_bytes())
+    assert len(anchors) >= 2, p.log_tail()  # at least one while serving, and the one at exit
+    records = lines(p.audit)
+    last_seq, last_hash = anchors[-1]
+    assert records[-1]["event"] == "stop" and records[-1]["seq"] == int(last_seq) and records[-1]["hash"] == last_hash.decode()
+    for seq, hash_ in anchors:  # every anchor names a record that is in the file
+        assert records[int(seq)]["hash"] == hash_.decode()
+
+    every = ",".join(h.decode() for _, h in anchors)
+    r = verify(proxy_bin, p.audit, extra=("--expect", every))
+    assert r.returncode == 0 and f"{len(anchors)} expected record(s) found".encode() in r.stdout, (r.stdout, r.stderr)
+
+    cut = os.path.join(sock_dir, "cut.jsonl")
+    Path(cut).write_text("".join(line + "\n" for line in Path(p.audit).read_text().splitlines()[:-2]))
+    assert verify(proxy_bin, cut).returncode == 0  # the chain alone cannot see it
+    r = verify(proxy_bin, cut, extra=("--expect", last_hash.decode()))
+    assert r.returncode == 1 and b"no record with hash " + last_hash in r.stderr, (r.stdout, r.stderr)
+
+    r = verify(proxy_bin, p.audit, extra=("--expect", "abc"))
+    assert r.returncode == 2 and b"64 lowercase hex" in r.stderr, r.stderr
 
 
 def test_verify_usage(proxy_bin, sock_dir):
