@@ -125,7 +125,7 @@ extension BodyRules {
         case .volumesFrom:
             return volumesFrom ? nil : refuse("volumes", "copies the mounts of another container; set volumes-from = true in [volumes] to allow it")
         case .unrecognisedMount:
-            return refuse("host-paths", "is not a mount sockwarden can judge; mount a named volume, a tmpfs (without the bind or rbind option) or an allowed host path instead")
+            return refuse("host-paths", "is not a mount sockwarden can judge; mount a named volume, a tmpfs (without the bind, rbind or remount option) or an allowed host path instead")
         case .hostPort(let address, let port):
             guard publishPorts else { return refuse("host-ports", "publishes a port on the host; set allow = true in [host-ports] to allow it") }
             let all = address.isOneOf(["", "0.0.0.0", "::"])

@@ -75,6 +75,7 @@ ATTACKS = [
     ("volumes from", create_body({"VolumesFrom": ["someone"]})),
     ("tmpfs with the rbind option (a bind of <bundle>/tmpfs)", create_body({"Tmpfs": {"/mnt": "rbind"}})),
     ("tmpfs with the bind option, lower-case key", create_body({"tmpfs": {"/mnt": "size=1m,bind"}})),
+    ("tmpfs with the remount option (/sys remounted read-write)", create_body({"Tmpfs": {"/sys/": "remount"}})),
 ]
 
 

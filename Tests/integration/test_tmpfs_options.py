@@ -17,7 +17,7 @@ import json
 
 import pytest
 
-from swhelpers import API, container_exists, force_remove, http, unique
+from swhelpers import API, container_exists, demux, force_remove, http, unique
 
 pytestmark = pytest.mark.proxy_only
 
@@ -54,11 +54,48 @@ def test_a_tmpfs_with_bind_is_a_host_bind_mount_and_is_refused(ci_proxy, dockerd
 
         r = http(ci_proxy.sock, "POST", f"{API}/containers/create?name={proxied}", tmpfs_body(options, key))
         assert r.status == 403, r
-        assert b"host-paths" in r.body and b"Tmpfs[/mnt]" in r.body and b"bind or rbind" in r.body, r.body
+        assert b"host-paths" in r.body and b"Tmpfs[/mnt]" in r.body and b"bind, rbind or remount" in r.body, r.body
         assert not container_exists(dockerd_sock, proxied)
     finally:
         force_remove(dockerd_sock, direct)
         force_remove(dockerd_sock, proxied)
+
+
+def sys_mount_options(sock: str, name: str, tmpfs: dict[str, str]) -> str:
+    """The per-mount options of /sys as a container made with `tmpfs` sees them."""
+    body = json.dumps({"Image": IMG, "Cmd": ["sh", "-c", "grep ' /sys ' /proc/self/mountinfo"],
+                       "HostConfig": {"NetworkMode": "none", "Tmpfs": tmpfs}}).encode()
+    c = http(sock, "POST", f"{API}/containers/create?name={name}", body)
+    assert c.status == 201, c
+    s = http(sock, "POST", f"{API}/containers/{name}/start")
+    assert s.status == 204, s
+    w = http(sock, "POST", f"{API}/containers/{name}/wait", timeout=60)
+    assert w.status == 200, w
+    out, _ = demux(http(sock, "GET", f"{API}/containers/{name}/logs?stdout=1").body)
+    return out.decode().split()[5]
+
+
+@pytest.mark.parametrize("options", ["remount", "rw,remount,nosuid"])
+def test_a_tmpfs_with_remount_makes_sys_writable_and_is_refused(ci_proxy, dockerd_sock, options):
+    """`remount` gives runc a mount(2) with MS_REMOUNT on what is mounted at
+    the destination already. At "/sys/" (a trailing "/": the daemon drops its
+    own /sys mount only for a tmpfs written exactly "/sys") it remounts the
+    container's sysfs read-write, and the container writes the host's /sys
+    (found by the red-team review of 2026-12-01; the old binary forwarded it)."""
+    plain, direct, proxied = unique("tmpsys"), unique("tmprd"), unique("tmprp")
+    try:
+        assert sys_mount_options(dockerd_sock, plain, {}).split(",")[0] == "ro"
+        assert sys_mount_options(dockerd_sock, direct, {"/sys/": options}).split(",")[0] == "rw"
+
+        r = http(ci_proxy.sock, "POST", f"{API}/containers/create?name={proxied}",
+                 json.dumps({"Image": IMG, "Cmd": ["true"],
+                             "HostConfig": {"NetworkMode": "none", "Tmpfs": {"/sys/": options}}}).encode())
+        assert r.status == 403, r
+        assert b"host-paths" in r.body and b"Tmpfs[/sys/]" in r.body and b"remount" in r.body, r.body
+        assert not container_exists(dockerd_sock, proxied)
+    finally:
+        for name in (plain, direct, proxied):
+            force_remove(dockerd_sock, name)
 
 
 @pytest.mark.parametrize("options", ["", "size=1m", "size=1m,mode=1777,exec,suid", "rshared"])

@@ -233,12 +233,20 @@ extension ContainerFacts {
     /// `<bundle>/tmpfs` into the container (runc 1.1.5; another runtime or
     /// version may resolve it elsewhere, e.g. in the image's root file
     /// system before pivot_root). Not a tmpfs, and not a host path the
-    /// policy can judge: refused. The daemon splits the options on ","
+    /// policy can judge: refused. `remount` is accepted the same way and
+    /// gives runc a mount(2) with MS_REMOUNT on whatever is mounted at the
+    /// destination already: `--tmpfs /sys/:remount` (the trailing "/" keeps
+    /// the daemon's own /sys mount, which it drops only for a destination
+    /// written exactly "/sys") remounts the container's sysfs read-write, so
+    /// a job writes the host's /sys (power state, block queues, PCI rescan;
+    /// shown against dockerd 20.10.24 with runc 1.1.5), and on a mount of a
+    /// host file system (a volume, /etc/hosts) it reconfigures the host's
+    /// superblock. Refused too. The daemon splits the options on ","
     /// and compares each exactly (" rbind" is refused by the daemon).
     static func tmpfsFacts(_ entries: [GoMapEntry], prefix p: String, into facts: inout RequestFacts) {
         for entry in entries {
             let options = entry.value.text ?? ""
-            if options.bytesSplit(UInt8(ascii: ",")).contains(where: { $0.isOneOf(["bind", "rbind"]) }) {
+            if options.bytesSplit(UInt8(ascii: ",")).contains(where: { $0.isOneOf(["bind", "rbind", "remount"]) }) {
                 facts.add(.unrecognisedMount, "\(p).Tmpfs[\(entry.key)]", options)
             }
         }
