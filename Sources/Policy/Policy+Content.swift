@@ -31,6 +31,12 @@ extension Policy {
         }
         var decision = judgeRequestContent(input, route: route, routeDecision: routeDecision, environment: environment,
                                            attempted: &attempted, interpreted: &interpreted)
+        // `docker cp -a` (copyUIDGID): dockerd 20.10 looks the container's `User` up in the host's
+        // passwd database (`idtools.LookupUser`, then `getent passwd <User>` as root), which tells a
+        // job which host accounts exist and their uid and gid, and asks the host's NSS (LDAP, …).
+        if decision.allowed, route.name == "container.archive.put", TargetContainer.copiesUIDGID(rawQuery: input.rawQuery) {
+            return deny("containers", "[containers]: copyUIDGID (docker cp -a) makes the daemon look the container's user up in the host's passwd database (getent, as root), which tells a job which host accounts exist; copy without -a")
+        }
         // The container an exec, attach or copy acts in, once the request itself is allowed.
         if decision.allowed, let parameter = TargetContainer.routes[route.name] {
             let target = bodyRules.judgeTargetContainer(route: route.name, reference: input.parameters[parameter] ?? "", environment: environment)

@@ -28,6 +28,25 @@ public enum TargetContainer {
     ]
 }
 
+extension TargetContainer {
+    /// Whether a `PUT /containers/{id}/archive` asks for `copyUIDGID` as dockerd reads it
+    /// (`httputils.BoolValue(r, "copyUIDGID")`: the first value, trimmed and lower-cased; false
+    /// only for "", "0", "no", "false", "none"). A query Go might read differently (one that does
+    /// not parse, a value with bytes outside printable ASCII) counts as asking.
+    public static func copiesUIDGID(rawQuery: String?) -> Bool {
+        guard let raw = rawQuery else { return false }
+        guard let query = GoQuery.parse(raw) else { return true }
+        guard let value = query.first("copyUIDGID") else { return false }
+        let bytes = Array(value.utf8)
+        if bytes.contains(where: { $0 >= 0x7F || ($0 < 0x20 && !(0x09...0x0D).contains($0)) }) { return true }
+        var text = bytes
+        while let f = text.first, f == 0x20 || (0x09...0x0D).contains(f) { text.removeFirst() }
+        while let l = text.last, l == 0x20 || (0x09...0x0D).contains(l) { text.removeLast() }
+        let lower = String(decoding: text.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
+        return !["", "0", "no", "false", "none"].contains(lower)
+    }
+}
+
 /// The container an exec, attach or copy acts in, as the check found it:
 /// what the audit record's `target_container` names and the facts it adds
 /// to the record's `facts` (what `suggest` learns the container's needs from).
