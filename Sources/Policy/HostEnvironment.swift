@@ -133,9 +133,10 @@ public enum TargetReference: Sendable, Hashable {
 /// The container an exec, attach or copy acts in, as the daemon describes it.
 public enum TargetContainerLookup: Sendable, Hashable {
     /// Its full ID, its name (the daemon's `Name` without its leading
-    /// "/"; empty when not known) and the facts of its host access
+    /// "/"; empty when not known), its `Config.User` (empty when none or
+    /// not known) and the facts of its host access
     /// (`InspectedContainer.facts(inspect:)`).
-    case found(id: String, name: String = "", facts: RequestFacts)
+    case found(id: String, name: String = "", user: String = "", facts: RequestFacts)
     case notFound
     /// The daemon could not be asked (the text says why).
     case unavailable(String)

@@ -31,12 +31,6 @@ extension Policy {
         }
         var decision = judgeRequestContent(input, route: route, routeDecision: routeDecision, environment: environment,
                                            attempted: &attempted, interpreted: &interpreted)
-        // `docker cp -a` (copyUIDGID): dockerd 20.10 looks the container's `User` up in the host's
-        // passwd database (`idtools.LookupUser`, then `getent passwd <User>` as root), which tells a
-        // job which host accounts exist and their uid and gid, and asks the host's NSS (LDAP, …).
-        if decision.allowed, route.name == "container.archive.put", TargetContainer.copiesUIDGID(rawQuery: input.rawQuery) {
-            return deny("containers", "[containers]: copyUIDGID (docker cp -a) makes the daemon look the container's user up in the host's passwd database (getent, as root), which tells a job which host accounts exist; copy without -a")
-        }
         // The container an exec, attach or copy acts in, once the request itself is allowed.
         if decision.allowed, let parameter = TargetContainer.routes[route.name] {
             let target = bodyRules.judgeTargetContainer(route: route.name, reference: input.parameters[parameter] ?? "", environment: environment)
@@ -49,6 +43,20 @@ extension Policy {
             case .success(nil): break
             }
             decision.targetContainer = target.container
+            // `docker cp -a` (copyUIDGID): dockerd 20.10 looks the container's `User` up in the
+            // host's passwd database (`idtools.LookupUser`, then `getent passwd <User>` as root),
+            // which tells a job which host accounts exist and their uid and gid, and asks the
+            // host's NSS (LDAP, …). With no `User` it looks nothing up; a container not looked up
+            // (a what-if without a daemon) cannot be told apart and is refused.
+            if route.name == "container.archive.put", TargetContainer.copiesUIDGID(rawQuery: input.rawQuery) {
+                let user = target.container?.user
+                if user == nil || !user!.utf8.isEmpty {
+                    var denial = deny("containers", user.map { "[containers]: copyUIDGID (docker cp -a) into a container whose user is \"\($0)\" makes the daemon look that user up in the host's passwd database (getent, as root), which tells a job which host accounts exist; copy without -a" }
+                        ?? "[containers]: copyUIDGID (docker cp -a) makes the daemon look the container's user up in the host's passwd database (getent, as root), and the container was not looked up; copy without -a")
+                    denial.targetContainer = target.container
+                    return denial
+                }
+            }
         }
         return decision
     }
@@ -166,7 +174,7 @@ extension Policy {
             switch environment.targetContainer(.container(reference)) {
             case .notLookedUp:
                 continue
-            case .found(let id, _, _):
+            case .found(let id, _, _, _):
                 let byID = Ask(ask.kind, field: ask.field, value: "container:" + id)
                 if let violation = bodyRules.judge(RequestFacts([byID]), environment: environment) { return .failure(violation) }
                 pinned.append((String(ask.field.dropFirst("HostConfig.".count)), "container:" + id))

@@ -57,11 +57,15 @@ public struct JudgedContainer: Sendable, Hashable {
     public var name: String
     /// The facts of its host access that were judged (`InspectedContainer.facts`).
     public var facts: RequestFacts
+    /// Its `Config.User` ("" when none): not recorded, read by the
+    /// `copyUIDGID` check (a copy with `-a` looks it up on the host).
+    public var user: String
 
-    public init(id: String, name: String, facts: RequestFacts) {
+    public init(id: String, name: String, facts: RequestFacts, user: String = "") {
         self.id = id
         self.name = name
         self.facts = facts
+        self.user = user
     }
 }
 
@@ -89,8 +93,8 @@ extension BodyRules {
             return refuse("names no \(isExec ? "exec" : "container") the daemon knows (No such \(isExec ? "exec instance" : "container"): \(reference))")
         case .unavailable(let why):
             return refuse("cannot be judged: \(what) could not be looked up (\(why))")
-        case .found(let id, let name, let facts):
-            let container = JudgedContainer(id: id, name: name, facts: facts)
+        case .found(let id, let name, let user, let facts):
+            let container = JudgedContainer(id: id, name: name, facts: facts, user: user)
             // What VolumesFrom lent is judged among the container's Mounts as mounted, not by
             // looking up the source's name again: renamed and replaced, it would name another.
             if let violation = judge(facts, environment: environment) {
@@ -123,7 +127,7 @@ extension BodyRules {
             return refuse("joins the \(namespace.rawValue) namespace of a container the daemon does not know (\(reference))")
         case .unavailable(let why):
             return refuse("cannot be judged: container \(reference), whose \(namespace.rawValue) namespace it joins, could not be looked up (\(why))")
-        case .found(_, _, let facts):
+        case .found(_, _, _, let facts):
             for joined in facts.asks {
                 switch joined.kind {
                 case .hostNamespace(let other) where other == namespace:

@@ -156,7 +156,7 @@ struct DaemonLookup: Sendable {
         if status == 404 { return .notFound }
         guard status == 200 else { return .unavailable(Self.refusal(status, body)) }
         guard let inspected = InspectedContainer.facts(inspect: body) else { return .unavailable("the daemon's answer is not a container's") }
-        return .found(id: inspected.id, name: inspected.name, facts: inspected.facts)
+        return .found(id: inspected.id, name: inspected.name, user: inspected.user, facts: inspected.facts)
     }
 
     /// `GET /networks/{id}`: the driver a network was created with.

@@ -117,6 +117,17 @@ struct InspectedContainerTests {
         #expect(names.sorted() == c.lookedUp, "\(read.facts.asks)")
     }
 
+    @Test("its user is read from Config.User (docker cp -a looks it up on the host)")
+    func user() throws {
+        #expect(try #require(InspectedContainer.facts(inspect: try inspected([:]))).user == "")
+        var value = try #require(try JSONSerialization.jsonObject(with: Data(inspectedPlainContainer.utf8)) as? [String: Any])
+        var config = try #require(value["Config"] as? [String: Any])
+        config["User"] = "1000:1000"
+        value["Config"] = config
+        let read = try #require(InspectedContainer.facts(inspect: Array(try JSONSerialization.data(withJSONObject: value))))
+        #expect(read.user == "1000:1000")
+    }
+
     @Test("an answer that is not one container's is not read", arguments: ["[]", "{}", #"{"Id":"abc"}"#, "not json"])
     func notAContainer(_ text: String) {
         #expect(InspectedContainer.facts(inspect: Array(text.utf8)) == nil)
@@ -141,13 +152,18 @@ let targetContainerCases: [(name: String, method: String, path: String, body: St
     ("stat in a job's container, pinned", "HEAD", "/v1.41/containers/job-1/archive?path=/", nil, nil, nil, String(repeating: "1", count: 64)),
     ("copy into a job's container, pinned", "PUT", "/v1.41/containers/job-1/archive?path=/tmp&copyUIDGID=0", nil, nil, nil,
      String(repeating: "1", count: 64)),
-    // `docker cp -a`: dockerd looks the container's User up in the host's passwd database (getent as root).
-    ("docker cp -a into a job's container", "PUT", "/v1.41/containers/job-1/archive?path=/tmp&copyUIDGID=1", nil,
+    // `docker cp -a`: dockerd looks the container's User up in the host's passwd database (getent
+    // as root); a container with no User is looked up nowhere.
+    ("docker cp -a into a container with a user", "PUT", "/v1.41/containers/withuser/archive?path=/tmp&copyUIDGID=1", nil,
+     "containers", "whose user is \"daemon\"", nil),
+    ("copyUIDGID spelt True", "PUT", "/v1.41/containers/withuser/archive?path=/tmp&copyUIDGID=%20True", nil,
      "containers", "host's passwd database", nil),
-    ("copyUIDGID spelt True", "PUT", "/v1.41/containers/job-1/archive?path=/tmp&copyUIDGID=%20True", nil,
+    ("copyUIDGID, first value wins", "PUT", "/v1.41/containers/withuser/archive?copyUIDGID=yes&copyUIDGID=0&path=/tmp", nil,
      "containers", "copyUIDGID", nil),
-    ("copyUIDGID, first value wins", "PUT", "/v1.41/containers/job-1/archive?copyUIDGID=yes&copyUIDGID=0&path=/tmp", nil,
-     "containers", "copyUIDGID", nil),
+    ("copy without -a into a container with a user, pinned", "PUT", "/v1.41/containers/withuser/archive?path=/tmp&copyUIDGID=0", nil,
+     nil, nil, String(repeating: "9", count: 64)),
+    ("docker cp -a into a job's container with no user, pinned", "PUT", "/v1.41/containers/job-1/archive?path=/tmp&copyUIDGID=1", nil,
+     nil, nil, String(repeating: "1", count: 64)),
     ("a container the daemon does not know", "POST", "/v1.41/containers/ghost/exec", #"{"Cmd":["ls"]}"#, "containers", "No such container", nil),
     ("a container that cannot be looked up", "POST", "/v1.41/containers/flaky/exec", #"{"Cmd":["ls"]}"#, "containers", "could not be looked up", nil),
     ("a privileged exec is refused for itself first", "POST", "/v1.41/containers/job-1/exec", #"{"Cmd":["sh"],"Privileged":true}"#,
@@ -213,6 +229,19 @@ struct TargetContainerTests {
         #expect(decision.allowed, "\(decision.reason)")
         #expect(decision.pinnedParameters.isEmpty)
     }
+
+    @Test("a what-if without a daemon refuses docker cp -a: whether the container has a user is not known")
+    func copyUIDGIDWithoutDaemon() throws {
+        let policy = try loadShippedPolicy("ci.toml")
+        guard case .matched(let match) = Catalogue.resolve(method: "PUT", target: "/v1.41/containers/c/archive?path=/tmp&copyUIDGID=1") else {
+            Issue.record("no route")
+            return
+        }
+        var input = PolicyInput(method: "PUT", route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery)
+        input.parameters = match.parameters
+        let decision = policy.evaluate(input)
+        #expect(!decision.allowed && decision.reason.contains("was not looked up"), "\(decision.reason)")
+    }
 }
 
 /// FakeDaemon whose every container is the one inspect answer given, read as
@@ -228,7 +257,7 @@ struct InspectingDaemon: HostEnvironment {
     func grantsSocket(_ path: String) -> Bool { base.grantsSocket(path) }
     func targetContainer(_ reference: TargetReference) -> TargetContainerLookup {
         guard let read = InspectedContainer.facts(inspect: inspect) else { return .unavailable("not a container") }
-        return .found(id: read.id, facts: read.facts)
+        return .found(id: read.id, user: read.user, facts: read.facts)
     }
 }
 

@@ -13,7 +13,7 @@ struct FakeDaemon: HostEnvironment {
         let id = { (c: Character) in String(repeating: c, count: 64) }
         // A full ID finds its container, as dockerd resolves a full ID first.
         let byID: [Character: String] = ["1": "job-1", "2": "runner", "3": "agent", "4": "opsvol", "5": "lender",
-                                         "6": "hostpid", "7": "sidecar", "8": "lanbox"]
+                                         "6": "hostpid", "7": "sidecar", "8": "lanbox", "9": "withuser"]
         if case .container(let ref) = reference, ref.count == 64, let first = ref.first, ref.allSatisfy({ $0 == first }),
            let name = byID[first] {
             return targetContainer(.container(name))
@@ -43,6 +43,7 @@ struct FakeDaemon: HostEnvironment {
         case .container("lanbox"):
             facts.asks = [Ask(.namedNetwork("lan"), field: "NetworkSettings.Networks[lan]", value: "lan")]
             return .found(id: id("8"), name: "lanbox", facts: facts)
+        case .container("withuser"): return .found(id: id("9"), name: "withuser", user: "daemon", facts: facts)
         case .container("flaky"): return .unavailable("the daemon answered 500")
         default: return .notFound
         }

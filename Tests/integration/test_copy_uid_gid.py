@@ -6,11 +6,14 @@
 `User` at create learns which host accounts exist (a missing one answers
 "getent unable to find entry") and their uid and gid (the copied file's
 owner), and makes the host's NSS (LDAP, sssd) answer for it. Found by the
-review of 2026-12-01; copyUIDGID is now refused (rule containers).
+red-team review of session 11 (2026-11-30); copyUIDGID into a container
+with a `User` is now refused (rule containers). With no `User` the daemon
+looks nothing up, and the copy passes.
 
 Differential: straight to the daemon the copy fails for a user the host
 lacks and succeeds for one it has; through the proxy both are refused. A copy
-without copyUIDGID still passes."""
+without copyUIDGID still passes, and so does `cp -a` into a container with
+no user."""
 import io
 import json
 import tarfile
@@ -59,8 +62,23 @@ def test_copy_uid_gid_is_refused(dockerd_sock, ci_proxy, image):
             else:
                 assert direct.status != 200 and b"getent" in direct.body, direct
             proxied = copy(ci_proxy.sock, name, "&copyUIDGID=1")
-            assert proxied.status == 403 and b"copyUIDGID" in proxied.body, proxied
+            assert proxied.status == 403 and b"copyUIDGID" in proxied.body and f'user is \\"{user}\\"'.encode() in proxied.body, proxied
             assert copy(ci_proxy.sock, name, "&copyUIDGID=0").status == 200
     finally:
         for name in made:
             force_remove(dockerd_sock, name)
+
+
+def test_copy_uid_gid_into_a_container_without_a_user_passes(dockerd_sock, ci_proxy, image):
+    """dockerd looks nothing up when the container has no `User`
+    (`tarCopyOptions`): `docker cp -a` is harmless there and passes."""
+    name = unique("cpa")
+    try:
+        c = http(dockerd_sock, "POST", f"{API}/containers/create?name={name}",
+                 json.dumps({"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}).encode())
+        assert c.status == 201, c
+        assert copy(dockerd_sock, name, "&copyUIDGID=1").status == 200
+        proxied = copy(ci_proxy.sock, name, "&copyUIDGID=1")
+        assert proxied.status == 200, proxied
+    finally:
+        force_remove(dockerd_sock, name)

@@ -25,18 +25,25 @@ public enum InspectedContainer {
         GoField("Networks", .map(key: .string, value: .pointer(.structure(BodySchemas.Network.endpointSettings)))),
     ])
 
+    /// Of the container's `Config`, its `User` only: `docker cp -a` makes
+    /// the daemon look it up on the host (`copyUIDGID`, Policy+Content).
+    static let config = GoStruct("container.Config", [
+        GoField("User", .string),
+    ])
+
     static let schema = GoStruct("types.ContainerJSON", [
         GoField("Id", .string),
         GoField("Name", .string),
+        GoField("Config", .pointer(.structure(config))),
         GoField("HostConfig", .pointer(.structure(BodySchemas.Container.hostConfig))),
         GoField("Mounts", .slice(.structure(mountPoint))),
         GoField("NetworkSettings", .pointer(.structure(networkSettings))),
     ])
 
-    /// The container's full ID, its name (without the leading "/") and the
-    /// facts of its host access; nil when the answer is not an inspect of
-    /// one container.
-    public static func facts(inspect bytes: [UInt8]) -> (id: String, name: String, facts: RequestFacts)? {
+    /// The container's full ID, its name (without the leading "/"), its
+    /// `Config.User` ("" when none) and the facts of its host access; nil
+    /// when the answer is not an inspect of one container.
+    public static func facts(inspect bytes: [UInt8]) -> (id: String, name: String, user: String, facts: RequestFacts)? {
         guard case .success(let decoded) = GoDecoder.decodeFirstValue(bytes, as: .structure(schema)) else { return nil }
         guard let id = decoded.value.at("Id")?.text, id.utf8.count == 64 else { return nil }
         let hostConfig = decoded.value.at("HostConfig") ?? .structure([])
@@ -54,7 +61,7 @@ public enum InspectedContainer {
         networkFacts(decoded.value.at("NetworkSettings")?.at("Networks")?.entries ?? [], into: &access)
         var name = decoded.value.at("Name")?.text ?? ""
         if name.bytesHavePrefix("/") { name = String(name.dropFirst()) }
-        return (id, name, access)
+        return (id, name, decoded.value.at("Config")?.at("User")?.text ?? "", access)
     }
 
     /// The networks the container is on (`NetworkSettings.Networks`: those
