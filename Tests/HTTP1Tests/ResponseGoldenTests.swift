@@ -30,13 +30,9 @@ struct FramedAnswer: Equatable, CustomStringConvertible {
 
     static func frame(_ stream: [UInt8], methods: [String], step: Int) -> [FramedAnswer] {
         var answers: [FramedAnswer] = []
-        var index = 0
-        var framer = ResponseFramer(requestMethod: methods[0])
         var answer = FramedAnswer(start: 0)
         var raw: [UInt8] = []
         var chunked = false
-        var cleared = 0
-        var received = 0
         func finish(_ outcome: Outcome) {
             answer.outcome = outcome
             if chunked {
@@ -49,46 +45,30 @@ struct FramedAnswer: Equatable, CustomStringConvertible {
             }
             answers.append(answer)
         }
-        var finished = false
-        stream.withUnsafeBytes { bytes in
-            while !finished && received < bytes.count {
-                received = min(bytes.count, received &+ step)
-                while !finished {
-                    let result = framer.step(UnsafeRawBufferPointer(rebasing: bytes[cleared..<received]))
-                    switch result {
-                    case .needMore:
-                        break
-                    case .head(let head, let n):
-                        answer.heads.append(.init(status: head.status, range: cleared..<(cleared + n)))
-                        cleared += n
-                        if case .chunked = framer.stage { chunked = true }
-                    case .body(let n):
-                        raw += bytes[cleared..<(cleared + n)]
-                        cleared += n
-                    case .failure(let error):
-                        finish(.refused(error.code))
-                        finished = true
-                    }
-                    if finished { break }
-                    if framer.isDone {
-                        finish(.complete(end: cleared, reuse: !framer.closeAfter))
-                        index += 1
-                        if framer.closeAfter || index == maxAnswers {
-                            finished = true
-                            break
-                        }
-                        let method = methods[index % methods.count]
-                        framer = ResponseFramer(requestMethod: method)
-                        answer = FramedAnswer(start: cleared)
-                        (raw, chunked) = ([], false)
-                        continue
-                    }
-                    if case .needMore = result { break }
-                }
-            }
+        // `step` more bytes at a time (the last piece ends the stream).
+        var ends: [Int] = []
+        var received = 0
+        while received < stream.count {
+            received = min(stream.count, received &+ step)
+            ends.append(received)
         }
-        if !finished && (cleared < stream.count || !answer.heads.isEmpty) {
-            finish(framer.end() == .complete ? .untilClose : .truncated)
+        FramerDriver.run(stream, methods: methods, ends: ends, maxAnswers: maxAnswers) { event in
+            switch event {
+            case .head(let head, let range, _, let isChunked):
+                answer.heads.append(.init(status: head.status, range: range))
+                if isChunked { chunked = true }
+            case .body(let range, _):
+                raw += stream[range]
+            case .refused(_, let error):
+                finish(.refused(error.code))
+            case .complete(let end, let reuse):
+                finish(.complete(end: end, reuse: reuse))
+            case .next(let start, _):
+                answer = FramedAnswer(start: start)
+                (raw, chunked) = ([], false)
+            case .ended(_, let untilClose, _):
+                finish(untilClose ? .untilClose : .truncated)
+            }
         }
         return answers
     }

@@ -124,61 +124,36 @@ struct ProxyTrace: Equatable, CustomStringConvertible {
     }
 
     /// Feeds the stream as the proxy receives it: bytes up to each of `ends`
-    /// arrive, the framer clears what it can from the bytes not yet cleared.
+    /// arrive, the framer clears what it can from the bytes not yet cleared
+    /// (`FramerDriver`, shared with ResponseGoldenTests).
     static func read(_ stream: [UInt8], methods: [String], ends: [Int]) -> ProxyTrace {
         var trace = ProxyTrace()
-        var cleared = 0
-        var index = 0
-        var framer = ResponseFramer(requestMethod: methods[0])
         var answer = Answer(start: 0, method: methods[0])
-        var finished = false
-        stream.withUnsafeBytes { raw in
-            for end in ends where !finished {
-                while !finished {
-                    let step = framer.step(UnsafeRawBufferPointer(rebasing: raw[cleared..<end]))
-                    switch step {
-                    case .needMore:
-                        break
-                    case .head(let summary, let n):
-                        Property.check(n > 0 && cleared + n <= end, "a head clears bytes that arrived")
-                        answer.heads.append(Head(status: summary.status, range: cleared..<(cleared + n)))
-                        cleared += n
-                    case .body(let n):
-                        Property.check(n > 0 && cleared + n <= end, "a body step clears bytes that arrived")
-                        if let last = answer.body.last, last.upperBound == cleared {
-                            answer.body[answer.body.count - 1] = last.lowerBound..<(cleared + n)
-                        } else {
-                            answer.body.append(cleared..<(cleared + n))
-                        }
-                        cleared += n
-                    case .failure(let error):
-                        answer.outcome = .failure(cleared: cleared, error.code)
-                        trace.answers.append(answer)
-                        finished = true
-                    }
-                    if finished { break }
-                    if framer.isDone {
-                        answer.outcome = .complete(end: cleared, reuse: !framer.closeAfter)
-                        trace.answers.append(answer)
-                        index += 1
-                        if framer.closeAfter || index == maxAnswers {
-                            finished = true
-                            break
-                        }
-                        let method = methods[index % methods.count]
-                        framer = ResponseFramer(requestMethod: method)
-                        answer = Answer(start: cleared, method: method)
-                        continue
-                    }
-                    if case .needMore = step { break }
+        FramerDriver.run(stream, methods: methods, ends: ends, maxAnswers: maxAnswers) { event in
+            switch event {
+            case .head(let summary, let range, let arrived, _):
+                Property.check(!range.isEmpty && range.upperBound <= arrived, "a head clears bytes that arrived")
+                answer.heads.append(Head(status: summary.status, range: range))
+            case .body(let range, let arrived):
+                Property.check(!range.isEmpty && range.upperBound <= arrived, "a body step clears bytes that arrived")
+                if let last = answer.body.last, last.upperBound == range.lowerBound {
+                    answer.body[answer.body.count - 1] = last.lowerBound..<range.upperBound
+                } else {
+                    answer.body.append(range)
                 }
+            case .refused(let cleared, let error):
+                answer.outcome = .failure(cleared: cleared, error.code)
+                trace.answers.append(answer)
+            case .complete(let end, let reuse):
+                answer.outcome = .complete(end: end, reuse: reuse)
+                trace.answers.append(answer)
+            case .next(let start, let method):
+                answer = Answer(start: start, method: method)
+            case .ended(let cleared, let untilClose, let waitingForHead):
+                Property.check(cleared == stream.count || waitingForHead, "at the end only an incomplete head is left uncleared")
+                answer.outcome = untilClose ? .untilClose : .truncated
+                trace.answers.append(answer)
             }
-        }
-        if !finished && (cleared < stream.count || !answer.heads.isEmpty) {
-            Property.check(cleared == stream.count || { if case .head = framer.stage { return true }; return false }(),
-                           "at the end only an incomplete head is left uncleared")
-            answer.outcome = framer.end() == .complete ? .untilClose : .truncated
-            trace.answers.append(answer)
         }
         return trace
     }
