@@ -112,10 +112,14 @@ extension Connection {
     }
 
     enum InspectionRead {
-        case body(RequestBody)
+        /// The body, and the `--max-request-memory` it holds (keep the
+        /// hold as long as the body).
+        case body(RequestBody, RequestMemory.Hold)
         case clientGone
         case malformed(HTTPError)
         case timedOut
+        /// Reading it would hold more memory than `--max-request-memory` has left.
+        case overMemory
     }
 
     /// When a body read before anything is forwarded must be complete: the
@@ -129,17 +133,33 @@ extension Connection {
     func readBodyForInspection(_ head: RequestHead, _ reader: ByteReader) -> InspectionRead {
         let limit = context.inspectionLimit
         let contentType = head.headers.first("content-type")
+        // What a read buffer holds anyway is not counted; past it, a body
+        // with a length takes it all at once (before a 100 Continue asks
+        // for it), a chunked one as it grows.
+        let hold = RequestMemory.Hold(context.requestMemory)
+        let free = LoopBuffer.uncountedBytes
+        if case .length(let total) = head.framing, total <= UInt64(limit), total > UInt64(free), !hold.take(Int(total) - free) {
+            return .overMemory
+        }
         if head.expectsContinue {
             push(Exchange(kind: .interim(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)), method: head.method, record: nil))
         }
-        if case .length(let total) = head.framing, total > UInt64(limit) { return .body(.tooLarge(limit: limit)) }
+        if case .length(let total) = head.framing, total > UInt64(limit) { return .body(.tooLarge(limit: limit), hold) }
+        var growing = true
+        if case .length = head.framing { growing = false }
         var body: [UInt8] = []
+        var overMemory = false
         switch readBody(head, reader, deadline: bodyDeadline, onData: { data in
             body += data
+            let uncounted = body.count - free - hold.bytes
+            if growing, uncounted > 0, body.count <= limit, !hold.take(uncounted) {
+                overMemory = true
+                return false
+            }
             return body.count <= limit
         }) {
-        case .complete: return .body(.complete(body, contentType: contentType))
-        case .stopped: return .body(.tooLarge(limit: limit))
+        case .complete: return .body(.complete(body, contentType: contentType), hold)
+        case .stopped: return overMemory ? .overMemory : .body(.tooLarge(limit: limit), hold)
         case .clientGone: return .clientGone
         case .malformed(let error): return .malformed(error)
         case .timedOut: return .timedOut

@@ -96,10 +96,23 @@ extension Connection {
         let judge = self.judge
         let start = judge.start(head)
         var body: RequestBody?
+        var hold: RequestMemory.Hold?
+        defer { withExtendedLifetime(hold) {} }
         if start.readsBody {
             switch readBodyForInspection(head, reader) {
-            case .body(let read):
+            case .body(let read, let held):
                 body = read
+                hold = held
+            case .overMemory:
+                var record = start.record
+                record.request = context.nextRequestID()
+                record.decision = "deny"
+                record.rule = "request-memory"
+                record.reason = "requests being read to be judged already held \(context.requestMemory.limit >> 20) MiB (--max-request-memory); nothing was forwarded"
+                push(Exchange(kind: .local(LocalResponse(status: 503, message: context.requestMemory.refusal, close: true)),
+                              method: head.method, record: record))
+                push(.end())
+                return false
             case .clientGone:
                 // The head arrived, the body did not: nothing was forwarded.
                 var record = start.record

@@ -3,9 +3,16 @@
 /// given back when it is empty, so an idle connection holds no buffer.
 /// Owned by the loop thread.
 struct LoopBuffer {
+    /// What a request holds before it counts against `--max-request-memory`.
+    static var uncountedBytes: Int { BufferPool.defaultSize }
     private var storage: UnsafeMutableRawBufferPointer?
     private(set) var start = 0
     private(set) var end = 0
+    /// Bytes of `storage` beyond the pool's size, taken from `chargedTo`.
+    private var charged = 0
+    private var chargedTo: RequestMemory?
+    /// Growing was refused by the `RequestMemory` passed to `space`.
+    private(set) var overBudget = false
 
     var count: Int { end - start }
     var isEmpty: Bool { start == end }
@@ -28,8 +35,10 @@ struct LoopBuffer {
     }
 
     /// Room to read into, growing up to `limit` bytes in all (moving the
-    /// bytes to the front first); nil when `limit` bytes are buffered.
-    mutating func space(_ pool: BufferPool, limit: Int) -> UnsafeMutableRawBufferPointer? {
+    /// bytes to the front first); nil when `limit` bytes are buffered, or
+    /// when growing past the pool's size would take more of `memory` than
+    /// it has left (then `overBudget` is set and stays set).
+    mutating func space(_ pool: BufferPool, limit: Int, memory: RequestMemory? = nil) -> UnsafeMutableRawBufferPointer? {
         if count >= limit { return nil }
         guard let current = storage else {
             let fresh = pool.take()
@@ -42,8 +51,16 @@ struct LoopBuffer {
                 end -= start
                 start = 0
             } else {
-                let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: min(current.count * 2, max(limit, current.count)),
-                                                                   alignment: 16)
+                let size = min(current.count * 2, max(limit, current.count))
+                if let memory {
+                    guard !overBudget, memory.take(size - pool.size - charged) else {
+                        overBudget = true
+                        return nil
+                    }
+                    charged = size - pool.size
+                    chargedTo = memory
+                }
+                let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
                 grown.baseAddress!.copyMemory(from: current.baseAddress!, byteCount: end)
                 pool.give(current)
                 storage = grown
@@ -61,6 +78,9 @@ struct LoopBuffer {
         guard isEmpty, let storage else { return }
         pool.give(storage)
         self.storage = nil
+        chargedTo?.give(charged)
+        charged = 0
+        chargedTo = nil
     }
 
     /// Gives the memory back, dropping whatever it held.
@@ -74,11 +94,15 @@ struct LoopBuffer {
 /// Read buffers of one size, reused between the connections of one loop.
 /// Keeps at most `keep` free; others (and grown buffers) are freed.
 final class BufferPool {
+    /// The size of a pool's buffers: what a request may hold before it
+    /// counts against `--max-request-memory`.
+    static let defaultSize = 64 * 1024
+
     let size: Int
     let keep: Int
     private var free: [UnsafeMutableRawBufferPointer] = []
 
-    init(size: Int = 64 * 1024, keep: Int = 32) {
+    init(size: Int = BufferPool.defaultSize, keep: Int = 32) {
         self.size = size
         self.keep = keep
     }

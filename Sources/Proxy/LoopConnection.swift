@@ -110,7 +110,11 @@ final class LoopConnection {
     }
 
     private func readClient() {
-        guard !clientEOF, let space = inbuf.space(loop.pool, limit: clientReadLimit) else { return }
+        guard !clientEOF, !inbuf.overBudget else { return }
+        guard let space = inbuf.space(loop.pool, limit: clientReadLimit, memory: context.requestMemory) else {
+            if inbuf.overBudget { refuseForMemory() }
+            return
+        }
         switch client.readNonBlocking(into: space) {
         case .done(let n):
             inbuf.commit(n)
@@ -335,6 +339,24 @@ final class LoopConnection {
         answer(LocalResponse(status: 408, message: "sockwarden: \(record.reason!); the connection is closed", close: true),
                record: record, method: "")
         advance()
+    }
+
+    /// Reading on would hold more memory than `--max-request-memory` has
+    /// left (a long head, or a body to judge, arriving): 503, and the
+    /// connection is closed, as when its head times out.
+    private func refuseForMemory() {
+        guard current == nil else { return }
+        clearDeadline()
+        var record = judge.baseRecord(method: "-", target: "-")
+        if let pending {
+            record = pending.start.record
+            record.request = context.nextRequestID()
+            self.pending = nil
+        }
+        record.decision = "deny"
+        record.rule = "request-memory"
+        record.reason = "requests being read to be judged already held \(context.requestMemory.limit >> 20) MiB (--max-request-memory); nothing was forwarded"
+        answer(LocalResponse(status: 503, message: context.requestMemory.refusal, close: true), record: record, method: "")
     }
 
     /// A whole head is buffered: serve it here, or hand the connection off.
@@ -578,7 +600,7 @@ final class LoopConnection {
 
     private func updateInterest() {
         var clientMask: UInt32 = 0
-        if !clientEOF && inbuf.count < clientReadLimit { clientMask |= Epoll.readable }
+        if !clientEOF && !inbuf.overBudget && inbuf.count < clientReadLimit { clientMask |= Epoll.readable }
         if clientBlocked { clientMask |= Epoll.writable }
         // Not reading the client (after its EOF, or with the read-ahead
         // full), stay registered (for the hang-up epoll always reports)

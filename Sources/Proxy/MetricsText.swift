@@ -10,9 +10,15 @@ public struct MetricsSnapshot: Sendable {
         public var policyDigest: String
         public var policyMode: String
         public var policyLoadedAt: Double
+        /// `RequestMemory.held` and `.refusals`.
+        public var requestMemoryBytes: Int
+        public var requestMemoryRefusals: Int
 
         public init(openConnections: Int = 0, auditBacklog: Int = 0, auditHealthy: Bool = true, policyName: String = "",
-                    policyDigest: String = "", policyMode: String = "enforce", policyLoadedAt: Double = 0) {
+                    policyDigest: String = "", policyMode: String = "enforce", policyLoadedAt: Double = 0,
+                    requestMemoryBytes: Int = 0, requestMemoryRefusals: Int = 0) {
+            self.requestMemoryBytes = requestMemoryBytes
+            self.requestMemoryRefusals = requestMemoryRefusals
             self.openConnections = openConnections
             self.auditBacklog = auditBacklog
             self.auditHealthy = auditHealthy
@@ -79,6 +85,10 @@ public struct MetricsSnapshot: Sendable {
         plain("sockwarden_response_latency_seconds_count", "\(latencyCount)")
         family("sockwarden_open_connections", "gauge", "Client connections open now.")
         plain("sockwarden_open_connections", "\(live.openConnections)")
+        family("sockwarden_request_memory_bytes", "gauge", "Memory held by requests being read to be judged, past each connection's read buffer (--max-request-memory caps it).")
+        plain("sockwarden_request_memory_bytes", "\(live.requestMemoryBytes)")
+        family("sockwarden_request_memory_refusals_total", "counter", "Requests answered 503 because --max-request-memory was held.")
+        plain("sockwarden_request_memory_refusals_total", "\(live.requestMemoryRefusals)")
         family("sockwarden_open_streams", "gauge", "Judged requests whose exchange has not ended yet: streams (logs -f, events), hijacked attach/exec sessions, slow requests.")
         plain("sockwarden_open_streams", "\(inFlight)")
         family("sockwarden_bytes_total", "counter", "Bytes relayed: in = client to daemon, out = to the client. Counted when each exchange ends.")

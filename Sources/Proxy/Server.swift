@@ -24,6 +24,9 @@ public struct ServerConfiguration: Sendable {
     /// socket and every job socket (whose servers copy this configuration,
     /// so they share the object); nil: no such cap.
     public var budget: ConnectionBudget?
+    /// Memory requests being read to be judged may hold, the whole process
+    /// (shared with the job sockets' servers like `budget`).
+    public var requestMemory = RequestMemory()
     /// Event-loop threads serving keep-alive request/response traffic
     /// (`EventLoop`); 0: every connection gets its own two threads. Job
     /// sockets always use threads (their scope asks the daemon, blocking).
@@ -77,7 +80,8 @@ public final class Server: @unchecked Sendable {
         self.context = ServerContext(upstreamPath: configuration.upstreamPath, limits: configuration.limits,
                                      policy: policy, audit: audit, headTimeoutSeconds: configuration.headTimeoutSeconds,
                                      job: job, spoolDirectory: configuration.spoolDirectory,
-                                     maxBuildContextBytes: configuration.maxBuildContextBytes)
+                                     maxBuildContextBytes: configuration.maxBuildContextBytes,
+                                     requestMemory: configuration.requestMemory)
     }
 
     /// Creates the listening socket. A stale socket file (nobody accepts on it)

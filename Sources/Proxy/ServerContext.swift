@@ -42,6 +42,8 @@ public final class ServerContext: @unchecked Sendable {
     /// See `ServerConfiguration.spoolDirectory` and `maxBuildContextBytes`.
     public let spoolDirectory: String
     public let maxBuildContextBytes: UInt64
+    /// See `ServerConfiguration.requestMemory`.
+    public let requestMemory: RequestMemory
 
     /// Set on a job socket: everything is scoped to this owner.
     let jobScope: JobScope?
@@ -52,8 +54,9 @@ public final class ServerContext: @unchecked Sendable {
 
     public init(upstreamPath: String, limits: HTTPLimits, policy: Policy, audit: AuditLog, headTimeoutSeconds: Int = 30,
                 job: JobBinding? = nil, spoolDirectory: String = ServerConfiguration.defaultSpoolDirectory,
-                maxBuildContextBytes: UInt64 = 8 << 30) {
+                maxBuildContextBytes: UInt64 = 8 << 30, requestMemory: RequestMemory = RequestMemory()) {
         self.upstreamPath = upstreamPath
+        self.requestMemory = requestMemory
         self.spoolDirectory = spoolDirectory
         self.maxBuildContextBytes = maxBuildContextBytes
         self.job = job

@@ -141,7 +141,8 @@ final class AuditTrail: @unchecked Sendable {
                     let live = MetricsSnapshot.Live(
                         openConnections: server.openConnections, auditBacklog: audit.backlog, auditHealthy: audit.healthy,
                         policyName: inForce.policy.name, policyDigest: inForce.digest, policyMode: inForce.policy.mode.rawValue,
-                        policyLoadedAt: Double(inForce.loadedAt.seconds) + Double(inForce.loadedAt.nanoseconds) / 1e9)
+                        policyLoadedAt: Double(inForce.loadedAt.seconds) + Double(inForce.loadedAt.nanoseconds) / 1e9,
+                        requestMemoryBytes: context.requestMemory.held, requestMemoryRefusals: context.requestMemory.refusals)
                     return context.metrics.snapshot(live: live).render()
                 }
                 try metrics.start()

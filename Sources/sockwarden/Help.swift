@@ -121,6 +121,13 @@ OPTIONS
   --max-build-context BYTES
                          the largest build context read; a larger one gets
                          a 413 (default: 8589934592, 8 GiB)
+  --max-request-memory BYTES
+                         memory that requests being read to be judged may
+                         hold past each connection's 64 KiB read buffer (a
+                         long head, a body read whole), all connections
+                         together; a request that would go past it gets a
+                         503 and nothing is forwarded (default: 268435456,
+                         256 MiB; at least 2097152)
   -h, --help             show this help
 
 EXAMPLE

@@ -8,7 +8,7 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     let specs: [Flags.Spec] = (["listen", "upstream", "policy", "audit-log", "socket-mode", "socket-group",
                                "grace-period", "max-head-bytes", "head-timeout",
                                "max-connections", "max-connections-per-uid", "max-connections-total", "mode", "event-loops", "send-batching",
-                               "spool-dir", "max-build-context"] + AuditServeOptions.flagNames
+                               "spool-dir", "max-build-context", "max-request-memory"] + AuditServeOptions.flagNames
                                + JobService.flagNames).map { .init(name: $0, takesValue: true) }
         + [.init(name: "help", takesValue: false)]
     let flags: Flags
@@ -80,6 +80,12 @@ func runServe(_ args: ArraySlice<String>) -> Never {
             fail("serve: --max-build-context must be a number of bytes, at least 1048576 (1 MiB), got \(text)")
         }
         configuration.maxBuildContextBytes = n
+    }
+    if let text = flags["max-request-memory"] {
+        guard let n = Int(text), n >= 2 << 20, n <= 1 << 40 else {
+            fail("serve: --max-request-memory must be a number of bytes, at least 2097152 (2 MiB: one largest head and body), got \(text)")
+        }
+        configuration.requestMemory = RequestMemory(limit: n)
     }
     if let timeout = flags["head-timeout"] {
         guard let t = Int(timeout), t >= 0, t <= 86400 else {

@@ -101,6 +101,56 @@ import Testing
         #expect(!buffer.hasStorage && buffer.isEmpty)
     }
 
+    static func fill(_ buffer: inout LoopBuffer, _ count: Int, pool: BufferPool, limit: Int, memory: RequestMemory) -> Int {
+        var filled = 0
+        while filled < count, let space = buffer.space(pool, limit: limit, memory: memory) {
+            let n = min(space.count, count - filled)
+            buffer.commit(n)
+            filled += n
+        }
+        return filled
+    }
+
+    @Test func growingPastThePoolSizeTakesRequestMemoryAndGivesItBackWhenEmpty() {
+        let pool = BufferPool(size: 8, keep: 4)
+        let memory = RequestMemory(limit: 100)
+        var buffer = LoopBuffer()
+        #expect(LoopBufferTests.fill(&buffer, 8, pool: pool, limit: 64, memory: memory) == 8)
+        #expect(memory.held == 0, "the pool's own buffer is not counted")
+        #expect(LoopBufferTests.fill(&buffer, 20, pool: pool, limit: 64, memory: memory) == 20)
+        #expect(memory.held == 32 - 8, "grown to 16, then 32: what is past the pool's 8 bytes")
+        buffer.consume(28)
+        buffer.releaseIfEmpty(pool)
+        #expect(memory.held == 0 && !buffer.hasStorage)
+        #expect(!buffer.overBudget)
+    }
+
+    @Test func growingPastWhatIsLeftIsRefusedAndStaysRefused() {
+        let pool = BufferPool(size: 8, keep: 4)
+        let memory = RequestMemory(limit: 30)
+        var other = LoopBuffer()
+        #expect(LoopBufferTests.fill(&other, 16, pool: pool, limit: 64, memory: memory) == 16)
+        #expect(memory.held == 8)
+        var buffer = LoopBuffer()
+        // 16 (8 counted) fits beside the other's 8; 32 would hold 8 + 24 > 30.
+        #expect(LoopBufferTests.fill(&buffer, 40, pool: pool, limit: 64, memory: memory) == 16)
+        #expect(buffer.overBudget)
+        #expect(memory.held == 16 && memory.refusals == 1)
+        other.release(pool)
+        #expect(buffer.space(pool, limit: 64, memory: memory) == nil, "a refused buffer does not grow again")
+        buffer.release(pool)
+        #expect(memory.held == 0)
+    }
+
+    @Test func aBufferWithoutRequestMemoryGrowsUncounted() {
+        let pool = BufferPool(size: 8, keep: 4)
+        var buffer = LoopBuffer()
+        #expect(LoopBufferTests.fill(&buffer, Array(0..<40), pool: pool, limit: 64) == 8)
+        #expect(LoopBufferTests.fill(&buffer, Array(0..<40), pool: pool, limit: 64) == 8)
+        #expect(buffer.count == 16 && !buffer.overBudget)
+        buffer.release(pool)
+    }
+
     @Test func poolKeepsOnlyBuffersOfItsSizeUpToItsCount() {
         let pool = BufferPool(size: 8, keep: 1)
         let a = pool.take(), b = pool.take()

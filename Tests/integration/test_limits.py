@@ -15,6 +15,7 @@ Where each limit is tested:
 | quiet streams outlive --head-timeout         | here: test_quiet_stream_outlives_head_timeout               |
 | file-descriptor exhaustion (both models)    | here: test_fd_exhaustion_*                                  |
 | limit flags out of range (usage error, exit 2) | here: test_serve_refuses_limits_out_of_range              |
+| memory held by requests being read, all connections (--max-request-memory, 503, both models) | here: test_request_memory_caps_bodies_held_across_connections |
 | daemon not accepting yet (a thread waits, the loop serves on) | here: test_a_daemon_that_does_not_accept_yet_stalls_no_one_else |
 """
 
@@ -232,6 +233,7 @@ def test_a_daemon_that_does_not_accept_yet_stalls_no_one_else(proxy_factory, sho
     ("--max-connections-per-uid", "9223372036854775807", "0 (no limit) to 1000000"),
     ("--max-connections-total", "0", "1 to 1000000"),
     ("--event-loops", "65", "0 to 64"),
+    ("--max-request-memory", "1048576", "at least 2097152"),
 ])
 def test_serve_refuses_limits_out_of_range(proxy_bin, sock_dir, flag, value, says):
     """A limit sockwarden cannot honour is a usage error at start (exit 2,
@@ -291,6 +293,83 @@ def test_body_over_the_inspection_limit_is_denied(proxy_factory, dockerd_sock, f
         assert p.alive()
     finally:
         force_remove(dockerd_sock, name)
+
+
+def padded_create(name: str, size: int) -> tuple[bytes, bytes]:
+    """A create request for `name` whose body is `size` bytes (a padded
+    label): (head, body)."""
+    base = {"Image": IMAGE, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}, "Labels": {"pad": ""}}
+    pad = size - len(json.dumps(base).encode())
+    base["Labels"]["pad"] = "x" * pad
+    body = json.dumps(base).encode()
+    assert len(body) == size
+    raw = build_request("POST", f"{API}/containers/create?name={name}", body)
+    return raw[:-len(body)], body
+
+
+def metric(path: str, name: str) -> int:
+    with RawConn(path, timeout=10) as c:
+        r = c.request("GET", "/metrics")
+    for line in r.body.decode().splitlines():
+        if line.startswith(name + " "):
+            return int(line.split()[1])
+    raise AssertionError(f"{name} not in {r.body[:2000]!r}")
+
+
+@pytest.mark.parametrize("extra", SERVING)
+def test_request_memory_caps_bodies_held_across_connections(proxy_factory, dockerd_sock, short_tmp, extra):
+    """--max-request-memory caps what bodies being read to be judged hold,
+    all connections together: with 2 MiB, two clients each holding most of
+    a 900 KB create body leave no room for a third, which gets a 503 saying
+    which flag, and nothing of it is forwarded; the two finish and are
+    forwarded, and then the memory is free again for the next."""
+    metrics = os.path.join(tempfile.mkdtemp(dir=short_tmp), "m.sock")
+    p = proxy_factory("ci.toml", extra=("--max-request-memory", str(2 << 20), "--metrics-socket", metrics) + extra)
+    names = [unique("reqmem") for _ in range(4)]
+    size = 900_000
+    holders = []
+    try:
+        for name in names[:2]:
+            head, body = padded_create(name, size)
+            c = RawConn(p.sock, timeout=20)
+            c.send(head + body[:800_000])
+            holders.append((c, body))
+            time.sleep(0.5)  # read (and held) before the next one
+        assert metric(metrics, "sockwarden_request_memory_bytes") > 1 << 20
+        head, body = padded_create(names[2], size)
+        with RawConn(p.sock, timeout=20) as c:
+            try:
+                c.send(head + body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # refused before the whole body was read
+            r = c.read_response("POST")
+        assert r.status == 503, r
+        message = json_message(r.body)
+        assert "--max-request-memory" in message and "nothing of this request was forwarded" in message, message
+        for c, body in holders:
+            c.send(body[800_000:])
+            assert c.read_response("POST").status == 201
+            c.close()
+        holders = []
+        deadline = time.monotonic() + 10
+        while metric(metrics, "sockwarden_request_memory_bytes") != 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert metric(metrics, "sockwarden_request_memory_bytes") == 0, "the two finished requests still hold memory"
+        assert metric(metrics, "sockwarden_request_memory_refusals_total") == 1
+        head, body = padded_create(names[3], size)
+        with RawConn(p.sock, timeout=20) as c:
+            c.send(head + body)
+            assert c.read_response("POST").status == 201, "the memory was not given back"
+        assert [container_exists(dockerd_sock, n) for n in names] == [True, True, False, True]
+        recs = p.wait_results(lambda rs: any(r["rule"] == "request-memory" for r in rs), timeout=10)
+        refused = [r for r in recs if r["rule"] == "request-memory"]
+        assert len(refused) == 1 and refused[0]["decision"] == "deny" and refused[0]["status"] == 503, refused
+        assert p.alive()
+    finally:
+        for c, _ in holders:
+            c.close()
+        for n in names:
+            force_remove(dockerd_sock, n)
 
 
 # --------------------------------------------------------------------------
