@@ -32,7 +32,17 @@ struct sw_send_ring {
     struct io_uring_cqe *cqes;
     void *sq_map, *cq_map;
     size_t sq_map_size, cq_map_size, sqes_size;
+    /// Test hooks (sw_send_ring_test_faults): submit at most this many
+    /// sends per call (0: all), and have the kernel make them on its worker
+    /// threads (IOSQE_ASYNC) so that they do not complete inline.
+    unsigned submit_limit;
+    int force_async;
 };
+
+void sw_send_ring_test_faults(struct sw_send_ring *ring, unsigned submit_limit, int force_async) {
+    ring->submit_limit = submit_limit;
+    ring->force_async = force_async;
+}
 
 static int ring_enter(int fd, unsigned submit, unsigned complete, unsigned flags) {
     return (int)syscall(__NR_io_uring_enter, fd, submit, complete, flags, NULL, 0);
@@ -133,13 +143,15 @@ int sw_send_ring_send(struct sw_send_ring *ring, int count, const int *fds, cons
         sqe->len = lengths[i] > 0x7fffffff ? 0x7fffffff : (unsigned)lengths[i];
         sqe->msg_flags = MSG_NOSIGNAL | MSG_DONTWAIT;
         sqe->user_data = (unsigned long long)i;
+        if (ring->force_async) sqe->flags |= IOSQE_ASYNC;
         ring->sq_array[index] = index;
         results[i] = -ECANCELED;
         tail++;
     }
     __atomic_store_n(ring->sq_tail, tail, __ATOMIC_RELEASE);
     int submitted;
-    do submitted = ring_enter(ring->fd, (unsigned)count, 0, 0);
+    unsigned to_submit = ring->submit_limit && ring->submit_limit < (unsigned)count ? ring->submit_limit : (unsigned)count;
+    do submitted = ring_enter(ring->fd, to_submit, 0, 0);
     while (submitted < 0 && errno == EINTR);
     if (submitted < 0) submitted = 0;
     if (submitted < count) {

@@ -41,6 +41,12 @@ public final class SendRing {
 
     deinit { sw_send_ring_close(ring) }
 
+    /// Tests only (`sw_send_ring_test_faults`): make the next batches go
+    /// wrong as a kernel might, to exercise the fallback below.
+    func injectFaults(submitLimit: Int, forceAsync: Bool) {
+        if let ring { sw_send_ring_test_faults(ring, UInt32(submitLimit), forceAsync ? 1 : 0) }
+    }
+
     /// False once the ring misbehaved (a send did not complete at once);
     /// the caller then sends one by one.
     public var usable: Bool { ring != nil }

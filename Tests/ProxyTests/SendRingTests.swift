@@ -1,5 +1,5 @@
 import Glibc
-import Posix
+@testable import Posix
 import Testing
 
 /// `SendRing`: the event loop's batch of sends in one io_uring call. Each
@@ -82,6 +82,33 @@ import Testing
             }
         }
         #expect(ring.usable)
+    }
+
+    /// When the kernel takes only part of a batch, or a send does not
+    /// complete inside the call (both unexpected with MSG_DONTWAIT; forced
+    /// here), every send is still made exactly once, in order on its
+    /// socket: what the kernel did not make is made one by one, the ring is
+    /// given up, and later batches are sent one by one.
+    @Test(.enabled(if: ioUringAvailable), arguments: [(3, false), (1, false), (0, true), (2, true)])
+    func aBatchTheKernelDoesNotCompleteIsFinishedOneByOne(_ fault: (submitLimit: Int, forceAsync: Bool)) throws {
+        let ring = try SendRing.open(entries: 8)
+        ring.injectFaults(submitLimit: fault.submitLimit, forceAsync: fault.forceAsync)
+        let pairs = (0..<6).map { _ in SendRingTests.pair() }
+        defer { for p in pairs { p.mine.close(); p.peer.close() } }
+        let first = pairs.indices.map { i in Array("first \(i)\n".utf8) }
+        let second = pairs.indices.map { i in Array("second \(i)\n".utf8) }
+        for (round, payloads) in [first, second].enumerated() {
+            var outcomes = [NonBlockingResult?](repeating: nil, count: pairs.count)
+            let sends = zip(pairs, payloads).map { p, bytes in
+                bytes.withUnsafeBytes { SendRing.Send(fd: p.mine, bytes: $0) }  // the arrays outlive the call
+            }
+            ring.send(sends) { i, result in outcomes[i] = result }
+            #expect(outcomes == payloads.map { .done($0.count) }, "round \(round)")
+            #expect(!ring.usable, "round \(round): a ring that misbehaved is given up")
+        }
+        for (i, p) in pairs.enumerated() {
+            #expect(SendRingTests.drain(p.peer) == first[i] + second[i], "socket \(i): each payload once, in order")
+        }
     }
 
     /// More sends than one call takes are the caller's to split; the ring

@@ -82,5 +82,10 @@ unsigned sw_send_ring_capacity(const struct sw_send_ring *ring);
 /// is -ECANCELED or what it did; the ring should not be used again).
 int sw_send_ring_send(struct sw_send_ring *ring, int count, const int *fds, const void *const *buffers,
                       const size_t *lengths, int *results);
+/// For tests of the caller's fallback: from now on submit at most
+/// submit_limit sends per call (0: all; the rest come back -ECANCELED), and
+/// with force_async have them made off the calling thread (IOSQE_ASYNC), so
+/// they do not complete inline and are cancelled.
+void sw_send_ring_test_faults(struct sw_send_ring *ring, unsigned submit_limit, int force_async);
 
 #endif
