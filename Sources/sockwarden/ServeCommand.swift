@@ -166,6 +166,7 @@ func runServe(_ args: ArraySlice<String>) -> Never {
         fail("serve: cannot start the signal thread: \(error)", code: 1)
     }
     Files.writeStderr("sockwarden: listening on \(listen), forwarding to \(upstream), policy \(policyPath) (\(policy.rules.count) rules, mode \(policy.mode.rawValue)\(modeOverride == nil ? "" : " from --mode")), audit log \(auditPath == "-" ? "stdout" : auditPath)\n")
+    DaemonStartChecks.start(upstreamPath: upstream, policy: policy)
     server.serve()
     let left = server.drain()
     server.closeListener()
