@@ -90,6 +90,14 @@ public struct FileDescriptor: Hashable, Sendable {
         return p.revents & Int16(POLLHUP | POLLERR) != 0
     }
 
+    /// Blocks until the socket is shut down both ways: its peer closed it
+    /// (or shut down its writing and this side its own), or this side shut
+    /// it down (POLLHUP), or it failed (POLLERR).
+    public func waitForHangUp() {
+        var p = pollfd(fd: rawValue, events: 0, revents: 0)
+        while poll(&p, 1, -1) < 0 && errno == EINTR {}
+    }
+
     /// close(2), once. EINTR is not retried (Linux closes the fd regardless).
     public func close() {
         _ = Glibc.close(rawValue)

@@ -52,9 +52,24 @@ extension Connection {
                 writeAudit(exchange)
                 exchangeAnswered()
                 forwardedFinished()
+                if outcome == .hijackEnded { letGoOfTheClientOnceTheDaemonHasClosed(reader.fd) }
                 if outcome != .keepAlive { return }
             }
         }
+    }
+
+    /// After a taken-over stream's daemon output has ended. dockerd
+    /// half-closes an attach whose container ended and reads the client's
+    /// stdin until it ends (the request thread relays it on); a stream it is
+    /// done with it closes. Then nothing the client sends can reach it, as a
+    /// direct client would find: the client's side is shut down too, which
+    /// ends the request thread's read, so a client that never closes does not
+    /// hold the connection (two threads, two descriptors, a slot). Returns
+    /// when the daemon connection is shut down both ways (this side shuts
+    /// its writing once the client's stdin ends).
+    private func letGoOfTheClientOnceTheDaemonHasClosed(_ upstream: FileDescriptor) {
+        upstream.waitForHangUp()
+        client.shutdown(reading: true, writing: true)
     }
 
     private func writeAudit(_ exchange: Exchange) {

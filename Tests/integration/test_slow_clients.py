@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from swhelpers import API, RawConn, build_request, force_remove, http, unique
+from swhelpers import API, FakeUnixDaemon, RawConn, build_request, force_remove, http, unique
 
 pytestmark = pytest.mark.proxy_only
 
@@ -457,3 +457,89 @@ def test_silent_metrics_clients_do_not_hold_up_a_scrape(proxy_factory, short_tmp
     finally:
         for s in silent:
             s.close()
+
+
+class ClosingAttachDaemon(FakeUnixDaemon):
+    """Takes attach over (101), writes `hello`, then either closes the
+    connection (`close`) or, like dockerd when an attached container ends,
+    only shuts down its writing and reads the client's stdin until it ends
+    (`half-close`), recording it. Answers the policy's inspect of x."""
+
+    def __init__(self, path: str, how: str):
+        self.how = how
+        self.stdin = b""
+        self.stdin_ended = threading.Event()
+        super().__init__(path)
+
+    def serve(self, conn, number):
+        buffered = b""
+        while (request := self.read_request(conn, buffered)) is not None:
+            head, _, buffered = request
+            target = head.split(b" ", 2)[1]
+            if target.endswith(b"/containers/x/json"):
+                body = json.dumps({"Id": "cd" * 32, "Name": "/x", "HostConfig": {"NetworkMode": "none"},
+                                   "Mounts": [], "NetworkSettings": {"Networks": {}}}).encode()
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                             + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+                return
+            conn.sendall(b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+                         b"Connection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello")
+            if self.how == "close":
+                return  # FakeUnixDaemon closes it
+            conn.shutdown(socket.SHUT_WR)
+            self.stdin = buffered
+            while more := conn.recv(65536):
+                self.stdin += more
+            self.stdin_ended.set()
+            return
+
+
+def _open_connections(metrics: str) -> int:
+    with RawConn(metrics, timeout=10) as m:
+        text = m.request("GET", "/metrics").body.decode()
+    return int(next(line for line in text.splitlines() if line.startswith("sockwarden_open_connections ")).split()[1])
+
+
+@pytest.mark.parametrize("extra", [(), ("--event-loops", "0")], ids=["event-loop", "threads"])
+@pytest.mark.parametrize("how", ["close", "half-close"])
+def test_a_taken_over_stream_the_daemon_has_closed_does_not_wait_for_the_client(proxy_factory, short_tmp, extra, how):
+    """When the daemon closes a taken-over stream, a client that never
+    closes its own side no longer holds the connection: the proxy shuts the
+    client's side down too (a direct client's sends would find no one).
+    When the daemon only half-closes it (dockerd, once an attached container
+    ends, reads stdin until it ends), the client's stdin still reaches it,
+    and the connection ends when the client's does."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    daemon = ClosingAttachDaemon(os.path.join(d, "attach.sock"), how)
+    metrics = os.path.join(d, "m.sock")
+    p = proxy_factory("ci.toml", upstream=daemon.path, extra=("--metrics-socket", metrics) + extra)
+    try:
+        c = RawConn(p.sock, timeout=10)
+        c.send(build_request("POST", f"{API}/containers/x/attach?stream=1&stdin=1&stdout=1",
+                             headers={"Upgrade": "tcp", "Connection": "Upgrade"}))
+        assert c.read_head().status == 101
+        got = c.read_until(b"hello")
+        assert got.endswith(b"hello"), got
+        assert _cut(c.sock), "the daemon's end of the stream was not passed on"
+        if how == "half-close":
+            time.sleep(0.5)
+            c.send(b"stdin after the output ended")
+            assert _open_connections(metrics) == 1
+            c.sock.shutdown(socket.SHUT_WR)
+            assert daemon.stdin_ended.wait(10), "the client's end of stdin did not reach the daemon"
+            assert daemon.stdin == b"stdin after the output ended", daemon.stdin
+        deadline = time.monotonic() + 10
+        while (n := _open_connections(metrics)) != 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert n == 0, f"{n} connection(s) still open after the daemon closed the stream (the client never closed)"
+        if how == "close":
+            try:
+                c.sock.sendall(b"x" * 65536)
+                c.sock.sendall(b"x" * 65536)
+                wrote = True
+            except OSError:
+                wrote = False
+            assert not wrote, "the proxy still reads the client after the daemon closed"
+        c.close()
+    finally:
+        daemon.close()
