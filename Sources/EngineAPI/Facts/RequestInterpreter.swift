@@ -13,7 +13,7 @@ public enum RequestInterpreter {
     /// Routes judged on their query alone (the body streams through).
     public static let judgedQueries: Set<String> = [
         "build.image", "image.create", "image.tag", "image.load", "image.push", "image.search", "distribution.inspect",
-        "plugin.push",
+        "plugin.push", "container.top",
     ]
     /// Routes whose body or query can reach the host and that sockwarden
     /// cannot judge: denied whenever bodies are judged, even if allowed.
@@ -109,6 +109,16 @@ public enum RequestInterpreter {
             }
             return .success(Interpretation(facts: RequestFacts([Ask(.registry(host), field: "term", value: term)]),
                                            canonicalBody: nil))
+        case "container.top":
+            // dockerd runs the host's ps with these options, and without the
+            // container's pids when ps refuses them (see PSArgs).
+            guard let query = GoQuery.parse(rawQuery) else {
+                return .failure(Refusal(message: "the query string is malformed (the daemon would refuse it)"))
+            }
+            if let reason = PSArgs.refusal(query.first("ps_args") ?? "") {
+                return .failure(Refusal(message: "ps_args: \(reason); dockerd runs ps on the host and keeps a row only by the word it reads as the pid, so such options list the host's processes (docker top CONTAINER with no options, aux, -ef or -o pid,… are read safely)"))
+            }
+            return .success(Interpretation(facts: RequestFacts(), canonicalBody: nil))
         case "container.commit" where body.map(isBlank) ?? true:
             // The daemon ignores an empty body (io.EOF) and commits with the
             // container's own config.
