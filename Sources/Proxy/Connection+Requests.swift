@@ -92,6 +92,21 @@ extension Connection {
     }
 
     /// Judges and forwards one request. False when the connection is done.
+    /// Answers a request whose body was not read whole (`response`, which
+    /// closes the connection), recorded under `rule`; nothing was forwarded.
+    /// False: the connection is done.
+    private func refuseUnread(_ start: RequestJudge.Start, _ head: RequestHead, rule: String, reason: String,
+                              _ response: LocalResponse) -> Bool {
+        var record = start.record
+        record.request = context.nextRequestID()
+        record.decision = "deny"
+        record.rule = rule
+        record.reason = reason
+        push(Exchange(kind: .local(response), method: head.method, record: record))
+        push(.end())
+        return false
+    }
+
     private func handle(_ head: RequestHead, _ reader: ByteReader) -> Bool {
         let judge = self.judge
         let start = judge.start(head)
@@ -104,15 +119,8 @@ extension Connection {
                 body = read
                 hold = held
             case .overMemory:
-                var record = start.record
-                record.request = context.nextRequestID()
-                record.decision = "deny"
-                record.rule = "request-memory"
-                record.reason = "requests being read to be judged already held \(context.requestMemory.limit >> 20) MiB (--max-request-memory); nothing was forwarded"
-                push(Exchange(kind: .local(LocalResponse(status: 503, message: context.requestMemory.refusal, close: true)),
-                              method: head.method, record: record))
-                push(.end())
-                return false
+                return refuseUnread(start, head, rule: "request-memory", reason: context.requestMemory.recordReason,
+                                    LocalResponse(status: 503, message: context.requestMemory.refusal, close: true))
             case .clientGone:
                 // The head arrived, the body did not: nothing was forwarded.
                 var record = start.record
@@ -124,23 +132,12 @@ extension Connection {
                 push(.end())
                 return false
             case .timedOut:
-                var record = start.record
-                record.request = context.nextRequestID()
-                record.rule = "head-timeout"
-                record.reason = "the request body was not complete within \(context.headTimeoutSeconds) s; nothing was forwarded"
-                push(Exchange(kind: .local(LocalResponse(status: 408, message: "sockwarden: \(record.reason!); the connection is closed", close: true)),
-                              method: head.method, record: record))
-                push(.end())
-                return false
+                let reason = "the request body was not complete within \(context.headTimeoutSeconds) s; nothing was forwarded"
+                return refuseUnread(start, head, rule: "head-timeout", reason: reason,
+                                    LocalResponse(status: 408, message: "sockwarden: \(reason); the connection is closed", close: true))
             case .malformed(let error):
-                var record = start.record
-                record.request = context.nextRequestID()
-                record.rule = "malformed-request"
-                record.reason = error.message
-                push(Exchange(kind: .local(LocalResponse(status: error.status, message: "sockwarden: malformed request body: \(error.message)", close: true)),
-                              method: head.method, record: record))
-                push(.end())
-                return false
+                return refuseUnread(start, head, rule: "malformed-request", reason: error.message,
+                                    LocalResponse(status: error.status, message: "sockwarden: malformed request body: \(error.message)", close: true))
             }
         }
         var judged = judge.judge(head, start, body: body, environment: context.policyEnvironment)

@@ -355,7 +355,7 @@ final class LoopConnection {
         }
         record.decision = "deny"
         record.rule = "request-memory"
-        record.reason = "requests being read to be judged already held \(context.requestMemory.limit >> 20) MiB (--max-request-memory); nothing was forwarded"
+        record.reason = context.requestMemory.recordReason
         answer(LocalResponse(status: 503, message: context.requestMemory.refusal, close: true), record: record, method: "")
     }
 

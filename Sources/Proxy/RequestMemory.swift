@@ -46,6 +46,11 @@ public final class RequestMemory: @unchecked Sendable {
             + "or send large bodies one at a time"
     }
 
+    /// The audit record's reason for such a refusal.
+    var recordReason: String {
+        "requests being read to be judged already held \(limit >> 20) MiB (--max-request-memory); nothing was forwarded"
+    }
+
     /// Bytes taken for one request served on a thread; given back when the
     /// request is done with (the hold is dropped).
     final class Hold {

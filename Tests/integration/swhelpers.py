@@ -117,6 +117,16 @@ class FakeUnixDaemon:
         raise NotImplementedError
 
     @staticmethod
+    def answer_plain_inspect(conn, name: str, container_id: str) -> None:
+        """Answers a container inspect (the policy's look-up of the container
+        a request acts in) with a container that has no host access, and
+        closes: the proxy's look-ups are one HTTP/1.0 GET per connection."""
+        body = json.dumps({"Id": container_id, "Name": "/" + name, "HostConfig": {"NetworkMode": "none"},
+                           "Mounts": [], "NetworkSettings": {"Networks": {}}}).encode()
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+
+    @staticmethod
     def read_request(conn, buffered: bytes) -> tuple[bytes, bytes, bytes] | None:
         """The next request on `conn` after `buffered`: (head, body by its
         Content-Length, what is left), or None at the end of the stream."""

@@ -477,10 +477,7 @@ class ClosingAttachDaemon(FakeUnixDaemon):
             head, _, buffered = request
             target = head.split(b" ", 2)[1]
             if target.endswith(b"/containers/x/json"):
-                body = json.dumps({"Id": "cd" * 32, "Name": "/x", "HostConfig": {"NetworkMode": "none"},
-                                   "Mounts": [], "NetworkSettings": {"Networks": {}}}).encode()
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                             + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+                self.answer_plain_inspect(conn, "x", "cd" * 32)
                 return
             conn.sendall(b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
                          b"Connection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello")

@@ -42,10 +42,7 @@ class MisframingDaemon(FakeUnixDaemon):
             head, _, buffered = request
             target = head.split(b" ", 2)[1]
             if target.endswith(b"/containers/x/json"):
-                body = json.dumps({"Id": "ab" * 32, "Name": "/x", "HostConfig": {"NetworkMode": "none"},
-                                   "Mounts": [], "NetworkSettings": {"Networks": {}}}).encode()
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                             + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+                self.answer_plain_inspect(conn, "x", "ab" * 32)
                 return
             if b"/logs" in target:
                 self.seen.append(("logs", number))
