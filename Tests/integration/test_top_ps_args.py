@@ -64,7 +64,7 @@ def word(i: int, comm: str) -> str:
     """ps_args whose "PID" is, for the daemon, word i of the process's
     command line and environment (0: the executable): a header of i+1 words
     for the daemon (form feeds), one for ps, over uid, then the command."""
-    return "-ouid=" + "\f".join(["A"] * (i + 1) + ["PID"]) + f",args= e -C {comm}"
+    return "-ouid=" + "\f".join(["A"] * (i + 1) + ["PID"]) + f",args= e ww -C {comm}"
 
 
 def test_ps_args_that_list_the_hosts_processes_are_refused(dockerd_sock, ci_proxy, image, host_secret):
@@ -75,12 +75,13 @@ def test_ps_args_that_list_the_hosts_processes_are_refused(dockerd_sock, ci_prox
                  f'{{"Image": "{IMG}", "Cmd": ["sleep", "300"], "HostConfig": {{"NetworkMode": "none"}}}}'.encode())
         assert c.status == 201, c
         assert http(dockerd_sock, "POST", f"{API}/containers/{name}/start").status == 204
+        # ww: ps cuts its lines at 80 columns when not writing to a terminal.
         for ps_args, shown in ((word(2, comm), secret), ("-oargs=PID axf", "Unexpected pid")):
             direct = top(dockerd_sock, name, ps_args)
             assert direct.status == 500 and shown.encode() in direct.body, (ps_args, direct)
             proxied = top(ci_proxy.sock, name, ps_args)
             assert proxied.status == 403 and b"ps_args" in proxied.body, (ps_args, proxied)
-            assert secret.encode() not in proxied.body
+            assert b"SWTOKEN=" not in proxied.body
         for ps_args in ("", "aux", "-eo pid,comm", "-ef"):
             proxied = top(ci_proxy.sock, name, ps_args)
             assert proxied.status == 200, (ps_args, proxied)
