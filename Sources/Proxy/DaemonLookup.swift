@@ -45,6 +45,12 @@ struct DaemonLookup: Sendable {
         exchange("DELETE", path).status
     }
 
+    /// A DELETE: the status and body of the answer (`error` set when the
+    /// daemon could not be asked).
+    func deleteAnswer(_ path: String) -> (status: Int, body: [UInt8], error: String?) {
+        exchange("DELETE", path)
+    }
+
     /// The status of a POST with a JSON body (0 when the daemon could not be asked).
     func post(_ path: String, json: [UInt8]) -> Int {
         exchange("POST", path, json: json).status

@@ -421,6 +421,8 @@ extension JobScope {
         switch route.name {
         case "system.df": return { DiskUsageFilter.filter($0, owner: owner, foreignClaims: foreign) }
         case "image.list": return { ImageListFilter.filter($0, owner: owner, foreignClaims: foreign) }
+        case "image.inspect": return { ImageTagFilter.inspect($0, foreignClaims: foreign) }
+        case "image.history": return { ImageTagFilter.history($0, foreignClaims: foreign) }
         default: return nil
         }
     }

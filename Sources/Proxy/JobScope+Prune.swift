@@ -1,3 +1,4 @@
+import EngineAPI
 import Glibc
 import GoJSON
 import Tenancy
@@ -64,6 +65,56 @@ extension JobScope {
         }
         let report = ContainerPrune.report(deleted: deleted, spaceReclaimed: reclaimed)
         return .answer(status: 200, message: "sockwarden: container prune done by job \(owner.id)'s socket: \(deleted.count) removed with their anonymous volumes", raw: report)
+    }
+
+    /// `image.prune` on a job socket (`ImagePrune`): the daemon's prune
+    /// skips its label filters for an image without a config, so it is not
+    /// forwarded. The job's own images (owner label and seal) that the
+    /// request's filters choose, as the daemon's prune would choose them,
+    /// are deleted one reference at a time without force (an image in use
+    /// or with children is refused by the daemon and skipped, as the prune
+    /// skips it); the answer is the daemon's report, with the answers of
+    /// the deletes. `SpaceReclaimed` is 0: the API does not give the size
+    /// of the layers a delete removed.
+    func pruneImages(_ rawQuery: String?) -> Outcome {
+        let filters: ImagePrune.Filters
+        switch ImagePrune.filters(rawQuery) {
+        case .success(let read): filters = read
+        case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
+        }
+        var until: ContainerPrune.Instant?
+        if let value = filters.until.first {
+            guard let parsed = ContainerPrune.until(value, now: Self.now(), zoneOffset: Self.localZoneOffset()) else {
+                return .answer(status: 400, message: "sockwarden: the until filter \(value) is not one sockwarden reads as the daemon does (use a duration such as 24h, a Unix timestamp or an RFC 3339 time)")
+            }
+            until = parsed
+        }
+        let own = GoEncoder.render(.object([JSONMember("label", .array([.string(owner.labelFilter), .string(owner.sealFilter)]))]))
+        guard case .ok(let list) = lookup.get("/images/json?all=1&filters=" + QueryRewrite.escape(String(decoding: own, as: UTF8.self))) else {
+            return .answer(status: 503, message: "sockwarden: cannot list job \(owner.id)'s images to prune them")
+        }
+        var items: [JSONValue] = []
+        for image in list.array ?? [] {
+            // Never another job's or a shared image, whatever the list answered.
+            let labels = image.member("Labels")?.object.map { _ in Self.labels(image.member("Labels")) }
+            guard let id = image.member("Id")?.string, ImagePrune.chooses(filters, labels: labels, owner: owner) else { continue }
+            if until != nil {
+                // The list's Created is whole seconds; the daemon compares nanoseconds.
+                guard let info = lookup.inspect(.image, id), let text = info.member("Created")?.string,
+                      let created = ContainerPrune.created(text) else { continue }
+                if ContainerPrune.spared(created: created, until: until) { continue }
+            }
+            let references = ImagePrune.removals(id: id, repoTags: (image.member("RepoTags")?.array ?? []).compactMap(\.string),
+                                                 repoDigests: (image.member("RepoDigests")?.array ?? []).compactMap(\.string),
+                                                 danglingOnly: filters.danglingOnly)
+            for reference in references {
+                let answer = lookup.deleteAnswer("/images/" + DaemonLookup.escape(reference))
+                guard answer.error == nil, answer.status == 200, case .success(let deleted) = JSONParser.parse(answer.body) else { continue }
+                items += deleted.array ?? []
+            }
+        }
+        let report = ImagePrune.report(items: items, spaceReclaimed: 0)
+        return .answer(status: 200, message: "sockwarden: image prune done by job \(owner.id)'s socket: \(items.count) references and images removed", raw: report)
     }
 
     static func now() -> ContainerPrune.Instant {

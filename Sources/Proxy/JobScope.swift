@@ -44,6 +44,8 @@ struct JobScope: Sendable {
             if route.name == "network.prune", let refusal = checkNetworkPrune() { return refusal }
             // The daemon's container prune keeps the anonymous volumes, which no job can reach.
             if route.name == "container.prune" { return pruneContainers(match.rawQuery) }
+            // The daemon's image prune ignores the label filter for an image without a config.
+            if route.name == "image.prune" { return pruneImages(match.rawQuery) }
             var rawQuery = match.rawQuery
             if route.name == "container.list" {
                 // `before`/`since` name a container the daemon looks up before the label filter.

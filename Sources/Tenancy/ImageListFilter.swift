@@ -44,3 +44,39 @@ public enum ImageListFilter {
         return .object(fields)
     }
 }
+
+/// `GET /images/{name}/json` and `GET /images/{name}/history` on a job
+/// socket: a shared image's `RepoTags` (inspect) and each history entry's
+/// `Tags` name every tag the daemon has on it, the tags other jobs claimed
+/// included, which the image list and `system df` hide (found 2026-11-30,
+/// session 12: `docker image inspect busybox` on one job's socket named the
+/// tags another job had put on it). Those tags are removed, as from a list.
+public enum ImageTagFilter {
+    /// The inspect answer without other jobs' claimed tags, or nil when it is
+    /// not a JSON object.
+    public static func inspect(_ body: [UInt8], foreignClaims: Set<String>) -> [UInt8]? {
+        guard case .success(let json) = JSONParser.parse(body), case .object = json else { return nil }
+        if foreignClaims.isEmpty { return body }
+        return GoEncoder.render(dropping(foreignClaims, from: json, key: "RepoTags"))
+    }
+
+    /// The history answer (an array of layers' images) without other jobs'
+    /// claimed tags, or nil when it is not a JSON array.
+    public static func history(_ body: [UInt8], foreignClaims: Set<String>) -> [UInt8]? {
+        guard case .success(let json) = JSONParser.parse(body), case .array(let items) = json else { return nil }
+        if foreignClaims.isEmpty { return body }
+        return GoEncoder.render(.array(items.map { dropping(foreignClaims, from: $0, key: "Tags") }))
+    }
+
+    static func dropping(_ foreignClaims: Set<String>, from item: JSONValue, key: String) -> JSONValue {
+        guard case .object(var fields) = item else { return item }
+        for i in fields.indices where fields[i].key == key {
+            guard case .array(let tags) = fields[i].value else { continue }
+            fields[i] = JSONMember(key, .array(tags.filter { tag in
+                guard case .string(let name) = tag, let normal = ImageReference.normalise(name) else { return true }
+                return !foreignClaims.contains(normal)
+            }))
+        }
+        return .object(fields)
+    }
+}

@@ -193,6 +193,29 @@ struct ImageListFilterTests {
         #expect(!ImageListFilter.hidesAny([], owner: owner, foreignClaims: foreign))
     }
 
+    @Test("inspect and history of a shared image do not name the tags other jobs claimed on it", arguments: [
+        ("inspect: another job's claimed tag is dropped, shared and own claims stay", "inspect",
+         #"{"Id":"base","RepoTags":["busybox:latest","theirs:1","mine:1"],"RepoDigests":[]}"#,
+         #"{"Id":"base","RepoTags":["busybox:latest","mine:1"],"RepoDigests":[]}"#),
+        ("inspect: no tag of another job's, unchanged", "inspect",
+         #"{"Id":"base","RepoTags":["busybox:latest"]}"#, #"{"Id":"base","RepoTags":["busybox:latest"]}"#),
+        ("history: each layer's Tags", "history",
+         #"[{"Id":"a","Tags":["docker.io/library/theirs:1"]},{"Id":"b","Tags":null},{"Id":"c","Tags":["busybox:latest","theirs:1"]}]"#,
+         #"[{"Id":"a","Tags":[]},{"Id":"b","Tags":null},{"Id":"c","Tags":["busybox:latest"]}]"#),
+    ] as [(String, String, String, String)])
+    func tagsOfOneImage(_ c: (String, String, String, String)) throws {
+        let foreign: Set<String> = ["docker.io/library/theirs:1"]
+        let body = Array(c.2.utf8)
+        let out = c.1 == "inspect" ? ImageTagFilter.inspect(body, foreignClaims: foreign) : ImageTagFilter.history(body, foreignClaims: foreign)
+        #expect(String(decoding: try #require(out), as: UTF8.self) == c.3, "\(c.0)")
+    }
+
+    @Test("an inspect or history answer that is not JSON of its shape is not passed on")
+    func tagsUnreadable() {
+        #expect(ImageTagFilter.inspect(Array("[]".utf8), foreignClaims: []) == nil)
+        #expect(ImageTagFilter.history(Array("{}".utf8), foreignClaims: []) == nil)
+    }
+
     @Test("system df reports images the same way")
     func diskUsage() throws {
         let body = #"{"Images":[{"Id":"a","Labels":{"io.sockwarden.job":"other"}},{"Id":"b","RepoTags":["busybox:latest"],"Labels":{}},{"Id":"step","RepoTags":[],"Labels":{}}],"Containers":[],"Volumes":[]}"#

@@ -258,9 +258,11 @@ def test_commit_and_import_carry_the_owner_label(image_jobs, dockerd_sock):
     for r in forged:
         assert r.status == 403, r.body
     assert image_info(dockerd_sock, f"{a}-forged") is None and image_info(dockerd_sock, f"{a}-forged:1") is None
-    # A Dockerfile LABEL is overridden by the build's owner label.
-    assert build(sock, f"{a}-df:1", dockerfile=f"FROM {IMG}\nLABEL {LABEL}={b}\n").status == 200
-    assert image_info(dockerd_sock, f"{a}-df:1")["Config"]["Labels"][LABEL] == a
+    # A Dockerfile LABEL of the owner label is refused (a RUN after it would
+    # run in a container labelled for the other job: test_job_build_labels.py).
+    r = build(sock, f"{a}-df:1", dockerfile=f"FROM {IMG}\nLABEL {LABEL}={b}\n")
+    assert r.status == 403 and b"a label only sockwarden sets" in r.body, r.body
+    assert image_info(dockerd_sock, f"{a}-df:1") is None
     http(dockerd_sock, "DELETE", f"{API}/containers/{a}-c?force=1")
 
 
@@ -548,13 +550,17 @@ def test_a_dockerfile_label_cannot_plant_an_image_in_another_jobs_scope(jobs, do
     cannot override that one): the image carries A's owner label but not A's
     seal, so it is not A's: not listed, not inspectable, and not A's build
     cache (B built the step with its own /etc/hosts). The same for a job
-    that is opened only later."""
+    that is opened only later. Such a Dockerfile is now refused on every
+    socket (test_job_build_labels.py); the image is planted straight on the
+    daemon, as an image labelled some other way (loaded) would be."""
     a, b, later = unique("pa"), unique("pb"), unique("pl")
     socks = {a: jobs.open(a), b: jobs.open(b)}
     step = "RUN cat /etc/hosts > /hosts.txt"
     for victim in (a, later):
         dockerfile = f"FROM {IMG} AS plant\n{step}\nLABEL {LABEL}={victim}\nFROM {IMG}\nRUN true\n"
-        r = build(socks[b], f"{b}-plant:1", dockerfile, extra="&extrahosts=evil.example:192.0.2.66")
+        r = build(socks[b], f"{b}-try:1", dockerfile, extra="&extrahosts=evil.example:192.0.2.66")
+        assert r.status == 403 and b"a label only sockwarden sets" in r.body, r.body
+        r = build(dockerd_sock, f"{b}-plant:1", dockerfile, extra="&extrahosts=evil.example:192.0.2.66")
         assert r.status == 200 and b"Successfully built" in r.body, r.body[-500:]
     socks[later] = jobs.open(later)
     try:

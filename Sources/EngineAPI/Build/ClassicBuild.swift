@@ -205,8 +205,35 @@ struct ClassicBuild {
         case .onbuild(let expression):
             current.triggers.append((expression, line))
             for reference in try Self.childReferences(expression, line: line) { try add(reference) }
+        case .label(let keys):
+            for key in keys { try Self.checkLabelKey(key, escape: escape, line: line, prefix: prefix) }
         case .arg, .from, .other:
             break
+        }
+    }
+
+    /// Labels only sockwarden sets. The classic builder gives a stage's
+    /// labels to the containers of its later `RUN` steps (their config is
+    /// the image's so far; a build's `labels` are added only at its end), so
+    /// `LABEL io.sockwarden.job=<another job>` before a `RUN` made that step's
+    /// container the other job's: listed, counted against its quota, and
+    /// open to its exec, copy and kill while the build ran (found
+    /// 2026-11-30, session 12).
+    static let reservedLabelKeys = ["io.sockwarden.job", "io.sockwarden.seal"]
+
+    /// A `LABEL` key, as the daemon expands it (`ProcessWord`: quotes and
+    /// escapes removed, variables from ENV and build args), must not be one
+    /// of `reservedLabelKeys`. A key with a variable is refused: its value
+    /// may come from an ENV line, which sockwarden does not follow.
+    static func checkLabelKey(_ key: Scalars, escape: Unicode.Scalar, line: Int, prefix: String) throws(DockerfileError) {
+        if key.contains("$") {
+            throw DockerfileError(reason: "\(prefix)LABEL key \(DockerfileSyntax.string(key)) has a variable, which sockwarden does not expand (it could spell a label only sockwarden sets); write the key out", line: line)
+        }
+        var lexer = ShellWordLexer(escape: escape) { _ in nil }
+        // A key the lexer refuses (an open quote) is refused by the daemon too.
+        guard let literal = try? lexer.process(key) else { return }
+        if reservedLabelKeys.contains(where: { literal.utf8.elementsEqual($0.utf8) }) {
+            throw DockerfileError(reason: "\(prefix)LABEL \(literal) is a label only sockwarden sets (the owner of a job's objects); remove it", line: line)
         }
     }
 
@@ -270,6 +297,12 @@ struct ClassicBuild {
                 }
             }
             return references
+        case .label(let keys):
+            // Run in a child build, with its escape token: either is checked.
+            for key in keys {
+                for escape: Unicode.Scalar in ["\\", "`"] { try checkLabelKey(key, escape: escape, line: line, prefix: prefix) }
+            }
+            return []
         case .copy(let from):
             guard let from, !from.isEmpty, Int64(from) == nil else { return [] }
             try checkCopyFrom(from, line: line, prefix: prefix)

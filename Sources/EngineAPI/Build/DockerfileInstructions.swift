@@ -10,6 +10,8 @@ enum DockerfileInstruction {
     case copy(from: String?)
     /// The trigger's text, as stored in the image's `OnBuild`.
     case onbuild(expression: Scalars)
+    /// The keys of a `LABEL`'s pairs, not yet expanded.
+    case label(keys: [Scalars])
     case other
 
     static func parse(_ node: DockerfileNode, escape: Unicode.Scalar) throws(DockerfileError) -> DockerfileInstruction {
@@ -73,6 +75,8 @@ enum DockerfileInstruction {
             default: break
             }
             return .onbuild(expression: stripOnbuild(node.original))
+        case "label":
+            return .label(keys: labelKeys(node.rest, escape: escape))
         default:
             guard DockerfileSyntax.knownCommands.contains(node.command) else {
                 throw refused("unknown instruction: \(node.command.uppercased())")
@@ -94,6 +98,21 @@ enum DockerfileInstruction {
     }
 
     /// The original line without `(?i)^\s*ONBUILD\s*`.
+    /// `parseNameVal` (LABEL): the key of each `key=value` word, or in the
+    /// old form (`LABEL key value`, a first word without "=") the first
+    /// whitespace-delimited token. What the daemon refuses is left to it.
+    static func labelKeys(_ rest: Scalars, escape: Unicode.Scalar) -> [Scalars] {
+        let words = DockerfileSyntax.words(rest, escape: escape)
+        guard let first = words.first else { return [] }
+        guard first.contains("=") else {
+            return DockerfileSyntax.whitespaceDelimited(rest).first.map { [$0] } ?? []
+        }
+        return words.map { word in
+            guard let equals = word.firstIndex(of: "=") else { return word }
+            return Scalars(word[..<equals])
+        }
+    }
+
     static func stripOnbuild(_ original: Scalars) -> Scalars {
         var i = 0
         while i < original.count, DockerfileSyntax.isPerlSpace(original[i]) { i += 1 }
