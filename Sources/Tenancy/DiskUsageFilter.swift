@@ -3,8 +3,11 @@ import GoJSON
 /// `GET /system/df` on a job socket: the daemon reports every object, so the
 /// answer is filtered to the job's own containers and volumes (by the owner
 /// label) and to the images the job may see (`ImageListFilter`). The build
-/// cache is shared between jobs (see docs/tenancy.md) and is kept;
-/// `LayersSize` is the daemon's total. An image's `Containers` (how many
+/// cache is left out (`BuildCache` empty, `BuilderSize` 0): its records
+/// carry no owner, and a BuildKit record's `Description` is the command of
+/// the step that made it (`mount / from exec /bin/sh -c echo $TOKEN > /x`),
+/// the runner's or another job's (found 2026-11-30, session 12); a job
+/// cannot prune it either. `LayersSize` is the daemon's total. An image's `Containers` (how many
 /// containers use it, every job's) is counted again from the job's own
 /// containers in the same answer, or -1 when the answer lists none to count.
 public enum DiskUsageFilter {
@@ -17,6 +20,8 @@ public enum DiskUsageFilter {
             containers = items.filter { owned($0, owner) }
         }
         let filtered = members.map { member -> JSONMember in
+            if member.key == "BuildCache" { return JSONMember(member.key, .array([])) }
+            if member.key == "BuilderSize" { return JSONMember(member.key, .number("0")) }
             guard case .array(let items) = member.value else { return member }
             switch member.key {
             case "Containers", "Volumes": return JSONMember(member.key, .array(items.filter { owned($0, owner) }))

@@ -242,7 +242,17 @@ struct OwnerReferenceTests {
 
 @Suite("system df on a job socket")
 struct DiskUsageFilterTests {
-    @Test("only the job's containers and volumes are reported; shared images and the build cache are kept")
+    @Test("the build cache, whose records name no owner and show the commands of other builds, is not reported")
+    func buildCacheLeftOut() throws {
+        let body = #"""
+        {"LayersSize":1,"Images":[],"Containers":[],"Volumes":[],"BuildCache":[{"ID":"x","Type":"regular","Description":"mount / from exec /bin/sh -c echo TOPSECRET > /x","Shared":false,"Size":4096}],"BuilderSize":4096}
+        """#
+        let out = String(decoding: try #require(DiskUsageFilter.filter(Array(body.utf8), owner: owner)), as: UTF8.self)
+        #expect(!out.contains("TOPSECRET"), "\(out)")
+        #expect(out.contains(#""BuildCache":[]"#) && out.contains(#""BuilderSize":0"#), "\(out)")
+    }
+
+    @Test("only the job's containers and volumes are reported; shared images are kept")
     func filters() throws {
         let body = #"""
         {"LayersSize":1,"Images":[{"Id":"i","RepoTags":["busybox:latest"]}],"Containers":[{"Id":"a","Labels":{"io.sockwarden.job":"job-42"}},{"Id":"b","Labels":{"io.sockwarden.job":"other"}},{"Id":"c","Labels":null}],"Volumes":[{"Name":"v1","Labels":{"io.sockwarden.job":"job-42"}},{"Name":"v2","Labels":{}}],"BuildCache":[]}
