@@ -6,6 +6,7 @@ import EngineAPI
 import Foundation
 import GoJSON
 import Glibc
+import HTTP1
 import Policy
 import Proxy
 
@@ -16,6 +17,27 @@ func cpuNanos() -> UInt64 {
 }
 
 let args = CommandLine.arguments
+// JudgeTime --head FILE: parse a request head (default limits) and resolve its route.
+if args[1] == "--head" {
+    let head = [UInt8](FileManager.default.contents(atPath: args[2])!)
+    var best = UInt64.max
+    var last = ""
+    for _ in 0..<5 {
+        let t0 = cpuNanos()
+        var parser = RequestHeadParser(limits: HTTPLimits())
+        let parsed = parser.parse(head)
+        var resolution: RouteResolution?
+        if case .complete(let h, _) = parsed { resolution = Catalogue.resolve(method: h.method, target: h.target) }
+        best = min(best, cpuNanos() - t0)
+        switch parsed {
+        case .complete(let h, _): last = "head ok, \(h.headers.count) headers; route \(resolution!)".prefix(200).description
+        case .failure(let e): last = "refused: \(e)"
+        case .needMore: last = "needs more"
+        }
+    }
+    print(String(format: "%9.3f ms  %8d bytes  %@", Double(best) / 1e6, head.count, last))
+    exit(0)
+}
 let method = args[1], target = args[2]
 let body = [UInt8](FileManager.default.contents(atPath: args[3])!)
 let policyPath = args.count > 4 ? args[4] : "policies/ci.toml"
