@@ -17,6 +17,20 @@ func cpuNanos() -> UInt64 {
 }
 
 let args = CommandLine.arguments
+// JudgeTime --dockerfile FILE: Dockerfile.references (what a judging thread runs on a build's Dockerfile).
+if args[1] == "--dockerfile" {
+    let text = [UInt8](FileManager.default.contents(atPath: args[2])!)
+    var best = UInt64.max
+    var last = ""
+    for _ in 0..<3 {
+        let t0 = cpuNanos()
+        let parsed = Dockerfile.references(text, buildArgs: BuildArgs())
+        best = min(best, cpuNanos() - t0)
+        last = "\(parsed)".prefix(120).description
+    }
+    print(String(format: "%9.3f ms  %8d bytes  %@", Double(best) / 1e6, text.count, last))
+    exit(0)
+}
 // JudgeTime --head FILE: parse a request head (default limits) and resolve its route.
 if args[1] == "--head" {
     let head = [UInt8](FileManager.default.contents(atPath: args[2])!)
