@@ -132,8 +132,42 @@ struct PathPattern: Sendable {
             }
             return matchParts(index + 1, path, pos + literal.count, end, &captures)
         case .variable(let kind, let slot):
+            // Where only one extent can match, try that one alone: greedy
+            // backtracking tries every extent, and a 256 KiB target made
+            // each route with a variable cost a pass per byte (17 ms of the
+            // event loop for one head). Same match, same captures.
+            if index + 2 == parts.count, case .literal(let tail) = parts[index + 1] {
+                // The variable runs up to the final literal.
+                let stop = end - tail.count
+                guard stop - pos >= kind.minimumLength else { return false }
+                var i = 0
+                while i < tail.count {
+                    if path[stop + i] != tail[i] { return false }
+                    i += 1
+                }
+                var j = pos
+                while j < stop {
+                    if !kind.accepts(path[j]) { return false }
+                    j += 1
+                }
+                captures[slot] = pos..<stop
+                return true
+            }
             var longest = pos
             while longest < end && kind.accepts(path[longest]) { longest += 1 }
+            if index + 1 == parts.count {
+                // The variable runs to the end.
+                guard longest == end, end - pos >= kind.minimumLength else { return false }
+                captures[slot] = pos..<end
+                return true
+            }
+            if case .literal(let next) = parts[index + 1], let first = next.first, !kind.accepts(first) {
+                // The next literal starts with a byte the variable cannot
+                // hold: the variable ends where its bytes end.
+                guard longest - pos >= kind.minimumLength, matchParts(index + 1, path, longest, end, &captures) else { return false }
+                captures[slot] = pos..<longest
+                return true
+            }
             var stop = longest
             // Greedy: longest extent first, then backtrack.
             while stop - pos >= kind.minimumLength {

@@ -285,13 +285,13 @@ struct DirectDecoder {
                 name = String(n)
             }
             let v = try valueOrZero(valueType)
-            if let last = entries.last, !last.key.utf8.lexicographicallyPrecedes(name.utf8) { sorted = false }
+            if let last = entries.last, !UTF8Order.precedes(last.key, name) { sorted = false }
             entries.append(GoMapEntry(name, v))
             more = try nextMember(closing: UInt8(ascii: "}"))
         }
         if !sorted {
             canonical = false
-            entries.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            entries = UTF8Order.sortedByKey(entries)
             for i in entries.indices.dropFirst() where entries[i - 1].key.utf8.elementsEqual(entries[i].key.utf8) {
                 throw GiveUp() // a key given twice: Go's last-wins, left to the reference path
             }

@@ -126,7 +126,7 @@ extension GoEncoder {
     static func sortedStrictly(_ entries: [GoMapEntry]) -> Bool {
         var i = 1
         while i < entries.count {
-            guard entries[i - 1].key.utf8.lexicographicallyPrecedes(entries[i].key.utf8) else { return false }
+            guard UTF8Order.precedes(entries[i - 1].key, entries[i].key) else { return false }
             i += 1
         }
         return true

@@ -197,7 +197,7 @@ extension EncodeState {
     private mutating func encodeMap(_ entries: [GoMapEntry], _ keyType: GoMapKey, _ valueType: GoType) throws(GoDecodeError) {
         var sorted = entries
         if !GoEncoder.sortedStrictly(entries) {
-            sorted.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            sorted = UTF8Order.sortedByKey(entries)
         }
         out.append(UInt8(ascii: "{"))
         for (i, e) in sorted.enumerated() {

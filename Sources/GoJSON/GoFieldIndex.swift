@@ -7,6 +7,10 @@ final class GoFieldIndex: Sendable {
     let nameBytes: [[UInt8]]
     let exactIndex: [[UInt8]: Int]
     let hasNonASCIIName: Bool
+    /// `GoFieldMatch.folded(name)` → the first field (in field order) with
+    /// that folded name; only for structs whose names are all ASCII (nil
+    /// otherwise: those keep the linear search, which refuses to guess).
+    let foldIndex: [[UInt8]: Int]?
     /// `"name":` as GoEncoder writes each field's key.
     let memberPrefixes: [[UInt8]]
     /// The names, and the `"name":` texts, end to end in one buffer each:
@@ -38,6 +42,16 @@ final class GoFieldIndex: Sendable {
         for (i, n) in names.enumerated() where index[n] == nil { index[n] = i }
         exactIndex = index
         hasNonASCIIName = names.contains { $0.contains { $0 >= 0x80 } }
+        if hasNonASCIIName {
+            foldIndex = nil
+        } else {
+            var folds: [[UInt8]: Int] = [:]
+            for (i, n) in names.enumerated() {
+                let f = GoFieldMatch.folded(n)
+                if folds[f] == nil { folds[f] = i }
+            }
+            foldIndex = folds
+        }
         memberPrefixes = fields.map { field in
             var out: [UInt8] = []
             GoEncoder.appendQuoted(field.name, to: &out)
@@ -128,5 +142,64 @@ enum GoScalarKind: Equatable, Sendable {
         case .uint(let bits): self = .uint(bits: bits)
         default: self = .notScalar
         }
+    }
+}
+
+enum UTF8Order {
+    /// `a.utf8.lexicographicallyPrecedes(b.utf8)`, by comparing contiguous
+    /// bytes (the generic collection algorithm costs ~40 ns a comparison,
+    /// which sorting a 50 000-key label map on the event loop paid a million
+    /// times). Byte order, never Swift's `<` on String (Unicode order).
+    @inline(__always)
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { pa in
+            b.withUTF8 { pb in
+                let n = min(pa.count, pb.count)
+                var i = 0
+                while i < n {
+                    let x = pa[i], y = pb[i]
+                    if x != y { return x < y }
+                    i += 1
+                }
+                return pa.count < pb.count
+            }
+        }
+    }
+}
+
+extension UTF8Order {
+    /// The entries sorted by their keys' UTF-8 bytes (ties keep their
+    /// order). The keys are copied once into one buffer and an index array
+    /// is sorted over it: sorting the entries themselves retained and
+    /// released every key's storage at each comparison (81 ms of the event
+    /// loop for a body with 50 000 labels; now ~10 ms).
+    static func sortedByKey(_ entries: [GoMapEntry]) -> [GoMapEntry] {
+        var flat: [UInt8] = []
+        var offsets: [Int] = [0]
+        offsets.reserveCapacity(entries.count + 1)
+        for e in entries {
+            flat.append(contentsOf: e.key.utf8)
+            offsets.append(flat.count)
+        }
+        var order = Array(0..<entries.count)
+        flat.withUnsafeBufferPointer { f in
+            offsets.withUnsafeBufferPointer { o in
+                order.sort { i, j in
+                    let a = o[i], aEnd = o[i + 1], b = o[j], bEnd = o[j + 1]
+                    let n = min(aEnd - a, bEnd - b)
+                    var k = 0
+                    while k < n {
+                        let x = f[a + k], y = f[b + k]
+                        if x != y { return x < y }
+                        k += 1
+                    }
+                    if aEnd - a != bEnd - b { return aEnd - a < bEnd - b }
+                    return i < j
+                }
+            }
+        }
+        return order.map { entries[$0] }
     }
 }

@@ -49,6 +49,18 @@ enum GoFieldMatch {
 
     static func match(key: [UInt8], in st: GoStruct) -> Outcome {
         if let i = st.exactIndex[key] { return .field(i) }
+        // All-ASCII names: one look-up of the folded key instead of a walk
+        // over every field (HostConfig has ~130: 1 MiB of unknown keys cost
+        // 40 ms of the event loop that way).
+        if let folds = st.index.foldIndex {
+            return folds[folded(key)].map { .field($0) } ?? .unknown
+        }
+        return scan(key: key, in: st)
+    }
+
+    /// Go 1.19's walk over the fields in field order (what `foldIndex`
+    /// answers in one look-up for all-ASCII names), after the exact match.
+    static func scan(key: [UInt8], in st: GoStruct) -> Outcome {
         for (i, name) in st.nameBytes.enumerated() {
             if st.hasNonASCIIName && name.contains(where: { $0 >= 0x80 }) {
                 return .undecidable("key \"\(String(decoding: key, as: UTF8.self))\" could case-fold to the non-ASCII field name \"\(st.fields[i].name)\"; Go 1.19 and 1.24 fold non-ASCII names with different Unicode tables, so we refuse to guess")
@@ -56,6 +68,39 @@ enum GoFieldMatch {
             if asciiNameFoldMatches(name: name, key: key) { return .field(i) }
         }
         return .unknown
+    }
+
+    /// A key or ASCII name as `asciiNameFoldMatches` compares it: ASCII
+    /// letters upper-cased, KELVIN SIGN (E2 84 AA) as `K`, LONG S (C5 BF) as
+    /// `S`, every other byte as it is. For an all-ASCII `name`,
+    /// `asciiNameFoldMatches(name: name, key: key)` holds exactly when
+    /// `folded(name) == folded(key)`: a non-letter byte of the name must be
+    /// the same byte in the key, a letter either case of it, `k`/`K` also
+    /// KELVIN SIGN and `s`/`S` also LONG S, and any other non-ASCII byte of
+    /// the key matches nothing (it stays >= 0x80, and the name has none).
+    static func folded(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b >= 0x61 && b <= 0x7A {
+                out.append(b & 0xDF)
+            } else if b == 0xE2, i + 2 < n, bytes[i + 1] == 0x84, bytes[i + 2] == 0xAA {
+                out.append(UInt8(ascii: "K"))
+                i += 3
+                continue
+            } else if b == 0xC5, i + 1 < n, bytes[i + 1] == 0xBF {
+                out.append(UInt8(ascii: "S"))
+                i += 2
+                continue
+            } else {
+                out.append(b)
+            }
+            i += 1
+        }
+        return out
     }
 
     /// go1.19's equalFoldRight / asciiEqualFold / simpleLetterEqualFold for

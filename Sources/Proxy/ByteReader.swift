@@ -10,9 +10,22 @@ final class ByteReader {
     /// Bytes read from the socket so far.
     private(set) var totalRead: UInt64 = 0
 
+    /// The capacity it was made with. With `shrinksWhenEmpty`, storage
+    /// grown past it (the event loop's hand-off of a whole request, a long
+    /// head) is given back once every byte in it has been used, so an idle
+    /// connection holds no more than this.
+    let baseCapacity: Int
+    let shrinksWhenEmpty: Bool
+    /// Called once, when grown storage is given back (or with the reader).
+    private var onShrink: (() -> Void)?
+
+    var capacity: Int { storage.count }
+
     /// `initial`: bytes already received from `fd` (by the event loop), read first.
-    init(fd: FileDescriptor, capacity: Int = 64 * 1024, initial: [UInt8] = []) {
+    init(fd: FileDescriptor, capacity: Int = 64 * 1024, initial: [UInt8] = [], shrinksWhenEmpty: Bool = false) {
         self.fd = fd
+        self.baseCapacity = capacity
+        self.shrinksWhenEmpty = shrinksWhenEmpty
         self.storage = .allocate(byteCount: max(capacity, initial.count), alignment: 16)
         if !initial.isEmpty {
             initial.withUnsafeBytes { storage.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
@@ -20,7 +33,16 @@ final class ByteReader {
         }
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        onShrink?()
+    }
+
+    /// Keeps `hold` (the `--max-request-memory` of the bytes this reader
+    /// was made with) until the reader shrinks back to `baseCapacity`.
+    func keep(_ hold: RequestMemory.Hold) {
+        onShrink = { withExtendedLifetime(hold) {} }
+    }
 
     var count: Int { end - start }
     var isEmpty: Bool { start == end }
@@ -31,6 +53,13 @@ final class ByteReader {
         if start == end {
             start = 0
             end = 0
+            if shrinksWhenEmpty && storage.count > baseCapacity {
+                storage.deallocate()
+                storage = .allocate(byteCount: baseCapacity, alignment: 16)
+                let shrunk = onShrink
+                onShrink = nil
+                shrunk?()
+            }
         } else if end == storage.count {
             if start > 0 {
                 storage.baseAddress!.copyMemory(from: storage.baseAddress! + start, byteCount: end - start)

@@ -59,7 +59,8 @@ final class Connection: @unchecked Sendable {
 
     /// Bytes the client sent before this connection took over (a hand-off
     /// from the event loop); the request thread reads them first.
-    private let prebuffered: [UInt8]
+    /// Dropped once the request thread's reader has them.
+    private var prebuffered: [UInt8]
 
     /// `id`, `upstream`, `prebuffered`, `container`: a connection the event
     /// loop hands over keeps its id, its daemon connection, what the client
@@ -78,8 +79,23 @@ final class Connection: @unchecked Sendable {
         if let container { self.peerContainer = container }
     }
 
+    /// The request thread's reader, holding the hand-off's bytes first.
+    /// The event loop gave back their `--max-request-memory` when it handed
+    /// the connection over; they count here again (beyond the 64 KiB a
+    /// reader holds anyway) until the reader has used them and shrunk. Before
+    /// 2026-12-01 a handed-off connection kept them uncounted, twice (this
+    /// array and the reader's grown buffer), for as long as it stayed open,
+    /// idle included: up to head + 1 MiB per connection past the cap.
     func makeRequestReader() -> ByteReader {
-        ByteReader(fd: client, initial: prebuffered)
+        let reader = ByteReader(fd: client, initial: prebuffered, shrinksWhenEmpty: true)
+        let excess = prebuffered.count - LoopBuffer.uncountedBytes
+        if excess > 0 {
+            let hold = RequestMemory.Hold(context.requestMemory)
+            hold.charge(excess)
+            reader.keep(hold)
+        }
+        prebuffered = []
+        return reader
     }
 
     var upstream: FileDescriptor? { shared.withLock { $0.upstream } }

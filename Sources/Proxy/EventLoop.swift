@@ -251,18 +251,64 @@ final class EventLoop: @unchecked Sendable {
     }
 }
 
-/// The host as the loop's judging sees it: paths are resolved as usual,
-/// but asking the daemon about a container (VolumesFrom) or a named volume would block the
+/// The host as the loop's judging sees it: paths are resolved as usual
+/// (up to a budget per request, past which the request is judged again on
+/// a thread: see `resolve`), but asking the daemon about a container (VolumesFrom) or a named volume would block the
 /// loop, so it is only noted, and the request is handed to a thread,
 /// which judges it again with the real lookup.
 final class LoopHostEnvironment: HostEnvironment, @unchecked Sendable {
     let base: HostEnvironment
     /// Loop thread only.
     var neededLookup = false
+    /// Host paths resolved for the request being judged, and their
+    /// components (loop thread only; `startJudging` resets them).
+    private(set) var resolvedPaths = 0
+    private(set) var resolvedComponents = 0
+
+    /// How much host-path resolution one request may have on the loop.
+    /// realpath(3) makes a system call per component (and `resolveReal`
+    /// a few more realpath calls for a missing path), so a body with more
+    /// host paths, or longer ones, is judged again on a thread, like one
+    /// that needs the daemon. Real bodies have a few binds of a few
+    /// components each.
+    static let loopPathLimit = 16
+    static let loopComponentLimit = 256
 
     init(base: HostEnvironment) { self.base = base }
 
-    func resolve(hostPath: String) -> ResolvedHostPath { base.resolve(hostPath: hostPath) }
+    /// Before judging a request on the loop.
+    func startJudging() {
+        neededLookup = false
+        resolvedPaths = 0
+        resolvedComponents = 0
+    }
+
+    func resolve(hostPath: String) -> ResolvedHostPath {
+        resolvedPaths += 1
+        resolvedComponents += LoopHostEnvironment.components(hostPath)
+        if resolvedPaths > LoopHostEnvironment.loopPathLimit || resolvedComponents > LoopHostEnvironment.loopComponentLimit {
+            neededLookup = true
+            var placeholder = ResolvedHostPath(realPath: nil, exposesDaemon: false)
+            placeholder.unresolvable = "resolved on a connection thread"
+            return placeholder
+        }
+        return base.resolve(hostPath: hostPath)
+    }
+
+    /// The "/"-separated components of a path (what realpath walks).
+    static func components(_ path: String) -> Int {
+        var count = 0
+        var inComponent = false
+        for b in path.utf8 {
+            if b == UInt8(ascii: "/") {
+                inComponent = false
+            } else if !inComponent {
+                inComponent = true
+                count += 1
+            }
+        }
+        return count
+    }
 
     func container(_ reference: String) -> ContainerLookup {
         neededLookup = true

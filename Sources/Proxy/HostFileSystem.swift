@@ -59,27 +59,48 @@ public struct HostFileSystem: HostEnvironment {
     /// missing components. Any failure other than "does not exist" (no
     /// permission to look, a loop, a dangling symlink) is returned as an
     /// errno: the path cannot be judged, because the daemon, as root, may
-    /// see it lead elsewhere.
+    /// see it lead elsewhere. A path of PATH_MAX bytes or more is
+    /// ENAMETOOLONG: no system call takes it, so the daemon cannot mount it
+    /// either, and judging it would cost time in proportion to its length.
+    ///
+    /// Cost: O(log n) realpath(3) calls for a path of n components (the
+    /// deepest existing ancestor is found by bisection: realpath walks a
+    /// path from the left and fails at its first missing component, so an
+    /// ancestor resolves exactly when it stops short of that component).
+    /// Before 2026-12-01 every ancestor was tried from the deepest up, each
+    /// built anew: quadratic, 3.2 s of the event loop for a 16 KB path.
     static func resolveReal(_ path: String) -> (String?, Int32?) {
+        if path.utf8.count >= Int(PATH_MAX) { return (nil, ENAMETOOLONG) }
         if let real = realPath(path) { return (real, nil) }
         guard errno == ENOENT else { return (nil, errno) }
         // Split on the "/" byte, as the kernel does: Swift Characters join a
         // "/" with a neighbouring combining mark or prepend character, and a
         // symlink hidden in such a component would never be resolved.
-        var components = path.utf8.split(separator: UInt8(ascii: "/")).map { String(decoding: $0, as: UTF8.self) }
-        var missing: [String] = []
-        while let last = components.popLast() {
-            missing.insert(last, at: 0)
-            let ancestor = "/" + components.joined(separator: "/")
-            if let real = realPath(ancestor) {
-                var st = stat()
-                let first = (real == "/" ? "" : real) + "/" + missing[0]
-                if lstat(first, &st) == 0 { return (nil, ELOOP) }   // exists, yet does not resolve: a dangling link
-                return ((real == "/" ? "" : real) + "/" + missing.joined(separator: "/"), nil)
+        let components = path.utf8.split(separator: UInt8(ascii: "/")).map { String(decoding: $0, as: UTF8.self) }
+        if components.isEmpty { return (nil, ENOENT) }
+        func ancestor(_ kept: Int) -> String { "/" + components[0..<kept].joined(separator: "/") }
+        // Invariant: the first `low` components resolve (none: "/"), the
+        // first `high` do not (all of them: the path itself).
+        var low = 0
+        var high = components.count
+        var lowReal = realPath("/")
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if let real = realPath(ancestor(middle)) {
+                low = middle
+                lowReal = real
+            } else {
+                if errno != ENOENT { return (nil, errno) }
+                high = middle
             }
-            if errno != ENOENT { return (nil, errno) }
         }
-        return (nil, ENOENT)
+        guard let real = lowReal else { return (nil, ENOENT) }
+        let missing = components[low...]
+        guard let firstMissing = missing.first else { return (real, nil) }
+        var st = stat()
+        let base = real == "/" ? "" : real
+        if lstat(base + "/" + firstMissing, &st) == 0 { return (nil, ELOOP) }   // exists, yet does not resolve: a dangling link
+        return (base + "/" + missing.joined(separator: "/"), nil)
     }
 
     public func container(_ reference: String) -> ContainerLookup {

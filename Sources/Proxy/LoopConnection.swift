@@ -397,7 +397,7 @@ final class LoopConnection {
             body = .complete(bytes, contentType: head.headers.first("content-type"))
         }
         let environment = loop.environment
-        environment.neededLookup = false
+        environment.startJudging()
         var judged = judge.judge(head, start, body: body, environment: environment)
         var warns = false
         var rewrites = false

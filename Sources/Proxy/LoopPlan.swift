@@ -12,6 +12,15 @@ enum LoopPlan: Equatable, Sendable {
     /// buffers and forwards whole; a larger one is streamed by a thread.
     static let smallBodyLimit = 64 * 1024
 
+    /// Largest body the loop judges itself; a larger one (up to the
+    /// inspection limit) is read and judged by a thread. Judging costs
+    /// 10–80 ms per MiB depending on the body's shape (many map keys, a
+    /// duplicate key that sends it down the reference path, unknown keys:
+    /// bench/micro JudgeTime), and every other client on the loop waits
+    /// meanwhile; 32 KiB bounds that to under 3 ms (release build). The
+    /// docker CLI's create body is 1.5 KB.
+    static let judgedBodyLimit = 32 * 1024
+
     static func plan(_ head: RequestHead, readsBody: Bool, routeHijacks: Bool, inspectionLimit: Int) -> LoopPlan {
         if routeHijacks { return .handOff(.hijack) }
         if head.upgrade != nil { return .handOff(.upgrade) }
@@ -21,7 +30,7 @@ enum LoopPlan: Equatable, Sendable {
         case .length(let n):
             if n == 0 { return .serve(bodyBytes: 0) }
             if head.expectsContinue { return .handOff(.expectContinue) }
-            let limit = readsBody ? inspectionLimit : smallBodyLimit
+            let limit = readsBody ? min(inspectionLimit, judgedBodyLimit) : smallBodyLimit
             return n <= UInt64(limit) ? .serve(bodyBytes: Int(n)) : .handOff(.largeBody)
         case .chunked, .untilClose:
             return .handOff(.chunkedBody)
@@ -46,7 +55,8 @@ enum HandOffReason: String, Sendable {
     case expectContinue
     /// A chunked body is streamed (or de-chunked to be judged) by a thread.
     case chunkedBody
-    /// A body past what the loop buffers (uploads, image loads).
+    /// A body past what the loop buffers (uploads, image loads), or a
+    /// judged body past what it judges (`judgedBodyLimit`).
     case largeBody
     /// A classic build's context, spooled while its Dockerfile is read.
     case buildContext

@@ -34,6 +34,13 @@ public final class RequestMemory: @unchecked Sendable {
         }
     }
 
+    /// Takes `bytes` whatever is held already: for memory that is held
+    /// anyway (bytes the event loop already read, handed to a thread).
+    func charge(_ bytes: Int) {
+        guard bytes > 0 else { return }
+        state.withLock { $0.held += bytes }
+    }
+
     func give(_ bytes: Int) {
         guard bytes > 0 else { return }
         state.withLock { $0.held -= bytes }
@@ -64,6 +71,12 @@ public final class RequestMemory: @unchecked Sendable {
             guard memory.take(more) else { return false }
             bytes += more
             return true
+        }
+
+        /// Takes `more` bytes that are held anyway (never refused).
+        func charge(_ more: Int) {
+            memory.charge(more)
+            bytes += more
         }
 
         deinit { memory.give(bytes) }

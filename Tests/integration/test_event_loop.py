@@ -269,3 +269,30 @@ def test_a_client_gone_behind_a_quiet_stream_and_a_pipelined_attach_is_let_go(pr
         wait_for(lambda: _open_fds(watched) <= before, 10, what=f"the connections let go ({path})")
     # Each stream's result is written when its connection ends.
     wait_for(lambda: sum(r["route"] == "system.events" for r in results(p)) == 3, 10, what="the streams' results")
+
+
+@pytest.mark.parametrize("binds,refusal", [
+    # More host paths than the loop resolves for one request (16): judged on a thread.
+    ([f"/tmp/sw-many-binds-{i}:/m{i}" for i in range(17)], "mounts host path /tmp/sw-many-binds-0"),
+    # More components than the loop resolves (256), and PATH_MAX bytes: a
+    # thread finds it too long for any system call.
+    (["/a" * 2048 + ":/m"], "File name too long"),
+], ids=["seventeen-binds", "path-max-bind"])
+def test_binds_past_the_loops_budget_are_judged_on_a_thread(proxy_factory, binds, refusal):
+    """A create whose host paths the loop does not resolve itself (too many,
+    too long) goes to a thread with the connection, which judges it with the
+    real host paths: the same refusal, one record each, the connection kept."""
+    p = proxy_factory("ci.toml")
+    body = create_body(HostConfig={"NetworkMode": "none", "Binds": binds})
+    with RawConn(p.sock) as c:
+        assert c.request("GET", "/_ping").status == 200
+        r = c.request("POST", f"{API}/containers/create", body=body, headers={"Content-Type": "application/json"})
+        assert r.status == 403, r
+        assert refusal in r.body.decode(), r.body
+        assert c.request("GET", "/_ping").status == 200
+    recs = wait_results(p, 3)
+    assert [r["status"] for r in recs] == [200, 403, 200], recs
+    assert len({r["conn"] for r in recs}) == 1, recs
+    denied = recs[1]
+    assert denied["route"] == "container.create" and denied["decision"] == "deny", denied
+    assert denied["rule"] == "body" or "host-paths" in (denied.get("reason") or ""), denied

@@ -18,5 +18,9 @@ let package = Package(
             "AllocCounter",
             .product(name: "SockwardenCore", package: "sockwarden"),
         ]),
+        .executableTarget(name: "JudgeTime", dependencies: [
+            .product(name: "SockwardenCore", package: "sockwarden"),
+            .product(name: "SockwardenAudit", package: "sockwarden"),
+        ]),
     ]
 )

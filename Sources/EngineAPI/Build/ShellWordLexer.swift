@@ -5,6 +5,8 @@
 struct ShellWordLexer {
     struct Failure: Error {
         let message: String
+        /// Refused by sockwarden's `limit`, not by the daemon's rules.
+        var overLimit = false
     }
 
     let escape: Unicode.Scalar
@@ -12,6 +14,11 @@ struct ShellWordLexer {
     let lookup: (String) -> String?
     /// Whether the word read any variable (set or not).
     private(set) var readVariable = false
+    /// Bytes of variable values a word may expand to, in all: `ARG A=$A$A`
+    /// doubles a value at each line, so 30 lines make a GiB (dockerd would
+    /// build it too); past this the word is refused instead of built.
+    var limit = Int.max
+    private var expanded = 0
 
     private var s: Scalars = []
     private var pos = 0
@@ -28,9 +35,11 @@ struct ShellWordLexer {
         // text/scanner skips a byte-order mark at the very start.
         if s.first == "\u{FEFF}" { pos = 1 }
         readVariable = false
+        expanded = 0
         do {
             return DockerfileSyntax.string(try processStopOn(nil))
         } catch {
+            if error.overLimit { throw error }
             throw Failure(message: "failed to process \"\(DockerfileSyntax.string(word))\": \(error.message)")
         }
     }
@@ -43,9 +52,16 @@ struct ShellWordLexer {
         return s[pos - 1]
     }
 
-    private mutating func getEnv(_ name: String) -> String? {
+    private mutating func getEnv(_ name: String) throws(Failure) -> String? {
         readVariable = true
-        return lookup(name)
+        let value = lookup(name)
+        if let value {
+            expanded += value.utf8.count
+            if expanded > limit {
+                throw Failure(message: "the variables in it expand to more than \(limit) bytes, more than sockwarden expands", overLimit: true)
+            }
+        }
+        return value
     }
 
     private mutating func processStopOn(_ stop: Unicode.Scalar?) throws(Failure) -> Scalars {
@@ -117,7 +133,7 @@ struct ShellWordLexer {
         if peek() != "{" {
             let name = processName()
             if name.isEmpty { return ["$"] }
-            return Array((getEnv(name) ?? "").unicodeScalars)
+            return Array((try getEnv(name) ?? "").unicodeScalars)
         }
         pos += 1
         switch peek() {
@@ -129,17 +145,17 @@ struct ShellWordLexer {
         let ch = next()
         switch ch {
         case "}":
-            return Array((getEnv(name) ?? "").unicodeScalars)
+            return Array((try getEnv(name) ?? "").unicodeScalars)
         case "?":
             let word = try wordUntilBrace()
-            guard let value = getEnv(name) else {
+            guard let value = try getEnv(name) else {
                 throw Failure(message: "\(name): \(word.isEmpty ? "is not allowed to be unset" : DockerfileSyntax.string(word))")
             }
             return Array(value.unicodeScalars)
         case ":":
             let modifier = next()
             let word = try wordUntilBrace()
-            let found = getEnv(name)
+            let found = try getEnv(name)
             let value = found ?? ""
             switch modifier {
             case "+":
