@@ -6,7 +6,10 @@ import Tenancy
 /// volumes), then networks, then volumes, then images the job built (unless
 /// `removeImages` is false), then the tags it put on shared images. Each
 /// round lists again, so what failed (a network still in use by a container
-/// that was just going away) is retried; at most `rounds` rounds.
+/// that was just going away) is retried; at most `rounds` rounds. A claimed
+/// tag whose delete would take a shared image's digest references along
+/// (dockerd 20.10 removes a repository's digest references with its last
+/// tag) is left in place (`Report.kept`).
 struct JobReaper: Sendable {
     let owner: JobOwner
     let lookup: DaemonLookup
@@ -23,6 +26,9 @@ struct JobReaper: Sendable {
     struct Report: Sendable {
         var removed: [Removal] = []
         var failed: [Removal] = []
+        /// Claims left in place: removing them would take a shared image's
+        /// digest references along (`DigestReferences.takenAlong`).
+        var kept: [Removal] = []
     }
 
     func reap(onRemoval: (Removal) -> Void) -> Report {
@@ -75,6 +81,12 @@ struct JobReaper: Sendable {
             let labels = JobScope.labels(info.member("Config")?.member("Labels"))
             guard ImageNames.ownership(asked: name, labels: labels, repoTags: tags, owner: owner, claimant: claims.claimant) == .own,
                   !labels.contains(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) else { continue }
+            // The daemon would remove the shared image's digest references with this tag: left.
+            let digests = (info.member("RepoDigests")?.array ?? []).compactMap(\.string)
+            if !DigestReferences.takenAlong(untagging: name, repoTags: tags, repoDigests: digests).isEmpty {
+                if !report.kept.contains(where: { $0.id == name }) { report.kept.append(Removal(kind: "image", id: name, status: 409)) }
+                continue
+            }
             let status = lookup.delete("/images/\(DaemonLookup.escape(name))")
             let removal = Removal(kind: "image", id: name, status: status)
             onRemoval(removal)

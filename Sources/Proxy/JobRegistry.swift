@@ -189,12 +189,14 @@ public final class JobRegistry: @unchecked Sendable {
             let again = reap(owner, images: images)
             report.removed += again.removed
             report.failed += again.failed
+            report.kept += again.kept.filter { k in !report.kept.contains { $0.id == k.id } }
         }
         unlink(statePath(id))
         // An import or commit cut at the close may still end in an image with the job's label.
         lateReaps.withLock { $0.closed(id, images: images, at: Self.monotonicSeconds()) }
         record(owner: owner, target: "/jobs/\(id)", method: "CLOSE", rule: "job-close",
-               reason: "job \(id) \(why): removed \(report.removed.count), failed \(report.failed.count)", status: report.failed.isEmpty ? 200 : 500)
+               reason: "job \(id) \(why): removed \(report.removed.count), failed \(report.failed.count)"
+                   + (report.kept.isEmpty ? "" : ", kept \(report.kept.count) tag\(report.kept.count == 1 ? "" : "s") whose removal would take a shared image's digest references along (\(report.kept.map(\.id).joined(separator: ", ")))"), status: report.failed.isEmpty ? 200 : 500)
         return .success(ReapSummary(removed: report.removed.map { "\($0.kind) \($0.id)" },
                                     failed: report.failed.map { "\($0.kind) \($0.id) (status \($0.status))" }))
     }

@@ -85,6 +85,10 @@ extension JobScope {
             case .shortID: return shortID(name)
             case .shared:
                 return sharedRefusal(name)
+            case .own(labelled: false):
+                // The job's claim on a shared image: not when the daemon would take the image's digest references along.
+                if let refusal = claimDeleteRefusal(name) { return refusal }
+                return .forward(target: head.target, body: nil)
             case .own, .absent:
                 return .forward(target: head.target, body: nil)
             }
@@ -97,6 +101,7 @@ extension JobScope {
                     case .none: return nil
                     case .free(let target):
                         if case .own(true) = access { return nil }
+                        if let refusal = self.claimRefusal(source: source, target: target) { return refusal }
                         self.claims.claim(target, job: self.owner.id)
                         return nil
                     }
@@ -115,7 +120,10 @@ extension JobScope {
             case .none: return .forward(target: head.target, body: nil)
             case .free(let target):
                 // A tag on an unlabelled image carries no owner: sockwarden keeps it.
-                if !labelled { claims.claim(target, job: owner.id) }
+                if !labelled {
+                    if let refusal = claimRefusal(source: source, target: target) { return refusal }
+                    claims.claim(target, job: owner.id)
+                }
                 return .forward(target: head.target, body: nil)
             }
         case .create:
@@ -335,6 +343,43 @@ extension JobScope {
             case .shared, .foreign:
                 return .refused(.answer(status: 409, message: "sockwarden: the image name \(ImageNames.familiar(target)) is in use and is not job \(owner.id)'s; names are shared by every job on the daemon, so choose another (for example one with the job id in its tag)"))
             }
+        }
+    }
+
+    /// A new tag `target` on the shared image `source` (a claim): refused
+    /// when removing it later would take the image's digest references
+    /// along (`DigestReferences.claimRisks`); nil to go on.
+    func claimRefusal(source: String, target: String) -> Outcome? {
+        let escaped = DaemonLookup.escape(source)
+        guard !escaped.isEmpty else { return nil }
+        switch lookup.get(ObjectKind.image.inspectPath(escaped)) {
+        case .notFound: return nil
+        case .failed(let why): return unknown(source, why)
+        case .ok(let info):
+            let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
+            let digests = (info.member("RepoDigests")?.array ?? []).compactMap(\.string)
+            let risks = DigestReferences.claimRisks(target: target, repoTags: tags, repoDigests: digests, claimant: claims.claimant)
+            guard !risks.isEmpty else { return nil }
+            let refusal = DigestReferences.claimRefusal(target: target, digests: risks)
+            return .answer(status: refusal.status, message: refusal.message)
+        }
+    }
+
+    /// A delete of the job's claim `name` (a tag on a shared image):
+    /// refused when the daemon would remove the image's digest references
+    /// with it (`DigestReferences.takenAlong`); nil to forward.
+    func claimDeleteRefusal(_ name: String) -> Outcome? {
+        let escaped = DaemonLookup.escape(name)
+        switch lookup.get(ObjectKind.image.inspectPath(escaped)) {
+        case .notFound: return nil
+        case .failed(let why): return unknown(name, why)
+        case .ok(let info):
+            let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
+            let digests = (info.member("RepoDigests")?.array ?? []).compactMap(\.string)
+            let taken = DigestReferences.takenAlong(untagging: name, repoTags: tags, repoDigests: digests)
+            guard !taken.isEmpty else { return nil }
+            let refusal = DigestReferences.deleteRefusal(name: name, digests: taken)
+            return .answer(status: refusal.status, message: refusal.message)
         }
     }
 
