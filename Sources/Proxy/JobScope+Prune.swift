@@ -30,12 +30,10 @@ extension JobScope {
         case .success(let read): filters = read
         case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
         }
-        var until: ContainerPrune.Instant?
-        if let value = filters.until.first {
-            guard let parsed = ContainerPrune.until(value, now: Self.now(), zoneOffset: Self.localZoneOffset()) else {
-                return .answer(status: 400, message: "sockwarden: the until filter \(value) is not one sockwarden reads as the daemon does (use a duration such as 24h, a Unix timestamp or an RFC 3339 time)")
-            }
-            until = parsed
+        let until: ContainerPrune.Instant?
+        switch Self.untilFilter(filters.until) {
+        case .success(let read): until = read
+        case .failure(let refusal): return .answer(status: 400, message: refusal.message)
         }
         let label = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
         guard case .ok(let list) = lookup.get("/containers/json?all=1&size=1&filters=\(label)") else {
@@ -82,12 +80,10 @@ extension JobScope {
         case .success(let read): filters = read
         case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
         }
-        var until: ContainerPrune.Instant?
-        if let value = filters.until.first {
-            guard let parsed = ContainerPrune.until(value, now: Self.now(), zoneOffset: Self.localZoneOffset()) else {
-                return .answer(status: 400, message: "sockwarden: the until filter \(value) is not one sockwarden reads as the daemon does (use a duration such as 24h, a Unix timestamp or an RFC 3339 time)")
-            }
-            until = parsed
+        let until: ContainerPrune.Instant?
+        switch Self.untilFilter(filters.until) {
+        case .success(let read): until = read
+        case .failure(let refusal): return .answer(status: 400, message: refusal.message)
         }
         let own = GoEncoder.render(.object([JSONMember("label", .array([.string(owner.labelFilter), .string(owner.sealFilter)]))]))
         guard case .ok(let list) = lookup.get("/images/json?all=1&filters=" + QueryRewrite.escape(String(decoding: own, as: UTF8.self))) else {
@@ -115,6 +111,21 @@ extension JobScope {
         }
         let report = ImagePrune.report(items: items, spaceReclaimed: 0)
         return .answer(status: 200, message: "sockwarden: image prune done by job \(owner.id)'s socket: \(items.count) references and images removed", raw: report)
+    }
+
+    /// A prune's refusal (400), as an error so that it can travel in a Result.
+    struct PruneRefusal: Error {
+        let message: String
+    }
+
+    /// A prune's `until` filter (its first value), read as the daemon reads
+    /// it; nil when there is none.
+    static func untilFilter(_ values: [String]) -> Result<ContainerPrune.Instant?, PruneRefusal> {
+        guard let value = values.first else { return .success(nil) }
+        guard let parsed = ContainerPrune.until(value, now: now(), zoneOffset: localZoneOffset()) else {
+            return .failure(PruneRefusal(message: "sockwarden: the until filter \(value) is not one sockwarden reads as the daemon does (use a duration such as 24h, a Unix timestamp or an RFC 3339 time)"))
+        }
+        return .success(parsed)
     }
 
     static func now() -> ContainerPrune.Instant {

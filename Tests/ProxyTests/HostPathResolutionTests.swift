@@ -13,7 +13,7 @@ struct HostPathResolutionTests {
         var template = Array("/tmp/sw-resolve-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil)
-        let dir = String(cString: template)
+        let dir = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         mkdir(dir + "/present", 0o755)
         symlink(dir + "/nowhere", dir + "/dangling")
         return HostFileSystem.realPath(dir)!

@@ -7,26 +7,14 @@ system df -v` (found by the red-team review of session 12, 2026-11-30).
 
 Differential: straight to the daemon the secret is in the build cache;
 through a job socket the build cache is empty and `BuilderSize` 0."""
-import io
 import json
-import tarfile
 
 import pytest
 
-from swhelpers import API, http, unique
+from swhelpers import API, http, tar_of, unique
 from test_jobs import IMG, Jobs, jobs  # noqa: F401 - the fixture is used by name
 
 pytestmark = pytest.mark.proxy_only
-
-
-def context(dockerfile: str) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        data = dockerfile.encode()
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def test_a_job_does_not_see_the_build_cache(jobs, dockerd_sock):
@@ -34,7 +22,7 @@ def test_a_job_does_not_see_the_build_cache(jobs, dockerd_sock):
     tag = unique("bkcache") + ":1"
     # A BuildKit build straight on the daemon (networkmode none: the test daemon has no bridge).
     r = http(dockerd_sock, "POST", f"{API}/build?version=2&networkmode=none&t={tag}",
-             context(f"FROM {IMG}\nRUN echo {secret} > /x\n"), {"Content-Type": "application/x-tar"}, timeout=120)
+             tar_of({"Dockerfile": f"FROM {IMG}\nRUN echo {secret} > /x\n".encode()}), {"Content-Type": "application/x-tar"}, timeout=120)
     try:
         assert r.status == 200 and b"Successfully tagged" in r.body, r.body[-500:]
         full = json.loads(http(dockerd_sock, "GET", f"{API}/system/df").body)
