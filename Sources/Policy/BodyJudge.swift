@@ -146,7 +146,7 @@ extension BodyRules {
             }
             return refuse("registries", "makes the daemon contact registry \(host); allowed registries: \(list(registries)) (set allow in [registries])")
         case .buildKit:
-            return buildKit ? nil : refuse("builds", "asks for a BuildKit build, whose session streams sockwarden cannot judge; build with DOCKER_BUILDKIT=0, or set buildkit = true in [builds]")
+            return buildKit ? nil : refuse("builds", "asks for a BuildKit build, whose session streams sockwarden cannot judge; build with DOCKER_BUILDKIT=0, or set buildkit = true in [builds] (its Dockerfile is then not judged)")
         case .networkDriver(let driver):
             return driver.isOneOf(Array(networkDrivers)) ? nil
                 : refuse("networks", "uses network driver \(driver); allowed besides bridge: \(list(Array(networkDrivers)))")

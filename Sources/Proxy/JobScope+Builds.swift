@@ -14,6 +14,9 @@ extension JobScope {
 
     func checkBuild(_ raw: String?, quotas: JobQuotas) -> BuildChecked {
         guard let query = GoQuery.parse(raw) else { return .refuse(.answer(status: 400, message: "the query string is malformed")) }
+        if let refusal = BuildScope.checkBuilder(query, job: owner.id) {
+            return .refuse(.answer(status: refusal.status, message: refusal.message))
+        }
         var rewritten = raw
         switch BuildScope.networkMode(query.first("networkmode") ?? "") {
         case .unchanged:

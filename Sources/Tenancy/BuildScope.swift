@@ -26,6 +26,20 @@ public enum BuildScope {
         return .network(mode)
     }
 
+    /// A BuildKit build (`version=2`, the first value, as `r.FormValue`
+    /// reads it) on a job socket. Sockwarden reads a classic build's
+    /// Dockerfile, not one BuildKit's frontend reads: dockerd 20.10's
+    /// frontend resolves `FROM`, `COPY --from` and `RUN --mount=from=`
+    /// against every image on the daemon (another job's included), and its
+    /// `RUN --mount=type=cache` directories are one store for every build
+    /// on the daemon. A job socket cannot keep jobs apart there, whatever
+    /// `[builds] buildkit` says: refused (its streams, `/session` and
+    /// `/grpc`, are refused on a job socket already).
+    public static func checkBuilder(_ query: GoQuery, job: String) -> TenancyRefusal? {
+        guard (query.first("version") ?? "").bytesEqual("2") else { return nil }
+        return TenancyRefusal(status: 403, message: "sockwarden: job \(job): a BuildKit build (version=2) resolves its Dockerfile's images among every image on the daemon, other jobs' too, and shares its cache mounts with every build, so a job socket cannot keep jobs apart in it; build with the classic builder (DOCKER_BUILDKIT=0)")
+    }
+
     /// The limits each RUN container gets, as the quotas count a container's:
     /// `memory`, `cpuquota` and `cpuperiod`, each read as
     /// `httputils.Int64ValueOrZero` does (the first value, `strconv.ParseInt`

@@ -80,4 +80,28 @@ struct BuildScopeTests {
             #expect(refusal.status == 403 && refusal.message.contains(text) && refusal.message.contains("job j1"), "\(refusal.message)")
         }
     }
+
+    @Test("a BuildKit build is refused on a job socket, read as FormValue reads version (the first value, percent-decoded)", arguments: [
+        ("version=2", true),
+        ("t=app&version=2&networkmode=none", true),
+        ("version=%32", true),
+        ("vers%69on=2", true),
+        ("version=2&version=1", true),
+        ("version=1&version=2", false),
+        ("version=1", false),
+        ("version=", false),
+        ("version=2%00", false),
+        ("version=+2", false),
+        ("Version=2", false),
+        ("t=app", false),
+        ("", false),
+    ])
+    func checkBuilder(_ c: (String, Bool)) throws {
+        let query = try #require(GoQuery.parse(c.0))
+        let refusal = BuildScope.checkBuilder(query, job: "j1")
+        #expect((refusal != nil) == c.1, "\(c.0)")
+        if let refusal {
+            #expect(refusal.status == 403 && refusal.message.contains("job j1") && refusal.message.contains("DOCKER_BUILDKIT=0"), "\(refusal.message)")
+        }
+    }
 }
