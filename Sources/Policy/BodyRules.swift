@@ -167,4 +167,18 @@ public struct APIVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
     }
 
     public var description: String { parts.map(String.init).joined(separator: ".") }
+
+    /// A version as a policy writes it: `1.24`, two runs of 1 to 9 ASCII
+    /// digits and one dot. Not `.1.24` (0.1.24 to the daemon's comparison:
+    /// no floor at all), `1..24`, `+1.24`, `1.24.`, `1.٢٤` or a number too
+    /// long to read back as written.
+    static func isPlainMajorMinor(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")) else { return false }
+        let major = bytes[..<dot], minor = bytes[(dot + 1)...]
+        func digits(_ part: ArraySlice<UInt8>) -> Bool {
+            (1...9).contains(part.count) && part.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        }
+        return digits(major) && digits(minor)
+    }
 }

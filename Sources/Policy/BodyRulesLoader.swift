@@ -16,8 +16,8 @@ extension PolicyLoader {
             switch (section, key) {
             case ("api", "min-version"):
                 let text = try string(item, in: section)
-                guard text.split(separator: ".").count == 2, text.split(separator: ".").allSatisfy({ Int($0) != nil }) else {
-                    throw fail(item.node.position, "min-version must look like \"1.24\"")
+                guard APIVersion.isPlainMajorMinor(text) else {
+                    throw fail(item.node.position, "min-version must look like \"1.24\" (two numbers of ASCII digits and one dot), found \"\(text)\"")
                 }
                 rules.minAPIVersion = APIVersion(parsing: text)
             case ("containers", "privileged"): rules.privileged = try bool(item)

@@ -139,6 +139,20 @@ let badPolicies: [BadPolicy] = [
           source: "[policy]\nmode = \"audti\"\n" + rule("groups = [\"*\"]"), line: 2, column: 8,
           message: "unknown mode \"audti\" (did you mean \"audit\"?); the modes are \"enforce\", \"warn\", \"audit\""),
 
+    // [api] min-version: only "major.minor" in ASCII digits (found by FuzzTOML: ".1.24" loaded as 0.1.24, no floor).
+    .init(name: "min-version with a leading dot is no floor of 0.1.24",
+          source: "[api]\nmin-version = \".1.24\"\n" + rule("groups = [\"*\"]"), line: 2, column: 15,
+          message: "min-version must look like \"1.24\" (two numbers of ASCII digits and one dot), found \".1.24\""),
+    .init(name: "min-version with an empty part",
+          source: "[api]\nmin-version = \"1..24\"\n" + rule("groups = [\"*\"]"), line: 2, column: 15,
+          message: "min-version must look like \"1.24\" (two numbers of ASCII digits and one dot), found \"1..24\""),
+    .init(name: "min-version with a sign",
+          source: "[api]\nmin-version = \"+1.24\"\n" + rule("groups = [\"*\"]"), line: 2, column: 15,
+          message: "min-version must look like \"1.24\" (two numbers of ASCII digits and one dot), found \"+1.24\""),
+    .init(name: "min-version with a trailing dot",
+          source: "[api]\nmin-version = \"1.24.\"\n" + rule("groups = [\"*\"]"), line: 2, column: 15,
+          message: "min-version must look like \"1.24\" (two numbers of ASCII digits and one dot), found \"1.24.\""),
+
     // TOML errors come through with the file name.
     .init(name: "TOML syntax error",
           source: rule("groups = [\"*\"]") + "timeout = 1.5\n", line: 5, column: 11,
