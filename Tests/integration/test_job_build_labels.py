@@ -47,8 +47,9 @@ def test_a_build_cannot_label_its_step_containers_as_another_jobs(jobs, dockerd_
     thread = threading.Thread(target=lambda: done.setdefault("r", build(dockerd_sock, dockerfile)))
     thread.start()
     try:
+        # Listed once created; exec needs it running (a loaded machine shows the gap).
         deadline = time.monotonic() + 30
-        while not listed(socks[victim]) and time.monotonic() < deadline:
+        while not any(c["State"] == "running" for c in listed(socks[victim])) and time.monotonic() < deadline:
             time.sleep(0.2)
         planted = listed(socks[victim])
         assert len(planted) == 1 and planted[0]["Labels"].get("io.sockwarden.job") == victim, planted
