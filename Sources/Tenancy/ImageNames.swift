@@ -150,7 +150,7 @@ public enum ImageNames {
 
     /// A full image ID: 64 lower-case hex digits, with or without `sha256:`
     /// (what `reference.ParseAnyReference` reads as a digest).
-    static func isFullID(_ name: String) -> Bool {
+    public static func isFullID(_ name: String) -> Bool {
         let hex = name.utf8.starts(with: "sha256:".utf8) ? name.utf8.dropFirst(7) : name.utf8[...]
         return hex.count == 64 && hex.allSatisfy(isLowerHex)
     }
