@@ -357,6 +357,13 @@ extension JobScope {
                 // the job's claim, on the image it tagged, no longer counts.
                 return .free(target)
             case .shared where pull:
+                // Not over a shared image made on this host: the registry's
+                // image under that name would replace it for every job.
+                let digests = (info.member("RepoDigests")?.array ?? []).compactMap(\.string)
+                if LocalImageNames.pullReplaces(target: target, repoDigests: digests) {
+                    let refusal = LocalImageNames.refusal(name: ImageNames.familiar(target), build: false)
+                    return .refused(.answer(status: refusal.status, message: refusal.message))
+                }
                 return .free(target)
             case .shared, .foreign:
                 return .refused(.answer(status: 409, message: "sockwarden: the image name \(ImageNames.familiar(target)) is in use and is not job \(owner.id)'s; names are shared by every job on the daemon, so choose another (for example one with the job id in its tag)"))
