@@ -13,8 +13,8 @@
 public struct ImageClaim: Sendable, Equatable {
     public let job: String
     /// The full ID (`sha256:…`) of the image the tag was put on; nil for a
-    /// claim persisted before IDs were kept (then it counts on any image
-    /// without an owner label, as it did).
+    /// claim persisted before IDs were kept, which counts for nothing: the
+    /// name may have moved since (its tag stays where it is, shared).
     public let imageID: String?
 
     public init(job: String, imageID: String?) {
@@ -26,7 +26,7 @@ public struct ImageClaim: Sendable, Equatable {
     /// (on the image `currentID`, its full ID): nil once the name is on
     /// another image, or when the daemon's answer has no ID.
     public func claimant(onImage currentID: String?) -> String? {
-        guard let imageID else { return job }
+        guard let imageID else { return nil }
         guard let currentID, !currentID.isEmpty, currentID.utf8.elementsEqual(imageID.utf8) else { return nil }
         return job
     }
