@@ -60,7 +60,14 @@ extension JobScope {
     func checkDockerfile(_ references: [DockerfileReference], pull: Bool = false) -> Outcome? {
         for reference in references where reference.kind != .addURL {
             let at = "Dockerfile line \(reference.line)"
-            switch imageAccess(reference.value) {
+            let access = imageAccess(reference.value)
+            // The daemon pulls a missing image, and every one with pull=1.
+            if pull || { if case .absent = access { return true } else { return false } }(),
+               let refusal = localRepositoryRefusal(reference.value, route: pull ? "a build with --pull" : "a build's pull") {
+                guard case .answer(let status, let message, _) = refusal else { return refusal }
+                return .answer(status: status, message: "\(message) (\(at))")
+            }
+            switch access {
             case .shared where pull:
                 guard let target = ImageReference.normalise(reference.value) else { continue }
                 switch lookup.get(ObjectKind.image.inspectPath(DaemonLookup.escape(reference.value))) {

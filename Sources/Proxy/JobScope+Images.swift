@@ -33,7 +33,12 @@ extension JobScope {
                 case .foreign: return missing(route, name)
                 case .unknown(let why): return unknown(tagged, why)
                 case .shortID: return shortID(tagged)
-                case .own, .shared, .absent: return .forward(target: head.target, body: nil)
+                case .shared:
+                    // A push records a digest reference in the repository: the
+                    // runner's image there would pass for one pulled from it.
+                    if let refusal = localRepositoryRefusal(tagged, route: "a push") { return refusal }
+                    return .forward(target: head.target, body: nil)
+                case .own, .absent: return .forward(target: head.target, body: nil)
                 }
             }
             if route == "image.get", let refusal = checkSavedRepository(name) { return refusal }
@@ -168,6 +173,7 @@ extension JobScope {
             return .answer(status: 403, message: "sockwarden: pull one tag at a time on a job socket (docker pull NAME:TAG); pulling every tag of \(image) is not scoped to the job")
         }
         let joined = tag.utf8.isEmpty ? image : image + (tag.utf8.starts(with: "sha256:".utf8) ? "@" : ":") + tag
+        if let refusal = localRepositoryRefusal(joined, route: "a pull") { return refusal }
         switch newName(repo: joined, tag: "", pull: true) {
         case .refused(let outcome): return outcome
         case .none, .free: return .forward(target: head.target, body: nil)
@@ -406,6 +412,30 @@ extension JobScope {
             let taken = DigestReferences.takenAlong(untagging: name, repoTags: tags, repoDigests: digests)
             guard !taken.isEmpty else { return nil }
             let refusal = DigestReferences.deleteRefusal(name: name, digests: taken)
+            return .answer(status: refusal.status, message: refusal.message)
+        }
+    }
+
+    /// A pull (or a build's pull, or a push) of `reference` into a
+    /// repository where the runner has a name on a shared image made on this
+    /// host (`LocalImageNames.localTags`): refused with 409, since it could
+    /// move that name, or give that image a digest reference there after
+    /// which a pull could move it. nil to go on.
+    func localRepositoryRefusal(_ reference: String, route: String) -> Outcome? {
+        guard let normal = ImageReference.normalise(reference), let repository = DigestReferences.repository(normal) else { return nil }
+        let listed = ImageNames.untagged(ImageNames.familiar(repository + ":latest"))
+        let filters = GoEncoder.render(.object([JSONMember("reference", .array([.string(listed)]))]))
+        switch lookup.get("/images/json?filters=" + QueryRewrite.escape(String(decoding: filters, as: UTF8.self))) {
+        case .notFound:
+            return nil
+        case .failed(let why):
+            return .answer(status: 503, message: "sockwarden: cannot check the images of \(listed): \(why)")
+        case .ok(let images):
+            let local = LocalImageNames.localTags(in: repository, images: images.array ?? []) { name, id in
+                self.claims.claimant(name, onImage: id) != nil
+            }
+            guard let first = local.first else { return nil }
+            let refusal = LocalImageNames.repositoryRefusal(repository: listed, local: ImageNames.familiar(first), route: route)
             return .answer(status: refusal.status, message: refusal.message)
         }
     }

@@ -156,7 +156,7 @@ public enum ImageNames {
     }
 
     /// A name without its tag (`a/b:1` is `a/b`; a registry port stays).
-    static func untagged(_ name: String) -> String {
+    public static func untagged(_ name: String) -> String {
         let bytes = Array(name.utf8)
         let slash = bytes.lastIndex(of: UInt8(ascii: "/")) ?? -1
         guard let colon = bytes.lastIndex(of: UInt8(ascii: ":")), colon > slash else { return name }

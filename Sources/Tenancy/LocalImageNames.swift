@@ -1,4 +1,5 @@
 import EngineAPI
+import GoJSON
 
 /// Names of shared images made on this host, and pulls that would move them.
 ///
@@ -22,6 +23,43 @@ public enum LocalImageNames {
         return !repoDigests.contains { digest in
             digest.utf8.contains(UInt8(ascii: "@")) && DigestReferences.repository(digest) == repository
         }
+    }
+
+    /// The runner's names in `repository` (normalised, `docker.io/library/x`):
+    /// tags there on shared images (no owner label; not a job's claim, which
+    /// `claimed` answers for a normalised tag on an image ID) that have no
+    /// digest reference there. `images` is the daemon's image list filtered
+    /// by the repository. While there is one, no job may pull into the
+    /// repository, by tag or digest, nor push such an image: either would
+    /// give the runner's image a digest reference there (a registry serving
+    /// its exact config and layers, which `docker save` gives any job, makes
+    /// the pulled image the same image), after which it would pass for
+    /// pulled (`pullReplaces`). Reproduced 2026-12-01.
+    public static func localTags(in repository: String, images: [JSONValue],
+                                 claimed: (String, String) -> Bool) -> [String] {
+        var found: [String] = []
+        for image in images {
+            guard case .object(let fields) = image else { continue }
+            func value(_ key: String) -> JSONValue? { fields.last(where: { $0.key == key })?.value }
+            func strings(_ key: String) -> [String] {
+                guard case .array(let listed)? = value(key) else { return [] }
+                return listed.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+            }
+            guard case .string(let id)? = value("Id") else { continue }
+            if DiskUsageFilter.labels(value("Labels")).contains(where: { $0.key == JobOwner.labelKey }) { continue }
+            let digests = strings("RepoDigests")
+            for tag in strings("RepoTags") {
+                guard let normal = ImageReference.normalise(tag), DigestReferences.repository(normal) == repository,
+                      !claimed(normal, id), pullReplaces(target: normal, repoDigests: digests) else { continue }
+                found.append(normal)
+            }
+        }
+        return found
+    }
+
+    /// The answer to a pull or push into a repository with the runner's names.
+    public static func repositoryRefusal(repository: String, local: String, route: String) -> TenancyRefusal {
+        TenancyRefusal(status: 409, message: "sockwarden: \(local) is a shared image made on this host (built, imported or loaded, not pulled from its registry); \(route) into \(repository) could move that name, or make the image pass for one pulled from there, for every job; use another repository name on a job socket")
     }
 
     /// The answer to such a pull on a job socket.

@@ -1,3 +1,4 @@
+import GoJSON
 import Testing
 @testable import Tenancy
 
@@ -34,5 +35,34 @@ struct LocalImageNamesTests {
     ])
     func buildPulls(_ c: (String?, Bool)) {
         #expect(LocalImageNames.buildPulls(rawQuery: c.0) == c.1, "\(String(describing: c.0))")
+    }
+
+    static func images(_ json: String) throws -> [JSONValue] {
+        guard case .success(let value) = JSONParser.parse(Array(json.utf8)), case .array(let items) = value else {
+            throw ParseFailure()
+        }
+        return items
+    }
+    struct ParseFailure: Error {}
+
+    @Test("the runner's names in a repository: unclaimed tags there on unlabelled images with no digest reference there", arguments: [
+        // Imported by the runner: its name.
+        (#"[{"Id":"sha256:l","RepoTags":["mycompany/base:v1"],"RepoDigests":[],"Labels":null}]"#, ["docker.io/mycompany/base:v1"]),
+        // Pulled from there: not the runner's own.
+        (#"[{"Id":"sha256:p","RepoTags":["mycompany/base:v1"],"RepoDigests":["mycompany/base@sha256:\#(String(repeating: "d", count: 64))"],"Labels":null}]"#, []),
+        // A job's image (owner label), whatever its seal: not the runner's.
+        (#"[{"Id":"sha256:j","RepoTags":["mycompany/base:v1"],"RepoDigests":[],"Labels":{"io.sockwarden.job":"x"}}]"#, []),
+        // Another repository's tag on the image does not count; this one does.
+        (#"[{"Id":"sha256:l","RepoTags":["other/base:v1","mycompany/base:v2"],"RepoDigests":["other/base@sha256:\#(String(repeating: "d", count: 64))"],"Labels":{}}]"#, ["docker.io/mycompany/base:v2"]),
+        // A job's claim (on the image it tagged): not the runner's.
+        (#"[{"Id":"sha256:c","RepoTags":["mycompany/base:claimed"],"RepoDigests":[],"Labels":null}]"#, []),
+        (#"[{"Id":"sha256:other","RepoTags":["mycompany/base:claimed"],"RepoDigests":[],"Labels":null}]"#, ["docker.io/mycompany/base:claimed"]),
+        ("[]", []),
+    ])
+    func localTags(_ c: (String, [String])) throws {
+        let found = LocalImageNames.localTags(in: "docker.io/mycompany/base", images: try Self.images(c.0)) { name, id in
+            name == "docker.io/mycompany/base:claimed" && id == "sha256:c"
+        }
+        #expect(found == c.1, "\(c.0)")
     }
 }
