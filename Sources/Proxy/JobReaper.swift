@@ -79,7 +79,9 @@ struct JobReaper: Sendable {
             guard let info = lookup.inspect(.image, name) else { continue }
             let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
             let labels = JobScope.labels(info.member("Config")?.member("Labels"))
-            guard ImageNames.ownership(asked: name, labels: labels, repoTags: tags, owner: owner, claimant: claims.claimant) == .own,
+            let id = info.member("Id")?.string
+            guard ImageNames.ownership(asked: name, labels: labels, repoTags: tags, owner: owner,
+                                       claimant: { claims.claimant($0, onImage: id) }) == .own,
                   !labels.contains(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) else { continue }
             // The daemon would remove the shared image's digest references with this tag: left.
             let digests = (info.member("RepoDigests")?.array ?? []).compactMap(\.string)

@@ -99,7 +99,7 @@ public final class JobRegistry: @unchecked Sendable {
     private func persistClaims(of id: String) {
         guard let job = jobs.withLock({ $0[id] }), job.persisted else { return }
         do {
-            try Files.writeAtomically(statePath(id), bytes: JobState.encode(job.info, images: claims.names(of: id)) + [10])
+            try Files.writeAtomically(statePath(id), bytes: JobState.encode(job.info, images: claims.entries(of: id)) + [10])
         } catch {
             report("sockwarden: cannot persist the image tags of job \(id): \(error)")
         }
@@ -150,7 +150,7 @@ public final class JobRegistry: @unchecked Sendable {
         info.watch = watch
         if persist {
             do {
-                try Files.writeAtomically(statePath(id), bytes: JobState.encode(info, images: claims.names(of: id)) + [10])
+                try Files.writeAtomically(statePath(id), bytes: JobState.encode(info, images: claims.entries(of: id)) + [10])
             } catch {
                 server.stop()
                 return .failure(JobError(status: 500, description: "cannot persist the job: \(error)"))
@@ -250,7 +250,7 @@ public final class JobRegistry: @unchecked Sendable {
                 messages.append("job state \(name) is unreadable; left as it is")
                 continue
             }
-            claims.restore(state.images, job: id)
+            claims.restore(state.images, imageIDs: state.imageIDs, job: id)
             let gone = state.watch.map { $0.liveness(lookup) == .gone } ?? false
             if state.expiresAt.map({ $0 <= now }) ?? false || gone {
                 // The socket first: nobody may reach the job while it is reaped.
@@ -370,9 +370,11 @@ enum JobState {
         let watch: JobWatch?
         /// Tags the job put on shared images (normalised names).
         let images: [String]
+        /// The image each was put on (its full ID), by name.
+        let imageIDs: [String: String]
     }
 
-    static func encode(_ info: JobRegistry.JobInfo, images: [String] = []) -> [UInt8] {
+    static func encode(_ info: JobRegistry.JobInfo, images: [(name: String, imageID: String?)] = []) -> [UInt8] {
         var labels = JSONObjectWriter()
         for label in info.labels { labels.field(label.key, label.value) }
         var w = JSONObjectWriter()
@@ -392,12 +394,15 @@ enum JobState {
         }
         if !images.isEmpty {
             var list: [UInt8] = [UInt8(ascii: "[")]
-            for (i, name) in images.enumerated() {
+            var ids = JSONObjectWriter()
+            for (i, claim) in images.enumerated() {
                 if i > 0 { list.append(UInt8(ascii: ",")) }
-                JSONObjectWriter.appendString(name, to: &list)
+                JSONObjectWriter.appendString(claim.name, to: &list)
+                if let id = claim.imageID { ids.field(claim.name, id) }
             }
             list.append(UInt8(ascii: "]"))
             w.raw("images", list)
+            w.raw("image_ids", ids.finish())
         }
         return w.finish()
     }
@@ -410,6 +415,8 @@ enum JobState {
         var expiry: Int?
         if case .number(let text)? = json.member("expires_at") { expiry = Int(text) }
         let images = (json.member("images")?.array ?? []).compactMap(\.string)
+        var imageIDs: [String: String] = [:]
+        for entry in json.member("image_ids")?.object ?? [] { if let id = entry.value.string { imageIDs[entry.key] = id } }
         var watch: JobWatch?
         if case .number(let p)? = json.member("watch_pid"), let pid = Int32(p),
            case .number(let t)? = json.member("watch_pid_start"), let start = UInt64(t) {
@@ -417,6 +424,6 @@ enum JobState {
         } else if let container = json.member("watch_container")?.string {
             watch = .container(id: container)
         }
-        return Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry, watch: watch, images: images)
+        return Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry, watch: watch, images: images, imageIDs: imageIDs)
     }
 }

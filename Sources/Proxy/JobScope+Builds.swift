@@ -56,10 +56,34 @@ extension JobScope {
     /// shared, or absent (the daemon pulls it). Another job's image is
     /// answered as missing; a short or bare hex reference is refused (the
     /// daemon may read it as another image's ID prefix).
-    func checkDockerfile(_ references: [DockerfileReference]) -> Outcome? {
+    ///
+    /// With `pull` (a build with `pull=1`, which pulls every base image
+    /// again), a shared image made on this host may not be named by a tag:
+    /// the pull would put the name on the registry's image, for every job.
+    func checkDockerfile(_ references: [DockerfileReference], pull: Bool = false) -> Outcome? {
         for reference in references where reference.kind != .addURL {
             let at = "Dockerfile line \(reference.line)"
-            switch imageAccess(reference.value) {
+            let access = imageAccess(reference.value)
+            // The daemon pulls a missing image, and every one with pull=1.
+            if pull || { if case .absent = access { return true } else { return false } }(),
+               let refusal = localRepositoryRefusal(reference.value, route: pull ? "a build with --pull" : "a build's pull") {
+                guard case .answer(let status, let message, _) = refusal else { return refusal }
+                return .answer(status: status, message: "\(message) (\(at))")
+            }
+            switch access {
+            case .shared where pull:
+                guard let target = ImageReference.normalise(reference.value) else { continue }
+                switch lookup.get(ObjectKind.image.inspectPath(DaemonLookup.escape(reference.value))) {
+                case .ok(let info):
+                    let digests = (info.member("RepoDigests")?.array ?? []).compactMap(\.string)
+                    if LocalImageNames.pullReplaces(target: target, repoDigests: digests) {
+                        let refusal = LocalImageNames.refusal(name: ImageNames.familiar(target), build: true)
+                        return .answer(status: refusal.status, message: "\(refusal.message) (\(at))")
+                    }
+                case .notFound: continue
+                case .failed(let why):
+                    return .answer(status: 503, message: "sockwarden: \(at): cannot check the image \(reference.value) on the daemon: \(why); try again")
+                }
             case .own, .shared, .absent:
                 continue
             case .foreign:

@@ -33,12 +33,17 @@ extension JobScope {
                 case .foreign: return missing(route, name)
                 case .unknown(let why): return unknown(tagged, why)
                 case .shortID: return shortID(tagged)
-                case .own, .shared, .absent: return .forward(target: head.target, body: nil)
+                case .shared:
+                    // A push records a digest reference in the repository: the
+                    // runner's image there would pass for one pulled from it.
+                    if let refusal = localRepositoryRefusal(tagged, route: "a push") { return refusal }
+                    return .forward(target: head.target, body: nil)
+                case .own, .absent: return .forward(target: head.target, body: nil)
                 }
             }
             if route == "image.get", let refusal = checkSavedRepository(name) { return refusal }
             if ImageNames.readsAsIDPrefix(name) {
-                return pinnedShortID(name, route, match, parameter: parameter) { _ in nil }
+                return pinnedShortID(name, route, match, parameter: parameter) { _, _ in nil }
             }
             switch imageAccess(name) {
             case .foreign: return missing(route, name)
@@ -74,7 +79,7 @@ extension JobScope {
         case .delete(let parameter):
             let name = match.parameters[parameter] ?? ""
             if ImageNames.readsAsIDPrefix(name) {
-                return pinnedShortID(name, route, match, parameter: parameter) { access in
+                return pinnedShortID(name, route, match, parameter: parameter) { access, _ in
                     if case .shared = access { return self.sharedRefusal(name) }
                     return nil
                 }
@@ -95,36 +100,52 @@ extension JobScope {
         case .tag(let parameter):
             let source = match.parameters[parameter] ?? ""
             if ImageNames.readsAsIDPrefix(source) {
-                return pinnedShortID(source, route, match, parameter: parameter) { access in
+                return pinnedShortID(source, route, match, parameter: parameter) { access, id in
                     switch self.newName(repo: query.first("repo") ?? "", tag: query.first("tag") ?? "", pull: false) {
                     case .refused(let outcome): return outcome
                     case .none: return nil
                     case .free(let target):
                         if case .own(true) = access { return nil }
                         if let refusal = self.claimRefusal(source: source, target: target) { return refusal }
-                        self.claims.claim(target, job: self.owner.id)
+                        self.claims.claim(target, job: self.owner.id, imageID: id)
                         return nil
                     }
                 }
             }
-            var labelled = false
-            switch imageAccess(source) {
-            case .foreign: return missing(route, source)
-            case .unknown(let why): return unknown(source, why)
-            case .shortID: return shortID(source)
-            case .absent, .shared: labelled = false // absent: the daemon answers, but the new name is checked all the same
-            case .own(let l): labelled = l
+            // The source is looked up once, and the tag forwarded by the full
+            // ID found: the claim is on that image (`ImageClaim`), and a
+            // source re-pointed in between cannot put the name on another.
+            let escaped = DaemonLookup.escape(source)
+            var found: (id: String, labelled: Bool)?
+            if !escaped.isEmpty, escaped != ".", escaped != ".." {
+                switch lookup.get(ObjectKind.image.inspectPath(escaped)) {
+                case .notFound: break
+                case .failed(let why): return unknown(source, why)
+                case .ok(let info):
+                    switch imageAccess(source, info) {
+                    case .foreign: return missing(route, source)
+                    case .unknown(let why): return unknown(source, why)
+                    case .shortID: return shortID(source)
+                    case .absent, .shared: found = (info.member("Id")?.string ?? "", false)
+                    case .own(let l): found = (info.member("Id")?.string ?? "", l)
+                    }
+                }
             }
+            if let id = found?.id, !ImageNames.isFullID(id) { return unknown(source, "the daemon's answer has no image ID") }
             switch newName(repo: query.first("repo") ?? "", tag: query.first("tag") ?? "", pull: false) {
             case .refused(let outcome): return outcome
             case .none: return .forward(target: head.target, body: nil)
             case .free(let target):
+                // A missing source: the daemon answers, and nothing is claimed.
+                guard let found else { return .forward(target: head.target, body: nil) }
                 // A tag on an unlabelled image carries no owner: sockwarden keeps it.
-                if !labelled {
+                if !found.labelled {
                     if let refusal = claimRefusal(source: source, target: target) { return refusal }
-                    claims.claim(target, job: owner.id)
+                    claims.claim(target, job: owner.id, imageID: found.id)
                 }
-                return .forward(target: head.target, body: nil)
+                var parameters = match.parameters
+                parameters[parameter] = found.id
+                return .forward(target: Self.target(match, parameters: parameters), body: nil)
             }
         case .create:
             return applyImageCreate(match, head: head, query: query)
@@ -152,6 +173,7 @@ extension JobScope {
             return .answer(status: 403, message: "sockwarden: pull one tag at a time on a job socket (docker pull NAME:TAG); pulling every tag of \(image) is not scoped to the job")
         }
         let joined = tag.utf8.isEmpty ? image : image + (tag.utf8.starts(with: "sha256:".utf8) ? "@" : ":") + tag
+        if let refusal = localRepositoryRefusal(joined, route: "a pull") { return refusal }
         switch newName(repo: joined, tag: "", pull: true) {
         case .refused(let outcome): return outcome
         case .none, .free: return .forward(target: head.target, body: nil)
@@ -307,9 +329,10 @@ extension JobScope {
 
     func imageOwnership(_ asked: String, _ info: JSONValue) -> ImageOwnership {
         let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
+        let id = info.member("Id")?.string
         return ImageNames.ownership(asked: asked, labels: Self.labels(info.member("Config")?.member("Labels")), repoTags: tags,
                                     repoDigests: (info.member("RepoDigests")?.array ?? []).compactMap(\.string),
-                                    owner: owner, claimant: claims.claimant)
+                                    owner: owner, claimant: { self.claims.claimant($0, onImage: id) })
     }
 
     enum NewName {
@@ -325,7 +348,7 @@ extension JobScope {
     /// refused: moving it would change what other jobs run.
     func newName(repo: String, tag: String, pull: Bool) -> NewName {
         if repo.utf8.isEmpty { return .none }
-        guard let target = ImageNames.target(repo: repo, tag: tag) else {
+        guard let target = ImageNames.target(repo: repo, tag: tag), pull || !target.utf8.contains(UInt8(ascii: "@")) else {
             return .refused(.answer(status: 400, message: "sockwarden: \(repo)\(tag.isEmpty ? "" : ":" + tag) is not an image name sockwarden can read (lower-case name[:tag]); a job socket only gives images names it can check"))
         }
         switch lookup.get(ObjectKind.image.inspectPath(DaemonLookup.escape(target))) {
@@ -336,9 +359,17 @@ extension JobScope {
         case .ok(let info):
             switch imageOwnership(target, info) {
             case .own:
-                if pull { claims.claim(target, job: owner.id) }
+                // A pull puts the name on the pulled image, which is shared:
+                // the job's claim, on the image it tagged, no longer counts.
                 return .free(target)
             case .shared where pull:
+                // Not over a shared image made on this host: the registry's
+                // image under that name would replace it for every job.
+                let digests = (info.member("RepoDigests")?.array ?? []).compactMap(\.string)
+                if LocalImageNames.pullReplaces(target: target, repoDigests: digests) {
+                    let refusal = LocalImageNames.refusal(name: ImageNames.familiar(target), build: false)
+                    return .refused(.answer(status: refusal.status, message: refusal.message))
+                }
                 return .free(target)
             case .shared, .foreign:
                 return .refused(.answer(status: 409, message: "sockwarden: the image name \(ImageNames.familiar(target)) is in use and is not job \(owner.id)'s; names are shared by every job on the daemon, so choose another (for example one with the job id in its tag)"))
@@ -358,7 +389,9 @@ extension JobScope {
         case .ok(let info):
             let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
             let digests = (info.member("RepoDigests")?.array ?? []).compactMap(\.string)
-            let risks = DigestReferences.claimRisks(target: target, repoTags: tags, repoDigests: digests, claimant: claims.claimant)
+            let id = info.member("Id")?.string
+            let risks = DigestReferences.claimRisks(target: target, repoTags: tags, repoDigests: digests,
+                                                    claimant: { self.claims.claimant($0, onImage: id) })
             guard !risks.isEmpty else { return nil }
             let refusal = DigestReferences.claimRefusal(target: target, digests: risks)
             return .answer(status: refusal.status, message: refusal.message)
@@ -379,6 +412,30 @@ extension JobScope {
             let taken = DigestReferences.takenAlong(untagging: name, repoTags: tags, repoDigests: digests)
             guard !taken.isEmpty else { return nil }
             let refusal = DigestReferences.deleteRefusal(name: name, digests: taken)
+            return .answer(status: refusal.status, message: refusal.message)
+        }
+    }
+
+    /// A pull (or a build's pull, or a push) of `reference` into a
+    /// repository where the runner has a name on a shared image made on this
+    /// host (`LocalImageNames.localTags`): refused with 409, since it could
+    /// move that name, or give that image a digest reference there after
+    /// which a pull could move it. nil to go on.
+    func localRepositoryRefusal(_ reference: String, route: String) -> Outcome? {
+        guard let normal = ImageReference.normalise(reference), let repository = DigestReferences.repository(normal) else { return nil }
+        let listed = ImageNames.untagged(ImageNames.familiar(repository + ":latest"))
+        let filters = GoEncoder.render(.object([JSONMember("reference", .array([.string(listed)]))]))
+        switch lookup.get("/images/json?filters=" + QueryRewrite.escape(String(decoding: filters, as: UTF8.self))) {
+        case .notFound:
+            return nil
+        case .failed(let why):
+            return .answer(status: 503, message: "sockwarden: cannot check the images of \(listed): \(why)")
+        case .ok(let images):
+            let local = LocalImageNames.localTags(in: repository, images: images.array ?? []) { name, id in
+                self.claims.claimant(name, onImage: id) != nil
+            }
+            guard let first = local.first else { return nil }
+            let refusal = LocalImageNames.repositoryRefusal(repository: listed, local: ImageNames.familiar(first), route: route)
             return .answer(status: refusal.status, message: refusal.message)
         }
     }
@@ -423,14 +480,14 @@ extension JobScope {
     /// name could have gone and left it to another image). `allow` refuses,
     /// or returns nil to forward.
     func pinnedShortID(_ name: String, _ route: String, _ match: EndpointMatch, parameter: String,
-                       allow: (ImageAccess) -> Outcome?) -> Outcome {
+                       allow: (ImageAccess, String) -> Outcome?) -> Outcome {
         switch resolveShortID(name) {
         case .missing: return missing(route, name)
         case .tagName: return shortID(name)
         case .unknown(let why): return unknown(name, why)
         case .image(let id, let access):
             if case .foreign = access { return missing(route, name) }
-            if let refusal = allow(access) { return refusal }
+            if let refusal = allow(access, id) { return refusal }
             var parameters = match.parameters
             parameters[parameter] = id
             return .forward(target: Self.target(match, parameters: parameters), body: nil)

@@ -39,7 +39,7 @@ extension RequestJudge {
                                      body: body, warning: warning, rewrite: rewrite, hold: hold)
         }
         // On a job socket every image named must be in the job's view.
-        if let scope = context.jobScope, case .answer(let status, let message, _)? = scope.checkDockerfile(references) {
+        if let scope = context.jobScope, case .answer(let status, let message, _)? = scope.checkDockerfile(references, pull: LocalImageNames.buildPulls(rawQuery: Self.rawQuery(of: judged.record.target))) {
             return refuse(status, rule: "job-scope", message)
         }
         var (facts, violation) = policy.judgeDockerfile(references, environment: environment)
@@ -53,5 +53,13 @@ extension RequestJudge {
             if policy.mode == .enforce { return refuse(403, rule: violation.section, violation.reason) }
             judged.record.wouldDeny = true
         }
+    }
+}
+
+extension RequestJudge {
+    /// The raw query of a request-target (nil without "?").
+    static func rawQuery(of target: String) -> String? {
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        return String(decoding: target.utf8[target.utf8.index(after: mark)...], as: UTF8.self)
     }
 }

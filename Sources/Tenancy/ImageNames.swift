@@ -150,13 +150,13 @@ public enum ImageNames {
 
     /// A full image ID: 64 lower-case hex digits, with or without `sha256:`
     /// (what `reference.ParseAnyReference` reads as a digest).
-    static func isFullID(_ name: String) -> Bool {
+    public static func isFullID(_ name: String) -> Bool {
         let hex = name.utf8.starts(with: "sha256:".utf8) ? name.utf8.dropFirst(7) : name.utf8[...]
         return hex.count == 64 && hex.allSatisfy(isLowerHex)
     }
 
     /// A name without its tag (`a/b:1` is `a/b`; a registry port stays).
-    static func untagged(_ name: String) -> String {
+    public static func untagged(_ name: String) -> String {
         let bytes = Array(name.utf8)
         let slash = bytes.lastIndex(of: UInt8(ascii: "/")) ?? -1
         guard let colon = bytes.lastIndex(of: UInt8(ascii: ":")), colon > slash else { return name }
