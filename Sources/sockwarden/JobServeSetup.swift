@@ -27,6 +27,7 @@ struct JobService {
         for peer in config.peers {
             switch loadPolicy(path: peer.policy) {
             case .success(let policy):
+                checkPolicyFileTrust(peer.policy, command: "serve: --listeners: [[peer]] at line \(peer.line)")
                 let digest = (try? Files.read(peer.policy)).map { PolicyWatcher.digest($0) } ?? ""
                 peers.append((peer.uid, peer.gid, PolicyInForce(policy: policy, digest: digest, loadedAt: (Int(time(nil)), 0))))
             case .failure(let error): fail("serve: --listeners: [[peer]] at line \(peer.line): \(error.description)")
@@ -70,8 +71,22 @@ struct JobService {
         let registry: JobRegistry
         do {
             registry = try JobRegistry(settings: settings, audit: audit) { path in
-                switch loadPolicy(path: path) {
-                case .success(let policy): return .loaded(policy)
+                // Read once it has been still (a file rewritten in place is not read half-way), and
+                // digested from the same bytes.
+                let bytes: [UInt8]
+                switch PolicyWatcher.readQuiet(path) {
+                case .read(let read, _): bytes = read
+                case .unreadable(let message): return .invalid(message)
+                case .busy: return .invalid("\(path): the file kept changing; write a new policy beside it and rename it into place")
+                }
+                switch parsePolicy(bytes: bytes, path: path) {
+                case .success(let policy):
+                    switch policyFileTrust(path) {
+                    case .refused(let message): return .invalid(message)
+                    case .warning(let message): Files.writeStderr("sockwarden: WARNING: job policy: \(message)\n")
+                    case .fine: break
+                    }
+                    return .loaded(policy, digest: PolicyWatcher.digest(bytes))
                 case .failure(let error): return .invalid(error.description)
                 }
             }
