@@ -215,7 +215,7 @@ public final class PolicyWatcher: @unchecked Sendable {
         }
     }
 
-    static func identity(_ path: String) -> FileIdentity? {
+    public static func identity(_ path: String) -> FileIdentity? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
         return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),

@@ -13,9 +13,10 @@ struct JobService {
     static let flagNames = ["admin-socket", "jobs-dir", "state-dir", "job-policy", "listeners", "reap-after-close"]
 
     /// `--listeners FILE`: static job sockets (opened at start, with no TTL)
-    /// and per-peer policies of the main socket.
+    /// and per-peer policies of the main socket (reloaded on SIGHUP and when
+    /// their files change: `PeerPolicies`).
     static func startListeners(_ path: String, flags: Flags, configuration: ServerConfiguration, policyPath: String,
-                               audit: AuditLog, server: Server, jobs: JobService?) -> JobService? {
+                               audit: AuditLog, server: Server, jobs: JobService?) -> (jobs: JobService?, peers: PeerPolicies?) {
         let config: ListenerConfig
         do {
             let bytes = try Files.read(path)
@@ -34,7 +35,17 @@ struct JobService {
             }
         }
         server.context.peerPolicies = peers
-        guard !config.jobs.isEmpty else { return jobs }
+        var peerPolicies: PeerPolicies?
+        if !config.peers.isEmpty {
+            let watcher = PeerPolicies(peers: config.peers, context: server.context)
+            do {
+                try watcher.startPolling()
+            } catch {
+                Files.writeStderr("sockwarden: warning: cannot watch the [[peer]] policies for changes (\(error)); SIGHUP still reloads them\n")
+            }
+            peerPolicies = watcher
+        }
+        guard !config.jobs.isEmpty else { return (jobs, peerPolicies) }
         let service = jobs ?? start(adminPath: nil, flags: flags, configuration: configuration, policyPath: policyPath, audit: audit,
                                     server: server)
         for job in config.jobs {
@@ -49,7 +60,7 @@ struct JobService {
             case .failure(let error): fail("serve: --listeners: job \(job.id): \(error.description)", code: 1)
             }
         }
-        return service
+        return (service, peerPolicies)
     }
 
     static func start(adminPath: String?, flags: Flags, configuration: ServerConfiguration, policyPath: String,

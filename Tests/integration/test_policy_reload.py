@@ -154,3 +154,55 @@ def test_a_policy_file_made_writable_by_every_user_is_not_reloaded(proxy_bin, sh
         assert p.alive(), p.log_tail()
         p.stop()
         daemon.close()
+
+
+CONTAINERS = '[[rules]]\nid = "containers"\naction = "allow"\ngroups = ["containers"]\n'
+
+
+def test_peer_policies_are_reloaded_when_their_file_changes_and_an_invalid_one_keeps_the_old(proxy_bin, short_tmp):
+    """A `[[peer]]` policy of `--listeners` was read at start only: tightened
+    on disk (and SIGHUP said "reloaded"), the old one stayed in force."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    daemon = NoContentDaemon(os.path.join(d, "d.sock"))
+    main = os.path.join(d, "main.toml")
+    peer = os.path.join(d, "peer.toml")
+    listeners = os.path.join(d, "listeners.toml")
+    with open(main, "w") as f:
+        f.write(PING_ONLY)
+    with open(peer, "w") as f:
+        f.write(CONTAINERS)
+    with open(listeners, "w") as f:
+        f.write(f'[[peer]]\nuid = {os.geteuid()}\npolicy = "{peer}"\n')
+    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), daemon.path, main, os.path.join(d, "audit.jsonl"), d,
+              ("--listeners", listeners)).start()
+
+    def kill() -> int:
+        return http(p.sock, "POST", "/v1.41/containers/abc/kill").status
+
+    def replace(text: str) -> None:
+        with open(peer + ".new", "w") as f:
+            f.write(text)
+        os.rename(peer + ".new", peer)
+
+    try:
+        assert kill() == 204, p.log_tail()  # the peer's policy, not the main one
+        replace(PING_ONLY)
+        deadline = time.monotonic() + 10
+        while kill() != 403:
+            assert time.monotonic() < deadline, p.log_tail()
+            time.sleep(0.1)
+        assert "[[peer]] policy" in p.log_tail() and "reloaded" in p.log_tail()
+        replace(CONTAINERS + "methods = [\"GETT\"]\n")
+        deadline = time.monotonic() + 10
+        while b"PEER POLICY RELOAD FAILED" not in open(p.log_path, "rb").read():
+            assert time.monotonic() < deadline, p.log_tail()
+            time.sleep(0.1)
+        assert kill() == 403
+        assert http(p.sock, "GET", "/v1.41/_ping").status == 204
+        reloads = [r for r in p.audit_records() if r.get("event") == "reload"]
+        assert [r["outcome"] for r in reloads] == ["ok", "invalid"], reloads
+        assert reloads[1]["path"] == peer and "GETT" in reloads[1]["error"], reloads
+    finally:
+        assert p.alive(), p.log_tail()
+        p.stop()
+        daemon.close()
