@@ -555,7 +555,10 @@ struct Learner {
                 methods.formUnion(seen.filter { PolicyLoader.methods.contains($0) })
                 comments[name] = "\(route.method) \(route.template): \(occurrences.summary)"
             }
-            var rule = PolicyDraft.DraftRule(id: id, action: .allow, description: nil, routes: .only(Set(names)), groups: nil, methods: methods)
+            // A GET-only rule must not hold a GET that writes (the loader refuses it): the routes are listed anyway.
+            let writes = methods.isSubset(of: ["GET", "HEAD"]) && names.contains { PolicyLoader.writingReadRoutes.contains($0) }
+            var rule = PolicyDraft.DraftRule(id: id, action: .allow, description: nil, routes: .only(Set(names)), groups: nil,
+                                             methods: writes ? nil : methods)
             rule.routeComments = comments
             if let base {
                 let overridden = Set(names.compactMap { name -> String? in

@@ -260,6 +260,17 @@ struct PolicySuggestionTests {
     }
 }
 
+@Test("a session that attached by websocket learns a rule that loads (a GET-only rule may not hold it)")
+func suggestLearnsTheWebsocketAttach() throws {
+    var observe = try loadShippedPolicy("observe.toml")
+    observe.mode = .audit
+    let entries = [try recorded("GET", "/v1.41/containers/json", under: observe, line: 1),
+                   try recorded("GET", "/v1.41/containers/abc/attach/ws?stream=1&stdin=1", under: observe, line: 2)]
+    let suggestion = try suggest(entries)
+    #expect(allows(suggestion.policy, "GET", "/v1.41/containers/json"))
+    #expect(!allows(suggestion.policy, "POST", "/v1.41/containers/abc/kill"))
+}
+
 @Suite("Policies as text (what suggest prints)")
 struct PolicyRenderingTests {
     @Test("a learned value with a line break stays in its comment and its string",

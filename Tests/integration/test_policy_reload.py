@@ -27,7 +27,8 @@ from swhelpers import FakeUnixDaemon, Proxy, http
 
 pytestmark = pytest.mark.proxy_only
 
-HEAD = '[[rules]]\nid = "containers-read"\naction = "allow"\ngroups = ["containers"]\n'
+HEAD = ('[[rules]]\nid = "no-web-terminal"\naction = "deny"\nroutes = ["container.attach.websocket"]\n\n'
+        '[[rules]]\nid = "containers-read"\naction = "allow"\ngroups = ["containers"]\n')
 TAIL = 'methods = ["GET"]\n'
 
 
