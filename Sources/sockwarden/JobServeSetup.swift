@@ -20,10 +20,14 @@ struct JobService {
         let config: ListenerConfig
         do {
             let bytes = try Files.read(path)
-            config = try ListenerConfig.parse(source: String(decoding: bytes, as: UTF8.self), fileName: path)
+            // As a policy: invalid UTF-8 refused (not replaced, which could name another file).
+            guard let source = String(validating: bytes, as: UTF8.self) else { fail("serve: --listeners: \(path):1:1: the file is not valid UTF-8") }
+            config = try ListenerConfig.parse(source: source, fileName: path)
         } catch {
             fail("serve: --listeners: \(error)")
         }
+        // It names the policies of peers and static jobs: whoever can write it chooses them.
+        checkPolicyFileTrust(path, command: "serve: --listeners")
         var peers: [(uid: UInt32?, gid: UInt32?, policy: PolicyInForce)] = []
         for peer in config.peers {
             switch loadPolicy(path: peer.policy) {

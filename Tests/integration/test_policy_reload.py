@@ -207,3 +207,23 @@ def test_peer_policies_are_reloaded_when_their_file_changes_and_an_invalid_one_k
         assert p.alive(), p.log_tail()
         p.stop()
         daemon.close()
+
+
+def test_a_listeners_file_is_refused_when_not_utf8_or_writable_by_every_user(proxy_bin, short_tmp):
+    d = tempfile.mkdtemp(dir=short_tmp)
+    main = os.path.join(d, "main.toml")
+    with open(main, "w") as f:
+        f.write(PING_ONLY)
+    listeners = os.path.join(d, "listeners.toml")
+    argv = [proxy_bin, "serve", "--listen", os.path.join(d, "sw.sock"), "--upstream", os.path.join(d, "d.sock"),
+            "--policy", main, "--listeners", listeners]
+    # Invalid UTF-8 was replaced by U+FFFD (another file name), not refused.
+    with open(listeners, "wb") as f:
+        f.write(b'[[peer]]\nuid = 0\npolicy = "' + d.encode() + b'/peer\xff.toml"\n')
+    r = subprocess.run(argv, capture_output=True, timeout=20)
+    assert r.returncode == 2 and b"not valid UTF-8" in r.stderr, r
+    with open(listeners, "w") as f:
+        f.write(f'[[peer]]\nuid = 0\npolicy = "{main}"\n')
+    os.chmod(listeners, 0o666)
+    r = subprocess.run(argv, capture_output=True, timeout=20)
+    assert r.returncode == 2 and b"writable by every user" in r.stderr, r
