@@ -1,3 +1,5 @@
+"""Writes the documents of the TOML differential run (README.md beside it):
+gen.py DIR [SEED]. DIR is emptied first: give a scratch directory."""
 import os, random, sys, shutil
 D = sys.argv[1]; shutil.rmtree(D, ignore_errors=True); os.makedirs(D)
 cases = []
