@@ -154,6 +154,9 @@ USAGE
 Validates each policy file without serving. Prints `FILE: ok` per valid file
 and `FILE:LINE:COLUMN: problem` per invalid one, on stderr. A tests file
 (X.tests.toml, see 'sockwarden help test') is validated as one, not run.
+As serve does, it refuses a policy file that every user can write (the file
+or a directory on its way) and warns on stderr when its group or another
+user than root and this one can: whoever can write it sets the policy.
 Exit code 0 when every file is valid, 2 otherwise.
 
 EXAMPLE
