@@ -64,6 +64,17 @@ extension PolicyLoader {
                 for path in paths where !path.hasPrefix("/") || path.contains("/../") || path.hasSuffix("/..") {
                     throw fail(item.node.position, "host path \"\(path)\" must be absolute and clean")
                 }
+                // Matched byte by byte against clean, resolved paths: an entry spelt otherwise
+                // ("/srv//ci", "/srv/./ci") would never allow anything, silently.
+                for path in paths {
+                    let clean = "/" + path.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+                    if path.utf8.contains(0) {
+                        throw fail(item.node.position, "host path \(PolicyDraft.string(path)) contains a NUL character, which no path can hold")
+                    }
+                    if path != clean && (path != clean + "/" || clean == "/") {
+                        throw fail(item.node.position, "host path \"\(path)\" would never match: paths are compared clean; write \"\(clean)\"")
+                    }
+                }
                 rules.hostPaths = paths
             case ("host-paths", "read-only"): rules.hostPathsReadOnly = try bool(item)
             case ("host-paths", "shared-propagation"): rules.sharedPropagation = try bool(item)

@@ -135,11 +135,33 @@ struct PolicyLoader {
             if let catchAll {
                 throw fail(item.position, "rule \"\(rule.id)\" can never match: rule \"\(catchAll.id)\" at line \(catchAll.line) matches every request before it")
             }
+            if let write = readOnlyLookingRuleReaching(rule, after: rules) {
+                throw fail(item.position, "rule \"\(rule.id)\" allows only \(Self.methods.filter { rule.methods!.contains($0) }.joined(separator: " and ")), which reads as read-only, but it allows \(write.name) (\(write.method) \(write.template)), which writes to the container's stdin (a websocket attach); deny it in a rule before this one, or allow it in a rule of its own")
+            }
             idLines[rule.id] = rule.line
             if rule.matchesEverything { catchAll = rule }
             rules.append(rule)
         }
         return rules
+    }
+
+    /// GET routes that change something: every other route that can is a
+    /// POST, PUT or DELETE, so a rule limited to GET and HEAD reads as
+    /// read-only. `GET /containers/{id}/attach/ws` takes the container's
+    /// stdin over the websocket (`docker attach` through a websocket, as
+    /// dashboards' web terminals do).
+    static let writingReadRoutes = ["container.attach.websocket"]
+
+    /// The writing GET route an allow rule limited to GET and HEAD would
+    /// decide (no earlier rule does), if any.
+    func readOnlyLookingRuleReaching(_ rule: Rule, after earlier: [Rule]) -> Route? {
+        guard rule.action == .allow, let methods = rule.methods, methods.isSubset(of: ["GET", "HEAD"]) else { return nil }
+        for name in Self.writingReadRoutes {
+            guard let route = routesByName[name], rule.matches(method: route.method, route: route),
+                  !earlier.contains(where: { $0.matches(method: route.method, route: route) }) else { continue }
+            return route
+        }
+        return nil
     }
 
     func plural(_ value: TOMLValue) -> String {

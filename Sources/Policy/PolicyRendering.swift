@@ -43,18 +43,18 @@ struct PolicyDraft {
     }
 
     func render() -> String {
-        var out: [String] = header.map { $0.isEmpty ? "#" : "# \($0)" }
+        var out: [String] = header.map { $0.isEmpty ? "#" : "# " + Self.comment($0) }
         if !out.isEmpty { out.append("") }
         out.append("[policy]")
         if let description { out.append("description = \(Self.string(description))") }
         out.append("mode = \(Self.string(mode.rawValue))")
         if bodyRules.trustBodies {
-            out += (settingNotes["policy.trust-bodies"] ?? []).map { "# \($0)" }
+            out += (settingNotes["policy.trust-bodies"] ?? []).map { "# " + Self.comment($0) }
             out.append("trust-bodies = true")
         }
         for rule in rules {
             out.append("")
-            out += rule.comments.map { "# \($0)" }
+            out += rule.comments.map { "# " + Self.comment($0) }
             out.append("[[rules]]")
             out.append("id = \(Self.string(rule.id))")
             out.append("action = \(Self.string(rule.action.rawValue))")
@@ -84,7 +84,7 @@ struct PolicyDraft {
                         for name in ordered {
                             let item = Self.string(name) + ","
                             if let comment = rule.routeComments[name] {
-                                out.append("    " + item + String(repeating: " ", count: max(1, width - item.count + 2)) + "# " + comment)
+                                out.append("    " + item + String(repeating: " ", count: max(1, width - item.count + 2)) + "# " + Self.comment(comment))
                             } else {
                                 out.append("    " + item)
                             }
@@ -105,7 +105,7 @@ struct PolicyDraft {
                 out.append("")
                 out.append("[\(section)]")
             }
-            out += notes.map { "# \($0)" }
+            out += notes.map { "# " + Self.comment($0) }
             out.append("\(setting.key) = \(setting.value)")
         }
         return out.joined(separator: "\n") + "\n"
@@ -183,7 +183,10 @@ struct PolicyDraft {
         nano / 1_000_000_000 + (nano % 1_000_000_000 > 0 ? 1 : 0)
     }
 
-    /// A TOML basic string.
+    /// A TOML basic string. Control characters, and the characters that
+    /// make text look other than it reads (line and paragraph separators,
+    /// NEL, bidirectional controls), are escaped: the value is the same, and
+    /// a reviewer sees every character of it.
     static func string(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
@@ -194,14 +197,48 @@ struct PolicyDraft {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16, uppercase: true)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                if misleads(scalar) {
+                    out += escaped(scalar)
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
             }
         }
         return out + "\""
+    }
+
+    /// Comment text, on one line whatever it holds: `suggest` writes values
+    /// from the audit log (a log driver, a host path, a reason quoting a
+    /// body) into comments, and a line break in one would end the comment
+    /// and make the rest policy (`"x\nprivileged = true\n#"` as a
+    /// `--log-driver`). Line breaks, other control characters and the
+    /// characters `string` escapes are written as escapes, `\\` as `\\\\`.
+    static func comment(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if misleads(scalar) { out += escaped(scalar) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out
+    }
+
+    /// Control characters (not allowed raw in TOML strings and comments) and
+    /// characters that change how a line displays: U+0085 NEL, U+2028/U+2029,
+    /// bidirectional embeddings, overrides, isolates and marks.
+    static func misleads(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        return v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || v == 0x061C || v == 0x200E || v == 0x200F
+            || (0x2028...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+    }
+
+    static func escaped(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 }

@@ -159,6 +159,14 @@ public struct PolicySuggestion: Sendable {
             if unchecked.count > 20 { draft.header.append("  … and \(unchecked.count - 20) more") }
             text = draft.render()
         }
+        // The text as printed, header included, must be the policy replayed (a value from the log
+        // that escaped its comment would make it another).
+        guard let printed = try? Policy.parse(source: text, fileName: "suggested.toml"),
+              printed.rules.count == policy.rules.count, zip(printed.rules, policy.rules).allSatisfy({ $0.sameMeaning($1) }),
+              printed.bodyRules == policy.bodyRules,
+              printed.mode == policy.mode else {
+            return .failure(Failure(description: "internal error: the suggested policy as printed is not the policy checked; please report it with the log"))
+        }
         return .success(PolicySuggestion(text: text, policy: policy, learned: learner.learnable, notAllowed: notAllowed,
                                          unchecked: unchecked, containerNeeds: learner.containerNeeds, notes: learner.notes))
     }
@@ -547,7 +555,10 @@ struct Learner {
                 methods.formUnion(seen.filter { PolicyLoader.methods.contains($0) })
                 comments[name] = "\(route.method) \(route.template): \(occurrences.summary)"
             }
-            var rule = PolicyDraft.DraftRule(id: id, action: .allow, description: nil, routes: .only(Set(names)), groups: nil, methods: methods)
+            // A GET-only rule must not hold a GET that writes (the loader refuses it): the routes are listed anyway.
+            let writes = methods.isSubset(of: ["GET", "HEAD"]) && names.contains { PolicyLoader.writingReadRoutes.contains($0) }
+            var rule = PolicyDraft.DraftRule(id: id, action: .allow, description: nil, routes: .only(Set(names)), groups: nil,
+                                             methods: writes ? nil : methods)
             rule.routeComments = comments
             if let base {
                 let overridden = Set(names.compactMap { name -> String? in
@@ -621,5 +632,13 @@ struct Learner {
             }
         }
         return out
+    }
+}
+
+extension Rule {
+    /// Says the same as `other`, wherever each was written.
+    func sameMeaning(_ other: Rule) -> Bool {
+        id == other.id && action == other.action && description == other.description && routes == other.routes
+            && groups == other.groups && methods == other.methods
     }
 }

@@ -19,7 +19,8 @@ import EngineAPI
 /// reason = "privileged"         # optional: text the reason must contain
 /// ```
 ///
-/// Cases are judged as `sockwarden explain` judges a request: the verdict of
+/// Cases are judged as `sockwarden explain` judges a request (a build's body
+/// is its context, whose Dockerfile is judged): the verdict of
 /// the policy, whatever its mode; host paths taken at their word
 /// (`LiteralHostEnvironment`), so results do not depend on the machine.
 public struct PolicyTestFile: Sendable {
@@ -167,7 +168,12 @@ public struct PolicyTestCase: Sendable, Hashable {
     /// Judges the case. `body`: the body's bytes (a `body-file` read by the caller).
     public func run(_ policy: Policy, body: [UInt8]?, environment: HostEnvironment = LiteralHostEnvironment()) -> PolicyTestResult {
         let contentType = self.contentType ?? (body == nil ? nil : "application/json")
-        let whatIf = policy.whatIf(method: method, target: target, body: body, contentType: contentType, environment: environment)
+        var whatIf = policy.whatIf(method: method, target: target, body: body, contentType: contentType, environment: environment)
+        if whatIf.route?.name == "build.image" {
+            // The body is the build context: its Dockerfile is judged, as serve and explain judge it.
+            let rawQuery = target.firstIndex(of: "?").map { String(target[target.index(after: $0)...]) }
+            whatIf = policy.whatIfBuild(whatIf, rawQuery: rawQuery, context: body, dockerfile: nil, environment: environment)
+        }
         let decision = whatIf.decision
         var problems: [String] = []
         if decision.verdict != expect {

@@ -74,7 +74,8 @@ public final class JobRegistry: @unchecked Sendable {
     /// How a policy file loads: the CLI's loader, which reports errors as
     /// `file:line:column: message`.
     public enum PolicyLoad: Sendable {
-        case loaded(Policy)
+        /// The policy and the digest of the bytes it was parsed from (read once).
+        case loaded(Policy, digest: String)
         case invalid(String)
     }
 
@@ -122,8 +123,9 @@ public final class JobRegistry: @unchecked Sendable {
         let path = policyPath ?? settings.defaultPolicyPath
         let identity = PolicyWatcher.identity(path)
         let policy: Policy
+        let digest: String
         switch loadPolicy(path) {
-        case .loaded(let p): policy = p
+        case .loaded(let p, let d): policy = p; digest = d
         case .invalid(let message): return .failure(JobError(status: 400, description: "the job's policy is invalid:\n\(message)"))
         }
         if policy.bodyRules.trustBodies {
@@ -139,7 +141,7 @@ public final class JobRegistry: @unchecked Sendable {
         var binding = JobBinding(owner: owner, socketPath: configuration.listenPath, jobsDirectory: settings.jobsDirectory, labels: labels)
         binding.claims = claims
         let server = Server(configuration: configuration, policy: policy, audit: audit, job: binding)
-        server.context.install(policy, digest: (try? Files.read(path)).map(PolicyWatcher.digest) ?? "")
+        server.context.install(policy, digest: digest)
         do {
             try server.bind()
         } catch {
@@ -256,7 +258,7 @@ public final class JobRegistry: @unchecked Sendable {
                 // The socket first: nobody may reach the job while it is reaped.
                 if UnixSocket.probe(path: state.socket) == .staleSocket { unlink(state.socket) }
                 var images = true
-                if case .loaded(let policy) = loadPolicy(state.policy) { images = policy.bodyRules.jobReapImages }
+                if case .loaded(let policy, _) = loadPolicy(state.policy) { images = policy.bodyRules.jobReapImages }
                 if let owner = sealKey.owner(id) { _ = reap(owner, images: images) }
                 unlink(statePath(id))
                 messages.append(gone ? "job \(id): its \(state.watch!.description) is gone: reaped"
@@ -326,12 +328,12 @@ public final class JobRegistry: @unchecked Sendable {
         for job in jobs.withLock({ Array($0.values) }) where ids?.contains(job.info.id) ?? true {
             if ids == nil { policyFiles.withLock { $0[job.info.id] = (PolicyWatcher.identity(job.info.policy), nil) } }
             switch loadPolicy(job.info.policy) {
-            case .loaded(let policy):
+            case .loaded(let policy, let digest):
                 if policy.bodyRules.trustBodies {
                     failures.append("job \(job.info.id): \(job.info.policy) now sets trust-bodies = true; the old policy stays in force")
                     continue
                 }
-                job.server.context.install(policy, digest: (try? Files.read(job.info.policy)).map(PolicyWatcher.digest) ?? "")
+                job.server.context.install(policy, digest: digest)
             case .invalid(let message):
                 failures.append("job \(job.info.id): the policy is invalid, the old one stays in force:\n\(message)")
             }

@@ -19,7 +19,7 @@ public final class Metrics: Sendable {
     /// could not take the record).
     public static let decisions = ["allow", "deny", "would_deny", "refused"]
     public static let reloadTriggers = ["sighup", "file-change"]
-    public static let reloadOutcomes = ["ok", "unchanged", "invalid", "unreadable"]
+    public static let reloadOutcomes = ["ok", "unchanged", "invalid", "unreadable", "busy"]
     /// Upper bounds, seconds, of the response latency histogram.
     public static let latencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 

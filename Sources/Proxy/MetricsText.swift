@@ -94,7 +94,7 @@ public struct MetricsSnapshot: Sendable {
         family("sockwarden_bytes_total", "counter", "Bytes relayed: in = client to daemon, out = to the client. Counted when each exchange ends.")
         sample("sockwarden_bytes_total", [("direction", "in")], "\(bytesIn)")
         sample("sockwarden_bytes_total", [("direction", "out")], "\(bytesOut)")
-        family("sockwarden_policy_reloads_total", "counter", "Policy reloads by trigger and outcome (invalid and unreadable leave the old policy in force).")
+        family("sockwarden_policy_reloads_total", "counter", "Policy reloads by trigger and outcome (invalid, unreadable and busy leave the old policy in force).")
         for (t, trigger) in Metrics.reloadTriggers.enumerated() {
             for (o, outcome) in Metrics.reloadOutcomes.enumerated() {
                 sample("sockwarden_policy_reloads_total", [("trigger", trigger), ("outcome", outcome)],

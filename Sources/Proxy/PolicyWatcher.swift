@@ -25,8 +25,9 @@ public final class PolicyWatcher: @unchecked Sendable {
     private var lastFailed = false
 
     /// What a change of the file looks like: any of these differs.
-    struct FileIdentity: Equatable {
+    public struct FileIdentity: Equatable, Sendable {
         var device: UInt64, inode: UInt64, size: Int64, mtimeSeconds: Int, mtimeNanoseconds: Int, ctimeSeconds: Int, ctimeNanoseconds: Int
+        var ctimeNanosecondsSinceEpoch: Int64 { Int64(ctimeSeconds) * 1_000_000_000 + Int64(ctimeNanoseconds) }
     }
 
     public init(path: String, context: ServerContext, parse: @escaping Parser) {
@@ -42,7 +43,68 @@ public final class PolicyWatcher: @unchecked Sendable {
     }
 
     public enum Outcome: String, Sendable {
-        case ok, unchanged, invalid, unreadable
+        /// `busy`: the file kept changing; it was not read (see `readQuiet`).
+        case ok, unchanged, invalid, unreadable, busy
+    }
+
+    /// How long the file must have been left alone (its ctime, which no
+    /// writer can set) before a reload reads it, and how long a reload waits
+    /// for that. A file rewritten in place by a writer that pauses (a
+    /// generator, `cat` from a slow pipe) is a valid policy half-way more
+    /// often than not, and usually a wider one: cut after `groups = [...]`,
+    /// a rule has lost its `methods`; cut before `read-only = true`, a
+    /// host path is writable. Reading it only once it has been still for a
+    /// second closes all but pauses longer than that; a rename into place
+    /// (README) closes them all.
+    public static let quietNanoseconds: Int64 = 1_000_000_000
+    public static let maxQuietWaitNanoseconds: Int64 = 5_000_000_000
+
+    public enum QuietRead: Equatable {
+        /// The bytes, read while the file stayed as `identity` describes it.
+        case read([UInt8], FileIdentity?)
+        case unreadable(String)
+        /// Changed within `quiet` of every look for `maxWait`.
+        case busy
+    }
+
+    /// Reads `path` once it has not changed for `quiet` nanoseconds (by its
+    /// ctime against `now`) and did not change while it was read; waits
+    /// (`sleep`, nanoseconds) at most `maxWait` for that.
+    public static func readQuiet(_ path: String, quiet: Int64 = quietNanoseconds, maxWait: Int64 = maxQuietWaitNanoseconds,
+                          now: () -> Int64 = PolicyWatcher.realtimeNanoseconds,
+                          sleep: (Int64) -> Void = { usleep(UInt32(clamping: $0 / 1000)) }) -> QuietRead {
+        var waited: Int64 = 0
+        while true {
+            let before = identity(path)
+            if let before {
+                let age = now() - before.ctimeNanosecondsSinceEpoch
+                // A ctime in the future (the clock was stepped back) cannot be waited out.
+                if age >= 0 && age < quiet {
+                    let pause = min(quiet - age, 100_000_000)
+                    if waited >= maxWait { return .busy }
+                    sleep(pause)
+                    waited += pause
+                    continue
+                }
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = try Files.read(path)
+            } catch {
+                return .unreadable("\(path): cannot read the policy: \(error)")
+            }
+            let after = identity(path)
+            if after == before { return .read(bytes, after) }
+            if waited >= maxWait { return .busy }
+            sleep(50_000_000)
+            waited += 50_000_000
+        }
+    }
+
+    public static func realtimeNanoseconds() -> Int64 {
+        var t = timespec()
+        clock_gettime(CLOCK_REALTIME, &t)
+        return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
     }
 
     /// Reads, validates and (if valid and different) installs the policy.
@@ -50,23 +112,28 @@ public final class PolicyWatcher: @unchecked Sendable {
     @discardableResult
     public func reload(trigger: String) -> Outcome {
         serial.withLock { seen in
-            seen = PolicyWatcher.identity(path)
-            return reloadLocked(trigger: trigger)
+            let quiet = PolicyWatcher.readQuiet(path)
+            // What was read (or the file as it is now): a change after it is a change to reload.
+            if case .read(_, let identity) = quiet { seen = identity } else { seen = PolicyWatcher.identity(path) }
+            return reloadLocked(trigger: trigger, quiet)
         }
     }
 
-    private func reloadLocked(trigger: String) -> Outcome {
+    private func reloadLocked(trigger: String, _ quiet: QuietRead) -> Outcome {
         let before = context.policyInForce
         let label = trigger == "sighup" ? "SIGHUP" : "policy file changed"
         let outcome: Outcome
         var newDigest: String?
         var error: String?
         var installed: Policy?
-        switch Result(catching: { () throws(SystemError) -> [UInt8] in try Files.read(path) }) {
-        case .failure(let e):
+        switch quiet {
+        case .unreadable(let message):
             outcome = .unreadable
-            error = "\(path): cannot read the policy: \(e)"
-        case .success(let bytes):
+            error = message
+        case .busy:
+            outcome = .busy
+            error = "\(path): the file kept changing for \(PolicyWatcher.maxQuietWaitNanoseconds / 1_000_000_000) s (a reload reads it once it has been still for \(PolicyWatcher.quietNanoseconds / 1_000_000) ms); it is read again when it changes next. Write a new policy beside it and rename it into place"
+        case .read(let bytes, _):
             let digest = PolicyWatcher.digest(bytes)
             newDigest = digest
             switch parse(bytes) {
@@ -74,6 +141,15 @@ public final class PolicyWatcher: @unchecked Sendable {
                 outcome = .invalid
                 error = failure.message
             case .success(let policy):
+                let problems = PolicyFileTrust.problems(path)
+                if let message = PolicyFileTrust.message(path, problems) {
+                    if problems.contains(where: \.everyone) {
+                        outcome = .invalid
+                        error = "\(message). A policy file every user can change is not loaded"
+                        break
+                    }
+                    Files.writeStderr("sockwarden: WARNING: \(message)\n")
+                }
                 if digest == before.digest && trigger != "sighup" {
                     outcome = .unchanged
                 } else {
@@ -94,7 +170,7 @@ public final class PolicyWatcher: @unchecked Sendable {
             Files.writeStderr("sockwarden: \(label): policy \(path) \(what) "
                 + "(\(p.rules.count) rules, mode \(p.mode.rawValue), \(newDigest ?? "?"))\n")
             lastFailed = false
-        case .invalid, .unreadable:
+        case .invalid, .unreadable, .busy:
             Files.writeStderr("sockwarden: POLICY RELOAD FAILED (\(label)): the old policy \(before.policy.name) (\(before.digest)) stays in force:\n\(error ?? "")\n")
             lastFailed = true
         }
@@ -139,7 +215,7 @@ public final class PolicyWatcher: @unchecked Sendable {
         }
     }
 
-    static func identity(_ path: String) -> FileIdentity? {
+    public static func identity(_ path: String) -> FileIdentity? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
         return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),

@@ -76,6 +76,7 @@ func readPolicyForServe(path: String, parser: PolicyWatcher.Parser) -> PolicyInF
     }
     switch parser(bytes) {
     case .success(let policy):
+        checkPolicyFileTrust(path, command: "serve")
         return PolicyInForce(policy: policy, digest: PolicyWatcher.digest(bytes), loadedAt: wallClock())
     case .failure(let failure):
         fail("serve: refusing to start on an invalid policy:\n\(failure.message)")
@@ -180,4 +181,27 @@ final class AuditTrail: @unchecked Sendable {
                 + "(the log is failing, or exchanges were still open when the grace period ended)\n")
         }
     }
+}
+
+/// Refuses (exit 2) a policy file every user can change; warns on stderr
+/// about one that others than root and this user can (`PolicyFileTrust`).
+func checkPolicyFileTrust(_ path: String, command: String) {
+    switch policyFileTrust(path) {
+    case .refused(let message): fail("\(command): refusing to start: \(message)")
+    case .warning(let message): Files.writeStderr("sockwarden: WARNING: \(message)\n")
+    case .fine: break
+    }
+}
+
+enum PolicyFileTrustVerdict {
+    case fine
+    case warning(String)
+    case refused(String)
+}
+
+func policyFileTrust(_ path: String) -> PolicyFileTrustVerdict {
+    let problems = PolicyFileTrust.problems(path)
+    guard let message = PolicyFileTrust.message(path, problems) else { return .fine }
+    if problems.contains(where: \.everyone) { return .refused("\(message). A policy file every user can change is not loaded") }
+    return .warning(message)
 }

@@ -27,6 +27,14 @@ func runCheck(_ args: ArraySlice<String>) -> Never {
         }
         switch loadPolicy(path: path) {
         case .success(let policy):
+            switch policyFileTrust(path) {
+            case .refused(let message):
+                Files.writeStderr("\(path): \(message)\n")
+                failed = true
+                continue
+            case .warning(let message): Files.writeStderr("\(path): warning: \(message)\n")
+            case .fine: break
+            }
             print("\(path): ok (\(policy.rules.count) rules)")
         case .failure(let message):
             Files.writeStderr("\(message)\n")

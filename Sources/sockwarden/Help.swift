@@ -34,7 +34,11 @@ Runs in the foreground. SIGTERM or SIGINT: stop accepting, remove the socket,
 let in-flight requests finish (see --grace-period), exit 0. SIGHUP, or a
 change to the policy file: reload it; a new policy is validated, then swapped
 in atomically; an invalid one leaves the old one in force and is reported on
-stderr and in the audit log. SIGUSR1: reopen the audit log (logrotate).
+stderr and in the audit log. A changed file is read once it has been still
+for a second: replace a policy by renaming a new file into place. A policy
+file (or a directory on its way) every user can write is refused; one its
+group or another user can write is warned about. Job and [[peer]] policies
+are reloaded the same way. SIGUSR1: reopen the audit log (logrotate).
 Every audit record carries the sha256 digest of the policy that judged it.
 
 OPTIONS
@@ -72,8 +76,8 @@ OPTIONS
   --job-policy FILE      a job's policy when `job open` names none
                          (default: --policy); it must judge bodies
   --listeners FILE       static job sockets ([[job]]) and per-uid or per-gid
-                         policies of the main socket ([[peer]]); see
-                         docs/tenancy.md
+                         policies of the main socket ([[peer]], reloaded
+                         like --policy); see docs/tenancy.md
   --reap-after-close S,S reap a closed job's label again this many seconds
                          after its close, for what a request cut at the close
                          still made (default: 10,30,60,120; none: never;
@@ -150,6 +154,9 @@ USAGE
 Validates each policy file without serving. Prints `FILE: ok` per valid file
 and `FILE:LINE:COLUMN: problem` per invalid one, on stderr. A tests file
 (X.tests.toml, see 'sockwarden help test') is validated as one, not run.
+As serve does, it refuses a policy file that every user can write (the file
+or a directory on its way) and warns on stderr when its group or another
+user than root and this one can: whoever can write it sets the policy.
 Exit code 0 when every file is valid, 2 otherwise.
 
 EXAMPLE

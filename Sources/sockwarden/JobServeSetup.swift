@@ -13,27 +13,43 @@ struct JobService {
     static let flagNames = ["admin-socket", "jobs-dir", "state-dir", "job-policy", "listeners", "reap-after-close"]
 
     /// `--listeners FILE`: static job sockets (opened at start, with no TTL)
-    /// and per-peer policies of the main socket.
+    /// and per-peer policies of the main socket (reloaded on SIGHUP and when
+    /// their files change: `PeerPolicies`).
     static func startListeners(_ path: String, flags: Flags, configuration: ServerConfiguration, policyPath: String,
-                               audit: AuditLog, server: Server, jobs: JobService?) -> JobService? {
+                               audit: AuditLog, server: Server, jobs: JobService?) -> (jobs: JobService?, peers: PeerPolicies?) {
         let config: ListenerConfig
         do {
             let bytes = try Files.read(path)
-            config = try ListenerConfig.parse(source: String(decoding: bytes, as: UTF8.self), fileName: path)
+            // As a policy: invalid UTF-8 refused (not replaced, which could name another file).
+            guard let source = String(validating: bytes, as: UTF8.self) else { fail("serve: --listeners: \(path):1:1: the file is not valid UTF-8") }
+            config = try ListenerConfig.parse(source: source, fileName: path)
         } catch {
             fail("serve: --listeners: \(error)")
         }
+        // It names the policies of peers and static jobs: whoever can write it chooses them.
+        checkPolicyFileTrust(path, command: "serve: --listeners")
         var peers: [(uid: UInt32?, gid: UInt32?, policy: PolicyInForce)] = []
         for peer in config.peers {
             switch loadPolicy(path: peer.policy) {
             case .success(let policy):
+                checkPolicyFileTrust(peer.policy, command: "serve: --listeners: [[peer]] at line \(peer.line)")
                 let digest = (try? Files.read(peer.policy)).map { PolicyWatcher.digest($0) } ?? ""
                 peers.append((peer.uid, peer.gid, PolicyInForce(policy: policy, digest: digest, loadedAt: (Int(time(nil)), 0))))
             case .failure(let error): fail("serve: --listeners: [[peer]] at line \(peer.line): \(error.description)")
             }
         }
         server.context.peerPolicies = peers
-        guard !config.jobs.isEmpty else { return jobs }
+        var peerPolicies: PeerPolicies?
+        if !config.peers.isEmpty {
+            let watcher = PeerPolicies(peers: config.peers, context: server.context)
+            do {
+                try watcher.startPolling()
+            } catch {
+                Files.writeStderr("sockwarden: warning: cannot watch the [[peer]] policies for changes (\(error)); SIGHUP still reloads them\n")
+            }
+            peerPolicies = watcher
+        }
+        guard !config.jobs.isEmpty else { return (jobs, peerPolicies) }
         let service = jobs ?? start(adminPath: nil, flags: flags, configuration: configuration, policyPath: policyPath, audit: audit,
                                     server: server)
         for job in config.jobs {
@@ -48,7 +64,7 @@ struct JobService {
             case .failure(let error): fail("serve: --listeners: job \(job.id): \(error.description)", code: 1)
             }
         }
-        return service
+        return (service, peerPolicies)
     }
 
     static func start(adminPath: String?, flags: Flags, configuration: ServerConfiguration, policyPath: String,
@@ -70,8 +86,22 @@ struct JobService {
         let registry: JobRegistry
         do {
             registry = try JobRegistry(settings: settings, audit: audit) { path in
-                switch loadPolicy(path: path) {
-                case .success(let policy): return .loaded(policy)
+                // Read once it has been still (a file rewritten in place is not read half-way), and
+                // digested from the same bytes.
+                let bytes: [UInt8]
+                switch PolicyWatcher.readQuiet(path) {
+                case .read(let read, _): bytes = read
+                case .unreadable(let message): return .invalid(message)
+                case .busy: return .invalid("\(path): the file kept changing; write a new policy beside it and rename it into place")
+                }
+                switch parsePolicy(bytes: bytes, path: path) {
+                case .success(let policy):
+                    switch policyFileTrust(path) {
+                    case .refused(let message): return .invalid(message)
+                    case .warning(let message): Files.writeStderr("sockwarden: WARNING: job policy: \(message)\n")
+                    case .fine: break
+                    }
+                    return .loaded(policy, digest: PolicyWatcher.digest(bytes))
                 case .failure(let error): return .invalid(error.description)
                 }
             }

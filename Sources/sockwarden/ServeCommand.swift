@@ -141,18 +141,23 @@ func runServe(_ args: ArraySlice<String>) -> Never {
         JobService.start(adminPath: $0, flags: flags, configuration: configuration, policyPath: policyPath, audit: audit,
                          server: server)
     }
+    var peerPolicies: PeerPolicies?
     if let listeners = flags["listeners"] {
-        jobs = JobService.startListeners(listeners, flags: flags, configuration: configuration, policyPath: policyPath,
-                                         audit: audit, server: server, jobs: jobs)
+        (jobs, peerPolicies) = JobService.startListeners(listeners, flags: flags, configuration: configuration, policyPath: policyPath,
+                                                         audit: audit, server: server, jobs: jobs)
     }
     let jobService = jobs
+    let peers = peerPolicies
     do {
         try spawnDetachedThread(name: "sw-signals") {
             while true {
                 let signal = SignalWaiter.wait(signals)
                 // SIGHUP: reload the policy; SIGUSR1: reopen the audit log.
                 if trail.handle(signal: signal) {
-                    if signal == SIGHUP { jobService?.reload() }
+                    if signal == SIGHUP {
+                        jobService?.reload()
+                        peers?.reload(trigger: "sighup")
+                    }
                     continue
                 }
                 stopSignal.withLock { $0 = signal }

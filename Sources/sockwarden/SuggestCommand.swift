@@ -118,7 +118,7 @@ func runSuggest(_ args: ArraySlice<String>) -> Never {
             exit(0)
         }
         Files.writeStderr("sockwarden: suggest: learned from \(suggestion.learned) request(s); \(suggestion.notAllowed.count) would still be denied:\n")
-        for line in suggestion.notAllowed.prefix(10) { Files.writeStderr("  \(line)\n") }
+        for line in suggestion.notAllowed.prefix(10) { Files.writeStderr("  \(AuditDisplayText.escaped(line))\n") }
         exit(1)
     }
 }

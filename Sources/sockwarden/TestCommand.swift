@@ -10,7 +10,8 @@ Runs the test cases kept beside each policy: for policies/ci.toml they are
 in policies/ci.tests.toml. Each case is one request in and the expected
 decision out (allow or deny, optionally the deciding rule and a part of the
 reason). Cases are judged as `sockwarden explain` judges a request: the
-policy's verdict whatever its mode, host paths taken at their word.
+policy's verdict whatever its mode, host paths taken at their word, a
+build's body read as its context (its Dockerfile judged).
 
 PATH is a tests file (X.tests.toml), a policy (X.toml: its X.tests.toml),
 or a directory (every *.tests.toml in it). Without PATH: ./policies.

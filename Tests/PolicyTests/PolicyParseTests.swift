@@ -103,6 +103,30 @@ let badPolicies: [BadPolicy] = [
     .init(name: "route that the rule's methods exclude",
           source: rule("methods = [\"GET\"]\nroutes = [\"system.info\", \"container.create\"]"), line: 5, column: 26,
           message: "route container.create is a POST route, which this rule's methods leave out, so it can never match; add \"POST\" to methods or remove the route"),
+    .init(name: "a GET and HEAD rule that lists the websocket attach, which writes stdin",
+          source: rule("methods = [\"GET\", \"HEAD\"]\nroutes = [\"container.list\", \"container.attach.websocket\"]"), line: 1, column: 1,
+          message: "rule \"r\" allows only GET and HEAD, which reads as read-only, but it allows container.attach.websocket (GET /containers/{id}/attach/ws), which writes to the container's stdin (a websocket attach); deny it in a rule before this one, or allow it in a rule of its own"),
+    .init(name: "a GET-only rule whose group holds the websocket attach",
+          source: rule("methods = [\"GET\", \"HEAD\"]\ngroups = [\"containers\"]"), line: 1, column: 1,
+          message: "rule \"r\" allows only GET and HEAD, which reads as read-only, but it allows container.attach.websocket (GET /containers/{id}/attach/ws), which writes to the container's stdin (a websocket attach); deny it in a rule before this one, or allow it in a rule of its own"),
+    .init(name: "a GET-only rule over every route",
+          source: rule("methods = [\"GET\", \"HEAD\"]"), line: 1, column: 1,
+          message: "rule \"r\" allows only GET and HEAD, which reads as read-only, but it allows container.attach.websocket (GET /containers/{id}/attach/ws), which writes to the container's stdin (a websocket attach); deny it in a rule before this one, or allow it in a rule of its own"),
+    .init(name: "a GET-only rule reaching the websocket attach after a rule that denies only other GETs",
+          source: rule("routes = [\"container.logs\"]", id: "no-logs", action: "deny") + rule("methods = [\"GET\"]"), line: 5, column: 1,
+          message: "rule \"r\" allows only GET, which reads as read-only, but it allows container.attach.websocket (GET /containers/{id}/attach/ws), which writes to the container's stdin (a websocket attach); deny it in a rule before this one, or allow it in a rule of its own"),
+    .init(name: "a host path with an empty component, which would never match",
+          source: rule("groups = [\"*\"]") + "[host-paths]\nallow = [\"/srv/ci\", \"/srv//cache\"]", line: 6, column: 9,
+          message: "host path \"/srv//cache\" would never match: paths are compared clean; write \"/srv/cache\""),
+    .init(name: "a host path with a dot component, which would never match",
+          source: rule("groups = [\"*\"]") + "[host-paths]\nallow = [\"/srv/./ci/.\"]", line: 6, column: 9,
+          message: "host path \"/srv/./ci/.\" would never match: paths are compared clean; write \"/srv/ci\""),
+    .init(name: "a double slash for the root",
+          source: rule("groups = [\"*\"]") + "[host-paths]\nallow = [\"//\"]", line: 6, column: 9,
+          message: "host path \"//\" would never match: paths are compared clean; write \"/\""),
+    .init(name: "a host path with a NUL",
+          source: rule("groups = [\"*\"]") + "[host-paths]\nallow = [\"/srv\\u0000/ci\"]", line: 6, column: 9,
+          message: "host path \"/srv\\u0000/ci\" contains a NUL character, which no path can hold"),
     .init(name: "route that the rule's groups exclude",
           source: rule("groups = [\"images\"]\nroutes = [\"exec.create\"]"), line: 5, column: 11,
           message: "route exec.create is in group \"exec\", which this rule's groups leave out, so it can never match; add \"exec\" to groups or remove the route"),
@@ -166,6 +190,23 @@ struct PolicyParseTests {
         #expect(throws: PolicyError(file: "policies/test.toml", line: c.line, column: c.column, message: c.message)) {
             try Policy.parse(source: c.source, fileName: "policies/test.toml")
         }
+    }
+
+    @Test("a GET-only rule loads when an earlier rule decides the websocket attach, or when it leaves it out", arguments: [
+        rule("routes = [\"container.attach.websocket\"]", id: "no-ws", action: "deny") + rule("methods = [\"GET\", \"HEAD\"]\ngroups = [\"containers\"]"),
+        rule("routes = [\"container.attach.websocket\"]", id: "ws") + rule("methods = [\"GET\"]"),
+        rule("methods = [\"GET\", \"HEAD\"]\ngroups = [\"images\", \"system\"]"),
+        rule("methods = [\"GET\", \"POST\"]\ngroups = [\"containers\"]"),
+        rule("methods = [\"GET\"]\ngroups = [\"containers\"]", action: "deny"),
+    ])
+    func getOnlyRulesThatLeaveTheWebsocketAttachAlone(_ source: String) throws {
+        _ = try Policy.parse(source: source, fileName: "p.toml")
+    }
+
+    @Test("clean host paths load, a trailing slash too", arguments: ["/", "/srv/ci", "/srv/ci/", "/srv/ci.d/x_y-z"])
+    func cleanHostPaths(_ path: String) throws {
+        let policy = try Policy.parse(source: rule("groups = [\"*\"]") + "[host-paths]\nallow = [\"\(path)\"]", fileName: "p.toml")
+        #expect(policy.bodyRules.hostPaths == [path])
     }
 
     @Test("error description is file:line:column: message")

@@ -260,8 +260,60 @@ struct PolicySuggestionTests {
     }
 }
 
+@Test("a session that attached by websocket learns a rule that loads (a GET-only rule may not hold it)")
+func suggestLearnsTheWebsocketAttach() throws {
+    var observe = try loadShippedPolicy("observe.toml")
+    observe.mode = .audit
+    let entries = [try recorded("GET", "/v1.41/containers/json", under: observe, line: 1),
+                   try recorded("GET", "/v1.41/containers/abc/attach/ws?stream=1&stdin=1", under: observe, line: 2)]
+    let suggestion = try suggest(entries)
+    #expect(allows(suggestion.policy, "GET", "/v1.41/containers/json"))
+    #expect(!allows(suggestion.policy, "POST", "/v1.41/containers/abc/kill"))
+}
+
 @Suite("Policies as text (what suggest prints)")
 struct PolicyRenderingTests {
+    @Test("a learned value with a line break stays in its comment and its string",
+          arguments: ["x\nprivileged = true\n#", "x\r\nprivileged = true\n#", "x\u{2028}privileged = true"])
+    func learnedValueCannotEndItsComment(_ driver: String) throws {
+        var ci = try loadShippedPolicy("ci.toml")
+        ci.mode = .audit
+        var body = Array(#"{"Image":"busybox","HostConfig":{"NetworkMode":"none","LogConfig":{"Type":"#.utf8)
+        JSONText.appendString(driver, to: &body)
+        body += #","Config":{}}}}"#.utf8
+        let entry = try recorded("POST", "/v1.41/containers/create", body: String(decoding: body, as: UTF8.self), under: ci, line: 1)
+        let suggestion = try suggest([entry], base: try loadShippedPolicy("ci.toml"))
+        #expect(suggestion.policy.bodyRules.privileged == false)
+        #expect(suggestion.policy.bodyRules.logDrivers.contains(driver))
+        let lines = suggestion.text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(!lines.contains { $0.hasPrefix("privileged") })
+        let back = try Policy.parse(source: suggestion.text, fileName: "suggested.toml")
+        #expect(back.bodyRules == suggestion.policy.bodyRules)
+    }
+
+    @Test("comment text is one line, every character visible", arguments: [
+        ("plain text", "plain text"),
+        ("line\nbreak", "line\\nbreak"),
+        ("carriage\rreturn", "carriage\\rreturn"),
+        ("back\\slash", "back\\\\slash"),
+        ("escape \u{1B}[2J", "escape \\u001B[2J"),
+        ("nel \u{85} ls \u{2028} ps \u{2029}", "nel \\u0085 ls \\u2028 ps \\u2029"),
+        ("bidi \u{202E}txet\u{202C} \u{2066}i\u{2069}", "bidi \\u202Etxet\\u202C \\u2066i\\u2069"),
+        ("unicode é ü 中", "unicode é ü 中"),
+    ])
+    func commentRows(_ row: (String, String)) {
+        #expect(PolicyDraft.comment(row.0) == row.1)
+    }
+
+    @Test("a string with characters that mislead a reader is escaped and reads back the same",
+          arguments: ["a\u{202E}b", "a\u{2028}b", "a\u{85}b", "a\u{7F}b", "a\u{1}b", "é"])
+    func stringRoundTrip(_ value: String) throws {
+        let rendered = PolicyDraft.string(value)
+        #expect(!rendered.unicodeScalars.contains { PolicyDraft.misleads($0) })
+        let table = try TOMLParser.parse("k = " + rendered)
+        #expect(table["k"]?.node.string == value)
+    }
+
     @Test("the renderer writes every body setting the loader reads")
     func coversEveryKey() {
         var rules = BodyRules()

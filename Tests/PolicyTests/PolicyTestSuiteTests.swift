@@ -83,6 +83,42 @@ struct PolicyTestSuiteTests {
         #expect(try run("expect = \"deny\"\nreason = \"capability\"\n").problems == ["the reason does not contain \"capability\""])
     }
 
+    /// A one-file tar: a build context as the docker CLI sends it.
+    static func context(_ name: String, _ text: String) -> [UInt8] {
+        var header = [UInt8](repeating: 0, count: 512)
+        let data = Array(text.utf8)
+        for (i, b) in name.utf8.enumerated() { header[i] = b }
+        for (i, b) in "0000644\0".utf8.enumerated() { header[100 + i] = b }
+        let size = String(data.count, radix: 8)
+        for (i, b) in (String(repeating: "0", count: 11 - size.count) + size + "\0").utf8.enumerated() { header[124 + i] = b }
+        for (i, b) in "00000000000\0".utf8.enumerated() { header[136 + i] = b }
+        header[156] = UInt8(ascii: "0")
+        for (i, b) in "ustar\u{0}00".utf8.enumerated() { header[257 + i] = b }
+        for i in 148..<156 { header[i] = 0x20 }
+        let checksum = String(header.reduce(0) { $0 + Int($1) }, radix: 8)
+        for (i, b) in (String(repeating: "0", count: 6 - checksum.count) + checksum + "\0 ").utf8.enumerated() { header[148 + i] = b }
+        return header + data + [UInt8](repeating: 0, count: (512 - data.count % 512) % 512) + [UInt8](repeating: 0, count: 1024)
+    }
+
+    @Test("a build case's body is its context: its Dockerfile is judged, as serve and explain judge it", arguments: [
+        ("FROM busybox\nRUN true\n", "allow", "ci-work"),
+        ("FROM busybox\nADD http://example.com/payload /payload\n", "deny", "builds"),
+        ("FROM busybox\nLABEL io.sockwarden.job=other\n", "deny", "build-context"),
+    ])
+    func buildContextIsJudged(_ row: (String, String, String)) throws {
+        let source = "[[cases]]\nname = \"b\"\nmethod = \"POST\"\npath = \"/v1.41/build?t=app\"\ncontent-type = \"application/x-tar\"\n"
+            + "expect = \"\(row.1)\"\nrule = \"\(row.2)\"\n"
+        let testCase = try PolicyTestFile.parse(bytes: Array(source.utf8), fileName: "t.tests.toml").cases[0]
+        let policy = try loadShippedPolicy("ci.toml")
+        let result = testCase.run(policy, body: Self.context("Dockerfile", row.0))
+        #expect(result.passed, "\(result.problems) \(result.decision.reason)")
+        let explained = policy.whatIfBuild(policy.whatIf(method: "POST", target: "/v1.41/build?t=app", body: Self.context("Dockerfile", row.0),
+                                                         contentType: "application/x-tar"),
+                                           rawQuery: "t=app", context: Self.context("Dockerfile", row.0), dockerfile: nil,
+                                           environment: LiteralHostEnvironment())
+        #expect(explained.decision == result.decision)
+    }
+
     @Test("a case is judged whatever the policy's mode")
     func modeDoesNotChangeTheVerdict() throws {
         let source = "[[cases]]\nname = \"c\"\nmethod = \"GET\"\npath = \"/images/json\"\nexpect = \"deny\"\nrule = \"default-deny\"\n"
