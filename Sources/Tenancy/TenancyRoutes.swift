@@ -91,6 +91,8 @@ public enum TenancyRoutes {
         "image.search": .shared, "distribution.inspect": .shared,
         "image.load": .refuse("image.load on a job socket: the names inside the archive are not checked yet, so loading could move another job's tags; load through the main socket or build instead"),
         "build.prune": .refuse("the build cache is shared by every job; pruning it is for the operator"),
-        "build.cancel": .shared,
+        // dockerd 20.10 cancels only BuildKit builds by id, and a job socket
+        // runs none (BuildScope.checkBuilder): another build's id is all it could name.
+        "build.cancel": .refuse("build.cancel stops BuildKit builds, which a job socket does not run; cancelling another build is for the operator"),
     ]
 }

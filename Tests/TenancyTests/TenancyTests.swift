@@ -181,8 +181,8 @@ struct TenancyRouteTests {
         }
     }
 
-    @Test("cluster, plugin and session routes are refused on a job socket",
-          arguments: ["swarm.init", "service.create", "plugin.pull", "session.start", "build.prune"])
+    @Test("cluster, plugin, session and build-cache routes are refused on a job socket",
+          arguments: ["swarm.init", "service.create", "plugin.pull", "session.start", "build.prune", "build.cancel"])
     func refused(_ name: String) throws {
         let route = try #require(Catalogue.route(named: name))
         guard case .refuse = TenancyRoutes.action(for: route) else {
