@@ -1,5 +1,6 @@
 import CShims
 import Glibc
+import Synchronization
 
 /// Credentials of the process at the other end of an AF_UNIX socket (SO_PEERCRED).
 public struct PeerCredentials: Sendable, Equatable {
@@ -36,38 +37,53 @@ public enum UnixSocket {
 
     /// Creates, binds and listens. The file is created under a restrictive umask
     /// and then given `mode`, so it is never more open than asked, not even briefly.
+    /// It is made under a temporary name in the same directory and linked to
+    /// `path` only once it has its owner and mode and listens, so a client
+    /// that connects as soon as `path` appears is neither refused for the mode
+    /// nor for the backlog (`link` fails rather than replace a file that
+    /// appeared at `path` meanwhile). Where the temporary name would not fit a
+    /// socket address, `path` is bound directly.
     /// The backlog is the kernel's maximum (`net.core.somaxconn`, 4096 by
     /// default): a burst of CI clients connecting while the accept thread is
     /// busy waits in it instead of failing with EAGAIN.
     public static func listen(path: String, mode: UInt32, group: UInt32?, backlog: Int32 = 4096) throws(SystemError) -> FileDescriptor {
+        let staging = stagingPath(for: path)
+        let made = staging ?? path
         let fd = try retryingEINTR("socket") { sw_unix_stream_socket() }
         let old = umask(0o177)
-        let bound = sw_unix_bind(fd, path)
+        let bound = sw_unix_bind(fd, made)
         let bindError = sw_errno()
         umask(old)
         if bound != 0 {
             Glibc.close(fd)
             throw SystemError("bind", code: bindError)
         }
-        if let group, chown(path, UInt32.max, group) != 0 {
-            let error = SystemError.last("chown")
+        func fail(_ call: String) -> SystemError {
+            let error = SystemError.last(call)
             Glibc.close(fd)
-            unlink(path)
-            throw error
+            unlink(made)
+            return error
         }
-        if chmod(path, mode_t(mode)) != 0 {
-            let error = SystemError.last("chmod")
-            Glibc.close(fd)
-            unlink(path)
-            throw error
-        }
-        if Glibc.listen(fd, backlog) != 0 {
-            let error = SystemError.last("listen")
-            Glibc.close(fd)
-            unlink(path)
-            throw error
+        if let group, chown(made, UInt32.max, group) != 0 { throw fail("chown") }
+        if chmod(made, mode_t(mode)) != 0 { throw fail("chmod") }
+        if Glibc.listen(fd, backlog) != 0 { throw fail("listen") }
+        if let staging {
+            if link(staging, path) != 0 { throw fail("link") }
+            unlink(staging)
         }
         return FileDescriptor(rawValue: fd)
+    }
+
+    private static let stagingCounter = Atomic<Int>(0)
+
+    /// A name beside `path` for the socket while it is being set up, or nil
+    /// when it would not fit `sun_path` (107 bytes and a NUL).
+    static func stagingPath(for path: String) -> String? {
+        let bytes = Array(path.utf8)
+        let directory = bytes.lastIndex(of: UInt8(ascii: "/")).map { String(decoding: bytes[...$0], as: UTF8.self) } ?? ""
+        let counter = stagingCounter.add(1, ordering: .relaxed).newValue
+        let staging = "\(directory).sw-\(getpid())-\(counter).sock"
+        return staging.utf8.count <= 107 ? staging : nil
     }
 
     /// accept4(2) with SOCK_CLOEXEC.

@@ -1,0 +1,61 @@
+import Glibc
+import Testing
+@testable import Posix
+
+/// A listening socket's path appears only once it is ready: with its mode,
+/// listening, and with nothing left beside it.
+@Suite("Listening sockets appear ready")
+struct UnixSocketListenTests {
+    static func privateDir() -> String {
+        var template = Array("/tmp/sw-listen-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(made != nil)
+        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func entries(_ dir: String) -> [String] {
+        guard let d = opendir(dir) else { return [] }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    @Test("the path has the asked mode and accepts connections, and no staging name is left", arguments: [0o660, 0o600, 0o666] as [UInt32])
+    func appearsWithItsMode(_ mode: UInt32) throws {
+        let dir = Self.privateDir()
+        let path = dir + "/s.sock"
+        let listener = try UnixSocket.listen(path: path, mode: mode, group: nil)
+        defer { listener.close(); unlink(path); rmdir(dir) }
+        var st = stat()
+        #expect(stat(path, &st) == 0)
+        #expect(st.st_mode & 0o7777 == mode_t(mode))
+        #expect(st.st_mode & S_IFMT == S_IFSOCK)
+        #expect(Self.entries(dir) == ["s.sock"])
+        let client = try UnixSocket.connect(path: path)
+        client.close()
+    }
+
+    @Test("a file that appeared at the path is not replaced")
+    func doesNotReplace() throws {
+        let dir = Self.privateDir()
+        let path = dir + "/s.sock"
+        let fd = open(path, O_WRONLY | O_CREAT, 0o644)
+        close(fd)
+        defer { unlink(path); rmdir(dir) }
+        #expect(throws: SystemError.self) { try UnixSocket.listen(path: path, mode: 0o660, group: nil) }
+        var st = stat()
+        #expect(stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFREG)
+        #expect(Self.entries(dir) == ["s.sock"])
+    }
+
+    @Test("a staging name is used only where it fits a socket address")
+    func stagingFits() {
+        #expect(UnixSocket.stagingPath(for: "/run/sockwarden/ci.sock")?.hasPrefix("/run/sockwarden/.sw-") == true)
+        let long = "/" + String(repeating: "d", count: 90) + "/ci.sock"
+        #expect(UnixSocket.stagingPath(for: long) == nil)
+    }
+}
