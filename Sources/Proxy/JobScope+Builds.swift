@@ -60,15 +60,24 @@ extension JobScope {
     /// With `pull` (a build with `pull=1`, which pulls every base image
     /// again), a shared image made on this host may not be named by a tag:
     /// the pull would put the name on the registry's image, for every job.
-    func checkDockerfile(_ references: [DockerfileReference], pull: Bool = false) -> Outcome? {
+    ///
+    /// `building`: the references of a build itself (not a create's or
+    /// commit's stored triggers): an image the daemon would pull while the
+    /// build runs is refused (`BuildScope.pullRefusal`).
+    func checkDockerfile(_ references: [DockerfileReference], pull: Bool = false, building: Bool = false) -> Outcome? {
         for reference in references where reference.kind != .addURL {
             let at = "Dockerfile line \(reference.line)"
             let access = imageAccess(reference.value)
+            let absent = { if case .absent = access { return true } else { return false } }()
             // The daemon pulls a missing image, and every one with pull=1.
-            if pull || { if case .absent = access { return true } else { return false } }(),
+            if pull || absent,
                let refusal = localRepositoryRefusal(reference.value, route: pull ? "a build with --pull" : "a build's pull") {
                 guard case .answer(let status, let message, _) = refusal else { return refusal }
                 return .answer(status: status, message: "\(message) (\(at))")
+            }
+            if building, BuildScope.pullsDuringBuild(absent: absent, pull: pull, onBuild: reference.onBuild) {
+                let refusal = BuildScope.pullRefusal(reference.value, pull: pull)
+                return .answer(status: refusal.status, message: "\(refusal.message) (\(at))")
             }
             switch access {
             case .shared where pull:

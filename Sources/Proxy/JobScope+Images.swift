@@ -515,6 +515,16 @@ extension JobScope {
         return .answer(status: refusal.status, message: refusal.message, raw: refusal.raw)
     }
 
+    /// `/info`'s container and image counts as the job's own (`InfoFilter`):
+    /// its containers in any state, and the images in its view.
+    func infoCounts(foreignClaims: Set<String>) -> InfoFilter.Counts? {
+        let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
+        guard case .ok(let containers) = lookup.get("/containers/json?all=1&filters=\(filter)"),
+              case .ok(let images) = lookup.get("/images/json?all=1") else { return nil }
+        let view = ImageListFilter.filter(images.array ?? [], owner: owner, foreignClaims: foreignClaims)
+        return InfoFilter.counts(containers: containers.array ?? [], images: view.count)
+    }
+
     /// The filter of a forwarded answer on a job socket (lists that the
     /// daemon cannot scope by label), or nil.
     func responseFilter(for route: Route) -> (@Sendable ([UInt8]) -> [UInt8]?)? {
@@ -522,6 +532,10 @@ extension JobScope {
         let foreign = claims.foreign(to: owner.id)
         switch route.name {
         case "system.df": return { DiskUsageFilter.filter($0, owner: owner, foreignClaims: foreign) }
+        case "system.info":
+            // Counted before the answer: nil (the answer is not passed on) when the daemon cannot list them.
+            guard let counts = infoCounts(foreignClaims: foreign) else { return { _ in nil } }
+            return { InfoFilter.filter($0, counts: counts) }
         case "image.list": return { ImageListFilter.filter($0, owner: owner, foreignClaims: foreign) }
         case "image.inspect": return { ImageTagFilter.inspect($0, foreignClaims: foreign) }
         case "image.history": return { ImageTagFilter.history($0, foreignClaims: foreign) }

@@ -39,7 +39,7 @@ extension RequestJudge {
                                      body: body, warning: warning, rewrite: rewrite, hold: hold)
         }
         // On a job socket every image named must be in the job's view.
-        if let scope = context.jobScope, case .answer(let status, let message, _)? = scope.checkDockerfile(references, pull: LocalImageNames.buildPulls(rawQuery: Self.rawQuery(of: judged.record.target))) {
+        if let scope = context.jobScope, case .answer(let status, let message, _)? = scope.checkDockerfile(references, pull: LocalImageNames.buildPulls(rawQuery: Self.rawQuery(of: judged.record.target)), building: true) {
             return refuse(status, rule: "job-scope", message)
         }
         var (facts, violation) = policy.judgeDockerfile(references, environment: environment)

@@ -69,4 +69,31 @@ public enum BuildScope {
         }
         return nil
     }
+
+    /// Whether a build on a job socket would have the daemon pull `reference`
+    /// (named by `FROM` or `COPY --from`, or by a base image's trigger) while
+    /// it runs: every one with `pull` (a build with `pull=1`), an absent one
+    /// otherwise. A reference inside the Dockerfile's own `ONBUILD` runs in
+    /// later builds, not this one.
+    public static func pullsDuringBuild(absent: Bool, pull: Bool, onBuild: Bool) -> Bool {
+        !onBuild && (pull || absent)
+    }
+
+    /// The answer to a build on a job socket that the daemon would pull an
+    /// image for. The classic builder gives a stage's step containers its
+    /// base image's labels (`Config.Labels`) and runs its base image's
+    /// `ONBUILD` triggers; an image the daemon pulls during the build was
+    /// never judged, so a registry image labelled `io.sockwarden.job=<another
+    /// job>` made the build's RUN containers that job's while they ran:
+    /// listed by it, counted against its quota, open to its exec, copy and
+    /// kill (found 2026-12-01, session 13; the Dockerfile `LABEL` of that
+    /// key was refused already). Pulled through the job socket first, the
+    /// image is judged like any other (an image labelled for a job without
+    /// its seal is no job's to build on).
+    public static func pullRefusal(_ reference: String, pull: Bool) -> TenancyRefusal {
+        let why = pull
+            ? "a build with --pull (pull=1) has the daemon pull \(reference) again while it runs, unjudged"
+            : "\(reference) is not on the daemon, and the daemon would pull it while the build runs, unjudged"
+        return TenancyRefusal(status: 409, message: "sockwarden: \(why): a pulled image's labels and ONBUILD triggers go to the build's step containers, so on a job socket a build uses only images already on the daemon; pull it through this socket first (docker pull \(reference))" + (pull ? " and build without --pull" : ""))
+    }
 }

@@ -19,7 +19,8 @@ public enum TenancyAction: Sendable, Equatable {
     /// The object named by a query parameter must be the job's own.
     case ownedQuery(ObjectKind, key: String)
     /// Forwarded as is; the daemon's answer is filtered to the owner's
-    /// objects (`system df`, see `DiskUsageFilter`).
+    /// objects (`system df`, see `DiskUsageFilter`; `info`'s counts, see
+    /// `InfoFilter`).
     case filterResponse
     /// An image route: see `ImageAction` and docs/tenancy.md.
     case image(ImageAction)
@@ -65,7 +66,7 @@ public enum TenancyRoutes {
     }
 
     static let exact: [String: TenancyAction] = [
-        "system.ping": .shared, "system.ping.head": .shared, "system.version": .shared, "system.info": .shared,
+        "system.ping": .shared, "system.ping.head": .shared, "system.version": .shared, "system.info": .filterResponse,
         "system.auth": .shared, "system.options": .shared,
         "system.events": .filter,
         "system.df": .filterResponse,

@@ -105,3 +105,23 @@ struct BuildScopeTests {
         }
     }
 }
+
+@Suite("Images a build on a job socket would have the daemon pull")
+struct BuildPullTests {
+    @Test("an absent image, or every image with pull=1, is pulled while the build runs; the Dockerfile's own ONBUILD runs later", arguments: [
+        (false, false, false, false), (true, false, false, true), (false, true, false, true), (true, true, false, true),
+        (true, false, true, false), (false, true, true, false),
+    ])
+    func pulls(_ c: (Bool, Bool, Bool, Bool)) {
+        #expect(BuildScope.pullsDuringBuild(absent: c.0, pull: c.1, onBuild: c.2) == c.3, "\(c)")
+    }
+
+    @Test("refused with 409, saying to pull the image through the job socket first")
+    func refusal() {
+        let absent = BuildScope.pullRefusal("registry.example/base:1", pull: false)
+        #expect(absent.status == 409)
+        #expect(absent.message.contains("docker pull registry.example/base:1") && !absent.message.contains("--pull"), "\(absent.message)")
+        let forced = BuildScope.pullRefusal("base:1", pull: true)
+        #expect(forced.status == 409 && forced.message.contains("build without --pull"), "\(forced.message)")
+    }
+}

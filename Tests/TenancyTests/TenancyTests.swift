@@ -281,3 +281,34 @@ struct DiskUsageFilterTests {
         #expect(out[images...].hasPrefix(c.1.replacing(#/"Containers":-?\d+/#, with: c.2)), "\(out)")
     }
 }
+
+@Suite("info on a job socket")
+struct InfoFilterTests {
+    static func state(_ s: String) -> JSONValue { .object([JSONMember("Id", .string("x")), JSONMember("State", .string(s))]) }
+
+    @Test("the job's containers are counted by state as the daemon counts them, anything but running or paused as stopped")
+    func countsByState() {
+        let states = ["running", "running", "paused", "created", "exited", "restarting", "dead", "removing"]
+        #expect(InfoFilter.counts(containers: states.map(Self.state), images: 3)
+            == InfoFilter.Counts(running: 2, paused: 1, stopped: 5, images: 3))
+        #expect(InfoFilter.counts(containers: [], images: 0) == InfoFilter.Counts())
+    }
+
+    @Test("the daemon-wide container and image counts are replaced by the job's; every other member is the daemon's")
+    func replacesCounts() throws {
+        let body = #"{"ID":"X","Containers":22,"ContainersRunning":9,"ContainersPaused":1,"ContainersStopped":12,"Images":40,"Driver":"overlay2","NGoroutines":50}"#
+        let out = String(decoding: try #require(InfoFilter.filter(Array(body.utf8), counts: .init(running: 1, paused: 0, stopped: 2, images: 3))), as: UTF8.self)
+        #expect(out == #"{"ID":"X","Containers":3,"ContainersRunning":1,"ContainersPaused":0,"ContainersStopped":2,"Images":3,"Driver":"overlay2","NGoroutines":50}"#)
+    }
+
+    @Test("an answer that is not a JSON object is not passed on")
+    func notAnObject() {
+        #expect(InfoFilter.filter(Array("[1]".utf8), counts: .init()) == nil)
+        #expect(InfoFilter.filter(Array("{".utf8), counts: .init()) == nil)
+    }
+
+    @Test("info is filtered on a job socket, not shared")
+    func route() {
+        #expect(TenancyRoutes.action(for: Catalogue.route(named: "system.info")!) == .filterResponse)
+    }
+}
