@@ -55,7 +55,7 @@ struct UnixSocketListenTests {
     @Test("a staging name is used only where it fits a socket address")
     func stagingFits() {
         #expect(UnixSocket.stagingPath(for: "/run/sockwarden/ci.sock")?.hasPrefix("/run/sockwarden/.sw-") == true)
-        let long = "/" + String(repeating: "d", count: 90) + "/ci.sock"
+        let long = "/" + String(repeating: "d", count: 100) + "/ci.sock"
         #expect(UnixSocket.stagingPath(for: long) == nil)
     }
 }
