@@ -111,7 +111,12 @@ import Testing
             }
             ring.send(sends) { i, result in outcomes[i] = result }
             #expect(outcomes == payloads.map { .done($0.count) }, "round \(round)")
-            #expect(!ring.usable, "round \(round): a ring that misbehaved is given up")
+            // A partial submission always gives the ring up; sends forced onto
+            // the kernel's workers usually complete late, but may be done
+            // before the ring looks (seen under load), and then nothing misbehaved.
+            if fault.submitLimit > 0 {
+                #expect(!ring.usable, "round \(round): a ring that misbehaved is given up")
+            }
         }
         for (i, p) in pairs.enumerated() {
             #expect(SendRingTests.drain(p.peer) == first[i] + second[i], "socket \(i): each payload once, in order")
