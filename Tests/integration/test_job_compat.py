@@ -62,3 +62,20 @@ def test_system_prune(cli_path, dockerd_sock, job_sock, docker_config):
         assert http(dockerd_sock, "GET", f"{API}/containers/{name}/json").status == 404, where
         r = cli("builder", "prune", "-f")
         assert r.returncode == 0, (where, r)
+
+
+def test_bind_above_the_socket_says_why(cli_path, dockerd_sock, proxy_factory, docker_config):
+    # A checkout that happens to hold the daemon socket (here: the private
+    # daemon's directory) mounts straight on the daemon; through ci.toml it is
+    # refused, and the denial names the socket it would expose, not just
+    # "the socket or the host's file system".
+    above = os.path.dirname(dockerd_sock)
+    args = ("run", "--rm", "--network", "none", "-v", f"{above}:/ws:ro", IMAGE, "ls", "/ws")
+    straight = DockerCLI(cli_path, dockerd_sock, docker_config).ok(*args)
+    assert os.path.basename(dockerd_sock).encode() in straight.stdout.split(), straight
+    ci = proxy_factory("ci.toml")
+    r = DockerCLI(cli_path, ci.sock, docker_config)(*args)
+    assert r.returncode != 0, r
+    err = r.stderr.decode()
+    assert f"mounts host path {above}, which contains the daemon socket {dockerd_sock};" in err, err
+    assert "use a named volume, a tmpfs or docker cp instead" in err, err
