@@ -265,6 +265,12 @@ struct OwnerReferenceTests {
         #expect(ObjectKind.container.notFound("x").message == "No such container: x")
         #expect(ObjectKind.volume.notFound("x").message == "get x: no such volume")
         #expect(ObjectKind.network.notFound("x").message == "network x not found")
+        // Predefined networks exist everywhere: the job is told why it cannot see them.
+        for name in ["none", "host", "bridge"] {
+            #expect(ObjectKind.network.notFound(name).message.hasPrefix("network \(name) not found (sockwarden: the predefined network \(name) is shared"))
+        }
+        #expect(ObjectKind.network.notFound("default").message == "network default not found")
+        #expect(ObjectKind.network.notFound("non\u{301}e").message == "network non\u{301}e not found")
         #expect(ObjectKind.exec.notFound("x").message == "No such exec instance: x")
         #expect(ObjectKind.allCases.allSatisfy { $0.notFound("x").status == 404 })
     }

@@ -79,3 +79,19 @@ def test_bind_above_the_socket_says_why(cli_path, dockerd_sock, proxy_factory, d
     err = r.stderr.decode()
     assert f"mounts host path {above}, which contains the daemon socket {dockerd_sock};" in err, err
     assert "use a named volume, a tmpfs or docker cp instead" in err, err
+
+
+def test_predefined_network_says_why(cli_path, dockerd_sock, job_sock, docker_config):
+    # `docker network inspect none` works straight; a job socket shows only
+    # the job's own networks (bridge's inspect lists every job's containers)
+    # and its 404 now says so instead of a bare "not found".
+    clis = both(cli_path, dockerd_sock, job_sock, docker_config)
+    assert clis["direct"].ok("network", "inspect", "-f", "{{.Name}}", "none").stdout == b"none\n"
+    r = http(job_sock, "GET", f"{API}/networks/none")
+    assert r.status == 404, r
+    msg = r.json()["message"]
+    assert msg.startswith("network none not found (sockwarden: the predefined network none is shared by every job"), msg
+    r = clis["job"]("network", "inspect", "none")
+    assert r.returncode == 1 and b"none" in r.stderr, r
+    # A container still joins it.
+    assert clis["job"].ok("run", "--rm", "--network", "none", IMAGE, "echo", "ok").stdout == b"ok\n"
