@@ -188,8 +188,14 @@ extension BodyRules {
         if let why = resolved.unresolvable {
             return refuse("host-paths", "mounts host path \(path), which sockwarden cannot resolve (\(why)); sockwarden must see the host's paths as the daemon does (run it as root or with CAP_DAC_READ_SEARCH)")
         }
-        if resolved.exposesDaemon || environment.resolve(hostPath: resolved.realPath ?? path).exposesDaemon {
-            return refuse("host-paths", "would expose the Docker daemon's socket or the host's file system; this is never allowed")
+        let again = resolved.exposesDaemon ? resolved : environment.resolve(hostPath: resolved.realPath ?? path)
+        if again.exposesDaemon {
+            // Say what it exposes: a path above the socket (a checkout under
+            // the directory that holds it) is not obviously the socket.
+            let what = again.exposure.map { "mounts host path \(path), which \($0)" }
+                ?? "mounts host path \(path), which would expose the Docker daemon's socket or the host's file system"
+            return refuse("host-paths", what + "; the Docker and containerd sockets, the directories above them, / and /proc "
+                + "are never allowed as mounts, whatever [host-paths] says (use a named volume, a tmpfs or docker cp instead)")
         }
         let written = hostPaths.contains { HostPathMatch.isPrefix($0, of: path) }
         let real = resolved.realPath.map { r in hostPaths.contains { HostPathMatch.isPrefix($0, of: r) } } ?? written

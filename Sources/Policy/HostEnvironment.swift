@@ -40,10 +40,28 @@ public struct ResolvedHostPath: Sendable, Hashable {
     /// It is the Docker socket, or a directory that contains it, or a
     /// path from which the host's file system can be reached (`/proc`).
     public var exposesDaemon: Bool
+    /// When it does: what it is, for the denial ("contains the socket
+    /// /var/run/docker.sock").
+    public var exposure: String?
 
     public init(realPath: String?, exposesDaemon: Bool) {
+        self.init(realPath: realPath, exposesDaemon: exposesDaemon, exposure: nil)
+    }
+
+    public init(realPath: String?, exposesDaemon: Bool, exposure: String?) {
         self.realPath = realPath
         self.exposesDaemon = exposesDaemon
+        self.exposure = exposure
+    }
+
+    /// What `path` (as written or resolved) exposes: the root, `/proc` or
+    /// one of `sockets` (a socket itself or a directory above it); nil when
+    /// nothing.
+    public static func exposure(of path: String, sockets: [String]) -> String? {
+        if path.bytesEqual("/") { return "is the host's root directory" }
+        if HostPathMatch.isPrefix("/proc", of: path) { return "is in /proc, from which the host's file system can be reached" }
+        guard let socket = sockets.first(where: { HostPathMatch.isPrefix(path, of: $0) }) else { return nil }
+        return HostPathMatch.isPrefix(socket, of: path) ? "is the daemon socket \(socket)" : "contains the daemon socket \(socket)"
     }
 }
 
@@ -76,7 +94,8 @@ public struct LiteralHostEnvironment: HostEnvironment {
     public func resolve(hostPath: String) -> ResolvedHostPath {
         let exposes = socketPaths.contains { HostPathMatch.isPrefix(hostPath, of: $0) }
             || HostPathMatch.isPrefix("/proc", of: hostPath) || hostPath.bytesEqual("/")
-        return ResolvedHostPath(realPath: hostPath, exposesDaemon: exposes)
+        return ResolvedHostPath(realPath: hostPath, exposesDaemon: exposes,
+                                exposure: exposes ? ResolvedHostPath.exposure(of: hostPath, sockets: socketPaths) : nil)
     }
 }
 

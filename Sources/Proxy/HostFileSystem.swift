@@ -42,14 +42,20 @@ public struct HostFileSystem: HostEnvironment {
         let (real, failure) = HostFileSystem.resolveReal(hostPath)
         let candidates = [hostPath] + (real.map { [$0] } ?? [])
         var exposes = false
+        var exposure: String?
         for path in candidates {
             if path.bytesEqual("/") || HostPathMatch.isPrefix("/proc", of: path) { exposes = true }
             for socket in protectedSockets where HostPathMatch.isPrefix(path, of: socket) { exposes = true }
+            if exposure == nil, let what = ResolvedHostPath.exposure(of: path, sockets: protectedSockets) {
+                exposure = path.bytesEqual(hostPath) ? what : "leads to \(path), which \(what)"
+            }
         }
-        if !exposes, let real, let identity = HostFileSystem.identity(real) {
-            exposes = protectedSockets.contains { HostFileSystem.identity($0) == identity }
+        if !exposes, let real, let identity = HostFileSystem.identity(real),
+           let socket = protectedSockets.first(where: { HostFileSystem.identity($0) == identity }) {
+            exposes = true
+            exposure = "is the daemon socket \(socket) (the same file)"
         }
-        var resolved = ResolvedHostPath(realPath: real, exposesDaemon: exposes)
+        var resolved = ResolvedHostPath(realPath: real, exposesDaemon: exposes, exposure: exposure)
         if let failure { resolved.unresolvable = "resolving it failed: \(String(cString: strerror(failure)))" }
         return resolved
     }

@@ -40,6 +40,8 @@ struct JobScope: Sendable {
             return .forward(target: head.target, body: nil)
         case .refuse(let why):
             return .answer(status: 403, message: "sockwarden: \(why) (job socket of job \(owner.id))")
+        case .nothingOwned(let json, let why):
+            return .answer(status: 200, message: "sockwarden: \(why) (job socket of job \(owner.id))", raw: Array(json.utf8))
         case .filter:
             if route.name == "network.prune", let refusal = checkNetworkPrune() { return refusal }
             // The daemon's container prune keeps the anonymous volumes, which no job can reach.
@@ -318,7 +320,7 @@ struct JobScope: Sendable {
         }
         for reference in references where ownedID(reference.kind, reference.reference) == nil {
             if reference.kind == .volume {
-                if lookup.inspect(.volume, reference.reference) == nil, createVolume(reference.reference) {
+                if lookup.inspect(.volume, reference.reference) == nil, createVolume(reference.reference, labels: reference.volumeLabels) {
                     continue
                 }
                 return .answer(status: 409, message: "sockwarden: volume \(reference.reference) (\(reference.field)) is not this job's and cannot be created for it; volume names are shared by every job on the daemon, so choose another name")
@@ -329,10 +331,17 @@ struct JobScope: Sendable {
         return nil
     }
 
-    private func createVolume(_ name: String) -> Bool {
+    /// Creates the named volume a container create would make, with the
+    /// labels its mount asks for (`VolumeOptions.Labels`, which
+    /// `OwnerStamp.mountLabelRefusal` keeps free of the owner label) and the
+    /// owner label last.
+    private func createVolume(_ name: String, labels requested: [VolumeLabel]) -> Bool {
         // After the close, the reap may have run already: nothing more is made.
         if closed.withLock({ $0 }) { return false }
         var labels = JSONObjectWriter()
+        for label in requested where !label.key.utf8.elementsEqual(JobOwner.labelKey.utf8) {
+            labels.field(label.key, label.value)
+        }
         labels.field(JobOwner.labelKey, owner.id)
         var body = JSONObjectWriter()
         body.field("Name", name)

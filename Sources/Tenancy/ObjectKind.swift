@@ -9,7 +9,13 @@ public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
         case .container: return TenancyRefusal(status: 404, message: "No such container: \(reference)")
         case .exec: return TenancyRefusal(status: 404, message: "No such exec instance: \(reference)")
         case .volume: return TenancyRefusal(status: 404, message: "get \(reference): no such volume")
-        case .network: return TenancyRefusal(status: 404, message: "network \(reference) not found")
+        case .network:
+            // The predefined networks exist on every daemon, so "not found"
+            // alone reads as a broken daemon: say why the job cannot see one.
+            if ["none", "host", "bridge"].contains(where: { $0.utf8.elementsEqual(reference.utf8) }) {
+                return TenancyRefusal(status: 404, message: "network \(reference) not found (sockwarden: the predefined network \(reference) is shared by every job and lists their containers, so a job socket shows only the job's own networks; containers still join it with --network \(reference))")
+            }
+            return TenancyRefusal(status: 404, message: "network \(reference) not found")
         case .image: return TenancyRefusal(status: 404, message: "No such image: \(ImageNames.familiar(reference))")
         }
     }

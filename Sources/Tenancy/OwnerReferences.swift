@@ -10,11 +10,28 @@ public struct OwnedReference: Sendable, Hashable {
     public let reference: String
     /// Where in the body, for the audit log.
     public let field: String
+    /// For a volume named by a `HostConfig.Mounts` entry: its
+    /// `VolumeOptions.Labels`, in body order. dockerd gives a volume it
+    /// creates for that mount these labels, so a job socket that creates the
+    /// volume first (to stamp the owner label) must give them too.
+    public let volumeLabels: [VolumeLabel]
 
-    public init(_ kind: ObjectKind, _ reference: String, field: String) {
+    public init(_ kind: ObjectKind, _ reference: String, field: String, volumeLabels: [VolumeLabel] = []) {
         self.kind = kind
         self.reference = reference
         self.field = field
+        self.volumeLabels = volumeLabels
+    }
+}
+
+/// One label of a volume a container create makes (`VolumeOptions.Labels`).
+public struct VolumeLabel: Sendable, Hashable {
+    public let key: String
+    public let value: String
+
+    public init(_ key: String, _ value: String) {
+        self.key = key
+        self.value = value
     }
 }
 
@@ -123,7 +140,10 @@ public enum OwnerReferences {
         for (i, mount) in (hc?[field: "Mounts"]?.arrayValues ?? []).enumerated() {
             let source = mount[field: "Source"]?.stringValue ?? ""
             if mount[field: "Type"]?.stringEquals("volume") == true, !source.isEmpty {
-                out.append(OwnedReference(.volume, source, field: "HostConfig.Mounts[\(i)].Source"))
+                let labels = (mount[field: "VolumeOptions"]?[field: "Labels"]?.mapEntries ?? []).map {
+                    VolumeLabel($0.key, $0.value.stringValue ?? "")
+                }
+                out.append(OwnedReference(.volume, source, field: "HostConfig.Mounts[\(i)].Source", volumeLabels: labels))
             }
         }
         for entry in body[field: "NetworkingConfig"]?[field: "EndpointsConfig"]?.mapEntries ?? [] where !entry.key.isOneOf(predefinedNetworks) {

@@ -26,6 +26,11 @@ public enum TenancyAction: Sendable, Equatable {
     case image(ImageAction)
     /// Cannot be scoped to one job yet: refused on a job socket.
     case refuse(String)
+    /// Nothing this route acts on can be the job's: answered 200 by
+    /// sockwarden with this JSON body, the daemon's answer when there is
+    /// nothing to do, and not forwarded. The string says why, for the audit
+    /// log.
+    case nothingOwned(json: String, why: String)
 }
 
 /// What a job socket does with an image route. An image is the job's own,
@@ -91,7 +96,12 @@ public enum TenancyRoutes {
         "image.create": .image(.create), "image.prune": .filter,
         "image.search": .shared, "distribution.inspect": .shared,
         "image.load": .refuse("image.load on a job socket: the names inside the archive are not checked yet, so loading could move another job's tags; load through the main socket or build instead"),
-        "build.prune": .refuse("the build cache is shared by every job; pruning it is for the operator"),
+        // A job's builds are classic (BuildKit is refused on job sockets), and
+        // a classic build's cache is its images, which image prune scopes: no
+        // record of the daemon's build cache is a job's. `docker system prune`
+        // ends with a build prune, so refusing it failed an ordinary cleanup.
+        "build.prune": .nothingOwned(json: #"{"CachesDeleted":null,"SpaceReclaimed":0}"#,
+                                     why: "build cache prune answered by the job socket: a job's builds are classic, their cache is its images (image prune), the daemon's build cache is shared and left to the operator"),
         // dockerd 20.10 cancels only BuildKit builds by id, and a job socket
         // runs none (BuildScope.checkBuilder): another build's id is all it could name.
         "build.cancel": .refuse("build.cancel stops BuildKit builds, which a job socket does not run; cancelling another build is for the operator"),

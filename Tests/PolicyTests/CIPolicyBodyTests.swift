@@ -163,9 +163,15 @@ let ciBodyCases: [BodyCase] = [
           expect: "containers", says: "max-buffer-size"),
     // Host paths.
     .init(name: "bind /etc", body: #"{"Image":"b","HostConfig":{"Binds":["/etc:/x"]}}"#, expect: "host-paths", says: "allowed: none"),
-    .init(name: "bind / ", body: #"{"Image":"b","HostConfig":{"Binds":["/:/host"]}}"#, expect: "host-paths"),
-    .init(name: "bind docker socket", body: #"{"Image":"b","HostConfig":{"Binds":["/var/run/docker.sock:/var/run/docker.sock"]}}"#, expect: "host-paths", says: "never allowed"),
-    .init(name: "bind the socket's directory", body: #"{"Image":"b","HostConfig":{"Binds":["/var/run:/r:ro"]}}"#, expect: "host-paths"),
+    // A never-mountable path's denial says what it exposes and what to use instead.
+    .init(name: "bind / ", body: #"{"Image":"b","HostConfig":{"Binds":["/:/host"]}}"#, expect: "host-paths",
+          says: "mounts host path /, which is the host's root directory; the Docker and containerd sockets"),
+    .init(name: "bind docker socket", body: #"{"Image":"b","HostConfig":{"Binds":["/var/run/docker.sock:/var/run/docker.sock"]}}"#, expect: "host-paths",
+          says: "which is the daemon socket /var/run/docker.sock; the Docker and containerd sockets, the directories above them, / and /proc are never allowed as mounts, whatever [host-paths] says (use a named volume, a tmpfs or docker cp instead)"),
+    .init(name: "bind the socket's directory", body: #"{"Image":"b","HostConfig":{"Binds":["/var/run:/r:ro"]}}"#, expect: "host-paths",
+          says: "mounts host path /var/run, which contains the daemon socket /var/run/docker.sock;"),
+    .init(name: "bind /proc/1", body: #"{"Image":"b","HostConfig":{"Mounts":[{"Type":"bind","Source":"/proc/1","Target":"/p"}]}}"#, expect: "host-paths",
+          says: "mounts host path /proc/1, which is in /proc, from which the host's file system can be reached;"),
     .init(name: "bind an unclean path", body: #"{"Image":"b","HostConfig":{"Binds":["/tmp/../etc:/x"]}}"#, expect: "host-paths"),
     .init(name: "bind read-only", body: #"{"Image":"b","HostConfig":{"Binds":["/srv:/x:ro"]}}"#, expect: "host-paths"),
     .init(name: "bind key with long s", body: "{\"Image\":\"b\",\"HostConfig\":{\"Bind\u{17F}\":[\"/etc:/x\"]}}", expect: "host-paths"),

@@ -181,13 +181,24 @@ struct TenancyRouteTests {
         }
     }
 
-    @Test("cluster, plugin, session and build-cache routes are refused on a job socket",
-          arguments: ["swarm.init", "service.create", "plugin.pull", "session.start", "build.prune", "build.cancel"])
+    @Test("cluster, plugin, session and build-cancel routes are refused on a job socket",
+          arguments: ["swarm.init", "service.create", "plugin.pull", "session.start", "build.cancel"])
     func refused(_ name: String) throws {
         let route = try #require(Catalogue.route(named: name))
         guard case .refuse = TenancyRoutes.action(for: route) else {
             Issue.record("\(name) is not refused"); return
         }
+    }
+
+    // `docker system prune` (both CLIs) ends with POST /build/prune; a job's
+    // builds are classic, so none of the daemon's build cache is its own.
+    @Test("build prune is answered as the daemon answers a prune with nothing to remove")
+    func buildPrune() throws {
+        let route = try #require(Catalogue.route(named: "build.prune"))
+        guard case .nothingOwned(let json, _) = TenancyRoutes.action(for: route) else {
+            Issue.record("build.prune is \(TenancyRoutes.action(for: route))"); return
+        }
+        #expect(json == #"{"CachesDeleted":null,"SpaceReclaimed":0}"#)
     }
 }
 
@@ -203,6 +214,25 @@ struct OwnerReferenceTests {
         let value = try GoDecoder.decodeFirstValue(Array(body.utf8), as: .structure(ContainerCreateBody.wrapper)).get().value
         let refs = OwnerReferences.referenced(route: "container.create", body: value).map { "\($0.kind.rawValue) \($0.reference)" }
         #expect(refs == ["image b", "container web", "container db", "container data", "container cache", "volume vol1", "volume vol2", "network jobnet"])
+    }
+
+    // dockerd creates a missing volume named by a Mounts entry with the
+    // entry's VolumeOptions.Labels; a job socket creates it first (with the
+    // owner label), so it must carry them. Binds give none.
+    @Test("a volume mount's labels travel with its reference", arguments: [
+        (#"{"Type":"volume","Source":"v","Target":"/x","VolumeOptions":{"Labels":{"a":"b","c":""}}}"#, ["a=b", "c="]),
+        (#"{"Type":"volume","Source":"v","Target":"/x","VolumeOptions":{"NoCopy":true}}"#, []),
+        (#"{"Type":"volume","Source":"v","Target":"/x"}"#, []),
+        (#"{"Type":"volume","Source":"v","Target":"/x","VolumeOptions":{"Labels":{"k":"1","k":"2"}}}"#, ["k=2"]),  // Go keeps the last
+        (#"{"Type":"volume","Source":"v","Target":"/x","VolumeOptions":{"Labels":{"é":"ü"}}}"#, ["é=ü"]),
+    ])
+    func mountLabels(_ c: (String, [String])) throws {
+        let body = #"{"Image":"b","HostConfig":{"Binds":["w:/w"],"Mounts":[\#(c.0)]}}"#
+        let value = try GoDecoder.decodeFirstValue(Array(body.utf8), as: .structure(ContainerCreateBody.wrapper)).get().value
+        let refs = OwnerReferences.referenced(route: "container.create", body: value).filter { $0.kind == .volume }
+        #expect(refs.map(\.reference) == ["w", "v"])
+        #expect(refs[0].volumeLabels.isEmpty)
+        #expect(refs[1].volumeLabels.map { "\($0.key)=\($0.value)" } == c.1, "\(c.0)")
     }
 
     // dockerd splits a VolumesFrom entry (`strings.SplitN(spec, ":", 2)`) and
@@ -235,6 +265,12 @@ struct OwnerReferenceTests {
         #expect(ObjectKind.container.notFound("x").message == "No such container: x")
         #expect(ObjectKind.volume.notFound("x").message == "get x: no such volume")
         #expect(ObjectKind.network.notFound("x").message == "network x not found")
+        // Predefined networks exist everywhere: the job is told why it cannot see them.
+        for name in ["none", "host", "bridge"] {
+            #expect(ObjectKind.network.notFound(name).message.hasPrefix("network \(name) not found (sockwarden: the predefined network \(name) is shared"))
+        }
+        #expect(ObjectKind.network.notFound("default").message == "network default not found")
+        #expect(ObjectKind.network.notFound("non\u{301}e").message == "network non\u{301}e not found")
         #expect(ObjectKind.exec.notFound("x").message == "No such exec instance: x")
         #expect(ObjectKind.allCases.allSatisfy { $0.notFound("x").status == 404 })
     }
