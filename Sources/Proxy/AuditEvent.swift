@@ -24,4 +24,23 @@ public struct AuditEvent: Sendable {
         renderer.renderEvent(self)
         return renderer.object
     }
+
+    /// A `reload` record: what was read (`path`, `fileDigest`; a `[[peer]]`'s
+    /// line) and the policy in force afterwards, the old one when `error`.
+    public static func reload(trigger: String, outcome: String, path: String, peerLine: Int? = nil,
+                              fileDigest: String?, inForce: PolicyInForce, previousDigest: String, error: String?) -> AuditEvent {
+        AuditEvent("reload") { w in
+            w.field("trigger", trigger)
+            w.field("outcome", outcome)
+            w.field("path", path)
+            if let peerLine { w.field("peer_line", peerLine) }
+            w.field("file_digest", fileDigest)
+            w.field("policy", inForce.policy.name)
+            w.field("policy_digest", inForce.digest)
+            w.field("previous_digest", previousDigest)
+            w.field("mode", inForce.policy.mode.rawValue)
+            w.field("rules", inForce.policy.rules.count)
+            w.field("error", error)
+        }
+    }
 }

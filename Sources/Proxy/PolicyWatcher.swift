@@ -175,18 +175,8 @@ public final class PolicyWatcher: @unchecked Sendable {
             lastFailed = true
         }
         let inForce = context.policyInForce
-        context.audit.event(AuditEvent("reload") { w in
-            w.field("trigger", trigger)
-            w.field("outcome", outcome.rawValue)
-            w.field("path", path)
-            w.field("file_digest", newDigest)
-            w.field("policy", inForce.policy.name)
-            w.field("policy_digest", inForce.digest)
-            w.field("previous_digest", before.digest)
-            w.field("mode", inForce.policy.mode.rawValue)
-            w.field("rules", inForce.policy.rules.count)
-            w.field("error", error)
-        })
+        context.audit.event(.reload(trigger: trigger, outcome: outcome.rawValue, path: path, fileDigest: newDigest,
+                                    inForce: inForce, previousDigest: before.digest, error: error))
         return outcome
     }
 

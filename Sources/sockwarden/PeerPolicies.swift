@@ -73,19 +73,8 @@ final class PeerPolicies: @unchecked Sendable {
                     continue
                 }
                 let inForce = entries[i].policy
-                context.audit.event(AuditEvent("reload") { w in
-                    w.field("trigger", trigger)
-                    w.field("outcome", outcome)
-                    w.field("path", peer.policy)
-                    w.field("peer_line", peer.line)
-                    w.field("file_digest", digest)
-                    w.field("policy", inForce.policy.name)
-                    w.field("policy_digest", inForce.digest)
-                    w.field("previous_digest", before.digest)
-                    w.field("mode", inForce.policy.mode.rawValue)
-                    w.field("rules", inForce.policy.rules.count)
-                    w.field("error", error)
-                })
+                context.audit.event(.reload(trigger: trigger, outcome: outcome, path: peer.policy, peerLine: peer.line,
+                                            fileDigest: digest, inForce: inForce, previousDigest: before.digest, error: error))
             }
             if changed { context.peerPolicies = entries }
             return failures

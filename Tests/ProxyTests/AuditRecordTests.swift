@@ -1,4 +1,5 @@
 import GoJSON
+import Policy
 import Posix
 import Testing
 @testable import Proxy
@@ -68,6 +69,21 @@ import Testing
         let m = AuditRecordTests.members(e.object(seq: 9, run: "r"))
         #expect(m.map(\.key) == ["v", "seq", "time", "run", "event", "outcome", "error"])
         #expect(m.first { $0.key == "time" }?.value == .string("1970-01-01T00:00:00.000Z"))
+    }
+
+    @Test("a reload record names the policy in force after it; a [[peer]]'s also its line", arguments: [nil, 12] as [Int?])
+    func reloadRecord(_ peerLine: Int?) throws {
+        let policy = try Policy.parse(source: "[[rules]]\nid = \"none\"\naction = \"deny\"\ngroups = [\"*\"]\n", fileName: "t.toml")
+        let inForce = PolicyInForce(policy: policy, digest: "sha256:old", loadedAt: (0, 0))
+        let e = AuditEvent.reload(trigger: "file-change", outcome: "busy", path: "/etc/sw/t.toml", peerLine: peerLine,
+                                  fileDigest: nil, inForce: inForce, previousDigest: "sha256:old", error: "kept changing")
+        let m = AuditRecordTests.members(e.object(seq: 1, run: "r"))
+        let peer = peerLine == nil ? [] : ["peer_line"]
+        #expect(m.map(\.key) == ["v", "seq", "time", "run", "event", "trigger", "outcome", "path"] + peer
+                + ["file_digest", "policy", "policy_digest", "previous_digest", "mode", "rules", "error"])
+        #expect(m.first { $0.key == "file_digest" }?.value == JSONValue.null)
+        #expect(m.first { $0.key == "policy_digest" }?.value == .string("sha256:old"))
+        if let peerLine { #expect(m.first { $0.key == "peer_line" }?.value == .number(String(peerLine))) }
     }
 }
 
