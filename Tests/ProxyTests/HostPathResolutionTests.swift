@@ -10,10 +10,7 @@ import Testing
 @Suite("Host path resolution stays bounded for long paths")
 struct HostPathResolutionTests {
     static let base: String = {
-        var template = Array("/tmp/sw-resolve-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil)
-        let dir = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let dir = makeTemporaryDirectory("sw-resolve")
         mkdir(dir + "/present", 0o755)
         symlink(dir + "/nowhere", dir + "/dangling")
         return HostFileSystem.realPath(dir)!

@@ -9,10 +9,7 @@ import Testing
 struct PolicyFileTrustTests {
     /// A private directory (0700) under /tmp with `policy.toml` (0644) in it.
     static func privateDir() -> String {
-        var template = Array("/tmp/sw-trust-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil)
-        let dir = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let dir = makeTemporaryDirectory("sw-trust")
         let fd = open(dir + "/policy.toml", O_WRONLY | O_CREAT, 0o644)
         precondition(fd >= 0)
         close(fd)

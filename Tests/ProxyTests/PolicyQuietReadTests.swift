@@ -9,10 +9,7 @@ import Testing
 @Suite("A policy reload reads a file only once it has been still")
 struct PolicyQuietReadTests {
     static func tempFile(_ text: String) -> String {
-        var template = Array("/tmp/sw-quiet-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil)
-        let dir = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let dir = makeTemporaryDirectory("sw-quiet")
         let path = dir + "/policy.toml"
         write(path, text, append: false)
         return path

@@ -7,10 +7,7 @@ import Testing
 @Suite("Listening sockets appear ready")
 struct UnixSocketListenTests {
     static func privateDir() -> String {
-        var template = Array("/tmp/sw-listen-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil)
-        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        makeTemporaryDirectory("sw-listen")
     }
 
     static func entries(_ dir: String) -> [String] {

@@ -148,6 +148,27 @@ class FakeUnixDaemon:
             buffered += more
         return head, buffered[:length], buffered[length:]
 
+
+class CannedDaemon(FakeUnixDaemon):
+    """Answers every request on a keep-alive connection with the same
+    response (`status` line and JSON `body`; 204 has none)."""
+
+    def __init__(self, path: str, status: str = "204 No Content", body: bytes = b""):
+        self.response = (f"HTTP/1.1 {status}\r\n".encode()
+                         + (b"Content-Type: application/json\r\n" + f"Content-Length: {len(body)}\r\n".encode()
+                            if body else b"")
+                         + b"\r\n" + body)
+        super().__init__(path)
+
+    def serve(self, conn, number):
+        buffered = b""
+        while True:
+            request = self.read_request(conn, buffered)
+            if request is None:
+                return
+            _, _, buffered = request
+            conn.sendall(self.response)
+
     def close(self):
         self.listener.close()
 

@@ -23,7 +23,7 @@ import time
 
 import pytest
 
-from swhelpers import FakeUnixDaemon, Proxy, http
+from swhelpers import CannedDaemon, Proxy, http, wait_for
 
 pytestmark = pytest.mark.proxy_only
 
@@ -32,21 +32,10 @@ HEAD = ('[[rules]]\nid = "no-web-terminal"\naction = "deny"\nroutes = ["containe
 TAIL = 'methods = ["GET"]\n'
 
 
-class NoContentDaemon(FakeUnixDaemon):
-    def serve(self, conn, number):
-        buffered = b""
-        while True:
-            request = self.read_request(conn, buffered)
-            if request is None:
-                return
-            _, _, buffered = request
-            conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
-
-
 @pytest.mark.parametrize("pause", [0.3, 0.7])
 def test_a_policy_rewritten_in_place_with_a_pause_is_not_read_half_written(proxy_bin, short_tmp, pause):
     d = tempfile.mkdtemp(dir=short_tmp)
-    daemon = NoContentDaemon(os.path.join(d, "d.sock"))
+    daemon = CannedDaemon(os.path.join(d, "d.sock"))
     policy = os.path.join(d, "policy.toml")
     with open(policy, "w") as f:
         f.write(HEAD + TAIL)
@@ -84,7 +73,7 @@ def test_a_policy_rewritten_in_place_with_a_pause_is_not_read_half_written(proxy
 
 def test_a_reload_after_a_rename_into_place_is_in_force_within_a_second_or_two(proxy_bin, short_tmp):
     d = tempfile.mkdtemp(dir=short_tmp)
-    daemon = NoContentDaemon(os.path.join(d, "d.sock"))
+    daemon = CannedDaemon(os.path.join(d, "d.sock"))
     policy = os.path.join(d, "policy.toml")
     with open(policy, "w") as f:
         f.write(HEAD + TAIL)
@@ -95,10 +84,7 @@ def test_a_reload_after_a_rename_into_place_is_in_force_within_a_second_or_two(p
         with open(policy + ".new", "w") as f:
             f.write(HEAD.replace('"containers-read"', '"containers"'))
         os.rename(policy + ".new", policy)
-        deadline = time.monotonic() + 5
-        while http(p.sock, "POST", "/v1.41/containers/abc/kill").status == 403:
-            assert time.monotonic() < deadline, p.log_tail()
-            time.sleep(0.05)
+        wait_for(lambda: http(p.sock, "POST", "/v1.41/containers/abc/kill").status != 403, 5, what="the renamed policy in force")
     finally:
         assert p.alive(), p.log_tail()
         p.stop()
@@ -128,7 +114,7 @@ def test_serve_refuses_a_policy_file_every_user_can_write(proxy_bin, short_tmp):
 
 def test_a_policy_file_made_writable_by_every_user_is_not_reloaded(proxy_bin, short_tmp):
     d = tempfile.mkdtemp(dir=short_tmp)
-    daemon = NoContentDaemon(os.path.join(d, "d.sock"))
+    daemon = CannedDaemon(os.path.join(d, "d.sock"))
     policy = os.path.join(d, "policy.toml")
     with open(policy, "w") as f:
         f.write(PING_ONLY)
@@ -139,18 +125,12 @@ def test_a_policy_file_made_writable_by_every_user_is_not_reloaded(proxy_bin, sh
         os.chmod(policy, 0o666)
         with open(policy, "w") as f:  # what any user could now write
             f.write(ALLOW_ALL)
-        deadline = time.monotonic() + 10
-        while b"POLICY RELOAD FAILED" not in open(p.log_path, "rb").read():
-            assert time.monotonic() < deadline, p.log_tail()
-            time.sleep(0.1)
+        wait_for(lambda: b"POLICY RELOAD FAILED" in open(p.log_path, "rb").read(), 10, what="the failed reload")
         assert http(p.sock, "POST", "/v1.41/containers/abc/kill").status == 403, p.log_tail()
         assert "writable by every user" in p.log_tail()
         # Put right, the same content is loaded (the owner meant it).
         os.chmod(policy, 0o644)
-        deadline = time.monotonic() + 10
-        while http(p.sock, "POST", "/v1.41/containers/abc/kill").status == 403:
-            assert time.monotonic() < deadline, p.log_tail()
-            time.sleep(0.1)
+        wait_for(lambda: http(p.sock, "POST", "/v1.41/containers/abc/kill").status != 403, 10, what="the policy put right in force")
     finally:
         assert p.alive(), p.log_tail()
         p.stop()
@@ -164,7 +144,7 @@ def test_peer_policies_are_reloaded_when_their_file_changes_and_an_invalid_one_k
     """A `[[peer]]` policy of `--listeners` was read at start only: tightened
     on disk (and SIGHUP said "reloaded"), the old one stayed in force."""
     d = tempfile.mkdtemp(dir=short_tmp)
-    daemon = NoContentDaemon(os.path.join(d, "d.sock"))
+    daemon = CannedDaemon(os.path.join(d, "d.sock"))
     main = os.path.join(d, "main.toml")
     peer = os.path.join(d, "peer.toml")
     listeners = os.path.join(d, "listeners.toml")
@@ -188,16 +168,10 @@ def test_peer_policies_are_reloaded_when_their_file_changes_and_an_invalid_one_k
     try:
         assert kill() == 204, p.log_tail()  # the peer's policy, not the main one
         replace(PING_ONLY)
-        deadline = time.monotonic() + 10
-        while kill() != 403:
-            assert time.monotonic() < deadline, p.log_tail()
-            time.sleep(0.1)
+        wait_for(lambda: kill() == 403, 10, what="the tightened [[peer]] policy in force")
         assert "[[peer]] policy" in p.log_tail() and "reloaded" in p.log_tail()
         replace(CONTAINERS + "methods = [\"GETT\"]\n")
-        deadline = time.monotonic() + 10
-        while b"PEER POLICY RELOAD FAILED" not in open(p.log_path, "rb").read():
-            assert time.monotonic() < deadline, p.log_tail()
-            time.sleep(0.1)
+        wait_for(lambda: b"PEER POLICY RELOAD FAILED" in open(p.log_path, "rb").read(), 10, what="the failed [[peer]] reload")
         assert kill() == 403
         assert http(p.sock, "GET", "/v1.41/_ping").status == 204
         reloads = [r for r in p.audit_records() if r.get("event") == "reload"]

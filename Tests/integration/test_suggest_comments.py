@@ -13,28 +13,15 @@ import tempfile
 
 import pytest
 
-from swhelpers import POLICIES, FakeUnixDaemon, Proxy, http
+from swhelpers import POLICIES, CannedDaemon, Proxy, http
 
 pytestmark = pytest.mark.proxy_only
-
-
-class CreatedDaemon(FakeUnixDaemon):
-    def serve(self, conn, number):
-        buffered = b""
-        while True:
-            request = self.read_request(conn, buffered)
-            if request is None:
-                return
-            _, _, buffered = request
-            body = b'{"Id":"abc","Warnings":[]}'
-            conn.sendall(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
-                         + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
 
 
 @pytest.mark.parametrize("driver", ["x\nprivileged = true\n#", "x\r\n[host-paths]\nallow = [\"/\"]\n#"])
 def test_a_recorded_value_with_a_line_break_does_not_become_policy(proxy_bin, short_tmp, driver):
     d = tempfile.mkdtemp(dir=short_tmp)
-    daemon = CreatedDaemon(os.path.join(d, "d.sock"))
+    daemon = CannedDaemon(os.path.join(d, "d.sock"), "201 Created", b'{"Id":"abc","Warnings":[]}')
     audit = os.path.join(d, "audit.jsonl")
     ci = str(POLICIES / "ci.toml")
     p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), daemon.path, ci, audit, d, ("--mode", "audit")).start()
