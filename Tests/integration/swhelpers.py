@@ -148,6 +148,9 @@ class FakeUnixDaemon:
             buffered += more
         return head, buffered[:length], buffered[length:]
 
+    def close(self):
+        self.listener.close()
+
 
 class CannedDaemon(FakeUnixDaemon):
     """Answers every request on a keep-alive connection with the same
@@ -168,9 +171,6 @@ class CannedDaemon(FakeUnixDaemon):
                 return
             _, _, buffered = request
             conn.sendall(self.response)
-
-    def close(self):
-        self.listener.close()
 
 
 class RawConn:
