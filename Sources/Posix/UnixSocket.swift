@@ -47,6 +47,15 @@ public enum UnixSocket {
     /// default): a burst of CI clients connecting while the accept thread is
     /// busy waits in it instead of failing with EAGAIN.
     public static func listen(path: String, mode: UInt32, group: UInt32?, backlog: Int32 = 4096) throws(SystemError) -> FileDescriptor {
+        let staged = try listenStaged(path: path, mode: mode, group: group, backlog: backlog)
+        try staged.publish()
+        return staged.descriptor
+    }
+
+    /// Like `listen`, but leaves the socket under its temporary name until
+    /// `publish()`: a program with several sockets publishes the one its
+    /// clients wait for last, so that one appearing means all are up.
+    public static func listenStaged(path: String, mode: UInt32, group: UInt32?, backlog: Int32 = 4096) throws(SystemError) -> StagedListener {
         let staging = stagingPath(for: path)
         let made = staging ?? path
         let fd = try retryingEINTR("socket") { sw_unix_stream_socket() }
@@ -67,11 +76,7 @@ public enum UnixSocket {
         if let group, chown(made, UInt32.max, group) != 0 { throw fail("chown") }
         if chmod(made, mode_t(mode)) != 0 { throw fail("chmod") }
         if Glibc.listen(fd, backlog) != 0 { throw fail("listen") }
-        if let staging {
-            if link(staging, path) != 0 { throw fail("link") }
-            unlink(staging)
-        }
-        return FileDescriptor(rawValue: fd)
+        return StagedListener(descriptor: FileDescriptor(rawValue: fd), path: path, staging: staging)
     }
 
     private static let stagingCounter = Atomic<Int>(0)
@@ -118,5 +123,32 @@ public enum UnixSocket {
         } catch {
             return error.code == ECONNREFUSED ? .staleSocket : .liveSocket
         }
+    }
+}
+
+/// A listening socket not yet at its path (see `UnixSocket.listenStaged`).
+public struct StagedListener: Sendable {
+    public let descriptor: FileDescriptor
+    public let path: String
+    /// The temporary name, or nil when the socket was bound at `path` itself.
+    let staging: String?
+
+    /// Links the socket to its path (`link` fails rather than replace a file
+    /// that appeared there meanwhile). On failure the socket is closed and the
+    /// temporary name removed.
+    public func publish() throws(SystemError) {
+        guard let staging else { return }
+        if link(staging, path) != 0 {
+            let error = SystemError.last("link")
+            descriptor.close()
+            unlink(staging)
+            throw error
+        }
+        unlink(staging)
+    }
+
+    /// Removes the temporary name of a socket never published.
+    public func discard() {
+        if let staging { unlink(staging) }
     }
 }

@@ -59,6 +59,8 @@ public final class Server: @unchecked Sendable {
     public let configuration: ServerConfiguration
     public let context: ServerContext
     private var listener: FileDescriptor?
+    /// The listener while `bind(publish: false)` keeps it off its path.
+    private var unpublished: StagedListener?
     private let connections = Locked(ConnectionTable())
     /// Held in reserve for answering while descriptors run out (see
     /// `shedWhileOutOfDescriptors`). Touched by the accept thread only.
@@ -86,7 +88,10 @@ public final class Server: @unchecked Sendable {
 
     /// Creates the listening socket. A stale socket file (nobody accepts on it)
     /// is replaced; a socket a live process serves is never taken over.
-    public func bind() throws {
+    /// Listens on the configured path. With `publish` false the socket
+    /// stays under a temporary name until `publish()`, so `serve` can open
+    /// its other sockets first: clients that wait for this path find all up.
+    public func bind(publish: Bool = true) throws {
         let path = configuration.listenPath
         switch UnixSocket.probe(path: path) {
         case .absent:
@@ -99,7 +104,9 @@ public final class Server: @unchecked Sendable {
             throw ServerError(description: "\(path) exists and is not a socket; refusing to replace it")
         }
         do {
-            listener = try UnixSocket.listen(path: path, mode: configuration.socketMode, group: configuration.socketGroup)
+            let staged = try UnixSocket.listenStaged(path: path, mode: configuration.socketMode, group: configuration.socketGroup)
+            if publish { try staged.publish() } else { unpublished = staged }
+            listener = staged.descriptor
         } catch {
             throw ServerError(description: "cannot listen on \(path): \(error)")
         }
@@ -241,7 +248,7 @@ public final class Server: @unchecked Sendable {
         if let listener {
             // Unlink first: shutdown wakes the accept loop, whose thread may
             // then drain and exit the process before a later unlink runs.
-            unlink(configuration.listenPath)
+            if let staged = unpublished { staged.discard() } else { unlink(configuration.listenPath) }
             listener.shutdown(reading: true, writing: true)
         }
         for loop in loops { loop.drain() }
@@ -335,7 +342,21 @@ public final class Server: @unchecked Sendable {
         for connection in idle { connection.terminate() }
     }
 
+    /// Puts a listener bound with `bind(publish: false)` at its path.
+    public func publish() throws {
+        guard let staged = unpublished else { return }
+        unpublished = nil
+        do {
+            try staged.publish()
+        } catch {
+            listener = nil
+            throw ServerError(description: "cannot listen on \(staged.path): \(error)")
+        }
+    }
+
     public func closeListener() {
+        unpublished?.discard()
+        unpublished = nil
         listener?.close()
         listener = nil
     }

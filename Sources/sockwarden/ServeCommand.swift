@@ -129,7 +129,7 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     }
     let server = Server(configuration: configuration, policy: policy, audit: audit)
     do {
-        try server.bind()
+        try server.bind(publish: false)  // published last, below: once the path appears, every socket is up
     } catch {
         fail("serve: \(error)", code: 1)
     }
@@ -169,6 +169,12 @@ func runServe(_ args: ArraySlice<String>) -> Never {
         }
     } catch {
         fail("serve: cannot start the signal thread: \(error)", code: 1)
+    }
+    do {
+        try server.publish()
+    } catch {
+        server.stop()
+        fail("serve: \(error)", code: 1)
     }
     Files.writeStderr("sockwarden: listening on \(listen), forwarding to \(upstream), policy \(policyPath) (\(policy.rules.count) rules, mode \(policy.mode.rawValue)\(modeOverride == nil ? "" : " from --mode")), audit log \(auditPath == "-" ? "stdout" : auditPath)\n")
     DaemonStartChecks.start(upstreamPath: upstream, policy: policy)

@@ -49,6 +49,27 @@ struct UnixSocketListenTests {
         #expect(Self.entries(dir) == ["s.sock"])
     }
 
+    @Test("a staged socket stays off its path until published, and discarding it leaves nothing")
+    func stagedUntilPublished() throws {
+        let dir = Self.privateDir()
+        let path = dir + "/s.sock"
+        defer { unlink(path); rmdir(dir) }
+        let published = try UnixSocket.listenStaged(path: path, mode: 0o660, group: nil)
+        #expect(access(path, F_OK) != 0)
+        #expect(Self.entries(dir).count == 1 && Self.entries(dir) != ["s.sock"])
+        try published.publish()
+        #expect(Self.entries(dir) == ["s.sock"])
+        let client = try UnixSocket.connect(path: path)
+        client.close()
+        published.descriptor.close()
+        unlink(path)
+
+        let discarded = try UnixSocket.listenStaged(path: path, mode: 0o660, group: nil)
+        discarded.discard()
+        discarded.descriptor.close()
+        #expect(Self.entries(dir).isEmpty)
+    }
+
     @Test("a staging name is used only where it fits a socket address")
     func stagingFits() {
         #expect(UnixSocket.stagingPath(for: "/run/sockwarden/ci.sock")?.hasPrefix("/run/sockwarden/.sw-") == true)

@@ -398,6 +398,29 @@ def test_static_listeners_and_peer_policies(proxy_bin, dockerd_sock, image, shor
         http(dockerd_sock, "DELETE", f"{API}/containers/{name}?force=1")
 
 
+def test_every_socket_is_up_once_the_main_socket_appears(proxy_bin, dockerd_sock, image, short_tmp):
+    """Clients (and the tests) wait for the --listen path only: by then the
+    metrics, admin and static job sockets must be up too. Started five times,
+    each socket is connected to at once, with no waiting."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    listeners = os.path.join(d, "listeners.toml")
+    static_sock = os.path.join(d, "team.sock")
+    with open(listeners, "w") as f:
+        f.write(f'[[job]]\nid = "{unique("team")}"\npolicy = "{os.path.join(POLICIES, "ci.toml")}"\nsocket = "{static_sock}"\n')
+    others = {"metrics": os.path.join(d, "m.sock"), "admin": os.path.join(d, "admin.sock"), "static job": static_sock}
+    extra = ("--metrics-socket", others["metrics"], "--admin-socket", others["admin"], "--listeners", listeners,
+             "--jobs-dir", os.path.join(d, "jobs"), "--state-dir", os.path.join(d, "state"))
+    for round in range(5):
+        p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, os.path.join(POLICIES, "ci.toml"),
+                  os.path.join(d, f"audit{round}.jsonl"), d, extra).start()
+        try:
+            down = [what for what, path in others.items() if not can_connect(path)]
+            assert not down, f"round {round}: the main socket was up before {down}"
+        finally:
+            assert p.stop() == 0, p.log_tail()
+    assert sorted(n for n in os.listdir(d) if n.startswith(".sw-")) == [], "staging names left behind"
+
+
 def test_a_bad_listeners_file_stops_serve_with_its_position(proxy_bin, dockerd_sock, image, short_tmp):
     d = tempfile.mkdtemp(dir=short_tmp)
     listeners = os.path.join(d, "listeners.toml")

@@ -177,15 +177,20 @@ def test_hang_up_behind_a_quiet_stream_with_a_body_in_flight_frees_the_connectio
         time.sleep(0.1)
     assert quiet_daemon.streams_hung_up == 1, (
         f"10 s after the client hung up the proxy still holds its daemon connection; log: {p.log_tail()}")
-    # The one connection slot is free again.
+    # The one connection slot is free again (soon after the daemon side went:
+    # until then a new connection is refused, and may be closed before the
+    # request is even sent).
     deadline = time.monotonic() + 10
     while True:
-        with RawConn(p.sock, timeout=10) as c:
-            r = c.request("GET", "/_ping")
-        if r.status == 200 or time.monotonic() > deadline:
+        try:
+            with RawConn(p.sock, timeout=10) as c:
+                r = c.request("GET", "/_ping")
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            r = exc
+        if getattr(r, "status", None) == 200 or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    assert r.status == 200, f"the slot was not freed: {r}"
+    assert getattr(r, "status", None) == 200, f"the slot was not freed: {r}"
     assert p.alive()
 
 
