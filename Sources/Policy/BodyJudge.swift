@@ -236,6 +236,21 @@ enum UserSpec {
 }
 
 enum HostPort {
+    /// A policy's `ports` as written: `1024-65535`, two runs of 1 to 5 ASCII
+    /// digits around one "-", 1 ≤ low ≤ high ≤ 65535. Not `1024--65535`,
+    /// `-1024-65535`, `+1024-65535`, ` 1024-65535` or a single port (write
+    /// `8080-8080`), which a split that dropped empty parts let through.
+    static func policyRange(_ text: String) -> ClosedRange<Int>? {
+        let parts = text.utf8.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        let numbers = parts.map { part -> Int? in
+            guard (1...5).contains(part.count), part.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return Int(String(decoding: part, as: UTF8.self))
+        }
+        guard let low = numbers[0], let high = numbers[1], low >= 1, low <= high, high <= 65535 else { return nil }
+        return low...high
+    }
+
     /// "8080", "8000-8010", or "" (the daemon picks an ephemeral port).
     /// Read as `nat.ParsePortRange`: split on the "-" byte (not on Swift
     /// Characters, which join "-" with a mark after it), each part as

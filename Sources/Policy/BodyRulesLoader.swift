@@ -89,11 +89,10 @@ extension PolicyLoader {
             case ("host-ports", "publish-all"): rules.publishAll = try bool(item)
             case ("host-ports", "ports"):
                 let text = try string(item, in: section)
-                let parts = text.split(separator: "-").map { Int($0) }
-                guard parts.count == 2, let low = parts[0], let high = parts[1], low >= 1, low <= high, high <= 65535 else {
-                    throw fail(item.node.position, "ports must be a range like \"1024-65535\"")
+                guard let range = HostPort.policyRange(text) else {
+                    throw fail(item.node.position, "ports must be a range like \"1024-65535\" (two port numbers of ASCII digits, the first not above the second), found \"\(text)\"")
                 }
-                rules.portRange = low...high
+                rules.portRange = range
             case ("builds", "remote-contexts"): rules.remoteContexts = try bool(item)
             case ("builds", "buildkit"): rules.buildKit = try bool(item)
             case ("jobs", "max-containers"):
