@@ -1,4 +1,5 @@
 import EngineAPI
+import GoJSON
 
 /// Exec, attach and copy act inside an existing container with its own
 /// access: an exec in a privileged container, or in one that mounts the
@@ -29,6 +30,23 @@ public enum TargetContainer {
 }
 
 extension TargetContainer {
+    /// The path parameter naming the container a request is judged by, nil
+    /// when it is not judged by one: the routes above, and
+    /// `POST /containers/{id}/update` when it sets a restart policy. dockerd
+    /// (20.10.24, 28.x) stores the policy and starts the container by it: a
+    /// container stopped by hand whose policy is `always` (or `on-failure`,
+    /// having exited non-zero) is started again when the daemon restarts,
+    /// running its own command with its access, as a start would (an
+    /// operator's stopped container binding a host directory ran again
+    /// after a restart of dockerd 20.10.24 that its start, refused, could
+    /// not). `no` (or none: "unchanged") starts nothing; other settings of
+    /// an update (resources) are not access.
+    public static func parameter(route: String, body: GoValue?) -> String? {
+        if let parameter = routes[route] { return parameter }
+        guard route.bytesEqual("container.update") else { return nil }
+        return ContainerFacts.updateRestartPolicy(body).isOneOf(["", "no"]) ? nil : "id"
+    }
+
     /// Whether a `PUT /containers/{id}/archive` asks for `copyUIDGID` as dockerd reads it
     /// (`httputils.BoolValue(r, "copyUIDGID")`: the first value, trimmed and lower-cased; false
     /// only for "", "0", "no", "false", "none"). A query Go might read differently (one that does
@@ -98,8 +116,11 @@ extension BodyRules {
             // What VolumesFrom lent is judged among the container's Mounts as mounted, not by
             // looking up the source's name again: renamed and replaced, it would name another.
             if let violation = judge(facts, environment: environment) {
+                let acts = route.bytesEqual("container.update")
+                    ? "a restart policy would have the daemon start it again with that access (at the daemon's next restart); leave --restart out"
+                    : "\(route) would act with that access"
                 return refuse("\(isExec ? "runs in" : "is") \(TargetContainer.deniedForContainer): \(violation.ask.field) \"\(violation.ask.value)\" \(violation.message); "
-                              + "\(route) would act with that access", container)
+                              + acts, container)
             }
             return TargetJudgement(result: .success(isExec ? nil : id), container: container)
         }

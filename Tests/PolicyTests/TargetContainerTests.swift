@@ -168,6 +168,19 @@ let targetContainerCases: [(name: String, method: String, path: String, body: St
     ("a container that cannot be looked up", "POST", "/v1.41/containers/flaky/exec", #"{"Cmd":["ls"]}"#, "containers", "could not be looked up", nil),
     ("a privileged exec is refused for itself first", "POST", "/v1.41/containers/job-1/exec", #"{"Cmd":["sh"],"Privileged":true}"#,
      "containers", "[containers]: Privileged \"true\"", nil),
+    // docker update --restart: the daemon starts the container by its policy (at its own restart), as a start would.
+    ("docker update --restart always of the runner", "POST", "/v1.41/containers/runner/update", #"{"RestartPolicy":{"Name":"always"}}"#,
+     "containers", "restart policy would have the daemon start it again", nil),
+    ("docker update --restart on-failure of a privileged container", "POST", "/v1.41/containers/agent/update",
+     #"{"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":3}}"#, "containers", "privileged", nil),
+    ("docker update --restart, lower-case keys", "POST", "/v1.41/containers/runner/update", #"{"restartpolicy":{"name":"unless-stopped"}}"#,
+     "containers", "docker.sock", nil),
+    ("docker update --restart of a job's own container, pinned", "POST", "/v1.41/containers/job-1/update",
+     #"{"RestartPolicy":{"Name":"always"}}"#, nil, nil, String(repeating: "1", count: 64)),
+    ("docker update --restart no of the runner starts nothing", "POST", "/v1.41/containers/runner/update", #"{"RestartPolicy":{"Name":"no"}}"#,
+     nil, nil, nil),
+    ("docker update --memory of the runner starts nothing", "POST", "/v1.41/containers/runner/update", #"{"Memory":104857600}"#,
+     nil, nil, nil),
 ]
 
 @Suite("Exec, attach and copy are judged by the container they act in")

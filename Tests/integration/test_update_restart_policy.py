@@ -1,0 +1,139 @@
+"""A restart policy set by `docker update` starts a container the job may not start.
+
+A start (or restart) of a container with host access is judged by that
+container (`test_target_container.py`): an operator's stopped container that
+binds a host directory runs its own command with that access, so ci.toml
+refuses to start it for a job. `POST /containers/{id}/update` with
+`{"RestartPolicy":{"Name":"always"}}` was forwarded without looking at the
+container, and dockerd 20.10.24 stores the policy and acts on it: a container
+stopped by hand whose policy is `always` is started again when the daemon
+restarts (and one whose policy is `on-failure`, having exited non-zero). So
+the job had the daemon start, at its next restart, what the job could not.
+An update that sets a restart policy (other than `no`) is now judged by its
+container, like a start; resource updates and `--restart no` are not.
+
+Differential, on a daemon of its own (it is restarted): two such containers;
+straight to the daemon one gets `always`, through the proxy the other is
+refused; after the daemon restarts, the first has run its command again
+(a second line in the host directory) and the second has not."""
+import json
+import os
+import subprocess
+import tempfile
+
+import pytest
+
+from swhelpers import API, REPO, force_remove, http, ping, unique, wait_for
+
+pytestmark = pytest.mark.proxy_only
+
+IMG = "swtest/busybox"
+ALWAYS = json.dumps({"RestartPolicy": {"Name": "always"}}).encode()
+
+
+@pytest.fixture
+def ci_proxy(proxy_factory):
+    return proxy_factory(policy="ci.toml")
+
+
+def state(sock, name) -> dict:
+    r = http(sock, "GET", f"{API}/containers/{name}/json")
+    assert r.status == 200, r
+    return json.loads(r.body)
+
+
+def operator_container(sock, name, host_dir) -> None:
+    """An operator's container binding a host directory: started once (it writes a line), then stopped."""
+    body = json.dumps({"Image": IMG, "Cmd": ["sh", "-c", f"echo ran >> /h/{name}; exec sleep 300"],
+                       "HostConfig": {"NetworkMode": "none", "Binds": [f"{host_dir}:/h"]}}).encode()
+    r = http(sock, "POST", f"{API}/containers/create?name={name}", body)
+    assert r.status == 201, r
+    assert http(sock, "POST", f"{API}/containers/{name}/start").status == 204
+    wait_for(lambda: os.path.exists(os.path.join(host_dir, name)), 20, what=f"{name} ran")
+    assert http(sock, "POST", f"{API}/containers/{name}/stop?t=0").status == 204
+
+
+def runs(host_dir, name) -> int:
+    try:
+        with open(os.path.join(host_dir, name)) as f:
+            return len(f.read().split())
+    except FileNotFoundError:
+        return 0
+
+
+@pytest.mark.parametrize("policy", ["always", "on-failure", "unless-stopped"])
+def test_a_restart_policy_on_a_container_with_host_access_is_refused(ci_proxy, dockerd_sock, policy):
+    name = unique("oprst")
+    with tempfile.TemporaryDirectory(prefix="swrst") as host_dir:
+        try:
+            operator_container(dockerd_sock, name, host_dir)
+            r = http(ci_proxy.sock, "POST", f"{API}/containers/{name}/update",
+                     json.dumps({"RestartPolicy": {"Name": policy}}).encode())
+            assert r.status == 403, r
+            assert b"a container a job may not create" in r.body and b"restart policy" in r.body, r.body
+            assert state(dockerd_sock, name)["HostConfig"]["RestartPolicy"]["Name"] in ("", "no")
+        finally:
+            force_remove(dockerd_sock, name)
+
+
+def test_ordinary_updates_pass(ci_proxy, dockerd_sock):
+    """A job's own container takes any restart policy; the operator's takes resources and `no`."""
+    own, op = unique("own"), unique("oprst")
+    with tempfile.TemporaryDirectory(prefix="swrst") as host_dir:
+        try:
+            body = json.dumps({"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}).encode()
+            assert http(ci_proxy.sock, "POST", f"{API}/containers/create?name={own}", body).status == 201
+            r = http(ci_proxy.sock, "POST", f"{API}/containers/{own}/update", ALWAYS)
+            assert r.status == 200, r
+            assert state(dockerd_sock, own)["HostConfig"]["RestartPolicy"]["Name"] == "always"
+            operator_container(dockerd_sock, op, host_dir)
+            for update in ({"RestartPolicy": {"Name": "no"}}, {"Memory": 64 << 20, "MemorySwap": -1}):
+                r = http(ci_proxy.sock, "POST", f"{API}/containers/{op}/update", json.dumps(update).encode())
+                assert r.status == 200, (update, r)
+        finally:
+            force_remove(dockerd_sock, own)
+            force_remove(dockerd_sock, op)
+
+
+@pytest.fixture
+def own_dockerd():
+    """A private dockerd of this test's own (it is restarted), stopped and removed afterwards."""
+    d = tempfile.mkdtemp(prefix="swr", dir="/tmp")
+    script = str(REPO / "scripts" / "start-private-dockerd")
+    subprocess.run([script, d], check=True, stdout=subprocess.DEVNULL, timeout=150)
+    try:
+        yield d
+    finally:
+        subprocess.run([script, "stop", d], stdout=subprocess.DEVNULL, timeout=150)
+
+
+def restart(script_dir: str) -> str:
+    sock = os.path.join(script_dir, "docker.sock")
+    with open(os.path.join(script_dir, "pid")) as f:
+        pid = int(f.read())
+    os.kill(pid, 15)
+    wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 60, what="dockerd stopped")
+    subprocess.run([str(REPO / "scripts" / "start-private-dockerd"), script_dir], check=True,
+                   stdout=subprocess.DEVNULL, timeout=150)
+    assert ping(sock)
+    return sock
+
+
+def test_the_daemon_starts_what_the_policy_set_at_its_restart(proxy_factory, own_dockerd):
+    sock = os.path.join(own_dockerd, "docker.sock")
+    proxy = proxy_factory(policy="ci.toml", upstream=sock)
+    straight, proxied = unique("opst"), unique("oppx")
+    with tempfile.TemporaryDirectory(prefix="swrst") as host_dir:
+        os.chmod(host_dir, 0o755)
+        operator_container(sock, straight, host_dir)
+        operator_container(sock, proxied, host_dir)
+        assert http(proxy.sock, "POST", f"{API}/containers/{proxied}/start").status == 403
+        assert http(sock, "POST", f"{API}/containers/{straight}/update", ALWAYS).status == 200
+        assert http(proxy.sock, "POST", f"{API}/containers/{proxied}/update", ALWAYS).status == 403
+        restart(own_dockerd)
+        wait_for(lambda: runs(host_dir, straight) == 2, 30, what="the straight container ran again")
+        assert state(sock, straight)["State"]["Running"]
+        assert not state(sock, proxied)["State"]["Running"]
+        assert runs(host_dir, proxied) == 1
+        for name in (straight, proxied):
+            force_remove(sock, name)
