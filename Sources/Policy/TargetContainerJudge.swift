@@ -26,6 +26,11 @@ public enum TargetContainer {
         // A start or restart runs the container's own command with its access: an operator's
         // stopped privileged container whose command reads a volume the job can write.
         "container.start": "id", "container.restart": "id",
+        // A kill with a signal other than the container's stop signal (`StopSignal`; any
+        // signal but SIGKILL) leaves its restart policy armed: dockerd 20.10.24 starts it
+        // again when the process dies (an operator's `--restart always` agent whose
+        // restart was refused restarted after `kill -s TERM`).
+        "container.kill": "id",
     ]
 }
 
@@ -118,6 +123,8 @@ extension BodyRules {
             if let violation = judge(facts, environment: environment) {
                 let acts = route.bytesEqual("container.update")
                     ? "a restart policy would have the daemon start it again with that access (at the daemon's next restart); leave --restart out"
+                    : route.bytesEqual("container.kill")
+                    ? "a kill would have the daemon start it again by its restart policy, with that access"
                     : "\(route) would act with that access"
                 return refuse("\(isExec ? "runs in" : "is") \(TargetContainer.deniedForContainer): \(violation.ask.field) \"\(violation.ask.value)\" \(violation.message); "
                               + acts, container)

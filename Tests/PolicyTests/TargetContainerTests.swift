@@ -181,6 +181,12 @@ let targetContainerCases: [(name: String, method: String, path: String, body: St
      nil, nil, nil),
     ("docker update --memory of the runner starts nothing", "POST", "/v1.41/containers/runner/update", #"{"Memory":104857600}"#,
      nil, nil, nil),
+    // docker kill: a signal other than the stop signal leaves the restart policy armed (the daemon restarts it).
+    ("docker kill -s TERM of the runner", "POST", "/v1.41/containers/runner/kill?signal=TERM", nil,
+     "containers", "a kill would have the daemon start it again", nil),
+    ("docker kill of a privileged container", "POST", "/v1.41/containers/agent/kill", nil, "containers", "privileged", nil),
+    ("docker kill of a job's own container, pinned", "POST", "/v1.41/containers/job-1/kill?signal=TERM", nil, nil, nil,
+     String(repeating: "1", count: 64)),
 ]
 
 @Suite("Exec, attach and copy are judged by the container they act in")

@@ -15,7 +15,15 @@ container, like a start; resource updates and `--restart no` are not.
 Differential, on a daemon of its own (it is restarted): two such containers;
 straight to the daemon one gets `always`, through the proxy the other is
 refused; after the daemon restarts, the first has run its command again
-(a second line in the host directory) and the second has not."""
+(a second line in the host directory) and the second has not.
+
+`docker kill` is the other way to it: a kill with a signal other than the
+container's stop signal (`StopSignal`; any but SIGKILL) does not disarm the
+restart policy (`ExitOnNext` only for the stop signal), so an operator's
+running `--restart always` agent whose restart ci.toml refuses was restarted
+by the daemon after `kill -s TERM` (its command ran again). A kill is now
+judged by its container too: straight to the daemon it runs again, through
+the proxy the kill is refused and it keeps running, unrestarted."""
 import json
 import os
 import subprocess
@@ -137,3 +145,55 @@ def test_the_daemon_starts_what_the_policy_set_at_its_restart(proxy_factory, own
         assert runs(host_dir, proxied) == 1
         for name in (straight, proxied):
             force_remove(sock, name)
+
+
+def running_operator_agent(sock, name, host_dir) -> None:
+    """An operator's `--restart always` agent binding a host directory, with a stop signal
+    of its own (an image's STOPSIGNAL) and an init that passes other signals on."""
+    body = json.dumps({"Image": IMG, "Cmd": ["sh", "-c", f"echo ran >> /h/{name}; exec sleep 300"],
+                       "StopSignal": "SIGUSR2",
+                       "HostConfig": {"NetworkMode": "none", "Init": True, "RestartPolicy": {"Name": "always"},
+                                      "Binds": [f"{host_dir}:/h"]}}).encode()
+    r = http(sock, "POST", f"{API}/containers/create?name={name}", body)
+    assert r.status == 201, r
+    assert http(sock, "POST", f"{API}/containers/{name}/start").status == 204
+    wait_for(lambda: runs(host_dir, name) == 1, 20, what=f"{name} ran")
+
+
+def test_the_daemon_restarts_a_killed_agent_by_its_policy(dockerd_sock):
+    name = unique("opkill")
+    with tempfile.TemporaryDirectory(prefix="swrst") as host_dir:
+        try:
+            running_operator_agent(dockerd_sock, name, host_dir)
+            assert http(dockerd_sock, "POST", f"{API}/containers/{name}/kill?signal=TERM").status == 204
+            wait_for(lambda: runs(host_dir, name) == 2, 30, what="the agent ran again")
+            assert state(dockerd_sock, name)["RestartCount"] == 1
+        finally:
+            force_remove(dockerd_sock, name)
+
+
+@pytest.mark.parametrize("query", ["signal=TERM", "signal=15", "signal=SIGHUP", ""])
+def test_a_kill_of_a_container_with_host_access_is_refused(ci_proxy, dockerd_sock, query):
+    name = unique("opkill")
+    with tempfile.TemporaryDirectory(prefix="swrst") as host_dir:
+        try:
+            running_operator_agent(dockerd_sock, name, host_dir)
+            r = http(ci_proxy.sock, "POST", f"{API}/containers/{name}/kill?{query}")
+            assert r.status == 403, r
+            assert b"a container a job may not create" in r.body and b"kill" in r.body, r.body
+            s = state(dockerd_sock, name)
+            assert s["State"]["Running"] and s["RestartCount"] == 0 and runs(host_dir, name) == 1
+        finally:
+            force_remove(dockerd_sock, name)
+
+
+def test_a_job_kills_its_own_container(ci_proxy, dockerd_sock):
+    name = unique("own")
+    try:
+        body = json.dumps({"Image": IMG, "Cmd": ["sleep", "300"], "HostConfig": {"NetworkMode": "none"}}).encode()
+        assert http(ci_proxy.sock, "POST", f"{API}/containers/create?name={name}", body).status == 201
+        assert http(ci_proxy.sock, "POST", f"{API}/containers/{name}/start").status == 204
+        r = http(ci_proxy.sock, "POST", f"{API}/containers/{name}/kill?signal=KILL")
+        assert r.status == 204, r
+    finally:
+        force_remove(dockerd_sock, name)
