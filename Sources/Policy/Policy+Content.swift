@@ -32,7 +32,7 @@ extension Policy {
         var decision = judgeRequestContent(input, route: route, routeDecision: routeDecision, environment: environment,
                                            attempted: &attempted, interpreted: &interpreted)
         // The container an exec, attach or copy acts in, once the request itself is allowed.
-        if decision.allowed, let parameter = TargetContainer.parameter(route: route.name, body: interpreted?.value) {
+        if decision.allowed, let parameter = TargetContainer.routes[route.name] {
             let target = bodyRules.judgeTargetContainer(route: route.name, reference: input.parameters[parameter] ?? "", environment: environment)
             switch target.result {
             case .failure(let violation):

@@ -1,5 +1,4 @@
 import EngineAPI
-import GoJSON
 
 /// How a policy's denials are carried out: the rollout modes.
 ///
@@ -120,9 +119,7 @@ extension Policy {
             return Judgement(decision: decision, mode: mode, forwards: false, forwardBody: nil, facts: facts)
         }
         var recordedContainer: JudgedContainer?
-        var decodedBody: GoValue?
-        if case .success(let i)? = interpretation { decodedBody = i.value }
-        if decision.targetContainer == nil, let parameter = TargetContainer.parameter(route: route.name, body: decodedBody) {
+        if decision.targetContainer == nil, let parameter = TargetContainer.routes[route.name] {
             // Denied before its container was judged (by a route rule, or for the
             // request's own body), and forwarded anyway: the record still names the
             // container and its access, so that `suggest` learns what it needs too

@@ -1,5 +1,4 @@
 import EngineAPI
-import GoJSON
 
 /// Exec, attach and copy act inside an existing container with its own
 /// access: an exec in a privileged container, or in one that mounts the
@@ -31,27 +30,15 @@ public enum TargetContainer {
         // again when the process dies (an operator's `--restart always` agent whose
         // restart was refused restarted after `kill -s TERM`).
         "container.kill": "id",
+        // An update: a restart policy it sets is acted on (a container stopped by hand with
+        // `always` starts again at the daemon's restart), and its limits can end the process
+        // (out of memory), which the container's own policy then restarts (both shown against
+        // dockerd 20.10.24 on an operator's container whose start and restart were refused).
+        "container.update": "id",
     ]
 }
 
 extension TargetContainer {
-    /// The path parameter naming the container a request is judged by, nil
-    /// when it is not judged by one: the routes above, and
-    /// `POST /containers/{id}/update` when it sets a restart policy. dockerd
-    /// (20.10.24, 28.x) stores the policy and starts the container by it: a
-    /// container stopped by hand whose policy is `always` (or `on-failure`,
-    /// having exited non-zero) is started again when the daemon restarts,
-    /// running its own command with its access, as a start would (an
-    /// operator's stopped container binding a host directory ran again
-    /// after a restart of dockerd 20.10.24 that its start, refused, could
-    /// not). `no` (or none: "unchanged") starts nothing; other settings of
-    /// an update (resources) are not access.
-    public static func parameter(route: String, body: GoValue?) -> String? {
-        if let parameter = routes[route] { return parameter }
-        guard route.bytesEqual("container.update") else { return nil }
-        return ContainerFacts.updateRestartPolicy(body).isOneOf(["", "no"]) ? nil : "id"
-    }
-
     /// Whether a `PUT /containers/{id}/archive` asks for `copyUIDGID` as dockerd reads it
     /// (`httputils.BoolValue(r, "copyUIDGID")`: the first value, trimmed and lower-cased; false
     /// only for "", "0", "no", "false", "none"). A query Go might read differently (one that does
@@ -122,7 +109,7 @@ extension BodyRules {
             // looking up the source's name again: renamed and replaced, it would name another.
             if let violation = judge(facts, environment: environment) {
                 let acts = route.bytesEqual("container.update")
-                    ? "a restart policy would have the daemon start it again with that access (at the daemon's next restart); leave --restart out"
+                    ? "an update would have the daemon start it again with that access, by a restart policy it sets (at the daemon's next restart) or by its own once new limits end it (out of memory)"
                     : route.bytesEqual("container.kill")
                     ? "a kill would have the daemon start it again by its restart policy, with that access"
                     : "\(route) would act with that access"

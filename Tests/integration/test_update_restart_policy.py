@@ -9,8 +9,9 @@ container, and dockerd 20.10.24 stores the policy and acts on it: a container
 stopped by hand whose policy is `always` is started again when the daemon
 restarts (and one whose policy is `on-failure`, having exited non-zero). So
 the job had the daemon start, at its next restart, what the job could not.
-An update that sets a restart policy (other than `no`) is now judged by its
-container, like a start; resource updates and `--restart no` are not.
+Its resources do it too: an update of the memory limit of a running
+`--restart always` agent ended it (out of memory) and its own policy started
+it again. An update is now judged by its container, like a start.
 
 Differential, on a daemon of its own (it is restarted): two such containers;
 straight to the daemon one gets `always`, through the proxy the other is
@@ -84,23 +85,65 @@ def test_a_restart_policy_on_a_container_with_host_access_is_refused(ci_proxy, d
             force_remove(dockerd_sock, name)
 
 
-def test_ordinary_updates_pass(ci_proxy, dockerd_sock):
-    """A job's own container takes any restart policy; the operator's takes resources and `no`."""
-    own, op = unique("own"), unique("oprst")
+def test_a_job_updates_its_own_container(ci_proxy, dockerd_sock):
+    own = unique("own")
+    try:
+        body = json.dumps({"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}).encode()
+        assert http(ci_proxy.sock, "POST", f"{API}/containers/create?name={own}", body).status == 201
+        for update in (ALWAYS, json.dumps({"Memory": 64 << 20, "MemorySwap": -1}).encode()):
+            r = http(ci_proxy.sock, "POST", f"{API}/containers/{own}/update", update)
+            assert r.status == 200, (update, r)
+        hc = state(dockerd_sock, own)["HostConfig"]
+        assert hc["RestartPolicy"]["Name"] == "always" and hc["Memory"] == 64 << 20
+    finally:
+        force_remove(dockerd_sock, own)
+
+
+def hungry_agent(sock, name, host_dir) -> None:
+    """An operator's `--restart always` agent binding a host directory that allocates
+    30 MB once the test says so (a file `go`), then writes `allocated`."""
+    script = (f"echo ran >> /h/{name}; while [ ! -e /h/go ]; do sleep 0.1; done; "
+              f"x=$(head -c 30000000 /dev/zero | tr '\\000' a); echo allocated >> /h/{name}.alloc; exec sleep 300")
+    body = json.dumps({"Image": IMG, "Cmd": ["sh", "-c", script],
+                       "HostConfig": {"NetworkMode": "none", "RestartPolicy": {"Name": "always"},
+                                      "Binds": [f"{host_dir}:/h"]}}).encode()
+    r = http(sock, "POST", f"{API}/containers/create?name={name}", body)
+    assert r.status == 201, r
+    assert http(sock, "POST", f"{API}/containers/{name}/start").status == 204
+    wait_for(lambda: runs(host_dir, name) == 1, 20, what=f"{name} ran")
+
+
+SMALL = json.dumps({"Memory": 8 << 20, "MemorySwap": 8 << 20}).encode()
+
+
+def test_the_daemon_restarts_an_agent_that_new_limits_end(dockerd_sock):
+    name = unique("opmem")
     with tempfile.TemporaryDirectory(prefix="swrst") as host_dir:
         try:
-            body = json.dumps({"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}}).encode()
-            assert http(ci_proxy.sock, "POST", f"{API}/containers/create?name={own}", body).status == 201
-            r = http(ci_proxy.sock, "POST", f"{API}/containers/{own}/update", ALWAYS)
-            assert r.status == 200, r
-            assert state(dockerd_sock, own)["HostConfig"]["RestartPolicy"]["Name"] == "always"
-            operator_container(dockerd_sock, op, host_dir)
-            for update in ({"RestartPolicy": {"Name": "no"}}, {"Memory": 64 << 20, "MemorySwap": -1}):
-                r = http(ci_proxy.sock, "POST", f"{API}/containers/{op}/update", json.dumps(update).encode())
-                assert r.status == 200, (update, r)
+            hungry_agent(dockerd_sock, name, host_dir)
+            assert http(dockerd_sock, "POST", f"{API}/containers/{name}/update", SMALL).status == 200
+            open(os.path.join(host_dir, "go"), "w").close()
+            wait_for(lambda: runs(host_dir, name) >= 2, 30, what="the agent ran again")
+            assert state(dockerd_sock, name)["State"]["OOMKilled"]
         finally:
-            force_remove(dockerd_sock, own)
-            force_remove(dockerd_sock, op)
+            force_remove(dockerd_sock, name)
+
+
+def test_an_update_of_a_container_with_host_access_is_refused(ci_proxy, dockerd_sock):
+    name = unique("opmem")
+    with tempfile.TemporaryDirectory(prefix="swrst") as host_dir:
+        try:
+            hungry_agent(dockerd_sock, name, host_dir)
+            r = http(ci_proxy.sock, "POST", f"{API}/containers/{name}/update", SMALL)
+            assert r.status == 403, r
+            assert b"a container a job may not create" in r.body and b"out of memory" in r.body, r.body
+            open(os.path.join(host_dir, "go"), "w").close()
+            wait_for(lambda: os.path.exists(os.path.join(host_dir, name + ".alloc")), 30, what="the agent allocated")
+            s = state(dockerd_sock, name)
+            assert s["State"]["Running"] and not s["State"]["OOMKilled"] and s["RestartCount"] == 0
+            assert s["HostConfig"]["Memory"] == 0 and runs(host_dir, name) == 1
+        finally:
+            force_remove(dockerd_sock, name)
 
 
 @pytest.fixture

@@ -30,12 +30,6 @@ extension ContainerFacts {
         return facts
     }
 
-    /// `container.update`: the restart policy it sets ("" when it leaves
-    /// the container's alone; dockerd then keeps the stored one).
-    public static func updateRestartPolicy(_ update: GoValue?) -> String {
-        update?.at("RestartPolicy")?.at("Name")?.text ?? ""
-    }
-
     /// `exec.create` (ExecConfig): privileged exec and the user.
     static func execFacts(_ exec: GoValue) -> RequestFacts {
         var facts = RequestFacts()
