@@ -25,6 +25,16 @@ public enum TargetContainer {
         // A start or restart runs the container's own command with its access: an operator's
         // stopped privileged container whose command reads a volume the job can write.
         "container.start": "id", "container.restart": "id",
+        // A kill with a signal other than the container's stop signal (`StopSignal`; any
+        // signal but SIGKILL) leaves its restart policy armed: dockerd 20.10.24 starts it
+        // again when the process dies (an operator's `--restart always` agent whose
+        // restart was refused restarted after `kill -s TERM`).
+        "container.kill": "id",
+        // An update: a restart policy it sets is acted on (a container stopped by hand with
+        // `always` starts again at the daemon's restart), and its limits can end the process
+        // (out of memory), which the container's own policy then restarts (both shown against
+        // dockerd 20.10.24 on an operator's container whose start and restart were refused).
+        "container.update": "id",
     ]
 }
 
@@ -98,8 +108,13 @@ extension BodyRules {
             // What VolumesFrom lent is judged among the container's Mounts as mounted, not by
             // looking up the source's name again: renamed and replaced, it would name another.
             if let violation = judge(facts, environment: environment) {
+                let acts = route.bytesEqual("container.update")
+                    ? "an update would have the daemon start it again with that access, by a restart policy it sets (at the daemon's next restart) or by its own once new limits end it (out of memory)"
+                    : route.bytesEqual("container.kill")
+                    ? "a kill would have the daemon start it again by its restart policy, with that access"
+                    : "\(route) would act with that access"
                 return refuse("\(isExec ? "runs in" : "is") \(TargetContainer.deniedForContainer): \(violation.ask.field) \"\(violation.ask.value)\" \(violation.message); "
-                              + "\(route) would act with that access", container)
+                              + acts, container)
             }
             return TargetJudgement(result: .success(isExec ? nil : id), container: container)
         }

@@ -130,6 +130,21 @@ let ciBodyCases: [BodyCase] = [
     .init(name: "a search on Docker Hub", route: "image.search", query: "term=busybox", body: "", expect: nil),
     .init(name: "a search term with user info before a host of this machine", route: "image.search", query: "term=u%40127.0.0.1%3A5000%2Fx", body: "",
           expect: "body", says: "search term"),
+    // docker start --checkpoint (a daemon run with --experimental): the checkpoint's name is a path
+    // joined under the container's checkpoint directory, unchecked (found 2026-12-01).
+    .init(name: "docker start", route: "container.start", query: nil, body: "", expect: nil),
+    .init(name: "docker start with an unrelated query", route: "container.start", query: "detachKeys=ctrl-x", body: "", expect: nil),
+    .init(name: "docker start from a checkpoint", route: "container.start", query: "checkpoint=c1", body: "", expect: "body", says: "checkpoint=c1"),
+    .init(name: "docker start from a checkpoint named by a host path", route: "container.start",
+          query: "checkpoint=..%2F..%2F..%2F..%2F..%2F..%2Fetc", body: "", expect: "body", says: "host directory"),
+    .init(name: "docker start from a checkpoint, percent-encoded key", route: "container.start",
+          query: "check%70oint=x", body: "", expect: "body", says: "checkpoint=x"),
+    .init(name: "docker start from a checkpoint in a second value", route: "container.start",
+          query: "checkpoint=&checkpoint=x", body: "", expect: "body"),
+    .init(name: "docker start with a checkpoint directory", route: "container.start",
+          query: "checkpoint-dir=%2Ftmp", body: "", expect: "body", says: "checkpoint-dir"),
+    .init(name: "docker start with a query Go refuses", route: "container.start", query: "checkpoint=x;y", body: "", expect: "body"),
+    .init(name: "docker start with an empty checkpoint", route: "container.start", query: "checkpoint=", body: "", expect: nil),
     // docker top: dockerd runs the host's ps, and without -q when procps refuses -q (found 2026-11-30).
     .init(name: "docker top with no options", route: "container.top", body: "", expect: nil),
     .init(name: "docker top aux", route: "container.top", query: "ps_args=aux", body: "", expect: nil),

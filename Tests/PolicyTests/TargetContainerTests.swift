@@ -168,6 +168,28 @@ let targetContainerCases: [(name: String, method: String, path: String, body: St
     ("a container that cannot be looked up", "POST", "/v1.41/containers/flaky/exec", #"{"Cmd":["ls"]}"#, "containers", "could not be looked up", nil),
     ("a privileged exec is refused for itself first", "POST", "/v1.41/containers/job-1/exec", #"{"Cmd":["sh"],"Privileged":true}"#,
      "containers", "[containers]: Privileged \"true\"", nil),
+    // docker update: the daemon starts the container by a policy it sets (at its own restart), or by the container's
+    // own after new limits end it (out of memory), as a start would.
+    ("docker update --restart always of the runner", "POST", "/v1.41/containers/runner/update", #"{"RestartPolicy":{"Name":"always"}}"#,
+     "containers", "by a restart policy it sets", nil),
+    ("docker update --restart on-failure of a privileged container", "POST", "/v1.41/containers/agent/update",
+     #"{"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":3}}"#, "containers", "privileged", nil),
+    ("docker update --restart, lower-case keys", "POST", "/v1.41/containers/runner/update", #"{"restartpolicy":{"name":"unless-stopped"}}"#,
+     "containers", "docker.sock", nil),
+    ("docker update --restart of a job's own container, pinned", "POST", "/v1.41/containers/job-1/update",
+     #"{"RestartPolicy":{"Name":"always"}}"#, nil, nil, String(repeating: "1", count: 64)),
+    ("docker update --memory of the runner (out of memory, its own restart policy starts it again)", "POST",
+     "/v1.41/containers/runner/update", #"{"Memory":6291456,"MemorySwap":6291456}"#, "containers", "out of memory", nil),
+    ("docker update --restart no of the runner", "POST", "/v1.41/containers/runner/update", #"{"RestartPolicy":{"Name":"no"}}"#,
+     "containers", "docker.sock", nil),
+    ("docker update --memory of a job's own container, pinned", "POST", "/v1.41/containers/job-1/update", #"{"Memory":104857600}"#,
+     nil, nil, String(repeating: "1", count: 64)),
+    // docker kill: a signal other than the stop signal leaves the restart policy armed (the daemon restarts it).
+    ("docker kill -s TERM of the runner", "POST", "/v1.41/containers/runner/kill?signal=TERM", nil,
+     "containers", "a kill would have the daemon start it again", nil),
+    ("docker kill of a privileged container", "POST", "/v1.41/containers/agent/kill", nil, "containers", "privileged", nil),
+    ("docker kill of a job's own container, pinned", "POST", "/v1.41/containers/job-1/kill?signal=TERM", nil, nil, nil,
+     String(repeating: "1", count: 64)),
 ]
 
 @Suite("Exec, attach and copy are judged by the container they act in")

@@ -44,15 +44,16 @@ def test_a_policy_rewritten_in_place_with_a_pause_is_not_read_half_written(proxy
     forwarded: list[int] = []
     done = threading.Event()
 
-    def kill_requests():
+    def pause_requests():
         # Denied by the policy before and after the rewrite (a POST), allowed by its first half.
+        # (A pause: a kill is judged by its container too, which this canned daemon cannot answer.)
         while not done.is_set():
-            r = http(p.sock, "POST", "/v1.41/containers/abc/kill")
+            r = http(p.sock, "POST", "/v1.41/containers/abc/pause")
             if r.status != 403:
                 forwarded.append(r.status)
             time.sleep(0.01)
 
-    t = threading.Thread(target=kill_requests)
+    t = threading.Thread(target=pause_requests)
     t.start()
     try:
         time.sleep(0.5)
@@ -68,7 +69,7 @@ def test_a_policy_rewritten_in_place_with_a_pause_is_not_read_half_written(proxy
         assert p.alive(), p.log_tail()
         p.stop()
         daemon.close()
-    assert forwarded == [], f"the half-written policy was in force: {len(forwarded)} kills forwarded; {p.log_tail()}"
+    assert forwarded == [], f"the half-written policy was in force: {len(forwarded)} pauses forwarded; {p.log_tail()}"
 
 
 def test_a_reload_after_a_rename_into_place_is_in_force_within_a_second_or_two(proxy_bin, short_tmp):
@@ -80,11 +81,11 @@ def test_a_reload_after_a_rename_into_place_is_in_force_within_a_second_or_two(p
     p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), daemon.path, policy, os.path.join(d, "audit.jsonl"), d,
               ("--policy-poll", "0.2")).start()
     try:
-        assert http(p.sock, "POST", "/v1.41/containers/abc/kill").status == 403
+        assert http(p.sock, "POST", "/v1.41/containers/abc/pause").status == 403
         with open(policy + ".new", "w") as f:
             f.write(HEAD.replace('"containers-read"', '"containers"'))
         os.rename(policy + ".new", policy)
-        wait_for(lambda: http(p.sock, "POST", "/v1.41/containers/abc/kill").status != 403, 5, what="the renamed policy in force")
+        wait_for(lambda: http(p.sock, "POST", "/v1.41/containers/abc/pause").status != 403, 5, what="the renamed policy in force")
     finally:
         assert p.alive(), p.log_tail()
         p.stop()
@@ -121,16 +122,16 @@ def test_a_policy_file_made_writable_by_every_user_is_not_reloaded(proxy_bin, sh
     p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), daemon.path, policy, os.path.join(d, "audit.jsonl"), d,
               ("--policy-poll", "0.2")).start()
     try:
-        assert http(p.sock, "POST", "/v1.41/containers/abc/kill").status == 403
+        assert http(p.sock, "POST", "/v1.41/containers/abc/pause").status == 403
         os.chmod(policy, 0o666)
         with open(policy, "w") as f:  # what any user could now write
             f.write(ALLOW_ALL)
         wait_for(lambda: b"POLICY RELOAD FAILED" in open(p.log_path, "rb").read(), 10, what="the failed reload")
-        assert http(p.sock, "POST", "/v1.41/containers/abc/kill").status == 403, p.log_tail()
+        assert http(p.sock, "POST", "/v1.41/containers/abc/pause").status == 403, p.log_tail()
         assert "writable by every user" in p.log_tail()
         # Put right, the same content is loaded (the owner meant it).
         os.chmod(policy, 0o644)
-        wait_for(lambda: http(p.sock, "POST", "/v1.41/containers/abc/kill").status != 403, 10, what="the policy put right in force")
+        wait_for(lambda: http(p.sock, "POST", "/v1.41/containers/abc/pause").status != 403, 10, what="the policy put right in force")
     finally:
         assert p.alive(), p.log_tail()
         p.stop()
@@ -157,8 +158,8 @@ def test_peer_policies_are_reloaded_when_their_file_changes_and_an_invalid_one_k
     p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), daemon.path, main, os.path.join(d, "audit.jsonl"), d,
               ("--listeners", listeners)).start()
 
-    def kill() -> int:
-        return http(p.sock, "POST", "/v1.41/containers/abc/kill").status
+    def pause() -> int:
+        return http(p.sock, "POST", "/v1.41/containers/abc/pause").status
 
     def replace(text: str) -> None:
         with open(peer + ".new", "w") as f:
@@ -166,13 +167,13 @@ def test_peer_policies_are_reloaded_when_their_file_changes_and_an_invalid_one_k
         os.rename(peer + ".new", peer)
 
     try:
-        assert kill() == 204, p.log_tail()  # the peer's policy, not the main one
+        assert pause() == 204, p.log_tail()  # the peer's policy, not the main one
         replace(PING_ONLY)
-        wait_for(lambda: kill() == 403, 10, what="the tightened [[peer]] policy in force")
+        wait_for(lambda: pause() == 403, 10, what="the tightened [[peer]] policy in force")
         assert "[[peer]] policy" in p.log_tail() and "reloaded" in p.log_tail()
         replace(CONTAINERS + "methods = [\"GETT\"]\n")
         wait_for(lambda: b"PEER POLICY RELOAD FAILED" in open(p.log_path, "rb").read(), 10, what="the failed [[peer]] reload")
-        assert kill() == 403
+        assert pause() == 403
         assert http(p.sock, "GET", "/v1.41/_ping").status == 204
         reloads = [r for r in p.audit_records() if r.get("event") == "reload"]
         assert [r["outcome"] for r in reloads] == ["ok", "invalid"], reloads

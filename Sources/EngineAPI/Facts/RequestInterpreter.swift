@@ -129,6 +129,7 @@ public enum RequestInterpreter {
             if let body, !isBlank(body) {
                 return .failure(Refusal(message: "a HostConfig body on container start is the pre-1.24 API form; set HostConfig at create instead"))
             }
+            if let refusal = checkpointRefusal(rawQuery) { return .failure(refusal) }
             return .success(Interpretation(facts: RequestFacts(), canonicalBody: body))
         default:
             break
@@ -226,6 +227,32 @@ public enum RequestInterpreter {
         let hostConfig = value.at("HostConfig")
         let endpoints = value.at("NetworkingConfig")?.at("EndpointsConfig")?.entries ?? []
         return .success(ContainerFacts.extract(config: value, hostConfig: hostConfig, endpoints: endpoints))
+    }
+
+    /// `POST /containers/{id}/start?checkpoint=NAME` (a daemon run with
+    /// `--experimental`; 20.10.24 and 28.x): the container is restored from
+    /// the directory `filepath.Join(<data-root>/containers/<id>/checkpoints,
+    /// NAME)`. The name is not checked (only a checkpoint *create* checks
+    /// it), so `../../../../../etc` is any host directory: the daemon stat()s
+    /// it as root ("/etc/passwd exists and is not a directory" against
+    /// "does not exist" tells a job what is on the host), tars it into
+    /// containerd's content store and has runc restore the container from
+    /// it with CRIU, from images a job can write into a named volume's
+    /// `_data` on the host. `checkpoint-dir` names the directory outright
+    /// (20.10 and 28.x refuse it, today). The checkpoint routes that make
+    /// checkpoints are refused; so is starting from one. Read as
+    /// `r.Form.Get` reads them, every value: a start with no
+    /// `--checkpoint` sends neither.
+    static func checkpointRefusal(_ raw: String?) -> Refusal? {
+        guard let query = GoQuery.parse(raw) else {
+            return Refusal(message: "the query string is malformed (the daemon would refuse it)")
+        }
+        for key in ["checkpoint", "checkpoint-dir"] {
+            if let value = query.all(key).first(where: { !$0.utf8.isEmpty }) {
+                return Refusal(message: "\(key)=\(value): a start from a checkpoint restores the container from a host directory that the checkpoint's name can place anywhere (`../`), read by the daemon as root (a daemon run with --experimental); start it without --checkpoint")
+            }
+        }
+        return nil
     }
 
     /// `POST /commit`: the name the new image gets (`repo`, `tag`).
