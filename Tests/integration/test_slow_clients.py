@@ -5,7 +5,7 @@
 | a client that hangs up while its pipelined body waits behind a quiet stream frees its connection (both models) | test_hang_up_behind_a_quiet_stream_with_a_body_in_flight_frees_the_connection |
 | a client that pipelines requests and never reads cannot make the proxy buffer without bound, nor fill the audit queue and starve others (both models) | test_a_client_that_never_reads_is_held_back_not_buffered |
 | every way a connection ends (client at once, mid-head, mid-body of each kind, after an answer, malformed, timed out; daemon real, hanging up, refusing, missing) gives its slot back, open and per-uid counts alike (both models) | test_every_way_a_connection_ends_gives_its_slot_back |
-| a client gone from a quiet attach gives its slot back (both models) | test_a_client_gone_from_a_quiet_attach_gives_its_slot_back |
+| a client gone from a quiet attach, or from a non-TTY exec whose process ignores its stdin's end, gives its slot back (both models) | test_a_client_gone_from_a_quiet_attach_gives_its_slot_back |
 | clients that connect to the metrics socket and send nothing do not hold up a scrape; one too many cuts the oldest | test_silent_metrics_clients_do_not_hold_up_a_scrape |
 """
 
@@ -380,14 +380,19 @@ def test_every_way_a_connection_ends_gives_its_slot_back(proxy_factory, dockerd_
             fake.close()
 
 
+@pytest.mark.parametrize("kind", ["attach", "exec"])
 @pytest.mark.parametrize("extra", SERVING)
-def test_a_client_gone_from_a_quiet_attach_gives_its_slot_back(proxy_factory, dockerd_sock, image, short_tmp, extra):
-    """An attach to a container that prints nothing, taken over (101), then
-    the client hangs up: the connection must not stay open until the
-    container prints something. (When the container ends instead, dockerd
-    only half-closes the stream and waits for the client's stdin to end,
-    as the proxy does.)"""
-    name = unique("quietattach")
+def test_a_client_gone_from_a_quiet_attach_gives_its_slot_back(proxy_factory, dockerd_sock, image, short_tmp, extra, kind):
+    """An attach to a container that prints nothing, or a non-TTY exec whose
+    process prints nothing and ignores its stdin (`docker exec -i c sleep
+    1000`), taken over (101), then the client hangs up: the connection must
+    not stay open until the process prints something or ends. dockerd ends
+    an attach whose stdin ends, but only closes an exec's stdin (its process
+    runs on, its output still open): before 2026-12-01 the exec form held
+    the connection, and its slot, for as long as the process ran. (When the
+    container ends instead, dockerd only half-closes the stream and waits
+    for the client's stdin to end, as the proxy does.)"""
+    name = unique("quiet" + kind)
     metrics = os.path.join(tempfile.mkdtemp(dir=short_tmp), "m.sock")
     p = proxy_factory("observe.toml", extra=("--metrics-socket", metrics) + extra)
     try:
@@ -396,9 +401,19 @@ def test_a_client_gone_from_a_quiet_attach_gives_its_slot_back(proxy_factory, do
                              "HostConfig": {"NetworkMode": "none"}}).encode())
         assert r.status == 201, r
         assert http(dockerd_sock, "POST", f"{API}/containers/{name}/start").status == 204
+        upgrade = {"Upgrade": "tcp", "Connection": "Upgrade"}
+        if kind == "attach":
+            request = build_request("POST", f"{API}/containers/{name}/attach?stream=1&stdin=1&stdout=1&stderr=1",
+                                    headers=upgrade)
+        else:
+            r = http(dockerd_sock, "POST", f"{API}/containers/{name}/exec",
+                     json.dumps({"Cmd": ["sleep", "1000"], "AttachStdin": True, "AttachStdout": True,
+                                 "AttachStderr": True}).encode())
+            assert r.status == 201, r
+            request = build_request("POST", f"{API}/exec/{r.json()['Id']}/start", b'{"Detach":false,"Tty":false}',
+                                    headers={**upgrade, "Content-Type": "application/json"})
         with RawConn(p.sock, timeout=10) as c:
-            c.send(build_request("POST", f"{API}/containers/{name}/attach?stream=1&stdin=1&stdout=1&stderr=1",
-                                 headers={"Upgrade": "tcp", "Connection": "Upgrade"}))
+            c.send(request)
             assert c.read_head().status == 101
         deadline = time.monotonic() + 10
         while True:
@@ -408,7 +423,9 @@ def test_a_client_gone_from_a_quiet_attach_gives_its_slot_back(proxy_factory, do
             if n == 0 or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
-        assert n == 0, "the attach connection is still open 10 s after the client hung up"
+        assert n == 0, f"the {kind} connection is still open 10 s after the client hung up"
+        # Its result record is written: the exchange is over, not just the slot.
+        p.wait_results(lambda rs: any(x.get("hijacked") for x in rs), what="the hijacked exchange's result")
     finally:
         force_remove(dockerd_sock, name)
 
