@@ -501,6 +501,12 @@ class ClosingAttachDaemon(FakeUnixDaemon):
             if target.endswith(b"/containers/x/json"):
                 self.answer_plain_inspect(conn, "x", "cd" * 32)
                 return
+            if b"/attach" not in target:
+                # The proxy's own start-up look-ups (`GET /info`): answered and
+                # closed, so that only the attach's stdin is recorded (taking
+                # them over once set `stdin_ended` before the test's stdin came).
+                conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                return
             conn.sendall(b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
                          b"Connection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello")
             if self.how == "close":
