@@ -295,11 +295,12 @@ extension Connection {
     /// passed on as EOF): a half-closed client still reads what the daemon
     /// sends, but one gone for good never will, and nothing else would
     /// notice. Before 2026-12-01 the response thread then waited on the
-    /// daemon until it spoke or closed: an exec whose process ignores its
-    /// stdin EOF (`timeout 60 docker exec -i c long-quiet-job`, a killed
-    /// `docker exec -i`) held the connection, its two descriptors, its
-    /// result record and its slot against `--max-connections-per-uid` for
-    /// as long as the process ran. Blocks until the client hangs up for
+    /// daemon until it spoke or closed: an attach without stdin (which
+    /// dockerd never reads: a killed `docker run` without -i) or an exec
+    /// whose process ignores its stdin's end (a killed `docker exec -i c
+    /// sleep 1000`) held the connection, its two descriptors, its result
+    /// record and its slot against `--max-connections-per-uid` for as long
+    /// as the container or process ran quietly. Blocks until the client hangs up for
     /// good, or the response thread, done with the stream, shuts the
     /// client down (`letGoOfTheClientOnceTheDaemonHasClosed`); then ends
     /// the connection, which also ends a daemon side still open. The
