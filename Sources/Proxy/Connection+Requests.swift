@@ -267,6 +267,7 @@ extension Connection {
             }
             if hijacked {
                 relayRaw(reader, to: upstream, exchange)
+                watchClientUntilTheStreamEnds()
                 return false
             }
         }
@@ -289,6 +290,26 @@ extension Connection {
 
     /// How often a request thread waiting for a hijack verdict looks whether its client hung up.
     static let verdictPollMilliseconds = 500
+
+    /// After a taken-over stream's client side has ended (its stdin is
+    /// passed on as EOF): a half-closed client still reads what the daemon
+    /// sends, but one gone for good never will, and nothing else would
+    /// notice. Before 2026-12-01 the response thread then waited on the
+    /// daemon until it spoke or closed: an attach without stdin (which
+    /// dockerd never reads: a killed `docker run` without -i) or an exec
+    /// whose process ignores its stdin's end (a killed `docker exec -i c
+    /// sleep 1000`) held the connection, its two descriptors, its result
+    /// record and its slot against `--max-connections-per-uid` for as long
+    /// as the container or process ran quietly. Blocks until the client hangs up for
+    /// good, or the response thread, done with the stream, shuts the
+    /// client down (`letGoOfTheClientOnceTheDaemonHasClosed`); then ends
+    /// the connection, which also ends a daemon side still open. The
+    /// daemon then sees what a client that hung up on it directly shows
+    /// it: the connection closed.
+    private func watchClientUntilTheStreamEnds() {
+        client.waitForHangUp()
+        terminate()
+    }
 
     /// Client → daemon after the daemon took the connection over. Ends by
     /// passing the client's half-close on.

@@ -35,6 +35,42 @@ import Testing
         if !c.1 { peer.close() }
     }
 
+    /// A request thread whose client's stdin into a taken-over stream has
+    /// ended watches the client until it is gone for good or the stream is
+    /// over (`watchClientUntilTheStreamEnds`): `waitForHangUp` must return
+    /// for exactly those, and not for a half-closed client that still reads
+    /// the daemon's output.
+    enum HijackEnd: String, CaseIterable, Sendable {
+        case clientHalfClosedStillReading, clientClosed, clientClosedWithOutputUnread
+        case streamOverThisSideShutBothWays, clientHalfClosedAndOutputOver
+    }
+
+    static let hijackEndCases: [(HijackEnd, wakes: Bool)] = [
+        (.clientHalfClosedStillReading, false), (.clientClosed, true), (.clientClosedWithOutputUnread, true),
+        (.streamOverThisSideShutBothWays, true), (.clientHalfClosedAndOutputOver, true),
+    ]
+
+    @Test(arguments: hijackEndCases) func theWatchOnAHijackedClientEndsWhenItIsGoneOrTheStreamIsOver(_ c: (HijackEnd, wakes: Bool)) {
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        let mine = FileDescriptor(rawValue: fds[0])
+        let client = FileDescriptor(rawValue: fds[1])
+        defer { mine.close() }
+        client.shutdown(reading: false, writing: true)  // its stdin ended: the watch begins
+        switch c.0 {
+        case .clientHalfClosedStillReading: break
+        case .clientClosed: client.close()
+        case .clientClosedWithOutputUnread:
+            _ = send(mine.rawValue, "y", 1, 0)
+            client.close()
+        case .streamOverThisSideShutBothWays: mine.shutdown(reading: true, writing: true)
+        case .clientHalfClosedAndOutputOver: mine.shutdown(reading: false, writing: true)
+        }
+        #expect(mine.peerHungUp == c.wakes, "\(c.0)")
+        if c.wakes && mine.peerHungUp { mine.waitForHangUp() }  // the same condition, waited for: returns at once
+        if !c.wakes || c.0 == .streamOverThisSideShutBothWays || c.0 == .clientHalfClosedAndOutputOver { client.close() }
+    }
+
     @Test func aTimedPopGivesUpAndStillTakesWhatComes() {
         let queue = BlockingQueue<Bool>()
         let t0 = monotonicNanoseconds()

@@ -150,3 +150,64 @@ def test_create_pipelined_behind_exec_start_is_stdin(ci_sock, dockerd_sock, slee
         assert not container_exists(dockerd_sock, name)
     finally:
         force_remove(dockerd_sock, name)
+
+
+# label -> (exec start body, Upgrade header): exec starts dockerd answers
+# without taking the connection over, so it reads the next request from the
+# same connection.
+NOT_TAKEN_OVER = {
+    "detach-200": (b'{"Detach":true,"Tty":false}', False),
+    "detach-200-upgrade": (b'{"Detach":true,"Tty":false}', True),
+    "unreadable-body-400": (b'{"Detach":', False),
+    "unreadable-body-400-upgrade": (b'{"Detach":', True),
+}
+
+SERVING = [pytest.param((), id="event-loop"), pytest.param(("--event-loops", "0"), id="threads")]
+
+
+def _exec_start(dockerd_sock: str, container: str, body: bytes, upgrade: bool) -> bytes:
+    r = http(dockerd_sock, "POST", f"{API}/containers/{container}/exec",
+             json.dumps({"Cmd": ["cat"], "AttachStdin": True, "AttachStdout": True}).encode())
+    assert r.status == 201, r
+    up = "Connection: Upgrade\r\nUpgrade: tcp\r\n" if upgrade else ""
+    return (f"POST {API}/exec/{r.json()['Id']}/start HTTP/1.1\r\nHost: d\r\n{up}"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+@pytest.mark.proxy_only
+@pytest.mark.parametrize("serving", SERVING)
+@pytest.mark.parametrize("label", sorted(NOT_TAKEN_OVER))
+def test_create_pipelined_behind_an_exec_start_not_taken_over_is_judged(proxy_factory, dockerd_sock, sleeper, label, serving):
+    """An exec start the daemon answers without taking the connection over
+    (detached, or a body it cannot read) leaves the bytes after it to be
+    read as the next request: through ci.toml they are judged as one (the
+    privileged create is refused), never relayed raw behind the verdict.
+    (The red-team of 2026-12-01 found this holds; the differential below
+    shows dockerd creates the container when sent straight.)"""
+    body, upgrade = NOT_TAKEN_OVER[label]
+    p = proxy_factory("ci.toml", extra=serving)
+    name = unique("edge")
+    try:
+        out = send(p.sock, _exec_start(dockerd_sock, sleeper, body, upgrade) + create(name))
+        time.sleep(0.2)
+        assert not container_exists(dockerd_sock, name), (label, out[-400:])
+        codes = statuses(out)
+        assert len(codes) == 2 and codes[0] in (200, 400) and codes[1] == 403, (label, out[-600:])
+        records = p.wait_results(lambda rs: any(r.get("route") == "container.create" for r in rs))
+        create_records = [r for r in records if r.get("route") == "container.create"]
+        assert create_records and create_records[-1]["decision"] == "deny", create_records
+    finally:
+        force_remove(dockerd_sock, name)
+
+
+@pytest.mark.parametrize("label", sorted(NOT_TAKEN_OVER))
+def test_create_pipelined_behind_an_exec_start_not_taken_over_straight_to_the_daemon(dockerd_sock, sleeper, label):
+    """The reference: dockerd reads and runs the pipelined create."""
+    body, upgrade = NOT_TAKEN_OVER[label]
+    name = unique("edge")
+    try:
+        out = send(dockerd_sock, _exec_start(dockerd_sock, sleeper, body, upgrade) + create(name))
+        time.sleep(0.2)
+        assert container_exists(dockerd_sock, name), (label, out[-400:])
+    finally:
+        force_remove(dockerd_sock, name)

@@ -5,7 +5,7 @@
 | a client that hangs up while its pipelined body waits behind a quiet stream frees its connection (both models) | test_hang_up_behind_a_quiet_stream_with_a_body_in_flight_frees_the_connection |
 | a client that pipelines requests and never reads cannot make the proxy buffer without bound, nor fill the audit queue and starve others (both models) | test_a_client_that_never_reads_is_held_back_not_buffered |
 | every way a connection ends (client at once, mid-head, mid-body of each kind, after an answer, malformed, timed out; daemon real, hanging up, refusing, missing) gives its slot back, open and per-uid counts alike (both models) | test_every_way_a_connection_ends_gives_its_slot_back |
-| a client gone from a quiet attach gives its slot back (both models) | test_a_client_gone_from_a_quiet_attach_gives_its_slot_back |
+| a client gone from a quiet attach (with or without stdin), or from a non-TTY exec whose process ignores its stdin's end, gives its slot back (both models) | test_a_client_gone_from_a_quiet_attach_gives_its_slot_back |
 | clients that connect to the metrics socket and send nothing do not hold up a scrape; one too many cuts the oldest | test_silent_metrics_clients_do_not_hold_up_a_scrape |
 """
 
@@ -380,14 +380,21 @@ def test_every_way_a_connection_ends_gives_its_slot_back(proxy_factory, dockerd_
             fake.close()
 
 
+@pytest.mark.parametrize("kind", ["attach", "attach-without-stdin", "exec"])
 @pytest.mark.parametrize("extra", SERVING)
-def test_a_client_gone_from_a_quiet_attach_gives_its_slot_back(proxy_factory, dockerd_sock, image, short_tmp, extra):
-    """An attach to a container that prints nothing, taken over (101), then
-    the client hangs up: the connection must not stay open until the
-    container prints something. (When the container ends instead, dockerd
-    only half-closes the stream and waits for the client's stdin to end,
-    as the proxy does.)"""
-    name = unique("quietattach")
+def test_a_client_gone_from_a_quiet_attach_gives_its_slot_back(proxy_factory, dockerd_sock, image, short_tmp, extra, kind):
+    """An attach to a container that prints nothing (with stdin, or without:
+    `docker run` without -i, `docker attach --no-stdin`), or a non-TTY exec
+    whose process prints nothing and ignores its stdin (`docker exec -i c
+    sleep 1000`), taken over (101), then the client hangs up: the connection
+    must not stay open until the process prints something or ends. dockerd
+    ends an attach whose stdin ends, but does not read an attach without
+    stdin at all, and only closes an exec's stdin (its process runs on, its
+    output still open): before 2026-12-01 those two forms held the
+    connection, and its slot, for as long as the container or process ran.
+    (When the container ends instead, dockerd only half-closes the stream
+    and waits for the client's stdin to end, as the proxy does.)"""
+    name = unique("quiet" + kind.replace("-", ""))
     metrics = os.path.join(tempfile.mkdtemp(dir=short_tmp), "m.sock")
     p = proxy_factory("observe.toml", extra=("--metrics-socket", metrics) + extra)
     try:
@@ -396,9 +403,20 @@ def test_a_client_gone_from_a_quiet_attach_gives_its_slot_back(proxy_factory, do
                              "HostConfig": {"NetworkMode": "none"}}).encode())
         assert r.status == 201, r
         assert http(dockerd_sock, "POST", f"{API}/containers/{name}/start").status == 204
+        upgrade = {"Upgrade": "tcp", "Connection": "Upgrade"}
+        if kind.startswith("attach"):
+            stdin = "&stdin=1" if kind == "attach" else ""
+            request = build_request("POST", f"{API}/containers/{name}/attach?stream=1{stdin}&stdout=1&stderr=1",
+                                    headers=upgrade)
+        else:
+            r = http(dockerd_sock, "POST", f"{API}/containers/{name}/exec",
+                     json.dumps({"Cmd": ["sleep", "1000"], "AttachStdin": True, "AttachStdout": True,
+                                 "AttachStderr": True}).encode())
+            assert r.status == 201, r
+            request = build_request("POST", f"{API}/exec/{r.json()['Id']}/start", b'{"Detach":false,"Tty":false}',
+                                    headers={**upgrade, "Content-Type": "application/json"})
         with RawConn(p.sock, timeout=10) as c:
-            c.send(build_request("POST", f"{API}/containers/{name}/attach?stream=1&stdin=1&stdout=1&stderr=1",
-                                 headers={"Upgrade": "tcp", "Connection": "Upgrade"}))
+            c.send(request)
             assert c.read_head().status == 101
         deadline = time.monotonic() + 10
         while True:
@@ -408,7 +426,9 @@ def test_a_client_gone_from_a_quiet_attach_gives_its_slot_back(proxy_factory, do
             if n == 0 or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
-        assert n == 0, "the attach connection is still open 10 s after the client hung up"
+        assert n == 0, f"the {kind} connection is still open 10 s after the client hung up"
+        # Its result record is written: the exchange is over, not just the slot.
+        p.wait_results(lambda rs: any(x.get("hijacked") for x in rs), what="the hijacked exchange's result")
     finally:
         force_remove(dockerd_sock, name)
 
@@ -483,6 +503,12 @@ class ClosingAttachDaemon(FakeUnixDaemon):
             target = head.split(b" ", 2)[1]
             if target.endswith(b"/containers/x/json"):
                 self.answer_plain_inspect(conn, "x", "cd" * 32)
+                return
+            if b"/attach" not in target:
+                # The proxy's own start-up look-ups (`GET /info`): answered and
+                # closed, so that only the attach's stdin is recorded (taking
+                # them over once set `stdin_ended` before the test's stdin came).
+                conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 return
             conn.sendall(b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
                          b"Connection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello")
