@@ -30,6 +30,11 @@ public enum TargetContainer {
         // again when the process dies (an operator's `--restart always` agent whose
         // restart was refused restarted after `kill -s TERM`).
         "container.kill": "id",
+        // A stop with a `signal` (API 1.42+, Docker 23 and later; 20.10 ignores it) is a kill
+        // with that signal followed by SIGKILL: dockerd 28.5 arms `ExitOnNext` only for the
+        // container's own stop signal, so the same restart as a kill's follows. Judged whether
+        // or not the query has a signal: a stop of a container a job may not create is refused.
+        "container.stop": "id",
         // An update: a restart policy it sets is acted on (a container stopped by hand with
         // `always` starts again at the daemon's restart), and its limits can end the process
         // (out of memory), which the container's own policy then restarts (both shown against
@@ -110,8 +115,8 @@ extension BodyRules {
             if let violation = judge(facts, environment: environment) {
                 let acts = route.bytesEqual("container.update")
                     ? "an update would have the daemon start it again with that access, by a restart policy it sets (at the daemon's next restart) or by its own once new limits end it (out of memory)"
-                    : route.bytesEqual("container.kill")
-                    ? "a kill would have the daemon start it again by its restart policy, with that access"
+                    : route.bytesEqual("container.kill") || route.bytesEqual("container.stop")
+                    ? "a \(route.bytesEqual("container.kill") ? "kill" : "stop") would have the daemon start it again by its restart policy, with that access"
                     : "\(route) would act with that access"
                 return refuse("\(isExec ? "runs in" : "is") \(TargetContainer.deniedForContainer): \(violation.ask.field) \"\(violation.ask.value)\" \(violation.message); "
                               + acts, container)

@@ -190,6 +190,12 @@ let targetContainerCases: [(name: String, method: String, path: String, body: St
     ("docker kill of a privileged container", "POST", "/v1.41/containers/agent/kill", nil, "containers", "privileged", nil),
     ("docker kill of a job's own container, pinned", "POST", "/v1.41/containers/job-1/kill?signal=TERM", nil, nil, nil,
      String(repeating: "1", count: 64)),
+    // docker stop -s (API 1.42+): the same kill, then SIGKILL; on a daemon that reads `signal` the restart follows.
+    ("docker stop -s TERM of the runner (API 1.42)", "POST", "/v1.42/containers/runner/stop?signal=TERM", nil,
+     "containers", "a stop would have the daemon start it again", nil),
+    ("docker stop of a privileged container", "POST", "/v1.41/containers/agent/stop", nil, "containers", "privileged", nil),
+    ("docker stop of a job's own container, pinned", "POST", "/v1.41/containers/job-1/stop?t=1", nil, nil, nil,
+     String(repeating: "1", count: 64)),
 ]
 
 @Suite("Exec, attach and copy are judged by the container they act in")

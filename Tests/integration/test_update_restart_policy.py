@@ -240,3 +240,33 @@ def test_a_job_kills_its_own_container(ci_proxy, dockerd_sock):
         assert r.status == 204, r
     finally:
         force_remove(dockerd_sock, name)
+
+
+@pytest.mark.parametrize("query", ["t=0", "signal=TERM&t=0"])
+def test_a_stop_of_a_container_with_host_access_is_refused(ci_proxy, dockerd_sock, query):
+    """dockerd 20.10 ignores a stop's `signal` (API 1.42+); 28.x sends it
+    instead of the container's stop signal, and then, as after a kill, its
+    restart policy starts it again. A stop is judged by its container."""
+    name = unique("opstop")
+    with tempfile.TemporaryDirectory(prefix="swrst") as host_dir:
+        try:
+            running_operator_agent(dockerd_sock, name, host_dir)
+            r = http(ci_proxy.sock, "POST", f"{API}/containers/{name}/stop?{query}")
+            assert r.status == 403, r
+            assert b"a container a job may not create" in r.body and b"stop" in r.body, r.body
+            assert state(dockerd_sock, name)["State"]["Running"]
+        finally:
+            force_remove(dockerd_sock, name)
+
+
+def test_a_job_stops_its_own_container(ci_proxy, dockerd_sock):
+    name = unique("own")
+    try:
+        body = json.dumps({"Image": IMG, "Cmd": ["sleep", "300"], "HostConfig": {"NetworkMode": "none"}}).encode()
+        assert http(ci_proxy.sock, "POST", f"{API}/containers/create?name={name}", body).status == 201
+        assert http(ci_proxy.sock, "POST", f"{API}/containers/{name}/start").status == 204
+        r = http(ci_proxy.sock, "POST", f"{API}/containers/{name}/stop?t=0")
+        assert r.status == 204, r
+        assert not state(dockerd_sock, name)["State"]["Running"]
+    finally:
+        force_remove(dockerd_sock, name)
