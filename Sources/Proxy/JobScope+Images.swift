@@ -540,7 +540,7 @@ extension JobScope {
         case "image.list": return { ImageListFilter.filter($0, owner: owner, foreignClaims: foreign) }
         case "image.inspect": return { ImageTagFilter.inspect($0, foreignClaims: foreign) }
         case "image.history": return { ImageTagFilter.history($0, foreignClaims: foreign) }
-        case "volume.inspect", "network.inspect": return { OwnerLabelFilter.object($0) }
+        case "volume.inspect", "volume.create", "network.inspect": return { OwnerLabelFilter.object($0) }
         case "volume.list": return { OwnerLabelFilter.volumeList($0) }
         case "network.list", "network.list.slash": return { OwnerLabelFilter.networkList($0) }
         default: return nil

@@ -167,3 +167,23 @@ def test_compose_sees_its_volume_and_network_labels_unchanged(dockerd_sock, job_
                     http(dockerd_sock, "DELETE", f"{API}/containers/{c['Id']}?force=1")
             http(dockerd_sock, "DELETE", f"{API}/networks/{project}_inner")
             http(dockerd_sock, "DELETE", f"{API}/volumes/{project}_data")
+
+
+def test_volume_create_answers_the_clients_labels(dockerd_sock, job_sock):
+    # The create's answer (the SDK's `volumes.create(...).attrs`) is the
+    # volume as inspect shows it: the client's labels, not the owner label.
+    import docker
+    for where, sock in (("direct", dockerd_sock), ("job", job_sock)):
+        client = docker.DockerClient(base_url=f"unix://{sock}", version="auto", timeout=60)
+        name = unique("vcreate")
+        try:
+            made = client.volumes.create(name, labels={"team": "ci"})
+            assert made.attrs["Labels"] == {"team": "ci"}, (where, made.attrs)
+            again = client.volumes.create(name)  # the daemon answers the existing volume
+            assert again.attrs["Labels"] == {"team": "ci"}, (where, again.attrs)
+            assert client.volumes.get(name).attrs["Labels"] == {"team": "ci"}, where
+            labels = http(dockerd_sock, "GET", f"{API}/volumes/{name}").json()["Labels"]
+            assert ("io.sockwarden.job" in labels) == (where == "job"), (where, labels)
+        finally:
+            client.close()
+            http(dockerd_sock, "DELETE", f"{API}/volumes/{name}?force=1")
