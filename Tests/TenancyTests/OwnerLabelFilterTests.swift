@@ -35,6 +35,13 @@ struct OwnerLabelFilterTests {
             == #"[{"Name":"n","Labels":{}},{"Name":"m","Labels":{"x":"y"}}]"#)
     }
 
+    @Test("system df lists the job's volumes as volume list does, without the owner label")
+    func diskUsage() {
+        let body = #"{"Volumes":[{"Name":"a","Labels":{"io.sockwarden.job":"job-42","k":"v"}},{"Name":"b","Labels":{"io.sockwarden.job":"other"}}]}"#
+        #expect(Self.text(DiskUsageFilter.filter(Array(body.utf8), owner: owner))
+            == #"{"Volumes":[{"Name":"a","Labels":{"k":"v"}}]}"#)
+    }
+
     @Test("an answer of the wrong shape is not passed on",
           arguments: ["[1]", "{", "null"])
     func wrongShape(_ body: String) {

@@ -170,8 +170,9 @@ def test_compose_sees_its_volume_and_network_labels_unchanged(dockerd_sock, job_
 
 
 def test_volume_create_answers_the_clients_labels(dockerd_sock, job_sock):
-    # The create's answer (the SDK's `volumes.create(...).attrs`) is the
-    # volume as inspect shows it: the client's labels, not the owner label.
+    # The create's answer (the SDK's `volumes.create(...).attrs`) and
+    # `system df` show the volume as inspect does: the client's labels, not
+    # the owner label.
     import docker
     for where, sock in (("direct", dockerd_sock), ("job", job_sock)):
         client = docker.DockerClient(base_url=f"unix://{sock}", version="auto", timeout=60)
@@ -182,6 +183,7 @@ def test_volume_create_answers_the_clients_labels(dockerd_sock, job_sock):
             again = client.volumes.create(name)  # the daemon answers the existing volume
             assert again.attrs["Labels"] == {"team": "ci"}, (where, again.attrs)
             assert client.volumes.get(name).attrs["Labels"] == {"team": "ci"}, where
+            assert [v["Labels"] for v in client.df()["Volumes"] if v["Name"] == name] == [{"team": "ci"}], where
             labels = http(dockerd_sock, "GET", f"{API}/volumes/{name}").json()["Labels"]
             assert ("io.sockwarden.job" in labels) == (where == "job"), (where, labels)
         finally:
