@@ -189,3 +189,61 @@ def test_volume_create_answers_the_clients_labels(dockerd_sock, job_sock):
         finally:
             client.close()
             http(dockerd_sock, "DELETE", f"{API}/volumes/{name}?force=1")
+
+
+COMPOSE_WITH_ANONYMOUS_VOLUME = """\
+version: "2.4"
+services:
+  db:
+    image: {image}
+    network_mode: none
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo boot >> /data/boots; sleep 300 & wait"]
+    volumes:
+      - /data
+"""
+
+
+def test_compose_recreates_a_service_with_an_anonymous_volume(dockerd_sock, job_sock, docker_config, tmp_path):
+    # `docker-compose up --force-recreate` (and `up` after any change to the
+    # service or its image) creates the new container with the old one's
+    # anonymous volumes bound by name, so the data survives. A job socket
+    # refused that bind (the daemon makes anonymous volumes unlabelled) and
+    # left the old container renamed; now it binds them as the job's own.
+    compose = shutil.which("docker-compose") or "/usr/bin/docker-compose"
+    if not os.access(compose, os.X_OK):
+        pytest.skip("docker-compose (v1) not installed")
+    (tmp_path / "docker-compose.yml").write_text(COMPOSE_WITH_ANONYMOUS_VOLUME.format(image=IMAGE))
+    for where, sock in (("direct", dockerd_sock), ("job", job_sock)):
+        project = unique("swa").replace("-", "")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "COMPOSE_"))}
+        env.update(DOCKER_HOST=f"unix://{sock}", DOCKER_CONFIG=docker_config,
+                   COMPOSE_PROJECT_NAME=project, COMPOSE_INTERACTIVE_NO_CLI="1")
+
+        def compose_run(*args):
+            r = subprocess.run([compose, *args], cwd=tmp_path, env=env, capture_output=True, timeout=120)
+            assert r.returncode == 0, (where, args, r.stderr.decode()[-2000:])
+            return r
+
+        def project_containers():
+            return [c for c in json.loads(http(dockerd_sock, "GET", f"{API}/containers/json?all=1").body)
+                    if c["Labels"].get("com.docker.compose.project") == project]
+
+        volumes = []
+        try:
+            compose_run("up", "-d")
+            first = project_containers()
+            assert len(first) == 1, (where, first)
+            volumes = [m["Name"] for m in first[0]["Mounts"] if m["Type"] == "volume"]
+            compose_run("up", "-d", "--force-recreate")
+            now = project_containers()
+            assert len(now) == 1 and now[0]["Id"] != first[0]["Id"], (where, now)
+            assert now[0]["Names"] == [f"/{project}_db_1"], (where, now)
+            assert [m["Name"] for m in now[0]["Mounts"] if m["Type"] == "volume"] == volumes, (where, now)
+            r = compose_run("exec", "-T", "db", "cat", "/data/boots")
+            assert r.stdout == b"boot\nboot\n", (where, r.stdout)
+            compose_run("down", "-t", "1")
+        finally:
+            for c in project_containers():
+                http(dockerd_sock, "DELETE", f"{API}/containers/{c['Id']}?force=1")
+            for v in volumes:
+                http(dockerd_sock, "DELETE", f"{API}/volumes/{v}?force=1")
