@@ -32,7 +32,7 @@ extension BodyRules {
             return privileged ? nil : refuse("containers", "asks for a privileged container; set privileged = true in [containers] to allow it")
         case .hostNamespace(let ns):
             return hostNamespaces.contains(ns) ? nil
-                : refuse("containers", "shares the host's \(ns.rawValue) namespace; allowed host namespaces: \(list(hostNamespaces.map(\.rawValue)))")
+                : refuse("containers", "shares the host's \(ns.rawValue) namespace; allowed host namespaces: \(list(hostNamespaces.map(\.rawValue))); add \"\(ns.rawValue)\" to host-namespaces in [containers] to allow it")
         case .joinNamespace(let ns):
             return joinNamespaces ? judgeJoinedNamespace(ns, ask: ask, environment: environment)
                 : refuse("containers", "joins another \(ns.rawValue) namespace; set join-namespaces = true in [containers] to allow it")
@@ -40,18 +40,20 @@ extension BodyRules {
             return refuse("containers", "is not a \(ns.rawValue) mode sockwarden can judge; use the default")
         case .capabilityAdd(let cap):
             return cap.isOneOf(Array(capabilities)) ? nil
-                : refuse("containers", "adds capability \(cap); allowed beyond the defaults: \(list(capabilities.map { String($0.dropFirst(4)) }))")
+                : refuse("containers", "adds capability \(cap); allowed beyond the defaults: \(list(capabilities.map { String($0.dropFirst(4)) })); "
+                         + (cap.bytesEqual("ALL") || cap.bytesEqual("CAP_ALL") ? "add only the capabilities it needs, one by one"
+                            : "add \"\(cap.bytesHavePrefix("CAP_") ? String(cap.dropFirst(4)) : cap)\" to capabilities in [containers] to allow it"))
         case .device:
             return devices ? nil : refuse("containers", "uses a host device (one given to the container, or whose I/O it limits); set devices = true in [containers] to allow it")
         case .seccompUnconfined:
-            return seccompUnconfined ? nil : refuse("security-options", "turns seccomp off")
+            return seccompUnconfined ? nil : refuse("security-options", "turns seccomp off; set seccomp-unconfined = true in [security-options] to allow it")
         case .seccompCustomProfile:
             return seccompProfiles ? nil : refuse("security-options", "sets a custom seccomp profile; set seccomp-profiles = true to allow it")
         case .apparmorUnconfined:
-            return apparmorUnconfined ? nil : refuse("security-options", "turns AppArmor off")
+            return apparmorUnconfined ? nil : refuse("security-options", "turns AppArmor off; set apparmor-unconfined = true in [security-options] to allow it")
         case .apparmorProfile(let profile):
             return profile.isOneOf(Array(apparmorProfiles)) ? nil
-                : refuse("security-options", "sets AppArmor profile \(profile); allowed: \(list(Array(apparmorProfiles)))")
+                : refuse("security-options", "sets AppArmor profile \(profile); allowed: \(list(Array(apparmorProfiles))); add \"\(profile)\" to apparmor-profiles in [security-options] to allow it")
         case .selinuxLabel:
             return selinuxLabels ? nil : refuse("security-options", "changes the SELinux label; set selinux-labels = true to allow it")
         case .unrecognisedSecurityOption:
@@ -64,9 +66,10 @@ extension BodyRules {
                 : refuse("containers", "does not set no-new-privileges; add --security-opt no-new-privileges")
         case .sysctl(let name):
             return sysctls.contains { $0.bytesEqual(name) || ($0.utf8.last == UInt8(ascii: "*") && name.bytesHavePrefix(String($0.dropLast()))) } ? nil
-                : refuse("containers", "sets sysctl \(name); allowed: \(list(sysctls))")
+                : refuse("containers", "sets sysctl \(name); allowed: \(list(sysctls)); add \"\(name)\" to sysctls in [containers] to allow it")
         case .runtime(let name):
-            return name.isOneOf(Array(runtimes)) ? nil : refuse("containers", "uses runtime \(name); allowed besides the default: \(list(Array(runtimes)))")
+            return name.isOneOf(Array(runtimes)) ? nil : refuse("containers", "uses runtime \(name); allowed besides the default: \(list(Array(runtimes)))"
+                                                                      + " (leave --runtime out for the daemon's default); add \"\(name)\" to runtimes in [containers] to allow it")
         case .logDriver(let name):
             return logDrivers.contains("*") || name.isOneOf(Array(logDrivers)) ? nil
                 : refuse("containers", "uses log driver \(name); allowed: \(list(Array(logDrivers))) (or leave --log-driver out for the daemon's default). A driver that ships logs elsewhere would send the container's output from the host's network; add it to log-drivers in [containers] only if jobs may do that")
@@ -85,10 +88,10 @@ extension BodyRules {
             return annotations ? nil : refuse("containers", "sets an OCI annotation; set annotations = true in [containers] to allow it")
         case .image(let reference):
             return ImageReference.allowed(reference, by: images) ? nil
-                : refuse("containers", "uses an image outside the allowed ones (\(ImagePattern.shown(reference))); allowed: \(list(images))")
+                : refuse("containers", "uses an image outside the allowed ones (\(ImagePattern.shown(reference))); allowed: \(list(images)); add a pattern for it to images in [containers] to allow it")
         case .imageName(let reference):
             return ImageReference.allowed(reference, by: imageNames) ? nil
-                : refuse("containers", "names an image outside the names jobs may give (\(ImagePattern.shown(reference))); allowed image-names: \(list(imageNames))")
+                : refuse("containers", "names an image outside the names jobs may give (\(ImagePattern.shown(reference))); allowed image-names: \(list(imageNames)); use one of those names, or add a pattern for it to image-names in [containers]")
         case .imageLoad:
             return imageNames.contains { $0.bytesEqual("*") } ? nil
                 : refuse("containers", "loads images whose names sockwarden cannot see, while image-names = \(list(imageNames)); pull or build them instead")

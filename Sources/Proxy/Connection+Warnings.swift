@@ -49,16 +49,17 @@ extension Connection {
     /// its own): a busy CI host's `docker images` is hundreds of KiB.
     static let maxFilteredBody = 32 << 20
 
-    /// A job socket's filtered answer: a 200 body is read whole, filtered
-    /// and re-framed; one that cannot be filtered (or is larger than
-    /// `maxFilteredBody`) is never passed on (502).
+    /// A job socket's filtered answer: a 200 (or 201: a volume create's
+    /// answer) body is read whole, filtered and re-framed; one that cannot
+    /// be filtered (or is larger than `maxFilteredBody`) is never passed on
+    /// (502). Any other status is relayed as it is.
     func relayRewritten(_ head: ResponseHead, consumed: Int, _ rewrite: @Sendable ([UInt8]) -> [UInt8]?, _ exchange: Exchange,
                         _ reader: ByteReader) -> ResponseOutcome {
         let rawHead = reader.withAvailable { Array($0[0..<consumed]) }
         reader.consume(consumed)
         exchange.update { $0.status = head.status }
         let framing = head.framing(requestMethod: exchange.method)
-        guard head.status == 200 else {
+        guard head.status == 200 || head.status == 201 else {
             guard write(rawHead, exchange) else { return .close }
             return relayAfterHead(head, reader, exchange, hijacked: false)
         }

@@ -526,7 +526,8 @@ extension JobScope {
     }
 
     /// The filter of a forwarded answer on a job socket (lists that the
-    /// daemon cannot scope by label), or nil.
+    /// daemon cannot scope by label; volumes and networks without the owner
+    /// label, `OwnerLabelFilter`), or nil.
     func responseFilter(for route: Route) -> (@Sendable ([UInt8]) -> [UInt8]?)? {
         let owner = self.owner
         let foreign = claims.foreign(to: owner.id)
@@ -539,6 +540,9 @@ extension JobScope {
         case "image.list": return { ImageListFilter.filter($0, owner: owner, foreignClaims: foreign) }
         case "image.inspect": return { ImageTagFilter.inspect($0, foreignClaims: foreign) }
         case "image.history": return { ImageTagFilter.history($0, foreignClaims: foreign) }
+        case "volume.inspect", "volume.create", "network.inspect": return { OwnerLabelFilter.object($0) }
+        case "volume.list": return { OwnerLabelFilter.volumeList($0) }
+        case "network.list", "network.list.slash": return { OwnerLabelFilter.networkList($0) }
         default: return nil
         }
     }

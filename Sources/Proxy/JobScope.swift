@@ -320,15 +320,26 @@ struct JobScope: Sendable {
         }
         for reference in references where ownedID(reference.kind, reference.reference) == nil {
             if reference.kind == .volume {
-                if lookup.inspect(.volume, reference.reference) == nil, createVolume(reference.reference, labels: reference.volumeLabels) {
+                let volume = lookup.inspect(.volume, reference.reference)
+                if volume == nil, createVolume(reference.reference, labels: reference.volumeLabels) {
                     continue
                 }
+                if let volume, reusesAnonymousVolume(reference.reference, volume) { continue }
                 return .answer(status: 409, message: "sockwarden: volume \(reference.reference) (\(reference.field)) is not this job's and cannot be created for it; volume names are shared by every job on the daemon, so choose another name")
             }
             let missing = reference.kind.notFound(reference.reference)
             return .answer(status: missing.status, message: missing.message)
         }
         return nil
+    }
+
+    /// An anonymous volume one of the job's containers mounts, bound again
+    /// by name (docker-compose's recreate; `AnonymousVolumes`).
+    private func reusesAnonymousVolume(_ name: String, _ volume: JSONValue) -> Bool {
+        guard OwnerReferences.isFullID(name) else { return false }
+        let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
+        guard case .ok(let list) = lookup.get("/containers/json?all=1&filters=\(filter)") else { return false }
+        return AnonymousVolumes.reusable(name, volume: volume, containers: list.array ?? [])
     }
 
     /// Creates the named volume a container create would make, with the

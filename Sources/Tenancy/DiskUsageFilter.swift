@@ -24,7 +24,10 @@ public enum DiskUsageFilter {
             if member.key == "BuilderSize" { return JSONMember(member.key, .number("0")) }
             guard case .array(let items) = member.value else { return member }
             switch member.key {
-            case "Containers", "Volumes": return JSONMember(member.key, .array(items.filter { owned($0, owner) }))
+            case "Containers": return JSONMember(member.key, .array(items.filter { owned($0, owner) }))
+            case "Volumes":
+                // Without the owner label, as volume inspect and list show them (`OwnerLabelFilter`).
+                return JSONMember(member.key, .array(items.filter { owned($0, owner) }.map(OwnerLabelFilter.withoutOwnerLabel)))
             case "Images":
                 let images = ImageListFilter.filter(items, owner: owner, foreignClaims: foreignClaims)
                 return JSONMember(member.key, .array(images.map { recounted($0, containers: containers) }))

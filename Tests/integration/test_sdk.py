@@ -140,3 +140,34 @@ def test_events_decode(sdk, cleanup):
                              filters={"container": name}))
     actions = [e.get("Action") for e in events]
     assert "create" in actions and "destroy" in actions, events
+
+
+# What ci.toml refuses in `containers.run` keyword arguments that work
+# straight on the daemon, and the part of sockwarden's message that says how
+# to allow it (each named only "allowed: none" before 2026-12-01).
+CI_REFUSALS = [
+    ({"cap_add": ["NET_ADMIN"]}, 'add "NET_ADMIN" to capabilities in [containers] to allow it'),
+    ({"sysctls": {"net.ipv4.ip_unprivileged_port_start": "0"}},
+     'add "net.ipv4.ip_unprivileged_port_start" to sysctls in [containers] to allow it'),
+    ({"runtime": "runc"}, 'add "runc" to runtimes in [containers] to allow it'),
+    ({"pid_mode": "host"}, 'add "pid" to host-namespaces in [containers] to allow it'),
+    ({"security_opt": ["seccomp=unconfined"]}, "set seccomp-unconfined = true in [security-options] to allow it"),
+]
+
+
+@pytest.mark.proxy_only
+@pytest.mark.parametrize("kwargs,fix", CI_REFUSALS, ids=[next(iter(k)) for k, _ in CI_REFUSALS])
+def test_ci_refusal_says_how_to_allow_it(kwargs, fix, dockerd_sock, image, proxy_factory):
+    straight = docker.DockerClient(base_url=f"unix://{dockerd_sock}", version="auto", timeout=60)
+    ci = docker.DockerClient(base_url=f"unix://{proxy_factory('ci.toml', audit=False).sock}", version="auto", timeout=60)
+    try:
+        assert straight.containers.run(IMAGE, ["echo", "ran"], network_mode="none", remove=True, **kwargs) == b"ran\n"
+        with pytest.raises(docker.errors.APIError) as err:
+            ci.containers.run(IMAGE, ["echo", "ran"], network_mode="none", remove=True, **kwargs)
+        assert err.value.status_code == 403
+        message = err.value.explanation
+        assert message.startswith("sockwarden: POST /containers/create (container.create) denied by policy ci.toml: ["), message
+        assert fix in message, message
+    finally:
+        straight.close()
+        ci.close()
