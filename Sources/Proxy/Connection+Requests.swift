@@ -143,6 +143,17 @@ extension Connection {
         var judged = judge.judge(head, start, body: body, environment: context.policyEnvironment)
         let build = judgeBuildContext(head, reader, start, &judged)
         judge.admit(&judged)
+        if let again = build?.again, !judged.prePulls.isEmpty, case .forward = judged.action,
+           case .clientGone = prePull(head, &judged, again: again) {
+            // The client hung up while the job socket pulled for its build: nothing is forwarded.
+            build?.spool?.close()
+            var gone = judged.record
+            gone.error = "the client closed the connection while sockwarden pulled the build's images; the build was not forwarded"
+            context.audit.write(gone)
+            terminate()
+            push(.end())
+            return false
+        }
         let record = judged.record
 
         switch judged.action {
