@@ -69,10 +69,10 @@ extension Connection {
                 return .judged
             }
             let next = rejudged.prePulls.filter { !pulled.contains($0.reference) }
-            if let again = rejudged.prePulls.first(where: { pulled.contains($0.reference) }) {
-                // Pulled, and the daemon would still pull it (another platform, a name moved since).
-                let refusal = BuildScope.pullRefusal(again.reference, why: "it is still not on the daemon as the build asks for it after sockwarden pulled it")
-                refuse(&judged, refusal.status, "\(refusal.message) (\(again.at))")
+            if let still = rejudged.prePulls.first(where: { pulled.contains($0.reference) }) {
+                // Pulled, and the daemon would still pull it (the name removed since).
+                let refusal = BuildScope.pullRefusal(still.reference, why: "it is still not on the daemon after sockwarden pulled it")
+                refuse(&judged, refusal.status, "\(refusal.message) (\(still.at))")
                 return .judged
             }
             if next.isEmpty {

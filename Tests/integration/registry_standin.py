@@ -10,6 +10,7 @@ tiny rootfs: busybox-static's binary and a few applet links). No network,
 no push."""
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import io
@@ -80,6 +81,9 @@ class Registry:
         self.requests: list[str] = []
         # Seconds each blob waits before it is served (a slow pull).
         self.blob_delay = 0.0
+        # "user:password": every request must carry it as HTTP Basic
+        # credentials (a 401 with a Basic challenge otherwise).
+        self.basic_auth: str | None = None
         registry = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -102,6 +106,11 @@ class Registry:
             def _route(self):
                 path = self.path.split("?", 1)[0]
                 registry.requests.append(path)
+                if registry.basic_auth is not None:
+                    expected = "Basic " + base64.b64encode(registry.basic_auth.encode()).decode()
+                    if self.headers.get("Authorization") != expected:
+                        return self._send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                                          "application/json", {"WWW-Authenticate": 'Basic realm="standin"'})
                 if path in ("/v2/", "/v2"):
                     return self._send(200, b"{}", "application/json")
                 if path.startswith("/v2/") and "/manifests/" in path:

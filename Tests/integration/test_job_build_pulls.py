@@ -11,6 +11,7 @@ record naming the build), judges the Dockerfile again with the images there
 (one labelled for a job without that job's seal is no job's to build on),
 and forwards the build with pull off. Reproduced with the loopback registry
 stand-in; each check is made on the daemon's state."""
+import base64
 import json
 import socket
 import tempfile
@@ -221,3 +222,56 @@ def test_a_client_that_hangs_up_during_a_pull_ends_it_and_its_connection(jobs, d
         reg.blob_delay = 0
         reg.stop()
         http(dockerd_sock, "DELETE", f"{API}/images/{name}?force=1")
+
+
+@pytest.mark.parametrize("key", ["host", "legacy-url", "none"])
+@pytest.mark.parametrize("target", ["daemon", "job"])
+def test_a_build_pulls_with_the_credentials_the_daemon_would_pick(jobs, dockerd_sock, key, target):
+    reg = Registry(unique("auth")).start()
+    reg.basic_auth = "ci:s3cret"
+    try:
+        job = unique("jb")
+        sock = dockerd_sock if target == "daemon" else jobs.open(job, "--policy", job_policy(jobs, reg))
+        name = f"{reg.host}/{unique('base')}:1"
+        server = {"host": reg.host, "legacy-url": f"http://{reg.host}/v1/", "none": "https://index.docker.io/v1/"}[key]
+        config = {server: {"username": "ci", "password": "s3cret"}}
+        header = base64.urlsafe_b64encode(json.dumps(config).encode()).decode()
+        r = http(sock, "POST", f"{API}/build?t={job}-out:1", tar_of({"Dockerfile": f"FROM {name}\nRUN true\n".encode()}),
+                 {"Content-Type": "application/x-tar", "X-Registry-Config": header}, timeout=120)
+        if key == "none":
+            # Docker Hub's credentials are not this registry's: the pull is refused by the registry.
+            assert r.status != 200 or b"errorDetail" in r.body, r.body[-300:]
+            assert b"no basic auth credentials" in r.body or b"unauthorized" in r.body.lower(), r.body[-300:]
+            assert image_id(dockerd_sock, name) is None
+        else:
+            assert r.status == 200 and b"errorDetail" not in r.body, r.body[-300:]
+            assert image_id(dockerd_sock, name) == reg.image_id
+    finally:
+        reg.stop()
+        http(dockerd_sock, "DELETE", f"{API}/images/{reg.image_id}?force=1")
+        http(dockerd_sock, "DELETE", f"{API}/images/{job}-out:1?force=1")
+
+
+def test_images_a_pulled_bases_triggers_name_are_pulled_in_a_next_round(jobs, dockerd_sock):
+    reg = Registry(unique("onbuild")).start()
+    try:
+        job = unique("jb")
+        sock = jobs.open(job, "--policy", job_policy(jobs, reg))
+        base, tools = f"{reg.host}/{unique('base')}:1", f"{reg.host}/{unique('tools')}:1"
+        config = json.loads(reg.config)
+        config["config"]["OnBuild"] = [f"COPY --from={tools} /marker /from-tools"]
+        reg.config = json.dumps(config, sort_keys=True).encode()
+        manifest = json.loads(reg.manifest)
+        manifest["config"].update(digest=_sha(reg.config), size=len(reg.config))
+        reg.manifest = json.dumps(manifest, sort_keys=True).encode()
+        reg.digest, reg.image_id = _sha(reg.manifest), _sha(reg.config)
+        reg.blobs[_sha(reg.config)] = reg.config
+        r = build(sock, f"FROM {base}\nRUN cat /from-tools\n", f"t={job}-out:1")
+        assert r.status == 200 and b"errorDetail" not in r.body, r.body[-500:]
+        assert image_id(dockerd_sock, base) == reg.image_id and image_id(dockerd_sock, tools) == reg.image_id
+        pulls = [p for p in records(jobs, "request", "image.create") if p.get("pulled_for")]
+        assert len(pulls) == 2 and "tools" in pulls[1]["target"], [p["target"] for p in pulls]
+    finally:
+        reg.stop()
+        for ref in (f"{job}-out:1", reg.image_id):
+            http(dockerd_sock, "DELETE", f"{API}/images/{ref}?force=1")
