@@ -200,27 +200,33 @@ def test_a_registry_config_the_daemon_reads_only_in_part_is_not_guessed_at(jobs,
         reg.stop()
 
 
-def test_a_client_that_hangs_up_during_a_pull_ends_it_and_its_connection(jobs, dockerd_sock):
+def test_a_client_that_hangs_up_during_a_pull_ends_it_and_its_connection(proxy_bin, dockerd_sock, image, short_tmp):
+    # One connection per uid: a slot the hang-up left taken would refuse every later one.
+    jobs = Jobs(proxy_bin, dockerd_sock, tempfile.mkdtemp(dir=short_tmp), ("--max-connections-per-uid", "1")).start()
     reg = Registry(unique("slow")).start()
     reg.blob_delay = 4
+    name = f"{reg.host}/{unique('base')}:1"
     try:
         job = unique("jb")
         sock = jobs.open(job, "--policy", job_policy(jobs, reg))
-        name = f"{reg.host}/{unique('base')}:1"
         body = tar_of({"Dockerfile": f"FROM {name}\nRUN true\n".encode()})
         s = socket.socket(socket.AF_UNIX)
         s.connect(sock)
         s.sendall(f"POST {API}/build?t={job}-out:1 HTTP/1.1\r\nHost: d\r\nContent-Type: application/x-tar\r\n"
                   f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
         wait_for(lambda: any("/blobs/" in p for p in reg.requests), 30, what="the pull to reach the registry")
+        assert http(sock, "GET", f"{API}/_ping").status == 503  # the build holds the uid's one slot
         s.close()
         built = wait_for(lambda: [r for r in records(jobs, "result", "build.image") if r.get("error")], 30,
                          what="the build's result record")
         assert "pulled the build's images" in built[-1]["error"], built
-        assert http(sock, "GET", f"{API}/_ping").status == 200
+        pulled = [r for r in records(jobs, "result", "image.create") if r.get("pulled_for")]
+        assert len(pulled) == 1 and "client closed the connection" in pulled[0]["error"], pulled
+        wait_for(lambda: http(sock, "GET", f"{API}/_ping").status == 200, 10, what="the slot to be given back")
     finally:
         reg.blob_delay = 0
         reg.stop()
+        jobs.proxy.stop()
         http(dockerd_sock, "DELETE", f"{API}/images/{name}?force=1")
 
 
