@@ -68,7 +68,11 @@ extension Connection {
                 refuse(&judged, status, message, rule: rejudged.record.rule)
                 return .judged
             }
-            let next = rejudged.prePulls.filter { !pulled.contains($0.reference) }
+            // Absent ones; with pull=1, every one not pulled yet (a pulled
+            // base's trigger may name an image that is on the daemon).
+            let next = (rejudged.prePulls + rejudged.forcedPulls).reduce(into: [BuildScope.PrePull]()) { next, pull in
+                if !pulled.contains(pull.reference) && !next.contains(where: { $0.reference == pull.reference }) { next.append(pull) }
+            }
             if let still = rejudged.prePulls.first(where: { pulled.contains($0.reference) }) {
                 // Pulled, and the daemon would still pull it (the name removed since).
                 let refusal = BuildScope.pullRefusal(still.reference, why: "it is still not on the daemon after sockwarden pulled it")
@@ -78,11 +82,12 @@ extension Connection {
             if next.isEmpty {
                 guard case .forward(let againTarget, let body, let warning, let rewrite, let hold) = rejudged.action else { return .judged }
                 // With pull=1 the daemon would pull every image the build
-                // names before using it (PullOptionForcePull); each was just
-                // pulled from its registry through the job socket, so the
-                // build finds each as that pull left it, which is what its
-                // own pull would have given: forwarded with pull off, the
-                // daemon pulls nothing unjudged.
+                // names before using it (PullOptionForcePull: each FROM and
+                // COPY --from, those of the base images' triggers too); each
+                // was just pulled from its registry through the job socket,
+                // so the build finds each as that pull left it, which is
+                // what its own pull would have given: forwarded with pull
+                // off, the daemon pulls nothing unjudged.
                 var forwarded = againTarget ?? buildTarget
                 if LocalImageNames.buildPulls(rawQuery: RequestJudge.rawQuery(of: forwarded)) {
                     let path = String(decoding: forwarded.utf8.prefix { $0 != UInt8(ascii: "?") }, as: UTF8.self)

@@ -49,6 +49,11 @@ extension RequestJudge {
                 return refuse(status, rule: "job-scope", message)
             }
             judged.prePulls = BuildScope.prePulls(pulls ?? [])
+            // With pull=1 the daemon pulls every image again, those that
+            // pulled images' triggers name too (`Connection.prePull`).
+            if pulled && LocalImageNames.buildPulls(rawQuery: Self.rawQuery(of: judged.record.target)) {
+                judged.forcedPulls = BuildScope.prePulls(references)
+            }
         }
         var (facts, violation) = policy.judgeDockerfile(references, environment: environment)
         // The query's facts first (networkmode, …), then the Dockerfile's.

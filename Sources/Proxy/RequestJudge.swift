@@ -53,6 +53,10 @@ struct RequestJudge {
         /// A build on a job socket: the images the daemon would pull while
         /// it runs, which the job socket pulls first (`Connection.prePull`).
         var prePulls: [BuildScope.PrePull] = []
+        /// Judged again after those pulls, of a build with `pull=1`: every
+        /// image the daemon would pull again (the pulled images' triggers'
+        /// included), present or not.
+        var forcedPulls: [BuildScope.PrePull] = []
     }
 
     /// A record with who and what, not yet judged. `numbered`: take a

@@ -64,6 +64,14 @@ def records(jobs: Jobs, event: str, route: str) -> list:
     return [r for r in jobs.audit() if r.get("event") == event and r.get("route") == route]
 
 
+def build_pulls(jobs: Jobs, event: str, count: int) -> list:
+    """The records of pulls made for builds, once `count` are in the log (it is written behind the answers)."""
+    def found():
+        pulls = [r for r in records(jobs, event, "image.create") if r.get("pulled_for")]
+        return pulls if len(pulls) >= count else None
+    return wait_for(found, 10, what=f"{count} {event} records of build pulls")
+
+
 @pytest.mark.parametrize("pull_first", [False, True], ids=["absent", "pull=1"])
 def test_a_build_pulling_a_base_labelled_for_another_job_gives_that_job_nothing(victim_and_builder, dockerd_sock, pull_first):
     a, sa, b, sb, reg = victim_and_builder
@@ -120,16 +128,17 @@ def test_a_build_from_an_absent_registry_image_pulls_it_through_the_job_socket(j
         # The pull has a record of its own, judged as the job's own pull,
         # naming the build it was made for and the Dockerfile line.
         built = records(jobs, "request", "build.image")[-1]
-        pulls = [p for p in records(jobs, "request", "image.create") if p.get("pulled_for")]
+        pulls = build_pulls(jobs, "request", 1)
         assert [p["pulled_for"] for p in pulls] == [{"req": built["req"], "line": 1}], pulls
         assert pulls[0]["decision"] == "allow" and pulls[0]["job"]["id"] == job
         assert pulls[0]["target"].startswith(f"{API}/images/create?fromImage=")
-        results = [p for p in records(jobs, "result", "image.create") if p["req"] == pulls[0]["req"]]
-        assert [p["status"] for p in results] == [200] and results[0]["pulled_for"]["req"] == built["req"]
+        results = build_pulls(jobs, "result", 1)
+        assert [(p["req"], p["status"]) for p in results] == [(pulls[0]["req"], 200)], results
+        assert results[0]["pulled_for"]["req"] == built["req"]
         # Built again with pull=1 on the image now there: pulled again, through the job socket.
         r = build(sock, f"FROM {name}\nRUN echo ok > /ok\n", f"pull=1&t={job}-out:2")
         assert r.status == 200 and b"errorDetail" not in r.body, r.body[-300:]
-        assert len([p for p in records(jobs, "request", "image.create") if p.get("pulled_for")]) == 2
+        assert len(build_pulls(jobs, "request", 2)) == 2
         jobs.job("close", "--id", job)
     finally:
         reg.stop()
@@ -178,7 +187,7 @@ def test_a_failed_pull_answers_the_build_with_its_message(jobs, dockerd_sock, sh
         err = out.stderr.decode(errors="replace")
         assert out.returncode != 0, (out.stdout[-300:], err)
         assert f"pulling {ref} for the build (Dockerfile line 1)" in err and says in err, err
-        pulls = [p for p in records(jobs, "result", "image.create") if p.get("pulled_for")]
+        pulls = build_pulls(jobs, "result", 1)
         assert len(pulls) == 1 and says in (pulls[0]["error"] or "") + str(pulls[0]["status"]), pulls
     finally:
         if failure == "unknown":
@@ -220,7 +229,7 @@ def test_a_client_that_hangs_up_during_a_pull_ends_it_and_its_connection(proxy_b
         built = wait_for(lambda: [r for r in records(jobs, "result", "build.image") if r.get("error")], 30,
                          what="the build's result record")
         assert "pulled the build's images" in built[-1]["error"], built
-        pulled = [r for r in records(jobs, "result", "image.create") if r.get("pulled_for")]
+        pulled = build_pulls(jobs, "result", 1)
         assert len(pulled) == 1 and "client closed the connection" in pulled[0]["error"], pulled
         wait_for(lambda: http(sock, "GET", f"{API}/_ping").status == 200, 10, what="the slot to be given back")
     finally:
@@ -258,7 +267,8 @@ def test_a_build_pulls_with_the_credentials_the_daemon_would_pick(jobs, dockerd_
         http(dockerd_sock, "DELETE", f"{API}/images/{job}-out:1?force=1")
 
 
-def test_images_a_pulled_bases_triggers_name_are_pulled_in_a_next_round(jobs, dockerd_sock):
+@pytest.mark.parametrize("pull_flag", ["", "pull=1&"], ids=["absent", "pull=1"])
+def test_images_a_pulled_bases_triggers_name_are_pulled_in_a_next_round(jobs, dockerd_sock, pull_flag):
     reg = Registry(unique("onbuild")).start()
     try:
         job = unique("jb")
@@ -272,10 +282,14 @@ def test_images_a_pulled_bases_triggers_name_are_pulled_in_a_next_round(jobs, do
         reg.manifest = json.dumps(manifest, sort_keys=True).encode()
         reg.digest, reg.image_id = _sha(reg.manifest), _sha(reg.config)
         reg.blobs[_sha(reg.config)] = reg.config
-        r = build(sock, f"FROM {base}\nRUN cat /from-tools\n", f"t={job}-out:1")
+        if pull_flag:
+            # On the daemon already: with pull=1 the daemon would pull it again, so the job socket does.
+            tools_repo, tools_tag = tools.rsplit(":", 1)
+            assert pull(dockerd_sock, tools_repo, tools_tag).status == 200
+        r = build(sock, f"FROM {base}\nRUN cat /from-tools\n", f"{pull_flag}t={job}-out:1")
         assert r.status == 200 and b"errorDetail" not in r.body, r.body[-500:]
         assert image_id(dockerd_sock, base) == reg.image_id and image_id(dockerd_sock, tools) == reg.image_id
-        pulls = [p for p in records(jobs, "request", "image.create") if p.get("pulled_for")]
+        pulls = build_pulls(jobs, "request", 2)
         assert len(pulls) == 2 and "tools" in pulls[1]["target"], [p["target"] for p in pulls]
     finally:
         reg.stop()
