@@ -24,7 +24,7 @@ extension Connection {
     }
 
     /// Pulls a build's images before it is forwarded. `judged`: the build,
-    /// allowed and admitted; `again(pulled)` judges its context again (from
+    /// allowed and admitted; `again` judges its context again, as pulled (from
     /// the judging before the context was read).
     func prePull(_ head: RequestHead, _ judged: inout RequestJudge.Judged,
                  again: () -> RequestJudge.Judged) -> PrePullOutcome {
