@@ -17,8 +17,10 @@ extension Connection {
     enum PrePullOutcome {
         /// `judged.action` is what to do with the build now: forward it
         /// (pulls done) or answer it (a pull refused or failed, or the
-        /// Dockerfile refused once its images were there).
-        case judged
+        /// Dockerfile refused once its images were there). `streamed`: the
+        /// client has the head of a 200 stream and the pulls' progress
+        /// (`BuildProgressStream`), which the answer continues.
+        case judged(streamed: Bool)
         /// The client hung up during a pull: nothing more is forwarded.
         case clientGone
     }
@@ -28,13 +30,26 @@ extension Connection {
     /// the judging before the context was read).
     func prePull(_ head: RequestHead, _ judged: inout RequestJudge.Judged,
                  again: () -> RequestJudge.Judged) -> PrePullOutcome {
-        guard case .forward(let target, _, _, _, _) = judged.action else { return .judged }
+        guard case .forward(let target, _, _, _, _) = judged.action else { return .judged(streamed: false) }
         let buildTarget = target ?? judged.record.target
         let rawQuery = RequestJudge.rawQuery(of: buildTarget)
         let platform = GoQuery.parse(rawQuery)?.first("platform") ?? ""
         let registryConfig = head.headers.first("x-registry-config")
         var pulls = judged.prePulls
         var pulled: Set<String> = []
+        // The pulls' progress goes to the client as the daemon's builder
+        // shows it (an HTTP/1.1 client: the stream is chunked), so a long
+        // pull is not a silent one.
+        var streamed = false
+        let streams = head.version == .http11
+        func show(_ lines: [UInt8]) {
+            guard streams, !lines.isEmpty else { return }
+            if !streamed {
+                push(Exchange(kind: .interim(BuildProgressStream.head), method: head.method, record: nil))
+                streamed = true
+            }
+            push(Exchange(kind: .interim(BuildProgressStream.chunk(lines)), method: head.method, record: nil))
+        }
         // A pulled base image's ONBUILD triggers may name further images
         // (COPY --from): those are pulled in the next round.
         for _ in 0..<Self.maxPrePullRounds {
@@ -46,16 +61,16 @@ extension Connection {
                 case .unreadable(let why):
                     let refusal = BuildScope.pullRefusal(pull.reference, why: "\(why), so the credentials the daemon would pull it with are unknown")
                     refuse(&judged, refusal.status, "\(refusal.message) (\(pull.at))")
-                    return .judged
+                    return .judged(streamed: streamed)
                 }
                 switch pullOne(pull, auth: auth, platform: platform, apiVersion: judged.record.apiVersion,
-                               build: judged.record.request) {
+                               build: judged.record.request, progress: show) {
                 case .pulled:
                     pulled.insert(pull.reference)
                 case .failed(let status, let message):
                     let failure = BuildScope.pullFailure(pull, status: status, message: message)
                     refuse(&judged, failure.status, failure.message, rule: "build-pull")
-                    return .judged
+                    return .judged(streamed: streamed)
                 case .clientGone:
                     return .clientGone
                 }
@@ -66,7 +81,7 @@ extension Connection {
             var rejudged = again()
             if case .answer(let status, let message, _) = rejudged.action {
                 refuse(&judged, status, message, rule: rejudged.record.rule)
-                return .judged
+                return .judged(streamed: streamed)
             }
             // Absent ones; with pull=1, every one not pulled yet (a pulled
             // base's trigger may name an image that is on the daemon).
@@ -77,10 +92,10 @@ extension Connection {
                 // Pulled, and the daemon would still pull it (the name removed since).
                 let refusal = BuildScope.pullRefusal(still.reference, why: "it is still not on the daemon after sockwarden pulled it")
                 refuse(&judged, refusal.status, "\(refusal.message) (\(still.at))")
-                return .judged
+                return .judged(streamed: streamed)
             }
             if next.isEmpty {
-                guard case .forward(let againTarget, let body, let warning, let rewrite, let hold) = rejudged.action else { return .judged }
+                guard case .forward(let againTarget, let body, let warning, let rewrite, let hold) = rejudged.action else { return .judged(streamed: streamed) }
                 // With pull=1 the daemon would pull every image the build
                 // names before using it (PullOptionForcePull: each FROM and
                 // COPY --from, those of the base images' triggers too); each
@@ -95,14 +110,14 @@ extension Connection {
                 }
                 rejudged.action = .forward(target: forwarded, body: body, warning: warning, rewrite: rewrite, hold: hold)
                 judged.action = rejudged.action
-                return .judged
+                return .judged(streamed: streamed)
             }
             pulls = next
         }
         let refusal = BuildScope.pullRefusal(pulls.first?.reference ?? "an image",
                                              why: "the images pulled for it name further images to pull, more than \(Self.maxPrePullRounds) rounds deep")
         refuse(&judged, refusal.status, refusal.message)
-        return .judged
+        return .judged(streamed: streamed)
     }
 
     /// Rounds of pulls for one build (each round: the images that the
@@ -130,7 +145,7 @@ extension Connection {
     /// scope), admitted to the audit log with `pulled_for`, then sent to
     /// the daemon on a connection of its own.
     private func pullOne(_ pull: BuildScope.PrePull, auth: String?, platform: String, apiVersion: String?,
-                         build: UInt64) -> PullResult {
+                         build: UInt64, progress: ([UInt8]) -> Void) -> PullResult {
         var query = "fromImage=" + QueryRewrite.escape(pull.fromImage)
         if !pull.tag.utf8.isEmpty { query += "&tag=" + QueryRewrite.escape(pull.tag) }
         // The build's platform: the builder pulls for it, and finds the image only for it.
@@ -156,7 +171,7 @@ extension Connection {
             let forwarded = RequestHead(method: head.method, target: target ?? head.target, version: head.version,
                                         headers: head.headers, framing: head.framing, keepAlive: false,
                                         expectsContinue: false, upgrade: nil)
-            let result = sendPull(forwarded.serialized(), &record)
+            let result = sendPull(forwarded.serialized(), &record, progress: progress)
             context.audit.write(record)
             return result
         }
@@ -169,7 +184,7 @@ extension Connection {
     /// ends with the connection) and reads its progress stream to the end.
     /// No deadline: a pull takes as long as the registry does; the client
     /// hanging up ends it (the daemon cancels a pull whose client left).
-    private func sendPull(_ bytes: [UInt8], _ record: inout AuditRecord) -> PullResult {
+    private func sendPull(_ bytes: [UInt8], _ record: inout AuditRecord, progress: ([UInt8]) -> Void) -> PullResult {
         let fd: FileDescriptor
         do {
             fd = try UnixSocket.connect(path: context.upstreamPath)
@@ -207,7 +222,7 @@ extension Connection {
             }
             if n == 0 { break }
             record.bytesOut += UInt64(n)
-            reader.feed(chunk[0..<n])
+            progress(reader.feed(chunk[0..<n]))
         }
         record.status = reader.status
         switch reader.result {

@@ -26,42 +26,52 @@ public struct PullStreamReader: Sendable {
 
     public init() {}
 
-    public mutating func feed<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    /// Returns the whole lines of a 200 answer's progress stream completed
+    /// by `bytes` (JSON messages as the daemon wrote them, each with its
+    /// line end), to show the client; not an error message, which is the
+    /// pull's `result`.
+    @discardableResult
+    public mutating func feed<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
         guard let status else {
             head += bytes
             guard let end = Self.headEnd(head) else {
                 if head.count > Self.maxKept { self.status = 0 }
-                return
+                return []
             }
             self.status = head.count >= 12 ? Int(String(decoding: head[9..<12], as: UTF8.self)) ?? 0 : 0
             let rest = Array(head[end...])
             head = []
-            if !rest.isEmpty { feed(rest) }
-            return
+            return rest.isEmpty ? [] : feed(rest)
         }
-        guard status != 0 else { return }
+        guard status != 0 else { return [] }
         if status != 200 {
             if body.count < Self.maxKept { body += bytes.prefix(Self.maxKept - body.count) }
-            return
+            return []
         }
+        var shown: [UInt8] = []
         for b in bytes {
             guard b == UInt8(ascii: "\n") else {
                 if body.count < Self.maxKept { body.append(b) } else { overlong = true }
                 continue
             }
-            if !overlong { line(body) }
+            if !overlong, !line(body) { shown += body + [b] }
             body.removeAll(keepingCapacity: true)
             overlong = false
         }
+        return shown
     }
 
-    private mutating func line(_ bytes: [UInt8]) {
-        guard case .success(let message) = JSONParser.parse(bytes) else { return }
+    /// True when the line is an error message (kept as the pull's error).
+    private mutating func line(_ bytes: [UInt8]) -> Bool {
+        guard case .success(let message) = JSONParser.parse(bytes) else { return false }
         if case .string(let text)? = member(message, "error"), !text.utf8.isEmpty {
             error = text
+            return true
         } else if let detail = member(message, "errorDetail"), case .string(let text)? = member(detail, "message"), !text.utf8.isEmpty {
             error = text
+            return true
         }
+        return false
     }
 
     private func member(_ value: JSONValue, _ key: String) -> JSONValue? {
@@ -82,7 +92,7 @@ public struct PullStreamReader: Sendable {
         if !overlong, !body.isEmpty {
             var last = PullStreamReader()
             last.status = 200
-            last.line(body)
+            _ = last.line(body)
             if let error = last.error { return .failed(status: 500, message: error) }
         }
         if let error { return .failed(status: 500, message: error) }

@@ -106,4 +106,14 @@ struct PullStreamReaderTests {
         #expect(Self.read(c.0) == c.1)
         #expect(Self.read(c.0, split: 1) == c.1)
     }
+
+    @Test("the progress lines are passed on whole, error messages kept for the result")
+    func shown() {
+        var reader = PullStreamReader()
+        var shown: [UInt8] = []
+        let text = "HTTP/1.0 200 OK\r\n\r\n{\"status\":\"Pulling\"}\r\n{\"status\":\"Dow" + "nloading\"}\r\n{\"error\":\"boom\"}\r\n"
+        for b in Array(text.utf8) { shown += reader.feed([b]) }
+        #expect(String(decoding: shown, as: UTF8.self) == "{\"status\":\"Pulling\"}\r\n{\"status\":\"Downloading\"}\r\n")
+        #expect(reader.result == .failed(status: 500, message: "boom"))
+    }
 }

@@ -64,6 +64,12 @@ def records(jobs: Jobs, event: str, route: str) -> list:
     return [r for r in jobs.audit() if r.get("event") == event and r.get("route") == route]
 
 
+def stream_errors(body: bytes) -> list:
+    """The error messages of a JSON message stream (a build's answer)."""
+    messages = [json.loads(line) for line in body.split(b"\r\n") if line.strip()]
+    return [m["errorDetail"]["message"] for m in messages if "errorDetail" in m]
+
+
 def build_pulls(jobs: Jobs, event: str, count: int) -> list:
     """The records of pulls made for builds, once `count` are in the log (it is written behind the answers)."""
     def found():
@@ -104,9 +110,11 @@ def test_a_build_pulling_a_base_labelled_for_another_job_gives_that_job_nothing(
         # The job socket pulled the image through B's own judging, then judged
         # the Dockerfile again: labelled for job A without A's seal, the image
         # is no job's, and B cannot build on it.
+        # The pull's progress went to the client first: the refusal ends that stream.
         r = answers["r"]
-        assert r.status == 404, (r.status, r.body[-300:])
-        assert "Dockerfile line 1" in json.loads(r.body)["message"]
+        assert r.status == 200 and b"Downloaded newer image" in r.body, (r.status, r.body[-300:])
+        errors = stream_errors(r.body)
+        assert len(errors) == 1 and "Dockerfile line 1: No such image" in errors[0], errors
         assert image_id(dockerd_sock, name) == reg.image_id
         assert step_containers_of(sa, 1) == []
     finally:
@@ -123,6 +131,8 @@ def test_a_build_from_an_absent_registry_image_pulls_it_through_the_job_socket(j
         name = f"{reg.host}/{unique('base')}:1"
         r = build(sock, f"FROM {name}\nRUN echo ok > /ok\n", f"{pull_flag}t={job}-out:1")
         assert r.status == 200 and b"errorDetail" not in r.body, r.body[-300:]
+        # The pull's progress, then the build's own output, in one stream.
+        assert r.body.index(b"Downloaded newer image for") < r.body.index(b"Step 1/"), r.body[-600:]
         assert image_id(dockerd_sock, name) == reg.image_id
         assert image_id(sock, f"{job}-out:1") is not None
         # The pull has a record of its own, judged as the job's own pull,
@@ -171,13 +181,17 @@ def test_a_denied_build_pulls_nothing(jobs, dockerd_sock):
 
 
 @pytest.mark.parametrize("cli", CLI_PATHS, ids=cli_id)
-@pytest.mark.parametrize("failure", ["unknown", "down"])
+@pytest.mark.parametrize("failure", ["unknown", "down", "mid-pull"])
 def test_a_failed_pull_answers_the_build_with_its_message(jobs, dockerd_sock, short_tmp, cli, failure):
     reg = Registry(unique("failing")).start()
     job = unique("jb")
     sock = jobs.open(job, "--policy", job_policy(jobs, reg))
     if failure == "unknown":
         ref, says = f"{reg.host}/{unique('base')}@sha256:{'0' * 64}", "manifest unknown"
+    elif failure == "mid-pull":
+        # The manifest is served (the pull's progress has begun), its layer is not.
+        del reg.blobs[_sha(reg.layer)]
+        ref, says = f"{reg.host}/{unique('base')}:1", "blob"
     else:
         reg.stop()
         ref, says = f"{reg.host}/{unique('base')}:1", "connection refused"
@@ -190,7 +204,7 @@ def test_a_failed_pull_answers_the_build_with_its_message(jobs, dockerd_sock, sh
         pulls = build_pulls(jobs, "result", 1)
         assert len(pulls) == 1 and says in (pulls[0]["error"] or "") + str(pulls[0]["status"]), pulls
     finally:
-        if failure == "unknown":
+        if failure != "down":
             reg.stop()
 
 
@@ -295,3 +309,21 @@ def test_images_a_pulled_bases_triggers_name_are_pulled_in_a_next_round(jobs, do
         reg.stop()
         for ref in (f"{job}-out:1", reg.image_id):
             http(dockerd_sock, "DELETE", f"{API}/images/{ref}?force=1")
+
+
+@pytest.mark.parametrize("cli", CLI_PATHS, ids=cli_id)
+def test_the_docker_cli_shows_the_pull_then_the_build(jobs, dockerd_sock, short_tmp, cli):
+    reg = Registry(unique("cli")).start()
+    try:
+        job = unique("jb")
+        sock = jobs.open(job, "--policy", job_policy(jobs, reg))
+        name = f"{reg.host}/{unique('base')}:1"
+        docker = DockerCLI(cli, sock, tempfile.mkdtemp(dir=short_tmp))
+        out = docker("build", "--pull", "-t", f"{job}-out:1", "-", input=f"FROM {name}\nRUN echo built\n")
+        text = out.stdout.decode(errors="replace")
+        assert out.returncode == 0, (text[-500:], out.stderr[-500:])
+        assert text.index("Downloaded newer image for") < text.index("Step 1/") < text.index("built"), text
+        jobs.job("close", "--id", job)
+    finally:
+        reg.stop()
+        http(dockerd_sock, "DELETE", f"{API}/images/{reg.image_id}?force=1")
