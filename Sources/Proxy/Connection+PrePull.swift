@@ -44,6 +44,8 @@ extension Connection {
         let streams = head.version == .http11
         func show(_ lines: [UInt8]) {
             guard streams, !lines.isEmpty else { return }
+            // A client that does not read: progress is dropped, not queued without end.
+            if streamed && interimBacklog > Self.maxInterimBacklog { return }
             if !streamed {
                 push(Exchange(kind: .interim(BuildProgressStream.head), method: head.method, record: nil))
                 streamed = true

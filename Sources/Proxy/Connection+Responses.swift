@@ -27,7 +27,9 @@ extension Connection {
             case .end:
                 return
             case .interim(let bytes):
-                guard (try? client.writeAll(bytes)) != nil else { return }
+                let written = (try? client.writeAll(bytes)) != nil
+                interimWritten(bytes.count)
+                guard written else { return }
             case .local(let response):
                 let bytes = response.serialized(headRequest: exchange.method == "HEAD")
                 let written = (try? client.writeAll(bytes)) != nil
