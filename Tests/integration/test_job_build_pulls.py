@@ -21,7 +21,7 @@ import time
 import pytest
 
 from registry_standin import Registry, _sha
-from swhelpers import API, CLI_PATHS, DockerCLI, cli_id, http, tar_of, unique, wait_for
+from swhelpers import API, CLI_PATHS, DockerCLI, RawConn, cli_id, http, tar_of, unique, wait_for
 from test_jobs import Jobs, jobs, post  # noqa: F401 - fixtures used by name
 from test_job_pull_local_names import build, image_id, job_policy, pull
 
@@ -328,6 +328,24 @@ def test_the_docker_cli_shows_the_pull_then_the_build(jobs, dockerd_sock, short_
         assert out.returncode == 0, (text[-500:], out.stderr[-500:])
         assert text.index("Downloaded newer image for") < text.index("Step 1/") < text.index("built"), text
         jobs.job("close", "--id", job)
+    finally:
+        reg.stop()
+        http(dockerd_sock, "DELETE", f"{API}/images/{reg.image_id}?force=1")
+
+
+def test_an_http10_client_gets_the_build_without_the_pulls_progress(jobs, dockerd_sock):
+    # HTTP/1.0 has no chunked stream to continue: the pulls are silent, the answer is the daemon's.
+    reg = Registry(unique("http10")).start()
+    try:
+        job = unique("jb")
+        sock = jobs.open(job, "--policy", job_policy(jobs, reg))
+        name = f"{reg.host}/{unique('base')}:1"
+        with RawConn(sock, timeout=120) as c:
+            r = c.request("POST", f"{API}/build?t={job}-out:1", tar_of({"Dockerfile": f"FROM {name}\nRUN true\n".encode()}),
+                          {"Content-Type": "application/x-tar"}, version="HTTP/1.0")
+        assert r.status == 200 and b"Step 1/" in r.body and b"errorDetail" not in r.body, r.body[-300:]
+        assert b"Downloaded newer image" not in r.body
+        assert image_id(dockerd_sock, name) == reg.image_id
     finally:
         reg.stop()
         http(dockerd_sock, "DELETE", f"{API}/images/{reg.image_id}?force=1")
