@@ -214,12 +214,14 @@ extension Connection {
             var failed = record
             failed.error = "daemon unreachable: \(error)"
             let outOfDescriptors = error.code == EMFILE || error.code == ENFILE
-            let response = outOfDescriptors
+            var response = outOfDescriptors
                 ? LocalResponse(status: 503, message: "sockwarden: out of file descriptors, cannot open a connection to the daemon (\(error)); try again, or raise sockwarden's limit (LimitNOFILE)", close: true)
                 : LocalResponse(
                     status: 502,
                     message: "sockwarden: cannot reach the Docker daemon at \(context.upstreamPath): \(error). Is dockerd running?",
                     close: true)
+            // After a build's pull progress: the message ends that stream.
+            response.continuesStream = continuesStream
             push(Exchange(kind: .local(response), method: head.method, record: failed))
             return false
         }

@@ -96,6 +96,12 @@ extension Connection {
                 if !relayedHead { answerWithoutDaemonResponse(exchange) }
                 return .close
             case .complete(let head, let consumed):
+                if head.isInterim, exchange.continuesStream {
+                    // Inside a build's pull-progress stream: no second head (none expected, Expect is dropped).
+                    reader.consume(consumed)
+                    parser.reset()
+                    continue
+                }
                 if head.isInterim {
                     guard relayHeadAsIs(head, consumed: consumed, reader, exchange) else { return .close }
                     relayedHead = true
@@ -182,7 +188,7 @@ extension Connection {
 
     /// No response came: the daemon died, or refused a body we cut off.
     private func answerWithoutDaemonResponse(_ exchange: Exchange) {
-        let response: LocalResponse
+        var response: LocalResponse
         if let abort = exchange.abort {
             response = LocalResponse(status: abort.status, message: "sockwarden: malformed request body: \(abort.message)", close: true)
         } else {
@@ -191,6 +197,8 @@ extension Connection {
                 message: "sockwarden: the Docker daemon at \(context.upstreamPath) closed the connection without answering",
                 close: true)
         }
+        // After a build's pull progress: the message ends that stream.
+        response.continuesStream = exchange.continuesStream
         let bytes = response.serialized(headRequest: exchange.method == "HEAD")
         let written = (try? client.writeAll(bytes)) != nil
         exchange.update {
