@@ -93,3 +93,23 @@ enum GoBase64 {
         }
     }
 }
+
+/// `base64.URLEncoding` (padded, `-` and `_` for `+` and `/`), as the
+/// daemon decodes `X-Registry-Auth` and `X-Registry-Config` and the docker
+/// CLI encodes them.
+public enum GoBase64URL {
+    /// `URLEncoding.Decode` (newlines skipped, as `NewDecoder` skips them);
+    /// nil where Go returns a CorruptInputError.
+    public static func decode(_ src: [UInt8]) -> [UInt8]? {
+        // A `+` or `/` is not in the URL alphabet: corrupt, as in Go.
+        guard !src.contains(UInt8(ascii: "+")), !src.contains(UInt8(ascii: "/")) else { return nil }
+        return GoBase64.decode(src.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "+") : $0 == UInt8(ascii: "_") ? UInt8(ascii: "/") : $0 })
+    }
+
+    /// `URLEncoding.EncodeToString`.
+    public static func encode(_ src: [UInt8]) -> String {
+        var out: [UInt8] = []
+        GoBase64.encode(src, into: &out)
+        return String(decoding: out.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+    }
+}

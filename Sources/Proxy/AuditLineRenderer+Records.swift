@@ -123,6 +123,13 @@ extension AuditLineRenderer {
             }
             literal("}}")
         }
+        if let build = r.pulledFor {
+            literal(",\"pulled_for\":{\"req\":")
+            uint(build.request)
+            literal(",\"line\":")
+            int(Int64(build.line))
+            literal("}")
+        }
     }
 
     /// `AuditRecord.milliseconds`: microsecond precision, three decimals; null for nil.

@@ -47,6 +47,9 @@ public struct AuditRecord: Sendable {
     public var container: String? = nil
     /// On a job socket: the job's id and the labels it was opened with.
     public var job: (id: String, labels: [(key: String, value: String)])? = nil
+    /// A pull the job socket made for a build (`Connection.prePull`): the
+    /// build's request number and the Dockerfile line that names the image.
+    public var pulledFor: (request: UInt64, line: Int)? = nil
     /// Monotonic clock when the request head was read (the record was made).
     public var startedMonotonic: UInt64 = monotonicNanoseconds()
     /// Monotonic clock when the request was judged (its record taken).

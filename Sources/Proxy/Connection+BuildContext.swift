@@ -84,36 +84,47 @@ extension Connection {
     /// Spools and judges the context of a build its query allowed. Returns
     /// the spool to forward from (nil: `judged` is now an answer, or there
     /// is nothing to spool) and whether the body was read to its end (false:
-    /// the connection must close after the answer).
+    /// the connection must close after the answer); `again` judges the
+    /// context once more, as after the job socket pulled the build's images
+    /// (`prePull`).
     func judgeBuildContext(_ head: RequestHead, _ reader: ByteReader, _ start: RequestJudge.Start,
-                           _ judged: inout RequestJudge.Judged) -> (spool: SpoolFile?, bodyRead: Bool)? {
+                           _ judged: inout RequestJudge.Judged)
+        -> (spool: SpoolFile?, bodyRead: Bool, again: (() -> RequestJudge.Judged)?)? {
         guard let request = start.buildContext, case .forward = judged.action else { return nil }
         let dockerfile = (try? request.get())?.dockerfile
         switch spoolBuildContext(head, reader, dockerfile: dockerfile) {
         case .spooled(let spool, let outcome):
-            judge.judgeBuildContext(&judged, start, request: request, outcome: outcome, environment: context.policyEnvironment)
+            let before = judged
+            let judge = self.judge
+            let environment = context.policyEnvironment
+            judge.judgeBuildContext(&judged, start, request: request, outcome: outcome, environment: environment)
             if case .answer = judged.action {
                 spool.close()
-                return (nil, true)
+                return (nil, true, nil)
             }
-            return (spool, true)
+            let again = { () -> RequestJudge.Judged in
+                var rejudged = before
+                judge.judgeBuildContext(&rejudged, start, request: request, outcome: outcome, environment: environment, pulled: true)
+                return rejudged
+            }
+            return (spool, true, again)
         case .clientGone:
             deny(&judged, 400, rule: "incomplete-request",
                  "the client closed the connection before the build context was complete; nothing was forwarded")
-            return (nil, false)
+            return (nil, false, nil)
         case .malformed(let error):
             deny(&judged, error.status, rule: "malformed-request", error.message,
                  message: "sockwarden: malformed request body: \(error.message)")
-            return (nil, false)
+            return (nil, false, nil)
         case .tooLarge(let limit):
             deny(&judged, 413, rule: "build-context",
                  "the build context is larger than \(limit) bytes, the most sockwarden reads to judge its Dockerfile",
                  then: "make it smaller (.dockerignore) or raise --max-build-context")
-            return (nil, false)
+            return (nil, false, nil)
         case .spoolFailed(let error):
             deny(&judged, 503, rule: "build-context", "cannot spool the build context in \(context.spoolDirectory): \(error)",
                  then: "operators: give --spool-dir a writable directory with room for build contexts")
-            return (nil, false)
+            return (nil, false, nil)
         }
     }
 

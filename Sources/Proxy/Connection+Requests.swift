@@ -143,6 +143,22 @@ extension Connection {
         var judged = judge.judge(head, start, body: body, environment: context.policyEnvironment)
         let build = judgeBuildContext(head, reader, start, &judged)
         judge.admit(&judged)
+        var streamed = false
+        if let again = build?.again, !judged.prePulls.isEmpty, case .forward = judged.action {
+            switch prePull(head, &judged, again: again) {
+            case .judged(let s):
+                streamed = s
+            case .clientGone:
+                // The client hung up while the job socket pulled for its build: nothing is forwarded.
+                build?.spool?.close()
+                var gone = judged.record
+                gone.error = "the client closed the connection while sockwarden pulled the build's images; the build was not forwarded"
+                context.audit.write(gone)
+                terminate()
+                push(.end())
+                return false
+            }
+        }
         let record = judged.record
 
         switch judged.action {
@@ -152,7 +168,9 @@ extension Connection {
                 ?? judged.inspected.map { if case .complete = $0 { return true } else { return false } }
                 ?? drainBody(head, reader)
             let close = !drained || !head.keepAlive || context.jobClosed
-            let response = LocalResponse(status: status, message: message, close: close, raw: raw)
+            // After the pulls' progress (a 200 stream): the answer ends that stream.
+            let response = streamed ? LocalResponse(status: 200, message: message, close: close, continuesStream: true)
+                : LocalResponse(status: status, message: message, close: close, raw: raw)
             push(Exchange(kind: .local(response), method: head.method, record: record))
             if close { push(.end()) }
             return !close
@@ -165,7 +183,7 @@ extension Connection {
                                judgedBody: forwardBody ?? received, warning: warning, rewrite: rewrite, hold: hold)
             }
             return forward(retargeted(head, target), reader, record: record, routeHijacks: start.routeHijacks, judgedBody: nil,
-                           warning: warning, rewrite: rewrite, hold: hold, spool: build?.spool)
+                           warning: warning, rewrite: rewrite, hold: hold, spool: build?.spool, continuesStream: streamed)
         }
     }
 
@@ -178,7 +196,7 @@ extension Connection {
 
     private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool, judgedBody: [UInt8]?,
                          warning: ModeWarning? = nil, rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil,
-                         hold: AnyObject? = nil, spool: SpoolFile? = nil) -> Bool {
+                         hold: AnyObject? = nil, spool: SpoolFile? = nil, continuesStream: Bool = false) -> Bool {
         defer { spool?.close() }
         let hijackCandidate = routeHijacks || head.upgrade != nil
         if hijackCandidate && !freshUpstreamForTakeOver() {
@@ -196,17 +214,20 @@ extension Connection {
             var failed = record
             failed.error = "daemon unreachable: \(error)"
             let outOfDescriptors = error.code == EMFILE || error.code == ENFILE
-            let response = outOfDescriptors
+            var response = outOfDescriptors
                 ? LocalResponse(status: 503, message: "sockwarden: out of file descriptors, cannot open a connection to the daemon (\(error)); try again, or raise sockwarden's limit (LimitNOFILE)", close: true)
                 : LocalResponse(
                     status: 502,
                     message: "sockwarden: cannot reach the Docker daemon at \(context.upstreamPath): \(error). Is dockerd running?",
                     close: true)
+            // After a build's pull progress: the message ends that stream.
+            response.continuesStream = continuesStream
             push(Exchange(kind: .local(response), method: head.method, record: failed))
             return false
         }
         let exchange = Exchange(kind: .forwarded(hijackCandidate: hijackCandidate, routeHijacks: routeHijacks),
-                                method: head.method, record: record, warning: warning, rewrite: rewrite, hold: hold)
+                                method: head.method, record: record, warning: warning, rewrite: rewrite, hold: hold,
+                                continuesStream: continuesStream)
         let bytes: [UInt8]
         if let judgedBody {
             // The body was read to be judged: forward exactly what was judged,

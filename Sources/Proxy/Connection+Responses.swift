@@ -27,7 +27,9 @@ extension Connection {
             case .end:
                 return
             case .interim(let bytes):
-                guard (try? client.writeAll(bytes)) != nil else { return }
+                let written = (try? client.writeAll(bytes)) != nil
+                interimWritten(bytes.count)
+                guard written else { return }
             case .local(let response):
                 let bytes = response.serialized(headRequest: exchange.method == "HEAD")
                 let written = (try? client.writeAll(bytes)) != nil
@@ -94,6 +96,12 @@ extension Connection {
                 if !relayedHead { answerWithoutDaemonResponse(exchange) }
                 return .close
             case .complete(let head, let consumed):
+                if head.isInterim, exchange.continuesStream {
+                    // Inside a build's pull-progress stream: no second head (none expected, Expect is dropped).
+                    reader.consume(consumed)
+                    parser.reset()
+                    continue
+                }
                 if head.isInterim {
                     guard relayHeadAsIs(head, consumed: consumed, reader, exchange) else { return .close }
                     relayedHead = true
@@ -106,6 +114,9 @@ extension Connection {
                                                   rewrites: exchange.rewrite != nil, warns: exchange.warning != nil)
                 if let verdict = plan.verdict { hijackVerdicts.push(verdict) }
                 let hijacked = plan.verdict == true
+                if exchange.continuesStream, !hijacked {
+                    return relayContinuingStream(head, consumed: consumed, exchange, reader)
+                }
                 switch plan.way {
                 case .rewrite:
                     return relayRewritten(head, consumed: consumed, exchange.rewrite!, exchange, reader)
@@ -117,6 +128,32 @@ extension Connection {
                     return relayAfterHead(head, reader, exchange, hijacked: hijacked)
                 }
             }
+        }
+    }
+
+    /// A build whose pulls' progress went to the client (`BuildProgressStream`):
+    /// the daemon's head is not relayed; its chunked 200 stream is relayed as
+    /// framed, any other answer ends the stream as one more message.
+    private func relayContinuingStream(_ head: ResponseHead, consumed: Int, _ exchange: Exchange, _ reader: ByteReader) -> ResponseOutcome {
+        reader.consume(consumed)
+        exchange.update { $0.status = head.status }
+        let framing = head.framing(requestMethod: exchange.method)
+        if let warning = exchange.warning {
+            guard write(BuildProgressStream.chunk(BuildProgressStream.stream(warning.text)), exchange) else { return .close }
+        }
+        if head.status == 200, framing == .chunked {
+            guard relayBody(framing, reader, exchange) else { return .close }
+            return head.keepAlive ? .keepAlive : .close
+        }
+        switch readSmallBody(framing, reader, limit: 1 << 20) {
+        case .complete(let data, _):
+            let end = head.status == 200 ? BuildProgressStream.chunk(data) + BuildProgressStream.lastChunk
+                : BuildProgressStream.ending(status: head.status, answer: data)
+            guard write(end, exchange) else { return .close }
+            return head.keepAlive && framing != .untilClose ? .keepAlive : .close
+        case .tooLarge, .failed:
+            exchange.update { if $0.error == nil { $0.error = "the daemon's answer could not end the build's stream" } }
+            return .close
         }
     }
 
@@ -151,7 +188,7 @@ extension Connection {
 
     /// No response came: the daemon died, or refused a body we cut off.
     private func answerWithoutDaemonResponse(_ exchange: Exchange) {
-        let response: LocalResponse
+        var response: LocalResponse
         if let abort = exchange.abort {
             response = LocalResponse(status: abort.status, message: "sockwarden: malformed request body: \(abort.message)", close: true)
         } else {
@@ -160,6 +197,8 @@ extension Connection {
                 message: "sockwarden: the Docker daemon at \(context.upstreamPath) closed the connection without answering",
                 close: true)
         }
+        // After a build's pull progress: the message ends that stream.
+        response.continuesStream = exchange.continuesStream
         let bytes = response.serialized(headRequest: exchange.method == "HEAD")
         let written = (try? client.writeAll(bytes)) != nil
         exchange.update {

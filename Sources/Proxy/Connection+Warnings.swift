@@ -80,7 +80,7 @@ extension Connection {
         return false
     }
 
-    private func write(_ bytes: [UInt8], _ exchange: Exchange) -> Bool {
+    func write(_ bytes: [UInt8], _ exchange: Exchange) -> Bool {
         guard (try? client.writeAll(bytes)) != nil else {
             exchange.update { $0.error = "client went away" }
             return false
@@ -99,7 +99,7 @@ extension Connection {
 
     /// Reads a length-framed body (known to be at most `limit`) or a
     /// chunked one up to `limit`.
-    private func readSmallBody(_ framing: BodyFraming, _ reader: ByteReader, limit: Int) -> SmallBody {
+    func readSmallBody(_ framing: BodyFraming, _ reader: ByteReader, limit: Int) -> SmallBody {
         var raw: [UInt8] = []
         switch framing {
         case .length(let total):

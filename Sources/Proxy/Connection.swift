@@ -44,6 +44,9 @@ final class Connection: @unchecked Sendable {
         /// The request thread waits until fewer exchanges than this are
         /// unanswered (`awaitOutstanding`); 0: it does not wait.
         var waitingBelow = 0
+        /// Bytes of interim exchanges queued and not yet written (a build's
+        /// pull progress, `BuildProgressStream`).
+        var interimBacklog = 0
     }
 
     /// Exchanges queued for the response thread and not yet answered, at
@@ -112,7 +115,8 @@ final class Connection: @unchecked Sendable {
     /// Queues an exchange for the response thread.
     func push(_ exchange: Exchange) {
         switch exchange.kind {
-        case .end, .interim: break
+        case .end: break
+        case .interim(let bytes): shared.withLock { $0.interimBacklog += bytes.count }
         case .forwarded: shared.withLock { $0.outstanding += 1; $0.forwarded.append(exchange); $0.upstreamCarried = true }
         case .local: shared.withLock { $0.outstanding += 1 }
         }
@@ -146,6 +150,15 @@ final class Connection: @unchecked Sendable {
         old?.close()
         return true
     }
+
+    /// Response thread: an interim exchange's bytes are written (or dropped).
+    func interimWritten(_ count: Int) { shared.withLock { $0.interimBacklog -= count } }
+
+    /// Interim bytes queued for a client that has not read them yet: a
+    /// build's pull progress is not queued past `maxInterimBacklog` (the
+    /// client sees fewer updates, memory stays bounded).
+    var interimBacklog: Int { shared.withLock { $0.interimBacklog } }
+    static let maxInterimBacklog = 256 << 10
 
     func exchangeAnswered() {
         let wake = shared.withLock { s -> Bool in

@@ -27,6 +27,9 @@ final class Exchange: @unchecked Sendable {
     /// Kept for as long as the exchange lives (a job's quota reservation,
     /// released when the answer has been relayed).
     let hold: AnyObject?
+    /// The head and a build's pull progress went to the client already
+    /// (`BuildProgressStream`): the daemon's answer continues that stream.
+    let continuesStream: Bool
     private let state: Locked<State>
 
     struct State {
@@ -36,8 +39,9 @@ final class Exchange: @unchecked Sendable {
     }
 
     init(kind: Kind, method: String, record: AuditRecord?, warning: ModeWarning? = nil,
-         rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil, hold: AnyObject? = nil) {
+         rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil, hold: AnyObject? = nil, continuesStream: Bool = false) {
         self.kind = kind
+        self.continuesStream = continuesStream
         self.method = method
         self.warning = warning
         self.rewrite = rewrite

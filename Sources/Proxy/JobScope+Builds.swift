@@ -61,10 +61,17 @@ extension JobScope {
     /// again), a shared image made on this host may not be named by a tag:
     /// the pull would put the name on the registry's image, for every job.
     ///
-    /// `building`: the references of a build itself (not a create's or
-    /// commit's stored triggers): an image the daemon would pull while the
-    /// build runs is refused (`BuildScope.pullRefusal`).
-    func checkDockerfile(_ references: [DockerfileReference], pull: Bool = false, building: Bool = false) -> Outcome? {
+    /// `pulls`: for a build itself (not a create's or commit's stored
+    /// triggers), the references the daemon would pull while the build
+    /// runs (`BuildScope.pullsDuringBuild`), which the job socket pulls
+    /// first through the job's own judging (`Connection.prePull`); nil:
+    /// not a build.
+    func checkDockerfile(_ references: [DockerfileReference], pull: Bool = false) -> Outcome? {
+        var none: [DockerfileReference]?
+        return checkDockerfile(references, pull: pull, pulls: &none)
+    }
+
+    func checkDockerfile(_ references: [DockerfileReference], pull: Bool, pulls: inout [DockerfileReference]?) -> Outcome? {
         for reference in references where reference.kind != .addURL {
             let at = "Dockerfile line \(reference.line)"
             let access = imageAccess(reference.value)
@@ -75,13 +82,9 @@ extension JobScope {
                 guard case .answer(let status, let message, _) = refusal else { return refusal }
                 return .answer(status: status, message: "\(message) (\(at))")
             }
-            if building, BuildScope.pullsDuringBuild(absent: absent, pull: pull, onBuild: reference.onBuild) {
-                let refusal = BuildScope.pullRefusal(reference.value, pull: pull)
-                return .answer(status: refusal.status, message: "\(refusal.message) (\(at))")
-            }
             switch access {
             case .shared where pull:
-                guard let target = ImageReference.normalise(reference.value) else { continue }
+                guard let target = ImageReference.normalise(reference.value) else { break }
                 switch lookup.get(ObjectKind.image.inspectPath(DaemonLookup.escape(reference.value))) {
                 case .ok(let info):
                     let digests = (info.member("RepoDigests")?.array ?? []).compactMap(\.string)
@@ -89,18 +92,23 @@ extension JobScope {
                         let refusal = LocalImageNames.refusal(name: ImageNames.familiar(target), build: true)
                         return .answer(status: refusal.status, message: "\(refusal.message) (\(at))")
                     }
-                case .notFound: continue
+                case .notFound: break
                 case .failed(let why):
                     return .answer(status: 503, message: "sockwarden: \(at): cannot check the image \(reference.value) on the daemon: \(why); try again")
                 }
             case .own, .shared, .absent:
-                continue
+                break
             case .foreign:
                 return .answer(status: 404, message: "sockwarden: \(at): \(ObjectKind.image.notFound(reference.value).message)")
             case .shortID:
                 return .answer(status: 403, message: "\(ImageNames.shortIDRefusal(reference.value).message) (\(at))")
             case .unknown(let why):
                 return .answer(status: 503, message: "sockwarden: \(at): cannot check the image \(reference.value) on the daemon: \(why); try again")
+            }
+            // In the job's view: an image the daemon would pull while the
+            // build runs is pulled first, through the job's own judging.
+            if pulls != nil, BuildScope.pullsDuringBuild(absent: absent, pull: pull, onBuild: reference.onBuild) {
+                pulls?.append(reference)
             }
         }
         return nil

@@ -7,15 +7,20 @@ struct LocalResponse: Sendable {
     /// A body to send instead of `{"message": …}` (JSON, as the daemon
     /// would send it), for answers that must be the daemon's own.
     var raw: [UInt8]? = nil
+    /// The head and the build's progress were sent already
+    /// (`BuildProgressStream`): the message ends that stream as an error.
+    var continuesStream = false
 
-    init(status: Int, message: String, close: Bool, raw: [UInt8]? = nil) {
+    init(status: Int, message: String, close: Bool, raw: [UInt8]? = nil, continuesStream: Bool = false) {
         self.status = status
         self.message = message
         self.close = close
         self.raw = raw
+        self.continuesStream = continuesStream
     }
 
     func serialized(headRequest: Bool) -> [UInt8] {
+        if continuesStream { return BuildProgressStream.chunk(BuildProgressStream.error(message)) + BuildProgressStream.lastChunk }
         var body = JSONObjectWriter()
         body.field("message", message)
         let json = raw ?? (body.finish() + [10])

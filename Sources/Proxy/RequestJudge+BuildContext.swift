@@ -7,9 +7,12 @@ extension RequestJudge {
     /// A build allowed by its query, whose context (`outcome`) has been
     /// read: its Dockerfile is judged against the policy (images, `ADD`
     /// URLs) and the job scope; a refusal turns `judged` into an answer.
-    /// The record gets the Dockerfile's facts either way.
+    /// The record gets the Dockerfile's facts either way. On a job socket,
+    /// `judged.prePulls` gets the images the daemon would pull while the
+    /// build runs. `pulled`: judged again after the job socket pulled them
+    /// (`Connection.prePull`): the build is then forwarded with pull off.
     func judgeBuildContext(_ judged: inout Judged, _ start: Start, request: Result<BuildRequest, BuildRequestError>,
-                           outcome: BuildContextOutcome, environment: HostEnvironment) {
+                           outcome: BuildContextOutcome, environment: HostEnvironment, pulled: Bool = false) {
         guard case .forward = judged.action else { return }
         let policy = start.inForce.policy
         func refuse(_ status: Int, rule: String, _ reason: String) {
@@ -39,8 +42,18 @@ extension RequestJudge {
                                      body: body, warning: warning, rewrite: rewrite, hold: hold)
         }
         // On a job socket every image named must be in the job's view.
-        if let scope = context.jobScope, case .answer(let status, let message, _)? = scope.checkDockerfile(references, pull: LocalImageNames.buildPulls(rawQuery: Self.rawQuery(of: judged.record.target)), building: true) {
-            return refuse(status, rule: "job-scope", message)
+        if let scope = context.jobScope {
+            var pulls: [DockerfileReference]? = []
+            let pull = !pulled && LocalImageNames.buildPulls(rawQuery: Self.rawQuery(of: judged.record.target))
+            if case .answer(let status, let message, _)? = scope.checkDockerfile(references, pull: pull, pulls: &pulls) {
+                return refuse(status, rule: "job-scope", message)
+            }
+            judged.prePulls = BuildScope.prePulls(pulls ?? [])
+            // With pull=1 the daemon pulls every image again, those that
+            // pulled images' triggers name too (`Connection.prePull`).
+            if pulled && LocalImageNames.buildPulls(rawQuery: Self.rawQuery(of: judged.record.target)) {
+                judged.forcedPulls = BuildScope.prePulls(references)
+            }
         }
         var (facts, violation) = policy.judgeDockerfile(references, environment: environment)
         // The query's facts first (networkmode, …), then the Dockerfile's.

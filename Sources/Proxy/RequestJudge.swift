@@ -50,6 +50,13 @@ struct RequestJudge {
         var action: Action
         /// The judged body as received (nil: not read).
         let inspected: RequestBody?
+        /// A build on a job socket: the images the daemon would pull while
+        /// it runs, which the job socket pulls first (`Connection.prePull`).
+        var prePulls: [BuildScope.PrePull] = []
+        /// Judged again after those pulls, of a build with `pull=1`: every
+        /// image the daemon would pull again (the pulled images' triggers'
+        /// included), present or not.
+        var forcedPulls: [BuildScope.PrePull] = []
     }
 
     /// A record with who and what, not yet judged. `numbered`: take a

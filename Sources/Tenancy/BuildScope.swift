@@ -79,21 +79,80 @@ public enum BuildScope {
         !onBuild && (pull || absent)
     }
 
+    /// One image a job socket pulls for a build before forwarding it, as
+    /// the classic builder would (`pullForBuilder`: the reference with
+    /// `reference.TagNameOnly`, `latest` when it has neither tag nor digest),
+    /// and as `docker pull` asks for it: `fromImage` and `tag`, or the whole
+    /// reference in `fromImage` when it has a digest.
+    public struct PrePull: Sendable, Equatable {
+        public let fromImage: String
+        public let tag: String
+        /// The first Dockerfile line (or trigger) that names it.
+        public let line: Int
+        public let via: String?
+
+        public init(fromImage: String, tag: String, line: Int, via: String? = nil) {
+            self.fromImage = fromImage
+            self.tag = tag
+            self.line = line
+            self.via = via
+        }
+
+        /// The reference pulled, as `docker pull` would be given it.
+        public var reference: String { tag.utf8.isEmpty ? fromImage : fromImage + ":" + tag }
+
+        /// Where the build names it, for messages.
+        public var at: String { "Dockerfile line \(line)" + (via.map { ", \($0)" } ?? "") }
+    }
+
+    /// The pulls for the references the daemon would pull while the build
+    /// runs (`pullsDuringBuild`), in order, each image once (by its
+    /// normalised name, or as written when sockwarden cannot read it).
+    public static func prePulls(_ references: [DockerfileReference]) -> [PrePull] {
+        var seen: Set<String> = []
+        var pulls: [PrePull] = []
+        for reference in references where reference.kind != .addURL && !reference.onBuild {
+            let pull = prePull(reference)
+            guard seen.insert(ImageReference.normalise(pull.reference) ?? pull.reference).inserted else { continue }
+            pulls.append(pull)
+        }
+        return pulls
+    }
+
+    static func prePull(_ reference: DockerfileReference) -> PrePull {
+        let bytes = Array(reference.value.utf8)
+        if bytes.contains(UInt8(ascii: "@")) {
+            return PrePull(fromImage: reference.value, tag: "", line: reference.line, via: reference.via)
+        }
+        let lastSlash = bytes.lastIndex(of: UInt8(ascii: "/")) ?? -1
+        if let colon = bytes.lastIndex(of: UInt8(ascii: ":")), colon > lastSlash {
+            return PrePull(fromImage: String(decoding: bytes[..<colon], as: UTF8.self),
+                           tag: String(decoding: bytes[(colon + 1)...], as: UTF8.self), line: reference.line, via: reference.via)
+        }
+        return PrePull(fromImage: reference.value, tag: "latest", line: reference.line, via: reference.via)
+    }
+
     /// The answer to a build on a job socket that the daemon would pull an
-    /// image for. The classic builder gives a stage's step containers its
-    /// base image's labels (`Config.Labels`) and runs its base image's
-    /// `ONBUILD` triggers; an image the daemon pulls during the build was
-    /// never judged, so a registry image labelled `io.sockwarden.job=<another
-    /// job>` made the build's RUN containers that job's while they ran:
-    /// listed by it, counted against its quota, open to its exec, copy and
-    /// kill (found 2026-12-01, session 13; the Dockerfile `LABEL` of that
-    /// key was refused already). Pulled through the job socket first, the
-    /// image is judged like any other (an image labelled for a job without
-    /// its seal is no job's to build on).
-    public static func pullRefusal(_ reference: String, pull: Bool) -> TenancyRefusal {
-        let why = pull
-            ? "a build with --pull (pull=1) has the daemon pull \(reference) again while it runs, unjudged"
-            : "\(reference) is not on the daemon, and the daemon would pull it while the build runs, unjudged"
-        return TenancyRefusal(status: 409, message: "sockwarden: \(why): a pulled image's labels and ONBUILD triggers go to the build's step containers, so on a job socket a build uses only images already on the daemon; pull it through this socket first (docker pull \(reference))" + (pull ? " and build without --pull" : ""))
+    /// image for, where sockwarden cannot pull it first (`why`). The classic
+    /// builder gives a stage's step containers its base image's labels
+    /// (`Config.Labels`) and runs its base image's `ONBUILD` triggers; an
+    /// image the daemon pulls during the build was never judged, so a
+    /// registry image labelled `io.sockwarden.job=<another job>` made the
+    /// build's RUN containers that job's while they ran: listed by it,
+    /// counted against its quota, open to its exec, copy and kill (found
+    /// 2026-12-01, session 13; the Dockerfile `LABEL` of that key was
+    /// refused already). A job socket pulls such images itself, through the
+    /// job's own judging, before it forwards the build; this answer is for
+    /// what it cannot pull that way.
+    public static func pullRefusal(_ reference: String, why: String) -> TenancyRefusal {
+        TenancyRefusal(status: 409, message: "sockwarden: the daemon would pull \(reference) while the build runs, unjudged, and sockwarden cannot pull it first: \(why); a pulled image's labels and ONBUILD triggers go to the build's step containers, so pull it through this socket first (docker pull \(reference)) and build without --pull")
+    }
+
+    /// The pull of `pull` that the job socket made for a build was refused
+    /// or failed: the build is answered with the pull's own status and
+    /// message, naming the Dockerfile line.
+    public static func pullFailure(_ pull: PrePull, status: Int, message: String) -> TenancyRefusal {
+        let stripped = message.utf8.starts(with: "sockwarden: ".utf8) ? String(decoding: message.utf8.dropFirst(12), as: UTF8.self) : message
+        return TenancyRefusal(status: status, message: "sockwarden: pulling \(pull.reference) for the build (\(pull.at)): \(stripped)")
     }
 }

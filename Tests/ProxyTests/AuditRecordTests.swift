@@ -34,6 +34,20 @@ import Testing
         #expect(m.first { $0.key == "facts" }?.value == .object([JSONMember("image", .string("alpine")), JSONMember("privileged", .bool(false))]))
     }
 
+    @Test("a pull a job socket made for a build names the build's request and Dockerfile line, in both records")
+    func pullForABuildNamesTheBuild() {
+        var r = AuditRecordTests.record()
+        r.job = (id: "j1", labels: [])
+        r.pulledFor = (request: 9, line: 3)
+        for object in [r.requestObject(seq: 1, run: "abc"), r.resultObject(seq: 2, run: "abc")] {
+            let m = AuditRecordTests.members(object)
+            let keys = m.map(\.key)
+            #expect(keys.firstIndex(of: "pulled_for") == keys.firstIndex(of: "job").map { $0 + 1 }, "\(keys)")
+            #expect(m.first { $0.key == "pulled_for" }?.value == .object([JSONMember("req", .number("9")), JSONMember("line", .number("3"))]))
+        }
+        #expect(!AuditRecordTests.members(AuditRecordTests.record().requestObject(seq: 1, run: "abc")).contains { $0.key == "pulled_for" })
+    }
+
     @Test func resultRecordHasStatusBytesAndDurations() {
         var r = AuditRecordTests.record()
         r.judgedAt = r.startedMonotonic + 1_500_000

@@ -116,12 +116,36 @@ struct BuildPullTests {
         #expect(BuildScope.pullsDuringBuild(absent: c.0, pull: c.1, onBuild: c.2) == c.3, "\(c)")
     }
 
-    @Test("refused with 409, saying to pull the image through the job socket first")
+    @Test("what cannot be pulled first is refused with 409, saying why and to pull it through the job socket")
     func refusal() {
-        let absent = BuildScope.pullRefusal("registry.example/base:1", pull: false)
-        #expect(absent.status == 409)
-        #expect(absent.message.contains("docker pull registry.example/base:1") && !absent.message.contains("--pull"), "\(absent.message)")
-        let forced = BuildScope.pullRefusal("base:1", pull: true)
-        #expect(forced.status == 409 && forced.message.contains("build without --pull"), "\(forced.message)")
+        let refusal = BuildScope.pullRefusal("registry.example/base:1", why: "X-Registry-Config is not base64url")
+        #expect(refusal.status == 409)
+        #expect(refusal.message.contains("docker pull registry.example/base:1") && refusal.message.contains("X-Registry-Config is not base64url"),
+                "\(refusal.message)")
+    }
+
+    @Test("each image pulled once, as the builder pulls it (latest when untagged) and as docker pull asks for it; ADD URLs and the Dockerfile's own ONBUILD are not pulled", arguments: [
+        ([DockerfileReference(kind: .from, value: "busybox", line: 1)], ["busybox latest 1"]),
+        ([DockerfileReference(kind: .from, value: "reg.example:5000/team/base:1.2", line: 3)], ["reg.example:5000/team/base 1.2 3"]),
+        ([DockerfileReference(kind: .from, value: "reg.example:5000/base", line: 1)], ["reg.example:5000/base latest 1"]),
+        ([DockerfileReference(kind: .copyFrom, value: "alpine@sha256:" + String(repeating: "a", count: 64), line: 4)],
+         ["alpine@sha256:" + String(repeating: "a", count: 64) + "  4"]),
+        ([DockerfileReference(kind: .from, value: "busybox", line: 1), DockerfileReference(kind: .copyFrom, value: "docker.io/library/busybox:latest", line: 5),
+          DockerfileReference(kind: .from, value: "busybox:1", line: 6)], ["busybox latest 1", "busybox 1 6"]),
+        ([DockerfileReference(kind: .addURL, value: "https://example.com/x", line: 2),
+          DockerfileReference(kind: .from, value: "later:1", line: 3, onBuild: true)], []),
+        ([DockerfileReference(kind: .copyFrom, value: "tools:2", line: 1, via: "ONBUILD trigger of the base image b")], ["tools 2 1"]),
+    ])
+    func plan(_ c: ([DockerfileReference], [String])) {
+        let planned = BuildScope.prePulls(c.0).map { "\($0.fromImage) \($0.tag) \($0.line)" }
+        #expect(planned == c.1, "\(c.0)")
+    }
+
+    @Test("a failed pull answers the build with the pull's status and message, naming the Dockerfile line")
+    func failure() {
+        let pull = BuildScope.PrePull(fromImage: "reg.example/base", tag: "1", line: 2)
+        let failure = BuildScope.pullFailure(pull, status: 404, message: "sockwarden: manifest unknown")
+        #expect(failure.status == 404)
+        #expect(failure.message == "sockwarden: pulling reg.example/base:1 for the build (Dockerfile line 2): manifest unknown", "\(failure.message)")
     }
 }

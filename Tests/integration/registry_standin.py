@@ -10,6 +10,7 @@ tiny rootfs: busybox-static's binary and a few applet links). No network,
 no push."""
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import io
@@ -17,6 +18,7 @@ import json
 import os
 import tarfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
@@ -75,6 +77,13 @@ class Registry:
         self.digest = _sha(self.manifest)
         self.image_id = _sha(self.config)
         self.blobs = {_sha(self.config): self.config, _sha(self.layer): self.layer}
+        # Every path asked for, in order (a test can tell nothing was pulled).
+        self.requests: list[str] = []
+        # Seconds each blob waits before it is served (a slow pull).
+        self.blob_delay = 0.0
+        # "user:password": every request must carry it as HTTP Basic
+        # credentials (a 401 with a Basic challenge otherwise).
+        self.basic_auth: str | None = None
         registry = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -96,6 +105,12 @@ class Registry:
 
             def _route(self):
                 path = self.path.split("?", 1)[0]
+                registry.requests.append(path)
+                if registry.basic_auth is not None:
+                    expected = "Basic " + base64.b64encode(registry.basic_auth.encode()).decode()
+                    if self.headers.get("Authorization") != expected:
+                        return self._send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                                          "application/json", {"WWW-Authenticate": 'Basic realm="standin"'})
                 if path in ("/v2/", "/v2"):
                     return self._send(200, b"{}", "application/json")
                 if path.startswith("/v2/") and "/manifests/" in path:
@@ -105,6 +120,8 @@ class Registry:
                     return self._send(200, registry.manifest, MANIFEST_TYPE,
                                       {"Docker-Content-Digest": registry.digest})
                 if path.startswith("/v2/") and "/blobs/" in path:
+                    if registry.blob_delay:
+                        time.sleep(registry.blob_delay)
                     blob = registry.blobs.get(path.rsplit("/blobs/", 1)[1])
                     if blob is None:
                         return self._send(404, b'{"errors":[{"code":"BLOB_UNKNOWN"}]}', "application/json")
