@@ -136,6 +136,11 @@ public final class AuditLog: @unchecked Sendable {
         switch AuditLogTail.read(fd: fd) {
         case .empty:
             chainOrigin = "new"
+            // Rotated while no writer ran: the chain goes on from the copy.
+            if let (name, hash, lastSeq) = rotatedPredecessor() {
+                renderer.restart(seq: lastSeq.flatMap { $0 < .max ? $0 + 1 : nil } ?? 0, prev: hash)
+                chainOrigin = "continued from \(name)"
+            }
         case .sealed(let hash, let lastSeq):
             // The last seq is read from a file anyone with write access may
             // have edited: UInt64.max (or none) does not trap, it restarts seq.
@@ -147,6 +152,26 @@ public final class AuditLog: @unchecked Sendable {
             Files.writeStderr("sockwarden: warning: the audit log \(path) does not end with a sealed record (\(why)); "
                 + "a new chain starts here and `sockwarden audit verify` will report the break. Rotate the file to avoid this.\n")
         }
+    }
+
+    /// The last record of the log's rotated copy (`AuditRotatedFile`),
+    /// when it ends with a sealed one: the file's name, its hash and seq.
+    private func rotatedPredecessor() -> (String, String, UInt64?)? {
+        let slash = path.utf8.lastIndex(of: UInt8(ascii: "/"))
+        let directory = slash.map { $0 == path.utf8.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let logName = slash.map { String(path[path.utf8.index(after: $0)...]) } ?? path
+        var files: [AuditRotatedFile.Candidate] = []
+        for name in Files.list(directory) where AuditRotatedFile.isRotatedCopy(name, of: logName) {
+            var st = stat()
+            guard lstat(directory + "/" + name, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
+            files.append(.init(name: name, modified: (st.st_mtim.tv_sec, st.st_mtim.tv_nsec)))
+        }
+        guard let name = AuditRotatedFile.newest(of: logName, among: files) else { return nil }
+        let copy = Glibc.open(directory + "/" + name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard copy >= 0 else { return nil }
+        defer { Glibc.close(copy) }
+        guard case .sealed(let hash, let seq) = AuditLogTail.read(fd: copy) else { return nil }
+        return (name, hash, seq)
     }
 
     // MARK: - Hot path (any thread)

@@ -151,6 +151,33 @@ import Testing
         #expect(lines[2].contains("\"seq\":2,"))
     }
 
+    @Test func aLogRotatedWhileNoWriterRanContinuesTheChainOfItsRotatedCopy() throws {
+        let path = AuditLogTests.tempPath("rot.jsonl")
+        unlink(path + "-20261201")
+        let first = try AuditLog(path: path)
+        try first.start(first: AuditEvent("start") { w in w.field("chain", first.chainOrigin) })
+        #expect(first.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5) == 0)
+        // logrotate `create`, no writer to signal: the file moves, an empty one takes its place.
+        #expect(rename(path, path + "-20261201") == 0)
+        close(open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600))
+        let second = try AuditLog(path: path)
+        #expect(second.chainOrigin == "continued from rot.jsonl-20261201")
+        try second.start(first: AuditEvent("start") { w in w.field("chain", second.chainOrigin) })
+        #expect(second.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5) == 0)
+        let (broken, lines) = AuditLogTests.verify([path + "-20261201", path])
+        #expect(broken == nil)
+        #expect(lines.count == 4 && lines[2].contains("\"seq\":2,"))
+    }
+
+    @Test func aRotatedCopyThatEndsInNoSealedRecordLeavesANewChain() throws {
+        let path = AuditLogTests.tempPath("rotz.jsonl")
+        let fd = open(path + ".1.gz", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        _ = "\u{1f}\u{8b}compressed".withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+        let log = try AuditLog(path: path)
+        #expect(log.chainOrigin == "new")
+    }
+
     @Test func aFileEndingInAnUnsealedLineStartsANewChainOnItsOwnLine() throws {
         let path = AuditLogTests.tempPath("d.jsonl")
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)

@@ -140,6 +140,38 @@ def test_restart_continues_the_chain(proxy_factory, proxy_bin, sock_dir, dockerd
     assert r.returncode == 0, r.stderr
 
 
+@pytest.mark.parametrize("rotation", ["create", "copytruncate"])
+def test_a_log_rotated_while_sockwarden_was_stopped_continues_the_chain(proxy_bin, sock_dir, dockerd_sock, rotation):
+    """logrotate runs while serve is not running (stopped for an upgrade, or
+    logrotate.timer catching up at boot): no writer gets the SIGUSR1, the
+    next start finds an empty file. It continued nothing before (a new
+    chain: `verify` of the rotated files failed, 'the chain restarts here');
+    now it continues the chain of the rotated copy, and says which."""
+    from swhelpers import Proxy
+    audit = os.path.join(sock_dir, "audit.jsonl")
+    rotated = audit + "-20261201"
+    for run in range(2):
+        q = Proxy(proxy_bin, os.path.join(sock_dir, "sw.sock"), dockerd_sock, str(POLICIES / "observe.toml"), audit, sock_dir)
+        q.start()
+        try:
+            assert http(q.sock, "GET", "/_ping").status == 200
+            q.wait_results(lambda rs: len(rs) >= 1)
+        finally:
+            assert q.stop() == 0
+        if run == 0:
+            if rotation == "create":
+                os.rename(audit, rotated)
+                Path(audit).touch()
+            else:
+                shutil.copyfile(audit, rotated)
+                os.truncate(audit, 0)
+    starts = [r for r in lines(rotated) + lines(audit) if r["event"] == "start"]
+    assert [s["chain"] for s in starts] == ["new", "continued from audit.jsonl-20261201"], starts
+    r = verify(proxy_bin, rotated, audit, extra=("--from-genesis",))
+    assert r.returncode == 0, r.stderr
+    assert b"in 2 file(s); chain starts at genesis" in r.stdout, r.stdout
+
+
 # --------------------------------------------------------------------------
 # audit verify and tampering
 # --------------------------------------------------------------------------
