@@ -78,8 +78,9 @@ final class LoopConnection {
             // The client is gone for good while an answer is pending (a
             // quiet stream, with requests pipelined behind it, which keep
             // the EOF from being passed on, or fill the read-ahead so that
-            // the EOF is never read): no one can read it.
-            close()
+            // the EOF is never read): no one can read it. Its record says
+            // so (the answer's head may well have been written).
+            close(because: "client went away")
             return
         }
         if events & Epoll.writable != 0 || (clientBlocked && events & (Epoll.error | Epoll.hangup) != 0) {
@@ -637,13 +638,14 @@ final class LoopConnection {
         loop.handOff(handed)
     }
 
-    /// Ends the connection; an exchange in flight still gets its record.
-    func close() {
+    /// Ends the connection; an exchange in flight still gets its record,
+    /// with `reason` as its error when it has none yet.
+    func close(because reason: String = "the connection ended before the answer was written") {
         guard !closed else { return }
         closed = true
         clearDeadline()
         if let exchange = current {
-            if exchange.record.error == nil { exchange.record.error = "the connection ended before the answer was written" }
+            if exchange.record.error == nil { exchange.record.error = reason }
             context.audit.write(exchange.record)
             current = nil
         }

@@ -122,6 +122,25 @@ def test_request_record_is_written_before_the_stream_ends(proxy_factory):
     p.wait_results(lambda rs: any(r.get("route") == "system.events" for r in rs), what="the events stream's result")
 
 
+@pytest.mark.parametrize("loops", ["1", "0"])
+def test_a_client_that_hangs_up_on_a_stream_is_recorded_as_gone(proxy_factory, loops):
+    """A client that closes an events stream whose head it has read: the
+    result says the client went away, with the 200 and the bytes it got. The
+    event loop recorded 'the connection ended before the answer was written'
+    (the answer's head had been: a reviewer read a 200 that never reached
+    the client, and no hang-up)."""
+    p = proxy_factory("observe.toml", extra=("--event-loops", loops))
+    with RawConn(p.sock) as c:
+        c.send(f"GET {API}/events HTTP/1.1\r\nHost: d\r\n\r\n".encode())
+        assert c.read_head().status == 200
+        p.wait_audit(lambda rs: any(r.get("event") == "request" and r.get("route") == "system.events" for r in rs),
+                     what="the request record of the open events stream")
+    results = p.wait_results(lambda rs: any(r.get("route") == "system.events" for r in rs), what="the events stream's result")
+    result = next(r for r in results if r.get("route") == "system.events")
+    assert result["status"] == 200 and result["bytes_out"] > 0, result
+    assert result["error"] == "client went away", result
+
+
 def test_restart_continues_the_chain(proxy_factory, proxy_bin, sock_dir, dockerd_sock):
     from swhelpers import Proxy
     audit = os.path.join(sock_dir, "audit.jsonl")
