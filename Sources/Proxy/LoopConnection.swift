@@ -327,7 +327,9 @@ final class LoopConnection {
     func headTimedOut() {
         guard headDeadline != 0, current == nil else { return }
         clearDeadline()
-        var record = judge.baseRecord(method: "-", target: "-")
+        // One request number per record (a number taken and not written
+        // reads as a record missing from the log).
+        var record = judge.baseRecord(method: "-", target: "-", numbered: pending == nil)
         record.rule = "head-timeout"
         record.reason = "the request head was not complete within \(context.headTimeoutSeconds) s"
         if let pending {
@@ -348,7 +350,7 @@ final class LoopConnection {
     private func refuseForMemory() {
         guard current == nil else { return }
         clearDeadline()
-        var record = judge.baseRecord(method: "-", target: "-")
+        var record = judge.baseRecord(method: "-", target: "-", numbered: pending == nil)
         if let pending {
             record = pending.start.record
             record.request = context.nextRequestID()

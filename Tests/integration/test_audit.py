@@ -141,6 +141,24 @@ def test_a_client_that_hangs_up_on_a_stream_is_recorded_as_gone(proxy_factory, l
     assert result["error"] == "client went away", result
 
 
+@pytest.mark.parametrize("loops", ["1", "0"])
+def test_a_body_that_times_out_takes_the_next_request_number(proxy_factory, loops):
+    """A create whose body never completes is answered 408 and recorded;
+    its record takes the next request number. The event loop took two (one
+    never written), so the log read as if a request's records were missing."""
+    p = proxy_factory("ci.toml", extra=("--event-loops", loops, "--head-timeout", "1"))   # judges the body
+    assert http(p.sock, "GET", "/_ping").status == 200
+    with RawConn(p.sock) as c:
+        c.send(f"POST {API}/containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
+               f"Content-Length: 100\r\n\r\n{{\"Image\"".encode())
+        assert c.read_head().status == 408
+    results = p.wait_results(lambda rs: any(r.get("rule") == "head-timeout" for r in rs), what="the 408's result")
+    ping = next(r for r in results if r.get("target") == "/_ping")
+    timed_out = next(r for r in results if r.get("rule") == "head-timeout")
+    assert timed_out["route"] == "container.create" and timed_out["status"] == 408, timed_out
+    assert timed_out["req"] == ping["req"] + 1, (ping["req"], timed_out["req"])
+
+
 def test_restart_continues_the_chain(proxy_factory, proxy_bin, sock_dir, dockerd_sock):
     from swhelpers import Proxy
     audit = os.path.join(sock_dir, "audit.jsonl")
