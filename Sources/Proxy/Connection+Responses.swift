@@ -179,6 +179,10 @@ extension Connection {
         if hijacked {
             exchange.update { $0.hijacked = true }
             relayUntilClose(reader, exchange)
+            // Who ended the session: the daemon (the process ended, or was
+            // detached: no error), or the client, gone for good (a
+            // half-close is a client done sending, still reading).
+            if client.peerHungUp { exchange.update { if $0.error == nil { $0.error = "client went away" } } }
             client.shutdown(reading: false, writing: true)
             return .hijackEnded
         }
@@ -252,7 +256,10 @@ extension Connection {
         while true {
             if !reader.isEmpty {
                 let slice = reader.take(max: reader.count)
-                guard (try? client.writeAll(slice)) != nil else { return }
+                guard (try? client.writeAll(slice)) != nil else {
+                    exchange.update { if $0.error == nil { $0.error = "client went away" } }
+                    return
+                }
                 exchange.update { $0.bytesOut += UInt64(slice.count) }
             }
             guard (try? reader.fill()) == true else { return }

@@ -159,6 +159,46 @@ def test_a_body_that_times_out_takes_the_next_request_number(proxy_factory, loop
     assert timed_out["req"] == ping["req"] + 1, (ping["req"], timed_out["req"])
 
 
+@pytest.mark.parametrize("loops", ["1", "0"])
+def test_an_exec_session_records_who_ended_it(proxy_factory, dockerd_sock, cleanup, loops):
+    """A hijacked exec that the client leaves for good (killed CI step)
+    while its process runs on (dockerd does not end an exec whose client
+    left: the process outlives it, straight or through the proxy): its
+    result says `client went away`. Before, it had no error at all, as the
+    session whose process ended. The one the daemon ended keeps none."""
+    name = cleanup.container(unique("swt-exec"))
+    r = http(dockerd_sock, "POST", f"{API}/containers/create?name={name}",
+             json.dumps({"Image": IMAGE, "Cmd": ["sleep", "60"], "HostConfig": {"NetworkMode": "none"}}).encode())
+    assert r.status == 201, r
+    assert http(dockerd_sock, "POST", f"{API}/containers/{name}/start").status == 204
+    p = proxy_factory("observe.toml", extra=("--event-loops", loops))
+
+    def exec_session(cmd: list[str], leave: bool) -> None:
+        made = http(p.sock, "POST", f"{API}/containers/{name}/exec",
+                    json.dumps({"AttachStdin": True, "AttachStdout": True, "AttachStderr": True, "Cmd": cmd}).encode())
+        assert made.status == 201, made
+        exec_id = json.loads(made.body)["Id"]
+        body = b'{"Detach":false,"Tty":false}'
+        with RawConn(p.sock) as c:
+            c.send(f"POST {API}/exec/{exec_id}/start HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
+                   f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+            assert c.read_head().status == 101
+            if not leave:
+                c.shutdown_write()
+                c.read_to_eof()
+        return exec_id
+
+    ended = exec_session(["echo", "hi"], leave=False)
+    left = exec_session(["sleep", "30"], leave=True)
+    results = p.wait_results(lambda rs: sum(r.get("route") == "exec.start" for r in rs) == 2, timeout=15,
+                             what="the results of both exec sessions")
+    by_exec = {r["target"].split("/")[-2]: r for r in results if r.get("route") == "exec.start"}
+    assert by_exec[ended]["hijacked"] and by_exec[ended]["error"] is None, by_exec[ended]
+    assert by_exec[left]["hijacked"] and by_exec[left]["error"] == "client went away", by_exec[left]
+    # The daemon runs the left exec's process on.
+    assert json.loads(http(dockerd_sock, "GET", f"{API}/exec/{left}/json").body)["Running"] is True
+
+
 def test_restart_continues_the_chain(proxy_factory, proxy_bin, sock_dir, dockerd_sock):
     from swhelpers import Proxy
     audit = os.path.join(sock_dir, "audit.jsonl")
