@@ -317,10 +317,17 @@ public final class Server: @unchecked Sendable {
         let written = (try? client.writeAll(bytes)) != nil
         client.shutdown(reading: false, writing: true)
         client.close()
+        // The policy in force for this peer, with its digest and mode, and
+        // the job, as every other record of this socket carries them.
+        let inForce = context.policyInForce(for: peer)
         var record = AuditRecord(connection: context.nextConnectionID(), request: context.nextRequestID(), peer: peer,
                                  method: "-", target: "-", route: nil, group: nil, apiVersion: nil, decision: "deny",
-                                 rule: rule, reason: message, policy: context.policy.name, status: 503,
+                                 rule: rule, reason: message, policy: inForce.policy.name, status: nil,
                                  startedAt: wallClock())
+        record.mode = inForce.policy.mode.rawValue
+        record.policyDigest = inForce.digest
+        if let job = context.job { record.job = (job.owner.id, job.labels) }
+        record.status = 503
         record.bytesOut = written ? UInt64(bytes.count) : 0
         record.error = error
         context.audit.write(record)

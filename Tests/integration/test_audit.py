@@ -199,6 +199,35 @@ def test_an_exec_session_records_who_ended_it(proxy_factory, dockerd_sock, clean
     assert json.loads(http(dockerd_sock, "GET", f"{API}/exec/{left}/json").body)["Running"] is True
 
 
+def _admitted(sock: str):
+    c = RawConn(sock)
+    if c.request("GET", "/_ping").status == 200:
+        return c
+    c.close()
+    return None
+
+
+def test_a_refused_connection_is_recorded_under_the_policy_in_force(proxy_factory):
+    """A connection past --max-connections gets a 503 and a record; the
+    record carried an empty policy_digest and mode "enforce" whatever the
+    mode (here audit), and no response_ms though the 503 was written. Now it
+    carries the policy, digest and mode every other record carries."""
+    p = proxy_factory("observe.toml", extra=("--max-connections", "1", "--mode", "audit"))
+    # The start-up check's connection frees its slot asynchronously.
+    held = wait_for(lambda: _admitted(p.sock), what="a connection admitted", timeout=10)
+    with held:
+        with RawConn(p.sock) as extra:
+            assert extra.read_head().status == 503
+    results = p.wait_results(lambda rs: any(r.get("rule") == "connection-limit" for r in rs)
+                             and any(r.get("target") == "/_ping" for r in rs), what="the ping's and the refusal's results")
+    ping = next(r for r in results if r.get("target") == "/_ping")
+    refused = next(r for r in results if r.get("rule") == "connection-limit")
+    assert (refused["policy"], refused["policy_digest"], refused["mode"]) == \
+        (ping["policy"], ping["policy_digest"], "audit"), refused
+    assert refused["policy_digest"].startswith("sha256:"), refused
+    assert refused["status"] == 503 and refused["response_ms"] is not None, refused
+
+
 def test_restart_continues_the_chain(proxy_factory, proxy_bin, sock_dir, dockerd_sock):
     from swhelpers import Proxy
     audit = os.path.join(sock_dir, "audit.jsonl")
