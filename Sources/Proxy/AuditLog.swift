@@ -325,8 +325,15 @@ public final class AuditLog: @unchecked Sendable {
     /// for everything queued to be written. Returns how many records were
     /// left unwritten (reported on stderr by the caller).
     public func close(last: AuditEvent, timeoutSeconds: Int) -> Int {
+        close(last: { _ in last }, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// `last` is given the number of admitted requests whose `result` is
+    /// still to come (exchanges open as the log closes: their results will
+    /// not be written), so the `stop` record can say so.
+    public func close(last: (_ open: Int) -> AuditEvent, timeoutSeconds: Int) -> Int {
         pthread_mutex_lock(&mutex)
-        queue.append(.event(last))
+        queue.append(.event(last(reserved)))
         closing = true
         wakeWriter()
         var deadline = timespec()

@@ -217,7 +217,8 @@ struct AuditTable {
         case "start":
             return "policy \(s("policy") ?? "?") \(short(s("policy_digest"))) mode \(s("mode") ?? "?"), chain \(s("chain") ?? "?")"
         case "stop":
-            return "stopped (\(s("reason") ?? "?"))"
+            let open = row.number("open").flatMap { $0 == "0" ? nil : $0 }
+            return "stopped (\(s("reason") ?? "?"))" + (open.map { ", \($0) request(s) still open: their results were not written" } ?? "")
         case "reload":
             let outcome = s("outcome") ?? "?"
             var text = "\(s("trigger") ?? "?"): \(outcome), in force \(s("policy") ?? "?") \(short(s("policy_digest")))"

@@ -175,7 +175,14 @@ final class AuditTrail: @unchecked Sendable {
     /// written; says how many records were lost if it could not be.
     func finish(reason: String) {
         metricsServer?.remove()
-        let left = audit.close(last: AuditEvent("stop") { w in w.field("reason", reason) }, timeoutSeconds: 10)
+        // `open`: requests still open (the grace period ended): a reviewer
+        // finds that many without a result, and knows why.
+        let left = audit.close(last: { open in
+            AuditEvent("stop") { w in
+                w.field("reason", reason)
+                w.field("open", open)
+            }
+        }, timeoutSeconds: 10)
         if left > 0 {
             Files.writeStderr("sockwarden: AUDIT RECORDS LOST: \(left) record(s) could not be written before exit "
                 + "(the log is failing, or exchanges were still open when the grace period ended)\n")

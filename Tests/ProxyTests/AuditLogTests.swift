@@ -151,6 +151,22 @@ import Testing
         #expect(lines[2].contains("\"seq\":2,"))
     }
 
+    @Test func theStopRecordCountsTheRequestsStillOpen() throws {
+        let path = AuditLogTests.tempPath("open.jsonl")
+        let log = try AuditLog(path: path)
+        try log.start(first: AuditEvent("start") { _ in })
+        var ended = AuditLogTests.record(1), open = AuditLogTests.record(2)
+        #expect(log.admit(&ended) == nil && log.admit(&open) == nil)
+        ended.status = 200
+        log.write(ended)
+        // `open`'s exchange never ends (a stream at the end of the grace period).
+        let left = log.close(last: { n in AuditEvent("stop") { w in w.field("open", n) } }, timeoutSeconds: 5)
+        #expect(left == 1)
+        let (broken, lines) = AuditLogTests.verify([path])
+        #expect(broken == nil)
+        #expect(lines.last?.contains("\"event\":\"stop\",\"open\":1,") == true)
+    }
+
     @Test func aLogRotatedWhileNoWriterRanContinuesTheChainOfItsRotatedCopy() throws {
         let path = AuditLogTests.tempPath("rot.jsonl")
         unlink(path + "-20261201")

@@ -228,6 +228,25 @@ def test_a_refused_connection_is_recorded_under_the_policy_in_force(proxy_factor
     assert refused["status"] == 503 and refused["response_ms"] is not None, refused
 
 
+@pytest.mark.parametrize("loops", ["1", "0"])
+def test_the_stop_record_says_how_many_requests_were_left_open(proxy_factory, proxy_bin, loops):
+    """SIGTERM while an events stream is open: the grace period ends, the
+    stream's result is never written (docs/audit-log.md). The stop record
+    now says how many requests were still open, and `sockwarden audit`
+    prints it, so the request without a result is explained, not suspect."""
+    p = proxy_factory("observe.toml", extra=("--event-loops", loops, "--grace-period", "1"))
+    with RawConn(p.sock) as c:
+        c.send(f"GET {API}/events HTTP/1.1\r\nHost: d\r\n\r\n".encode())
+        assert c.read_head().status == 200
+        p.wait_audit(lambda rs: any(r.get("event") == "request" and r.get("route") == "system.events" for r in rs),
+                     what="the request record of the open events stream")
+        assert p.stop() == 0
+    stop = lines(p.audit)[-1]
+    assert stop["event"] == "stop" and stop.get("open") == 1, stop
+    table = run_bin([proxy_bin, "audit", p.audit]).stdout.decode()
+    assert "1 request(s) still open: their results were not written" in table, table
+
+
 def test_restart_continues_the_chain(proxy_factory, proxy_bin, sock_dir, dockerd_sock):
     from swhelpers import Proxy
     audit = os.path.join(sock_dir, "audit.jsonl")
