@@ -13,27 +13,44 @@ enum AuditLogTail {
         case unusable(String, needsNewline: Bool)
     }
 
-    /// Reads backwards from the end (pread(2); the fd must be readable), at
-    /// most 4 MiB, to find the last line.
-    static func read(fd: Int32) -> Tail {
+    /// Reads backwards from the end (pread(2); the fd must be readable) to
+    /// the newline before the last line, then reads that line, at most
+    /// `maxLineBytes` of it. A client can make one record tens of MiB long
+    /// (a 1 MiB body of DEL bytes, each escaped as `\u007f` in the facts and
+    /// again in the reason): a cap of a few MiB broke the chain at the next
+    /// start when such a record was the last one (serve killed right after).
+    static func read(fd: Int32, maxLineBytes: Int = 256 << 20) -> Tail {
         var st = stat()
         guard fstat(fd, &st) == 0 else { return .unusable("cannot stat the file", needsNewline: false) }
         let size = Int(st.st_size)
         if size == 0 { return .empty }
-        var tail: [UInt8] = []
-        var offset = size
+        var last: UInt8 = 0
+        guard pread(fd, &last, 1, off_t(size - 1)) == 1 else { return .unusable("cannot read the file's end", needsNewline: false) }
+        if last != 10 { return .unusable("its last line is incomplete (no newline)", needsNewline: true) }
+        // Where the last line starts: after the newline before the final one.
+        var lineStart = 0
+        var offset = size - 1
         let chunk = 64 * 1024
-        while offset > 0 && tail.count < 4 << 20 {
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        search: while offset > 0 {
             let n = min(chunk, offset)
-            var buffer = [UInt8](repeating: 0, count: n)
             let got = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, n, off_t(offset - n)) }
             guard got == n else { return .unusable("cannot read the file's end", needsNewline: false) }
-            tail = buffer + tail
+            if let i = buffer[0..<n].lastIndex(of: 10) {
+                lineStart = offset - n + i + 1
+                break search
+            }
             offset -= n
-            // A complete last line: a newline before the final one, or the file start.
-            if tail.dropLast().contains(10) || offset == 0 { break }
+            if size - 1 - offset > maxLineBytes { break }
         }
-        return parse(tail, isFileStart: offset == 0)
+        let length = size - lineStart
+        guard length - 1 <= maxLineBytes else {
+            return .unusable("its last line is longer than \(maxLineBytes >> 20) MiB", needsNewline: false)
+        }
+        var tail = [UInt8](repeating: 0, count: length)
+        let got = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress, length, off_t(lineStart)) }
+        guard got == length else { return .unusable("cannot read the file's end", needsNewline: false) }
+        return parse(tail, isFileStart: true)
     }
 
     /// The last line of `tail` (the end of a file).

@@ -151,6 +151,24 @@ import Testing
         #expect(lines[2].contains("\"seq\":2,"))
     }
 
+    @Test func aLastRecordOfManyMiBIsContinued() throws {
+        // A client can make a record this long (a 1 MiB body of DEL bytes,
+        // each escaped in the facts and the reason); 4 MiB was the limit.
+        let path = AuditLogTests.tempPath("long.jsonl")
+        let object = Array("{\"v\":1,\"seq\":7,\"event\":\"result\",\"reason\":\"".utf8)
+            + [UInt8](repeating: UInt8(ascii: "u"), count: 9 << 20) + Array("\"}".utf8)
+        let sealed = AuditChain.seal(object: object, prev: AuditChain.genesis)
+        try Files.writeAtomically(path, bytes: Array("{\"older\":1}\n".utf8) + sealed.line)
+        let log = try AuditLog(path: path)
+        #expect(log.chainOrigin == "continued")
+        try log.start(first: AuditEvent("start") { _ in })
+        _ = log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5)
+        let text = String(decoding: try Files.read(path, limit: 64 << 20), as: UTF8.self)
+        let lines = text.split(separator: "\n")
+        let next = lines.count >= 2 ? String(lines[lines.count - 2]) : ""   // the start record
+        #expect(next.contains("\"seq\":8,") && next.contains("\"prev\":\"\(sealed.hash)\""))
+    }
+
     @Test func theStopRecordCountsTheRequestsStillOpen() throws {
         let path = AuditLogTests.tempPath("open.jsonl")
         let log = try AuditLog(path: path)

@@ -265,6 +265,37 @@ def test_restart_continues_the_chain(proxy_factory, proxy_bin, sock_dir, dockerd
     assert r.returncode == 0, r.stderr
 
 
+def test_a_restart_continues_the_chain_after_a_record_of_many_mib(proxy_bin, sock_dir, dockerd_sock):
+    """One create with a 1 MiB body makes a record of about 24 MB (each DEL
+    byte of a bind path is written `\\u007f`, in the facts and again in the
+    reason). When serve is killed right after it (SIGKILL, OOM), that record
+    is the file's last: the next start read at most 4 MiB back, could not
+    continue the chain (`restarted: its last line is longer than 4 MiB`) and
+    `verify` reported a break. Now it reads the whole last line."""
+    from swhelpers import Proxy
+    audit = os.path.join(sock_dir, "audit.jsonl")
+    path = "/" + "\x7f" * 1_000_000
+    body = json.dumps({"Image": IMAGE, "Cmd": ["true"], "HostConfig": {"Binds": [path + ":/m"]}},
+                      ensure_ascii=False).encode()
+    q = Proxy(proxy_bin, os.path.join(sock_dir, "sw.sock"), dockerd_sock, str(POLICIES / "ci.toml"), audit, sock_dir)
+    q.start()
+    try:
+        assert http(q.sock, "POST", f"{API}/containers/create", body,
+                    headers={"Content-Type": "application/json"}).status == 403
+        q.wait_results(lambda rs: any(r.get("route") == "container.create" for r in rs), timeout=30)
+    finally:
+        q.stop(sig=signal.SIGKILL)
+    assert os.path.getsize(audit) > 8 << 20
+    q = Proxy(proxy_bin, os.path.join(sock_dir, "sw.sock"), dockerd_sock, str(POLICIES / "ci.toml"), audit, sock_dir)
+    q.start()
+    assert q.stop() == 0
+    with open(audit, "rb") as f:
+        starts = [json.loads(line) for line in f if b'"event":"start"' in line[:120]]
+    assert [s["chain"] for s in starts] == ["new", "continued"], starts
+    r = verify(proxy_bin, audit, extra=("--from-genesis",))
+    assert r.returncode == 0, r.stderr
+
+
 @pytest.mark.parametrize("rotation", ["create", "copytruncate"])
 def test_a_log_rotated_while_sockwarden_was_stopped_continues_the_chain(proxy_bin, sock_dir, dockerd_sock, rotation):
     """logrotate runs while serve is not running (stopped for an upgrade, or
