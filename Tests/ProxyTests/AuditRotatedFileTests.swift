@@ -24,6 +24,8 @@ struct AuditRotatedFileTests {
         Case(behaviour: "a name that only begins like the log's is not its copy",
              files: [("audit.jsonlx", 9), ("audit.json.1", 9), ("audit.jsonl.", 9), ("audit.jsonl-", 9)], expected: nil),
         Case(behaviour: "the log itself is not its copy", files: [("audit.jsonl", 9)], expected: nil),
+        Case(behaviour: "another log named after it is not its copy (no number or date)",
+             files: [("audit.jsonl-ci", 9), ("audit.jsonl.bak", 9), ("audit.jsonl.1", 5)], expected: "audit.jsonl.1"),
         Case(behaviour: "same time: the name breaks the tie", files: [("audit.jsonl.1", 5), ("audit.jsonl.2", 5)], expected: "audit.jsonl.2"),
     ]
 
