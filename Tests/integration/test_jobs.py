@@ -884,3 +884,30 @@ def test_an_upgrade_request_to_a_filtered_route_does_not_stall_its_connection(pr
         wait_for(lambda: http(sock, "GET", "/_ping", timeout=5).status == 200, 10, what="a new connection served")
     finally:
         jobs.proxy.stop()
+
+
+def test_a_connection_refused_on_a_job_socket_is_recorded_as_the_jobs(proxy_bin, dockerd_sock, short_tmp):
+    """Past a job socket's --max-connections a connection gets a 503 and a
+    record. That record had no `job` (and the main policy's mode and an
+    empty digest), so a reviewer following a job lost its refusals."""
+    jobs = Jobs(proxy_bin, dockerd_sock, tempfile.mkdtemp(dir=short_tmp), ("--max-connections", "1")).start()
+    try:
+        job_id = unique("jr")
+        sock = jobs.open(job_id)
+
+        def admitted():
+            c = RawConn(sock, timeout=10)
+            if c.request("GET", "/_ping").status == 200:
+                return c
+            c.close()
+            return None
+        held = wait_for(admitted, 10, what="a connection admitted on the job socket")
+        with held:
+            with RawConn(sock, timeout=10) as extra:
+                assert extra.read_head().status == 503
+        refused = wait_for(lambda: [r for r in jobs.audit() if r.get("event") == "result"
+                                    and r.get("rule") == "connection-limit"], 10, what="the refusal's record")
+        assert refused[-1].get("job", {}).get("id") == job_id, refused[-1]
+        assert refused[-1]["policy_digest"].startswith("sha256:"), refused[-1]
+    finally:
+        jobs.proxy.stop()
