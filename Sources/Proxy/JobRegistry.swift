@@ -61,6 +61,8 @@ public final class JobRegistry: @unchecked Sendable {
     private let jobs = Locked([String: Job]())
     /// Tags jobs put on shared images; persisted with each job's state.
     let claims = ImageClaims()
+    /// The containers each job's socket created; persisted with its state.
+    let containers = ContainerRecords()
     /// What each job's image seal is derived from (`ImageSealKey`).
     let sealKey: ImageSealKey
     /// Each job's policy file as it was when last loaded, and a change seen
@@ -94,15 +96,16 @@ public final class JobRegistry: @unchecked Sendable {
         try Files.makeDirectory(settings.stateDirectory, mode: 0o700)
         sealKey = try ImageSealKey.load(directory: settings.stateDirectory)
         claims.onChange = { [weak self] id in self?.persistClaims(of: id) }
+        containers.onChange = { [weak self] id in self?.persistClaims(of: id) }
     }
 
-    /// Writes a job's state again with its current image claims.
+    /// Writes a job's state again with its current image claims and containers.
     private func persistClaims(of id: String) {
         guard let job = jobs.withLock({ $0[id] }), job.persisted else { return }
         do {
-            try Files.writeAtomically(statePath(id), bytes: JobState.encode(job.info, images: claims.entries(of: id)) + [10])
+            try Files.writeAtomically(statePath(id), bytes: JobState.encode(job.info, images: claims.entries(of: id), containers: containers.ids(of: id)) + [10])
         } catch {
-            report("sockwarden: cannot persist the image tags of job \(id): \(error)")
+            report("sockwarden: cannot persist the image tags and containers of job \(id): \(error)")
         }
     }
 
@@ -140,6 +143,7 @@ public final class JobRegistry: @unchecked Sendable {
         configuration.socketGroup = group
         var binding = JobBinding(owner: owner, socketPath: configuration.listenPath, jobsDirectory: settings.jobsDirectory, labels: labels)
         binding.claims = claims
+        binding.containers = containers
         let server = Server(configuration: configuration, policy: policy, audit: audit, job: binding)
         server.context.install(policy, digest: digest)
         do {
@@ -152,7 +156,7 @@ public final class JobRegistry: @unchecked Sendable {
         info.watch = watch
         if persist {
             do {
-                try Files.writeAtomically(statePath(id), bytes: JobState.encode(info, images: claims.entries(of: id)) + [10])
+                try Files.writeAtomically(statePath(id), bytes: JobState.encode(info, images: claims.entries(of: id), containers: containers.ids(of: id)) + [10])
             } catch {
                 server.stop()
                 return .failure(JobError(status: 500, description: "cannot persist the job: \(error)"))
@@ -194,6 +198,7 @@ public final class JobRegistry: @unchecked Sendable {
             report.kept += again.kept.filter { k in !report.kept.contains { $0.id == k.id } }
         }
         unlink(statePath(id))
+        containers.release(job: id)
         // An import or commit cut at the close may still end in an image with the job's label.
         lateReaps.withLock { $0.closed(id, images: images, at: Self.monotonicSeconds()) }
         record(owner: owner, target: "/jobs/\(id)", method: "CLOSE", rule: "job-close",
@@ -253,6 +258,7 @@ public final class JobRegistry: @unchecked Sendable {
                 continue
             }
             claims.restore(state.images, imageIDs: state.imageIDs, job: id)
+            containers.restore(state.containers, job: id)
             let gone = state.watch.map { $0.liveness(lookup) == .gone } ?? false
             if state.expiresAt.map({ $0 <= now }) ?? false || gone {
                 // The socket first: nobody may reach the job while it is reaped.
@@ -261,6 +267,7 @@ public final class JobRegistry: @unchecked Sendable {
                 if case .loaded(let policy, _) = loadPolicy(state.policy) { images = policy.bodyRules.jobReapImages }
                 if let owner = sealKey.owner(id) { _ = reap(owner, images: images) }
                 unlink(statePath(id))
+                containers.release(job: id)
                 messages.append(gone ? "job \(id): its \(state.watch!.description) is gone: reaped"
                                      : "job \(id) expired while sockwarden was down: reaped")
                 continue
@@ -374,9 +381,11 @@ enum JobState {
         let images: [String]
         /// The image each was put on (its full ID), by name.
         let imageIDs: [String: String]
+        /// The full IDs of the containers the job's socket created.
+        let containers: [String]
     }
 
-    static func encode(_ info: JobRegistry.JobInfo, images: [(name: String, imageID: String?)] = []) -> [UInt8] {
+    static func encode(_ info: JobRegistry.JobInfo, images: [(name: String, imageID: String?)] = [], containers: Set<String> = []) -> [UInt8] {
         var labels = JSONObjectWriter()
         for label in info.labels { labels.field(label.key, label.value) }
         var w = JSONObjectWriter()
@@ -406,6 +415,15 @@ enum JobState {
             w.raw("images", list)
             w.raw("image_ids", ids.finish())
         }
+        if !containers.isEmpty {
+            var list: [UInt8] = [UInt8(ascii: "[")]
+            for (i, id) in containers.sorted().enumerated() {
+                if i > 0 { list.append(UInt8(ascii: ",")) }
+                JSONObjectWriter.appendString(id, to: &list)
+            }
+            list.append(UInt8(ascii: "]"))
+            w.raw("container_ids", list)
+        }
         return w.finish()
     }
 
@@ -419,6 +437,7 @@ enum JobState {
         let images = (json.member("images")?.array ?? []).compactMap(\.string)
         var imageIDs: [String: String] = [:]
         for entry in json.member("image_ids")?.object ?? [] { if let id = entry.value.string { imageIDs[entry.key] = id } }
+        let containers = (json.member("container_ids")?.array ?? []).compactMap(\.string)
         var watch: JobWatch?
         if case .number(let p)? = json.member("watch_pid"), let pid = Int32(p),
            case .number(let t)? = json.member("watch_pid_start"), let start = UInt64(t) {
@@ -426,6 +445,6 @@ enum JobState {
         } else if let container = json.member("watch_container")?.string {
             watch = .container(id: container)
         }
-        return Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry, watch: watch, images: images, imageIDs: imageIDs)
+        return Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry, watch: watch, images: images, imageIDs: imageIDs, containers: containers)
     }
 }
