@@ -1,0 +1,39 @@
+import Posix
+import Testing
+@testable import Proxy
+
+@Suite("a job's persisted state")
+struct JobStateTests {
+    static let info = JobRegistry.JobInfo(id: "job-42", socket: "/run/sw/job-42.sock", policy: "/etc/sw/ci.toml",
+                                          labels: [], openedAt: 1, expiresAt: nil)
+    static let a = String(repeating: "a", count: 64), b = String(repeating: "b", count: 64)
+
+    @Test("the containers the job's socket created survive a restart, in order",
+          arguments: [([String](), [String]()), ([b, a], [a, b])])
+    func containers(_ c: ([String], [String])) throws {
+        let bytes = JobState.encode(Self.info, containers: Set(c.0))
+        let decoded = try #require(JobState.decode(bytes))
+        #expect(decoded.containers == c.1)
+        #expect(String(decoding: bytes, as: UTF8.self).contains("container_ids") == !c.0.isEmpty)
+    }
+
+    @Test("a state written before containers were recorded has none (its containers are no longer the job's)")
+    func before() throws {
+        let old = #"{"id":"job-42","socket":"/s","policy":"/p","labels":{},"opened_at":1,"expires_at":null}"#
+        #expect(try #require(JobState.decode(Array(old.utf8))).containers == [])
+    }
+
+    @Test("ContainerRecords keeps each job's IDs apart, reports each change once, and forgets a closed job")
+    func records() {
+        let changes = Locked([String]())
+        let records = ContainerRecords(onChange: { id in changes.withLock { $0.append(id) } })
+        records.record(Self.a, job: "j1")
+        records.record(Self.a, job: "j1")
+        records.record(Self.b, job: "j2")
+        #expect(records.ids(of: "j1") == [Self.a])
+        #expect(records.ids(of: "j2") == [Self.b])
+        #expect(changes.withLock { $0 } == ["j1", "j2"])
+        records.release(job: "j1")
+        #expect(records.ids(of: "j1").isEmpty)
+    }
+}
