@@ -101,7 +101,16 @@ public final class JobRegistry: @unchecked Sendable {
 
     /// Writes a job's state again with its current image claims and containers.
     private func persistClaims(of id: String) {
-        guard let job = jobs.withLock({ $0[id] }), job.persisted else { return }
+        guard let job = jobs.withLock({ $0[id] }) else { return }
+        guard job.persisted else {
+            // A static listener's job has no state file; its containers are kept beside.
+            do {
+                try Files.writeAtomically(staticContainersPath(id), bytes: JobState.encode(containers: containers.ids(of: id)) + [10])
+            } catch {
+                report("sockwarden: cannot persist the containers of static job \(id): \(error)")
+            }
+            return
+        }
         do {
             try Files.writeAtomically(statePath(id), bytes: JobState.encode(job.info, images: claims.entries(of: id), containers: containers.ids(of: id)) + [10])
         } catch {
@@ -162,7 +171,11 @@ public final class JobRegistry: @unchecked Sendable {
                 return .failure(JobError(status: 500, description: "cannot persist the job: \(error)"))
             }
         }
-        jobs.withLock { $0[id] = Job(info: info, server: server, persisted: persist || access(statePath(id), F_OK) == 0) }
+        let persisted = persist || access(statePath(id), F_OK) == 0
+        if !persisted, let bytes = try? Files.read(staticContainersPath(id)) {
+            containers.restore(JobState.decode(containers: bytes), job: id)
+        }
+        jobs.withLock { $0[id] = Job(info: info, server: server, persisted: persisted) }
         policyFiles.withLock { $0[id] = (identity, nil) }
         do {
             try spawnDetachedThread(name: "sw-job-accept") { server.serve() }
@@ -198,6 +211,7 @@ public final class JobRegistry: @unchecked Sendable {
             report.kept += again.kept.filter { k in !report.kept.contains { $0.id == k.id } }
         }
         unlink(statePath(id))
+        unlink(staticContainersPath(id))
         containers.release(job: id)
         // An import or commit cut at the close may still end in an image with the job's label.
         lateReaps.withLock { $0.closed(id, images: images, at: Self.monotonicSeconds()) }
@@ -354,6 +368,9 @@ public final class JobRegistry: @unchecked Sendable {
     }
 
     private func statePath(_ id: String) -> String { settings.stateDirectory + "/" + id + ".json" }
+    /// The containers of a static listener's job (`--listeners`), which has
+    /// no state file (not `.json`: `restore` reads those as jobs).
+    private func staticContainersPath(_ id: String) -> String { settings.stateDirectory + "/" + id + ".containers" }
 
     private func claim(_ id: String) -> Bool { busy.withLock { $0.insert(id).inserted } }
     private func release(_ id: String) { busy.withLock { _ = $0.remove(id) } }
@@ -415,16 +432,25 @@ enum JobState {
             w.raw("images", list)
             w.raw("image_ids", ids.finish())
         }
-        if !containers.isEmpty {
-            var list: [UInt8] = [UInt8(ascii: "[")]
-            for (i, id) in containers.sorted().enumerated() {
-                if i > 0 { list.append(UInt8(ascii: ",")) }
-                JSONObjectWriter.appendString(id, to: &list)
-            }
-            list.append(UInt8(ascii: "]"))
-            w.raw("container_ids", list)
-        }
+        if !containers.isEmpty { w.raw("container_ids", encode(containers: containers)) }
         return w.finish()
+    }
+
+    /// Container IDs as a JSON array, sorted.
+    static func encode(containers: Set<String>) -> [UInt8] {
+        var list: [UInt8] = [UInt8(ascii: "[")]
+        for (i, id) in containers.sorted().enumerated() {
+            if i > 0 { list.append(UInt8(ascii: ",")) }
+            JSONObjectWriter.appendString(id, to: &list)
+        }
+        list.append(UInt8(ascii: "]"))
+        return list
+    }
+
+    /// The IDs of `encode(containers:)` (none when unreadable).
+    static func decode(containers bytes: [UInt8]) -> [String] {
+        guard case .success(let json) = JSONParser.parse(bytes) else { return [] }
+        return (json.array ?? []).compactMap(\.string)
     }
 
     static func decode(_ bytes: [UInt8]) -> Decoded? {

@@ -37,3 +37,13 @@ struct JobStateTests {
         #expect(records.ids(of: "j1").isEmpty)
     }
 }
+
+@Suite("a static listener's job's containers file")
+struct StaticJobContainersTests {
+    @Test("written and read back; unreadable reads as none",
+          arguments: [("[\"\(String(repeating: "a", count: 64))\"]", [String(repeating: "a", count: 64)]), ("{", []), ("{}", [])])
+    func file(_ c: (String, [String])) {
+        #expect(JobState.decode(containers: Array(c.0.utf8)) == c.1)
+        #expect(JobState.decode(containers: JobState.encode(containers: Set(c.1))) == c.1)
+    }
+}

@@ -9,13 +9,15 @@ job's socket it is answered as any container that does not exist, while the
 job's own container, made from the same image, is listed and execs as before.
 Every check of the daemon's state is made straight on the daemon socket."""
 import json
+import os
 import signal
+import tempfile
 import urllib.parse
 
 import pytest
 
-from swhelpers import API, can_connect, http, tar_of, unique, wait_for
-from test_jobs import IMG, create, inspect, jobs, post  # noqa: F401 - the fixture is used by name
+from swhelpers import API, Proxy, can_connect, http, tar_of, unique, wait_for
+from test_jobs import IMG, POLICIES, create, inspect, jobs, post  # noqa: F401 - the fixture is used by name
 
 pytestmark = pytest.mark.proxy_only
 
@@ -98,3 +100,31 @@ def test_the_jobs_containers_stay_its_own_across_a_restart(jobs, built_image, do
     assert exec_runs(sock, runner) == 404
     jobs.job("close", "--id", job)
     assert inspect(dockerd_sock, own) is None
+
+
+def test_a_static_jobs_containers_stay_its_own_across_a_restart(proxy_bin, dockerd_sock, image, short_tmp):
+    """A `--listeners` job has no state file: its containers are kept beside
+    (`<state-dir>/<id>.containers`), so a runner's long-lived containers on a
+    per-runner socket (GitLab's cache containers) are still its own after a
+    restart of sockwarden."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    static_sock = os.path.join(d, "team.sock")
+    listeners = os.path.join(d, "listeners.toml")
+    team = unique("team")
+    with open(listeners, "w") as f:
+        f.write(f'[[job]]\nid = "{team}"\npolicy = "{os.path.join(POLICIES, "ci.toml")}"\nsocket = "{static_sock}"\n')
+    extra = ("--listeners", listeners, "--jobs-dir", os.path.join(d, "jobs"), "--state-dir", os.path.join(d, "state"))
+    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, os.path.join(POLICIES, "ci.toml"),
+              os.path.join(d, "audit.jsonl"), d, extra).start()
+    name = unique("cache")
+    try:
+        wait_for(lambda: can_connect(static_sock), 10, what="the static job socket")
+        assert create(static_sock, name).status == 201
+        p.stop(signal.SIGKILL)
+        p.start()
+        wait_for(lambda: can_connect(static_sock), 10, what="the static job socket after the restart")
+        assert http(static_sock, "GET", f"{API}/containers/{name}/json").status == 200
+        assert listed(static_sock) == [f"/{name}"]
+    finally:
+        p.stop()
+        http(dockerd_sock, "DELETE", f"{API}/containers/{name}?force=1")
