@@ -128,3 +128,23 @@ def test_a_static_jobs_containers_stay_its_own_across_a_restart(proxy_bin, docke
     finally:
         p.stop()
         http(dockerd_sock, "DELETE", f"{API}/containers/{name}?force=1")
+
+
+def test_a_warn_mode_create_on_a_job_socket_keeps_its_warning(jobs, dockerd_sock, short_tmp):
+    """The create's answer is now read by the job socket (to record the ID):
+    warn mode's header and `Warnings` entry are still added to it."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    text = open(os.path.join(POLICIES, "ci.toml")).read()
+    assert 'mode = "enforce"' in text
+    policy = os.path.join(d, "warn-ci.toml")
+    with open(policy, "w") as f:
+        f.write(text.replace('mode = "enforce"', 'mode = "warn"', 1))
+    os.chmod(policy, 0o644)
+    sock = jobs.open(unique("jw"), "--policy", policy)
+    name = unique("jw-c")
+    r = create(sock, name, CapAdd=["NET_ADMIN"])
+    assert r.status == 201, r.body
+    warnings = json.loads(r.body)["Warnings"] or []
+    assert any("would be denied by policy warn-ci.toml" in w and "CAP_NET_ADMIN" in w for w in warnings), warnings
+    assert "would be denied" in (r.header("X-Sockwarden-Warning") or ""), r.headers
+    assert http(sock, "GET", f"{API}/containers/{name}/json").status == 200
