@@ -63,6 +63,8 @@ public final class JobRegistry: @unchecked Sendable {
     let claims = ImageClaims()
     /// The containers each job's socket created; persisted with its state.
     let containers = ContainerRecords()
+    /// Held while a job's state is written again or removed at its close.
+    private let persisting = Locked(())
     /// What each job's image seal is derived from (`ImageSealKey`).
     let sealKey: ImageSealKey
     /// Each job's policy file as it was when last loaded, and a change seen
@@ -100,7 +102,14 @@ public final class JobRegistry: @unchecked Sendable {
     }
 
     /// Writes a job's state again with its current image claims and containers.
+    /// One write at a time, each of what is recorded when it starts: two
+    /// creates answered together would otherwise race, and the older list
+    /// could be written last.
     private func persistClaims(of id: String) {
+        persisting.withLock { _ in persistClaimsSerially(of: id) }
+    }
+
+    private func persistClaimsSerially(of id: String) {
         guard let job = jobs.withLock({ $0[id] }) else { return }
         guard job.persisted else {
             // A static listener's job has no state file; its containers are kept beside.
@@ -210,8 +219,11 @@ public final class JobRegistry: @unchecked Sendable {
             report.failed += again.failed
             report.kept += again.kept.filter { k in !report.kept.contains { $0.id == k.id } }
         }
-        unlink(statePath(id))
-        unlink(staticContainersPath(id))
+        // Under `persisting`: a write begun before the close would bring the state back.
+        persisting.withLock { _ in
+            unlink(statePath(id))
+            unlink(staticContainersPath(id))
+        }
         containers.release(job: id)
         // An import or commit cut at the close may still end in an image with the job's label.
         lateReaps.withLock { $0.closed(id, images: images, at: Self.monotonicSeconds()) }
