@@ -528,7 +528,7 @@ extension JobScope {
     /// The filter of a forwarded answer on a job socket (lists that the
     /// daemon cannot scope by label; volumes and networks without the owner
     /// label, `OwnerLabelFilter`), or nil.
-    func responseFilter(for route: Route) -> (@Sendable ([UInt8]) -> [UInt8]?)? {
+    func responseFilter(for route: Route, rawQuery: String? = nil) -> (@Sendable ([UInt8]) -> [UInt8]?)? {
         let owner = self.owner
         let foreign = claims.foreign(to: owner.id)
         let containers = self.containers
@@ -541,7 +541,8 @@ extension JobScope {
             }
         case "container.list":
             let recorded = containers.ids(of: owner.id)
-            return { JobContainers.list($0, owner: owner, recorded: recorded) }
+            let limit = JobContainers.listLimit(rawQuery)
+            return { JobContainers.list($0, owner: owner, recorded: recorded, limit: limit) }
         case "system.df":
             let recorded = containers.ids(of: owner.id)
             return { DiskUsageFilter.filter($0, owner: owner, foreignClaims: foreign, containers: recorded) }

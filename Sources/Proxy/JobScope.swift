@@ -58,6 +58,8 @@ struct JobScope: Sendable {
                 case .success(let query?): rawQuery = query
                 case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message, raw: refusal.raw)
                 }
+                // Cut after the answer is filtered to the job's containers (`responseFilter`).
+                if JobContainers.listLimit(match.rawQuery) != nil { rawQuery = JobContainers.liftingLimit(rawQuery) }
             }
             switch QueryRewrite.restrictFilters(rawQuery, owner: owner) {
             case .success(let query): return .forward(target: Self.path(of: head.target) + "?" + query, body: nil)

@@ -1,3 +1,4 @@
+import EngineAPI
 import GoJSON
 
 /// Which containers are a job's: those its job socket created, by the full
@@ -32,9 +33,28 @@ public enum JobContainers {
 
     /// A container list answer (a JSON array) with only the owner's
     /// containers, or nil when it is not an array.
-    public static func list(_ body: [UInt8], owner: JobOwner, recorded: Set<String>) -> [UInt8]? {
+    /// `limit`: at most that many, the first (the daemon lists newest first).
+    public static func list(_ body: [UInt8], owner: JobOwner, recorded: Set<String>, limit: Int? = nil) -> [UInt8]? {
         guard case .success(let json) = JSONParser.parse(body), case .array(let items) = json else { return nil }
-        return GoEncoder.render(.array(filter(items, owner: owner, recorded: recorded)))
+        let owned = filter(items, owner: owner, recorded: recorded)
+        return GoEncoder.render(.array(limit.map { Array(owned.prefix($0)) } ?? owned))
+    }
+
+    /// A container list's `limit` (the first, as Go's `r.Form.Get` reads it)
+    /// when it is a positive number: the daemon would count the containers
+    /// with the owner label, including ones the job does not own, so the
+    /// list is asked without a limit (`liftingLimit`) and cut after the
+    /// filter. Anything else (none, 0, negative, not a number: the daemon's
+    /// 400) is forwarded as it is.
+    public static func listLimit(_ rawQuery: String?) -> Int? {
+        guard let text = GoQuery.parse(rawQuery)?.first("limit"), let limit = Int(text), limit > 0 else { return nil }
+        return limit
+    }
+
+    /// The query with `limit=0` (no limit) and `all=1`: a positive limit
+    /// lists stopped containers too (dockerd 20.10 `daemon/list.go`).
+    public static func liftingLimit(_ rawQuery: String?) -> String {
+        QueryRewrite.replacing("all", with: "1", in: QueryRewrite.replacing("limit", with: "0", in: rawQuery))
     }
 
     /// The items (list or `system df` entries, `Id` and `Labels` members)

@@ -50,6 +50,35 @@ struct JobContainersTests {
         #expect(JobContainers.list(Array("{}".utf8), owner: Self.owner, recorded: Self.recorded) == nil)
     }
 
+    @Test("a positive limit is lifted and applied after the filter; any other is the daemon's",
+          arguments: [
+              ("limit=1", 1, "all=1&limit=0"),
+              ("all=0&limit=2&size=1", 2, "all=1&limit=0&size=1"),
+              // Go reads the first value
+              ("limit=3&limit=x", 3, "all=1&limit=0"),
+              ("limit=%2B2", 2, "all=1&limit=0"),
+              // unlimited, or the daemon's 400: forwarded as sent
+              ("limit=0", nil, nil),
+              ("limit=-1", nil, nil),
+              ("limit=x&limit=1", nil, nil),
+              ("limit=99999999999999999999", nil, nil),
+              ("all=1", nil, nil),
+          ] as [(String, Int?, String?)])
+    func limit(_ c: (String, Int?, String?)) {
+        #expect(JobContainers.listLimit(c.0) == c.1)
+        if let lifted = c.2 { #expect(JobContainers.liftingLimit(c.0) == lifted) }
+    }
+
+    @Test("a limited list keeps the first of the job's containers (the daemon's newest first)")
+    func limitedList() {
+        let other = String(repeating: "c", count: 64)
+        let body = #"[{"Id":"\#(Self.runners)","Labels":{"io.sockwarden.job":"job-42"}},{"Id":"\#(Self.mine)","Labels":{"io.sockwarden.job":"job-42"}},{"Id":"\#(other)","Labels":{"io.sockwarden.job":"job-42"}}]"#
+        let recorded: Set<String> = [Self.mine, other]
+        #expect(Self.text(JobContainers.list(Array(body.utf8), owner: Self.owner, recorded: recorded, limit: 1))
+            == #"[{"Id":"\#(Self.mine)","Labels":{"io.sockwarden.job":"job-42"}}]"#)
+        #expect(Self.text(JobContainers.list(Array(body.utf8), owner: Self.owner, recorded: recorded, limit: 5))?.contains(other) == true)
+    }
+
     @Test("system df lists and counts only the recorded containers")
     func diskUsage() throws {
         let body = #"{"Containers":[{"Id":"\#(Self.runners)","ImageID":"sha256:i","Labels":{"io.sockwarden.job":"job-42"}},{"Id":"\#(Self.mine)","ImageID":"sha256:i","Labels":{"io.sockwarden.job":"job-42"}}],"Images":[{"Id":"sha256:i","Containers":2,"Labels":{"io.sockwarden.job":"job-42"},"RepoTags":null}]}"#

@@ -96,6 +96,9 @@ def test_the_jobs_containers_stay_its_own_across_a_restart(jobs, built_image, do
     wait_for(lambda: can_connect(jobs.admin), 20, what="the admin socket after the restart")
     wait_for(lambda: can_connect(sock), 10, what="the restored job socket")
     assert listed(sock) == [f"/{own}"]
+    # `docker ps -l`: the runner's container is the newest with the job's label, the job's own is its last.
+    last = json.loads(http(sock, "GET", f"{API}/containers/json?limit=1").body)
+    assert [c["Names"] for c in last] == [[f"/{own}"]], last
     assert exec_runs(sock, own) == 201
     assert exec_runs(sock, runner) == 404
     jobs.job("close", "--id", job)
