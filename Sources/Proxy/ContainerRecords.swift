@@ -34,5 +34,29 @@ final class ContainerRecords: @unchecked Sendable {
     /// Forgets a job's records (at its close).
     func release(job: String) {
         records.withLock { _ = $0.removeValue(forKey: job) }
+        compacted.withLock { _ = $0.removeValue(forKey: job) }
+    }
+
+    /// How many IDs each job had after its last compaction.
+    private let compacted = Locked([String: Int]())
+
+    /// Drops the IDs of the job's containers that are gone, when the job has
+    /// recorded many since the last time (`JobContainers.shouldCompact`): a
+    /// long-lived job (a static listener's) would otherwise keep every ID it
+    /// ever created, and rewrite them all at each create. `listed` gives the
+    /// full IDs of the job's containers on the daemon now (nil: cannot
+    /// tell, nothing dropped); an ID recorded while it runs is not in the
+    /// snapshot it compares, so it stays.
+    func compact(job: String, listed: () -> Set<String>?) {
+        let snapshot = ids(of: job)
+        guard JobContainers.shouldCompact(count: snapshot.count, afterLast: compacted.withLock { $0[job] ?? 0 }),
+              let present = listed() else { return }
+        let stale = snapshot.subtracting(present)
+        let left = records.withLock { r -> Int in
+            r[job]?.subtract(stale)
+            return r[job]?.count ?? 0
+        }
+        compacted.withLock { $0[job] = left }
+        if !stale.isEmpty { onChange?(job) }
     }
 }

@@ -188,6 +188,7 @@ struct JobScope: Sendable {
             }
         }
         var reservation: QuotaReservation?
+        if kind == .container { compactContainerRecords() }
         if kind == .container {
             switch checkQuotas(quotas, change: QuotaChange(container: nil, limits: Self.limits(value[field: "HostConfig"]))) {
             case .failure(let refusal): return refusal.outcome
@@ -405,6 +406,16 @@ struct JobScope: Sendable {
             return QueryRewrite.containerFilterValue(value, found: nil)
         case .failed(let why):
             return .refused(TenancyRefusal(status: 503, message: "sockwarden: container \(value) could not be looked up (\(why))"))
+        }
+    }
+
+    /// Forgets the recorded IDs of the job's containers that are gone, when
+    /// due (`ContainerRecords.compact`).
+    func compactContainerRecords() {
+        containers.compact(job: owner.id) {
+            let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
+            guard case .ok(let list) = lookup.get("/containers/json?all=1&filters=\(filter)") else { return nil }
+            return Set((list.array ?? []).compactMap { $0.member("Id")?.string })
         }
     }
 

@@ -40,6 +40,12 @@ public enum JobContainers {
         return GoEncoder.render(.array(limit.map { Array(owned.prefix($0)) } ?? owned))
     }
 
+    /// Whether a job's recorded IDs are due a look at which containers are
+    /// gone: at 256 and more, once they doubled since the last look.
+    public static func shouldCompact(count: Int, afterLast: Int) -> Bool {
+        count >= 256 && count >= 2 * afterLast
+    }
+
     /// A container list's `limit` (the first, as Go's `r.Form.Get` reads it)
     /// when it is a positive number: the daemon would count the containers
     /// with the owner label, including ones the job does not own, so the

@@ -47,3 +47,34 @@ struct StaticJobContainersTests {
         #expect(JobState.decode(containers: JobState.encode(containers: Set(c.1))) == c.1)
     }
 }
+
+@Suite("a long-lived job's recorded containers are compacted")
+struct ContainerRecordsCompactionTests {
+    static func id(_ n: Int) -> String { String(repeating: "0", count: 64 - String(n, radix: 16).count) + String(n, radix: 16) }
+
+    @Test("below 256 IDs, or before they doubled, the daemon is not asked")
+    func notDue() {
+        let records = ContainerRecords()
+        for n in 0..<255 { records.record(Self.id(n), job: "j") }
+        var asked = 0
+        records.compact(job: "j") { asked += 1; return [] }
+        #expect(asked == 0 && records.ids(of: "j").count == 255)
+    }
+
+    @Test("the gone are dropped, the present kept; an answerless daemon drops nothing; the next look waits for a doubling")
+    func compacts() {
+        let changes = Locked(0)
+        let records = ContainerRecords(onChange: { _ in changes.withLock { $0 += 1 } })
+        for n in 0..<300 { records.record(Self.id(n), job: "j") }
+        records.compact(job: "j") { nil }
+        #expect(records.ids(of: "j").count == 300)
+        let before = changes.withLock { $0 }
+        records.compact(job: "j") { Set((0..<10).map(Self.id)) }
+        #expect(records.ids(of: "j") == Set((0..<10).map(Self.id)))
+        #expect(changes.withLock { $0 } == before + 1)
+        for n in 300..<555 { records.record(Self.id(n), job: "j") }
+        var asked = 0
+        records.compact(job: "j") { asked += 1; return [] }
+        #expect(asked == 1 && records.ids(of: "j").isEmpty)
+    }
+}
