@@ -151,3 +151,28 @@ def test_a_warn_mode_create_on_a_job_socket_keeps_its_warning(jobs, dockerd_sock
     assert any("would be denied by policy warn-ci.toml" in w and "CAP_NET_ADMIN" in w for w in warnings), warnings
     assert "would be denied" in (r.header("X-Sockwarden-Warning") or ""), r.headers
     assert http(sock, "GET", f"{API}/containers/{name}/json").status == 200
+
+
+def test_the_ids_of_containers_gone_are_forgotten_once_there_are_many(jobs, dockerd_sock):
+    """Every create records an ID; at 256 and more a create first lists the
+    job's containers and forgets the IDs of those gone, so a long-lived job's
+    state does not keep every container it ever ran."""
+    job = unique("jm")
+    sock = jobs.open(job)
+    state = os.path.join(jobs.dir, "state", f"{job}.json")
+    ids = []
+    for n in range(256):
+        r = post(sock, f"{API}/containers/create", {"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}})
+        assert r.status == 201, r.body
+        ids.append(json.loads(r.body)["Id"])
+    with open(state) as f:
+        assert len(json.load(f)["container_ids"]) == 256
+    for gone in ids[:250]:
+        assert http(dockerd_sock, "DELETE", f"{API}/containers/{gone}").status == 204
+    r = post(sock, f"{API}/containers/create", {"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}})
+    assert r.status == 201, r.body
+    with open(state) as f:
+        kept = json.load(f)["container_ids"]
+    assert sorted(kept) == sorted(ids[250:] + [json.loads(r.body)["Id"]]), len(kept)
+    assert len(listed(sock)) == 7
+    jobs.job("close", "--id", job)
