@@ -59,8 +59,11 @@ extension Connection {
         reader.consume(consumed)
         exchange.update { $0.status = head.status }
         let framing = head.framing(requestMethod: exchange.method)
+        // Warn mode's header (and create `Warnings`) go into a filtered answer too
+        // (a job socket's container create is filtered: `JobContainers`).
+        let warningLine = exchange.warning.map { "\(ModeWarnings.headerName): \(ModeWarnings.headerValue($0.text))\r\n" } ?? ""
         guard head.status == 200 || head.status == 201 else {
-            guard write(rawHead, exchange) else { return .close }
+            guard write(Self.inserting(warningLine, into: rawHead), exchange) else { return .close }
             return relayAfterHead(head, reader, exchange, hijacked: false)
         }
         let unfilterable = LocalResponse(status: 502, message: "sockwarden: the daemon's answer could not be filtered to this job, so it is not passed on", close: true)
@@ -71,7 +74,12 @@ extension Connection {
             _ = write(unfilterable.serialized(headRequest: false), exchange)
             return .close
         }
-        guard write(Self.reframed(head, rawHead: rawHead, contentLength: filtered.count, extra: "") + filtered, exchange) else { return .close }
+        var body = filtered
+        if let warning = exchange.warning, warning.intoCreateWarnings, head.status == 201,
+           let warned = ModeWarnings.addingWarnings([warning.text], toCreateResponse: filtered) {
+            body = warned
+        }
+        guard write(Self.reframed(head, rawHead: rawHead, contentLength: body.count, extra: warningLine) + body, exchange) else { return .close }
         return head.keepAlive ? .keepAlive : .close
     }
 

@@ -61,6 +61,10 @@ public final class JobRegistry: @unchecked Sendable {
     private let jobs = Locked([String: Job]())
     /// Tags jobs put on shared images; persisted with each job's state.
     let claims = ImageClaims()
+    /// The containers each job's socket created; persisted with its state.
+    let containers = ContainerRecords()
+    /// Held while a job's state is written again or removed at its close.
+    private let persisting = Locked(())
     /// What each job's image seal is derived from (`ImageSealKey`).
     let sealKey: ImageSealKey
     /// Each job's policy file as it was when last loaded, and a change seen
@@ -94,15 +98,32 @@ public final class JobRegistry: @unchecked Sendable {
         try Files.makeDirectory(settings.stateDirectory, mode: 0o700)
         sealKey = try ImageSealKey.load(directory: settings.stateDirectory)
         claims.onChange = { [weak self] id in self?.persistClaims(of: id) }
+        containers.onChange = { [weak self] id in self?.persistClaims(of: id) }
     }
 
-    /// Writes a job's state again with its current image claims.
+    /// Writes a job's state again with its current image claims and containers.
+    /// One write at a time, each of what is recorded when it starts: two
+    /// creates answered together would otherwise race, and the older list
+    /// could be written last.
     private func persistClaims(of id: String) {
-        guard let job = jobs.withLock({ $0[id] }), job.persisted else { return }
+        persisting.withLock { _ in persistClaimsSerially(of: id) }
+    }
+
+    private func persistClaimsSerially(of id: String) {
+        guard let job = jobs.withLock({ $0[id] }) else { return }
+        guard job.persisted else {
+            // A static listener's job has no state file; its containers are kept beside.
+            do {
+                try Files.writeAtomically(staticContainersPath(id), bytes: JobState.encode(containers: containers.ids(of: id)) + [10])
+            } catch {
+                report("sockwarden: cannot persist the containers of static job \(id): \(error)")
+            }
+            return
+        }
         do {
-            try Files.writeAtomically(statePath(id), bytes: JobState.encode(job.info, images: claims.entries(of: id)) + [10])
+            try Files.writeAtomically(statePath(id), bytes: JobState.encode(job.info, images: claims.entries(of: id), containers: containers.ids(of: id)) + [10])
         } catch {
-            report("sockwarden: cannot persist the image tags of job \(id): \(error)")
+            report("sockwarden: cannot persist the image tags and containers of job \(id): \(error)")
         }
     }
 
@@ -140,6 +161,7 @@ public final class JobRegistry: @unchecked Sendable {
         configuration.socketGroup = group
         var binding = JobBinding(owner: owner, socketPath: configuration.listenPath, jobsDirectory: settings.jobsDirectory, labels: labels)
         binding.claims = claims
+        binding.containers = containers
         let server = Server(configuration: configuration, policy: policy, audit: audit, job: binding)
         server.context.install(policy, digest: digest)
         do {
@@ -152,13 +174,17 @@ public final class JobRegistry: @unchecked Sendable {
         info.watch = watch
         if persist {
             do {
-                try Files.writeAtomically(statePath(id), bytes: JobState.encode(info, images: claims.entries(of: id)) + [10])
+                try Files.writeAtomically(statePath(id), bytes: JobState.encode(info, images: claims.entries(of: id), containers: containers.ids(of: id)) + [10])
             } catch {
                 server.stop()
                 return .failure(JobError(status: 500, description: "cannot persist the job: \(error)"))
             }
         }
-        jobs.withLock { $0[id] = Job(info: info, server: server, persisted: persist || access(statePath(id), F_OK) == 0) }
+        let persisted = persist || access(statePath(id), F_OK) == 0
+        if !persisted, let bytes = try? Files.read(staticContainersPath(id)) {
+            containers.restore(JobState.decode(containers: bytes), job: id)
+        }
+        jobs.withLock { $0[id] = Job(info: info, server: server, persisted: persisted) }
         policyFiles.withLock { $0[id] = (identity, nil) }
         do {
             try spawnDetachedThread(name: "sw-job-accept") { server.serve() }
@@ -193,7 +219,12 @@ public final class JobRegistry: @unchecked Sendable {
             report.failed += again.failed
             report.kept += again.kept.filter { k in !report.kept.contains { $0.id == k.id } }
         }
-        unlink(statePath(id))
+        // Under `persisting`: a write begun before the close would bring the state back.
+        persisting.withLock { _ in
+            unlink(statePath(id))
+            unlink(staticContainersPath(id))
+        }
+        containers.release(job: id)
         // An import or commit cut at the close may still end in an image with the job's label.
         lateReaps.withLock { $0.closed(id, images: images, at: Self.monotonicSeconds()) }
         record(owner: owner, target: "/jobs/\(id)", method: "CLOSE", rule: "job-close",
@@ -253,6 +284,7 @@ public final class JobRegistry: @unchecked Sendable {
                 continue
             }
             claims.restore(state.images, imageIDs: state.imageIDs, job: id)
+            containers.restore(state.containers, job: id)
             let gone = state.watch.map { $0.liveness(lookup) == .gone } ?? false
             if state.expiresAt.map({ $0 <= now }) ?? false || gone {
                 // The socket first: nobody may reach the job while it is reaped.
@@ -261,6 +293,7 @@ public final class JobRegistry: @unchecked Sendable {
                 if case .loaded(let policy, _) = loadPolicy(state.policy) { images = policy.bodyRules.jobReapImages }
                 if let owner = sealKey.owner(id) { _ = reap(owner, images: images) }
                 unlink(statePath(id))
+                containers.release(job: id)
                 messages.append(gone ? "job \(id): its \(state.watch!.description) is gone: reaped"
                                      : "job \(id) expired while sockwarden was down: reaped")
                 continue
@@ -347,6 +380,9 @@ public final class JobRegistry: @unchecked Sendable {
     }
 
     private func statePath(_ id: String) -> String { settings.stateDirectory + "/" + id + ".json" }
+    /// The containers of a static listener's job (`--listeners`), which has
+    /// no state file (not `.json`: `restore` reads those as jobs).
+    private func staticContainersPath(_ id: String) -> String { settings.stateDirectory + "/" + id + ".containers" }
 
     private func claim(_ id: String) -> Bool { busy.withLock { $0.insert(id).inserted } }
     private func release(_ id: String) { busy.withLock { _ = $0.remove(id) } }
@@ -374,9 +410,11 @@ enum JobState {
         let images: [String]
         /// The image each was put on (its full ID), by name.
         let imageIDs: [String: String]
+        /// The full IDs of the containers the job's socket created.
+        let containers: [String]
     }
 
-    static func encode(_ info: JobRegistry.JobInfo, images: [(name: String, imageID: String?)] = []) -> [UInt8] {
+    static func encode(_ info: JobRegistry.JobInfo, images: [(name: String, imageID: String?)] = [], containers: Set<String> = []) -> [UInt8] {
         var labels = JSONObjectWriter()
         for label in info.labels { labels.field(label.key, label.value) }
         var w = JSONObjectWriter()
@@ -406,7 +444,25 @@ enum JobState {
             w.raw("images", list)
             w.raw("image_ids", ids.finish())
         }
+        if !containers.isEmpty { w.raw("container_ids", encode(containers: containers)) }
         return w.finish()
+    }
+
+    /// Container IDs as a JSON array, sorted.
+    static func encode(containers: Set<String>) -> [UInt8] {
+        var list: [UInt8] = [UInt8(ascii: "[")]
+        for (i, id) in containers.sorted().enumerated() {
+            if i > 0 { list.append(UInt8(ascii: ",")) }
+            JSONObjectWriter.appendString(id, to: &list)
+        }
+        list.append(UInt8(ascii: "]"))
+        return list
+    }
+
+    /// The IDs of `encode(containers:)` (none when unreadable).
+    static func decode(containers bytes: [UInt8]) -> [String] {
+        guard case .success(let json) = JSONParser.parse(bytes) else { return [] }
+        return (json.array ?? []).compactMap(\.string)
     }
 
     static func decode(_ bytes: [UInt8]) -> Decoded? {
@@ -419,6 +475,7 @@ enum JobState {
         let images = (json.member("images")?.array ?? []).compactMap(\.string)
         var imageIDs: [String: String] = [:]
         for entry in json.member("image_ids")?.object ?? [] { if let id = entry.value.string { imageIDs[entry.key] = id } }
+        let containers = (json.member("container_ids")?.array ?? []).compactMap(\.string)
         var watch: JobWatch?
         if case .number(let p)? = json.member("watch_pid"), let pid = Int32(p),
            case .number(let t)? = json.member("watch_pid_start"), let start = UInt64(t) {
@@ -426,6 +483,6 @@ enum JobState {
         } else if let container = json.member("watch_container")?.string {
             watch = .container(id: container)
         }
-        return Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry, watch: watch, images: images, imageIDs: imageIDs)
+        return Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry, watch: watch, images: images, imageIDs: imageIDs, containers: containers)
     }
 }

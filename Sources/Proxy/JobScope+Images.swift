@@ -522,17 +522,30 @@ extension JobScope {
         guard case .ok(let containers) = lookup.get("/containers/json?all=1&filters=\(filter)"),
               case .ok(let images) = lookup.get("/images/json?all=1") else { return nil }
         let view = ImageListFilter.filter(images.array ?? [], owner: owner, foreignClaims: foreignClaims)
-        return InfoFilter.counts(containers: containers.array ?? [], images: view.count)
+        return InfoFilter.counts(containers: ownContainers(containers), images: view.count)
     }
 
     /// The filter of a forwarded answer on a job socket (lists that the
     /// daemon cannot scope by label; volumes and networks without the owner
     /// label, `OwnerLabelFilter`), or nil.
-    func responseFilter(for route: Route) -> (@Sendable ([UInt8]) -> [UInt8]?)? {
+    func responseFilter(for route: Route, rawQuery: String? = nil) -> (@Sendable ([UInt8]) -> [UInt8]?)? {
         let owner = self.owner
         let foreign = claims.foreign(to: owner.id)
+        let containers = self.containers
         switch route.name {
-        case "system.df": return { DiskUsageFilter.filter($0, owner: owner, foreignClaims: foreign) }
+        case "container.create":
+            // Recorded before the client has the ID: the job's from its first use.
+            return { answer in
+                if let id = JobContainers.createdID(answer) { containers.record(id, job: owner.id) }
+                return answer
+            }
+        case "container.list":
+            let recorded = containers.ids(of: owner.id)
+            let limit = JobContainers.listLimit(rawQuery)
+            return { JobContainers.list($0, owner: owner, recorded: recorded, limit: limit) }
+        case "system.df":
+            let recorded = containers.ids(of: owner.id)
+            return { DiskUsageFilter.filter($0, owner: owner, foreignClaims: foreign, containers: recorded) }
         case "system.info":
             // Counted before the answer: nil (the answer is not passed on) when the daemon cannot list them.
             guard let counts = infoCounts(foreignClaims: foreign) else { return { _ in nil } }

@@ -47,8 +47,8 @@ extension JobScope {
                   ContainerPrune.isPrunable(state: container.member("State")?.string ?? "") else { continue }
             var labels: [String: String] = [:]
             for (key, value) in Self.labels(container.member("Labels")) { labels[key] = value }
-            // Never another job's, whatever the list answered.
-            guard owner.owns(labels: Self.labels(container.member("Labels"))),
+            // Never another job's (nor one made from its image elsewhere), whatever the list answered.
+            guard ownsContainer(id, labels: container.member("Labels")),
                   ContainerPrune.matchesLabels(filters, labels) else { continue }
             if until != nil {
                 // The list's Created is whole seconds; the daemon compares nanoseconds.

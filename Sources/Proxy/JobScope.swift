@@ -14,6 +14,8 @@ struct JobScope: Sendable {
     let owner: JobOwner
     let lookup: DaemonLookup
     let claims: ImageClaims
+    /// The containers job sockets created (`JobContainers`).
+    var containers = ContainerRecords()
     /// Set when the job is closed (`ServerContext.jobClosed`): a request
     /// still being judged then makes nothing more on the daemon.
     var closed = Locked(false)
@@ -56,6 +58,8 @@ struct JobScope: Sendable {
                 case .success(let query?): rawQuery = query
                 case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message, raw: refusal.raw)
                 }
+                // Cut after the answer is filtered to the job's containers (`responseFilter`).
+                if JobContainers.listLimit(match.rawQuery) != nil { rawQuery = JobContainers.liftingLimit(rawQuery) }
             }
             switch QueryRewrite.restrictFilters(rawQuery, owner: owner) {
             case .success(let query): return .forward(target: Self.path(of: head.target) + "?" + query, body: nil)
@@ -184,6 +188,7 @@ struct JobScope: Sendable {
             }
         }
         var reservation: QuotaReservation?
+        if kind == .container { compactContainerRecords() }
         if kind == .container {
             switch checkQuotas(quotas, change: QuotaChange(container: nil, limits: Self.limits(value[field: "HostConfig"]))) {
             case .failure(let refusal): return refusal.outcome
@@ -258,7 +263,7 @@ struct JobScope: Sendable {
         guard case .ok(let list) = lookup.get("/containers/json?all=1&filters=\(filter)") else {
             return refuse(503, "sockwarden: cannot count job \(owner.id)'s containers for its quota")
         }
-        let containers = list.array ?? []
+        let containers = ownContainers(list)
         if change.container == nil, let max = quotas.maxContainers, containers.count + inFlight.containers + 1 > max {
             let pending = inFlight.containers > 0 ? " (and \(inFlight.containers) being created)" : ""
             return refuse(403, "sockwarden: job \(owner.id) already has \(containers.count) containers\(pending), its quota is \(max) ([jobs] max-containers); remove one first")
@@ -339,7 +344,7 @@ struct JobScope: Sendable {
         guard OwnerReferences.isFullID(name) else { return false }
         let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
         guard case .ok(let list) = lookup.get("/containers/json?all=1&filters=\(filter)") else { return false }
-        return AnonymousVolumes.reusable(name, volume: volume, containers: list.array ?? [])
+        return AnonymousVolumes.reusable(name, volume: volume, containers: ownContainers(list))
     }
 
     /// Creates the named volume a container create would make, with the
@@ -370,7 +375,8 @@ struct JobScope: Sendable {
             guard let container = info.member("ContainerID")?.string, ownedID(.container, container) != nil else { return nil }
             return info.member("ID")?.string
         case .container:
-            return owner.owns(labels: Self.labels(info.member("Config")?.member("Labels"))) ? info.member("Id")?.string : nil
+            guard let id = info.member("Id")?.string, ownsContainer(id, labels: info.member("Config")?.member("Labels")) else { return nil }
+            return id
         case .volume:
             return owner.owns(labels: Self.labels(info.member("Labels"))) ? info.member("Name")?.string : nil
         case .network:
@@ -394,13 +400,35 @@ struct JobScope: Sendable {
             guard let id = info.member("Id")?.string else {
                 return .refused(TenancyRefusal(status: 503, message: "sockwarden: container \(value) could not be looked up (the daemon's answer has no ID)"))
             }
-            let owned = owner.owns(labels: Self.labels(info.member("Config")?.member("Labels")))
+            let owned = ownsContainer(id, labels: info.member("Config")?.member("Labels"))
             return QueryRewrite.containerFilterValue(value, found: .init(id: id, name: info.member("Name")?.string ?? "", owned: owned))
         case .notFound:
             return QueryRewrite.containerFilterValue(value, found: nil)
         case .failed(let why):
             return .refused(TenancyRefusal(status: 503, message: "sockwarden: container \(value) could not be looked up (\(why))"))
         }
+    }
+
+    /// Forgets the recorded IDs of the job's containers that are gone, when
+    /// due (`ContainerRecords.compact`).
+    func compactContainerRecords() {
+        containers.compact(job: owner.id) {
+            let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
+            guard case .ok(let list) = lookup.get("/containers/json?all=1&filters=\(filter)") else { return nil }
+            return Set((list.array ?? []).compactMap { $0.member("Id")?.string })
+        }
+    }
+
+    /// Whether a container (its full ID and `Labels`) is the job's: created
+    /// on its socket and carrying the owner label (`JobContainers`).
+    func ownsContainer(_ id: String, labels: JSONValue?) -> Bool {
+        JobContainers.owns(id: id, labels: Self.labels(labels), owner: owner, recorded: containers.ids(of: owner.id))
+    }
+
+    /// The job's containers of a container list the daemon scoped by the
+    /// owner label.
+    func ownContainers(_ list: JSONValue) -> [JSONValue] {
+        JobContainers.filter(list.array ?? [], owner: owner, recorded: containers.ids(of: owner.id))
     }
 
     static func labels(_ value: JSONValue?) -> [(key: String, value: String)] {

@@ -173,7 +173,7 @@ struct RequestJudge {
                 hold = scopedHold
                 forwardBody = scopedBody ?? judgement.forwardBody
                 if scopedTarget != head.target { target = scopedTarget }
-                rewrite = context.jobScope?.responseFilter(for: match.route)
+                rewrite = context.jobScope?.responseFilter(for: match.route, rawQuery: match.rawQuery)
             }
             if scoped == nil, !decision.pinnedParameters.isEmpty {
                 // The container judged, by its full ID (a rename after the check cannot swap it).

@@ -12,6 +12,8 @@ public struct JobBinding: Sendable {
     public let labels: [(key: String, value: String)]
     /// The image tags jobs claimed, shared by the job sockets of one `serve`.
     var claims = ImageClaims()
+    /// The containers job sockets created, shared like `claims`.
+    var containers = ContainerRecords()
 
     public init(owner: JobOwner, socketPath: String, jobsDirectory: String, labels: [(key: String, value: String)] = []) {
         self.owner = owner
@@ -62,7 +64,7 @@ public final class ServerContext: @unchecked Sendable {
         self.job = job
         let closed = Locked(false)
         self.closedHolder = closed
-        self.jobScope = job.map { JobScope(owner: $0.owner, lookup: DaemonLookup(upstreamPath: upstreamPath), claims: $0.claims, closed: closed) }
+        self.jobScope = job.map { JobScope(owner: $0.owner, lookup: DaemonLookup(upstreamPath: upstreamPath), claims: $0.claims, containers: $0.containers, closed: closed) }
         let host = HostFileSystem(upstreamSocket: upstreamPath)
         self.nestedSocket = job.map { NestedSocket(ownSocket: $0.socketPath, jobsDirectory: $0.jobsDirectory, host: host) }
         self.policyEnvironment = job.map { JobHostEnvironment(base: host, ownSocket: $0.socketPath) as HostEnvironment } ?? host

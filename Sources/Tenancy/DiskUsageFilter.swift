@@ -13,18 +13,20 @@ import GoJSON
 public enum DiskUsageFilter {
     /// The filtered JSON, or nil when the answer is not the expected object
     /// (the caller then refuses rather than pass it on).
-    public static func filter(_ body: [UInt8], owner: JobOwner, foreignClaims: Set<String> = []) -> [UInt8]? {
+    /// `containers`: the IDs the job socket recorded (`JobContainers`);
+    /// nil in tests of other parts (the owner label alone).
+    public static func filter(_ body: [UInt8], owner: JobOwner, foreignClaims: Set<String> = [], containers recorded: Set<String>? = nil) -> [UInt8]? {
         guard case .success(let json) = JSONParser.parse(body), case .object(let members) = json else { return nil }
         var containers: [JSONValue]?
         if case .array(let items)? = members.last(where: { $0.key == "Containers" })?.value {
-            containers = items.filter { owned($0, owner) }
+            containers = recorded.map { JobContainers.filter(items, owner: owner, recorded: $0) } ?? items.filter { owned($0, owner) }
         }
         let filtered = members.map { member -> JSONMember in
             if member.key == "BuildCache" { return JSONMember(member.key, .array([])) }
             if member.key == "BuilderSize" { return JSONMember(member.key, .number("0")) }
             guard case .array(let items) = member.value else { return member }
             switch member.key {
-            case "Containers": return JSONMember(member.key, .array(items.filter { owned($0, owner) }))
+            case "Containers": return JSONMember(member.key, .array(containers ?? []))
             case "Volumes":
                 // Without the owner label, as volume inspect and list show them (`OwnerLabelFilter`).
                 return JSONMember(member.key, .array(items.filter { owned($0, owner) }.map(OwnerLabelFilter.withoutOwnerLabel)))

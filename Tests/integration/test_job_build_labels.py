@@ -8,9 +8,11 @@ quota, open to its exec, copy and kill (found 2026-11-30, session 12).
 sockwarden now refuses a Dockerfile `LABEL` of its own labels, or with a
 variable in a key.
 
-Differential: straight to the daemon the step container shows up on the
-other job's socket, which can exec into it; through a job socket the build
-is refused."""
+Differential: straight to the daemon the step container carries the other
+job's label; it showed up on that job's socket, which could exec into it,
+until a container became a job's only when the job's socket created it
+(recorded ID, `test_job_container_owner.py`): it is now listed by no job
+and answered as missing. Through a job socket the build is refused."""
 import json
 import threading
 import time
@@ -42,20 +44,23 @@ def test_a_build_cannot_label_its_step_containers_as_another_jobs(jobs, dockerd_
     victim, attacker = unique("bl-v"), unique("bl-a")
     socks = {victim: jobs.open(victim), attacker: jobs.open(attacker)}
     dockerfile = f"FROM {IMG}\nLABEL {label.format(victim=victim)}\nRUN sleep 15\n"
-    # Straight to the daemon: the RUN step's container is the victim's.
+    # Straight to the daemon: the RUN step's container carries the victim's label.
     done = {}
     thread = threading.Thread(target=lambda: done.setdefault("r", build(dockerd_sock, dockerfile)))
     thread.start()
     try:
-        # Listed once created; exec needs it running (a loaded machine shows the gap).
+        def labelled() -> list[dict]:
+            return [c for c in listed(dockerd_sock) if (c["Labels"] or {}).get("io.sockwarden.job") == victim]
         deadline = time.monotonic() + 30
-        while not any(c["State"] == "running" for c in listed(socks[victim])) and time.monotonic() < deadline:
+        while not any(c["State"] == "running" for c in labelled()) and time.monotonic() < deadline:
             time.sleep(0.2)
-        planted = listed(socks[victim])
-        assert len(planted) == 1 and planted[0]["Labels"].get("io.sockwarden.job") == victim, planted
+        planted = labelled()
+        assert len(planted) == 1 and planted[0]["State"] == "running", planted
+        # Not created on the victim's socket: not the victim's.
+        assert listed(socks[victim]) == []
         r = http(socks[victim], "POST", f"{API}/containers/{planted[0]['Id']}/exec",
                  json.dumps({"Cmd": ["true"]}).encode(), {"Content-Type": "application/json"})
-        assert r.status == 201, r.body
+        assert r.status == 404, r.body
     finally:
         thread.join(60)
     assert done["r"].status == 200, done["r"].body

@@ -368,9 +368,12 @@ def test_a_connects_network_id_cannot_join_another_jobs_network(a_and_b, dockerd
 
 
 def test_a_start_checks_the_network_id_the_daemon_stored(jobs, dockerd_sock):
-    """A container of job A whose endpoint's NetworkID names B's network, as
-    an earlier sockwarden let it be created (made here on the daemon socket,
-    with A's label): its start must not join B's network."""
+    """A container with A's label whose endpoint's NetworkID names B's
+    network, as an earlier sockwarden let it be created (made here on the
+    daemon socket): its start must not join B's network. Since a container
+    is a job's only when the job's socket created it (recorded ID,
+    `test_job_container_owner.py`), it is not A's at all: the daemon's 404
+    for a missing container, before the stored network is looked at."""
     ja = unique("na")
     a, b = jobs.open(ja), jobs.open(unique("nb"))
     neta, netb = unique("neta"), unique("netb")
@@ -384,7 +387,7 @@ def test_a_start_checks_the_network_id_the_daemon_stored(jobs, dockerd_sock):
     for route in ("start", "restart?t=0"):
         r = http(a, "POST", f"{API}/containers/{ctr}/{route}", b"")
         assert attached(dockerd_sock, netb_id) == [], (route, attached(dockerd_sock, netb_id))
-        assert r.status == 404 and json.loads(r.body)["message"] == f"network {netb} not found", (route, r.body)
+        assert r.status == 404 and json.loads(r.body)["message"] == f"No such container: {ctr}", (route, r.body)
     # After a start the daemon stores the joined network's full ID: a container of the job's own restarts.
     own = unique("a-own")
     assert container(a, own, neta).status == 201

@@ -318,6 +318,10 @@ def test_a_container_swapped_between_the_policys_and_the_job_scopes_look_ups_is_
     listeners = os.path.join(d, "listeners.toml")
     with open(listeners, "w") as f:
         f.write(f'[[job]]\nid = "{job}"\npolicy = "{POLICIES / "ci.toml"}"\nsocket = "{job_sock}"\n')
+    # Both IDs the canned daemon answers are containers the job's socket created (a static job's record file).
+    os.makedirs(os.path.join(d, "state"), mode=0o700)
+    with open(os.path.join(d, "state", f"{job}.containers"), "w") as f:
+        json.dump(["ab" * 32, "cd" * 32], f)
     p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), daemon.path, str(POLICIES / "ci.toml"), os.path.join(d, "audit.jsonl"), d,
               ("--listeners", listeners, "--jobs-dir", os.path.join(d, "jobs"), "--state-dir", os.path.join(d, "state"))).start(wait=False)
     try:

@@ -1,0 +1,62 @@
+import Posix
+import Tenancy
+
+/// The containers each job socket created, by the full ID of the daemon's
+/// create answer (`JobContainers`): a container is a job's only when its ID
+/// is here and it carries the owner label. Shared by the job sockets of one
+/// `serve` and persisted with each job's state (`onChange`), so a restart
+/// of sockwarden keeps them. IDs of containers removed since are kept until
+/// the job is closed (an ID is never given twice).
+final class ContainerRecords: @unchecked Sendable {
+    private let records = Locked([String: Set<String>]())
+    /// Called with a job id after its records changed.
+    var onChange: (@Sendable (String) -> Void)?
+
+    init(onChange: (@Sendable (String) -> Void)? = nil) {
+        self.onChange = onChange
+    }
+
+    /// Records a container the job's socket created.
+    func record(_ id: String, job: String) {
+        let added = records.withLock { $0[job, default: []].insert(id).inserted }
+        if added { onChange?(job) }
+    }
+
+    func ids(of job: String) -> Set<String> {
+        records.withLock { $0[job] ?? [] }
+    }
+
+    /// Restores a job's persisted records (on start).
+    func restore(_ ids: [String], job: String) {
+        records.withLock { $0[job, default: []].formUnion(ids) }
+    }
+
+    /// Forgets a job's records (at its close).
+    func release(job: String) {
+        records.withLock { _ = $0.removeValue(forKey: job) }
+        compacted.withLock { _ = $0.removeValue(forKey: job) }
+    }
+
+    /// How many IDs each job had after its last compaction.
+    private let compacted = Locked([String: Int]())
+
+    /// Drops the IDs of the job's containers that are gone, when the job has
+    /// recorded many since the last time (`JobContainers.shouldCompact`): a
+    /// long-lived job (a static listener's) would otherwise keep every ID it
+    /// ever created, and rewrite them all at each create. `listed` gives the
+    /// full IDs of the job's containers on the daemon now (nil: cannot
+    /// tell, nothing dropped); an ID recorded while it runs is not in the
+    /// snapshot it compares, so it stays.
+    func compact(job: String, listed: () -> Set<String>?) {
+        let snapshot = ids(of: job)
+        guard JobContainers.shouldCompact(count: snapshot.count, afterLast: compacted.withLock { $0[job] ?? 0 }),
+              let present = listed() else { return }
+        let stale = snapshot.subtracting(present)
+        let left = records.withLock { r -> Int in
+            r[job]?.subtract(stale)
+            return r[job]?.count ?? 0
+        }
+        compacted.withLock { $0[job] = left }
+        if !stale.isEmpty { onChange?(job) }
+    }
+}
