@@ -33,7 +33,7 @@ extension Connection {
         }
 
         var result = BuildResultReader()
-        var ended = false
+        let ended: Bool
         if framing == .chunked {
             var decoder = ChunkedDecoder(allowTrailers: false, maxLineBytes: context.limits.maxChunkLineBytes)
             while !decoder.isDone {
@@ -71,15 +71,11 @@ extension Connection {
             ended = true
         }
 
-        if let id = result.built(ended: ended) {
-            let tagged = scope.tagBuilt(id, names: exchange.buildTags)
-            if let refusal = tagged.refusal {
-                exchange.update { $0.error = refusal }
-            }
-            guard write(out(tagged.messages), exchange) else { return .close }
-        }
-        guard chunked else { return .close }
-        guard write(BuildProgressStream.lastChunk, exchange) else { return .close }
-        return head.keepAlive ? .keepAlive : .close
+        let tagged = scope.tagBuilt(result.outcome(ended: ended), names: exchange.buildTags)
+        // One write: a client that read an error message may hang up before the stream's end.
+        let ok = write(out(tagged?.messages ?? []) + (chunked ? BuildProgressStream.lastChunk : []), exchange)
+        // The record says which name was not given, whether or not the client stayed for the end.
+        if let refusal = tagged?.refusal { exchange.update { $0.error = refusal } }
+        return ok && chunked && head.keepAlive ? .keepAlive : .close
     }
 }

@@ -17,7 +17,32 @@ extension JobScope {
     /// Between the check and the tag (two daemon calls, a few milliseconds
     /// apart) another client can still give the name to its own image; the
     /// tag then moves it. Narrower than before, not closed: SECURITY.md.
-    func tagBuilt(_ id: String, names: [String]) -> (messages: [UInt8], refusal: String?) {
+    ///
+    /// `outcome`: what the build's stream says it made (`BuildResultReader`);
+    /// nil when there is nothing to add (the build failed or was cut off).
+    func tagBuilt(_ outcome: BuildResultReader.Outcome, names: [String]) -> (messages: [UInt8], refusal: String?)? {
+        let all = names.map(ImageNames.familiar).joined(separator: ", ")
+        func unnamed(_ why: String) -> (messages: [UInt8], refusal: String?) {
+            let text = "sockwarden: job \(owner.id)'s build ended, but \(why), so it was not named \(all); tag it yourself"
+            return (BuildProgressStream.error(text), text)
+        }
+        switch outcome {
+        case .failed:
+            return nil
+        case .unreadable:
+            return unnamed("which image it made cannot be read from the daemon's stream")
+        case .image(let id, let quiet):
+            return tagBuilt(id, names: names, quiet: quiet)
+        case .idPrefix(let prefix):
+            // An API < 1.30 build names its image only by an ID prefix: one of the job's own images.
+            guard let own = ownImageIDs() else { return unnamed("the daemon could not list the job's images") }
+            let matching = own.filter { $0.utf8.dropFirst(7).starts(with: prefix.utf8) }
+            guard matching.count == 1 else { return unnamed("the image \(prefix) it made is not one job image") }
+            return tagBuilt(matching[0], names: names, quiet: false)
+        }
+    }
+
+    private func tagBuilt(_ id: String, names: [String], quiet: Bool) -> (messages: [UInt8], refusal: String?) {
         var messages: [UInt8] = []
         let short = String(id.utf8.dropFirst(7).prefix(12))!
         func refuse(_ name: String, _ why: String) -> (messages: [UInt8], refusal: String?) {
@@ -49,7 +74,8 @@ extension JobScope {
                     let why = answer.error ?? DaemonLookup.message(answer.body) ?? "the daemon answered \(answer.status)"
                     return refuse(target, "tagging it failed: \(why)")
                 }
-                messages += BuildProgressStream.stream("Successfully tagged \(ImageNames.familiar(target))")
+                // A q=1 build's client is shown only the image ID, as the daemon shows it.
+                if !quiet { messages += BuildProgressStream.stream("Successfully tagged \(ImageNames.familiar(target))") }
             }
         }
         return (messages, nil)

@@ -21,7 +21,7 @@ import threading
 
 import pytest
 
-from swhelpers import API, CLI_PATHS, http, unique, wait_for
+from swhelpers import API, CLI_PATHS, RawConn, http, tar_of, unique, wait_for
 from test_jobs import IMG, jobs  # noqa: F401 - the fixture is used by name
 
 pytestmark = pytest.mark.proxy_only
@@ -102,6 +102,9 @@ def test_a_name_the_runner_built_during_a_jobs_build_stays_the_runners(jobs, doc
     mine = [i for i in json.loads(http(dockerd_sock, "GET", f"{API}/images/json").body)
             if (i.get("Labels") or {}).get("io.sockwarden.job") == job]
     assert len(mine) == 1 and not [t for t in (mine[0]["RepoTags"] or []) if t != "<none>:<none>"], mine
+    # The build's record says which name was not given and why.
+    results = [r for r in jobs.audit() if r.get("route") == "build.image" and r.get("status") == 200]
+    assert f"did not name it {familiar}" in (results[-1].get("error") or ""), results[-1]
 
 
 def tagged_lines(out: str) -> list[str]:
@@ -209,3 +212,54 @@ def test_compose_build_names_the_jobs_image(jobs, dockerd_sock, short_tmp, docke
     assert f"Successfully tagged {name}" in r.stdout + r.stderr
     built = image_id(dockerd_sock, name)
     assert built and labels(dockerd_sock, built).get("io.sockwarden.job") == job
+
+
+@pytest.mark.parametrize("version", ["HTTP/1.0", "HTTP/1.1"])
+def test_the_stream_ends_as_the_daemons_does(jobs, dockerd_sock, names, version):
+    """HTTP/1.0: the daemon's stream runs until it closes, the names come
+    before the close; HTTP/1.1: chunked, the names before the last chunk, and
+    the connection is kept for the next request, as straight."""
+    job = unique("bv")
+    sock = jobs.open(job)
+    ctx = tar_of({"Dockerfile": f"FROM {IMG}\nRUN echo {unique('v')} > /f\n".encode()})
+    for where, name in ((dockerd_sock, names("swtest/v-straight")), (sock, names(f"swtest/{job}"))):
+        with RawConn(where, 120) as c:
+            r = c.request("POST", f"{API}/build?t={name}&t={name}", ctx, {"Content-Type": "application/x-tar"}, version)
+            assert r.status == 200, r.body[-300:]
+            if version == "HTTP/1.1":
+                assert c.request("GET", "/_ping").body == b"OK"
+        lines = [json.loads(line) for line in r.body.splitlines() if line.strip()]
+        built = image_id(dockerd_sock, name)
+        assert lines[-2:] == [{"stream": f"Successfully built {built.split(':')[1][:12]}\n"},
+                              {"stream": f"Successfully tagged {name}\n"}], lines[-3:]
+        assert lines[-3]["aux"]["ID"] == built
+    assert labels(dockerd_sock, image_id(dockerd_sock, f"{name}")).get("io.sockwarden.job") == job
+
+
+def test_a_quiet_build_shows_only_its_image(jobs, dockerd_sock, short_tmp, docker_config, names):
+    """`docker build -q`: the daemon shows only the image ID, no "Successfully tagged"."""
+    job = unique("bq")
+    sock = jobs.open(job)
+    for cli in CLI_PATHS:
+        ctx = context(short_tmp, f"FROM {IMG}\nRUN echo {unique('q')} > /f\n")
+        straight, through = names("swtest/q-straight"), names(f"swtest/{job}")
+        expected = docker(cli, dockerd_sock, docker_config, "build", "-q", "-t", straight, ctx).stdout
+        out = docker(cli, sock, docker_config, "build", "-q", "--no-cache", "-t", through, ctx).stdout
+        assert expected.strip() == image_id(dockerd_sock, straight)
+        assert out.strip() == image_id(dockerd_sock, through), (cli, out)
+        assert labels(dockerd_sock, out.strip()).get("io.sockwarden.job") == job
+
+
+def test_an_old_api_build_is_named_by_its_id_prefix(jobs, dockerd_sock, names):
+    """Before API 1.30 the builder emits no aux message: the image is the
+    job's own whose ID the daemon's "Successfully built" line begins."""
+    job = unique("bo")
+    sock = jobs.open(job)
+    name = names(f"swtest/{job}")
+    ctx = tar_of({"Dockerfile": f"FROM {IMG}\nRUN echo {unique('o')} > /f\n".encode()})
+    r = http(sock, "POST", f"/v1.29/build?t={name}", ctx, {"Content-Type": "application/x-tar"}, timeout=120)
+    lines = [json.loads(line) for line in r.body.splitlines() if line.strip()]
+    assert not [m for m in lines if "aux" in m]
+    built = image_id(dockerd_sock, name)
+    assert built and labels(dockerd_sock, built).get("io.sockwarden.job") == job
+    assert lines[-1] == {"stream": f"Successfully tagged {name}\n"}, lines[-3:]
