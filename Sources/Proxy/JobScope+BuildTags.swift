@@ -23,21 +23,24 @@ extension JobScope {
     func tagBuilt(_ outcome: BuildResultReader.Outcome, names: [String]) -> (messages: [UInt8], refusal: String?)? {
         let all = names.map(ImageNames.familiar).joined(separator: ", ")
         func unnamed(_ why: String) -> (messages: [UInt8], refusal: String?) {
-            let text = "sockwarden: job \(owner.id)'s build ended, but \(why), so it was not named \(all); tag it yourself"
+            let text = "sockwarden: job \(owner.id)'s build ended, but \(why), so it was not named \(all)"
             return (BuildProgressStream.error(text), text)
         }
+        if case .failed = outcome { return nil }
+        // A job closed while its build ran: its images are reaped, nothing more is named.
+        if closed.withLock({ $0 }) { return unnamed("job \(owner.id) was closed while it ran") }
         switch outcome {
         case .failed:
             return nil
         case .unreadable:
-            return unnamed("which image it made cannot be read from the daemon's stream")
+            return unnamed("which image it made cannot be read from the daemon's stream (tag the image it printed with docker tag)")
         case .image(let id, let quiet):
             return tagBuilt(id, names: names, quiet: quiet)
         case .idPrefix(let prefix):
             // An API < 1.30 build names its image only by an ID prefix: one of the job's own images.
             guard let own = ownImageIDs() else { return unnamed("the daemon could not list the job's images") }
             let matching = own.filter { $0.utf8.dropFirst(7).starts(with: prefix.utf8) }
-            guard matching.count == 1 else { return unnamed("the image \(prefix) it made is not one job image") }
+            guard matching.count == 1 else { return unnamed("the image \(prefix) it made is not one of job \(owner.id)'s images") }
             return tagBuilt(matching[0], names: names, quiet: false)
         }
     }
