@@ -52,17 +52,11 @@ extension JobScope {
             let text = "sockwarden: job \(owner.id)'s build made \(short) but did not name it \(ImageNames.familiar(name)): \(why)"
             return (messages + BuildProgressStream.error(text), text)
         }
-        // The build was stamped with the job's label and seal: its image is the job's.
-        switch lookup.get(ObjectKind.image.inspectPath(DaemonLookup.escape(id))) {
-        case .ok(let info):
-            guard case .own(labelled: true) = imageAccess(id, info) else {
-                return refuse(names.first ?? "", "the image is not job \(owner.id)'s")
-            }
-        case .notFound:
-            return refuse(names.first ?? "", "the image is no longer on the daemon")
-        case .failed(let why):
-            return refuse(names.first ?? "", "cannot check the image on the daemon: \(why)")
-        }
+        // The image is the job's: the build was forwarded with the job's
+        // label and seal (the builder puts them on its last image, a new one
+        // even for a bare FROM) and takes cache only from the job's images.
+        // Not looked up again: an image whose inspect is larger than a
+        // look-up reads (labels of MiBs) is still the job's to name.
         for name in names {
             switch newName(repo: name, tag: "", pull: false) {
             case .none:
