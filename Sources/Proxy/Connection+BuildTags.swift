@@ -10,7 +10,7 @@ import Tenancy
 /// build made (`BuildResultReader`), and at its end checks each name again
 /// and tags (`JobScope.tagBuilt`), adding the daemon's own "Successfully
 /// tagged" messages, or an error message naming a name taken meanwhile, to
-/// the stream before it ends (docs/tenancy.md, "Builds").
+/// the stream before it ends (docs/tenancy.md, "The names a build gives").
 extension Connection {
     func relayTaggingBuild(_ head: ResponseHead, consumed: Int, _ exchange: Exchange, _ reader: ByteReader,
                            scope: JobScope) -> ResponseOutcome {
@@ -33,7 +33,6 @@ extension Connection {
         }
 
         var result = BuildResultReader()
-        let ended: Bool
         if framing == .chunked {
             var decoder = ChunkedDecoder(allowTrailers: false, maxLineBytes: context.limits.maxChunkLineBytes)
             while !decoder.isDone {
@@ -57,21 +56,20 @@ extension Connection {
                     return .close
                 }
             }
-            ended = true
         } else {
             // HTTP/1.0: the stream ends when the daemon closes it.
             while true {
                 if !reader.isEmpty {
                     let slice = reader.take(max: reader.count)
                     result.feed(slice)
-                    guard write(Array(slice), exchange) else { return .close }
+                    guard write(out(Array(slice)), exchange) else { return .close }
                 }
                 guard (try? reader.fill()) == true else { break }
             }
-            ended = true
         }
 
-        let tagged = scope.tagBuilt(result.outcome(ended: ended), names: exchange.buildTags)
+        // Here the daemon's stream has come to its end (a cut-off one returned above).
+        let tagged = scope.tagBuilt(result.outcome(ended: true), names: exchange.buildTags)
         // One write: a client that read an error message may hang up before the stream's end.
         let ok = write(out(tagged?.messages ?? []) + (chunked ? BuildProgressStream.lastChunk : []), exchange)
         // The record says which name was not given, whether or not the client stayed for the end.
