@@ -183,7 +183,8 @@ extension Connection {
                                judgedBody: forwardBody ?? received, warning: warning, rewrite: rewrite, hold: hold)
             }
             return forward(retargeted(head, target), reader, record: record, routeHijacks: start.routeHijacks, judgedBody: nil,
-                           warning: warning, rewrite: rewrite, hold: hold, spool: build?.spool, continuesStream: streamed)
+                           warning: warning, rewrite: rewrite, hold: hold, spool: build?.spool, continuesStream: streamed,
+                           buildTags: judged.buildTags)
         }
     }
 
@@ -196,7 +197,8 @@ extension Connection {
 
     private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool, judgedBody: [UInt8]?,
                          warning: ModeWarning? = nil, rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil,
-                         hold: AnyObject? = nil, spool: SpoolFile? = nil, continuesStream: Bool = false) -> Bool {
+                         hold: AnyObject? = nil, spool: SpoolFile? = nil, continuesStream: Bool = false,
+                         buildTags: [String] = []) -> Bool {
         defer { spool?.close() }
         let hijackCandidate = routeHijacks || head.upgrade != nil
         if hijackCandidate && !freshUpstreamForTakeOver() {
@@ -227,7 +229,7 @@ extension Connection {
         }
         let exchange = Exchange(kind: .forwarded(hijackCandidate: hijackCandidate, routeHijacks: routeHijacks),
                                 method: head.method, record: record, warning: warning, rewrite: rewrite, hold: hold,
-                                continuesStream: continuesStream)
+                                continuesStream: continuesStream, buildTags: buildTags)
         let bytes: [UInt8]
         if let judgedBody {
             // The body was read to be judged: forward exactly what was judged,

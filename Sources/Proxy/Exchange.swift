@@ -30,6 +30,9 @@ final class Exchange: @unchecked Sendable {
     /// The head and a build's pull progress went to the client already
     /// (`BuildProgressStream`): the daemon's answer continues that stream.
     let continuesStream: Bool
+    /// A job socket's build forwarded without its names: they are checked
+    /// again and given to the image it made once it has ended (`Connection.relayTaggingBuild`).
+    let buildTags: [String]
     private let state: Locked<State>
 
     struct State {
@@ -39,8 +42,10 @@ final class Exchange: @unchecked Sendable {
     }
 
     init(kind: Kind, method: String, record: AuditRecord?, warning: ModeWarning? = nil,
-         rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil, hold: AnyObject? = nil, continuesStream: Bool = false) {
+         rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil, hold: AnyObject? = nil, continuesStream: Bool = false,
+         buildTags: [String] = []) {
         self.kind = kind
+        self.buildTags = buildTags
         self.continuesStream = continuesStream
         self.method = method
         self.warning = warning

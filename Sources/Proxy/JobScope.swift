@@ -81,7 +81,11 @@ struct JobScope: Sendable {
                     return .answer(status: 503, message: "sockwarden: cannot list job \(owner.id)'s images, which a build's cache is limited to")
                 }
                 // A build's step containers carry no owner label: none may stay behind, not even of a failed step.
-                let scoped = QueryRewrite.replacing("forcerm", with: "1", in: QueryRewrite.scopeBuildCache(query, ownImages: own))
+                var scoped = QueryRewrite.replacing("forcerm", with: "1", in: QueryRewrite.scopeBuildCache(query, ownImages: own))
+                // Forwarded without its names: the daemon would tag when the
+                // build ends, minutes after they were checked; the job socket
+                // checks them again then and tags (`Connection.relayTaggingBuild`).
+                scoped = QueryRewrite.replacingAll("t", with: [], in: scoped)
                 return .forward(target: Self.path(of: head.target) + "?" + scoped, body: nil, hold: hold)
             case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message)
             }

@@ -57,6 +57,10 @@ struct RequestJudge {
         /// image the daemon would pull again (the pulled images' triggers'
         /// included), present or not.
         var forcedPulls: [BuildScope.PrePull] = []
+        /// A build on a job socket: the names (`t`, normalised) it is
+        /// forwarded without, which the job socket checks again and gives
+        /// the image once the build has ended (`Connection.relayTaggingBuild`).
+        var buildTags: [String] = []
     }
 
     /// A record with who and what, not yet judged. `numbered`: take a
@@ -188,8 +192,12 @@ struct RequestJudge {
                                              reason: judgement.violations.count > 1 ? judgement.violations.joined(separator: "; ") : decision.reason)
                 warning = ModeWarning(text: text, intoCreateWarnings: match.route.name == ModeWarnings.warningsRoute)
             }
-            return Judged(record: record, action: .forward(target: target, body: forwardBody, warning: warning, rewrite: rewrite, hold: hold),
-                          inspected: inspected)
+            var judged = Judged(record: record, action: .forward(target: target, body: forwardBody, warning: warning, rewrite: rewrite, hold: hold),
+                                inspected: inspected)
+            if scoped != nil, match.route.name == "build.image", let query = GoQuery.parse(match.rawQuery) {
+                judged.buildTags = BuildTags.names(query)
+            }
+            return judged
         case .unknown(let method, let path):
             let decision = policy.evaluate(PolicyInput(method: method, route: nil))
             record.rule = decision.rule

@@ -1,0 +1,79 @@
+import HTTP1
+import Policy
+import Tenancy
+
+/// A build on a job socket is forwarded without its names (`t`): the daemon
+/// tags only when the build ends, minutes after the names were checked, by
+/// which time the runner may have given one of them to its own image, which
+/// the daemon would then move to the job's (found 2026-12-01). The job
+/// socket relays the build's stream as it comes, reads it for the image the
+/// build made (`BuildResultReader`), and at its end checks each name again
+/// and tags (`JobScope.tagBuilt`), adding the daemon's own "Successfully
+/// tagged" messages, or an error message naming a name taken meanwhile, to
+/// the stream before it ends (docs/tenancy.md, "The names a build gives").
+extension Connection {
+    func relayTaggingBuild(_ head: ResponseHead, consumed: Int, _ exchange: Exchange, _ reader: ByteReader,
+                           scope: JobScope) -> ResponseOutcome {
+        let framing = head.framing(requestMethod: exchange.method)
+        let rawHead = reader.withAvailable { Array($0[0..<consumed]) }
+        reader.consume(consumed)
+        exchange.update { $0.status = head.status }
+        // After the pulls' progress the client has the head of a chunked stream already.
+        let chunked = exchange.continuesStream || framing == .chunked
+        func out(_ bytes: [UInt8]) -> [UInt8] { chunked ? BuildProgressStream.chunk(bytes) : bytes }
+        if exchange.continuesStream {
+            if let warning = exchange.warning {
+                guard write(out(BuildProgressStream.stream(warning.text)), exchange) else { return .close }
+            }
+        } else if let warning = exchange.warning {
+            let headerLine = "\(ModeWarnings.headerName): \(ModeWarnings.headerValue(warning.text))\r\n"
+            guard write(Self.inserting(headerLine, into: rawHead), exchange) else { return .close }
+        } else {
+            guard write(rawHead, exchange) else { return .close }
+        }
+
+        var result = BuildResultReader()
+        if framing == .chunked {
+            var decoder = ChunkedDecoder(allowTrailers: false, maxLineBytes: context.limits.maxChunkLineBytes)
+            while !decoder.isDone {
+                if reader.isEmpty {
+                    guard (try? reader.fill()) == true else {
+                        exchange.update { $0.error = "daemon closed the connection mid-body; the build's names were not given" }
+                        return .close
+                    }
+                }
+                var data: [UInt8] = []
+                let (used, status) = reader.withAvailable { available in
+                    decoder.decode(available) { data += $0 }
+                }
+                reader.consume(used)
+                if !data.isEmpty {
+                    result.feed(data)
+                    guard write(out(data), exchange) else { return .close }
+                }
+                if case .failure(let error) = status {
+                    exchange.update { $0.error = "daemon sent a malformed chunked body: \(error.message)" }
+                    return .close
+                }
+            }
+        } else {
+            // HTTP/1.0: the stream ends when the daemon closes it.
+            while true {
+                if !reader.isEmpty {
+                    let slice = reader.take(max: reader.count)
+                    result.feed(slice)
+                    guard write(out(Array(slice)), exchange) else { return .close }
+                }
+                guard (try? reader.fill()) == true else { break }
+            }
+        }
+
+        // Here the daemon's stream has come to its end (a cut-off one returned above).
+        let tagged = scope.tagBuilt(result.outcome(ended: true), names: exchange.buildTags)
+        // One write: a client that read an error message may hang up before the stream's end.
+        let ok = write(out(tagged?.messages ?? []) + (chunked ? BuildProgressStream.lastChunk : []), exchange)
+        // The record says which name was not given, whether or not the client stayed for the end.
+        if let refusal = tagged?.refusal { exchange.update { $0.error = refusal } }
+        return ok && chunked && head.keepAlive ? .keepAlive : .close
+    }
+}

@@ -1,0 +1,80 @@
+import EngineAPI
+import Tenancy
+
+extension JobScope {
+    /// Gives the image a job's build made (`id`, its full ID) the build's
+    /// names, once the build has ended (`Connection.relayTaggingBuild`):
+    /// each checked again as a `docker tag` on the job socket is (`newName`:
+    /// free, or already the job's), then tagged through the daemon by the
+    /// image's ID. Returns the messages for the build's stream: the daemon's
+    /// own "Successfully tagged NAME" for each, and for a name taken
+    /// meanwhile an error message (the client's build fails, as the daemon's
+    /// does when a tag fails); the names after it are not given, and the
+    /// image keeps the names given before it, as the daemon's `TagImages`
+    /// leaves them. The image itself stays: it is the job's, untagged, and
+    /// reaped with the job.
+    ///
+    /// Between the check and the tag (two daemon calls, a few milliseconds
+    /// apart) another client can still give the name to its own image; the
+    /// tag then moves it. Narrower than before, not closed: SECURITY.md.
+    ///
+    /// `outcome`: what the build's stream says it made (`BuildResultReader`);
+    /// nil when there is nothing to add (the build failed or was cut off).
+    func tagBuilt(_ outcome: BuildResultReader.Outcome, names: [String]) -> (messages: [UInt8], refusal: String?)? {
+        let all = names.map(ImageNames.familiar).joined(separator: ", ")
+        func unnamed(_ why: String) -> (messages: [UInt8], refusal: String?) {
+            let text = "sockwarden: job \(owner.id)'s build ended, but \(why), so it was not named \(all)"
+            return (BuildProgressStream.error(text), text)
+        }
+        if case .failed = outcome { return nil }
+        // A job closed while its build ran: its images are reaped, nothing more is named.
+        if closed.withLock({ $0 }) { return unnamed("job \(owner.id) was closed while it ran") }
+        switch outcome {
+        case .failed:
+            return nil
+        case .unreadable:
+            return unnamed("which image it made cannot be read from the daemon's stream (tag the image it printed with docker tag)")
+        case .image(let id, let quiet):
+            return tagBuilt(id, names: names, quiet: quiet)
+        case .idPrefix(let prefix):
+            // An API < 1.30 build names its image only by an ID prefix: one of the job's own images.
+            guard let own = ownImageIDs() else { return unnamed("the daemon could not list the job's images") }
+            let matching = own.filter { $0.utf8.dropFirst(7).starts(with: prefix.utf8) }
+            guard matching.count == 1 else { return unnamed("the image \(prefix) it made is not one of job \(owner.id)'s images") }
+            return tagBuilt(matching[0], names: names, quiet: false)
+        }
+    }
+
+    private func tagBuilt(_ id: String, names: [String], quiet: Bool) -> (messages: [UInt8], refusal: String?) {
+        var messages: [UInt8] = []
+        let short = String(id.utf8.dropFirst(7).prefix(12))!
+        func refuse(_ name: String, _ why: String) -> (messages: [UInt8], refusal: String?) {
+            let text = "sockwarden: job \(owner.id)'s build made \(short) but did not name it \(ImageNames.familiar(name)): \(why)"
+            return (messages + BuildProgressStream.error(text), text)
+        }
+        // The image is the job's: the build was forwarded with the job's
+        // label and seal (the builder puts them on its last image, a new one
+        // even for a bare FROM) and takes cache only from the job's images.
+        // Not looked up again: an image whose inspect is larger than a
+        // look-up reads (labels of MiBs) is still the job's to name.
+        for name in names {
+            switch newName(repo: name, tag: "", pull: false) {
+            case .none:
+                continue
+            case .refused(let outcome):
+                guard case .answer(_, let message, _) = outcome else { return refuse(name, "the name cannot be checked") }
+                let why = message.utf8.starts(with: "sockwarden: ".utf8) ? String(message.utf8.dropFirst(12))! : message
+                return refuse(name, "by the end of the build \(why)")
+            case .free(let target):
+                let answer = lookup.postAnswer("/images/" + DaemonLookup.escape(id) + "/tag?" + BuildTags.tagQuery(target))
+                guard answer.status == 201 else {
+                    let why = answer.error ?? DaemonLookup.message(answer.body) ?? "the daemon answered \(answer.status)"
+                    return refuse(target, "tagging it failed: \(why)")
+                }
+                // A q=1 build's client is shown only the image ID, as the daemon shows it.
+                if !quiet { messages += BuildProgressStream.stream("Successfully tagged \(ImageNames.familiar(target))") }
+            }
+        }
+        return (messages, nil)
+    }
+}
