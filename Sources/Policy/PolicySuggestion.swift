@@ -52,6 +52,10 @@ public struct AuditEntry: Sendable {
         // the facts; other events (start, reload, …) are not requests.
         if let event = string("event"), event != "request" { return .other }
         guard let method = string("method"), let decision = string("decision") else { return .other }
+        // A name a job socket gave a build's image at its end (`tagged_for`):
+        // sockwarden's own tag, judged by the job scope, not sent by the
+        // client; the build it belongs to is what a policy must allow.
+        if member("tagged_for") != nil { return .other }
         var entry = AuditEntry(line: number, method: method, route: string("route"), decision: decision)
         entry.time = string("time")
         entry.target = string("target")

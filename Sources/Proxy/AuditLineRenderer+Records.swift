@@ -130,6 +130,11 @@ extension AuditLineRenderer {
             int(Int64(build.line))
             literal("}")
         }
+        if let build = r.taggedFor {
+            literal(",\"tagged_for\":{\"req\":")
+            uint(build)
+            literal("}")
+        }
     }
 
     /// `AuditRecord.milliseconds`: microsecond precision, three decimals; null for nil.

@@ -50,6 +50,9 @@ public struct AuditRecord: Sendable {
     /// A pull the job socket made for a build (`Connection.prePull`): the
     /// build's request number and the Dockerfile line that names the image.
     public var pulledFor: (request: UInt64, line: Int)? = nil
+    /// A name the job socket gave the image a build made, at the build's end
+    /// (`Connection.relayTaggingBuild`): the build's request number.
+    public var taggedFor: UInt64? = nil
     /// Monotonic clock when the request head was read (the record was made).
     public var startedMonotonic: UInt64 = monotonicNanoseconds()
     /// Monotonic clock when the request was judged (its record taken).

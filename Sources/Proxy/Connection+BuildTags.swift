@@ -1,3 +1,4 @@
+import EngineAPI
 import HTTP1
 import Policy
 import Tenancy
@@ -69,11 +70,40 @@ extension Connection {
         }
 
         // Here the daemon's stream has come to its end (a cut-off one returned above).
-        let tagged = scope.tagBuilt(result.outcome(ended: true), names: exchange.buildTags)
+        let build = exchange.finishedRecord()
+        let tagged = scope.tagBuilt(result.outcome(ended: true), names: exchange.buildTags) { path, name in
+            tagForBuild(path, name, build: build, scope: scope)
+        }
         // One write: a client that read an error message may hang up before the stream's end.
         let ok = write(out(tagged?.messages ?? []) + (chunked ? BuildProgressStream.lastChunk : []), exchange)
         // The record says which name was not given, whether or not the client stayed for the end.
         if let refusal = tagged?.refusal { exchange.update { $0.error = refusal } }
         return ok && chunked && head.keepAlive ? .keepAlive : .close
+    }
+
+    /// One name a job's build is given at its end, in the audit log as the
+    /// job's own `docker tag` would be (`tagged_for`: the build's request;
+    /// its own `request` and `result` records, between the build's), judged
+    /// by the job scope (`JobScope.newName`, checked just before). Returns
+    /// why it was not tagged, nil when tagged. A record the log cannot take
+    /// (`--audit-failure refuse`) leaves the name ungiven.
+    private func tagForBuild(_ path: String, _ name: String, build: AuditRecord?, scope: JobScope) -> String? {
+        let target = (build?.apiVersion.map { "/v\($0)" } ?? "") + path
+        var record = judge.baseRecord(method: "POST", target: target, numbered: false)
+        record.route = "image.tag"
+        record.group = RouteGroup.images.rawValue
+        record.apiVersion = build?.apiVersion
+        record.decision = "allow"
+        record.rule = "job-scope"
+        let request = build.map { " of request \($0.request)" } ?? ""
+        record.reason = "the name \(ImageNames.familiar(name)) a build\(request) gives its image, checked again at the build's end as job \(scope.owner.id)'s docker tag: free, or the job's own"
+        record.taggedFor = build?.request ?? 0
+        record.request = context.nextRequestID()
+        if let refusal = context.audit.admit(&record) { return refusal.message }
+        let failure = scope.tagThroughDaemon(path)
+        record.status = failure == nil ? 201 : nil
+        record.error = failure
+        context.audit.write(record)
+        return failure
     }
 }

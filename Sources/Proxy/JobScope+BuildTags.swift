@@ -20,7 +20,10 @@ extension JobScope {
     ///
     /// `outcome`: what the build's stream says it made (`BuildResultReader`);
     /// nil when there is nothing to add (the build failed or was cut off).
-    func tagBuilt(_ outcome: BuildResultReader.Outcome, names: [String]) -> (messages: [UInt8], refusal: String?)? {
+    /// `tag` gives one checked name (`tagPath`) and returns why it failed,
+    /// nil when tagged; the connection records it in the audit log.
+    func tagBuilt(_ outcome: BuildResultReader.Outcome, names: [String],
+                  tag: (_ path: String, _ name: String) -> String?) -> (messages: [UInt8], refusal: String?)? {
         let all = names.map(ImageNames.familiar).joined(separator: ", ")
         func unnamed(_ why: String) -> (messages: [UInt8], refusal: String?) {
             let text = "sockwarden: job \(owner.id)'s build ended, but \(why), so it was not named \(all)"
@@ -35,17 +38,32 @@ extension JobScope {
         case .unreadable:
             return unnamed("which image it made cannot be read from the daemon's stream (tag the image it printed with docker tag)")
         case .image(let id, let quiet):
-            return tagBuilt(id, names: names, quiet: quiet)
+            return tagBuilt(id, names: names, quiet: quiet, tag: tag)
         case .idPrefix(let prefix):
             // An API < 1.30 build names its image only by an ID prefix: one of the job's own images.
             guard let own = ownImageIDs() else { return unnamed("the daemon could not list the job's images") }
             let matching = own.filter { $0.utf8.dropFirst(7).starts(with: prefix.utf8) }
             guard matching.count == 1 else { return unnamed("the image \(prefix) it made is not one of job \(owner.id)'s images") }
-            return tagBuilt(matching[0], names: names, quiet: false)
+            return tagBuilt(matching[0], names: names, quiet: false, tag: tag)
         }
     }
 
-    private func tagBuilt(_ id: String, names: [String], quiet: Bool) -> (messages: [UInt8], refusal: String?) {
+    /// The daemon's `docker tag` of the image `id` (its full ID) as `name`.
+    static func tagPath(_ id: String, _ name: String) -> String {
+        "/images/" + DaemonLookup.escape(id) + "/tag?" + BuildTags.tagQuery(name)
+    }
+
+    /// Tags through the daemon; why it failed, nil when tagged.
+    func tagThroughDaemon(_ path: String) -> String? {
+        let answer = lookup.postAnswer(path)
+        guard answer.status == 201 else {
+            return answer.error ?? DaemonLookup.message(answer.body) ?? "the daemon answered \(answer.status)"
+        }
+        return nil
+    }
+
+    private func tagBuilt(_ id: String, names: [String], quiet: Bool,
+                          tag: (_ path: String, _ name: String) -> String?) -> (messages: [UInt8], refusal: String?) {
         var messages: [UInt8] = []
         let short = String(id.utf8.dropFirst(7).prefix(12))!
         func refuse(_ name: String, _ why: String) -> (messages: [UInt8], refusal: String?) {
@@ -66,9 +84,7 @@ extension JobScope {
                 let why = message.utf8.starts(with: "sockwarden: ".utf8) ? String(message.utf8.dropFirst(12))! : message
                 return refuse(name, "by the end of the build \(why)")
             case .free(let target):
-                let answer = lookup.postAnswer("/images/" + DaemonLookup.escape(id) + "/tag?" + BuildTags.tagQuery(target))
-                guard answer.status == 201 else {
-                    let why = answer.error ?? DaemonLookup.message(answer.body) ?? "the daemon answered \(answer.status)"
+                if let why = tag(Self.tagPath(id, target), target) {
                     return refuse(target, "tagging it failed: \(why)")
                 }
                 // A q=1 build's client is shown only the image ID, as the daemon shows it.

@@ -238,12 +238,14 @@ struct PolicySuggestionTests {
         #expect(error.description.contains("record a session first"))
     }
 
-    @Test("log lines: request records are read, result and other events skipped, broken lines reported",
+    @Test("log lines: request records are read, result and other events and the socket's own tags skipped, broken lines reported",
           arguments: [
             (#"{"event":"request","method":"GET","route":"system.ping","decision":"allow","facts":null}"#, "entry"),
             (#"{"method":"GET","route":"system.ping","decision":"allow"}"#, "entry"),
             (#"{"event":"result","method":"GET","route":"system.ping","decision":"allow","status":200}"#, "other"),
             (#"{"event":"start","policy":"ci.toml"}"#, "other"),
+            // A name a job socket gave a build's image itself: not the job's request.
+            (#"{"event":"request","method":"POST","route":"image.tag","decision":"allow","tagged_for":{"req":3},"facts":null}"#, "other"),
             (#"{"method":"GET","decision":"allow","facts":{"privileged":[{"field":"x"}]}}"#, "invalid"),
             // Facts cut short by the audit cap are not learned from (not all there).
             (#"{"method":"POST","decision":"allow","facts":{"capability_add":[{"field":"HostConfig.CapAdd[0]","value":"A","capability":"CAP_A"}],"omitted":{"capability_add":9}}}"#, "invalid"),

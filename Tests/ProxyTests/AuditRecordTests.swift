@@ -48,6 +48,20 @@ import Testing
         #expect(!AuditRecordTests.members(AuditRecordTests.record().requestObject(seq: 1, run: "abc")).contains { $0.key == "pulled_for" })
     }
 
+    @Test("a name a job socket gave a build's image names the build's request, in both records")
+    func tagForABuildNamesTheBuild() {
+        var r = AuditRecordTests.record()
+        r.job = (id: "j1", labels: [])
+        r.taggedFor = 12
+        for object in [r.requestObject(seq: 1, run: "abc"), r.resultObject(seq: 2, run: "abc")] {
+            let m = AuditRecordTests.members(object)
+            let keys = m.map(\.key)
+            #expect(keys.firstIndex(of: "tagged_for") == keys.firstIndex(of: "job").map { $0 + 1 }, "\(keys)")
+            #expect(m.first { $0.key == "tagged_for" }?.value == .object([JSONMember("req", .number("12"))]))
+        }
+        #expect(!AuditRecordTests.members(AuditRecordTests.record().resultObject(seq: 1, run: "abc")).contains { $0.key == "tagged_for" })
+    }
+
     @Test func resultRecordHasStatusBytesAndDurations() {
         var r = AuditRecordTests.record()
         r.judgedAt = r.startedMonotonic + 1_500_000

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import urllib.parse
 
 import pytest
 
@@ -135,6 +136,40 @@ def test_a_jobs_build_is_named_as_the_daemon_names_it(jobs, dockerd_sock, short_
     docker(cli, sock, docker_config, "build", *flags(through), ctx2)
     again = image_id(dockerd_sock, through[0])
     assert again != built and [image_id(dockerd_sock, n) for n in through] == [again] * count
+
+
+def test_each_name_a_build_is_given_has_its_own_audit_records(jobs, dockerd_sock, short_tmp, docker_config, names):
+    """The job socket's own `docker tag` at a build's end is in the audit log
+    as the job's tag would be, pointing back at the build (`tagged_for`)."""
+    job = unique("ba")
+    sock = jobs.open(job)
+    through = [names(f"swtest/{job}") for _ in range(2)]
+    docker(OLD_CLI, sock, docker_config, "build", "-t", through[0], "-t", through[1],
+           context(short_tmp, f"FROM {IMG}\nRUN echo {unique('a')} > /f\n"))
+    built = image_id(dockerd_sock, through[0])
+    log = wait_for(lambda: (lambda a: a if len([r for r in a if r.get("tagged_for") and r["event"] == "result"]) == 2
+                            and [r for r in a if r.get("route") == "build.image" and r["event"] == "result"] else None)(jobs.audit()),
+                   10, what="the tags' result records")
+    build_req = [r for r in log if r.get("route") == "build.image" and r["event"] == "request"][-1]
+    build_res = [r for r in log if r.get("route") == "build.image" and r["event"] == "result"][-1]
+    tags = [r for r in log if r.get("tagged_for")]
+    assert [(r["event"], r["route"], r["method"], r["decision"], r["rule"]) for r in tags] == \
+        [(e, "image.tag", "POST", "allow", "job-scope") for e in ("request", "result")] * 2, tags
+    assert {r["tagged_for"]["req"] for r in tags} == {build_req["req"]}
+    assert all(r["job"]["id"] == job and r["conn"] == build_req["conn"] for r in tags), tags
+    # Each tag is its own request, by the image's full ID, between the build's request and result.
+    assert len({r["req"] for r in tags}) == 2 and build_req["req"] not in {r["req"] for r in tags}
+    assert all(build_req["seq"] < r["seq"] < build_res["seq"] for r in tags), (build_req, tags, build_res)
+    requests = [r for r in tags if r["event"] == "request"]
+    def read(target: str) -> tuple:
+        path, _, query = target.partition("?")
+        return urllib.parse.unquote(path), urllib.parse.parse_qs(query)
+    assert [read(r["target"]) for r in requests] == \
+        [(f"/v1.41/images/{built}/tag", {"repo": [n.split(":")[0]], "tag": ["dev"]}) for n in through], requests
+    assert [r["status"] for r in tags if r["event"] == "result"] == [201, 201]
+    # The build's own records carry no tagged_for; the daemon's names are the ones recorded.
+    assert "tagged_for" not in build_req and "tagged_for" not in build_res
+    assert [image_id(dockerd_sock, n) for n in through] == [built, built]
 
 
 def test_a_failed_build_names_nothing(jobs, dockerd_sock, short_tmp, docker_config, names):
