@@ -100,8 +100,8 @@ extension Connection {
         record.taggedFor = build?.request ?? 0
         record.request = context.nextRequestID()
         if let refusal = context.audit.admit(&record) { return refusal.message }
-        let failure = scope.tagThroughDaemon(path)
-        record.status = failure == nil ? 201 : nil
+        let (status, failure) = scope.tagThroughDaemon(path)
+        record.status = status
         record.error = failure
         context.audit.write(record)
         return failure

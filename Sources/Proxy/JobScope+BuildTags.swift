@@ -53,13 +53,15 @@ extension JobScope {
         "/images/" + DaemonLookup.escape(id) + "/tag?" + BuildTags.tagQuery(name)
     }
 
-    /// Tags through the daemon; why it failed, nil when tagged.
-    func tagThroughDaemon(_ path: String) -> String? {
+    /// Tags through the daemon: its status (nil when there was no answer)
+    /// and why it failed (nil when tagged).
+    func tagThroughDaemon(_ path: String) -> (status: Int?, failure: String?) {
         let answer = lookup.postAnswer(path)
+        let status = answer.status > 0 ? answer.status : nil
         guard answer.status == 201 else {
-            return answer.error ?? DaemonLookup.message(answer.body) ?? "the daemon answered \(answer.status)"
+            return (status, answer.error ?? DaemonLookup.message(answer.body) ?? "the daemon answered \(answer.status)")
         }
-        return nil
+        return (status, nil)
     }
 
     private func tagBuilt(_ id: String, names: [String], quiet: Bool,

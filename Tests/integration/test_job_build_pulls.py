@@ -17,6 +17,7 @@ import socket
 import tempfile
 import threading
 import time
+import urllib.parse
 
 import pytest
 
@@ -149,6 +150,40 @@ def test_a_build_from_an_absent_registry_image_pulls_it_through_the_job_socket(j
         r = build(sock, f"FROM {name}\nRUN echo ok > /ok\n", f"pull=1&t={job}-out:2")
         assert r.status == 200 and b"errorDetail" not in r.body, r.body[-300:]
         assert len(build_pulls(jobs, "request", 2)) == 2
+        jobs.job("close", "--id", job)
+    finally:
+        reg.stop()
+        http(dockerd_sock, "DELETE", f"{API}/images/{reg.image_id}?force=1")
+
+
+def test_a_build_warn_mode_forwards_after_its_pull_carries_the_warning_in_its_stream(jobs, dockerd_sock):
+    """Warn mode and a pull before the build: the head went out with the
+    pull's progress, so the warning is a message of the stream, before the
+    build's own output, and the build is named at its end."""
+    reg = Registry(unique("warn")).start()
+    try:
+        job = unique("jw")
+        policy = job_policy(jobs, reg)
+        with open(policy) as f:
+            text = f.read()
+        assert 'mode = "enforce"' in text
+        with open(policy, "w") as f:
+            f.write(text.replace('mode = "enforce"', 'mode = "warn"', 1))
+        sock = jobs.open(job, "--policy", policy)
+        name = f"{reg.host}/{unique('base')}:1"
+        ulimits = urllib.parse.quote(json.dumps([{"Name": "rtprio", "Soft": 0, "Hard": 0}]))
+        r = build(sock, f"FROM {name}\nRUN echo ok > /ok\n", f"pull=1&ulimits={ulimits}&t={job}-out:1")
+        assert r.status == 200 and b"errorDetail" not in r.body, r.body[-300:]
+        assert r.header("X-Sockwarden-Warning") is None, r
+        messages = [json.loads(line) for line in r.body.splitlines() if line.strip()]
+        warnings = [i for i, m in enumerate(messages) if "rtprio" in m.get("stream", "") and "would be denied" in m["stream"]]
+        pulled = [i for i, m in enumerate(messages) if "Downloaded newer image" in m.get("status", "")]
+        step = [i for i, m in enumerate(messages) if m.get("stream", "").startswith("Step 1/")]
+        assert len(warnings) == 1 and pulled and step and pulled[0] < warnings[0] < step[0], messages[:12]
+        assert messages[-1] == {"stream": f"Successfully tagged {job}-out:1\n"}, messages[-3:]
+        assert image_id(sock, f"{job}-out:1") is not None
+        built = records(jobs, "request", "build.image")[-1]
+        assert built["would_deny"] is True and built["mode"] == "warn", built
         jobs.job("close", "--id", job)
     finally:
         reg.stop()

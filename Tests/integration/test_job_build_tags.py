@@ -23,7 +23,7 @@ import urllib.parse
 import pytest
 
 from swhelpers import API, CLI_PATHS, RawConn, http, tar_of, unique, wait_for
-from test_jobs import IMG, jobs  # noqa: F401 - the fixture is used by name
+from test_jobs import IMG, POLICIES, jobs  # noqa: F401 - the fixture is used by name
 
 pytestmark = pytest.mark.proxy_only
 OLD_CLI = "/usr/bin/docker"
@@ -269,6 +269,36 @@ def test_the_stream_ends_as_the_daemons_does(jobs, dockerd_sock, names, version)
                               {"stream": f"Successfully tagged {name}\n"}], lines[-3:]
         assert lines[-3]["aux"]["ID"] == built
     assert labels(dockerd_sock, image_id(dockerd_sock, f"{name}")).get("io.sockwarden.job") == job
+
+
+@pytest.mark.parametrize("version", ["HTTP/1.0", "HTTP/1.1"])
+def test_a_build_warn_mode_forwards_is_warned_about_and_named(jobs, dockerd_sock, short_tmp, names, version):
+    """Under a job policy in warn mode, a build the policy would deny (a
+    `ulimits` ci.toml does not allow) is forwarded: the head carries the
+    warning, the stream is relayed and the names are given at its end."""
+    with open(os.path.join(POLICIES, "ci.toml")) as f:
+        text = f.read()
+    assert 'mode = "enforce"' in text
+    policy = os.path.join(tempfile.mkdtemp(dir=short_tmp), "warn.toml")
+    with open(policy, "w") as f:
+        f.write(text.replace('mode = "enforce"', 'mode = "warn"', 1))
+    job = unique("bw")
+    sock = jobs.open(job, "--policy", policy)
+    name = names(f"swtest/{job}")
+    ulimits = urllib.parse.quote(json.dumps([{"Name": "rtprio", "Soft": 0, "Hard": 0}]))
+    ctx = tar_of({"Dockerfile": f"FROM {IMG}\nRUN echo {unique('w')} > /f\n".encode()})
+    with RawConn(sock, 120) as c:
+        r = c.request("POST", f"{API}/build?t={name}&ulimits={ulimits}", ctx, {"Content-Type": "application/x-tar"}, version)
+        assert r.status == 200, r.body[-300:]
+        assert "rtprio" in (r.header("X-Sockwarden-Warning") or ""), r
+        if version == "HTTP/1.1":
+            assert c.request("GET", "/_ping").body == b"OK"
+    built = image_id(dockerd_sock, name)
+    lines = [json.loads(line) for line in r.body.splitlines() if line.strip()]
+    assert built and lines[-1] == {"stream": f"Successfully tagged {name}\n"}, lines[-3:]
+    assert labels(dockerd_sock, built).get("io.sockwarden.job") == job
+    build = [x for x in jobs.audit() if x.get("route") == "build.image" and x["event"] == "request"][-1]
+    assert build["would_deny"] is True and build["decision"] == "allow" and build["mode"] == "warn", build
 
 
 def test_a_quiet_build_shows_only_its_image(jobs, dockerd_sock, short_tmp, docker_config, names):
