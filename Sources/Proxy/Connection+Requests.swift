@@ -180,11 +180,12 @@ extension Connection {
                 // plain length (and without Expect: the proxy already said 100).
                 guard case .complete(let received, _) = inspected else { return false }
                 return forward(retargeted(head, target), reader, record: record, routeHijacks: start.routeHijacks,
-                               judgedBody: forwardBody ?? received, warning: warning, rewrite: rewrite, hold: hold)
+                               judgedBody: forwardBody ?? received, warning: warning, rewrite: rewrite, hold: hold,
+                               jobEvents: judged.jobEvents)
             }
             return forward(retargeted(head, target), reader, record: record, routeHijacks: start.routeHijacks, judgedBody: nil,
                            warning: warning, rewrite: rewrite, hold: hold, spool: build?.spool, continuesStream: streamed,
-                           buildTags: judged.buildTags)
+                           buildTags: judged.buildTags, jobEvents: judged.jobEvents)
         }
     }
 
@@ -198,7 +199,7 @@ extension Connection {
     private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool, judgedBody: [UInt8]?,
                          warning: ModeWarning? = nil, rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil,
                          hold: AnyObject? = nil, spool: SpoolFile? = nil, continuesStream: Bool = false,
-                         buildTags: [String] = []) -> Bool {
+                         buildTags: [String] = [], jobEvents: Bool = false) -> Bool {
         defer { spool?.close() }
         let hijackCandidate = routeHijacks || head.upgrade != nil
         if hijackCandidate && !freshUpstreamForTakeOver() {
@@ -229,7 +230,7 @@ extension Connection {
         }
         let exchange = Exchange(kind: .forwarded(hijackCandidate: hijackCandidate, routeHijacks: routeHijacks),
                                 method: head.method, record: record, warning: warning, rewrite: rewrite, hold: hold,
-                                continuesStream: continuesStream, buildTags: buildTags)
+                                continuesStream: continuesStream, buildTags: buildTags, jobEvents: jobEvents)
         let bytes: [UInt8]
         if let judgedBody {
             // The body was read to be judged: forward exactly what was judged,

@@ -118,6 +118,9 @@ extension Connection {
                    case let framing = head.framing(requestMethod: exchange.method), framing == .chunked || framing == .untilClose {
                     return relayTaggingBuild(head, consumed: consumed, exchange, reader, scope: scope)
                 }
+                if exchange.jobEvents, !hijacked, let scope = context.jobScope, head.status == 200 {
+                    return relayJobEvents(head, consumed: consumed, exchange, reader, scope: scope)
+                }
                 if exchange.continuesStream, !hijacked {
                     return relayContinuingStream(head, consumed: consumed, exchange, reader)
                 }

@@ -31,8 +31,37 @@ final class ContainerRecords: @unchecked Sendable {
         records.withLock { $0[job, default: []].formUnion(ids) }
     }
 
+    /// The create marks (`CreateMarks`) of each job's container creates
+    /// forwarded and not answered with an ID: in flight, cut (at the
+    /// close), or refused by the daemon. Oldest first; at most
+    /// `maxUnanswered` a job (in memory only: a restart of `serve` forgets them).
+    private let unanswered = Locked([String: [String]]())
+    static let maxUnanswered = 4096
+
+    /// A container create with this mark is about to be forwarded.
+    func creating(_ mark: String, job: String) {
+        unanswered.withLock { table in
+            table[job, default: []].append(mark)
+            if table[job]!.count > Self.maxUnanswered { table[job]!.removeFirst() }
+        }
+    }
+
+    /// The create with this mark was answered with this container ID (the
+    /// answer's ID, recorded first, before the mark is let go).
+    func created(_ id: String, mark: String?, job: String) {
+        record(id, job: job)
+        guard let mark else { return }
+        unanswered.withLock { table in table[job]?.removeAll { $0 == mark } }
+    }
+
+    /// The marks of the job's creates not answered with an ID.
+    func marks(of job: String) -> Set<String> {
+        unanswered.withLock { Set($0[job] ?? []) }
+    }
+
     /// Forgets a job's records (at its close).
     func release(job: String) {
+        unanswered.withLock { _ = $0.removeValue(forKey: job) }
         records.withLock { _ = $0.removeValue(forKey: job) }
         compacted.withLock { _ = $0.removeValue(forKey: job) }
     }

@@ -33,6 +33,9 @@ final class Exchange: @unchecked Sendable {
     /// A job socket's build forwarded without its names: they are checked
     /// again and given to the image it made once it has ended (`Connection.relayTaggingBuild`).
     let buildTags: [String]
+    /// A job socket's event stream: passed on message by message, each the
+    /// job's (`Connection.relayJobEvents`).
+    let jobEvents: Bool
     private let state: Locked<State>
 
     struct State {
@@ -43,8 +46,9 @@ final class Exchange: @unchecked Sendable {
 
     init(kind: Kind, method: String, record: AuditRecord?, warning: ModeWarning? = nil,
          rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil, hold: AnyObject? = nil, continuesStream: Bool = false,
-         buildTags: [String] = []) {
+         buildTags: [String] = [], jobEvents: Bool = false) {
         self.kind = kind
+        self.jobEvents = jobEvents
         self.buildTags = buildTags
         self.continuesStream = continuesStream
         self.method = method

@@ -3,7 +3,9 @@ import Tenancy
 
 /// Removes everything a job owns, as Testcontainers' Ryuk does but from the
 /// daemon's own labels: containers first (forced, with their anonymous
-/// volumes), then networks, then volumes, then images the job built (unless
+/// volumes; only those the job's socket created, `JobContainers.reaps`:
+/// the owner label alone is also on containers the runner made from the
+/// job's images), then networks, then volumes, then images the job built (unless
 /// `removeImages` is false), then the tags it put on shared images. Each
 /// round lists again, so what failed (a network still in use by a container
 /// that was just going away) is retried; at most `rounds` rounds. A claimed
@@ -16,6 +18,10 @@ struct JobReaper: Sendable {
     var claims: ImageClaims? = nil
     var removeImages = true
     var rounds = 3
+    /// The container IDs the job's socket recorded.
+    var containers: Set<String> = []
+    /// The marks of its creates not answered with an ID (`CreateMarks`).
+    var marks: Set<String> = []
 
     struct Removal: Sendable {
         let kind: String
@@ -37,7 +43,7 @@ struct JobReaper: Sendable {
         for round in 1...rounds {
             var failedThisRound: [Removal] = []
             let steps: [(kind: String, list: String, ids: (JSONValue) -> [String], delete: (String) -> String)] = [
-                ("container", "/containers/json?all=1&filters=\(filter)", { Self.field($0, "Id") },
+                ("container", "/containers/json?all=1&filters=\(filter)", { reapable($0) },
                  { "/containers/\($0)?force=1&v=1" }),
                 ("network", "/networks?filters=\(filter)", { Self.field($0, "Id") }, { "/networks/\($0)" }),
                 ("volume", "/volumes?filters=\(filter)", { Self.field($0.member("Volumes") ?? .array([]), "Name") },
@@ -95,6 +101,16 @@ struct JobReaper: Sendable {
             if (200..<300).contains(status) || status == 404 { report.removed.append(removal) } else { failed.append(removal) }
         }
         return failed
+    }
+
+    /// The IDs of a container list's containers that are the job's to reap.
+    private func reapable(_ list: JSONValue) -> [String] {
+        (list.array ?? []).compactMap { item in
+            guard let id = item.member("Id")?.string,
+                  JobContainers.reaps(id: id, labels: JobScope.labels(item.member("Labels")), owner: owner,
+                                      recorded: containers, marks: marks) else { return nil }
+            return id
+        }
     }
 
     static func field(_ list: JSONValue, _ name: String) -> [String] {

@@ -210,11 +210,16 @@ public final class JobRegistry: @unchecked Sendable {
         // No request in the job's name after this, and none still on its way.
         let cutInFlight = job.server.closeJob(within: Self.closeGraceSeconds)
         let images = job.server.context.policyInForce.policy.bodyRules.jobReapImages
-        var report = reap(owner, images: images)
+        // The job's containers: those its socket recorded, and those of its
+        // creates not answered with an ID (cut by the close, say), by their
+        // marks. Not every container with its label: the runner's, made from
+        // the job's image, carry it too.
+        let made = (ids: containers.ids(of: id), marks: containers.marks(of: id))
+        var report = reap(owner, images: images, containers: made)
         if cutInFlight {
             // A request cut at the daemon may still create something: once more.
             usleep(500_000)
-            let again = reap(owner, images: images)
+            let again = reap(owner, images: images, containers: made)
             report.removed += again.removed
             report.failed += again.failed
             report.kept += again.kept.filter { k in !report.kept.contains { $0.id == k.id } }
@@ -226,7 +231,7 @@ public final class JobRegistry: @unchecked Sendable {
         }
         containers.release(job: id)
         // An import or commit cut at the close may still end in an image with the job's label.
-        lateReaps.withLock { $0.closed(id, images: images, at: Self.monotonicSeconds()) }
+        lateReaps.withLock { $0.closed(id, images: images, at: Self.monotonicSeconds(), containers: made.ids, marks: made.marks) }
         record(owner: owner, target: "/jobs/\(id)", method: "CLOSE", rule: "job-close",
                reason: "job \(id) \(why): removed \(report.removed.count), failed \(report.failed.count)"
                    + (report.kept.isEmpty ? "" : ", kept \(report.kept.count) tag\(report.kept.count == 1 ? "" : "s") whose removal would take a shared image's digest references along (\(report.kept.map(\.id).joined(separator: ", ")))"), status: report.failed.isEmpty ? 200 : 500)
@@ -248,7 +253,7 @@ public final class JobRegistry: @unchecked Sendable {
             defer { release(entry.id) }
             guard let owner = JobOwner(id: entry.id), jobs.withLock({ $0[entry.id] == nil }) else { continue }
             // The claims were released at the close: a late reap leaves them alone.
-            let report = reap(owner, images: entry.images, withClaims: false)
+            let report = reap(owner, images: entry.images, withClaims: false, containers: (entry.containers, entry.marks))
             guard !report.removed.isEmpty || !report.failed.isEmpty else { continue }
             record(owner: owner, target: "/jobs/\(entry.id)", method: "REAP", rule: "job-late-reap",
                    reason: "job \(entry.id), closed \(now - entry.closedAt) s ago: removed \(report.removed.count), failed \(report.failed.count) (a request cut at the close ended after its reaps)",
@@ -259,9 +264,14 @@ public final class JobRegistry: @unchecked Sendable {
     public static func monotonicSeconds() -> Int { Int(monotonicNanoseconds() / 1_000_000_000) }
 
     /// `withClaims`: also untag (and forget) the tags the job claimed.
-    func reap(_ owner: JobOwner, images: Bool = true, withClaims: Bool = true) -> JobReaper.Report {
-        let reaper = JobReaper(owner: owner, lookup: DaemonLookup(upstreamPath: settings.base.upstreamPath),
+    /// `containers`: the job's (`JobContainers.reaps`): the IDs its socket
+    /// recorded, and the marks of its creates not answered with one.
+    func reap(_ owner: JobOwner, images: Bool = true, withClaims: Bool = true,
+              containers: (ids: Set<String>, marks: Set<String>)) -> JobReaper.Report {
+        var reaper = JobReaper(owner: owner, lookup: DaemonLookup(upstreamPath: settings.base.upstreamPath),
                                claims: withClaims ? claims : nil, removeImages: images)
+        reaper.containers = containers.ids
+        reaper.marks = containers.marks
         return reaper.reap { removal in
             let path = "/\(removal.kind)s/\(removal.id)"
             record(owner: owner, target: path, method: "DELETE", rule: "job-reap",
@@ -291,7 +301,8 @@ public final class JobRegistry: @unchecked Sendable {
                 if UnixSocket.probe(path: state.socket) == .staleSocket { unlink(state.socket) }
                 var images = true
                 if case .loaded(let policy, _) = loadPolicy(state.policy) { images = policy.bodyRules.jobReapImages }
-                if let owner = sealKey.owner(id) { _ = reap(owner, images: images) }
+                // The containers recorded in its state (the marks of creates in flight are not kept).
+                if let owner = sealKey.owner(id) { _ = reap(owner, images: images, containers: (containers.ids(of: id), [])) }
                 unlink(statePath(id))
                 containers.release(job: id)
                 messages.append(gone ? "job \(id): its \(state.watch!.description) is gone: reaped"

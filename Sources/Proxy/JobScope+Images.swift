@@ -528,7 +528,8 @@ extension JobScope {
     /// The filter of a forwarded answer on a job socket (lists that the
     /// daemon cannot scope by label; volumes and networks without the owner
     /// label, `OwnerLabelFilter`), or nil.
-    func responseFilter(for route: Route, rawQuery: String? = nil) -> (@Sendable ([UInt8]) -> [UInt8]?)? {
+    /// `mark`: a container create's `CreateMarks` mark.
+    func responseFilter(for route: Route, rawQuery: String? = nil, mark: String? = nil) -> (@Sendable ([UInt8]) -> [UInt8]?)? {
         let owner = self.owner
         let foreign = claims.foreign(to: owner.id)
         let containers = self.containers
@@ -536,7 +537,7 @@ extension JobScope {
         case "container.create":
             // Recorded before the client has the ID: the job's from its first use.
             return { answer in
-                if let id = JobContainers.createdID(answer) { containers.record(id, job: owner.id) }
+                if let id = JobContainers.createdID(answer) { containers.created(id, mark: mark, job: owner.id) }
                 return answer
             }
         case "container.list":

@@ -199,14 +199,16 @@ struct JobScope: Sendable {
             case .success(let held): reservation = held
             }
         }
-        switch OwnerStamp.stamp(value, owner: owner) {
+        // A container's create mark (`CreateMarks`): registered when the create is forwarded (`RequestJudge`).
+        let mark = kind == .container ? CreateMarks.make() : nil
+        switch OwnerStamp.stamp(value, owner: owner, mark: mark) {
         case .failure(let refusal):
             return .answer(status: refusal.status, message: refusal.message)
         case .success(let stamped):
             guard case .success(let bytes) = GoEncoder.encodeChecked(stamped, as: schema) else {
                 return .answer(status: 400, message: "sockwarden: the stamped body cannot be re-encoded")
             }
-            return .forward(target: head.target, body: bytes, hold: reservation)
+            return .forward(target: head.target, body: bytes, hold: mark.map { CreateHold(mark: $0, reservation: reservation) } ?? reservation)
         }
     }
 
@@ -452,6 +454,18 @@ struct JobScope: Sendable {
         }
         let version = match.apiVersion.map { "/v\($0)" } ?? ""
         return version + path + (match.rawQuery.map { "?" + $0 } ?? "")
+    }
+}
+
+/// What a job socket's container create holds while it is forwarded: its
+/// create mark (`CreateMarks`) and its quota reservation.
+final class CreateHold: Sendable {
+    let mark: String
+    let reservation: QuotaReservation?
+
+    init(mark: String, reservation: QuotaReservation?) {
+        self.mark = mark
+        self.reservation = reservation
     }
 }
 

@@ -61,6 +61,9 @@ struct RequestJudge {
         /// forwarded without, which the job socket checks again and gives
         /// the image once the build has ended (`Connection.relayTaggingBuild`).
         var buildTags: [String] = []
+        /// A job socket's event stream, passed on message by message
+        /// (`JobEvents`, `Connection.relayJobEvents`).
+        var jobEvents = false
     }
 
     /// A record with who and what, not yet judged. `numbered`: take a
@@ -164,6 +167,7 @@ struct RequestJudge {
             var forwardBody = judgement.forwardBody
             var rewrite: (@Sendable ([UInt8]) -> [UInt8]?)?
             var hold: AnyObject?
+            var jobEvents = false
             if case .forward(let scopedTarget, _, _)? = scoped, !decision.pinnedParameters.isEmpty,
                scopedTarget != JobScope.target(match, parameters: match.parameters.merging(decision.pinnedParameters) { $1 }) {
                 // The job scope pins the container it found the job owns; the policy judged the one it
@@ -177,7 +181,13 @@ struct RequestJudge {
                 hold = scopedHold
                 forwardBody = scopedBody ?? judgement.forwardBody
                 if scopedTarget != head.target { target = scopedTarget }
-                rewrite = context.jobScope?.responseFilter(for: match.route, rawQuery: match.rawQuery)
+                let mark = (scopedHold as? CreateHold)?.mark
+                if let mark, let scope = context.jobScope {
+                    // Before it is forwarded: the daemon sends the create's events before its answer.
+                    scope.containers.creating(mark, job: scope.owner.id)
+                }
+                rewrite = context.jobScope?.responseFilter(for: match.route, rawQuery: match.rawQuery, mark: mark)
+                if match.route.name == "system.events" { jobEvents = true }
             }
             if scoped == nil, !decision.pinnedParameters.isEmpty {
                 // The container judged, by its full ID (a rename after the check cannot swap it).
@@ -194,6 +204,7 @@ struct RequestJudge {
             }
             var judged = Judged(record: record, action: .forward(target: target, body: forwardBody, warning: warning, rewrite: rewrite, hold: hold),
                                 inspected: inspected)
+            judged.jobEvents = jobEvents
             if scoped != nil, match.route.name == "build.image", let query = GoQuery.parse(match.rawQuery) {
                 judged.buildTags = BuildTags.names(query)
             }

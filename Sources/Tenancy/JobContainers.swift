@@ -18,6 +18,18 @@ public enum JobContainers {
         recorded.contains(id) && owner.owns(labels: labels)
     }
 
+    /// Whether `job close` (and the reaps after it) removes a container:
+    /// one the job's socket created (its ID recorded), or one made by a
+    /// create of the job's that was cut or never answered with an ID (it
+    /// carries one of `marks`, `CreateMarks`); with the owner label either
+    /// way. Not one that merely carries the owner label: a container the
+    /// runner made from an image a job built does, and the close removed
+    /// it (found 2026-12-01).
+    public static func reaps(id: String, labels: [(key: String, value: String)], owner: JobOwner,
+                             recorded: Set<String>, marks: Set<String>) -> Bool {
+        owner.owns(labels: labels) && (recorded.contains(id) || CreateMarks.carries(labels, oneOf: marks))
+    }
+
     /// The full ID in a container create's answer (`{"Id": "<64 hex>",
     /// "Warnings": [...]}`), or nil when it has none.
     public static func createdID(_ answer: [UInt8]) -> String? {

@@ -1,8 +1,11 @@
 /// The reaps of closed jobs after their close (`serve --reap-after-close`).
 /// dockerd finishes an import or commit whose body it has whatever the
 /// client does, so one still running when `job close` cut it can leave an
-/// image with the job's owner label after the close's reaps: the closed
-/// job's label is reaped again at each offset of the schedule. A pure
+/// image with the job's owner label after the close's reaps (and a create
+/// cut at the close a container, which carries the create's mark): the
+/// closed job's label is reaped again at each offset of the schedule, its
+/// containers by the IDs and marks kept with the entry, never by the label
+/// alone. A pure
 /// table: the registry asks it, once a second, which jobs are due. Kept in
 /// memory only; a restart of `serve` forgets it.
 public struct LateReaps: Sendable {
@@ -14,6 +17,11 @@ public struct LateReaps: Sendable {
         /// Whether the job's images are reaped (`[jobs] reap-images`).
         public let images: Bool
         public let closedAt: Int
+        /// The container IDs the job's socket recorded and the marks of its
+        /// creates not answered with one (`JobContainers.reaps`): a create
+        /// cut at the close may still end in a container after the close's reaps.
+        public var containers: Set<String> = []
+        public var marks: Set<String> = []
         /// The index in `schedule` of the next reap.
         public var step: Int
     }
@@ -42,9 +50,9 @@ public struct LateReaps: Sendable {
     }
 
     /// The job was closed (and reaped) at `now`.
-    public mutating func closed(_ id: String, images: Bool, at now: Int) {
+    public mutating func closed(_ id: String, images: Bool, at now: Int, containers: Set<String> = [], marks: Set<String> = []) {
         guard !schedule.isEmpty else { return }
-        pending[id] = Entry(id: id, images: images, closedAt: now, step: 0)
+        pending[id] = Entry(id: id, images: images, closedAt: now, containers: containers, marks: marks, step: 0)
     }
 
     /// The job was opened again under the same id: its label is the new

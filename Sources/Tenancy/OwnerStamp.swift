@@ -5,9 +5,10 @@ import GoJSON
 /// canonically like any judged body.
 public enum OwnerStamp {
     /// The body of container, volume or network create with
-    /// `Labels[io.sockwarden.job] = id`. A client that sets that label
-    /// itself is refused: only sockwarden sets it.
-    public static func stamp(_ value: GoValue, owner: JobOwner) -> Result<GoValue, TenancyRefusal> {
+    /// `Labels[io.sockwarden.job] = id`, and a container's `mark`
+    /// (`CreateMarks`) as `Labels[io.sockwarden.create]`. A client that sets
+    /// either label itself is refused: only sockwarden sets them.
+    public static func stamp(_ value: GoValue, owner: JobOwner, mark: String? = nil) -> Result<GoValue, TenancyRefusal> {
         guard case .structure(var fields) = value else {
             return .failure(TenancyRefusal(status: 400, message: "the body is not a JSON object"))
         }
@@ -19,6 +20,10 @@ public enum OwnerStamp {
         if entries.contains(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) {
             return .failure(reservedLabel)
         }
+        if entries.contains(where: { $0.key.utf8.elementsEqual(CreateMarks.labelKey.utf8) }) {
+            return .failure(TenancyRefusal(status: 403, message: "sockwarden: the label \(CreateMarks.labelKey) is set by sockwarden on a job socket; remove it from the request"))
+        }
+        if let mark { entries.append(GoMapEntry(CreateMarks.labelKey, .string(mark))) }
         entries.append(GoMapEntry(JobOwner.labelKey, .string(owner.id)))
         fields.append(GoFieldValue("Labels", .map(entries)))
         return .success(.structure(fields))

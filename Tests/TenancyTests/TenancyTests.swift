@@ -41,13 +41,25 @@ struct OwnerStampTests {
         if !c.0.hasSuffix("without labels") { #expect(text.contains(#""a":"1""#), "\(text)") }
     }
 
-    @Test("a client cannot set, change or pre-empt the owner label",
+    @Test("a client cannot set, change or pre-empt the owner label or a create mark",
           arguments: [#"{"Image":"b","Labels":{"io.sockwarden.job":"other"}}"#,
-                      #"{"Image":"b","labels":{"x":"1"},"Labels":{"io.sockwarden.job":"job-42"}}"#])
+                      #"{"Image":"b","labels":{"x":"1"},"Labels":{"io.sockwarden.job":"job-42"}}"#,
+                      #"{"Image":"b","Labels":{"io.sockwarden.create":"0123456789abcdef0123456789abcdef"}}"#])
     func reserved(_ body: String) throws {
         let schema = GoType.structure(ContainerCreateBody.wrapper)
         let result = OwnerStamp.stamp(try decode(body, schema), owner: owner)
         #expect(throws: TenancyRefusal.self) { try result.get() }
+    }
+}
+
+extension OwnerStampTests {
+    @Test("a container create carries its mark beside the owner label")
+    func mark() throws {
+        let schema = GoType.structure(ContainerCreateBody.wrapper)
+        let stamped = try OwnerStamp.stamp(try decode(#"{"Image":"b","Labels":{"a":"1"}}"#, schema), owner: owner,
+                                           mark: "0123456789abcdef0123456789abcdef").get()
+        let text = String(decoding: try GoEncoder.encodeChecked(stamped, as: schema).get(), as: UTF8.self)
+        #expect(text.contains(#""Labels":{"a":"1","io.sockwarden.create":"0123456789abcdef0123456789abcdef","io.sockwarden.job":"job-42"}"#), "\(text)")
     }
 }
 

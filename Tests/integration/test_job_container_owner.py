@@ -101,8 +101,11 @@ def test_the_jobs_containers_stay_its_own_across_a_restart(jobs, built_image, do
     assert [c["Names"] for c in last] == [[f"/{own}"]], last
     assert exec_runs(sock, own) == 201
     assert exec_runs(sock, runner) == 404
+    # The runner's running container keeps the job's image from the close's reap (the daemon's 409): the runner ends it first.
+    assert http(dockerd_sock, "POST", f"{API}/containers/{runner}/kill", b"").status == 204
     jobs.job("close", "--id", job)
     assert inspect(dockerd_sock, own) is None
+    assert inspect(dockerd_sock, runner) is not None
 
 
 def test_a_static_jobs_containers_stay_its_own_across_a_restart(proxy_bin, dockerd_sock, image, short_tmp):

@@ -1,0 +1,97 @@
+import HTTP1
+import Policy
+import Tenancy
+
+/// A job socket's event stream (`GET /events`): relayed message by message
+/// as the daemon sends them, each passed on only when it is the job's
+/// (`JobEvents`: a container's events by the IDs the job's socket recorded,
+/// or the mark of one of its creates not answered yet). The daemon's label
+/// filter alone showed the events of containers the runner made from a
+/// job's image (found 2026-12-01). A message that cannot be read is left
+/// out; one past `JobEvents.Lines.limit` ends the stream.
+extension Connection {
+    func relayJobEvents(_ head: ResponseHead, consumed: Int, _ exchange: Exchange, _ reader: ByteReader,
+                        scope: JobScope) -> ResponseOutcome {
+        let framing = head.framing(requestMethod: exchange.method)
+        let rawHead = reader.withAvailable { Array($0[0..<consumed]) }
+        reader.consume(consumed)
+        exchange.update { $0.status = head.status }
+        let job = scope.owner.id
+        // Warn mode's header goes into the head, as on every answer.
+        let warned = exchange.warning.map { Self.inserting("\(ModeWarnings.headerName): \(ModeWarnings.headerValue($0.text))\r\n", into: rawHead) } ?? rawHead
+        let records = scope.containers
+        func filtered(_ messages: [[UInt8]]) -> [UInt8] {
+            // Asked at each message: a create answered meanwhile is recorded by then.
+            var out: [UInt8] = []
+            for message in messages {
+                let ids = records.ids(of: job)
+                let marks = records.marks(of: job)
+                if let kept = JobEvents.filter(message, recorded: { ids.contains($0) }, creating: { marks.contains($0) }) {
+                    out += kept
+                    out.append(10)
+                }
+            }
+            return out
+        }
+        var lines = JobEvents.Lines()
+        switch framing {
+        case .chunked:
+            guard write(warned, exchange) else { return .close }
+            var decoder = ChunkedDecoder(allowTrailers: false, maxLineBytes: context.limits.maxChunkLineBytes)
+            while !decoder.isDone {
+                if reader.isEmpty {
+                    guard (try? reader.fill()) == true else {
+                        exchange.update { if $0.error == nil { $0.error = "daemon closed the connection mid-body" } }
+                        return .close
+                    }
+                }
+                var data: [UInt8] = []
+                let (used, status) = reader.withAvailable { available in
+                    decoder.decode(available) { data += $0 }
+                }
+                reader.consume(used)
+                if !data.isEmpty {
+                    guard let messages = lines.feed(data) else { return tooLong(exchange) }
+                    let out = filtered(messages)
+                    if !out.isEmpty { guard write(BuildProgressStream.chunk(out), exchange) else { return .close } }
+                }
+                if case .failure(let error) = status {
+                    exchange.update { $0.error = "daemon sent a malformed chunked body: \(error.message)" }
+                    return .close
+                }
+            }
+            guard write(BuildProgressStream.lastChunk, exchange) else { return .close }
+            return head.keepAlive ? .keepAlive : .close
+        case .untilClose:
+            // HTTP/1.0: the stream ends when the daemon closes it.
+            guard write(warned, exchange) else { return .close }
+            while true {
+                if !reader.isEmpty {
+                    guard let messages = lines.feed(Array(reader.take(max: reader.count))) else { return tooLong(exchange) }
+                    let out = filtered(messages)
+                    if !out.isEmpty { guard write(out, exchange) else { return .close } }
+                }
+                guard (try? reader.fill()) == true else { break }
+            }
+            return .close
+        default:
+            // A whole answer (the daemon streams; `since` and `until` end it): filtered and re-framed.
+            guard case .complete(let data, _) = readSmallBody(framing, reader, limit: Self.maxFilteredBody),
+                  let messages = lines.feed(data + [10]) else {
+                exchange.update { $0.status = 502; $0.error = "response not filterable to the job" }
+                let unfilterable = LocalResponse(status: 502, message: "sockwarden: the daemon's answer could not be filtered to this job, so it is not passed on", close: true)
+                _ = write(unfilterable.serialized(headRequest: false), exchange)
+                return .close
+            }
+            let body = filtered(messages)
+            guard write(Self.reframed(head, rawHead: rawHead, contentLength: body.count,
+                                                extra: exchange.warning.map { "\(ModeWarnings.headerName): \(ModeWarnings.headerValue($0.text))\r\n" } ?? "") + body, exchange) else { return .close }
+            return head.keepAlive ? .keepAlive : .close
+        }
+    }
+
+    private func tooLong(_ exchange: Exchange) -> ResponseOutcome {
+        exchange.update { $0.error = "an event message past \(JobEvents.Lines().limit) bytes: the job's event stream was ended" }
+        return .close
+    }
+}
