@@ -18,7 +18,10 @@ extension AuditLineRenderer {
 
     mutating func renderResult(_ r: AuditRecord) {
         header(r.startedAt, event: "result")
-        identity(r)
+        // The request record holds the whole target; the result repeats
+        // only its head and tail when it is long (a request-target can be
+        // as long as a head, 256 KiB).
+        identity(r, wholeTarget: false)
         literal(",\"status\":")
         if let status = r.status { int(Int64(status)) } else { literal("null") }
         literal(",\"hijacked\":")
@@ -34,7 +37,7 @@ extension AuditLineRenderer {
         literal(",\"duration_ms\":")
         milliseconds(r.durationNanoseconds)
         literal(",\"error\":")
-        string(r.error)
+        boundedString(r.error)
         literal("}")
     }
 
@@ -68,7 +71,7 @@ extension AuditLineRenderer {
         literal("\"")
     }
 
-    private mutating func identity(_ r: AuditRecord) {
+    private mutating func identity(_ r: AuditRecord, wholeTarget: Bool = true) {
         literal(",\"conn\":")
         uint(r.connection)
         literal(",\"req\":")
@@ -90,7 +93,7 @@ extension AuditLineRenderer {
         literal(",\"method\":")
         string(r.method)
         literal(",\"target\":")
-        string(r.target)
+        if wholeTarget { string(r.target) } else { boundedString(r.target) }
         literal(",\"route\":")
         string(r.route)
         literal(",\"group\":")
@@ -106,7 +109,7 @@ extension AuditLineRenderer {
         literal(",\"rule\":")
         string(r.rule)
         literal(",\"reason\":")
-        string(r.reason)
+        boundedString(r.reason)
         literal(",\"policy\":")
         string(r.policy)
         literal(",\"policy_digest\":")
