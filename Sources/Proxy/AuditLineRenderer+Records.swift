@@ -8,7 +8,8 @@ extension AuditLineRenderer {
             literal(",\"target_container\":{\"id\":")
             string(target.id)
             literal(",\"name\":")
-            string(target.name)
+            // A name is the client's (given at create, of any length).
+            boundedString(target.name)
             literal("}")
         }
         literal(",\"facts\":")

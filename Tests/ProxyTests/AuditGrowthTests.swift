@@ -67,6 +67,17 @@ import Testing
         #expect(Self.rendered("denied", bounded: true) == Self.rendered("denied"))
     }
 
+    @Test("a record names the container it acts in by at most 1,568 bytes of its name (a client names containers)")
+    func targetContainerName() {
+        var r = AuditRecord(connection: 1, request: 1, peer: nil, method: "POST", target: "/v1.41/containers/abc/exec",
+                            route: "exec.create", group: "exec", apiVersion: "1.41", decision: "deny", rule: "containers",
+                            reason: nil, policy: "ci.toml", status: nil, startedAt: (0, 0))
+        r.targetContainer = (id: String(repeating: "a", count: 64), name: String(repeating: "n", count: 200_000))
+        let object = r.requestObject(seq: 0, run: "r")
+        #expect(object.count < 4096)
+        #expect(String(decoding: object, as: UTF8.self).contains("…(200000 bytes)…"))
+    }
+
     @Test("the digest of a cut fact is the SHA-256 of the whole string")
     func factDigest() {
         let limits = RequestJudge.auditFactLimits(bodyBytes: 0)
