@@ -163,6 +163,7 @@ def test_a_1_mib_bind_path_of_del_bytes_makes_records_of_a_few_kib(proxy_factory
     request, result = (json.loads(line) for line in lines)
     assert result["status"] == 403 and request["decision"] == "deny" and request["rule"] == "host-paths", request["reason"][:300]
     growth = sum(len(line) for line in lines)
+    print(f"\n1 MiB DEL bind path: {sent} bytes sent, records {[len(line) for line in lines]}")
     assert growth < 64 << 10, f"{growth} bytes of records for a {sent}-byte request"
     bind = request["facts"]["host_path"][0]
     assert bind["cut"]["path"] == {"bytes": len(path.encode()), "sha256": hashlib.sha256(path.encode()).hexdigest()}
