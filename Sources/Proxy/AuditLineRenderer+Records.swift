@@ -19,10 +19,10 @@ extension AuditLineRenderer {
 
     mutating func renderResult(_ r: AuditRecord) {
         header(r.startedAt, event: "result")
-        // The request record holds the whole target; the result repeats
-        // only its head and tail when it is long (a request-target can be
-        // as long as a head, 256 KiB).
-        identity(r, wholeTarget: false)
+        // The request record holds the whole method, target and API
+        // version; the result repeats only their head and tail when they are
+        // long (each can be as long as a head, 256 KiB by default).
+        identity(r, whole: false)
         literal(",\"status\":")
         if let status = r.status { int(Int64(status)) } else { literal("null") }
         literal(",\"hijacked\":")
@@ -72,7 +72,7 @@ extension AuditLineRenderer {
         literal("\"")
     }
 
-    private mutating func identity(_ r: AuditRecord, wholeTarget: Bool = true) {
+    private mutating func identity(_ r: AuditRecord, whole: Bool = true) {
         literal(",\"conn\":")
         uint(r.connection)
         literal(",\"req\":")
@@ -92,15 +92,15 @@ extension AuditLineRenderer {
             literal("null")
         }
         literal(",\"method\":")
-        string(r.method)
+        if whole { string(r.method) } else { boundedString(r.method) }
         literal(",\"target\":")
-        if wholeTarget { string(r.target) } else { boundedString(r.target) }
+        if whole { string(r.target) } else { boundedString(r.target) }
         literal(",\"route\":")
         string(r.route)
         literal(",\"group\":")
         string(r.group)
         literal(",\"api_version\":")
-        string(r.apiVersion)
+        if whole { string(r.apiVersion) } else { boundedString(r.apiVersion) }
         literal(",\"decision\":")
         string(r.decision)
         literal(",\"would_deny\":")

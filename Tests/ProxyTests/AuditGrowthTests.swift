@@ -78,6 +78,19 @@ import Testing
         #expect(String(decoding: object, as: UTF8.self).contains("…(200000 bytes)…"))
     }
 
+    @Test("a result record is at most 32 KiB whatever the request: a long method, target, API version, reason or error keeps its head and tail")
+    func resultRecord() {
+        let long = String(repeating: "\"", count: 200_000)
+        var r = AuditRecord(connection: 1, request: 1, peer: nil, method: String(repeating: "G", count: 200_000),
+                            target: "/v" + String(repeating: "1", count: 200_000) + "/" + long, route: nil, group: nil,
+                            apiVersion: String(repeating: "1", count: 200_000), decision: "deny", rule: "unknown-route",
+                            reason: String(repeating: "\u{01}", count: 200_000), policy: "ci.toml", status: nil, startedAt: (0, 0))
+        r.error = String(repeating: "\u{01}", count: 200_000)
+        #expect(r.resultObject(seq: 0, run: "r").count < 32 << 10)
+        // The request record has the method, target and version whole.
+        #expect(r.requestObject(seq: 0, run: "r").count > 1_000_000)
+    }
+
     @Test("the digest of a cut fact is the SHA-256 of the whole string")
     func factDigest() {
         let limits = RequestJudge.auditFactLimits(bodyBytes: 0)

@@ -81,6 +81,9 @@ def raw_target_cases():
     # A request-target is visible ASCII: `"` and `\` are the only bytes a record escapes.
     for name, char in (("raw quote", '"'), ("raw backslash", "\\")):
         yield f"container path, {name}", "GET", f"{API}/containers/{char * (SIZE // 2)}/json", {}, None
+    # The version is a run of [0-9.] of any length, recorded again as api_version.
+    yield "API version", "GET", f"/v1.{'4' * (SIZE // 2)}/_ping", {}, None
+    yield "method", "G" * (SIZE // 2), f"{API}/_ping", {}, None
 
 
 def many_asks_cases():
