@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from swhelpers import API, CannedDaemon, RawConn, build_request
+from swhelpers import API, IMAGE, CannedDaemon, RawConn, build_request
 
 pytestmark = pytest.mark.proxy_only
 
@@ -181,3 +181,21 @@ def test_a_1_mib_bind_path_of_del_bytes_makes_records_of_a_few_kib(proxy_factory
     learned = subprocess.run([proxy_bin, "suggest", "--audit-log", p.audit], capture_output=True, timeout=60)
     assert b"\x7f" * 300 not in learned.stdout + learned.stderr
     assert b"cut short" in learned.stdout + learned.stderr, learned
+
+
+def test_a_builds_cut_query_fact_stays_in_its_record_with_the_dockerfiles(proxy_factory, cleanup):
+    """A build's record holds its query's facts and then its Dockerfile's. The query's were
+    read back from their rendering to add the Dockerfile's; a fact cut there (a name of
+    more than 256 bytes, normalised) would have been lost. The build runs (a daemon-valid
+    name: 255 bytes of repository, a 100-byte tag)."""
+    from test_build_context import build
+    p = proxy_factory("ci.toml")
+    repo = "swtest/" + "a" * 200
+    tag = cleanup.image(f"{repo}:{'t' * 100}")
+    r = build(p.sock, {"Dockerfile": f"FROM {IMAGE}\n".encode()}, f"&t={tag}")
+    assert r.status == 200 and b"Successfully tagged" in r.body, r.body[-500:]
+    record = [x for x in p.audit_records() if x.get("route") == "build.image" and x.get("event") == "request"][-1]
+    named = record["facts"]["image_name"][0]
+    assert named["value"] == tag[:256] + "…" and named["cut"]["value"] == {
+        "bytes": len(tag), "sha256": hashlib.sha256(tag.encode()).hexdigest()}, named
+    assert any(f["value"] == IMAGE for f in record["facts"]["image"]), record["facts"]
