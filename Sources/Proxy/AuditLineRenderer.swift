@@ -259,13 +259,14 @@ struct AuditLineRenderer: ~Copyable {
         if let text { string(text) } else { literal("null") }
     }
 
-    /// The most bytes of a `reason` or `error` a record holds, and of a
-    /// `result` record's `target` (before escaping): a longer one keeps
-    /// its first `boundedHead` and last
-    /// `boundedTail` bytes (whole code points) around `…(N bytes)…`, N the
-    /// whole text's length. Reasons quote what a request asked, which a
-    /// client can make as long as its body; the head says what was denied,
-    /// the tail how to allow it.
+    /// How much of a `reason` or `error`, of a target container's name and
+    /// of a `result` record's method, target and API version a record holds
+    /// (before escaping): one longer than `boundedHead + boundedTail + 32`
+    /// (1,600 bytes) keeps its first `boundedHead` and last `boundedTail`
+    /// bytes (whole code points) around `…(N bytes)…`, N the whole text's
+    /// length. Reasons quote what a request asked, which a client can make
+    /// as long as its body; the head says what was denied, the tail how to
+    /// allow it.
     static let boundedHead = 1024, boundedTail = 512
 
     /// `string`, of at most `boundedHead + boundedTail` bytes of `text`.

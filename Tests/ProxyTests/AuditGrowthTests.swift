@@ -67,7 +67,7 @@ import Testing
         #expect(Self.rendered("denied", bounded: true) == Self.rendered("denied"))
     }
 
-    @Test("a record names the container it acts in by at most 1,568 bytes of its name (a client names containers)")
+    @Test("a record names the container it acts in by at most 1,600 bytes of its name (a client names containers)")
     func targetContainerName() {
         var r = AuditRecord(connection: 1, request: 1, peer: nil, method: "POST", target: "/v1.41/containers/abc/exec",
                             route: "exec.create", group: "exec", apiVersion: "1.41", decision: "deny", rule: "containers",
