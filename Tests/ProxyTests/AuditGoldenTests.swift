@@ -1,3 +1,4 @@
+import GoJSON
 import Testing
 @testable import Proxy
 
@@ -28,6 +29,19 @@ import Testing
         #expect(lines.count == 2)
         #expect(AuditChain.check(line: lines[1]) == .sealed(prev: first, hash: renderer.prev))
     }
+
+    /// A line the renderer wrote before 2026-12-01 (DEL as `\u007f`): the
+    /// chain is checked over the bytes as written, so old logs verify, and
+    /// read, as they did.
+    @Test func aLineWrittenBeforeDelWasRawStillVerifies() throws {
+        let line = Array(Self.beforeRawDEL.utf8)
+        #expect(AuditChain.check(line: line[...]) == .sealed(prev: AuditGoldenCases.prevB,
+                                                             hash: "8af145b5f0e9ad7323e082a12a3c142b9d46553ce7f23af4394961dd6b5ea1bd"))
+        guard case .success(.object(let members)) = JSONParser.parse(line) else { Issue.record("not JSON"); return }
+        #expect(members.first { $0.key == "target" }?.value == .string("/v1.41/containers/create?name=\"x\"&a=\\b\u{01}\u{1f}\u{7f}\t\r\n/é/日本/🐳"))
+    }
+
+    static let beforeRawDEL = ##"{"v":1,"seq":41,"time":"1970-01-01T00:00:00.999Z","run":"8d18ae0ceff3","event":"request","conn":18446744073709551615,"req":0,"peer":{"uid":4294967295,"gid":0,"pid":-1,"container":"3f2a9c"},"method":"POST","target":"/v1.41/containers/create?name=\"x\"&a=\\b\u0001\u001f\u007f\t\r\n/é/日本/🐳","route":"container.create","group":"containers","api_version":"1.41","decision":"deny","would_deny":true,"mode":"warn","rule":"host-paths","reason":"[host-paths]: HostConfig.Binds[0] \"/etc:/x\"","policy":"p\"o\\l.toml","policy_digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","job":{"id":"job-1","labels":{"team":"a\"b","":"ü"}},"facts":{"image":[{"field":"Image","value":"busybox"}],"privileged":false},"prev":"e5b69f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f","hash":"8af145b5f0e9ad7323e082a12a3c142b9d46553ce7f23af4394961dd6b5ea1bd"}"##
 
     static let lines: [String: String] = [
         "ping request": ##"{"v":1,"seq":0,"time":"2026-11-29T21:43:17.436Z","run":"8d18ae0ceff3","event":"request","conn":2,"req":7,"peer":null,"method":"GET","target":"/_ping","route":"system.ping","group":"system","api_version":null,"decision":"allow","would_deny":false,"mode":"enforce","rule":"ci-work","reason":"group \"system\" is allowed","policy":"ci.toml","policy_digest":"sha256:abababababababababababababababababababababababababababababababab","facts":null,"prev":"0000000000000000000000000000000000000000000000000000000000000000","hash":"f3b2e386a147cea1a27b2758960a7c0354789c725a038709c85442ddacda0feb"}"##,
