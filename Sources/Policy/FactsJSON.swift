@@ -83,17 +83,66 @@ public enum FactsJSON {
     /// counted in `"omitted"` instead (every kind is still listed).
     public static let auditMaxPerKind = 256
 
+    /// The longest string (in UTF-8 bytes) an audit record's facts quote
+    /// whole: a longer `field`, `value` or parameter is written as its first
+    /// bytes (at most this many, whole code points) and `…`, and the entry
+    /// gets a last member `"cut":{"<member>":{"bytes":N,"sha256":"<hex>"}}`
+    /// (the whole string's length and digest: the record stays evidence of
+    /// what was judged). A client cannot make one ask's entry larger than
+    /// about 1.3 KiB.
+    public static let auditMaxStringBytes = 256
+
+    /// The bytes an audit record's facts may take for a request whose body
+    /// (the part of the request its facts come from; for a build, its
+    /// Dockerfile) has `bodyBytes` bytes: 4 KiB, plus twice the body, at
+    /// most 64 KiB. Once the facts are that long, the asks left are counted
+    /// in `"omitted"`. With the string cap, the facts of any request are at
+    /// most this plus one entry and the `"omitted"` member (docs/audit-log.md).
+    public static func auditBudget(bodyBytes: Int) -> Int {
+        min(64 << 10, 4 << 10 + 2 * max(0, bodyBytes))
+    }
+
+    /// How an audit record's facts are cut (`render(_:limits:)`).
+    public struct Limits: Sendable {
+        public var maxPerKind: Int
+        /// Past this many bytes of output, asks are counted in `"omitted"`.
+        public var maxBytes: Int
+        /// Strings longer than this are cut (`auditMaxStringBytes`).
+        public var maxStringBytes: Int
+        /// SHA-256 of a cut string, 64 lowercase hex digits.
+        public var digest: @Sendable (String) -> String
+
+        public init(maxPerKind: Int = .max, maxBytes: Int = .max, maxStringBytes: Int = .max,
+                    digest: @escaping @Sendable (String) -> String = { _ in "" }) {
+            self.maxPerKind = maxPerKind
+            self.maxBytes = maxBytes
+            self.maxStringBytes = maxStringBytes
+            self.digest = digest
+        }
+
+        /// An audit record's: `auditMaxPerKind`, `auditBudget(bodyBytes:)`,
+        /// `auditMaxStringBytes`.
+        public static func audit(bodyBytes: Int, digest: @escaping @Sendable (String) -> String) -> Limits {
+            Limits(maxPerKind: auditMaxPerKind, maxBytes: auditBudget(bodyBytes: bodyBytes),
+                   maxStringBytes: auditMaxStringBytes, digest: digest)
+        }
+    }
+
     /// The facts as one JSON object (no trailing newline). With `maxPerKind`,
     /// the asks of a kind beyond it are left out and counted in a last
     /// member, `"omitted":{"<kind>":N,…}`.
-    public static func render(_ facts: RequestFacts) -> [UInt8] { render(facts, maxPerKind: .max) }
+    public static func render(_ facts: RequestFacts) -> [UInt8] { render(facts, limits: Limits()) }
 
     public static func render(_ facts: RequestFacts, maxPerKind: Int) -> [UInt8] {
+        render(facts, limits: Limits(maxPerKind: maxPerKind))
+    }
+
+    public static func render(_ facts: RequestFacts, limits: Limits) -> [UInt8] {
         // Kinds in order of first appearance, each with its asks in request
         // order, written straight into one buffer.
         let described = facts.asks.map { describe($0.kind) }
         var out: [UInt8] = []
-        out.reserveCapacity(64 + 96 * described.count)
+        out.reserveCapacity(min(64 + 96 * described.count, limits.maxBytes))
         out.append(UInt8(ascii: "{"))
         var written = [Bool](repeating: false, count: described.count)
         var firstGroup = true
@@ -106,13 +155,13 @@ public enum FactsJSON {
             var left = 0
             for j in i..<described.count where !written[j] && described[j].name == described[i].name {
                 written[j] = true
-                guard entries < maxPerKind else {
+                guard entries < limits.maxPerKind, out.count < limits.maxBytes else {
                     left += 1
                     continue
                 }
                 if entries > 0 { out.append(UInt8(ascii: ",")) }
                 entries += 1
-                appendEntry(facts.asks[j], described[j].parameters, to: &out)
+                appendEntry(facts.asks[j], described[j].parameters, limits, to: &out)
             }
             out.append(UInt8(ascii: "]"))
             if left > 0 { omitted.append((described[i].name, left)) }
@@ -130,27 +179,67 @@ public enum FactsJSON {
         return out
     }
 
-    private static func appendEntry(_ ask: Ask, _ parameters: [(String, Parameter)], to out: inout [UInt8]) {
+    private static func appendEntry(_ ask: Ask, _ parameters: [(String, Parameter)], _ limits: Limits,
+                                    to out: inout [UInt8]) {
+        var cut: [(key: String, whole: String)] = []
+        func appendString(_ key: String, _ s: String) {
+            let prefix = cutPrefix(s, maxBytes: limits.maxStringBytes)
+            guard let prefix else { return JSONText.appendString(s, to: &out) }
+            JSONText.appendString(prefix + "…", to: &out)
+            cut.append((key, s))
+        }
         out.append(UInt8(ascii: "{"))
         JSONText.appendMember("field", to: &out, first: true)
-        JSONText.appendString(ask.field, to: &out)
+        appendString("field", ask.field)
         JSONText.appendMember("value", to: &out)
-        JSONText.appendString(ask.value, to: &out)
+        appendString("value", ask.value)
         for (key, parameter) in parameters {
             JSONText.appendMember(key, to: &out)
             switch parameter {
-            case .string(let s): JSONText.appendString(s, to: &out)
+            case .string(let s): appendString(key, s)
             case .bool(let b): out += (b ? "true" : "false").utf8
             case .integer(let n): out += (n.map(String.init) ?? "null").utf8
             }
         }
+        if !cut.isEmpty {
+            JSONText.appendMember("cut", to: &out)
+            out.append(UInt8(ascii: "{"))
+            for (n, (key, whole)) in cut.enumerated() {
+                JSONText.appendMember(key, to: &out, first: n == 0)
+                out += "{\"bytes\":\(whole.utf8.count),\"sha256\":".utf8
+                JSONText.appendString(limits.digest(whole), to: &out)
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(UInt8(ascii: "}"))
+        }
         out.append(UInt8(ascii: "}"))
     }
 
-    /// True when rendered facts left asks out (`"omitted"`, `maxPerKind`).
+    /// The longest prefix of `s` of at most `maxBytes` UTF-8 bytes that ends
+    /// on a character boundary, when `s` is longer; nil when it fits.
+    static func cutPrefix(_ s: String, maxBytes: Int) -> String? {
+        let utf8 = s.utf8
+        guard utf8.count > maxBytes else { return nil }
+        var end = utf8.index(utf8.startIndex, offsetBy: maxBytes)
+        // A continuation byte (10xxxxxx) is inside a character: back off to its start.
+        while end > utf8.startIndex && (utf8[end] & 0xC0) == 0x80 {
+            end = utf8.index(before: end)
+        }
+        return String(decoding: utf8[..<end], as: UTF8.self)
+    }
+
+    /// True when rendered facts left asks out (`"omitted"`: `maxPerKind`,
+    /// `maxBytes`) or cut an ask's strings short (an entry's `"cut"`).
     public static func wasCut(_ value: JSONValue) -> Bool {
         guard case .object(let groups) = value else { return false }
-        return groups.contains { $0.key == "omitted" }
+        return groups.contains { group in
+            if group.key == "omitted" { return true }
+            guard case .array(let entries) = group.value else { return false }
+            return entries.contains { entry in
+                if case .object(let members) = entry { return members.contains { $0.key == "cut" } }
+                return false
+            }
+        }
     }
 
     /// One line per ask, for `explain`: `kind  field = "value"`.
@@ -170,7 +259,8 @@ public enum FactsJSON {
 
     /// Reads back what `render` wrote. nil when it is not such an object
     /// (unknown kinds or missing parameters included: never guessed). The
-    /// asks an `"omitted"` member counts are not there (`wasCut` tells).
+    /// asks an `"omitted"` member counts, and those whose strings were cut
+    /// short (`"cut"`), are not there (`wasCut` tells).
     public static func parse(_ value: JSONValue) -> RequestFacts? {
         guard case .object(let groups) = value else { return nil }
         var asks: [Ask] = []
@@ -178,6 +268,8 @@ public enum FactsJSON {
             guard case .array(let entries) = group.value else { return nil }
             for entry in entries {
                 guard case .object(let members) = entry else { return nil }
+                // An ask whose strings were cut short is not there whole (`wasCut` tells).
+                if members.contains(where: { $0.key == "cut" }) { continue }
                 func member(_ key: String) -> JSONValue? { members.first { $0.key == key }?.value }
                 func string(_ key: String) -> String? { if case .string(let s)? = member(key) { return s } else { return nil } }
                 func bool(_ key: String) -> Bool? { if case .bool(let b)? = member(key) { return b } else { return nil } }
@@ -259,8 +351,8 @@ public enum FactsJSON {
     }
 }
 
-/// Minimal JSON text building (RFC 8259 §7 string escapes; non-ASCII passes
-/// through as UTF-8), for the pure layers.
+/// Minimal JSON text building (RFC 8259 §7 string escapes, as Go's encoder
+/// writes them; non-ASCII passes through as UTF-8), for the pure layers.
 enum JSONText {
     static func appendMember(_ key: String, to out: inout [UInt8], first: Bool = false) {
         if !first { out.append(UInt8(ascii: ",")) }
@@ -268,28 +360,31 @@ enum JSONText {
         out.append(UInt8(ascii: ":"))
     }
 
+    /// Escapes as Go's encoder does (without its HTML escapes): `"`, `\\`,
+    /// controls below 0x20, and U+2028 and U+2029 (line breaks to
+    /// JavaScript and Python's splitlines); DEL and other non-ASCII as is.
     static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        if let done = s.utf8.withContiguousStorageIfAvailable({ bytes -> Bool in
+        var s = s
+        s.withUTF8 { bytes in
             // Runs of bytes that need no escape go in whole.
             var run = 0
-            for (i, b) in bytes.enumerated() where b < 0x20 || b == 0x7F || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i]))
-                appendEscaped(b, to: &out)
-                run = i + 1
+            var i = 0
+            while i < bytes.count {
+                let b = bytes[i]
+                i += 1
+                let separator = b == 0xE2 && i + 1 < bytes.count && bytes[i] == 0x80 && (bytes[i + 1] == 0xA8 || bytes[i + 1] == 0xA9)
+                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || separator else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<(i - 1)]))
+                if separator {
+                    out += Array(bytes[i + 1] == 0xA8 ? "\\u2028".utf8 : "\\u2029".utf8)
+                    i += 2
+                } else {
+                    appendEscaped(b, to: &out)
+                }
+                run = i
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
-            return true
-        }), done {
-            out.append(UInt8(ascii: "\""))
-            return
-        }
-        for b in s.utf8 {
-            if b < 0x20 || b == 0x7F || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                appendEscaped(b, to: &out)
-            } else {
-                out.append(b)
-            }
         }
         out.append(UInt8(ascii: "\""))
     }

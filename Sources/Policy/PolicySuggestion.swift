@@ -73,7 +73,7 @@ public struct AuditEntry: Sendable {
         switch member("facts") {
         case nil, .null?: break
         case let facts?:
-            if FactsJSON.wasCut(facts) { return .invalid("its facts were cut short in the log (\"omitted\"), so what it asked for is not all there") }
+            if FactsJSON.wasCut(facts) { return .invalid("its facts were cut short in the log (\"omitted\" or \"cut\"), so what it asked for is not all there") }
             guard let parsed = FactsJSON.parse(facts) else { return .invalid("its facts are not in the form sockwarden writes") }
             entry.facts = parsed
         }

@@ -8,7 +8,8 @@ extension AuditLineRenderer {
             literal(",\"target_container\":{\"id\":")
             string(target.id)
             literal(",\"name\":")
-            string(target.name)
+            // A name is the client's (given at create, of any length).
+            boundedString(target.name)
             literal("}")
         }
         literal(",\"facts\":")
@@ -18,7 +19,10 @@ extension AuditLineRenderer {
 
     mutating func renderResult(_ r: AuditRecord) {
         header(r.startedAt, event: "result")
-        identity(r)
+        // The request record holds the whole method, target and API
+        // version; the result repeats only their head and tail when they are
+        // long (each can be as long as a head, 256 KiB by default).
+        identity(r, whole: false)
         literal(",\"status\":")
         if let status = r.status { int(Int64(status)) } else { literal("null") }
         literal(",\"hijacked\":")
@@ -34,7 +38,7 @@ extension AuditLineRenderer {
         literal(",\"duration_ms\":")
         milliseconds(r.durationNanoseconds)
         literal(",\"error\":")
-        string(r.error)
+        boundedString(r.error)
         literal("}")
     }
 
@@ -68,7 +72,7 @@ extension AuditLineRenderer {
         literal("\"")
     }
 
-    private mutating func identity(_ r: AuditRecord) {
+    private mutating func identity(_ r: AuditRecord, whole: Bool = true) {
         literal(",\"conn\":")
         uint(r.connection)
         literal(",\"req\":")
@@ -88,15 +92,15 @@ extension AuditLineRenderer {
             literal("null")
         }
         literal(",\"method\":")
-        string(r.method)
+        if whole { string(r.method) } else { boundedString(r.method) }
         literal(",\"target\":")
-        string(r.target)
+        if whole { string(r.target) } else { boundedString(r.target) }
         literal(",\"route\":")
         string(r.route)
         literal(",\"group\":")
         string(r.group)
         literal(",\"api_version\":")
-        string(r.apiVersion)
+        if whole { string(r.apiVersion) } else { boundedString(r.apiVersion) }
         literal(",\"decision\":")
         string(r.decision)
         literal(",\"would_deny\":")
@@ -106,7 +110,7 @@ extension AuditLineRenderer {
         literal(",\"rule\":")
         string(r.rule)
         literal(",\"reason\":")
-        string(r.reason)
+        boundedString(r.reason)
         literal(",\"policy\":")
         string(r.policy)
         literal(",\"policy_digest\":")

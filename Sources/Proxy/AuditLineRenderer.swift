@@ -176,8 +176,11 @@ struct AuditLineRenderer: ~Copyable {
     }
 
     /// A JSON string (RFC 8259 §7), escaped as `JSONObjectWriter` does:
-    /// `\"`, `\\`, `\n`, `\r`, `\t`, other controls and DEL as `\u00xx`;
-    /// everything else, non-ASCII included, as is.
+    /// `\"`, `\\`, `\n`, `\r`, `\t`, other controls as `\u00xx`, U+2028
+    /// and U+2029 as `\u2028` and `\u2029`; everything else, DEL and
+    /// non-ASCII included, as is. As Go's encoder writes them (without its
+    /// HTML escapes of `<>&`): a string is at most twice its bytes unless
+    /// it holds controls, which a client can only send escaped, as long.
     mutating func string(_ text: String) {
         var text = text
         text.withUTF8 { raw in
@@ -196,11 +199,25 @@ struct AuditLineRenderer: ~Copyable {
                 }
                 let b = raw[i]
                 i &+= 1
-                guard b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F else { continue }
+                let separator = b == 0xE2 && i &+ 1 < n && raw[i] == 0x80 && (raw[i &+ 1] == 0xA8 || raw[i &+ 1] == 0xA9)
+                guard b < 0x20 || b == 0x22 || b == 0x5C || separator else { continue }
                 let at = i &- 1
                 if runStart < at {
                     (base + count).update(from: raw.baseAddress! + runStart, count: at &- runStart)
                     count &+= at &- runStart
+                }
+                if separator {
+                    // U+2028, U+2029 as `\u2028`, `\u2029` (line breaks to JavaScript and
+                    // Python's splitlines, which would cut the record's line).
+                    put(92)
+                    put(UInt8(ascii: "u"))
+                    put(UInt8(ascii: "2"))
+                    put(UInt8(ascii: "0"))
+                    put(UInt8(ascii: "2"))
+                    put(raw[i &+ 1] == 0xA8 ? UInt8(ascii: "8") : UInt8(ascii: "9"))
+                    i &+= 2
+                    runStart = i
+                    continue
                 }
                 runStart = i
                 put(92)
@@ -227,18 +244,48 @@ struct AuditLineRenderer: ~Copyable {
         }
     }
 
-    /// False when none of the eight bytes is a control, `"`, `\\` or DEL
-    /// (exact: the bit tricks only err towards true).
+    /// False when none of the eight bytes is a control, `"`, `\\` or 0xE2
+    /// (the lead byte of U+2028 and U+2029) (exact: the bit tricks only err
+    /// towards true).
     @inline(__always)
     static func mayNeedEscape(_ x: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
         @inline(__always) func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & high != 0 }
         let below20 = (x &- ones &* 0x20) & ~x & high != 0
-        return below20 || hasZero(x ^ (ones &* 0x22)) || hasZero(x ^ (ones &* 0x5C)) || hasZero(x ^ (ones &* 0x7F))
+        return below20 || hasZero(x ^ (ones &* 0x22)) || hasZero(x ^ (ones &* 0x5C)) || hasZero(x ^ (ones &* 0xE2))
     }
 
     mutating func string(_ text: String?) {
         if let text { string(text) } else { literal("null") }
+    }
+
+    /// How much of a `reason` or `error`, of a target container's name and
+    /// of a `result` record's method, target and API version a record holds
+    /// (before escaping): one longer than `boundedHead + boundedTail + 32`
+    /// (1,600 bytes) keeps its first `boundedHead` and last `boundedTail`
+    /// bytes (whole code points) around `…(N bytes)…`, N the whole text's
+    /// length. Reasons quote what a request asked, which a client can make
+    /// as long as its body; the head says what was denied, the tail how to
+    /// allow it.
+    static let boundedHead = 1024, boundedTail = 512
+
+    /// `string`, of at most `boundedHead + boundedTail` bytes of `text`.
+    mutating func boundedString(_ text: String?) {
+        guard let text, text.utf8.count > Self.boundedHead + Self.boundedTail + 32 else { return string(text) }
+        string(Self.bounded(text))
+    }
+
+    static func bounded(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard utf8.count > boundedHead + boundedTail + 32 else { return text }
+        // A continuation byte (10xxxxxx) is inside a code point: the head
+        // ends before it, the tail starts after it.
+        var end = utf8.index(utf8.startIndex, offsetBy: boundedHead)
+        while end > utf8.startIndex && utf8[end] & 0xC0 == 0x80 { end = utf8.index(before: end) }
+        var start = utf8.index(utf8.endIndex, offsetBy: -boundedTail)
+        while start < utf8.endIndex && utf8[start] & 0xC0 == 0x80 { start = utf8.index(after: start) }
+        return String(decoding: utf8[..<end], as: UTF8.self) + "…(\(utf8.count) bytes)…"
+            + String(decoding: utf8[start...], as: UTF8.self)
     }
 
     mutating func bool(_ value: Bool) {

@@ -1,5 +1,8 @@
 /// Minimal JSON text building for audit records and error bodies. Strings are
-/// escaped per RFC 8259 §7; non-ASCII passes through as UTF-8.
+/// escaped per RFC 8259 §7 as Go's encoder escapes them (without its HTML
+/// escapes): `"`, `\`, controls below 0x20, and U+2028 and U+2029, which
+/// JavaScript and Python's splitlines take for line breaks; DEL and other
+/// non-ASCII pass through as UTF-8.
 public struct JSONObjectWriter {
     public private(set) var bytes: [UInt8] = [UInt8(ascii: "{")]
     private var first = true
@@ -49,11 +52,20 @@ public struct JSONObjectWriter {
         s.withUTF8 { raw in
             // Runs of bytes that need no escape are copied whole.
             var runStart = 0
-            for i in 0..<raw.count {
+            var i = 0
+            while i < raw.count {
                 let b = raw[i]
-                guard b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F else { continue }
-                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: raw[runStart..<i])) }
-                runStart = i + 1
+                i += 1
+                let separator = b == 0xE2 && i + 1 < raw.count && raw[i] == 0x80 && (raw[i + 1] == 0xA8 || raw[i + 1] == 0xA9)
+                guard b < 0x20 || b == 0x22 || b == 0x5C || separator else { continue }
+                if runStart < i - 1 { out.append(contentsOf: UnsafeBufferPointer(rebasing: raw[runStart..<(i - 1)])) }
+                if separator {
+                    out += Array(raw[i + 1] == 0xA8 ? "\\u2028".utf8 : "\\u2029".utf8)
+                    i += 2
+                    runStart = i
+                    continue
+                }
+                runStart = i
                 switch b {
                 case UInt8(ascii: "\""): out += [92, 34]
                 case UInt8(ascii: "\\"): out += [92, 92]

@@ -57,11 +57,17 @@ extension RequestJudge {
         }
         var (facts, violation) = policy.judgeDockerfile(references, environment: environment)
         // The query's facts first (networkmode, …), then the Dockerfile's.
-        if let rendered = judged.record.facts, case .success(let json) = JSONParser.parse(rendered),
+        if let queried = judged.judgedFacts {
+            facts = RequestFacts(queried.asks + facts.asks)
+        } else if let rendered = judged.record.facts, case .success(let json) = JSONParser.parse(rendered),
            let queried = FactsJSON.parse(json) {
             facts = RequestFacts(queried.asks + facts.asks)
         }
-        judged.record.facts = FactsJSON.render(facts, maxPerKind: FactsJSON.auditMaxPerKind)
+        // Cut by the Dockerfile's bytes (a context is read only uncompressed:
+        // the Dockerfile is part of what the client sent).
+        var dockerfileBytes = 0
+        if case .dockerfile(_, let text) = outcome { dockerfileBytes = text.count }
+        judged.record.facts = FactsJSON.render(facts, limits: Self.auditFactLimits(bodyBytes: dockerfileBytes))
         if let violation {
             if policy.mode == .enforce { return refuse(403, rule: violation.section, violation.reason) }
             judged.record.wouldDeny = true

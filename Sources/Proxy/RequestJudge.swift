@@ -64,6 +64,21 @@ struct RequestJudge {
         /// A job socket's event stream, passed on message by message
         /// (`JobEvents`, `Connection.relayJobEvents`).
         var jobEvents = false
+        /// The facts `record.facts` renders (cut for the log), whole: a
+        /// build's Dockerfile facts are added to them.
+        var judgedFacts: RequestFacts?
+    }
+
+    /// How a record's facts are cut for the log (`FactsJSON.Limits.audit`):
+    /// by the bytes of the body they were read from.
+    static func auditFactLimits(body: RequestBody?) -> FactsJSON.Limits {
+        var bytes = 0
+        if case .complete(let received, _)? = body { bytes = received.count }
+        return auditFactLimits(bodyBytes: bytes)
+    }
+
+    static func auditFactLimits(bodyBytes: Int) -> FactsJSON.Limits {
+        .audit(bodyBytes: bodyBytes, digest: { SHA256.hex(Array($0.utf8)) })
     }
 
     /// A record with who and what, not yet judged. `numbered`: take a
@@ -137,7 +152,7 @@ struct RequestJudge {
             record.rule = decision.rule
             record.reason = decision.reason
             record.mode = judgement.mode.rawValue
-            record.facts = judgement.judgedFacts.map { FactsJSON.render($0, maxPerKind: FactsJSON.auditMaxPerKind) }
+            record.facts = judgement.judgedFacts.map { FactsJSON.render($0, limits: Self.auditFactLimits(body: body)) }
             record.targetContainer = judgement.targetContainer.map { ($0.id, $0.name) }
             var scoped: JobScope.Outcome?
             if judgement.forwards, let scope = context.jobScope {
@@ -205,6 +220,7 @@ struct RequestJudge {
             var judged = Judged(record: record, action: .forward(target: target, body: forwardBody, warning: warning, rewrite: rewrite, hold: hold),
                                 inspected: inspected)
             judged.jobEvents = jobEvents
+            judged.judgedFacts = judgement.judgedFacts
             if scoped != nil, match.route.name == "build.image", let query = GoQuery.parse(match.rawQuery) {
                 judged.buildTags = BuildTags.names(query)
             }

@@ -5,7 +5,11 @@ import Testing
 /// Records that exercise every member and every way of rendering one: the
 /// byte-for-byte fixtures of `AuditGoldenTests` were written by the
 /// renderer before the fast one (commit 23e8546), and the log format must
-/// not move from them.
+/// not move from them. Moved once, deliberately (2026-12-01, the audit
+/// log's growth): DEL is written as is, not `\u007f` (the busy records'
+/// hashes were computed again outside Swift); U+2028 and U+2029 are
+/// escaped, and a long `reason` or `error` keeps its head and tail (the
+/// "cut" case, its line written by a Python model of the rule).
 enum AuditGoldenCases {
     struct Case: Sendable, CustomTestStringConvertible {
         let id: String
@@ -56,6 +60,18 @@ enum AuditGoldenCases {
         return r
     }
 
+    /// A reason longer than a record holds (2,818 bytes: cut to its first
+    /// 1,024 and last 511, the tail starting on a whole `é`), a long target
+    /// (a result repeats its head and tail), line separators in the reason
+    /// and the error.
+    static func cut() -> AuditRecord {
+        var r = bare()
+        r.target = "/v1.41/containers/" + String(repeating: "\"", count: 2000) + "/json"
+        r.reason = "[r]: " + String(repeating: "a", count: 2000) + "\u{2028}\u{2029}" + String(repeating: "é", count: 400) + " add it"
+        r.error = "x\u{2028}y\u{2029}z\u{7f}"
+        return r
+    }
+
     /// Nothing optional set.
     static func bare() -> AuditRecord {
         AuditRecord(connection: 0, request: 0, peer: nil, method: "-", target: "-", route: nil, group: nil, apiVersion: nil,
@@ -69,6 +85,9 @@ enum AuditGoldenCases {
         Case(id: "busy result: error, extreme numbers, no response time", seq: 42, prev: prevB) { $0.result(busy(), into: &$1) },
         Case(id: "bare request: nulls, empty strings, year 2100", seq: 9, prev: prevA) { $0.request(bare(), into: &$1) },
         Case(id: "bare result: no status, no judge time", seq: 10, prev: prevA) { $0.result(bare(), into: &$1) },
+        Case(id: "cut result: a long reason and target keep their head and tail; line separators escaped", seq: 11, prev: prevA) {
+            $0.result(cut(), into: &$1)
+        },
         Case(id: "event with members", seq: UInt64.max - 1, prev: prevB) { r, out in
             r.event(AuditEvent("gap", time: (1_795_988_597, 12_000_000)) { w in
                 w.field("since", "2026-11-29T21:43:17.000Z")

@@ -57,7 +57,8 @@ import Testing
         for (i, line) in lines.enumerated() { #expect(line.contains("\"seq\":\(i),")) }
     }
 
-    /// Records of 8 KiB: 3,200 of them are ~27 MiB, so the writer starts
+    /// Request records of 16 KiB (their facts: a reason is cut to 1.5 KiB)
+    /// and small results: 3,200 records are ~26 MiB, so the writer starts
     /// the writeback of its file twice (every 8 MiB, checked after each
     /// batch) and, at the second, drops what the first wrote back from the
     /// page cache; the chain holds across it all.
@@ -66,13 +67,13 @@ import Testing
         defer { unlink(path) }
         let log = try AuditLog(path: path)
         try log.start(first: AuditEvent("start") { _ in })
-        let reason = String(repeating: "r", count: 8 << 10)
+        let facts = Array(("{\"r\":\"" + String(repeating: "r", count: 16 << 10) + "\"}").utf8)
         // Four bursts of ~7 MiB, each written before the next is queued
         // (the writer checks the threshold once per batch it writes).
         for burst in 0..<4 as Range<UInt64> {
             for n in 1...400 as ClosedRange<UInt64> {
                 var r = AuditLogTests.record(burst * 400 + n)
-                r.reason = reason
+                r.facts = facts
                 #expect(log.admit(&r) == nil)
                 r.status = 200
                 log.write(r)

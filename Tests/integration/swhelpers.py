@@ -571,7 +571,8 @@ class Proxy:
         if not self.audit or not os.path.exists(self.audit):
             return []
         out = []
-        for line in Path(self.audit).read_text(errors="replace").splitlines():
+        # split("\n"), not splitlines(): a record is one line of JSON Lines.
+        for line in Path(self.audit).read_text(errors="replace").split("\n"):
             line = line.strip()
             if not line:
                 continue

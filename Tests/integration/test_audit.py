@@ -266,12 +266,15 @@ def test_restart_continues_the_chain(proxy_factory, proxy_bin, sock_dir, dockerd
 
 
 def test_a_restart_continues_the_chain_after_a_record_of_many_mib(proxy_bin, sock_dir, dockerd_sock):
-    """One create with a 1 MiB body makes a record of about 24 MB (each DEL
-    byte of a bind path is written `\\u007f`, in the facts and again in the
-    reason). When serve is killed right after it (SIGKILL, OOM), that record
-    is the file's last: the next start read at most 4 MiB back, could not
+    """One create with a 1 MiB body made a record of about 24 MB (each DEL
+    byte of a bind path was written `\\u007f`, in the facts and again in the
+    reason). When serve was killed right after it (SIGKILL, OOM), that record
+    was the file's last: the next start read at most 4 MiB back, could not
     continue the chain (`restarted: its last line is longer than 4 MiB`) and
-    `verify` reported a break. Now it reads the whole last line."""
+    `verify` reported a break. Now it reads the whole last line. Records are
+    bounded since 2026-12-01 (test_audit_growth.py): that body makes a few
+    KiB, so the long last line is sealed here by hand, as a record of an
+    older sockwarden was."""
     from swhelpers import Proxy
     audit = os.path.join(sock_dir, "audit.jsonl")
     path = "/" + "\x7f" * 1_000_000
@@ -285,6 +288,16 @@ def test_a_restart_continues_the_chain_after_a_record_of_many_mib(proxy_bin, soc
         q.wait_results(lambda rs: any(r.get("route") == "container.create" for r in rs), timeout=30)
     finally:
         q.stop(sig=signal.SIGKILL)
+    assert os.path.getsize(audit) < 64 << 10
+    with open(audit, "rb") as f:
+        last = json.loads(f.read().splitlines()[-1])
+    # A record of 9 MiB, sealed as the renderer seals one, chained to the last.
+    unsealed = (json.dumps({"v": 1, "seq": last["seq"] + 1, "time": last["time"], "run": last["run"],
+                            "event": "request", "reason": "\\u007f" * (1_500_000), "prev": last["hash"]},
+                           separators=(",", ":")))
+    digest_hex = hashlib.sha256(unsealed.encode()).hexdigest()
+    with open(audit, "ab") as f:
+        f.write(unsealed[:-1].encode() + b',"hash":"' + digest_hex.encode() + b'"}\n')
     assert os.path.getsize(audit) > 8 << 20
     q = Proxy(proxy_bin, os.path.join(sock_dir, "sw.sock"), dockerd_sock, str(POLICIES / "ci.toml"), audit, sock_dir)
     q.start()
