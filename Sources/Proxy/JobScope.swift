@@ -140,6 +140,56 @@ struct JobScope: Sendable {
         }
     }
 
+    /// The answer for a route whose path (or query) names an object that is
+    /// not the job's, given before the policy judges: the policy judges the
+    /// container an exec, attach, copy, start, restart, kill, stop or update
+    /// acts in, and its refusal of a missing one ("names no container the
+    /// daemon knows", 403) told a job that another's, answered 404 by the
+    /// job scope, existed. Now both are the daemon's own 404 for a missing
+    /// object, as straight on the daemon. Nil: the job's own (or a route
+    /// naming none), judged as usual; `apply` looks it up again.
+    func answerBeforePolicy(_ match: EndpointMatch, body: [UInt8]?) -> Outcome? {
+        if match.route.name == "container.create" { return createReferencesBeforePolicy(body) }
+        let kind: ObjectKind
+        let reference: String
+        switch TenancyRoutes.action(for: match.route) {
+        case .owned(let k, let parameter): (kind, reference) = (k, match.parameters[parameter] ?? "")
+        case .ownedQuery(let k, let key):
+            guard let query = GoQuery.parse(match.rawQuery) else { return nil }
+            (kind, reference) = (k, query.first(key) ?? "")
+        default: return nil
+        }
+        switch resolve(kind, reference) {
+        case .owned: return nil
+        case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
+        case .missing, .failed:
+            let missing = kind.notFound(reference)
+            return .answer(status: missing.status, message: missing.message)
+        }
+    }
+
+    /// A create's containers and networks (`VolumesFrom`, `Links`,
+    /// `container:` namespaces, user networks) that are not the job's, before
+    /// the policy judges (it looks up a `VolumesFrom` source): the daemon's
+    /// 404, as `checkReferences` answers later. Volumes are left to it (a
+    /// missing one is created for the job). A body that does not decode is
+    /// left to the policy and `stamp`.
+    private func createReferencesBeforePolicy(_ body: [UInt8]?) -> Outcome? {
+        let schema = GoType.structure(ContainerCreateBody.wrapper)
+        guard let body, case .success(let decoded) = GoDecoder.decodeFirstValue(body, as: schema) else { return nil }
+        for reference in OwnerReferences.referenced(route: "container.create", body: decoded.value)
+        where reference.kind == .container || reference.kind == .network {
+            switch resolve(reference.kind, reference.reference) {
+            case .owned: continue
+            case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
+            case .missing, .failed:
+                let missing = reference.kind.notFound(reference.reference)
+                return .answer(status: missing.status, message: missing.message)
+            }
+        }
+        return nil
+    }
+
     private func stamp(_ kind: ObjectKind, route: String, head: RequestHead, body: [UInt8]?, quotas: JobQuotas) -> Outcome {
         let schema: GoType
         switch kind {

@@ -11,8 +11,11 @@ knows", a runner's privileged container gave the policy's refusal with its
 found with provided prefix": character by character, a job read every
 container ID on the daemon and what each may do (found 2026-12-01, session
 15). And a prefix of the job's own container that another's shared was not
-found at all. Each answer is compared with the reference written as <ref>;
-straight to the daemon, the same references are told apart."""
+found at all. Now such a reference is answered as the daemon answers one
+to nothing (its 404, before the policy judges), and a prefix only the job's
+own object has names it. Each answer is compared with the answer for
+nothing, the reference written in its place; straight to the daemon, the
+same references are told apart."""
 import json
 import urllib.parse
 from collections import Counter
@@ -129,8 +132,11 @@ def test_another_jobs_or_the_runners_container_is_answered_as_nothing(jobs, dock
         def ask(ref):
             return answer(sa, method, target, body, ref)
     expected, differ = differing(ask, refs, missing)
-    assert expected[0] in (403, 404, 500), expected
     assert not differ, f"answered as nothing: {expected}; but {differ}"
+    if target.startswith("/containers/{}") and not target.startswith(("/containers/{}/kill", "/containers/{}/attach")):
+        # Nothing is answered as the daemon answers it (not by the policy). Not yet kill's
+        # ("Cannot kill container: X: No such container: X") and attach's (plain text after the upgrade).
+        assert expected == answer(dockerd_sock, method, target, body, missing)
     # Nothing of theirs was touched.
     assert http(dockerd_sock, "GET", f"{API}/containers/{b}-c/json").status == 200
 
@@ -186,13 +192,20 @@ def network_ids(sock: str) -> list[str]:
     return [n["Id"] for n in json.loads(http(sock, "GET", f"{API}/networks").body)]
 
 
+def runner_network(i: int) -> dict:
+    """An internal network with a subnet of its own: the daemon's default
+    address pools hold about 30 networks."""
+    return {"Name": unique("runner-net"), "Internal": True,
+            "IPAM": {"Config": [{"Subnet": f"10.231.{i}.0/24"}]}}
+
+
 @pytest.fixture(scope="module")
 def other_networks(dockerd_sock):
     """The runner's networks, straight on the daemon: 17, so two of them
     share a first ID digit."""
     ids = []
-    for _ in range(17):
-        r = post(dockerd_sock, f"{API}/networks/create", {"Name": unique("runner-net"), "Internal": True})
+    for i in range(17):
+        r = post(dockerd_sock, f"{API}/networks/create", runner_network(i))
         assert r.status == 201, r
         ids.append(json.loads(r.body)["Id"])
     yield ids
@@ -242,7 +255,7 @@ def test_a_prefix_of_the_jobs_own_network_that_another_shares_names_the_jobs(job
     try:
         while sum(i.startswith(mine[0]) for i in network_ids(dockerd_sock)) < 2:
             assert len(extra) < 80, "no other network ID starts with the job's first digit"
-            r = post(dockerd_sock, f"{API}/networks/create", {"Name": unique("runner-net"), "Internal": True})
+            r = post(dockerd_sock, f"{API}/networks/create", runner_network(100 + len(extra)))
             assert r.status == 201, r
             extra.append(json.loads(r.body)["Id"])
         straight = http(dockerd_sock, "GET", f"{API}/networks/{mine[0]}")
