@@ -152,6 +152,22 @@ struct JobScope: Sendable {
         if match.route.name == "container.create" { return createReferencesBeforePolicy(body) }
         let kind: ObjectKind
         let reference: String
+        if match.route.name == "build.image" {
+            // A build's `networkmode` joins a container's namespace or a network (`checkBuild`).
+            guard let query = GoQuery.parse(match.rawQuery) else { return nil }
+            switch BuildScope.networkMode(query.first("networkmode") ?? "") {
+            case .unchanged: return nil
+            case .container(let r): (kind, reference) = (.container, r)
+            case .network(let r): (kind, reference) = (.network, r)
+            }
+            switch resolve(kind, reference) {
+            case .owned: return nil
+            case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
+            case .missing, .failed:
+                let missing = kind.notFound(reference)
+                return .answer(status: missing.status, message: missing.message)
+            }
+        }
         switch TenancyRoutes.action(for: match.route) {
         case .owned(let k, let parameter): (kind, reference) = (k, match.parameters[parameter] ?? "")
         case .ownedQuery(let k, let key):
