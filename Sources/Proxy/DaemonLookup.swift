@@ -136,6 +136,34 @@ struct DaemonLookup: Sendable {
         return nil
     }
 
+    /// What the daemon found for a reference of this kind.
+    enum Found {
+        case object(JSONValue)
+        case notFound
+        /// A prefix (or, for networks, a name) several objects share, among
+        /// every object on the daemon (`JobView.daemonSaysAmbiguous`).
+        case ambiguous
+        case failed(String)
+    }
+
+    /// The daemon's inspect of an object, telling an ambiguous reference
+    /// from a failure.
+    func find(_ kind: ObjectKind, _ reference: String) -> Found {
+        let escaped = Self.escape(reference)
+        guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .notFound }
+        let (status, body, error) = exchange("GET", kind.inspectPath(escaped))
+        if let error { return .failed(error) }
+        if status == 404 { return .notFound }
+        guard status == 200 else {
+            if JobView.daemonSaysAmbiguous(kind, status: status, message: Self.message(body) ?? "") { return .ambiguous }
+            return .failed(Self.refusal(status, body))
+        }
+        switch JSONParser.parse(body) {
+        case .success(let value): return .object(value)
+        case .failure(let error): return .failed("the daemon's answer is not JSON: \(error)")
+        }
+    }
+
     /// The container an exec, attach or copy acts in, with its host access:
     /// `GET /containers/{ref}/json` (for an exec, `GET /exec/{id}/json`
     /// first, for its container).

@@ -95,7 +95,11 @@ struct JobScope: Sendable {
         case .owned(let kind, let parameter):
             if let refusal = checkContainerName(route.name, match.rawQuery) { return refusal }
             let reference = match.parameters[parameter] ?? ""
-            guard let id = ownedID(kind, reference) else {
+            let id: String
+            switch resolve(kind, reference) {
+            case .owned(let found): id = found
+            case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
+            case .missing, .failed:
                 let missing = kind.notFound(reference)
                 return .answer(status: missing.status, message: missing.message)
             }
@@ -117,7 +121,11 @@ struct JobScope: Sendable {
                 return .answer(status: 400, message: "the query string is malformed")
             }
             let reference = query.first(key) ?? ""
-            guard let id = ownedID(kind, reference) else {
+            let id: String
+            switch resolve(kind, reference) {
+            case .owned(let found): id = found
+            case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
+            case .missing, .failed:
                 let missing = kind.notFound(reference)
                 return .answer(status: missing.status, message: missing.message)
             }
@@ -130,6 +138,72 @@ struct JobScope: Sendable {
             }
             return .forward(target: Self.path(of: head.target) + "?" + rewritten, body: nil)
         }
+    }
+
+    /// The answer for a route whose path (or query) names an object that is
+    /// not the job's, given before the policy judges: the policy judges the
+    /// container an exec, attach, copy, start, restart, kill, stop or update
+    /// acts in, and its refusal of a missing one ("names no container the
+    /// daemon knows", 403) told a job that another's, answered 404 by the
+    /// job scope, existed. Now both are the daemon's own 404 for a missing
+    /// object, as straight on the daemon. Nil: the job's own (or a route
+    /// naming none), judged as usual; `apply` looks it up again.
+    func answerBeforePolicy(_ match: EndpointMatch, body: [UInt8]?) -> Outcome? {
+        if match.route.name == "container.create" { return createReferencesBeforePolicy(body) }
+        let kind: ObjectKind
+        let reference: String
+        if match.route.name == "build.image" {
+            // A build's `networkmode` joins a container's namespace or a network (`checkBuild`).
+            guard let query = GoQuery.parse(match.rawQuery) else { return nil }
+            switch BuildScope.networkMode(query.first("networkmode") ?? "") {
+            case .unchanged: return nil
+            case .container(let r): (kind, reference) = (.container, r)
+            case .network(let r): (kind, reference) = (.network, r)
+            }
+            switch resolve(kind, reference) {
+            case .owned: return nil
+            case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
+            case .missing, .failed:
+                let missing = kind.notFound(reference)
+                return .answer(status: missing.status, message: missing.message)
+            }
+        }
+        switch TenancyRoutes.action(for: match.route) {
+        case .owned(let k, let parameter): (kind, reference) = (k, match.parameters[parameter] ?? "")
+        case .ownedQuery(let k, let key):
+            guard let query = GoQuery.parse(match.rawQuery) else { return nil }
+            (kind, reference) = (k, query.first(key) ?? "")
+        default: return nil
+        }
+        switch resolve(kind, reference) {
+        case .owned: return nil
+        case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
+        case .missing, .failed:
+            let missing = kind.notFound(reference)
+            return .answer(status: missing.status, message: missing.message)
+        }
+    }
+
+    /// A create's containers and networks (`VolumesFrom`, `Links`,
+    /// `container:` namespaces, user networks) that are not the job's, before
+    /// the policy judges (it looks up a `VolumesFrom` source): the daemon's
+    /// 404, as `checkReferences` answers later. Volumes are left to it (a
+    /// missing one is created for the job). A body that does not decode is
+    /// left to the policy and `stamp`.
+    private func createReferencesBeforePolicy(_ body: [UInt8]?) -> Outcome? {
+        let schema = GoType.structure(ContainerCreateBody.wrapper)
+        guard let body, case .success(let decoded) = GoDecoder.decodeFirstValue(body, as: schema) else { return nil }
+        for reference in OwnerReferences.referenced(route: "container.create", body: decoded.value)
+        where reference.kind == .container || reference.kind == .network {
+            switch resolve(reference.kind, reference.reference) {
+            case .owned: continue
+            case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
+            case .missing, .failed:
+                let missing = reference.kind.notFound(reference.reference)
+                return .answer(status: missing.status, message: missing.message)
+            }
+        }
+        return nil
     }
 
     private func stamp(_ kind: ObjectKind, route: String, head: RequestHead, body: [UInt8]?, quotas: JobQuotas) -> Outcome {
@@ -344,6 +418,13 @@ struct JobScope: Sendable {
         return nil
     }
 
+    /// Whether the volume of this name is an anonymous volume one of the
+    /// job's containers mounts (the policy's view of volumes, `JobHostEnvironment`).
+    func reusableAnonymousVolume(_ name: String) -> Bool {
+        guard OwnerReferences.isFullID(name), let volume = lookup.inspect(.volume, name) else { return false }
+        return reusesAnonymousVolume(name, volume)
+    }
+
     /// An anonymous volume one of the job's containers mounts, bound again
     /// by name (docker-compose's recreate; `AnonymousVolumes`).
     private func reusesAnonymousVolume(_ name: String, _ volume: JSONValue) -> Bool {
@@ -372,10 +453,73 @@ struct JobScope: Sendable {
         return status == 201 && ownedID(.volume, name) != nil
     }
 
+    /// What a reference names in the job's view (`JobView`).
+    enum Resolved {
+        /// The full ID (or name, for volumes) of the job's object.
+        case owned(String)
+        /// Nothing of the job's: answered as the daemon answers a missing object.
+        case missing
+        /// Several of the job's objects: the daemon's answer for that.
+        case ambiguous(TenancyRefusal)
+        /// The daemon could not be asked (the text says why).
+        case failed(String)
+    }
+
+    /// The daemon is asked first; when it finds another's object, or the
+    /// reference is a prefix (or name) several objects on the daemon share,
+    /// the reference is looked up again among the job's own containers or
+    /// networks alone, as the daemon looks it up: nothing the answer says
+    /// may depend on what other jobs have.
+    func resolve(_ kind: ObjectKind, _ reference: String) -> Resolved {
+        guard !reference.isEmpty else { return .missing }
+        switch lookup.find(kind, reference) {
+        case .notFound: return .missing
+        case .failed(let why): return .failed(why)
+        case .object(let info):
+            if let id = ownedID(kind, reference, info) { return .owned(id) }
+        case .ambiguous: break
+        }
+        let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
+        let found: JobView.Resolution
+        switch kind {
+        case .container:
+            guard case .ok(let list) = lookup.get("/containers/json?all=1&filters=\(filter)") else {
+                return .failed("the job's containers could not be listed")
+            }
+            let own = ownContainers(list).compactMap { item -> (id: String, names: [String])? in
+                guard let id = item.member("Id")?.string else { return nil }
+                return (id, (item.member("Names")?.array ?? []).compactMap(\.string))
+            }
+            found = JobView.container(reference, own: own)
+        case .network:
+            guard case .ok(let list) = lookup.get("/networks?filters=\(filter)") else {
+                return .failed("the job's networks could not be listed")
+            }
+            let own = (list.array ?? []).compactMap { item -> (id: String, name: String)? in
+                guard let id = item.member("Id")?.string, owner.owns(labels: Self.labels(item.member("Labels"))) else { return nil }
+                return (id, item.member("Name")?.string ?? "")
+            }
+            found = JobView.network(reference, own: own)
+        case .exec, .volume, .image:
+            // Looked up by exact ID or name only: another's is not the job's.
+            return .missing
+        }
+        switch found {
+        case .one(let id): return .owned(id)
+        case .none: return .missing
+        case .ambiguous(let refusal): return .ambiguous(refusal)
+        }
+    }
+
     /// The object's full ID (or name, for volumes) when the job owns it.
     func ownedID(_ kind: ObjectKind, _ reference: String) -> String? {
-        guard !reference.isEmpty else { return nil }
-        guard let info = lookup.inspect(kind, reference) else { return nil }
+        if case .owned(let id) = resolve(kind, reference) { return id }
+        return nil
+    }
+
+    /// The object's full ID (or name) when the daemon's inspect of it
+    /// (`info`) shows it is the job's.
+    private func ownedID(_ kind: ObjectKind, _ reference: String, _ info: JSONValue) -> String? {
         switch kind {
         case .exec:
             guard let container = info.member("ContainerID")?.string, ownedID(.container, container) != nil else { return nil }
@@ -401,14 +545,16 @@ struct JobScope: Sendable {
         guard !escaped.isEmpty, escaped != ".", escaped != "..", name.utf8.first != UInt8(ascii: "/") else {
             return .refused(QueryRewrite.containerFilterMissing(value))
         }
-        switch lookup.get(ObjectKind.container.inspectPath(escaped)) {
-        case .ok(let info):
+        switch lookup.find(.container, name) {
+        case .object(let info):
             guard let id = info.member("Id")?.string else {
                 return .refused(TenancyRefusal(status: 503, message: "sockwarden: container \(value) could not be looked up (the daemon's answer has no ID)"))
             }
             let owned = ownsContainer(id, labels: info.member("Config")?.member("Labels"))
             return QueryRewrite.containerFilterValue(value, found: .init(id: id, name: info.member("Name")?.string ?? "", owned: owned))
-        case .notFound:
+        case .notFound, .ambiguous:
+            // Ambiguous: no container has it as its full ID or name (the daemon finds those first),
+            // so it names none of the job's; the daemon's message would tell of the others'.
             return QueryRewrite.containerFilterValue(value, found: nil)
         case .failed(let why):
             return .refused(TenancyRefusal(status: 503, message: "sockwarden: container \(value) could not be looked up (\(why))"))

@@ -1,4 +1,5 @@
 import Glibc
+import Tenancy
 import EngineAPI
 import GoJSON
 import Policy
@@ -63,16 +64,66 @@ struct NestedSocket: Sendable {
 }
 
 /// The host as a job socket's policy sees it: the job's own socket is
-/// granted.
+/// granted, and the daemon's objects are the job's own (`JobScope.resolve`).
+/// The policy judges a request before the job scope does, by the objects it
+/// names: another job's container (an exec's, a start's, a `VolumesFrom`
+/// source), network or volume is one it does not see, as if it did not
+/// exist, so neither the policy's refusal ("is a container a job may not
+/// create: HostConfig.Privileged") nor its look-up's failure ("Multiple IDs
+/// found with provided prefix") tells the job about it. An object the job
+/// owns is looked up by its full ID; the job scope still refuses another's.
 struct JobHostEnvironment: HostEnvironment {
     let base: HostFileSystem
     let ownSocket: String
+    let scope: JobScope
 
     func resolve(hostPath: String) -> ResolvedHostPath { base.resolve(hostPath: hostPath) }
-    func container(_ reference: String) -> ContainerLookup { base.container(reference) }
-    func volume(_ name: String) -> VolumeLookup { base.volume(name) }
-    func network(_ reference: String) -> NetworkLookup { base.network(reference) }
-    func targetContainer(_ reference: TargetReference) -> TargetContainerLookup { base.targetContainer(reference) }
+
+    func container(_ reference: String) -> ContainerLookup {
+        switch scope.resolve(.container, reference) {
+        case .owned(let id): return base.container(id)
+        case .missing: return .notFound
+        case .ambiguous(let refusal): return .unavailable("the daemon answered \(refusal.status): \(refusal.message)")
+        case .failed(let why): return .unavailable(why)
+        }
+    }
+
+    /// Another job's volume is judged as one the request would create: the
+    /// job scope refuses it (409) whatever the policy says.
+    func volume(_ name: String) -> VolumeLookup {
+        switch scope.resolve(.volume, name) {
+        case .owned(let found): return base.volume(found)
+        case .missing, .ambiguous: return scope.reusableAnonymousVolume(name) ? base.volume(name) : .notFound
+        case .failed(let why): return .unavailable(why)
+        }
+    }
+
+    /// The predefined networks are every job's (`OwnerReferences.predefinedNetworks`).
+    func network(_ reference: String) -> NetworkLookup {
+        if !NetworkNames.isUserNetwork(reference) { return base.network(reference) }
+        switch scope.resolve(.network, reference) {
+        case .owned(let id): return base.network(id)
+        case .missing: return .notFound
+        case .ambiguous(let refusal): return .unavailable("the daemon answered \(refusal.status): \(refusal.message)")
+        case .failed(let why): return .unavailable(why)
+        }
+    }
+
+    func targetContainer(_ reference: TargetReference) -> TargetContainerLookup {
+        let kind: ObjectKind
+        let name: String
+        switch reference {
+        case .container(let r): (kind, name) = (.container, r)
+        case .exec(let r): (kind, name) = (.exec, r)
+        }
+        switch scope.resolve(kind, name) {
+        case .owned(let id): return base.targetContainer(kind == .exec ? .exec(id) : .container(id))
+        case .missing: return .notFound
+        case .ambiguous(let refusal): return .unavailable("the daemon answered \(refusal.status): \(refusal.message)")
+        case .failed(let why): return .unavailable(why)
+        }
+    }
+
     func grantsSocket(_ path: String) -> Bool { path.utf8.elementsEqual(ownSocket.utf8) }
     func namesThisHost(_ name: String) -> Bool { base.namesThisHost(name) }
 }

@@ -138,6 +138,14 @@ struct RequestJudge {
         }
         switch start.resolution {
         case .matched(let match):
+            var received: [UInt8]?
+            if case .complete(let bytes, _)? = body { received = bytes }
+            if let scope = context.jobScope, case .answer(let status, let message, let raw)? = scope.answerBeforePolicy(match, body: received) {
+                // Another's object, or none: the daemon's 404, whatever the policy would say of it.
+                record.rule = "job-scope"
+                record.reason = message
+                return Judged(record: record, action: .answer(status: status, message: message, raw: raw), inspected: body)
+            }
             var input = PolicyInput(method: head.method, route: match.route, apiVersion: match.apiVersion,
                                     rawQuery: match.rawQuery, contentType: head.headers.first("content-type"))
             input.parameters = match.parameters

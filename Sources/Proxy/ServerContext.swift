@@ -67,7 +67,11 @@ public final class ServerContext: @unchecked Sendable {
         self.jobScope = job.map { JobScope(owner: $0.owner, lookup: DaemonLookup(upstreamPath: upstreamPath), claims: $0.claims, containers: $0.containers, closed: closed) }
         let host = HostFileSystem(upstreamSocket: upstreamPath)
         self.nestedSocket = job.map { NestedSocket(ownSocket: $0.socketPath, jobsDirectory: $0.jobsDirectory, host: host) }
-        self.policyEnvironment = job.map { JobHostEnvironment(base: host, ownSocket: $0.socketPath) as HostEnvironment } ?? host
+        if let job, let scope = jobScope {
+            self.policyEnvironment = JobHostEnvironment(base: host, ownSocket: job.socketPath, scope: scope)
+        } else {
+            self.policyEnvironment = host
+        }
         self.headTimeoutSeconds = headTimeoutSeconds
         self.limits = limits
         self.policyHolder = Locked(PolicyInForce(policy: policy, digest: "", loadedAt: wallClock()))

@@ -8,8 +8,17 @@ import GoJSON
 /// 2026-12-01, session 13). On a job socket those counts are the job's own:
 /// its containers (by the owner label, counted by state as dockerd 20.10's
 /// `stateCtr` counts them) and the images in its view (`ImageListFilter`,
-/// with `all=1`). Every other member is the daemon's.
+/// with `all=1`). `NEventsListener` (how many event streams are open on the
+/// daemon: every job's `docker events`, `docker-compose up`, Testcontainers'
+/// streams), `NFd` and `NGoroutines` (the daemon's open files and
+/// goroutines, which move with every request and stream of every client)
+/// are 0: they describe other clients' activity as it happens, and a job
+/// has no count of its own to put there (found 2026-12-01, session 15).
+/// Every other member is the daemon's.
 public enum InfoFilter {
+    /// Members answered as 0 on a job socket.
+    public static let activityCounts = ["NEventsListener", "NFd", "NGoroutines"]
+
     public struct Counts: Sendable, Equatable {
         public var running: Int
         public var paused: Int
@@ -45,6 +54,7 @@ public enum InfoFilter {
             "Containers": counts.running + counts.paused + counts.stopped,
             "ContainersRunning": counts.running, "ContainersPaused": counts.paused,
             "ContainersStopped": counts.stopped, "Images": counts.images,
+            "NEventsListener": 0, "NFd": 0, "NGoroutines": 0,
         ]
         return GoEncoder.render(.object(members.map { member in
             guard let value = replaced[member.key] else { return member }

@@ -313,6 +313,26 @@ struct DiskUsageFilterTests {
         #expect(DiskUsageFilter.filter(Array("{".utf8), owner: owner) == nil)
     }
 
+    @Test("LayersSize is the sum of the sizes of the images in the job's view, not of every image on the daemon", arguments: [
+        (#"[]"#, "0"),
+        (#"[{"Id":"sha256:i","RepoTags":["busybox:latest"],"Size":100}]"#, "100"),
+        (#"[{"Id":"sha256:i","RepoTags":["busybox:latest"],"Size":100},{"Id":"sha256:o","Labels":{"io.sockwarden.job":"other"},"Size":5000}]"#, "100"),
+        (#"[{"Id":"sha256:i","RepoTags":["busybox:latest"],"Size":100},{"Id":"sha256:m","Labels":{"io.sockwarden.job":"job-42","io.sockwarden.seal":"5ea1"},"Size":30}]"#, "130"),
+        (#"[{"Id":"sha256:i","RepoTags":["busybox:latest"],"Size":-1}]"#, "0"),
+    ])
+    func layersSize(_ c: (String, String)) throws {
+        let body = #"{"LayersSize":99999,"Images":\#(c.0),"Containers":[],"Volumes":[]}"#
+        let out = String(decoding: try #require(DiskUsageFilter.filter(Array(body.utf8), owner: owner)), as: UTF8.self)
+        #expect(out.hasPrefix(#"{"LayersSize":\#(c.1),"#), "\(out)")
+    }
+
+    @Test("an image's SharedSize, which counts the layers other jobs' images share with it, is -1 (not computed)")
+    func sharedSize() throws {
+        let body = #"{"LayersSize":1,"Images":[{"Id":"sha256:i","RepoTags":["busybox:latest"],"Size":100,"SharedSize":100,"Containers":0}],"Containers":[],"Volumes":[]}"#
+        let out = String(decoding: try #require(DiskUsageFilter.filter(Array(body.utf8), owner: owner)), as: UTF8.self)
+        #expect(out.contains(#""SharedSize":-1"#) && !out.contains(#""SharedSize":100"#), "\(out)")
+    }
+
     static let containers = #"[{"Id":"a","ImageID":"sha256:i","Labels":{"io.sockwarden.job":"job-42"}},{"Id":"b","ImageID":"sha256:i","Labels":{"io.sockwarden.job":"other"}},{"Id":"c","ImageID":"sha256:j","Labels":{"io.sockwarden.job":"other"}}]"#
 
     @Test("an image's Containers counts only the job's own containers of it", arguments: [
@@ -342,11 +362,17 @@ struct InfoFilterTests {
         #expect(InfoFilter.counts(containers: [], images: 0) == InfoFilter.Counts())
     }
 
-    @Test("the daemon-wide container and image counts are replaced by the job's; every other member is the daemon's")
+    @Test("the daemon-wide container and image counts are replaced by the job's, its activity counts by 0; every other member is the daemon's")
     func replacesCounts() throws {
-        let body = #"{"ID":"X","Containers":22,"ContainersRunning":9,"ContainersPaused":1,"ContainersStopped":12,"Images":40,"Driver":"overlay2","NGoroutines":50}"#
+        let body = #"{"ID":"X","Containers":22,"ContainersRunning":9,"ContainersPaused":1,"ContainersStopped":12,"Images":40,"Driver":"overlay2","NFd":31,"NGoroutines":50,"NEventsListener":4,"NCPU":2}"#
         let out = String(decoding: try #require(InfoFilter.filter(Array(body.utf8), counts: .init(running: 1, paused: 0, stopped: 2, images: 3))), as: UTF8.self)
-        #expect(out == #"{"ID":"X","Containers":3,"ContainersRunning":1,"ContainersPaused":0,"ContainersStopped":2,"Images":3,"Driver":"overlay2","NGoroutines":50}"#)
+        #expect(out == #"{"ID":"X","Containers":3,"ContainersRunning":1,"ContainersPaused":0,"ContainersStopped":2,"Images":3,"Driver":"overlay2","NFd":0,"NGoroutines":0,"NEventsListener":0,"NCPU":2}"#)
+    }
+
+    @Test("open event streams, file descriptors and goroutines, which move with other clients' work, are 0", arguments: InfoFilter.activityCounts)
+    func activityCounts(_ key: String) throws {
+        let body = "{\"\(key)\":17}"
+        #expect(String(decoding: try #require(InfoFilter.filter(Array(body.utf8), counts: .init())), as: UTF8.self) == "{\"\(key)\":0}")
     }
 
     @Test("an answer that is not a JSON object is not passed on")

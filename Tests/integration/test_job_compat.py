@@ -117,6 +117,27 @@ volumes:
 """
 
 
+def compose_v1() -> str:
+    """docker-compose v1's path; the test is skipped without it."""
+    compose = shutil.which("docker-compose") or "/usr/bin/docker-compose"
+    if not os.access(compose, os.X_OK):
+        pytest.skip("docker-compose (v1) not installed")
+    return compose
+
+
+def compose_runner(compose: str, cwd, sock: str, docker_config: str, project: str, where: str):
+    """Runs docker-compose on `sock` as project `project`, asserting it succeeds."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "COMPOSE_"))}
+    env.update(DOCKER_HOST=f"unix://{sock}", DOCKER_CONFIG=docker_config,
+               COMPOSE_PROJECT_NAME=project, COMPOSE_INTERACTIVE_NO_CLI="1")
+
+    def run(*args) -> subprocess.CompletedProcess:
+        r = subprocess.run([compose, *args], cwd=cwd, env=env, capture_output=True, timeout=120)
+        assert r.returncode == 0, (where, args, r.stderr.decode()[-2000:])
+        return r
+    return run
+
+
 def test_compose_sees_its_volume_and_network_labels_unchanged(dockerd_sock, job_sock, docker_config, tmp_path):
     # docker-compose v1 compares a project's volumes' and networks' labels
     # with its file at every `up` and `run`; on a job socket it found the
@@ -124,24 +145,14 @@ def test_compose_sees_its_volume_and_network_labels_unchanged(dockerd_sock, job_
     # io.sockwarden.job has changed. It may need to be recreated"), which it
     # never does straight. The job's answers now leave the owner label out;
     # the daemon still has it.
-    compose = shutil.which("docker-compose") or "/usr/bin/docker-compose"
-    if not os.access(compose, os.X_OK):
-        pytest.skip("docker-compose (v1) not installed")
+    compose = compose_v1()
     (tmp_path / "docker-compose.yml").write_text(COMPOSE_WITH_VOLUME_AND_NETWORK.format(image=IMAGE))
     for where, sock in (("direct", dockerd_sock), ("job", job_sock)):
         project = unique("swl").replace("-", "")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "COMPOSE_"))}
-        env.update(DOCKER_HOST=f"unix://{sock}", DOCKER_CONFIG=docker_config,
-                   COMPOSE_PROJECT_NAME=project, COMPOSE_INTERACTIVE_NO_CLI="1")
-
-        def compose_run(*args):
-            r = subprocess.run([compose, *args], cwd=tmp_path, env=env, capture_output=True, timeout=120)
-            assert r.returncode == 0, (where, args, r.stderr.decode()[-2000:])
-            return r.stderr.decode()
-
+        compose_run = compose_runner(compose, tmp_path, sock, docker_config, project, where)
         try:
             compose_run("up", "-d")
-            again = compose_run("up", "-d") + compose_run("run", "--rm", "-T", "app", "true")
+            again = compose_run("up", "-d").stderr.decode() + compose_run("run", "--rm", "-T", "app", "true").stderr.decode()
             assert "has changed" not in again, (where, again)
             volume = http(dockerd_sock, "GET", f"{API}/volumes/{project}_data").json()
             network = http(dockerd_sock, "GET", f"{API}/networks/{project}_inner").json()
@@ -209,20 +220,11 @@ def test_compose_recreates_a_service_with_an_anonymous_volume(dockerd_sock, job_
     # anonymous volumes bound by name, so the data survives. A job socket
     # refused that bind (the daemon makes anonymous volumes unlabelled) and
     # left the old container renamed; now it binds them as the job's own.
-    compose = shutil.which("docker-compose") or "/usr/bin/docker-compose"
-    if not os.access(compose, os.X_OK):
-        pytest.skip("docker-compose (v1) not installed")
+    compose = compose_v1()
     (tmp_path / "docker-compose.yml").write_text(COMPOSE_WITH_ANONYMOUS_VOLUME.format(image=IMAGE))
     for where, sock in (("direct", dockerd_sock), ("job", job_sock)):
         project = unique("swa").replace("-", "")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "COMPOSE_"))}
-        env.update(DOCKER_HOST=f"unix://{sock}", DOCKER_CONFIG=docker_config,
-                   COMPOSE_PROJECT_NAME=project, COMPOSE_INTERACTIVE_NO_CLI="1")
-
-        def compose_run(*args):
-            r = subprocess.run([compose, *args], cwd=tmp_path, env=env, capture_output=True, timeout=120)
-            assert r.returncode == 0, (where, args, r.stderr.decode()[-2000:])
-            return r
+        compose_run = compose_runner(compose, tmp_path, sock, docker_config, project, where)
 
         def project_containers():
             return [c for c in json.loads(http(dockerd_sock, "GET", f"{API}/containers/json?all=1").body)

@@ -182,6 +182,39 @@ def test_system_df_counts_only_the_jobs_own_containers_of_a_shared_image(jobs, d
     assert df_count(dockerd_sock) >= 3
 
 
+def test_system_df_layer_sizes_do_not_grow_with_other_jobs_builds(jobs, dockerd_sock):  # noqa: F811
+    """The daemon's `LayersSize` is the size of every image layer on it, and
+    an image's `SharedSize` the size of its layers any other image shares (a
+    base image's grows when anyone builds on it): a job polling `system df`
+    saw other jobs build. On a job socket `LayersSize` is the sum of the
+    sizes of the images the job sees, and `SharedSize` -1 (not computed)."""
+    a, b = jobs.open(unique("da")), jobs.open(unique("db"))
+
+    def df(sock: str) -> dict:
+        return json.loads(http(sock, "GET", f"{API}/system/df").body)
+
+    def base(answer: dict) -> dict:
+        found = [image for image in answer["Images"] if BASE in (image.get("RepoTags") or [])]
+        assert len(found) == 1, answer["Images"]
+        return found[0]
+
+    before = df(a)
+    assert before["LayersSize"] == sum(image["Size"] for image in before["Images"]), before
+    daemon_before = df(dockerd_sock)["LayersSize"]
+    name = f"{unique('db-img')}:1"
+    built = build(b, name, f"FROM {IMG}\nRUN head -c 300000 /dev/zero > /blob\n")
+    assert built.status == 200 and b'"errorDetail"' not in built.body, built.body[-300:]
+    daemon = df(dockerd_sock)
+    assert daemon["LayersSize"] >= daemon_before + 300000, (daemon_before, daemon["LayersSize"])
+    assert base(daemon)["SharedSize"] > 0, base(daemon)
+    after = df(a)
+    assert after["LayersSize"] == before["LayersSize"], (before["LayersSize"], after["LayersSize"])
+    assert base(after)["SharedSize"] == -1, base(after)
+    # Job B sees its image, and counts it.
+    mine = df(b)
+    assert mine["LayersSize"] == sum(image["Size"] for image in mine["Images"]) > after["LayersSize"], mine["LayersSize"]
+
+
 def test_names_of_other_jobs_and_of_shared_images_cannot_be_taken(image_jobs, dockerd_sock):
     a, b, socks, built, claimed = image_jobs
     before = {n: image_info(dockerd_sock, n)["Id"] for n in (built, claimed, BASE)}

@@ -4,12 +4,14 @@ it (`Containers`, `ContainersRunning`, `ContainersPaused`,
 and the runner's containers being created, started, stopped and removed,
 and their images being built and deleted, as it happened. On a job socket
 those counts are the job's own: its containers by state, and the images in
-its view. Each check is made against the daemon's own state."""
+its view. `NEventsListener` (the event streams open on the daemon), `NFd`
+and `NGoroutines` moved with every other client's streams and requests: on a
+job socket they are 0. Each check is made against the daemon's own state."""
 import json
 
 import pytest
 
-from swhelpers import API, http, tar_of, unique
+from swhelpers import API, RawConn, build_request, http, tar_of, unique, wait_for
 from test_jobs import Jobs, create, inspect, jobs, post  # noqa: F401 - fixtures used by name
 
 pytestmark = pytest.mark.proxy_only
@@ -72,3 +74,26 @@ def test_info_counts_only_the_jobs_own_containers_and_the_images_it_sees(jobs, d
     daemon = json.loads(http(dockerd_sock, "GET", f"{API}/info").body)
     for key in ("ID", "Driver", "DockerRootDir", "ServerVersion", "OperatingSystem", "CgroupVersion"):
         assert info[key] == daemon[key], key
+
+
+ACTIVITY = ("NEventsListener", "NFd", "NGoroutines")
+
+
+def test_info_does_not_count_other_clients_event_streams_files_or_goroutines(jobs, dockerd_sock):
+    a, b = jobs.open(unique("ja")), jobs.open(unique("jb"))
+    before = json.loads(http(dockerd_sock, "GET", f"{API}/info").body)["NEventsListener"]
+    streams = [RawConn(sock, 30) for sock in (b, b, dockerd_sock)]
+    try:
+        for conn in streams:
+            conn.send(build_request("GET", f"{API}/events"))
+            assert b" 200 " in conn.read_until(b"\r\n\r\n")
+        # The daemon counts the three streams: job B's two, through its socket, and the runner's.
+        wait_for(lambda: json.loads(http(dockerd_sock, "GET", f"{API}/info").body)["NEventsListener"] >= before + 3,
+                 10, what="the daemon to count the event streams")
+        daemon = json.loads(http(dockerd_sock, "GET", f"{API}/info").body)
+        assert daemon["NFd"] > 0 and daemon["NGoroutines"] > 0, daemon
+        info = json.loads(http(a, "GET", f"{API}/info").body)
+        assert {k: info[k] for k in ACTIVITY} == {k: 0 for k in ACTIVITY}, {k: info[k] for k in ACTIVITY}
+    finally:
+        for conn in streams:
+            conn.close()
