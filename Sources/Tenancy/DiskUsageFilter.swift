@@ -14,8 +14,10 @@ public enum DiskUsageFilter {
     /// The filtered JSON, or nil when the answer is not the expected object
     /// (the caller then refuses rather than pass it on).
     /// `containers`: the IDs the job socket recorded (`JobContainers`);
-    /// nil in tests of other parts (the owner label alone).
-    public static func filter(_ body: [UInt8], owner: JobOwner, foreignClaims: Set<String> = [], containers recorded: Set<String>? = nil) -> [UInt8]? {
+    /// nil in tests of other parts (the owner label alone). `images`: the
+    /// image IDs it recorded (`JobImages`).
+    public static func filter(_ body: [UInt8], owner: JobOwner, foreignClaims: Set<String> = [], containers recorded: Set<String>? = nil,
+                              images: Set<String>) -> [UInt8]? {
         guard case .success(let json) = JSONParser.parse(body), case .object(let members) = json else { return nil }
         var containers: [JSONValue]?
         if case .array(let items)? = members.last(where: { $0.key == "Containers" })?.value {
@@ -31,7 +33,7 @@ public enum DiskUsageFilter {
                 // Without the owner label, as volume inspect and list show them (`OwnerLabelFilter`).
                 return JSONMember(member.key, .array(items.filter { owned($0, owner) }.map(OwnerLabelFilter.withoutOwnerLabel)))
             case "Images":
-                let images = ImageListFilter.filter(items, owner: owner, foreignClaims: foreignClaims)
+                let images = ImageListFilter.filter(items, owner: owner, recorded: images, foreignClaims: foreignClaims)
                 return JSONMember(member.key, .array(images.map { recounted($0, containers: containers) }))
             default: return member
             }
