@@ -2,7 +2,8 @@ import EngineAPI
 import Tenancy
 
 extension JobScope {
-    /// Gives the image a job's build made (`id`, its full ID) the build's
+    /// Records the image a job's build made as the job's (`JobImages`;
+    /// every job-socket build, with names or not) and gives it the build's
     /// names, once the build has ended (`Connection.relayTaggingBuild`):
     /// each checked again as a `docker tag` on the job socket is (`newName`:
     /// free, or already the job's), then tagged through the daemon by the
