@@ -107,4 +107,15 @@ struct ContainerRecordsCompactionTests {
         records.compact(job: "j") { asked += 1; return [] }
         #expect(asked == 1 && records.ids(of: "j").isEmpty)
     }
+    @Test("image IDs are compacted apart from the containers': the gone dropped, an answerless daemon drops nothing")
+    func compactsImages() {
+        let records = ContainerRecords()
+        for n in 0..<300 { records.recordImage("sha256:" + Self.id(n), job: "j") }
+        records.record(Self.id(1), job: "j")
+        records.compactImages(job: "j") { nil }
+        #expect(records.imageIDs(of: "j").count == 300)
+        records.compactImages(job: "j") { Set((0..<10).map { "sha256:" + Self.id($0) }) }
+        #expect(records.imageIDs(of: "j") == Set((0..<10).map { "sha256:" + Self.id($0) }))
+        #expect(records.ids(of: "j") == [Self.id(1)])
+    }
 }
