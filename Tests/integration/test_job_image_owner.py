@@ -154,3 +154,26 @@ def test_the_jobs_images_stay_its_own_across_a_restart(jobs, dockerd_sock):
     finally:
         http(dockerd_sock, "DELETE", f"{API}/images/{q(repo + ':runner')}?force=1")
         http(dockerd_sock, "DELETE", f"{API}/images/{q(own)}?force=1")
+
+
+def test_a_jobs_build_takes_no_cache_from_the_runners_image(jobs, dockerd_sock):
+    """The job socket sets a build's `cachefrom` to the job's images: the
+    runner's image built FROM the job's carried the job's label and seal, so
+    it was among them, and the job's build of the same step took the
+    runner's layer (what the runner's RUN wrote) as its cache."""
+    job = unique("jc")
+    sock = jobs.open(job)
+    repo = f"swtest/{job}"
+    build(sock, f"FROM {IMG}\nRUN true\n", f"{repo}:dev")
+    step = f"FROM {repo}:dev\nRUN echo runner-only > /r\n"
+    runner = build(dockerd_sock, step, f"{repo}:runner")
+    try:
+        ctx = tar_of({"Dockerfile": step.encode()})
+        r = http(sock, "POST", f"{API}/build?networkmode=none", ctx, {"Content-Type": "application/x-tar"}, timeout=120)
+        assert r.status == 200 and b"Successfully built" in r.body, r.body[-400:]
+        assert b"Using cache" not in r.body, r.body[-600:]
+        assert runner[7:19].encode() not in r.body, r.body[-600:]
+    finally:
+        jobs.job("close", "--id", job, check=False)
+        http(dockerd_sock, "DELETE", f"{API}/images/{q(repo + ':runner')}?force=1")
+        http(dockerd_sock, "DELETE", f"{API}/images/{q(repo + ':dev')}?force=1")
