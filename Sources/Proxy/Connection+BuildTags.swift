@@ -71,7 +71,7 @@ extension Connection {
 
         // Here the daemon's stream has come to its end (a cut-off one returned above).
         let build = exchange.finishedRecord()
-        let tagged = scope.tagBuilt(result.outcome(ended: true), names: exchange.buildTags) { path, name in
+        let tagged = scope.tagBuilt(result.outcome(ended: true), names: exchange.buildTags ?? []) { path, name in
             tagForBuild(path, name, build: build, scope: scope)
         }
         // One write: a client that read an error message may hang up before the stream's end.

@@ -26,7 +26,9 @@ extension Connection {
             for message in messages {
                 let ids = records.ids(of: job)
                 let marks = records.marks(of: job)
-                if let kept = JobEvents.filter(message, recorded: { ids.contains($0) }, creating: { marks.contains($0) }) {
+                let images = records.imageIDs(of: job)
+                if let kept = JobEvents.filter(message, recorded: { ids.contains($0) }, creating: { marks.contains($0) },
+                                               image: { images.contains($0) }) {
                     out += kept
                     out.append(10)
                 }

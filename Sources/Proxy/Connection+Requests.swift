@@ -199,7 +199,7 @@ extension Connection {
     private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool, judgedBody: [UInt8]?,
                          warning: ModeWarning? = nil, rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil,
                          hold: AnyObject? = nil, spool: SpoolFile? = nil, continuesStream: Bool = false,
-                         buildTags: [String] = [], jobEvents: Bool = false) -> Bool {
+                         buildTags: [String]? = nil, jobEvents: Bool = false) -> Bool {
         defer { spool?.close() }
         let hijackCandidate = routeHijacks || head.upgrade != nil
         if hijackCandidate && !freshUpstreamForTakeOver() {

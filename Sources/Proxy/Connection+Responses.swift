@@ -114,7 +114,7 @@ extension Connection {
                                                   rewrites: exchange.rewrite != nil, warns: exchange.warning != nil)
                 if let verdict = plan.verdict { hijackVerdicts.push(verdict) }
                 let hijacked = plan.verdict == true
-                if !exchange.buildTags.isEmpty, !hijacked, let scope = context.jobScope, head.status == 200,
+                if exchange.buildTags != nil, !hijacked, let scope = context.jobScope, head.status == 200,
                    case let framing = head.framing(requestMethod: exchange.method), framing == .chunked || framing == .untilClose {
                     return relayTaggingBuild(head, consumed: consumed, exchange, reader, scope: scope)
                 }

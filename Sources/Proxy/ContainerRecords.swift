@@ -7,6 +7,10 @@ import Tenancy
 /// `serve` and persisted with each job's state (`onChange`), so a restart
 /// of sockwarden keeps them. IDs of containers removed since are kept until
 /// the job is closed (an ID is never given twice).
+///
+/// Also the images each job socket made, by full `sha256:` ID (`JobImages`):
+/// a build's last image, a commit's, an import's. Kept apart from the
+/// containers' (`imageIDs(of:)`), persisted with them.
 final class ContainerRecords: @unchecked Sendable {
     private let records = Locked([String: Set<String>]())
     /// Called with a job id after its records changed.
@@ -64,6 +68,42 @@ final class ContainerRecords: @unchecked Sendable {
         unanswered.withLock { _ = $0.removeValue(forKey: job) }
         records.withLock { _ = $0.removeValue(forKey: job) }
         compacted.withLock { _ = $0.removeValue(forKey: job) }
+        images.withLock { _ = $0.removeValue(forKey: job) }
+        imagesCompacted.withLock { _ = $0.removeValue(forKey: job) }
+    }
+
+    private let images = Locked([String: Set<String>]())
+    private let imagesCompacted = Locked([String: Int]())
+
+    /// Records an image the job's socket made (its full `sha256:` ID).
+    func recordImage(_ id: String, job: String) {
+        let added = images.withLock { $0[job, default: []].insert(id).inserted }
+        if added { onChange?(job) }
+    }
+
+    func imageIDs(of job: String) -> Set<String> {
+        images.withLock { $0[job] ?? [] }
+    }
+
+    /// Restores a job's persisted image records (on start).
+    func restoreImages(_ ids: [String], job: String) {
+        images.withLock { $0[job, default: []].formUnion(ids) }
+    }
+
+    /// Drops the IDs of the job's images that are gone, as `compact` does
+    /// for containers. `listed`: the IDs of the images with the job's owner
+    /// label and seal on the daemon now (nil: cannot tell).
+    func compactImages(job: String, listed: () -> Set<String>?) {
+        let snapshot = imageIDs(of: job)
+        guard JobImages.shouldCompact(count: snapshot.count, afterLast: imagesCompacted.withLock { $0[job] ?? 0 }),
+              let present = listed() else { return }
+        let stale = snapshot.subtracting(present)
+        let left = images.withLock { r -> Int in
+            r[job]?.subtract(stale)
+            return r[job]?.count ?? 0
+        }
+        imagesCompacted.withLock { $0[job] = left }
+        if !stale.isEmpty { onChange?(job) }
     }
 
     /// How many IDs each job had after its last compaction.

@@ -32,7 +32,9 @@ final class Exchange: @unchecked Sendable {
     let continuesStream: Bool
     /// A job socket's build forwarded without its names: they are checked
     /// again and given to the image it made once it has ended (`Connection.relayTaggingBuild`).
-    let buildTags: [String]
+    /// nil: not a job socket's build (every one is relayed so, names or not:
+    /// the image it made is recorded as the job's, `JobImages`).
+    let buildTags: [String]?
     /// A job socket's event stream: passed on message by message, each the
     /// job's (`Connection.relayJobEvents`).
     let jobEvents: Bool
@@ -46,7 +48,7 @@ final class Exchange: @unchecked Sendable {
 
     init(kind: Kind, method: String, record: AuditRecord?, warning: ModeWarning? = nil,
          rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil, hold: AnyObject? = nil, continuesStream: Bool = false,
-         buildTags: [String] = [], jobEvents: Bool = false) {
+         buildTags: [String]? = nil, jobEvents: Bool = false) {
         self.kind = kind
         self.jobEvents = jobEvents
         self.buildTags = buildTags

@@ -5,8 +5,10 @@ import Tenancy
 /// daemon's own labels: containers first (forced, with their anonymous
 /// volumes; only those the job's socket created, `JobContainers.reaps`:
 /// the owner label alone is also on containers the runner made from the
-/// job's images), then networks, then volumes, then images the job built (unless
-/// `removeImages` is false), then the tags it put on shared images. Each
+/// job's images), then networks, then volumes, then images the job's socket made
+/// (unless `removeImages` is false; only those whose IDs it recorded,
+/// `JobImages`: the owner label and seal alone are also on images the runner
+/// built from the job's), then the tags it put on shared images. Each
 /// round lists again, so what failed (a network still in use by a container
 /// that was just going away) is retried; at most `rounds` rounds. A claimed
 /// tag whose delete would take a shared image's digest references along
@@ -22,6 +24,8 @@ struct JobReaper: Sendable {
     var containers: Set<String> = []
     /// The marks of its creates not answered with an ID (`CreateMarks`).
     var marks: Set<String> = []
+    /// The image IDs the job's socket recorded (`JobImages`).
+    var images: Set<String> = []
 
     struct Removal: Sendable {
         let kind: String
@@ -48,7 +52,7 @@ struct JobReaper: Sendable {
                 ("network", "/networks?filters=\(filter)", { Self.field($0, "Id") }, { "/networks/\($0)" }),
                 ("volume", "/volumes?filters=\(filter)", { Self.field($0.member("Volumes") ?? .array([]), "Name") },
                  { "/volumes/\(DaemonLookup.escape($0))?force=1" }),
-                ("image", "/images/json?filters=\(filter)", { Self.field($0, "Id") }, { "/images/\($0)?force=1" }),
+                ("image", "/images/json?filters=\(filter)", { reapableImages($0) }, { "/images/\($0)?force=1" }),
             ]
             for step in steps where step.kind != "image" || removeImages {
                 guard case .ok(let listed) = lookup.get(step.list) else {
@@ -86,7 +90,7 @@ struct JobReaper: Sendable {
             let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
             let labels = JobScope.labels(info.member("Config")?.member("Labels"))
             let id = info.member("Id")?.string
-            guard ImageNames.ownership(asked: name, labels: labels, repoTags: tags, owner: owner,
+            guard ImageNames.ownership(asked: name, id: id, labels: labels, repoTags: tags, owner: owner, recorded: images,
                                        claimant: { claims.claimant($0, onImage: id) }) == .own,
                   !labels.contains(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) else { continue }
             // The daemon would remove the shared image's digest references with this tag: left.
@@ -109,6 +113,15 @@ struct JobReaper: Sendable {
             guard let id = item.member("Id")?.string,
                   JobContainers.reaps(id: id, labels: JobScope.labels(item.member("Labels")), owner: owner,
                                       recorded: containers, marks: marks) else { return nil }
+            return id
+        }
+    }
+
+    /// The IDs of an image list's images that are the job's to reap.
+    private func reapableImages(_ list: JSONValue) -> [String] {
+        (list.array ?? []).compactMap { item in
+            guard let id = item.member("Id")?.string,
+                  JobImages.owns(id: id, labels: JobScope.labels(item.member("Labels")), owner: owner, recorded: images) == true else { return nil }
             return id
         }
     }

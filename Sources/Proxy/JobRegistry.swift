@@ -114,14 +114,16 @@ public final class JobRegistry: @unchecked Sendable {
         guard job.persisted else {
             // A static listener's job has no state file; its containers are kept beside.
             do {
-                try Files.writeAtomically(staticContainersPath(id), bytes: JobState.encode(containers: containers.ids(of: id)) + [10])
+                // The image IDs (`sha256:…`) in the same list: a container ID never starts so.
+                try Files.writeAtomically(staticContainersPath(id), bytes: JobState.encode(containers: containers.ids(of: id).union(containers.imageIDs(of: id))) + [10])
             } catch {
                 report("sockwarden: cannot persist the containers of static job \(id): \(error)")
             }
             return
         }
         do {
-            try Files.writeAtomically(statePath(id), bytes: JobState.encode(job.info, images: claims.entries(of: id), containers: containers.ids(of: id)) + [10])
+            try Files.writeAtomically(statePath(id), bytes: JobState.encode(job.info, images: claims.entries(of: id), containers: containers.ids(of: id),
+                                                                         madeImages: containers.imageIDs(of: id)) + [10])
         } catch {
             report("sockwarden: cannot persist the image tags and containers of job \(id): \(error)")
         }
@@ -174,7 +176,8 @@ public final class JobRegistry: @unchecked Sendable {
         info.watch = watch
         if persist {
             do {
-                try Files.writeAtomically(statePath(id), bytes: JobState.encode(info, images: claims.entries(of: id), containers: containers.ids(of: id)) + [10])
+                try Files.writeAtomically(statePath(id), bytes: JobState.encode(info, images: claims.entries(of: id), containers: containers.ids(of: id),
+                                                                     madeImages: containers.imageIDs(of: id)) + [10])
             } catch {
                 server.stop()
                 return .failure(JobError(status: 500, description: "cannot persist the job: \(error)"))
@@ -182,7 +185,9 @@ public final class JobRegistry: @unchecked Sendable {
         }
         let persisted = persist || access(statePath(id), F_OK) == 0
         if !persisted, let bytes = try? Files.read(staticContainersPath(id)) {
-            containers.restore(JobState.decode(containers: bytes), job: id)
+            let ids = JobState.decode(containers: bytes)
+            containers.restore(ids.filter { !JobImages.isImageID($0) }, job: id)
+            containers.restoreImages(ids.filter(JobImages.isImageID), job: id)
         }
         jobs.withLock { $0[id] = Job(info: info, server: server, persisted: persisted) }
         policyFiles.withLock { $0[id] = (identity, nil) }
@@ -215,11 +220,13 @@ public final class JobRegistry: @unchecked Sendable {
         // marks. Not every container with its label: the runner's, made from
         // the job's image, carry it too.
         let made = (ids: containers.ids(of: id), marks: containers.marks(of: id))
-        var report = reap(owner, images: images, containers: made)
+        // Its images likewise: those its socket made, not every one with its label and seal.
+        let madeImages = containers.imageIDs(of: id)
+        var report = reap(owner, images: images, containers: made, madeImages: madeImages)
         if cutInFlight {
             // A request cut at the daemon may still create something: once more.
             usleep(500_000)
-            let again = reap(owner, images: images, containers: made)
+            let again = reap(owner, images: images, containers: made, madeImages: madeImages)
             report.removed += again.removed
             report.failed += again.failed
             report.kept += again.kept.filter { k in !report.kept.contains { $0.id == k.id } }
@@ -231,7 +238,7 @@ public final class JobRegistry: @unchecked Sendable {
         }
         containers.release(job: id)
         // An import or commit cut at the close may still end in an image with the job's label.
-        lateReaps.withLock { $0.closed(id, images: images, at: Self.monotonicSeconds(), containers: made.ids, marks: made.marks) }
+        lateReaps.withLock { $0.closed(id, images: images, at: Self.monotonicSeconds(), containers: made.ids, marks: made.marks, madeImages: madeImages) }
         record(owner: owner, target: "/jobs/\(id)", method: "CLOSE", rule: "job-close",
                reason: "job \(id) \(why): removed \(report.removed.count), failed \(report.failed.count)"
                    + (report.kept.isEmpty ? "" : ", kept \(report.kept.count) tag\(report.kept.count == 1 ? "" : "s") whose removal would take a shared image's digest references along (\(report.kept.map(\.id).joined(separator: ", ")))"), status: report.failed.isEmpty ? 200 : 500)
@@ -251,9 +258,11 @@ public final class JobRegistry: @unchecked Sendable {
         let due = lateReaps.withLock { $0.due(at: now, available: { self.claim($0) }) }
         for entry in due {
             defer { release(entry.id) }
-            guard let owner = JobOwner(id: entry.id), jobs.withLock({ $0[entry.id] == nil }) else { continue }
+            // With its seal: its images are reaped by label, seal and recorded ID (`JobImages`).
+            guard let owner = sealKey.owner(entry.id), jobs.withLock({ $0[entry.id] == nil }) else { continue }
             // The claims were released at the close: a late reap leaves them alone.
-            let report = reap(owner, images: entry.images, withClaims: false, containers: (entry.containers, entry.marks))
+            let report = reap(owner, images: entry.images, withClaims: false, containers: (entry.containers, entry.marks),
+                             madeImages: entry.madeImages)
             guard !report.removed.isEmpty || !report.failed.isEmpty else { continue }
             record(owner: owner, target: "/jobs/\(entry.id)", method: "REAP", rule: "job-late-reap",
                    reason: "job \(entry.id), closed \(now - entry.closedAt) s ago: removed \(report.removed.count), failed \(report.failed.count) (a request cut at the close ended after its reaps)",
@@ -266,12 +275,14 @@ public final class JobRegistry: @unchecked Sendable {
     /// `withClaims`: also untag (and forget) the tags the job claimed.
     /// `containers`: the job's (`JobContainers.reaps`): the IDs its socket
     /// recorded, and the marks of its creates not answered with one.
+    /// `madeImages`: the image IDs its socket recorded (`JobImages`).
     func reap(_ owner: JobOwner, images: Bool = true, withClaims: Bool = true,
-              containers: (ids: Set<String>, marks: Set<String>)) -> JobReaper.Report {
+              containers: (ids: Set<String>, marks: Set<String>), madeImages: Set<String>) -> JobReaper.Report {
         var reaper = JobReaper(owner: owner, lookup: DaemonLookup(upstreamPath: settings.base.upstreamPath),
                                claims: withClaims ? claims : nil, removeImages: images)
         reaper.containers = containers.ids
         reaper.marks = containers.marks
+        reaper.images = madeImages
         return reaper.reap { removal in
             let path = "/\(removal.kind)s/\(removal.id)"
             record(owner: owner, target: path, method: "DELETE", rule: "job-reap",
@@ -295,6 +306,7 @@ public final class JobRegistry: @unchecked Sendable {
             }
             claims.restore(state.images, imageIDs: state.imageIDs, job: id)
             containers.restore(state.containers, job: id)
+            containers.restoreImages(state.madeImages, job: id)
             let gone = state.watch.map { $0.liveness(lookup) == .gone } ?? false
             if state.expiresAt.map({ $0 <= now }) ?? false || gone {
                 // The socket first: nobody may reach the job while it is reaped.
@@ -302,7 +314,7 @@ public final class JobRegistry: @unchecked Sendable {
                 var images = true
                 if case .loaded(let policy, _) = loadPolicy(state.policy) { images = policy.bodyRules.jobReapImages }
                 // The containers recorded in its state (the marks of creates in flight are not kept).
-                if let owner = sealKey.owner(id) { _ = reap(owner, images: images, containers: (containers.ids(of: id), [])) }
+                if let owner = sealKey.owner(id) { _ = reap(owner, images: images, containers: (containers.ids(of: id), []), madeImages: containers.imageIDs(of: id)) }
                 unlink(statePath(id))
                 containers.release(job: id)
                 messages.append(gone ? "job \(id): its \(state.watch!.description) is gone: reaped"
@@ -423,9 +435,13 @@ enum JobState {
         let imageIDs: [String: String]
         /// The full IDs of the containers the job's socket created.
         let containers: [String]
+        /// The full IDs of the images it made (`JobImages`); none in the
+        /// state of a job opened before sockwarden recorded them.
+        let madeImages: [String]
     }
 
-    static func encode(_ info: JobRegistry.JobInfo, images: [(name: String, imageID: String?)] = [], containers: Set<String> = []) -> [UInt8] {
+    static func encode(_ info: JobRegistry.JobInfo, images: [(name: String, imageID: String?)] = [], containers: Set<String> = [],
+                       madeImages: Set<String> = []) -> [UInt8] {
         var labels = JSONObjectWriter()
         for label in info.labels { labels.field(label.key, label.value) }
         var w = JSONObjectWriter()
@@ -456,6 +472,7 @@ enum JobState {
             w.raw("image_ids", ids.finish())
         }
         if !containers.isEmpty { w.raw("container_ids", encode(containers: containers)) }
+        if !madeImages.isEmpty { w.raw("made_image_ids", encode(containers: madeImages)) }
         return w.finish()
     }
 
@@ -487,6 +504,7 @@ enum JobState {
         var imageIDs: [String: String] = [:]
         for entry in json.member("image_ids")?.object ?? [] { if let id = entry.value.string { imageIDs[entry.key] = id } }
         let containers = (json.member("container_ids")?.array ?? []).compactMap(\.string)
+        let madeImages = (json.member("made_image_ids")?.array ?? []).compactMap(\.string).filter(JobImages.isImageID)
         var watch: JobWatch?
         if case .number(let p)? = json.member("watch_pid"), let pid = Int32(p),
            case .number(let t)? = json.member("watch_pid_start"), let start = UInt64(t) {
@@ -494,6 +512,7 @@ enum JobState {
         } else if let container = json.member("watch_container")?.string {
             watch = .container(id: container)
         }
-        return Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry, watch: watch, images: images, imageIDs: imageIDs, containers: containers)
+        return Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry, watch: watch, images: images, imageIDs: imageIDs, containers: containers,
+                       madeImages: madeImages)
     }
 }

@@ -2,7 +2,8 @@ import EngineAPI
 import Tenancy
 
 extension JobScope {
-    /// Gives the image a job's build made (`id`, its full ID) the build's
+    /// Records the image a job's build made as the job's (`JobImages`;
+    /// every job-socket build, with names or not) and gives it the build's
     /// names, once the build has ended (`Connection.relayTaggingBuild`):
     /// each checked again as a `docker tag` on the job socket is (`newName`:
     /// free, or already the job's), then tagged through the daemon by the
@@ -26,26 +27,31 @@ extension JobScope {
                   tag: (_ path: String, _ name: String) -> String?) -> (messages: [UInt8], refusal: String?)? {
         let all = names.map(ImageNames.familiar).joined(separator: ", ")
         func unnamed(_ why: String) -> (messages: [UInt8], refusal: String?) {
-            let text = "sockwarden: job \(owner.id)'s build ended, but \(why), so it was not named \(all)"
+            let text = "sockwarden: job \(owner.id)'s build ended, but \(why)" + (names.isEmpty ? "" : ", so it was not named \(all)")
             return (BuildProgressStream.error(text), text)
         }
         if case .failed = outcome { return nil }
-        // A job closed while its build ran: its images are reaped, nothing more is named.
-        if closed.withLock({ $0 }) { return unnamed("job \(owner.id) was closed while it ran") }
+        // The image it made, recorded as the job's (`JobImages`) before it is named.
+        let made: (id: String, quiet: Bool)
         switch outcome {
         case .failed:
             return nil
         case .unreadable:
-            return unnamed("which image it made cannot be read from the daemon's stream (tag the image it printed with docker tag)")
+            return unnamed("which image it made cannot be read from the daemon's stream, so it is not the job's")
         case .image(let id, let quiet):
-            return tagBuilt(id, names: names, quiet: quiet, tag: tag)
+            made = (id, quiet)
         case .idPrefix(let prefix):
-            // An API < 1.30 build names its image only by an ID prefix: one of the job's own images.
-            guard let own = ownImageIDs() else { return unnamed("the daemon could not list the job's images") }
-            let matching = own.filter { $0.utf8.dropFirst(7).starts(with: prefix.utf8) }
+            // An API < 1.30 build names its image only by an ID prefix: one with the job's label and seal.
+            guard let labelled = ownImageIDs(recordedOnly: false) else { return unnamed("the daemon could not list the job's images") }
+            let matching = labelled.filter { $0.utf8.dropFirst(7).starts(with: prefix.utf8) }
             guard matching.count == 1 else { return unnamed("the image \(prefix) it made is not one of job \(owner.id)'s images") }
-            return tagBuilt(matching[0], names: names, quiet: false, tag: tag)
+            made = (matching[0], false)
         }
+        // A job closed while its build ran: the image it made is removed (`madeImage`), nothing more is named.
+        madeImage(made.id)
+        if closed.withLock({ $0 }) { return unnamed("job \(owner.id) was closed while it ran") }
+        if names.isEmpty { return nil }
+        return tagBuilt(made.id, names: names, quiet: made.quiet, tag: tag)
     }
 
     /// The daemon's `docker tag` of the image `id` (its full ID) as `name`.

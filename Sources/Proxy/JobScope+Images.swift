@@ -221,7 +221,8 @@ extension JobScope {
         let filters = GoEncoder.render(.object([JSONMember("reference", .array([.string(repository)]))]))
         switch lookup.get("/images/json?filters=" + QueryRewrite.escape(String(decoding: filters, as: UTF8.self))) {
         case .ok(let listed):
-            guard ImageListFilter.hidesAny(listed.array ?? [], owner: owner, foreignClaims: claims.foreign(to: owner.id)) else { return nil }
+            guard ImageListFilter.hidesAny(listed.array ?? [], owner: owner, recorded: madeImages,
+                                                foreignClaims: claims.foreign(to: owner.id)) else { return nil }
             return .answer(status: 403, message: "sockwarden: saving \(name) saves every tag of \(repository), and some are not job \(owner.id)'s; save the job's tags by name (docker save \(repository):TAG)")
         case .notFound:
             return nil
@@ -230,16 +231,37 @@ extension JobScope {
         }
     }
 
-    /// The IDs of the images that carry the job's owner label and seal (nil:
-    /// the daemon could not say). An image labelled for the job without its
-    /// seal (a Dockerfile `LABEL` of another job's build) is not among them.
-    func ownImageIDs() -> [String]? {
+    /// The IDs of the job's images (nil: the daemon could not say): those
+    /// that carry its owner label and seal and that its socket made
+    /// (`JobImages`). An image labelled for the job without its seal (a
+    /// Dockerfile `LABEL` of another job's build) is not among them, nor one
+    /// the runner built from a job's image (it inherits both labels).
+    /// `recordedOnly` false: every image with the label and seal.
+    func ownImageIDs(recordedOnly: Bool = true) -> [String]? {
         let filters = GoEncoder.render(.object([JSONMember("label", .array([.string(owner.labelFilter), .string(owner.sealFilter)]))]))
+        let recorded = madeImages
         switch lookup.get("/images/json?filters=" + QueryRewrite.escape(String(decoding: filters, as: UTF8.self))) {
-        case .ok(let listed): return (listed.array ?? []).compactMap { $0.member("Id")?.string }
+        case .ok(let listed):
+            return (listed.array ?? []).compactMap { $0.member("Id")?.string }.filter { !recordedOnly || recorded.contains($0) }
         case .notFound: return []
         case .failed: return nil
         }
+    }
+
+    /// The image IDs the job's socket made (`JobImages`).
+    var madeImages: Set<String> { containers.imageIDs(of: owner.id) }
+
+    /// An image the job's socket made (a build's last image, a commit's or
+    /// an import's answer): recorded, the job's from now on. Made after the
+    /// job was closed (its reap may have run): removed instead.
+    func madeImage(_ id: String) {
+        guard JobImages.isImageID(id) else { return }
+        containers.compactImages(job: owner.id) {
+            guard let all = ownImageIDs(recordedOnly: false) else { return nil }
+            return Set(all)
+        }
+        containers.recordImage(id, job: owner.id)
+        if closed.withLock({ $0 }) { _ = lookup.delete("/images/" + DaemonLookup.escape(id) + "?force=1") }
     }
 
     /// `POST /build`: every `t` must be a name the job may take; `cachefrom`
@@ -330,9 +352,9 @@ extension JobScope {
     func imageOwnership(_ asked: String, _ info: JSONValue) -> ImageOwnership {
         let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
         let id = info.member("Id")?.string
-        return ImageNames.ownership(asked: asked, labels: Self.labels(info.member("Config")?.member("Labels")), repoTags: tags,
+        return ImageNames.ownership(asked: asked, id: id, labels: Self.labels(info.member("Config")?.member("Labels")), repoTags: tags,
                                     repoDigests: (info.member("RepoDigests")?.array ?? []).compactMap(\.string),
-                                    owner: owner, claimant: { self.claims.claimant($0, onImage: id) })
+                                    owner: owner, recorded: madeImages, claimant: { self.claims.claimant($0, onImage: id) })
     }
 
     enum NewName {
@@ -521,7 +543,7 @@ extension JobScope {
         let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
         guard case .ok(let containers) = lookup.get("/containers/json?all=1&filters=\(filter)"),
               case .ok(let images) = lookup.get("/images/json?all=1") else { return nil }
-        let view = ImageListFilter.filter(images.array ?? [], owner: owner, foreignClaims: foreignClaims)
+        let view = ImageListFilter.filter(images.array ?? [], owner: owner, recorded: madeImages, foreignClaims: foreignClaims)
         return InfoFilter.counts(containers: ownContainers(containers), images: view.count)
     }
 
@@ -533,6 +555,7 @@ extension JobScope {
         let owner = self.owner
         let foreign = claims.foreign(to: owner.id)
         let containers = self.containers
+        let images = madeImages
         switch route.name {
         case "container.create":
             // Recorded before the client has the ID: the job's from its first use.
@@ -546,12 +569,25 @@ extension JobScope {
             return { JobContainers.list($0, owner: owner, recorded: recorded, limit: limit) }
         case "system.df":
             let recorded = containers.ids(of: owner.id)
-            return { DiskUsageFilter.filter($0, owner: owner, foreignClaims: foreign, containers: recorded) }
+            return { DiskUsageFilter.filter($0, owner: owner, foreignClaims: foreign, containers: recorded, images: images) }
         case "system.info":
             // Counted before the answer: nil (the answer is not passed on) when the daemon cannot list them.
             guard let counts = infoCounts(foreignClaims: foreign) else { return { _ in nil } }
             return { InfoFilter.filter($0, counts: counts) }
-        case "image.list": return { ImageListFilter.filter($0, owner: owner, foreignClaims: foreign) }
+        case "image.list": return { ImageListFilter.filter($0, owner: owner, recorded: images, foreignClaims: foreign) }
+        case "container.commit":
+            // Recorded before the client has the ID, as a container create's.
+            return { answer in
+                if let id = JobImages.committedID(answer) { self.madeImage(id) }
+                return answer
+            }
+        case "image.create":
+            // An import (no fromImage, as dockerd decides) makes the job's image; a pull a shared one, streamed as it comes.
+            guard (GoQuery.parse(rawQuery)?.first("fromImage") ?? "").utf8.isEmpty else { return nil }
+            return { answer in
+                if let id = JobImages.importedID(answer) { self.madeImage(id) }
+                return answer
+            }
         case "image.inspect": return { ImageTagFilter.inspect($0, foreignClaims: foreign) }
         case "image.history": return { ImageTagFilter.history($0, foreignClaims: foreign) }
         case "volume.inspect", "volume.create", "network.inspect": return { OwnerLabelFilter.object($0) }

@@ -90,10 +90,12 @@ extension JobScope {
             return .answer(status: 503, message: "sockwarden: cannot list job \(owner.id)'s images to prune them")
         }
         var items: [JSONValue] = []
+        let recorded = madeImages
         for image in list.array ?? [] {
             // Never another job's or a shared image, whatever the list answered.
             let labels = image.member("Labels")?.object.map { _ in Self.labels(image.member("Labels")) }
-            guard let id = image.member("Id")?.string, ImagePrune.chooses(filters, labels: labels, owner: owner) else { continue }
+            guard let id = image.member("Id")?.string,
+                  ImagePrune.chooses(filters, id: id, labels: labels, owner: owner, recorded: recorded) else { continue }
             if until != nil {
                 // The list's Created is whole seconds; the daemon compares nanoseconds.
                 guard let info = lookup.inspect(.image, id), let text = info.member("Created")?.string,

@@ -60,7 +60,9 @@ struct RequestJudge {
         /// A build on a job socket: the names (`t`, normalised) it is
         /// forwarded without, which the job socket checks again and gives
         /// the image once the build has ended (`Connection.relayTaggingBuild`).
-        var buildTags: [String] = []
+        /// nil: not a job socket's build. Read for the image the build made
+        /// too, which is recorded as the job's (`JobImages`), names or not.
+        var buildTags: [String]?
         /// A job socket's event stream, passed on message by message
         /// (`JobEvents`, `Connection.relayJobEvents`).
         var jobEvents = false

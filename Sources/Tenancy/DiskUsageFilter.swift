@@ -22,8 +22,10 @@ public enum DiskUsageFilter {
     /// The filtered JSON, or nil when the answer is not the expected object
     /// (the caller then refuses rather than pass it on).
     /// `containers`: the IDs the job socket recorded (`JobContainers`);
-    /// nil in tests of other parts (the owner label alone).
-    public static func filter(_ body: [UInt8], owner: JobOwner, foreignClaims: Set<String> = [], containers recorded: Set<String>? = nil) -> [UInt8]? {
+    /// nil in tests of other parts (the owner label alone). `images`: the
+    /// image IDs it recorded (`JobImages`).
+    public static func filter(_ body: [UInt8], owner: JobOwner, foreignClaims: Set<String> = [], containers recorded: Set<String>? = nil,
+                              images recordedImages: Set<String>) -> [UInt8]? {
         guard case .success(let json) = JSONParser.parse(body), case .object(let members) = json else { return nil }
         var containers: [JSONValue]?
         if case .array(let items)? = members.last(where: { $0.key == "Containers" })?.value {
@@ -32,7 +34,8 @@ public enum DiskUsageFilter {
         var layersSize: Int64 = 0
         var images: [JSONValue] = []
         if case .array(let items)? = members.last(where: { $0.key == "Images" })?.value {
-            images = ImageListFilter.filter(items, owner: owner, foreignClaims: foreignClaims).map { recounted($0, containers: containers) }
+            images = ImageListFilter.filter(items, owner: owner, recorded: recordedImages, foreignClaims: foreignClaims)
+                .map { recounted($0, containers: containers) }
             for image in images {
                 guard case .object(let fields) = image, case .number(let text)? = fields.last(where: { $0.key == "Size" })?.value,
                       let size = Int64(text), size > 0 else { continue }

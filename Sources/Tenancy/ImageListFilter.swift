@@ -3,30 +3,34 @@ import GoJSON
 
 /// `GET /images/json` (and the `Images` of `system df`) on a job socket: the
 /// daemon lists every image, so the answer keeps the job's own and the
-/// shared ones. An image labelled by another job, or one with no owner label
+/// shared ones. An image labelled by another job (or labelled for this one
+/// but not made by its socket, `JobImages`), or one with no owner label
 /// and no name (a build's step, see `ImageNames.ownership`), is dropped; a tag another
 /// job claimed is removed from `RepoTags`, and an image left with none of
 /// the tags it had is dropped too (it was only visible through them).
 public enum ImageListFilter {
     /// The filtered JSON array, or nil when the answer is not one.
-    public static func filter(_ body: [UInt8], owner: JobOwner, foreignClaims: Set<String>) -> [UInt8]? {
+    /// `recorded`: the image IDs the job's socket made (`JobImages`).
+    public static func filter(_ body: [UInt8], owner: JobOwner, recorded: Set<String>, foreignClaims: Set<String>) -> [UInt8]? {
         guard case .success(let json) = JSONParser.parse(body), case .array(let items) = json else { return nil }
-        return GoEncoder.render(.array(filter(items, owner: owner, foreignClaims: foreignClaims)))
+        return GoEncoder.render(.array(filter(items, owner: owner, recorded: recorded, foreignClaims: foreignClaims)))
     }
 
-    public static func filter(_ items: [JSONValue], owner: JobOwner, foreignClaims: Set<String>) -> [JSONValue] {
-        items.compactMap { keep($0, owner: owner, foreignClaims: foreignClaims) }
+    public static func filter(_ items: [JSONValue], owner: JobOwner, recorded: Set<String>, foreignClaims: Set<String>) -> [JSONValue] {
+        items.compactMap { keep($0, owner: owner, recorded: recorded, foreignClaims: foreignClaims) }
     }
 
     /// Whether the job's view of `items` lacks any of them, or any of their tags.
-    public static func hidesAny(_ items: [JSONValue], owner: JobOwner, foreignClaims: Set<String>) -> Bool {
-        items.contains { keep($0, owner: owner, foreignClaims: foreignClaims) != $0 }
+    public static func hidesAny(_ items: [JSONValue], owner: JobOwner, recorded: Set<String>, foreignClaims: Set<String>) -> Bool {
+        items.contains { keep($0, owner: owner, recorded: recorded, foreignClaims: foreignClaims) != $0 }
     }
 
-    static func keep(_ item: JSONValue, owner: JobOwner, foreignClaims: Set<String>) -> JSONValue? {
+    static func keep(_ item: JSONValue, owner: JobOwner, recorded: Set<String>, foreignClaims: Set<String>) -> JSONValue? {
         guard case .object(var fields) = item else { return nil }
         let labels = DiskUsageFilter.labels(fields.last(where: { $0.key == "Labels" })?.value)
-        if let owned = owner.ownsImage(labels: labels) { return owned ? item : nil }
+        var id: String?
+        if case .string(let listed)? = fields.last(where: { $0.key == "Id" })?.value { id = listed }
+        if let owned = JobImages.owns(id: id, labels: labels, owner: owner, recorded: recorded) { return owned ? item : nil }
         func strings(_ key: String) -> [String] {
             guard case .array(let listed)? = fields.last(where: { $0.key == key })?.value else { return [] }
             return listed.map { if case .string(let s) = $0 { return s } else { return "" } }

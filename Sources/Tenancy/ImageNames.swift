@@ -26,9 +26,10 @@ public enum ImageNames {
     /// arguments too, and which job built them is not recorded). Shared
     /// images have a name: pulled (by tag or digest), or imported or built
     /// and tagged through the main socket.
-    public static func ownership(asked: String, labels: [(key: String, value: String)], repoTags: [String],
-                                 repoDigests: [String] = [], owner: JobOwner, claimant: (String) -> String?) -> ImageOwnership {
-        if let owned = owner.ownsImage(labels: labels) { return owned ? .own : .foreign }
+    public static func ownership(asked: String, id: String?, labels: [(key: String, value: String)], repoTags: [String],
+                                 repoDigests: [String] = [], owner: JobOwner, recorded: Set<String>,
+                                 claimant: (String) -> String?) -> ImageOwnership {
+        if let owned = JobImages.owns(id: id, labels: labels, owner: owner, recorded: recorded) { return owned ? .own : .foreign }
         if isUnnamed(repoTags: repoTags, repoDigests: repoDigests) { return .foreign }
         // A shared image asked for by name: the name may be a job's claim.
         guard let name = ImageReference.normalise(asked),

@@ -69,11 +69,13 @@ public enum ImagePrune {
 
     /// Whether a job's prune chooses an image with these config labels (nil:
     /// the image has no config, or the list gives none): only the job's own
-    /// images (owner label and seal), and among them those the `label` and
+    /// images (owner label and seal, and the ID its socket recorded,
+    /// `JobImages`), and among them those the `label` and
     /// `label!` filters choose. Where the daemon prunes an image without a
     /// config whatever the filters, this never does.
-    public static func chooses(_ filters: Filters, labels: [(key: String, value: String)]?, owner: JobOwner) -> Bool {
-        guard let labels, owner.ownsImage(labels: labels) == true else { return false }
+    public static func chooses(_ filters: Filters, id: String, labels: [(key: String, value: String)]?, owner: JobOwner,
+                               recorded: Set<String>) -> Bool {
+        guard let labels, JobImages.owns(id: id, labels: labels, owner: owner, recorded: recorded) == true else { return false }
         var map: [String: String] = [:]
         for (key, value) in labels { map[key] = value }
         return ContainerPrune.matchesLabels(filters.containerFilters, map)

@@ -13,9 +13,12 @@ import GoJSON
 /// create's answer. The mark is left out of what is passed on, so the job
 /// never learns the mark of a create it has no answer of.
 ///
-/// Other types are passed on as the daemon filtered them: image events
-/// carry the image's labels (a job's images are its by label and seal,
-/// `JobOwner.ownsImage`), volume and network events carry no labels at all
+/// An image's events (which carry the image's labels, so also those of an
+/// image the runner built from a job's) are passed on only when the image
+/// is the job's (`JobImages`: its ID, the event's `Actor.ID`, recorded).
+/// An import's `import` event comes before its answer, so it is passed on
+/// only when the job socket read the answer first. Other types are passed
+/// on as the daemon filtered them: volume and network events carry no labels at all
 /// and never pass the daemon's label filter (dockerd 20.10
 /// `daemon/events/filter.go` `matchLabels`), nor do daemon events.
 public enum JobEvents {
@@ -23,10 +26,16 @@ public enum JobEvents {
     /// message to pass on (the same bytes, or with the create mark left
     /// out), or nil when it is not the job's or cannot be read (dropped).
     /// `recorded`: whether the job's socket recorded a container ID;
-    /// `creating`: whether a create mark is one of the job's creates not yet answered.
-    public static func filter(_ message: [UInt8], recorded: (String) -> Bool, creating: (String) -> Bool) -> [UInt8]? {
+    /// `creating`: whether a create mark is one of the job's creates not yet answered;
+    /// `image`: whether it recorded an image ID.
+    public static func filter(_ message: [UInt8], recorded: (String) -> Bool, creating: (String) -> Bool,
+                              image: (String) -> Bool) -> [UInt8]? {
         guard case .success(let json) = JSONParser.parse(message), case .object(let members) = json else { return nil }
         guard case .string(let type)? = member(members, "Type") else { return nil }
+        if type == "image" {
+            guard case .object(let actor)? = member(members, "Actor"), case .string(let id)? = member(actor, "ID") else { return nil }
+            return image(id) ? message : nil
+        }
         guard type == "container" else { return message }
         guard case .object(let actor)? = member(members, "Actor"), case .string(let id)? = member(actor, "ID") else { return nil }
         var attributes: [JSONMember] = []

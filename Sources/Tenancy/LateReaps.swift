@@ -5,7 +5,9 @@
 /// cut at the close a container, which carries the create's mark): the
 /// closed job's label is reaped again at each offset of the schedule, its
 /// containers by the IDs and marks kept with the entry, never by the label
-/// alone. A pure
+/// alone, and its images by the IDs its socket recorded (an image whose
+/// commit or import was cut is not recorded, so no longer reaped late:
+/// SECURITY.md). A pure
 /// table: the registry asks it, once a second, which jobs are due. Kept in
 /// memory only; a restart of `serve` forgets it.
 public struct LateReaps: Sendable {
@@ -22,6 +24,9 @@ public struct LateReaps: Sendable {
         /// cut at the close may still end in a container after the close's reaps.
         public var containers: Set<String> = []
         public var marks: Set<String> = []
+        /// The image IDs the job's socket recorded (`JobImages`): images are
+        /// reaped by these, never by the label and seal alone.
+        public var madeImages: Set<String> = []
         /// The index in `schedule` of the next reap.
         public var step: Int
     }
@@ -50,9 +55,10 @@ public struct LateReaps: Sendable {
     }
 
     /// The job was closed (and reaped) at `now`.
-    public mutating func closed(_ id: String, images: Bool, at now: Int, containers: Set<String> = [], marks: Set<String> = []) {
+    public mutating func closed(_ id: String, images: Bool, at now: Int, containers: Set<String> = [], marks: Set<String> = [],
+                                madeImages: Set<String> = []) {
         guard !schedule.isEmpty else { return }
-        pending[id] = Entry(id: id, images: images, closedAt: now, containers: containers, marks: marks, step: 0)
+        pending[id] = Entry(id: id, images: images, closedAt: now, containers: containers, marks: marks, madeImages: madeImages, step: 0)
     }
 
     /// The job was opened again under the same id: its label is the new

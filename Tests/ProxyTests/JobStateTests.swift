@@ -23,6 +23,36 @@ struct JobStateTests {
         #expect(try #require(JobState.decode(Array(old.utf8))).containers == [])
     }
 
+    @Test("the images the job's socket made survive a restart, apart from its containers; other text is not read as one")
+    func madeImages() throws {
+        let image = "sha256:" + Self.b
+        let bytes = JobState.encode(Self.info, containers: [Self.a], madeImages: [image])
+        let decoded = try #require(JobState.decode(bytes))
+        #expect(decoded.containers == [Self.a])
+        #expect(decoded.madeImages == [image])
+        let odd = #"{"id":"job-42","socket":"/s","policy":"/p","labels":{},"made_image_ids":["\#(Self.b)","sha256:x",1]}"#
+        #expect(try #require(JobState.decode(Array(odd.utf8))).madeImages == [])
+    }
+
+    @Test("a state written before images were recorded has none (its images are no longer the job's)")
+    func beforeImages() throws {
+        let old = #"{"id":"job-42","socket":"/s","policy":"/p","labels":{},"opened_at":1,"expires_at":null,"container_ids":["\#(Self.a)"]}"#
+        #expect(try #require(JobState.decode(Array(old.utf8))).madeImages == [])
+    }
+
+    @Test("ContainerRecords keeps a job's image IDs apart from its containers' and forgets both at the close")
+    func imageRecords() {
+        let changes = Locked([String]())
+        let records = ContainerRecords(onChange: { id in changes.withLock { $0.append(id) } })
+        records.recordImage("sha256:" + Self.a, job: "j1")
+        records.recordImage("sha256:" + Self.a, job: "j1")
+        #expect(records.imageIDs(of: "j1") == ["sha256:" + Self.a])
+        #expect(records.ids(of: "j1").isEmpty)
+        #expect(changes.withLock { $0 } == ["j1"])
+        records.release(job: "j1")
+        #expect(records.imageIDs(of: "j1").isEmpty)
+    }
+
     @Test("ContainerRecords keeps each job's IDs apart, reports each change once, and forgets a closed job")
     func records() {
         let changes = Locked([String]())
@@ -76,5 +106,16 @@ struct ContainerRecordsCompactionTests {
         var asked = 0
         records.compact(job: "j") { asked += 1; return [] }
         #expect(asked == 1 && records.ids(of: "j").isEmpty)
+    }
+    @Test("image IDs are compacted apart from the containers': the gone dropped, an answerless daemon drops nothing")
+    func compactsImages() {
+        let records = ContainerRecords()
+        for n in 0..<300 { records.recordImage("sha256:" + Self.id(n), job: "j") }
+        records.record(Self.id(1), job: "j")
+        records.compactImages(job: "j") { nil }
+        #expect(records.imageIDs(of: "j").count == 300)
+        records.compactImages(job: "j") { Set((0..<10).map { "sha256:" + Self.id($0) }) }
+        #expect(records.imageIDs(of: "j") == Set((0..<10).map { "sha256:" + Self.id($0) }))
+        #expect(records.ids(of: "j") == [Self.id(1)])
     }
 }

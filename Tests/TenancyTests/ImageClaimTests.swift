@@ -26,13 +26,13 @@ struct ImageClaimTests {
         let owner = JobOwner(id: "job-42", seal: "5ea1")!
         let claims = ["docker.io/library/ci-base:v1": ImageClaim(job: "job-42", imageID: Self.tagged)]
         func own(_ current: String) -> ImageOwnership {
-            ImageNames.ownership(asked: "ci-base:v1", labels: [], repoTags: ["ci-base:v1"], owner: owner,
+            ImageNames.ownership(asked: "ci-base:v1", id: current, labels: [], repoTags: ["ci-base:v1"], owner: owner, recorded: [],
                                  claimant: { claims[$0]?.claimant(onImage: current) })
         }
         #expect(own(Self.tagged) == .own)
         #expect(own(Self.other) == .shared)
         let theirs = JobOwner(id: "other", seal: "5ea2")!
-        #expect(ImageNames.ownership(asked: "ci-base:v1", labels: [], repoTags: ["ci-base:v1"], owner: theirs,
+        #expect(ImageNames.ownership(asked: "ci-base:v1", id: Self.other, labels: [], repoTags: ["ci-base:v1"], owner: theirs, recorded: [],
                                      claimant: { claims[$0]?.claimant(onImage: Self.other) }) == .shared)
     }
 }

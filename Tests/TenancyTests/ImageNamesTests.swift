@@ -7,7 +7,8 @@ import Testing
 struct ImageNamesTests {
     static let claims = ["docker.io/library/mine:1": "job-42", "docker.io/library/theirs:1": "other"]
     func ownership(_ asked: String, labels: [(key: String, value: String)] = [], tags: [String], digests: [String] = []) -> ImageOwnership {
-        ImageNames.ownership(asked: asked, labels: labels, repoTags: tags, repoDigests: digests, owner: owner, claimant: { Self.claims[$0] })
+        ImageNames.ownership(asked: asked, id: "sha256:own", labels: labels, repoTags: tags, repoDigests: digests, owner: owner,
+                             recorded: ["sha256:own"], claimant: { Self.claims[$0] })
     }
 
     @Test("a save by a bare name takes the repository's every tag; with a tag, digest or ID only that image", arguments: [
@@ -172,11 +173,11 @@ struct ImageListFilterTests {
          {"Id":"named","ParentId":"sha256:bb","RepoTags":["ops:1"],"Labels":null}]
         """#
         let foreign: Set<String> = ["docker.io/library/theirs:1", "docker.io/library/theirs:2"]
-        let out = String(decoding: try #require(ImageListFilter.filter(Array(body.utf8), owner: owner, foreignClaims: foreign)), as: UTF8.self)
+        let out = String(decoding: try #require(ImageListFilter.filter(Array(body.utf8), owner: owner, recorded: ["own"], foreignClaims: foreign)), as: UTF8.self)
         let ids = try #require(JSONParser.parse(Array(out.utf8)).get().arrayIDs)
         #expect(ids == ["own", "base", "bydigest", "named"], "\(out)")
         #expect(out.contains(#""RepoTags":["busybox:latest"]"#), "\(out)")
-        #expect(ImageListFilter.filter(Array("{}".utf8), owner: owner, foreignClaims: []) == nil)
+        #expect(ImageListFilter.filter(Array("{}".utf8), owner: owner, recorded: [], foreignClaims: []) == nil)
     }
 
     @Test("hidesAny: whether the job's view lacks an image or a tag of a list")
@@ -187,10 +188,10 @@ struct ImageListFilterTests {
         }
         struct ListError: Error {}
         let foreign: Set<String> = ["docker.io/library/theirs:1"]
-        #expect(!ImageListFilter.hidesAny(try items(#"[{"Id":"own","RepoTags":["app:1"],"Labels":{"io.sockwarden.job":"job-42","io.sockwarden.seal":"5ea1"}},{"Id":"b","RepoTags":["app:2"],"Labels":null}]"#), owner: owner, foreignClaims: foreign))
-        #expect(ImageListFilter.hidesAny(try items(#"[{"Id":"x","RepoTags":["app:3"],"Labels":{"io.sockwarden.job":"other"}}]"#), owner: owner, foreignClaims: foreign))
-        #expect(ImageListFilter.hidesAny(try items(#"[{"Id":"b","RepoTags":["theirs:1","theirs:2"],"Labels":null}]"#), owner: owner, foreignClaims: foreign))
-        #expect(!ImageListFilter.hidesAny([], owner: owner, foreignClaims: foreign))
+        #expect(!ImageListFilter.hidesAny(try items(#"[{"Id":"own","RepoTags":["app:1"],"Labels":{"io.sockwarden.job":"job-42","io.sockwarden.seal":"5ea1"}},{"Id":"b","RepoTags":["app:2"],"Labels":null}]"#), owner: owner, recorded: ["own"], foreignClaims: foreign))
+        #expect(ImageListFilter.hidesAny(try items(#"[{"Id":"x","RepoTags":["app:3"],"Labels":{"io.sockwarden.job":"other"}}]"#), owner: owner, recorded: ["own"], foreignClaims: foreign))
+        #expect(ImageListFilter.hidesAny(try items(#"[{"Id":"b","RepoTags":["theirs:1","theirs:2"],"Labels":null}]"#), owner: owner, recorded: ["own"], foreignClaims: foreign))
+        #expect(!ImageListFilter.hidesAny([], owner: owner, recorded: ["own"], foreignClaims: foreign))
     }
 
     @Test("inspect and history of a shared image do not name the tags other jobs claimed on it", arguments: [
@@ -219,7 +220,7 @@ struct ImageListFilterTests {
     @Test("system df reports images the same way")
     func diskUsage() throws {
         let body = #"{"Images":[{"Id":"a","Labels":{"io.sockwarden.job":"other"}},{"Id":"b","RepoTags":["busybox:latest"],"Labels":{}},{"Id":"step","RepoTags":[],"Labels":{}}],"Containers":[],"Volumes":[]}"#
-        let out = String(decoding: try #require(DiskUsageFilter.filter(Array(body.utf8), owner: owner)), as: UTF8.self)
+        let out = String(decoding: try #require(DiskUsageFilter.filter(Array(body.utf8), owner: owner, images: [])), as: UTF8.self)
         #expect(out.contains(#""Images":[{"Id":"b","RepoTags":["busybox:latest"],"Labels":{}}]"#), "\(out)")
     }
 }

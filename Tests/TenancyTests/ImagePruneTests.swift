@@ -22,7 +22,7 @@ struct ImagePruneTests {
         ("the job's own image, spared by label!", own, ImagePrune.Filters(notLabels: ["tier"]), false),
     ] as [(String, [(key: String, value: String)]?, ImagePrune.Filters, Bool)])
     func chooses(_ c: (String, [(key: String, value: String)]?, ImagePrune.Filters, Bool)) {
-        #expect(ImagePrune.chooses(c.2, labels: c.1, owner: Self.owner) == c.3, "\(c.0)")
+        #expect(ImagePrune.chooses(c.2, id: "sha256:own", labels: c.1, owner: Self.owner, recorded: ["sha256:own"]) == c.3, "\(c.0)")
     }
 
     @Test("the filters are read and refused as the daemon reads them", arguments: [

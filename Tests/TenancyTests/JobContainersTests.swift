@@ -82,7 +82,7 @@ struct JobContainersTests {
     @Test("system df lists and counts only the recorded containers")
     func diskUsage() throws {
         let body = #"{"Containers":[{"Id":"\#(Self.runners)","ImageID":"sha256:i","Labels":{"io.sockwarden.job":"job-42"}},{"Id":"\#(Self.mine)","ImageID":"sha256:i","Labels":{"io.sockwarden.job":"job-42"}}],"Images":[{"Id":"sha256:i","Containers":2,"Labels":{"io.sockwarden.job":"job-42"},"RepoTags":null}]}"#
-        let out = try #require(Self.text(DiskUsageFilter.filter(Array(body.utf8), owner: Self.owner, containers: Self.recorded)))
+        let out = try #require(Self.text(DiskUsageFilter.filter(Array(body.utf8), owner: Self.owner, containers: Self.recorded, images: [])))
         #expect(!out.contains(Self.runners))
         #expect(out.contains(Self.mine))
     }

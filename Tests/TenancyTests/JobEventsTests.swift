@@ -15,7 +15,7 @@ struct JobEventsTests {
     }
 
     static func filtered(_ message: String) -> String? {
-        JobEvents.filter(Array(message.utf8), recorded: { $0 == mine }, creating: { $0 == mark })
+        JobEvents.filter(Array(message.utf8), recorded: { $0 == mine }, creating: { $0 == mark }, image: { $0 == "sha256:1" })
             .map { String(decoding: $0, as: UTF8.self) }
     }
 
@@ -35,8 +35,13 @@ struct JobEventsTests {
               // a recorded container's mark is left out too
               (event("container", mine, #""io.sockwarden.create":"\#(answeredMark)","name":"x""#),
                event("container", mine, #""name":"x""#)),
-              // image events: as the daemon's label filter passed them
+              // image events: of an image the job's socket made (its ID recorded)
               (event("image", "sha256:1"), event("image", "sha256:1")),
+              // the runner's image built FROM the job's: its labels and seal, no recorded ID
+              (event("image", "sha256:2", #""io.sockwarden.job":"job-42","io.sockwarden.seal":"5ea1""#), nil),
+              // a pull's event names the image, not its ID
+              (event("image", "busybox:latest"), nil),
+              (#"{"Type":"image","Actor":{"Attributes":{}}}"#, nil),
               // unreadable, no type, no actor ID: left out
               ("{", nil),
               (#"{"status":"start","id":"\#(mine)"}"#, nil),

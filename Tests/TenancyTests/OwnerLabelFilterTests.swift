@@ -38,7 +38,7 @@ struct OwnerLabelFilterTests {
     @Test("system df lists the job's volumes as volume list does, without the owner label")
     func diskUsage() {
         let body = #"{"Volumes":[{"Name":"a","Labels":{"io.sockwarden.job":"job-42","k":"v"}},{"Name":"b","Labels":{"io.sockwarden.job":"other"}}]}"#
-        #expect(Self.text(DiskUsageFilter.filter(Array(body.utf8), owner: owner))
+        #expect(Self.text(DiskUsageFilter.filter(Array(body.utf8), owner: owner, images: []))
             == #"{"Volumes":[{"Name":"a","Labels":{"k":"v"}}]}"#)
     }
 
