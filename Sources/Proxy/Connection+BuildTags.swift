@@ -34,39 +34,20 @@ extension Connection {
         }
 
         var result = BuildResultReader()
-        if framing == .chunked {
-            var decoder = ChunkedDecoder(allowTrailers: false, maxLineBytes: context.limits.maxChunkLineBytes)
-            while !decoder.isDone {
-                if reader.isEmpty {
-                    guard (try? reader.fill()) == true else {
-                        exchange.update { $0.error = "daemon closed the connection mid-body; the build's names were not given" }
-                        return .close
-                    }
-                }
-                var data: [UInt8] = []
-                let (used, status) = reader.withAvailable { available in
-                    decoder.decode(available) { data += $0 }
-                }
-                reader.consume(used)
-                if !data.isEmpty {
-                    result.feed(data)
-                    guard write(out(data), exchange) else { return .close }
-                }
-                if case .failure(let error) = status {
-                    exchange.update { $0.error = "daemon sent a malformed chunked body: \(error.message)" }
-                    return .close
-                }
-            }
-        } else {
-            // HTTP/1.0: the stream ends when the daemon closes it.
-            while true {
-                if !reader.isEmpty {
-                    let slice = reader.take(max: reader.count)
-                    result.feed(slice)
-                    guard write(out(Array(slice)), exchange) else { return .close }
-                }
-                guard (try? reader.fill()) == true else { break }
-            }
+        switch readStreamedBody(framing, reader, { data in
+            result.feed(data)
+            return write(out(data), exchange)
+        }) {
+        case .ended:
+            break
+        case .stopped:
+            return .close
+        case .daemonClosedMidBody:
+            exchange.update { $0.error = "daemon closed the connection mid-body; the build's names were not given" }
+            return .close
+        case .malformed(let message):
+            exchange.update { $0.error = "daemon sent a malformed chunked body: \(message)" }
+            return .close
         }
 
         // Here the daemon's stream has come to its end (a cut-off one returned above).

@@ -37,45 +37,31 @@ extension Connection {
         }
         var lines = JobEvents.Lines()
         switch framing {
-        case .chunked:
+        case .chunked, .untilClose:
+            // Chunked: re-chunked as filtered; HTTP/1.0: the stream ends when the daemon closes it.
+            let chunked = framing == .chunked
             guard write(warned, exchange) else { return .close }
-            var decoder = ChunkedDecoder(allowTrailers: false, maxLineBytes: context.limits.maxChunkLineBytes)
-            while !decoder.isDone {
-                if reader.isEmpty {
-                    guard (try? reader.fill()) == true else {
-                        exchange.update { if $0.error == nil { $0.error = "daemon closed the connection mid-body" } }
-                        return .close
-                    }
-                }
-                var data: [UInt8] = []
-                let (used, status) = reader.withAvailable { available in
-                    decoder.decode(available) { data += $0 }
-                }
-                reader.consume(used)
-                if !data.isEmpty {
-                    guard let messages = lines.feed(data) else { return tooLong(exchange) }
-                    let out = filtered(messages)
-                    if !out.isEmpty { guard write(BuildProgressStream.chunk(out), exchange) else { return .close } }
-                }
-                if case .failure(let error) = status {
-                    exchange.update { $0.error = "daemon sent a malformed chunked body: \(error.message)" }
-                    return .close
-                }
+            var cut = false
+            let end = readStreamedBody(framing, reader) { data in
+                guard let messages = lines.feed(data) else { cut = true; return false }
+                let out = filtered(messages)
+                return out.isEmpty || write(chunked ? BuildProgressStream.chunk(out) : out, exchange)
             }
-            guard write(BuildProgressStream.lastChunk, exchange) else { return .close }
-            return head.keepAlive ? .keepAlive : .close
-        case .untilClose:
-            // HTTP/1.0: the stream ends when the daemon closes it.
-            guard write(warned, exchange) else { return .close }
-            while true {
-                if !reader.isEmpty {
-                    guard let messages = lines.feed(Array(reader.take(max: reader.count))) else { return tooLong(exchange) }
-                    let out = filtered(messages)
-                    if !out.isEmpty { guard write(out, exchange) else { return .close } }
-                }
-                guard (try? reader.fill()) == true else { break }
+            if cut { return tooLong(exchange) }
+            switch end {
+            case .ended:
+                guard chunked else { return .close }
+                guard write(BuildProgressStream.lastChunk, exchange) else { return .close }
+                return head.keepAlive ? .keepAlive : .close
+            case .stopped:
+                return .close
+            case .daemonClosedMidBody:
+                exchange.update { if $0.error == nil { $0.error = "daemon closed the connection mid-body" } }
+                return .close
+            case .malformed(let message):
+                exchange.update { $0.error = "daemon sent a malformed chunked body: \(message)" }
+                return .close
             }
-            return .close
         default:
             // A whole answer (the daemon streams; `since` and `until` end it): filtered and re-framed.
             guard case .complete(let data, _) = readSmallBody(framing, reader, limit: Self.maxFilteredBody),

@@ -160,13 +160,7 @@ struct JobScope: Sendable {
             case .container(let r): (kind, reference) = (.container, r)
             case .network(let r): (kind, reference) = (.network, r)
             }
-            switch resolve(kind, reference) {
-            case .owned: return nil
-            case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
-            case .missing, .failed:
-                let missing = kind.notFound(reference)
-                return .answer(status: missing.status, message: missing.message)
-            }
+            return answerUnlessOwned(kind, reference)
         }
         switch TenancyRoutes.action(for: match.route) {
         case .owned(let k, let parameter): (kind, reference) = (k, match.parameters[parameter] ?? "")
@@ -175,6 +169,12 @@ struct JobScope: Sendable {
             (kind, reference) = (k, query.first(key) ?? "")
         default: return nil
         }
+        return answerUnlessOwned(kind, reference)
+    }
+
+    /// Nil when `reference` is the job's own `kind`; otherwise the daemon's
+    /// answer for a missing one (or for an ambiguous prefix among the job's).
+    private func answerUnlessOwned(_ kind: ObjectKind, _ reference: String) -> Outcome? {
         switch resolve(kind, reference) {
         case .owned: return nil
         case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)

@@ -26,17 +26,22 @@ pytestmark = pytest.mark.proxy_only
 class EventStream:
     """A `GET /events` stream, read message by message."""
 
-    def __init__(self, sock: str, filters: dict):
+    def __init__(self, sock: str, filters: dict, version: str = "HTTP/1.1"):
         self.conn = RawConn(sock, timeout=60)
         q = urllib.parse.quote(json.dumps(filters))
-        self.conn.send(f"GET {API}/events?filters={q} HTTP/1.1\r\nHost: docker\r\n\r\n".encode())
+        self.conn.send(f"GET {API}/events?filters={q} {version}\r\nHost: docker\r\n\r\n".encode())
         head = self.conn.read_head()
         assert head.status == 200, head
-        assert "chunked" in (head.header("transfer-encoding") or "").lower(), head
+        # HTTP/1.1: chunked; HTTP/1.0: the stream runs until the connection closes.
+        self.chunked = "chunked" in (head.header("transfer-encoding") or "").lower()
+        assert self.chunked == (version == "HTTP/1.1"), head
         self.data = b""
 
     def next(self) -> dict:
         while b"\n" not in self.data:
+            if not self.chunked:
+                self.data += self.conn.read_until(b"\n", limit=1 << 20)
+                continue
             size = int(self.conn.read_until(b"\r\n", limit=4096).split(b";")[0].strip(), 16)
             assert size > 0, "the event stream ended"
             self.data += self.conn.read_exact(size)
@@ -76,10 +81,11 @@ def test_job_close_leaves_the_container_the_runner_made_from_the_jobs_image(jobs
     assert not any(runner_id in r["target"] for r in reaps), reaps
 
 
-def test_the_jobs_event_stream_shows_its_own_containers_not_the_runners(jobs, built_image, dockerd_sock):
+@pytest.mark.parametrize("version", ["HTTP/1.1", "HTTP/1.0"])
+def test_the_jobs_event_stream_shows_its_own_containers_not_the_runners(jobs, built_image, dockerd_sock, version):
     job, sock, tag = built_image
     runner, own, last = "runner-" + job, job + "-own", job + "-last"
-    on_job = EventStream(sock, {"type": ["container"]})
+    on_job = EventStream(sock, {"type": ["container"]}, version)
     straight = EventStream(dockerd_sock, {"type": ["container"], "label": [f"io.sockwarden.job={job}"]})
     try:
         own_id = run(sock, own, tag)
