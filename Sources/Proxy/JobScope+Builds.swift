@@ -17,6 +17,9 @@ extension JobScope {
         if let refusal = BuildScope.checkBuilder(query, job: owner.id) {
             return .refuse(.answer(status: refusal.status, message: refusal.message))
         }
+        if let refusal = BuildScope.checkPlatform(query, job: owner.id) {
+            return .refuse(.answer(status: refusal.status, message: refusal.message))
+        }
         var rewritten = raw
         switch BuildScope.networkMode(query.first("networkmode") ?? "") {
         case .unchanged:

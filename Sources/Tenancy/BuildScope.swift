@@ -40,6 +40,24 @@ public enum BuildScope {
         return TenancyRefusal(status: 403, message: "sockwarden: job \(job): a BuildKit build (version=2) resolves its Dockerfile's images among every image on the daemon, other jobs' too, and shares its cache mounts with every build, so a job socket cannot keep jobs apart in it; build with the classic builder (DOCKER_BUILDKIT=0)")
     }
 
+    /// The longest `platform` a job socket's build may give, in bytes. A job
+    /// socket pulls a build's images first (docs/tenancy.md, *The
+    /// Dockerfile*), each with the build's platform in its query and so in
+    /// its audit record's `target`, written whole; dockerd 20.10 reads a
+    /// platform with containerd's `platforms.Parse` (a variant of any length)
+    /// and pulls a single-platform image whatever its architecture, so a
+    /// 64 KiB platform was written again for every `FROM` (found 2026-12-01
+    /// by review15). A real platform (`os/arch/variant`) is some 20 bytes.
+    public static let maxPlatformBytes = 256
+
+    /// A build whose `platform` (the first value, as Go's `FormValue`) is
+    /// longer than `maxPlatformBytes`: 400, before anything is pulled.
+    public static func checkPlatform(_ query: GoQuery, job: String) -> TenancyRefusal? {
+        let count = (query.first("platform") ?? "").utf8.count
+        guard count > maxPlatformBytes else { return nil }
+        return TenancyRefusal(status: 400, message: "sockwarden: job \(job): the build's platform is \(count) bytes long, and no platform (os[/arch[/variant]], such as linux/arm64/v8) is longer than \(maxPlatformBytes); the job socket would pull the build's images with it")
+    }
+
     /// The limits each RUN container gets, as the quotas count a container's:
     /// `memory`, `cpuquota` and `cpuperiod`, each read as
     /// `httputils.Int64ValueOrZero` does (the first value, `strconv.ParseInt`

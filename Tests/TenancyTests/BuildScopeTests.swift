@@ -104,6 +104,24 @@ struct BuildScopeTests {
             #expect(refusal.status == 403 && refusal.message.contains("job j1") && refusal.message.contains("DOCKER_BUILDKIT=0"), "\(refusal.message)")
         }
     }
+
+    @Test("a platform longer than any there is is refused before the job socket pulls with it", arguments: [
+        ("", false),
+        ("platform=linux/arm64/v8", false),
+        ("platform=linux%2Famd64", false),
+        ("platform=linux/amd64/v" + String(repeating: "8", count: 243), false),
+        ("platform=linux/amd64/v" + String(repeating: "8", count: 244), true),
+        ("platform=linux/amd64/v" + String(repeating: "8", count: 65536), true),
+        ("platform=linux&platform=linux/amd64/v" + String(repeating: "8", count: 300), false),
+    ])
+    func checkPlatform(_ c: (String, Bool)) throws {
+        let query = try #require(GoQuery.parse(c.0))
+        let refusal = BuildScope.checkPlatform(query, job: "j1")
+        #expect((refusal != nil) == c.1, "\(c.0.prefix(40))")
+        if let refusal {
+            #expect(refusal.status == 400 && refusal.message.contains("job j1") && refusal.message.contains("platform is"), "\(refusal.message)")
+        }
+    }
 }
 
 @Suite("Images a build on a job socket would have the daemon pull")
