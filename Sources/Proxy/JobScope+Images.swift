@@ -268,6 +268,7 @@ extension JobScope {
     /// images of other jobs are dropped, as if they did not exist.
     func checkBuildNames(_ raw: String?) -> Outcome? {
         guard let query = GoQuery.parse(raw) else { return .answer(status: 400, message: "the query string is malformed") }
+        if let refusal = BuildTags.checkCount(query, job: owner.id) { return .answer(status: refusal.status, message: refusal.message) }
         for name in query.all("t") {
             if case .refused(let outcome) = newName(repo: name, tag: "", pull: false) { return outcome }
         }

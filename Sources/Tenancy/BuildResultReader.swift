@@ -124,6 +124,21 @@ public enum BuildTags {
         return names
     }
 
+    /// The most names (`t`, distinct as `names` counts them) a job socket's
+    /// build may give. The job socket tags each at the build's end, with
+    /// its own `request` and `result` records (`tagged_for`, some 2 KB of
+    /// log for the few bytes of `&t=NAME`): 200 names in a 4.9 KB query
+    /// wrote 404 KB of records (found 2026-12-01 by review15). 16 names
+    /// write at most about 32 KiB, within a request's bound (SECURITY.md).
+    public static let maxNames = 16
+
+    /// A build with more than `maxNames` names: 400, before it is judged further.
+    public static func checkCount(_ query: GoQuery, job: String) -> TenancyRefusal? {
+        let count = names(query).count
+        guard count > maxNames else { return nil }
+        return TenancyRefusal(status: 400, message: "sockwarden: job \(job): the build gives its image \(count) names (t), and a job socket gives at most \(maxNames) (each is a tag of its own, with its own audit records); tag the image afterwards (docker tag), or give fewer names")
+    }
+
     /// `repo` and `tag` of a tag request giving the image the normalised name `name`.
     public static func tagQuery(_ name: String) -> String {
         let familiar = ImageNames.familiar(name)

@@ -82,6 +82,20 @@ struct BuildResultReaderTests {
         #expect(BuildTags.names(GoQuery.parse(c.0)!) == c.1)
     }
 
+    @Test("a job socket's build gives at most 16 names, counted as the daemon counts them (duplicates once)", arguments: [
+        ((0..<16).map { "t=n\($0)" }.joined(separator: "&"), false),
+        ((0..<17).map { "t=n\($0)" }.joined(separator: "&"), true),
+        ((0..<200).map { "t=n\($0 % 16)" }.joined(separator: "&"), false),
+        ((0..<16).map { "t=n\($0)" }.joined(separator: "&") + "&t=n0:latest&t=&t=docker.io/library/n1", false),
+        ((0..<16).map { "t=n\($0)" }.joined(separator: "&") + "&t=n0:2", true),
+        ("q=1", false),
+    ])
+    func checkCount(_ c: (String, Bool)) {
+        let refusal = BuildTags.checkCount(GoQuery.parse(c.0)!, job: "j1")
+        #expect((refusal != nil) == c.1, "\(c.0.prefix(40))")
+        if let refusal { #expect(refusal.status == 400 && refusal.message.contains("job j1") && refusal.message.contains("at most 16"), "\(refusal.message)") }
+    }
+
     @Test("the tag request for a name", arguments: [
         ("docker.io/library/app:latest", "repo=app&tag=latest"),
         ("docker.io/team/b:1.0", "repo=team%2Fb&tag=1.0"),
