@@ -35,8 +35,8 @@ final class ContainerRecords: @unchecked Sendable {
         records.withLock { $0[job, default: []].formUnion(ids) }
     }
 
-    /// The create marks (`CreateMarks`) of each job's container creates
-    /// forwarded and not answered with an ID: in flight, cut (at the
+    /// The create marks (`CreateMarks`) of each job's container creates,
+    /// imports and commits (`CreateMarks.makeImage`) forwarded and not answered with an ID: in flight, cut (at the
     /// close), or refused by the daemon. Oldest first; at most
     /// `maxUnanswered` a job (in memory only: a restart of `serve` forgets them).
     private let unanswered = Locked([String: [String]]())
@@ -55,6 +55,12 @@ final class ContainerRecords: @unchecked Sendable {
     func created(_ id: String, mark: String?, job: String) {
         record(id, job: job)
         guard let mark else { return }
+        unanswered.withLock { table in table[job]?.removeAll { $0 == mark } }
+    }
+
+    /// The import or commit with this mark was answered with an image ID
+    /// (recorded first, `recordImage`).
+    func answered(_ mark: String, job: String) {
         unanswered.withLock { table in table[job]?.removeAll { $0 == mark } }
     }
 

@@ -22,7 +22,8 @@ struct JobReaper: Sendable {
     var rounds = 3
     /// The container IDs the job's socket recorded.
     var containers: Set<String> = []
-    /// The marks of its creates not answered with an ID (`CreateMarks`).
+    /// The marks of its creates, imports and commits not answered with an ID
+    /// (`CreateMarks`; an image's reaps the images with the label and seal that carry it).
     var marks: Set<String> = []
     /// The image IDs the job's socket recorded (`JobImages`).
     var images: Set<String> = []
@@ -121,7 +122,8 @@ struct JobReaper: Sendable {
     private func reapableImages(_ list: JSONValue) -> [String] {
         (list.array ?? []).compactMap { item in
             guard let id = item.member("Id")?.string,
-                  JobImages.owns(id: id, labels: JobScope.labels(item.member("Labels")), owner: owner, recorded: images) == true else { return nil }
+                  JobImages.reaps(id: id, labels: JobScope.labels(item.member("Labels")), owner: owner, recorded: images,
+                                  marks: marks) else { return nil }
             return id
         }
     }

@@ -161,9 +161,11 @@ extension JobScope {
             if case .refused(let outcome) = newName(repo: query.first("repo") ?? "", tag: query.first("tag") ?? "", pull: false) {
                 return outcome
             }
-            let change = "changes=" + QueryRewrite.escape(ImageNames.ownerLabelChange(owner))
+            // With the import's mark (`CreateMarks.makeImage`): an import cut at the close is still reaped.
+            let mark = CreateMarks.makeImage()
+            let change = "changes=" + QueryRewrite.escape(ImageNames.ownerLabelChange(owner, mark: mark))
             let raw = match.rawQuery.map { $0.isEmpty ? change : $0 + "&" + change } ?? change
-            return .forward(target: Self.path(of: head.target) + "?" + raw, body: nil)
+            return .forward(target: Self.path(of: head.target) + "?" + raw, body: nil, hold: CreateHold(mark: mark, reservation: nil))
         }
         let image = query.first("fromImage") ?? ""
         let tag = query.first("tag") ?? ""
@@ -254,13 +256,16 @@ extension JobScope {
     /// An image the job's socket made (a build's last image, a commit's or
     /// an import's answer): recorded, the job's from now on. Made after the
     /// job was closed (its reap may have run): removed instead.
-    func madeImage(_ id: String) {
+    /// `mark`: the import's or commit's (`CreateMarks.makeImage`), let go
+    /// once the ID is recorded.
+    func madeImage(_ id: String, mark: String? = nil) {
         guard JobImages.isImageID(id) else { return }
         containers.compactImages(job: owner.id) {
             guard let all = ownImageIDs(recordedOnly: false) else { return nil }
             return Set(all)
         }
         containers.recordImage(id, job: owner.id)
+        if let mark { containers.answered(mark, job: owner.id) }
         if closed.withLock({ $0 }) { _ = lookup.delete("/images/" + DaemonLookup.escape(id) + "?force=1") }
     }
 
@@ -579,14 +584,14 @@ extension JobScope {
         case "container.commit":
             // Recorded before the client has the ID, as a container create's.
             return { answer in
-                if let id = JobImages.committedID(answer) { self.madeImage(id) }
+                if let id = JobImages.committedID(answer) { self.madeImage(id, mark: mark) }
                 return answer
             }
         case "image.create":
             // An import (no fromImage, as dockerd decides) makes the job's image; a pull a shared one, streamed as it comes.
             guard (GoQuery.parse(rawQuery)?.first("fromImage") ?? "").utf8.isEmpty else { return nil }
             return { answer in
-                if let id = JobImages.importedID(answer) { self.madeImage(id) }
+                if let id = JobImages.importedID(answer) { self.madeImage(id, mark: mark) }
                 return answer
             }
         case "image.inspect": return { ImageTagFilter.inspect($0, foreignClaims: foreign) }

@@ -134,7 +134,11 @@ struct JobScope: Sendable {
                 if let refusal = checkCommit(query, body: body) { return refusal }
                 // The owner label as the last change, so no earlier one can set it
                 // (the daemon expands variables and joins quoted pieces in changes).
-                rewritten += "&changes=" + QueryRewrite.escape(ImageNames.ownerLabelChange(owner))
+                // With the commit's mark (`CreateMarks.makeImage`): a commit cut at the close is still reaped.
+                let mark = CreateMarks.makeImage()
+                rewritten += "&changes=" + QueryRewrite.escape(ImageNames.ownerLabelChange(owner, mark: mark))
+                return .forward(target: Self.path(of: head.target) + "?" + rewritten, body: nil,
+                                hold: CreateHold(mark: mark, reservation: nil))
             }
             return .forward(target: Self.path(of: head.target) + "?" + rewritten, body: nil)
         }

@@ -204,8 +204,8 @@ public enum ImageNames {
 
     /// The `LABEL` instruction that marks an imported or committed image as
     /// the job's: the owner label and the job's seal.
-    public static func ownerLabelChange(_ owner: JobOwner) -> String {
-        "LABEL \(JobOwner.labelKey)=\(owner.id) \(JobOwner.sealKey)=\(owner.seal)"
+    public static func ownerLabelChange(_ owner: JobOwner, mark: String? = nil) -> String {
+        "LABEL \(JobOwner.labelKey)=\(owner.id) \(JobOwner.sealKey)=\(owner.seal)" + (mark.map { " \(CreateMarks.labelKey)=\($0)" } ?? "")
     }
 
     static func isLowerHex(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) }

@@ -24,10 +24,13 @@ public enum JobContainers {
     /// carries one of `marks`, `CreateMarks`); with the owner label either
     /// way. Not one that merely carries the owner label: a container the
     /// runner made from an image a job built does, and the close removed
-    /// it (found 2026-12-01).
+    /// it (found 2026-12-01). An import's or commit's mark among `marks`
+    /// (`CreateMarks.makeImage`) counts for no container: one the runner
+    /// makes from such an image carries it.
     public static func reaps(id: String, labels: [(key: String, value: String)], owner: JobOwner,
                              recorded: Set<String>, marks: Set<String>) -> Bool {
-        owner.owns(labels: labels) && (recorded.contains(id) || CreateMarks.carries(labels, oneOf: marks))
+        owner.owns(labels: labels)
+            && (recorded.contains(id) || CreateMarks.carries(labels, oneOf: marks.filter { !CreateMarks.isImageMark($0) }))
     }
 
     /// The full ID in a container create's answer (`{"Id": "<64 hex>",

@@ -16,8 +16,9 @@ import GoJSON
 /// An image's events (which carry the image's labels, so also those of an
 /// image the runner built from a job's) are passed on only when the image
 /// is the job's (`JobImages`: its ID, the event's `Actor.ID`, recorded).
-/// An import's `import` event comes before its answer, so it is passed on
-/// only when the job socket read the answer first. Other types are passed
+/// An import's `import` event comes before its answer: it is passed on by
+/// the import's mark (`CreateMarks.makeImage`) while the import is
+/// unanswered, the mark left out as a container's. Other types are passed
 /// on as the daemon filtered them: volume and network events carry no labels at all
 /// and never pass the daemon's label filter (dockerd 20.10
 /// `daemon/events/filter.go` `matchLabels`), nor do daemon events.
@@ -32,17 +33,19 @@ public enum JobEvents {
                               image: (String) -> Bool) -> [UInt8]? {
         guard case .success(let json) = JSONParser.parse(message), case .object(let members) = json else { return nil }
         guard case .string(let type)? = member(members, "Type") else { return nil }
-        if type == "image" {
-            guard case .object(let actor)? = member(members, "Actor"), case .string(let id)? = member(actor, "ID") else { return nil }
-            return image(id) ? message : nil
-        }
-        guard type == "container" else { return message }
+        guard type == "image" || type == "container" else { return message }
         guard case .object(let actor)? = member(members, "Actor"), case .string(let id)? = member(actor, "ID") else { return nil }
         var attributes: [JSONMember] = []
         if case .object(let a)? = member(actor, "Attributes") { attributes = a }
         var mark: String?
         if case .string(let m)? = member(attributes, CreateMarks.labelKey) { mark = m }
-        guard recorded(id) || mark.map(creating) == true else { return nil }
+        if type == "image" {
+            // An import's `import` event comes before its answer: passed on by the import's mark.
+            guard image(id) || (mark.map { CreateMarks.isImageMark($0) && creating($0) } == true) else { return nil }
+        } else {
+            // A container from an image whose import or commit is unanswered carries that image's mark: not the job's by it.
+            guard recorded(id) || (mark.map { !CreateMarks.isImageMark($0) && creating($0) } == true) else { return nil }
+        }
         guard attributes.contains(where: { $0.key == CreateMarks.labelKey }) else { return message }
         return GoEncoder.render(.object(members.map { member in
             guard member.key == "Actor", case .object(let fields) = member.value else { return member }
@@ -112,6 +115,18 @@ public enum CreateMarks {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// The mark of an import or commit (`io.sockwarden.create=image-<hex>`,
+    /// set by a `LABEL` change added last): an image whose answer was cut
+    /// (at `job close`, or unreadable) is not recorded, but carries it, so
+    /// the close and its late reaps still find it. Told apart from a
+    /// container create's mark: a container made from such an image takes
+    /// its labels, and is not the job's by them.
+    public static func makeImage() -> String { imagePrefix + make() }
+
+    public static let imagePrefix = "image-"
+
+    public static func isImageMark(_ mark: String) -> Bool { mark.utf8.starts(with: imagePrefix.utf8) }
 
     /// Whether a container (labels as the daemon reports them) carries one of `marks`.
     public static func carries(_ labels: [(key: String, value: String)], oneOf marks: Set<String>) -> Bool {

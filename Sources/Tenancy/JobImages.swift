@@ -23,6 +23,17 @@ public enum JobImages {
         return recorded.contains(id)
     }
 
+    /// Whether the close (or a late reap) of a job removes an image: its own
+    /// (`owns`), or one with its owner label and seal that carries the mark
+    /// of one of its imports or commits not answered with an ID (cut at the
+    /// close, or its answer unreadable; `CreateMarks.makeImage`).
+    public static func reaps(id: String?, labels: [(key: String, value: String)], owner: JobOwner, recorded: Set<String>,
+                             marks: Set<String>) -> Bool {
+        if owns(id: id, labels: labels, owner: owner, recorded: recorded) == true { return true }
+        guard owner.ownsImage(labels: labels) == true else { return false }
+        return CreateMarks.carries(labels, oneOf: marks.filter(CreateMarks.isImageMark))
+    }
+
     /// The image ID of a commit's answer (`{"Id": "sha256:<64 hex>"}`), or nil.
     public static func committedID(_ answer: [UInt8]) -> String? {
         guard case .success(let json) = JSONParser.parse(answer), case .object(let members) = json,

@@ -9,13 +9,15 @@ struct JobEventsTests {
     static let inFlight = String(repeating: "c", count: 64)
     static let mark = "0123456789abcdef0123456789abcdef"
     static let answeredMark = "fedcba9876543210fedcba9876543210"
+    static let importMark = "image-0123456789abcdef0123456789abcdef"
 
     static func event(_ type: String, _ id: String, _ attributes: String = #""io.sockwarden.job":"job-42","name":"x""#) -> String {
         #"{"status":"start","id":"\#(id)","from":"img","Type":"\#(type)","Action":"start","Actor":{"ID":"\#(id)","Attributes":{\#(attributes)}},"scope":"local","time":1764583200,"timeNano":1764583200123456789}"#
     }
 
     static func filtered(_ message: String) -> String? {
-        JobEvents.filter(Array(message.utf8), recorded: { $0 == mine }, creating: { $0 == mark }, image: { $0 == "sha256:1" })
+        JobEvents.filter(Array(message.utf8), recorded: { $0 == mine }, creating: { $0 == mark || $0 == importMark },
+                         image: { $0 == "sha256:1" })
             .map { String(decoding: $0, as: UTF8.self) }
     }
 
@@ -39,6 +41,18 @@ struct JobEventsTests {
               (event("image", "sha256:1"), event("image", "sha256:1")),
               // the runner's image built FROM the job's: its labels and seal, no recorded ID
               (event("image", "sha256:2", #""io.sockwarden.job":"job-42","io.sockwarden.seal":"5ea1""#), nil),
+              // an import's `import` event before its answer: passed by the import's mark, the mark left out
+              (event("image", "sha256:3", #""io.sockwarden.create":"\#(importMark)","io.sockwarden.job":"job-42""#),
+               event("image", "sha256:3", #""io.sockwarden.job":"job-42""#)),
+              // an image mark that is no unanswered import's or commit's (answered, or another job's)
+              (event("image", "sha256:3", #""io.sockwarden.create":"image-\#(answeredMark)","io.sockwarden.job":"job-42""#), nil),
+              // a container create's mark on an image (a commit of a container in flight) does not pass an image event
+              (event("image", "sha256:3", #""io.sockwarden.create":"\#(mark)","io.sockwarden.job":"job-42""#), nil),
+              // a recorded image's mark (an answered import) is left out
+              (event("image", "sha256:1", #""io.sockwarden.create":"\#(importMark)","name":"x""#),
+               event("image", "sha256:1", #""name":"x""#)),
+              // the runner's container from an image whose import is unanswered carries the import's mark: not the job's
+              (event("container", runners, #""io.sockwarden.create":"\#(importMark)","io.sockwarden.job":"job-42""#), nil),
               // a pull's event names the image, not its ID
               (event("image", "busybox:latest"), nil),
               (#"{"Type":"image","Actor":{"Attributes":{}}}"#, nil),
@@ -67,6 +81,8 @@ struct JobEventsTests {
         let a = CreateMarks.make(), b = CreateMarks.make()
         #expect(a.utf8.count == 32 && a.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
         #expect(a != b)
+        let image = CreateMarks.makeImage()
+        #expect(CreateMarks.isImageMark(image) && !CreateMarks.isImageMark(a) && image.utf8.count == 38)
     }
 }
 
@@ -91,10 +107,13 @@ struct JobReapTests {
               (mine, [("io.sockwarden.job", "other")], false),
               // the mark, but not the owner label
               (cut, [("io.sockwarden.create", mark)], false),
+              // the runner's container from an image whose import or commit is unanswered: that image's mark
+              (runners, [("io.sockwarden.create", "image-" + mark), ("io.sockwarden.job", "job-42")], false),
           ])
     func reaps(_ c: (String, [(String, String)], Bool)) {
         let labels = c.1.map { (key: $0.0, value: $0.1) }
-        #expect(JobContainers.reaps(id: c.0, labels: labels, owner: Self.owner, recorded: [Self.mine], marks: [Self.mark]) == c.2)
+        #expect(JobContainers.reaps(id: c.0, labels: labels, owner: Self.owner, recorded: [Self.mine],
+                                    marks: [Self.mark, "image-" + Self.mark]) == c.2)
     }
 
     @Test("a late reap keeps the containers and marks of the close")

@@ -24,6 +24,31 @@ struct JobImagesTests {
         #expect(JobImages.owns(id: c.1, labels: c.2, owner: Self.owner, recorded: [Self.mine]) == c.3, "\(c.0)")
     }
 
+    static let importMark = "image-0123456789abcdef0123456789abcdef"
+
+    @Test("reaped: the job's own images, and those with its label and seal that carry an unanswered import's or commit's mark", arguments: [
+        ("made on the job's socket", mine, sealed, true),
+        ("an import or commit cut at the close: not recorded, its mark", runners, sealed + [(key: "io.sockwarden.create", value: importMark)], true),
+        ("the runner's image from the job's", runners, sealed, false),
+        ("a mark that is no unanswered import's (answered: the job's image, inherited)", runners,
+         sealed + [(key: "io.sockwarden.create", value: "image-ffff")], false),
+        ("a container create's mark (a commit inherits its container's) reaps no image", runners,
+         sealed + [(key: "io.sockwarden.create", value: "0123456789abcdef0123456789abcdef")], false),
+        ("the mark without the seal", runners, [(key: "io.sockwarden.job", value: "job-42"), (key: "io.sockwarden.create", value: importMark)], false),
+        ("the mark, another job's label", runners,
+         [(key: "io.sockwarden.job", value: "other"), (key: "io.sockwarden.seal", value: "5ea1"), (key: "io.sockwarden.create", value: importMark)], false),
+    ] as [(String, String, [(key: String, value: String)], Bool)])
+    func reaps(_ c: (String, String, [(key: String, value: String)], Bool)) {
+        #expect(JobImages.reaps(id: c.1, labels: c.2, owner: Self.owner, recorded: [Self.mine],
+                                marks: [Self.importMark, "0123456789abcdef0123456789abcdef"]) == c.3, "\(c.0)")
+    }
+
+    @Test("an import's or commit's LABEL change carries its mark last")
+    func labelChange() {
+        #expect(ImageNames.ownerLabelChange(Self.owner, mark: Self.importMark)
+                == "LABEL io.sockwarden.job=job-42 io.sockwarden.seal=5ea1 io.sockwarden.create=\(Self.importMark)")
+    }
+
     @Test("the image a commit answers with", arguments: [
         (#"{"Id":"\#(mine)"}"#, mine as String?),
         (#"{"Id":"\#(mine.dropFirst(7))"}"#, nil),
