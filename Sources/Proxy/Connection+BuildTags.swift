@@ -15,10 +15,7 @@ import Tenancy
 extension Connection {
     func relayTaggingBuild(_ head: ResponseHead, consumed: Int, _ exchange: Exchange, _ reader: ByteReader,
                            scope: JobScope) -> ResponseOutcome {
-        let framing = head.framing(requestMethod: exchange.method)
-        let rawHead = reader.withAvailable { Array($0[0..<consumed]) }
-        reader.consume(consumed)
-        exchange.update { $0.status = head.status }
+        let (rawHead, framing) = takeResponseHead(head, consumed: consumed, exchange, reader)
         // After the pulls' progress the client has the head of a chunked stream already.
         let chunked = exchange.continuesStream || framing == .chunked
         func out(_ bytes: [UInt8]) -> [UInt8] { chunked ? BuildProgressStream.chunk(bytes) : bytes }
@@ -26,11 +23,8 @@ extension Connection {
             if let warning = exchange.warning {
                 guard write(out(BuildProgressStream.stream(warning.text)), exchange) else { return .close }
             }
-        } else if let warning = exchange.warning {
-            let headerLine = "\(ModeWarnings.headerName): \(ModeWarnings.headerValue(warning.text))\r\n"
-            guard write(Self.inserting(headerLine, into: rawHead), exchange) else { return .close }
         } else {
-            guard write(rawHead, exchange) else { return .close }
+            guard write(Self.inserting(Self.warningHeaderLine(exchange.warning), into: rawHead), exchange) else { return .close }
         }
 
         var result = BuildResultReader()

@@ -12,13 +12,10 @@ import Tenancy
 extension Connection {
     func relayJobEvents(_ head: ResponseHead, consumed: Int, _ exchange: Exchange, _ reader: ByteReader,
                         scope: JobScope) -> ResponseOutcome {
-        let framing = head.framing(requestMethod: exchange.method)
-        let rawHead = reader.withAvailable { Array($0[0..<consumed]) }
-        reader.consume(consumed)
-        exchange.update { $0.status = head.status }
+        let (rawHead, framing) = takeResponseHead(head, consumed: consumed, exchange, reader)
         let job = scope.owner.id
         // Warn mode's header goes into the head, as on every answer.
-        let warned = exchange.warning.map { Self.inserting("\(ModeWarnings.headerName): \(ModeWarnings.headerValue($0.text))\r\n", into: rawHead) } ?? rawHead
+        let warned = Self.inserting(Self.warningHeaderLine(exchange.warning), into: rawHead)
         let records = scope.containers
         func filtered(_ messages: [[UInt8]]) -> [UInt8] {
             // Asked at each message: a create answered meanwhile is recorded by then.
@@ -73,7 +70,7 @@ extension Connection {
             }
             let body = filtered(messages)
             guard write(Self.reframed(head, rawHead: rawHead, contentLength: body.count,
-                                                extra: exchange.warning.map { "\(ModeWarnings.headerName): \(ModeWarnings.headerValue($0.text))\r\n" } ?? "") + body, exchange) else { return .close }
+                                                extra: Self.warningHeaderLine(exchange.warning)) + body, exchange) else { return .close }
             return head.keepAlive ? .keepAlive : .close
         }
     }

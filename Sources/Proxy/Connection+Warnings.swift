@@ -12,11 +12,8 @@ import Posix
 extension Connection {
     func relayWarned(_ head: ResponseHead, consumed: Int, _ warning: ModeWarning, _ exchange: Exchange, _ reader: ByteReader,
                      hijacked: Bool) -> ResponseOutcome {
-        let rawHead = reader.withAvailable { Array($0[0..<consumed]) }
-        reader.consume(consumed)
-        exchange.update { $0.status = head.status }
-        let framing = head.framing(requestMethod: exchange.method)
-        let headerLine = "\(ModeWarnings.headerName): \(ModeWarnings.headerValue(warning.text))\r\n"
+        let (rawHead, framing) = takeResponseHead(head, consumed: consumed, exchange, reader)
+        let headerLine = Self.warningHeaderLine(warning)
 
         guard warning.intoCreateWarnings, head.status == 201, framing == .chunked || isSmallLength(framing, ModeWarnings.maxRewrittenBody) else {
             guard write(Self.inserting(headerLine, into: rawHead), exchange) else { return .close }
@@ -55,13 +52,10 @@ extension Connection {
     /// (502). Any other status is relayed as it is.
     func relayRewritten(_ head: ResponseHead, consumed: Int, _ rewrite: @Sendable ([UInt8]) -> [UInt8]?, _ exchange: Exchange,
                         _ reader: ByteReader) -> ResponseOutcome {
-        let rawHead = reader.withAvailable { Array($0[0..<consumed]) }
-        reader.consume(consumed)
-        exchange.update { $0.status = head.status }
-        let framing = head.framing(requestMethod: exchange.method)
+        let (rawHead, framing) = takeResponseHead(head, consumed: consumed, exchange, reader)
         // Warn mode's header (and create `Warnings`) go into a filtered answer too
         // (a job socket's container create is filtered: `JobContainers`).
-        let warningLine = exchange.warning.map { "\(ModeWarnings.headerName): \(ModeWarnings.headerValue($0.text))\r\n" } ?? ""
+        let warningLine = Self.warningHeaderLine(exchange.warning)
         guard head.status == 200 || head.status == 201 else {
             guard write(Self.inserting(warningLine, into: rawHead), exchange) else { return .close }
             return relayAfterHead(head, reader, exchange, hijacked: false)
@@ -141,6 +135,22 @@ extension Connection {
     }
 
     /// The head with one more field line before its final CRLF.
+    /// Takes an answer's head off `reader` for a relay that reads or
+    /// rewrites what follows: its bytes as received and its body's framing,
+    /// with the status recorded on the exchange.
+    func takeResponseHead(_ head: ResponseHead, consumed: Int, _ exchange: Exchange,
+                          _ reader: ByteReader) -> (raw: [UInt8], framing: BodyFraming) {
+        let raw = reader.withAvailable { Array($0[0..<consumed]) }
+        reader.consume(consumed)
+        exchange.update { $0.status = head.status }
+        return (raw, head.framing(requestMethod: exchange.method))
+    }
+
+    /// Warn mode's header line for an answer (`""` when nothing is warned).
+    static func warningHeaderLine(_ warning: ModeWarning?) -> String {
+        warning.map { "\(ModeWarnings.headerName): \(ModeWarnings.headerValue($0.text))\r\n" } ?? ""
+    }
+
     static func inserting(_ line: String, into rawHead: [UInt8]) -> [UInt8] {
         guard rawHead.count >= 4, rawHead.suffix(4).elementsEqual([13, 10, 13, 10]) else { return rawHead }
         return Array(rawHead.dropLast(2)) + Array(line.utf8) + [13, 10]

@@ -17,7 +17,7 @@ import pytest
 from registry_standin import Registry
 from swhelpers import API, http, unique
 from test_job_build_pulls import build
-from test_job_pull_local_names import job_policy
+from test_job_pull_local_names import registry_job
 from test_jobs import jobs  # noqa: F401 - the fixture is used by name
 
 pytestmark = pytest.mark.proxy_only
@@ -38,10 +38,7 @@ def test_straight_to_the_daemon_a_long_platform_pulls(dockerd_sock):
 
 
 def test_a_jobs_build_with_a_long_platform_pulls_nothing_and_logs_it_once(jobs, dockerd_sock):
-    reg = Registry(unique("plat")).start()
-    try:
-        job = unique("jp")
-        sock = jobs.open(job, "--policy", job_policy(jobs, reg))
+    with registry_job(jobs, dockerd_sock, "plat") as (reg, job, sock):
         names = [f"{reg.host}/{unique('base')}:1" for _ in range(8)]
         dockerfile = "".join(f"FROM {n} AS s{i}\n" for i, n in enumerate(names)) + "FROM s0\nLABEL x=y\n"
         r = build(sock, dockerfile, f"platform={PLATFORM}&t={job}-out:1")
@@ -50,6 +47,3 @@ def test_a_jobs_build_with_a_long_platform_pulls_nothing_and_logs_it_once(jobs, 
         logged = sum(len(json.dumps(x)) for x in jobs.audit() if x.get("pulled_for"))
         assert logged == 0, logged
         jobs.job("close", "--id", job)
-    finally:
-        reg.stop()
-        http(dockerd_sock, "DELETE", f"{API}/images/{reg.image_id}?force=1")

@@ -24,7 +24,7 @@ import pytest
 from registry_standin import Registry, _sha
 from swhelpers import API, CLI_PATHS, DockerCLI, RawConn, cli_id, http, tar_of, unique, wait_for
 from test_jobs import Jobs, jobs, post  # noqa: F401 - fixtures used by name
-from test_job_pull_local_names import build, image_id, job_policy, pull
+from test_job_pull_local_names import build, image_id, job_policy, pull, registry_job
 
 pytestmark = pytest.mark.proxy_only
 
@@ -125,10 +125,7 @@ def test_a_build_pulling_a_base_labelled_for_another_job_gives_that_job_nothing(
 
 @pytest.mark.parametrize("pull_flag", ["", "pull=1&"], ids=["absent", "pull=1"])
 def test_a_build_from_an_absent_registry_image_pulls_it_through_the_job_socket(jobs, dockerd_sock, pull_flag):
-    reg = Registry(unique("plain")).start()
-    try:
-        job = unique("jb")
-        sock = jobs.open(job, "--policy", job_policy(jobs, reg))
+    with registry_job(jobs, dockerd_sock, "plain") as (reg, job, sock):
         name = f"{reg.host}/{unique('base')}:1"
         r = build(sock, f"FROM {name}\nRUN echo ok > /ok\n", f"{pull_flag}t={job}-out:1")
         assert r.status == 200 and b"errorDetail" not in r.body, r.body[-300:]
@@ -151,25 +148,13 @@ def test_a_build_from_an_absent_registry_image_pulls_it_through_the_job_socket(j
         assert r.status == 200 and b"errorDetail" not in r.body, r.body[-300:]
         assert len(build_pulls(jobs, "request", 2)) == 2
         jobs.job("close", "--id", job)
-    finally:
-        reg.stop()
-        http(dockerd_sock, "DELETE", f"{API}/images/{reg.image_id}?force=1")
 
 
 def test_a_build_warn_mode_forwards_after_its_pull_carries_the_warning_in_its_stream(jobs, dockerd_sock):
     """Warn mode and a pull before the build: the head went out with the
     pull's progress, so the warning is a message of the stream, before the
     build's own output, and the build is named at its end."""
-    reg = Registry(unique("warn")).start()
-    try:
-        job = unique("jw")
-        policy = job_policy(jobs, reg)
-        with open(policy) as f:
-            text = f.read()
-        assert 'mode = "enforce"' in text
-        with open(policy, "w") as f:
-            f.write(text.replace('mode = "enforce"', 'mode = "warn"', 1))
-        sock = jobs.open(job, "--policy", policy)
+    with registry_job(jobs, dockerd_sock, "warn", mode="warn") as (reg, job, sock):
         name = f"{reg.host}/{unique('base')}:1"
         ulimits = urllib.parse.quote(json.dumps([{"Name": "rtprio", "Soft": 0, "Hard": 0}]))
         r = build(sock, f"FROM {name}\nRUN echo ok > /ok\n", f"pull=1&ulimits={ulimits}&t={job}-out:1")
@@ -185,9 +170,6 @@ def test_a_build_warn_mode_forwards_after_its_pull_carries_the_warning_in_its_st
         built = records(jobs, "request", "build.image")[-1]
         assert built["would_deny"] is True and built["mode"] == "warn", built
         jobs.job("close", "--id", job)
-    finally:
-        reg.stop()
-        http(dockerd_sock, "DELETE", f"{API}/images/{reg.image_id}?force=1")
 
 
 def test_a_denied_build_pulls_nothing(jobs, dockerd_sock):
@@ -352,10 +334,7 @@ def test_images_a_pulled_bases_triggers_name_are_pulled_in_a_next_round(jobs, do
 
 @pytest.mark.parametrize("cli", CLI_PATHS, ids=cli_id)
 def test_the_docker_cli_shows_the_pull_then_the_build(jobs, dockerd_sock, short_tmp, cli):
-    reg = Registry(unique("cli")).start()
-    try:
-        job = unique("jb")
-        sock = jobs.open(job, "--policy", job_policy(jobs, reg))
+    with registry_job(jobs, dockerd_sock, "cli") as (reg, job, sock):
         name = f"{reg.host}/{unique('base')}:1"
         docker = DockerCLI(cli, sock, tempfile.mkdtemp(dir=short_tmp))
         out = docker("build", "--pull", "-t", f"{job}-out:1", "-", input=f"FROM {name}\nRUN echo built\n")
@@ -363,17 +342,11 @@ def test_the_docker_cli_shows_the_pull_then_the_build(jobs, dockerd_sock, short_
         assert out.returncode == 0, (text[-500:], out.stderr[-500:])
         assert text.index("Downloaded newer image for") < text.index("Step 1/") < text.index("built"), text
         jobs.job("close", "--id", job)
-    finally:
-        reg.stop()
-        http(dockerd_sock, "DELETE", f"{API}/images/{reg.image_id}?force=1")
 
 
 def test_an_http10_client_gets_the_build_without_the_pulls_progress(jobs, dockerd_sock):
     # HTTP/1.0 has no chunked stream to continue: the pulls are silent, the answer is the daemon's.
-    reg = Registry(unique("http10")).start()
-    try:
-        job = unique("jb")
-        sock = jobs.open(job, "--policy", job_policy(jobs, reg))
+    with registry_job(jobs, dockerd_sock, "http10") as (reg, job, sock):
         name = f"{reg.host}/{unique('base')}:1"
         with RawConn(sock, timeout=120) as c:
             r = c.request("POST", f"{API}/build?t={job}-out:1", tar_of({"Dockerfile": f"FROM {name}\nRUN true\n".encode()}),
@@ -381,6 +354,3 @@ def test_an_http10_client_gets_the_build_without_the_pulls_progress(jobs, docker
         assert r.status == 200 and b"Step 1/" in r.body and b"errorDetail" not in r.body, r.body[-300:]
         assert b"Downloaded newer image" not in r.body
         assert image_id(dockerd_sock, name) == reg.image_id
-    finally:
-        reg.stop()
-        http(dockerd_sock, "DELETE", f"{API}/images/{reg.image_id}?force=1")

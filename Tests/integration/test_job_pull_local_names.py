@@ -23,6 +23,7 @@ runner's name to the registry's image, and a pull of the runner's own bytes
 gives its image a digest reference; through the job socket all are refused
 (409) and the name stays. A name the runner pulled from that registry (a
 digest reference in its repository) may be pulled again."""
+import contextlib
 import json
 
 import pytest
@@ -53,6 +54,27 @@ def job_policy(jobs: Jobs, registry: Registry) -> str:
     with open(path, "w") as f:
         f.write(text.replace('allow = ["*"]', f'allow = ["*", "{registry.host}"]', 1))
     return path
+
+
+@contextlib.contextmanager
+def registry_job(jobs: Jobs, dockerd_sock: str, marker: str, mode: str = "enforce"):
+    """A loopback registry stand-in and a job whose policy (ci.toml, in
+    `mode`) allows it: yields (registry, job, job socket); stops the
+    registry and removes its image from the daemon afterwards."""
+    reg = Registry(unique(marker)).start()
+    try:
+        job = unique("jb")
+        policy = job_policy(jobs, reg)
+        if mode != "enforce":
+            with open(policy) as f:
+                text = f.read()
+            assert 'mode = "enforce"' in text
+            with open(policy, "w") as f:
+                f.write(text.replace('mode = "enforce"', f'mode = "{mode}"', 1))
+        yield reg, job, jobs.open(job, "--policy", policy)
+    finally:
+        reg.stop()
+        http(dockerd_sock, "DELETE", f"{API}/images/{reg.image_id}?force=1")
 
 
 def runner_image(sock: str, repo: str, tag: str) -> str:
