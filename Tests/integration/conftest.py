@@ -61,8 +61,16 @@ def pytest_runtest_protocol(item, nextitem):
         signal.signal(signal.SIGALRM, old)
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "proxy_only: needs the Sockwarden proxy; skipped when SOCKWARDEN_TARGET=direct")
+    # SIGTERM ends the run as Ctrl-C does: fixtures are torn down, so each
+    # private dockerd is stopped (scripts/test-all stops background runs so;
+    # a shell starts those with SIGINT ignored).
+    signal.signal(signal.SIGTERM, _interrupted)
 
 
 def pytest_report_header(config):
