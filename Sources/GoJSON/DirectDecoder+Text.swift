@@ -62,12 +62,20 @@ extension DirectDecoder {
         let start = index
         var escaped = false
         var html = false
-        while true {
+        // One table look-up per byte of the common run (plain bytes), not
+        // seven comparisons: strings and keys are most of a body's bytes.
+        let classes = Self.stringByteClasses
+        scan: while true {
             guard index < bytes.count else { throw GiveUp() }
             let c = bytes[index]
-            if c == UInt8(ascii: "\"") { break }
-            if c < 0x20 { throw GiveUp() }
-            if c == UInt8(ascii: "\\") {
+            switch classes[Int(c)] {
+            case .plain:
+                index += 1
+            case .quote:
+                break scan
+            case .control:
+                throw GiveUp()
+            case .backslash:
                 escaped = true
                 index += 1
                 guard index < bytes.count else { throw GiveUp() }
@@ -82,16 +90,45 @@ extension DirectDecoder {
                 default:
                     throw GiveUp()
                 }
-                continue
+            case .nonASCII:
+                escaped = true
+                index += 1
+            case .html:
+                html = true
+                index += 1
             }
-            if c >= 0x80 { escaped = true }
-            if c == UInt8(ascii: "<") || c == UInt8(ascii: ">") || c == UInt8(ascii: "&") { html = true }
-            index += 1
         }
         if escaped || html { canonical = false }
         let end = index
         index += 1
         return (start, end, escaped)
+    }
+
+    /// What a byte inside a JSON string is to `scanString`.
+    enum StringByte: UInt8 {
+        /// Taken as is, and written as is by GoEncoder.
+        case plain
+        /// `"`: the end.
+        case quote
+        /// Below 0x20: not allowed unescaped (the reference path words the error).
+        case control
+        /// `\`: an escape follows.
+        case backslash
+        /// 0x80 and above: UTF-8 that Go's unquote checks.
+        case nonASCII
+        /// `<`, `>`, `&`: GoEncoder escapes them (not canonical).
+        case html
+    }
+
+    static let stringByteClasses: [StringByte] = (0...255).map { (b: Int) -> StringByte in
+        switch b {
+        case 0x22: return .quote
+        case 0..<0x20: return .control
+        case 0x5C: return .backslash
+        case 0x80...: return .nonASCII
+        case 0x3C, 0x3E, 0x26: return .html
+        default: return .plain
+        }
     }
 
     mutating func string() throws(GiveUp) -> String {

@@ -11,6 +11,7 @@ public enum ContainerFacts {
     ///   - endpoints: `NetworkingConfig.EndpointsConfig` keys.
     public static func extract(config: GoValue?, hostConfig: GoValue?, endpoints: [GoMapEntry]) -> RequestFacts {
         var facts = RequestFacts()
+        facts.asks.reserveCapacity(16) // a docker run's six, without growing
         if let config { configFacts(config, into: &facts) }
         hostConfigFacts(hostConfig ?? .structure([]), prefix: "HostConfig", into: &facts)
         for endpoint in endpoints {
@@ -41,8 +42,9 @@ public enum ContainerFacts {
     }
 
     static func configFacts(_ config: GoValue, into facts: inout RequestFacts) {
-        facts.add(.image(config.at("Image")?.text ?? ""), "Image", config.at("Image")?.text ?? "")
-        facts.add(.user(config.at("User")?.text ?? ""), "User", config.at("User")?.text ?? "")
+        let image = config.at("Image")?.text ?? "", user = config.at("User")?.text ?? ""
+        facts.add(.image(image), "Image", image)
+        facts.add(.user(user), "User", user)
     }
 
     /// `OomScoreAdj` below 0 and `OomKillDisable` (HostConfig; a service's
@@ -59,7 +61,10 @@ public enum ContainerFacts {
     }
 
     /// `Ulimits` entries (`units.Ulimit`): HostConfig's, a service's, a build's.
-    static func ulimitFacts(_ ulimits: [GoValue], field: String, into facts: inout RequestFacts) {
+    /// `field` is only built when there is an entry.
+    static func ulimitFacts(_ ulimits: [GoValue], field: @autoclosure () -> String, into facts: inout RequestFacts) {
+        guard !ulimits.isEmpty else { return }
+        let field = field()
         for (i, ulimit) in ulimits.enumerated() {
             let name = ulimit.at("Name")?.text ?? ""
             let soft = ulimit.at("Soft")?.integer ?? 0, hard = ulimit.at("Hard")?.integer ?? 0
@@ -69,6 +74,9 @@ public enum ContainerFacts {
 
     /// `field` is only built when there is a fact to add.
     static func classify(_ value: String, _ namespace: Namespace, field: @autoclosure () -> String, into facts: inout RequestFacts) {
+        // The default mode (what clients send for each namespace they do not
+        // set): private in every namespace, and no network to look up.
+        if value.utf8.isEmpty { return }
         switch NamespaceMode.classify(value, namespace) {
         case .privateMode:
             // A network by name or ID (the predefined ones by name need no look-up).
@@ -83,7 +91,8 @@ public enum ContainerFacts {
 
     /// HostConfig, or the same fields of a service's container spec mapped by the caller.
     static func hostConfigFacts(_ hostConfig: GoValue, prefix p: String, into facts: inout RequestFacts) {
-        let hc = hostConfig.deref // once, not in every lookup below
+        // Some fifty look-ups by name below: indexed once (see FieldTable).
+        let hc = FieldTable(hostConfig)
         if hc.at("Privileged")?.flag == true { facts.add(.privileged, "\(p).Privileged", "true") }
 
         let modes: [(String, Namespace)] = [
@@ -161,7 +170,7 @@ public enum ContainerFacts {
             facts.add(.cgroupParent(parent), "\(p).CgroupParent", parent)
         }
 
-        oomFacts(hc, prefix: p, into: &facts)
+        oomFacts(hc.value, prefix: p, into: &facts)
         ulimitFacts(hc.at("Ulimits")?.elements ?? [], field: "\(p).Ulimits", into: &facts)
         if let log = hc.at("LogConfig") {
             LogFacts.extract(driver: log.at("Type")?.text ?? "", options: log.at("Config")?.entries ?? [],
@@ -259,9 +268,12 @@ extension ContainerFacts {
 /// options under the request's, so the options are judged even then: with
 /// a default of syslog, `--log-opt syslog-address=…` alone picks the address.
 enum LogFacts {
-    static func extract(driver: String, options: [GoMapEntry], driverField: String, optionsField: String,
-                        into facts: inout RequestFacts) {
-        if !driver.utf8.isEmpty { facts.add(.logDriver(driver), driverField, driver) }
+    /// The field names are only built when there is a fact to add.
+    static func extract(driver: String, options: [GoMapEntry], driverField: @autoclosure () -> String,
+                        optionsField: @autoclosure () -> String, into facts: inout RequestFacts) {
+        if !driver.utf8.isEmpty { facts.add(.logDriver(driver), driverField(), driver) }
+        guard !options.isEmpty else { return }
+        let optionsField = optionsField()
         for option in options {
             facts.add(.logOption(option.key), "\(optionsField)[\(option.key)]", option.value.text ?? "")
         }

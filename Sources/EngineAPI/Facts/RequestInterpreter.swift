@@ -220,8 +220,8 @@ public enum RequestInterpreter {
     /// read by 20.10 and ignored by 28.x: refused, never guessed.
     static func containerCreateFacts(_ value: GoValue) -> Result<RequestFacts, Refusal> {
         guard case .structure(let fields) = value else { return .failure(Refusal(message: "the body is not a JSON object")) }
-        let topLevel = fields.map(\.name).filter { ContainerCreateBody.topLevelHostConfigKeys.contains($0) || $0 == "Cpuset" }
-        if !topLevel.isEmpty {
+        if fields.contains(where: { ContainerCreateBody.isOldAPITopLevelKey($0.name) }) {
+            let topLevel = fields.map(\.name).filter { ContainerCreateBody.topLevelHostConfigKeys.contains($0) || $0 == "Cpuset" }
             return .failure(Refusal(message: "HostConfig fields at the top level of the body (\(topLevel.joined(separator: ", "))) are an old API form that daemons read differently; put them under \"HostConfig\""))
         }
         let hostConfig = value.at("HostConfig")
