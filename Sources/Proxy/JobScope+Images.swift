@@ -293,11 +293,14 @@ extension JobScope {
     /// `POST /commit` on a job socket: the container was checked already;
     /// the new name must be one the job may take, and neither the body nor
     /// `changes` may set the owner label (the committed image inherits the
-    /// job's container's labels, owner label included).
+    /// job's container's labels, owner label included) or the create mark.
     func checkCommit(_ query: GoQuery, body: [UInt8]?) -> Outcome? {
         if let refusal = ImageNames.checkChanges(query.all("changes")) { return .answer(status: refusal.status, message: refusal.message) }
         if let body, OwnerLabelGuard.contains(body, Array("\"\(JobOwner.labelKey)\"".utf8)) {
             return .answer(status: 403, message: "sockwarden: the label \(JobOwner.labelKey) is set by sockwarden on a job socket; remove it from the request")
+        }
+        if let body, OwnerLabelGuard.contains(body, Array("\"\(CreateMarks.labelKey)\"".utf8)) {
+            return .answer(status: 403, message: "sockwarden: the label \(CreateMarks.labelKey) is set by sockwarden on a job socket; remove it from the request")
         }
         if case .refused(let outcome) = newName(repo: query.first("repo") ?? "", tag: query.first("tag") ?? "", pull: false) {
             return outcome

@@ -175,8 +175,18 @@ public enum ImageNames {
     /// `changes` of an import or commit (Dockerfile instructions the daemon
     /// joins with newlines and parses): on a job socket they may not set the
     /// owner label, continue a line or change the escape character, so the
-    /// owner label sockwarden adds cannot be overridden.
+    /// owner label sockwarden adds cannot be overridden; nor name the create
+    /// mark (`CreateMarks.labelKey`), which only sockwarden sets (its own
+    /// `LABEL`, added last, would override a job's anyway).
     public static func checkChanges(_ changes: [String]) -> TenancyRefusal? {
+        if let refusal = ownerLabelRefusal(changes) { return refusal }
+        for change in changes where contains(Array(change.utf8), Array(CreateMarks.labelKey.utf8)) {
+            return TenancyRefusal(status: 403, message: "sockwarden: on a job socket a change (\(change)) may not contain the label \(CreateMarks.labelKey), which sockwarden sets; remove it")
+        }
+        return nil
+    }
+
+    static func ownerLabelRefusal(_ changes: [String]) -> TenancyRefusal? {
         for change in changes {
             let bytes = Array(change.utf8)
             if bytes.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "`") || $0 == 0x0A || $0 == 0x0D })
@@ -194,7 +204,7 @@ public enum ImageNames {
     /// so a change that mentions "label" (any case) and holds `$`, `"` or
     /// `'` counts too.
     public static func changesMaySetOwnerLabel(_ changes: [String]) -> Bool {
-        if checkChanges(changes) != nil { return true }
+        if ownerLabelRefusal(changes) != nil { return true }
         return changes.contains { change in
             let lower = change.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
             return contains(lower, Array("label".utf8))

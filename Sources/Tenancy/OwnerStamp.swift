@@ -21,7 +21,7 @@ public enum OwnerStamp {
             return .failure(reservedLabel)
         }
         if entries.contains(where: { $0.key.utf8.elementsEqual(CreateMarks.labelKey.utf8) }) {
-            return .failure(TenancyRefusal(status: 403, message: "sockwarden: the label \(CreateMarks.labelKey) is set by sockwarden on a job socket; remove it from the request"))
+            return .failure(reservedMark)
         }
         if let mark { entries.append(GoMapEntry(CreateMarks.labelKey, .string(mark))) }
         entries.append(GoMapEntry(JobOwner.labelKey, .string(owner.id)))
@@ -41,6 +41,12 @@ public enum OwnerStamp {
         }
         return nil
     }
+
+    /// The create mark (`CreateMarks.labelKey`) is how a job socket tells
+    /// its unanswered creates, imports and commits in events and reaps: only
+    /// sockwarden sets it, on a container create, build, import or commit.
+    static let reservedMark = TenancyRefusal(
+        status: 403, message: "sockwarden: the label \(CreateMarks.labelKey) is set by sockwarden on a job socket; remove it from the request")
 
     static let reservedLabel = TenancyRefusal(
         status: 403, message: "sockwarden: the label \(JobOwner.labelKey) is set by sockwarden on a job socket; remove it from the request")

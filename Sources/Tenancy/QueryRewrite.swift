@@ -159,7 +159,9 @@ public enum QueryRewrite {
         }
     }
 
-    /// A build's `labels` (JSON `map[string]string`) with the owner's label.
+    /// A build's `labels` (JSON `map[string]string`) with the owner's label
+    /// and seal. A client's `labels` setting either, or the create mark
+    /// (`CreateMarks.labelKey`), are refused.
     public static func stampBuildLabels(_ raw: String?, owner: JobOwner) -> Result<String, TenancyRefusal> {
         guard let query = GoQuery.parse(raw) else {
             return .failure(TenancyRefusal(status: 400, message: "the query string is malformed"))
@@ -174,6 +176,9 @@ public enum QueryRewrite {
         }
         if entries.contains(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) || $0.key.utf8.elementsEqual(JobOwner.sealKey.utf8) }) {
             return .failure(OwnerStamp.reservedLabel)
+        }
+        if entries.contains(where: { $0.key.utf8.elementsEqual(CreateMarks.labelKey.utf8) }) {
+            return .failure(OwnerStamp.reservedMark)
         }
         entries.append(GoMapEntry(JobOwner.labelKey, .string(owner.id)))
         entries.append(GoMapEntry(JobOwner.sealKey, .string(owner.seal)))

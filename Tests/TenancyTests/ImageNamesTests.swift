@@ -141,6 +141,9 @@ struct ImageNamesTests {
     @Test("changes may not set the owner label, continue a line or change the escape", arguments: [
         ("ENV A=1", true), ("LABEL a=b", true), ("LABEL io.sockwarden.job=x", false), ("LABEL \"io.sockwarden.job\"=x", false),
         ("LABEL a=\\", false), ("# escape=`", false), ("ENV A=1\nLABEL b=2", false), ("ENV A=1\r", false),
+        ("LABEL io.sockwarden.create=image-0123", false), ("label \"io.sockwarden.create\"=x", false),
+        ("LABEL a=b io.sockwarden.create x", false), ("LABEL io.sockwarden.creates=x", false),
+        ("LABEL IO.SOCKWARDEN.CREATE=x", true),
     ])
     func changes(_ c: (String, Bool)) {
         #expect((ImageNames.checkChanges([c.0]) == nil) == c.1, "\(c.0)")
@@ -150,6 +153,8 @@ struct ImageNamesTests {
         ("LABEL a=b", false), ("ENV X=1", false), ("CMD [\"sh\"]", false), ("ENV X=$HOME", false),
         ("LABEL io.${X}.job=j", true), ("label \"io.sockwarden.jo\"b=j", true), ("LaBeL 'x'=y", true),
         ("LABEL io.sockwarden.job=j", true), ("LABEL a=\\", true),
+        // The create mark counts on job sockets only (its own LABEL, added last, wins there).
+        ("LABEL io.sockwarden.create=x", false),
     ])
     func mainSocketChanges(_ c: (String, Bool)) {
         #expect(ImageNames.changesMaySetOwnerLabel([c.0]) == c.1, "\(c.0)")

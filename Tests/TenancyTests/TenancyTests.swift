@@ -110,6 +110,32 @@ struct FilterTests {
             try QueryRewrite.stampBuildLabels("labels=%7B%22io.sockwarden.seal%22%3A%225ea1%22%7D", owner: owner).get()
         }
     }
+
+    @Test("a build's labels may not set a label only sockwarden sets", arguments: [
+        (#"{"io.sockwarden.job":"x"}"#, "io.sockwarden.job"),
+        (#"{"io.sockwarden.seal":"5ea1"}"#, "io.sockwarden.job"),
+        (#"{"io.sockwarden.create":"image-0123"}"#, "io.sockwarden.create"),
+        (#"{"a":"1","io.sockwarden.create":"0123"}"#, "io.sockwarden.create"),
+        // Go's decoder keeps the last of a duplicate key: the daemon would set it.
+        (#"{"io.sockwarden.create":"x","a":"1","io.sockwarden.create":"y"}"#, "io.sockwarden.create"),
+    ])
+    func buildReservedLabels(_ labels: String, named: String) {
+        let query = "labels=" + QueryRewrite.escape(labels)
+        guard case .failure(let refusal) = QueryRewrite.stampBuildLabels(query, owner: owner) else {
+            Issue.record("passed: \(labels)")
+            return
+        }
+        #expect(refusal.status == 403 && refusal.message.contains(named), "\(refusal.message)")
+    }
+
+    @Test("a build's labels of keys like sockwarden's but not the same pass", arguments: [
+        #"{"IO.SOCKWARDEN.CREATE":"x"}"#, #"{"io.sockwarden.create.x":"y"}"#, #"{"a":"io.sockwarden.create"}"#,
+    ])
+    func buildLabelsLikeReserved(_ labels: String) throws {
+        let rewritten = try QueryRewrite.stampBuildLabels("labels=" + QueryRewrite.escape(labels), owner: owner).get()
+        let parsed = try #require(GoQuery.parse(rewritten))
+        #expect(parsed.first("labels")?.hasSuffix(#""io.sockwarden.job":"job-42","io.sockwarden.seal":"5ea1"}"#) == true)
+    }
 }
 
 @Suite("Query parameters replaced")

@@ -232,8 +232,11 @@ struct ClassicBuild {
     /// `LABEL io.sockwarden.job=<another job>` before a `RUN` made that step's
     /// container the other job's: listed, counted against its quota, and
     /// open to its exec, copy and kill while the build ran (found
-    /// 2026-11-30, session 12).
-    static let reservedLabelKeys = ["io.sockwarden.job", "io.sockwarden.seal"]
+    /// 2026-11-30, session 12). The create mark (`io.sockwarden.create`,
+    /// `CreateMarks` in Tenancy) is how a job socket tells its unanswered
+    /// creates, imports and commits in events and reaps: a job's Dockerfile
+    /// gave it to its image and its steps' containers (session 16).
+    static let reservedLabelKeys = ["io.sockwarden.job", "io.sockwarden.seal", "io.sockwarden.create"]
 
     /// A `LABEL` key, as the daemon expands it (`ProcessWord`: quotes and
     /// escapes removed, variables from ENV and build args), must not be one
@@ -247,7 +250,7 @@ struct ClassicBuild {
         // A key the lexer refuses (an open quote) is refused by the daemon too.
         guard let literal = try? lexer.process(key) else { return }
         if reservedLabelKeys.contains(where: { literal.utf8.elementsEqual($0.utf8) }) {
-            throw DockerfileError(reason: "\(prefix)LABEL \(literal) is a label only sockwarden sets (the owner of a job's objects); remove it", line: line)
+            throw DockerfileError(reason: "\(prefix)LABEL \(literal) is a label only sockwarden sets (the owner of a job's objects, its seal, or the mark of a job's create); remove it", line: line)
         }
     }
 

@@ -1,0 +1,168 @@
+"""What dockerd 20.10 leaves of a build cut before the end of its stream
+(a client that hangs up, or `job close`), straight and through a job socket
+(session 16, the `cutbuild` and `cutbuild2` tasks, against dockerd 20.10.24).
+
+dockerd 20.10's classic builder cancels a build whose client went away
+(`r.Context()`), but looks for it only in a `RUN` step (it kills the step's
+container and removes it) and before each step
+(`dispatchDockerfileWithCancellation`): the step it is in when the client
+goes runs to its end. So:
+- cut in a `RUN` step: no final image (the build fails there);
+- cut in its last, config-only steps (a job socket's `labels`: one `LABEL`
+  a key, the owner label and the seal): the daemon finishes the final
+  image, with the job's label and seal. Its ID is in the part of the stream
+  no one read: not recorded, not the job's, and not reaped by the close
+  (a known gap, docs/tenancy.md "A cut build"; pinned here so that a fix
+  changes this test).
+The images of steps finished before a cut stay, as after any failed build.
+Every check of the daemon's state is made straight on the daemon socket."""
+import json
+import re
+import tempfile
+import time
+import urllib.parse
+
+import pytest
+
+from swhelpers import API, RawConn, http, tar_of, unique, wait_for
+from test_jobs import IMG, Jobs
+
+pytestmark = pytest.mark.proxy_only
+
+OWNER = "io.sockwarden.job"
+SEAL = "io.sockwarden.seal"
+
+
+def q(text: str) -> str:
+    return urllib.parse.quote(text, safe="")
+
+
+def images_labelled(daemon: str, *labels: str) -> list[dict]:
+    filters = q(json.dumps({"label": list(labels)}))
+    return json.loads(http(daemon, "GET", f"{API}/images/json?all=1&filters={filters}").body)
+
+
+def start_build(sock: str, dockerfile: str, query: str = "") -> RawConn:
+    ctx = tar_of({"Dockerfile": dockerfile.encode()})
+    c = RawConn(sock, timeout=60)
+    c.send((f"POST {API}/build?networkmode=none&nocache=1{query} HTTP/1.1\r\nHost: docker\r\n"
+            f"Content-Type: application/x-tar\r\nContent-Length: {len(ctx)}\r\n\r\n").encode() + ctx)
+    return c
+
+
+def read_until(c: RawConn, pattern: re.Pattern) -> bytes:
+    """The build's stream as it comes, until `pattern` is in it."""
+    got = b""
+    while not pattern.search(got):
+        data = c.sock.recv(65536)
+        assert data, got[-600:]
+        got += data
+    return got
+
+
+LAST_STEP = re.compile(rb"Step (\d+)/\1 :")
+IN_SLEEP = re.compile(rb"RUN sleep 30[\s\S]*Running in ([0-9a-f]{12})")
+
+
+def cleanup(daemon: str, label: str) -> None:
+    for image in images_labelled(daemon, label):
+        http(daemon, "DELETE", f"{API}/images/{image['Id']}?force=1")
+
+
+def step_events(daemon: str, step: str, since: int) -> list[dict]:
+    """The daemon's events of a step's container, up to now."""
+    filters = q(json.dumps({"container": [step]}))
+    r = http(daemon, "GET", f"{API}/events?since={since}&until={int(time.time()) + 1}&filters={filters}", timeout=30)
+    return [json.loads(line) for line in r.body.splitlines() if line.strip()]
+
+
+def cancelled(daemon: str, step: str, since: int) -> bool:
+    """The step's container is gone without its `sleep 30` having ended
+    (no `die` with exit code 0): the daemon's cancel killed it, or removed
+    it before it started (`containerManager.Run`), and the build failed there."""
+    if http(daemon, "GET", f"{API}/containers/{step}/json").status != 404:
+        return False
+    events = step_events(daemon, step, since)
+    assert not any(e["Action"] == "die" and e["Actor"]["Attributes"].get("exitCode") == "0" for e in events), events
+    return any(e["Action"] == "destroy" for e in events)
+
+
+def test_a_build_cut_by_the_close_in_a_run_step_makes_no_image(proxy_bin, dockerd_sock, image, short_tmp):
+    """Straight on the daemon, a client that hangs up in a `RUN` step: the
+    daemon kills the step (the build fails there) and removes its
+    container, and no final image is made. Through job J's socket, `job
+    close` during the step: the same (sockwarden closes its connection to
+    the daemon, which cancels the build), no image with J's label, and no
+    step container left. Passes on the old binary too: what the daemon does."""
+    dockerfile = f"FROM {IMG}\nRUN echo {unique('run')} > /a\nRUN sleep 30\n"
+    straight = f"x.cutbuild={unique('straight')}"
+    since = int(time.time()) - 1
+    try:
+        c = start_build(dockerd_sock, dockerfile, "&labels=" + q(json.dumps(dict([straight.split("=", 1)]))))
+        try:
+            step = IN_SLEEP.search(read_until(c, IN_SLEEP)).group(1).decode()
+        finally:
+            c.close()
+        wait_for(lambda: cancelled(dockerd_sock, step, since), 20, what="the step cancelled, straight")
+        assert images_labelled(dockerd_sock, straight) == []
+    finally:
+        cleanup(dockerd_sock, straight)
+
+    d = tempfile.mkdtemp(dir=short_tmp)
+    jobs = Jobs(proxy_bin, dockerd_sock, d).start()
+    job = unique("jr")
+    try:
+        sock = jobs.open(job)
+        c = start_build(sock, dockerfile)
+        try:
+            step = IN_SLEEP.search(read_until(c, IN_SLEEP)).group(1).decode()
+            # The close waits 5 s for the build, then cuts it.
+            jobs.job("close", "--id", job)
+        finally:
+            c.close()
+        wait_for(lambda: cancelled(dockerd_sock, step, since), 20, what="the cut build's step cancelled")
+        assert images_labelled(dockerd_sock, f"{OWNER}={job}") == []
+    finally:
+        jobs.proxy.stop()
+        cleanup(dockerd_sock, f"{OWNER}={job}")
+
+
+def test_a_build_cut_at_its_last_step_leaves_its_image_unreaped(proxy_bin, dockerd_sock, image, short_tmp):
+    """Straight on the daemon, a build whose client hangs up once the stream
+    shows its last step ends in its final image all the same. Through job
+    J's socket the same build ends in an image with J's label and seal that
+    is not J's (its ID was never read) and that `job close` leaves: the
+    known gap, pinned (a per-build mark that would close it was not taken:
+    docs/tenancy.md "A cut build")."""
+    dockerfile = f"FROM {IMG}\nRUN echo {unique('cut')} > /a\n"
+    straight = f"x.cutbuild={unique('straight')}"
+    try:
+        c = start_build(dockerd_sock, dockerfile, "&labels=" + q(json.dumps(dict([straight.split("=", 1)]))))
+        try:
+            read_until(c, LAST_STEP)
+        finally:
+            c.close()
+        wait_for(lambda: images_labelled(dockerd_sock, straight), 20, what="the cut build's image, straight")
+    finally:
+        cleanup(dockerd_sock, straight)
+
+    d = tempfile.mkdtemp(dir=short_tmp)
+    jobs = Jobs(proxy_bin, dockerd_sock, d).start()
+    job = unique("jc")
+    try:
+        sock = jobs.open(job)
+        c = start_build(sock, dockerfile)
+        try:
+            read_until(c, LAST_STEP)
+        finally:
+            c.close()
+        sealed = (f"{OWNER}={job}", SEAL)
+        wait_for(lambda: images_labelled(dockerd_sock, *sealed), 20, what="the cut build's image")
+        made = images_labelled(dockerd_sock, *sealed)
+        assert len(made) == 1, made
+        assert http(sock, "GET", f"{API}/images/{made[0]['Id']}/json").status == 404
+        jobs.job("close", "--id", job)
+        assert [i["Id"] for i in images_labelled(dockerd_sock, *sealed)] == [made[0]["Id"]]
+    finally:
+        jobs.proxy.stop()
+        cleanup(dockerd_sock, f"{OWNER}={job}")
