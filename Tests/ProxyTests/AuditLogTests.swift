@@ -5,9 +5,10 @@ import Testing
 
 /// The writer end to end on a temporary file: order, chain, reopen, restart.
 @Suite(.serialized) struct AuditLogTests {
+    /// One directory for the suite's files, removed at exit.
+    static let dir = makeTemporaryDirectory("sockwarden-unit")
+
     static func tempPath(_ name: String) -> String {
-        let dir = "/tmp/sockwarden-unit-\(getpid())"
-        mkdir(dir, 0o700)
         let path = "\(dir)/\(name)"
         unlink(path)
         return path
