@@ -20,26 +20,17 @@ import json
 import re
 import tempfile
 import time
-import urllib.parse
 
 import pytest
 
 from swhelpers import API, RawConn, http, tar_of, unique, wait_for
+from test_job_mark_label import cleanup, images_labelled, q
 from test_jobs import IMG, Jobs
 
 pytestmark = pytest.mark.proxy_only
 
 OWNER = "io.sockwarden.job"
 SEAL = "io.sockwarden.seal"
-
-
-def q(text: str) -> str:
-    return urllib.parse.quote(text, safe="")
-
-
-def images_labelled(daemon: str, *labels: str) -> list[dict]:
-    filters = q(json.dumps({"label": list(labels)}))
-    return json.loads(http(daemon, "GET", f"{API}/images/json?all=1&filters={filters}").body)
 
 
 def start_build(sock: str, dockerfile: str, query: str = "") -> RawConn:
@@ -62,11 +53,6 @@ def read_until(c: RawConn, pattern: re.Pattern) -> bytes:
 
 LAST_STEP = re.compile(rb"Step (\d+)/\1 :")
 IN_SLEEP = re.compile(rb"RUN sleep 30[\s\S]*Running in ([0-9a-f]{12})")
-
-
-def cleanup(daemon: str, label: str) -> None:
-    for image in images_labelled(daemon, label):
-        http(daemon, "DELETE", f"{API}/images/{image['Id']}?force=1")
 
 
 def step_events(daemon: str, step: str, since: int) -> list[dict]:

@@ -103,8 +103,11 @@ def test_a_name_the_runner_built_during_a_jobs_build_stays_the_runners(jobs, doc
     mine = [i for i in json.loads(http(dockerd_sock, "GET", f"{API}/images/json").body)
             if (i.get("Labels") or {}).get("io.sockwarden.job") == job]
     assert len(mine) == 1 and not [t for t in (mine[0]["RepoTags"] or []) if t != "<none>:<none>"], mine
-    # The build's record says which name was not given and why.
-    results = [r for r in jobs.audit() if r.get("route") == "build.image" and r.get("status") == 200]
+    # The build's record says which name was not given and why. It is
+    # written once the stream's end has gone to the client, which may read
+    # the log first (it did, once, on a loaded machine): waited for.
+    results = wait_for(lambda: [r for r in jobs.audit() if r.get("route") == "build.image" and r.get("status") == 200],
+                       20, what="the build's result record")
     assert f"did not name it {familiar}" in (results[-1].get("error") or ""), results[-1]
 
 
