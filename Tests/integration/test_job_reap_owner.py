@@ -16,7 +16,7 @@ import urllib.parse
 
 import pytest
 
-from swhelpers import API, RawConn, http
+from swhelpers import API, RawConn, http, wait_for
 from test_job_container_owner import built_image, run  # noqa: F401 - the fixture is used by name
 from test_jobs import inspect, jobs  # noqa: F401 - the fixture is used by name
 
@@ -76,7 +76,9 @@ def test_job_close_leaves_the_container_the_runner_made_from_the_jobs_image(jobs
     left = inspect(dockerd_sock, runner)
     assert left is not None and left["State"]["Running"], (out.stdout, out.stderr)
     assert inspect(dockerd_sock, own) is None
-    reaps = [r for r in jobs.audit() if r.get("rule") == "job-reap"]
+    # The reap records are written behind the close's answer: waited for.
+    reaps = wait_for(lambda: (lambda rs: rs if any(r["target"] == f"/containers/{own_id}" for r in rs) else None)(
+        [r for r in jobs.audit() if r.get("rule") == "job-reap"]), 10, what="the close's reap records")
     assert {r["target"] for r in reaps if "/containers/" in r["target"]} == {f"/containers/{own_id}"}, reaps
     assert not any(runner_id in r["target"] for r in reaps), reaps
 
