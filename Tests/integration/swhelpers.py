@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import tarfile
@@ -357,6 +358,18 @@ def can_connect(path: str) -> bool:
         return False
     finally:
         s.close()
+
+
+def socket_published(path: str) -> bool:
+    """Whether sockwarden's socket is at `path`, without connecting to it:
+    it binds under a temporary name and renames it into place after
+    listen(2) (`UnixSocket.listenStaged`), so a socket file there is ready.
+    (A probe connection would hold one of its connection slots until it
+    noticed the close.)"""
+    try:
+        return stat.S_ISSOCK(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def demux(stream: bytes) -> tuple[bytes, bytes]:
