@@ -640,27 +640,46 @@ extension String {
     }
 }
 
-/// On a non-job socket of a proxy that serves job sockets: does a create or
-/// build set the owner label? (Byte search in the canonical body: the key is
-/// ASCII and the canonical encoding writes it as is; a label value that
-/// merely contains the text is refused too, which is harmless.)
+/// On a non-job socket of a proxy that serves job sockets: does a create,
+/// build, import or commit set a label only sockwarden sets, the owner label
+/// or the create mark (`CreateMarks`)? (Byte search in the canonical body:
+/// the keys are ASCII and the canonical encoding writes them as is; a label
+/// value that merely contains the text is refused too, which is harmless.)
+/// The mark was accepted here until 2026-12-01: no harm was found from it (a
+/// mark counts only for a job socket's own unanswered create, 128 random
+/// bits), but the keys events and reaps trust are set by sockwarden alone.
 enum OwnerLabelGuard {
-    static func setsOwnerLabel(route: String, body: [UInt8]?, rawQuery: String?) -> Bool {
-        let key = Array("\"\(JobOwner.labelKey)\"".utf8)
+    static let reservedKeys = [JobOwner.labelKey, CreateMarks.labelKey]
+
+    /// The reserved key the request sets, or nil.
+    static func reservedLabel(route: String, body: [UInt8]?, rawQuery: String?) -> String? {
+        reservedKeys.first { sets($0, route: route, body: body, rawQuery: rawQuery) }
+    }
+
+    static func sets(_ labelKey: String, route: String, body: [UInt8]?, rawQuery: String?) -> Bool {
+        let key = Array("\"\(labelKey)\"".utf8)
         switch route {
         case "container.create", "volume.create", "network.create":
             return contains(body ?? [], key)
         case "build.image":
             return contains(Array((GoQuery.parse(rawQuery)?.first("labels") ?? "").utf8), key)
         case "container.commit":
-            return contains(body ?? [], key) || ImageNames.changesMaySetOwnerLabel(GoQuery.parse(rawQuery)?.all("changes") ?? [])
+            return contains(body ?? [], key) || changesMaySet(labelKey, GoQuery.parse(rawQuery)?.all("changes") ?? [])
         case "image.create":
             // An import (no fromImage) applies its changes to the new image.
             guard let query = GoQuery.parse(rawQuery), (query.first("fromImage") ?? "").utf8.isEmpty else { return false }
-            return ImageNames.changesMaySetOwnerLabel(query.all("changes"))
+            return changesMaySet(labelKey, query.all("changes"))
         default:
             return false
         }
+    }
+
+    /// Changes that spell a key in pieces or through a variable are caught
+    /// by `changesMaySetOwnerLabel` (any LABEL change with `$` or quotes),
+    /// whichever key they spell; the mark written out is caught by name.
+    private static func changesMaySet(_ labelKey: String, _ changes: [String]) -> Bool {
+        if labelKey == JobOwner.labelKey { return ImageNames.changesMaySetOwnerLabel(changes) }
+        return changes.contains { contains(Array($0.utf8), Array(labelKey.utf8)) }
     }
 
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {

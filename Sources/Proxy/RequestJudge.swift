@@ -173,8 +173,8 @@ struct RequestJudge {
                 scoped = scope.apply(match, head: head, body: judgement.forwardBody ?? received, quotas: quotas)
             }
             if scoped == nil, judgement.forwards, context.ownerLabelReserved,
-               OwnerLabelGuard.setsOwnerLabel(route: match.route.name, body: judgement.forwardBody, rawQuery: match.rawQuery) {
-                scoped = .answer(status: 403, message: "sockwarden: the label \(JobOwner.labelKey) is reserved for job sockets; remove it from the request (on an import or commit, a LABEL change may not use $, quotes, \\, ` or line breaks while job sockets exist)")
+               let key = OwnerLabelGuard.reservedLabel(route: match.route.name, body: judgement.forwardBody, rawQuery: match.rawQuery) {
+                scoped = .answer(status: 403, message: "sockwarden: the label \(key) is reserved for job sockets; remove it from the request (on an import or commit, a LABEL change may not use $, quotes, \\, ` or line breaks while job sockets exist)")
             }
             if case .answer(let status, let message, let raw)? = scoped {
                 record.rule = "job-scope"
