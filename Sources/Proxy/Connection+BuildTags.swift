@@ -1,5 +1,6 @@
 import EngineAPI
 import HTTP1
+import Posix
 import Policy
 import Tenancy
 
@@ -28,10 +29,19 @@ extension Connection {
         }
 
         var result = BuildResultReader()
-        switch readStreamedBody(framing, reader, { data in
+        // Once the client is gone: the drain's deadline (`beginCutBuildDrain`).
+        var cut: UInt64?
+        setDrainsBuild(true)
+        defer { setDrainsBuild(false) }
+        let end = readStreamedBody(framing, reader) { data in
             result.feed(data)
-            return write(out(data), exchange)
-        }) {
+            if let cut { return monotonicNanoseconds() < cut }
+            if write(out(data), exchange) { return true }
+            cut = beginCutBuildDrain()
+            return true
+        }
+        if cut != nil { return endCutBuild(end, result, exchange, scope: scope) }
+        switch end {
         case .ended:
             break
         case .stopped:
@@ -54,6 +64,55 @@ extension Connection {
         // The record says which name was not given, whether or not the client stayed for the end.
         if let refusal = tagged?.refusal { exchange.update { $0.error = refusal } }
         return ok && chunked && head.keepAlive ? .keepAlive : .close
+    }
+
+    /// How long the rest of a cut build's stream is waited for.
+    static let cutBuildDrainSeconds = 30
+
+    /// The client of a job's build left before the stream's end (or `job
+    /// close` cut the connection). dockerd 20.10 cancels a classic build
+    /// only in a `RUN` step or between steps: cut in its last config-only
+    /// steps (the job's `labels`) it still makes the image, with the job's
+    /// label and seal, and names it in the part of the stream no one read.
+    /// So the daemon is told as a hang-up tells it (the write side shut:
+    /// Go's server cancels the build) and the rest of its stream is read,
+    /// for up to `cutBuildDrainSeconds`, for that image (`endCutBuild`).
+    /// Returns the drain's deadline.
+    private func beginCutBuildDrain() -> UInt64 {
+        if let upstream {
+            upstream.shutdown(reading: false, writing: true)
+            upstream.setReceiveTimeout(milliseconds: Self.cutBuildDrainSeconds * 1000)
+        }
+        return monotonicNanoseconds() + UInt64(Self.cutBuildDrainSeconds) * 1_000_000_000
+    }
+
+    /// The image a cut build made after all is the job's (`JobScope.madeImage`:
+    /// listed on its socket, reaped by its close; removed at once when the
+    /// job is closed already). The result record says what became of it.
+    private func endCutBuild(_ end: StreamedBodyEnd, _ result: BuildResultReader, _ exchange: Exchange,
+                             scope: JobScope) -> ResponseOutcome {
+        guard end == .ended else {
+            exchange.update { $0.error = "client went away mid-build; the rest of the daemon's stream did not come within \(Self.cutBuildDrainSeconds) s, so an image the build may still have made is not the job's" }
+            return .close
+        }
+        let outcome = result.outcome(ended: true)
+        // No names: only the record of the image (`madeImage`), or why there is none.
+        let unnamed = scope.tagBuilt(outcome, names: [], tag: { _, _ in nil })?.refusal
+        let owner = scope.owner.id
+        let state = scope.closed.withLock { $0 } ? "removed, job \(owner) is closed" : "recorded as job \(owner)'s"
+        let what: String
+        switch outcome {
+        case .failed:
+            what = "the build ended without an image"
+        case .image(let id, _):
+            what = "the daemon finished image \(id) all the same: \(state)"
+        case .idPrefix(let prefix) where unnamed == nil:
+            what = "the daemon finished image \(prefix) all the same: \(state)"
+        case .idPrefix, .unreadable:
+            what = unnamed ?? "which image the build made cannot be read from the daemon's stream"
+        }
+        exchange.update { $0.error = "client went away mid-build; \(what)" }
+        return .close
     }
 
     /// One name a job's build is given at its end, in the audit log as the

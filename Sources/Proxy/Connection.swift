@@ -41,6 +41,11 @@ final class Connection: @unchecked Sendable {
         /// Forwarded exchanges the response thread has not finished, oldest first.
         var forwarded: [Exchange] = []
         var terminated = false
+        /// A job's build stream is relayed (`relayTaggingBuild`): ending
+        /// the connection shuts only the daemon connection's write side
+        /// (which cancels the build, as a client's hang-up does) and leaves
+        /// the rest of its answer to be read for the image it still made.
+        var drainsBuild = false
         /// The request thread waits until fewer exchanges than this are
         /// unanswered (`awaitOutstanding`); 0: it does not wait.
         var waitingBelow = 0
@@ -201,13 +206,16 @@ final class Connection: @unchecked Sendable {
 
     /// Ends the connection from either thread: wakes the other one.
     func terminate() {
-        let upstream = shared.withLock { s -> FileDescriptor? in
+        let (upstream, drains) = shared.withLock { s -> (FileDescriptor?, Bool) in
             s.terminated = true
-            return s.upstream
+            return (s.upstream, s.drainsBuild)
         }
         client.shutdown(reading: true, writing: true)
-        upstream?.shutdown(reading: true, writing: true)
+        upstream?.shutdown(reading: !drains, writing: true)
     }
+
+    /// See `Shared.drainsBuild`.
+    func setDrainsBuild(_ drains: Bool) { shared.withLock { $0.drainsBuild = drains } }
 
     /// Called once by each thread when it returns.
     func threadFinished() {

@@ -11,9 +11,9 @@ goes runs to its end. So:
 - cut in its last, config-only steps (a job socket's `labels`: one `LABEL`
   a key, the owner label and the seal): the daemon finishes the final
   image, with the job's label and seal. Its ID is in the part of the stream
-  no one read: not recorded, not the job's, and not reaped by the close
-  (a known gap, docs/tenancy.md "A cut build"; pinned here so that a fix
-  changes this test).
+  the client never read; since session 17 the job socket reads it (the
+  daemon told of the hang-up by its write side shut) and the image is the
+  job's, reaped by the close (docs/tenancy.md "A cut build").
 The images of steps finished before a cut stay, as after any failed build.
 Every check of the daemon's state is made straight on the daemon socket."""
 import json
@@ -113,13 +113,17 @@ def test_a_build_cut_by_the_close_in_a_run_step_makes_no_image(proxy_bin, docker
         cleanup(dockerd_sock, f"{OWNER}={job}")
 
 
-def test_a_build_cut_at_its_last_step_leaves_its_image_unreaped(proxy_bin, dockerd_sock, image, short_tmp):
+def test_a_build_cut_at_its_last_step_still_gives_the_job_its_image(proxy_bin, dockerd_sock, image, short_tmp):
     """Straight on the daemon, a build whose client hangs up once the stream
     shows its last step ends in its final image all the same. Through job
-    J's socket the same build ends in an image with J's label and seal that
-    is not J's (its ID was never read) and that `job close` leaves: the
-    known gap, pinned (a per-build mark that would close it was not taken:
-    docs/tenancy.md "A cut build")."""
+    J's socket the same build ends in an image with J's label and seal
+    that is J's: the job socket tells the daemon (its write side shut,
+    which cancels the build as the hang-up did) and reads the rest of the
+    stream for the image's ID (`Connection.endCutBuild`). Inspectable on J's
+    socket, and `job close` removes it. The build's result record says so.
+    (The old binary left that image to no one: 404 on J's socket, not
+    reaped by the close; a per-build mark that would have closed it was
+    not taken: docs/tenancy.md "A cut build".)"""
     dockerfile = f"FROM {IMG}\nRUN echo {unique('cut')} > /a\n"
     straight = f"x.cutbuild={unique('straight')}"
     try:
@@ -146,9 +150,13 @@ def test_a_build_cut_at_its_last_step_leaves_its_image_unreaped(proxy_bin, docke
         wait_for(lambda: images_labelled(dockerd_sock, *sealed), 20, what="the cut build's image")
         made = images_labelled(dockerd_sock, *sealed)
         assert len(made) == 1, made
-        assert http(sock, "GET", f"{API}/images/{made[0]['Id']}/json").status == 404
+        image_id = made[0]["Id"]
+        results = wait_for(lambda: [r for r in jobs.audit() if r.get("event") == "result" and r.get("route") == "build.image"],
+                           20, what="the cut build's result record")
+        assert results[-1]["error"] == f"client went away mid-build; the daemon finished image {image_id} all the same: recorded as job {job}'s", results[-1]
+        assert http(sock, "GET", f"{API}/images/{image_id}/json").status == 200
         jobs.job("close", "--id", job)
-        assert [i["Id"] for i in images_labelled(dockerd_sock, *sealed)] == [made[0]["Id"]]
+        assert images_labelled(dockerd_sock, *sealed) == []
     finally:
         jobs.proxy.stop()
         cleanup(dockerd_sock, f"{OWNER}={job}")
