@@ -44,6 +44,10 @@ extension Connection {
                 return
             }
             setWaitingForRequest(false)
+            guard waitForPeerRate() else {
+                push(.end())
+                return
+            }
             guard handle(head, reader) else { return }
         }
     }

@@ -1,3 +1,4 @@
+import Glibc
 import EngineAPI
 import HTTP1
 import Policy
@@ -69,12 +70,16 @@ final class Connection: @unchecked Sendable {
     /// from the event loop); the request thread reads them first.
     /// Dropped once the request thread's reader has them.
     private var prebuffered: [UInt8]
+    /// The event loop took the peer's token (`PeerRates`) for the request it handed over.
+    private var chargedByLoop: Bool
+    /// Used by the request thread only.
+    private var rateBucket: PeerRateBucket??
 
     /// `id`, `upstream`, `prebuffered`, `container`: a connection the event
     /// loop hands over keeps its id, its daemon connection, what the client
     /// already sent and the calling container it looked up.
     init(client: FileDescriptor, peer: PeerCredentials?, context: ServerContext, id: UInt64? = nil,
-         upstream: FileDescriptor? = nil, prebuffered: [UInt8] = [], container: String?? = nil,
+         upstream: FileDescriptor? = nil, prebuffered: [UInt8] = [], container: String?? = nil, charged: Bool = false,
          onClose: @escaping @Sendable (Connection) -> Void) {
         self.id = id ?? context.nextConnectionID()
         self.client = client
@@ -82,6 +87,7 @@ final class Connection: @unchecked Sendable {
         self.context = context
         self.onClose = onClose
         self.prebuffered = prebuffered
+        self.chargedByLoop = charged
         self.shared.withLock { $0.upstream = upstream; $0.upstreamCarried = upstream != nil }
         upstream?.setSendTimeout(milliseconds: Connection.upstreamWritePollMilliseconds)
         if let container { self.peerContainer = container }
@@ -107,6 +113,28 @@ final class Connection: @unchecked Sendable {
     }
 
     var upstream: FileDescriptor? { shared.withLock { $0.upstream } }
+
+    /// The longest sleep between looks at the peer's bucket and at the client.
+    static let rateSleepMicroseconds: UInt64 = 100_000
+
+    /// Waits until the peer's bucket (`PeerRates`) has a token for the
+    /// request whose head was read. False: the connection ended meanwhile.
+    func waitForPeerRate() -> Bool {
+        if chargedByLoop {
+            chargedByLoop = false
+            return true
+        }
+        if rateBucket == nil {
+            rateBucket = .some(context.peerRates.bucket(for: PeerRates.key(peer: peer, container: peerContainer)))
+        }
+        guard let bucket = rateBucket! else { return true }
+        while true {
+            let wait = bucket.take()
+            if wait == 0 { return true }
+            usleep(UInt32(min(wait / 1000 + 1, Self.rateSleepMicroseconds)))
+            if shared.withLock({ $0.terminated }) || endIfClientLeft() { return false }
+        }
+    }
 
     /// Nothing in flight in either direction: safe to close on shutdown.
     var isIdle: Bool { shared.withLock { $0.waitingForRequest && $0.outstanding == 0 } }

@@ -31,7 +31,7 @@ final class EventLoop: @unchecked Sendable {
     private var slots: [LoopConnection?] = []
     private var generations: [UInt32] = []
     private var freeSlots: [Int] = []
-    /// Slots of connections with a head deadline.
+    /// Slots of connections with a head deadline or a request held back by its peer's rate.
     var timed = Set<Int>()
     let pool = BufferPool()
     let environment: LoopHostEnvironment
@@ -173,7 +173,9 @@ final class EventLoop: @unchecked Sendable {
         let now = monotonicNanoseconds()
         var earliest = UInt64.max
         for slot in timed {
-            if let deadline = slots[slot]?.headDeadline, deadline != 0 { earliest = min(earliest, deadline) }
+            guard let connection = slots[slot] else { continue }
+            if connection.headDeadline != 0 { earliest = min(earliest, connection.headDeadline) }
+            if connection.resumeAt != 0 { earliest = min(earliest, connection.resumeAt) }
         }
         if earliest == .max { return -1 }
         if earliest <= now { return 0 }
@@ -185,6 +187,7 @@ final class EventLoop: @unchecked Sendable {
         for slot in timed {
             guard let connection = slots[slot] else { continue }
             if connection.headDeadline != 0 && connection.headDeadline <= now { connection.headTimedOut() }
+            if connection.resumeAt != 0 && connection.resumeAt <= now { connection.resume() }
         }
     }
 

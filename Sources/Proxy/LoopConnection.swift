@@ -33,6 +33,13 @@ final class LoopConnection {
     var pending: (head: RequestHead, consumed: Int, start: RequestJudge.Start, bodyBytes: Int)?
     /// Monotonic deadline of a started head (0: none).
     var headDeadline: UInt64 = 0
+    /// When a request held back by its peer's rate (`PeerRates`) is taken
+    /// up again (monotonic; 0: none). Its head stays in `inbuf`, parsed again then.
+    var resumeAt: UInt64 = 0
+    /// The peer's bucket, looked up at the first request (nil inside: no limit).
+    private var rateBucket: PeerRateBucket??
+    /// The first request's token was taken here (a hand-off says so).
+    private var charged = false
     var clientEOF = false
     var upstreamEnded = false
     /// A write to the client would block: waiting for EPOLLOUT (and not
@@ -272,11 +279,13 @@ final class LoopConnection {
             clearDeadline()
             return serve(pending.head, consumed: pending.consumed, start: pending.start, bodyBytes: pending.bodyBytes)
         }
+        if resumeAt != 0 { return false }
         if !inbuf.isEmpty {
             switch inbuf.withAvailable({ parser.parse($0) }) {
             case .complete(let head, let consumed):
                 parser.reset()
                 clearDeadline()
+                if holdForRate() { return false }
                 return begin(head, consumed: consumed)
             case .failure(let error):
                 clearDeadline()
@@ -319,8 +328,35 @@ final class LoopConnection {
     private func clearDeadline() {
         if headDeadline != 0 {
             headDeadline = 0
-            loop.timed.remove(slot)
+            if resumeAt == 0 { loop.timed.remove(slot) }
         }
+    }
+
+    /// Takes a token from the peer's bucket for the request whose head is
+    /// buffered. True: none left, the request waits (`resumeAt`) and is
+    /// parsed again when the loop calls `resume`.
+    private func holdForRate() -> Bool {
+        if rateBucket == nil {
+            rateBucket = .some(context.peerRates.bucket(for: PeerRates.key(peer: peer, container: judge.container)))
+        }
+        guard let bucket = rateBucket! else { return false }
+        let now = monotonicNanoseconds()
+        let wait = bucket.take(now: now)
+        guard wait > 0 else {
+            charged = true
+            return false
+        }
+        resumeAt = now + wait
+        loop.timed.insert(slot)
+        return true
+    }
+
+    /// The wait of a request held back by its peer's rate is over (called by the loop).
+    func resume() {
+        guard resumeAt != 0 else { return }
+        resumeAt = 0
+        if headDeadline == 0 { loop.timed.remove(slot) }
+        advance()
     }
 
     /// A started head was not finished in time (called by the loop).
@@ -631,7 +667,7 @@ final class LoopConnection {
         client.setNonBlocking(false)
         upstream?.setNonBlocking(false)
         let handed = LoopHandOff(id: id, client: client, peer: peer, upstream: upstream, prebuffered: inbuf.bytes(),
-                                 container: container, reason: reason)
+                                 container: container, reason: reason, charged: charged)
         upstream = nil
         inbuf.release(loop.pool)
         upbuf.release(loop.pool)
@@ -670,4 +706,6 @@ struct LoopHandOff: @unchecked Sendable {
     let prebuffered: [UInt8]
     let container: String??
     let reason: HandOffReason
+    /// The current request's token (`PeerRates`) was taken by the loop.
+    let charged: Bool
 }

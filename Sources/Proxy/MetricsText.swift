@@ -13,10 +13,13 @@ public struct MetricsSnapshot: Sendable {
         /// `RequestMemory.held` and `.refusals`.
         public var requestMemoryBytes: Int
         public var requestMemoryRefusals: Int
+        /// `PeerRates.waits`.
+        public var peerRateWaits: Int
 
         public init(openConnections: Int = 0, auditBacklog: Int = 0, auditHealthy: Bool = true, policyName: String = "",
                     policyDigest: String = "", policyMode: String = "enforce", policyLoadedAt: Double = 0,
-                    requestMemoryBytes: Int = 0, requestMemoryRefusals: Int = 0) {
+                    requestMemoryBytes: Int = 0, requestMemoryRefusals: Int = 0, peerRateWaits: Int = 0) {
+            self.peerRateWaits = peerRateWaits
             self.requestMemoryBytes = requestMemoryBytes
             self.requestMemoryRefusals = requestMemoryRefusals
             self.openConnections = openConnections
@@ -89,6 +92,8 @@ public struct MetricsSnapshot: Sendable {
         plain("sockwarden_request_memory_bytes", "\(live.requestMemoryBytes)")
         family("sockwarden_request_memory_refusals_total", "counter", "Requests answered 503 because --max-request-memory was held.")
         plain("sockwarden_request_memory_refusals_total", "\(live.requestMemoryRefusals)")
+        family("sockwarden_peer_rate_waits_total", "counter", "Times a request waited because its peer was past --peer-rate.")
+        plain("sockwarden_peer_rate_waits_total", "\(live.peerRateWaits)")
         family("sockwarden_open_streams", "gauge", "Judged requests whose exchange has not ended yet: streams (logs -f, events), hijacked attach/exec sessions, slow requests.")
         plain("sockwarden_open_streams", "\(inFlight)")
         family("sockwarden_bytes_total", "counter", "Bytes relayed: in = client to daemon, out = to the client. Counted when each exchange ends.")

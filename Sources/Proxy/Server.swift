@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable {
     /// Memory requests being read to be judged may hold, the whole process
     /// (shared with the job sockets' servers like `budget`).
     public var requestMemory = RequestMemory()
+    /// Requests per second per peer (`PeerRates`), shared like `budget`.
+    public var peerRates = PeerRates()
     /// Event-loop threads serving keep-alive request/response traffic
     /// (`EventLoop`); 0: every connection gets its own two threads. Job
     /// sockets always use threads (their scope asks the daemon, blocking).
@@ -83,7 +85,7 @@ public final class Server: @unchecked Sendable {
                                      policy: policy, audit: audit, headTimeoutSeconds: configuration.headTimeoutSeconds,
                                      job: job, spoolDirectory: configuration.spoolDirectory,
                                      maxBuildContextBytes: configuration.maxBuildContextBytes,
-                                     requestMemory: configuration.requestMemory)
+                                     requestMemory: configuration.requestMemory, peerRates: configuration.peerRates)
     }
 
     /// Creates the listening socket. A stale socket file (nobody accepts on it)
@@ -153,7 +155,8 @@ public final class Server: @unchecked Sendable {
     /// A connection an event loop hands over: from now on it has its own threads.
     private func takeOver(_ handed: LoopHandOff) {
         let connection = Connection(client: handed.client, peer: handed.peer, context: context, id: handed.id,
-                                    upstream: handed.upstream, prebuffered: handed.prebuffered, container: handed.container) { [weak self] done in
+                                    upstream: handed.upstream, prebuffered: handed.prebuffered, container: handed.container,
+                                    charged: handed.charged) { [weak self] done in
             self?.remove(done.id, peer: done.peer)
         }
         connections.withLock { $0.byID[handed.id] = connection }

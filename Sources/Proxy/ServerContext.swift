@@ -46,6 +46,8 @@ public final class ServerContext: @unchecked Sendable {
     public let maxBuildContextBytes: UInt64
     /// See `ServerConfiguration.requestMemory`.
     public let requestMemory: RequestMemory
+    /// See `ServerConfiguration.peerRates`.
+    public let peerRates: PeerRates
 
     /// Set on a job socket: everything is scoped to this owner.
     let jobScope: JobScope?
@@ -56,9 +58,11 @@ public final class ServerContext: @unchecked Sendable {
 
     public init(upstreamPath: String, limits: HTTPLimits, policy: Policy, audit: AuditLog, headTimeoutSeconds: Int = 30,
                 job: JobBinding? = nil, spoolDirectory: String = ServerConfiguration.defaultSpoolDirectory,
-                maxBuildContextBytes: UInt64 = 8 << 30, requestMemory: RequestMemory = RequestMemory()) {
+                maxBuildContextBytes: UInt64 = 8 << 30, requestMemory: RequestMemory = RequestMemory(),
+                peerRates: PeerRates = PeerRates()) {
         self.upstreamPath = upstreamPath
         self.requestMemory = requestMemory
+        self.peerRates = peerRates
         self.spoolDirectory = spoolDirectory
         self.maxBuildContextBytes = maxBuildContextBytes
         self.job = job

@@ -143,7 +143,8 @@ final class AuditTrail: @unchecked Sendable {
                         openConnections: server.openConnections, auditBacklog: audit.backlog, auditHealthy: audit.healthy,
                         policyName: inForce.policy.name, policyDigest: inForce.digest, policyMode: inForce.policy.mode.rawValue,
                         policyLoadedAt: Double(inForce.loadedAt.seconds) + Double(inForce.loadedAt.nanoseconds) / 1e9,
-                        requestMemoryBytes: context.requestMemory.held, requestMemoryRefusals: context.requestMemory.refusals)
+                        requestMemoryBytes: context.requestMemory.held, requestMemoryRefusals: context.requestMemory.refusals,
+                        peerRateWaits: context.peerRates.waits)
                     return context.metrics.snapshot(live: live).render()
                 }
                 try metrics.start()

@@ -132,6 +132,16 @@ OPTIONS
                          together; a request that would go past it gets a
                          503 and nothing is forwarded (default: 268435456,
                          256 MiB; at least 2097152)
+  --peer-rate N          requests a second one peer may send, on every
+                         socket together; past it (and past --peer-burst
+                         saved up) its requests wait their turn, nothing is
+                         refused. A peer is the calling container when
+                         sockwarden finds it, else the uid. Stderr says
+                         "PEER RATE" (once a minute per peer) and
+                         sockwarden_peer_rate_waits_total counts the waits
+                         (default: 2000; 0: no limit)
+  --peer-burst N         requests a peer may send at once before its rate
+                         applies (default: 4000, or twice --peer-rate)
   -h, --help             show this help
 
 EXAMPLE

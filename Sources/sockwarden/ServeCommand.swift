@@ -8,7 +8,7 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     let specs: [Flags.Spec] = (["listen", "upstream", "policy", "audit-log", "socket-mode", "socket-group",
                                "grace-period", "max-head-bytes", "head-timeout",
                                "max-connections", "max-connections-per-uid", "max-connections-total", "mode", "event-loops", "send-batching",
-                               "spool-dir", "max-build-context", "max-request-memory"] + AuditServeOptions.flagNames
+                               "spool-dir", "max-build-context", "max-request-memory", "peer-rate", "peer-burst"] + AuditServeOptions.flagNames
                                + JobService.flagNames).map { .init(name: $0, takesValue: true) }
         + [.init(name: "help", takesValue: false)]
     let flags: Flags
@@ -86,6 +86,25 @@ func runServe(_ args: ArraySlice<String>) -> Never {
             fail("serve: --max-request-memory must be a number of bytes, at least 2097152 (2 MiB: one largest head and body), got \(text)")
         }
         configuration.requestMemory = RequestMemory(limit: n)
+    }
+    if flags["peer-rate"] != nil || flags["peer-burst"] != nil {
+        var rate = PeerRates.defaultPerSecond
+        if let text = flags["peer-rate"] {
+            guard let n = Int(text), n >= 0, n <= 10_000_000 else {
+                fail("serve: --peer-rate must be requests per second, 0 (no limit) to 10000000, got \(text)")
+            }
+            rate = n
+        }
+        var burst = flags["peer-rate"] == nil ? PeerRates.defaultBurst : max(1, 2 * rate)
+        if let text = flags["peer-burst"] {
+            guard let n = Int(text), n >= 1, n <= 100_000_000 else {
+                fail("serve: --peer-burst must be a number of requests, 1 to 100000000, got \(text)")
+            }
+            burst = n
+        }
+        configuration.peerRates = PeerRates(perSecond: rate, burst: burst) { Files.writeStderr($0 + "\n") }
+    } else {
+        configuration.peerRates = PeerRates { Files.writeStderr($0 + "\n") }
     }
     if let timeout = flags["head-timeout"] {
         guard let t = Int(timeout), t >= 0, t <= 86400 else {

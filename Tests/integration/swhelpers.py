@@ -585,7 +585,12 @@ class Proxy:
             return []
         out = []
         # split("\n"), not splitlines(): a record is one line of JSON Lines.
-        for line in Path(self.audit).read_text(errors="replace").split("\n"):
+        # The last piece has no newline yet: a line the writer is still
+        # writing (read mid-write(2)), left for the next read. It was parsed
+        # as `_unparsable` and, having no "event", counted as a result, so
+        # `wait_results` could return before the result was written.
+        lines = Path(self.audit).read_text(errors="replace").split("\n")
+        for line in lines[:-1]:
             line = line.strip()
             if not line:
                 continue

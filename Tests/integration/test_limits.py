@@ -238,6 +238,8 @@ def test_a_daemon_that_does_not_accept_yet_stalls_no_one_else(proxy_factory, sho
     ("--max-connections-total", "0", "1 to 1000000"),
     ("--event-loops", "65", "0 to 64"),
     ("--max-request-memory", "1048576", "at least 2097152"),
+    ("--peer-rate", "-1", "0 (no limit) to 10000000"),
+    ("--peer-burst", "0", "1 to 100000000"),
 ])
 def test_serve_refuses_limits_out_of_range(proxy_bin, sock_dir, flag, value, says):
     """A limit sockwarden cannot honour is a usage error at start (exit 2,

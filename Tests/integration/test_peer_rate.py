@@ -1,0 +1,55 @@
+"""`serve --peer-rate` and `--peer-burst` (session 17): a peer (the calling
+container, else the uid) past its rate has its requests wait their turn;
+none is refused, and ordinary traffic never meets the default."""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+import pytest
+
+from swhelpers import API, RawConn, wait_for
+from test_limits import SERVING, metric
+
+PEER = re.compile(r"PEER RATE: (uid \d+|container [0-9a-f]+) sends more than 20 requests a second \(burst 5\)")
+
+
+@pytest.mark.parametrize("extra", SERVING)
+def test_a_peer_past_its_rate_waits_its_turn_and_nothing_is_refused(proxy_factory, short_tmp, extra):
+    """20 a second with 5 saved up: 30 pings on one connection are all
+    answered 200 and allowed in the audit log, and most of them waited (the
+    metric counts each wait; stderr names the peer once)."""
+    metrics = os.path.join(tempfile.mkdtemp(dir=short_tmp), "m.sock")
+    p = proxy_factory("ci.toml", extra=("--peer-rate", "20", "--peer-burst", "5", "--metrics-socket", metrics) + extra)
+    with RawConn(p.sock, timeout=30) as c:
+        statuses = [c.request("GET", f"{API}/_ping").status for _ in range(30)]
+    assert statuses == [200] * 30
+    assert metric(metrics, "sockwarden_peer_rate_waits_total") >= 10
+    said = wait_for(lambda: PEER.findall(p.log_tail()), 10, what="the PEER RATE notice")
+    assert len(said) == 1, p.log_tail()
+    results = p.wait_results(lambda rs: len([r for r in rs if r["route"] == "system.ping"]) >= 30, timeout=10)
+    pings = [r for r in results if r["route"] == "system.ping"]
+    assert all(r["decision"] == "allow" and r["status"] == 200 for r in pings), pings[:3]
+
+
+def test_the_default_rate_holds_back_no_ordinary_burst(proxy_factory, short_tmp):
+    """The default (2000 a second, 4000 at once): 500 requests as fast as
+    one connection sends them never wait."""
+    metrics = os.path.join(tempfile.mkdtemp(dir=short_tmp), "m.sock")
+    p = proxy_factory("ci.toml", extra=("--metrics-socket", metrics))
+    with RawConn(p.sock, timeout=30) as c:
+        statuses = [c.request("GET", f"{API}/_ping").status for _ in range(500)]
+    assert statuses == [200] * 500
+    assert metric(metrics, "sockwarden_peer_rate_waits_total") == 0
+    assert "PEER RATE" not in p.log_tail()
+
+
+def test_no_limit_with_a_rate_of_zero(proxy_factory, short_tmp):
+    """--peer-rate 0 turns the limit off: a peer sending past any burst never waits."""
+    metrics = os.path.join(tempfile.mkdtemp(dir=short_tmp), "m.sock")
+    p = proxy_factory("ci.toml", extra=("--peer-rate", "0", "--peer-burst", "1", "--metrics-socket", metrics))
+    with RawConn(p.sock, timeout=30) as c:
+        statuses = [c.request("GET", f"{API}/_ping").status for _ in range(50)]
+    assert statuses == [200] * 50
+    assert metric(metrics, "sockwarden_peer_rate_waits_total") == 0
