@@ -125,7 +125,7 @@ final class Connection: @unchecked Sendable {
             return true
         }
         if rateBucket == nil {
-            rateBucket = .some(context.peerRates.bucket(for: PeerRates.key(peer: peer, container: peerContainer)))
+            rateBucket = .some(context.peerRates.bucket(for: PeerRates.key(peer: peer, container: peerContainer, job: context.job?.owner.id)))
         }
         guard let bucket = rateBucket! else { return true }
         while true {

@@ -337,7 +337,7 @@ final class LoopConnection {
     /// parsed again when the loop calls `resume`.
     private func holdForRate() -> Bool {
         if rateBucket == nil {
-            rateBucket = .some(context.peerRates.bucket(for: PeerRates.key(peer: peer, container: judge.container)))
+            rateBucket = .some(context.peerRates.bucket(for: PeerRates.key(peer: peer, container: judge.container, job: context.job?.owner.id)))
         }
         guard let bucket = rateBucket! else { return false }
         let now = monotonicNanoseconds()

@@ -49,8 +49,9 @@ public struct TokenBucket: Equatable, Sendable {
 
 /// Requests per second per peer (`serve --peer-rate`), shared by the main
 /// socket and every job socket: a peer past its rate has its next request
-/// wait (not refused) until the bucket refills. A peer is the calling
-/// container (`AuditCgroup`) when it is known, else the uid: one CI job
+/// wait (not refused) until the bucket refills. A peer is the job on a
+/// job's socket, else the calling container (`AuditCgroup`) when it is
+/// known, else the uid: one CI job
 /// flooding the socket cannot take the event loop, the audit writer and
 /// the log's disk from the others. `perSecond` 0: no limit.
 public final class PeerRates: @unchecked Sendable {
@@ -80,8 +81,12 @@ public final class PeerRates: @unchecked Sendable {
     /// token taken meanwhile by another connection of the peer, counts twice).
     public var waits: Int { counters.withLock { $0.waits } }
 
-    /// The peer's name in notices and the key of its bucket.
-    static func key(peer: PeerCredentials?, container: String?) -> String {
+    /// The peer's name in notices and the key of its bucket. On a job's
+    /// socket the job is the peer, whichever of its containers calls: a
+    /// job may start containers with its socket mounted (`NestedSocket`),
+    /// and each would otherwise get a budget of its own.
+    static func key(peer: PeerCredentials?, container: String?, job: String? = nil) -> String {
+        if let job { return "job \(job)" }
         if let container { return "container \(container)" }
         if let peer { return "uid \(peer.uid)" }
         return "an unidentified peer"

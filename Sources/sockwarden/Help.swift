@@ -135,8 +135,9 @@ OPTIONS
   --peer-rate N          requests a second one peer may send, on every
                          socket together; past it (and past --peer-burst
                          saved up) its requests wait their turn, nothing is
-                         refused. A peer is the calling container when
-                         sockwarden finds it, else the uid. Stderr says
+                         refused. A peer is the job on a job's socket,
+                         else the calling container when sockwarden finds
+                         it, else the uid. Stderr says
                          "PEER RATE" (once a minute per peer) and
                          sockwarden_peer_rate_waits_total counts the waits
                          (default: 2000; 0: no limit)

@@ -63,11 +63,12 @@ import Testing
         #expect(PeerRates(perSecond: 0, burst: 10).bucket(for: "uid 0") == nil)
     }
 
-    @Test func aPeerIsItsContainerElseItsUID() {
+    @Test func aPeerIsItsJobElseItsContainerElseItsUID() {
         let peer = PeerCredentials(pid: 1, uid: 1000, gid: 1000)
         #expect(PeerRates.key(peer: peer, container: "abc") == "container abc")
         #expect(PeerRates.key(peer: peer, container: nil) == "uid 1000")
         #expect(PeerRates.key(peer: nil, container: nil) == "an unidentified peer")
+        #expect(PeerRates.key(peer: peer, container: "abc", job: "j1") == "job j1", "on a job's socket the job is the peer")
     }
 
     @Test func fullBucketsAreDroppedOnceThereAreMany() {

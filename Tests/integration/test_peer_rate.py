@@ -53,3 +53,23 @@ def test_no_limit_with_a_rate_of_zero(proxy_factory, short_tmp):
         statuses = [c.request("GET", f"{API}/_ping").status for _ in range(50)]
     assert statuses == [200] * 50
     assert metric(metrics, "sockwarden_peer_rate_waits_total") == 0
+
+
+def test_on_a_job_socket_the_job_is_the_peer(proxy_bin, dockerd_sock, image, short_tmp):
+    """A job may start containers with its own socket mounted, each a
+    container of its own: on a job's socket the budget is the job's, and the
+    notice names it."""
+    from test_jobs import Jobs
+    from swhelpers import unique
+    jobs = Jobs(proxy_bin, dockerd_sock, tempfile.mkdtemp(dir=short_tmp), ("--peer-rate", "20", "--peer-burst", "5")).start()
+    job = unique("jr")
+    try:
+        sock = jobs.open(job)
+        with RawConn(sock, timeout=30) as c:
+            statuses = [c.request("GET", f"{API}/_ping").status for _ in range(12)]
+        assert statuses == [200] * 12
+        said = wait_for(lambda: re.findall(r"PEER RATE: job (\S+) sends more than 20", jobs.proxy.log_tail()), 10,
+                        what="the PEER RATE notice")
+        assert said == [job], jobs.proxy.log_tail()
+    finally:
+        jobs.proxy.stop()
