@@ -16,24 +16,34 @@ import Tenancy
 extension Connection {
     func relayTaggingBuild(_ head: ResponseHead, consumed: Int, _ exchange: Exchange, _ reader: ByteReader,
                            scope: JobScope) -> ResponseOutcome {
+        // From here a cut (the client gone, `job close`) leaves the daemon's answer readable.
+        setDrainsBuild(true)
+        defer { setDrainsBuild(false) }
         let (rawHead, framing) = takeResponseHead(head, consumed: consumed, exchange, reader)
         // After the pulls' progress the client has the head of a chunked stream already.
         let chunked = exchange.continuesStream || framing == .chunked
         func out(_ bytes: [UInt8]) -> [UInt8] { chunked ? BuildProgressStream.chunk(bytes) : bytes }
+        // Once the client is gone: the drain's deadline (`beginCutBuildDrain`).
+        var cut: UInt64?
         if exchange.continuesStream {
-            if let warning = exchange.warning {
-                guard write(out(BuildProgressStream.stream(warning.text)), exchange) else { return .close }
+            if let warning = exchange.warning, !write(out(BuildProgressStream.stream(warning.text)), exchange) {
+                cut = beginCutBuildDrain()
             }
-        } else {
-            guard write(Self.inserting(Self.warningHeaderLine(exchange.warning), into: rawHead), exchange) else { return .close }
+        } else if !write(Self.inserting(Self.warningHeaderLine(exchange.warning), into: rawHead), exchange) {
+            cut = beginCutBuildDrain()
         }
 
         var result = BuildResultReader()
-        // Once the client is gone: the drain's deadline (`beginCutBuildDrain`).
-        var cut: UInt64?
-        setDrainsBuild(true)
-        defer { setDrainsBuild(false) }
-        let end = readStreamedBody(framing, reader) { data in
+        // A build's steps may be quiet for minutes: the daemon connection is
+        // read with a short timeout, so that a cut is seen (and its drain
+        // bounded) even when the daemon says nothing more.
+        upstream?.setReceiveTimeout(milliseconds: Self.buildPollMilliseconds)
+        defer { upstream?.setReceiveTimeout(milliseconds: 0) }
+        let end = readStreamedBody(framing, reader, whileQuiet: {
+            if let cut { return monotonicNanoseconds() < cut }
+            if self.isTerminated { cut = self.beginCutBuildDrain() }
+            return true
+        }) { data in
             result.feed(data)
             if let cut { return monotonicNanoseconds() < cut }
             if write(out(data), exchange) { return true }
@@ -68,6 +78,8 @@ extension Connection {
 
     /// How long the rest of a cut build's stream is waited for.
     static let cutBuildDrainSeconds = 30
+    /// How often a quiet build stream is looked at for a cut.
+    static let buildPollMilliseconds = 1000
 
     /// The client of a job's build left before the stream's end (or `job
     /// close` cut the connection). dockerd 20.10 cancels a classic build
@@ -79,10 +91,7 @@ extension Connection {
     /// for up to `cutBuildDrainSeconds`, for that image (`endCutBuild`).
     /// Returns the drain's deadline.
     private func beginCutBuildDrain() -> UInt64 {
-        if let upstream {
-            upstream.shutdown(reading: false, writing: true)
-            upstream.setReceiveTimeout(milliseconds: Self.cutBuildDrainSeconds * 1000)
-        }
+        upstream?.shutdown(reading: false, writing: true)
         return monotonicNanoseconds() + UInt64(Self.cutBuildDrainSeconds) * 1_000_000_000
     }
 

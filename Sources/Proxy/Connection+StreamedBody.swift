@@ -1,3 +1,4 @@
+import Glibc
 import HTTP1
 
 /// The daemon's streamed answer body read piece by piece, for a job
@@ -17,12 +18,27 @@ extension Connection {
 
     /// Hands each piece of a chunked (de-chunked) or until-close body to
     /// `piece` as it arrives; `piece` returns false to stop reading.
-    func readStreamedBody(_ framing: BodyFraming, _ reader: ByteReader, _ piece: ([UInt8]) -> Bool) -> StreamedBodyEnd {
+    /// `whileQuiet`: the daemon connection has a receive timeout, and a read
+    /// that times out asks it whether to go on waiting (false: `.stopped`).
+    func readStreamedBody(_ framing: BodyFraming, _ reader: ByteReader, whileQuiet: (() -> Bool)? = nil,
+                          _ piece: ([UInt8]) -> Bool) -> StreamedBodyEnd {
+        /// More bytes (true), the daemon's EOF or a failed read (false), or nil: stop waiting.
+        func fill() -> Bool? {
+            while true {
+                do {
+                    return try reader.fill()
+                } catch {
+                    guard let whileQuiet, error.code == EAGAIN || error.code == EWOULDBLOCK else { return false }
+                    if !whileQuiet() { return nil }
+                }
+            }
+        }
         if framing == .chunked {
             var decoder = ChunkedDecoder(allowTrailers: false, maxLineBytes: context.limits.maxChunkLineBytes)
             while !decoder.isDone {
                 if reader.isEmpty {
-                    guard (try? reader.fill()) == true else { return .daemonClosedMidBody }
+                    guard let more = fill() else { return .stopped }
+                    guard more else { return .daemonClosedMidBody }
                 }
                 var data: [UInt8] = []
                 let (used, status) = reader.withAvailable { available in
@@ -37,7 +53,8 @@ extension Connection {
         // HTTP/1.0: the body ends when the daemon closes the connection.
         while true {
             if !reader.isEmpty, !piece(Array(reader.take(max: reader.count))) { return .stopped }
-            guard (try? reader.fill()) == true else { return .ended }
+            guard let more = fill() else { return .stopped }
+            guard more else { return .ended }
         }
     }
 }

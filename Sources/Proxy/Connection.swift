@@ -117,8 +117,8 @@ final class Connection: @unchecked Sendable {
     /// The longest sleep between looks at the peer's bucket and at the client.
     static let rateSleepMicroseconds: UInt64 = 100_000
 
-    /// Waits until the peer's bucket (`PeerRates`) has a token for the
-    /// request whose head was read. False: the connection ended meanwhile.
+    /// Reserves the peer's slot (`PeerRates`) for the request whose head
+    /// was read and sleeps until it comes. False: the connection ended meanwhile.
     func waitForPeerRate() -> Bool {
         if chargedByLoop {
             chargedByLoop = false
@@ -128,10 +128,13 @@ final class Connection: @unchecked Sendable {
             rateBucket = .some(context.peerRates.bucket(for: PeerRates.key(peer: peer, container: peerContainer, job: context.job?.owner.id)))
         }
         guard let bucket = rateBucket! else { return true }
+        let now = monotonicNanoseconds()
+        let wait = bucket.reserve(now: now)
+        let due = now + wait
         while true {
-            let wait = bucket.take()
-            if wait == 0 { return true }
-            usleep(UInt32(min(wait / 1000 + 1, Self.rateSleepMicroseconds)))
+            let left = Int64(bitPattern: due &- monotonicNanoseconds())
+            if left <= 0 { return true }
+            usleep(UInt32(min(UInt64(left) / 1000 + 1, Self.rateSleepMicroseconds)))
             if shared.withLock({ $0.terminated }) || endIfClientLeft() { return false }
         }
     }
@@ -244,6 +247,9 @@ final class Connection: @unchecked Sendable {
 
     /// See `Shared.drainsBuild`.
     func setDrainsBuild(_ drains: Bool) { shared.withLock { $0.drainsBuild = drains } }
+
+    /// `terminate()` has run (a cut: the client gone, `job close`, shutdown).
+    var isTerminated: Bool { shared.withLock { $0.terminated } }
 
     /// Called once by each thread when it returns.
     func threadFinished() {

@@ -662,7 +662,12 @@ enum OwnerLabelGuard {
         case "container.create", "volume.create", "network.create":
             return contains(body ?? [], key)
         case "build.image":
-            return contains(Array((GoQuery.parse(rawQuery)?.first("labels") ?? "").utf8), key)
+            // The daemon reads `labels` with Go's decoder: a key escaped in
+            // the JSON text (`"io.sockwarden.jo\u0062"`) is the key itself.
+            let labels = Array((GoQuery.parse(rawQuery)?.first("labels") ?? "").utf8)
+            if contains(labels, key) { return true }
+            guard case .success(let json) = JSONParser.parse(labels) else { return false }
+            return json.object?.contains { $0.key.utf8.elementsEqual(labelKey.utf8) } ?? false
         case "container.commit":
             return contains(body ?? [], key) || changesMaySet(labelKey, GoQuery.parse(rawQuery)?.all("changes") ?? [])
         case "image.create":

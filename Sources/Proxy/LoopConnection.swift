@@ -38,7 +38,11 @@ final class LoopConnection {
     var resumeAt: UInt64 = 0
     /// The peer's bucket, looked up at the first request (nil inside: no limit).
     private var rateBucket: PeerRateBucket??
-    /// The first request's token was taken here (a hand-off says so).
+    /// The buffered request has its slot reserved (it waited for it).
+    private var slotHeld = false
+    /// A request's slot was reserved here; every hand-off follows one, so
+    /// the thread that takes the connection over does not reserve the
+    /// request it is handed again.
     private var charged = false
     var clientEOF = false
     var upstreamEnded = false
@@ -332,20 +336,24 @@ final class LoopConnection {
         }
     }
 
-    /// Takes a token from the peer's bucket for the request whose head is
-    /// buffered. True: none left, the request waits (`resumeAt`) and is
-    /// parsed again when the loop calls `resume`.
+    /// Reserves the peer's next slot (`PeerRates`) for the request whose
+    /// head is buffered. True: the slot is ahead, the request waits
+    /// (`resumeAt`); when the loop calls `resume` its head is parsed again
+    /// and it goes on the slot it holds (`slotHeld`), without reserving again.
     private func holdForRate() -> Bool {
+        if slotHeld {
+            slotHeld = false
+            return false
+        }
         if rateBucket == nil {
             rateBucket = .some(context.peerRates.bucket(for: PeerRates.key(peer: peer, container: judge.container, job: context.job?.owner.id)))
         }
         guard let bucket = rateBucket! else { return false }
+        charged = true
         let now = monotonicNanoseconds()
-        let wait = bucket.take(now: now)
-        guard wait > 0 else {
-            charged = true
-            return false
-        }
+        let wait = bucket.reserve(now: now)
+        guard wait > 0 else { return false }
+        slotHeld = true
         resumeAt = now + wait
         loop.timed.insert(slot)
         return true

@@ -1,55 +1,44 @@
 import Posix
 
-/// A token bucket in whole nanoseconds: `rate` tokens a second, at most
-/// `capacity` saved up. A pure value: the caller passes the time.
+/// A token bucket in whole nanoseconds, as reservations (GCRA, the
+/// generic cell rate algorithm): `rate` requests a second, `capacity` at
+/// once after a pause. Each `reserve` takes the next slot and says how long
+/// to wait for it; the caller then goes without asking again, so requests
+/// of one peer waiting together are spread `interval` apart instead of all
+/// waking when one token comes back. A pure value: the caller passes the time.
 public struct TokenBucket: Equatable, Sendable {
-    public static let unit: UInt64 = 1_000_000_000
+    /// Nanoseconds between two slots (rounded up).
+    public let interval: UInt64
+    /// How far ahead of its slot a request may go: the saved-up burst.
+    public let tolerance: UInt64
+    /// The slot of the next request (monotonic ns); at or before now: idle.
+    public private(set) var nextSlot: UInt64
 
-    public let rate: UInt64
-    public let capacity: UInt64
-    /// Tokens times `unit` (a token refills in `unit / rate` ns).
-    public private(set) var level: UInt64
-    /// When `level` was last brought up to date (monotonic ns).
-    public private(set) var updatedAt: UInt64
-
-    /// A full bucket. `rate` and `capacity` are at least 1.
+    /// An idle bucket. `rate` and `capacity` are at least 1.
     public init(rate: UInt64, capacity: UInt64, now: UInt64) {
-        self.rate = max(1, rate)
-        self.capacity = max(1, capacity)
-        self.level = self.capacity * Self.unit
-        self.updatedAt = now
+        let rate = max(1, rate)
+        interval = (1_000_000_000 + rate - 1) / rate
+        tolerance = (max(1, capacity) - 1) * interval
+        nextSlot = now
     }
 
-    /// Takes one token: 0 when taken, otherwise the nanoseconds until one
-    /// will be there (nothing taken). A clock that went back refills nothing.
-    public mutating func take(now: UInt64) -> UInt64 {
-        refill(now: now)
-        if level >= Self.unit {
-            level -= Self.unit
-            return 0
-        }
-        return (Self.unit - level + rate - 1) / rate
+    /// Reserves the next slot: 0 to go now, otherwise the nanoseconds to
+    /// wait, after which the request goes (the slot is its own). A clock
+    /// that went back only makes the wait longer.
+    public mutating func reserve(now: UInt64) -> UInt64 {
+        let slot = max(nextSlot, now)
+        nextSlot = slot + interval
+        let earliest = slot > tolerance ? slot - tolerance : 0
+        return earliest > now ? earliest - now : 0
     }
 
-    public mutating func refill(now: UInt64) {
-        guard now > updatedAt else { return }
-        let full = capacity * Self.unit
-        // Bounded before multiplying: an idle day would overflow UInt64.
-        let elapsed = min(now - updatedAt, full / rate + 1)
-        level = min(full, level + elapsed * rate)
-        updatedAt = now
-    }
-
-    public func isFull(now: UInt64) -> Bool {
-        var copy = self
-        copy.refill(now: now)
-        return copy.level == capacity * Self.unit
-    }
+    /// Nothing reserved ahead: a whole burst is there.
+    public func isIdle(now: UInt64) -> Bool { nextSlot <= now }
 }
 
 /// Requests per second per peer (`serve --peer-rate`), shared by the main
 /// socket and every job socket: a peer past its rate has its next request
-/// wait (not refused) until the bucket refills. A peer is the job on a
+/// wait (not refused) for its slot. A peer is the job on a
 /// job's socket, else the calling container (`AuditCgroup`) when it is
 /// known, else the uid: one CI job
 /// flooding the socket cannot take the event loop, the audit writer and
@@ -76,9 +65,10 @@ public final class PeerRates: @unchecked Sendable {
     public var enabled: Bool { perSecond > 0 }
 
     var bucketCount: Int { buckets.withLock { $0.count } }
+    /// Prunes run so far (tests).
+    private(set) var prunes = 0
 
-    /// Times a request was told to wait so far (one that waits twice, its
-    /// token taken meanwhile by another connection of the peer, counts twice).
+    /// Requests that waited so far.
     public var waits: Int { counters.withLock { $0.waits } }
 
     /// The peer's name in notices and the key of its bucket. On a job's
@@ -97,8 +87,11 @@ public final class PeerRates: @unchecked Sendable {
         guard enabled else { return nil }
         return buckets.withLock { table in
             if let found = table[key] { return found }
-            if table.count >= Self.pruneAbove {
-                table = table.filter { !$0.value.isFull(now: now) }
+            if table.count >= nextPrune {
+                prunes += 1
+                prune(&table, now: now)
+                // When most buckets are in use, the next prune waits until the table has doubled.
+                nextPrune = max(Self.pruneAbove, 2 * table.count)
             }
             let made = PeerRateBucket(key: key, bucket: TokenBucket(rate: UInt64(perSecond), capacity: UInt64(burst), now: now),
                                       rates: self)
@@ -107,11 +100,26 @@ public final class PeerRates: @unchecked Sendable {
         }
     }
 
+    /// Table size at which idle buckets are dropped (under the table's lock).
+    private var nextPrune = PeerRates.pruneAbove
+
+    /// Drops the buckets no connection holds and nothing is reserved in:
+    /// a bucket a connection still holds stays (a new connection of its
+    /// peer would otherwise get a fresh one, a second budget).
+    private func prune(_ table: inout [String: PeerRateBucket], now: UInt64) {
+        for key in Array(table.keys) {
+            guard var bucket = table.removeValue(forKey: key) else { continue }
+            if isKnownUniquelyReferenced(&bucket) && bucket.isIdle(now: now) { continue }
+            table[key] = bucket
+        }
+    }
+
     /// A request of `key` waits: counted, and said on stderr at most once a minute per peer.
     func waited(_ key: String, now: UInt64) {
         let say = counters.withLock { c -> Bool in
             c.waits += 1
-            if let last = c.lastNotice[key], now - last < 60 * TokenBucket.unit { return false }
+            // `now` was read before this lock: another thread's later reading may be stored already.
+            if let last = c.lastNotice[key], now < last || now - last < 60 * 1_000_000_000 { return false }
             if c.lastNotice.count >= Self.pruneAbove { c.lastNotice.removeAll() }
             c.lastNotice[key] = now
             return true
@@ -134,12 +142,13 @@ final class PeerRateBucket: @unchecked Sendable {
         self.rates = rates
     }
 
-    /// 0: go; otherwise the nanoseconds to wait before asking again.
-    func take(now: UInt64 = monotonicNanoseconds()) -> UInt64 {
-        let wait = state.withLock { $0.take(now: now) }
+    /// Reserves the request's slot: 0 to go now, otherwise the nanoseconds
+    /// to wait, after which it goes without asking again.
+    func reserve(now: UInt64 = monotonicNanoseconds()) -> UInt64 {
+        let wait = state.withLock { $0.reserve(now: now) }
         if wait > 0 { rates?.waited(key, now: now) }
         return wait
     }
 
-    func isFull(now: UInt64) -> Bool { state.withLock { $0.isFull(now: now) } }
+    func isIdle(now: UInt64) -> Bool { state.withLock { $0.isIdle(now: now) } }
 }

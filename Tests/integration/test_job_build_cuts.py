@@ -160,3 +160,41 @@ def test_a_build_cut_at_its_last_step_still_gives_the_job_its_image(proxy_bin, d
     finally:
         jobs.proxy.stop()
         cleanup(dockerd_sock, f"{OWNER}={job}")
+
+
+def test_a_cut_build_the_daemon_goes_on_with_is_let_go(proxy_bin, dockerd_sock, image, short_tmp):
+    """A request pipelined behind a job's build, then the client gone: Go's
+    server reads the pipelined bytes, not an EOF, so the daemon does not
+    cancel the build (`RUN sleep 300` goes on, silent). The job socket
+    waits for the rest of the stream only so long (30 s after the cut),
+    then lets the connection go and says so in the build's result record.
+    (A first version of the drain read the silent daemon connection with no
+    time limit: the connection, its threads and its slot were held for as
+    long as the build ran.)"""
+    dockerfile = f"FROM {IMG}\nRUN echo {unique('go-on')} > /a\nRUN sleep 300\n"
+    d = tempfile.mkdtemp(dir=short_tmp)
+    jobs = Jobs(proxy_bin, dockerd_sock, d).start()
+    job = unique("jg")
+    step = None
+    try:
+        sock = jobs.open(job)
+        c = start_build(sock, dockerfile)
+        try:
+            step = re.search(rb"RUN sleep 300[\s\S]*Running in ([0-9a-f]{12})", read_until(c, re.compile(rb"RUN sleep 300[\s\S]*Running in [0-9a-f]{12}"))).group(1).decode()
+            c.send(f"GET {API}/_ping HTTP/1.1\r\nHost: docker\r\n\r\n".encode())
+            time.sleep(0.5)  # the ping reaches the daemon behind the build before the client goes
+        finally:
+            c.close()
+
+        def cut_result():
+            return [r for r in jobs.audit() if r.get("event") == "result" and r.get("route") == "build.image"]
+        results = wait_for(cut_result, 60, what="the cut build's result record")
+        assert results[-1]["error"].startswith("client went away mid-build; the rest of the daemon's stream did not come within 30 s"), results[-1]
+        # The build itself went on: its step is still running on the daemon.
+        inspect = http(dockerd_sock, "GET", f"{API}/containers/{step}/json")
+        assert inspect.status == 200 and json.loads(inspect.body)["State"]["Running"], inspect.body[:300]
+    finally:
+        if step:
+            http(dockerd_sock, "DELETE", f"{API}/containers/{step}?force=1")
+        jobs.proxy.stop()
+        cleanup(dockerd_sock, f"{OWNER}={job}")

@@ -208,3 +208,30 @@ def test_the_main_socket_may_not_set_the_mark_while_job_sockets_exist(jobs, dock
         for c in containers_labelled(dockerd_sock, f"org.example.k={value}"):
             http(dockerd_sock, "DELETE", f"{API}/containers/{c['Id']}?force=1")
         http(dockerd_sock, "DELETE", f"{API}/containers/{ctr}?force=1")
+
+
+@pytest.mark.parametrize("key,escaped", [
+    (OWNER, "io.sockwarden.jo\\u0062"),
+    (MARK, "io.sockwarden.creat\\u0065"),
+], ids=["owner", "mark"])
+def test_the_main_socket_reads_build_labels_as_the_daemon_does(jobs, dockerd_sock, key, escaped):
+    """A build's `labels` is JSON the daemon decodes: a reserved key with a
+    letter escaped is the key itself. Straight on the daemon the image gets
+    it; through the main socket, while job sockets exist, it is refused like
+    the key written out (it was passed until 2026-12-01: the check searched
+    the JSON text for the key's bytes)."""
+    value = unique("esc")
+    labels = "&labels=" + q('{"' + escaped + '":"' + value + '"}')
+    try:
+        r = build(dockerd_sock, f"FROM {IMG}\n", labels)
+        assert r.status == 200 and b"Successfully built" in r.body, r.body[-400:]
+        assert len(images_labelled(dockerd_sock, f"{key}={value}")) == 1, "the daemon did not decode the escape"
+        cleanup(dockerd_sock, f"{key}={value}")
+
+        jobs.open(unique("je"))
+        r = build(jobs.proxy.sock, f"FROM {IMG}\n", labels)
+        assert r.status == 403, (r.status, r.body[-400:])
+        assert f"the label {key} is reserved for job sockets" in json.loads(r.body)["message"], r.body
+        assert images_labelled(dockerd_sock, f"{key}={value}") == []
+    finally:
+        cleanup(dockerd_sock, f"{key}={value}")
