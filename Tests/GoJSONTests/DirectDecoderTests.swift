@@ -69,7 +69,7 @@ let directRows: [DirectRow] = [
 
 @Suite("Single-pass decoding (DirectDecoder)")
 struct DirectDecoderTests {
-    @Test("decides the inputs it should, and agrees with the reference path", arguments: directRows)
+    @Test("decides the inputs it should, and agrees with the reference path", arguments: directRows + scanRows)
     func row(_ row: DirectRow) {
         let type = Schemas.named(row.schema)
         let input = Array(row.input.utf8)

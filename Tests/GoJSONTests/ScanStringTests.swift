@@ -16,13 +16,7 @@ let scanRows: [DirectRow] = [
 
 @Suite("Single-pass decoding: strings")
 struct ScanStringTests {
-    @Test("decides the strings it should, and agrees with the reference path", arguments: scanRows)
-    func row(_ row: DirectRow) {
-        let type = Schemas.named(row.schema)
-        let input = Array(row.input.utf8)
-        #expect((DirectDecoder.decodeFirstValue(input, as: type, maxDepth: 512) != nil) == row.direct)
-        expectSameAsReference(input, type, row.name)
-    }
+    // `scanRows` run through DirectDecoderTests' row test.
 
     @Test("canonical text: plain bytes keep it, escapes, non-ASCII and HTML characters do not")
     func canonical() {

@@ -16,6 +16,7 @@ goes runs to its end. So:
   job's, reaped by the close (docs/tenancy.md "A cut build").
 The images of steps finished before a cut stay, as after any failed build.
 Every check of the daemon's state is made straight on the daemon socket."""
+import contextlib
 import json
 import re
 import tempfile
@@ -73,6 +74,40 @@ def cancelled(daemon: str, step: str, since: int) -> bool:
     return any(e["Action"] == "destroy" for e in events)
 
 
+@contextlib.contextmanager
+def straight_build(dockerd_sock: str, dockerfile: str, until: re.Pattern):
+    """A build straight on the daemon, with a label of its own, whose client
+    hangs up once `until` is in its stream: yields the label (`key=value`)
+    and what was read; removes its images after."""
+    straight = f"x.cutbuild={unique('straight')}"
+    try:
+        c = start_build(dockerd_sock, dockerfile, "&labels=" + q(json.dumps(dict([straight.split("=", 1)]))))
+        try:
+            got = read_until(c, until)
+        finally:
+            c.close()
+        yield straight, got
+    finally:
+        cleanup(dockerd_sock, straight)
+
+
+@contextlib.contextmanager
+def job_socket(proxy_bin: str, dockerd_sock: str, short_tmp: str, prefix: str):
+    """A serve with job sockets and one job open: yields (jobs, job, its
+    socket); stops the serve and removes what carries the job's label after."""
+    jobs = Jobs(proxy_bin, dockerd_sock, tempfile.mkdtemp(dir=short_tmp)).start()
+    job = unique(prefix)
+    try:
+        yield jobs, job, jobs.open(job)
+    finally:
+        jobs.proxy.stop()
+        cleanup(dockerd_sock, f"{OWNER}={job}")
+
+
+def build_results(jobs: Jobs) -> list[dict]:
+    return [r for r in jobs.audit() if r.get("event") == "result" and r.get("route") == "build.image"]
+
+
 def test_a_build_cut_by_the_close_in_a_run_step_makes_no_image(proxy_bin, dockerd_sock, image, short_tmp):
     """Straight on the daemon, a client that hangs up in a `RUN` step: the
     daemon kills the step (the build fails there) and removes its
@@ -81,24 +116,13 @@ def test_a_build_cut_by_the_close_in_a_run_step_makes_no_image(proxy_bin, docker
     the daemon, which cancels the build), no image with J's label, and no
     step container left. Passes on the old binary too: what the daemon does."""
     dockerfile = f"FROM {IMG}\nRUN echo {unique('run')} > /a\nRUN sleep 30\n"
-    straight = f"x.cutbuild={unique('straight')}"
     since = int(time.time()) - 1
-    try:
-        c = start_build(dockerd_sock, dockerfile, "&labels=" + q(json.dumps(dict([straight.split("=", 1)]))))
-        try:
-            step = IN_SLEEP.search(read_until(c, IN_SLEEP)).group(1).decode()
-        finally:
-            c.close()
+    with straight_build(dockerd_sock, dockerfile, IN_SLEEP) as (straight, got):
+        step = IN_SLEEP.search(got).group(1).decode()
         wait_for(lambda: cancelled(dockerd_sock, step, since), 20, what="the step cancelled, straight")
         assert images_labelled(dockerd_sock, straight) == []
-    finally:
-        cleanup(dockerd_sock, straight)
 
-    d = tempfile.mkdtemp(dir=short_tmp)
-    jobs = Jobs(proxy_bin, dockerd_sock, d).start()
-    job = unique("jr")
-    try:
-        sock = jobs.open(job)
+    with job_socket(proxy_bin, dockerd_sock, short_tmp, "jr") as (jobs, job, sock):
         c = start_build(sock, dockerfile)
         try:
             step = IN_SLEEP.search(read_until(c, IN_SLEEP)).group(1).decode()
@@ -108,9 +132,6 @@ def test_a_build_cut_by_the_close_in_a_run_step_makes_no_image(proxy_bin, docker
             c.close()
         wait_for(lambda: cancelled(dockerd_sock, step, since), 20, what="the cut build's step cancelled")
         assert images_labelled(dockerd_sock, f"{OWNER}={job}") == []
-    finally:
-        jobs.proxy.stop()
-        cleanup(dockerd_sock, f"{OWNER}={job}")
 
 
 def test_a_build_cut_at_its_last_step_still_gives_the_job_its_image(proxy_bin, dockerd_sock, image, short_tmp):
@@ -125,22 +146,10 @@ def test_a_build_cut_at_its_last_step_still_gives_the_job_its_image(proxy_bin, d
     reaped by the close; a per-build mark that would have closed it was
     not taken: docs/tenancy.md "A cut build".)"""
     dockerfile = f"FROM {IMG}\nRUN echo {unique('cut')} > /a\n"
-    straight = f"x.cutbuild={unique('straight')}"
-    try:
-        c = start_build(dockerd_sock, dockerfile, "&labels=" + q(json.dumps(dict([straight.split("=", 1)]))))
-        try:
-            read_until(c, LAST_STEP)
-        finally:
-            c.close()
+    with straight_build(dockerd_sock, dockerfile, LAST_STEP) as (straight, _):
         wait_for(lambda: images_labelled(dockerd_sock, straight), 20, what="the cut build's image, straight")
-    finally:
-        cleanup(dockerd_sock, straight)
 
-    d = tempfile.mkdtemp(dir=short_tmp)
-    jobs = Jobs(proxy_bin, dockerd_sock, d).start()
-    job = unique("jc")
-    try:
-        sock = jobs.open(job)
+    with job_socket(proxy_bin, dockerd_sock, short_tmp, "jc") as (jobs, job, sock):
         c = start_build(sock, dockerfile)
         try:
             read_until(c, LAST_STEP)
@@ -151,15 +160,14 @@ def test_a_build_cut_at_its_last_step_still_gives_the_job_its_image(proxy_bin, d
         made = images_labelled(dockerd_sock, *sealed)
         assert len(made) == 1, made
         image_id = made[0]["Id"]
-        results = wait_for(lambda: [r for r in jobs.audit() if r.get("event") == "result" and r.get("route") == "build.image"],
-                           20, what="the cut build's result record")
+        results = wait_for(lambda: build_results(jobs), 20, what="the cut build's result record")
         assert results[-1]["error"] == f"client went away mid-build; the daemon finished image {image_id} all the same: recorded as job {job}'s", results[-1]
         assert http(sock, "GET", f"{API}/images/{image_id}/json").status == 200
         jobs.job("close", "--id", job)
         assert images_labelled(dockerd_sock, *sealed) == []
-    finally:
-        jobs.proxy.stop()
-        cleanup(dockerd_sock, f"{OWNER}={job}")
+
+
+IN_SLEEP_300 = re.compile(rb"RUN sleep 300[\s\S]*Running in ([0-9a-f]{12})")
 
 
 def test_a_cut_build_the_daemon_goes_on_with_is_let_go(proxy_bin, dockerd_sock, image, short_tmp):
@@ -172,29 +180,21 @@ def test_a_cut_build_the_daemon_goes_on_with_is_let_go(proxy_bin, dockerd_sock, 
     time limit: the connection, its threads and its slot were held for as
     long as the build ran.)"""
     dockerfile = f"FROM {IMG}\nRUN echo {unique('go-on')} > /a\nRUN sleep 300\n"
-    d = tempfile.mkdtemp(dir=short_tmp)
-    jobs = Jobs(proxy_bin, dockerd_sock, d).start()
-    job = unique("jg")
     step = None
     try:
-        sock = jobs.open(job)
-        c = start_build(sock, dockerfile)
-        try:
-            step = re.search(rb"RUN sleep 300[\s\S]*Running in ([0-9a-f]{12})", read_until(c, re.compile(rb"RUN sleep 300[\s\S]*Running in [0-9a-f]{12}"))).group(1).decode()
-            c.send(f"GET {API}/_ping HTTP/1.1\r\nHost: docker\r\n\r\n".encode())
-            time.sleep(0.5)  # the ping reaches the daemon behind the build before the client goes
-        finally:
-            c.close()
-
-        def cut_result():
-            return [r for r in jobs.audit() if r.get("event") == "result" and r.get("route") == "build.image"]
-        results = wait_for(cut_result, 60, what="the cut build's result record")
-        assert results[-1]["error"].startswith("client went away mid-build; the rest of the daemon's stream did not come within 30 s"), results[-1]
-        # The build itself went on: its step is still running on the daemon.
-        inspect = http(dockerd_sock, "GET", f"{API}/containers/{step}/json")
-        assert inspect.status == 200 and json.loads(inspect.body)["State"]["Running"], inspect.body[:300]
+        with job_socket(proxy_bin, dockerd_sock, short_tmp, "jg") as (jobs, job, sock):
+            c = start_build(sock, dockerfile)
+            try:
+                step = IN_SLEEP_300.search(read_until(c, IN_SLEEP_300)).group(1).decode()
+                c.send(f"GET {API}/_ping HTTP/1.1\r\nHost: docker\r\n\r\n".encode())
+                time.sleep(0.5)  # the ping reaches the daemon behind the build before the client goes
+            finally:
+                c.close()
+            results = wait_for(lambda: build_results(jobs), 60, what="the cut build's result record")
+            assert results[-1]["error"].startswith("client went away mid-build; the rest of the daemon's stream did not come within 30 s"), results[-1]
+            # The build itself went on: its step is still running on the daemon.
+            inspect = http(dockerd_sock, "GET", f"{API}/containers/{step}/json")
+            assert inspect.status == 200 and json.loads(inspect.body)["State"]["Running"], inspect.body[:300]
     finally:
         if step:
             http(dockerd_sock, "DELETE", f"{API}/containers/{step}?force=1")
-        jobs.proxy.stop()
-        cleanup(dockerd_sock, f"{OWNER}={job}")
