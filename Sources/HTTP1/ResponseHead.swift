@@ -1,3 +1,5 @@
+import Glibc
+
 /// A response head from the daemon. The proxy relays the daemon's original
 /// bytes; this value only tells it how the body is delimited and whether the
 /// connection was taken over.
@@ -129,11 +131,11 @@ extension ResponseHeadParser {
         var version = HTTPVersion.http11
         var status = 0
         var fields = ResponseFramingFields()
+        let base = buffer.baseAddress!
         while i < end {
-            guard buffer[i] == ByteClass.lf else {
-                i += 1
-                continue
-            }
+            // The next LF, by memchr rather than byte by byte.
+            guard let lf = memchr(base + i, Int32(ByteClass.lf), end - i) else { break }
+            i = base.distance(to: UnsafeRawPointer(lf))
             let lineEnd = i - 1
             let start = lineStart
             lineStart = i + 1

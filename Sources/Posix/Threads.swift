@@ -40,20 +40,31 @@ public func spawnDetachedThread(stackSize: Int = 256 * 1024, name: String? = nil
 /// A mutex around a value. Small and explicit; used where two connection
 /// threads share state.
 public final class Locked<Value>: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    private var value: Value
+    // Both live outside the object: a pthread mutex must not move, and the
+    // value, reached through a pointer under the mutex, is not checked for
+    // exclusive access at run time on every use (the mutex is the check).
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let value: UnsafeMutablePointer<Value>
 
     public init(_ value: Value) {
-        self.value = value
-        pthread_mutex_init(&mutex, nil)
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        self.value = .allocate(capacity: 1)
+        self.value.initialize(to: value)
     }
 
-    deinit { pthread_mutex_destroy(&mutex) }
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        value.deinitialize(count: 1)
+        value.deallocate()
+    }
 
     public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body(&value)
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value.pointee)
     }
 }
 

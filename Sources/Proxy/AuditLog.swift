@@ -46,9 +46,11 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     // Shared state, under `mutex`.
-    private var mutex = pthread_mutex_t()
-    private var wake = pthread_cond_t()
-    private var progress = pthread_cond_t()
+    // Allocated, not stored in the object: a pthread mutex must not move,
+    // and a pointer is not checked for exclusive access at every lock.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let progress = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var queue: [Entry] = []
     private var reserved = 0
     /// Rendered by the writer but not yet (fully) written.
@@ -110,9 +112,12 @@ public final class AuditLog: @unchecked Sendable {
         seed.update("\(getpid()) \(wallClock()) \(monotonicNanoseconds())")
         run = String(SHA256.hexString(seed.finalize()).prefix(12))
         renderer = AuditLineRenderer(run: run)
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&wake, nil)
-        pthread_cond_init(&progress, nil)
+        mutex.initialize(to: pthread_mutex_t())
+        wake.initialize(to: pthread_cond_t())
+        progress.initialize(to: pthread_cond_t())
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(wake, nil)
+        pthread_cond_init(progress, nil)
         if path == "-" {
             fd = STDOUT_FILENO
         } else {
@@ -123,6 +128,12 @@ public final class AuditLog: @unchecked Sendable {
 
     deinit {
         if fd != STDOUT_FILENO { Glibc.close(fd) }
+        pthread_cond_destroy(progress)
+        pthread_cond_destroy(wake)
+        pthread_mutex_destroy(mutex)
+        progress.deallocate()
+        wake.deallocate()
+        mutex.deallocate()
     }
 
     static func open(_ path: String) throws(SystemError) -> Int32 {
@@ -196,7 +207,7 @@ public final class AuditLog: @unchecked Sendable {
     func admit(_ record: inout AuditRecord) -> Refusal? {
         record.judgedAt = monotonicNanoseconds()
         metrics.exchangeStarted()
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         var backlog = queue.count + inFlight + reserved
         if !failing && backlog + 2 > capacity {
             // Backpressure: a full queue is given a moment to drain (the
@@ -207,7 +218,7 @@ public final class AuditLog: @unchecked Sendable {
             deadline.tv_sec += ns / 1_000_000_000
             deadline.tv_nsec = ns % 1_000_000_000
             while !failing && !writerDone && queue.count + inFlight + reserved + 2 > capacity {
-                if pthread_cond_timedwait(&progress, &mutex, &deadline) == ETIMEDOUT { break }
+                if pthread_cond_timedwait(progress, mutex, &deadline) == ETIMEDOUT { break }
             }
             backlog = queue.count + inFlight + reserved
         }
@@ -232,14 +243,14 @@ public final class AuditLog: @unchecked Sendable {
         if let trouble {
             if failurePolicy == .refuse {
                 refusedInTrouble += 1
-                pthread_mutex_unlock(&mutex)
+                pthread_mutex_unlock(mutex)
                 record.admission = .notRecorded
                 metrics.auditRefused.add(1)
                 metrics.countRequest(group: record.group, decision: "refused")
                 return Refusal(message: "sockwarden: request refused: \(trouble), and sockwarden does not serve requests it cannot record (--audit-failure=refuse). Retry later; operators: see the proxy's stderr")
             }
             droppedInTrouble += 2
-            pthread_mutex_unlock(&mutex)
+            pthread_mutex_unlock(mutex)
             record.admission = .notRecorded
             metrics.auditDropped.add(2)
         } else {
@@ -248,7 +259,7 @@ public final class AuditLog: @unchecked Sendable {
             queue.append(.request(record))
             reserved += 1
             wakeWriter()
-            pthread_mutex_unlock(&mutex)
+            pthread_mutex_unlock(mutex)
         }
         metrics.countRequest(group: record.group, decision: record.wouldDeny ? "would_deny" : record.decision)
         return nil
@@ -264,46 +275,46 @@ public final class AuditLog: @unchecked Sendable {
         metrics.exchangeEnded(bytesIn: record.bytesIn, bytesOut: record.bytesOut,
                               responseNanoseconds: record.respondedAt.map { $0 &- record.startedMonotonic })
         guard case .admitted = record.admission else { return }
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         reserved -= 1
         queue.append(.result(record))
         wakeWriter()
-        pthread_mutex_unlock(&mutex)
+        pthread_mutex_unlock(mutex)
     }
 
     /// Queues an event record (start, reload, reopen, …). Never refused.
     public func event(_ event: AuditEvent) {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         queue.append(.event(event))
         wakeWriter()
-        pthread_mutex_unlock(&mutex)
+        pthread_mutex_unlock(mutex)
     }
 
     /// SIGUSR1: reopen the file at `path` (after logrotate moved it).
     public func reopen() {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         reopenRequested = true
         wakeWriter()
-        pthread_mutex_unlock(&mutex)
+        pthread_mutex_unlock(mutex)
     }
 
     /// Signals the writer if it waits for work. Under `mutex`.
     @inline(__always)
     private func wakeWriter() {
-        if writerWaiting { pthread_cond_signal(&wake) }
+        if writerWaiting { pthread_cond_signal(wake) }
     }
 
     /// Records queued, being written, or reserved for results.
     public var backlog: Int {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         return queue.count + inFlight + reserved
     }
 
     /// False while writes fail.
     public var healthy: Bool {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         return !failing
     }
 
@@ -332,7 +343,7 @@ public final class AuditLog: @unchecked Sendable {
     /// still to come (exchanges open as the log closes: their results will
     /// not be written), so the `stop` record can say so.
     public func close(last: (_ open: Int) -> AuditEvent, timeoutSeconds: Int) -> Int {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         queue.append(.event(last(reserved)))
         closing = true
         wakeWriter()
@@ -340,10 +351,10 @@ public final class AuditLog: @unchecked Sendable {
         clock_gettime(CLOCK_REALTIME, &deadline)
         deadline.tv_sec += timeoutSeconds
         while !writerDone {
-            if pthread_cond_timedwait(&progress, &mutex, &deadline) == ETIMEDOUT { break }
+            if pthread_cond_timedwait(progress, mutex, &deadline) == ETIMEDOUT { break }
         }
         let left = queue.count + inFlight + reserved
-        pthread_mutex_unlock(&mutex)
+        pthread_mutex_unlock(mutex)
         return left
     }
 
@@ -351,10 +362,10 @@ public final class AuditLog: @unchecked Sendable {
 
     private func runWriter() {
         while true {
-            pthread_mutex_lock(&mutex)
+            pthread_mutex_lock(mutex)
             while queue.isEmpty && inFlight == 0 && !reopenRequested && !closing {
                 writerWaiting = true
-                pthread_cond_wait(&wake, &mutex)
+                pthread_cond_wait(wake, mutex)
                 writerWaiting = false
             }
             if inFlight == 0 && queue.count < 256 && !reopenRequested && !closing {
@@ -364,9 +375,9 @@ public final class AuditLog: @unchecked Sendable {
                 // switch; at 30,000 requests a second, 2 ms amortises them
                 // over about 60 requests). Records reach the file at most
                 // that much later; `close` still writes everything.
-                pthread_mutex_unlock(&mutex)
+                pthread_mutex_unlock(mutex)
                 usleep(AuditLog.gatherMicroseconds)
-                pthread_mutex_lock(&mutex)
+                pthread_mutex_lock(mutex)
             }
             let doReopen = reopenRequested
             reopenRequested = false
@@ -382,11 +393,11 @@ public final class AuditLog: @unchecked Sendable {
             if closing && batch.isEmpty && inFlight == 0 && !doReopen {
                 announceAnchor(force: true)
                 writerDone = true
-                pthread_cond_broadcast(&progress)
-                pthread_mutex_unlock(&mutex)
+                pthread_cond_broadcast(progress)
+                pthread_mutex_unlock(mutex)
                 return
             }
-            pthread_mutex_unlock(&mutex)
+            pthread_mutex_unlock(mutex)
 
             var cause: ReopenCause? = doReopen ? .signal : nil
             if cause == nil, !batch.isEmpty {
@@ -489,7 +500,7 @@ public final class AuditLog: @unchecked Sendable {
         let written = pendingRecords
         pendingRecords = 0
         metrics.auditWritten.add(written)
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         inFlight = 0
         let wasFailing = failing
         failing = false
@@ -510,8 +521,8 @@ public final class AuditLog: @unchecked Sendable {
             droppedInTrouble = 0
             failure = ""
         }
-        pthread_cond_broadcast(&progress)
-        pthread_mutex_unlock(&mutex)
+        pthread_cond_broadcast(progress)
+        pthread_mutex_unlock(mutex)
         if wasFailing {
             Files.writeStderr("sockwarden: audit log \(path == "-" ? "stdout" : path) is writable again; the records held meanwhile are written\n")
         }
@@ -520,14 +531,14 @@ public final class AuditLog: @unchecked Sendable {
 
     private func noteFailure(_ error: SystemError) {
         metrics.auditWriteFailures.add(1)
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         let first = !failing
         failing = true
         failure = error.description
         if troubleSince == nil { troubleSince = wallClock() }
         let held = queue.count + inFlight + reserved
         let refused = refusedInTrouble, dropped = droppedInTrouble
-        pthread_mutex_unlock(&mutex)
+        pthread_mutex_unlock(mutex)
         let now = monotonicNanoseconds()
         if first || now - lastFailureReport >= 30_000_000_000 {
             lastFailureReport = now
@@ -541,7 +552,7 @@ public final class AuditLog: @unchecked Sendable {
 
     /// Sleeps before retrying a failed write; a reopen request or shutdown wakes it.
     private func waitBeforeRetry() {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         var deadline = timespec()
         clock_gettime(CLOCK_REALTIME, &deadline)
         let ns = Int(deadline.tv_nsec) + Int(retryNanoseconds)
@@ -549,10 +560,10 @@ public final class AuditLog: @unchecked Sendable {
         deadline.tv_nsec = ns % 1_000_000_000
         if !reopenRequested {
             writerWaiting = true
-            _ = pthread_cond_timedwait(&wake, &mutex, &deadline)
+            _ = pthread_cond_timedwait(wake, mutex, &deadline)
             writerWaiting = false
         }
-        pthread_mutex_unlock(&mutex)
+        pthread_mutex_unlock(mutex)
     }
 
     /// Reopens `path` (logrotate has moved the old file away) and records

@@ -436,10 +436,11 @@ final class LoopConnection {
     }
 
     /// Head and body are buffered: judge, then answer or forward.
-    private func serve(_ head: RequestHead, consumed: Int, start: RequestJudge.Start, bodyBytes: Int) -> Bool {
+    private func serve(_ head: RequestHead, consumed: Int, start: consuming RequestJudge.Start, bodyBytes: Int) -> Bool {
         let judge = self.judge
         var body: RequestBody?
-        if start.readsBody {
+        let readsBody = start.readsBody
+        if readsBody {
             let bytes = inbuf.withAvailable { Array($0[consumed..<(consumed + bodyBytes)]) }
             body = .complete(bytes, contentType: head.headers.first("content-type"))
         }
@@ -473,7 +474,7 @@ final class LoopConnection {
                             upgrade: head.upgrade)
             } ?? head
             var bytes: [UInt8]
-            if start.readsBody, case .complete(let received, _)? = judged.inspected {
+            if readsBody, case .complete(let received, _)? = judged.inspected {
                 // Forward exactly what was judged, with a plain length.
                 let judgedBody = forwardBody ?? received
                 bytes = forwarded.serialized(framing: .length(UInt64(judgedBody.count)), dropping: ["expect"])

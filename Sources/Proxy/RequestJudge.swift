@@ -128,8 +128,11 @@ struct RequestJudge {
     }
 
     /// Decides. `body`: the body read because `start.readsBody` (nil otherwise).
-    func judge(_ head: RequestHead, _ start: Start, body: RequestBody?, environment: HostEnvironment) -> Judged {
-        var record = start.record
+    /// `start` is consumed: its record is moved out, so that the judged
+    /// record is set in place rather than copied first (`AuditRecord`).
+    func judge(_ head: RequestHead, _ start: consuming Start, body: RequestBody?, environment: HostEnvironment) -> Judged {
+        var record = AuditRecord.spent
+        swap(&record, &start.record)
         let policy = start.inForce.policy
         if context.jobClosed, let job = context.job {
             // `job close` ran while this connection was open: nothing more in the job's name.

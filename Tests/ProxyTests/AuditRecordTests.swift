@@ -142,3 +142,43 @@ let targetContainerMemberCases: [(name: String, target: (id: String, name: Strin
         #expect(AuditRecordTests.members(r.resultObject(seq: 2, run: "abc")).first { $0.key == "target_container" } == nil, "\(c.name)")
     }
 }
+
+/// A record is a value though what it asked lives in a shared box: a copy
+/// taken before a change (the log's queued `request` record, a `Start`
+/// judged later) keeps what it had, for every member the box holds.
+let auditRecordCopyCases: [(name: String, change: @Sendable (inout AuditRecord) -> Void, read: @Sendable (AuditRecord) -> String)] = [
+    ("the rule", { $0.rule = "other" }, { $0.rule }),
+    ("the decision", { $0.decision = "allow" }, { $0.decision }),
+    ("the reason", { $0.reason = nil }, { $0.reason ?? "nil" }),
+    ("the facts", { $0.facts = nil }, { $0.facts.map { String(decoding: $0, as: UTF8.self) } ?? "nil" }),
+    ("the request number", { $0.request = 99 }, { "\($0.request)" }),
+    ("the job", { $0.job = ("j9", [("k", "v")]) }, { $0.job.map { "\($0.id) \($0.labels.map(\.key))" } ?? "nil" }),
+    ("the target container", { $0.targetContainer = ("id", "name") }, { $0.targetContainer.map { "\($0.id)/\($0.name)" } ?? "nil" }),
+    ("would-deny", { $0.wouldDeny = true }, { "\($0.wouldDeny)" }),
+    ("the status (not in the box)", { $0.status = 201 }, { $0.status.map { "\($0)" } ?? "nil" }),
+]
+
+@Suite struct AuditRecordCopyTests {
+    @Test(arguments: auditRecordCopyCases.indices)
+    func aCopyKeepsWhatItHad(_ index: Int) {
+        let c = auditRecordCopyCases[index]
+        var changed = AuditRecordTests.record()
+        let kept = changed
+        let before = c.read(kept)
+        c.change(&changed)
+        #expect(c.read(kept) == before, "\(c.name): the copy changed")
+        #expect(c.read(changed) != before, "\(c.name): the change was lost")
+        #expect(kept.requestObject(seq: 1, run: "abc") == AuditRecordTests.record().requestObject(seq: 1, run: "abc"), "\(c.name)")
+    }
+
+    @Test("a record moved out of a judged start leaves a spent one, never written")
+    func spentRecordIsShared() {
+        var moved = AuditRecord.spent
+        var start = AuditRecordTests.record()
+        swap(&moved, &start)
+        moved.rule = "changed in place"
+        #expect(AuditRecord.spent.rule == "")
+        #expect(start.rule == "")
+        #expect(moved.rule == "changed in place")
+    }
+}
