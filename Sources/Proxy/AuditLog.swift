@@ -48,9 +48,9 @@ public final class AuditLog: @unchecked Sendable {
     // Shared state, under `mutex`.
     // Allocated, not stored in the object: a pthread mutex must not move,
     // and a pointer is not checked for exclusive access at every lock.
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private let progress = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let wake: UnsafeMutablePointer<pthread_cond_t>
+    private let progress: UnsafeMutablePointer<pthread_cond_t>
     private var queue: [Entry] = []
     private var reserved = 0
     /// Rendered by the writer but not yet (fully) written.
@@ -112,18 +112,18 @@ public final class AuditLog: @unchecked Sendable {
         seed.update("\(getpid()) \(wallClock()) \(monotonicNanoseconds())")
         run = String(SHA256.hexString(seed.finalize()).prefix(12))
         renderer = AuditLineRenderer(run: run)
+        // Opened before anything is allocated: a throw leaves nothing behind.
+        fd = path == "-" ? STDOUT_FILENO : try AuditLog.open(path)
+        mutex = .allocate(capacity: 1)
+        wake = .allocate(capacity: 1)
+        progress = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         wake.initialize(to: pthread_cond_t())
         progress.initialize(to: pthread_cond_t())
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
         pthread_cond_init(progress, nil)
-        if path == "-" {
-            fd = STDOUT_FILENO
-        } else {
-            fd = try AuditLog.open(path)
-            pickUpChain()
-        }
+        if path != "-" { pickUpChain() }
     }
 
     deinit {
