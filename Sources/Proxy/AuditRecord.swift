@@ -6,198 +6,88 @@ import Posix
 /// and as a `result` record when the exchange ends. docs/audit-log.md has
 /// the schema.
 ///
-/// What was asked and decided lives in one copy-on-write box (`Asked`),
-/// what came of it in plain stored fields: the record is copied into the
-/// log's queue at admission and again at the end, and the loop sets only
-/// the outcome in between, so each copy is one retain and a few words
-/// rather than a field-by-field copy of some twenty strings and optionals
-/// (those copies and destroys were about 6% of a ping's CPU).
+/// What was asked and decided (`Asked`, read and written as the record's
+/// own members: `record.rule`) lives in one copy-on-write box, what came of
+/// it in plain stored fields: the record is copied into the log's queue at
+/// admission and again at the end, and the loop sets only the outcome in
+/// between, so each copy is one retain and a few words rather than a
+/// field-by-field copy of some twenty strings and optionals (those copies
+/// and destroys were about 6% of a ping's CPU).
+@dynamicMemberLookup
 public struct AuditRecord: Sendable {
-    /// The request side. Mutated in place only while this record holds the
-    /// only reference (`askedForWriting`); a shared box is never written.
-    final class Asked: @unchecked Sendable {
-        var connection: UInt64
-        var request: UInt64
-        var peer: PeerCredentials?
-        var method: String
-        var target: String
-        var route: String?
-        var group: String?
-        var apiVersion: String?
-        var decision: String
-        var rule: String
-        var reason: String?
-        var policy: String
-        var mode: String = "enforce"
-        var facts: [UInt8]? = nil
-        var targetContainer: (id: String, name: String)? = nil
-        var wouldDeny = false
-        var policyDigest: String = ""
-        var container: String? = nil
-        var job: (id: String, labels: [(key: String, value: String)])? = nil
-        var pulledFor: (request: UInt64, line: Int)? = nil
-        var taggedFor: UInt64? = nil
-
-        init(connection: UInt64, request: UInt64, peer: PeerCredentials?, method: String, target: String,
-             route: String?, group: String?, apiVersion: String?, decision: String, rule: String,
-             reason: String?, policy: String) {
-            self.connection = connection
-            self.request = request
-            self.peer = peer
-            self.method = method
-            self.target = target
-            self.route = route
-            self.group = group
-            self.apiVersion = apiVersion
-            self.decision = decision
-            self.rule = rule
-            self.reason = reason
-            self.policy = policy
-        }
-
-        func copy() -> Asked {
-            let c = Asked(connection: connection, request: request, peer: peer, method: method, target: target,
-                          route: route, group: group, apiVersion: apiVersion, decision: decision, rule: rule,
-                          reason: reason, policy: policy)
-            c.mode = mode
-            c.facts = facts
-            c.targetContainer = targetContainer
-            c.wouldDeny = wouldDeny
-            c.policyDigest = policyDigest
-            c.container = container
-            c.job = job
-            c.pulledFor = pulledFor
-            c.taggedFor = taggedFor
-            return c
-        }
+    /// The request side.
+    public struct Asked: Sendable {
+        public var connection: UInt64
+        public var request: UInt64
+        public var peer: PeerCredentials?
+        public var method: String
+        /// The request-target as received (path and query, undecoded).
+        public var target: String
+        /// The catalogue's route name, nil when the request matched no route.
+        public var route: String?
+        public var group: String?
+        public var apiVersion: String?
+        /// "allow" | "deny"
+        public var decision: String
+        public var rule: String
+        public var reason: String?
+        public var policy: String
+        /// The policy's mode: "enforce", "warn" or "audit".
+        public var mode: String = "enforce"
+        /// What the request asked for, as a pre-rendered JSON object
+        /// (`FactsJSON`), when its body or query was interpreted.
+        public var facts: [UInt8]? = nil
+        /// For an exec, attach or copy: the container it acts in, as looked up
+        /// (full ID and name); its judged facts are in `facts`.
+        public var targetContainer: (id: String, name: String)? = nil
+        /// Denied by the policy but forwarded because of the mode (warn/audit);
+        /// `rule` and `reason` are then those of the denial.
+        public var wouldDeny = false
+        /// "sha256:<hex>" of the policy file that judged the request.
+        public var policyDigest: String = ""
+        /// The calling container's id, from the peer's cgroup (`AuditCgroup`).
+        public var container: String? = nil
+        /// On a job socket: the job's id and the labels it was opened with.
+        public var job: (id: String, labels: [(key: String, value: String)])? = nil
+        /// A pull the job socket made for a build (`Connection.prePull`): the
+        /// build's request number and the Dockerfile line that names the image.
+        public var pulledFor: (request: UInt64, line: Int)? = nil
+        /// A name the job socket gave the image a build made, at the build's end
+        /// (`Connection.relayTaggingBuild`): the build's request number.
+        public var taggedFor: UInt64? = nil
     }
 
-    private var asked: Asked
+    /// Written in place only while this record holds the only reference; a
+    /// shared box is copied first, so a copy never sees another's change.
+    private final class Box: @unchecked Sendable {
+        var asked: Asked
+        init(_ asked: Asked) { self.asked = asked }
+    }
 
-    /// What is left where a record was moved out (`RequestJudge.judge`); never written.
-    static let spent = AuditRecord(connection: 0, request: 0, peer: nil, method: "-", target: "-", route: nil, group: nil,
-                                   apiVersion: nil, decision: "deny", rule: "", reason: nil, policy: "", status: nil,
-                                   startedAt: (0, 0))
+    private var box: Box
 
-    /// The box, copied first if another record shares it.
-    private var askedForWriting: Asked {
-        mutating get {
-            if !isKnownUniquelyReferenced(&asked) { asked = asked.copy() }
-            return asked
+    public subscript<T>(dynamicMember member: WritableKeyPath<Asked, T>) -> T {
+        get { box.asked[keyPath: member] }
+        _modify {
+            if !isKnownUniquelyReferenced(&box) { box = Box(box.asked) }
+            yield &box.asked[keyPath: member]
         }
     }
 
     public init(connection: UInt64, request: UInt64, peer: PeerCredentials?, method: String, target: String,
                 route: String?, group: String?, apiVersion: String?, decision: String, rule: String,
                 reason: String?, policy: String, status: Int?, startedAt: (seconds: Int, nanoseconds: Int)) {
-        asked = Asked(connection: connection, request: request, peer: peer, method: method, target: target,
-                      route: route, group: group, apiVersion: apiVersion, decision: decision, rule: rule,
-                      reason: reason, policy: policy)
+        box = Box(Asked(connection: connection, request: request, peer: peer, method: method, target: target,
+                        route: route, group: group, apiVersion: apiVersion, decision: decision, rule: rule,
+                        reason: reason, policy: policy))
         self.status = status
         self.startedAt = startedAt
     }
 
-    public var connection: UInt64 {
-        get { asked.connection }
-        set { askedForWriting.connection = newValue }
-    }
-    public var request: UInt64 {
-        get { asked.request }
-        set { askedForWriting.request = newValue }
-    }
-    public var peer: PeerCredentials? {
-        get { asked.peer }
-        set { askedForWriting.peer = newValue }
-    }
-    public var method: String {
-        get { asked.method }
-        set { askedForWriting.method = newValue }
-    }
-    /// The request-target as received (path and query, undecoded).
-    public var target: String {
-        get { asked.target }
-        set { askedForWriting.target = newValue }
-    }
-    /// The catalogue's route name, nil when the request matched no route.
-    public var route: String? {
-        get { asked.route }
-        set { askedForWriting.route = newValue }
-    }
-    public var group: String? {
-        get { asked.group }
-        set { askedForWriting.group = newValue }
-    }
-    public var apiVersion: String? {
-        get { asked.apiVersion }
-        set { askedForWriting.apiVersion = newValue }
-    }
-    /// "allow" | "deny"
-    public var decision: String {
-        get { asked.decision }
-        set { askedForWriting.decision = newValue }
-    }
-    public var rule: String {
-        get { asked.rule }
-        set { askedForWriting.rule = newValue }
-    }
-    public var reason: String? {
-        get { asked.reason }
-        set { askedForWriting.reason = newValue }
-    }
-    public var policy: String {
-        get { asked.policy }
-        set { askedForWriting.policy = newValue }
-    }
-    /// The policy's mode: "enforce", "warn" or "audit".
-    public var mode: String {
-        get { asked.mode }
-        set { askedForWriting.mode = newValue }
-    }
-    /// What the request asked for, as a pre-rendered JSON object
-    /// (`FactsJSON`), when its body or query was interpreted.
-    public var facts: [UInt8]? {
-        get { asked.facts }
-        set { askedForWriting.facts = newValue }
-    }
-    /// For an exec, attach or copy: the container it acts in, as looked up
-    /// (full ID and name); its judged facts are in `facts`.
-    public var targetContainer: (id: String, name: String)? {
-        get { asked.targetContainer }
-        set { askedForWriting.targetContainer = newValue }
-    }
-    /// Denied by the policy but forwarded because of the mode (warn/audit);
-    /// `rule` and `reason` are then those of the denial.
-    public var wouldDeny: Bool {
-        get { asked.wouldDeny }
-        set { askedForWriting.wouldDeny = newValue }
-    }
-    /// "sha256:<hex>" of the policy file that judged the request.
-    public var policyDigest: String {
-        get { asked.policyDigest }
-        set { askedForWriting.policyDigest = newValue }
-    }
-    /// The calling container's id, from the peer's cgroup (`AuditCgroup`).
-    public var container: String? {
-        get { asked.container }
-        set { askedForWriting.container = newValue }
-    }
-    /// On a job socket: the job's id and the labels it was opened with.
-    public var job: (id: String, labels: [(key: String, value: String)])? {
-        get { asked.job }
-        set { askedForWriting.job = newValue }
-    }
-    /// A pull the job socket made for a build (`Connection.prePull`): the
-    /// build's request number and the Dockerfile line that names the image.
-    public var pulledFor: (request: UInt64, line: Int)? {
-        get { asked.pulledFor }
-        set { askedForWriting.pulledFor = newValue }
-    }
-    /// A name the job socket gave the image a build made, at the build's end
-    /// (`Connection.relayTaggingBuild`): the build's request number.
-    public var taggedFor: UInt64? {
-        get { asked.taggedFor }
-        set { askedForWriting.taggedFor = newValue }
-    }
+    /// What is left where a record was moved out (`RequestJudge.judge`); never written.
+    static let spent = AuditRecord(connection: 0, request: 0, peer: nil, method: "-", target: "-", route: nil, group: nil,
+                                   apiVersion: nil, decision: "deny", rule: "", reason: nil, policy: "", status: nil,
+                                   startedAt: (0, 0))
 
     // What came of it.
     public var status: Int? {
