@@ -39,6 +39,11 @@ extension Catalogue {
             String(decoding: UnsafeBufferPointer(rebasing: raw[($0 + 1)...]), as: UTF8.self)
         }
 
+        // A path without `%` decodes to itself, and one of ASCII bytes only
+        // is valid UTF-8: the usual request needs neither copy nor check.
+        if isPlainASCII(rawPath) {
+            return judgedPath(method: method, path: rawPath, rawQuery: rawQuery)
+        }
         let decoded: [UInt8]
         switch PercentDecoding.decodePath(rawPath) {
         case .success(let bytes): decoded = bytes
@@ -48,14 +53,25 @@ extension Catalogue {
         guard String(validating: decoded, as: UTF8.self) != nil else {
             return .invalid(reason: "decoded path is not valid UTF-8")
         }
-        guard CleanPath.isClean(decoded) else {
-            let cleaned = String(decoding: CleanPath.muxCleanPath(decoded), as: UTF8.self)
+        return decoded.withUnsafeBufferPointer { path in
+            judgedPath(method: method, path: path, rawQuery: rawQuery)
+        }
+    }
+
+    /// A decoded, valid UTF-8 path: refused when not clean, else matched.
+    private static func judgedPath(method: String, path: UnsafeBufferPointer<UInt8>,
+                                   rawQuery: String?) -> RouteResolution {
+        guard CleanPath.isClean(path) else {
+            let cleaned = String(decoding: CleanPath.muxCleanPath(Array(path)), as: UTF8.self)
             return .invalid(reason: "path is not clean (the daemon would redirect to \(cleaned))")
         }
+        return match(method: method, path: path, rawQuery: rawQuery)
+    }
 
-        return decoded.withUnsafeBufferPointer { path in
-            match(method: method, path: path, rawQuery: rawQuery)
-        }
+    /// Every byte below 0x80 and none a `%`.
+    private static func isPlainASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in bytes where byte >= 0x80 || byte == UInt8(ascii: "%") { return false }
+        return true
     }
 
     private static func match(method: String, path: UnsafeBufferPointer<UInt8>,
@@ -128,7 +144,8 @@ extension Catalogue {
                                   _ captures: PathPattern.Captures, version: String?,
                                   pathStart: Int, rawQuery: String?) -> EndpointMatch {
         var parameters: [String: String] = [:]
-        parameters.reserveCapacity(compiled.parameterNames.count)
+        // Reserving nothing still copies the empty singleton into fresh storage.
+        if !compiled.parameterNames.isEmpty { parameters.reserveCapacity(compiled.parameterNames.count) }
         for (slot, name) in compiled.parameterNames.enumerated() {
             parameters[name] = string(path, captures[slot])
         }

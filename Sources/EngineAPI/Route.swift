@@ -26,6 +26,9 @@ public struct Route: Sendable, Hashable {
     /// `{x}` matches `[^/]+`, `{x:.*}` matches any text without `\n` (slashes
     /// included, possibly empty), `{x:.+}` the same but non-empty.
     public let muxTemplate: String
+    /// What of a request on this route is judged (`RequestInterpreter`'s
+    /// sets, looked up once here rather than hashed per request).
+    public let content: RouteContent
 
     public init(method: String, template: String, name: String, group: RouteGroup,
                 hijacks: Bool = false, muxTemplate: String) {
@@ -35,7 +38,36 @@ public struct Route: Sendable, Hashable {
         self.group = group
         self.hijacks = hijacks
         self.muxTemplate = muxTemplate
+        content = RouteContent(routeName: name)
     }
+}
+
+/// What of a request sockwarden reads to judge it, by route.
+public enum RouteContent: Sendable, Hashable {
+    /// The route alone decides.
+    case routeOnly
+    /// The JSON body is read whole and judged (`RequestInterpreter.judgedBodies`).
+    case judgedBody
+    /// The query is judged; the body streams through (`RequestInterpreter.judgedQueries`).
+    case judgedQuery
+    /// The body or query can reach the host and sockwarden cannot judge it
+    /// (`RequestInterpreter.unjudgeable`).
+    case unjudgeable
+
+    init(routeName name: String) {
+        if RequestInterpreter.judgedBodies.contains(name) {
+            self = .judgedBody
+        } else if RequestInterpreter.judgedQueries.contains(name) {
+            self = .judgedQuery
+        } else if RequestInterpreter.unjudgeable.contains(name) {
+            self = .unjudgeable
+        } else {
+            self = .routeOnly
+        }
+    }
+
+    /// The body or the query is interpreted.
+    public var isInterpreted: Bool { self == .judgedBody || self == .judgedQuery }
 }
 
 /// A request-target that the daemon would route to ``route``.

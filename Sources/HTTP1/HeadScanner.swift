@@ -1,3 +1,5 @@
+import Glibc
+
 /// Finds the lines of a message head: every line ends in CRLF, the head ends
 /// with an empty line. A bare LF anywhere is refused (RFC 9112 §2.2 lets a
 /// recipient accept it; we do not, so no two parsers can disagree).
@@ -18,31 +20,34 @@ enum HeadScanner {
         var lines = linesSoFar
         var i = start
         let count = buffer.count
-        while i < count {
-            // A byte past the limit with no end of head yet: too large, decided
-            // here rather than at the end of the buffer, so that the outcome
-            // does not depend on how the bytes arrived (found by FuzzHTTP1Request).
-            if i >= limits.maxHeadBytes { return tooLarge(limits) }
-            if buffer[i] == ByteClass.lf {
-                guard i > 0, buffer[i - 1] == ByteClass.cr else {
-                    return .failure(HTTPError(.bareLineFeed, "a line ends in LF without CR"))
+        // A byte past the limit with no end of head yet is too large, decided
+        // there rather than at the end of the buffer, so that the outcome
+        // does not depend on how the bytes arrived (found by FuzzHTTP1Request):
+        // only the bytes below the limit are searched, and more bytes than
+        // the limit with no end among them are refused below.
+        let searchEnd = min(count, limits.maxHeadBytes)
+        while i < searchEnd {
+            // The next LF, by memchr rather than byte by byte.
+            guard let lf = memchr(buffer.baseAddress! + i, Int32(ByteClass.lf), searchEnd - i) else { break }
+            i = buffer.baseAddress!.distance(to: UnsafeRawPointer(lf))
+            guard i > 0, buffer[i - 1] == ByteClass.cr else {
+                return .failure(HTTPError(.bareLineFeed, "a line ends in LF without CR"))
+            }
+            // Empty line: the previous line ended right before this CR.
+            if i == 1 || (i >= 3 && buffer[i - 2] == ByteClass.lf) {
+                if lines == 0 {
+                    return .failure(HTTPError(.malformedRequestLine, "the message starts with an empty line"))
                 }
-                // Empty line: the previous line ended right before this CR.
-                if i == 1 || (i >= 3 && buffer[i - 2] == ByteClass.lf) {
-                    if lines == 0 {
-                        return .failure(HTTPError(.malformedRequestLine, "the message starts with an empty line"))
-                    }
-                    let end = i + 1
-                    if end > limits.maxHeadBytes { return tooLarge(limits) }
-                    return .complete(lines: collectLines ? lineRanges(buffer, end: end) : [], end: end)
-                }
-                lines += 1
-                if statusLine && lines == 1 && ResponseHeadParser.statusLine(buffer[0..<(i - 1)]) == nil {
-                    return .failure(ResponseHeadParser.malformedStatusLine)
-                }
-                if lines > limits.maxHeaderCount + 1 {
-                    return .failure(HTTPError(.tooManyHeaders, "more than \(limits.maxHeaderCount) header fields"))
-                }
+                let end = i + 1
+                if end > limits.maxHeadBytes { return tooLarge(limits) }
+                return .complete(lines: collectLines ? lineRanges(buffer, end: end) : [], end: end)
+            }
+            lines += 1
+            if statusLine && lines == 1 && ResponseHeadParser.statusLine(buffer[0..<(i - 1)]) == nil {
+                return .failure(ResponseHeadParser.malformedStatusLine)
+            }
+            if lines > limits.maxHeaderCount + 1 {
+                return .failure(HTTPError(.tooManyHeaders, "more than \(limits.maxHeaderCount) header fields"))
             }
             i += 1
         }
@@ -59,11 +64,11 @@ enum HeadScanner {
         var ranges: [Range<Int>] = []
         var lineStart = 0
         var i = 0
-        while i < end {
-            if buffer[i] == ByteClass.lf {
-                if i - 1 > lineStart { ranges.append(lineStart..<(i - 1)) }
-                lineStart = i + 1
-            }
+        let base = buffer.baseAddress!
+        while i < end, let lf = memchr(base + i, Int32(ByteClass.lf), end - i) {
+            i = base.distance(to: UnsafeRawPointer(lf))
+            if i - 1 > lineStart { ranges.append(lineStart..<(i - 1)) }
+            lineStart = i + 1
             i += 1
         }
         return ranges

@@ -39,26 +39,78 @@ public struct RequestHead: Equatable, Sendable {
     /// original names (less any in `dropped`, lowercase names), then the
     /// canonical framing field, then CRLF.
     public func serialized(framing override: BodyFraming? = nil, dropping dropped: Set<String> = []) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        out += method.utf8
-        out.append(ByteClass.sp)
-        out += target.utf8
-        out.append(ByteClass.sp)
-        out += version.rawValue.utf8
-        out += [ByteClass.cr, ByteClass.lf]
-        for field in headers where dropped.isEmpty || !dropped.contains(where: { field.name.utf8.equalsFoldingASCIICase($0.utf8) }) {
-            out += field.name.utf8
-            out += [ByteClass.colon, ByteClass.sp]
-            out += field.value
-            out += [ByteClass.cr, ByteClass.lf]
+        func kept(_ field: HTTPHeader) -> Bool {
+            dropped.isEmpty || !dropped.contains(where: { field.name.utf8.equalsFoldingASCIICase($0.utf8) })
         }
+        var length: UInt64?
+        var chunked = false
         switch override ?? framing {
         case .none, .untilClose: break
-        case .length(let n): out += "Content-Length: \(n)\r\n".utf8
-        case .chunked: out += "Transfer-Encoding: chunked\r\n".utf8
+        case .length(let n): length = n
+        case .chunked: chunked = true
         }
-        out += [ByteClass.cr, ByteClass.lf]
-        return out
+        // The exact size first, then one allocation written in place.
+        var size = method.utf8.count + 1 + target.utf8.count + 1 + 8 + 2 + 2
+        for field in headers.fields where kept(field) { size += field.name.utf8.count + 2 + field.value.count + 2 }
+        let contentLength: StaticString = "Content-Length: ", transferEncoding: StaticString = "Transfer-Encoding: chunked\r\n"
+        if let length { size += contentLength.utf8CodeUnitCount + Self.decimalDigits(length) + 2 }
+        if chunked { size += transferEncoding.utf8CodeUnitCount }
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var at = buffer.baseAddress!
+            func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+                at.initialize(from: base, count: bytes.count)
+                at += bytes.count
+            }
+            func put(_ text: String) {
+                var text = text
+                text.withUTF8 { put($0) }
+            }
+            func put(_ text: StaticString) {
+                put(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+            }
+            func put(_ byte: UInt8) {
+                at.initialize(to: byte)
+                at += 1
+            }
+            put(method)
+            put(ByteClass.sp)
+            put(target)
+            put(ByteClass.sp)
+            put(version == .http11 ? "HTTP/1.1" as StaticString : "HTTP/1.0")
+            put("\r\n" as StaticString)
+            for field in headers.fields where kept(field) {
+                put(field.name)
+                put(": " as StaticString)
+                field.value.withUnsafeBufferPointer { put($0) }
+                put("\r\n" as StaticString)
+            }
+            if let length {
+                put(contentLength)
+                let digits = Self.decimalDigits(length)
+                var v = length
+                for i in stride(from: digits - 1, through: 0, by: -1) {
+                    (at + i).initialize(to: UInt8(truncatingIfNeeded: v % 10) &+ UInt8(ascii: "0"))
+                    v /= 10
+                }
+                at += digits
+                put("\r\n" as StaticString)
+            }
+            if chunked { put(transferEncoding) }
+            put("\r\n" as StaticString)
+            initialized = buffer.baseAddress!.distance(to: at)
+            precondition(initialized == size, "a serialized head is the size counted for it")
+        }
+    }
+
+    /// How many decimal digits `String(n)` writes.
+    private static func decimalDigits(_ n: UInt64) -> Int {
+        var digits = 1
+        var v = n
+        while v >= 10 {
+            v /= 10
+            digits += 1
+        }
+        return digits
     }
 }

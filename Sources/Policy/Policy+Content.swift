@@ -66,11 +66,11 @@ extension Policy {
         func deny(_ rule: String, _ reason: String) -> Decision {
             Decision(verdict: .deny, rule: rule, reason: reason)
         }
-        if RequestInterpreter.unjudgeable.contains(route.name) {
+        if route.content == .unjudgeable {
             return deny("body", "sockwarden cannot judge what \(route.name) asks for yet, so it is denied even though rule \"\(routeDecision.rule)\" allows the route; set trust-bodies = true in [policy] only for trusted clients")
         }
-        let readsBody = RequestInterpreter.judgedBodies.contains(route.name)
-        guard readsBody || RequestInterpreter.judgedQueries.contains(route.name) else { return routeDecision }
+        let readsBody = route.content == .judgedBody
+        guard route.content.isInterpreted else { return routeDecision }
         var bodyBytes: [UInt8]?
         if readsBody {
             switch input.body {

@@ -78,7 +78,7 @@ public struct Policy: Sendable {
     /// True when judging a request on `route` needs its body: the proxy
     /// then reads the body (up to its inspection limit) before judging.
     public func inspectsBody(_ route: Route) -> Bool {
-        !bodyRules.trustBodies && RequestInterpreter.judgedBodies.contains(route.name)
+        !bodyRules.trustBodies && route.content == .judgedBody
     }
 
     /// Judges one request: the route rules first, then, for an allowed

@@ -152,8 +152,8 @@ extension Policy {
     /// whatever the route rules decided. nil when nothing is interpreted.
     func interpretForRecord(_ input: PolicyInput) -> Result<RequestInterpreter.Interpretation, RequestInterpreter.Refusal>? {
         guard !bodyRules.trustBodies, let route = input.route else { return nil }
-        let readsBody = RequestInterpreter.judgedBodies.contains(route.name)
-        guard readsBody || RequestInterpreter.judgedQueries.contains(route.name) else { return nil }
+        let readsBody = route.content == .judgedBody
+        guard route.content.isInterpreted else { return nil }
         var body: [UInt8]?
         if readsBody {
             guard case .complete(let bytes, _)? = input.body else { return nil }

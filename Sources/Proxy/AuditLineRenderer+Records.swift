@@ -3,7 +3,9 @@
 extension AuditLineRenderer {
     mutating func renderRequest(_ r: AuditRecord) {
         header(r.startedAt, event: "request")
+        let identityStart = count
         identity(r)
+        rememberIdentity(of: r, from: identityStart)
         if let target = r.targetContainer {
             literal(",\"target_container\":{\"id\":")
             string(target.id)
@@ -22,7 +24,7 @@ extension AuditLineRenderer {
         // The request record holds the whole method, target and API
         // version; the result repeats only their head and tail when they are
         // long (each can be as long as a head, 256 KiB by default).
-        identity(r, whole: false)
+        if !repeatIdentity(of: r) { identity(r, whole: false) }
         literal(",\"status\":")
         if let status = r.status { int(Int64(status)) } else { literal("null") }
         literal(",\"hijacked\":")
@@ -72,7 +74,7 @@ extension AuditLineRenderer {
         literal("\"")
     }
 
-    private mutating func identity(_ r: AuditRecord, whole: Bool = true) {
+    mutating func identity(_ r: AuditRecord, whole: Bool = true) {
         literal(",\"conn\":")
         uint(r.connection)
         literal(",\"req\":")

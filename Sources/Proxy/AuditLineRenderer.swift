@@ -17,6 +17,9 @@ struct AuditLineRenderer: ~Copyable {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var count = 0
     private var capacity: Int
+    /// The identity members of request records whose result has not been
+    /// rendered yet (`AuditLineRenderer+Identity.swift`).
+    var identities = RenderedIdentities()
 
     init(run: String, seq: UInt64 = 0, prev: String = AuditChain.genesis) {
         self.run = run
@@ -30,6 +33,7 @@ struct AuditLineRenderer: ~Copyable {
     deinit {
         prevHex.deallocate()
         base.deallocate()
+        identities.deallocate()
     }
 
     var prev: String { String(decoding: UnsafeBufferPointer(start: prevHex, count: 64), as: UTF8.self) }

@@ -66,6 +66,11 @@ public struct AuditRecord: Sendable {
 
     private var box: Box
 
+    /// The object that holds the request side: two records with the same
+    /// one have the same request side (a write to a shared box copies it
+    /// first), which lets the writer render it once for both records.
+    var askedStorage: AnyObject { box }
+
     public subscript<T>(dynamicMember member: WritableKeyPath<Asked, T>) -> T {
         get { box.asked[keyPath: member] }
         _modify {

@@ -199,6 +199,56 @@ struct RequestHeadTests {
         #expect(again == head)
     }
 
+    /// `serialized` as it was written before it counted its size and wrote
+    /// in place: the reference the fast one must equal byte for byte.
+    static func referenceSerialization(_ head: RequestHead, framing override: BodyFraming?, dropping dropped: Set<String>) -> [UInt8] {
+        var out: [UInt8] = []
+        out += head.method.utf8
+        out.append(ByteClass.sp)
+        out += head.target.utf8
+        out.append(ByteClass.sp)
+        out += head.version.rawValue.utf8
+        out += [ByteClass.cr, ByteClass.lf]
+        for field in head.headers where dropped.isEmpty || !dropped.contains(where: { field.name.lowercased() == $0.lowercased() }) {
+            out += field.name.utf8
+            out += [ByteClass.colon, ByteClass.sp]
+            out += field.value
+            out += [ByteClass.cr, ByteClass.lf]
+        }
+        switch override ?? head.framing {
+        case .none, .untilClose: break
+        case .length(let n): out += "Content-Length: \(n)\r\n".utf8
+        case .chunked: out += "Transfer-Encoding: chunked\r\n".utf8
+        }
+        out += [ByteClass.cr, ByteClass.lf]
+        return out
+    }
+
+    static let serializationCases: [(name: String, head: String, framing: BodyFraming?, dropping: Set<String>)] = [
+        ("no body, no override", "GET /_ping HTTP/1.1\r\nHost: d\r\nUser-Agent: x\r\n\r\n", nil, []),
+        ("HTTP/1.0", "GET /_ping HTTP/1.0\r\nHost: d\r\n\r\n", nil, []),
+        ("no fields at all", "GET /_ping HTTP/1.0\r\n\r\n", nil, []),
+        ("a length of its own", "POST /x HTTP/1.1\r\nHost: d\r\nContent-Length: 5\r\n\r\n", nil, []),
+        ("chunked of its own", "POST /x HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\n", nil, []),
+        ("a length override of zero", "POST /x HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\n", .length(0), []),
+        ("a length override of every digit count", "POST /x HTTP/1.1\r\nHost: d\r\n\r\n", .length(1_234_567_890_123), []),
+        ("the largest length", "POST /x HTTP/1.1\r\nHost: d\r\n\r\n", .length(UInt64.max), []),
+        ("a chunked override", "POST /x HTTP/1.1\r\nHost: d\r\nContent-Length: 3\r\n\r\n", .chunked, []),
+        ("expect dropped in any case", "POST /x HTTP/1.1\r\nHost: d\r\nEXPECT: 100-continue\r\nX-A: 1\r\nContent-Length: 2\r\n\r\n", .length(2), ["expect"]),
+        ("empty and non-ASCII values", "POST /x HTTP/1.1\r\nHost: d\r\nX-Empty:\r\nX-Bytes: \u{e9}\u{65e5}\r\n\r\n", nil, []),
+    ]
+
+    @Test("the forwarded head is byte for byte the reference rendering", arguments: serializationCases.indices)
+    func serializationEqualsTheReference(_ index: Int) {
+        let c = RequestHeadTests.serializationCases[index]
+        guard case .complete(let head, _) = Feed.allAtOnce.requestHead(bytes(c.head)) else {
+            Issue.record("\(c.name): not accepted")
+            return
+        }
+        let fast = head.serialized(framing: c.framing, dropping: c.dropping)
+        #expect(fast == RequestHeadTests.referenceSerialization(head, framing: c.framing, dropping: c.dropping), "\(c.name)")
+    }
+
     @Test("pipelined heads are parsed one after another")
     func pipelined() {
         let first = "GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n"
