@@ -76,7 +76,7 @@ extension Catalogue {
 
     private static func match(method: String, path: UnsafeBufferPointer<UInt8>,
                               rawQuery: String?) -> RouteResolution {
-        let candidates = leadKeysByMethod[method] ?? []
+        let candidates = leadKeys(method)
         // "/v{version:[0-9.]+}" must be followed by the template, which starts
         // with '/': the version is the whole run of [0-9.] after "/v".
         var versionEnd: Int? = nil

@@ -171,6 +171,20 @@ public enum Catalogue {
         return result
     }()
 
+    /// The candidates for a method: the daemon's methods without hashing
+    /// the method's name (`leadKeysByMethod` for any other).
+    @inline(__always)
+    static func leadKeys(_ method: String) -> [LeadKey] {
+        switch method {
+        case "GET": return leadKeysForGET
+        case "POST": return leadKeysForPOST
+        default: return leadKeysByMethod[method] ?? []
+        }
+    }
+
+    private static let leadKeysForGET = leadKeysByMethod["GET"] ?? []
+    private static let leadKeysForPOST = leadKeysByMethod["POST"] ?? []
+
     static let indexByName: [String: Int] = {
         var result: [String: Int] = [:]
         for (index, route) in routes.enumerated() {
