@@ -14,7 +14,8 @@ let package = Package(
         .library(name: "SockwardenAudit", targets: ["Proxy"]),
     ],
     targets: [
-        // Pure, byte-in/value-out layers. No Glibc, no Dispatch, no sockets.
+        // Pure, byte-in/value-out layers. No I/O, no Dispatch, no sockets, no
+        // threads; from Glibc only pure byte functions (memchr, memcmp).
         .target(name: "HTTP1"),
         .target(name: "GoJSON"),
         .target(name: "EngineAPI", dependencies: ["GoJSON"]),

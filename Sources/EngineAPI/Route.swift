@@ -54,13 +54,16 @@ public enum RouteContent: Sendable, Hashable {
     /// (`RequestInterpreter.unjudgeable`).
     case unjudgeable
 
+    /// The sets are disjoint (`RouteContentTests`); unjudgeable first, as
+    /// the policy checked it before this was stored, so that a name added to
+    /// two sets by mistake is denied rather than judged.
     init(routeName name: String) {
-        if RequestInterpreter.judgedBodies.contains(name) {
+        if RequestInterpreter.unjudgeable.contains(name) {
+            self = .unjudgeable
+        } else if RequestInterpreter.judgedBodies.contains(name) {
             self = .judgedBody
         } else if RequestInterpreter.judgedQueries.contains(name) {
             self = .judgedQuery
-        } else if RequestInterpreter.unjudgeable.contains(name) {
-            self = .unjudgeable
         } else {
             self = .routeOnly
         }

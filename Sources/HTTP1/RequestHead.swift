@@ -50,7 +50,7 @@ public struct RequestHead: Equatable, Sendable {
         case .chunked: chunked = true
         }
         // The exact size first, then one allocation written in place.
-        var size = method.utf8.count + 1 + target.utf8.count + 1 + 8 + 2 + 2
+        var size = method.utf8.count + 1 + target.utf8.count + 1 + version.rawValue.utf8.count + 2 + 2
         for field in headers.fields where kept(field) { size += field.name.utf8.count + 2 + field.value.count + 2 }
         let contentLength: StaticString = "Content-Length: ", transferEncoding: StaticString = "Transfer-Encoding: chunked\r\n"
         if let length { size += contentLength.utf8CodeUnitCount + Self.decimalDigits(length) + 2 }
@@ -77,7 +77,7 @@ public struct RequestHead: Equatable, Sendable {
             put(ByteClass.sp)
             put(target)
             put(ByteClass.sp)
-            put(version == .http11 ? "HTTP/1.1" as StaticString : "HTTP/1.0")
+            put(version.rawValue)
             put("\r\n" as StaticString)
             for field in headers.fields where kept(field) {
                 put(field.name)

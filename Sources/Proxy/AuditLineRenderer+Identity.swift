@@ -8,11 +8,16 @@
 /// keeps its own reference for the same reason: a freed box's address could
 /// otherwise come back as another record's.
 ///
-/// The rendered bytes are kept per connection number (direct-mapped; a
-/// connection has one exchange in flight), so the result, rendered after
-/// the requests of other connections, still finds its request's. A miss
-/// (a slot taken by another connection, an identity too long for a slot,
-/// a chain that restarted) renders the identity as before.
+/// The rendered bytes are kept per connection number (direct-mapped: a
+/// connection usually has one exchange in flight), so the result, rendered
+/// after the requests of other connections, still finds its request's. A
+/// miss renders the identity as before: a slot taken by another connection
+/// (or by a record a job socket makes on the same connection while a build
+/// runs: a pull for it, the names it is given), an identity longer than a
+/// slot, a long method, target or API version. The bytes do not depend on
+/// the chain (`seq`, `prev`), so a restarted chain keeps them.
+///
+/// Owned by one `AuditLineRenderer` (noncopyable), which deallocates it.
 struct RenderedIdentities {
     static let slots = 64
     static let slotBytes = 1024
@@ -32,12 +37,20 @@ struct RenderedIdentities {
             owners[i] = nil
             return
         }
-        let storage = bytes ?? .allocate(capacity: Self.slots * Self.slotBytes)
+        let storage = bytes ?? {
+            let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.slots * Self.slotBytes)
+            fresh.initialize(repeating: 0, count: Self.slots * Self.slotBytes)
+            return fresh
+        }()
         bytes = storage
         (storage + i * Self.slotBytes).update(from: identity.baseAddress!, count: identity.count)
         owners[i] = owner
         lengths[i] = identity.count
     }
+
+    /// Empties the slot of `connection` (its box is released now rather
+    /// than when the slot is taken again).
+    mutating func forget(connection: UInt64) { owners[Self.slot(connection)] = nil }
 
     /// Whether the rendered request side of `owner` is kept.
     func kept(owner: AnyObject, connection: UInt64) -> Bool {
@@ -56,11 +69,16 @@ struct RenderedIdentities {
 
 extension AuditLineRenderer {
     /// After `identity(r)` rendered from `start`: kept for the result when
-    /// the result's bounded method, target and API version are these.
+    /// the result's bounded method, target and API version are these (with
+    /// slots smaller than the bound, a text that long never fits one
+    /// anyway; the check keeps that true if the slots grow).
     mutating func rememberIdentity(of r: AuditRecord, from start: Int) {
         let bound = Self.boundedHead + Self.boundedTail + 32
         guard r.method.utf8.count <= bound, r.target.utf8.count <= bound,
-              (r.apiVersion?.utf8.count ?? 0) <= bound else { return }
+              (r.apiVersion?.utf8.count ?? 0) <= bound else {
+            identities.forget(connection: r.connection)
+            return
+        }
         identities.store(UnsafeBufferPointer(start: base + start, count: count - start),
                          owner: r.askedStorage, connection: r.connection)
     }
