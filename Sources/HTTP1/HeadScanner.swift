@@ -40,7 +40,7 @@ enum HeadScanner {
                 }
                 let end = i + 1
                 if end > limits.maxHeadBytes { return tooLarge(limits) }
-                return .complete(lines: collectLines ? lineRanges(buffer, end: end) : [], end: end)
+                return .complete(lines: collectLines ? lineRanges(buffer, end: end, count: lines) : [], end: end)
             }
             lines += 1
             if statusLine && lines == 1 && ResponseHeadParser.statusLine(buffer[0..<(i - 1)]) == nil {
@@ -59,9 +59,11 @@ enum HeadScanner {
         .failure(HTTPError(.headTooLarge, "the request head is larger than \(limits.maxHeadBytes) bytes"))
     }
 
-    /// Ranges of each non-empty line without its CRLF.
-    private static func lineRanges(_ buffer: UnsafeRawBufferPointer, end: Int) -> [Range<Int>] {
+    /// Ranges of each non-empty line without its CRLF; `count`: how many
+    /// the scan found (one allocation rather than a doubling series).
+    private static func lineRanges(_ buffer: UnsafeRawBufferPointer, end: Int, count: Int) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(count)
         var lineStart = 0
         var i = 0
         let base = buffer.baseAddress!

@@ -4,8 +4,10 @@
 /// differently. Where Go's net/http (dockerd) refuses something, so do we.
 enum RequestSemantics {
     static func interpret(method: String, target: String, version: HTTPVersion, fields: [HTTPHeader]) -> Result<RequestHead, HTTPError> {
-        var kept: [HTTPHeader] = []
-        kept.reserveCapacity(fields.count)
+        // The fields less Content-Length and Transfer-Encoding: `fields`
+        // itself (no copy) until one of those is found.
+        var kept = fields
+        var keptCount = 0
         var contentLength: UInt64?
         var transferEncodings: [[UInt8]] = []
         var hostCount = 0
@@ -15,7 +17,7 @@ enum RequestSemantics {
         var expectations = 0
         var firstExpectation: [UInt8] = []
         var upgradeValue: [UInt8]?
-        for field in fields {
+        for (index, field) in fields.enumerated() {
             let name = field.name.utf8
             switch name.count {
             case 14 where name.equalsIgnoringASCIICase("content-length"):
@@ -47,8 +49,10 @@ enum RequestSemantics {
             default:
                 break
             }
-            kept.append(field)
+            if keptCount != index { kept[keptCount] = field }
+            keptCount += 1
         }
+        if keptCount < kept.count { kept.removeLast(kept.count - keptCount) }
         let headers = HTTPHeaders(kept)
 
         var framing = BodyFraming.none

@@ -199,6 +199,21 @@ struct RequestHeadTests {
         #expect(again == head)
     }
 
+    @Test("framing fields anywhere leave the other fields in order", arguments: [
+        ("Content-Length: 2\r\nHost: d\r\nX-A: 1\r\nX-B: 2\r\n", "Host: d\r\nX-A: 1\r\nX-B: 2\r\nContent-Length: 2\r\n"),
+        ("Host: d\r\nX-A: 1\r\nX-B: 2\r\nContent-Length: 2\r\n", "Host: d\r\nX-A: 1\r\nX-B: 2\r\nContent-Length: 2\r\n"),
+        ("Host: d\r\nContent-Length: 2\r\nX-A: 1\r\nContent-Length: 2\r\nX-B: 2\r\n", "Host: d\r\nX-A: 1\r\nX-B: 2\r\nContent-Length: 2\r\n"),
+        ("Transfer-Encoding: chunked\r\nHost: d\r\nX-A: 1\r\n", "Host: d\r\nX-A: 1\r\nTransfer-Encoding: chunked\r\n"),
+        ("Host: d\r\nX-A: 1\r\n", "Host: d\r\nX-A: 1\r\n"),
+    ])
+    func framingFieldsLeaveTheRestInOrder(_ fields: String, _ forwarded: String) {
+        guard case .complete(let head, _) = Feed.allAtOnce.requestHead(bytes("POST /x HTTP/1.1\r\n" + fields + "\r\n")) else {
+            Issue.record("not accepted: \(fields.debugDescription)")
+            return
+        }
+        #expect(String(decoding: head.serialized(), as: UTF8.self) == "POST /x HTTP/1.1\r\n" + forwarded + "\r\n")
+    }
+
     /// `serialized` as it was written before it counted its size and wrote
     /// in place: the reference the fast one must equal byte for byte.
     static func referenceSerialization(_ head: RequestHead, framing override: BodyFraming?, dropping dropped: Set<String>) -> [UInt8] {
