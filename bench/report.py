@@ -3,7 +3,11 @@
 
 Usage: report.py META_FILE RESULTS_FILE
 RESULTS_FILE lines: CASE<TAB>TARGET<TAB>key=value key=value ...
-With several rounds, the best round of each case and target is shown.
+With several rounds, the best round of each case and target is shown, and
+each ratio target also lists its ratio in every round (sockwarden's round k
+against the other target's round k, measured minutes apart rather than
+tens of minutes), with how many rounds meet it: a target met by the best
+rounds but not by most is within the machine's noise.
 """
 import sys
 
@@ -15,7 +19,9 @@ MODE_TITLE = {"same": "all on one CPU", "split": "the proxy on its own CPU", "no
 KSTACK_KB = 16  # x86_64 and arm64 kernel stack per thread (THREAD_SIZE)
 
 
-def parse(path):
+def parse(path, rounds=None):
+    """The best row of each (case, target); `rounds`, when given, gets every
+    row of each (case, target) in the order of the file (round 1, 2, …)."""
     rows = {}
     for line in open(path):
         parts = line.rstrip("\n").split("\t")
@@ -30,6 +36,8 @@ def parse(path):
             except ValueError:
                 d[k] = v
         d["ok"] = "failed" not in d and d.get("errors", 0) == 0 and ("requests" in d or "bytes" in d or "conns" in d)
+        if rounds is not None:
+            rounds.setdefault((case, target), []).append(d)
         best = rows.get((case, target))
         score = d.get("rps", d.get("mib_s", 0)) if d["ok"] else -1
         if best is None or score > best["_score"]:
@@ -52,7 +60,8 @@ def mem_total_kb(d, phase="used"):
 
 def main():
     meta = [line.rstrip("\n") for line in open(sys.argv[1]) if line.strip()]
-    rows = parse(sys.argv[2])
+    all_rounds = {}
+    rows = parse(sys.argv[2], all_rounds)
     out = []
     w = out.append
     w("# Benchmark results")
@@ -143,14 +152,27 @@ def main():
     w("")
     verdicts = []
     below_floor = []
+    # Per target with several rounds: how many of them meet it, of how many.
+    round_counts = []
 
-    def line(ok, text, floor=None):
+    def per_round(case, key, other, meets):
+        """`key`'s ratio of sockwarden to `other` in each round both have, and
+        how many meet the target: a note, or "" with one round."""
+        mine, theirs = all_rounds.get((case, "sockwarden"), []), all_rounds.get((case, other), [])
+        ratios = [a[key] / b[key] for a, b in zip(mine, theirs) if a["ok"] and b["ok"] and b.get(key)]
+        if len(ratios) < 2:
+            return ""
+        met = sum(1 for r in ratios if meets(r))
+        round_counts.append((met, len(ratios)))
+        return f"; by round {', '.join(f'{r:.2f}×' for r in ratios)} ({met} of {len(ratios)} meet it)"
+
+    def line(ok, text, floor=None, rounds=""):
         """floor: (the relay's ratio, whether the relay meets the same target)."""
         verdicts.append(ok)
-        note = ""
+        note = rounds
         if floor is not None:
             ratio, relay_ok = floor
-            note = f"; {floor_name}, which only relays, {ratio:.2f}×"
+            note += f"; {floor_name}, which only relays, {ratio:.2f}×"
             if not relay_ok:
                 note += " (misses it too)"
                 if not ok:
@@ -180,12 +202,13 @@ def main():
             r = s["rps"] / h["rps"]
             floor = (relay["rps"] / h["rps"], relay["rps"] / h["rps"] >= 2) if relay else None
             line(r >= 2, f"{label} throughput: sockwarden {fmt(s['rps'])} req/s = **{r:.2f}×** HAProxy's "
-                         f"{fmt(h['rps'])} (target ≥ 2×)", floor)
+                         f"{fmt(h['rps'])} (target ≥ 2×)", floor, per_round(case, "rps", "haproxy", lambda x: x >= 2))
             c = s["cpu_us_per_req"] / h["cpu_us_per_req"] if h["cpu_us_per_req"] else float("inf")
             oc = relay["cpu_us_per_req"] / h["cpu_us_per_req"] if relay and h["cpu_us_per_req"] else None
             line(c <= 0.5, f"{label} CPU per request: sockwarden {fmt(s['cpu_us_per_req'], 1)} µs = **{c:.2f}×** "
                            f"HAProxy's {fmt(h['cpu_us_per_req'], 1)} µs (target ≤ 0.5×)",
-                 (oc, oc <= 0.5) if oc is not None else None)
+                 (oc, oc <= 0.5) if oc is not None else None,
+                 per_round(case, "cpu_us_per_req", "haproxy", lambda x: x <= 0.5))
     for case in STREAM_CASES:
         s, o = sw(case), sc(case)
         if not s or not o:
@@ -195,7 +218,7 @@ def main():
             continue
         r = s["mib_s"] / o["mib_s"]
         line(r >= 1, f"{case} throughput: sockwarden {fmt(s['mib_s'])} MiB/s = **{r:.2f}×** socat's "
-                     f"{fmt(o['mib_s'])} (target ≥ 1×)")
+                     f"{fmt(o['mib_s'])} (target ≥ 1×)", rounds=per_round(case, "mib_s", "socat", lambda x: x >= 1))
     s, h = sw("idle"), hp("idle")
     if s and h:
         usable = s.get("answered1") == s.get("conns") and s.get("answered2") == s.get("conns")
@@ -207,6 +230,13 @@ def main():
                           f"{mh / 1024:,.1f} MiB with {fmt(s.get('conns'))} connections held (target < 1×)")
     w("")
     w(f"{sum(verdicts)} of {len(verdicts)} targets met.")
+    if round_counts:
+        every = sum(1 for met, n in round_counts if met == n)
+        some = sum(1 for met, n in round_counts if 0 < met < n)
+        w("")
+        w(f"Round by round: {every} of the {len(round_counts)} ratio targets are met in every round, "
+          f"{some} in some rounds only (those move with the machine's noise), "
+          f"{len(round_counts) - every - some} in none.")
     if below_floor:
         w("")
         what = ("the relay (bench/src/relay.c) copies each request and answer through one epoll thread and does "
