@@ -1,7 +1,16 @@
+import Glibc
+
 /// Character classes of RFC 9110 §5.6.2 and RFC 9112, on raw bytes.
 enum ByteClass {
     static let cr: UInt8 = 13
     static let lf: UInt8 = 10
+
+    /// The index of the first LF in `buffer[from..<to]` (memchr, not byte by byte), nil when none.
+    @inline(__always)
+    static func nextLineFeed(_ buffer: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        guard from < to, let base = buffer.baseAddress, let found = memchr(base + from, Int32(lf), to - from) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
     static let sp: UInt8 = 32
     static let htab: UInt8 = 9
     static let colon: UInt8 = 58

@@ -1,5 +1,3 @@
-import Glibc
-
 /// Finds the lines of a message head: every line ends in CRLF, the head ends
 /// with an empty line. A bare LF anywhere is refused (RFC 9112 §2.2 lets a
 /// recipient accept it; we do not, so no two parsers can disagree).
@@ -27,9 +25,8 @@ enum HeadScanner {
         // the limit with no end among them are refused below.
         let searchEnd = min(count, limits.maxHeadBytes)
         while i < searchEnd {
-            // The next LF, by memchr rather than byte by byte.
-            guard let lf = memchr(buffer.baseAddress! + i, Int32(ByteClass.lf), searchEnd - i) else { break }
-            i = buffer.baseAddress!.distance(to: UnsafeRawPointer(lf))
+            guard let lf = ByteClass.nextLineFeed(buffer, from: i, to: searchEnd) else { break }
+            i = lf
             guard i > 0, buffer[i - 1] == ByteClass.cr else {
                 return .failure(HTTPError(.bareLineFeed, "a line ends in LF without CR"))
             }
@@ -66,9 +63,8 @@ enum HeadScanner {
         ranges.reserveCapacity(count)
         var lineStart = 0
         var i = 0
-        let base = buffer.baseAddress!
-        while i < end, let lf = memchr(base + i, Int32(ByteClass.lf), end - i) {
-            i = base.distance(to: UnsafeRawPointer(lf))
+        while let lf = ByteClass.nextLineFeed(buffer, from: i, to: end) {
+            i = lf
             if i - 1 > lineStart { ranges.append(lineStart..<(i - 1)) }
             lineStart = i + 1
             i += 1

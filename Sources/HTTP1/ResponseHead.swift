@@ -1,5 +1,3 @@
-import Glibc
-
 /// A response head from the daemon. The proxy relays the daemon's original
 /// bytes; this value only tells it how the body is delimited and whether the
 /// connection was taken over.
@@ -131,11 +129,8 @@ extension ResponseHeadParser {
         var version = HTTPVersion.http11
         var status = 0
         var fields = ResponseFramingFields()
-        let base = buffer.baseAddress!
-        while i < end {
-            // The next LF, by memchr rather than byte by byte.
-            guard let lf = memchr(base + i, Int32(ByteClass.lf), end - i) else { break }
-            i = base.distance(to: UnsafeRawPointer(lf))
+        while let lf = ByteClass.nextLineFeed(buffer, from: i, to: end) {
+            i = lf
             let lineEnd = i - 1
             let start = lineStart
             lineStart = i + 1
