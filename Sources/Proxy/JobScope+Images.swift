@@ -41,7 +41,7 @@ extension JobScope {
                 case .own, .absent: return .forward(target: head.target, body: nil)
                 }
             }
-            if route == "image.get", let refusal = checkSavedRepository(name) { return refusal }
+            if route == "image.get", let refusal = checkSavedRepository(name, route: route) { return refusal }
             if ImageNames.readsAsIDPrefix(name) {
                 return pinnedShortID(name, route, match, parameter: parameter) { _, _ in nil }
             }
@@ -56,7 +56,7 @@ extension JobScope {
             // whose `latest` tag is missing) may still be one the daemon saves.
             var names: [String] = []
             for name in query.all(key) {
-                if route == "image.get.all", let refusal = checkSavedRepository(name) { return refusal }
+                if route == "image.get.all", let refusal = checkSavedRepository(name, route: route) { return refusal }
                 if ImageNames.readsAsIDPrefix(name) {
                     // A short ID: saved as the full ID it resolves to now.
                     switch resolveShortID(name) {
@@ -186,30 +186,47 @@ extension JobScope {
     /// the job's view; otherwise what the daemon answers for a missing one,
     /// so the filter tells nothing of other jobs' images.
     func filterImage(_ name: String) -> QueryRewrite.ImageFilterValue {
-        func refused(_ outcome: Outcome) -> QueryRewrite.ImageFilterValue {
-            guard case .answer(let status, let message, let raw) = outcome else { return .kept }
-            return .refused(TenancyRefusal(status: status, message: message, raw: raw))
-        }
+        filterImage(name, missing: { refused(missing("image.list", name)) })
+    }
+
+    /// An `ancestor` value of a container list (dockerd 20.10 `foldFilter`
+    /// looks it up with `GetImage` among every image, and a value it does
+    /// not find keeps no container): the full ID of an image in the job's
+    /// view; otherwise `QueryRewrite.noImage`, an ID no image has. The
+    /// daemon's answer told a job which names and ID prefixes other jobs'
+    /// images had: its containers of a shared image were listed for another
+    /// job's tag on it, and none for a prefix another's image shared
+    /// (found 2026-12-02, session 20).
+    func filterAncestor(_ name: String) -> QueryRewrite.ImageFilterValue {
+        filterImage(name, missing: { .pinned(QueryRewrite.noImage) })
+    }
+
+    private func refused(_ outcome: Outcome) -> QueryRewrite.ImageFilterValue {
+        guard case .answer(let status, let message, let raw) = outcome else { return .kept }
+        return .refused(TenancyRefusal(status: status, message: message, raw: raw))
+    }
+
+    private func filterImage(_ name: String, missing: () -> QueryRewrite.ImageFilterValue) -> QueryRewrite.ImageFilterValue {
         let escaped = DaemonLookup.escape(name)
         // No image has such a name: the daemon refuses the reference itself.
         guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .kept }
         if ImageNames.readsAsIDPrefix(name) {
             switch resolveShortID(name) {
             case .image(let id, let access) where !access.isForeign: return .pinned(id)
-            case .image, .missing: return refused(missing("image.list", name))
+            case .image, .missing: return missing()
             case .tagName: return refused(shortID(name))
             case .unknown(let why): return refused(unknown(name, why))
             }
         }
         switch lookup.get(ObjectKind.image.inspectPath(escaped)) {
-        case .notFound: return refused(missing("image.list", name))
+        case .notFound: return missing()
         case .failed(let why): return refused(unknown(name, why))
         case .ok(let info):
             switch imageAccess(name, info) {
             case .own, .shared:
                 guard let id = info.member("Id")?.string else { return refused(unknown(name, "the daemon's answer has no image ID")) }
                 return .pinned(id)
-            case .foreign, .absent, .shortID: return refused(missing("image.list", name))
+            case .foreign, .absent, .shortID: return missing()
             case .unknown(let why): return refused(unknown(name, why))
             }
         }
@@ -217,14 +234,21 @@ extension JobScope {
 
     /// A save by a bare name takes every tag of the repository: refused
     /// when any of them is not in the job's view (another job's image or
-    /// claimed tag, a build's step).
-    func checkSavedRepository(_ name: String) -> Outcome? {
+    /// claimed tag, a build's step). When none of them is, the repository
+    /// is not in the job's view at all: answered as the daemon answers a
+    /// name it has no image for (a 403 told the job another job's
+    /// repository existed, found 2026-12-02, session 20), or, for a bare
+    /// hex name, left to the ID search among the job's view that follows.
+    func checkSavedRepository(_ name: String, route: String) -> Outcome? {
         guard let repository = ImageNames.savedRepository(name) else { return nil }
         let filters = GoEncoder.render(.object([JSONMember("reference", .array([.string(repository)]))]))
         switch lookup.get("/images/json?filters=" + QueryRewrite.escape(String(decoding: filters, as: UTF8.self))) {
         case .ok(let listed):
-            guard ImageListFilter.hidesAny(listed.array ?? [], owner: owner, recorded: madeImages,
-                                                foreignClaims: claims.foreign(to: owner.id)) else { return nil }
+            let items = listed.array ?? [], made = madeImages, foreign = claims.foreign(to: owner.id)
+            guard ImageListFilter.hidesAny(items, owner: owner, recorded: made, foreignClaims: foreign) else { return nil }
+            if !ImageListFilter.showsRepository(repository, in: items, owner: owner, recorded: made, foreignClaims: foreign) {
+                return ImageNames.readsAsIDPrefix(name) ? nil : missing(route, name)
+            }
             return .answer(status: 403, message: "sockwarden: saving \(name) saves every tag of \(repository), and some are not job \(owner.id)'s; save the job's tags by name (docker save \(repository):TAG)")
         case .notFound:
             return nil
@@ -487,21 +511,46 @@ extension JobScope {
         case unknown(String)
     }
 
+    /// The daemon is asked first; when it finds nothing (no image, or a
+    /// prefix several images on it share) or another job's image (by the
+    /// prefix, or by a tag `name:latest` not in the job's view), the
+    /// prefix is searched again among the images of the job's view alone
+    /// (`JobView.image`), as the daemon would search a daemon holding only
+    /// them.
     func resolveShortID(_ name: String) -> ShortIDResolution {
         let escaped = DaemonLookup.escape(name)
         guard !escaped.isEmpty else { return .missing }
         switch lookup.get(ObjectKind.image.inspectPath(escaped)) {
-        case .notFound: return .missing
+        case .notFound: return resolveShortIDInView(name)
         case .failed(let why): return .unknown(why)
         case .ok(let info):
             guard let id = info.member("Id")?.string, id.utf8.count == 71 else { return .unknown("the daemon's answer has no image ID") }
             let access = imageAccess(name, info)
-            // Another job's: missing, whatever the name, so nothing tells it apart.
-            if access.isForeign { return .image(id: id, access: .foreign) }
+            if access.isForeign { return resolveShortIDInView(name) }
             let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
             if let asName = ImageReference.normalise(name + ":latest"), tags.contains(where: { ImageReference.normalise($0) == asName }) {
                 return .tagName
             }
+            return .image(id: id, access: access)
+        }
+    }
+
+    /// A short ID searched among the job's view (`ImageListFilter`) only:
+    /// the one image of it the prefix names, else missing.
+    private func resolveShortIDInView(_ name: String) -> ShortIDResolution {
+        guard case .ok(let listed) = lookup.get("/images/json?all=1") else {
+            return .unknown("the daemon's images could not be listed")
+        }
+        let view = ImageListFilter.filter(listed.array ?? [], owner: owner, recorded: madeImages,
+                                          foreignClaims: claims.foreign(to: owner.id))
+        guard case .one(let id) = JobView.image(name, own: view.compactMap { $0.member("Id")?.string }) else { return .missing }
+        switch lookup.get(ObjectKind.image.inspectPath(id)) {
+        case .notFound: return .missing
+        case .failed(let why): return .unknown(why)
+        case .ok(let info):
+            // Whose it is, as for a prefix the daemon found (the list and the inspect may be moments apart).
+            let access = imageAccess(name, info)
+            guard info.member("Id")?.string == id, !access.isForeign else { return .missing }
             return .image(id: id, access: access)
         }
     }

@@ -58,6 +58,12 @@ struct JobScope: Sendable {
                 case .success(let query?): rawQuery = query
                 case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message, raw: refusal.raw)
                 }
+                // `ancestor` names an image the daemon looks up among every image.
+                switch QueryRewrite.pinningImageFilters(rawQuery, keys: ["ancestor"], resolve: filterAncestor) {
+                case .success(nil): break
+                case .success(let query?): rawQuery = query
+                case .failure(let refusal): return .answer(status: refusal.status, message: refusal.message, raw: refusal.raw)
+                }
                 // Cut after the answer is filtered to the job's containers (`responseFilter`).
                 if JobContainers.listLimit(match.rawQuery) != nil { rawQuery = JobContainers.liftingLimit(rawQuery) }
             }

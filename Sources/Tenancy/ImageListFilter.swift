@@ -25,6 +25,21 @@ public enum ImageListFilter {
         items.contains { keep($0, owner: owner, recorded: recorded, foreignClaims: foreignClaims) != $0 }
     }
 
+    /// Whether the job's view of `items` has a name (a tag or a digest
+    /// reference) in `repository`, which a save by the bare name takes.
+    public static func showsRepository(_ repository: String, in items: [JSONValue], owner: JobOwner, recorded: Set<String>,
+                                       foreignClaims: Set<String>) -> Bool {
+        guard let wanted = DigestReferences.repository(repository) else { return false }
+        for item in filter(items, owner: owner, recorded: recorded, foreignClaims: foreignClaims) {
+            guard case .object(let fields) = item else { continue }
+            for field in fields where field.key == "RepoTags" || field.key == "RepoDigests" {
+                guard case .array(let names) = field.value else { continue }
+                for case .string(let name) in names where DigestReferences.repository(name) == wanted { return true }
+            }
+        }
+        return false
+    }
+
     static func keep(_ item: JSONValue, owner: JobOwner, recorded: Set<String>, foreignClaims: Set<String>) -> JSONValue? {
         guard case .object(var fields) = item else { return nil }
         let labels = DiskUsageFilter.labels(fields.last(where: { $0.key == "Labels" })?.value)

@@ -60,6 +60,39 @@ public enum JobView {
         }
     }
 
+    /// dockerd 20.10's image ID search (`imageStore.Search`, the
+    /// `digestset.Lookup` of distribution) among the job's view alone,
+    /// `own` being the full IDs (`sha256:` and 64 hex digits) of every image
+    /// in it. A reference with a `sha256:` algorithm and something after it
+    /// is matched against the hex digits of each ID; any other (a bare hex
+    /// prefix, or `sha256:` alone, which go-digest reads as no digest at
+    /// all) against the hex digits as written. One match names it; none or
+    /// several is the daemon's missing image (`GetImage` answers an
+    /// ambiguous prefix with `ErrImageDoesNotExist`, not an error of its own).
+    /// The daemon searches every image on it, so a prefix the job's image
+    /// shares with another job's, or with a build step no job owns, was not
+    /// found on the job socket although the job's view has one image with
+    /// it (found 2026-12-02, session 20): with a few images of its own, a
+    /// job watched which prefixes other jobs' images took.
+    public static func image(_ reference: String, own: [String]) -> Resolution {
+        var hex = Substring(reference)
+        var algorithm: Substring?
+        if let colon = reference.firstIndex(of: ":"), colon != reference.startIndex,
+           reference.index(after: colon) != reference.endIndex {
+            algorithm = reference[..<colon]
+            hex = reference[reference.index(after: colon)...]
+        }
+        var found: String?
+        for id in own {
+            guard let colon = id.firstIndex(of: ":") else { continue }
+            if let algorithm, !id[..<colon].utf8.elementsEqual(algorithm.utf8) { continue }
+            guard id[id.index(after: colon)...].utf8.starts(with: hex.utf8) else { continue }
+            if found != nil { return .none }
+            found = id
+        }
+        return found.map { .one($0) } ?? .none
+    }
+
     /// Whether the daemon's error answer to an inspect says the reference is
     /// an ambiguous prefix (or name) among every object on the daemon.
     public static func daemonSaysAmbiguous(_ kind: ObjectKind, status: Int, message: String) -> Bool {

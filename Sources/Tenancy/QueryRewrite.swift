@@ -51,12 +51,15 @@ public enum QueryRewrite {
 
     /// An image list's `before` and `since` filters name an image that
     /// dockerd 20.10 looks up (`GetImage`: name, then ID prefix; 404 when
-    /// missing), whether or not the job may see it. Each value (every key of
-    /// the filter, whatever its boolean, as `WalkValues` reads them) goes
-    /// through `resolve`, in order; the first refusal is the answer.
-    /// `.success(nil)`: neither filter is given, the query is forwarded as is;
-    /// otherwise the query with the filters re-encoded, values pinned.
-    public static func pinningImageFilters(_ raw: String?, resolve: (String) -> ImageFilterValue) -> Result<String?, TenancyRefusal> {
+    /// missing), whether or not the job may see it; so do a container
+    /// list's `before` and `since` (a container) and `ancestor` (an image).
+    /// Each value of the `keys` filters (every key of the filter, whatever
+    /// its boolean, as `WalkValues` reads them) goes through `resolve`, in
+    /// order; the first refusal is the answer. `.success(nil)`: none of
+    /// them is given, the query is forwarded as is; otherwise the query
+    /// with the filters re-encoded, values pinned.
+    public static func pinningImageFilters(_ raw: String?, keys: [String] = ["before", "since"],
+                                           resolve: (String) -> ImageFilterValue) -> Result<String?, TenancyRefusal> {
         guard let query = GoQuery.parse(raw) else {
             return .failure(TenancyRefusal(status: 400, message: "the query string is malformed"))
         }
@@ -66,8 +69,8 @@ public enum QueryRewrite {
         case .success(let decoded): filters = decoded
         case .failure(let refusal): return .failure(refusal)
         }
-        guard filters["before"] != nil || filters["since"] != nil else { return .success(nil) }
-        for key in ["before", "since"] {
+        guard keys.contains(where: { filters[$0] != nil }) else { return .success(nil) }
+        for key in keys {
             guard let values = filters[key] else { continue }
             var pinned: [String: Bool] = [:]
             for (value, flag) in values.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }) {
@@ -201,6 +204,13 @@ public enum QueryRewrite {
 
     /// A name no image has: the cache source of a job without images of its own.
     public static let noCacheSource = "sockwarden.invalid/no-shared-build-cache:none"
+
+    /// A container list's `ancestor` value that names nothing in the job's
+    /// view: a full image ID no image has (the daemon opens it by ID and
+    /// finds nothing, which no name or tag can change), so the filter,
+    /// still given, keeps no container, as for an image the daemon does not
+    /// have.
+    public static let noImage = "sha256:" + String(repeating: "0", count: 64)
 
     /// A build's `cachefrom` on a job socket. Without it the classic builder
     /// takes any image on the daemon whose parent and config match a step as

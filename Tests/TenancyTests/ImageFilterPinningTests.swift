@@ -47,3 +47,41 @@ struct ImageFilterPinningTests {
         #expect((try? result.get()) == nil)
     }
 }
+
+/// A container list's `ancestor` filter names an image dockerd 20.10 looks
+/// up among every image; on a job socket each value is the full ID of an
+/// image in the job's view, or an ID no image has (the filter stays, so it
+/// keeps no container, as for an image the daemon does not have).
+@Suite("container list ancestor filters on a job socket")
+struct AncestorFilterPinningTests {
+    static let own = "sha256:" + String(repeating: "a", count: 64)
+
+    static func resolve(_ value: String) -> QueryRewrite.ImageFilterValue {
+        value == "mine" ? .pinned(own) : .pinned(QueryRewrite.noImage)
+    }
+
+    static func pinned(_ filters: String) throws -> String? {
+        try QueryRewrite.pinningImageFilters("all=1&filters=" + QueryRewrite.escape(filters), keys: ["ancestor"], resolve: Self.resolve).get()
+    }
+
+    @Test("each value becomes a full ID; before and since are left to the container look-up", arguments: [
+        (#"{"ancestor":["mine"]}"#, #"{"ancestor":{"\#(own)":true}}"#),
+        (#"{"ancestor":["theirs"]}"#, #"{"ancestor":{"\#(QueryRewrite.noImage)":true}}"#),
+        (#"{"ancestor":["mine","theirs"],"before":["c1"]}"#,
+         #"{"ancestor":{"\#(QueryRewrite.noImage)":true,"\#(own)":true},"before":{"c1":true}}"#),
+    ])
+    func pinning(_ c: (String, String)) throws {
+        #expect(try Self.pinned(c.0) == "filters=" + QueryRewrite.escape(c.1) + "&all=1")
+    }
+
+    @Test("a list without ancestor is forwarded as is")
+    func unchanged() throws {
+        #expect(try Self.pinned(#"{"before":["c1"],"status":["exited"]}"#) == nil)
+    }
+
+    @Test("the stand-in is a full image ID, which the daemon opens by ID, never by a name someone could give")
+    func noImageIsAFullID() {
+        #expect(QueryRewrite.noImage.utf8.count == 71 && QueryRewrite.noImage.hasPrefix("sha256:"))
+        #expect(!ImageNames.readsAsIDPrefix(QueryRewrite.noImage))
+    }
+}

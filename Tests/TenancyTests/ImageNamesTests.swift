@@ -199,6 +199,21 @@ struct ImageListFilterTests {
         #expect(!ImageListFilter.hidesAny([], owner: owner, recorded: ["own"], foreignClaims: foreign))
     }
 
+    @Test("showsRepository: whether a save by the bare name would take a name of the job's view", arguments: [
+        ("another job's claim is the repository's only tag", "theirs", #"[{"Id":"b","RepoTags":["busybox:latest","theirs:1"],"Labels":null}]"#, false),
+        ("another job's image is the repository's only image", "app", #"[{"Id":"x","RepoTags":["app:3"],"Labels":{"io.sockwarden.job":"other"}}]"#, false),
+        ("the job's own tag beside another's", "app", #"[{"Id":"own","RepoTags":["app:1"],"Labels":{"io.sockwarden.job":"job-42","io.sockwarden.seal":"5ea1"}},{"Id":"x","RepoTags":["app:3"],"Labels":{"io.sockwarden.job":"other"}}]"#, true),
+        ("a shared tag, spelt in full in the request", "docker.io/library/busybox", #"[{"Id":"b","RepoTags":["busybox:latest","theirs:1"],"Labels":null}]"#, true),
+        ("a shared digest reference in the repository", "busybox", #"[{"Id":"b","RepoTags":[],"RepoDigests":["busybox@sha256:\#(String(repeating: "a", count: 64))"],"Labels":null}]"#, true),
+        ("a shared image seen through another repository's tag only", "theirs", #"[{"Id":"b","RepoTags":["busybox:latest","theirs:1"],"Labels":null}]"#, false),
+        ("nothing listed", "app", "[]", false),
+    ])
+    func showsRepository(_ c: (String, String, String, Bool)) throws {
+        guard case .array(let items) = try JSONParser.parse(Array(c.2.utf8)).get() else { Issue.record("not a list"); return }
+        let foreign: Set<String> = ["docker.io/library/theirs:1"]
+        #expect(ImageListFilter.showsRepository(c.1, in: items, owner: owner, recorded: ["own"], foreignClaims: foreign) == c.3, "\(c.0)")
+    }
+
     @Test("inspect and history of a shared image do not name the tags other jobs claimed on it", arguments: [
         ("inspect: another job's claimed tag is dropped, shared and own claims stay", "inspect",
          #"{"Id":"base","RepoTags":["busybox:latest","theirs:1","mine:1"],"RepoDigests":[]}"#,

@@ -67,4 +67,19 @@ struct JobViewTests {
     func ambiguity(_ c: (ObjectKind, Int, String, Bool)) {
         #expect(JobView.daemonSaysAmbiguous(c.0, status: c.1, message: c.2) == c.3)
     }
+
+    static let img = "sha256:" + mine, img2 = "sha256:" + mine2
+
+    @Test("images: dockerd 20.10's ID search (digestset.Lookup) among the job's view; several or none is missing", arguments: [
+        ("a bare prefix only one of the view's images has", "725", JobView.Resolution.one(img)),
+        ("a sha256: prefix", "sha256:72f", .one(img2)),
+        ("a prefix two of the view's share: the daemon's missing image, not an error of its own", "72", .none),
+        ("sha256: with nothing after it is no digest to go-digest: matched as written, by no ID", "sha256:", .none),
+        ("a prefix of no image in the view", "bc", .none),
+        ("upper-case hex is no prefix", "7255A5", .none),
+        ("another algorithm matches no sha256 ID", "sha512:725", .none),
+    ])
+    func images(_ c: (String, String, JobView.Resolution)) {
+        #expect(JobView.image(c.1, own: [Self.img, Self.img2]) == c.2, "\(c.0)")
+    }
 }
