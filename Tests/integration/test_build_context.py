@@ -190,6 +190,34 @@ def test_the_dockerfile_the_daemon_reads_is_the_one_judged(ci_sock, dockerd_sock
     fetched_directly_refused_through(ci_sock.sock, dockerd_sock, body, url, query)
 
 
+def test_a_hard_link_to_a_symlink_cannot_swap_the_dockerfile(ci_sock, dockerd_sock, loopback_service):
+    """Differential (found 2026-12-02 by a red-team helper): Untar makes a
+    hard link to a symlink a second symlink (linkat without following), so
+    `h/Dockerfile` is written over the root `Dockerfile` sockwarden read.
+    Straight to the daemon the build fetches the EVIL Dockerfile's URL;
+    through ci.toml the hard link is refused before anything is forwarded."""
+    url = f"{loopback_service}/{unique('s')}"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name, kind, link in (("s", tarfile.SYMTYPE, "."), ("h", tarfile.LNKTYPE, "s")):
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, link
+            tar.addfile(info)
+        for name, data in (("Dockerfile", f"FROM {IMAGE}\n"), ("h/Dockerfile", f"FROM {IMAGE}\nADD {url} /x\n")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data.encode()))
+    body = buf.getvalue()
+    Secret.hits.clear()
+    direct = build(dockerd_sock, body)
+    assert direct.status == 200 and b"Successfully built" in direct.body, direct.body[-400:]
+    assert urllib.parse.urlparse(url).path in Secret.hits, "the daemon did not read h/Dockerfile: this request proves nothing"
+    Secret.hits.clear()
+    proxied = build(ci_sock.sock, body)
+    assert proxied.status == 403 and "hard link (h) to s" in message(proxied), (proxied.status, proxied.body[:400])
+    assert not Secret.hits, Secret.hits
+
+
 def test_a_gzip_context_is_read_inflated(ci_sock, dockerd_sock, loopback_service, cleanup):
     """`docker build --compress` and Testcontainers for Java send the context
     gzip-compressed: inflated as Go inflates it, its Dockerfile is judged

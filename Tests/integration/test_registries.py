@@ -185,3 +185,27 @@ def test_a_from_through_an_arg_spelt_two_ways_is_judged_as_dockerd_expands_it(pr
     assert r.status == 403, (r.status, r.body[-300:])
     assert f"registry {host}, an address of this host itself" in json.loads(r.body)["message"], r.body
     assert registry.connections == before, f"the daemon connected to {host} through the proxy"
+
+
+def test_a_meta_arg_named_with_an_equals_sign_is_refused(proxy_factory, dockerd_sock, registry, image):
+    """Differential (found 2026-12-02 by a red-team helper): dockerd hands
+    meta ARGs to the word lexer as "key=value" and splits at the first "=",
+    so the meta ARG `A=1` (its name from a variable) with value `v` is read
+    as `A` = `1=v`: the FROM expands to the loopback registry and the daemon
+    connects to it. sockwarden's reader found no `A`, judged the FROM as
+    swtest/busybox, and the old binary forwarded the build. Now refused,
+    naming the ARG."""
+    host = f"127.0.0.1:{registry.port}"
+    body = dockerfile_context(f"ARG K=A=1\nARG ${{K}}=v\nFROM ${{A:+{host}/ci/}}{IMG}\nRUN true\n")
+    target = f"{API}/build?t={unique('reg-eq')}&rm=1&networkmode=none"
+    headers = {"Content-Type": "application/x-tar"}
+    before = registry.connections
+    direct = http(dockerd_sock, "POST", target, body, headers=headers, timeout=60)
+    assert registry.connections > before, f"straight to the daemon, no connection to {host}: {direct.body[-300:]!r}"
+
+    proxy = proxy_factory(policy="ci.toml")
+    before = registry.connections
+    r = http(proxy.sock, "POST", target, body, headers=headers, timeout=60)
+    assert r.status == 403, (r.status, r.body[-300:])
+    assert 'with "=" in its name' in json.loads(r.body)["message"], r.body
+    assert registry.connections == before, f"the daemon connected to {host} through the proxy"

@@ -318,13 +318,19 @@ public struct BuildContextScanner: Sendable {
             return fail("the build context has an entry whose name is longer than \(Self.maxNameBytes) bytes, which dockerd cannot create; use shorter names")
         }
         // An entry below a symbolic link is written where the link points.
-        if !symlinks.isEmpty {
-            var hash = Self.fnvBasis
-            for (s, byte) in name.enumerated() {
-                if byte == UInt8(ascii: "/"), symlinkHashes.contains(hash), symlinks.contains(Array(name[..<s])) {
-                    return fail("the build context has an entry (\(shown)) inside a symbolic link (\(Self.show(Array(name[..<s])))); dockerd would write it where the link points")
-                }
-                hash = (hash ^ UInt64(byte)) &* Self.fnvPrime
+        if let link = symlink(above: name) {
+            return fail("the build context has an entry (\(shown)) inside a symbolic link (\(Self.show(link))); dockerd would write it where the link points")
+        }
+        if t == UInt8(ascii: "1") {
+            // Untar's `os.Link(filepath.Join(root, linkname), path)` is linkat(2)
+            // without AT_SYMLINK_FOLLOW: a hard link to a symbolic link is a
+            // second symbolic link, and one through a symbolic link reaches
+            // what that link points to (found 2026-12-02, session 20: `s` ->
+            // `.`, `h` hard-linked to `s`, then `h/Dockerfile` replaced the
+            // Dockerfile sockwarden had read).
+            let target = Array(CleanPath.goPathClean([UInt8(ascii: "/")] + header.linkname).dropFirst())
+            if let link = symlinks.contains(target) ? target : symlink(above: target) {
+                return fail("the build context has a hard link (\(shown)) to \(Self.show(target)), which is or goes through a symbolic link (\(Self.show(link))); dockerd would make it a link sockwarden does not follow: send the file itself instead of the hard link")
             }
         }
         if t == UInt8(ascii: "2") {
@@ -367,6 +373,20 @@ public struct BuildContextScanner: Sendable {
             }
         }
         startData(size, sink: sink)
+    }
+
+    /// The symbolic link extracted so far that is a parent directory of
+    /// `name` (nil: none), checked in one pass over the name.
+    private func symlink(above name: [UInt8]) -> [UInt8]? {
+        guard !symlinks.isEmpty else { return nil }
+        var hash = Self.fnvBasis
+        for (s, byte) in name.enumerated() {
+            if byte == UInt8(ascii: "/"), symlinkHashes.contains(hash), symlinks.contains(Array(name[..<s])) {
+                return Array(name[..<s])
+            }
+            hash = (hash ^ UInt64(byte)) &* Self.fnvPrime
+        }
+        return nil
     }
 
     static let fnvBasis: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -110,6 +110,16 @@ struct ClassicBuild {
             var expanded: [(String, String?)] = []
             for (key, value) in pairs {
                 let k = try expandWithMeta(key, line: line, what: "ARG")
+                // The daemon hands meta ARGs to the word lexer as "key=value"
+                // strings and splits each at its first "=": a key `A=1` with
+                // value `v` is read as `A` = `1=v` (and, beside a real `A`,
+                // as whichever comes last in a Go map's order). sockwarden
+                // looked `A` up and found nothing, so `FROM ${A:+host/}img`
+                // named another image for the daemon (found 2026-12-02,
+                // session 20, by a red-team helper).
+                if k.utf8.contains(UInt8(ascii: "=")) {
+                    throw DockerfileError(reason: "line \(line): ARG \(DockerfileSyntax.string(key)) names a build argument \(k), with \"=\" in its name, which the daemon reads as another argument (\(k.prefix(while: { $0 != "=" }))); name build arguments without \"=\"", line: line)
+                }
                 var v: String?
                 if let value { v = try expandWithMeta(value, line: line, what: "ARG") }
                 expanded.append((k, v))
