@@ -69,6 +69,7 @@ extension Connection {
         let tagged = scope.tagBuilt(result.outcome(ended: true), names: exchange.buildTags ?? []) { path, name in
             tagForBuild(path, name, build: build, scope: scope)
         }
+        removeEarlierStageImages(result, build: build, scope: scope)
         // One write: a client that read an error message may hang up before the stream's end.
         let ok = write(out(tagged?.messages ?? []) + (chunked ? BuildProgressStream.lastChunk : []), exchange)
         // The record says which name was not given, whether or not the client stayed for the end.
@@ -107,6 +108,7 @@ extension Connection {
         let outcome = result.outcome(ended: true)
         // No names: only the record of the image (`madeImage`), or why there is none.
         let unnamed = scope.tagBuilt(outcome, names: [], tag: { _, _ in nil })?.refusal
+        removeEarlierStageImages(result, build: exchange.finishedRecord(), scope: scope)
         let owner = scope.owner.id
         let state = scope.closed.withLock { $0 } ? "removed, job \(owner) is closed" : "recorded as job \(owner)'s"
         let what: String
@@ -122,6 +124,36 @@ extension Connection {
         }
         exchange.update { $0.error = "client went away mid-build; \(what)" }
         return .close
+    }
+
+    /// The images of the ended build that are not its result, removed
+    /// (`JobScope.removeEarlierStageImages`), each in the audit log as a
+    /// `docker rmi` of the job's would be (its own `request` and `result`
+    /// records, `tagged_for` the build's request).
+    private func removeEarlierStageImages(_ result: BuildResultReader, build: AuditRecord?, scope: JobScope) {
+        let earlier = result.earlierStageImages(ended: true)
+        guard !earlier.isEmpty else { return }
+        _ = scope.removeEarlierStageImages(earlier) { id in
+            let path = "/images/\(id)?noprune=1"
+            var record = judge.baseRecord(method: "DELETE", target: (build?.apiVersion.map { "/v\($0)" } ?? "") + path, numbered: false)
+            record.route = "image.delete"
+            record.group = RouteGroup.images.rawValue
+            record.apiVersion = build?.apiVersion
+            record.decision = "allow"
+            record.rule = "job-scope"
+            let request = build.map { " of request \($0.request)" } ?? ""
+            record.reason = "an image the build\(request) made that is not its result (an earlier stage's, or a step below one), which no job owns: removed at the build's end"
+            record.taggedFor = build?.request ?? 0
+            record.request = context.nextRequestID()
+            if context.audit.admit(&record) != nil { return 0 }
+            let answer = scope.lookup.deleteAnswer(path)
+            record.status = answer.status > 0 ? answer.status : nil
+            if !(200..<300).contains(answer.status) {
+                record.error = answer.error ?? DaemonLookup.message(answer.body) ?? "the daemon answered \(answer.status)"
+            }
+            context.audit.write(record)
+            return answer.status
+        }
     }
 
     /// One name a job's build is given at its end, in the audit log as the

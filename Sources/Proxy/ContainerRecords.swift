@@ -69,8 +69,27 @@ final class ContainerRecords: @unchecked Sendable {
         unanswered.withLock { Set($0[job] ?? []) }
     }
 
+    /// The anonymous volumes of each job's containers that its socket let
+    /// a create bind again by name (`AnonymousVolumes`, docker-compose's
+    /// recreate): the daemon then counts them as named on the new
+    /// container and keeps them when it is removed, even with `v=1`, and
+    /// they carry no owner label, so only this list lets the close reap them
+    /// (in memory only: a restart of `serve` forgets them).
+    private let rebound = Locked([String: Set<String>]())
+
+    func reboundVolume(_ name: String, job: String) {
+        rebound.withLock { table in
+            if table[job, default: []].count < Self.maxUnanswered { table[job, default: []].insert(name) }
+        }
+    }
+
+    func reboundVolumes(of job: String) -> Set<String> {
+        rebound.withLock { $0[job] ?? [] }
+    }
+
     /// Forgets a job's records (at its close).
     func release(job: String) {
+        rebound.withLock { _ = $0.removeValue(forKey: job) }
         unanswered.withLock { _ = $0.removeValue(forKey: job) }
         records.withLock { _ = $0.removeValue(forKey: job) }
         compacted.withLock { _ = $0.removeValue(forKey: job) }

@@ -27,6 +27,10 @@ struct JobReaper: Sendable {
     var marks: Set<String> = []
     /// The image IDs the job's socket recorded (`JobImages`).
     var images: Set<String> = []
+    /// The anonymous volumes its socket let a create bind again by name
+    /// (`ContainerRecords.reboundVolume`): removed after the containers,
+    /// without force, while they have no labels.
+    var reboundVolumes: Set<String> = []
 
     struct Removal: Sendable {
         let kind: String
@@ -71,6 +75,7 @@ struct JobReaper: Sendable {
                     }
                 }
             }
+            failedThisRound += removeReboundVolumes(onRemoval: onRemoval, report: &report)
             failedThisRound += untagClaims(onRemoval: onRemoval, report: &report)
             if failedThisRound.isEmpty || round == rounds {
                 report.failed = failedThisRound
@@ -79,6 +84,21 @@ struct JobReaper: Sendable {
         }
         claims?.release(job: owner.id)
         return report
+    }
+
+    /// The anonymous volumes bound again by name, each removed once no
+    /// container uses it (the daemon's 409 otherwise, retried next round),
+    /// if it is still there and still has no labels.
+    private func removeReboundVolumes(onRemoval: (Removal) -> Void, report: inout Report) -> [Removal] {
+        var failed: [Removal] = []
+        for name in reboundVolumes.sorted() where !report.removed.contains(where: { $0.kind == "volume" && $0.id == name }) {
+            guard let info = lookup.inspect(.volume, name), JobScope.labels(info.member("Labels")).isEmpty else { continue }
+            let status = lookup.delete("/volumes/\(DaemonLookup.escape(name))")
+            let removal = Removal(kind: "volume", id: name, status: status)
+            onRemoval(removal)
+            if (200..<300).contains(status) || status == 404 { report.removed.append(removal) } else { failed.append(removal) }
+        }
+        return failed
     }
 
     /// The tags the job put on shared images: removed while they are still

@@ -222,11 +222,12 @@ public final class JobRegistry: @unchecked Sendable {
         let made = (ids: containers.ids(of: id), marks: containers.marks(of: id))
         // Its images likewise: those its socket made, not every one with its label and seal.
         let madeImages = containers.imageIDs(of: id)
-        var report = reap(owner, images: images, containers: made, madeImages: madeImages)
+        let rebound = containers.reboundVolumes(of: id)
+        var report = reap(owner, images: images, containers: made, madeImages: madeImages, reboundVolumes: rebound)
         if cutInFlight {
             // A request cut at the daemon may still create something: once more.
             usleep(500_000)
-            let again = reap(owner, images: images, containers: made, madeImages: madeImages)
+            let again = reap(owner, images: images, containers: made, madeImages: madeImages, reboundVolumes: rebound)
             report.removed += again.removed
             report.failed += again.failed
             report.kept += again.kept.filter { k in !report.kept.contains { $0.id == k.id } }
@@ -276,13 +277,16 @@ public final class JobRegistry: @unchecked Sendable {
     /// `containers`: the job's (`JobContainers.reaps`): the IDs its socket
     /// recorded, and the marks of its creates not answered with one.
     /// `madeImages`: the image IDs its socket recorded (`JobImages`).
+    /// `reboundVolumes`: the anonymous volumes its socket let a create bind again by name.
     func reap(_ owner: JobOwner, images: Bool = true, withClaims: Bool = true,
-              containers: (ids: Set<String>, marks: Set<String>), madeImages: Set<String>) -> JobReaper.Report {
+              containers: (ids: Set<String>, marks: Set<String>), madeImages: Set<String>,
+              reboundVolumes: Set<String> = []) -> JobReaper.Report {
         var reaper = JobReaper(owner: owner, lookup: DaemonLookup(upstreamPath: settings.base.upstreamPath),
                                claims: withClaims ? claims : nil, removeImages: images)
         reaper.containers = containers.ids
         reaper.marks = containers.marks
         reaper.images = madeImages
+        reaper.reboundVolumes = reboundVolumes
         return reaper.reap { removal in
             let path = "/\(removal.kind)s/\(removal.id)"
             record(owner: owner, target: path, method: "DELETE", rule: "job-reap",

@@ -102,3 +102,45 @@ extension JobScope {
         return (messages, nil)
     }
 }
+
+extension JobScope {
+    /// The images of a job's build that are not its result
+    /// (`BuildResultReader.earlierStageImages`: an earlier stage's, or any
+    /// stage's of a failed build), removed when the build ends, each with
+    /// the untagged step images below it. No one owns them: the job socket
+    /// records only a build's result, so they outlived the job's close,
+    /// with whatever their steps wrote (a `RUN` line's build args; found
+    /// 2026-12-02, session 20, by a red-team helper). From each image down
+    /// its `Parent`s, an image is removed (`noprune=1`, no force: the
+    /// daemon keeps one with children or a container) while it has no
+    /// name, no digest, no owner label and is not one the job's socket made;
+    /// the walk stops at the first that does not qualify or is kept (a base
+    /// image, the stage another stage was built `FROM`). Returns the IDs
+    /// removed. `remove` deletes one and returns the daemon's status.
+    func removeEarlierStageImages(_ ids: [String], remove: (String) -> Int) -> [String] {
+        let made = madeImages
+        var removed: [String] = []
+        for id in ids {
+            var next: String? = id
+            var steps = 0
+            while let current = next, steps < Self.maxStageSteps, !made.contains(current) {
+                steps += 1
+                guard case .ok(let info) = lookup.get(ObjectKind.image.inspectPath(current)) else { break }
+                let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
+                let digests = (info.member("RepoDigests")?.array ?? []).compactMap(\.string)
+                let labels = Self.labels(info.member("Config")?.member("Labels"))
+                guard info.member("Id")?.string == current, ImageNames.isUnnamed(repoTags: tags, repoDigests: digests),
+                      !labels.contains(where: { $0.key.utf8.elementsEqual(JobOwner.labelKey.utf8) }) else { break }
+                let parent = info.member("Parent")?.string ?? ""
+                guard (200..<300).contains(remove(current)) else { break }
+                removed.append(current)
+                next = parent.isEmpty ? nil : parent
+            }
+        }
+        return removed
+    }
+
+    /// The most images one walk down a stage's parents removes (a stage of
+    /// that many steps keeps the rest, as after any failed build).
+    static let maxStageSteps = 1024
+}

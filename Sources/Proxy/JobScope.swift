@@ -419,7 +419,10 @@ struct JobScope: Sendable {
                 if volume == nil, createVolume(reference.reference, labels: reference.volumeLabels) {
                     continue
                 }
-                if let volume, reusesAnonymousVolume(reference.reference, volume) { continue }
+                if let volume, reusesAnonymousVolume(reference.reference, volume) {
+                    containers.reboundVolume(reference.reference, job: owner.id)
+                    continue
+                }
                 return .answer(status: 409, message: "sockwarden: volume \(reference.reference) (\(reference.field)) is not this job's and cannot be created for it; volume names are shared by every job on the daemon, so choose another name")
             }
             let missing = reference.kind.notFound(reference.reference)

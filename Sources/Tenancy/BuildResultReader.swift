@@ -39,6 +39,11 @@ public struct BuildResultReader: Sendable {
     private var overlong = false
     /// The last image ID the builder emitted.
     private var auxID: String?
+    /// Every image ID the builder emitted, in order, once each (at most
+    /// `maxImages`): one per stage as it ends (`emitImageID`), the squashed
+    /// image last.
+    public private(set) var emittedImages: [String] = []
+    static let maxImages = 4096
     /// The text of the last message when it is a `{"stream": …}` one.
     private var lastStream: String?
     private var failed = false
@@ -90,9 +95,24 @@ public struct BuildResultReader: Sendable {
             failed = true
             return
         }
-        if let aux = Self.member(message, "aux"), case .string(let id)? = Self.member(aux, "ID") { auxID = id }
+        if let aux = Self.member(message, "aux"), case .string(let id)? = Self.member(aux, "ID") {
+            auxID = id
+            if Self.isFullID(Array(id.utf8)), emittedImages.count < Self.maxImages, !emittedImages.contains(id) { emittedImages.append(id) }
+        }
         if case .object(let members) = message, members.count == 1, case .string(let text)? = Self.member(message, "stream") {
             lastStream = text
+        }
+    }
+
+    /// The images the build made that are not its result: each earlier
+    /// stage's (a multi-stage build's `COPY --from` sources, which no image
+    /// descends from), and, of a build that failed, every stage's that
+    /// ended. Nothing of a build whose result cannot be read.
+    public func earlierStageImages(ended: Bool) -> [String] {
+        switch outcome(ended: ended) {
+        case .image(let id, _): return emittedImages.filter { $0 != id }
+        case .failed where ended: return emittedImages
+        case .failed, .unreadable, .idPrefix: return []
         }
     }
 

@@ -53,6 +53,32 @@ struct BuildResultReaderTests {
         #expect(bytewise.outcome(ended: c.2) == c.3, "\(c.0), byte by byte")
     }
 
+    static let third = "sha256:" + String(repeating: "ef", count: 32)
+
+    @Test("the images a build made that are not its result: earlier stages', every stage's of a failed build", arguments: [
+        ("one stage", [#"{"aux":{"ID":"\#(id)"}}"#, #"{"stream":"Successfully built abababababab\n"}"#], true, [String]()),
+        ("two earlier stages, in order, each once", [#"{"aux":{"ID":"\#(other)"}}"#, #"{"aux":{"ID":"\#(third)"}}"#,
+                                                   #"{"aux":{"ID":"\#(other)"}}"#, #"{"aux":{"ID":"\#(id)"}}"#,
+                                                   #"{"stream":"Successfully built abababababab\n"}"#], true, [other, third]),
+        ("a stage whose image is the result's (FROM an earlier stage with no step)",
+         [#"{"aux":{"ID":"\#(id)"}}"#, #"{"aux":{"ID":"\#(id)"}}"#, #"{"stream":"Successfully built abababababab\n"}"#], true, []),
+        ("a failed build: every stage that ended", [#"{"aux":{"ID":"\#(other)"}}"#, #"{"errorDetail":{"message":"boom"},"error":"boom"}"#],
+         true, [other]),
+        ("a stream cut off: nothing (its result is unknown)", [#"{"aux":{"ID":"\#(other)"}}"#, #"{"aux":{"ID":"\#(id)"}}"#], false, []),
+        ("a result that cannot be read: nothing", [#"{"aux":{"ID":"\#(other)"}}"#, #"{"aux":{"ID":"\#(id)"}}"#,
+                                                  #"{"stream":"Successfully built cdcdcdcdcdcd\n"}"#], true, []),
+        ("a RUN step printing an aux message is no image", [#"{"stream":"{\"aux\":{\"ID\":\"\#(other)\"}}\n"}"#,
+                                                           #"{"aux":{"ID":"\#(id)"}}"#, #"{"stream":"Successfully built abababababab\n"}"#],
+         true, []),
+        ("a malformed aux ID is no image", [#"{"aux":{"ID":"sha256:abab"}}"#, #"{"aux":{"ID":"\#(id)"}}"#,
+                                            #"{"stream":"Successfully built abababababab\n"}"#], true, []),
+    ] as [(String, [String], Bool, [String])])
+    func earlierStages(_ c: (String, [String], Bool, [String])) {
+        var reader = BuildResultReader()
+        reader.feed(stream(c.1))
+        #expect(reader.earlierStageImages(ended: c.2) == c.3, "\(c.0)")
+    }
+
     @Test("a last line without its end is not read as the end of the build")
     func unfinishedLine() {
         var reader = BuildResultReader()
