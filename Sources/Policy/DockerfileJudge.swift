@@ -62,8 +62,10 @@ extension Policy {
     /// Dockerfile alone: the Dockerfile judged as `serve` judges it, without
     /// the daemon (base images' `ONBUILD` triggers and a job's view are not
     /// read). `whatIf` is the build's route-and-query judgement.
+    /// `baseImage`: the base images' `ONBUILD` triggers, as `serve` reads them on the daemon.
     public func whatIfBuild(_ whatIf: WhatIf, rawQuery: String?, context: [UInt8]?, dockerfile: [UInt8]?,
-                            environment: HostEnvironment) -> WhatIf {
+                            environment: HostEnvironment,
+                            baseImage: @escaping (String) -> BaseImageLookup = { _ in .absent }) -> WhatIf {
         guard whatIf.judgement.forwards, whatIf.route?.name == "build.image", !bodyRules.trustBodies,
               let request = BuildRequest.parse(rawQuery) else { return whatIf }
         let outcome: BuildContextOutcome
@@ -89,7 +91,7 @@ extension Policy {
             WhatIf(judgement: Judgement(decision: decision, mode: mode, forwards: forwards, forwardBody: nil, facts: facts),
                    route: whatIf.route, apiVersion: whatIf.apiVersion)
         }
-        switch BuildDockerfile.references(request: request, outcome: outcome) {
+        switch BuildDockerfile.references(request: request, outcome: outcome, baseImage: baseImage) {
         case .failure(let refusal):
             return judged(Decision(verdict: .deny, rule: "build-context", reason: refusal.reason), forwards: false, facts: nil)
         case .success(let references):

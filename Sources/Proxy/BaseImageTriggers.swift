@@ -54,3 +54,13 @@ final class BaseImageTriggers: @unchecked Sendable {
         }
     }
 }
+
+/// The base images of a build as `serve` reads them on a main socket, for
+/// `sockwarden explain`, which judged a Dockerfile without its base images'
+/// `ONBUILD` triggers and said "allow" where `serve` refused (found
+/// 2026-12-02, session 20, by a red-team helper).
+public enum BaseImages {
+    public static func reader(upstreamPath: String) -> (String) -> BaseImageLookup {
+        BaseImageTriggers(lookup: DaemonLookup(upstreamPath: upstreamPath), scope: nil).lookup
+    }
+}

@@ -16,7 +16,8 @@ from its /vX.Y prefix, or from --api-version for an unversioned TARGET. Host
 paths are resolved on this machine, and what `serve` looks up on the daemon
 is looked up at --upstream, read-only, as `serve` would: the container an
 exec, attach or copy acts in, named volumes, networks joined by name,
-VolumesFrom sources and joined containers. When the daemon cannot answer,
+VolumesFrom sources and joined containers, a build's base images (for their
+ONBUILD triggers, run at each FROM). When the daemon cannot answer,
 the request is judged as `serve` judges it then (refused) and a note on
 standard error names the socket and why.
 
@@ -125,7 +126,14 @@ func runExplain(_ args: ArraySlice<String>) -> Never {
     var whatIf = policy.whatIf(method: method, target: target, body: body, contentType: contentType, environment: environment)
     if whatIf.route?.name == "build.image" {
         let rawQuery = target.firstIndex(of: "?").map { String(target[target.index(after: $0)...]) }
-        whatIf = policy.whatIfBuild(whatIf, rawQuery: rawQuery, context: body, dockerfile: dockerfile, environment: environment)
+        let readBase = BaseImages.reader(upstreamPath: upstream)
+        whatIf = policy.whatIfBuild(whatIf, rawQuery: rawQuery, context: body, dockerfile: dockerfile, environment: environment) { name in
+            let found = readBase(name)
+            if case .refused(let why) = found {
+                Files.writeStderr("sockwarden: explain: base image \(name) at \(upstream): \(why) (serve refuses the build so too)\n")
+            }
+            return found
+        }
     } else if dockerfile != nil {
         fail("explain: --dockerfile is for a build (POST /build)")
     }

@@ -16,6 +16,7 @@ import io
 import json
 import os
 import socket
+import subprocess
 import tarfile
 import tempfile
 import threading
@@ -415,6 +416,14 @@ def test_a_base_images_onbuild_download_is_judged(ci_sock, dockerd_sock, loopbac
     child = {"Dockerfile": f"FROM {base}\n".encode()}
     text = fetched_directly_refused_through(ci_sock.sock, dockerd_sock, child, url)
     assert "ONBUILD" in text, text
+    # `explain --upstream` reads the base image's triggers as serve does (it said "allow" before session 20).
+    with tempfile.NamedTemporaryFile("wb", suffix=".Dockerfile") as f:
+        f.write(child["Dockerfile"])
+        f.flush()
+        out = subprocess.run([ci_sock.binary, "explain", "--policy", os.path.join(POLICIES, "ci.toml"), "POST",
+                              "/v1.41/build?networkmode=none", "--dockerfile", f.name, "--upstream", dockerd_sock],
+                             capture_output=True, text=True, timeout=60)
+    assert out.returncode == 3 and "decision:  deny" in out.stdout and url in out.stdout, (out.stdout, out.stderr)
 
 
 def trigger_image(dockerd_sock: str, cleanup, triggers: list[str]) -> str:
