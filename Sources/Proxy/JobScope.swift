@@ -106,7 +106,7 @@ struct JobScope: Sendable {
             case .owned(let found): id = found
             case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
             case .missing, .failed:
-                let missing = kind.notFound(reference)
+                let missing = kind.notFound(reference, route: route.name)
                 return .answer(status: missing.status, message: missing.message)
             }
             var parameters = match.parameters
@@ -179,17 +179,17 @@ struct JobScope: Sendable {
             (kind, reference) = (k, query.first(key) ?? "")
         default: return nil
         }
-        return answerUnlessOwned(kind, reference)
+        return answerUnlessOwned(kind, reference, route: match.route.name)
     }
 
     /// Nil when `reference` is the job's own `kind`; otherwise the daemon's
     /// answer for a missing one (or for an ambiguous prefix among the job's).
-    private func answerUnlessOwned(_ kind: ObjectKind, _ reference: String) -> Outcome? {
+    private func answerUnlessOwned(_ kind: ObjectKind, _ reference: String, route: String = "") -> Outcome? {
         switch resolve(kind, reference) {
         case .owned: return nil
         case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
         case .missing, .failed:
-            let missing = kind.notFound(reference)
+            let missing = kind.notFound(reference, route: route)
             return .answer(status: missing.status, message: missing.message)
         }
     }

@@ -4,6 +4,15 @@
 public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
     case container, exec, volume, network, image
 
+    /// The daemon's answer on `route` for a missing object: dockerd 20.10's
+    /// kill wraps the look-up's error (`Cannot kill container: X: No such
+    /// container: X`); every other route gives it as it is.
+    public func notFound(_ reference: String, route: String) -> TenancyRefusal {
+        let missing = notFound(reference)
+        guard self == .container, route == "container.kill" else { return missing }
+        return TenancyRefusal(status: missing.status, message: "Cannot kill container: \(reference): \(missing.message)")
+    }
+
     public func notFound(_ reference: String) -> TenancyRefusal {
         switch self {
         case .container: return TenancyRefusal(status: 404, message: "No such container: \(reference)")
