@@ -221,6 +221,19 @@ struct RequestJudge {
                 // The container judged, by its full ID (a rename after the check cannot swap it).
                 target = JobScope.target(match, parameters: match.parameters.merging(decision.pinnedParameters) { $1 })
             }
+            // dockerd before 24.0: a copy its container could race (`ArchiveRaceGuard`). Judged
+            // on a connection thread only (the policy looked the container up), never on the loop.
+            if judgement.mode == .enforce, !(environment is LoopHostEnvironment), let container = judgement.targetContainer {
+                let lookup = context.jobScope?.lookup ?? DaemonLookup(upstreamPath: context.upstreamPath)
+                switch ArchiveRaceGuard.shared.check(route: match.route.name, container: container.id, lookup: lookup) {
+                case .pass(let raceHold):
+                    if let raceHold { hold = hold.map { PairedHold($0, raceHold) } ?? raceHold }
+                case .refuse(let status, let reason):
+                    record.rule = "archive-race"
+                    record.reason = reason
+                    return Judged(record: record, action: .answer(status: status, message: reason), inspected: inspected)
+                }
+            }
             record.decision = "allow"
             record.wouldDeny = judgement.wouldDeny
             var warning: ModeWarning?
