@@ -1,7 +1,9 @@
 """`sockwarden test` judges a case as `explain` (and serve) judge the
 request: a build case's body is its context, and the Dockerfile in it is
 judged. It was not: a case for a build whose Dockerfile `ADD`s a URL got
-"allow" from `test` and "deny" from `explain` and serve."""
+"allow" from `test` and "deny" from `explain` and serve. `test` runs
+without a daemon (a base image's ONBUILD triggers are not read); explain
+reads them at `--upstream`, as serve does."""
 
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def context(dockerfile: str) -> bytes:
     return buf.getvalue()
 
 
-def test_test_and_explain_judge_a_build_context_alike(proxy_bin, short_tmp):
+def test_test_and_explain_judge_a_build_context_alike(proxy_bin, short_tmp, dockerd_sock):
     d = tempfile.mkdtemp(dir=short_tmp)
     shutil.copy(POLICIES / "ci.toml", os.path.join(d, "ci.toml"))
     with open(os.path.join(d, "add-url.tar"), "wb") as f:
@@ -65,5 +67,11 @@ def test_test_and_explain_judge_a_build_context_alike(proxy_bin, short_tmp):
     for name, code in (("add-url.tar", 3), ("plain.tar", 0)):
         e = subprocess.run([proxy_bin, "explain", "--policy", os.path.join(d, "ci.toml"), "POST", "/v1.41/build?t=app",
                             "--body", os.path.join(d, name), "--content-type", "application/x-tar",
-                            "--upstream", os.path.join(d, "no-daemon.sock")], capture_output=True, timeout=60)
+                            "--upstream", dockerd_sock], capture_output=True, timeout=60)
         assert e.returncode == code, e.stdout.decode()
+    # Without a daemon, explain judges the build as serve would then: its base image's ONBUILD
+    # triggers cannot be read, so it is refused, and standard error says why.
+    e = subprocess.run([proxy_bin, "explain", "--policy", os.path.join(d, "ci.toml"), "POST", "/v1.41/build?t=app",
+                        "--body", os.path.join(d, "plain.tar"), "--content-type", "application/x-tar",
+                        "--upstream", os.path.join(d, "no-daemon.sock")], capture_output=True, timeout=60)
+    assert e.returncode == 3 and b"cannot read its ONBUILD triggers" in e.stdout and b"no-daemon.sock" in e.stderr, e

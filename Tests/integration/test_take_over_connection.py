@@ -41,8 +41,10 @@ class MisframingDaemon(FakeUnixDaemon):
         while (request := self.read_request(conn, buffered)) is not None:
             head, _, buffered = request
             target = head.split(b" ", 2)[1]
-            if target.endswith(b"/containers/x/json"):
+            if target.endswith(b"/containers/x/json") or target.endswith(f"/containers/{'ab' * 32}/json".encode()):
                 self.answer_plain_inspect(conn, "x", "ab" * 32)
+                return
+            if self.answer_daemon_facts(conn, target):
                 return
             if b"/logs" in target:
                 self.seen.append(("logs", number))

@@ -11,6 +11,8 @@
  *   PUT  /containers/{id}/archive?path=...   reads the body (length or chunked), 200
  *   GET  /containers/{id}/json               200, an inspect of a plain container
  *                                            (sockwarden looks up the container of a copy)
+ *   GET  /version, GET /info                 200, dockerd 20.10.24 on overlay2 (sockwarden asks
+ *                                            them before a copy: ArchiveRaceGuard)
  *   anything else                            404 {"message":"page not found"}
  *
  * Paths may carry a /vX.Y prefix. Downloads are sent with sendfile(2) from a
@@ -35,7 +37,7 @@
 #define SCRATCH (1024 * 1024)
 
 enum cstate { S_HEAD, S_BODY, S_WRITE };
-enum route { R_PING, R_CREATE, R_DOWNLOAD, R_UPLOAD, R_INSPECT, R_NOTFOUND };
+enum route { R_PING, R_CREATE, R_DOWNLOAD, R_UPLOAD, R_INSPECT, R_VERSION, R_INFO, R_NOTFOUND };
 
 struct conn {
     int fd;
@@ -143,6 +145,8 @@ static void pick_route(struct conn *c) {
     } else if (archive && !strcmp(m, "PUT")) c->route = R_UPLOAD;
     else if (strncmp(path, "/containers/", 12) == 0 && pl > 17 && strcmp(path + pl - 5, "/json") == 0 && !strcmp(m, "GET"))
         c->route = R_INSPECT;
+    else if (strcmp(path, "/version") == 0 && !strcmp(m, "GET")) c->route = R_VERSION;
+    else if (strcmp(path, "/info") == 0 && !strcmp(m, "GET")) c->route = R_INFO;
     else c->route = R_NOTFOUND;
 }
 
@@ -213,6 +217,17 @@ static void respond(struct conn *c) {
                      "Docker-Experimental: false\r\nOstype: linux\r\nServer: Docker/20.10.24+dfsg1 (linux)\r\n"
                      "%s%sContent-Length: %d\r\n\r\n%s",
                      conn_hdr, date_line, bl, body);
+        break;
+    }
+    case R_VERSION:
+    case R_INFO: {
+        const char *body = c->route == R_VERSION
+            ? "{\"Version\":\"20.10.24+dfsg1\",\"ApiVersion\":\"1.41\"}\n"
+            : "{\"Driver\":\"overlay2\",\"DriverStatus\":[[\"Native Overlay Diff\",\"true\"]]}\n";
+        n = snprintf(c->out, OUT_CAP,
+                     "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\n"
+                     "Server: Docker/20.10.24+dfsg1 (linux)\r\n%s%sContent-Length: %zu\r\n\r\n%s",
+                     conn_hdr, date_line, strlen(body), body);
         break;
     }
     case R_NOTFOUND:
