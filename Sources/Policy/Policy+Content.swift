@@ -38,6 +38,7 @@ extension Policy {
             case .failure(let violation):
                 var denial = deny(violation.section, violation.reason)
                 denial.targetContainer = target.container
+                denial.missingAnswer = target.missing
                 return denial
             case .success(let id?): decision.pinnedParameters = [parameter: id]
             case .success(nil): break

@@ -183,6 +183,13 @@ public struct Decision: Sendable, Hashable {
     /// not looked up (the request was denied first, a what-if without a
     /// daemon) or could not be found.
     public var targetContainer: JudgedContainer?
+    /// For a request denied because the container (or exec) it acts in does
+    /// not exist: the daemon's own 404 message for it, which the proxy
+    /// answers instead of a policy refusal (nothing is there to protect,
+    /// and clients tell a missing container by the daemon's 404: cleanup
+    /// code that ignores "not found" got a 403 on the main socket; found
+    /// 2026-12-02, session 20, by the clients sweep).
+    public var missingAnswer: String?
 
     public var allowed: Bool { verdict == .allow }
 

@@ -44,6 +44,14 @@ public enum TargetContainer {
 }
 
 extension TargetContainer {
+    /// dockerd 20.10's 404 message on `route` for a container (or exec) it
+    /// does not have: kill wraps it (`Cannot kill container: X: …`).
+    public static func missingMessage(route: String, reference: String) -> String {
+        if route == "exec.start" { return "No such exec instance: \(reference)" }
+        if route == "container.kill" { return "Cannot kill container: \(reference): No such container: \(reference)" }
+        return "No such container: \(reference)"
+    }
+
     /// Whether a `PUT /containers/{id}/archive` asks for `copyUIDGID` as dockerd reads it
     /// (`httputils.BoolValue(r, "copyUIDGID")`: the first value, trimmed and lower-cased; false
     /// only for "", "0", "no", "false", "none"). A query Go might read differently (one that does
@@ -92,6 +100,8 @@ extension BodyRules {
     struct TargetJudgement {
         var result: Result<String?, BodyViolation>
         var container: JudgedContainer?
+        /// The daemon's 404 message when it does not have what the request names.
+        var missing: String?
     }
 
     func judgeTargetContainer(route: String, reference: String, environment: HostEnvironment) -> TargetJudgement {
@@ -105,7 +115,9 @@ extension BodyRules {
         case .notLookedUp:
             return TargetJudgement(result: .success(nil), container: nil)
         case .notFound:
-            return refuse("names no \(isExec ? "exec" : "container") the daemon knows (No such \(isExec ? "exec instance" : "container"): \(reference))")
+            var missing = refuse("names no \(isExec ? "exec" : "container") the daemon knows (No such \(isExec ? "exec instance" : "container"): \(reference))")
+            missing.missing = TargetContainer.missingMessage(route: route, reference: reference)
+            return missing
         case .unavailable(let why):
             return refuse("cannot be judged: \(what) could not be looked up (\(why))")
         case .found(let id, let name, let user, let facts):

@@ -187,6 +187,10 @@ struct RequestJudge {
                 return Judged(record: record, action: .answer(status: status, message: message, raw: raw), inspected: inspected)
             }
             guard judgement.forwards else {
+                // Nothing of that name on the daemon: its own 404 (the record says why it was not forwarded).
+                if let missing = decision.missingAnswer {
+                    return Judged(record: record, action: .answer(status: 404, message: missing), inspected: inspected)
+                }
                 let message = "sockwarden: \(head.method) \(match.route.template) (\(match.route.name)) denied by policy \(policy.name): \(decision.reason)"
                 let status = DeniedInspect.status(route: match.route.name)
                 return Judged(record: record, action: .answer(status: status, message: message), inspected: inspected)

@@ -246,6 +246,28 @@ struct TargetContainerTests {
         }
     }
 
+    @Test("a container or exec the daemon does not have: denied, with the daemon's own 404 message to answer", arguments: [
+        ("POST", "/v1.41/containers/ghost/exec", #"{"Cmd":["ls"]}"#, "No such container: ghost"),
+        ("POST", "/v1.41/containers/ghost/start", "", "No such container: ghost"),
+        ("POST", "/v1.41/containers/ghost/kill", nil, "Cannot kill container: ghost: No such container: ghost"),
+        ("GET", "/v1.41/containers/ghost/archive?path=/x", nil, "No such container: ghost"),
+        ("POST", "/v1.41/containers/flaky/exec", #"{"Cmd":["ls"]}"#, nil),
+    ] as [(String, String, String?, String?)])
+    func missing(_ c: (String, String, String?, String?)) throws {
+        let policy = try loadShippedPolicy("ci.toml")
+        guard case .matched(let match) = Catalogue.resolve(method: c.0, target: c.1) else {
+            Issue.record("no route")
+            return
+        }
+        var input = PolicyInput(method: c.0, route: match.route, apiVersion: match.apiVersion, rawQuery: match.rawQuery,
+                                body: c.2.map { .complete(Array($0.utf8), contentType: "application/json") },
+                                contentType: c.2 == nil ? nil : "application/json")
+        input.parameters = match.parameters
+        let decision = policy.evaluate(input, environment: FakeDaemon())
+        #expect(!decision.allowed)
+        #expect(decision.missingAnswer == c.3, "\(c.1): \(decision.rule) \(decision.reason)")
+    }
+
     @Test("a what-if without a daemon judges the request alone (sockwarden test, explain)")
     func withoutDaemon() throws {
         let policy = try loadShippedPolicy("ci.toml")

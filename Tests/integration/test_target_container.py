@@ -175,6 +175,31 @@ def test_a_missing_container_is_refused_rather_than_forwarded(ci):
     assert r.returncode != 0 and b"No such container" in r.stderr, r.stderr
 
 
+MISSING_ROUTES = [
+    ("POST", "/containers/{}/start", b""), ("POST", "/containers/{}/stop", b""), ("POST", "/containers/{}/restart", b""),
+    ("POST", "/containers/{}/kill", b""), ("POST", "/containers/{}/update", b"{}"), ("POST", "/containers/{}/exec", b'{"Cmd":["true"]}'),
+    ("GET", "/containers/{}/archive?path=/", None), ("HEAD", "/containers/{}/archive?path=/", None),
+    ("PUT", "/containers/{}/archive?path=/", b"x"), ("POST", "/exec/{}/start", b'{"Detach":true}'),
+]
+
+
+@pytest.mark.parametrize("method,template,body", MISSING_ROUTES, ids=[f"{m} {t.split('?')[0]}" for m, t, _ in MISSING_ROUTES])
+def test_a_missing_container_gets_the_daemons_own_404(ci, dockerd_sock, method, template, body):
+    """Differential (found 2026-12-02 by the clients sweep): cleanup code
+    tells a container already gone by the daemon's 404 (the SDK's NotFound,
+    Go's errdefs.IsNotFound); the main socket answered the policy's 403
+    ("names no container the daemon knows"). Now the daemon's own answer,
+    byte for byte, with nothing forwarded."""
+    proxy, _ = ci
+    ghost = unique("ghost") if "/exec/" not in template else "f" * 64
+    headers = {"Content-Type": "application/json"} if body and body.startswith(b"{") else \
+        ({"Content-Type": "application/x-tar"} if method == "PUT" else None)
+    target = API + template.format(ghost)
+    r, d = http(proxy.sock, method, target, body, headers), http(dockerd_sock, method, target, body, headers)
+    assert d.status == 404, (target, d.status, d.body)
+    assert (r.status, r.body) == (d.status, d.body), (target, r.status, r.body, d.body)
+
+
 def test_exec_in_a_container_that_joined_the_pid_namespace_of_one_sharing_the_hosts_is_refused(agent, daemon_cli, ci):
     # A container made on the daemon (a sidecar) in the pid namespace of the agent, which is the
     # host's: an exec there sees the host's processes although the sidecar itself has no `--pid host`.
