@@ -96,6 +96,30 @@ extension Connection {
         return outcome
     }
 
+    /// After the denial of a request whose body is too large to drain: the
+    /// client is still sending it, and a connection closed now would fail
+    /// its next write (EPIPE), which Go's client reports instead of the
+    /// answer (found 2026-12-02, session 20, by the clients sweep: the CLI's
+    /// `docker load -i` of a 2 MB archive on a job socket printed "write:
+    /// broken pipe" in half the runs, not the refusal). What it sends is
+    /// read and thrown away for up to `lingerSeconds` (or `lingerBytes`),
+    /// until it stops; the answer is written meanwhile, then the connection
+    /// closes as before.
+    func discardWhileTheClientSends(_ reader: ByteReader) {
+        let deadline = monotonicNanoseconds() + Self.lingerSeconds * 1_000_000_000
+        var discarded = 0
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while discarded < Self.lingerBytes, reader.fd.setReceiveTimeout(until: deadline) {
+            let n = (try? buffer.withUnsafeMutableBytes { try reader.fd.read(into: $0) }) ?? 0
+            if n <= 0 { break }
+            discarded += n
+        }
+        reader.fd.setReceiveTimeout(milliseconds: 0)
+    }
+
+    static let lingerSeconds: UInt64 = 5
+    static let lingerBytes = 1 << 30
+
     /// Reads and discards the body of a denied request so the connection can
     /// carry on. False when it is too large, malformed, or the client waits
     /// for 100-continue (then the connection is closed after the denial).

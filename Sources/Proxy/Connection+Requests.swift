@@ -173,9 +173,11 @@ extension Connection {
                 ?? drainBody(head, reader)
             let close = !drained || !head.keepAlive || context.jobClosed
             // After the pulls' progress (a 200 stream): the answer ends that stream.
-            let response = streamed ? LocalResponse(status: 200, message: message, close: close, continuesStream: true)
+            var response = streamed ? LocalResponse(status: 200, message: message, close: close, continuesStream: true)
                 : LocalResponse(status: status, message: message, close: close, raw: raw)
+            response.lingers = !drained && !streamed && build == nil && head.hasBody && !head.expectsContinue
             push(Exchange(kind: .local(response), method: head.method, record: record))
+            if response.lingers { discardWhileTheClientSends(reader) }
             if close { push(.end()) }
             return !close
         case .forward(let target, let forwardBody, let warning, let rewrite, let hold):

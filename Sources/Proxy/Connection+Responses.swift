@@ -40,7 +40,9 @@ extension Connection {
                 }
                 writeAudit(exchange)
                 exchangeAnswered()
-                if response.close || !written { return }
+                if !written || (response.close && !response.lingers) { return }
+                // The request thread discards the rest of the body, then ends the connection.
+                if response.lingers { client.shutdown(reading: false, writing: true) }
             case .forwarded(let hijackCandidate, let routeHijacks):
                 // A new generation: the request thread gave a take-over request a
                 // daemon connection of its own (`freshUpstreamForTakeOver`).

@@ -10,6 +10,11 @@ struct LocalResponse: Sendable {
     /// The head and the build's progress were sent already
     /// (`BuildProgressStream`): the message ends that stream as an error.
     var continuesStream = false
+    /// With `close`: the client is still sending a body too large to drain;
+    /// after the answer only the writing side is shut, and the request
+    /// thread reads and discards for a while before the connection closes
+    /// (`Connection.discardWhileTheClientSends`).
+    var lingers = false
 
     init(status: Int, message: String, close: Bool, raw: [UInt8]? = nil, continuesStream: Bool = false) {
         self.status = status
