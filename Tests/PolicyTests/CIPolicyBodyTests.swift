@@ -211,6 +211,11 @@ let ciBodyCases: [BodyCase] = [
     .init(name: "image import from the body", route: "image.create", query: "fromSrc=-&repo=x", body: "", contentType: "application/x-tar", expect: nil),
     .init(name: "image pull", route: "image.create", query: "fromImage=busybox&tag=latest", body: "", contentType: nil, expect: nil),
     .init(name: "BuildKit build", route: "build.image", query: "version=2", body: "", contentType: nil, expect: "builds"),
+    // What Debian's 20.10 CLI sends when the daemon advertises BuildKit: told to build without it, not to allow remote contexts.
+    .init(name: "BuildKit build of the 20.10 CLI (client-session context)", route: "build.image",
+          query: "remote=client-session&session=abc&version=2", body: "", contentType: nil, expect: "builds", says: "DOCKER_BUILDKIT=0"),
+    .init(name: "a client-session context without version=2 is BuildKit's too", route: "build.image",
+          query: "remote=client-session", body: "", contentType: nil, expect: "builds", says: "asks for a BuildKit build"),
     // Checkpoints (--experimental daemons) name host directories (dir, CheckpointDir).
     .init(name: "checkpoint delete in a host directory", route: "container.checkpoint.delete", query: "dir=/etc", body: "", contentType: nil, expect: "body"),
     .init(name: "checkpoint create into a host directory", route: "container.checkpoint.create", body: #"{"CheckpointID":"c","CheckpointDir":"/tmp/x"}"#, expect: "body"),

@@ -327,7 +327,11 @@ public enum RequestInterpreter {
             facts.add(.imageName(tag), "t[\(i)]", tag)
         }
         if let remote = query.first("remote"), !remote.isEmpty {
-            facts.add(.remoteContext, "remote", remote)
+            // "client-session" is no URL: the context comes over a BuildKit session (dockerd 20.10's
+            // classic builder refuses it). Judged as the BuildKit build it is: a BuildKit client was
+            // told to allow remote contexts, which would not have helped (found by the clients sweep
+            // of 2026-12-02), and a policy with buildkit = true refused every BuildKit build for it.
+            facts.add(remote.bytesEqual("client-session") ? .buildKit : .remoteContext, "remote", remote)
         }
         if let outputs = query.first("outputs"), !outputs.utf8.isEmpty {
             facts.add(.unjudged("build outputs"), "outputs", outputs)
