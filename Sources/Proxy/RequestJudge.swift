@@ -227,7 +227,7 @@ struct RequestJudge {
             }
             // dockerd before 24.0: a copy its container could race (`ArchiveRaceGuard`). Judged
             // on a connection thread only (the policy looked the container up), never on the loop.
-            if judgement.mode == .enforce, !(environment is LoopHostEnvironment), let container = judgement.targetContainer {
+            if let container = judgement.targetContainer, judgement.mode == .enforce, !(environment is LoopHostEnvironment) {
                 let lookup = context.jobScope?.lookup ?? DaemonLookup(upstreamPath: context.upstreamPath)
                 switch ArchiveRaceGuard.shared.check(route: match.route.name, container: container.id, lookup: lookup) {
                 case .pass(let raceHold):
