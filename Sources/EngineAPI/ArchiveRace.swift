@@ -12,16 +12,26 @@
 /// own running container with a volume at `/a/d1` covered a host directory
 /// with it.
 ///
-/// The swap needs a directory on a mount's way that the container can
-/// rename: not `/`, not a mount point in the container (rename gives
-/// EBUSY), and, on overlay2 without `redirect_dir` (the daemon's "Native
-/// Overlay Diff: true"), not one from the image's layers or the daemon's
-/// init layer (rename gives EXDEV). So a directory the container made
-/// itself (its `changes` list it as added) is one, and so is any directory
-/// under another of its mounts (a volume another container shares can
-/// change it). With another storage driver, or `redirect_dir`, any
-/// directory on the way is one, `/etc` of the daemon's own `/etc/hosts`
-/// among them: every running container is at risk.
+/// What a copy can be raced through, and what this allows:
+/// - a running (or paused, or restarting) container renames a directory on
+///   the way to one of its binds or volumes, reached through a directory it
+///   made or a symbolic link of its image (the daemon resolves symlinks,
+///   which the inspect answer does not show), so any bind or volume of a
+///   live container counts. Its implicit `/etc/hosts`, `/etc/hostname` and
+///   `/etc/resolv.conf` do not on overlay2 with native diff: their `/etc` is
+///   the daemon's init layer's directory, which cannot be renamed there
+///   (EXDEV without `redirect_dir`) nor removed (mount points in it); on
+///   other storage any live container counts;
+/// - another running container changes a directory inside a volume or
+///   host directory it shares with the stopped container being copied: so
+///   a bind counts (its host directory may be another's), and so does a
+///   volume another container uses or one below another of its mounts.
+/// A stopped container's own root and unshared volumes have no process to
+/// race, and a start through sockwarden waits for the copy
+/// (`ArchiveRaceGuard`, which also holds the copied container's volumes).
+/// (A first version of this rule, reviewed the same day, judged directories
+/// by the destinations as written and missed volumes nested in volumes,
+/// the implicit `/etc` binds and symbolic links on the way.)
 ///
 /// Pure: given what the daemon says of the container, the reason a copy
 /// could be raced, or nil.
@@ -50,55 +60,49 @@ public enum ArchiveRace {
     public struct Mount: Sendable, Equatable {
         public var type: String
         public var destination: String
-        public init(type: String, destination: String) {
+        /// A volume's name ("" for other types).
+        public var name: String
+        public init(type: String, destination: String, name: String = "") {
             self.type = type
             self.destination = destination
+            self.name = name
         }
     }
 
     /// Why a copy in this container could be raced, or nil. `live`: it is
-    /// running, paused or restarting (a stopped one has no process, and a
-    /// start through sockwarden waits for the copy, `ArchiveRaceGuard`).
-    /// `added`: the paths its `changes` list as added (kind 1); nil when
-    /// they could not be read. Only bind and volume mounts are mounted for
-    /// a copy; every mount's destination is a mount point in the container.
-    public static func risk(mounts: [Mount], live: Bool, lowerDirectoriesStay: Bool, added: Set<String>?) -> String? {
-        let points = Set(mounts.map { clean($0.destination) })
-        if live && !lowerDirectoriesStay {
-            return "on this daemon's storage (not overlay2 with native diff) a running container can rename any directory on the way to the mounts a copy makes, `/etc` of its `/etc/hosts` among them"
-        }
-        for mount in mounts where mount.type == "bind" || mount.type == "volume" {
-            let destination = clean(mount.destination)
-            for ancestor in properAncestors(destination) where !points.contains(ancestor) {
-                if let outer = points.first(where: { isBelow(ancestor, $0) }) {
-                    return "its mount at \(destination) is reached through \(ancestor), inside its mount at \(outer), which another container sharing it can change"
-                }
-                guard live else { continue }
-                guard let added else { return "its changes could not be read to tell whether it made \(ancestor), on the way to its mount at \(destination)" }
-                if added.contains(ancestor) {
-                    return "it made the directory \(ancestor), on the way to its mount at \(destination), itself, so it can rename it"
-                }
+    /// running, paused or restarting. `sharedVolumes`: the names of its
+    /// volumes another container uses (nil: not asked, or could not be).
+    public static func risk(mounts: [Mount], live: Bool, lowerDirectoriesStay: Bool, sharedVolumes: Set<String>?) -> String? {
+        let hostMounts = mounts.filter { $0.type == "bind" || $0.type == "volume" }
+        if live {
+            if !lowerDirectoriesStay {
+                return "it is running, and on this daemon's storage (not overlay2 with native diff) a running container can rename the directories on the way to the mounts a copy makes, /etc of its /etc/hosts among them"
             }
+            if let mount = hostMounts.first {
+                return "it is running and has a \(mount.type) at \(clean(mount.destination)), on whose way it can rename a directory (or one its image links to)"
+            }
+            return nil
+        }
+        if let bind = hostMounts.first(where: { $0.type == "bind" }) {
+            return "its bind mount at \(clean(bind.destination)) is of a host directory a running container may also mount"
+        }
+        for mount in hostMounts {
+            let destination = clean(mount.destination)
+            if let outer = hostMounts.first(where: { isBelow(destination, clean($0.destination)) }) {
+                return "its volume at \(destination) lies inside its volume at \(clean(outer.destination)), which another container may share"
+            }
+        }
+        guard !hostMounts.isEmpty else { return nil }
+        guard let sharedVolumes else { return "could not tell whether another container uses its volumes" }
+        if let shared = hostMounts.first(where: { sharedVolumes.contains($0.name) }) {
+            return "its volume \(shared.name) at \(clean(shared.destination)) is also another container's, which could change it while it is mounted for the copy"
         }
         return nil
     }
 
-    /// Whether `risk` needs the container's changes: a live container with
-    /// a bind or volume whose way goes through a directory that is no mount point.
-    public static func needsChanges(mounts: [Mount], live: Bool) -> Bool {
-        guard live else { return false }
-        let points = Set(mounts.map { clean($0.destination) })
-        return mounts.contains { mount in
-            (mount.type == "bind" || mount.type == "volume")
-                && properAncestors(clean(mount.destination)).contains { !points.contains($0) }
-        }
-    }
-
-    /// "/a/b/c" -> ["/a", "/a/b"] (not "/").
-    static func properAncestors(_ path: String) -> [String] {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        guard parts.count > 1 else { return [] }
-        return (1..<parts.count).map { "/" + parts[..<$0].joined(separator: "/") }
+    /// Whether `risk` needs to know which of its volumes others use.
+    public static func needsVolumeUsers(mounts: [Mount], live: Bool) -> Bool {
+        !live && mounts.contains { $0.type == "volume" } && !mounts.contains { $0.type == "bind" }
     }
 
     static func clean(_ path: String) -> String {

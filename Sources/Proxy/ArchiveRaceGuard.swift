@@ -1,6 +1,7 @@
 import EngineAPI
 import GoJSON
 import Posix
+import Tenancy
 
 /// `docker cp` on a daemon that mounts a container's volumes for it in the
 /// host's mount namespace (`ArchiveRace`, dockerd before 24.0): a copy the
@@ -14,7 +15,8 @@ final class ArchiveRaceGuard: @unchecked Sendable {
 
     enum Kind { case archive, start }
 
-    /// Per container ID: the copies and the starts in flight.
+    /// Per key (a container's ID, or "volume:" and a volume's name): the
+    /// copies and the starts in flight.
     private let inFlight = Locked([String: (archives: Int, starts: Int)]())
 
     /// Released when the exchange that holds it ends.
@@ -24,30 +26,31 @@ final class ArchiveRaceGuard: @unchecked Sendable {
         deinit { release() }
     }
 
-    /// Holds `kind` for `container`, or nil when the other kind is in flight.
-    func begin(_ kind: Kind, container: String) -> Hold? {
+    /// Holds `kind` for `container` and its `volumes`, or nil when the
+    /// other kind is in flight for any of them: a copy and a start of the
+    /// same container, or of containers sharing a volume, exclude each other.
+    func begin(_ kind: Kind, container: String, volumes: [String] = []) -> Hold? {
+        let keys = [container] + volumes.map { "volume:" + $0 }
         let taken = inFlight.withLock { table -> Bool in
-            var entry = table[container] ?? (0, 0)
-            switch kind {
-            case .archive:
-                if entry.starts > 0 { return false }
-                entry.archives += 1
-            case .start:
-                if entry.archives > 0 { return false }
-                entry.starts += 1
+            for key in keys {
+                let entry = table[key] ?? (0, 0)
+                if kind == .archive ? entry.starts > 0 : entry.archives > 0 { return false }
             }
-            table[container] = entry
+            for key in keys {
+                var entry = table[key] ?? (0, 0)
+                if kind == .archive { entry.archives += 1 } else { entry.starts += 1 }
+                table[key] = entry
+            }
             return true
         }
         guard taken else { return nil }
         return Hold { [self] in
             inFlight.withLock { table in
-                guard var entry = table[container] else { return }
-                switch kind {
-                case .archive: entry.archives -= 1
-                case .start: entry.starts -= 1
+                for key in keys {
+                    guard var entry = table[key] else { continue }
+                    if kind == .archive { entry.archives -= 1 } else { entry.starts -= 1 }
+                    table[key] = entry.archives == 0 && entry.starts == 0 ? nil : entry
                 }
-                table[container] = entry.archives == 0 && entry.starts == 0 ? nil : entry
             }
         }
     }
@@ -78,8 +81,9 @@ final class ArchiveRaceGuard: @unchecked Sendable {
         case refuse(status: Int, reason: String)
     }
 
-    /// For an allowed request on `route` naming `container` (its full ID).
-    func check(route: String, container: String, lookup: DaemonLookup) -> Check {
+    /// For an allowed request on `route` naming `container` (its full ID);
+    /// `volumes`: the named volumes the policy's look-up found it mounts.
+    func check(route: String, container: String, volumes: [String], lookup: DaemonLookup) -> Check {
         let isArchive = ArchiveRace.routes.contains(route)
         guard isArchive || route == "container.start" || route == "container.restart" else {
             return .pass(nil)
@@ -89,13 +93,10 @@ final class ArchiveRaceGuard: @unchecked Sendable {
         }
         guard storage.affected else { return .pass(nil) }
         guard isArchive else {
-            guard let hold = begin(.start, container: container) else {
-                return .refuse(status: 409, reason: "sockwarden: a copy into or out of container \(container.prefix(12)) is in progress; start it once the copy has ended (dockerd before 24.0 mounts its volumes on the host for the copy, and a process of the container could turn that mount onto a host path)")
+            guard let hold = begin(.start, container: container, volumes: volumes) else {
+                return .refuse(status: 409, reason: "sockwarden: a copy into or out of container \(container.prefix(12)), or of a container sharing its volumes, is in progress; start it once the copy has ended (dockerd before 24.0 mounts volumes on the host for a copy, and a process could turn such a mount onto a host path)")
             }
             return .pass(hold)
-        }
-        guard let hold = begin(.archive, container: container) else {
-            return .refuse(status: 409, reason: "sockwarden: container \(container.prefix(12)) is being started; copy once the start has ended")
         }
         guard case .ok(let info) = lookup.get("/containers/\(container)/json") else {
             return .refuse(status: 503, reason: "sockwarden: cannot look container \(container.prefix(12)) up again for the copy; try again")
@@ -103,18 +104,29 @@ final class ArchiveRaceGuard: @unchecked Sendable {
         let state = info.member("State")
         let live = ["Running", "Paused", "Restarting"].contains { state?.member($0)?.bool == true }
         let mounts = (info.member("Mounts")?.array ?? []).map {
-            ArchiveRace.Mount(type: $0.member("Type")?.string ?? "", destination: $0.member("Destination")?.string ?? "")
+            ArchiveRace.Mount(type: $0.member("Type")?.string ?? "", destination: $0.member("Destination")?.string ?? "",
+                              name: $0.member("Name")?.string ?? "")
         }
-        var added: Set<String>?
-        if ArchiveRace.needsChanges(mounts: mounts, live: live), case .ok(let changes) = lookup.get("/containers/\(container)/changes") {
-            added = Set((changes.array ?? []).compactMap { change in
-                if case .number("1")? = change.member("Kind") { return change.member("Path")?.string }
-                return nil
-            })
+        let own = mounts.filter { $0.type == "volume" }.map(\.name)
+        guard let hold = begin(.archive, container: container, volumes: own) else {
+            return .refuse(status: 409, reason: "sockwarden: container \(container.prefix(12)), or a container sharing its volumes, is being started; copy once the start has ended")
         }
-        if let why = ArchiveRace.risk(mounts: mounts, live: live, lowerDirectoriesStay: storage.lowerStay, added: added) {
-            let instead = live ? "copy while it is stopped, or with docker exec and tar," : "copy with docker exec and tar"
-            return .refuse(status: 403, reason: "sockwarden: docker cp in container \(container.prefix(12)) refused: \(why); dockerd before 24.0 mounts a container's volumes on the host for a copy, and a process that can rename a directory on their way can turn such a mount onto a host path (CVE-2018-15664's class). Instead \(instead) or run dockerd 24.0 or later")
+        var shared: Set<String>?
+        if ArchiveRace.needsVolumeUsers(mounts: mounts, live: live) {
+            shared = []
+            for name in own {
+                let json = GoEncoder.render(.object([JSONMember("volume", .array([.string(name)]))]))
+                let filters = QueryRewrite.escape(String(decoding: json, as: UTF8.self))
+                guard case .ok(let users) = lookup.get("/containers/json?all=1&filters=\(filters)") else { shared = nil; break }
+                if (users.array ?? []).contains(where: { $0.member("Id")?.string != container }) { shared?.insert(name) }
+            }
+        }
+        if let why = ArchiveRace.risk(mounts: mounts, live: live, lowerDirectoriesStay: storage.lowerStay, sharedVolumes: shared) {
+            if shared == nil, ArchiveRace.needsVolumeUsers(mounts: mounts, live: live) {
+                return .refuse(status: 503, reason: "sockwarden: cannot ask the daemon which containers use the volumes of container \(container.prefix(12)), which decides whether a copy can be raced; try again")
+            }
+            let instead = live ? "copy with docker exec and tar, or while it is stopped (if its volumes are its own)," : "copy with docker exec and tar once it runs,"
+            return .refuse(status: 403, reason: "sockwarden: docker cp in container \(container.prefix(12)) refused: \(why); dockerd before 24.0 mounts a container's volumes on the host for a copy, and a process that renames a directory on their way can turn such a mount onto a host path (CVE-2018-15664's class). Instead \(instead) or run dockerd 24.0 or later")
         }
         return .pass(hold)
     }

@@ -142,7 +142,7 @@ extension Connection {
             record.decision = "allow"
             record.rule = "job-scope"
             let request = build.map { " of request \($0.request)" } ?? ""
-            record.reason = "an image the build\(request) made that is not its result (an earlier stage's, or a step below one), which no job owns: removed at the build's end"
+            record.reason = "an image the build\(request) made that is not its result (an earlier stage's, or a step below one), which no job owns: removed at the build's end, unless the daemon keeps it (a later stage built on it)"
             record.taggedFor = build?.request ?? 0
             record.request = context.nextRequestID()
             if context.audit.admit(&record) != nil { return 0 }

@@ -198,7 +198,7 @@ extension JobScope {
     /// job's tag on it, and none for a prefix another's image shared
     /// (found 2026-12-02, session 20).
     func filterAncestor(_ name: String) -> QueryRewrite.ImageFilterValue {
-        filterImage(name, missing: { .pinned(QueryRewrite.noImage) })
+        filterImage(name, ancestor: true, missing: { .pinned(QueryRewrite.noImage) })
     }
 
     private func refused(_ outcome: Outcome) -> QueryRewrite.ImageFilterValue {
@@ -206,7 +206,7 @@ extension JobScope {
         return .refused(TenancyRefusal(status: status, message: message, raw: raw))
     }
 
-    private func filterImage(_ name: String, missing: () -> QueryRewrite.ImageFilterValue) -> QueryRewrite.ImageFilterValue {
+    private func filterImage(_ name: String, ancestor: Bool = false, missing: () -> QueryRewrite.ImageFilterValue) -> QueryRewrite.ImageFilterValue {
         let escaped = DaemonLookup.escape(name)
         // No image has such a name: the daemon refuses the reference itself.
         guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .kept }
@@ -220,7 +220,8 @@ extension JobScope {
         }
         switch lookup.get(ObjectKind.image.inspectPath(escaped)) {
         case .notFound: return missing()
-        case .failed(let why): return refused(unknown(name, why))
+        // A reference the daemon cannot read (400): an ancestor it ignores, keeping nothing.
+        case .failed(let why): return ancestor ? missing() : refused(unknown(name, why))
         case .ok(let info):
             switch imageAccess(name, info) {
             case .own, .shared:
@@ -538,12 +539,17 @@ extension JobScope {
     /// A short ID searched among the job's view (`ImageListFilter`) only:
     /// the one image of it the prefix names, else missing.
     private func resolveShortIDInView(_ name: String) -> ShortIDResolution {
-        guard case .ok(let listed) = lookup.get("/images/json?all=1") else {
+        // Without `all`: the daemon leaves out the untagged images with children (build steps,
+        // never in a job's view, and on a busy daemon most of the list); the job's own images
+        // are added by their recorded IDs (one removed since is not found by the inspect below).
+        guard case .ok(let listed) = lookup.get("/images/json") else {
             return .unknown("the daemon's images could not be listed")
         }
-        let view = ImageListFilter.filter(listed.array ?? [], owner: owner, recorded: madeImages,
+        let made = madeImages
+        let view = ImageListFilter.filter(listed.array ?? [], owner: owner, recorded: made,
                                           foreignClaims: claims.foreign(to: owner.id))
-        guard case .one(let id) = JobView.image(name, own: view.compactMap { $0.member("Id")?.string }) else { return .missing }
+        let ids = Array(Set(view.compactMap { $0.member("Id")?.string }).union(made))
+        guard case .one(let id) = JobView.image(name, own: ids) else { return .missing }
         switch lookup.get(ObjectKind.image.inspectPath(id)) {
         case .notFound: return .missing
         case .failed(let why): return .unknown(why)

@@ -229,7 +229,11 @@ struct RequestJudge {
             // on a connection thread only (the policy looked the container up), never on the loop.
             if let container = judgement.targetContainer, judgement.mode == .enforce, !(environment is LoopHostEnvironment) {
                 let lookup = context.jobScope?.lookup ?? DaemonLookup(upstreamPath: context.upstreamPath)
-                switch ArchiveRaceGuard.shared.check(route: match.route.name, container: container.id, lookup: lookup) {
+                let volumes = container.facts.asks.compactMap { ask -> String? in
+                    if case .namedVolume(let name) = ask.kind { return name }
+                    return nil
+                }
+                switch ArchiveRaceGuard.shared.check(route: match.route.name, container: container.id, volumes: volumes, lookup: lookup) {
                 case .pass(let raceHold):
                     if let raceHold { hold = hold.map { PairedHold($0, raceHold) } ?? raceHold }
                 case .refuse(let status, let reason):

@@ -6,7 +6,9 @@ import Testing
 /// turn such a mount onto a host path (`ArchiveRace`).
 @Suite("docker cp on a daemon that mounts volumes on the host")
 struct ArchiveRaceTests {
-    static func v(_ destination: String, _ type: String = "volume") -> ArchiveRace.Mount { .init(type: type, destination: destination) }
+    static func v(_ destination: String, _ type: String = "volume", name: String = "vol") -> ArchiveRace.Mount {
+        .init(type: type, destination: destination, name: type == "volume" ? name : "")
+    }
 
     @Test("affected daemons: before 24.0, or a version that does not read as one", arguments: [
         ("20.10.24+dfsg1", true), ("23.0.6", true), ("24.0.0", false), ("28.2.2", false), ("", true), ("dev", true), ("99999.1", true),
@@ -27,25 +29,23 @@ struct ArchiveRaceTests {
     }
 
     @Test("whether a copy could be raced", arguments: [
-        ("running, a volume right under /", [v("/data")], true, true, Set<String>(), nil as String?),
-        ("running, its way through a directory it made", [v("/a/d1")], true, true, ["/a", "/a/d1"], "it made the directory /a"),
-        ("running, its way through the image's directories (changed, not added)", [v("/var/lib/db/data")], true, true,
-         ["/var/lib/db/data"], nil),
-        ("running, its way through a mount point", [v("/a"), v("/a/d1")], true, true, ["/a"], nil),
-        ("running, its way through a directory inside another mount", [v("/a"), v("/a/x/d1")], true, true, [], "inside its mount at /a"),
-        ("running, changes unreadable", [v("/a/d1")], true, true, nil, "could not be read"),
-        ("running, storage whose image directories can be renamed: every container", [v("/data")], true, false, [], "not overlay2"),
-        ("running, a tmpfs is not mounted for a copy", [v("/a/d1", "tmpfs")], true, true, ["/a"], nil),
-        ("running, a bind counts as a volume", [v("/a/d1", "bind")], true, true, ["/a"], "it made the directory /a"),
-        ("stopped: no process to rename anything", [v("/a/d1")], false, true, nil, nil),
-        ("stopped, other storage: no process either", [v("/a/d1")], false, false, nil, nil),
-        ("stopped, its way inside another mount, which another container may share", [v("/v"), v("/v/x/y")], false, true, nil,
-         "inside its mount at /v"),
-        ("a mount inside a mount point directly is fine", [v("/v"), v("/v/y")], false, true, nil, nil),
-        ("destinations read cleaned", [v("//a//d1/")], true, true, ["/a"], "it made the directory /a"),
+        ("running, no bind or volume (only the daemon's /etc binds)", [], true, true, nil as Set<String>?, nil as String?),
+        ("running, a volume right under /", [v("/data")], true, true, nil, "it is running and has a volume at /data"),
+        ("running, a bind", [v("/src", "bind")], true, true, nil, "has a bind at /src"),
+        ("running, a tmpfs is not mounted for a copy", [v("/a/t", "tmpfs")], true, true, nil, nil),
+        ("running, storage whose image directories can be renamed: every container", [], true, false, nil, "not overlay2"),
+        ("stopped, its own volumes", [v("/var/lib/db/data"), v("/cache")], false, true, [], nil),
+        ("stopped, other storage: no process either", [v("/data")], false, false, [], nil),
+        ("stopped, a volume another container uses", [v("/data", "volume", name: "shared")], false, true, ["shared"],
+         "its volume shared at /data is also another container's"),
+        ("stopped, users of its volumes not known", [v("/data")], false, true, nil, "could not tell"),
+        ("stopped, a volume inside another", [v("/v"), v("/v/d1")], false, true, [], "lies inside its volume at /v"),
+        ("stopped, a bind (its host directory may be another's)", [v("/src", "bind")], false, true, [], "bind mount at /src"),
+        ("stopped, nothing mounted", [], false, true, nil, nil),
+        ("destinations read cleaned", [v("//v/"), v("/v//d1")], false, true, [], "lies inside its volume at /v"),
     ] as [(String, [ArchiveRace.Mount], Bool, Bool, Set<String>?, String?)])
     func risk(_ c: (String, [ArchiveRace.Mount], Bool, Bool, Set<String>?, String?)) {
-        let why = ArchiveRace.risk(mounts: c.1, live: c.2, lowerDirectoriesStay: c.3, added: c.4)
+        let why = ArchiveRace.risk(mounts: c.1, live: c.2, lowerDirectoriesStay: c.3, sharedVolumes: c.4)
         if let expected = c.5 {
             #expect(why?.contains(expected) == true, "\(c.0): \(why ?? "nil")")
         } else {
@@ -53,11 +53,11 @@ struct ArchiveRaceTests {
         }
     }
 
-    @Test("changes are read only for a live container with a way through no mount point", arguments: [
-        ([v("/data")], true, false), ([v("/a/d1")], true, true), ([v("/a/d1")], false, false), ([v("/a"), v("/a/d1")], true, false),
-        ([v("/a/d1", "tmpfs")], true, false),
+    @Test("the users of its volumes are asked only for a stopped container with volumes and no bind", arguments: [
+        ([v("/data")], false, true), ([v("/data")], true, false), ([], false, false), ([v("/data"), v("/s", "bind")], false, false),
+        ([v("/t", "tmpfs")], false, false),
     ] as [([ArchiveRace.Mount], Bool, Bool)])
-    func changesNeeded(_ c: ([ArchiveRace.Mount], Bool, Bool)) {
-        #expect(ArchiveRace.needsChanges(mounts: c.0, live: c.1) == c.2)
+    func volumeUsersNeeded(_ c: ([ArchiveRace.Mount], Bool, Bool)) {
+        #expect(ArchiveRace.needsVolumeUsers(mounts: c.0, live: c.1) == c.2)
     }
 }

@@ -27,7 +27,17 @@ struct ArchiveRaceGuardTests {
         #expect(guarding.begin(.archive, container: "c1") == nil)
         start = nil
         #expect(guarding.begin(.archive, container: "c1") == nil, "the second start is still held")
-        _ = second
+        withExtendedLifetime(second) {}
+    }
+
+    @Test("a copy holds its container's volumes: a start of another container sharing one is refused")
+    func sharedVolume() {
+        let guarding = ArchiveRaceGuard()
+        let copy = guarding.begin(.archive, container: "c1", volumes: ["v"])
+        #expect(copy != nil)
+        #expect(guarding.begin(.start, container: "c2", volumes: ["v"]) == nil)
+        #expect(guarding.begin(.start, container: "c2", volumes: ["w"]) != nil)
+        withExtendedLifetime(copy) {}
     }
 
     @Test("a hold paired with a job scope's releases with it")

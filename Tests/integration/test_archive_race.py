@@ -4,12 +4,14 @@ on paths resolved in the container's root, so a process of the container
 that swaps a directory on their way with a symbolic link turns the mount
 onto a host path (CVE-2018-15664's class; found through ci.toml on
 2026-12-02, session 20, by a red-team helper, who covered a host directory
-with a job's volume that way). sockwarden refuses a copy the container
-could race: a running one whose volume lies below a directory it made
-itself, or any whose volume lies below a directory inside another of its
-mounts; and while a copy is in flight a start of its container through
-sockwarden is refused, so a container stopped when the copy was checked
-cannot start a process that races it. Ordinary copies pass.
+with a job's volume that way). sockwarden refuses a copy the container, or
+another, could race: a running container with a bind or volume (it can
+reach a directory on their way, or one its image links to); a stopped one
+with a bind, a volume another container uses, or a volume inside another;
+and while a copy is in flight a start of its container (or of one sharing
+its volumes) through sockwarden is refused. Copies in a running container
+without binds or volumes, and in a stopped one with volumes of its own,
+pass.
 
 Differential: straight to the daemon the refused copies are done. The race
 itself is not run here (it needs a swapping binary and leaves host mounts
@@ -63,18 +65,16 @@ def test_a_copy_a_running_container_could_race_is_refused(ci_sock, dockerd_sock,
         assert r.status == 403, (method, r.status, r.body[:300])
         if method != "HEAD":
             text = message(r)
-            assert "it made the directory /a" in text and "CVE-2018-15664" in text and "docker exec and tar" in text, text
+            assert "it is running and has a volume at /a/d1" in text and "CVE-2018-15664" in text and "docker exec and tar" in text, text
     # Straight to the daemon the same copy is done.
     assert put(dockerd_sock, name).status == 200
 
 
 @pytest.mark.parametrize("mounts,running", [
-    (["/data"], True),          # right under /: no directory on the way
-    (["/etc/d1"], True),        # /etc is the image's (and the daemon's init layer's): it cannot be renamed
-    (["/v", "/v/d1"], True),    # the way goes through a mount point
-    (["/a/d1"], False),         # stopped: no process to rename anything
-    ([], True),                 # no volume at all
-], ids=["volume-under-root", "volume-under-an-image-directory", "volume-in-a-volume", "stopped", "no-volume"])
+    ([], True),                      # running, only the daemon's own /etc binds
+    (["/a/d1", "/data"], False),     # stopped, volumes of its own
+    ([], False),                     # stopped, nothing mounted
+], ids=["running-without-volumes", "stopped-with-its-own-volumes", "stopped-without-volumes"])
 def test_ordinary_copies_pass(ci_sock, made, mounts, running):
     name = unique("cp")
     made.append(name)
@@ -87,10 +87,30 @@ def test_ordinary_copies_pass(ci_sock, made, mounts, running):
     assert r.status == 200 and b"copied" in r.body[:512], (r.status, r.body[:300])
 
 
-def test_a_volume_reached_through_another_mount_is_refused_even_stopped(ci_sock, dockerd_sock, made):
+def test_a_stopped_containers_volume_another_container_uses_is_refused(ci_sock, dockerd_sock, made):
+    volume, name, other = unique("racevol"), unique("stopped"), unique("sharer")
+    made.extend([name, other])
+    assert http(ci_sock, "POST", f"{API}/volumes/create", json.dumps({"Name": volume}).encode(),
+                {"Content-Type": "application/json"}).status == 201
+    for n in (name, other):
+        body = {"Image": IMAGE, "Cmd": ["sleep", "300"],
+                "HostConfig": {"NetworkMode": "none", "Mounts": [{"Type": "volume", "Source": volume, "Target": "/a/d1"}]}}
+        r = http(ci_sock, "POST", f"{API}/containers/create?name={n}", json.dumps(body).encode(), {"Content-Type": "application/json"})
+        assert r.status == 201, r.body
+    try:
+        r = put(ci_sock, name)
+        assert r.status == 403 and f"its volume {volume} at /a/d1 is also another container's" in message(r), (r.status, r.body[:300])
+        assert put(dockerd_sock, name).status == 200
+    finally:
+        for n in (name, other):
+            http(dockerd_sock, "DELETE", f"{API}/containers/{n}?force=1")
+        http(dockerd_sock, "DELETE", f"{API}/volumes/{volume}")
+
+
+def test_a_volume_inside_another_is_refused_even_stopped(ci_sock, dockerd_sock, made):
     name = unique("nest")
     made.append(name)
-    create(ci_sock, name, ["/v", "/v/x/d1"])
+    create(ci_sock, name, ["/v", "/v/d1"])
     r = put(ci_sock, name)
-    assert r.status == 403 and "inside its mount at /v" in message(r), (r.status, r.body[:300])
+    assert r.status == 403 and "lies inside its volume at /v" in message(r), (r.status, r.body[:300])
     assert put(dockerd_sock, name).status == 200

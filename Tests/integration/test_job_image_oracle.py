@@ -52,8 +52,9 @@ def test_a_container_list_ancestor_naming_another_jobs_image_or_claim_keeps_noth
                 assert listing(socks[b], {"ancestor": [name]}) == [], name
                 # Beside a name B may use, the other value still keeps nothing of its own.
                 assert listing(socks[b], {"ancestor": [name, IMG]}) == [mine_b], name
-        # The job's own and the shared names still filter.
+        # The job's own and the shared names still filter; a name the daemon cannot read keeps nothing, as there.
         assert listing(socks[b], {"ancestor": [IMG]}) == [mine_b]
+        assert listing(dockerd_sock, {"ancestor": ["Not-A-Name"]}) == [] and listing(socks[b], {"ancestor": ["Not-A-Name"]}) == []
         for name, _, _ in ways_to_name(dockerd_sock, built):
             assert listing(socks[a], {"ancestor": [name]}) == [mine_a], name
     finally:
