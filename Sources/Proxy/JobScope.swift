@@ -104,7 +104,9 @@ struct JobScope: Sendable {
             let id: String
             switch resolve(kind, reference) {
             case .owned(let found): id = found
-            case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
+            case .ambiguous(let refusal):
+                let wrapped = kind.onRoute(route.name, reference: reference, refusal)
+                return .answer(status: wrapped.status, message: wrapped.message)
             case .missing, .failed:
                 let missing = kind.notFound(reference, route: route.name)
                 return .answer(status: missing.status, message: missing.message)
@@ -187,7 +189,9 @@ struct JobScope: Sendable {
     private func answerUnlessOwned(_ kind: ObjectKind, _ reference: String, route: String = "") -> Outcome? {
         switch resolve(kind, reference) {
         case .owned: return nil
-        case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
+        case .ambiguous(let refusal):
+            let wrapped = kind.onRoute(route, reference: reference, refusal)
+            return .answer(status: wrapped.status, message: wrapped.message)
         case .missing, .failed:
             let missing = kind.notFound(reference, route: route)
             return .answer(status: missing.status, message: missing.message)

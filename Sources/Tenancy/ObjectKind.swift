@@ -8,9 +8,14 @@ public enum ObjectKind: String, Sendable, Hashable, CaseIterable {
     /// kill wraps the look-up's error (`Cannot kill container: X: No such
     /// container: X`); every other route gives it as it is.
     public func notFound(_ reference: String, route: String) -> TenancyRefusal {
-        let missing = notFound(reference)
-        guard self == .container, route == "container.kill" else { return missing }
-        return TenancyRefusal(status: missing.status, message: "Cannot kill container: \(reference): \(missing.message)")
+        onRoute(route, reference: reference, notFound(reference))
+    }
+
+    /// A look-up's error (missing, or an ambiguous prefix) as the daemon
+    /// answers it on `route`: kill wraps it.
+    public func onRoute(_ route: String, reference: String, _ refusal: TenancyRefusal) -> TenancyRefusal {
+        guard self == .container, route == "container.kill" else { return refusal }
+        return TenancyRefusal(status: refusal.status, message: "Cannot kill container: \(reference): \(refusal.message)")
     }
 
     public func notFound(_ reference: String) -> TenancyRefusal {

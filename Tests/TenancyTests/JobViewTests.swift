@@ -82,4 +82,15 @@ struct JobViewTests {
     func images(_ c: (String, String, JobView.Resolution)) {
         #expect(JobView.image(c.1, own: [Self.img, Self.img2]) == c.2, "\(c.0)")
     }
+
+    @Test("a look-up's error on a kill is wrapped as dockerd 20.10 wraps it; on other routes and kinds it is as it is", arguments: [
+        (ObjectKind.container, "container.kill", "Cannot kill container: 72: Multiple IDs found with provided prefix: 72"),
+        (.container, "container.stop", "Multiple IDs found with provided prefix: 72"),
+        (.network, "container.kill", "Multiple IDs found with provided prefix: 72"),
+    ])
+    func killWraps(_ c: (ObjectKind, String, String)) {
+        let refusal = TenancyRefusal(status: 500, message: "Multiple IDs found with provided prefix: 72")
+        #expect(c.0.onRoute(c.1, reference: "72", refusal) == TenancyRefusal(status: 500, message: c.2))
+        #expect(ObjectKind.container.notFound("x", route: "container.kill").message == "Cannot kill container: x: No such container: x")
+    }
 }
