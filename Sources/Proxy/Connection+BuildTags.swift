@@ -135,16 +135,9 @@ extension Connection {
         guard !earlier.isEmpty else { return }
         _ = scope.removeEarlierStageImages(earlier) { id in
             let path = "/images/\(id)?noprune=1"
-            var record = judge.baseRecord(method: "DELETE", target: (build?.apiVersion.map { "/v\($0)" } ?? "") + path, numbered: false)
-            record.route = "image.delete"
-            record.group = RouteGroup.images.rawValue
-            record.apiVersion = build?.apiVersion
-            record.decision = "allow"
-            record.rule = "job-scope"
             let request = build.map { " of request \($0.request)" } ?? ""
-            record.reason = "an image the build\(request) made that is not its result (an earlier stage's, or a step below one), which no job owns: removed at the build's end, unless the daemon keeps it (a later stage built on it)"
-            record.taggedFor = build?.request ?? 0
-            record.request = context.nextRequestID()
+            var record = buildFollowUpRecord("DELETE", path, route: "image.delete", build: build,
+                                             reason: "an image the build\(request) made that is not its result (an earlier stage's, or a step below one), which no job owns: removed at the build's end, unless the daemon keeps it (a later stage built on it)")
             if context.audit.admit(&record) != nil { return 0 }
             let answer = scope.lookup.deleteAnswer(path)
             record.status = answer.status > 0 ? answer.status : nil
@@ -163,22 +156,30 @@ extension Connection {
     /// why it was not tagged, nil when tagged. A record the log cannot take
     /// (`--audit-failure refuse`) leaves the name ungiven.
     private func tagForBuild(_ path: String, _ name: String, build: AuditRecord?, scope: JobScope) -> String? {
-        let target = (build?.apiVersion.map { "/v\($0)" } ?? "") + path
-        var record = judge.baseRecord(method: "POST", target: target, numbered: false)
-        record.route = "image.tag"
-        record.group = RouteGroup.images.rawValue
-        record.apiVersion = build?.apiVersion
-        record.decision = "allow"
-        record.rule = "job-scope"
         let request = build.map { " of request \($0.request)" } ?? ""
-        record.reason = "the name \(ImageNames.familiar(name)) a build\(request) gives its image, checked again at the build's end as job \(scope.owner.id)'s docker tag: free, or the job's own"
-        record.taggedFor = build?.request ?? 0
-        record.request = context.nextRequestID()
+        var record = buildFollowUpRecord("POST", path, route: "image.tag", build: build,
+                                         reason: "the name \(ImageNames.familiar(name)) a build\(request) gives its image, checked again at the build's end as job \(scope.owner.id)'s docker tag: free, or the job's own")
         if let refusal = context.audit.admit(&record) { return refusal.message }
         let (status, failure) = scope.tagThroughDaemon(path)
         record.status = status
         record.error = failure
         context.audit.write(record)
         return failure
+    }
+
+    /// The record of a request the job socket makes of the daemon for a
+    /// build at its end (a tag, a removal), as the job's own image request
+    /// would be recorded, numbered, `tagged_for` the build's request.
+    private func buildFollowUpRecord(_ method: String, _ path: String, route: String, build: AuditRecord?, reason: String) -> AuditRecord {
+        var record = judge.baseRecord(method: method, target: (build?.apiVersion.map { "/v\($0)" } ?? "") + path, numbered: false)
+        record.route = route
+        record.group = RouteGroup.images.rawValue
+        record.apiVersion = build?.apiVersion
+        record.decision = "allow"
+        record.rule = "job-scope"
+        record.reason = reason
+        record.taggedFor = build?.request ?? 0
+        record.request = context.nextRequestID()
+        return record
     }
 }
