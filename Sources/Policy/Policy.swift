@@ -18,13 +18,18 @@ public struct Policy: Sendable {
         @usableFromInline let rules: [Rule]
         @usableFromInline let bodyRules: BodyRules
         let routeDecisions: [Decision]
+        let buildKitRefusedByRules: Bool
 
         init(name: String, description: String?, rules: [Rule], bodyRules: BodyRules) {
             self.name = name
             self.description = description
             self.rules = rules
             self.bodyRules = bodyRules
-            routeDecisions = Catalogue.routes.map { Policy.decide(rules, method: $0.method, route: $0) }
+            let decisions = Catalogue.routes.map { Policy.decide(rules, method: $0.method, route: $0) }
+            routeDecisions = decisions
+            // A BuildKit build needs its streams (`/session`, `/grpc`) and, unless bodies are trusted, `[builds] buildkit`.
+            let streamRefused = zip(Catalogue.routes, decisions).contains { $0.group == .session && !$1.allowed }
+            buildKitRefusedByRules = streamRefused || (!bodyRules.trustBodies && !bodyRules.buildKit)
         }
     }
 
@@ -47,6 +52,10 @@ public struct Policy: Sendable {
     /// the route's own method, as the router matched it: decided when the
     /// policy is loaded, so judging a request builds no reason text.
     private var routeDecisions: [Decision] { loaded.routeDecisions }
+    /// A BuildKit build is refused in this mode: its streams' routes or
+    /// `[builds] buildkit` refuse it, and the mode enforces. The proxy then
+    /// answers `/_ping` with `Builder-Version: 1` (`BuilderVersionField`).
+    public var refusesBuildKit: Bool { mode == .enforce && loaded.buildKitRefusedByRules }
 
     init(name: String, description: String?, rules: [Rule], bodyRules: BodyRules = BodyRules(), mode: PolicyMode = .enforce) {
         loaded = Loaded(name: name, description: description, rules: rules, bodyRules: bodyRules)

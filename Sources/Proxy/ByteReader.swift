@@ -93,6 +93,11 @@ final class ByteReader {
         try body(UnsafeRawBufferPointer(rebasing: storage[start..<end]))
     }
 
+    /// The same bytes, to be changed in place (a response head's field value).
+    func withAvailableMutable<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeMutableRawBufferPointer(rebasing: storage[start..<end]))
+    }
+
     func consume(_ n: Int) {
         precondition(n <= end - start)
         start += n

@@ -191,7 +191,8 @@ extension Connection {
             }
             return forward(retargeted(head, target), reader, record: record, routeHijacks: start.routeHijacks, judgedBody: nil,
                            warning: warning, rewrite: rewrite, hold: hold, spool: build?.spool, continuesStream: streamed,
-                           buildTags: judged.buildTags, jobEvents: judged.jobEvents)
+                           buildTags: judged.buildTags, jobEvents: judged.jobEvents,
+                           announcesClassicBuilder: judged.announcesClassicBuilder)
         }
     }
 
@@ -205,7 +206,7 @@ extension Connection {
     private func forward(_ head: RequestHead, _ reader: ByteReader, record: AuditRecord, routeHijacks: Bool, judgedBody: [UInt8]?,
                          warning: ModeWarning? = nil, rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil,
                          hold: AnyObject? = nil, spool: SpoolFile? = nil, continuesStream: Bool = false,
-                         buildTags: [String]? = nil, jobEvents: Bool = false) -> Bool {
+                         buildTags: [String]? = nil, jobEvents: Bool = false, announcesClassicBuilder: Bool = false) -> Bool {
         defer { spool?.close() }
         let hijackCandidate = routeHijacks || head.upgrade != nil
         if hijackCandidate && !freshUpstreamForTakeOver() {
@@ -236,7 +237,8 @@ extension Connection {
         }
         let exchange = Exchange(kind: .forwarded(hijackCandidate: hijackCandidate, routeHijacks: routeHijacks),
                                 method: head.method, record: record, warning: warning, rewrite: rewrite, hold: hold,
-                                continuesStream: continuesStream, buildTags: buildTags, jobEvents: jobEvents)
+                                continuesStream: continuesStream, buildTags: buildTags, jobEvents: jobEvents,
+                                announcesClassicBuilder: announcesClassicBuilder)
         let bytes: [UInt8]
         if let judgedBody {
             // The body was read to be judged: forward exactly what was judged,

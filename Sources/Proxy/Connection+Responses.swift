@@ -133,6 +133,11 @@ extension Connection {
                     // Warn mode: the client is told, in the head (and the body of a create response).
                     return relayWarned(head, consumed: consumed, exchange.warning!, exchange, reader, hijacked: hijacked)
                 case .hijack, .plain:
+                    if exchange.announcesClassicBuilder {
+                        reader.withAvailableMutable {
+                            BuilderVersionField.announceClassicBuilder(in: UnsafeMutableRawBufferPointer(rebasing: $0[0..<consumed]))
+                        }
+                    }
                     guard relayHeadAsIs(head, consumed: consumed, reader, exchange) else { return .close }
                     return relayAfterHead(head, reader, exchange, hijacked: hijacked)
                 }

@@ -38,6 +38,9 @@ final class Exchange: @unchecked Sendable {
     /// A job socket's event stream: passed on message by message, each the
     /// job's (`Connection.relayJobEvents`).
     let jobEvents: Bool
+    /// A ping where BuildKit is refused: `Builder-Version: 2` goes out as `1`
+    /// (`RequestJudge.Judged.announcesClassicBuilder`).
+    let announcesClassicBuilder: Bool
     private let state: Locked<State>
 
     struct State {
@@ -48,8 +51,9 @@ final class Exchange: @unchecked Sendable {
 
     init(kind: Kind, method: String, record: AuditRecord?, warning: ModeWarning? = nil,
          rewrite: (@Sendable ([UInt8]) -> [UInt8]?)? = nil, hold: AnyObject? = nil, continuesStream: Bool = false,
-         buildTags: [String]? = nil, jobEvents: Bool = false) {
+         buildTags: [String]? = nil, jobEvents: Bool = false, announcesClassicBuilder: Bool = false) {
         self.kind = kind
+        self.announcesClassicBuilder = announcesClassicBuilder
         self.jobEvents = jobEvents
         self.buildTags = buildTags
         self.continuesStream = continuesStream

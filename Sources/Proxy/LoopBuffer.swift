@@ -23,6 +23,12 @@ struct LoopBuffer {
         return try body(UnsafeRawBufferPointer(rebasing: storage[start..<end]))
     }
 
+    /// The same bytes, to be changed in place (a response head's field value).
+    func withAvailableMutable<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        guard let storage else { return try body(UnsafeMutableRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeMutableRawBufferPointer(rebasing: storage[start..<end]))
+    }
+
     func bytes() -> [UInt8] { withAvailable { Array($0) } }
 
     mutating func consume(_ n: Int) {

@@ -487,7 +487,8 @@ final class LoopConnection {
             // Waiting for the daemon holds no client buffer (1000 clients
             // pinging at once would otherwise hold 1000 of them).
             inbuf.releaseIfEmpty(loop.pool)
-            forward(bytes, record: judged.record, method: head.method, closeAfter: !head.keepAlive)
+            forward(bytes, record: judged.record, method: head.method, closeAfter: !head.keepAlive,
+                    announcesClassicBuilder: judged.announcesClassicBuilder)
         }
         return true
     }
@@ -509,7 +510,7 @@ final class LoopConnection {
         }
     }
 
-    private func forward(_ bytes: [UInt8], record: AuditRecord, method: String, closeAfter: Bool) {
+    private func forward(_ bytes: [UInt8], record: AuditRecord, method: String, closeAfter: Bool, announcesClassicBuilder: Bool) {
         if upstream == nil {
             do {
                 // Bounded: the loop serves every connection, and a daemon
@@ -532,6 +533,7 @@ final class LoopConnection {
             }
         }
         current = LoopExchange(record: record, method: method, closeAfter: closeAfter, limits: context.limits)
+        current?.announcesClassicBuilder = announcesClassicBuilder
         upOut = bytes
         upOutSent = 0
         if !deferringSend() { flushUpstream() }
@@ -588,7 +590,7 @@ final class LoopConnection {
                 return true
             }
             var failure: String?
-            let cleared = upbuf.withAvailable { exchange.clear($0, failure: &failure) }
+            let cleared = upbuf.withAvailableMutable { exchange.clear($0, failure: &failure) }
             if let failure {
                 exchange.record.error = failure
                 if !exchange.headRelayed || exchange.relayable == 0 {

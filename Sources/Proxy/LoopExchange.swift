@@ -20,6 +20,8 @@ final class LoopExchange {
     /// Bytes at the front of the daemon buffer cleared to go to the client.
     var relayable = 0
     var headRelayed = false
+    /// A ping where BuildKit is refused (`RequestJudge.Judged.announcesClassicBuilder`).
+    var announcesClassicBuilder = false
 
     init(record: AuditRecord, method: String, closeAfter: Bool, limits: HTTPLimits) {
         self.record = record
@@ -40,14 +42,18 @@ final class LoopExchange {
     /// response's framing. Returns false when nothing more can be cleared
     /// until more bytes arrive; sets `failure` when the response is unreadable.
     /// Called when nothing is cleared (`relayable` is 0).
-    func clear(_ available: UnsafeRawBufferPointer, failure: inout String?) -> Bool {
+    func clear(_ buffer: UnsafeMutableRawBufferPointer, failure: inout String?) -> Bool {
         relayable = 0
+        let available = UnsafeRawBufferPointer(buffer)
         switch step(available, failure: &failure) {
         case .head(let head, let consumed):
             relayable = consumed
             headRelayed = true
             record.status = head.status
             if head.isInterim { return true }
+            if announcesClassicBuilder {
+                BuilderVersionField.announceClassicBuilder(in: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<consumed]))
+            }
             if framer.closeAfter { closeAfter = true }
             // Body bytes that came with the head go out with it, in one
             // write (a small answer is then one send, not two).

@@ -69,6 +69,10 @@ struct RequestJudge {
         /// The facts `record.facts` renders (cut for the log), whole: a
         /// build's Dockerfile facts are added to them.
         var judgedFacts: RequestFacts?
+        /// A ping where BuildKit is refused: the daemon's `Builder-Version: 2`
+        /// is passed on as `1` (`BuilderVersionField`), so that a CLI
+        /// before 23 builds with the classic builder by itself.
+        var announcesClassicBuilder = false
     }
 
     /// How a record's facts are cut for the log (`FactsJSON.Limits.audit`):
@@ -255,6 +259,10 @@ struct RequestJudge {
                                 inspected: inspected)
             judged.jobEvents = jobEvents
             judged.judgedFacts = judgement.judgedFacts
+            if match.route.group == .system, match.route.name.hasPrefix("system.ping") {
+                // Job sockets refuse BuildKit whatever the policy says (`BuildScope`).
+                judged.announcesClassicBuilder = context.jobScope != nil || policy.refusesBuildKit
+            }
             if scoped != nil, match.route.name == "build.image", let query = GoQuery.parse(match.rawQuery) {
                 judged.buildTags = BuildTags.names(query)
             }

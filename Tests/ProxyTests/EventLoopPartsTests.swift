@@ -211,7 +211,7 @@ import Testing
         while true {
             var cleared = true
             while cleared {
-                cleared = buffered.withUnsafeBytes { exchange.clear($0, failure: &failure) }
+                cleared = buffered.withUnsafeMutableBytes { exchange.clear($0, failure: &failure) }
                 relayed += buffered.prefix(exchange.relayable)
                 buffered.removeFirst(exchange.relayable)
                 exchange.relayable = 0
@@ -239,7 +239,8 @@ import Testing
                                  startedAt: (0, 0))
         let exchange = LoopExchange(record: record, method: method, closeAfter: false, limits: .default)
         var failure: String?
-        let progressed = Array(buffered.utf8).withUnsafeBytes { exchange.clear($0, failure: &failure) }
+        var bytes = Array(buffered.utf8)
+        let progressed = bytes.withUnsafeMutableBytes { exchange.clear($0, failure: &failure) }
         #expect(progressed)
         #expect(failure == nil)
         #expect(exchange.relayable == cleared.utf8.count)
