@@ -96,6 +96,14 @@ public final class AuditLog: @unchecked Sendable {
     /// When the writer last checked that `path` still names the open file.
     private var lastPlaceCheck: UInt64 = 0
     static let placeCheckNanoseconds: UInt64 = 100_000_000
+    /// The open file was removed and `path` cannot be opened again (its
+    /// directory is gone, a directory is in its place): nothing is written
+    /// until it can, as when writes fail (found 2026-12-02, session 21:
+    /// records went on into the removed file, and requests were served).
+    private var orphaned: SystemError?
+    /// The `seq` of the first record written to the open file: a removed
+    /// file took the records from it on with it (the `reopen` event says).
+    private var fileFirstSeq: UInt64 = 0
 
     /// Opens (or creates, mode 0640) the log and picks up its chain: the new
     /// records continue from the last record of an existing file. "-" is
@@ -124,6 +132,7 @@ public final class AuditLog: @unchecked Sendable {
         pthread_cond_init(wake, nil)
         pthread_cond_init(progress, nil)
         if path != "-" { pickUpChain() }
+        fileFirstSeq = renderer.seq
     }
 
     deinit {
@@ -136,9 +145,21 @@ public final class AuditLog: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// Opens the log for this process alone: an exclusive lock on the file
+    /// (flock), so that a second `serve` given the same `--audit-log` does
+    /// not interleave a second chain into it (which `audit verify` then
+    /// reports as tampering); it is refused instead.
     static func open(_ path: String) throws(SystemError) -> Int32 {
         let raw = Glibc.open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         if raw < 0 { throw SystemError.last("open \(path)") }
+        var info = stat()
+        // A regular file only (a device such as /dev/full is no one's log).
+        if fstat(raw, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, flock(raw, LOCK_EX | LOCK_NB) != 0 {
+            let error = SystemError.last("lock \(path)")
+            Glibc.close(raw)
+            guard error.code == EWOULDBLOCK else { throw error }
+            throw SystemError("another process holds the lock of the audit log \(path) (give each sockwarden serve its own --audit-log)", code: error.code)
+        }
         return raw
     }
 
@@ -392,6 +413,8 @@ public final class AuditLog: @unchecked Sendable {
             }
             if closing && batch.isEmpty && inFlight == 0 && !doReopen {
                 announceAnchor(force: true)
+                // Another writer may take the file now (a restart in the same process: tests).
+                if fd != STDOUT_FILENO { flock(fd, LOCK_UN) }
                 writerDone = true
                 pthread_cond_broadcast(progress)
                 pthread_mutex_unlock(mutex)
@@ -400,6 +423,8 @@ public final class AuditLog: @unchecked Sendable {
             pthread_mutex_unlock(mutex)
 
             var cause: ReopenCause? = doReopen ? .signal : nil
+            // Removed and not yet made again: tried at every turn (each failed one waits `retryNanoseconds`).
+            if orphaned != nil { cause = .removed }
             if cause == nil, !batch.isEmpty {
                 let now = monotonicNanoseconds()
                 if now &- lastPlaceCheck >= AuditLog.placeCheckNanoseconds {
@@ -417,6 +442,12 @@ public final class AuditLog: @unchecked Sendable {
             work.removeAll(keepingCapacity: true)
             swap(&work, &batch)
             if pending.isEmpty { continue }
+            if let error = orphaned {
+                // Held, not written into a file no one can read; `admit` refuses (or counts) meanwhile.
+                noteFailure(error)
+                waitBeforeRetry()
+                continue
+            }
             if let error = writePending() {
                 noteFailure(error)
                 waitBeforeRetry()
@@ -575,10 +606,29 @@ public final class AuditLog: @unchecked Sendable {
             return
         }
         let why = cause == .signal ? "SIGUSR1" : "the audit log \(path) was \(cause.rawValue) without SIGUSR1"
+        if cause == .signal, AuditLog.displacement(fd: fd, path: path) == nil, AuditLog.isRegularFile(fd) {
+            // The path still names the open file (nothing moved it): kept, as opening it again would be.
+            render(.event(AuditEvent("reopen") { w in
+                w.field("path", path)
+                w.field("cause", cause.rawValue)
+                w.field("outcome", "ok")
+            }))
+            pendingRecords += 1
+            Files.writeStderr("sockwarden: \(why): audit log \(path) reopened (the path still names the same file)\n")
+            return
+        }
         let fresh: Int32
         do {
             fresh = try AuditLog.open(path)
         } catch {
+            if cause == .removed {
+                // The old file is gone for reviewers: nothing more goes into it.
+                if orphaned == nil {
+                    Files.writeStderr("sockwarden: \(why) and cannot be made again: \(error); records are held, not written, until it can (\(failurePolicy == .refuse ? "new requests get a 503" : "requests are served unrecorded"), --audit-failure=\(failurePolicy.rawValue))\n")
+                }
+                orphaned = SystemError("\(path) was removed and cannot be made again (\(error.call))", code: error.code)
+                return
+            }
             Files.writeStderr("sockwarden: \(why): cannot reopen the audit log \(path): \(error); still writing to the old file\n")
             render(.event(AuditEvent("reopen") { w in
                 w.field("path", path)
@@ -589,9 +639,10 @@ public final class AuditLog: @unchecked Sendable {
             pendingRecords += 1
             return
         }
-        // What is pending goes to the old file if it can; a line cut short
-        // there is written again whole in the new file.
-        if !pending.isEmpty, writePending() != nil, pendingOffset > 0 {
+        // What is pending goes to the old file if it can (not a removed
+        // one); a line cut short there is written again whole in the new file.
+        let removed = cause == .removed || (cause == .signal && AuditLog.displacement(fd: fd, path: path) == .removed)
+        if !removed, !pending.isEmpty, writePending() != nil, pendingOffset > 0 {
             let cut = pending[..<pendingOffset].lastIndex(of: 10).map { $0 + 1 } ?? 0
             if cut < pendingOffset {
                 Files.writeStderr("sockwarden: \(why): the old audit file ends with a line cut short by a failed write; it is written whole to the new file\n")
@@ -599,16 +650,29 @@ public final class AuditLog: @unchecked Sendable {
             pending.removeFirst(cut)
             pendingOffset = 0
         }
+        if removed, pendingOffset > 0 {
+            // A line partly written into the removed file: whole in the new one.
+            pendingOffset = 0
+        }
         if case .unusable(_, true) = AuditLogTail.read(fd: fresh) { pending.insert(10, at: 0) }
         Glibc.close(fd)
         fd = fresh
+        orphaned = nil
         let size = max(0, lseek(fd, 0, SEEK_END))
         (writebackStartedTo, droppedTo) = (size, size)
+        // The records the removed file took with it (written ones, not those still pending).
+        let lostTo = renderer.seq - UInt64(pendingRecords)
+        let lost: (from: UInt64, to: UInt64)? = removed && lostTo > fileFirstSeq ? (fileFirstSeq, lostTo - 1) : nil
         render(.event(AuditEvent("reopen") { w in
             w.field("path", path)
             w.field("cause", cause.rawValue)
             w.field("outcome", "ok")
+            if let lost {
+                w.field("lost_from_seq", lost.from)
+                w.field("lost_to_seq", lost.to)
+            }
         }))
+        fileFirstSeq = lostTo
         pendingRecords += 1
         Files.writeStderr("sockwarden: \(why): audit log \(path) reopened\n")
     }
@@ -623,6 +687,11 @@ public final class AuditLog: @unchecked Sendable {
     /// Whether `path` still names the regular file `fd` writes to. Records
     /// written to a removed or moved-away file would be lost to reviewers;
     /// checked at most every 0.1 s, before a batch is written.
+    static func isRegularFile(_ fd: Int32) -> Bool {
+        var info = stat()
+        return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
     static func displacement(fd: Int32, path: String) -> ReopenCause? {
         guard path != "-" else { return nil }
         var open = stat()

@@ -64,7 +64,9 @@ extension Connection {
             return .close
         }
 
-        // Here the daemon's stream has come to its end (a cut-off one returned above).
+        // Here the daemon's stream has come to its end (a cut-off one returned above):
+        // the images it named are the daemon's to change again, its own names included.
+        BuildImageHolds.find(in: exchange.hold)?.release()
         let build = exchange.finishedRecord()
         let tagged = scope.tagBuilt(result.outcome(ended: true), names: exchange.buildTags ?? []) { path, name in
             tagForBuild(path, name, build: build, scope: scope)
@@ -105,6 +107,7 @@ extension Connection {
             exchange.update { $0.error = "client went away mid-build; the rest of the daemon's stream did not come within \(Self.cutBuildDrainSeconds) s, so an image the build may still have made is not the job's" }
             return .close
         }
+        BuildImageHolds.find(in: exchange.hold)?.release()
         let outcome = result.outcome(ended: true)
         // No names: only the record of the image (`madeImage`), or why there is none.
         let unnamed = scope.tagBuilt(outcome, names: [], tag: { _, _ in nil })?.refusal

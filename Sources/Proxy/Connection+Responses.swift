@@ -134,7 +134,7 @@ extension Connection {
                     return relayWarned(head, consumed: consumed, exchange.warning!, exchange, reader, hijacked: hijacked)
                 case .hijack, .plain:
                     if exchange.announcesClassicBuilder {
-                        reader.withAvailableMutable {
+                        _ = reader.withAvailableMutable {
                             BuilderVersionField.announceClassicBuilder(in: UnsafeMutableRawBufferPointer(rebasing: $0[0..<consumed]))
                         }
                     }

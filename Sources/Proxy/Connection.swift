@@ -135,7 +135,10 @@ final class Connection: @unchecked Sendable {
             let left = Int64(bitPattern: due &- monotonicNanoseconds())
             if left <= 0 { return true }
             usleep(UInt32(min(UInt64(left) / 1000 + 1, Self.rateSleepMicroseconds)))
-            if shared.withLock({ $0.terminated }) || endIfClientLeft() { return false }
+            if shared.withLock({ $0.terminated }) || endIfClientLeft() {
+                bucket.giveBack()
+                return false
+            }
         }
     }
 

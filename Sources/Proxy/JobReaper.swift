@@ -75,6 +75,9 @@ struct JobReaper: Sendable {
                     }
                 }
             }
+            if removeImages {
+                failedThisRound = removeImagesWithChildren(failedThisRound, onRemoval: onRemoval, report: &report)
+            }
             failedThisRound += removeReboundVolumes(onRemoval: onRemoval, report: &report)
             failedThisRound += untagClaims(onRemoval: onRemoval, report: &report)
             if failedThisRound.isEmpty || round == rounds {
@@ -84,6 +87,72 @@ struct JobReaper: Sendable {
         }
         claims?.release(job: owner.id)
         return report
+    }
+
+    /// Images of the job's the daemon would not remove (409): one a build
+    /// went on `FROM`, and failed, keeps its step images as children, with
+    /// the job's label and seal by inheritance but recorded by no one, and
+    /// the daemon removes no image with children, even forced (found
+    /// 2026-12-02, session 21: the job's image and its name outlived its
+    /// close). Its untagged descendants with the job's label and seal are
+    /// removed, leaves first and without force (one a container uses stays),
+    /// then the image again; one still kept loses its names, so that no name
+    /// of the job's outlives it. Returns the failures that remain.
+    private func removeImagesWithChildren(_ failures: [Removal], onRemoval: (Removal) -> Void, report: inout Report) -> [Removal] {
+        let refused = failures.filter { $0.kind == "image" && $0.status == 409 }
+        guard !refused.isEmpty else { return failures }
+        let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true,\"\(owner.sealFilter)\":true}}")
+        guard case .ok(let listed) = lookup.get("/images/json?all=1&filters=\(filter)") else { return failures }
+        var remaining = failures.filter { !($0.kind == "image" && $0.status == 409) }
+        for image in refused {
+            for child in Self.unnamedDescendants(of: image.id, in: listed, owner: owner) {
+                let removal = Removal(kind: "image", id: child, status: lookup.delete("/images/\(child)"))
+                onRemoval(removal)
+                if (200..<300).contains(removal.status) || removal.status == 404 { report.removed.append(removal) }
+            }
+            let again = Removal(kind: "image", id: image.id, status: lookup.delete("/images/\(image.id)?force=1"))
+            onRemoval(again)
+            if (200..<300).contains(again.status) || again.status == 404 {
+                report.removed.append(again)
+                continue
+            }
+            remaining.append(again)
+            for name in Self.names(of: image.id, in: listed) {
+                let untag = Removal(kind: "image", id: name, status: lookup.delete("/images/\(DaemonLookup.escape(name))"))
+                onRemoval(untag)
+                if (200..<300).contains(untag.status) || untag.status == 404 { report.removed.append(untag) } else { remaining.append(untag) }
+            }
+        }
+        return remaining
+    }
+
+    /// The descendants of `id` in an image list (`all=1`) that have no
+    /// name, no digest and the job's label and seal, leaves first.
+    static func unnamedDescendants(of id: String, in list: JSONValue, owner: JobOwner) -> [String] {
+        let items = list.array ?? []
+        var children: [String: [JSONValue]] = [:]
+        for item in items { children[item.member("ParentId")?.string ?? "", default: []].append(item) }
+        var order: [String] = []
+        var seen: Set<String> = [id]
+        func visit(_ parent: String) {
+            for child in children[parent] ?? [] {
+                guard let childID = child.member("Id")?.string, seen.insert(childID).inserted else { continue }
+                visit(childID)
+                let tags = (child.member("RepoTags")?.array ?? []).compactMap(\.string)
+                let digests = (child.member("RepoDigests")?.array ?? []).compactMap(\.string)
+                guard ImageNames.isUnnamed(repoTags: tags, repoDigests: digests),
+                      owner.ownsImage(labels: JobScope.labels(child.member("Labels"))) == true else { continue }
+                order.append(childID)
+            }
+        }
+        visit(id)
+        return order
+    }
+
+    /// The tags of `id` in an image list.
+    static func names(of id: String, in list: JSONValue) -> [String] {
+        let item = (list.array ?? []).first { $0.member("Id")?.string == id }
+        return (item?.member("RepoTags")?.array ?? []).compactMap(\.string).filter { $0 != "<none>:<none>" }
     }
 
     /// The anonymous volumes bound again by name, each removed once no

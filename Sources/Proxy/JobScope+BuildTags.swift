@@ -92,7 +92,13 @@ extension JobScope {
                 let why = message.utf8.starts(with: "sockwarden: ".utf8) ? String(message.utf8.dropFirst(12))! : message
                 return refuse(name, "by the end of the build \(why)")
             case .free(let target):
-                if let why = tag(Self.tagPath(id, target), target) {
+                // Not a name another running build of a job names (`BuildImageHolds`).
+                let changing: BuildImageHolds.Hold
+                switch BuildImageHolds.shared.begin(.change, names: [target]) {
+                case .failure(let conflict): return refuse(target, "by the end of the build \(conflict.changeRefusal().dropFirst(12))")
+                case .success(let hold): changing = hold
+                }
+                if let why = withExtendedLifetime(changing, { tag(Self.tagPath(id, target), target) }) {
                     return refuse(target, "tagging it failed: \(why)")
                 }
                 // A q=1 build's client is shown only the image ID, as the daemon shows it.

@@ -69,15 +69,22 @@ extension JobScope {
     /// runs (`BuildScope.pullsDuringBuild`), which the job socket pulls
     /// first through the job's own judging (`Connection.prePull`); nil:
     /// not a build.
+    ///
+    /// `hold`: a build's hold on the images it names (`BuildImageHolds`),
+    /// its names held already: each image found is held by its ID too.
     func checkDockerfile(_ references: [DockerfileReference], pull: Bool = false) -> Outcome? {
         var none: [DockerfileReference]?
         return checkDockerfile(references, pull: pull, pulls: &none)
     }
 
-    func checkDockerfile(_ references: [DockerfileReference], pull: Bool, pulls: inout [DockerfileReference]?) -> Outcome? {
+    func checkDockerfile(_ references: [DockerfileReference], pull: Bool, pulls: inout [DockerfileReference]?,
+                         hold: BuildImageHolds.Hold? = nil) -> Outcome? {
         for reference in references where reference.kind != .addURL {
             let at = "Dockerfile line \(reference.line)"
-            let access = imageAccess(reference.value)
+            let (access, id) = imageAccessAndID(reference.value)
+            if let hold, let id, !reference.onBuild, let taken = hold.add(ids: [id]) {
+                return .answer(status: 409, message: BuildImageHolds.Conflict(reference: taken).buildRefusal(job: owner.id) + " (\(at))")
+            }
             let absent = { if case .absent = access { return true } else { return false } }()
             // The daemon pulls a missing image, and every one with pull=1.
             if pull || absent,

@@ -360,16 +360,22 @@ extension JobScope {
 
     /// What the daemon would find for `name`, and whose it is.
     func imageAccess(_ name: String) -> ImageAccess {
-        if ImageNames.readsAsIDPrefix(name) { return .shortID }
+        imageAccessAndID(name).access
+    }
+
+    /// The same, with the ID of the image found (nil: none found, or no ID in the answer).
+    func imageAccessAndID(_ name: String) -> (access: ImageAccess, id: String?) {
+        if ImageNames.readsAsIDPrefix(name) { return (.shortID, nil) }
         let escaped = DaemonLookup.escape(name)
-        guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return .absent }
+        guard !escaped.isEmpty, escaped != ".", escaped != ".." else { return (.absent, nil) }
         let info: JSONValue
         switch lookup.get(ObjectKind.image.inspectPath(escaped)) {
-        case .notFound: return .absent
-        case .failed(let why): return .unknown(why)
+        case .notFound: return (.absent, nil)
+        case .failed(let why): return (.unknown(why), nil)
         case .ok(let found): info = found
         }
-        return imageAccess(name, info)
+        let id = info.member("Id")?.string
+        return (imageAccess(name, info), id.flatMap { ImageNames.isFullID($0) ? $0 : nil })
     }
 
     /// Whose the image the daemon found for `name` is (`info`: its inspect).

@@ -85,6 +85,12 @@ final class LoopConnection {
     // MARK: - Events
 
     func clientEvent(_ events: UInt32) {
+        if slotHeld, current == nil, events & (Epoll.hangup | Epoll.error) != 0 {
+            // Gone for good while its request waited for its peer's slot: nothing
+            // was judged or forwarded, and the slot is given back (`close`).
+            close(because: "client went away")
+            return
+        }
         if current != nil, events & (Epoll.hangup | Epoll.error) != 0, !readingClient || clientEOF {
             // The client is gone for good while an answer is pending (a
             // quiet stream, with requests pipelined behind it, which keep
@@ -693,6 +699,8 @@ final class LoopConnection {
         guard !closed else { return }
         closed = true
         clearDeadline()
+        // Gone while it waited for its slot (`holdForRate`): given back, no debt left behind.
+        if slotHeld, let bucket = rateBucket ?? nil { bucket.giveBack() }
         if let exchange = current {
             if exchange.record.error == nil { exchange.record.error = reason }
             context.audit.write(exchange.record)

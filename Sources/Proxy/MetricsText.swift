@@ -15,11 +15,15 @@ public struct MetricsSnapshot: Sendable {
         public var requestMemoryRefusals: Int
         /// `PeerRates.waits`.
         public var peerRateWaits: Int
+        /// `PeerRates.givenBack`.
+        public var peerRateGivenBack: Int
 
         public init(openConnections: Int = 0, auditBacklog: Int = 0, auditHealthy: Bool = true, policyName: String = "",
                     policyDigest: String = "", policyMode: String = "enforce", policyLoadedAt: Double = 0,
-                    requestMemoryBytes: Int = 0, requestMemoryRefusals: Int = 0, peerRateWaits: Int = 0) {
+                    requestMemoryBytes: Int = 0, requestMemoryRefusals: Int = 0, peerRateWaits: Int = 0,
+                    peerRateGivenBack: Int = 0) {
             self.peerRateWaits = peerRateWaits
+            self.peerRateGivenBack = peerRateGivenBack
             self.requestMemoryBytes = requestMemoryBytes
             self.requestMemoryRefusals = requestMemoryRefusals
             self.openConnections = openConnections
@@ -94,6 +98,8 @@ public struct MetricsSnapshot: Sendable {
         plain("sockwarden_request_memory_refusals_total", "\(live.requestMemoryRefusals)")
         family("sockwarden_peer_rate_waits_total", "counter", "Times a request waited because its peer was past --peer-rate.")
         plain("sockwarden_peer_rate_waits_total", "\(live.peerRateWaits)")
+        family("sockwarden_peer_rate_slots_given_back_total", "counter", "Slots given back by requests whose client went away while they waited for them (no debt is left behind).")
+        plain("sockwarden_peer_rate_slots_given_back_total", "\(live.peerRateGivenBack)")
         family("sockwarden_open_streams", "gauge", "Judged requests whose exchange has not ended yet: streams (logs -f, events), hijacked attach/exec sessions, slow requests.")
         plain("sockwarden_open_streams", "\(inFlight)")
         family("sockwarden_bytes_total", "counter", "Bytes relayed: in = client to daemon, out = to the client. Counted when each exchange ends.")

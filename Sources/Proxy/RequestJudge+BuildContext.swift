@@ -43,12 +43,25 @@ extension RequestJudge {
         }
         // On a job socket every image named must be in the job's view.
         if let scope = context.jobScope {
+            // Its images are held while it runs (`BuildImageHolds`): names now, IDs as they are looked up.
+            let held = references.filter { $0.kind != .addURL && !$0.onBuild }.compactMap { BuildImageHolds.heldForm($0.value) }
+            let imageHold: BuildImageHolds.Hold
+            switch BuildImageHolds.shared.begin(.build, names: held.compactMap(\.name), ids: held.compactMap(\.id)) {
+            case .failure(let conflict): return refuse(409, rule: "job-scope", conflict.buildRefusal(job: scope.owner.id))
+            case .success(let hold): imageHold = hold
+            }
             var pulls: [DockerfileReference]? = []
             let pull = !pulled && LocalImageNames.buildPulls(rawQuery: Self.rawQuery(of: judged.record.target))
-            if case .answer(let status, let message, _)? = scope.checkDockerfile(references, pull: pull, pulls: &pulls) {
+            if case .answer(let status, let message, _)? = scope.checkDockerfile(references, pull: pull, pulls: &pulls, hold: imageHold) {
                 return refuse(status, rule: "job-scope", message)
             }
             judged.prePulls = BuildScope.prePulls(pulls ?? [])
+            // Forwarded as judged now (nothing to pull first): held as long as the exchange lives.
+            // Otherwise the judging after the pulls holds them (`Connection.prePull`).
+            if judged.prePulls.isEmpty, case .forward(let target, let body, let warning, let rewrite, let hold) = judged.action {
+                judged.action = .forward(target: target, body: body, warning: warning, rewrite: rewrite,
+                                         hold: hold.map { PairedHold($0, imageHold) } ?? imageHold)
+            }
             // With pull=1 the daemon pulls every image again, those that
             // pulled images' triggers name too (`Connection.prePull`).
             if pulled && LocalImageNames.buildPulls(rawQuery: Self.rawQuery(of: judged.record.target)) {

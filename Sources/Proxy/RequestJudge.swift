@@ -224,6 +224,17 @@ struct RequestJudge {
                 }
                 rewrite = context.jobScope?.responseFilter(for: match.route, rawQuery: match.rawQuery, mark: mark)
                 if match.route.name == "system.events" { jobEvents = true }
+                // An image a job's running build names is not changed under it (`BuildImageHolds`).
+                if let change = JobScope.imageChange(route: match.route.name, target: target ?? head.target) {
+                    switch BuildImageHolds.shared.begin(.change, names: change.names, ids: change.ids) {
+                    case .failure(let conflict):
+                        record.rule = "job-scope"
+                        record.reason = conflict.changeRefusal()
+                        return Judged(record: record, action: .answer(status: 409, message: conflict.changeRefusal()), inspected: inspected)
+                    case .success(let changing):
+                        hold = hold.map { PairedHold($0, changing) } ?? changing
+                    }
+                }
             }
             if scoped == nil, !decision.pinnedParameters.isEmpty {
                 // The container judged, by its full ID (a rename after the check cannot swap it).

@@ -144,7 +144,7 @@ final class AuditTrail: @unchecked Sendable {
                         policyName: inForce.policy.name, policyDigest: inForce.digest, policyMode: inForce.policy.mode.rawValue,
                         policyLoadedAt: Double(inForce.loadedAt.seconds) + Double(inForce.loadedAt.nanoseconds) / 1e9,
                         requestMemoryBytes: context.requestMemory.held, requestMemoryRefusals: context.requestMemory.refusals,
-                        peerRateWaits: context.peerRates.waits)
+                        peerRateWaits: context.peerRates.waits, peerRateGivenBack: context.peerRates.givenBack)
                     return context.metrics.snapshot(live: live).render()
                 }
                 try metrics.start()

@@ -42,7 +42,7 @@ import Testing
     @Test func everyFamilyHasHelpAndTypeBeforeItsSamples() {
         let live = MetricsSnapshot.Live(openConnections: 3, auditBacklog: 7, auditHealthy: false, policyName: "ci.toml",
                                         policyDigest: "sha256:ab", policyMode: "warn", policyLoadedAt: 1_700_000_000,
-                                        requestMemoryBytes: 1_310_720, requestMemoryRefusals: 2, peerRateWaits: 5)
+                                        requestMemoryBytes: 1_310_720, requestMemoryRefusals: 2, peerRateWaits: 5, peerRateGivenBack: 4)
         let m = Metrics()
         m.countReload(trigger: "sighup", outcome: "invalid")
         m.countReload(trigger: "file-change", outcome: "ok")
@@ -62,6 +62,7 @@ import Testing
         #expect(l.contains("sockwarden_request_memory_bytes 1310720"))
         #expect(l.contains("sockwarden_request_memory_refusals_total 2"))
         #expect(l.contains("sockwarden_peer_rate_waits_total 5"))
+        #expect(l.contains("sockwarden_peer_rate_slots_given_back_total 4"))
         #expect(l.contains("sockwarden_audit_log_healthy 0"))
         #expect(l.contains("sockwarden_policy_info{name=\"ci.toml\",digest=\"sha256:ab\",mode=\"warn\"} 1"))
         #expect(l.contains("sockwarden_policy_loaded_timestamp_seconds 1700000000"))

@@ -42,6 +42,21 @@ import Testing
         }
     }
 
+    @Test func slotsOfRequestsThatWentAwayAreGivenBack() {
+        // 20 a second, capacity 1: a hundred requests that hung up while they waited leave no debt.
+        var bucket = TokenBucket(rate: 20, capacity: 1, now: 0)
+        #expect(bucket.reserve(now: 0) == 0)
+        for _ in 0..<100 {
+            #expect(bucket.reserve(now: 0) > 0)
+            bucket.giveBack(now: 0)
+        }
+        #expect(bucket.reserve(now: 0) == Self.second / 20, "only the one request that went is ahead")
+        // Nothing reserved ahead: nothing to give back, and the bucket stays idle.
+        var idle = TokenBucket(rate: 20, capacity: 1, now: 0)
+        idle.giveBack(now: Self.second)
+        #expect(idle.reserve(now: Self.second) == 0)
+    }
+
     @Test func eachPeerHasItsOwnBucket() {
         let rates = PeerRates(perSecond: 1, burst: 2)
         let a = rates.bucket(for: "uid 1000", now: 0)!

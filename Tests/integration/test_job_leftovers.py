@@ -8,7 +8,12 @@ red-team helper on 2026-12-02, session 20, against dockerd 20.10.24):
 - an anonymous volume a create bound again by name (docker-compose's
   recreate): the daemon counts it as named on the new container and keeps
   it when that container goes, even with `v=1`, and it has no owner label.
-  Now the close removes it.
+  Now the close removes it;
+- (session 21) a failed build `FROM` the job's own image: its step images
+  are the image's children, with the job's label and seal by inheritance
+  but recorded by no one, and the daemon removes no image with children,
+  even forced: the close failed (500) and the job's image and name stayed.
+  Now the close removes those children first.
 
 Every check is made straight on the daemon."""
 import json
@@ -102,3 +107,22 @@ def test_an_anonymous_volume_bound_again_by_name_is_reaped_at_close(jobs, docker
     out = jobs.job("close", "--id", job)
     assert f"removed volume {volume}" in out.stdout, out.stdout
     assert http(dockerd_sock, "GET", f"{API}/volumes/{volume}").status == 404
+
+
+def test_a_failed_build_from_the_jobs_own_image_does_not_keep_it_past_the_close(jobs, dockerd_sock):
+    job = unique("jl")
+    sock = jobs.open(job)
+    base = f"{job}-base:1"
+    r = http(sock, "POST", f"{API}/build?networkmode=none&t={base}", tar_of({"Dockerfile": f"FROM {IMG}\nRUN touch /own\n".encode()}),
+             {"Content-Type": "application/x-tar"}, timeout=120)
+    assert r.status == 200 and b"Successfully tagged" in r.body, r.body[-400:]
+    base_id = json.loads(http(dockerd_sock, "GET", f"{API}/images/{base}/json").body)["Id"]
+    _, failed = build(sock, f"FROM {base}\nRUN echo kept > /p\nRUN false\n")
+    assert failed
+    children = [i["Id"] for i in json.loads(http(dockerd_sock, "GET", f"{API}/images/json?all=1").body) if i["ParentId"] == base_id]
+    assert children, "the failed build left no step image below the job's image (nothing to test)"
+    out = jobs.job("close", "--id", job)
+    assert "failed" not in out.stdout, out.stdout
+    for image in [base, base_id, *children]:
+        assert not exists(dockerd_sock, image), (image, out.stdout)
+    assert exists(dockerd_sock, IMG)

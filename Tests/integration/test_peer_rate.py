@@ -33,6 +33,33 @@ def test_a_peer_past_its_rate_waits_its_turn_and_nothing_is_refused(proxy_factor
     assert all(r["decision"] == "allow" and r["status"] == 200 for r in pings), pings[:3]
 
 
+@pytest.mark.parametrize("extra", SERVING)
+def test_requests_that_went_away_while_they_waited_leave_no_wait_behind(proxy_factory, short_tmp, extra):
+    """A peer that sends a request and hangs up at once, again and again,
+    booked slot after slot it never used: at 20 a second, 3 s of that made
+    its next real request wait 51 s (found 2026-12-02, session 21, by a
+    red-team helper). Each request that goes away while it waits gives its
+    slot back: the metric counts them, and nothing is left for the next."""
+    metrics = os.path.join(tempfile.mkdtemp(dir=short_tmp), "m.sock")
+    p = proxy_factory("ci.toml", extra=("--peer-rate", "20", "--peer-burst", "1", "--metrics-socket", metrics) + extra)
+    with RawConn(p.sock, timeout=30) as first:
+        assert first.request("GET", f"{API}/_ping").status == 200
+    # 40 more at once, each hung up right after it was sent: every one of them waits (20 a second).
+    gone = []
+    for _ in range(40):
+        c = RawConn(p.sock, timeout=30)
+        c.send(b"GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n")
+        gone.append(c)
+    wait_for(lambda: metric(metrics, "sockwarden_peer_rate_waits_total") >= 30, 10, what="the requests waiting")
+    for c in gone:
+        c.close()
+    given = wait_for(lambda: metric(metrics, "sockwarden_peer_rate_slots_given_back_total") >= 30, 10,
+                     what="the slots of the requests that went away given back")
+    assert given
+    with RawConn(p.sock, timeout=30) as after:
+        assert after.request("GET", f"{API}/_ping").status == 200
+
+
 def test_the_default_rate_holds_back_no_ordinary_burst(proxy_factory, short_tmp):
     """The default (2000 a second, 4000 at once): 500 requests as fast as
     one connection sends them never wait."""

@@ -1,0 +1,141 @@
+import EngineAPI
+import Posix
+import Tenancy
+
+/// The images a job's running build names, kept from being changed under
+/// it. A job socket checks a build's `FROM` and `COPY --from` images (and
+/// those its base images' triggers name) when it judges the build, and
+/// forwards it with `pull=0` when they are there; but the classic builder
+/// looks each up only when it reaches that step, and pulls one that is
+/// missing then. A job that removed, re-tagged or pulled over such a name
+/// between the check and that step (a `RUN sleep` in an earlier stage makes
+/// room) had the daemon pull an image nobody judged, from a registry the
+/// policy refuses, running triggers that read another job's image (found
+/// 2026-12-02, session 21, by a red-team helper).
+///
+/// So, for every socket of the process: while a job's build runs, the
+/// names it was judged with and the image IDs they resolved to are held
+/// (`Kind.build`); a change of a held name or image through a job socket
+/// (a delete, tag, pull, import, commit, a build's naming, a prune's
+/// delete) is refused with 409 while the build runs, and a build is
+/// refused while such a change of an image it names is in flight
+/// (`Kind.change`). Each side registers and checks the other under one
+/// lock, and a build looks its images up only once its names are held, so
+/// no change slips between a build's look-up and its use. Builds do not
+/// exclude builds, nor changes changes (the daemon orders those).
+final class BuildImageHolds: @unchecked Sendable {
+    static let shared = BuildImageHolds()
+
+    enum Kind { case build, change }
+
+    private struct Entry {
+        let kind: Kind
+        var names: Set<String>
+        var ids: Set<String>
+    }
+
+    private let table = Locked((next: UInt64(1), entries: [UInt64: Entry]()))
+
+    /// Released when the exchange that keeps it ends (or by `release`).
+    final class Hold: @unchecked Sendable {
+        fileprivate let token: UInt64
+        private weak var holds: BuildImageHolds?
+        private let released = Locked(false)
+
+        fileprivate init(token: UInt64, holds: BuildImageHolds) {
+            self.token = token
+            self.holds = holds
+        }
+
+        /// Adds image IDs a held name resolved to; the first one a change
+        /// in flight holds when it does (then nothing is added).
+        func add(ids: [String]) -> String? {
+            holds?.add(ids: ids, to: token)
+        }
+
+        /// Lets go before the exchange ends (a build whose stream has ended).
+        func release() {
+            guard !released.withLock({ let was = $0; $0 = true; return was }) else { return }
+            holds?.remove(token)
+        }
+
+        deinit { release() }
+    }
+
+    /// What conflicts: the name or ID (as held) that the other kind holds.
+    struct Conflict: Error, Equatable {
+        let reference: String
+    }
+
+    /// Holds `names` (normalised, `ImageReference.normalise`) and `ids`
+    /// (`sha256:` and 64 hex digits) for `kind`, or the first of them the
+    /// other kind holds.
+    func begin(_ kind: Kind, names: [String], ids: [String] = []) -> Result<Hold, Conflict> {
+        let result = table.withLock { state -> Result<UInt64, Conflict> in
+            for entry in state.entries.values where entry.kind != kind {
+                if let name = names.first(where: entry.names.contains) { return .failure(Conflict(reference: name)) }
+                if let id = ids.first(where: entry.ids.contains) { return .failure(Conflict(reference: id)) }
+            }
+            let token = state.next
+            state.next += 1
+            state.entries[token] = Entry(kind: kind, names: Set(names), ids: Set(ids))
+            return .success(token)
+        }
+        return result.map { Hold(token: $0, holds: self) }
+    }
+
+    /// How many holds of `kind` there are (for tests and the metrics).
+    func count(_ kind: Kind) -> Int {
+        table.withLock { state in state.entries.values.filter { $0.kind == kind }.count }
+    }
+
+    private func add(ids: [String], to token: UInt64) -> String? {
+        table.withLock { state -> String? in
+            guard let kind = state.entries[token]?.kind else { return nil }
+            for (other, entry) in state.entries where other != token && entry.kind != kind {
+                if let id = ids.first(where: entry.ids.contains) { return id }
+            }
+            state.entries[token]?.ids.formUnion(ids)
+            return nil
+        }
+    }
+
+    private func remove(_ token: UInt64) {
+        _ = table.withLock { $0.entries.removeValue(forKey: token) }
+    }
+
+    /// The form a reference is held by: a normalised name, or an image ID
+    /// (`sha256:` and its 64 hex digits); nil for what names no image the
+    /// daemon could pull (a short ID, an unreadable name).
+    static func heldForm(_ reference: String) -> (name: String?, id: String?)? {
+        if ImageNames.isFullID(reference) {
+            return (nil, reference.utf8.starts(with: "sha256:".utf8) ? reference : "sha256:" + reference)
+        }
+        if ImageNames.readsAsIDPrefix(reference) { return nil }
+        guard let name = ImageReference.normalise(reference) else { return nil }
+        return (name, nil)
+    }
+
+    /// The hold inside an exchange's hold (alone or paired), to let go of.
+    static func find(in hold: AnyObject?) -> Hold? {
+        if let found = hold as? Hold { return found }
+        if let pair = hold as? PairedHold { return find(in: pair.first) ?? find(in: pair.second) }
+        return nil
+    }
+}
+
+extension BuildImageHolds.Conflict {
+    /// A build refused because an image it names is being changed.
+    func buildRefusal(job: String) -> String {
+        "sockwarden: job \(job)'s build names the image \(familiar), which another request of a job is changing (a delete, tag or pull in flight); retry the build once it has ended"
+    }
+
+    /// A change refused because a running build names the image.
+    func changeRefusal() -> String {
+        "sockwarden: the image \(familiar) is in use by a build running on a job socket (its Dockerfile names it, and the daemon looks it up only when it reaches that step); change it once the build has ended"
+    }
+
+    private var familiar: String {
+        reference.utf8.starts(with: "sha256:".utf8) ? String(reference.utf8.dropFirst(7).prefix(12))! : ImageNames.familiar(reference)
+    }
+}

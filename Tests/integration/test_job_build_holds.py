@@ -1,0 +1,85 @@
+"""The images a job's running build names are not changed under it.
+
+A job socket checks a build's `FROM` images when it judges the build and
+forwards it with `pull=0` when they are there; the classic builder looks each
+up only when it reaches that step, and pulls one that is missing then. A job
+that removed its own base image while an earlier stage ran (`RUN sleep`) had
+the daemon pull that name itself: unjudged, unrecorded, from any registry,
+running triggers nobody read (a red-team helper read another job's image that
+way, 2026-12-02, session 21). Now, while the build runs, a delete, tag or pull
+of a name it names, or a delete of the image by ID, is refused with 409, and
+the build finishes with the image it was judged with; once it has ended the
+same requests pass. `BuildImageHoldsTests` covers a build refused while such a
+change is in flight (a timing no client can hold open here)."""
+import json
+import os
+import subprocess
+import tempfile
+import urllib.parse
+
+import pytest
+
+from swhelpers import API, CLI_PATHS, http, tar_of, unique
+from test_jobs import IMG, jobs  # noqa: F401 - the fixture is used by name
+
+pytestmark = pytest.mark.proxy_only
+CTX = {"Content-Type": "application/x-tar"}
+
+
+def build(sock: str, tag: str, dockerfile: str):
+    return http(sock, "POST", f"{API}/build?t={urllib.parse.quote(tag)}&networkmode=none",
+                tar_of({"Dockerfile": dockerfile.encode()}), CTX, timeout=120)
+
+
+@pytest.mark.skipif(not CLI_PATHS, reason="no docker CLI installed")
+def test_a_base_image_a_running_build_names_cannot_be_removed_or_moved(jobs, dockerd_sock, short_tmp):
+    job = unique("hold")
+    sock = jobs.open(job)
+    base, made = f"{job}-base:1", f"{job}-made:1"
+    try:
+        r = build(sock, base, f"FROM {IMG}\nRUN echo own-{job} > /own\n")
+        assert r.status == 200 and b"Successfully tagged" in r.body, r.body[-500:]
+        base_id = json.loads(http(dockerd_sock, "GET", f"{API}/images/{base}/json").body)["Id"]
+
+        ctx = tempfile.mkdtemp(dir=short_tmp)
+        with open(os.path.join(ctx, "Dockerfile"), "w") as f:
+            f.write(f"FROM {IMG} AS first\nRUN sleep 3\nFROM {base}\nRUN cat /own\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_")}
+        env.update(DOCKER_HOST=f"unix://{sock}", DOCKER_BUILDKIT="0", DOCKER_CONFIG=short_tmp)
+        proc = subprocess.Popen([CLI_PATHS[0], "build", "--network", "none", "--no-cache", "-t", made, ctx],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        seen = b""
+        try:
+            # Inside the first stage's RUN: the daemon has not looked the second FROM up yet.
+            while b"RUN sleep 3" not in seen:
+                line = proc.stdout.readline()
+                assert line, seen[-500:]
+                seen += line
+            changes = {
+                "delete by name": http(sock, "DELETE", f"{API}/images/{base}"),
+                "delete by ID": http(sock, "DELETE", f"{API}/images/{base_id}?force=1"),
+                "tag over it": http(sock, "POST", f"{API}/images/{IMG}/tag?repo={job}-base&tag=1"),
+                "pull over it": http(sock, "POST", f"{API}/images/create?fromImage={job}-base&tag=1"),
+            }
+            out, _ = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        seen += out
+        for what, answer in changes.items():
+            assert answer.status == 409, (what, answer)
+            assert "in use by a build running on a job socket" in answer.json()["message"], (what, answer)
+        # The build used the image it was judged with, and pulled nothing.
+        assert proc.returncode == 0, seen[-1000:]
+        assert f"own-{job}".encode() in seen and b"Pulling" not in seen, seen[-1000:]
+        assert json.loads(http(dockerd_sock, "GET", f"{API}/images/{base}/json").body)["Id"] == base_id
+        records = [rec for rec in jobs.audit() if rec.get("route") == "image.delete" and rec.get("event") == "result"
+                   and (base in rec["target"] or base_id in rec["target"])]
+        assert len(records) == 2 and all(rec["status"] == 409 and rec["rule"] == "job-scope" for rec in records), records
+
+        # Once the build has ended, the job's image is its own to remove again.
+        assert http(sock, "DELETE", f"{API}/images/{made}").status == 200
+        assert http(sock, "DELETE", f"{API}/images/{base}").status == 200
+    finally:
+        for ref in (made, base):
+            http(dockerd_sock, "DELETE", f"{API}/images/{ref}?force=1")
