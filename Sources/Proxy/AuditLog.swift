@@ -101,9 +101,9 @@ public final class AuditLog: @unchecked Sendable {
     /// until it can, as when writes fail (found 2026-12-02, session 21:
     /// records went on into the removed file, and requests were served).
     private var orphaned: SystemError?
-    /// The `seq` of the first record written to the open file: a removed
-    /// file took the records from it on with it (the `reopen` event says).
-    private var fileFirstSeq: UInt64 = 0
+    /// The `seq` of the open file's first record (nil: it does not say): a
+    /// removed file took the records from it on with it (the `reopen` event says).
+    private var fileFirstSeq: UInt64?
 
     /// Opens (or creates, mode 0640) the log and picks up its chain: the new
     /// records continue from the last record of an existing file. "-" is
@@ -132,7 +132,19 @@ public final class AuditLog: @unchecked Sendable {
         pthread_cond_init(wake, nil)
         pthread_cond_init(progress, nil)
         if path != "-" { pickUpChain() }
-        fileFirstSeq = renderer.seq
+        fileFirstSeq = path == "-" ? nil : AuditLog.firstSeq(fd: fd, next: renderer.seq)
+    }
+
+    /// The `seq` of a log file's first record; `next` when it has none yet.
+    static func firstSeq(fd: Int32, next: UInt64) -> UInt64? {
+        var head = [UInt8](repeating: 0, count: 4096)
+        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { return next }
+        let line = head[..<n].prefix { $0 != 10 }
+        let key = Array("\"seq\":".utf8)
+        guard let at = line.indices.first(where: { line[$0...].starts(with: key) }) else { return nil }
+        let digits = line[(at + key.count)...].prefix { $0 >= 0x30 && $0 <= 0x39 }
+        return digits.isEmpty ? nil : UInt64(String(decoding: digits, as: UTF8.self))
     }
 
     deinit {
@@ -654,25 +666,26 @@ public final class AuditLog: @unchecked Sendable {
             // A line partly written into the removed file: whole in the new one.
             pendingOffset = 0
         }
+        // The records the removed file took with it: those written, not those still pending.
+        let firstInNewFile = renderer.seq - UInt64(pending.lazy.filter { $0 == 10 }.count)
         if case .unusable(_, true) = AuditLogTail.read(fd: fresh) { pending.insert(10, at: 0) }
         Glibc.close(fd)
         fd = fresh
         orphaned = nil
         let size = max(0, lseek(fd, 0, SEEK_END))
         (writebackStartedTo, droppedTo) = (size, size)
-        // The records the removed file took with it (written ones, not those still pending).
-        let lostTo = renderer.seq - UInt64(pendingRecords)
-        let lost: (from: UInt64, to: UInt64)? = removed && lostTo > fileFirstSeq ? (fileFirstSeq, lostTo - 1) : nil
+        let lostFrom = fileFirstSeq
+        let lostTo: UInt64? = removed && firstInNewFile > (lostFrom ?? 0) ? firstInNewFile - 1 : nil
         render(.event(AuditEvent("reopen") { w in
             w.field("path", path)
             w.field("cause", cause.rawValue)
             w.field("outcome", "ok")
-            if let lost {
-                w.field("lost_from_seq", lost.from)
-                w.field("lost_to_seq", lost.to)
+            if let lostTo {
+                w.field("lost_from_seq", lostFrom)
+                w.field("lost_to_seq", lostTo)
             }
         }))
-        fileFirstSeq = lostTo
+        fileFirstSeq = AuditLog.firstSeq(fd: fd, next: firstInNewFile)
         pendingRecords += 1
         Files.writeStderr("sockwarden: \(why): audit log \(path) reopened\n")
     }

@@ -16,6 +16,11 @@ final class BaseImageTriggers: @unchecked Sendable {
     let daemon: DaemonLookup
     let scope: JobScope?
     private let seen = Locked([String: BaseImageLookup]())
+    /// The image ID whose triggers were read, by the name read (a job
+    /// socket's build checks that they are the images it then holds).
+    private let ids = Locked([String: String]())
+
+    func readIDs() -> [String: String] { ids.withLock { $0 } }
 
     init(lookup: DaemonLookup, scope: JobScope?) {
         self.daemon = lookup
@@ -50,6 +55,7 @@ final class BaseImageTriggers: @unchecked Sendable {
                 default: return .absent
                 }
             }
+            if let id = info.member("Id")?.string { ids.withLock { $0[name] = id } }
             return .triggers((info.member("Config")?.member("OnBuild")?.array ?? []).map { $0.string ?? "" })
         }
     }

@@ -1,3 +1,4 @@
+import Glibc
 import EngineAPI
 import Posix
 import Tenancy
@@ -13,16 +14,21 @@ import Tenancy
 /// policy refuses, running triggers that read another job's image (found
 /// 2026-12-02, session 21, by a red-team helper).
 ///
-/// So, for every socket of the process: while a job's build runs, the
-/// names it was judged with and the image IDs they resolved to are held
-/// (`Kind.build`); a change of a held name or image through a job socket
-/// (a delete, tag, pull, import, commit, a build's naming, a prune's
-/// delete) is refused with 409 while the build runs, and a build is
-/// refused while such a change of an image it names is in flight
+/// So, per job: while a job's build runs, the names it was judged with and
+/// the image IDs they resolved to are held (`Kind.build`); a change of a
+/// held name or image through the job's socket (a delete, tag, import,
+/// commit, a prune's delete) is refused with 409 while the build runs, and
+/// a pull (the job's own, or one a build of the job makes first) or a
+/// build's naming waits for the build to end (`maxWaitSeconds`, then 409);
+/// a build waits while such a change of an image it names is in flight
 /// (`Kind.change`). Each side registers and checks the other under one
 /// lock, and a build looks its images up only once its names are held, so
-/// no change slips between a build's look-up and its use. Builds do not
-/// exclude builds, nor changes changes (the daemon orders those).
+/// no change slips between a build's look-up and its use (the triggers it
+/// read before are checked to be those of the image held:
+/// `BaseImageTriggers.readIDs`). Builds do not exclude builds, nor changes
+/// changes (the daemon orders those), nor one job another's: a job cannot
+/// change another's names, and a pull of a shared name by another job is
+/// the registry's image under that name, as it would be a moment earlier.
 final class BuildImageHolds: @unchecked Sendable {
     static let shared = BuildImageHolds()
 
@@ -30,9 +36,16 @@ final class BuildImageHolds: @unchecked Sendable {
 
     private struct Entry {
         let kind: Kind
+        let job: String
         var names: Set<String>
         var ids: Set<String>
     }
+
+    /// The longest a pull, a build's naming or a build waits for what it
+    /// conflicts with before it is answered 409.
+    static let maxWaitSeconds = 300
+    /// How often a waiting request looks again.
+    static let waitStepMicroseconds: UInt32 = 50_000
 
     private let table = Locked((next: UInt64(1), entries: [UInt64: Entry]()))
 
@@ -53,6 +66,11 @@ final class BuildImageHolds: @unchecked Sendable {
             holds?.add(ids: ids, to: token)
         }
 
+        /// Whether this hold has `id` (a build's image, as looked up once its names were held).
+        func holds(id: String) -> Bool {
+            holds?.holdsID(id, token: token) ?? false
+        }
+
         /// Lets go before the exchange ends (a build whose stream has ended).
         func release() {
             guard !released.withLock({ let was = $0; $0 = true; return was }) else { return }
@@ -68,20 +86,28 @@ final class BuildImageHolds: @unchecked Sendable {
     }
 
     /// Holds `names` (normalised, `ImageReference.normalise`) and `ids`
-    /// (`sha256:` and 64 hex digits) for `kind`, or the first of them the
-    /// other kind holds.
-    func begin(_ kind: Kind, names: [String], ids: [String] = []) -> Result<Hold, Conflict> {
-        let result = table.withLock { state -> Result<UInt64, Conflict> in
-            for entry in state.entries.values where entry.kind != kind {
-                if let name = names.first(where: entry.names.contains) { return .failure(Conflict(reference: name)) }
-                if let id = ids.first(where: entry.ids.contains) { return .failure(Conflict(reference: id)) }
+    /// (`sha256:` and 64 hex digits) for `kind` on behalf of `job`, or the
+    /// first of them the other kind holds for the same job. With
+    /// `waitSeconds`, a conflict is waited out that long first.
+    func begin(_ kind: Kind, job: String, names: [String], ids: [String] = [], waitSeconds: Int = 0) -> Result<Hold, Conflict> {
+        let deadline = monotonicNanoseconds() + UInt64(max(0, waitSeconds)) * 1_000_000_000
+        while true {
+            let result = table.withLock { state -> Result<UInt64, Conflict> in
+                for entry in state.entries.values where entry.kind != kind && entry.job == job {
+                    if let name = names.first(where: entry.names.contains) { return .failure(Conflict(reference: name)) }
+                    if let id = ids.first(where: entry.ids.contains) { return .failure(Conflict(reference: id)) }
+                }
+                let token = state.next
+                state.next += 1
+                state.entries[token] = Entry(kind: kind, job: job, names: Set(names), ids: Set(ids))
+                return .success(token)
             }
-            let token = state.next
-            state.next += 1
-            state.entries[token] = Entry(kind: kind, names: Set(names), ids: Set(ids))
-            return .success(token)
+            if case .failure = result, monotonicNanoseconds() < deadline {
+                usleep(Self.waitStepMicroseconds)
+                continue
+            }
+            return result.map { Hold(token: $0, holds: self) }
         }
-        return result.map { Hold(token: $0, holds: self) }
     }
 
     /// How many holds of `kind` there are (for tests and the metrics).
@@ -89,15 +115,25 @@ final class BuildImageHolds: @unchecked Sendable {
         table.withLock { state in state.entries.values.filter { $0.kind == kind }.count }
     }
 
+    /// Whether any build of `job` holds something (a delete by name then
+    /// looks its image's ID up, which a build may hold alone).
+    func hasBuilds(job: String) -> Bool {
+        table.withLock { state in state.entries.values.contains { $0.kind == .build && $0.job == job } }
+    }
+
     private func add(ids: [String], to token: UInt64) -> String? {
         table.withLock { state -> String? in
-            guard let kind = state.entries[token]?.kind else { return nil }
-            for (other, entry) in state.entries where other != token && entry.kind != kind {
+            guard let mine = state.entries[token] else { return nil }
+            for (other, entry) in state.entries where other != token && entry.kind != mine.kind && entry.job == mine.job {
                 if let id = ids.first(where: entry.ids.contains) { return id }
             }
             state.entries[token]?.ids.formUnion(ids)
             return nil
         }
+    }
+
+    fileprivate func holdsID(_ id: String, token: UInt64) -> Bool {
+        table.withLock { $0.entries[token]?.ids.contains(id) ?? false }
     }
 
     private func remove(_ token: UInt64) {
@@ -127,12 +163,12 @@ final class BuildImageHolds: @unchecked Sendable {
 extension BuildImageHolds.Conflict {
     /// A build refused because an image it names is being changed.
     func buildRefusal(job: String) -> String {
-        "sockwarden: job \(job)'s build names the image \(familiar), which another request of a job is changing (a delete, tag or pull in flight); retry the build once it has ended"
+        "sockwarden: job \(job)'s build names the image \(familiar), which another request of the job is changing (a delete, tag or pull in flight); retry the build once it has ended"
     }
 
     /// A change refused because a running build names the image.
     func changeRefusal() -> String {
-        "sockwarden: the image \(familiar) is in use by a build running on a job socket (its Dockerfile names it, and the daemon looks it up only when it reaches that step); change it once the build has ended"
+        "sockwarden: the image \(familiar) is in use by a build of this job that is running (its Dockerfile names it, and the daemon looks it up only when it reaches that step); change it once the build has ended"
     }
 
     private var familiar: String {

@@ -135,21 +135,32 @@ extension Connection {
     /// records, `tagged_for` the build's request).
     private func removeEarlierStageImages(_ result: BuildResultReader, build: AuditRecord?, scope: JobScope) {
         let earlier = result.earlierStageImages(ended: true)
-        guard !earlier.isEmpty else { return }
-        _ = scope.removeEarlierStageImages(earlier) { id in
-            let path = "/images/\(id)?noprune=1"
-            let request = build.map { " of request \($0.request)" } ?? ""
-            var record = buildFollowUpRecord("DELETE", path, route: "image.delete", build: build,
-                                             reason: "an image the build\(request) made that is not its result (an earlier stage's, or a step below one), which no job owns: removed at the build's end, unless the daemon keeps it (a later stage built on it)")
-            if context.audit.admit(&record) != nil { return 0 }
-            let answer = scope.lookup.deleteAnswer(path)
-            record.status = answer.status > 0 ? answer.status : nil
-            if !(200..<300).contains(answer.status) {
-                record.error = answer.error ?? DaemonLookup.message(answer.body) ?? "the daemon answered \(answer.status)"
+        let request = build.map { " of request \($0.request)" } ?? ""
+        if !earlier.isEmpty {
+            _ = scope.removeEarlierStageImages(earlier) { id in
+                removeBuildImage(id, build: build, reason: "an image the build\(request) made that is not its result (an earlier stage's, or a step below one), which no job owns: removed at the build's end, unless the daemon keeps it (a later stage built on it)", scope: scope)
             }
-            context.audit.write(record)
-            return answer.status
         }
+        if case .failed = result.outcome(ended: true), !result.stepImages.isEmpty, let build {
+            let since = ContainerPrune.Instant(Int64(build.startedAt.seconds), Int64(build.startedAt.nanoseconds))
+            _ = scope.removeOwnStepImages(result.stepImages, since: since) { id in
+                removeBuildImage(id, build: build, reason: "a step image of the failed build\(request), with job \(scope.owner.id)'s label and seal from its base image and no name: removed at the build's end (it would keep the job's image past its close)", scope: scope)
+            }
+        }
+    }
+
+    /// One image a job's build made removed at its end, with its own records.
+    private func removeBuildImage(_ id: String, build: AuditRecord?, reason: String, scope: JobScope) -> Int {
+        let path = "/images/\(id)?noprune=1"
+        var record = buildFollowUpRecord("DELETE", path, route: "image.delete", build: build, reason: reason)
+        if context.audit.admit(&record) != nil { return 0 }
+        let answer = scope.lookup.deleteAnswer(path)
+        record.status = answer.status > 0 ? answer.status : nil
+        if !(200..<300).contains(answer.status) {
+            record.error = answer.error ?? DaemonLookup.message(answer.body) ?? "the daemon answered \(answer.status)"
+        }
+        context.audit.write(record)
+        return answer.status
     }
 
     /// One name a job's build is given at its end, in the audit log as the

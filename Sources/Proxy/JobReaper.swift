@@ -48,6 +48,8 @@ struct JobReaper: Sendable {
 
     func reap(onRemoval: (Removal) -> Void) -> Report {
         var report = Report()
+        // Images the daemon keeps (children): unnamed after the first round, so no later list shows them.
+        var kept: [String: Removal] = [:]
         let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true}}")
         for round in 1...rounds {
             var failedThisRound: [Removal] = []
@@ -76,12 +78,16 @@ struct JobReaper: Sendable {
                 }
             }
             if removeImages {
-                failedThisRound = removeImagesWithChildren(failedThisRound, onRemoval: onRemoval, report: &report)
+                failedThisRound = removeImagesWithChildren(failedThisRound, onRemoval: onRemoval, report: &report, kept: &kept)
             }
             failedThisRound += removeReboundVolumes(onRemoval: onRemoval, report: &report)
             failedThisRound += untagClaims(onRemoval: onRemoval, report: &report)
             if failedThisRound.isEmpty || round == rounds {
                 report.failed = failedThisRound
+                for (id, removal) in kept.sorted(by: { $0.key < $1.key })
+                where !report.failed.contains(where: { $0.kind == "image" && $0.id == id }) && lookup.inspect(.image, id) != nil {
+                    report.failed.append(removal)
+                }
                 break
             }
         }
@@ -89,34 +95,22 @@ struct JobReaper: Sendable {
         return report
     }
 
-    /// Images of the job's the daemon would not remove (409): one a build
-    /// went on `FROM`, and failed, keeps its step images as children, with
-    /// the job's label and seal by inheritance but recorded by no one, and
-    /// the daemon removes no image with children, even forced (found
-    /// 2026-12-02, session 21: the job's image and its name outlived its
-    /// close). Its untagged descendants with the job's label and seal are
-    /// removed, leaves first and without force (one a container uses stays),
-    /// then the image again; one still kept loses its names, so that no name
-    /// of the job's outlives it. Returns the failures that remain.
-    private func removeImagesWithChildren(_ failures: [Removal], onRemoval: (Removal) -> Void, report: inout Report) -> [Removal] {
+    /// Images of the job's the daemon would not remove (409): one with
+    /// children (the runner's image built `FROM` it, which is not the
+    /// job's, or a step image of a build nobody recorded) or a container of
+    /// the runner's. The daemon removes no image with children, even forced;
+    /// the image stays, but loses its names, so that no name of the job's
+    /// outlives the close, held by no job (found 2026-12-02, session 21).
+    /// Returns the failures that remain.
+    private func removeImagesWithChildren(_ failures: [Removal], onRemoval: (Removal) -> Void, report: inout Report,
+                                          kept: inout [String: Removal]) -> [Removal] {
         let refused = failures.filter { $0.kind == "image" && $0.status == 409 }
         guard !refused.isEmpty else { return failures }
+        for image in refused { kept[image.id] = image }
         let filter = QueryRewrite.escape("{\"label\":{\"\(owner.labelFilter)\":true,\"\(owner.sealFilter)\":true}}")
-        guard case .ok(let listed) = lookup.get("/images/json?all=1&filters=\(filter)") else { return failures }
-        var remaining = failures.filter { !($0.kind == "image" && $0.status == 409) }
+        guard case .ok(let listed) = lookup.get("/images/json?filters=\(filter)") else { return failures }
+        var remaining = failures
         for image in refused {
-            for child in Self.unnamedDescendants(of: image.id, in: listed, owner: owner) {
-                let removal = Removal(kind: "image", id: child, status: lookup.delete("/images/\(child)"))
-                onRemoval(removal)
-                if (200..<300).contains(removal.status) || removal.status == 404 { report.removed.append(removal) }
-            }
-            let again = Removal(kind: "image", id: image.id, status: lookup.delete("/images/\(image.id)?force=1"))
-            onRemoval(again)
-            if (200..<300).contains(again.status) || again.status == 404 {
-                report.removed.append(again)
-                continue
-            }
-            remaining.append(again)
             for name in Self.names(of: image.id, in: listed) {
                 let untag = Removal(kind: "image", id: name, status: lookup.delete("/images/\(DaemonLookup.escape(name))"))
                 onRemoval(untag)
@@ -124,29 +118,6 @@ struct JobReaper: Sendable {
             }
         }
         return remaining
-    }
-
-    /// The descendants of `id` in an image list (`all=1`) that have no
-    /// name, no digest and the job's label and seal, leaves first.
-    static func unnamedDescendants(of id: String, in list: JSONValue, owner: JobOwner) -> [String] {
-        let items = list.array ?? []
-        var children: [String: [JSONValue]] = [:]
-        for item in items { children[item.member("ParentId")?.string ?? "", default: []].append(item) }
-        var order: [String] = []
-        var seen: Set<String> = [id]
-        func visit(_ parent: String) {
-            for child in children[parent] ?? [] {
-                guard let childID = child.member("Id")?.string, seen.insert(childID).inserted else { continue }
-                visit(childID)
-                let tags = (child.member("RepoTags")?.array ?? []).compactMap(\.string)
-                let digests = (child.member("RepoDigests")?.array ?? []).compactMap(\.string)
-                guard ImageNames.isUnnamed(repoTags: tags, repoDigests: digests),
-                      owner.ownsImage(labels: JobScope.labels(child.member("Labels"))) == true else { continue }
-                order.append(childID)
-            }
-        }
-        visit(id)
-        return order
     }
 
     /// The tags of `id` in an image list.

@@ -94,7 +94,7 @@ extension JobScope {
             case .free(let target):
                 // Not a name another running build of a job names (`BuildImageHolds`).
                 let changing: BuildImageHolds.Hold
-                switch BuildImageHolds.shared.begin(.change, names: [target]) {
+                switch BuildImageHolds.shared.begin(.change, job: owner.id, names: [target], waitSeconds: BuildImageHolds.maxWaitSeconds) {
                 case .failure(let conflict): return refuse(target, "by the end of the build \(conflict.changeRefusal().dropFirst(12))")
                 case .success(let hold): changing = hold
                 }
@@ -142,6 +142,37 @@ extension JobScope {
                 removed.append(current)
                 next = parent.isEmpty ? nil : parent
             }
+        }
+        return removed
+    }
+
+    /// The step images of a failed build (`BuildResultReader.stepImages`,
+    /// last first) that carry the job's label and seal and no name: a build
+    /// `FROM` the job's own image passes them on to every step, and the
+    /// daemon removes no image with children, so they kept the job's image
+    /// and its name past the job's close (found 2026-12-02, session 21, by
+    /// a red-team helper). Each is looked up by its prefix (the full ID
+    /// must begin with it), and removed without force (one a container
+    /// uses, or with children, is kept). Unlabelled step images (a build
+    /// `FROM` a shared image) stay, as after any failed build: their text
+    /// in the stream can be printed by a `RUN` step, and one of the runner's
+    /// could be named. Only an image made since the build began (`since`,
+    /// its request's wall-clock start) counts: a forged line would need
+    /// the ID of an unnamed image with the job's label and seal that the
+    /// runner made meanwhile, which the job cannot list. Returns the IDs removed.
+    func removeOwnStepImages(_ prefixes: [String], since: ContainerPrune.Instant, remove: (String) -> Int) -> [String] {
+        let made = madeImages
+        var removed: [String] = []
+        for prefix in prefixes.reversed() {
+            guard case .ok(let info) = lookup.get(ObjectKind.image.inspectPath(prefix)),
+                  let id = info.member("Id")?.string, ImageNames.isFullID(id), id.utf8.dropFirst(7).starts(with: prefix.utf8),
+                  !made.contains(id) else { continue }
+            let tags = (info.member("RepoTags")?.array ?? []).compactMap(\.string)
+            let digests = (info.member("RepoDigests")?.array ?? []).compactMap(\.string)
+            guard ImageNames.isUnnamed(repoTags: tags, repoDigests: digests),
+                  owner.ownsImage(labels: Self.labels(info.member("Config")?.member("Labels"))) == true,
+                  let created = info.member("Created")?.string.flatMap(ContainerPrune.created), created >= since else { continue }
+            if (200..<300).contains(remove(id)) { removed.append(id) }
         }
         return removed
     }

@@ -108,8 +108,8 @@ extension JobScope {
             for reference in references {
                 // One a job's running build names is kept, as the daemon's prune keeps one in use.
                 guard let held = BuildImageHolds.heldForm(reference),
-                      case .success(let changing) = BuildImageHolds.shared.begin(.change, names: held.name.map { [$0] } ?? [],
-                                                                                 ids: held.id.map { [$0] } ?? []) else { continue }
+                      case .success(let changing) = BuildImageHolds.shared.begin(.change, job: owner.id, names: held.name.map { [$0] } ?? [],
+                                                                                 ids: [id]) else { continue }
                 let answer = withExtendedLifetime(changing) { lookup.deleteAnswer("/images/" + DaemonLookup.escape(reference)) }
                 guard answer.error == nil, answer.status == 200, case .success(let deleted) = JSONParser.parse(answer.body) else { continue }
                 items += deleted.array ?? []

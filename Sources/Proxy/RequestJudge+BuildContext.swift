@@ -46,7 +46,8 @@ extension RequestJudge {
             // Its images are held while it runs (`BuildImageHolds`): names now, IDs as they are looked up.
             let held = references.filter { $0.kind != .addURL && !$0.onBuild }.compactMap { BuildImageHolds.heldForm($0.value) }
             let imageHold: BuildImageHolds.Hold
-            switch BuildImageHolds.shared.begin(.build, names: held.compactMap(\.name), ids: held.compactMap(\.id)) {
+            switch BuildImageHolds.shared.begin(.build, job: scope.owner.id, names: held.compactMap(\.name), ids: held.compactMap(\.id),
+                                                waitSeconds: BuildImageHolds.maxWaitSeconds) {
             case .failure(let conflict): return refuse(409, rule: "job-scope", conflict.buildRefusal(job: scope.owner.id))
             case .success(let hold): imageHold = hold
             }
@@ -54,6 +55,10 @@ extension RequestJudge {
             let pull = !pulled && LocalImageNames.buildPulls(rawQuery: Self.rawQuery(of: judged.record.target))
             if case .answer(let status, let message, _)? = scope.checkDockerfile(references, pull: pull, pulls: &pulls, hold: imageHold) {
                 return refuse(status, rule: "job-scope", message)
+            }
+            // The base images whose triggers were read (before the names were held) are those held now.
+            for (name, id) in triggers.readIDs() where !imageHold.holds(id: id) {
+                return refuse(409, rule: "job-scope", "sockwarden: job \(scope.owner.id)'s build names the image \(name), which changed while the build was judged (its ONBUILD triggers were read from another image); retry the build")
             }
             judged.prePulls = BuildScope.prePulls(pulls ?? [])
             // Forwarded as judged now (nothing to pull first): held as long as the exchange lives.

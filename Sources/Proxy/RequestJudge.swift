@@ -225,8 +225,10 @@ struct RequestJudge {
                 rewrite = context.jobScope?.responseFilter(for: match.route, rawQuery: match.rawQuery, mark: mark)
                 if match.route.name == "system.events" { jobEvents = true }
                 // An image a job's running build names is not changed under it (`BuildImageHolds`).
-                if let change = JobScope.imageChange(route: match.route.name, target: target ?? head.target) {
-                    switch BuildImageHolds.shared.begin(.change, names: change.names, ids: change.ids) {
+                if let scope = context.jobScope, let change = scope.imageChange(route: match.route.name, target: target ?? head.target) {
+                    // A pull waits for the job's builds that name it; other changes are refused at once.
+                    let wait = match.route.name == "image.create" && change.pull ? BuildImageHolds.maxWaitSeconds : 0
+                    switch BuildImageHolds.shared.begin(.change, job: scope.owner.id, names: change.names, ids: change.ids, waitSeconds: wait) {
                     case .failure(let conflict):
                         record.rule = "job-scope"
                         record.reason = conflict.changeRefusal()

@@ -44,6 +44,11 @@ public struct BuildResultReader: Sendable {
     /// image last.
     public private(set) var emittedImages: [String] = []
     static let maxImages = 4096
+    /// The 12-digit ID prefixes the builder printed as each step ended
+    /// (`" ---> <12 hex>\n"`), in order, once each (at most `maxImages`).
+    /// A `RUN` step can print the same text: only images that are the
+    /// job's by their label and seal are acted on (`JobScope.removeOwnStepImages`).
+    public private(set) var stepImages: [String] = []
     /// The text of the last message when it is a `{"stream": …}` one.
     private var lastStream: String?
     private var failed = false
@@ -101,6 +106,7 @@ public struct BuildResultReader: Sendable {
         }
         if case .object(let members) = message, members.count == 1, case .string(let text)? = Self.member(message, "stream") {
             lastStream = text
+            if let step = Self.stepImage(text), stepImages.count < Self.maxImages, !stepImages.contains(step) { stepImages.append(step) }
         }
     }
 
@@ -114,6 +120,17 @@ public struct BuildResultReader: Sendable {
         case .failed where ended: return emittedImages
         case .failed, .unreadable, .idPrefix: return []
         }
+    }
+
+    /// The ID prefix of a step's end as the builder prints it
+    /// (`builder/dockerfile`: `" ---> %s\n"`, `stringid.TruncateID`).
+    static func stepImage(_ text: String) -> String? {
+        let bytes = Array(text.utf8)
+        let lead = Array(" ---> ".utf8)
+        guard bytes.count == lead.count + 13, bytes.starts(with: lead), bytes.last == 0x0A else { return nil }
+        let hex = bytes[lead.count..<(bytes.count - 1)]
+        guard hex.allSatisfy(isLowerHex) else { return nil }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// The last member named `key` (Go's decoder keeps the last).

@@ -53,6 +53,7 @@ OPTIONS
                          the policy is reloaded
   --audit-log FILE       where audit records go: hash-chained JSON lines, see
                          docs/audit-log.md; "-" is standard output (default: -).
+                         A file is locked: one serve writes it
                          SIGUSR1 reopens FILE (logrotate's postrotate)
   --audit-failure WHAT   when the log cannot be written or keep up: refuse
                          (answer new requests 503, forward nothing unrecorded)

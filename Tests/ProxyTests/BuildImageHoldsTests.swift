@@ -1,3 +1,5 @@
+import Glibc
+import Posix
 import Testing
 @testable import Proxy
 
@@ -20,8 +22,8 @@ struct BuildImageHoldsTests {
     func changeAgainstBuild(_ buildNames: [String], _ buildIDs: [String], _ names: [String], _ ids: [String],
                             _ refused: Bool, _ conflict: String) throws {
         let holds = BuildImageHolds()
-        let build = try holds.begin(.build, names: buildNames, ids: buildIDs).get()
-        switch holds.begin(.change, names: names, ids: ids) {
+        let build = try holds.begin(.build, job: "j", names: buildNames, ids: buildIDs).get()
+        switch holds.begin(.change, job: "j", names: names, ids: ids) {
         case .failure(let found): #expect(refused && found.reference == conflict)
         case .success: #expect(!refused)
         }
@@ -31,38 +33,59 @@ struct BuildImageHoldsTests {
     @Test("a build is refused while a change of an image it names is in flight, by name or by the ID found later")
     func buildAgainstChange() throws {
         let holds = BuildImageHolds()
-        let change = try holds.begin(.change, names: [], ids: [Self.idA]).get()
-        let build = try holds.begin(.build, names: [Self.own]).get()
+        let change = try holds.begin(.change, job: "j", names: [], ids: [Self.idA]).get()
+        let build = try holds.begin(.build, job: "j", names: [Self.own]).get()
         #expect(build.add(ids: [Self.idB]) == nil)
         #expect(build.add(ids: [Self.idA]) == Self.idA, "the name it named resolved to the image being changed")
-        #expect(conflict(holds.begin(.build, names: [], ids: [Self.idA])) == Self.idA)
-        let rename = try holds.begin(.change, names: [Self.alpine]).get()
-        #expect(conflict(holds.begin(.build, names: [Self.alpine])) == Self.alpine)
+        #expect(conflict(holds.begin(.build, job: "j", names: [], ids: [Self.idA])) == Self.idA)
+        let rename = try holds.begin(.change, job: "j", names: [Self.alpine]).get()
+        #expect(conflict(holds.begin(.build, job: "j", names: [Self.alpine])) == Self.alpine)
         withExtendedLifetime((change, rename)) {}
     }
 
     @Test("builds do not exclude builds, nor changes changes; a released hold no longer counts")
     func sameKindsAndRelease() throws {
         let holds = BuildImageHolds()
-        var first: BuildImageHolds.Hold? = try holds.begin(.build, names: [Self.own], ids: [Self.idA]).get()
-        let second = try holds.begin(.build, names: [Self.own], ids: [Self.idA]).get()
+        var first: BuildImageHolds.Hold? = try holds.begin(.build, job: "j", names: [Self.own], ids: [Self.idA]).get()
+        let second = try holds.begin(.build, job: "j", names: [Self.own], ids: [Self.idA]).get()
         #expect(holds.count(.build) == 2)
         first = nil
         #expect(holds.count(.build) == 1)
         second.release()
         second.release()
         #expect(holds.count(.build) == 0)
-        let change = try holds.begin(.change, names: [Self.own]).get()
-        #expect((try? holds.begin(.change, names: [Self.own]).get()) != nil)
+        let change = try holds.begin(.change, job: "j", names: [Self.own]).get()
+        #expect((try? holds.begin(.change, job: "j", names: [Self.own]).get()) != nil)
         change.release()
-        #expect((try? holds.begin(.build, names: [Self.own]).get()) != nil)
+        #expect((try? holds.begin(.build, job: "j", names: [Self.own]).get()) != nil)
         withExtendedLifetime(first) {}
+    }
+
+    @Test("one job's holds do not hold back another job")
+    func otherJobs() throws {
+        let holds = BuildImageHolds()
+        let build = try holds.begin(.build, job: "a", names: [Self.alpine], ids: [Self.idA]).get()
+        #expect((try? holds.begin(.change, job: "b", names: [Self.alpine], ids: [Self.idA]).get()) != nil)
+        #expect(conflict(holds.begin(.change, job: "a", names: [Self.alpine])) == Self.alpine)
+        #expect(holds.hasBuilds(job: "a") && !holds.hasBuilds(job: "b"))
+        #expect(build.holds(id: Self.idA) && !build.holds(id: Self.idB))
+    }
+
+    @Test("a change that may wait gets its hold once the build lets go")
+    func waitsForTheBuild() throws {
+        let holds = BuildImageHolds()
+        let build = try holds.begin(.build, job: "j", names: [Self.own]).get()
+        let released = Locked(false)
+        Thread.detach { usleep(200_000); released.withLock { $0 = true }; build.release() }
+        let change = holds.begin(.change, job: "j", names: [Self.own], waitSeconds: 10)
+        #expect((try? change.get()) != nil)
+        #expect(released.withLock { $0 }, "the change waited for the build")
     }
 
     @Test("the hold inside an exchange's paired hold is found to be let go of")
     func findInPair() throws {
         let holds = BuildImageHolds()
-        let build = try holds.begin(.build, names: [Self.own]).get()
+        let build = try holds.begin(.build, job: "j", names: [Self.own]).get()
         let pair = PairedHold(PairedHold(nil, NSObjectLike()), build)
         #expect(BuildImageHolds.find(in: pair) === build)
         #expect(BuildImageHolds.find(in: NSObjectLike()) == nil)
@@ -97,6 +120,7 @@ struct BuildImageHoldsTests {
     func imageChange(_ route: String, _ target: String, _ names: [String], _ ids: [String]) {
         let change = JobScope.imageChange(route: route, target: target)
         #expect(change?.names == names && change?.ids == ids)
+        #expect(change?.pull == (route == "image.create" && target.contains("fromImage")))
     }
 
     @Test("routes that change no image name", arguments: [
@@ -113,4 +137,10 @@ private final class NSObjectLike {}
 private func conflict(_ result: Result<BuildImageHolds.Hold, BuildImageHolds.Conflict>) -> String? {
     if case .failure(let found) = result { return found.reference }
     return nil
+}
+
+private enum Thread {
+    static func detach(_ body: @escaping @Sendable () -> Void) {
+        try? spawnDetachedThread(stackSize: 256 * 1024, name: "sw-test") { body() }
+    }
 }

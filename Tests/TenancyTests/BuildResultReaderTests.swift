@@ -79,6 +79,22 @@ struct BuildResultReaderTests {
         #expect(reader.earlierStageImages(ended: c.2) == c.3, "\(c.0)")
     }
 
+    @Test("the step images the builder printed, in order, once each; other text is not one", arguments: [
+        ("each step's end", [#"{"stream":"Step 1/3 : FROM x\n"}"#, #"{"stream":" ---\u003e 0123456789ab\n"}"#,
+                             #"{"stream":" ---\u003e Running in cdcdcdcdcdcd\n"}"#, #"{"stream":" ---> abcdefabcdef\n"}"#,
+                             #"{"stream":" ---> 0123456789ab\n"}"#], ["0123456789ab", "abcdefabcdef"]),
+        ("not twelve lower-case hex digits", [#"{"stream":" ---> 0123456789a\n"}"#, #"{"stream":" ---> 0123456789ABC\n"}"#,
+                                              #"{"stream":" ---> 0123456789abc\n"}"#, #"{"stream":"---> 0123456789ab\n"}"#,
+                                              #"{"stream":" ---> 0123456789ab"}"#], []),
+        ("in another member, or with other members", [#"{"status":" ---> 0123456789ab\n"}"#,
+                                                      #"{"stream":" ---> 0123456789ab\n","x":1}"#], []),
+    ] as [(String, [String], [String])])
+    func stepImages(_ c: (String, [String], [String])) {
+        var reader = BuildResultReader()
+        reader.feed(stream(c.1))
+        #expect(reader.stepImages == c.2, "\(c.0)")
+    }
+
     @Test("a last line without its end is not read as the end of the build")
     func unfinishedLine() {
         var reader = BuildResultReader()

@@ -6,15 +6,16 @@ up only when it reaches that step, and pulls one that is missing then. A job
 that removed its own base image while an earlier stage ran (`RUN sleep`) had
 the daemon pull that name itself: unjudged, unrecorded, from any registry,
 running triggers nobody read (a red-team helper read another job's image that
-way, 2026-12-02, session 21). Now, while the build runs, a delete, tag or pull
-of a name it names, or a delete of the image by ID, is refused with 409, and
-the build finishes with the image it was judged with; once it has ended the
-same requests pass. `BuildImageHoldsTests` covers a build refused while such a
+way, 2026-12-02, session 21). Now, while the build runs, a delete or tag of a
+name it names, or a delete of the image by ID, is refused with 409, a pull of
+it waits for the build to end, and the build finishes with the image it was
+judged with; once it has ended the same requests pass. `BuildImageHoldsTests` covers a build refused while such a
 change is in flight (a timing no client can hold open here)."""
 import json
 import os
 import subprocess
 import tempfile
+import threading
 import urllib.parse
 
 import pytest
@@ -55,23 +56,31 @@ def test_a_base_image_a_running_build_names_cannot_be_removed_or_moved(jobs, doc
                 line = proc.stdout.readline()
                 assert line, seen[-500:]
                 seen += line
+            pulled = []
+            pull = threading.Thread(target=lambda: pulled.append(
+                http(sock, "POST", f"{API}/images/create?fromImage={job}-base&tag=1", timeout=120)))
+            pull.start()
             changes = {
                 "delete by name": http(sock, "DELETE", f"{API}/images/{base}"),
                 "delete by ID": http(sock, "DELETE", f"{API}/images/{base_id}?force=1"),
                 "tag over it": http(sock, "POST", f"{API}/images/{IMG}/tag?repo={job}-base&tag=1"),
-                "pull over it": http(sock, "POST", f"{API}/images/create?fromImage={job}-base&tag=1"),
             }
+            # The pull waits for the build (which still sleeps): not answered yet.
+            assert pull.is_alive() and not pulled
             out, _ = proc.communicate(timeout=120)
+            pull.join(timeout=120)
         finally:
             if proc.poll() is None:
                 proc.kill()
         seen += out
         for what, answer in changes.items():
             assert answer.status == 409, (what, answer)
-            assert "in use by a build running on a job socket" in answer.json()["message"], (what, answer)
+            assert "in use by a build of this job that is running" in answer.json()["message"], (what, answer)
         # The build used the image it was judged with, and pulled nothing.
         assert proc.returncode == 0, seen[-1000:]
         assert f"own-{job}".encode() in seen and b"Pulling" not in seen, seen[-1000:]
+        # The pull was forwarded once the build had ended (no registry here: the daemon's own error).
+        assert pulled and pulled[0].status not in (200, 409), pulled
         assert json.loads(http(dockerd_sock, "GET", f"{API}/images/{base}/json").body)["Id"] == base_id
         records = [rec for rec in jobs.audit() if rec.get("route") == "image.delete" and rec.get("event") == "result"
                    and (base in rec["target"] or base_id in rec["target"])]

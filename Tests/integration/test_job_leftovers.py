@@ -117,12 +117,36 @@ def test_a_failed_build_from_the_jobs_own_image_does_not_keep_it_past_the_close(
              {"Content-Type": "application/x-tar"}, timeout=120)
     assert r.status == 200 and b"Successfully tagged" in r.body, r.body[-400:]
     base_id = json.loads(http(dockerd_sock, "GET", f"{API}/images/{base}/json").body)["Id"]
-    _, failed = build(sock, f"FROM {base}\nRUN echo kept > /p\nRUN false\n")
+    before = all_images(dockerd_sock)
+    _, failed = build(sock, f"FROM {base}\nRUN echo kept > /p\nRUN echo more > /q\nRUN false\n")
     assert failed
-    children = [i["Id"] for i in json.loads(http(dockerd_sock, "GET", f"{API}/images/json?all=1").body) if i["ParentId"] == base_id]
-    assert children, "the failed build left no step image below the job's image (nothing to test)"
+    # Its step images (the job's label and seal from its base, no name) went at the build's end.
+    assert all_images(dockerd_sock) - before == set()
+    removed = [rec for rec in jobs.audit() if rec.get("route") == "image.delete" and "a step image of the failed build" in (rec.get("reason") or "")]
+    assert len([rec for rec in removed if rec.get("status") == 200]) == 2, removed
     out = jobs.job("close", "--id", job)
     assert "failed" not in out.stdout, out.stdout
-    for image in [base, base_id, *children]:
-        assert not exists(dockerd_sock, image), (image, out.stdout)
+    assert not exists(dockerd_sock, base) and not exists(dockerd_sock, base_id), out.stdout
     assert exists(dockerd_sock, IMG)
+
+
+def test_a_jobs_image_the_runner_built_on_loses_its_name_at_the_close(jobs, dockerd_sock):
+    """The runner's image `FROM` a job's is not the job's and stays; the
+    daemon then keeps the job's image (it has a child), but not its name."""
+    job = unique("jl")
+    sock = jobs.open(job)
+    base, runners = f"{job}-base:1", unique("runner") + ":1"
+    r = http(sock, "POST", f"{API}/build?networkmode=none&t={base}", tar_of({"Dockerfile": f"FROM {IMG}\nRUN touch /own\n".encode()}),
+             {"Content-Type": "application/x-tar"}, timeout=120)
+    assert r.status == 200 and b"Successfully tagged" in r.body, r.body[-400:]
+    base_id = json.loads(http(dockerd_sock, "GET", f"{API}/images/{base}/json").body)["Id"]
+    try:
+        r = http(dockerd_sock, "POST", f"{API}/build?networkmode=none&t={runners}",
+                 tar_of({"Dockerfile": f"FROM {base}\nRUN touch /runner\n".encode()}), {"Content-Type": "application/x-tar"}, timeout=120)
+        assert r.status == 200 and b"Successfully tagged" in r.body, r.body[-400:]
+        jobs.job("close", "--id", job, check=False)
+        assert exists(dockerd_sock, runners)
+        assert exists(dockerd_sock, base_id) and not exists(dockerd_sock, base)
+    finally:
+        http(dockerd_sock, "DELETE", f"{API}/images/{runners}?force=1")
+        http(dockerd_sock, "DELETE", f"{API}/images/{base_id}?force=1")
