@@ -26,9 +26,16 @@ import Tenancy
 /// no change slips between a build's look-up and its use (the triggers it
 /// read before are checked to be those of the image held:
 /// `BaseImageTriggers.readIDs`). Builds do not exclude builds, nor changes
-/// changes (the daemon orders those), nor one job another's: a job cannot
-/// change another's names, and a pull of a shared name by another job is
-/// the registry's image under that name, as it would be a moment earlier.
+/// changes (the daemon orders those). One job's changes do not meet
+/// another's builds (a job cannot change another's names), except pulls:
+/// a pull by tag moves a shared registry name any job's build may use, and
+/// its image's triggers were judged for no build (found 2026-12-02, session
+/// 21, by a red-team helper: job B's pull swapped the image under job A's
+/// running build, whose new triggers read a third job's image). A pull of
+/// a name a running build holds is therefore made by the held image's
+/// digest (`JobScope.heldDigestPull`: content-addressed, it moves no name,
+/// and no one waits); any other pull by tag is held for every job, and a
+/// build of any job that names it waits for it.
 final class BuildImageHolds: @unchecked Sendable {
     static let shared = BuildImageHolds()
 
@@ -37,8 +44,16 @@ final class BuildImageHolds: @unchecked Sendable {
     private struct Entry {
         let kind: Kind
         let job: String
+        /// A pull by tag: it moves a name any job's build may use (a
+        /// shared registry image), so it and builds of every job exclude
+        /// each other, not only the job's own.
+        let everyJob: Bool
         var names: Set<String>
         var ids: Set<String>
+
+        func meets(_ kind: Kind, job: String, everyJob: Bool) -> Bool {
+            self.kind != kind && (self.job == job || self.everyJob || everyJob)
+        }
     }
 
     /// The longest a pull, a build's naming or a build waits for what it
@@ -89,17 +104,19 @@ final class BuildImageHolds: @unchecked Sendable {
     /// (`sha256:` and 64 hex digits) for `kind` on behalf of `job`, or the
     /// first of them the other kind holds for the same job. With
     /// `waitSeconds`, a conflict is waited out that long first.
-    func begin(_ kind: Kind, job: String, names: [String], ids: [String] = [], waitSeconds: Int = 0) -> Result<Hold, Conflict> {
+    /// `everyJob`: a pull by tag, which meets the builds of every job.
+    func begin(_ kind: Kind, job: String, names: [String], ids: [String] = [], everyJob: Bool = false,
+               waitSeconds: Int = 0) -> Result<Hold, Conflict> {
         let deadline = monotonicNanoseconds() + UInt64(max(0, waitSeconds)) * 1_000_000_000
         while true {
             let result = table.withLock { state -> Result<UInt64, Conflict> in
-                for entry in state.entries.values where entry.kind != kind && entry.job == job {
+                for entry in state.entries.values where entry.meets(kind, job: job, everyJob: everyJob) {
                     if let name = names.first(where: entry.names.contains) { return .failure(Conflict(reference: name)) }
                     if let id = ids.first(where: entry.ids.contains) { return .failure(Conflict(reference: id)) }
                 }
                 let token = state.next
                 state.next += 1
-                state.entries[token] = Entry(kind: kind, job: job, names: Set(names), ids: Set(ids))
+                state.entries[token] = Entry(kind: kind, job: job, everyJob: everyJob, names: Set(names), ids: Set(ids))
                 return .success(token)
             }
             if case .failure = result, monotonicNanoseconds() < deadline {
@@ -124,7 +141,7 @@ final class BuildImageHolds: @unchecked Sendable {
     private func add(ids: [String], to token: UInt64) -> String? {
         table.withLock { state -> String? in
             guard let mine = state.entries[token] else { return nil }
-            for (other, entry) in state.entries where other != token && entry.kind != mine.kind && entry.job == mine.job {
+            for (other, entry) in state.entries where other != token && entry.meets(mine.kind, job: mine.job, everyJob: mine.everyJob) {
                 if let id = ids.first(where: entry.ids.contains) { return id }
             }
             state.entries[token]?.ids.formUnion(ids)
@@ -163,7 +180,7 @@ final class BuildImageHolds: @unchecked Sendable {
 extension BuildImageHolds.Conflict {
     /// A build refused because an image it names is being changed.
     func buildRefusal(job: String) -> String {
-        "sockwarden: job \(job)'s build names the image \(familiar), which another request of the job is changing (a delete, tag or pull in flight); retry the build once it has ended"
+        "sockwarden: job \(job)'s build names the image \(familiar), which another request is changing (a delete or tag of the job's, or a pull, in flight); retry the build once it has ended"
     }
 
     /// A change refused because a running build names the image.

@@ -169,11 +169,12 @@ extension Connection {
             record.status = status
             context.audit.write(record)
             return .failed(status: status, message: message)
-        case .forward(let target, _, _, _, _):
+        case .forward(let target, _, _, _, let hold):
             let forwarded = RequestHead(method: head.method, target: target ?? head.target, version: head.version,
                                         headers: head.headers, framing: head.framing, keepAlive: false,
                                         expectsContinue: false, upgrade: nil)
-            let result = sendPull(forwarded.serialized(), &record, progress: progress)
+            // The pull's hold (`BuildImageHolds`) lasts as long as the pull.
+            let result = withExtendedLifetime(hold) { sendPull(forwarded.serialized(), &record, progress: progress) }
             context.audit.write(record)
             return result
         }

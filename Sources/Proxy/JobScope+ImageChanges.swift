@@ -14,11 +14,47 @@ extension JobScope {
         var ids = change.ids
         if route == "image.delete", let name = change.names.first, BuildImageHolds.shared.hasBuilds(job: owner.id),
            case .ok(let info) = lookup.get(ObjectKind.image.inspectPath(DaemonLookup.escape(name))),
-           let id = info.member("Id")?.string, ImageNames.isFullID(id) {
+           let id = info.member("Id")?.string, ImageNames.isFullID(id),
+           Self.removesImage(untagging: name, repoTags: (info.member("RepoTags")?.array ?? []).compactMap(\.string),
+                             repoDigests: (info.member("RepoDigests")?.array ?? []).compactMap(\.string)) {
             // The last name of an image a build holds by ID alone takes the image along.
             ids.append(id)
         }
         return (change.names, ids, change.pull)
+    }
+
+    /// A pull by tag of `name` (normalised) that a running build holds,
+    /// made instead by the digest the held image has in that repository:
+    /// the forwarded target, or nil when it has none there (a name the job
+    /// made itself; then the pull waits for the build).
+    func heldDigestPull(_ name: String, target: String) -> String? {
+        guard case .ok(let info) = lookup.get(ObjectKind.image.inspectPath(DaemonLookup.escape(name))) else { return nil }
+        let repository = ImageNames.untagged(name)
+        let digests = (info.member("RepoDigests")?.array ?? []).compactMap(\.string)
+        guard let digest = digests.lazy.compactMap({ reference -> String? in
+            guard let normalised = ImageReference.normalise(reference), let at = normalised.utf8.firstIndex(of: UInt8(ascii: "@")),
+                  String(normalised.utf8[..<at]) == repository else { return nil }
+            return String(normalised.utf8[normalised.utf8.index(after: at)...])
+        }).first, let query = GoQuery.parse(RequestJudge.rawQuery(of: target)) else { return nil }
+        let image = query.first("fromImage") ?? ""
+        // `fromImage` may carry the tag itself: its repository alone, then the digest as `tag`.
+        let tagged = (query.first("tag") ?? "").utf8.isEmpty
+        let repositoryAsAsked = tagged ? ImageNames.untagged(image) : image
+        var rewritten = QueryRewrite.replacing("fromImage", with: repositoryAsAsked, in: RequestJudge.rawQuery(of: target))
+        rewritten = tagged ? rewritten + "&tag=" + QueryRewrite.escape(digest) : QueryRewrite.replacing("tag", with: digest, in: rewritten)
+        return Self.path(of: target) + "?" + rewritten
+    }
+
+    /// Whether the daemon removes the image with its name `name`
+    /// (normalised): no other tag is left, and no digest reference outside
+    /// its repository (dockerd removes the repository's own with its last tag).
+    static func removesImage(untagging name: String, repoTags: [String], repoDigests: [String]) -> Bool {
+        let repository = ImageNames.untagged(name)
+        let otherTags = repoTags.compactMap(ImageReference.normalise).filter { $0 != name }
+        let otherDigests = repoDigests.compactMap(ImageReference.normalise).filter {
+            String($0.utf8.prefix { $0 != UInt8(ascii: "@") })! != repository
+        }
+        return otherTags.isEmpty && otherDigests.isEmpty
     }
 
     /// The same from the request alone (no look-up).

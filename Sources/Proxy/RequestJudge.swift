@@ -226,15 +226,17 @@ struct RequestJudge {
                 if match.route.name == "system.events" { jobEvents = true }
                 // An image a job's running build names is not changed under it (`BuildImageHolds`).
                 if let scope = context.jobScope, let change = scope.imageChange(route: match.route.name, target: target ?? head.target) {
-                    // A pull waits for the job's builds that name it; other changes are refused at once.
-                    let wait = match.route.name == "image.create" && change.pull ? BuildImageHolds.maxWaitSeconds : 0
-                    switch BuildImageHolds.shared.begin(.change, job: scope.owner.id, names: change.names, ids: change.ids, waitSeconds: wait) {
-                    case .failure(let conflict):
+                    switch Self.holdImageChange(change, scope: scope, target: target ?? head.target) {
+                    case .refused(let conflict):
                         record.rule = "job-scope"
                         record.reason = conflict.changeRefusal()
                         return Judged(record: record, action: .answer(status: 409, message: conflict.changeRefusal()), inspected: inspected)
-                    case .success(let changing):
+                    case .held(let changing):
                         hold = hold.map { PairedHold($0, changing) } ?? changing
+                    case .byDigest(let pinned):
+                        target = pinned
+                    case .none:
+                        break
                     }
                 }
             }

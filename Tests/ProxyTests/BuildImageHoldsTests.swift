@@ -71,6 +71,19 @@ struct BuildImageHoldsTests {
         #expect(build.holds(id: Self.idA) && !build.holds(id: Self.idB))
     }
 
+    @Test("a pull by tag meets the builds of every job, both ways")
+    func pullsMeetEveryJob() throws {
+        let holds = BuildImageHolds()
+        let build = try holds.begin(.build, job: "a", names: [Self.alpine]).get()
+        #expect(conflict(holds.begin(.change, job: "b", names: [Self.alpine], everyJob: true)) == Self.alpine)
+        #expect((try? holds.begin(.change, job: "b", names: [Self.alpine]).get()) != nil, "not a pull: another job's")
+        build.release()
+        let pulling = try holds.begin(.change, job: "b", names: [Self.alpine], everyJob: true).get()
+        #expect(conflict(holds.begin(.build, job: "a", names: [Self.alpine])) == Self.alpine)
+        #expect((try? holds.begin(.build, job: "a", names: [Self.own]).get()) != nil)
+        withExtendedLifetime(pulling) {}
+    }
+
     @Test("a change that may wait gets its hold once the build lets go")
     func waitsForTheBuild() throws {
         let holds = BuildImageHolds()
@@ -121,6 +134,17 @@ struct BuildImageHoldsTests {
         let change = JobScope.imageChange(route: route, target: target)
         #expect(change?.names == names && change?.ids == ids)
         #expect(change?.pull == (route == "image.create" && target.contains("fromImage")))
+    }
+
+    @Test("a delete by name removes the image only with its last name", arguments: [
+        ("docker.io/library/own:1", ["own:1"], [String](), true),
+        ("docker.io/library/own:1", ["own:1", "own:2"], [], false),
+        ("docker.io/library/own:1", ["own:1"], ["own@sha256:" + String(repeating: "c", count: 64)], true),
+        ("docker.io/library/own:1", ["own:1"], ["other@sha256:" + String(repeating: "c", count: 64)], false),
+        ("docker.io/library/own:1", ["<none>:<none>"], [], true),
+    ])
+    func removesImage(_ name: String, _ tags: [String], _ digests: [String], _ removes: Bool) {
+        #expect(JobScope.removesImage(untagging: name, repoTags: tags, repoDigests: digests) == removes)
     }
 
     @Test("routes that change no image name", arguments: [

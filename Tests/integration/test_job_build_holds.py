@@ -20,11 +20,43 @@ import urllib.parse
 
 import pytest
 
+from registry_standin import Registry, _sha
 from swhelpers import API, CLI_PATHS, http, tar_of, unique
+from test_job_pull_local_names import image_id, job_policy, pull
 from test_jobs import IMG, jobs  # noqa: F401 - the fixture is used by name
 
 pytestmark = pytest.mark.proxy_only
 CTX = {"Content-Type": "application/x-tar"}
+
+
+def start_build(sock: str, ctx: str, tag: str, short_tmp: str, dockerfile: str) -> tuple[subprocess.Popen, bytes]:
+    """The docker CLI's classic build on `sock`, read up to its first stage's `RUN sleep`."""
+    with open(os.path.join(ctx, "Dockerfile"), "w") as f:
+        f.write(dockerfile)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_")}
+    env.update(DOCKER_HOST=f"unix://{sock}", DOCKER_BUILDKIT="0", DOCKER_CONFIG=short_tmp)
+    proc = subprocess.Popen([CLI_PATHS[0], "build", "--network", "none", "--no-cache", "-t", tag, ctx],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    seen = b""
+    while b"RUN sleep" not in seen:
+        line = proc.stdout.readline()
+        if not line:
+            proc.kill()
+            raise AssertionError(seen[-500:])
+        seen += line
+    return proc, seen
+
+
+def with_trigger(reg: Registry, trigger: str) -> None:
+    """From now on the stand-in serves another image under every name: one with an ONBUILD trigger."""
+    config = json.loads(reg.config)
+    config["config"]["OnBuild"] = [trigger]
+    reg.config = json.dumps(config, sort_keys=True).encode()
+    manifest = json.loads(reg.manifest)
+    manifest["config"].update(digest=_sha(reg.config), size=len(reg.config))
+    reg.manifest = json.dumps(manifest, sort_keys=True).encode()
+    reg.digest, reg.image_id = _sha(reg.manifest), _sha(reg.config)
+    reg.blobs[_sha(reg.config)] = reg.config
 
 
 def build(sock: str, tag: str, dockerfile: str):
@@ -91,4 +123,52 @@ def test_a_base_image_a_running_build_names_cannot_be_removed_or_moved(jobs, doc
         assert http(sock, "DELETE", f"{API}/images/{base}").status == 200
     finally:
         for ref in (made, base):
+            http(dockerd_sock, "DELETE", f"{API}/images/{ref}?force=1")
+
+
+@pytest.mark.skipif(not CLI_PATHS, reason="no docker CLI installed")
+def test_another_jobs_pull_of_a_name_a_running_build_uses_is_made_by_the_held_digest(jobs, dockerd_sock, short_tmp):
+    """Job B pulled a shared registry name again while job A's build used
+    it: the daemon moved the name to the registry's new image, and A's build
+    ran that image's ONBUILD triggers, judged for no build (they read a
+    third job's image; found 2026-12-02, session 21, by a red-team helper).
+    Now B's pull is made by the digest of the image A's build holds: it is
+    answered at once, moves nothing, and A's build runs on what it was
+    judged with; once A's build has ended B's pull gets the new image."""
+    reg = Registry(unique("swap")).start()
+    job_a, job_b = unique("ha"), unique("hb")
+    name = f"{reg.host}/{unique('base')}"
+    made = f"{job_a}-made:1"
+    ids = []
+    try:
+        policy = job_policy(jobs, reg)
+        a, b = jobs.open(job_a, "--policy", policy), jobs.open(job_b, "--policy", policy)
+        r = pull(b, name, "1")
+        assert r.status == 200 and b"errorDetail" not in r.body, r.body[-300:]
+        held = image_id(dockerd_sock, f"{name}:1")
+        ids.append(held)
+        proc, seen = start_build(a, tempfile.mkdtemp(dir=short_tmp), made, short_tmp,
+                                 f"FROM {IMG} AS first\nRUN sleep 3\nFROM {name}:1\nRUN true\n")
+        try:
+            with_trigger(reg, "RUN echo SWAPPED-IN-TRIGGER")
+            again = pull(b, name, "1")
+            assert again.status == 200 and b"errorDetail" not in again.body, again.body[-300:]
+            # Answered while A's build still runs, and the name did not move.
+            assert proc.poll() is None
+            assert image_id(dockerd_sock, f"{name}:1") == held
+            out, _ = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        seen += out
+        assert proc.returncode == 0, seen[-1000:]
+        assert b"SWAPPED-IN-TRIGGER" not in seen and b"Executing" not in seen, seen[-1000:]
+        # Nothing holds the name now: B's pull gets the registry's new image.
+        r = pull(b, name, "1")
+        assert r.status == 200 and b"errorDetail" not in r.body, r.body[-300:]
+        assert image_id(dockerd_sock, f"{name}:1") == reg.image_id
+        ids.append(reg.image_id)
+    finally:
+        reg.stop()
+        for ref in (made, f"{name}:1", *ids):
             http(dockerd_sock, "DELETE", f"{API}/images/{ref}?force=1")
