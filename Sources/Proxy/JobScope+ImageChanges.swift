@@ -37,11 +37,14 @@ extension JobScope {
             return String(normalised.utf8[normalised.utf8.index(after: at)...])
         }).first, let query = GoQuery.parse(RequestJudge.rawQuery(of: target)) else { return nil }
         let image = query.first("fromImage") ?? ""
-        // `fromImage` may carry the tag itself: its repository alone, then the digest as `tag`.
-        let tagged = (query.first("tag") ?? "").utf8.isEmpty
-        let repositoryAsAsked = tagged ? ImageNames.untagged(image) : image
+        // `fromImage` may carry the tag itself (the daemon reads `tag` first, empty or not): its
+        // repository alone, and every `tag` pair replaced by the digest. An empty `tag` left in
+        // front of it would make the daemon pull every tag of the repository (found 2026-12-02,
+        // session 21, by a red-team helper: the held name moved after all).
+        let tagInImage = (query.first("tag") ?? "").utf8.isEmpty
+        let repositoryAsAsked = tagInImage ? ImageNames.untagged(image) : image
         var rewritten = QueryRewrite.replacing("fromImage", with: repositoryAsAsked, in: RequestJudge.rawQuery(of: target))
-        rewritten = tagged ? rewritten + "&tag=" + QueryRewrite.escape(digest) : QueryRewrite.replacing("tag", with: digest, in: rewritten)
+        rewritten = QueryRewrite.replacing("tag", with: digest, in: rewritten)
         return Self.path(of: target) + "?" + rewritten
     }
 

@@ -235,6 +235,7 @@ struct RequestJudge {
                         hold = hold.map { PairedHold($0, changing) } ?? changing
                     case .byDigest(let pinned):
                         target = pinned
+                        record.reason = "pulled by the digest of the image a running build on a job socket holds under this name (the pull moves no name while the build runs): \(pinned)"
                     case .none:
                         break
                     }

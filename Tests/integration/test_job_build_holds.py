@@ -151,11 +151,15 @@ def test_another_jobs_pull_of_a_name_a_running_build_uses_is_made_by_the_held_di
                                  f"FROM {IMG} AS first\nRUN sleep 3\nFROM {name}:1\nRUN true\n")
         try:
             with_trigger(reg, "RUN echo SWAPPED-IN-TRIGGER")
-            again = pull(b, name, "1")
-            assert again.status == 200 and b"errorDetail" not in again.body, again.body[-300:]
-            # Answered while A's build still runs, and the name did not move.
-            assert proc.poll() is None
-            assert image_id(dockerd_sock, f"{name}:1") == held
+            # As the CLI sends it, and with the tag in `fromImage` and an empty `tag` (which the daemon
+            # reads as "every tag": a rewrite that kept it moved the name all the same).
+            for query in (f"fromImage={name}&tag=1", f"fromImage={name}:1&tag=", f"fromImage={name}:1&tag"):
+                again = http(b, "POST", f"{API}/images/create?{query}", b"", timeout=120)
+                assert again.status == 200 and b"errorDetail" not in again.body, (query, again.body[-300:])
+                # Answered while A's build still runs, and the name did not move.
+                assert proc.poll() is None, query
+                assert image_id(dockerd_sock, f"{name}:1") == held, query
+            assert not [p for p in reg.requests if p.endswith("/tags/list")], reg.requests
             out, _ = proc.communicate(timeout=120)
         finally:
             if proc.poll() is None:
