@@ -74,12 +74,22 @@ final class ContainerRecords: @unchecked Sendable {
     /// recreate): the daemon then counts them as named on the new
     /// container and keeps them when it is removed, even with `v=1`, and
     /// they carry no owner label, so only this list lets the close reap them
-    /// (in memory only: a restart of `serve` forgets them).
+    /// (persisted with the job's state, `onChange`; a static listener's job
+    /// has no state file and forgets them at a restart of `serve`).
     private let rebound = Locked([String: Set<String>]())
 
     func reboundVolume(_ name: String, job: String) {
+        let added = rebound.withLock { table -> Bool in
+            guard table[job, default: []].count < Self.maxUnanswered else { return false }
+            return table[job, default: []].insert(name).inserted
+        }
+        if added { onChange?(job) }
+    }
+
+    /// Restores a job's persisted rebound volumes (on start).
+    func restoreRebound(_ names: [String], job: String) {
         rebound.withLock { table in
-            if table[job, default: []].count < Self.maxUnanswered { table[job, default: []].insert(name) }
+            for name in names.prefix(Self.maxUnanswered) { table[job, default: []].insert(name) }
         }
     }
 

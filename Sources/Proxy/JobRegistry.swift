@@ -123,7 +123,8 @@ public final class JobRegistry: @unchecked Sendable {
         }
         do {
             try Files.writeAtomically(statePath(id), bytes: JobState.encode(job.info, images: claims.entries(of: id), containers: containers.ids(of: id),
-                                                                         madeImages: containers.imageIDs(of: id)) + [10])
+                                                                         madeImages: containers.imageIDs(of: id),
+                                                                         reboundVolumes: containers.reboundVolumes(of: id)) + [10])
         } catch {
             report("sockwarden: cannot persist the image tags and containers of job \(id): \(error)")
         }
@@ -177,7 +178,8 @@ public final class JobRegistry: @unchecked Sendable {
         if persist {
             do {
                 try Files.writeAtomically(statePath(id), bytes: JobState.encode(info, images: claims.entries(of: id), containers: containers.ids(of: id),
-                                                                     madeImages: containers.imageIDs(of: id)) + [10])
+                                                                     madeImages: containers.imageIDs(of: id),
+                                                                     reboundVolumes: containers.reboundVolumes(of: id)) + [10])
             } catch {
                 server.stop()
                 return .failure(JobError(status: 500, description: "cannot persist the job: \(error)"))
@@ -311,6 +313,7 @@ public final class JobRegistry: @unchecked Sendable {
             claims.restore(state.images, imageIDs: state.imageIDs, job: id)
             containers.restore(state.containers, job: id)
             containers.restoreImages(state.madeImages, job: id)
+            containers.restoreRebound(state.reboundVolumes, job: id)
             let gone = state.watch.map { $0.liveness(lookup) == .gone } ?? false
             if state.expiresAt.map({ $0 <= now }) ?? false || gone {
                 // The socket first: nobody may reach the job while it is reaped.
@@ -318,7 +321,10 @@ public final class JobRegistry: @unchecked Sendable {
                 var images = true
                 if case .loaded(let policy, _) = loadPolicy(state.policy) { images = policy.bodyRules.jobReapImages }
                 // The containers recorded in its state (the marks of creates in flight are not kept).
-                if let owner = sealKey.owner(id) { _ = reap(owner, images: images, containers: (containers.ids(of: id), []), madeImages: containers.imageIDs(of: id)) }
+                if let owner = sealKey.owner(id) {
+                    _ = reap(owner, images: images, containers: (containers.ids(of: id), []), madeImages: containers.imageIDs(of: id),
+                             reboundVolumes: containers.reboundVolumes(of: id))
+                }
                 unlink(statePath(id))
                 containers.release(job: id)
                 messages.append(gone ? "job \(id): its \(state.watch!.description) is gone: reaped"
@@ -442,10 +448,12 @@ enum JobState {
         /// The full IDs of the images it made (`JobImages`); none in the
         /// state of a job opened before sockwarden recorded them.
         let madeImages: [String]
+        /// The anonymous volumes its socket let a create bind again by name.
+        var reboundVolumes: [String] = []
     }
 
     static func encode(_ info: JobRegistry.JobInfo, images: [(name: String, imageID: String?)] = [], containers: Set<String> = [],
-                       madeImages: Set<String> = []) -> [UInt8] {
+                       madeImages: Set<String> = [], reboundVolumes: Set<String> = []) -> [UInt8] {
         var labels = JSONObjectWriter()
         for label in info.labels { labels.field(label.key, label.value) }
         var w = JSONObjectWriter()
@@ -477,6 +485,7 @@ enum JobState {
         }
         if !containers.isEmpty { w.raw("container_ids", encode(containers: containers)) }
         if !madeImages.isEmpty { w.raw("made_image_ids", encode(containers: madeImages)) }
+        if !reboundVolumes.isEmpty { w.raw("rebound_volumes", encode(containers: reboundVolumes)) }
         return w.finish()
     }
 
@@ -516,7 +525,9 @@ enum JobState {
         } else if let container = json.member("watch_container")?.string {
             watch = .container(id: container)
         }
-        return Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry, watch: watch, images: images, imageIDs: imageIDs, containers: containers,
-                       madeImages: madeImages)
+        var decoded = Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry, watch: watch, images: images,
+                              imageIDs: imageIDs, containers: containers, madeImages: madeImages)
+        decoded.reboundVolumes = (json.member("rebound_volumes")?.array ?? []).compactMap(\.string)
+        return decoded
     }
 }

@@ -34,6 +34,21 @@ struct JobStateTests {
         #expect(try #require(JobState.decode(Array(odd.utf8))).madeImages == [])
     }
 
+    @Test("the anonymous volumes a create bound again survive a restart, each change persisted once; none before they were recorded")
+    func reboundVolumes() throws {
+        let bytes = JobState.encode(Self.info, containers: [Self.a], reboundVolumes: [Self.b, "v1"])
+        #expect(try #require(JobState.decode(bytes)).reboundVolumes == ["v1", Self.b].sorted())
+        let old = #"{"id":"job-42","socket":"/s","policy":"/p","labels":{},"container_ids":["\#(Self.a)"]}"#
+        #expect(try #require(JobState.decode(Array(old.utf8))).reboundVolumes == [])
+        let changes = Locked([String]())
+        let records = ContainerRecords(onChange: { id in changes.withLock { $0.append(id) } })
+        records.reboundVolume(Self.b, job: "j1")
+        records.reboundVolume(Self.b, job: "j1")
+        records.restoreRebound(["v2"], job: "j2")
+        #expect(changes.withLock { $0 } == ["j1"])
+        #expect(records.reboundVolumes(of: "j1") == [Self.b] && records.reboundVolumes(of: "j2") == ["v2"])
+    }
+
     @Test("a state written before images were recorded has none (its images are no longer the job's)")
     func beforeImages() throws {
         let old = #"{"id":"job-42","socket":"/s","policy":"/p","labels":{},"opened_at":1,"expires_at":null,"container_ids":["\#(Self.a)"]}"#

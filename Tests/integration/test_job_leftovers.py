@@ -17,11 +17,12 @@ red-team helper on 2026-12-02, session 20, against dockerd 20.10.24):
 
 Every check is made straight on the daemon."""
 import json
+import signal
 import urllib.parse
 
 import pytest
 
-from swhelpers import API, http, tar_of, unique
+from swhelpers import API, can_connect, http, tar_of, unique, wait_for
 from test_jobs import IMG, create, jobs, post  # noqa: F401 - the fixture is used by name
 
 pytestmark = pytest.mark.proxy_only
@@ -90,7 +91,10 @@ def test_a_stage_another_stage_is_built_from_stays_and_a_failed_builds_stages_go
     assert not exists(dockerd_sock, emitted[0]), "a failed build's finished stage is still on the daemon"
 
 
-def test_an_anonymous_volume_bound_again_by_name_is_reaped_at_close(jobs, dockerd_sock):
+@pytest.mark.parametrize("restart", [False, True], ids=["same-serve", "after-a-restart"])
+def test_an_anonymous_volume_bound_again_by_name_is_reaped_at_close(jobs, dockerd_sock, restart):
+    """Also after a restart of `serve` in between: the volume is in the job's
+    state (it was in memory only, and forgotten; session 21)."""
     job = unique("jl")
     sock = jobs.open(job)
     first, second = unique("x"), unique("y")
@@ -104,6 +108,10 @@ def test_an_anonymous_volume_bound_again_by_name_is_reaped_at_close(jobs, docker
         assert http(sock, "DELETE", f"{API}/containers/{name}?v=1").status == 204
     # The daemon kept it: named on the second container.
     assert http(dockerd_sock, "GET", f"{API}/volumes/{volume}").status == 200
+    if restart:
+        jobs.proxy.stop(signal.SIGKILL)
+        jobs.proxy.start()
+        wait_for(lambda: can_connect(jobs.admin), 20, what="the admin socket after the restart")
     out = jobs.job("close", "--id", job)
     assert f"removed volume {volume}" in out.stdout, out.stdout
     assert http(dockerd_sock, "GET", f"{API}/volumes/{volume}").status == 404
