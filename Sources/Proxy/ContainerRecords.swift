@@ -75,7 +75,7 @@ final class ContainerRecords: @unchecked Sendable {
     /// container and keeps them when it is removed, even with `v=1`, and
     /// they carry no owner label, so only this list lets the close reap them
     /// (persisted with the job's state, `onChange`; a static listener's job
-    /// has no state file and forgets them at a restart of `serve`).
+    /// keeps them in its list of IDs, as `volume:<name>`).
     private let rebound = Locked([String: Set<String>]())
 
     func reboundVolume(_ name: String, job: String) {

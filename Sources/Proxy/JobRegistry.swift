@@ -114,8 +114,10 @@ public final class JobRegistry: @unchecked Sendable {
         guard job.persisted else {
             // A static listener's job has no state file; its containers are kept beside.
             do {
-                // The image IDs (`sha256:…`) in the same list: a container ID never starts so.
-                try Files.writeAtomically(staticContainersPath(id), bytes: JobState.encode(containers: containers.ids(of: id).union(containers.imageIDs(of: id))) + [10])
+                // The image IDs (`sha256:…`) and rebound volumes (`volume:…`) in the same list: a container ID never starts so.
+                let volumes = Set(containers.reboundVolumes(of: id).map { Self.staticVolumePrefix + $0 })
+                try Files.writeAtomically(staticContainersPath(id), bytes: JobState.encode(containers: containers.ids(of: id)
+                    .union(containers.imageIDs(of: id)).union(volumes)) + [10])
             } catch {
                 report("sockwarden: cannot persist the containers of static job \(id): \(error)")
             }
@@ -188,8 +190,10 @@ public final class JobRegistry: @unchecked Sendable {
         let persisted = persist || access(statePath(id), F_OK) == 0
         if !persisted, let bytes = try? Files.read(staticContainersPath(id)) {
             let ids = JobState.decode(containers: bytes)
-            containers.restore(ids.filter { !JobImages.isImageID($0) }, job: id)
+            let volumes = ids.filter { $0.utf8.starts(with: Self.staticVolumePrefix.utf8) }
+            containers.restore(ids.filter { !JobImages.isImageID($0) && !$0.utf8.starts(with: Self.staticVolumePrefix.utf8) }, job: id)
             containers.restoreImages(ids.filter(JobImages.isImageID), job: id)
+            containers.restoreRebound(volumes.map { String($0.utf8.dropFirst(Self.staticVolumePrefix.utf8.count))! }, job: id)
         }
         jobs.withLock { $0[id] = Job(info: info, server: server, persisted: persisted) }
         policyFiles.withLock { $0[id] = (identity, nil) }
@@ -299,6 +303,9 @@ public final class JobRegistry: @unchecked Sendable {
     public func list() -> [JobInfo] {
         jobs.withLock { $0.values.map(\.info) }.sorted { $0.id < $1.id }
     }
+
+    /// How a rebound volume is named in a static listener's job's list of IDs.
+    static let staticVolumePrefix = "volume:"
 
     /// Re-creates the sockets of the jobs persisted by an earlier `serve`;
     /// jobs whose TTL ran out meanwhile are closed and reaped.
