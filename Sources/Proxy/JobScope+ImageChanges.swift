@@ -26,7 +26,9 @@ extension JobScope {
     /// A pull by tag of `name` (normalised) that a running build holds,
     /// made instead by the digest the held image has in that repository:
     /// the forwarded target, or nil when it has none there (a name the job
-    /// made itself; then the pull waits for the build).
+    /// made itself) or the pull asks for a platform (another image under the
+    /// name, which the daemon would not put under the held digest): then the
+    /// pull waits for the build.
     func heldDigestPull(_ name: String, target: String) -> String? {
         guard case .ok(let info) = lookup.get(ObjectKind.image.inspectPath(DaemonLookup.escape(name))) else { return nil }
         let repository = ImageNames.untagged(name)
@@ -35,7 +37,9 @@ extension JobScope {
             guard let normalised = ImageReference.normalise(reference), let at = normalised.utf8.firstIndex(of: UInt8(ascii: "@")),
                   String(normalised.utf8[..<at]) == repository else { return nil }
             return String(normalised.utf8[normalised.utf8.index(after: at)...])
-        }).first, let query = GoQuery.parse(RequestJudge.rawQuery(of: target)) else { return nil }
+        }).first, let query = GoQuery.parse(RequestJudge.rawQuery(of: target)),
+              // Another platform's image under the name is another image: that pull waits instead.
+              (query.first("platform") ?? "").utf8.isEmpty else { return nil }
         let image = query.first("fromImage") ?? ""
         // `fromImage` may carry the tag itself (the daemon reads `tag` first, empty or not): its
         // repository alone, and every `tag` pair replaced by the digest. An empty `tag` left in
