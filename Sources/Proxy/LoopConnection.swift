@@ -85,7 +85,8 @@ final class LoopConnection {
     // MARK: - Events
 
     func clientEvent(_ events: UInt32) {
-        if slotHeld, current == nil, events & (Epoll.hangup | Epoll.error) != 0 {
+        // The event's bits first: the class's properties cost an exclusivity check each.
+        if events & (Epoll.hangup | Epoll.error) != 0, slotHeld, current == nil {
             // Gone for good while its request waited for its peer's slot: nothing
             // was judged or forwarded, and the slot is given back (`close`).
             close(because: "client went away")
@@ -538,8 +539,8 @@ final class LoopConnection {
                 return
             }
         }
-        current = LoopExchange(record: record, method: method, closeAfter: closeAfter, limits: context.limits)
-        current?.announcesClassicBuilder = announcesClassicBuilder
+        current = LoopExchange(record: record, method: method, closeAfter: closeAfter, limits: context.limits,
+                               announcesClassicBuilder: announcesClassicBuilder)
         upOut = bytes
         upOutSent = 0
         if !deferringSend() { flushUpstream() }

@@ -21,9 +21,11 @@ final class LoopExchange {
     var relayable = 0
     var headRelayed = false
     /// A ping where BuildKit is refused (`RequestJudge.Judged.announcesClassicBuilder`).
-    var announcesClassicBuilder = false
+    /// A constant: a class's `var` costs a dynamic exclusivity check at every read.
+    let announcesClassicBuilder: Bool
 
-    init(record: AuditRecord, method: String, closeAfter: Bool, limits: HTTPLimits) {
+    init(record: AuditRecord, method: String, closeAfter: Bool, limits: HTTPLimits, announcesClassicBuilder: Bool = false) {
+        self.announcesClassicBuilder = announcesClassicBuilder
         self.record = record
         self.method = method
         self.closeAfter = closeAfter

@@ -275,7 +275,7 @@ struct RequestJudge {
                                 inspected: inspected)
             judged.jobEvents = jobEvents
             judged.judgedFacts = judgement.judgedFacts
-            if match.route.group == .system, match.route.name.hasPrefix("system.ping") {
+            if match.route.group == .system, match.route.template == "/_ping" {
                 // Job sockets refuse BuildKit whatever the policy says (`BuildScope`).
                 judged.announcesClassicBuilder = context.jobScope != nil || policy.refusesBuildKit
             }
