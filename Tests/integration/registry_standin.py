@@ -138,6 +138,18 @@ class Registry:
         self.host = f"127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
+    def serve_config(self, change) -> None:
+        """From now on the stand-in serves another image under every name:
+        its config as `change` (called with the config as a dict) leaves it."""
+        config = json.loads(self.config)
+        change(config)
+        self.config = json.dumps(config, sort_keys=True).encode()
+        manifest = json.loads(self.manifest)
+        manifest["config"].update(digest=_sha(self.config), size=len(self.config))
+        self.manifest = json.dumps(manifest, sort_keys=True).encode()
+        self.digest, self.image_id = _sha(self.manifest), _sha(self.config)
+        self.blobs[_sha(self.config)] = self.config
+
     def start(self) -> "Registry":
         self.thread.start()
         return self

@@ -20,7 +20,7 @@ import urllib.parse
 
 import pytest
 
-from registry_standin import Registry, _sha
+from registry_standin import Registry
 from swhelpers import API, CLI_PATHS, http, tar_of, unique
 from test_job_pull_local_names import image_id, job_policy, pull
 from test_jobs import IMG, jobs  # noqa: F401 - the fixture is used by name
@@ -49,14 +49,7 @@ def start_build(sock: str, ctx: str, tag: str, short_tmp: str, dockerfile: str) 
 
 def with_trigger(reg: Registry, trigger: str) -> None:
     """From now on the stand-in serves another image under every name: one with an ONBUILD trigger."""
-    config = json.loads(reg.config)
-    config["config"]["OnBuild"] = [trigger]
-    reg.config = json.dumps(config, sort_keys=True).encode()
-    manifest = json.loads(reg.manifest)
-    manifest["config"].update(digest=_sha(reg.config), size=len(reg.config))
-    reg.manifest = json.dumps(manifest, sort_keys=True).encode()
-    reg.digest, reg.image_id = _sha(reg.manifest), _sha(reg.config)
-    reg.blobs[_sha(reg.config)] = reg.config
+    reg.serve_config(lambda config: config["config"].update({"OnBuild": [trigger]}))
 
 
 def build(sock: str, tag: str, dockerfile: str):

@@ -31,14 +31,7 @@ pytestmark = pytest.mark.proxy_only
 
 def relabel(reg: Registry, owner: str) -> None:
     """From now on the stand-in serves an image whose config labels it for `owner`."""
-    config = json.loads(reg.config)
-    config["config"]["Labels"]["io.sockwarden.job"] = owner
-    reg.config = json.dumps(config, sort_keys=True).encode()
-    manifest = json.loads(reg.manifest)
-    manifest["config"].update(digest=_sha(reg.config), size=len(reg.config))
-    reg.manifest = json.dumps(manifest, sort_keys=True).encode()
-    reg.digest, reg.image_id = _sha(reg.manifest), _sha(reg.config)
-    reg.blobs[_sha(reg.config)] = reg.config
+    reg.serve_config(lambda config: config["config"]["Labels"].update({"io.sockwarden.job": owner}))
 
 
 @pytest.fixture
@@ -309,14 +302,7 @@ def test_images_a_pulled_bases_triggers_name_are_pulled_in_a_next_round(jobs, do
         job = unique("jb")
         sock = jobs.open(job, "--policy", job_policy(jobs, reg))
         base, tools = f"{reg.host}/{unique('base')}:1", f"{reg.host}/{unique('tools')}:1"
-        config = json.loads(reg.config)
-        config["config"]["OnBuild"] = [f"COPY --from={tools} /marker /from-tools"]
-        reg.config = json.dumps(config, sort_keys=True).encode()
-        manifest = json.loads(reg.manifest)
-        manifest["config"].update(digest=_sha(reg.config), size=len(reg.config))
-        reg.manifest = json.dumps(manifest, sort_keys=True).encode()
-        reg.digest, reg.image_id = _sha(reg.manifest), _sha(reg.config)
-        reg.blobs[_sha(reg.config)] = reg.config
+        reg.serve_config(lambda config: config["config"].update({"OnBuild": [f"COPY --from={tools} /marker /from-tools"]}))
         if pull_flag:
             # On the daemon already: with pull=1 the daemon would pull it again, so the job socket does.
             tools_repo, tools_tag = tools.rsplit(":", 1)
