@@ -74,7 +74,7 @@ extension AuditLineRenderer {
     /// anyway; the check keeps that true if the slots grow).
     mutating func rememberIdentity(of r: AuditRecord, from start: Int) {
         let bound = Self.boundedHead + Self.boundedTail + 32
-        guard r.method.utf8.count <= bound, r.target.utf8.count <= bound,
+        guard r.method.utf8.count <= bound, r.target.utf8.count <= bound, (r.forwardedTarget?.utf8.count ?? 0) <= bound,
               (r.apiVersion?.utf8.count ?? 0) <= bound else {
             identities.forget(connection: r.connection)
             return

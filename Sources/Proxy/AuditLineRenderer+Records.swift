@@ -97,6 +97,10 @@ extension AuditLineRenderer {
         if whole { string(r.method) } else { boundedString(r.method) }
         literal(",\"target\":")
         if whole { string(r.target) } else { boundedString(r.target) }
+        if let forwarded = r.forwardedTarget {
+            literal(",\"forwarded_target\":")
+            if whole { string(forwarded) } else { boundedString(forwarded) }
+        }
         literal(",\"route\":")
         string(r.route)
         literal(",\"group\":")

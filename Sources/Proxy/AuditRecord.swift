@@ -23,6 +23,10 @@ public struct AuditRecord: Sendable {
         public var method: String
         /// The request-target as received (path and query, undecoded).
         public var target: String
+        /// The request-target as forwarded, when the proxy forwarded another
+        /// one (a container pinned by its full ID, a job socket's rewritten
+        /// query or name, a pull by digest, a build's cache or pull turned off).
+        public var forwardedTarget: String? = nil
         /// The catalogue's route name, nil when the request matched no route.
         public var route: String?
         public var group: String?

@@ -163,7 +163,11 @@ extension Connection {
                 return false
             }
         }
-        let record = judged.record
+        var record = judged.record
+        if case .forward(let target?, _, _, _, _) = judged.action, target != record.target {
+            // Pulls made for a build can change its target after its request record (pull=0): the result says so.
+            record.forwardedTarget = target
+        }
 
         switch judged.action {
         case .answer(let status, let message, let raw):

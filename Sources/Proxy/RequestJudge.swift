@@ -302,6 +302,9 @@ struct RequestJudge {
     /// (--audit-failure=refuse), the request is answered 503 instead.
     func admit(_ judged: inout Judged) {
         judged.record.request = context.nextRequestID()
+        if case .forward(let target?, _, _, _, _) = judged.action, target != judged.record.target {
+            judged.record.forwardedTarget = target
+        }
         if let refusal = context.audit.admit(&judged.record) {
             judged.action = .answer(status: 503, message: refusal.message)
         }

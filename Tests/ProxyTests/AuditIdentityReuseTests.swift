@@ -89,6 +89,20 @@ let identityReuseCases: [IdentityReuseCase] = [
         a.taggedFor = 12
         return [.request(a), .result(answered(a))]
     }, reused: 1),
+    IdentityReuseCase(name: "a forwarded target is repeated with the identity", steps: {
+        var a = record(connection: 1, request: 1, target: "/v1.41/containers/web/exec")
+        a.forwardedTarget = "/v1.41/containers/" + String(repeating: "ab", count: 32) + "/exec"
+        return [.request(a), .result(answered(a))]
+    }, reused: 1),
+    IdentityReuseCase(name: "a forwarded target set after the request record is rendered anew", steps: {
+        let a = record(connection: 1, request: 1, target: "/v1.41/build?pull=1")
+        return [.request(a), .resultChangedNow(answered(a), { $0.forwardedTarget = "/v1.41/build?pull=0" })]
+    }, reused: 0),
+    IdentityReuseCase(name: "a forwarded target too long for the result's bounded form is rendered bounded", steps: {
+        var a = record(connection: 1, request: 1)
+        a.forwardedTarget = "/" + String(repeating: "f", count: 3000)
+        return [.request(a), .result(answered(a))]
+    }, reused: 0),
     IdentityReuseCase(name: "an identity larger than a slot is rendered", steps: {
         var a = record(connection: 1, request: 1)
         a.reason = String(repeating: "r", count: RenderedIdentities.slotBytes)

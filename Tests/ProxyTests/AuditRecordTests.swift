@@ -62,6 +62,20 @@ import Testing
         #expect(!AuditRecordTests.members(AuditRecordTests.record().resultObject(seq: 1, run: "abc")).contains { $0.key == "tagged_for" })
     }
 
+    @Test("a request forwarded with another target names it after the target, in both records")
+    func forwardedTargetFollowsTheTarget() {
+        var r = AuditRecordTests.record()
+        let pinned = "/v1.41/containers/" + String(repeating: "c", count: 64) + "/exec"
+        r.forwardedTarget = pinned
+        for object in [r.requestObject(seq: 1, run: "abc"), r.resultObject(seq: 2, run: "abc")] {
+            let m = AuditRecordTests.members(object)
+            let keys = m.map(\.key)
+            #expect(keys.firstIndex(of: "forwarded_target") == keys.firstIndex(of: "target").map { $0 + 1 }, "\(keys)")
+            #expect(m.first { $0.key == "forwarded_target" }?.value == .string(pinned))
+        }
+        #expect(!AuditRecordTests.members(AuditRecordTests.record().requestObject(seq: 1, run: "abc")).contains { $0.key == "forwarded_target" })
+    }
+
     @Test func resultRecordHasStatusBytesAndDurations() {
         var r = AuditRecordTests.record()
         r.judgedAt = r.startedMonotonic + 1_500_000

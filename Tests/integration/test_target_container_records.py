@@ -98,7 +98,15 @@ def test_the_record_of_a_docker_exec_names_the_container_judged_and_its_facts(ca
     request = [x for x in records if x.get("event") == "request" and x.get("route") == "exec.create"][-1]
     result = [x for x in records if x.get("event") == "result" and x.get("route") == "exec.create"][-1]
     assert request["decision"] == decision, request
-    assert request["target_container"] == {"id": full_id(daemon_cli, name), "name": name}, request
+    cid = full_id(daemon_cli, name)
+    assert request["target_container"] == {"id": cid, "name": name}, request
+    if decision == "allow":
+        # Forwarded by the full ID of the container judged: the records say so.
+        pinned = request["target"].replace(f"/containers/{name}/", f"/containers/{cid}/")
+        assert request["forwarded_target"] == pinned != request["target"], request
+        assert result["forwarded_target"] == pinned, result
+    else:
+        assert "forwarded_target" not in request and "forwarded_target" not in result, (request, result)
     keys = list(request)
     assert keys.index("target_container") + 1 == keys.index("facts"), keys
     assert "target_container" not in result, result
