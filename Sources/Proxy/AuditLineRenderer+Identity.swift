@@ -69,13 +69,11 @@ struct RenderedIdentities {
 
 extension AuditLineRenderer {
     /// After `identity(r)` rendered from `start`: kept for the result when
-    /// the result's bounded method, target and API version are these (with
-    /// slots smaller than the bound, a text that long never fits one
-    /// anyway; the check keeps that true if the slots grow).
-    mutating func rememberIdentity(of r: AuditRecord, from start: Int) {
-        let bound = Self.boundedHead + Self.boundedTail + 32
-        guard r.method.utf8.count <= bound, r.target.utf8.count <= bound, (r.forwardedTarget?.utf8.count ?? 0) <= bound,
-              (r.apiVersion?.utf8.count ?? 0) <= bound else {
+    /// `repeatable` (the result's bounded method, targets and API version
+    /// are these; with slots smaller than the bound, a text that long never
+    /// fits one anyway; the check keeps that true if the slots grow).
+    mutating func rememberIdentity(of r: AuditRecord, from start: Int, repeatable: Bool) {
+        guard repeatable else {
             identities.forget(connection: r.connection)
             return
         }

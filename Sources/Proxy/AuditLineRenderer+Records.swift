@@ -4,8 +4,8 @@ extension AuditLineRenderer {
     mutating func renderRequest(_ r: AuditRecord) {
         header(r.startedAt, event: "request")
         let identityStart = count
-        identity(r)
-        rememberIdentity(of: r, from: identityStart)
+        let repeatable = identity(r)
+        rememberIdentity(of: r, from: identityStart, repeatable: repeatable)
         if let target = r.targetContainer {
             literal(",\"target_container\":{\"id\":")
             string(target.id)
@@ -15,7 +15,7 @@ extension AuditLineRenderer {
             literal("}")
         }
         literal(",\"facts\":")
-        if let facts = r.facts { bytes(facts) } else { literal("null") }
+        if let facts = r.facts { bytes(AuditRedaction.text(facts)) } else { literal("null") }
         literal("}")
     }
 
@@ -40,7 +40,7 @@ extension AuditLineRenderer {
         literal(",\"duration_ms\":")
         milliseconds(r.durationNanoseconds)
         literal(",\"error\":")
-        boundedString(r.error)
+        boundedString(r.error.map(AuditRedaction.text))
         literal("}")
     }
 
@@ -74,7 +74,13 @@ extension AuditLineRenderer {
         literal("\"")
     }
 
-    mutating func identity(_ r: AuditRecord, whole: Bool = true) {
+    /// The request side's members; true when a result may repeat them as
+    /// rendered (its bounded method, targets and API version are these).
+    @discardableResult
+    mutating func identity(_ r: AuditRecord, whole: Bool = true) -> Bool {
+        // Secrets in the query (build args, URL user information) are not logged (`AuditRedaction`).
+        let target = AuditRedaction.target(r.target)
+        let forwardedTarget = r.forwardedTarget.map(AuditRedaction.target)
         literal(",\"conn\":")
         uint(r.connection)
         literal(",\"req\":")
@@ -96,8 +102,8 @@ extension AuditLineRenderer {
         literal(",\"method\":")
         if whole { string(r.method) } else { boundedString(r.method) }
         literal(",\"target\":")
-        if whole { string(r.target) } else { boundedString(r.target) }
-        if let forwarded = r.forwardedTarget {
+        if whole { string(target) } else { boundedString(target) }
+        if let forwarded = forwardedTarget {
             literal(",\"forwarded_target\":")
             if whole { string(forwarded) } else { boundedString(forwarded) }
         }
@@ -116,7 +122,7 @@ extension AuditLineRenderer {
         literal(",\"rule\":")
         string(r.rule)
         literal(",\"reason\":")
-        boundedString(r.reason)
+        boundedString(r.reason.map(AuditRedaction.text))
         literal(",\"policy\":")
         string(r.policy)
         literal(",\"policy_digest\":")
@@ -145,6 +151,9 @@ extension AuditLineRenderer {
             uint(build)
             literal("}")
         }
+        let bound = Self.boundedHead + Self.boundedTail + 32
+        return r.method.utf8.count <= bound && target.utf8.count <= bound && (forwardedTarget?.utf8.count ?? 0) <= bound
+            && (r.apiVersion?.utf8.count ?? 0) <= bound
     }
 
     /// `AuditRecord.milliseconds`: microsecond precision, three decimals; null for nil.

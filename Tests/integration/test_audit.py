@@ -18,6 +18,7 @@ import stat
 import subprocess
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -1021,3 +1022,33 @@ def test_a_client_cannot_blow_up_its_record_with_facts(proxy_factory):
     assert len(raw) == 1 and len(raw[0]) < len(body), (len(raw[0]), len(body))
     facts = json.loads(raw[0])["facts"]
     assert len(facts["capability_add"]) == 256 and facts["omitted"] == {"capability_add": 150_000 - 256}, facts.get("omitted")
+
+
+def test_build_arg_values_and_url_passwords_are_not_written_to_the_log(proxy_factory, proxy_bin, cli_newest, docker_config,
+                                                                       cleanup, tmp_path):
+    """A CI job's token passed as a build arg, or inside a remote context's
+    URL, is not kept by the audit log (shipped to journald or a
+    collector): the values are written as REDACTED, the names stay."""
+    from swhelpers import DockerCLI
+    secret = "hunter2-" + unique("s")
+    proxy = proxy_factory(policy="ci.toml")
+    cli = DockerCLI(cli_newest.binary, proxy.sock, docker_config)
+    (tmp_path / "Dockerfile").write_text(f"FROM {IMAGE}\nARG TOKEN\nRUN true\n")
+    tag = cleanup.image(f"swtest/redact:{unique('t')}")
+    r = cli("build", "--network", "none", "--build-arg", f"TOKEN={secret}", "-t", tag, str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    # A remote context with a password in its URL: refused by ci.toml, quoted by the reason and the facts.
+    url = f"https://ci:{secret}@example.invalid/ctx.tar"
+    denied = http(proxy.sock, "POST", f"{API}/build?remote={urllib.parse.quote(url, safe='')}", b"", {})
+    assert denied.status == 403 and secret.encode() in denied.body, denied  # the client's own message keeps it
+    records = proxy.wait_audit(lambda rs: sum(1 for x in rs if x.get("event") == "result" and x.get("route") == "build.image") >= 2,
+                               30, "both builds' results")
+    text = Path(proxy.audit).read_text()
+    assert secret not in text, [line for line in text.splitlines() if secret in line][:2]
+    built = [x for x in records if x.get("event") == "request" and x.get("route") == "build.image"]
+    args = urllib.parse.parse_qs(urllib.parse.urlsplit(built[0]["target"]).query)["buildargs"][0]
+    assert json.loads(args) == {"TOKEN": "REDACTED"}, built[0]
+    assert "https://REDACTED@example.invalid/ctx.tar" in built[1]["reason"], built[1]
+    assert json.dumps(built[1]["facts"]).count("REDACTED@example.invalid") == 1, built[1]
+    assert urllib.parse.unquote(built[1]["target"]).endswith("remote=https://REDACTED@example.invalid/ctx.tar"), built[1]
+    assert verify(proxy_bin, proxy.audit).returncode == 0
