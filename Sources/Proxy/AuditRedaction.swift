@@ -21,10 +21,12 @@ enum AuditRedaction {
     /// encoded key (`build%61rgs`) or URL (`https%3A%2F%2Fu%3Ap%40h`) is
     /// found; a changed value is percent-encoded again.
     static func target(_ target: String) -> String {
-        let bytes = Array(target.utf8)
-        guard let question = bytes.firstIndex(of: UInt8(ascii: "?")),
-              bytes[question...].contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "b") })
+        // Most targets (a ping's, a create's) have no query: nothing is copied for them.
+        guard let questionMark = target.utf8.firstIndex(of: UInt8(ascii: "?")),
+              target.utf8[questionMark...].contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "b") })
         else { return target }
+        let bytes = Array(target.utf8)
+        let question = target.utf8.distance(from: target.utf8.startIndex, to: questionMark)
         var out = Array(bytes[...question])
         var changed = false
         var start = question + 1
