@@ -220,11 +220,20 @@ extension Connection {
         let bytes = response.serialized(headRequest: exchange.method == "HEAD")
         let written = (try? client.writeAll(bytes)) != nil
         exchange.update {
+            guard written else {
+                // `status` is what the client was sent: nothing. The daemon may have acted on the
+                // request all the same (its connection was cut because the client had gone).
+                if $0.error == nil { $0.error = Self.unansweredAndClientGone }
+                return
+            }
             $0.status = response.status
-            $0.bytesOut += written ? UInt64(bytes.count) : 0
+            $0.bytesOut += UInt64(bytes.count)
             if $0.error == nil { $0.error = response.message }
         }
     }
+
+    static let unansweredAndClientGone =
+        "client went away; the daemon had not answered: what it made of the request, forwarded before, is not known"
 
     /// Relays a body exactly as the daemon framed it (`ResponseFramer`
     /// decides where it ends). False when either side failed, or the body

@@ -575,3 +575,47 @@ def test_a_taken_over_stream_the_daemon_has_closed_does_not_wait_for_the_client(
         c.close()
     finally:
         daemon.close()
+
+
+class LateHangUpDaemon(HangUpDaemon):
+    """A fake dockerd that reads a request head, waits a second, and closes without answering."""
+
+    def _run(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                try:
+                    head = b""
+                    while b"\r\n\r\n" not in head and (more := conn.recv(4096)):
+                        head += more
+                    time.sleep(1)
+                except OSError:
+                    pass
+
+
+@pytest.mark.parametrize("extra", SERVING)
+def test_a_request_whose_client_left_before_the_daemon_hung_up_records_no_status(proxy_factory, short_tmp, extra):
+    """The client sends a request and closes; the daemon then hangs up
+    without answering. Nothing was sent to the client, so the result's
+    `status` is null (not the 502 the client never got) and its `error`
+    says what is known: the request was forwarded, the outcome is not
+    (found 2026-12-02 by a red-team helper: a pipelined create the daemon
+    made was recorded as a 502)."""
+    fake = LateHangUpDaemon(tempfile.mkdtemp(dir=short_tmp))
+    p = proxy_factory("observe.toml", upstream=fake.path, extra=extra)
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(p.sock)
+            s.sendall(b"POST /v1.41/containers/x/stop HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n")
+        records = p.wait_audit(lambda rs: any(r.get("event") == "result" and r.get("route") == "container.stop" for r in rs),
+                               15, "the stop's result")
+        result = [r for r in records if r.get("event") == "result" and r.get("route") == "container.stop"][-1]
+        assert result["bytes_out"] == 0, result
+        assert result["status"] is None, result
+        assert result["error"], result
+    finally:
+        fake.close()
