@@ -430,7 +430,7 @@ public final class JobRegistry: @unchecked Sendable {
     private func record(owner: JobOwner, target: String, method: String, rule: String, reason: String, status: Int) {
         var t = timespec()
         clock_gettime(CLOCK_REALTIME, &t)
-        let record = AuditRecord(connection: 0, request: 0, peer: nil, method: method, target: target, route: nil, group: "jobs",
+        let record = AuditRecord(connection: 0, request: ServerContext.nextRequestID(), peer: nil, method: method, target: target, route: nil, group: "jobs",
                                  apiVersion: nil, decision: "allow", rule: rule, reason: reason, policy: "job:\(owner.id)",
                                  status: status, startedAt: (Int(t.tv_sec), Int(t.tv_nsec)))
         audit.write(record)

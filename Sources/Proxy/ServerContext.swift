@@ -37,7 +37,10 @@ public final class ServerContext: @unchecked Sendable {
     public let audit: AuditLog
     public let hostEnvironment: HostFileSystem
     private let policyHolder: Locked<PolicyInForce>
-    private let counters = Locked((connection: UInt64(0), request: UInt64(0)))
+    /// One count for every server of the process (the main socket's, each
+    /// job socket's): `conn` and `req` are unique in a run, and
+    /// `sockwarden audit` pairs a request's records by them.
+    private static let counters = Locked((connection: UInt64(0), request: UInt64(0)))
 
     /// See `ServerConfiguration.headTimeoutSeconds`.
     public let headTimeoutSeconds: Int
@@ -144,10 +147,13 @@ public final class ServerContext: @unchecked Sendable {
     public var metrics: Metrics { audit.metrics }
 
     func nextConnectionID() -> UInt64 {
-        counters.withLock { $0.connection += 1; return $0.connection }
+        Self.counters.withLock { $0.connection += 1; return $0.connection }
     }
 
-    func nextRequestID() -> UInt64 {
+    func nextRequestID() -> UInt64 { Self.nextRequestID() }
+
+    /// Also for records no connection makes (a job's open, close and reaps).
+    static func nextRequestID() -> UInt64 {
         counters.withLock { $0.request += 1; return $0.request }
     }
 }

@@ -486,6 +486,34 @@ def test_audit_records_of_a_job_carry_its_id_and_labels(jobs, dockerd_sock):
     wait_for(lambda: [r for r in jobs.audit() if r.get("route") == "container.list" and "job" not in r], 10, what="a main-socket record")
 
 
+def test_every_socket_numbers_its_requests_from_one_count(jobs, dockerd_sock):
+    """The main socket's and each job socket's requests, and a job's close
+    and reaps, get `conn`/`req` numbers unique in the run, so a reader
+    (`sockwarden audit`) pairs each request record with its own result:
+    before 2026-12-02 each job socket counted from 1 (its first request
+    was `req` 1 like the main socket's) and every close and reap record
+    was `conn` 0, `req` 0."""
+    a, b = unique("ja"), unique("jb")
+    socks = [jobs.proxy.sock, jobs.open(a), jobs.open(b)]
+    for sock in socks:
+        assert http(sock, "GET", f"{API}/containers/json").status == 200
+    for job in (a, b):
+        assert create(socks[1] if job == a else socks[2], f"{job}-c").status == 201
+        jobs.job("close", "--id", job)
+    wait_for(lambda: sum(1 for r in jobs.audit() if r.get("event") == "result" and r.get("rule") == "job-close") == 2, 30,
+             what="both closes' records")
+    records = [r for r in jobs.audit() if r.get("event") in ("request", "result")]
+    requests = [r for r in records if r["event"] == "request"]
+    reqs = [r["req"] for r in requests]
+    assert len(reqs) == len(set(reqs)), sorted(reqs)
+    assert all(r["req"] > 0 for r in requests), [r for r in requests if r["req"] == 0]
+    conns = {r["conn"] for r in requests if r.get("route") == "container.list"}
+    assert len(conns) == 3, conns
+    for result in (r for r in records if r["event"] == "result"):
+        request = [q for q in requests if q["req"] == result["req"]]
+        assert len(request) == 1 and request[0]["target"] == result["target"], (result, request)
+
+
 def test_system_df_shows_only_the_jobs_containers_and_volumes(two_jobs, dockerd_sock):
     a, b, objects = two_jobs
     df = json.loads(http(objects[a]["sock"], "GET", f"{API}/system/df").body)
