@@ -15,20 +15,21 @@ struct NestedSocket: Sendable {
     let host: HostFileSystem
 
     /// The create body with every bind of a daemon socket pointed at the
-    /// job's socket; nil when there is none (forward as judged).
-    func substitute(_ body: [UInt8]) -> [UInt8]? {
+    /// job's socket, and the sources it replaced (for the audit record);
+    /// nil when there is none (forward as judged).
+    func substitute(_ body: [UInt8]) -> (body: [UInt8], replaced: [String])? {
         let schema = GoType.structure(ContainerCreateBody.wrapper)
         guard case .success(let decoded) = GoDecoder.decodeFirstValue(body, as: schema),
               case .structure(var fields) = decoded.value,
               let h = fields.firstIndex(where: { $0.name == "HostConfig" }),
               case .pointer(.structure(var hostFields)) = fields[h].value else { return nil }
-        var changed = false
+        var replaced: [String] = []
         if let b = hostFields.firstIndex(where: { $0.name == "Binds" }), case .slice(let binds) = hostFields[b].value {
             let rewritten = binds.map { bind -> GoValue in
                 guard case .string(let raw) = bind, let colon = raw.utf8.firstIndex(of: UInt8(ascii: ":")) else { return bind }
                 let source = String(raw[..<colon])
                 guard isDaemonSocket(source) else { return bind }
-                changed = true
+                replaced.append(source)
                 return .string(ownSocket + String(raw[colon...]))
             }
             hostFields[b] = GoFieldValue("Binds", .slice(rewritten))
@@ -39,16 +40,16 @@ struct NestedSocket: Sendable {
                       mf.contains(where: { $0.name == "Type" && $0.value == .string("bind") }),
                       let s = mf.firstIndex(where: { $0.name == "Source" }), case .string(let source) = mf[s].value,
                       isDaemonSocket(source) else { return mount }
-                changed = true
+                replaced.append(source)
                 mf[s] = GoFieldValue("Source", .string(ownSocket))
                 return .structure(mf)
             }
             hostFields[m] = GoFieldValue("Mounts", .slice(rewritten))
         }
-        guard changed else { return nil }
+        guard !replaced.isEmpty else { return nil }
         fields[h] = GoFieldValue("HostConfig", .pointer(.structure(hostFields)))
         guard case .success(let bytes) = GoEncoder.encodeChecked(.structure(fields), as: schema) else { return nil }
-        return bytes
+        return (bytes, replaced)
     }
 
     /// A socket file that is a protected daemon socket (by path or inode) or

@@ -159,15 +159,23 @@ struct RequestJudge {
                                     rawQuery: match.rawQuery, contentType: head.headers.first("content-type"))
             input.parameters = match.parameters
             var inspected = body
+            var socketBindsReplaced: [String] = []
             if match.route.name == "container.create", let nested = context.nestedSocket,
                case .complete(let bytes, let type)? = inspected, let substituted = nested.substitute(bytes) {
-                inspected = .complete(substituted, contentType: type)
+                inspected = .complete(substituted.body, contentType: type)
+                socketBindsReplaced = substituted.replaced
             }
             input.body = inspected
             let judgement = policy.judge(input, environment: environment)
             let decision = judgement.decision
             record.rule = decision.rule
             record.reason = decision.reason
+            if !socketBindsReplaced.isEmpty, let own = context.nestedSocket?.ownSocket {
+                // The facts show the job's socket (what was judged and forwarded); what the job asked for, here.
+                let asked = socketBindsReplaced.map { "\"\($0)\"" }.joined(separator: ", ")
+                record.reason = (record.reason.map { $0 + "; " } ?? "")
+                    + "the job asked to mount the daemon's socket \(asked): its own socket \(own) was mounted instead"
+            }
             record.mode = judgement.mode.rawValue
             record.facts = judgement.judgedFacts.map { FactsJSON.render($0, limits: Self.auditFactLimits(body: body)) }
             record.targetContainer = judgement.targetContainer.map { ($0.id, $0.name) }

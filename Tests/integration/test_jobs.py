@@ -344,6 +344,13 @@ def test_a_docker_socket_mount_lands_on_the_jobs_own_socket(jobs, dockerd_sock):
             assert r.status == 201, (label, style, r.body)
             mounts = inspect(dockerd_sock, name)["Mounts"]
             assert [(m["Source"], m["Destination"]) for m in mounts] == [(sock, "/var/run/docker.sock")], (label, style, mounts)
+            # The record says what the job asked for (its facts show the socket judged and mounted).
+            def record():
+                return [r for r in jobs.audit() if r.get("event") == "request" and r.get("route") == "container.create"
+                        and f"name={name}" in r.get("target", "")]
+            wait_for(record, 10, what="the create's record")
+            reason = record()[0]["reason"]
+            assert f'the daemon\'s socket "{source}": its own socket {sock} was mounted instead' in reason, reason
     # The daemon socket's directory is still a host path the policy refuses.
     r = create(sock, unique("dir"), Binds=[f"{os.path.dirname(dockerd_sock)}:/d"])
     assert r.status == 403, r.body
