@@ -77,8 +77,15 @@ extension Connection {
     }
 
     private func writeAudit(_ exchange: Exchange) {
-        if let record = exchange.finishedRecord() { context.audit.write(record) }
+        guard var record = exchange.finishedRecord() else { return }
+        if context.jobClosed, record.error == "client went away" {
+            // `job close` shuts a job's connections down: the client did not leave by itself.
+            record.error = Self.cutByJobClose
+        }
+        context.audit.write(record)
     }
+
+    static let cutByJobClose = "cut by `job close`: the job was closed while the exchange ran"
 
     private func relayResponse(_ exchange: Exchange, _ reader: ByteReader, hijackCandidate: Bool, routeHijacks: Bool) -> ResponseOutcome {
         var parser = ResponseHeadParser(limits: context.limits)

@@ -521,6 +521,32 @@ def test_every_socket_numbers_its_requests_from_one_count(jobs, dockerd_sock):
         assert len(request) == 1 and request[0]["target"] == result["target"], (result, request)
 
 
+def test_an_exec_session_cut_by_job_close_is_recorded_as_cut_by_the_close(jobs, dockerd_sock):
+    """`job close` shuts a job's live exec session down; its result record
+    says the close cut it, not that the client went away (a red-team
+    helper's finding, 2026-12-02)."""
+    job = unique("jx")
+    sock = jobs.open(job)
+    name = f"{job}-c"
+    assert create(sock, name).status == 201
+    assert http(sock, "POST", f"{API}/containers/{name}/start", b"").status == 204
+    made = post(sock, f"{API}/containers/{name}/exec", {"Cmd": ["sleep", "300"], "AttachStdout": True, "AttachStderr": True})
+    assert made.status == 201, made.body
+    exec_id = json.loads(made.body)["Id"]
+    with RawConn(sock, timeout=30) as c:
+        c.send(build_request("POST", f"{API}/exec/{exec_id}/start", b'{"Detach":false,"Tty":false}',
+                             headers={"Upgrade": "tcp", "Connection": "Upgrade", "Content-Type": "application/json"}))
+        assert c.read_head().status == 101
+        jobs.job("close", "--id", job)
+
+    def result():
+        return [r for r in jobs.audit() if r.get("event") == "result" and r.get("route") == "exec.start"
+                and (r.get("job") or {}).get("id") == job]
+    wait_for(result, 15, what="the exec session's result")
+    assert result()[0]["hijacked"] is True, result()[0]
+    assert result()[0]["error"].startswith("cut by `job close`"), result()[0]
+
+
 def test_system_df_shows_only_the_jobs_containers_and_volumes(two_jobs, dockerd_sock):
     a, b, objects = two_jobs
     df = json.loads(http(objects[a]["sock"], "GET", f"{API}/system/df").body)
