@@ -128,6 +128,12 @@ enum AuditRedaction {
                 out += bytes[copied..<authority]
                 out += Array(mark.utf8)
                 copied = lastAt
+            } else if lastAt == nil, end - authority > 3, bytes[(end - 3)..<end].elementsEqual([0xE2, 0x80, 0xA6]) {
+                // A fact's value cut (at 256 bytes, with `…`) inside its authority: no host is
+                // that long, so what is left of it may be a user's token. Redacted whole.
+                out += bytes[copied..<authority]
+                out += Array(mark.utf8)
+                copied = end - 3
             }
             i = end
         }

@@ -44,6 +44,9 @@ import Testing
         ("several URLs", "x://a@h y://b@g/", "x://REDACTED@h y://REDACTED@g/"),
         ("text without a URL is kept", "group \"system\" is allowed", "group \"system\" is allowed"),
         ("an empty user information is kept", "http://@host/", "http://@host/"),
+        ("a fact's value cut inside its authority is redacted up to the cut",
+         "{\"value\":\"https://x-access-token:eyJhbGciOiJIUzI1NiJ9…\",\"cut\":{}}", "{\"value\":\"https://REDACTED…\",\"cut\":{}}"),
+        ("a value cut after its authority keeps the host", "\"https://example.com/a/b…\"", "\"https://example.com/a/b…\""),
     ]
 
     @Test(arguments: textCases.indices)
