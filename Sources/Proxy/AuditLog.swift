@@ -29,6 +29,9 @@ public final class AuditLog: @unchecked Sendable {
     public let path: String
     public let failurePolicy: FailurePolicy
     public let capacity: Int
+    /// The most result reservations one job's requests may hold: a quarter
+    /// of the queue (see `reservedByJob`).
+    var reservedPerJob: Int { max(2, capacity / 4) }
     public let metrics: Metrics
     /// Identifies this process's records (`run`); request ids restart per run.
     public let run: String
@@ -53,6 +56,12 @@ public final class AuditLog: @unchecked Sendable {
     private let progress: UnsafeMutablePointer<pthread_cond_t>
     private var queue: [Entry] = []
     private var reserved = 0
+    /// Results reserved for each job's requests (`reservedPerJob` at most):
+    /// a request holds its reservation until its exchange ends, a quiet
+    /// stream for as long as it is open, so one job's streams (and the
+    /// requests pipelined behind them) could otherwise hold the whole
+    /// queue, and every socket would answer 503 (found 2026-12-02).
+    private var reservedByJob: [String: Int] = [:]
     /// Rendered by the writer but not yet (fully) written.
     private var inFlight = 0
     private var failing = false
@@ -255,6 +264,16 @@ public final class AuditLog: @unchecked Sendable {
             }
             backlog = queue.count + inFlight + reserved
         }
+        let job = record.job?.id
+        if let job, !closing, !failing, reservedByJob[job, default: 0] >= reservedPerJob {
+            // Not the log's trouble, the job's: refused whatever --audit-failure says (a job
+            // past its share is not served unrecorded either).
+            pthread_mutex_unlock(mutex)
+            record.admission = .notRecorded
+            metrics.auditRefused.add(1)
+            metrics.countRequest(group: record.group, decision: "refused")
+            return Refusal(message: "sockwarden: request refused: job \(job) has \(reservedPerJob) requests in flight (open streams, attach and exec sessions, pipelined requests), the most one job may have while the audit log records them (a quarter of --audit-queue \(capacity)); end some (close idle connections) and retry")
+        }
         let trouble: String?
         if closing {
             // Shutting down: the stop record is queued and the writer exits
@@ -291,6 +310,7 @@ public final class AuditLog: @unchecked Sendable {
             record.admission = .admitted
             queue.append(.request(record))
             reserved += 1
+            if let job { reservedByJob[job, default: 0] += 1 }
             wakeWriter()
             pthread_mutex_unlock(mutex)
         }
@@ -308,8 +328,13 @@ public final class AuditLog: @unchecked Sendable {
         metrics.exchangeEnded(bytesIn: record.bytesIn, bytesOut: record.bytesOut,
                               responseNanoseconds: record.respondedAt.map { $0 &- record.startedMonotonic })
         guard case .admitted = record.admission else { return }
+        let job = record.job?.id
         pthread_mutex_lock(mutex)
         reserved -= 1
+        if let job {
+            let left = reservedByJob[job, default: 1] - 1
+            reservedByJob[job] = left > 0 ? left : nil
+        }
         queue.append(.result(record))
         wakeWriter()
         pthread_mutex_unlock(mutex)

@@ -34,6 +34,38 @@ import Testing
         return (nil, all)
     }
 
+    @Test("one job holds at most a quarter of the queue's reservations; other jobs and the main socket are served",
+          arguments: [AuditLog.FailurePolicy.refuse, .continue])
+    func aJobHoldsAtMostAQuarterOfTheQueue(_ failurePolicy: AuditLog.FailurePolicy) throws {
+        let path = AuditLogTests.tempPath("perjob.jsonl")
+        let log = try AuditLog(path: path, failurePolicy: failurePolicy, capacity: 40)
+        try log.start(first: AuditEvent("start") { _ in })
+        func record(_ n: UInt64, job: String?) -> AuditRecord {
+            var r = AuditLogTests.record(n)
+            if let job { r.job = (id: job, labels: []) }
+            return r
+        }
+        var held: [AuditRecord] = []
+        for n in 1...10 as ClosedRange<UInt64> {
+            var r = record(n, job: "a")
+            #expect(log.admit(&r) == nil)
+            held.append(r)
+        }
+        var over = record(11, job: "a")
+        let refusal = log.admit(&over)
+        #expect(refusal?.message.contains("job a has 10 requests in flight") == true, "\(String(describing: refusal))")
+        guard case .notRecorded = over.admission else { Issue.record("admitted past its share"); return }
+        var other = record(12, job: "b"), runner = record(13, job: nil)
+        #expect(log.admit(&other) == nil && log.admit(&runner) == nil)
+        // One of the job's exchanges ends: its place is free again.
+        log.write(held.removeFirst())
+        var again = record(14, job: "a")
+        #expect(log.admit(&again) == nil)
+        for r in held + [other, runner, again] { log.write(r) }
+        #expect(log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5) == 0)
+        #expect(AuditLogTests.verify([path]).0 == nil)
+    }
+
     @Test func requestThenResultThenStopAllChained() throws {
         let path = AuditLogTests.tempPath("a.jsonl")
         let log = try AuditLog(path: path)

@@ -547,6 +547,35 @@ def test_an_exec_session_cut_by_job_close_is_recorded_as_cut_by_the_close(jobs, 
     assert result()[0]["error"].startswith("cut by `job close`"), result()[0]
 
 
+def test_one_job_cannot_hold_the_whole_audit_queue(proxy_bin, dockerd_sock, image, short_tmp):
+    """Every request holds a place in the audit queue until its exchange
+    ends, a quiet stream for as long as it is open. One job's streams
+    filled the whole queue before 2026-12-02 (a red-team helper: every
+    socket, the runner's too, answered 503). A job now holds at most a
+    quarter of it: past that its own requests get a 503 that says why,
+    other jobs and the main socket are served."""
+    jobs = Jobs(proxy_bin, dockerd_sock, tempfile.mkdtemp(dir=short_tmp), flags=("--audit-queue", "40")).start()
+    streams = []
+    try:
+        a, b = unique("qa"), unique("qb")
+        sock_a, sock_b = jobs.open(a), jobs.open(b)
+        for _ in range(10):  # a quarter of 40: each open event stream holds one place
+            c = RawConn(sock_a, timeout=30)
+            c.send(build_request("GET", f"{API}/events"))
+            assert c.read_head().status == 200
+            streams.append(c)
+        refused = http(sock_a, "GET", f"{API}/_ping")
+        assert refused.status == 503 and b"has 10 requests in flight" in refused.body, refused
+        assert http(sock_b, "GET", f"{API}/_ping").status == 200
+        assert http(jobs.proxy.sock, "GET", f"{API}/_ping").status == 200
+        streams.pop().close()
+        wait_for(lambda: http(sock_a, "GET", f"{API}/_ping").status == 200, 10, what="the job served again once a stream ended")
+    finally:
+        for c in streams:
+            c.close()
+        jobs.proxy.stop()
+
+
 def test_system_df_shows_only_the_jobs_containers_and_volumes(two_jobs, dockerd_sock):
     a, b, objects = two_jobs
     df = json.loads(http(objects[a]["sock"], "GET", f"{API}/system/df").body)
