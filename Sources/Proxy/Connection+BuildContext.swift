@@ -16,6 +16,8 @@ extension Connection {
         case tooLarge(UInt64)
         /// The spool file could not be created or written.
         case spoolFailed(SystemError)
+        /// The spool's room is taken (`SpoolBudget`); the rest of the body was not read.
+        case noRoom(SpoolBudget.Refusal)
     }
 
     func spoolBuildContext(_ head: RequestHead, _ reader: ByteReader, dockerfile: String?) -> BuildContextRead {
@@ -34,11 +36,25 @@ extension Connection {
         var scanner = BuildContextScanner(dockerfile: dockerfile, maxDockerfileBytes: 8 << 20)
         var failure: SystemError?
         var over = false
+        // What the upload holds of the spool's room, taken a MiB ahead and given back when it has been
+        // read (the body is then judged and sent on at the daemon's pace).
+        let job = context.job?.owner.id
+        var granted: UInt64 = 0
+        var noRoom: SpoolBudget.Refusal?
+        defer { SpoolBudget.shared.release(granted, job: job) }
         // No deadline: a slow upload is the client's right, as with the daemon.
         let outcome = readBody(head, reader) { data in
             if spool.size + UInt64(data.count) > limit {
                 over = true
                 return false
+            }
+            if spool.size + UInt64(data.count) > granted {
+                let more = max(1 << 20, spool.size + UInt64(data.count) - granted)
+                if let refusal = SpoolBudget.shared.grow(by: more, directory: context.spoolDirectory, job: job) {
+                    noRoom = refusal
+                    return false
+                }
+                granted += more
             }
             do throws(SystemError) {
                 try spool.append(data)
@@ -71,6 +87,7 @@ extension Connection {
             return .spooled(spool, inflated)
         case .stopped:
             spool.close()
+            if let noRoom { return .noRoom(noRoom) }
             return over ? .tooLarge(limit) : .spoolFailed(failure ?? SystemError("write", code: EIO))
         case .clientGone, .timedOut:
             spool.close()
@@ -124,6 +141,9 @@ extension Connection {
         case .spoolFailed(let error):
             deny(&judged, 503, rule: "build-context", "cannot spool the build context in \(context.spoolDirectory): \(error)",
                  then: "operators: give --spool-dir a writable directory with room for build contexts")
+            return (nil, false, nil)
+        case .noRoom(let refusal):
+            deny(&judged, 503, rule: "build-context", "no room to spool the build context: \(refusal.message)")
             return (nil, false, nil)
         }
     }

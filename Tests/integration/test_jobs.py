@@ -576,6 +576,65 @@ def test_one_job_cannot_hold_the_whole_audit_queue(proxy_bin, dockerd_sock, imag
         jobs.proxy.stop()
 
 
+@pytest.fixture
+def small_spool(short_tmp):
+    """A 64 MiB tmpfs for build contexts."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", d], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {r.stderr!r}")
+    yield d
+    subprocess.run(["umount", "-l", d], capture_output=True)
+
+
+def test_one_jobs_idle_uploads_cannot_take_the_spool(proxy_bin, dockerd_sock, image, short_tmp, small_spool, cleanup):
+    """Build contexts are spooled whole before they are judged, and an
+    upload that stops sending holds what it spooled. One job's idle
+    uploads filled the spool's file system before 2026-12-02 (a red-team
+    helper: every build, the runner's too, got "No space left on device",
+    and on the root file system the host and the audit log with it). Now a
+    job's uploads hold at most half of the room and the file system keeps
+    5% free: the job's third 12 MiB upload (of 64 MiB) is refused with a
+    503 that says why, while another job and the main socket still build."""
+    jobs = Jobs(proxy_bin, dockerd_sock, tempfile.mkdtemp(dir=short_tmp), flags=("--spool-dir", small_spool)).start()
+    held = []
+    try:
+        a, b = unique("sa"), unique("sb")
+        sock_a, sock_b = jobs.open(a), jobs.open(b)
+        chunk = b"\0" * (1 << 20)
+        answers = []
+        for _ in range(3):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.settimeout(30)
+            c.connect(sock_a)
+            held.append(c)
+            try:
+                c.sendall(f"POST {API}/build?t={a}-x HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\n"
+                          f"Content-Length: {100 << 20}\r\n\r\n".encode())
+                for _ in range(12):
+                    c.sendall(chunk)
+            except OSError:
+                pass  # refused part-way: the answer is waiting
+            c.setblocking(False)
+            try:
+                answers.append(c.recv(65536))
+            except BlockingIOError:
+                answers.append(b"")  # still uploading: no answer
+            c.setblocking(True)
+        assert answers[0] == answers[1] == b"", answers
+        assert answers[2].startswith(b"HTTP/1.1 503 ") and b"more than its share" in answers[2], answers[2]
+        for sock, who in ((sock_b, b), (jobs.proxy.sock, "main")):
+            tag = cleanup.image(f"swtest/spool-{who}:{unique('t')}")
+            r = http(sock, "POST", f"{API}/build?t={tag}&networkmode=none",
+                     tar_of({"Dockerfile": f"FROM {IMG}\nRUN true\n".encode()}), {"Content-Type": "application/x-tar"},
+                     timeout=120)
+            assert r.status == 200 and b"Successfully built" in r.body, (who, r.status, r.body[-400:])
+    finally:
+        for c in held:
+            c.close()
+        jobs.proxy.stop()
+
+
 def test_system_df_shows_only_the_jobs_containers_and_volumes(two_jobs, dockerd_sock):
     a, b, objects = two_jobs
     df = json.loads(http(objects[a]["sock"], "GET", f"{API}/system/df").body)

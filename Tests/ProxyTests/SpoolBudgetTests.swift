@@ -1,0 +1,67 @@
+import Testing
+@testable import Proxy
+
+/// The room build-context uploads may take on the spool's file system
+/// (`SpoolBudget`): the file system's reserve, and a job's half of the room.
+@Suite struct SpoolBudgetTests {
+    static let mib: UInt64 = 1 << 20
+
+    /// A file system of 200 MiB whose free space is what the uploads have not taken.
+    final class FakeDisk: @unchecked Sendable {
+        var free: UInt64 = 200 << 20
+        let total: UInt64 = 200 << 20
+    }
+
+    static func budget(_ disk: FakeDisk) -> SpoolBudget {
+        SpoolBudget { _ in SpoolBudget.FileSystemSpace(available: disk.free, total: disk.total) }
+    }
+
+    /// Grows an upload by `mib` MiB and takes the bytes off the disk when granted.
+    static func grow(_ budget: SpoolBudget, _ disk: FakeDisk, _ mib: UInt64, job: String?) -> SpoolBudget.Refusal? {
+        let refusal = budget.grow(by: mib * Self.mib, directory: "/spool", job: job)
+        if refusal == nil { disk.free -= mib * Self.mib }
+        return refusal
+    }
+
+    @Test("the reserve is 5% of the file system, at most 1 GiB", arguments: [
+        (UInt64(200) << 20, UInt64(10) << 20), (UInt64(100) << 30, UInt64(1) << 30), (0, 0),
+    ] as [(UInt64, UInt64)])
+    func reserveIsAFractionCapped(_ c: (UInt64, UInt64)) {
+        #expect(SpoolBudget.reserve(total: c.0) == c.1)
+    }
+
+    @Test("a job's uploads hold at most half of the room; another job and the main socket still build")
+    func aJobHoldsAtMostHalf() {
+        let disk = FakeDisk(), budget = Self.budget(disk)
+        // Room: 200 - 10 (reserve) = 190 MiB; a job's half: 95 MiB.
+        for _ in 0..<95 { #expect(Self.grow(budget, disk, 1, job: "a") == nil) }
+        guard case .jobShare(let job, let held, let share)? = Self.grow(budget, disk, 1, job: "a") else {
+            Issue.record("job a took more than half of the room"); return
+        }
+        #expect(job == "a" && held == 96 * Self.mib && share == 95 * Self.mib)
+        #expect(Self.grow(budget, disk, 8, job: "b") == nil)
+        #expect(Self.grow(budget, disk, 8, job: nil) == nil)
+        // Job a's uploads end: its room is given back (and the disk's).
+        budget.release(95 * Self.mib, job: "a")
+        disk.free += 95 * Self.mib
+        #expect(Self.grow(budget, disk, 50, job: "a") == nil)
+    }
+
+    @Test("no upload takes the file system's reserve, the main socket's neither")
+    func theReserveIsKept() {
+        let disk = FakeDisk(), budget = Self.budget(disk)
+        disk.free = 12 << 20  // something else filled the disk
+        #expect(Self.grow(budget, disk, 2, job: nil) == nil)
+        guard case .diskNearlyFull(let available, let reserve)? = Self.grow(budget, disk, 1, job: nil) else {
+            Issue.record("the reserve was taken"); return
+        }
+        #expect(available == 10 << 20 && reserve == 10 << 20)
+        #expect(SpoolBudget.Refusal.diskNearlyFull(available: available, reserve: reserve).message.contains("--spool-dir"))
+    }
+
+    @Test("an unknown file system (statvfs failed) is not refused: the write itself tells")
+    func unknownSpaceIsNotRefused() {
+        let budget = SpoolBudget { _ in nil }
+        #expect(budget.grow(by: 1 << 40, directory: "/nowhere", job: "a") == nil)
+    }
+}
