@@ -143,7 +143,7 @@ extension Connection {
         case malformed(HTTPError)
         case timedOut
         /// Reading it would hold more memory than `--max-request-memory` has left.
-        case overMemory
+        case overMemory(RequestMemory.Taken)
     }
 
     /// When a body read before anything is forwarded must be complete: the
@@ -160,10 +160,10 @@ extension Connection {
         // What a read buffer holds anyway is not counted; past it, a body
         // with a length takes it all at once (before a 100 Continue asks
         // for it), a chunked one as it grows.
-        let hold = RequestMemory.Hold(context.requestMemory)
+        let hold = RequestMemory.Hold(context.requestMemory, job: context.job?.owner.id)
         let free = LoopBuffer.uncountedBytes
         if case .length(let total) = head.framing, total <= UInt64(limit), total > UInt64(free), !hold.take(Int(total) - free) {
-            return .overMemory
+            return .overMemory(hold.refused)
         }
         if head.expectsContinue {
             push(Exchange(kind: .interim(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)), method: head.method, record: nil))
@@ -183,7 +183,7 @@ extension Connection {
             return body.count <= limit
         }) {
         case .complete: return .body(.complete(body, contentType: contentType), hold)
-        case .stopped: return overMemory ? .overMemory : .body(.tooLarge(limit: limit), hold)
+        case .stopped: return overMemory ? .overMemory(hold.refused) : .body(.tooLarge(limit: limit), hold)
         case .clientGone: return .clientGone
         case .malformed(let error): return .malformed(error)
         case .timedOut: return .timedOut

@@ -122,9 +122,10 @@ extension Connection {
             case .body(let read, let held):
                 body = read
                 hold = held
-            case .overMemory:
-                return refuseUnread(start, head, rule: "request-memory", reason: context.requestMemory.recordReason,
-                                    LocalResponse(status: 503, message: context.requestMemory.refusal, close: true))
+            case .overMemory(let why):
+                let memory = context.requestMemory, job = context.job?.owner.id
+                return refuseUnread(start, head, rule: "request-memory", reason: memory.recordReason(why, job: job),
+                                    LocalResponse(status: 503, message: memory.refusal(why, job: job), close: true))
             case .clientGone:
                 // The head arrived, the body did not: nothing was forwarded.
                 var record = start.record

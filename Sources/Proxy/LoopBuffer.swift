@@ -59,7 +59,7 @@ struct LoopBuffer {
             } else {
                 let size = min(current.count * 2, max(limit, current.count))
                 if let memory {
-                    guard !overBudget, memory.take(size - pool.size - charged) else {
+                    guard !overBudget, memory.take(size - pool.size - charged) == .taken else {
                         overBudget = true
                         return nil
                     }

@@ -409,8 +409,9 @@ final class LoopConnection {
         }
         record.decision = "deny"
         record.rule = "request-memory"
-        record.reason = context.requestMemory.recordReason
-        answer(LocalResponse(status: 503, message: context.requestMemory.refusal, close: true), record: record, method: "")
+        // The loop serves no job socket: the limit for all requests together.
+        record.reason = context.requestMemory.recordReason(.overLimit, job: nil)
+        answer(LocalResponse(status: 503, message: context.requestMemory.refusal(.overLimit, job: nil), close: true), record: record, method: "")
     }
 
     /// A whole head is buffered: serve it here, or hand the connection off.

@@ -11,7 +11,12 @@ public final class RequestMemory: @unchecked Sendable {
     public static let defaultLimit = 256 << 20
 
     public let limit: Int
-    private let state = Locked((held: 0, refused: 0))
+    private let state = Locked((held: 0, refused: 0, byJob: [String: Int]()))
+
+    /// The most one job's requests may hold: half of the limit, so that
+    /// one job's slow large bodies leave room for the others' (found
+    /// 2026-12-02: 287 connections of one job held all 256 MiB).
+    var perJob: Int { limit / 2 }
 
     public init(limit: Int = RequestMemory.defaultLimit) { self.limit = limit }
 
@@ -20,17 +25,34 @@ public final class RequestMemory: @unchecked Sendable {
     /// Requests refused so far because the memory was held.
     public var refusals: Int { state.withLock { $0.refused } }
 
-    /// Takes `bytes`; false (nothing taken, a refusal counted) when that
-    /// would go past the limit.
-    func take(_ bytes: Int) -> Bool {
-        guard bytes > 0 else { return true }
+    enum Taken: Equatable {
+        case taken
+        /// Every request together would hold more than `limit`.
+        case overLimit
+        /// The job's requests would hold more than `perJob`.
+        case overJobShare
+    }
+
+    /// Takes `bytes` (for a request of `job`, nil off job sockets); nothing
+    /// is taken, and a refusal counted, when that would go past the limit
+    /// or the job's share.
+    func take(_ bytes: Int, job: String? = nil) -> Taken {
+        guard bytes > 0 else { return .taken }
         return state.withLock { s in
             if s.held + bytes > limit {
                 s.refused += 1
-                return false
+                return .overLimit
+            }
+            if let job {
+                let jobHeld = s.byJob[job, default: 0] + bytes
+                if jobHeld > perJob {
+                    s.refused += 1
+                    return .overJobShare
+                }
+                s.byJob[job] = jobHeld
             }
             s.held += bytes
-            return true
+            return .taken
         }
     }
 
@@ -41,44 +63,74 @@ public final class RequestMemory: @unchecked Sendable {
         state.withLock { $0.held += bytes }
     }
 
-    func give(_ bytes: Int) {
+    func give(_ bytes: Int, job: String? = nil) {
         guard bytes > 0 else { return }
-        state.withLock { $0.held -= bytes }
+        state.withLock { s in
+            s.held -= bytes
+            if let job {
+                let left = s.byJob[job, default: 0] - bytes
+                s.byJob[job] = left > 0 ? left : nil
+            }
+        }
     }
 
     /// What the client is told (503): the cap, the flag, what to do.
-    var refusal: String {
-        "sockwarden: requests being read to be judged already hold \(limit >> 20) MiB of memory "
+    func refusal(_ why: Taken, job: String?) -> String {
+        if why == .overJobShare, let job {
+            return "sockwarden: job \(job)'s requests being read to be judged already hold \(perJob >> 20) MiB of memory, "
+                + "its share (half of --max-request-memory); nothing of this request was forwarded; retry it, "
+                + "or send large bodies one at a time"
+        }
+        return "sockwarden: requests being read to be judged already hold \(limit >> 20) MiB of memory "
             + "(--max-request-memory); nothing of this request was forwarded; retry it, "
             + "or send large bodies one at a time"
     }
 
     /// The audit record's reason for such a refusal.
-    var recordReason: String {
-        "requests being read to be judged already held \(limit >> 20) MiB (--max-request-memory); nothing was forwarded"
+    func recordReason(_ why: Taken, job: String?) -> String {
+        if why == .overJobShare, let job {
+            return "job \(job)'s requests being read to be judged already held \(perJob >> 20) MiB, half of --max-request-memory; nothing was forwarded"
+        }
+        return "requests being read to be judged already held \(limit >> 20) MiB (--max-request-memory); nothing was forwarded"
     }
 
     /// Bytes taken for one request served on a thread; given back when the
     /// request is done with (the hold is dropped).
     final class Hold {
         let memory: RequestMemory
+        /// The job whose request holds it (nil off job sockets).
+        let job: String?
         private(set) var bytes = 0
+        /// Why the last `take` was refused.
+        private(set) var refused = Taken.taken
 
-        init(_ memory: RequestMemory) { self.memory = memory }
+        init(_ memory: RequestMemory, job: String? = nil) {
+            self.memory = memory
+            self.job = job
+        }
 
-        /// Takes `more` bytes; false when refused.
+        /// Takes `more` bytes; false when refused (`refused` says why).
         func take(_ more: Int) -> Bool {
-            guard memory.take(more) else { return false }
+            let taken = memory.take(more, job: job)
+            guard taken == .taken else {
+                refused = taken
+                return false
+            }
             bytes += more
             return true
         }
 
-        /// Takes `more` bytes that are held anyway (never refused).
+        /// Takes `more` bytes that are held anyway (never refused; not the job's share).
         func charge(_ more: Int) {
             memory.charge(more)
-            bytes += more
+            charged += more
         }
 
-        deinit { memory.give(bytes) }
+        private var charged = 0
+
+        deinit {
+            memory.give(bytes, job: job)
+            memory.give(charged)
+        }
     }
 }

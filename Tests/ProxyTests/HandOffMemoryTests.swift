@@ -70,6 +70,32 @@ struct HandOffMemoryTests {
         let hold = RequestMemory.Hold(memory)
         hold.charge(2 << 20)
         #expect(memory.held == 2 << 20)
-        #expect(!memory.take(1))
+        #expect(memory.take(1) == .overLimit)
+    }
+}
+
+/// A job's share of `--max-request-memory` (found 2026-12-02: one job's
+/// slow large bodies held all of it, and every socket's large creates got
+/// a 503).
+@Suite struct RequestMemoryJobShareTests {
+    @Test("a job's requests hold at most half of the limit; another job and the main socket take the rest")
+    func aJobHoldsAtMostHalf() {
+        let memory = RequestMemory(limit: 8 << 20)
+        var holds = (0..<4).map { _ in RequestMemory.Hold(memory, job: "a") }
+        for hold in holds { #expect(hold.take(1 << 20)) }
+        let over = RequestMemory.Hold(memory, job: "a")
+        #expect(!over.take(1))
+        #expect(over.refused == .overJobShare)
+        #expect(memory.refusal(over.refused, job: "a").contains("job a's requests"))
+        let other = RequestMemory.Hold(memory, job: "b"), runner = RequestMemory.Hold(memory)
+        #expect(other.take(2 << 20) && runner.take(2 << 20))
+        #expect(!runner.take(1))
+        #expect(runner.refused == .overLimit)
+        // The job's holds end: its whole share is free again.
+        holds.removeAll()
+        #expect(memory.held == 4 << 20)
+        let again = RequestMemory.Hold(memory, job: "a")
+        #expect(again.take(4 << 20))
+        #expect(memory.held == 8 << 20)
     }
 }

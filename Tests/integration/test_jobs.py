@@ -576,6 +576,52 @@ def test_one_job_cannot_hold_the_whole_audit_queue(proxy_bin, dockerd_sock, imag
         jobs.proxy.stop()
 
 
+def test_one_jobs_slow_bodies_cannot_take_the_request_memory(proxy_bin, dockerd_sock, image, short_tmp):
+    """Bodies read to be judged are held in memory, counted against
+    --max-request-memory for every socket together. One job's slow large
+    creates held all of it before 2026-12-02 (a red-team helper: every
+    socket's large creates got a 503). A job now holds at most half: with
+    4 MiB, its third 900 KB create still being sent gets a 503 naming the
+    job, while another job's and the main socket's are served."""
+    jobs = Jobs(proxy_bin, dockerd_sock, tempfile.mkdtemp(dir=short_tmp), flags=("--max-request-memory", str(4 << 20))).start()
+    holders = []
+    try:
+        a, b = unique("ma"), unique("mb")
+        sock_a, sock_b = jobs.open(a), jobs.open(b)
+
+        def padded(name: str) -> tuple[bytes, bytes]:
+            base = {"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}, "Labels": {"pad": ""}}
+            base["Labels"]["pad"] = "x" * (900_000 - len(json.dumps(base).encode()))
+            body = json.dumps(base).encode()
+            raw = build_request("POST", f"{API}/containers/create?name={name}", body, headers={"Content-Type": "application/json"})
+            return raw[:-len(body)], body
+
+        for i in range(2):
+            head, body = padded(f"{a}-{i}")
+            c = RawConn(sock_a, timeout=20)
+            c.send(head + body[:800_000])
+            holders.append(c)
+            time.sleep(0.5)  # read (and held) before the next one
+        head, body = padded(f"{a}-2")
+        with RawConn(sock_a, timeout=20) as c:
+            try:
+                c.send(head + body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # refused before the whole body was read
+            r = c.read_response("POST")
+        assert r.status == 503 and f"job {a}'s requests".encode() in r.body, r
+        for sock, name in ((sock_b, f"{b}-c"), (jobs.proxy.sock, unique("mmain"))):
+            head, body = padded(name)
+            with RawConn(sock, timeout=20) as c:
+                c.send(head + body)
+                assert c.read_response("POST").status == 201, name
+            http(dockerd_sock, "DELETE", f"{API}/containers/{name}?force=1")
+    finally:
+        for c in holders:
+            c.close()
+        jobs.proxy.stop()
+
+
 @pytest.fixture
 def small_spool(short_tmp):
     """A 64 MiB tmpfs for build contexts."""
