@@ -7,9 +7,10 @@ import GoJSON
 /// Docker's docs advise against it) and the user information of a URL
 /// (`https://user:token@host/…` in a build's `remote`, an import's
 /// `fromSrc`, a Dockerfile's `ADD`, quoted by a `reason` and the `facts`).
-/// Each is written as `REDACTED`; everything else stays as it was, byte
-/// for byte. Pure functions of the text; `AuditLineRenderer` applies them
-/// to `target`, `forwarded_target`, `reason`, `error` and `facts`.
+/// Each is written as `REDACTED` (a changed query parameter is written
+/// percent-encoded); everything else stays as it was, byte for byte.
+/// Pure functions of the text; `AuditLineRenderer` applies them to
+/// `target`, `forwarded_target`, `reason`, `error` and `facts`.
 enum AuditRedaction {
     static let mark = "REDACTED"
 
@@ -17,54 +18,78 @@ enum AuditRedaction {
     /// and the user information of every URL in its query redacted; the
     /// same string when there is nothing to redact. Parameters are split
     /// at `&` and `;` and their keys and values percent-decoded as Go's
-    /// `url.ParseQuery` does (before Go 1.17 `;` separated too), so an
-    /// encoded key (`build%61rgs`) or URL (`https%3A%2F%2Fu%3Ap%40h`) is
-    /// found; a changed value is percent-encoded again.
+    /// `url.ParseQuery` does (before Go 1.17 `;` separated too; a bad
+    /// escape is kept as it is), so an encoded key (`build%61rgs`) or URL
+    /// (`https%3A%2F%2Fu%3Ap%40h`) is found; a changed value is written
+    /// percent-encoded, the other parameters byte for byte. Build args that
+    /// are not a JSON object may go on past a raw `&` or `;`: the rest of
+    /// the query is withheld. An absolute-form target (refused, recorded)
+    /// has its own user information redacted.
     static func target(_ target: String) -> String {
+        let utf8 = target.utf8
+        let absolute = utf8.first != UInt8(ascii: "/")
+        let questionMark = utf8.firstIndex(of: UInt8(ascii: "?"))
         // Most targets (a ping's, a create's) have no query: nothing is copied for them.
-        guard let questionMark = target.utf8.firstIndex(of: UInt8(ascii: "?")),
-              target.utf8[questionMark...].contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "b") })
-        else { return target }
-        let bytes = Array(target.utf8)
-        let question = target.utf8.distance(from: target.utf8.startIndex, to: questionMark)
-        var out = Array(bytes[...question])
-        var changed = false
+        let queryMayHold = questionMark.map { mark in
+            utf8[mark...].contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "b") }
+        } ?? false
+        guard absolute || queryMayHold else { return target }
+        let bytes = Array(utf8)
+        let question = questionMark.map { utf8.distance(from: utf8.startIndex, to: $0) } ?? bytes.count
+        let path = Array(bytes[..<question])
+        var out = absolute ? redactedUserInfo(path) : path
+        var changed = out != path
         var start = question + 1
-        while start <= bytes.count {
+        if question < bytes.count { out.append(UInt8(ascii: "?")) }
+        pairs: while start <= bytes.count, question < bytes.count {
             var end = start
             while end < bytes.count, bytes[end] != UInt8(ascii: "&"), bytes[end] != UInt8(ascii: ";") { end += 1 }
-            let pair = bytes[start..<end]
-            out += redactedPair(pair, changed: &changed)
+            switch redactedPair(bytes[start..<end]) {
+            case .kept:
+                out += bytes[start..<end]
+            case .redacted(let pair):
+                out += pair
+                changed = true
+            case .restWithheld(let pair):
+                out += pair
+                changed = true
+                break pairs
+            }
             if end < bytes.count { out.append(bytes[end]) }
             start = end + 1
         }
         return changed ? String(decoding: out, as: UTF8.self) : target
     }
 
-    private static func redactedPair(_ pair: ArraySlice<UInt8>, changed: inout Bool) -> [UInt8] {
-        guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { return Array(pair) }
-        let rawKey = pair[..<equals], rawValue = pair[(equals + 1)...]
-        let value = percentDecoded(rawValue)
-        var redacted: [UInt8]
-        if percentDecoded(rawKey) == Array("buildargs".utf8) {
-            redacted = percentEncoded(value.map(redactedBuildArgs) ?? Array(mark.utf8))
-        } else if let value {
-            let text = redactedUserInfo(value)
-            guard text != value else { return Array(pair) }
-            redacted = percentEncoded(text)
-        } else {
-            // Not decodable (the daemon refuses such a query): redact what is readable as it stands.
-            redacted = redactedUserInfo(Array(rawValue))
-            guard redacted != Array(rawValue) else { return Array(pair) }
+    private enum PairRedaction {
+        case kept
+        case redacted([UInt8])
+        /// Redacted, and the rest of the query is not written.
+        case restWithheld([UInt8])
+    }
+
+    private static func redactedPair(_ pair: ArraySlice<UInt8>) -> PairRedaction {
+        guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { return .kept }
+        let rawKey = Array(pair[..<equals]), rawValue = Array(pair[(equals + 1)...])
+        let value = percentDecoded(rawValue[...])
+        let prefix = rawKey + [UInt8(ascii: "=")]
+        if percentDecoded(rawKey[...]) == Array("buildargs".utf8) {
+            guard !rawValue.isEmpty else { return .kept }  // none given
+            if let json = redactedBuildArgs(value) { return .redacted(prefix + percentEncoded(json)) }
+            return .restWithheld(prefix + Array(mark.utf8))
         }
-        changed = true
-        return Array(rawKey) + [UInt8(ascii: "=")] + redacted
+        let decodedRedacted = redactedUserInfo(value)
+        if decodedRedacted != value { return .redacted(prefix + percentEncoded(decodedRedacted)) }
+        // As received too: an encoded `/` in a password ends the decoded authority early.
+        let rawRedacted = redactedUserInfo(rawValue)
+        if rawRedacted != rawValue { return .redacted(prefix + rawRedacted) }
+        return .kept
     }
 
     /// `{"K":"v",…}` as `{"K":"REDACTED",…}` (null values kept: they
-    /// unset an argument); anything but a JSON object, whole.
-    private static func redactedBuildArgs(_ json: [UInt8]) -> [UInt8] {
-        guard case .success(.object(let members)) = JSONParser.parse(json) else { return Array(mark.utf8) }
+    /// unset an argument); nil for anything but a JSON object.
+    private static func redactedBuildArgs(_ json: [UInt8]) -> [UInt8]? {
+        guard case .success(.object(let members)) = JSONParser.parse(json) else { return nil }
         var out: [UInt8] = [UInt8(ascii: "{")]
         for (i, member) in members.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -124,16 +149,16 @@ enum AuditRedaction {
                 if bytes[end] == UInt8(ascii: "@") { lastAt = end }
                 end += 1
             }
-            if let lastAt, lastAt > authority {
-                out += bytes[copied..<authority]
-                out += Array(mark.utf8)
-                copied = lastAt
-            } else if lastAt == nil, end - authority > 3, bytes[(end - 3)..<end].elementsEqual([0xE2, 0x80, 0xA6]) {
+            if end - authority > 3, bytes[(end - 3)..<end].elementsEqual([0xE2, 0x80, 0xA6]) {
                 // A fact's value cut (at 256 bytes, with `…`) inside its authority: no host is
-                // that long, so what is left of it may be a user's token. Redacted whole.
+                // that long, so what is left of it may be a user's token (`@`s or not). Redacted whole.
                 out += bytes[copied..<authority]
                 out += Array(mark.utf8)
                 copied = end - 3
+            } else if let lastAt, lastAt > authority {
+                out += bytes[copied..<authority]
+                out += Array(mark.utf8)
+                copied = lastAt
             }
             i = end
         }
@@ -152,15 +177,20 @@ enum AuditRedaction {
         }
     }
 
-    /// Go's `QueryUnescape`: `%XX` and `+` as a space; nil for a bad escape.
-    private static func percentDecoded(_ raw: ArraySlice<UInt8>) -> [UInt8]? {
+    /// Go's `QueryUnescape`: `%XX` and `+` as a space; a bad escape (which
+    /// Go refuses) is kept as it is, so what follows it is still read.
+    private static func percentDecoded(_ raw: ArraySlice<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var i = raw.startIndex
         while i < raw.endIndex {
             switch raw[i] {
             case UInt8(ascii: "%"):
-                guard i + 2 < raw.endIndex, let high = hexValue(raw[i + 1]), let low = hexValue(raw[i + 2]) else { return nil }
+                guard i + 2 < raw.endIndex, let high = hexValue(raw[i + 1]), let low = hexValue(raw[i + 2]) else {
+                    out.append(raw[i])
+                    i += 1
+                    continue
+                }
                 out.append(high << 4 | low)
                 i += 3
             case UInt8(ascii: "+"):

@@ -165,9 +165,12 @@ extension Connection {
             }
         }
         var record = judged.record
-        if case .forward(let target?, _, _, _, _) = judged.action, target != record.target {
+        if case .forward(let target?, _, _, _, _) = judged.action {
             // Pulls made for a build can change its target after its request record (pull=0): the result says so.
-            record.forwardedTarget = target
+            if target != record.target, record.forwardedTarget != target { record.forwardedTarget = target }
+        } else if record.forwardedTarget != nil {
+            // Refused after its request record (by the pulls made for it): nothing was forwarded.
+            record.forwardedTarget = nil
         }
 
         switch judged.action {

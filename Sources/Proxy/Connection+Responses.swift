@@ -34,9 +34,10 @@ extension Connection {
                 let bytes = response.serialized(headRequest: exchange.method == "HEAD")
                 let written = (try? client.writeAll(bytes)) != nil
                 exchange.update {
-                    $0.status = response.status
+                    // `status` is what the client was sent; the decision is in `decision` and `rule`.
+                    $0.status = written ? response.status : nil
                     $0.bytesOut = written ? UInt64(bytes.count) : 0
-                    if !written { $0.error = "client went away before the answer was written" }
+                    if !written { $0.error = "client went away before the answer (\(response.status)) was written" }
                 }
                 writeAudit(exchange)
                 exchangeAnswered()
@@ -78,14 +79,15 @@ extension Connection {
 
     private func writeAudit(_ exchange: Exchange) {
         guard var record = exchange.finishedRecord() else { return }
-        if context.jobClosed, record.error == "client went away" {
+        if context.jobClosed, let error = record.error, error.hasPrefix(Self.clientWentAway) {
             // `job close` shuts a job's connections down: the client did not leave by itself.
-            record.error = Self.cutByJobClose
+            record.error = Self.cutByJobClose + error.dropFirst(Self.clientWentAway.count)
         }
         context.audit.write(record)
     }
 
-    static let cutByJobClose = "cut by `job close`: the job was closed while the exchange ran"
+    static let clientWentAway = "client went away"
+    static let cutByJobClose = "cut by `job close` (the job was closed while the exchange ran)"
 
     private func relayResponse(_ exchange: Exchange, _ reader: ByteReader, hijackCandidate: Bool, routeHijacks: Bool) -> ResponseOutcome {
         var parser = ResponseHeadParser(limits: context.limits)

@@ -562,9 +562,10 @@ final class LoopConnection {
             clientBlocked = true
             return false
         case .end, .failed:
-            exchange.record.status = exchange.localStatus
+            // `status` is what the client was sent (a part of the answer at most: none).
+            exchange.record.status = nil
             exchange.record.bytesOut = 0
-            exchange.record.error = "client went away before the answer was written"
+            exchange.record.error = "client went away before the answer (\(exchange.localStatus)) was written"
             exchange.closeAfter = true
         }
         finish(exchange)

@@ -170,7 +170,7 @@ struct RequestJudge {
             let decision = judgement.decision
             record.rule = decision.rule
             record.reason = decision.reason
-            if !socketBindsReplaced.isEmpty, let own = context.nestedSocket?.ownSocket {
+            if !socketBindsReplaced.isEmpty, judgement.forwards, let own = context.nestedSocket?.ownSocket {
                 // The facts show the job's socket (what was judged and forwarded); what the job asked for, here.
                 let asked = socketBindsReplaced.map { "\"\($0)\"" }.joined(separator: ", ")
                 record.reason = (record.reason.map { $0 + "; " } ?? "")
