@@ -13,7 +13,8 @@ extension Policy {
         -> (decision: Decision, attempted: Bool, interpretation: RequestInterpreter.Interpretation?) {
         var attempted = false
         var interpreted: RequestInterpreter.Interpretation?
-        let decision = judgeContentBody(input, route: route, routeDecision: routeDecision, environment: environment,
+        // Each object the request names is looked up once, at most 256 of them (`LookupMemo`).
+        let decision = judgeContentBody(input, route: route, routeDecision: routeDecision, environment: LookupMemo(environment),
                                         attempted: &attempted, interpreted: &interpreted)
         return (decision, attempted, interpreted)
     }

@@ -244,3 +244,49 @@ struct NamedNetworkTests {
         }
     }
 }
+
+/// `FakeDaemon`, counting the look-ups the daemon would answer.
+final class CountingDaemon: HostEnvironment, @unchecked Sendable {
+    let base = FakeDaemon()
+    var lookups = 0
+    func resolve(hostPath: String) -> ResolvedHostPath { base.resolve(hostPath: hostPath) }
+    func namesThisHost(_ name: String) -> Bool { base.namesThisHost(name) }
+    func grantsSocket(_ path: String) -> Bool { base.grantsSocket(path) }
+    func targetContainer(_ reference: TargetReference) -> TargetContainerLookup { lookups += 1; return base.targetContainer(reference) }
+    func network(_ reference: String) -> NetworkLookup { lookups += 1; return base.network(reference) }
+    func volume(_ name: String) -> VolumeLookup { lookups += 1; return base.volume(name) }
+    func container(_ reference: String) -> ContainerLookup { lookups += 1; return base.container(reference) }
+}
+
+@Suite("One request's judging asks the daemon once per object, for at most 256 objects")
+struct LookupMemoTests {
+    static let cases: [(name: String, entries: [String], lookups: Int, allowed: Bool)] = [
+        ("a VolumesFrom entry named a thousand times is looked up once", Array(repeating: "cache", count: 1000), 1, true),
+        ("one container named with two modes is looked up once", ["cache", "cache:ro"], 1, true),
+        ("a named volume bound a thousand times is looked up once", [], 1, true),
+        ("more than 256 objects cannot be judged", (0..<300).map { "c\($0)" }, 256, false),
+    ]
+
+    @Test(arguments: cases.indices)
+    func lookups(_ i: Int) throws {
+        let c = Self.cases[i]
+        let policy = try ciWithVolumesFrom()
+        let route = try #require(Catalogue.route(named: "container.create"))
+        let daemon = CountingDaemon()
+        var hostConfig = #""NetworkMode":"none""#
+        if c.entries.isEmpty {
+            let binds = (0..<1000).map { #""cachevol:/v\#($0)""# }.joined(separator: ",")
+            hostConfig += #","Binds":[\#(binds)]"#
+        } else if c.name.hasPrefix("more") {
+            // Named volumes that do not exist: each a look-up.
+            let binds = c.entries.map { #""\#($0):/\#($0)""# }.joined(separator: ",")
+            hostConfig += #","Binds":[\#(binds)]"#
+        } else {
+            hostConfig += #","VolumesFrom":[\#(c.entries.map { #""\#($0)""# }.joined(separator: ","))]"#
+        }
+        let decision = judgeJSON(policy, route: route, body: #"{"Image":"b","HostConfig":{\#(hostConfig)}}"#, environment: daemon)
+        #expect(decision.allowed == c.allowed, "\(c.name): \(decision.reason)")
+        #expect(daemon.lookups == c.lookups, "\(c.name)")
+        if !c.allowed { #expect(decision.reason.contains("more than 256 objects"), "\(decision.reason)") }
+    }
+}
