@@ -90,7 +90,7 @@ public struct MetricsSnapshot: Sendable {
         sample("sockwarden_response_latency_seconds_bucket", [("le", "+Inf")], "\(latencyCount)")
         plain("sockwarden_response_latency_seconds_sum", MetricsSnapshot.number(latencySumSeconds))
         plain("sockwarden_response_latency_seconds_count", "\(latencyCount)")
-        family("sockwarden_open_connections", "gauge", "Client connections open now.")
+        family("sockwarden_open_connections", "gauge", "Client connections open now, on every socket (the main socket's and every job socket's).")
         plain("sockwarden_open_connections", "\(live.openConnections)")
         family("sockwarden_request_memory_bytes", "gauge", "Memory held by requests being read to be judged, past each connection's read buffer (--max-request-memory caps it).")
         plain("sockwarden_request_memory_bytes", "\(live.requestMemoryBytes)")

@@ -294,6 +294,10 @@ public final class Server: @unchecked Sendable {
 
     public var openConnections: Int { connections.withLock { $0.byID.count } }
 
+    /// Connections open on every socket of the process (the main socket's and
+    /// every job socket's share `--max-connections-total`), else this one's.
+    public var openConnectionsOnAllSockets: Int { configuration.budget?.inUse ?? openConnections }
+
     /// Why a new connection from `peer` is refused, or nil to admit it.
     private func admissionRefusal(_ peer: PeerCredentials?) -> String? {
         connections.withLock { table in
@@ -411,12 +415,12 @@ public final class Server: @unchecked Sendable {
             shortage.startedAt = now
             shortage.lastReport = now
             report("sockwarden: out of file descriptors (\(error); \(DescriptorShortage.limitText), "
-                   + "\(openConnections) connection(s) open): new connections get a 503 until descriptors free up; "
+                   + "\(openConnectionsOnAllSockets) connection(s) open on all sockets): new connections get a 503 until descriptors free up; "
                    + "open connections are served as usual")
         } else if now - shortage.lastReport >= 10_000_000_000 {
             shortage.lastReport = now
             report("sockwarden: still out of file descriptors after \(shortage.seconds(now)) s: "
-                   + "\(shortage.refused) connection(s) refused so far, \(openConnections) open")
+                   + "\(shortage.refused) connection(s) refused so far, \(openConnectionsOnAllSockets) open on all sockets")
         }
     }
 

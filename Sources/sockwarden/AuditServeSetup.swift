@@ -140,7 +140,7 @@ final class AuditTrail: @unchecked Sendable {
                 let metrics = try MetricsServer(path: path, group: socketGroup) { [server] in
                     let inForce = context.policyInForce
                     let live = MetricsSnapshot.Live(
-                        openConnections: server.openConnections, auditBacklog: audit.backlog, auditHealthy: audit.healthy,
+                        openConnections: server.openConnectionsOnAllSockets, auditBacklog: audit.backlog, auditHealthy: audit.healthy,
                         policyName: inForce.policy.name, policyDigest: inForce.digest, policyMode: inForce.policy.mode.rawValue,
                         policyLoadedAt: Double(inForce.loadedAt.seconds) + Double(inForce.loadedAt.nanoseconds) / 1e9,
                         requestMemoryBytes: context.requestMemory.held, requestMemoryRefusals: context.requestMemory.refusals,

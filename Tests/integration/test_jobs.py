@@ -622,6 +622,35 @@ def test_one_jobs_slow_bodies_cannot_take_the_request_memory(proxy_bin, dockerd_
         jobs.proxy.stop()
 
 
+def test_open_connections_count_every_socket(proxy_bin, dockerd_sock, image, short_tmp):
+    """sockwarden_open_connections counts the job sockets' connections too
+    (it read 0 with 4096 open on one job's socket before 2026-12-02)."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    metrics = os.path.join(d, "m.sock")
+    jobs = Jobs(proxy_bin, dockerd_sock, d, flags=("--metrics-socket", metrics)).start()
+    held = []
+
+    def open_connections() -> int:
+        text = http(metrics, "GET", "/metrics").body.decode()
+        return int(next(line for line in text.splitlines() if line.startswith("sockwarden_open_connections ")).split()[1])
+    try:
+        sock = jobs.open(unique("oc"))
+        for _ in range(3):
+            c = RawConn(sock, timeout=10)
+            c.send(build_request("GET", f"{API}/_ping"))
+            assert c.read_head().status == 200
+            held.append(c)
+        wait_for(lambda: open_connections() == 3, 10, what="the job socket's three connections counted")
+        for c in held:
+            c.close()
+        held = []
+        wait_for(lambda: open_connections() == 0, 10, what="none open once they closed")
+    finally:
+        for c in held:
+            c.close()
+        jobs.proxy.stop()
+
+
 @pytest.fixture
 def small_spool(short_tmp):
     """A 64 MiB tmpfs for build contexts."""
