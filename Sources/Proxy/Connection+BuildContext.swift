@@ -69,10 +69,12 @@ extension Connection {
         case .complete:
             let head = (try? spool.read(at: 0, count: 3)) ?? []
             guard BuildContextScanner.isGzip(head) else { return .spooled(spool, scanner.outcome()) }
-            // A gzip context: read again from the spool, inflated.
+            // A gzip context: read again from the spool, inflated. At most `inflationLimit` of it: a
+            // small bomb (a few MB of zeros) otherwise kept both CPUs busy for minutes (found 2026-12-02).
             var offset: UInt64 = 0
             var readFailure = false
-            let inflated = BuildContextScanner.scanGzip(dockerfile: dockerfile, maxDockerfileBytes: 8 << 20, maxBytes: limit) {
+            let maxInflated = Self.inflationLimit(compressed: spool.size, maxBuildContext: limit)
+            let inflated = BuildContextScanner.scanGzip(dockerfile: dockerfile, maxDockerfileBytes: 8 << 20, maxBytes: maxInflated) {
                 guard let chunk = try? spool.read(at: offset, count: 1 << 16) else {
                     readFailure = true
                     return []
@@ -96,6 +98,14 @@ extension Connection {
             spool.close()
             return .malformed(error)
         }
+    }
+
+    /// The most a gzip context of `compressed` bytes is inflated to be
+    /// judged: 200 times its size (tar of source and binaries compresses
+    /// far less), at least 256 MiB, at most `--max-build-context`. The
+    /// docker CLI sends contexts uncompressed unless `--compress` is given.
+    static func inflationLimit(compressed: UInt64, maxBuildContext: UInt64) -> UInt64 {
+        min(maxBuildContext, max(256 << 20, compressed.multipliedReportingOverflow(by: 200).overflow ? .max : compressed * 200))
     }
 
     /// Spools and judges the context of a build its query allowed. Returns

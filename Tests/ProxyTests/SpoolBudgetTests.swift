@@ -65,3 +65,20 @@ import Testing
         #expect(budget.grow(by: 1 << 40, directory: "/nowhere", job: "a") == nil)
     }
 }
+
+/// How far a gzip build context is inflated to be judged
+/// (`Connection.inflationLimit`): a few MB of compressed zeros once kept
+/// both CPUs busy for two minutes.
+@Suite struct InflationLimitTests {
+    static let gib: UInt64 = 1 << 30
+    @Test("200 times the compressed size, at least 256 MiB, at most --max-build-context", arguments: [
+        (UInt64(4 << 20), 8 * gib, UInt64(800 << 20)),        // a 4 MB bomb: 800 MiB, not 8 GiB
+        (UInt64(100), 8 * gib, UInt64(256 << 20)),            // a small context: the floor
+        (UInt64(1) << 30, 8 * gib, 8 * gib),                   // a large one: --max-build-context
+        (UInt64(4 << 20), UInt64(64 << 20), UInt64(64 << 20)), // a smaller --max-build-context wins
+        (UInt64.max / 100, 8 * gib, 8 * gib),                  // no overflow
+    ] as [(UInt64, UInt64, UInt64)])
+    func limit(_ c: (UInt64, UInt64, UInt64)) {
+        #expect(Connection.inflationLimit(compressed: c.0, maxBuildContext: c.1) == c.2)
+    }
+}

@@ -337,7 +337,7 @@ extension BuildContextScanner {
             return !scanner.ended
         }
         if tooLarge {
-            return .refused("the build context inflates to more than \(maxBytes) bytes, the most sockwarden reads; send a smaller context")
+            return .refused("the build context inflates to more than \(maxBytes) bytes, the most sockwarden inflates (200 times the compressed size, at least 256 MiB, at most --max-build-context); send it uncompressed (docker build without --compress) or smaller")
         }
         if case .corrupt(let why) = outcome, !scanner.ended {
             return .refused("the build context's gzip data is not what dockerd reads (\(why)); send it uncompressed")
