@@ -73,8 +73,21 @@ public enum UnixSocket {
             unlink(made)
             return error
         }
-        if let group, chown(made, UInt32.max, group) != 0 { throw fail("chown") }
-        if chmod(made, mode_t(mode)) != 0 { throw fail("chmod") }
+        // The node is changed through a descriptor of what `made` names now, never by the path:
+        // whoever can write the directory could put a symlink there between the bind and a
+        // chmod by path, which would then change the file it points to (found 2026-12-02: a
+        // root-owned 0600 file made 0660). A node that is not a socket is refused.
+        let node = open(made, 0o10000000 /* O_PATH */ | O_NOFOLLOW | O_CLOEXEC)
+        if node < 0 { throw fail("open \(made) (O_PATH)") }
+        defer { Glibc.close(node) }
+        var st = stat()
+        guard fstat(node, &st) == 0, st.st_mode & S_IFMT == S_IFSOCK else {
+            let error = SystemError("bind \(made): the path was replaced by something other than the socket", code: EEXIST)
+            Glibc.close(fd)
+            throw error
+        }
+        if let group, fchownat(node, "", UInt32.max, group, 0x1000 /* AT_EMPTY_PATH */) != 0 { throw fail("chown") }
+        if chmod("/proc/self/fd/\(node)", mode_t(mode)) != 0 { throw fail("chmod") }
         if Glibc.listen(fd, backlog) != 0 { throw fail("listen") }
         return StagedListener(descriptor: FileDescriptor(rawValue: fd), path: path, staging: staging)
     }

@@ -17,8 +17,10 @@ public enum PolicyFileTrust {
     /// The problems of `path` as the kernel walks it (symlinks followed,
     /// each directory passed through and the file reached), for a process
     /// whose effective uid is `euid`. Empty when only root and `euid` can
-    /// change what the path leads to. A path that cannot be walked has no
-    /// problems here (reading it fails, and says so).
+    /// change what the path leads to. A path that cannot be walked to its
+    /// end (gone, a dangling or looping link) is a problem for everyone:
+    /// a file read just before may have been moved away by whoever can
+    /// (found 2026-12-02: the walk stopped there and found nothing wrong).
     public static func problems(_ path: String, euid: UInt32 = geteuid()) -> [Problem] {
         var out: [Problem] = []
         func add(_ p: Problem) { if !out.contains(p) { out.append(p) } }
@@ -45,12 +47,16 @@ public enum PolicyFileTrust {
             pending = components(path)
         }
         var links = 0
+        func unwalkable(_ at: String) -> [Problem] {
+            add(Problem(description: "\(path) cannot be walked to its end (\(at) is gone or unreadable): it changed while it was checked, or leads nowhere", everyone: true))
+            return out
+        }
         while !pending.isEmpty {
             let name = pending.removeFirst()
             if name == "." { continue }
             if name == ".." { current = parent(current); continue }
             let next = join(current, name)
-            guard let dir = lstatOf(current), let entry = lstatOf(next) else { return out }
+            guard let dir = lstatOf(current), let entry = lstatOf(next) else { return unwalkable(next) }
             if !trusted(dir.st_uid) {
                 add(Problem(description: "directory \(current) is owned by uid \(dir.st_uid), who can replace \(next)", everyone: false))
             }
@@ -62,10 +68,10 @@ public enum PolicyFileTrust {
             }
             if entry.st_mode & S_IFMT == S_IFLNK {
                 links += 1
-                guard links <= 40 else { return out }
+                guard links <= 40 else { return unwalkable(next) }
                 var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
                 let n = readlink(next, &buffer, buffer.count - 1)
-                guard n > 0 else { return out }
+                guard n > 0 else { return unwalkable(next) }
                 let target = String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 if target.hasPrefix("/") { current = "/" }
                 pending = components(target) + pending

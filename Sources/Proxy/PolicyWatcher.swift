@@ -89,7 +89,7 @@ public final class PolicyWatcher: @unchecked Sendable {
             }
             let bytes: [UInt8]
             do {
-                bytes = try Files.read(path)
+                bytes = try Files.readRegular(path)
             } catch {
                 return .unreadable("\(path): cannot read the policy: \(error)")
             }
@@ -133,23 +133,30 @@ public final class PolicyWatcher: @unchecked Sendable {
         case .busy:
             outcome = .busy
             error = "\(path): the file kept changing for \(PolicyWatcher.maxQuietWaitNanoseconds / 1_000_000_000) s (a reload reads it once it has been still for \(PolicyWatcher.quietNanoseconds / 1_000_000) ms); it is read again when it changes next. Write a new policy beside it and rename it into place"
-        case .read(let bytes, _):
+        case .read(let bytes, let identity):
             let digest = PolicyWatcher.digest(bytes)
             newDigest = digest
+            // Who can change it, walked now that it has been read, and then the file the path leads
+            // to must still be the one read: a file swapped in for the read and out again before the
+            // walk (found 2026-12-02) is not the file whose directories were walked.
+            let problems = PolicyFileTrust.problems(path)
+            let message = PolicyFileTrust.message(path, problems)
+            if let message, problems.contains(where: \.everyone) {
+                outcome = .invalid
+                error = "\(message). A policy file every user can change is not loaded"
+                break
+            }
+            guard PolicyWatcher.identity(path) == identity else {
+                outcome = .busy
+                error = "\(path): the file changed while it was checked after reading it; it is read again when it changes next"
+                break
+            }
             switch parse(bytes) {
             case .failure(let failure):
                 outcome = .invalid
                 error = failure.message
             case .success(let policy):
-                let problems = PolicyFileTrust.problems(path)
-                if let message = PolicyFileTrust.message(path, problems) {
-                    if problems.contains(where: \.everyone) {
-                        outcome = .invalid
-                        error = "\(message). A policy file every user can change is not loaded"
-                        break
-                    }
-                    Files.writeStderr("sockwarden: WARNING: \(message)\n")
-                }
+                if let message { Files.writeStderr("sockwarden: WARNING: \(message)\n") }
                 if digest == before.digest && trigger != "sighup" {
                     outcome = .unchanged
                 } else {

@@ -98,7 +98,10 @@ struct JobService {
                 case .success(let policy):
                     switch policyFileTrust(path) {
                     case .refused(let message): return .invalid(message)
-                    case .warning(let message): Files.writeStderr("sockwarden: WARNING: job policy: \(message)\n")
+                    case .warning(let message):
+                        // Refused, not warned about: whoever may run `job open` names the file (a runner
+                        // given `sudo sockwarden job *` wrote its own policy; found 2026-12-02).
+                        return .invalid("\(message). A job policy anyone but root and serve's user can change is not loaded")
                     case .fine: break
                     }
                     return .loaded(policy, digest: PolicyWatcher.digest(bytes))

@@ -93,7 +93,11 @@ struct PolicyFileTrustTests {
         #expect(problems.first?.description.contains("who can replace \(dir)/link.toml") == true)
     }
 
-    @Test func aMissingPathHasNoProblemHere() {
-        #expect(PolicyFileTrust.problems("/nonexistent/sw-trust/policy.toml") == [])
+    /// A file read and then moved away before the walk (a reload's race,
+    /// found 2026-12-02) must not pass as having no problem.
+    @Test func aMissingPathIsAProblemForEveryone() {
+        let problems = PolicyFileTrust.problems("/nonexistent/sw-trust/policy.toml")
+        #expect(problems.map(\.everyone) == [true])
+        #expect(problems.first?.description.contains("cannot be walked to its end") == true)
     }
 }

@@ -65,6 +65,16 @@ struct PolicyQuietReadTests {
         #expect(result == .busy)
     }
 
+    /// A FIFO put in the policy's place (found 2026-12-02) held the reload's
+    /// lock in open(2) forever: SIGHUP, and then SIGTERM, did nothing.
+    @Test func aFIFOInThePolicysPlaceIsUnreadableAtOnce() {
+        let path = makeTemporaryDirectory("sw-quiet") + "/policy.toml"
+        #expect(mkfifo(path, 0o600) == 0)
+        let result = PolicyWatcher.readQuiet(path, quiet: 0)
+        guard case .unreadable(let message) = result else { Issue.record("expected unreadable, got \(result)"); return }
+        #expect(message.contains("not a regular file"), "\(message)")
+    }
+
     @Test func aMissingFileIsUnreadable() {
         let result = PolicyWatcher.readQuiet("/nonexistent/sw-quiet/policy.toml")
         guard case .unreadable(let message) = result else { Issue.record("expected unreadable, got \(result)"); return }

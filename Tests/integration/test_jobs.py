@@ -328,6 +328,31 @@ def test_job_open_refuses_bad_ids_and_policies_that_trust_bodies(jobs):
     jobs.job("close", "--id", job)
 
 
+def test_job_open_refuses_a_policy_others_can_change(jobs, short_tmp):
+    """`job open --policy FILE` names the file, and whoever may run `job
+    open` (a runner given `sudo sockwarden job *`) could write one of its
+    own: a job policy that others than root and serve's user can change
+    (owned by another user, or in a directory they own) is refused, not
+    only warned about (found 2026-12-02: a runner user's own policy with
+    `privileged = true` was loaded)."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    os.chmod(d, 0o755)
+    theirs = os.path.join(d, "theirs.toml")
+    with open(os.path.join(POLICIES, "ci.toml")) as src, open(theirs, "w") as dst:
+        dst.write(src.read())
+    os.chown(theirs, 65534, 65534)
+    out = jobs.job("open", "--id", unique("jp"), "--policy", theirs, check=False)
+    assert out.returncode == 1 and "owned by uid 65534" in out.stderr and "is not loaded" in out.stderr, out.stderr
+    os.chown(theirs, 0, 0)
+    os.chown(d, 65534, 65534)
+    out = jobs.job("open", "--id", unique("jp"), "--policy", theirs, check=False)
+    assert out.returncode == 1 and "owned by uid 65534" in out.stderr, out.stderr
+    os.chown(d, 0, 0)
+    job = unique("jp")
+    jobs.open(job, "--policy", theirs)  # root's, in root's directory: loaded
+    jobs.job("close", "--id", job)
+
+
 def test_a_docker_socket_mount_lands_on_the_jobs_own_socket(jobs, dockerd_sock):
     """A job container asking for the daemon's socket (by path, or through
     another job's socket) gets its own job's socket mounted instead."""
