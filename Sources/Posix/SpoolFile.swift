@@ -8,6 +8,9 @@ public struct SpoolFile: Sendable {
     public let descriptor: FileDescriptor
     /// Bytes written so far.
     public private(set) var size: UInt64 = 0
+    /// Run once when the file is closed (or, failing that, when the last
+    /// copy of it is gone): what the file holds is given back (`SpoolBudget`).
+    public var onClose: OnceAction?
 
     public static func create(in directory: String) throws(SystemError) -> SpoolFile {
         var fd = open(directory, 0o20200000 | O_RDWR | O_CLOEXEC, mode_t(0o600)) // O_TMPFILE (__O_TMPFILE | O_DIRECTORY), not in Glibc's Swift overlay
@@ -68,5 +71,26 @@ public struct SpoolFile: Sendable {
         return out
     }
 
-    public func close() { descriptor.close() }
+    public func close() {
+        descriptor.close()
+        onClose?.run()
+    }
+}
+
+/// An action run once: by `run()`, or when the object goes away without it.
+public final class OnceAction: @unchecked Sendable {
+    private let action: @Sendable () -> Void
+    private let ran = Locked(false)
+
+    public init(_ action: @escaping @Sendable () -> Void) { self.action = action }
+
+    public func run() {
+        let first = ran.withLock { done -> Bool in
+            defer { done = true }
+            return !done
+        }
+        if first { action() }
+    }
+
+    deinit { run() }
 }

@@ -36,26 +36,24 @@ extension Connection {
         var scanner = BuildContextScanner(dockerfile: dockerfile, maxDockerfileBytes: 8 << 20)
         var failure: SystemError?
         var over = false
-        // What the upload holds of the spool's room, taken a MiB ahead and given back when it has been
-        // read (the body is then judged and sent on at the daemon's pace).
+        // What the upload holds of the spool's room: each piece granted before it is written, all of
+        // it given back when the spool file is closed (after the daemon has read it, or at a refusal).
         let job = context.job?.owner.id
-        var granted: UInt64 = 0
+        let granted = Locked(UInt64(0))
+        spool.onClose = OnceAction { SpoolBudget.shared.release(granted.withLock { $0 }, job: job) }
         var noRoom: SpoolBudget.Refusal?
-        defer { SpoolBudget.shared.release(granted, job: job) }
         // No deadline: a slow upload is the client's right, as with the daemon.
         let outcome = readBody(head, reader) { data in
             if spool.size + UInt64(data.count) > limit {
                 over = true
                 return false
             }
-            if spool.size + UInt64(data.count) > granted {
-                let more = max(1 << 20, spool.size + UInt64(data.count) - granted)
-                if let refusal = SpoolBudget.shared.grow(by: more, directory: context.spoolDirectory, job: job) {
-                    noRoom = refusal
-                    return false
-                }
-                granted += more
+            if let refusal = SpoolBudget.shared.grow(by: UInt64(data.count), directory: context.spoolDirectory, job: job) {
+                noRoom = refusal
+                return false
             }
+            granted.withLock { $0 += UInt64(data.count) }
+            defer { SpoolBudget.shared.landed(UInt64(data.count)) }
             do throws(SystemError) {
                 try spool.append(data)
             } catch {

@@ -16,6 +16,10 @@ import Posix
 ///   the room there is for uploads (free space above the reserve, plus
 ///   what every upload holds now), so another job can still build.
 ///
+/// An upload holds its share until its spool file is closed, after it was
+/// sent on to the daemon (which may read it slowly, or not at all while
+/// an earlier stream on the connection is open): `SpoolFile.onClose`.
+///
 /// The main socket's uploads are not counted per client (the runner's).
 final class SpoolBudget: @unchecked Sendable {
     static let shared = SpoolBudget(freeSpace: SpoolBudget.statvfsFreeSpace)
@@ -38,13 +42,17 @@ final class SpoolBudget: @unchecked Sendable {
             case .diskNearlyFull(let available, let reserve):
                 return "the spool's file system has \(SpoolBudget.mebibytes(available)) free, and sockwarden keeps \(SpoolBudget.mebibytes(reserve)) of it for the host and the audit log; retry when other builds have ended (operators: give --spool-dir more room)"
             case .jobShare(let job, let held, let share):
-                return "job \(job)'s build contexts being uploaded would hold \(SpoolBudget.mebibytes(held)), more than its share (half of the spool's room, \(SpoolBudget.mebibytes(share)) now); end or finish its other uploads, or send a smaller context (.dockerignore)"
+                return "job \(job)'s build contexts being uploaded or sent on would hold \(SpoolBudget.mebibytes(held)), more than its share (half of the spool's room, \(SpoolBudget.mebibytes(share)) now, less while other jobs' builds hold the spool); retry when its other builds have started, or send a smaller context (.dockerignore)"
             }
         }
     }
 
     private let freeSpace: @Sendable (String) -> FileSystemSpace?
-    private let lock = Locked((total: UInt64(0), byJob: [String: UInt64]()))
+    /// `total`: what every upload holds (written or about to be); `pending`:
+    /// of that, granted and not written yet, which the file system's free
+    /// space does not show (found 2026-12-02: grants made side by side all
+    /// fitted the same free space, and the reserve was used up).
+    private let lock = Locked((total: UInt64(0), pending: UInt64(0), byJob: [String: UInt64]()))
 
     init(freeSpace: @escaping @Sendable (String) -> FileSystemSpace?) {
         self.freeSpace = freeSpace
@@ -53,27 +61,37 @@ final class SpoolBudget: @unchecked Sendable {
     /// What a file system of `total` bytes keeps free.
     static func reserve(total: UInt64) -> UInt64 { min(total / 20, 1 << 30) }
 
-    /// An upload in `directory` (of `job`, nil on the main socket) wants
-    /// `bytes` more, on top of what it holds; taken unless refused.
+    /// An upload in `directory` (of `job`, nil on the main socket) is about
+    /// to write `bytes` more, on top of what it holds; taken (and pending
+    /// until `landed`) unless refused.
     func grow(by bytes: UInt64, directory: String, job: String?) -> Refusal? {
         guard let space = freeSpace(directory) else { return nil }  // unknown: the write itself tells
         let reserve = Self.reserve(total: space.total)
         return lock.withLock { state -> Refusal? in
-            if space.available < reserve + bytes {
-                return .diskNearlyFull(available: space.available, reserve: reserve)
+            let available = space.available - min(state.pending, space.available)
+            if available < reserve + bytes {
+                return .diskNearlyFull(available: available, reserve: reserve)
             }
             if let job {
-                let room = space.available - reserve + state.total
+                let room = available - reserve + state.total
                 let held = state.byJob[job, default: 0] + bytes
                 if held > room / 2 { return .jobShare(job: job, held: held, share: room / 2) }
                 state.byJob[job] = held
             }
             state.total += bytes
+            state.pending += bytes
             return nil
         }
     }
 
-    /// An upload ends (forwarded, refused or cut): what it held is given back.
+    /// `bytes` granted by `grow` were written (or failed to be): the file
+    /// system's free space shows them now.
+    func landed(_ bytes: UInt64) {
+        lock.withLock { $0.pending -= min(bytes, $0.pending) }
+    }
+
+    /// An upload's spool file is closed (forwarded, refused or cut): what it
+    /// held is given back.
     func release(_ bytes: UInt64, job: String?) {
         guard bytes > 0 else { return }
         lock.withLock { state in

@@ -16,11 +16,28 @@ import Testing
         SpoolBudget { _ in SpoolBudget.FileSystemSpace(available: disk.free, total: disk.total) }
     }
 
-    /// Grows an upload by `mib` MiB and takes the bytes off the disk when granted.
+    /// Grows an upload by `mib` MiB and, when granted, writes them (the disk's free space shrinks, the grant lands).
     static func grow(_ budget: SpoolBudget, _ disk: FakeDisk, _ mib: UInt64, job: String?) -> SpoolBudget.Refusal? {
         let refusal = budget.grow(by: mib * Self.mib, directory: "/spool", job: job)
-        if refusal == nil { disk.free -= mib * Self.mib }
+        if refusal == nil {
+            disk.free -= mib * Self.mib
+            budget.landed(mib * Self.mib)
+        }
         return refusal
+    }
+
+    @Test("grants not written yet count against the free space: side by side they cannot take the reserve")
+    func pendingGrantsCount() {
+        let disk = FakeDisk(), budget = Self.budget(disk)
+        disk.free = 20 << 20  // 10 MiB above the reserve
+        #expect(budget.grow(by: 6 * Self.mib, directory: "/spool", job: nil) == nil)
+        // The first 6 MiB are not on the disk yet: only 4 MiB are left above the reserve.
+        guard case .diskNearlyFull? = budget.grow(by: 6 * Self.mib, directory: "/spool", job: nil) else {
+            Issue.record("a second grant took the reserve"); return
+        }
+        disk.free -= 6 * Self.mib
+        budget.landed(6 * Self.mib)
+        #expect(budget.grow(by: 4 * Self.mib, directory: "/spool", job: nil) == nil)
     }
 
     @Test("the reserve is 5% of the file system, at most 1 GiB", arguments: [

@@ -735,6 +735,55 @@ def test_one_jobs_idle_uploads_cannot_take_the_spool(proxy_bin, dockerd_sock, im
         jobs.proxy.stop()
 
 
+def test_a_spooled_context_waiting_to_be_sent_still_counts(proxy_bin, dockerd_sock, image, short_tmp, small_spool):
+    """A build pipelined behind an open event stream is read whole and
+    spooled, then waits: the daemon reads nothing more on that connection
+    while the stream is open. Its room was given back once it was read
+    before 2026-12-02 (a reviewer filled 57 of 64 MiB with one job that
+    way); it counts until the spool file is closed."""
+    jobs = Jobs(proxy_bin, dockerd_sock, tempfile.mkdtemp(dir=short_tmp), flags=("--spool-dir", small_spool)).start()
+    held = []
+    try:
+        sock_a = jobs.open(unique("sp"))
+        body = tar_of({"Dockerfile": f"FROM {IMG}\n".encode(), "pad": b"\0" * (12 << 20)})
+        answers = []
+        for _ in range(3):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.settimeout(30)
+            c.connect(sock_a)
+            held.append(c)
+            try:
+                c.sendall(build_request("GET", f"{API}/events"))
+                c.sendall(f"POST {API}/build?networkmode=none HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\n"
+                          f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            except OSError:
+                pass
+            time.sleep(1)  # read and spooled
+            c.setblocking(False)
+            data = b""
+            try:
+                while chunk := c.recv(65536):
+                    data += chunk
+            except BlockingIOError:
+                pass
+            c.setblocking(True)
+            answers.append(data)
+        # The events stream's head came on each; the builds' answers wait behind the streams (in order),
+        # so their records say: the third, past the job's half, was refused.
+        assert all(a.startswith(b"HTTP/1.1 200 ") for a in answers), [a[:80] for a in answers]
+
+        def builds():
+            return [r for r in jobs.audit() if r.get("event") == "request" and r.get("route") == "build.image"]
+        wait_for(lambda: len(builds()) == 3, 15, what="the three builds' records")
+        decisions = [(r["decision"], r["rule"]) for r in builds()]
+        assert all(d == "allow" for d, _ in decisions[:2]), decisions
+        assert decisions[2] == ("deny", "build-context") and "more than its share" in builds()[2]["reason"], builds()[2]
+    finally:
+        for c in held:
+            c.close()
+        jobs.proxy.stop()
+
+
 def test_system_df_shows_only_the_jobs_containers_and_volumes(two_jobs, dockerd_sock):
     a, b, objects = two_jobs
     df = json.loads(http(objects[a]["sock"], "GET", f"{API}/system/df").body)
