@@ -207,8 +207,10 @@ struct JobScope: Sendable {
     private func createReferencesBeforePolicy(_ body: [UInt8]?) -> Outcome? {
         let schema = GoType.structure(ContainerCreateBody.wrapper)
         guard let body, case .success(let decoded) = GoDecoder.decodeFirstValue(body, as: schema) else { return nil }
-        for reference in OwnerReferences.referenced(route: "container.create", body: decoded.value)
-        where reference.kind == .container || reference.kind == .network {
+        guard let references = Self.distinct(OwnerReferences.referenced(route: "container.create", body: decoded.value)) else {
+            return Self.tooManyReferences
+        }
+        for reference in references where reference.kind == .container || reference.kind == .network {
             switch resolve(reference.kind, reference.reference) {
             case .owned: continue
             case .ambiguous(let refusal): return .answer(status: refusal.status, message: refusal.message)
@@ -265,14 +267,22 @@ struct JobScope: Sendable {
         }
         if let refusal = checkReferences(route, value: value) { return refusal }
         if kind == .container {
+            // Each container once (the references were checked to be at most `maxReferences`).
+            var owned: [String: String?] = [:]
+            let ownedContainer = { (reference: String) -> String? in
+                if let known = owned[reference] { return known }
+                let id = self.ownedID(.container, reference)
+                owned[reference] = id
+                return id
+            }
             // A link names its container by name or ID prefix, looked up again
             // by the daemon: forwarded as the full ID the check found.
-            guard let pinned = OwnerReferences.pinningLinks(value, resolve: { ownedID(.container, $0) }) else {
+            guard let pinned = OwnerReferences.pinningLinks(value, resolve: ownedContainer) else {
                 return .answer(status: 400, message: "sockwarden: a link of this container cannot be read as the daemon reads links (name or name:alias)")
             }
             // So is a `container:` namespace: the daemon keeps a name it cannot
             // look up at create, and looks it up again at every restart.
-            switch OwnerReferences.pinningNamespaces(pinned, resolve: { ownedID(.container, $0) }) {
+            switch OwnerReferences.pinningNamespaces(pinned, resolve: ownedContainer) {
             case .success(let namespaces): value = namespaces
             case .failure(let unresolved):
                 let missing = ObjectKind.container.notFound(unresolved.reference.reference)
@@ -412,7 +422,9 @@ struct JobScope: Sendable {
         if let refusal = OwnerReferences.checkEndpointNetworkIDs(route: route, body: value) {
             return .answer(status: refusal.status, message: refusal.message)
         }
-        let references = OwnerReferences.referenced(route: route, body: value)
+        guard let references = Self.distinct(OwnerReferences.referenced(route: route, body: value)) else {
+            return Self.tooManyReferences
+        }
         if let image = references.first(where: { $0.kind == .image && ImageNames.readsAsIDPrefix($0.reference) }) {
             let refusal = ImageNames.shortIDRefusal(image.reference)
             return .answer(status: refusal.status, message: refusal.message)
@@ -433,6 +445,28 @@ struct JobScope: Sendable {
             return .answer(status: missing.status, message: missing.message)
         }
         return nil
+    }
+
+    /// The most distinct objects one request may name (each is a look-up on
+    /// the daemon), as for the policy's look-ups (`LookupMemo`).
+    static let maxReferences = 256
+
+    /// Each object a body names, once, in body order (a body can name one a
+    /// thousand times, and each was a look-up: one create with 3000 links
+    /// made 9000 daemon connections, found 2026-12-02); nil past
+    /// `maxReferences` distinct ones.
+    static func distinct(_ references: [OwnedReference]) -> [OwnedReference]? {
+        var seen = Set<String>()
+        var out: [OwnedReference] = []
+        for reference in references where seen.insert(reference.kind.rawValue + "\u{0}" + reference.reference).inserted {
+            out.append(reference)
+            if out.count > maxReferences { return nil }
+        }
+        return out
+    }
+
+    static var tooManyReferences: Outcome {
+        .answer(status: 400, message: "sockwarden: the request names more than \(maxReferences) containers, networks, volumes or images, each looked up on the daemon; name fewer")
     }
 
     /// Whether the volume of this name is an anonymous volume one of the

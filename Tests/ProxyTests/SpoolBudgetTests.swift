@@ -1,4 +1,5 @@
 import Testing
+import Tenancy
 @testable import Proxy
 
 /// The room build-context uploads may take on the spool's file system
@@ -97,5 +98,26 @@ import Testing
     ] as [(UInt64, UInt64, UInt64)])
     func limit(_ c: (UInt64, UInt64, UInt64)) {
         #expect(Connection.inflationLimit(compressed: c.0, maxBuildContext: c.1) == c.2)
+    }
+}
+
+/// The objects a job socket looks up for one request (`JobScope.distinct`):
+/// each once, and at most 256 (one create with 3000 links made 9000 daemon
+/// connections).
+@Suite struct JobScopeDistinctReferencesTests {
+    static func ref(_ kind: ObjectKind, _ name: String) -> OwnedReference {
+        OwnedReference(kind, name, field: "HostConfig.Links")
+    }
+
+    @Test func eachObjectOnceInBodyOrder() {
+        let refs = [Self.ref(.container, "a"), Self.ref(.container, "b"), Self.ref(.container, "a"), Self.ref(.volume, "a")]
+        #expect(JobScope.distinct(refs)?.map(\.reference) == ["a", "b", "a"])
+        #expect(JobScope.distinct(refs)?.map(\.kind) == [.container, .container, .volume])
+        #expect(JobScope.distinct(Array(repeating: Self.ref(.container, "c"), count: 3000))?.count == 1)
+    }
+
+    @Test func moreThan256ObjectsAreRefused() {
+        #expect(JobScope.distinct((0..<256).map { Self.ref(.container, "c\($0)") })?.count == 256)
+        #expect(JobScope.distinct((0..<257).map { Self.ref(.container, "c\($0)") }) == nil)
     }
 }

@@ -353,6 +353,23 @@ def test_job_open_refuses_a_policy_others_can_change(jobs, short_tmp):
     jobs.job("close", "--id", job)
 
 
+def test_a_create_naming_an_object_many_times_is_looked_up_once(jobs, dockerd_sock):
+    """A job's create can name one container a thousand times (links): it
+    is looked up once and the create goes through; one that names more
+    than 256 distinct objects is refused before any look-up (one create
+    with 3000 links made 9000 daemon connections before 2026-12-02)."""
+    job = unique("jl")
+    sock = jobs.open(job)
+    target = f"{job}-t"
+    assert create(sock, target).status == 201
+    r = create(sock, f"{job}-l", Links=[f"{target}:alias{i}" for i in range(1000)])
+    assert r.status == 201, r.body
+    links = inspect(dockerd_sock, f"{job}-l")["HostConfig"]["Links"]
+    assert len(links) == 1000, links[:3]
+    r = create(sock, f"{job}-m", Links=[f"{job}-nope{i}:a" for i in range(300)])
+    assert r.status == 400 and b"names more than 256" in r.body, r.body
+
+
 def test_a_docker_socket_mount_lands_on_the_jobs_own_socket(jobs, dockerd_sock):
     """A job container asking for the daemon's socket (by path, or through
     another job's socket) gets its own job's socket mounted instead."""
