@@ -62,6 +62,9 @@ public final class AuditLog: @unchecked Sendable {
     /// requests pipelined behind them) could otherwise hold the whole
     /// queue, and every socket would answer 503 (found 2026-12-02).
     private var reservedByJob: [String: Int] = [:]
+    /// Jobs that reached their share, each named once in a `job-share`
+    /// event until half of its share is free again.
+    private var jobsAtShare = Set<String>()
     /// Rendered by the writer but not yet (fully) written.
     private var inFlight = 0
     private var failing = false
@@ -267,10 +270,20 @@ public final class AuditLog: @unchecked Sendable {
         let job = record.job?.id
         if let job, !closing, !failing, reservedByJob[job, default: 0] >= reservedPerJob {
             // Not the log's trouble, the job's: refused whatever --audit-failure says (a job
-            // past its share is not served unrecorded either).
+            // past its share is not served unrecorded either). Its refused requests are not
+            // recorded one by one (each would take a place); a `job-share` event says when it
+            // reached its share.
+            if jobsAtShare.insert(job).inserted {
+                queue.append(.event(AuditEvent("job-share") { w in
+                    w.field("job", job)
+                    w.field("in_flight", reservedPerJob)
+                    w.field("audit_queue", capacity)
+                    w.field("note", "the job's further requests are answered 503 and not recorded until some of its exchanges end")
+                }))
+                wakeWriter()
+            }
             pthread_mutex_unlock(mutex)
             record.admission = .notRecorded
-            metrics.auditRefused.add(1)
             metrics.countRequest(group: record.group, decision: "refused")
             return Refusal(message: "sockwarden: request refused: job \(job) has \(reservedPerJob) requests in flight (open streams, attach and exec sessions, pipelined requests), the most one job may have while the audit log records them (a quarter of --audit-queue \(capacity)); end some (close idle connections) and retry")
         }
@@ -334,6 +347,7 @@ public final class AuditLog: @unchecked Sendable {
         if let job {
             let left = reservedByJob[job, default: 1] - 1
             reservedByJob[job] = left > 0 ? left : nil
+            if left < reservedPerJob / 2 { jobsAtShare.remove(job) }
         }
         queue.append(.result(record))
         wakeWriter()

@@ -63,7 +63,11 @@ import Testing
         #expect(log.admit(&again) == nil)
         for r in held + [other, runner, again] { log.write(r) }
         #expect(log.close(last: AuditEvent("stop") { _ in }, timeoutSeconds: 5) == 0)
-        #expect(AuditLogTests.verify([path]).0 == nil)
+        let (broken, lines) = AuditLogTests.verify([path])
+        #expect(broken == nil)
+        // The job's reaching its share is recorded once, naming the job.
+        let events = lines.filter { $0.contains("\"event\":\"job-share\"") }
+        #expect(events.count == 1 && events.first?.contains("\"job\":\"a\"") == true, "\(events)")
     }
 
     @Test func requestThenResultThenStopAllChained() throws {
