@@ -96,6 +96,8 @@ public final class JobRegistry: @unchecked Sendable {
         lateReaps = Locked(LateReaps(schedule: settings.reapAfterClose))
         try Files.makeDirectory(settings.jobsDirectory, mode: 0o700)
         try Files.makeDirectory(settings.stateDirectory, mode: 0o700)
+        try Self.checkPrivate(settings.jobsDirectory, what: "--jobs-dir", othersMayEnter: false)
+        try Self.checkPrivate(settings.stateDirectory, what: "--state-dir", othersMayEnter: true)
         sealKey = try ImageSealKey.load(directory: settings.stateDirectory)
         claims.onChange = { [weak self] id in self?.persistClaims(of: id) }
         containers.onChange = { [weak self] id in self?.persistClaims(of: id) }
@@ -422,6 +424,28 @@ public final class JobRegistry: @unchecked Sendable {
     private func statePath(_ id: String) -> String { settings.stateDirectory + "/" + id + ".json" }
     /// The containers of a static listener's job (`--listeners`), which has
     /// no state file (not `.json`: `restore` reads those as jobs).
+    /// An existing directory is used as it is, so it is checked: one another
+    /// user can write lets them plant a job's state (the socket and policy a
+    /// restart restores) or replace a socket, and a jobs directory others
+    /// can enter lets every local user connect to every job's socket (0666,
+    /// for the job's containers). Found 2026-12-02 (a red team).
+    static func checkPrivate(_ path: String, what: String, othersMayEnter: Bool) throws(SystemError) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { throw SystemError.last("lstat \(path)") }
+        guard st.st_mode & S_IFMT == S_IFDIR else {
+            throw SystemError("\(what) \(path) is not a directory (a symlink is not followed)", code: ENOTDIR)
+        }
+        if st.st_uid != 0 && st.st_uid != geteuid() {
+            throw SystemError("\(what) \(path) is owned by uid \(st.st_uid); make it root's (chown root \(path))", code: EPERM)
+        }
+        if st.st_mode & 0o022 != 0 {
+            throw SystemError("\(what) \(path) is writable by its group or every user; chmod go-w \(path)", code: EPERM)
+        }
+        if !othersMayEnter && st.st_mode & 0o001 != 0 {
+            throw SystemError("\(what) \(path) can be entered by every user, who could then connect to every job's socket; chmod o-rwx \(path)", code: EPERM)
+        }
+    }
+
     private func staticContainersPath(_ id: String) -> String { settings.stateDirectory + "/" + id + ".containers" }
 
     private func claim(_ id: String) -> Bool { busy.withLock { $0.insert(id).inserted } }

@@ -485,6 +485,27 @@ def test_a_bad_listeners_file_stops_serve_with_its_position(proxy_bin, dockerd_s
     assert out.returncode == 2 and "listeners.toml:1:1" in out.stderr and "exactly one of uid" in out.stderr, out.stderr
 
 
+@pytest.mark.parametrize("case", [
+    ("a jobs dir every user can enter", "jobs", 0o755, "can be entered by every user"),
+    ("a jobs dir its group can write", "jobs", 0o770, "writable by its group"),
+    ("a state dir every user can write", "state", 0o777, "writable by its group or every user"),
+], ids=lambda c: c[0])
+def test_serve_refuses_job_directories_others_can_use(proxy_bin, dockerd_sock, image, short_tmp, case):
+    """An existing --jobs-dir or --state-dir is used as it is: one others
+    can write lets them plant a job's state or replace a socket, and a jobs
+    dir every user can enter lets each connect to every job's socket (found
+    2026-12-02). serve refuses to start and says how to fix it."""
+    _, which, mode, text = case
+    d = tempfile.mkdtemp(dir=short_tmp)
+    os.makedirs(os.path.join(d, which))
+    os.chmod(os.path.join(d, which), mode)
+    out = subprocess.run([proxy_bin, "serve", "--listen", os.path.join(d, "sw.sock"), "--upstream", dockerd_sock,
+                          "--policy", os.path.join(POLICIES, "ci.toml"), "--admin-socket", os.path.join(d, "admin.sock"),
+                          "--jobs-dir", os.path.join(d, "jobs"), "--state-dir", os.path.join(d, "state")],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and text in out.stderr and "chmod" in out.stderr, (out.returncode, out.stderr)
+
+
 def test_a_job_socket_at_a_fixed_runner_path_survives_a_restart(jobs, dockerd_sock):
     """A runner hook opens each job at the same path the runner mounts."""
     path = os.path.join(jobs.dir, "runner-1.sock")
