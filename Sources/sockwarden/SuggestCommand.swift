@@ -108,6 +108,16 @@ func runSuggest(_ args: ArraySlice<String>) -> Never {
     case .failure(let error):
         fail("suggest: \(error)")
     case .success(let suggestion):
+        let loosened = HostEquivalentLoosening.of(suggestion.policy.bodyRules, beyond: base?.bodyRules ?? BodyRules())
+        if !loosened.isEmpty {
+            // Loudly, in the file and on stderr: one request in the log is enough to learn any of these.
+            var head = "# WARNING: this policy gives jobs what amounts to root on the host, learned from the log:\n"
+            for line in loosened { head += "#   - \(line)\n" }
+            head += "# Check which requests needed it (the comments below name them) before you enforce it.\n"
+            Files.writeStdout(head)
+            Files.writeStderr("sockwarden: suggest: WARNING: the suggestion gives jobs what amounts to root on the host:\n")
+            for line in loosened { Files.writeStderr("  - \(line)\n") }
+        }
         Files.writeStdout(suggestion.text)
         if suggestion.notAllowed.isEmpty {
             if suggestion.unchecked.isEmpty {

@@ -139,6 +139,9 @@ def test_suggest_learns_what_the_container_of_a_recorded_docker_exec_needs(conta
     text = r.stdout.decode()
     assert "NOT CHECKED" not in text, text
     assert re.search(r'^host-namespaces = \["pid"\]', text, re.M), text
+    # Learned from one request, and root on the host: said loudly (2026-12-02).
+    assert text.startswith("# WARNING: this policy gives jobs what amounts to root on the host"), text[:300]
+    assert b"WARNING" in r.stderr and b'host-namespaces "pid"' in r.stderr, r.stderr
     assert "Learned for the containers exec, attach and copy acted in" in text, text
     assert re.search(rf"exec\.create\) in container {re.escape(agent)} [0-9a-f]{{12}}: needs .*containers\.host-namespaces \(pid\)",
                      text), text

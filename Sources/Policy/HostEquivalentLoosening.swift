@@ -1,0 +1,36 @@
+/// What a learned policy allows beyond its base that amounts to root on
+/// the host: `suggest` learns whatever the audit log shows, and one request
+/// a job made in audit or warn mode (a privileged container, a writable
+/// `/etc` bind) is enough to learn it, with only a "1 request" comment to
+/// tell (found 2026-12-02). The operator is told loudly, on stderr and at
+/// the head of the policy.
+public enum HostEquivalentLoosening {
+    /// One line per setting, empty when the suggestion gives no more of the host than `base`.
+    public static func of(_ suggested: BodyRules, beyond base: BodyRules) -> [String] {
+        var out: [String] = []
+        if suggested.trustBodies && !base.trustBodies { out.append("trust-bodies = true: request bodies are not judged at all") }
+        if suggested.privileged && !base.privileged { out.append("privileged = true: a privileged container is root on the host") }
+        let namespaces = suggested.hostNamespaces.subtracting(base.hostNamespaces)
+        if !namespaces.isEmpty {
+            out.append("host-namespaces \(namespaces.map { "\"\($0)\"" }.sorted().joined(separator: ", ")): the host's processes, network or IPC")
+        }
+        let capabilities = suggested.capabilities.subtracting(base.capabilities)
+        if !capabilities.isEmpty {
+            out.append("capabilities \(capabilities.sorted().joined(separator: ", ")): kernel privileges beyond Docker's defaults")
+        }
+        if suggested.devices && !base.devices { out.append("devices = true: host devices in containers") }
+        let paths = suggested.hostPaths.filter { !base.hostPaths.contains($0) }
+        if !paths.isEmpty {
+            let writable = !suggested.hostPathsReadOnly
+            out.append("host-paths \(paths.map { "\"\($0)\"" }.joined(separator: ", "))\(writable ? ", writable (read-only = false)" : ", read-only"): host files in containers")
+        }
+        if suggested.sharedPropagation && !base.sharedPropagation { out.append("shared-propagation = true: mounts that reach back into the host") }
+        if suggested.seccompUnconfined && !base.seccompUnconfined { out.append("seccomp unconfined") }
+        if suggested.apparmorUnconfined && !base.apparmorUnconfined { out.append("apparmor unconfined") }
+        if suggested.systemPathsUnconfined && !base.systemPathsUnconfined { out.append("system paths unconfined (/proc, /sys writable)") }
+        if suggested.cgroupParent && !base.cgroupParent { out.append("cgroup-parent: containers outside Docker's cgroup") }
+        if suggested.volumeDriverOptions && !base.volumeDriverOptions { out.append("volume-driver-options: local volumes that bind host paths") }
+        if suggested.joinNamespaces && !base.joinNamespaces { out.append("join-namespaces = true: other containers' namespaces, the host's where one has them") }
+        return out
+    }
+}
