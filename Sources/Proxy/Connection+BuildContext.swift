@@ -69,6 +69,12 @@ extension Connection {
             guard BuildContextScanner.isGzip(head) else { return .spooled(spool, scanner.outcome()) }
             // A gzip context: read again from the spool, inflated. At most `inflationLimit` of it: a
             // small bomb (a few MB of zeros) otherwise kept both CPUs busy for minutes (found 2026-12-02).
+            // One at a time per job: inflating costs a CPU for as long as it runs.
+            guard Self.gzipInflations.begin(job) else {
+                spool.close()
+                return .noRoom(.gzipBusy(job: job ?? ""))
+            }
+            defer { Self.gzipInflations.end(job) }
             var offset: UInt64 = 0
             var readFailure = false
             let maxInflated = Self.inflationLimit(compressed: spool.size, maxBuildContext: limit)
@@ -97,6 +103,9 @@ extension Connection {
             return .malformed(error)
         }
     }
+
+    /// The jobs inflating a gzip context now (the main socket's are not counted).
+    static let gzipInflations = JobSlots()
 
     /// The most a gzip context of `compressed` bytes is inflated to be
     /// judged: 200 times its size (tar of source and binaries compresses
@@ -151,7 +160,7 @@ extension Connection {
                  then: "operators: give --spool-dir a writable directory with room for build contexts")
             return (nil, false, nil)
         case .noRoom(let refusal):
-            deny(&judged, 503, rule: "build-context", "no room to spool the build context: \(refusal.message)")
+            deny(&judged, 503, rule: "build-context", "\(refusal.what): \(refusal.message)")
             return (nil, false, nil)
         }
     }

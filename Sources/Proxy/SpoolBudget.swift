@@ -36,11 +36,21 @@ final class SpoolBudget: @unchecked Sendable {
         case diskNearlyFull(available: UInt64, reserve: UInt64)
         /// The job would hold more than its share.
         case jobShare(job: String, held: UInt64, share: UInt64)
+        /// The job is inflating another gzip context.
+        case gzipBusy(job: String)
+
+        /// What could not be done, before `message`.
+        var what: String {
+            if case .gzipBusy = self { return "cannot judge the build context now" }
+            return "no room to spool the build context"
+        }
 
         var message: String {
             switch self {
             case .diskNearlyFull(let available, let reserve):
                 return "the spool's file system has \(SpoolBudget.mebibytes(available)) free, and sockwarden keeps \(SpoolBudget.mebibytes(reserve)) of it for the host and the audit log; retry when other builds have ended (operators: give --spool-dir more room)"
+            case .gzipBusy(let job):
+                return "job \(job) is already having a gzip build context inflated to be judged, one at a time per job (each can cost a CPU for minutes); send the context uncompressed (docker build without --compress) or retry when the other build has started"
             case .jobShare(let job, let held, let share):
                 return "job \(job)'s build contexts being uploaded or sent on would hold \(SpoolBudget.mebibytes(held)), more than its share (half of the spool's room, \(SpoolBudget.mebibytes(share)) now, less while other jobs' builds hold the spool); retry when its other builds have started, or send a smaller context (.dockerignore)"
             }
@@ -112,5 +122,20 @@ final class SpoolBudget: @unchecked Sendable {
 
     static func mebibytes(_ bytes: UInt64) -> String {
         bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
+    }
+}
+
+/// At most one of something per job at a time (nil: not a job's, not counted).
+final class JobSlots: @unchecked Sendable {
+    private let busy = Locked(Set<String>())
+
+    func begin(_ job: String?) -> Bool {
+        guard let job else { return true }
+        return busy.withLock { $0.insert(job).inserted }
+    }
+
+    func end(_ job: String?) {
+        guard let job else { return }
+        busy.withLock { _ = $0.remove(job) }
     }
 }

@@ -121,3 +121,17 @@ import Tenancy
         #expect(JobScope.distinct((0..<257).map { Self.ref(.container, "c\($0)") }) == nil)
     }
 }
+
+/// One gzip context inflated at a time per job (`JobSlots`).
+@Suite struct JobSlotsTests {
+    @Test func oneAtATimePerJobNoneCountedOffJobs() {
+        let slots = JobSlots()
+        #expect(slots.begin("a"))
+        #expect(!slots.begin("a"))
+        #expect(slots.begin("b"))
+        #expect(slots.begin(nil) && slots.begin(nil))
+        slots.end("a")
+        #expect(slots.begin("a"))
+        #expect(SpoolBudget.Refusal.gzipBusy(job: "a").message.contains("uncompressed"))
+    }
+}
