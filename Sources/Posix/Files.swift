@@ -6,6 +6,10 @@ public enum Files {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw SystemError.last("open \(path)") }
         defer { close(fd) }
+        return try readAll(fd, path: path, limit: limit)
+    }
+
+    private static func readAll(_ fd: Int32, path: String, limit: Int) throws(SystemError) -> [UInt8] {
         var out: [UInt8] = []
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
         defer { chunk.deallocate() }
@@ -27,15 +31,7 @@ public enum Files {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SystemError.last("fstat \(path)") }
         guard st.st_mode & S_IFMT == S_IFREG else { throw SystemError("open \(path): not a regular file", code: EINVAL) }
-        var out: [UInt8] = []
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
-        defer { chunk.deallocate() }
-        while true {
-            let n = try FileDescriptor(rawValue: fd).read(into: chunk)
-            if n == 0 { return out }
-            out += UnsafeRawBufferPointer(rebasing: chunk[0..<n])
-            if out.count > limit { throw SystemError("read \(path)", code: EFBIG) }
-        }
+        return try readAll(fd, path: path, limit: limit)
     }
 
     /// The group id for a name or a number.

@@ -714,6 +714,15 @@ def test_open_connections_count_every_socket(proxy_bin, dockerd_sock, image, sho
         jobs.proxy.stop()
 
 
+def held_connection(sock: str, held: list) -> socket.socket:
+    """A connection to `sock`, kept in `held` (closed by the test's end)."""
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(30)
+    c.connect(sock)
+    held.append(c)
+    return c
+
+
 @pytest.fixture
 def small_spool(short_tmp):
     """A 64 MiB tmpfs for build contexts."""
@@ -742,10 +751,7 @@ def test_one_jobs_idle_uploads_cannot_take_the_spool(proxy_bin, dockerd_sock, im
         chunk = b"\0" * (1 << 20)
         answers = []
         for _ in range(3):
-            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            c.settimeout(30)
-            c.connect(sock_a)
-            held.append(c)
+            c = held_connection(sock_a, held)
             try:
                 c.sendall(f"POST {API}/build?t={a}-x HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\n"
                           f"Content-Length: {100 << 20}\r\n\r\n".encode())
@@ -786,10 +792,7 @@ def test_a_spooled_context_waiting_to_be_sent_still_counts(proxy_bin, dockerd_so
         body = tar_of({"Dockerfile": f"FROM {IMG}\n".encode(), "pad": b"\0" * (12 << 20)})
         answers = []
         for _ in range(3):
-            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            c.settimeout(30)
-            c.connect(sock_a)
-            held.append(c)
+            c = held_connection(sock_a, held)
             try:
                 c.sendall(build_request("GET", f"{API}/events"))
                 c.sendall(f"POST {API}/build?networkmode=none HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\n"

@@ -229,9 +229,11 @@ def test_a_client_that_never_reads_is_held_back_not_buffered(proxy_factory, extr
 
 
 class HangUpDaemon:
-    """A fake dockerd that reads a request head and closes without answering."""
+    """A fake dockerd that reads a request head and closes without answering
+    (after `delay` seconds)."""
 
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, delay: float = 0):
+        self.delay = delay
         self.path = os.path.join(directory, "hangup.sock")
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(self.path)
@@ -253,6 +255,7 @@ class HangUpDaemon:
                         if not more:
                             break
                         head += more
+                    time.sleep(self.delay)
                 except OSError:
                     pass
 
@@ -577,26 +580,6 @@ def test_a_taken_over_stream_the_daemon_has_closed_does_not_wait_for_the_client(
         daemon.close()
 
 
-class LateHangUpDaemon(HangUpDaemon):
-    """A fake dockerd that reads a request head, waits a second, and closes without answering."""
-
-    def _run(self):
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(5)
-                try:
-                    head = b""
-                    while b"\r\n\r\n" not in head and (more := conn.recv(4096)):
-                        head += more
-                    time.sleep(1)
-                except OSError:
-                    pass
-
-
 @pytest.mark.parametrize("extra", SERVING)
 def test_a_request_whose_client_left_before_the_daemon_hung_up_records_no_status(proxy_factory, short_tmp, extra):
     """The client sends a request and closes; the daemon then hangs up
@@ -605,7 +588,7 @@ def test_a_request_whose_client_left_before_the_daemon_hung_up_records_no_status
     says what is known: the request was forwarded, the outcome is not
     (found 2026-12-02 by a red-team helper: a pipelined create the daemon
     made was recorded as a 502)."""
-    fake = LateHangUpDaemon(tempfile.mkdtemp(dir=short_tmp))
+    fake = HangUpDaemon(tempfile.mkdtemp(dir=short_tmp), delay=1)
     p = proxy_factory("observe.toml", upstream=fake.path, extra=extra)
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
