@@ -135,6 +135,9 @@ extension Connection {
                 if exchange.continuesStream, !hijacked {
                     return relayContinuingStream(head, consumed: consumed, exchange, reader)
                 }
+                if !hijacked, conflictsOnName(head.status, exchange), let scope = context.jobScope {
+                    return relayNameConflict(head, consumed: consumed, exchange, reader, scope: scope)
+                }
                 switch plan.way {
                 case .rewrite:
                     return relayRewritten(head, consumed: consumed, exchange.rewrite!, exchange, reader)

@@ -77,7 +77,7 @@ extension Connection {
         return head.keepAlive ? .keepAlive : .close
     }
 
-    private func isSmallLength(_ framing: BodyFraming, _ limit: Int) -> Bool {
+    func isSmallLength(_ framing: BodyFraming, _ limit: Int) -> Bool {
         if case .length(let n) = framing { return n <= UInt64(limit) }
         return false
     }

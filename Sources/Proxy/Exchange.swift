@@ -83,6 +83,12 @@ final class Exchange: @unchecked Sendable {
         }
     }
 
+    /// The route the request was judged on (its audit record's), nil for
+    /// one that was not.
+    var routeName: String? {
+        state.withLock { $0.record?.route }
+    }
+
     var abort: HTTPError? {
         get { state.withLock { $0.abort } }
         set { state.withLock { $0.abort = newValue } }

@@ -265,3 +265,33 @@ def test_a_prefix_of_the_jobs_own_network_that_another_shares_names_the_jobs(job
         for i in extra:
             http(dockerd_sock, "DELETE", f"{API}/networks/{i}")
         http(sa, "DELETE", f"{API}/networks/{mine}")
+
+
+@pytest.mark.parametrize("route", ["create", "rename"])
+def test_a_name_in_use_by_another_does_not_tell_its_id(jobs, dockerd_sock, others, route):
+    """dockerd's 409 for a container name in use names the container by its
+    full ID; for another job's or the runner's container the job socket
+    leaves the ID out (found 2026-12-02, session 23). For the job's own the
+    daemon's answer is passed on as it is."""
+    names, ids = others
+    a = unique("ja")
+    sa = jobs.open(a)
+    assert create(sa, f"{a}-c").status == 201
+    mine = json.loads(http(dockerd_sock, "GET", f"{API}/containers/{a}-c/json").body)["Id"]
+    if route == "rename":
+        assert create(sa, f"{a}-r").status == 201
+
+    def ask(name):
+        if route == "create":
+            return post(sa, f"{API}/containers/create?name={name}", {"Image": IMG, "Cmd": ["true"], "HostConfig": {"NetworkMode": "none"}})
+        return http(sa, "POST", f"{API}/containers/{a}-r/rename?name={name}", b"")
+
+    straight = http(dockerd_sock, "POST", f"{API}/containers/{names[1]}/rename?name={names[2]}", b"")
+    assert straight.status == 409 and ids[2].encode() in straight.body, straight
+    theirs = ask(names[1])
+    assert theirs.status == 409, theirs
+    message = json.loads(theirs.body)["message"]
+    assert ids[1] not in message and ids[1][:12] not in message, message
+    assert f'The container name "/{names[1]}" is already in use by a container that is not this job\'s' in message, message
+    own = ask(f"{a}-c")
+    assert own.status == 409 and mine in json.loads(own.body)["message"], own
