@@ -41,26 +41,38 @@ public enum UnixSocket {
     /// `path` only once it has its owner and mode and listens, so a client
     /// that connects as soon as `path` appears is neither refused for the mode
     /// nor for the backlog (`link` fails rather than replace a file that
-    /// appeared at `path` meanwhile). Where the temporary name would not fit a
-    /// socket address, `path` is bound directly.
+    /// appeared at `path` meanwhile).
     /// The backlog is the kernel's maximum (`net.core.somaxconn`, 4096 by
     /// default): a burst of CI clients connecting while the accept thread is
     /// busy waits in it instead of failing with EAGAIN.
-    public static func listen(path: String, mode: UInt32, group: UInt32?, backlog: Int32 = 4096) throws(SystemError) -> FileDescriptor {
+    public static func listen(path: String, mode: UInt32, group: UInt32?, backlog: Int32 = 4096) throws(SystemError) -> StagedListener {
         let staged = try listenStaged(path: path, mode: mode, group: group, backlog: backlog)
         try staged.publish()
-        return staged.descriptor
+        return staged
     }
 
     /// Like `listen`, but leaves the socket under its temporary name until
     /// `publish()`: a program with several sockets publishes the one its
     /// clients wait for last, so that one appearing means all are up.
+    ///
+    /// The socket's directory is opened once, before the bind, and every name
+    /// in it is made, linked and removed through that descriptor
+    /// (`PinnedDirectory`): whoever can write a directory on the way (a
+    /// runner naming a job's `--socket`) may point the path elsewhere later,
+    /// and `job close` removed the socket by its path, so root deleted any
+    /// file of that name where the path then led (found 2026-12-02, session
+    /// 23). The node is changed through a descriptor of itself, never by the
+    /// path: a symlink put there between the bind and a chmod by path would
+    /// have changed the file it points to (found 2026-12-02: a root-owned 0600
+    /// file made 0660). A node that is not a socket is refused.
     public static func listenStaged(path: String, mode: UInt32, group: UInt32?, backlog: Int32 = 4096) throws(SystemError) -> StagedListener {
-        let staging = stagingPath(for: path)
-        let made = staging ?? path
+        guard path.utf8.count <= 107 else { throw SystemError("bind \(path)", code: ENAMETOOLONG) }
+        let (directoryPath, name) = split(path)
+        let directory = try PinnedDirectory(directoryPath)
+        let staging = stagingName()
         let fd = try retryingEINTR("socket") { sw_unix_stream_socket() }
         let old = umask(0o177)
-        let bound = sw_unix_bind(fd, made)
+        let bound = sw_unix_bind(fd, directory.address(of: staging))
         let bindError = sw_errno()
         umask(old)
         if bound != 0 {
@@ -70,38 +82,67 @@ public enum UnixSocket {
         func fail(_ call: String) -> SystemError {
             let error = SystemError.last(call)
             Glibc.close(fd)
-            unlink(made)
+            unlinkat(directory.fd, staging, 0)
             return error
         }
-        // The node is changed through a descriptor of what `made` names now, never by the path:
-        // whoever can write the directory could put a symlink there between the bind and a
-        // chmod by path, which would then change the file it points to (found 2026-12-02: a
-        // root-owned 0600 file made 0660). A node that is not a socket is refused.
-        let node = open(made, 0o10000000 /* O_PATH */ | O_NOFOLLOW | O_CLOEXEC)
-        if node < 0 { throw fail("open \(made) (O_PATH)") }
+        let node = openat(directory.fd, staging, 0o10000000 /* O_PATH */ | O_NOFOLLOW | O_CLOEXEC)
+        if node < 0 { throw fail("open \(path)'s staging name (O_PATH)") }
         defer { Glibc.close(node) }
         var st = stat()
         guard fstat(node, &st) == 0, st.st_mode & S_IFMT == S_IFSOCK else {
-            let error = SystemError("bind \(made): the path was replaced by something other than the socket", code: EEXIST)
+            let error = SystemError("bind \(path): the staging name was replaced by something other than the socket", code: EEXIST)
             Glibc.close(fd)
             throw error
         }
         if let group, fchownat(node, "", UInt32.max, group, 0x1000 /* AT_EMPTY_PATH */) != 0 { throw fail("chown") }
         if chmod("/proc/self/fd/\(node)", mode_t(mode)) != 0 { throw fail("chmod") }
         if Glibc.listen(fd, backlog) != 0 { throw fail("listen") }
-        return StagedListener(descriptor: FileDescriptor(rawValue: fd), path: path, staging: staging)
+        return StagedListener(descriptor: FileDescriptor(rawValue: fd), path: path, directory: directory, name: name,
+                              staging: staging, node: NodeIdentity(st))
+    }
+
+    /// A path's directory ("." for a bare name, "/" for one at the root) and last name.
+    static func split(_ path: String) -> (directory: String, name: String) {
+        let bytes = Array(path.utf8)
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return (".", path) }
+        let directory = slash == 0 ? "/" : String(decoding: bytes[..<slash], as: UTF8.self)
+        return (directory, String(decoding: bytes[(slash + 1)...], as: UTF8.self))
     }
 
     private static let stagingCounter = Atomic<Int>(0)
 
-    /// A name beside `path` for the socket while it is being set up, or nil
-    /// when it would not fit `sun_path` (107 bytes and a NUL).
-    static func stagingPath(for path: String) -> String? {
-        let bytes = Array(path.utf8)
-        let directory = bytes.lastIndex(of: UInt8(ascii: "/")).map { String(decoding: bytes[...$0], as: UTF8.self) } ?? ""
+    /// A name beside the socket for it while it is being set up.
+    static func stagingName() -> String {
         let counter = stagingCounter.add(1, ordering: .relaxed).newValue
-        let staging = "\(directory).sw-\(getpid())-\(counter).sock"
-        return staging.utf8.count <= 107 ? staging : nil
+        return ".sw-\(getpid())-\(counter).sock"
+    }
+
+    /// Removes a stale socket file at `path` (nobody accepts on it), checked
+    /// and removed through its directory opened once, so that a directory
+    /// on the way re-pointed in between cannot make it remove another
+    /// directory's socket (a live daemon's). Returns what was there: a
+    /// `.staleSocket` is gone now.
+    public static func removeStale(path: String) -> PathState {
+        let (directoryPath, name) = split(path)
+        guard let directory = try? PinnedDirectory(directoryPath) else { return probe(path: path) }
+        var st = stat()
+        if fstatat(directory.fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 { return .absent }
+        if (st.st_mode & S_IFMT) != S_IFSOCK { return .notASocket }
+        let address = directory.address(of: name)
+        // Checked through the pinned directory when its name fits an address; otherwise by the path.
+        let state = address.utf8.count <= 107 ? probeSocket(address) : probe(path: path)
+        if state == .staleSocket { directory.remove(name, ifStill: NodeIdentity(st)) }
+        return state
+    }
+
+    private static func probeSocket(_ address: String) -> PathState {
+        do {
+            let fd = try connect(path: address)
+            fd.close()
+            return .liveSocket
+        } catch {
+            return error.code == ECONNREFUSED ? .staleSocket : .liveSocket
+        }
     }
 
     /// accept4(2) with SOCK_CLOEXEC.
@@ -129,13 +170,44 @@ public enum UnixSocket {
         var st = stat()
         if lstat(path, &st) != 0 { return .absent }
         if (st.st_mode & S_IFMT) != S_IFSOCK { return .notASocket }
-        do {
-            let fd = try connect(path: path)
-            fd.close()
-            return .liveSocket
-        } catch {
-            return error.code == ECONNREFUSED ? .staleSocket : .liveSocket
-        }
+        return probeSocket(path)
+    }
+}
+
+/// Which file a name was (device and inode).
+struct NodeIdentity: Equatable, Sendable {
+    let device: UInt64
+    let inode: UInt64
+
+    init(_ st: stat) {
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
+    }
+}
+
+/// A directory opened once (`O_PATH`), so names are made, linked and removed
+/// in that directory whatever its path leads to later.
+public final class PinnedDirectory: Sendable {
+    let fd: Int32
+
+    init(_ path: String) throws(SystemError) {
+        let fd = open(path, 0o10000000 /* O_PATH */ | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw SystemError.last("open \(path)") }
+        self.fd = fd
+    }
+
+    deinit { Glibc.close(fd) }
+
+    /// A socket address of `name` in this directory, through /proc.
+    func address(of name: String) -> String { "/proc/self/fd/\(fd)/\(name)" }
+
+    /// Removes `name` if it is still the file `node` (a hard link or symlink
+    /// put in its place, or another file, stays).
+    @discardableResult
+    func remove(_ name: String, ifStill node: NodeIdentity) -> Bool {
+        var st = stat()
+        guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0, NodeIdentity(st) == node else { return false }
+        return unlinkat(fd, name, 0) == 0
     }
 }
 
@@ -143,25 +215,33 @@ public enum UnixSocket {
 public struct StagedListener: Sendable {
     public let descriptor: FileDescriptor
     public let path: String
-    /// The temporary name, or nil when the socket was bound at `path` itself.
-    let staging: String?
+    let directory: PinnedDirectory
+    let name: String
+    /// The temporary name in `directory`.
+    let staging: String
+    let node: NodeIdentity
 
     /// Links the socket to its path (`link` fails rather than replace a file
     /// that appeared there meanwhile). On failure the socket is closed and the
     /// temporary name removed.
     public func publish() throws(SystemError) {
-        guard let staging else { return }
-        if link(staging, path) != 0 {
+        if linkat(directory.fd, staging, directory.fd, name, 0) != 0 {
             let error = SystemError.last("link")
             descriptor.close()
-            unlink(staging)
+            directory.remove(staging, ifStill: node)
             throw error
         }
-        unlink(staging)
+        directory.remove(staging, ifStill: node)
     }
 
     /// Removes the temporary name of a socket never published.
     public func discard() {
-        if let staging { unlink(staging) }
+        directory.remove(staging, ifStill: node)
+    }
+
+    /// Removes the published socket's name from the directory it was made in,
+    /// if that name is still this socket.
+    public func remove() {
+        directory.remove(name, ifStill: node)
     }
 }

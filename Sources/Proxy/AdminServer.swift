@@ -9,7 +9,7 @@ import Posix
 public final class AdminServer: @unchecked Sendable {
     let path: String
     let registry: JobRegistry
-    private var listener: FileDescriptor?
+    private var listener: StagedListener?
 
     public init(path: String, registry: JobRegistry) {
         self.path = path
@@ -17,9 +17,8 @@ public final class AdminServer: @unchecked Sendable {
     }
 
     public func bind() throws(ServerError) {
-        switch UnixSocket.probe(path: path) {
-        case .absent: break
-        case .staleSocket: unlink(path)
+        switch UnixSocket.removeStale(path: path) {
+        case .absent, .staleSocket: break
         case .liveSocket: throw ServerError(description: "another process is serving \(path)")
         case .notASocket: throw ServerError(description: "\(path) exists and is not a socket")
         }
@@ -31,7 +30,7 @@ public final class AdminServer: @unchecked Sendable {
     }
 
     public func serve() {
-        guard let listener else { return }
+        guard let listener = listener?.descriptor else { return }
         while true {
             guard let client = try? UnixSocket.accept(listener) else {
                 usleep(10_000)
@@ -47,8 +46,8 @@ public final class AdminServer: @unchecked Sendable {
     }
 
     public func stop() {
-        listener?.shutdown(reading: true, writing: true)
-        unlink(path)
+        listener?.descriptor.shutdown(reading: true, writing: true)
+        listener?.remove()
     }
 
     /// Ten years: anything longer is a mistake (and `now + ttl` must not overflow).

@@ -326,7 +326,7 @@ public final class JobRegistry: @unchecked Sendable {
             let gone = state.watch.map { $0.liveness(lookup) == .gone } ?? false
             if state.expiresAt.map({ $0 <= now }) ?? false || gone {
                 // The socket first: nobody may reach the job while it is reaped.
-                if UnixSocket.probe(path: state.socket) == .staleSocket { unlink(state.socket) }
+                _ = UnixSocket.removeStale(path: state.socket)
                 var images = true
                 if case .loaded(let policy, _) = loadPolicy(state.policy) { images = policy.bodyRules.jobReapImages }
                 // The containers recorded in its state (the marks of creates in flight are not kept).

@@ -11,7 +11,7 @@ import Posix
 /// so it can be given to a monitoring agent without giving it the Engine API.
 public final class MetricsServer: @unchecked Sendable {
     public let path: String
-    private let listener: FileDescriptor
+    private let listener: StagedListener
     private let render: @Sendable () -> String
     /// The connections being answered, with when each was accepted. An
     /// entry is removed before its descriptor is closed, so a descriptor
@@ -21,9 +21,8 @@ public final class MetricsServer: @unchecked Sendable {
 
     /// Binds `path` (mode `mode`; a stale socket file is replaced, a live one is not).
     public init(path: String, mode: UInt32 = 0o660, group: UInt32? = nil, render: @escaping @Sendable () -> String) throws {
-        switch UnixSocket.probe(path: path) {
-        case .absent: break
-        case .staleSocket: unlink(path)
+        switch UnixSocket.removeStale(path: path) {
+        case .absent, .staleSocket: break
         case .liveSocket: throw ServerError(description: "another process is serving \(path); choose another --metrics-socket path")
         case .notASocket: throw ServerError(description: "\(path) exists and is not a socket; refusing to replace it")
         }
@@ -39,7 +38,7 @@ public final class MetricsServer: @unchecked Sendable {
     public func start() throws(SystemError) {
         try spawnDetachedThread(name: "sw-metrics") { [self] in
             while true {
-                guard let client = try? UnixSocket.accept(listener) else {
+                guard let client = try? UnixSocket.accept(listener.descriptor) else {
                     usleep(50_000)
                     continue
                 }
@@ -78,7 +77,7 @@ public final class MetricsServer: @unchecked Sendable {
 
     /// Removes the socket file (at shutdown).
     public func remove() {
-        unlink(path)
+        listener.remove()
     }
 
     /// One scrape, served inline: the request must arrive within 5 s in all

@@ -63,6 +63,9 @@ public final class Server: @unchecked Sendable {
     private var listener: FileDescriptor?
     /// The listener while `bind(publish: false)` keeps it off its path.
     private var unpublished: StagedListener?
+    /// The socket at its path: removed from the directory it was made in
+    /// at `stop`, only while that name is still this socket.
+    private var published: StagedListener?
     private let connections = Locked(ConnectionTable())
     /// Held in reserve for answering while descriptors run out (see
     /// `shedWhileOutOfDescriptors`). Touched by the accept thread only.
@@ -95,11 +98,9 @@ public final class Server: @unchecked Sendable {
     /// its other sockets first: clients that wait for this path find all up.
     public func bind(publish: Bool = true) throws {
         let path = configuration.listenPath
-        switch UnixSocket.probe(path: path) {
-        case .absent:
+        switch UnixSocket.removeStale(path: path) {
+        case .absent, .staleSocket:
             break
-        case .staleSocket:
-            unlink(path)
         case .liveSocket:
             throw ServerError(description: "another process is serving \(path); stop it first, or choose another --listen path")
         case .notASocket:
@@ -107,7 +108,7 @@ public final class Server: @unchecked Sendable {
         }
         do {
             let staged = try UnixSocket.listenStaged(path: path, mode: configuration.socketMode, group: configuration.socketGroup)
-            if publish { try staged.publish() } else { unpublished = staged }
+            if publish { try staged.publish(); published = staged } else { unpublished = staged }
             listener = staged.descriptor
         } catch {
             throw ServerError(description: "cannot listen on \(path): \(error)")
@@ -251,7 +252,7 @@ public final class Server: @unchecked Sendable {
         if let listener {
             // Unlink first: shutdown wakes the accept loop, whose thread may
             // then drain and exit the process before a later unlink runs.
-            if let staged = unpublished { staged.discard() } else { unlink(configuration.listenPath) }
+            if let staged = unpublished { staged.discard() } else { published?.remove() }
             listener.shutdown(reading: true, writing: true)
         }
         for loop in loops { loop.drain() }
@@ -362,6 +363,7 @@ public final class Server: @unchecked Sendable {
         unpublished = nil
         do {
             try staged.publish()
+            published = staged
         } catch {
             listener = nil
             throw ServerError(description: "cannot listen on \(staged.path): \(error)")

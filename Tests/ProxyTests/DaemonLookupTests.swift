@@ -35,7 +35,7 @@ struct DaemonLookupFailureTests {
     /// A one-shot daemon on a Unix socket that answers every request with `status` and `body`.
     static func daemon(status: String, body: String) throws -> (path: String, listener: FileDescriptor) {
         let path = "/tmp/sw-lookup-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
-        let listener = try UnixSocket.listen(path: path, mode: 0o600, group: nil)
+        let listener = try UnixSocket.listen(path: path, mode: 0o600, group: nil).descriptor
         try spawnDetachedThread {
             while let client = try? UnixSocket.accept(listener) {
                 var buffer = [UInt8](repeating: 0, count: 4096)

@@ -26,7 +26,7 @@ struct UnixSocketListenTests {
         let dir = Self.privateDir()
         let path = dir + "/s.sock"
         let listener = try UnixSocket.listen(path: path, mode: mode, group: nil)
-        defer { listener.close(); unlink(path); rmdir(dir) }
+        defer { listener.descriptor.close(); unlink(path); rmdir(dir) }
         var st = stat()
         #expect(stat(path, &st) == 0)
         #expect(st.st_mode & 0o7777 == mode_t(mode))
@@ -70,10 +70,65 @@ struct UnixSocketListenTests {
         #expect(Self.entries(dir).isEmpty)
     }
 
-    @Test("a staging name is used only where it fits a socket address")
-    func stagingFits() {
-        #expect(UnixSocket.stagingPath(for: "/run/sockwarden/ci.sock")?.hasPrefix("/run/sockwarden/.sw-") == true)
+    @Test("a path longer than a socket address is refused, as bind refuses it")
+    func tooLong() {
         let long = "/" + String(repeating: "d", count: 100) + "/ci.sock"
-        #expect(UnixSocket.stagingPath(for: long) == nil)
+        #expect(throws: SystemError.self) { try UnixSocket.listen(path: long, mode: 0o660, group: nil) }
+    }
+
+    /// A directory `real` with the socket, reached through a symlink `d`
+    /// that is then pointed at `victim`, where a file of the same name is.
+    static func repointed() throws -> (dir: String, listener: StagedListener) {
+        let dir = privateDir()
+        mkdir(dir + "/real", 0o755)
+        mkdir(dir + "/victim", 0o755)
+        symlink(dir + "/real", dir + "/d")
+        let listener = try UnixSocket.listen(path: dir + "/d/s.sock", mode: 0o660, group: nil)
+        close(open(dir + "/victim/s.sock", O_WRONLY | O_CREAT, 0o600))
+        unlink(dir + "/d")
+        symlink(dir + "/victim", dir + "/d")
+        return (dir, listener)
+    }
+
+    static func cleanUp(_ dir: String) {
+        for name in ["real/s.sock", "victim/s.sock", "d"] { unlink(dir + "/" + name) }
+        for name in ["real", "victim", ""] { rmdir(dir + "/" + name) }
+    }
+
+    @Test("removing a socket removes it from the directory it was made in, not where its path leads now")
+    func removesInItsDirectory() throws {
+        let (dir, listener) = try Self.repointed()
+        defer { listener.descriptor.close(); Self.cleanUp(dir) }
+        listener.remove()
+        #expect(Self.entries(dir + "/real").isEmpty)
+        #expect(Self.entries(dir + "/victim") == ["s.sock"])
+    }
+
+    @Test("a name that is no longer the socket is not removed")
+    func keepsAReplacedName() throws {
+        let dir = Self.privateDir()
+        let path = dir + "/s.sock"
+        let listener = try UnixSocket.listen(path: path, mode: 0o660, group: nil)
+        defer { listener.descriptor.close(); unlink(path); rmdir(dir) }
+        unlink(path)
+        close(open(path, O_WRONLY | O_CREAT, 0o600))
+        listener.remove()
+        #expect(Self.entries(dir) == ["s.sock"])
+    }
+
+    @Test("a stale socket is removed; a live one and a file are kept")
+    func removesOnlyStaleSockets() throws {
+        let dir = Self.privateDir()
+        defer { for name in ["stale.sock", "live.sock", "file"] { unlink(dir + "/" + name) }; rmdir(dir) }
+        let stale = try UnixSocket.listen(path: dir + "/stale.sock", mode: 0o600, group: nil)
+        stale.descriptor.close()
+        let live = try UnixSocket.listen(path: dir + "/live.sock", mode: 0o600, group: nil)
+        defer { live.descriptor.close() }
+        close(open(dir + "/file", O_WRONLY | O_CREAT, 0o600))
+        #expect(UnixSocket.removeStale(path: dir + "/stale.sock") == .staleSocket)
+        #expect(UnixSocket.removeStale(path: dir + "/live.sock") == .liveSocket)
+        #expect(UnixSocket.removeStale(path: dir + "/file") == .notASocket)
+        #expect(UnixSocket.removeStale(path: dir + "/nothing.sock") == .absent)
+        #expect(Set(Self.entries(dir)) == ["live.sock", "file"])
     }
 }

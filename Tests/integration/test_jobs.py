@@ -523,6 +523,36 @@ def test_a_job_socket_at_a_fixed_runner_path_survives_a_restart(jobs, dockerd_so
     assert inspect(dockerd_sock, name) is None and not os.path.exists(path)
 
 
+def test_job_close_removes_the_socket_where_it_was_made_not_where_its_path_leads_now(jobs):
+    """Whoever can write a directory on a job's `--socket` path (the runner
+    user, under the documented sudo rule) could point it elsewhere before
+    the close, which unlinked the path: root deleted any file of the
+    socket's name (found 2026-12-02, session 23). Now the socket's own
+    directory entry goes, and nothing else; the same at serve's stop."""
+    for how in ("close", "stop"):
+        base = tempfile.mkdtemp(dir=jobs.dir)
+        real, victim, link = (os.path.join(base, n) for n in ("real", "victim", "d"))
+        os.mkdir(real)
+        os.mkdir(victim)
+        os.symlink(real, link)
+        job = unique("jl")
+        assert jobs.open(job, "--socket", os.path.join(link, "important.conf")) == os.path.join(link, "important.conf")
+        assert os.listdir(real) == ["important.conf"]
+        with open(os.path.join(victim, "important.conf"), "w") as f:
+            f.write("keep me")
+        os.unlink(link)
+        os.symlink(victim, link)
+        if how == "close":
+            jobs.job("close", "--id", job)
+        else:
+            jobs.proxy.stop()
+            jobs.proxy.start()
+            wait_for(lambda: can_connect(jobs.admin), 20, what="the admin socket after the restart")
+        with open(os.path.join(victim, "important.conf")) as f:
+            assert f.read() == "keep me", how
+        assert os.listdir(real) == [], how
+
+
 def test_the_github_actions_hooks_open_and_close_a_job(jobs, dockerd_sock):
     """deploy/runners/github-actions/job-*.sh run as the runner would run
     them (its environment variables), without a real runner."""
