@@ -50,6 +50,12 @@ public final class AdminServer: @unchecked Sendable {
         listener?.remove()
     }
 
+    /// A file's directory, as written ("/" for one at the root).
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// Ten years: anything longer is a mistake (and `now + ttl` must not overflow).
     static let maxTTL = 10 * 365 * 24 * 3600
 
@@ -107,6 +113,12 @@ public final class AdminServer: @unchecked Sendable {
                     return
                 }
                 watch = .container(id: full)
+            }
+            if let policy = json.member("policy")?.string,
+               let refusal = JobPolicyPlace.refusal(policy, under: registry.settings.jobPoliciesDirectory
+                   ?? JobPolicyPlace.clean(Self.directory(of: registry.settings.defaultPolicyPath))) {
+                respond(client, 403, message: refusal)
+                return
             }
             switch registry.open(id: id, policyPath: json.member("policy")?.string, labels: labels, ttlSeconds: ttl, socket: socket,
                                  watch: watch) {

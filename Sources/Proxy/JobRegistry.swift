@@ -20,9 +20,13 @@ public final class JobRegistry: @unchecked Sendable {
         /// Seconds after a close at which the closed job's label is reaped
         /// again (`--reap-after-close`; `LateReaps`).
         public var reapAfterClose: [Int]
+        /// Where `job open --policy` may take a policy from (`--job-policies`,
+        /// `JobPolicyPlace`); nil: the default job policy's directory.
+        public var jobPoliciesDirectory: String?
 
         public init(jobsDirectory: String, stateDirectory: String, defaultPolicyPath: String, base: ServerConfiguration,
-                    reapAfterClose: [Int] = LateReaps.standard) {
+                    reapAfterClose: [Int] = LateReaps.standard, jobPoliciesDirectory: String? = nil) {
+            self.jobPoliciesDirectory = jobPoliciesDirectory
             self.jobsDirectory = jobsDirectory
             self.stateDirectory = stateDirectory
             self.defaultPolicyPath = defaultPolicyPath

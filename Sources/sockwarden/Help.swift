@@ -76,6 +76,10 @@ OPTIONS
                          (default: /var/lib/sockwarden/jobs)
   --job-policy FILE      a job's policy when `job open` names none
                          (default: --policy); it must judge bodies
+  --job-policies DIR     where `job open --policy FILE` may take a policy
+                         from (FILE under DIR, at any depth); any other file
+                         is refused before it is read (default: the
+                         directory of --job-policy)
   --listeners FILE       static job sockets ([[job]]) and per-uid or per-gid
                          policies of the main socket ([[peer]], reloaded
                          like --policy); see docs/tenancy.md

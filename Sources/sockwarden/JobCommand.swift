@@ -17,7 +17,8 @@ open   mints a socket for one CI job and prints its path as the last line of
        the job creates carries the label io.sockwarden.job=ID; the job sees
        and touches only that (other objects answer "No such ...").
        --policy defaults to serve's --job-policy (or --policy); it must judge
-       bodies. --ttl: 90s, 30m, 2h (the job is closed and reaped then).
+       bodies and be under serve's --job-policies directory (by default the
+       --job-policy's own). --ttl: 90s, 30m, 2h (the job is closed and reaped then).
        --watch-pid PID / --watch-container ID: the job also closes (and is
        reaped) when that process exits or that container is removed from
        the daemon, also while serve is down (checked when it starts).
@@ -92,7 +93,7 @@ func runJob(_ args: ArraySlice<String>) -> Never {
         for (k, v) in labels { labelObject.field(k, v) }
         var body = JSONObjectWriter()
         body.field("id", id)
-        if let policy { body.field("policy", absolutePath(policy)) }
+        if let policy { body.field("policy", JobPolicyPlace.clean(absolutePath(policy))) }
         body.raw("labels", labelObject.finish())
         if let ttl { body.field("ttl", ttl) }
         if let watchPid { body.field("watch_pid", Int(watchPid)) }

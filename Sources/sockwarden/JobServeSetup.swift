@@ -10,7 +10,7 @@ struct JobService {
     let registry: JobRegistry
     let admin: AdminServer?
 
-    static let flagNames = ["admin-socket", "jobs-dir", "state-dir", "job-policy", "listeners", "reap-after-close"]
+    static let flagNames = ["admin-socket", "jobs-dir", "state-dir", "job-policy", "job-policies", "listeners", "reap-after-close"]
 
     /// `--listeners FILE`: static job sockets (opened at start, with no TTL)
     /// and per-peer policies of the main socket (reloaded on SIGHUP and when
@@ -82,7 +82,9 @@ struct JobService {
             stateDirectory: flags["state-dir"] ?? "/var/lib/sockwarden/jobs",
             defaultPolicyPath: flags["job-policy"] ?? policyPath,
             base: configuration,
-            reapAfterClose: lateReaps)
+            reapAfterClose: lateReaps,
+            jobPoliciesDirectory: JobPolicyPlace.clean(absolutePath(flags["job-policies"]
+                ?? AdminServer.directory(of: absolutePath(flags["job-policy"] ?? policyPath)))))
         let registry: JobRegistry
         do {
             registry = try JobRegistry(settings: settings, audit: audit) { path in

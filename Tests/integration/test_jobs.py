@@ -6,6 +6,7 @@ Requests that name another job's object use raw HTTP: the docker CLI answers
 a 404 on create by pulling the image, which would leave loopback."""
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,8 +30,10 @@ class Jobs:
     def __init__(self, binary: str, daemon: str, workdir: str, flags: tuple[str, ...] = ()):
         self.binary, self.daemon, self.dir = binary, daemon, workdir
         self.admin = os.path.join(workdir, "admin.sock")
+        # Tests write their job policies beside the serve's own directory (in the session's short_tmp).
+        places = () if "--job-policies" in flags or "--job-policy" in flags else ("--job-policies", os.path.dirname(workdir.rstrip("/")))
         extra = ("--admin-socket", self.admin, "--jobs-dir", os.path.join(workdir, "jobs"),
-                 "--state-dir", os.path.join(workdir, "state"), *flags)
+                 "--state-dir", os.path.join(workdir, "state"), *places, *flags)
         self.proxy = Proxy(binary, os.path.join(workdir, "sw.sock"), daemon, os.path.join(POLICIES, "ci.toml"),
                            os.path.join(workdir, "audit.jsonl"), workdir, extra)
 
@@ -316,10 +319,12 @@ def test_jobs_survive_a_restart_and_expire_while_down(jobs, dockerd_sock):
     assert inspect(dockerd_sock, kept) is None
 
 
-def test_job_open_refuses_bad_ids_and_policies_that_trust_bodies(jobs):
+def test_job_open_refuses_bad_ids_and_policies_that_trust_bodies(jobs, short_tmp):
     out = jobs.job("open", "--id", "../x", check=False)
     assert out.returncode == 1 and "job id" in out.stderr, out.stderr
-    out = jobs.job("open", "--id", unique("jo"), "--policy", os.path.join(POLICIES, "observe.toml"), check=False)
+    observe = os.path.join(tempfile.mkdtemp(dir=short_tmp), "observe.toml")
+    shutil.copy(os.path.join(POLICIES, "observe.toml"), observe)
+    out = jobs.job("open", "--id", unique("jo"), "--policy", observe, check=False)
     assert out.returncode == 1 and "trust-bodies" in out.stderr, out.stderr
     job = unique("jd")
     jobs.open(job)
@@ -351,6 +356,32 @@ def test_job_open_refuses_a_policy_others_can_change(jobs, short_tmp):
     job = unique("jp")
     jobs.open(job, "--policy", theirs)  # root's, in root's directory: loaded
     jobs.job("close", "--id", job)
+
+
+def test_job_open_takes_policies_only_from_serves_job_policy_directory(proxy_bin, dockerd_sock, image, short_tmp):
+    """Every policy root owns loaded, wherever it was: the runner user of the
+    sudo rule opened a job with a fixture policy allowing privileged
+    containers and host binds, and the parse errors of root-only files that
+    are no policy quoted their lines back (found 2026-12-02, session 23).
+    Now a file outside `--job-policies` (by default the default job
+    policy's directory) is refused before it is read."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    jobs = Jobs(proxy_bin, dockerd_sock, d, ("--job-policy", os.path.join(POLICIES, "ci.toml"))).start()
+    try:
+        permissive = os.path.join(os.path.dirname(POLICIES), "fuzz", "policies", "permissive.toml")
+        secret = os.path.join(d, "secret.conf")
+        with open(secret, "w") as f:
+            f.write("[x]\ntoken = sk-live-SECRETTOKEN\n")
+        os.chmod(secret, 0o600)
+        for path in (permissive, secret, os.path.join(POLICIES, "..", "fuzz", "policies", "permissive.toml")):
+            out = jobs.job("open", "--id", unique("jq"), "--policy", path, check=False)
+            assert out.returncode == 1 and ("where this serve takes job policies from" in out.stderr or "without . or .." in out.stderr), out.stderr
+            assert "SECRET" not in out.stderr and "token" not in out.stderr, out.stderr
+        job = unique("jq")
+        jobs.open(job, "--policy", os.path.join(POLICIES, "read-only.toml"))  # beside the default job policy: taken
+        jobs.job("close", "--id", job)
+    finally:
+        jobs.proxy.stop()
 
 
 def test_a_create_naming_an_object_many_times_is_looked_up_once(jobs, dockerd_sock):
