@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <pthread.h>
+#include <poll.h>
 
 int sw_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
     struct ucred cred;
@@ -19,6 +20,31 @@ int sw_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
     *uid = cred.uid;
     *gid = cred.gid;
     return 0;
+}
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+int sw_peer_pidfd(int fd) {
+    int pidfd = -1;
+    socklen_t len = sizeof(pidfd);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) != 0) return -1;
+    return pidfd;
+}
+
+int sw_pidfd_exited(int pidfd) {
+    struct pollfd pfd = { .fd = pidfd, .events = POLLIN, .revents = 0 };
+    int rc;
+    do { rc = poll(&pfd, 1, 0); } while (rc < 0 && errno == EINTR);
+    if (rc < 0) return -1;
+    return rc > 0 ? 1 : 0;
+}
+
+int sw_peer_groups(int fd, unsigned int *groups, int max) {
+    socklen_t len = (socklen_t)(max * (int)sizeof(gid_t));
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0) return -1;
+    return (int)(len / sizeof(gid_t));
 }
 
 int sw_accept_cloexec(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC); }

@@ -73,6 +73,13 @@ public struct ListenerConfig: Sendable {
                     if config.jobs.contains(where: { $0.id == id }) { throw fail(item.position, "duplicate job id \"\(id)\"") }
                     config.jobs.append(StaticJob(id: id, policy: policy, socket: values["socket"]?.string, mode: mode, group: values["group"]?.string))
                 } else {
+                    // A value that is no id is an error, not a missing key: `gid = "3001"` beside
+                    // `uid = 2001` was dropped without a word (found 2026-12-02, session 23).
+                    for key in ["uid", "gid"] {
+                        if let node = values[key], node.integer.flatMap({ UInt32(exactly: $0) }) == nil {
+                            throw fail(node.position, "\(key) must be a whole number from 0 to 4294967295, written without quotes")
+                        }
+                    }
                     let uid = values["uid"]?.integer.flatMap { UInt32(exactly: $0) }
                     let gid = values["gid"]?.integer.flatMap { UInt32(exactly: $0) }
                     guard (uid == nil) != (gid == nil) else { throw fail(item.position, "[[peer]] needs exactly one of uid = N or gid = N") }

@@ -7,11 +7,20 @@ public struct PeerCredentials: Sendable, Equatable {
     public let pid: Int32
     public let uid: UInt32
     public let gid: UInt32
+    /// Its supplementary groups at connect (SO_PEERGROUPS), when asked for.
+    public let groups: [UInt32]
 
-    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+    public init(pid: Int32, uid: UInt32, gid: UInt32, groups: [UInt32] = []) {
         self.pid = pid
         self.uid = uid
         self.gid = gid
+        self.groups = groups
+    }
+
+    /// Whether the peer is in group `gid`: its primary group or one of its
+    /// supplementary groups (read only when asked for).
+    public func isInGroup(_ gid: UInt32) -> Bool {
+        self.gid == gid || groups.contains(gid)
     }
 }
 
@@ -150,11 +159,21 @@ public enum UnixSocket {
         FileDescriptor(rawValue: try retryingEINTR("accept4") { sw_accept_cloexec(listener.rawValue) })
     }
 
-    public static func peerCredentials(_ fd: FileDescriptor) -> PeerCredentials? {
+    /// `withGroups`: its supplementary groups too (none when they cannot be
+    /// read: the kernel will not say).
+    public static func peerCredentials(_ fd: FileDescriptor, withGroups: Bool = false) -> PeerCredentials? {
         var pid: pid_t = 0
         var uid: uid_t = 0
         var gid: gid_t = 0
         guard sw_peer_credentials(fd.rawValue, &pid, &uid, &gid) == 0 else { return nil }
+        guard withGroups else { return PeerCredentials(pid: pid, uid: uid, gid: gid) }
+        // Few processes have more than 256 groups; NGROUPS_MAX is 65536.
+        for room in [256, 65536] {
+            var buffer = [UInt32](repeating: 0, count: room)
+            let count = buffer.withUnsafeMutableBufferPointer { sw_peer_groups(fd.rawValue, $0.baseAddress, Int32($0.count)) }
+            if count >= 0 { return PeerCredentials(pid: pid, uid: uid, gid: gid, groups: Array(buffer.prefix(Int(count)))) }
+            if sw_errno() != ERANGE { break }
+        }
         return PeerCredentials(pid: pid, uid: uid, gid: gid)
     }
 

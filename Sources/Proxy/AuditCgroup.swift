@@ -1,3 +1,5 @@
+import CShims
+import Glibc
 import Posix
 
 /// The calling container, from the peer process's cgroup.
@@ -11,10 +13,54 @@ import Posix
 /// - containerd / CRI-O / podman: `cri-containerd-<id>.scope`, `crio-<id>.scope`,
 ///   `libpod-<id>.scope`, and kubepods paths ending in `/<id>`
 ///
-/// The innermost (last) id on the path wins; the unified (`0::`) line is
-/// read first. nil when the process is not in a container, is gone, or its
-/// pid is not visible (another pid namespace).
+/// The outermost (first) id on the path wins: a container that may create
+/// cgroups of its own (a writable cgroupfs) can nest one named like another
+/// container's id, but not leave its own. A path through a user's delegated
+/// subtree (`user.slice`, `user@UID.service`: a systemd user session or
+/// rootless engine, where the user names the cgroups) names no container:
+/// a user moved itself into `…/docker-<another's id>.scope` there and was
+/// recorded as that container (found 2026-12-02, session 23). The unified
+/// (`0::`) line is read first. nil when the process is not in a container,
+/// is gone, or its pid is not visible (another pid namespace).
+///
+/// Who the cgroup is read for (`caller`): the process that connected,
+/// checked through its pidfd (SO_PEERPIDFD) after the read. Read by the pid
+/// number alone, a client that connected, forked and exited left its pid
+/// to be reused, and a process then given that pid (in another container)
+/// was recorded as the caller (found 2026-12-02, session 23).
 public enum AuditCgroup {
+    /// Who called, as far as the peer process's cgroup tells.
+    public enum Caller: Equatable, Sendable {
+        case container(String)
+        /// In no container (or its pid is not visible here).
+        case host
+        /// The process that connected has exited: what its pid names now
+        /// is another process, so nothing is read.
+        case gone
+
+        public var container: String? {
+            if case .container(let id) = self { return id }
+            return nil
+        }
+    }
+
+    /// The caller of a connection: the cgroup of the peer's pid, kept only
+    /// if the process that connected still runs after it was read (its pid
+    /// cannot have passed to another process meanwhile). Without SO_PEERPIDFD
+    /// (Linux before 6.5) the pid is read unchecked, as before.
+    public static func caller(of client: FileDescriptor, peer: PeerCredentials?) -> Caller {
+        guard let peer, peer.pid > 0 else { return .host }
+        let pidfd = sw_peer_pidfd(client.rawValue)
+        let text = (try? Files.read("/proc/\(peer.pid)/cgroup", limit: 64 * 1024)).map { String(decoding: $0, as: UTF8.self) }
+        if pidfd >= 0 {
+            let exited = sw_pidfd_exited(pidfd)
+            close(pidfd)
+            if exited != 0 { return .gone }
+        }
+        guard let text else { return pidfd >= 0 ? .gone : .host }
+        return containerID(cgroupText: text).map { .container($0) } ?? .host
+    }
+
     static let prefixes = ["docker-", "cri-containerd-", "crio-", "libpod-", "containerd-"]
 
     /// Parses the text of `/proc/<pid>/cgroup`.
@@ -30,9 +76,11 @@ public enum AuditCgroup {
         return nil
     }
 
-    /// The innermost container id on one cgroup path, or nil.
+    /// The outermost container id on one cgroup path, or nil (also for a
+    /// path through a user's delegated subtree).
     public static func containerID<S: StringProtocol>(cgroupPath: S) -> String? {
-        for component in cgroupPath.split(separator: "/").reversed() {
+        for component in cgroupPath.split(separator: "/") {
+            if component == "user.slice" || (component.hasPrefix("user@") && component.hasSuffix(".service")) { return nil }
             var name = Substring(component)
             if name.hasSuffix(".scope") { name = name.dropLast(".scope".count) }
             for prefix in prefixes where name.hasPrefix(prefix) {
@@ -49,9 +97,4 @@ public enum AuditCgroup {
         return s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
-    /// Reads `/proc/<pid>/cgroup`; nil when unreadable or not in a container.
-    public static func containerID(pid: Int32) -> String? {
-        guard pid > 0, let bytes = try? Files.read("/proc/\(pid)/cgroup", limit: 64 * 1024) else { return nil }
-        return containerID(cgroupText: String(decoding: bytes, as: UTF8.self))
-    }
 }

@@ -22,8 +22,9 @@ final class Connection: @unchecked Sendable {
     let hijackVerdicts = BlockingQueue<Bool>()
     private let shared = Locked(Shared())
     private let onClose: @Sendable (Connection) -> Void
-    /// The calling container (`AuditCgroup`), looked up once by the request thread.
-    private(set) lazy var peerContainer: String? = peer.flatMap { AuditCgroup.containerID(pid: $0.pid) }
+    /// The caller (`AuditCgroup`), looked up once by the request thread.
+    private(set) lazy var caller: AuditCgroup.Caller = AuditCgroup.caller(of: client, peer: peer)
+    var peerContainer: String? { caller.container }
 
     struct Shared {
         var upstream: FileDescriptor?
@@ -75,11 +76,11 @@ final class Connection: @unchecked Sendable {
     /// Used by the request thread only.
     private var rateBucket: PeerRateBucket??
 
-    /// `id`, `upstream`, `prebuffered`, `container`: a connection the event
+    /// `id`, `upstream`, `prebuffered`, `caller`: a connection the event
     /// loop hands over keeps its id, its daemon connection, what the client
     /// already sent and the calling container it looked up.
     init(client: FileDescriptor, peer: PeerCredentials?, context: ServerContext, id: UInt64? = nil,
-         upstream: FileDescriptor? = nil, prebuffered: [UInt8] = [], container: String?? = nil, charged: Bool = false,
+         upstream: FileDescriptor? = nil, prebuffered: [UInt8] = [], caller: AuditCgroup.Caller? = nil, charged: Bool = false,
          onClose: @escaping @Sendable (Connection) -> Void) {
         self.id = id ?? context.nextConnectionID()
         self.client = client
@@ -90,7 +91,7 @@ final class Connection: @unchecked Sendable {
         self.chargedByLoop = charged
         self.shared.withLock { $0.upstream = upstream; $0.upstreamCarried = upstream != nil }
         upstream?.setSendTimeout(milliseconds: Connection.upstreamWritePollMilliseconds)
-        if let container { self.peerContainer = container }
+        if let caller { self.caller = caller }
     }
 
     /// The request thread's reader, holding the hand-off's bytes first.
@@ -125,7 +126,7 @@ final class Connection: @unchecked Sendable {
             return true
         }
         if rateBucket == nil {
-            rateBucket = .some(context.peerRates.bucket(for: PeerRates.key(peer: peer, container: peerContainer, job: context.job?.owner.id)))
+            rateBucket = .some(context.peerRates.bucket(for: PeerRates.key(peer: peer, caller: caller, job: context.job?.owner.id)))
         }
         guard let bucket = rateBucket! else { return true }
         let now = monotonicNanoseconds()

@@ -57,7 +57,7 @@ final class LoopConnection {
     /// What each descriptor is registered for in epoll (nil: not registered).
     var registeredClient: UInt32? = Epoll.readable
     var registeredUpstream: UInt32?
-    private var container: String??
+    private var caller: AuditCgroup.Caller?
     /// In the loop's list of sends put off to the end of the batch.
     var sendDeferred = false
     /// The outcome of the send `pendingSend` named, made by the loop with
@@ -75,8 +75,15 @@ final class LoopConnection {
     }
 
     var judge: RequestJudge {
-        if container == nil { container = .some(peer.flatMap { AuditCgroup.containerID(pid: $0.pid) }) }
-        return RequestJudge(context: context, connection: id, peer: peer, container: container!)
+        RequestJudge(context: context, connection: id, peer: peer, container: lookedUpCaller.container)
+    }
+
+    /// The caller (`AuditCgroup`), looked up at the first request.
+    private var lookedUpCaller: AuditCgroup.Caller {
+        if let caller { return caller }
+        let found = AuditCgroup.caller(of: client, peer: peer)
+        caller = found
+        return found
     }
 
     /// Nothing received, nothing in flight.
@@ -353,7 +360,7 @@ final class LoopConnection {
             return false
         }
         if rateBucket == nil {
-            rateBucket = .some(context.peerRates.bucket(for: PeerRates.key(peer: peer, container: judge.container, job: context.job?.owner.id)))
+            rateBucket = .some(context.peerRates.bucket(for: PeerRates.key(peer: peer, caller: lookedUpCaller, job: context.job?.owner.id)))
         }
         guard let bucket = rateBucket! else { return false }
         charged = true
@@ -687,7 +694,7 @@ final class LoopConnection {
         client.setNonBlocking(false)
         upstream?.setNonBlocking(false)
         let handed = LoopHandOff(id: id, client: client, peer: peer, upstream: upstream, prebuffered: inbuf.bytes(),
-                                 container: container, reason: reason, charged: charged)
+                                 caller: caller, reason: reason, charged: charged)
         upstream = nil
         inbuf.release(loop.pool)
         upbuf.release(loop.pool)
@@ -726,7 +733,7 @@ struct LoopHandOff: @unchecked Sendable {
     let peer: PeerCredentials?
     let upstream: FileDescriptor?
     let prebuffered: [UInt8]
-    let container: String??
+    let caller: AuditCgroup.Caller?
     let reason: HandOffReason
     /// The current request's token (`PeerRates`) was taken by the loop.
     let charged: Bool

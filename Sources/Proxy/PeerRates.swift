@@ -90,11 +90,17 @@ public final class PeerRates: @unchecked Sendable {
     /// socket the job is the peer, whichever of its containers calls: a
     /// job may start containers with its socket mounted (`NestedSocket`),
     /// and each would otherwise get a budget of its own.
-    static func key(peer: PeerCredentials?, container: String?, job: String? = nil) -> String {
+    /// A peer whose process is gone gets a bucket apart from its uid's: a
+    /// container's process that connected, forked and exited was counted as
+    /// the host's root, whose budget (the runner's) it then spent (found
+    /// 2026-12-02, session 23).
+    static func key(peer: PeerCredentials?, caller: AuditCgroup.Caller, job: String? = nil) -> String {
         if let job { return "job \(job)" }
-        if let container { return "container \(container)" }
-        if let peer { return "uid \(peer.uid)" }
-        return "an unidentified peer"
+        switch caller {
+        case .container(let id): return "container \(id)"
+        case .gone: return peer.map { "uid \($0.uid) (its process gone)" } ?? "an unidentified peer"
+        case .host: return peer.map { "uid \($0.uid)" } ?? "an unidentified peer"
+        }
     }
 
     /// The bucket of a peer (nil: no limit), kept by its connection.

@@ -156,7 +156,7 @@ public final class Server: @unchecked Sendable {
     /// A connection an event loop hands over: from now on it has its own threads.
     private func takeOver(_ handed: LoopHandOff) {
         let connection = Connection(client: handed.client, peer: handed.peer, context: context, id: handed.id,
-                                    upstream: handed.upstream, prebuffered: handed.prebuffered, container: handed.container,
+                                    upstream: handed.upstream, prebuffered: handed.prebuffered, caller: handed.caller,
                                     charged: handed.charged) { [weak self] done in
             self?.remove(done.id, peer: done.peer)
         }
@@ -198,7 +198,7 @@ public final class Server: @unchecked Sendable {
                 client.close()
                 return
             }
-            let peer = UnixSocket.peerCredentials(client)
+            let peer = UnixSocket.peerCredentials(client, withGroups: context.peerGroupsNeeded)
             if let refusal = admissionRefusal(peer) {
                 refuse(client, peer: peer, message: refusal, rule: "connection-limit")
                 continue

@@ -99,8 +99,17 @@ public final class ServerContext: @unchecked Sendable {
 
     public var peerPolicies: [(uid: UInt32?, gid: UInt32?, policy: PolicyInForce)] {
         get { peerPolicyHolder.withLock { $0 } }
-        set { peerPolicyHolder.withLock { $0 = newValue } }
+        set {
+            peerPolicyHolder.withLock { $0 = newValue }
+            peerGroupsNeeded = newValue.contains { $0.gid != nil }
+        }
     }
+    /// Some `[[peer]]` names a gid: a connection's supplementary groups are read at accept.
+    public private(set) var peerGroupsNeeded: Bool {
+        get { groupsNeededHolder.withLock { $0 } }
+        set { groupsNeededHolder.withLock { $0 = newValue } }
+    }
+    private let groupsNeededHolder = Locked(false)
     private let peerPolicyHolder = Locked([(uid: UInt32?, gid: UInt32?, policy: PolicyInForce)]())
 
     /// The policy (and its digest) that judges a peer's requests.
@@ -112,7 +121,10 @@ public final class ServerContext: @unchecked Sendable {
     func peerPolicy(for peer: PeerCredentials?) -> PolicyInForce? {
         guard let peer else { return nil }
         return peerPolicyHolder.withLock { entries in
-            for entry in entries where entry.uid == peer.uid || entry.gid == peer.gid {
+            // A gid entry is for the group's members: primary or supplementary. A member
+            // who made another of its groups primary (sg, newgrp, setpriv) was judged by
+            // the main policy (found 2026-12-02, session 23).
+            for entry in entries where entry.uid == peer.uid || entry.gid.map(peer.isInGroup) == true {
                 return entry.policy
             }
             return nil

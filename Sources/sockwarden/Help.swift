@@ -45,12 +45,13 @@ OPTIONS
   --listen SOCK          socket to listen on: a path or unix:///path (required)
   --upstream SOCK        the Docker daemon's socket (default: /var/run/docker.sock)
   --policy FILE          policy file, see policies/README.md (required)
-  --mode MODE            override the policy's mode for a rollout: enforce
-                         (refuse denied requests), warn (forward them, record
-                         would_deny, warn the client: WARNING lines in docker
-                         run, an X-Sockwarden-Warning header elsewhere) or
-                         audit (forward and record, silently). Kept when
-                         the policy is reloaded
+  --mode MODE            override the mode of every policy serve loads (the
+                         main, [[peer]] and job policies) for a rollout:
+                         enforce (refuse denied requests), warn (forward
+                         them, record would_deny, warn the client: WARNING
+                         lines in docker run, an X-Sockwarden-Warning header
+                         elsewhere) or audit (forward and record, silently).
+                         Kept when the policies are reloaded
   --audit-log FILE       where audit records go: hash-chained JSON lines, see
                          docs/audit-log.md; "-" is standard output (default: -).
                          A file is locked: one serve writes it

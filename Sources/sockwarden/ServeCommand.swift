@@ -125,6 +125,7 @@ func runServe(_ args: ArraySlice<String>) -> Never {
             fail("serve: --mode must be one of \(PolicyMode.names.joined(separator: ", ")), got \(text)")
         }
         modeOverride = mode
+        servePolicyMode.withLock { $0 = mode }
     } else {
         modeOverride = nil
     }

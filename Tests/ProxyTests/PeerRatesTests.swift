@@ -74,10 +74,11 @@ import Testing
 
     @Test func aPeerIsItsJobElseItsContainerElseItsUID() {
         let peer = PeerCredentials(pid: 1, uid: 1000, gid: 1000)
-        #expect(PeerRates.key(peer: peer, container: "abc") == "container abc")
-        #expect(PeerRates.key(peer: peer, container: nil) == "uid 1000")
-        #expect(PeerRates.key(peer: nil, container: nil) == "an unidentified peer")
-        #expect(PeerRates.key(peer: peer, container: "abc", job: "j1") == "job j1", "on a job's socket the job is the peer")
+        #expect(PeerRates.key(peer: peer, caller: .container("abc")) == "container abc")
+        #expect(PeerRates.key(peer: peer, caller: .host) == "uid 1000")
+        #expect(PeerRates.key(peer: peer, caller: .gone) == "uid 1000 (its process gone)", "not the uid's own bucket")
+        #expect(PeerRates.key(peer: nil, caller: .host) == "an unidentified peer")
+        #expect(PeerRates.key(peer: peer, caller: .container("abc"), job: "j1") == "job j1", "on a job's socket the job is the peer")
     }
 
     @Test func idleBucketsNoConnectionHoldsAreDroppedOnceThereAreMany() {

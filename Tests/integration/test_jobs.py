@@ -482,6 +482,83 @@ def test_static_listeners_and_peer_policies(proxy_bin, dockerd_sock, image, shor
         http(dockerd_sock, "DELETE", f"{API}/containers/{name}?force=1")
 
 
+PEER_CLIENT = """
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"POST /v1.41/containers/create HTTP/1.1\\r\\nHost: docker\\r\\nContent-Type: application/json\\r\\n"
+          b"Content-Length: 2\\r\\nConnection: close\\r\\n\\r\\n{}")
+data = b""
+while chunk := s.recv(65536):
+    data += chunk
+print(data.decode(errors="replace"))
+"""
+
+
+@pytest.mark.parametrize("groups,judged_by", [
+    (("--regid", "3001", "--clear-groups"), "read-only.toml"),
+    (("--regid", "2002", "--groups", "3001"), "read-only.toml"),
+    (("--regid", "2002", "--clear-groups"), "ci.toml"),
+], ids=["primary group", "supplementary group", "not in the group"])
+def test_a_gid_peer_policy_is_for_every_member_of_the_group(proxy_bin, dockerd_sock, image, groups, judged_by):
+    """SO_PEERCRED carries the primary gid only: a member of the group who
+    made another of its groups primary (sg, newgrp, setpriv) was judged by
+    the main policy (found 2026-12-02, session 23). A `[[peer]] gid` entry
+    now matches the supplementary groups too (SO_PEERGROUPS)."""
+    d = tempfile.mkdtemp(prefix="swg.", dir="/tmp")
+    os.chmod(d, 0o755)
+    try:
+        listeners = os.path.join(d, "listeners.toml")
+        with open(listeners, "w") as f:
+            f.write(f'[[peer]]\ngid = 3001\npolicy = "{os.path.join(POLICIES, "read-only.toml")}"\n')
+        p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, os.path.join(POLICIES, "ci.toml"),
+                  os.path.join(d, "audit.jsonl"), d, ("--listeners", listeners, "--socket-mode", "0666")).start()
+        try:
+            out = subprocess.run(["setpriv", "--reuid", "2002", *groups, "python3", "-c", PEER_CLIENT, p.sock],
+                                 capture_output=True, text=True, timeout=30)
+            assert out.returncode == 0, out.stderr
+            def judged():
+                return [r["policy"] for r in p.audit_records() if r.get("event") == "request" and r.get("route") == "container.create"]
+            wait_for(judged, 10, what="the create's request record")
+            assert judged() == [judged_by], out.stdout
+        finally:
+            p.stop()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.mark.parametrize("serve_mode,status", [("enforce", 403), ("audit", None)])
+def test_serve_mode_applies_to_peer_and_job_policies(proxy_bin, dockerd_sock, image, short_tmp, serve_mode, status):
+    """`serve --mode` overrode the main policy's mode only: a [[peer]] policy
+    written with `mode = "audit"` forwarded what `--mode enforce` was meant
+    to refuse, and one written to enforce kept refusing under `--mode audit`
+    (found 2026-12-02, session 23)."""
+    d = tempfile.mkdtemp(dir=short_tmp)
+    written = "audit" if serve_mode == "enforce" else "enforce"
+    text = open(os.path.join(POLICIES, "read-only.toml"), encoding="utf-8").read()
+    assert 'mode = "enforce"' in text
+    peer_policy = os.path.join(d, "peer.toml")
+    with open(peer_policy, "w") as f:
+        f.write(text.replace('mode = "enforce"', f'mode = "{written}"'))
+    listeners = os.path.join(d, "listeners.toml")
+    with open(listeners, "w") as f:
+        f.write(f'[[peer]]\nuid = 0\npolicy = "{peer_policy}"\n')
+    p = Proxy(proxy_bin, os.path.join(d, "sw.sock"), dockerd_sock, os.path.join(POLICIES, "ci.toml"),
+              os.path.join(d, "audit.jsonl"), d, ("--listeners", listeners, "--mode", serve_mode)).start()
+    try:
+        r = http(p.sock, "POST", f"{API}/containers/create", b'{"HostConfig":{"NetworkMode":"none"}}', {"Content-Type": "application/json"})
+        if status is None:
+            assert r.status != 403, r  # forwarded: the daemon's own answer (no image named)
+        else:
+            assert r.status == status and b"peer.toml" in r.body, r
+        def judged():
+            return [(x["mode"], x["would_deny"]) for x in p.audit_records() if x.get("event") == "request" and x.get("route") == "container.create"]
+        wait_for(judged, 10, what="the create's request record")
+        assert judged() == [(serve_mode, serve_mode == "audit")]
+    finally:
+        p.stop()
+
+
 def test_every_socket_is_up_once_the_main_socket_appears(proxy_bin, dockerd_sock, image, short_tmp):
     """Clients (and the tests) wait for the --listen path only: by then the
     metrics, admin and static job sockets must be up too. Started five times,

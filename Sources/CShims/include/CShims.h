@@ -10,6 +10,13 @@
 /// Peer credentials of a connected AF_UNIX socket (getsockopt SO_PEERCRED).
 /// Returns 0 and fills the out-parameters, or -1 with errno set.
 int sw_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+/* The peer's pidfd (SO_PEERPIDFD, Linux 6.5+): the process that connected, whatever its pid
+   number means later; -1 when the kernel cannot say. */
+int sw_peer_pidfd(int fd);
+/* 1 when the process of a pidfd has exited, 0 while it runs, -1 on error. */
+int sw_pidfd_exited(int pidfd);
+/* The peer's supplementary groups at connect (SO_PEERGROUPS): how many, or -1 (ERANGE: more than max). */
+int sw_peer_groups(int fd, unsigned int *groups, int max);
 
 /// accept4(2) with SOCK_CLOEXEC. Returns the new fd or -1 with errno set.
 int sw_accept_cloexec(int fd);
