@@ -230,15 +230,19 @@ struct PolicyDraft {
 
     /// Control characters (not allowed raw in TOML strings and comments) and
     /// characters that change how a line displays: U+0085 NEL, U+2028/U+2029,
-    /// bidirectional embeddings, overrides, isolates and marks.
+    /// and the format characters (Unicode category Cf): bidirectional
+    /// embeddings, overrides, isolates and marks, and invisible ones (U+200B,
+    /// U+FEFF, U+2060–U+2064, tag characters U+E0000–U+E007F…).
     static func misleads(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
-        return v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || v == 0x061C || v == 0x200E || v == 0x200F
-            || (0x2028...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+        if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || v == 0x2028 || v == 0x2029 { return true }
+        return v > 0x7F && scalar.properties.generalCategory == .format
     }
 
+    /// `\uXXXX`, or above U+FFFF `\UXXXXXXXX` (TOML has no surrogates).
     static func escaped(_ scalar: Unicode.Scalar) -> String {
         let hex = String(scalar.value, radix: 16, uppercase: true)
-        return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        let width = scalar.value > 0xFFFF ? 8 : 4
+        return (width == 8 ? "\\U" : "\\u") + String(repeating: "0", count: max(0, width - hex.count)) + hex
     }
 }

@@ -3,8 +3,8 @@
 /// a denial's reason quotes the body's values as received, so a CI job can
 /// put ESC sequences (clear the screen, retitle the window, OSC 52 into the
 /// clipboard), newlines (a forged row) or bidi overrides into it. Every
-/// character that moves the cursor, controls the terminal or reorders text
-/// is shown as a visible escape instead: `\n`, `\r`, `\t`, otherwise
+/// character that moves the cursor, controls the terminal, reorders text or
+/// does not show is shown as a visible escape instead: `\n`, `\r`, `\t`, otherwise
 /// `\u{XX}` (its code point in hex). Printable text, non-ASCII included,
 /// is left as it is. Pure.
 public enum AuditDisplayText {
@@ -28,13 +28,16 @@ public enum AuditDisplayText {
     }
 
     /// C0 controls, DEL, C1 controls (U+0080–U+009F: 8-bit CSI, OSC…),
-    /// line and paragraph separators, and the bidirectional formatting
-    /// characters (which can make a cell read as something else).
+    /// line and paragraph separators, and the format characters (Unicode
+    /// category Cf): the bidirectional controls, which can make a cell read
+    /// as something else, and the invisible ones (U+200B, U+FEFF, U+2060–
+    /// U+2064, tag characters U+E0000–U+E007F…), which make two values that
+    /// differ look the same. Before 2026-12-02 only the bidi controls of Cf.
     static func needsEscape(_ s: Unicode.Scalar) -> Bool {
         switch s.value {
-        case 0x00...0x1F, 0x7F...0x9F: return true
-        case 0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: return true
-        default: return false
+        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029: return true
+        case 0x20..<0x7F: return false
+        default: return s.properties.generalCategory == .format
         }
     }
 }

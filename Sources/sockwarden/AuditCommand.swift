@@ -32,7 +32,8 @@ OUTPUT
                      requests over time (with --json: one JSON object)
   --top N            how many entries the summary's top lists show (default 10)
   --follow           keep reading the last FILE as it grows, across logrotate
-                     (a request shows when its exchange ends)
+                     (a request shows when its exchange ends; a line that is
+                     not a record is reported on stderr as it is read)
   -h, --help         show this help
 
 EXIT CODES
@@ -125,16 +126,28 @@ func runAudit(_ args: ArraySlice<String>) -> Never {
             fail("audit: cannot read \(path): \(error)")
         }
     }
-    for reader in readers {
+    /// Following never ends (nor prints the count at exit): each line that
+    /// is not a record is reported when it is read.
+    func feed(_ line: ArraySlice<UInt8>, of reader: AuditLineReader) -> [AuditRow] {
+        let before = builder.unparsable
+        let done = builder.feed(line)
+        if follow && builder.unparsable > before {
+            Files.writeStderr("audit: \(AuditDisplayText.escaped(reader.path)) line \(reader.lineNumber): not a JSON record, skipped (run 'sockwarden audit verify' on the file)\n")
+        }
+        return done
+    }
+
+    for (i, reader) in readers.enumerated() {
         while true {
             let next: AuditLineReader.Next
             do {
-                next = try reader.next()
+                // The last file's last line may be a record still being written: --follow finishes it.
+                next = try reader.next(keepingPartial: follow && i == readers.count - 1)
             } catch {
                 fail("audit: cannot read \(reader.path): \(error)")
             }
             guard case .line(let line, _) = next else { break }
-            let done = builder.feed(line)
+            let done = feed(line, of: reader)
             if summary || !follow {
                 rows += done
             } else {
@@ -152,7 +165,7 @@ func runAudit(_ args: ArraySlice<String>) -> Never {
             } catch {
                 fail("audit: cannot read \(last.path): \(error)")
             }
-            builder.feed(line).forEach(emit)
+            feed(line, of: last).forEach(emit)
         }
     }
     rows += builder.unfinished()

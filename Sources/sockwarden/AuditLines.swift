@@ -38,12 +38,15 @@ final class AuditLineReader {
         case end
     }
 
-    /// The next line, or `.end` at the end of the file (not following).
-    func next() throws(SystemError) -> Next {
+    /// The next line, or `.end` at the end of the file. `keepingPartial`
+    /// (before `follow`): a last line without its newline is left for
+    /// `follow` to finish (it is a record still being written), not
+    /// returned.
+    func next(keepingPartial: Bool = false) throws(SystemError) -> Next {
         while true {
             if let line = nextLine() { return .line(line, complete: true) }
             if eof {
-                if start < buffer.count {
+                if start < buffer.count && !keepingPartial {
                     let line = buffer[start...]
                     start = buffer.count
                     scanned = start
@@ -57,7 +60,9 @@ final class AuditLineReader {
     }
 
     /// Like `next`, but at the end waits for more (polling every 250 ms) and
-    /// reopens the path when the file was rotated or truncated.
+    /// reopens the path when the file was rotated or truncated. A line is
+    /// returned once its newline has arrived; one the old file ends without
+    /// is returned (incomplete) before the new file is read.
     func follow() throws(SystemError) -> ArraySlice<UInt8> {
         while true {
             if let line = nextLine() { return line }
@@ -67,6 +72,13 @@ final class AuditLineReader {
             if buffer.count - start > before { continue }
             // Nothing new: rotated or truncated?
             if path != "-", rotated() {
+                if start < buffer.count {
+                    let line = buffer[start...]
+                    start = buffer.count
+                    scanned = start
+                    lineNumber += 1
+                    return line
+                }
                 Glibc.close(fd)
                 let fresh = open(path, O_RDONLY | O_CLOEXEC)
                 if fresh >= 0 {

@@ -193,10 +193,12 @@ struct AuditFilter {
     }
 }
 
-/// JSON text of a parsed value (for `--json`).
+/// JSON text of a parsed value (for `--json`), with C1 controls and format
+/// characters escaped (`AuditJSONText`): the same value, nothing a terminal
+/// acts on or hides.
 enum AuditJSON {
     static func render(_ value: JSONValue, into out: inout [UInt8]) {
-        out += GoEncoder.render(value)
+        out += AuditJSONText.escaped(GoEncoder.render(value))
     }
 
     /// A row as one JSON object: the merged record, without the chain fields.

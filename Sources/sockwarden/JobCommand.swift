@@ -29,7 +29,8 @@ close  removes the socket, then force-removes the job's containers, then its
 list   shows the open jobs.
 
 The admin socket is served by `sockwarden serve --admin-socket SOCK`; only
-root or the user serve runs as may use it.
+root or the user serve runs as may use it. An answer over 16 MiB, or a wait
+of 10 minutes for the next byte of it, fails (exit 1).
 
 Exit codes: 0 done, 1 the daemon or serve refused (the message says why),
 2 usage.
@@ -170,16 +171,45 @@ func adminExchange(_ socket: String, _ method: String, _ path: String, body: [UI
     } catch {
         fail("cannot write to the admin socket: \(error)", code: 1)
     }
-    var response: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 64 << 10)
-    while let n = try? chunk.withUnsafeMutableBytes({ try fd.read(into: $0) }), n > 0 {
-        response += chunk[0..<n]
-    }
+    let response = readAdminAnswer(fd, socket)
     guard response.count > 12, let end = headEnd(response) else { fail("the admin socket gave no answer", code: 1) }
     let status = Int(String(decoding: response[9..<12], as: UTF8.self)) ?? 0
     let raw = Array(response[end...])
     guard case .success(let json) = JSONParser.parse(raw) else { return (status, .null, raw) }
     return (status, json, raw)
+}
+
+/// Serve's answers are small (a list of thousands of jobs is a few MiB).
+/// Under `sudo sockwarden job *` the caller names the socket, so what
+/// answers may not be serve: its answer is read up to 16 MiB, each read
+/// waiting up to 10 minutes (a close reaps the job's objects first).
+let adminAnswerLimit = 16 << 20
+let adminReadTimeoutMilliseconds = 600_000
+
+/// The admin socket's whole answer (to its end), or a failure past the
+/// limit or the timeout. A read error ends it as the end would.
+func readAdminAnswer(_ fd: FileDescriptor, _ socket: String) -> [UInt8] {
+    fd.setReceiveTimeout(milliseconds: adminReadTimeoutMilliseconds)
+    var response: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 << 10)
+    while true {
+        let result = chunk.withUnsafeMutableBytes { raw -> Result<Int, SystemError> in
+            do throws(SystemError) { return .success(try fd.read(into: raw)) } catch { return .failure(error) }
+        }
+        switch result {
+        case .success(0):
+            return response
+        case .success(let n):
+            guard response.count + n <= adminAnswerLimit else {
+                fail("the admin socket \(socket) answered more than 16 MiB, more than serve ever answers; is it `sockwarden serve --admin-socket`?", code: 1)
+            }
+            response += chunk[0..<n]
+        case .failure(let error) where error.code == EAGAIN || error.code == EWOULDBLOCK:
+            fail("the admin socket \(socket) sent nothing for 10 minutes; gave up", code: 1)
+        case .failure:
+            return response
+        }
+    }
 }
 
 func headEnd(_ bytes: [UInt8]) -> Int? {

@@ -301,6 +301,8 @@ struct PolicyRenderingTests {
         ("escape \u{1B}[2J", "escape \\u001B[2J"),
         ("nel \u{85} ls \u{2028} ps \u{2029}", "nel \\u0085 ls \\u2028 ps \\u2029"),
         ("bidi \u{202E}txet\u{202C} \u{2066}i\u{2069}", "bidi \\u202Etxet\\u202C \\u2066i\\u2069"),
+        ("invisible \u{200B}\u{FEFF}\u{2060}\u{AD}", "invisible \\u200B\\uFEFF\\u2060\\u00AD"),
+        ("tag \u{E0041}\u{E007F}", "tag \\U000E0041\\U000E007F"),
         ("unicode é ü 中", "unicode é ü 中"),
     ])
     func commentRows(_ row: (String, String)) {
@@ -308,10 +310,11 @@ struct PolicyRenderingTests {
     }
 
     @Test("a string with characters that mislead a reader is escaped and reads back the same",
-          arguments: ["a\u{202E}b", "a\u{2028}b", "a\u{85}b", "a\u{7F}b", "a\u{1}b", "é"])
+          arguments: ["a\u{202E}b", "a\u{2028}b", "a\u{85}b", "a\u{7F}b", "a\u{1}b", "é",
+                      "a\u{200B}b", "\u{FEFF}a", "a\u{2064}b", "a\u{E0041}b"])
     func stringRoundTrip(_ value: String) throws {
         let rendered = PolicyDraft.string(value)
-        #expect(!rendered.unicodeScalars.contains { PolicyDraft.misleads($0) })
+        #expect(!rendered.unicodeScalars.contains { PolicyDraft.misleads($0) || $0.properties.generalCategory == .format })
         let table = try TOMLParser.parse("k = " + rendered)
         #expect(table["k"]?.node.string == value)
     }

@@ -23,6 +23,11 @@ import Testing
         Case(id: "line and paragraph separators are shown", text: "a\u{2028}b\u{2029}", shown: "a\\u{2028}b\\u{2029}"),
         Case(id: "a bidi override cannot reorder the cell", text: "deny\u{202E}wolla", shown: "deny\\u{202e}wolla"),
         Case(id: "bidi isolates are shown", text: "\u{2066}x\u{2069}", shown: "\\u{2066}x\\u{2069}"),
+        Case(id: "a zero-width space is shown", text: "de\u{200B}ny", shown: "de\\u{200b}ny"),
+        Case(id: "a byte order mark is shown", text: "\u{FEFF}allow", shown: "\\u{feff}allow"),
+        Case(id: "word joiner and invisible operators are shown", text: "a\u{2060}b\u{2064}", shown: "a\\u{2060}b\\u{2064}"),
+        Case(id: "tag characters (above U+FFFF) are shown", text: "x\u{E0041}\u{E007F}", shown: "x\\u{e0041}\\u{e007f}"),
+        Case(id: "a soft hyphen is shown", text: "ro\u{AD}ot", shown: "ro\\u{ad}ot"),
         Case(id: "the empty string stays empty", text: "", shown: ""),
     ]
 
@@ -34,5 +39,11 @@ import Testing
         let all = String(String.UnicodeScalarView((0...0x2100).compactMap(Unicode.Scalar.init)))
         let shown = AuditDisplayText.escaped(all)
         #expect(!shown.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{2028}" })
+    }
+
+    @Test func noFormatCharacterIsLeft() {
+        let all = String(String.UnicodeScalarView((0...0xE0FFF).compactMap(Unicode.Scalar.init)))
+        let shown = AuditDisplayText.escaped(all)
+        #expect(!shown.unicodeScalars.contains { $0.properties.generalCategory == .format })
     }
 }
