@@ -5,6 +5,12 @@
 /// tell (found 2026-12-02). The operator is told loudly, on stderr and at
 /// the head of the policy.
 public enum HostEquivalentLoosening {
+    /// One line per setting or route, empty when the suggestion gives no
+    /// more of the host than `base` (nil: deny by default, the secure body rules).
+    public static func of(_ suggested: Policy, beyond base: Policy?) -> [String] {
+        of(suggested.bodyRules, beyond: base?.bodyRules ?? BodyRules())
+    }
+
     /// One line per setting, empty when the suggestion gives no more of the host than `base`.
     public static func of(_ suggested: BodyRules, beyond base: BodyRules) -> [String] {
         var out: [String] = []

@@ -108,7 +108,7 @@ func runSuggest(_ args: ArraySlice<String>) -> Never {
     case .failure(let error):
         fail("suggest: \(error)")
     case .success(let suggestion):
-        let loosened = HostEquivalentLoosening.of(suggestion.policy.bodyRules, beyond: base?.bodyRules ?? BodyRules())
+        let loosened = HostEquivalentLoosening.of(suggestion.policy, beyond: base)
         if !loosened.isEmpty {
             // Loudly, in the file and on stderr: one request in the log is enough to learn any of these.
             var head = "# WARNING: this policy gives jobs what amounts to root on the host, learned from the log:\n"
