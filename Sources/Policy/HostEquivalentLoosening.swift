@@ -29,11 +29,7 @@ public enum HostEquivalentLoosening {
             out.append("capabilities \(capabilities.sorted().joined(separator: ", ")): kernel privileges beyond Docker's defaults")
         }
         if suggested.devices && !base.devices { out.append("devices = true: host devices in containers") }
-        let paths = suggested.hostPaths.filter { !base.hostPaths.contains($0) }
-        if !paths.isEmpty {
-            let writable = !suggested.hostPathsReadOnly
-            out.append("host-paths \(paths.map { "\"\($0)\"" }.joined(separator: ", "))\(writable ? ", writable (read-only = false)" : ", read-only"): host files in containers")
-        }
+        out += hostPaths(suggested, beyond: base)
         if suggested.sharedPropagation && !base.sharedPropagation { out.append("shared-propagation = true: mounts that reach back into the host") }
         if suggested.seccompUnconfined && !base.seccompUnconfined { out.append("seccomp unconfined") }
         if suggested.apparmorUnconfined && !base.apparmorUnconfined { out.append("apparmor unconfined") }
@@ -44,6 +40,23 @@ public enum HostEquivalentLoosening {
         let remotes = suggested.swarmRemotes.filter { !$0.isOneOf(base.swarmRemotes) }
         if !remotes.isEmpty {
             out.append("swarm join \(remotes.map { "\"\($0)\"" }.joined(separator: ", ")): the managers of a swarm this host joins can run any task on it")
+        }
+        return out
+    }
+
+    /// New host paths, and the base's made writable by `read-only = false`
+    /// (one writable bind of a base path turned it off for every path, with
+    /// no word: a red team, 2026-12-02, session 23).
+    static func hostPaths(_ suggested: BodyRules, beyond base: BodyRules) -> [String] {
+        var out: [String] = []
+        let paths = suggested.hostPaths.filter { !base.hostPaths.contains($0) }
+        if !paths.isEmpty {
+            let writable = !suggested.hostPathsReadOnly
+            out.append("host-paths \(paths.map { "\"\($0)\"" }.joined(separator: ", "))\(writable ? ", writable (read-only = false)" : ", read-only"): host files in containers")
+        }
+        let madeWritable = suggested.hostPaths.filter { base.hostPaths.contains($0) }
+        if base.hostPathsReadOnly && !suggested.hostPathsReadOnly && !madeWritable.isEmpty {
+            out.append("host-paths read-only = false: \(madeWritable.map { "\"\($0)\"" }.joined(separator: ", ")), read-only in the base, now writable")
         }
         return out
     }

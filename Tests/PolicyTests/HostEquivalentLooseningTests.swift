@@ -36,6 +36,16 @@ import Testing
 
     /// (case, base, what the suggestion changes, the lines' beginnings, text every line together must hold)
     static let beyondBase: [(String, @Sendable (inout BodyRules) -> Void, @Sendable (inout BodyRules) -> Void, [String], String)] = [
+        ("read-only turned off: the base's paths become writable",
+         { $0.hostPaths = ["/x", "/y"]; $0.hostPathsReadOnly = true }, { $0.hostPathsReadOnly = false },
+         ["host-paths read-only = false"], "\"/x\", \"/y\""),
+        ("read-only turned off for a new path: the new path and the base's",
+         { $0.hostPaths = ["/x"]; $0.hostPathsReadOnly = true }, { $0.hostPaths.append("/z"); $0.hostPathsReadOnly = false },
+         ["host-paths \"/z\", writable", "host-paths read-only = false"], "\"/x\""),
+        ("read-only already off in the base: nothing new",
+         { $0.hostPaths = ["/x"]; $0.hostPathsReadOnly = false }, { _ in }, [], ""),
+        ("read-only turned off with no path allowed: nothing becomes writable",
+         { $0.hostPathsReadOnly = true }, { $0.hostPathsReadOnly = false }, [], ""),
         ("a swarm the base may join already", { $0.swarmRemotes = ["m.example.com:2377"] }, { _ in }, [], ""),
         ("another swarm than the base's", { $0.swarmRemotes = ["m.example.com:2377"] }, { $0.swarmRemotes.append("127.0.0.1:1") },
          ["swarm join \"127.0.0.1:1\""], "managers"),
@@ -91,5 +101,26 @@ import Testing
         let lines = HostEquivalentLoosening.of(s.policy, beyond: base)
         #expect(lines.contains { $0.contains("swarm.join") }, "\(lines)")
         #expect(lines.contains { $0.hasPrefix("swarm join \"127.0.0.1:1\"") }, "\(lines)")
+    }
+
+    @Test("a writable bind of a path the base allows read-only is learned with a warning naming the path")
+    func readOnlyTurnedOff() throws {
+        let base = try Policy.parse(source: """
+            [policy]
+            mode = "audit"
+            [[rules]]
+            id = "c"
+            action = "allow"
+            groups = ["containers"]
+            [host-paths]
+            allow = ["/x"]
+            read-only = true
+            """, fileName: "base.toml")
+        let entry = try recorded("POST", "/v1.41/containers/create", body: #"{"Image":"busybox","HostConfig":{"Binds":["/x:/c"]}}"#,
+                                 under: base, line: 1)
+        let s = try suggest([entry], base: base)
+        #expect(s.policy.bodyRules.hostPathsReadOnly == false)
+        let lines = HostEquivalentLoosening.of(s.policy, beyond: base)
+        #expect(lines.count == 1 && lines[0].hasPrefix("host-paths read-only = false") && lines[0].contains("\"/x\""), "\(lines)")
     }
 }
