@@ -8,6 +8,11 @@ import EngineAPI
 /// the head of the policy. That includes a swarm to join and the routes that
 /// manage the swarm or plugins (a red team, 2026-12-02, session 23: a job's
 /// `POST /swarm/join` was learned without a word).
+///
+/// Not warned, though learned from one request as well: `volumes-from` (the
+/// mounts lent are judged as the request's own), `ulimits` such as memlock
+/// and `oom-protection` (they take the host's memory or make the OOM killer
+/// pick its other processes: a denial of service, not root on it).
 public enum HostEquivalentLoosening {
     /// One line per setting or route, empty when the suggestion gives no
     /// more of the host than `base` (nil: deny by default, the secure body rules).
@@ -32,6 +37,9 @@ public enum HostEquivalentLoosening {
         out += hostPaths(suggested, beyond: base)
         if suggested.sharedPropagation && !base.sharedPropagation { out.append("shared-propagation = true: mounts that reach back into the host") }
         if suggested.seccompUnconfined && !base.seccompUnconfined { out.append("seccomp unconfined") }
+        if suggested.seccompProfiles && !base.seccompProfiles {
+            out.append("seccomp-profiles = true: a custom seccomp profile can allow every system call, as unconfined does")
+        }
         if suggested.apparmorUnconfined && !base.apparmorUnconfined { out.append("apparmor unconfined") }
         if suggested.systemPathsUnconfined && !base.systemPathsUnconfined { out.append("system paths unconfined (/proc, /sys writable)") }
         if suggested.cgroupParent && !base.cgroupParent { out.append("cgroup-parent: containers outside Docker's cgroup") }

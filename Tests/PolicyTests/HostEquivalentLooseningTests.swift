@@ -11,7 +11,12 @@ import Testing
         ("a writable host path", { $0.hostPaths = ["/etc"] }, ["host-paths \"/etc\", writable"]),
         ("a capability and devices", { $0.capabilities = ["CAP_SYS_ADMIN"]; $0.devices = true }, ["capabilities CAP_SYS_ADMIN", "devices"]),
         ("trust-bodies", { $0.trustBodies = true }, ["trust-bodies"]),
+        ("a custom seccomp profile, which may allow every call", { $0.seccompProfiles = true }, ["seccomp-profiles = true"]),
         ("a swarm to join, whose managers run tasks here", { $0.swarmRemotes = ["127.0.0.1:1"] }, ["swarm join \"127.0.0.1:1\""]),
+        // Decided not host-equivalent (see HostEquivalentLoosening):
+        ("volumes-from: the lent mounts are judged as the request's own", { $0.volumesFrom = true }, []),
+        ("ulimit memlock: the host's memory, not root on it", { $0.ulimits.insert("memlock") }, []),
+        ("OOM protection: the host's processes die first, not root on it", { $0.oomProtection = true }, []),
     ]
 
     @Test(arguments: cases.indices)
@@ -49,6 +54,7 @@ import Testing
         ("a swarm the base may join already", { $0.swarmRemotes = ["m.example.com:2377"] }, { _ in }, [], ""),
         ("another swarm than the base's", { $0.swarmRemotes = ["m.example.com:2377"] }, { $0.swarmRemotes.append("127.0.0.1:1") },
          ["swarm join \"127.0.0.1:1\""], "managers"),
+        ("seccomp-profiles already in the base", { $0.seccompProfiles = true }, { _ in }, [], ""),
     ]
 
     @Test(arguments: beyondBase.indices)
