@@ -380,15 +380,21 @@ struct Learner {
         case .selinuxLabel: rules.selinuxLabels = true; return .loosened("security-options.selinux-labels", ask.value)
         case .systemPathsUnconfined: rules.systemPathsUnconfined = true; return .loosened("security-options.system-paths-unconfined", ask.field)
         case .noNewPrivileges: rules.requireNoNewPrivileges = false; return .loosened("containers.no-new-privileges", "without no-new-privileges")
-        case .sysctl(let name): rules.sysctls.append(name); return .loosened("containers.sysctls", name)
+        case .sysctl(let name):
+            if let why = LearnedValue.refusal(name, into: "containers.sysctls") { return .refused(why) }
+            rules.sysctls.append(name); return .loosened("containers.sysctls", name)
         case .runtime(let name): rules.runtimes.insert(name); return .loosened("containers.runtimes", name)
         case .registry(let host):
             let entry = host.asciiLowercased
             guard !rules.registries.contains(entry) else { return nil }
             if let why = LearnedValue.refusal(entry, into: "registries.allow") { return .refused(why) }
             rules.registries.append(entry); return .loosened("registries.allow", entry)
-        case .logDriver(let name): rules.logDrivers.insert(name); return .loosened("containers.log-drivers", name)
-        case .logOption(let key): rules.logOptions.insert(key); return .loosened("containers.log-options", key)
+        case .logDriver(let name):
+            if let why = LearnedValue.refusal(name, into: "containers.log-drivers") { return .refused(why) }
+            rules.logDrivers.insert(name); return .loosened("containers.log-drivers", name)
+        case .logOption(let key):
+            if let why = LearnedValue.refusal(key, into: "containers.log-options") { return .refused(why) }
+            rules.logOptions.insert(key); return .loosened("containers.log-options", key)
         case .cgroupParent(let path): rules.cgroupParent = true; return .loosened("containers.cgroup-parent", path)
         case .oomProtection: rules.oomProtection = true; return .loosened("containers.oom-protection", ask.value)
         case .ulimit(let name): rules.ulimits.insert(name); return .loosened("containers.ulimits", name)
@@ -404,6 +410,7 @@ struct Learner {
             rules.imageNames = ["*"]; return .loosened("containers.image-names", "* (image load: the names are inside the archive)")
         case .swarmAddress(let host):
             guard !host.isEmpty, !rules.swarmAddresses.contains(host) else { return nil }
+            if let why = LearnedValue.refusal(host, into: "swarm.addresses") { return .refused(why) }
             rules.swarmAddresses.append(host); return .loosened("swarm.addresses", host)
         case .swarmRemote(let remote):
             guard !rules.swarmRemotes.contains(remote) else { return nil }
