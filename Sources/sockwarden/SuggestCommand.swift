@@ -28,8 +28,13 @@ comment). Records without facts (a policy with trust-bodies = true, such as
 observe.toml) teach routes only; the output says so.
 
 The suggestion is parsed back and every learned request replayed against it;
-those it would still deny (bodies that no setting can allow) are listed at
-the top and on standard error.
+those it would still deny (bodies that no setting can allow, values a list
+would read as a pattern, such as sysctl "*", or that a policy cannot hold)
+are listed at the top and on standard error. When what it learned beyond the
+base amounts to root on the host (privileged, host paths, a swarm to join,
+routes that manage the swarm or plugins, …) the policy starts with a
+# WARNING block naming each, and standard error says so
+(policies/README.md, "Learning a policy").
 
 OPTIONS
   --audit-log FILE   the audit log (JSON lines); "-" is standard input (required)
