@@ -45,12 +45,8 @@ extension PolicyLoader {
             case ("registries", "allow"):
                 var entries: [String] = []
                 for entry in try strings(item) {
-                    let lowered = entry.asciiLowercased
-                    let host = lowered.bytesHavePrefix("*.") ? String(lowered.utf8.dropFirst(2))! : lowered
-                    guard lowered.bytesEqual("*") || (!host.utf8.isEmpty && ImageReference.isRegistryHost(Array(host.utf8))) else {
-                        throw fail(item.node.position, "registry \"\(entry)\" must be *, *.domain or host[:port] (e.g. \"registry.example.com\", \"localhost:5000\")")
-                    }
-                    entries.append(lowered)
+                    if let problem = Self.registryProblem(entry) { throw fail(item.node.position, problem) }
+                    entries.append(entry.asciiLowercased)
                 }
                 rules.registries = entries
             case ("security-options", "seccomp-unconfined"): rules.seccompUnconfined = try bool(item)
@@ -61,19 +57,8 @@ extension PolicyLoader {
             case ("security-options", "system-paths-unconfined"): rules.systemPathsUnconfined = try bool(item)
             case ("host-paths", "allow"):
                 let paths = try strings(item)
-                for path in paths where !path.hasPrefix("/") || path.contains("/../") || path.hasSuffix("/..") {
-                    throw fail(item.node.position, "host path \"\(path)\" must be absolute and clean")
-                }
-                // Matched byte by byte against clean, resolved paths: an entry spelt otherwise
-                // ("/srv//ci", "/srv/./ci") would never allow anything, silently.
                 for path in paths {
-                    let clean = "/" + path.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
-                    if path.utf8.contains(0) {
-                        throw fail(item.node.position, "host path \(PolicyDraft.string(path)) contains a NUL character, which no path can hold")
-                    }
-                    if path != clean && (path != clean + "/" || clean == "/") {
-                        throw fail(item.node.position, "host path \"\(path)\" would never match: paths are compared clean; write \"\(clean)\"")
-                    }
+                    if let problem = Self.hostPathProblem(path) { throw fail(item.node.position, problem) }
                 }
                 rules.hostPaths = paths
             case ("host-paths", "read-only"): rules.hostPathsReadOnly = try bool(item)
@@ -148,6 +133,29 @@ extension PolicyLoader {
         "jobs": ["max-containers", "max-memory", "max-cpus", "reap-images"],
         "resources": ["max-memory", "max-cpus", "max-pids", "require"],
     ]
+
+    /// Why `entry` cannot be in allow of [registries]; nil when it can.
+    static func registryProblem(_ entry: String) -> String? {
+        let lowered = entry.asciiLowercased
+        let host = lowered.bytesHavePrefix("*.") ? String(lowered.utf8.dropFirst(2))! : lowered
+        guard lowered.bytesEqual("*") || (!host.utf8.isEmpty && ImageReference.isRegistryHost(Array(host.utf8))) else {
+            return "registry \"\(entry)\" must be *, *.domain or host[:port] (e.g. \"registry.example.com\", \"localhost:5000\")"
+        }
+        return nil
+    }
+
+    /// Why `path` cannot be in allow of [host-paths]; nil when it can.
+    static func hostPathProblem(_ path: String) -> String? {
+        if !path.hasPrefix("/") || path.contains("/../") || path.hasSuffix("/..") { return "host path \"\(path)\" must be absolute and clean" }
+        // Matched byte by byte against clean, resolved paths: an entry spelt otherwise
+        // ("/srv//ci", "/srv/./ci") would never allow anything, silently.
+        let clean = "/" + path.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+        if path.utf8.contains(0) { return "host path \(PolicyDraft.string(path)) contains a NUL character, which no path can hold" }
+        if path != clean && (path != clean + "/" || clean == "/") {
+            return "host path \"\(path)\" would never match: paths are compared clean; write \"\(clean)\""
+        }
+        return nil
+    }
 
     /// Image patterns, normalised (see `ImageReference.normalisePattern`).
     func imagePatterns(_ item: TOMLEntry) throws(PolicyError) -> [String] {

@@ -338,12 +338,14 @@ struct Learner {
         var scratch = original
         var needs: [(String, String)] = []
         while scratch.judge(RequestFacts([ask]), environment: environment) != nil {
-            guard needs.count < 6, let step = Self.loosen(&scratch, ask, environment: environment) else {
-                let why = scratch.judge(RequestFacts([ask]), environment: environment)?.reason ?? "\(ask.field) \"\(ask.value)\""
+            let step = needs.count < 6 ? Self.loosen(&scratch, ask, environment: environment) : nil
+            guard case .loosened(let setting, let item)? = step else {
+                var why = scratch.judge(RequestFacts([ask]), environment: environment)?.reason ?? "\(ask.field) \"\(ask.value)\""
+                if case .refused(let refusal)? = step { why += "; not learned: \(refusal)" }
                 unlearnable[why, default: Occurrences()].add(entry)
                 return []
             }
-            needs.append(step)
+            needs.append((setting, item))
         }
         for (setting, item) in needs { note(setting, item: item, entry) }
         for _ in 0..<6 where rules.judge(RequestFacts([ask]), environment: environment) != nil {
@@ -352,90 +354,106 @@ struct Learner {
         return needs
     }
 
-    /// One step of loosening `rules` for `ask`: the setting changed and what
-    /// was added. nil when no setting can allow it.
-    static func loosen(_ rules: inout BodyRules, _ ask: Ask, environment: HostEnvironment) -> (String, String)? {
+    /// One step of loosening: the setting changed and what was added, or
+    /// why the value asked for may not be learned (`LearnedValue`).
+    enum Step {
+        case loosened(String, String)
+        case refused(String)
+    }
+
+    /// One step of loosening `rules` for `ask`. nil when no setting can allow it.
+    static func loosen(_ rules: inout BodyRules, _ ask: Ask, environment: HostEnvironment) -> Step? {
         let r = rules
         switch ask.kind {
-        case .privileged: rules.privileged = true; return ("containers.privileged", "privileged")
+        case .privileged: rules.privileged = true; return .loosened("containers.privileged", "privileged")
         case .hostNamespace(let ns):
-            rules.hostNamespaces.insert(ns); return ("containers.host-namespaces", ns.rawValue)
-        case .joinNamespace(let ns): rules.joinNamespaces = true; return ("containers.join-namespaces", ns.rawValue)
+            rules.hostNamespaces.insert(ns); return .loosened("containers.host-namespaces", ns.rawValue)
+        case .joinNamespace(let ns): rules.joinNamespaces = true; return .loosened("containers.join-namespaces", ns.rawValue)
         case .capabilityAdd(let cap):
             guard cap != "ALL" else { return nil }
-            rules.capabilities.insert(cap); return ("containers.capabilities", cap)
-        case .device: rules.devices = true; return ("containers.devices", ask.value)
-        case .seccompUnconfined: rules.seccompUnconfined = true; return ("security-options.seccomp-unconfined", ask.value)
-        case .seccompCustomProfile: rules.seccompProfiles = true; return ("security-options.seccomp-profiles", ask.field)
-        case .apparmorUnconfined: rules.apparmorUnconfined = true; return ("security-options.apparmor-unconfined", ask.value)
-        case .apparmorProfile(let p): rules.apparmorProfiles.insert(p); return ("security-options.apparmor-profiles", p)
-        case .selinuxLabel: rules.selinuxLabels = true; return ("security-options.selinux-labels", ask.value)
-        case .systemPathsUnconfined: rules.systemPathsUnconfined = true; return ("security-options.system-paths-unconfined", ask.field)
-        case .noNewPrivileges: rules.requireNoNewPrivileges = false; return ("containers.no-new-privileges", "without no-new-privileges")
-        case .sysctl(let name): rules.sysctls.append(name); return ("containers.sysctls", name)
-        case .runtime(let name): rules.runtimes.insert(name); return ("containers.runtimes", name)
+            rules.capabilities.insert(cap); return .loosened("containers.capabilities", cap)
+        case .device: rules.devices = true; return .loosened("containers.devices", ask.value)
+        case .seccompUnconfined: rules.seccompUnconfined = true; return .loosened("security-options.seccomp-unconfined", ask.value)
+        case .seccompCustomProfile: rules.seccompProfiles = true; return .loosened("security-options.seccomp-profiles", ask.field)
+        case .apparmorUnconfined: rules.apparmorUnconfined = true; return .loosened("security-options.apparmor-unconfined", ask.value)
+        case .apparmorProfile(let p): rules.apparmorProfiles.insert(p); return .loosened("security-options.apparmor-profiles", p)
+        case .selinuxLabel: rules.selinuxLabels = true; return .loosened("security-options.selinux-labels", ask.value)
+        case .systemPathsUnconfined: rules.systemPathsUnconfined = true; return .loosened("security-options.system-paths-unconfined", ask.field)
+        case .noNewPrivileges: rules.requireNoNewPrivileges = false; return .loosened("containers.no-new-privileges", "without no-new-privileges")
+        case .sysctl(let name):
+            if let why = LearnedValue.refusal(name, into: "containers.sysctls") { return .refused(why) }
+            rules.sysctls.append(name); return .loosened("containers.sysctls", name)
+        case .runtime(let name): rules.runtimes.insert(name); return .loosened("containers.runtimes", name)
         case .registry(let host):
             let entry = host.asciiLowercased
             guard !rules.registries.contains(entry) else { return nil }
-            rules.registries.append(entry); return ("registries.allow", entry)
-        case .logDriver(let name): rules.logDrivers.insert(name); return ("containers.log-drivers", name)
-        case .logOption(let key): rules.logOptions.insert(key); return ("containers.log-options", key)
-        case .cgroupParent(let path): rules.cgroupParent = true; return ("containers.cgroup-parent", path)
-        case .oomProtection: rules.oomProtection = true; return ("containers.oom-protection", ask.value)
-        case .ulimit(let name): rules.ulimits.insert(name); return ("containers.ulimits", name)
-        case .annotation(let key): rules.annotations = true; return ("containers.annotations", key)
+            if let why = LearnedValue.refusal(entry, into: "registries.allow") { return .refused(why) }
+            rules.registries.append(entry); return .loosened("registries.allow", entry)
+        case .logDriver(let name):
+            if let why = LearnedValue.refusal(name, into: "containers.log-drivers") { return .refused(why) }
+            rules.logDrivers.insert(name); return .loosened("containers.log-drivers", name)
+        case .logOption(let key):
+            if let why = LearnedValue.refusal(key, into: "containers.log-options") { return .refused(why) }
+            rules.logOptions.insert(key); return .loosened("containers.log-options", key)
+        case .cgroupParent(let path): rules.cgroupParent = true; return .loosened("containers.cgroup-parent", path)
+        case .oomProtection: rules.oomProtection = true; return .loosened("containers.oom-protection", ask.value)
+        case .ulimit(let name): rules.ulimits.insert(name); return .loosened("containers.ulimits", name)
+        case .annotation(let key): rules.annotations = true; return .loosened("containers.annotations", key)
         case .image(let reference):
             guard let normal = ImageReference.normalise(reference), !rules.images.contains(normal) else { return nil }
-            rules.images.append(normal); return ("containers.images", normal)
+            rules.images.append(normal); return .loosened("containers.images", normal)
         case .imageName(let reference):
             guard let normal = ImageReference.normalise(reference), !rules.imageNames.contains(normal) else { return nil }
-            rules.imageNames.append(normal); return ("containers.image-names", normal)
+            rules.imageNames.append(normal); return .loosened("containers.image-names", normal)
         case .imageLoad:
             guard !rules.imageNames.contains("*") else { return nil }
-            rules.imageNames = ["*"]; return ("containers.image-names", "* (image load: the names are inside the archive)")
+            rules.imageNames = ["*"]; return .loosened("containers.image-names", "* (image load: the names are inside the archive)")
         case .swarmAddress(let host):
             guard !host.isEmpty, !rules.swarmAddresses.contains(host) else { return nil }
-            rules.swarmAddresses.append(host); return ("swarm.addresses", host)
+            if let why = LearnedValue.refusal(host, into: "swarm.addresses") { return .refused(why) }
+            rules.swarmAddresses.append(host); return .loosened("swarm.addresses", host)
         case .swarmRemote(let remote):
             guard !rules.swarmRemotes.contains(remote) else { return nil }
-            rules.swarmRemotes.append(remote); return ("swarm.join", remote)
-        case .user: rules.nonRootUser = false; return ("containers.non-root", "root user")
+            rules.swarmRemotes.append(remote); return .loosened("swarm.join", remote)
+        case .user: rules.nonRootUser = false; return .loosened("containers.non-root", "root user")
         case .hostPath(let path, let readOnly, let shared):
             guard path.hasPrefix("/") else { return nil }
             let resolved = environment.resolve(hostPath: path)
             if resolved.exposesDaemon { return nil }
             if !r.hostPaths.contains(where: { HostPathMatch.isPrefix($0, of: path) }) {
-                rules.hostPaths.append(path); return ("host-paths.allow", path)
+                if let why = LearnedValue.refusal(path, into: "host-paths.allow") { return .refused(why) }
+                rules.hostPaths.append(path); return .loosened("host-paths.allow", path)
             }
             if let real = resolved.realPath, !r.hostPaths.contains(where: { HostPathMatch.isPrefix($0, of: real) }) {
-                rules.hostPaths.append(real); return ("host-paths.allow", "\(real) (where \(path) leads)")
+                if let why = LearnedValue.refusal(real, into: "host-paths.allow") { return .refused(why) }
+                rules.hostPaths.append(real); return .loosened("host-paths.allow", "\(real) (where \(path) leads)")
             }
-            if r.hostPathsReadOnly && !readOnly { rules.hostPathsReadOnly = false; return ("host-paths.read-only", "\(path) writable") }
-            if shared && !r.sharedPropagation { rules.sharedPropagation = true; return ("host-paths.shared-propagation", path) }
+            if r.hostPathsReadOnly && !readOnly { rules.hostPathsReadOnly = false; return .loosened("host-paths.read-only", "\(path) writable") }
+            if shared && !r.sharedPropagation { rules.sharedPropagation = true; return .loosened("host-paths.shared-propagation", path) }
             return nil
-        case .volumeDriver(let d): rules.volumeDrivers.insert(d); return ("volumes.drivers", d)
-        case .volumeDriverOptions: rules.volumeDriverOptions = true; return ("volumes.driver-options", ask.value)
+        case .volumeDriver(let d): rules.volumeDrivers.insert(d); return .loosened("volumes.drivers", d)
+        case .volumeDriverOptions: rules.volumeDriverOptions = true; return .loosened("volumes.driver-options", ask.value)
         case .namedNetwork(let name):
             guard case .found(let driver) = environment.network(name), !driver.isOneOf(["bridge", "null", "host"]),
                   !r.networkDrivers.contains(driver) else { return nil }
-            rules.networkDrivers.insert(driver); return ("networks.drivers", "\(driver) (existing network \(name))")
+            rules.networkDrivers.insert(driver); return .loosened("networks.drivers", "\(driver) (existing network \(name))")
         case .namedVolume(let name):
             guard case .found(let driver, let options) = environment.volume(name) else { return nil }
             if !driver.isEmpty && driver != "local" && !r.volumeDrivers.contains(driver) {
-                rules.volumeDrivers.insert(driver); return ("volumes.drivers", "\(driver) (existing volume \(name))")
+                rules.volumeDrivers.insert(driver); return .loosened("volumes.drivers", "\(driver) (existing volume \(name))")
             }
             if !options.isEmpty && !r.volumeDriverOptions {
-                rules.volumeDriverOptions = true; return ("volumes.driver-options", "existing volume \(name)")
+                rules.volumeDriverOptions = true; return .loosened("volumes.driver-options", "existing volume \(name)")
             }
             return nil
-        case .volumesFrom(let c): rules.volumesFrom = true; return ("volumes.volumes-from", c)
+        case .volumesFrom(let c): rules.volumesFrom = true; return .loosened("volumes.volumes-from", c)
         case .hostPort(let address, let port):
-            if !r.publishPorts { rules.publishPorts = true; return ("host-ports.allow", "\(address.isEmpty ? "0.0.0.0" : address):\(port)") }
+            if !r.publishPorts { rules.publishPorts = true; return .loosened("host-ports.allow", "\(address.isEmpty ? "0.0.0.0" : address):\(port)") }
             let all = address.isEmpty || address == "0.0.0.0" || address == "::"
             let allowedAddress = r.portAddresses.contains(address) || (all && r.portAddresses.contains("0.0.0.0"))
             if !allowedAddress {
                 let added = all ? "0.0.0.0" : address
-                rules.portAddresses.append(added); return ("host-ports.addresses", added)
+                rules.portAddresses.append(added); return .loosened("host-ports.addresses", added)
             }
             let numbers = port.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
             guard !port.isEmpty, numbers.count <= 2, numbers.allSatisfy({ $0 != nil && $0! >= 1 && $0! <= 65535 }) else { return nil }
@@ -443,39 +461,39 @@ struct Learner {
             let low = min(r.portRange.lowerBound, ports.min()!)
             let high = max(r.portRange.upperBound, ports.max()!)
             guard low...high != r.portRange else { return nil }
-            rules.portRange = low...high; return ("host-ports.ports", port)
-        case .publishAllPorts: rules.publishAll = true; return ("host-ports.publish-all", "publish all")
+            rules.portRange = low...high; return .loosened("host-ports.ports", port)
+        case .publishAllPorts: rules.publishAll = true; return .loosened("host-ports.publish-all", "publish all")
         case .memory(let bytes):
-            if r.requireMemory && bytes <= 0 { rules.requireMemory = false; return ("resources.require", "no memory limit") }
+            if r.requireMemory && bytes <= 0 { rules.requireMemory = false; return .loosened("resources.require", "no memory limit") }
             if r.maxMemory != nil {
-                if bytes <= 0 { rules.maxMemory = nil; return ("resources.max-memory", "unlimited memory") }
-                rules.maxMemory = bytes; return ("resources.max-memory", "\(bytes) bytes")
+                if bytes <= 0 { rules.maxMemory = nil; return .loosened("resources.max-memory", "unlimited memory") }
+                rules.maxMemory = bytes; return .loosened("resources.max-memory", "\(bytes) bytes")
             }
             return nil
         case .nanoCPUs(let nano):
-            if r.requireCPUs && nano <= 0 { rules.requireCPUs = false; return ("resources.require", "no CPU limit") }
+            if r.requireCPUs && nano <= 0 { rules.requireCPUs = false; return .loosened("resources.require", "no CPU limit") }
             if r.maxNanoCPUs != nil {
-                if nano <= 0 { rules.maxNanoCPUs = nil; return ("resources.max-cpus", "unlimited CPUs") }
+                if nano <= 0 { rules.maxNanoCPUs = nil; return .loosened("resources.max-cpus", "unlimited CPUs") }
                 // Whole CPUs, rounded up; the largest whole number of CPUs
                 // that fits when that overflows (NanoCpus comes from clients).
                 let (rounded, overflow) = PolicyDraft.wholeCPUs(nano).multipliedReportingOverflow(by: 1_000_000_000)
                 rules.maxNanoCPUs = overflow ? Int64.max / 1_000_000_000 * 1_000_000_000 : rounded
-                return ("resources.max-cpus", "\(Double(nano) / 1e9) CPUs")
+                return .loosened("resources.max-cpus", "\(Double(nano) / 1e9) CPUs")
             }
             return nil
         case .pidsLimit(let pids):
             let limited = (pids ?? 0) > 0
-            if r.requirePids && !limited { rules.requirePids = false; return ("resources.require", "no pids limit") }
+            if r.requirePids && !limited { rules.requirePids = false; return .loosened("resources.require", "no pids limit") }
             if r.maxPids != nil {
-                if !limited { rules.maxPids = nil; return ("resources.max-pids", "unlimited pids") }
-                rules.maxPids = pids; return ("resources.max-pids", "\(pids!) pids")
+                if !limited { rules.maxPids = nil; return .loosened("resources.max-pids", "unlimited pids") }
+                rules.maxPids = pids; return .loosened("resources.max-pids", "\(pids!) pids")
             }
             return nil
-        case .remoteContext: rules.remoteContexts = true; return ("builds.remote-contexts", ask.value)
-        case .buildKit: rules.buildKit = true; return ("builds.buildkit", "BuildKit build")
-        case .networkDriver(let d): rules.networkDrivers.insert(d); return ("networks.drivers", d)
-        case .networkDriverOptions: rules.networkDriverOptions = true; return ("networks.driver-options", ask.value)
-        case .networkSubnet: rules.networkSubnets = true; return ("networks.subnets", ask.value)
+        case .remoteContext: rules.remoteContexts = true; return .loosened("builds.remote-contexts", ask.value)
+        case .buildKit: rules.buildKit = true; return .loosened("builds.buildkit", "BuildKit build")
+        case .networkDriver(let d): rules.networkDrivers.insert(d); return .loosened("networks.drivers", d)
+        case .networkDriverOptions: rules.networkDriverOptions = true; return .loosened("networks.driver-options", ask.value)
+        case .networkSubnet: rules.networkSubnets = true; return .loosened("networks.subnets", ask.value)
         case .unrecognisedMode, .unrecognisedSecurityOption, .unrecognisedMount, .unjudged:
             return nil
         }

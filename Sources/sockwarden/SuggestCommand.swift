@@ -28,8 +28,13 @@ comment). Records without facts (a policy with trust-bodies = true, such as
 observe.toml) teach routes only; the output says so.
 
 The suggestion is parsed back and every learned request replayed against it;
-those it would still deny (bodies that no setting can allow) are listed at
-the top and on standard error.
+those it would still deny (bodies that no setting can allow, values a list
+would read as a pattern, such as sysctl "*", or that a policy cannot hold)
+are listed at the top and on standard error. When what it learned beyond the
+base amounts to root on the host (privileged, host paths, a swarm to join,
+routes that manage the swarm or plugins, …) the policy starts with a
+# WARNING block naming each, and standard error says so
+(policies/README.md, "Learning a policy").
 
 OPTIONS
   --audit-log FILE   the audit log (JSON lines); "-" is standard input (required)
@@ -108,7 +113,7 @@ func runSuggest(_ args: ArraySlice<String>) -> Never {
     case .failure(let error):
         fail("suggest: \(error)")
     case .success(let suggestion):
-        let loosened = HostEquivalentLoosening.of(suggestion.policy.bodyRules, beyond: base?.bodyRules ?? BodyRules())
+        let loosened = HostEquivalentLoosening.of(suggestion.policy, beyond: base)
         if !loosened.isEmpty {
             // Loudly, in the file and on stderr: one request in the log is enough to learn any of these.
             var head = "# WARNING: this policy gives jobs what amounts to root on the host, learned from the log:\n"
