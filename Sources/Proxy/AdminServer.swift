@@ -100,6 +100,18 @@ public final class AdminServer: @unchecked Sendable {
                 respond(client, 400, message: "socket must be an absolute, clean path")
                 return
             }
+            var group: UInt32?
+            if let name = json.member("socket_group")?.string {
+                guard socket != nil else {
+                    respond(client, 400, message: "socket_group needs socket: a socket in the jobs directory is reachable only where it is mounted")
+                    return
+                }
+                guard let gid = Files.groupID(name) else {
+                    respond(client, 400, message: "socket_group: no group \"\(name)\" on this host")
+                    return
+                }
+                group = gid
+            }
             var watch: JobWatch?
             if case .number(let text)? = json.member("watch_pid") {
                 guard let pid = Int32(text), let process = JobWatch.process(pid) else {
@@ -121,7 +133,7 @@ public final class AdminServer: @unchecked Sendable {
                 return
             }
             switch registry.open(id: id, policyPath: json.member("policy")?.string, labels: labels, ttlSeconds: ttl, socket: socket,
-                                 watch: watch) {
+                                 group: group, watch: watch) {
             case .success(let info): respond(client, 201, json: encode(info))
             case .failure(let error): respond(client, error.status, message: error.description)
             }

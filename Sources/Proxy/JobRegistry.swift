@@ -45,6 +45,8 @@ public final class JobRegistry: @unchecked Sendable {
         public let expiresAt: Int?
         /// The process or container the job lives as long as, or nil.
         public var watch: JobWatch? = nil
+        /// The group given the socket (`job open --socket-group`), kept across restarts.
+        public var socketGroup: UInt32? = nil
     }
 
     struct Job {
@@ -183,6 +185,7 @@ public final class JobRegistry: @unchecked Sendable {
         var info = JobInfo(id: id, socket: configuration.listenPath, policy: path, labels: labels, openedAt: now,
                            expiresAt: ttlSeconds.map { now + $0 })
         info.watch = watch
+        info.socketGroup = group
         if persist {
             do {
                 try Files.writeAtomically(statePath(id), bytes: JobState.encode(info, images: claims.entries(of: id), containers: containers.ids(of: id),
@@ -345,7 +348,7 @@ public final class JobRegistry: @unchecked Sendable {
                 continue
             }
             switch open(id: id, policyPath: state.policy, labels: state.labels, ttlSeconds: state.expiresAt.map { $0 - now },
-                        now: now, persist: false, socket: state.socket, watch: state.watch) {
+                        now: now, persist: false, socket: state.socket, group: state.socketGroup, watch: state.watch) {
             case .success: messages.append("job \(id) restored on \(state.socket)")
             case .failure(let error): messages.append("job \(id) could not be restored: \(error)")
             }
@@ -485,6 +488,7 @@ enum JobState {
         let madeImages: [String]
         /// The anonymous volumes its socket let a create bind again by name.
         var reboundVolumes: [String] = []
+        var socketGroup: UInt32? = nil
     }
 
     static func encode(_ info: JobRegistry.JobInfo, images: [(name: String, imageID: String?)] = [], containers: Set<String> = [],
@@ -506,6 +510,7 @@ enum JobState {
             w.field("watch_container", id)
         case nil: break
         }
+        if let group = info.socketGroup { w.field("socket_group", Int(group)) }
         if !images.isEmpty {
             var list: [UInt8] = [UInt8(ascii: "[")]
             var ids = JSONObjectWriter()
@@ -563,6 +568,7 @@ enum JobState {
         var decoded = Decoded(id: id, socket: socket, policy: policy, labels: labels, expiresAt: expiry, watch: watch, images: images,
                               imageIDs: imageIDs, containers: containers, madeImages: madeImages)
         decoded.reboundVolumes = (json.member("rebound_volumes")?.array ?? []).compactMap(\.string)
+        if case .number(let text)? = json.member("socket_group") { decoded.socketGroup = UInt32(text) }
         return decoded
     }
 }

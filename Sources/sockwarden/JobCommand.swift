@@ -7,7 +7,7 @@ let jobHelp = """
 sockwarden job: open, close and list per-job sockets of a running `serve`.
 
 Usage:
-  sockwarden job open  --admin-socket SOCK --id ID [--policy FILE] [--label KEY=VALUE]... [--ttl DURATION] [--socket PATH]
+  sockwarden job open  --admin-socket SOCK --id ID [--policy FILE] [--label KEY=VALUE]... [--ttl DURATION] [--socket PATH [--socket-group GROUP]]
                        [--watch-pid PID | --watch-container ID]
   sockwarden job close --admin-socket SOCK --id ID
   sockwarden job list  --admin-socket SOCK [--json]
@@ -23,7 +23,9 @@ open   mints a socket for one CI job and prints its path as the last line of
        reaped) when that process exits or that container is removed from
        the daemon, also while serve is down (checked when it starts).
        --socket: where to create the socket (default <jobs-dir>/ID.sock), e.g.
-       a fixed path per runner that the runner already mounts.
+       a fixed path per runner that the runner already mounts; it is 0660,
+       owned by root and by --socket-group GROUP (default: root's group), so
+       give it the group of the user that connects (the runner's).
 close  removes the socket, then force-removes the job's containers, then its
        networks, volumes and the images it built. Prints what was removed.
 list   shows the open jobs.
@@ -50,6 +52,7 @@ func runJob(_ args: ArraySlice<String>) -> Never {
     var id: String?
     var policy: String?
     var socketPath: String?
+    var socketGroup: String?
     var ttl: Int?
     var watchPid: Int32?
     var watchContainer: String?
@@ -66,6 +69,7 @@ func runJob(_ args: ArraySlice<String>) -> Never {
         case "--id": id = value(arg)
         case "--policy": policy = value(arg)
         case "--socket": socketPath = absolutePath(value(arg))
+        case "--socket-group": socketGroup = value(arg)
         case "--json": json = true
         case "--help", "-h": print(jobHelp); exit(0)
         case "--ttl":
@@ -100,6 +104,7 @@ func runJob(_ args: ArraySlice<String>) -> Never {
         if let watchPid { body.field("watch_pid", Int(watchPid)) }
         if let watchContainer { body.field("watch_container", watchContainer) }
         if let socketPath { body.field("socket", socketPath) }
+        if let socketGroup { body.field("socket_group", socketGroup) }
         let (status, answer) = adminRequest(admin, "POST", "/jobs", body: body.finish())
         guard status == 201, let socket = answer.member("socket")?.string else { fail("job open: \(message(status, answer))", code: 1) }
         print(socket)

@@ -4,6 +4,7 @@ straight from the daemon socket, never from the proxy's answers alone.
 
 Requests that name another job's object use raw HTTP: the docker CLI answers
 a 404 on create by pulling the image, which would leave loopback."""
+import grp
 import json
 import os
 import shutil
@@ -618,7 +619,11 @@ def test_a_job_socket_at_a_fixed_runner_path_survives_a_restart(jobs, dockerd_so
     """A runner hook opens each job at the same path the runner mounts."""
     path = os.path.join(jobs.dir, "runner-1.sock")
     job = unique("jp")
-    assert jobs.open(job, "--socket", path) == path
+    # The runner's user connects: the socket is 0660 and the runner's group's (nogroup stands in),
+    # kept across the restart. Without --socket-group it was root's only (found 2026-12-02, session 23).
+    assert jobs.open(job, "--socket", path, "--socket-group", "nogroup") == path
+    nogroup = grp.getgrnam("nogroup").gr_gid
+    assert (os.stat(path).st_mode & 0o777, os.stat(path).st_gid) == (0o660, nogroup)
     name = unique("p")
     assert create(path, name).status == 201
     jobs.proxy.stop(signal.SIGKILL)
@@ -626,6 +631,7 @@ def test_a_job_socket_at_a_fixed_runner_path_survives_a_restart(jobs, dockerd_so
     # The admin socket opens once the persisted jobs are restored (and expired ones reaped).
     wait_for(lambda: can_connect(jobs.admin), 20, what="the admin socket after the restart")
     wait_for(lambda: can_connect(path), 10, what="the restored runner socket")
+    assert (os.stat(path).st_mode & 0o777, os.stat(path).st_gid) == (0o660, nogroup)
     assert [n for c in json.loads(http(path, "GET", f"{API}/containers/json?all=1").body) for n in c["Names"]] == [f"/{name}"]
     jobs.job("close", "--id", job)
     assert inspect(dockerd_sock, name) is None and not os.path.exists(path)

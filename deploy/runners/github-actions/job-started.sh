@@ -11,6 +11,7 @@ SOCKWARDEN=${SOCKWARDEN:-sudo -n /usr/local/bin/sockwarden}
 id=$(printf 'gha-%s-%s-%s' "$GITHUB_RUN_ID" "${GITHUB_RUN_ATTEMPT:-1}" "$RUNNER_NAME" | tr -c 'A-Za-z0-9_.-' '-' | cut -c1-128)
 # A job left open by a crashed runner is closed (and reaped) first.
 $SOCKWARDEN job close --admin-socket "$ADMIN" --id "$(cat "$SOCKET.id" 2>/dev/null || echo none)" >/dev/null 2>&1 || true
-$SOCKWARDEN job open --admin-socket "$ADMIN" --id "$id" --socket "$SOCKET" --ttl 6h \
+# The socket is 0660 root:<the runner's group>: the runner (this user) connects to it.
+$SOCKWARDEN job open --admin-socket "$ADMIN" --id "$id" --socket "$SOCKET" --socket-group "$(id -gn)" --ttl 6h \
     --label "github.repository=$GITHUB_REPOSITORY" --label "github.run_id=$GITHUB_RUN_ID" >/dev/null
 printf '%s\n' "$id" > "$SOCKET.id"
