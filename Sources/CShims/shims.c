@@ -29,7 +29,7 @@ int sw_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
 int sw_peer_pidfd(int fd) {
     int pidfd = -1;
     socklen_t len = sizeof(pidfd);
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) != 0) return -1;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) != 0) return -errno;
     return pidfd;
 }
 

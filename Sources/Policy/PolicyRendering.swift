@@ -236,7 +236,7 @@ struct PolicyDraft {
     static func misleads(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || v == 0x2028 || v == 0x2029 { return true }
-        return v > 0x7F && scalar.properties.generalCategory == .format
+        return v > 0x7F && (scalar.properties.generalCategory == .format || scalar.properties.isDefaultIgnorableCodePoint)
     }
 
     /// `\uXXXX`, or above U+FFFF `\UXXXXXXXX` (TOML has no surrogates).

@@ -97,9 +97,14 @@ public enum UnixSocket {
         let node = openat(directory.fd, staging, 0o10000000 /* O_PATH */ | O_NOFOLLOW | O_CLOEXEC)
         if node < 0 { throw fail("open \(path)'s staging name (O_PATH)") }
         defer { Glibc.close(node) }
+        // The node bind made is this process's, 0600 (the umask) and has one name. Whoever can
+        // write the directory could rename a hard link to another socket (one it may use, such as
+        // the main socket) over the staging name before the open: the chown and chmod below
+        // changed that socket (found 2026-12-02, session 23, by a review).
         var st = stat()
-        guard fstat(node, &st) == 0, st.st_mode & S_IFMT == S_IFSOCK else {
-            let error = SystemError("bind \(path): the staging name was replaced by something other than the socket", code: EEXIST)
+        guard fstat(node, &st) == 0, st.st_mode & S_IFMT == S_IFSOCK, st.st_uid == geteuid(), st.st_nlink == 1,
+              st.st_mode & 0o7777 == 0o600 else {
+            let error = SystemError("bind \(path): the staging name was replaced by something other than the socket just made", code: EEXIST)
             Glibc.close(fd)
             throw error
         }

@@ -51,13 +51,17 @@ public enum AuditCgroup {
     public static func caller(of client: FileDescriptor, peer: PeerCredentials?) -> Caller {
         guard let peer, peer.pid > 0 else { return .host }
         let pidfd = sw_peer_pidfd(client.rawValue)
+        // Kernels 6.5 to 6.15 give no pidfd for a peer already reaped (EINVAL, ESRCH):
+        // that is the connect-fork-exit case, not an old kernel.
+        if pidfd == -EINVAL || pidfd == -ESRCH { return .gone }
+        let checked = pidfd >= 0
         let text = (try? Files.read("/proc/\(peer.pid)/cgroup", limit: 64 * 1024)).map { String(decoding: $0, as: UTF8.self) }
-        if pidfd >= 0 {
+        if checked {
             let exited = sw_pidfd_exited(pidfd)
             close(pidfd)
             if exited != 0 { return .gone }
         }
-        guard let text else { return pidfd >= 0 ? .gone : .host }
+        guard let text else { return checked ? .gone : .host }
         return containerID(cgroupText: text).map { .container($0) } ?? .host
     }
 
@@ -66,6 +70,8 @@ public enum AuditCgroup {
     /// Parses the text of `/proc/<pid>/cgroup`.
     public static func containerID(cgroupText: String) -> String? {
         var lines: [Substring] = cgroupText.split(separator: "\n", omittingEmptySubsequences: true)
+        // A process in a user's delegated subtree on one hierarchy names no container on any.
+        if lines.contains(where: { line in line.split(separator: ":", maxSplits: 2).last.map(isDelegated) ?? false }) { return nil }
         // The unified hierarchy first ("0::/path"), then v1 lines in order.
         lines.sort { a, b in a.hasPrefix("0::") && !b.hasPrefix("0::") }
         for line in lines {
@@ -79,8 +85,8 @@ public enum AuditCgroup {
     /// The outermost container id on one cgroup path, or nil (also for a
     /// path through a user's delegated subtree).
     public static func containerID<S: StringProtocol>(cgroupPath: S) -> String? {
+        if isDelegated(cgroupPath) { return nil }
         for component in cgroupPath.split(separator: "/") {
-            if component == "user.slice" || (component.hasPrefix("user@") && component.hasSuffix(".service")) { return nil }
             var name = Substring(component)
             if name.hasSuffix(".scope") { name = name.dropLast(".scope".count) }
             for prefix in prefixes where name.hasPrefix(prefix) {
@@ -90,6 +96,11 @@ public enum AuditCgroup {
             if isContainerID(name) { return String(name) }
         }
         return nil
+    }
+
+    /// A path through a user's delegated subtree (`user.slice`, `user@UID.service`).
+    static func isDelegated<S: StringProtocol>(_ cgroupPath: S) -> Bool {
+        cgroupPath.split(separator: "/").contains { $0 == "user.slice" || ($0.hasPrefix("user@") && $0.hasSuffix(".service")) }
     }
 
     static func isContainerID(_ s: Substring) -> Bool {

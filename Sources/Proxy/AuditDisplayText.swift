@@ -37,7 +37,9 @@ public enum AuditDisplayText {
         switch s.value {
         case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029: return true
         case 0x20..<0x7F: return false
-        default: return s.properties.generalCategory == .format
+        // And the other default-ignorable code points (U+034F, U+115F, U+3164, variation
+        // selectors U+FE00–U+FE0F, U+E0100–U+E01EF…): invisible too (a review, 2026-12-02).
+        default: return s.properties.generalCategory == .format || s.properties.isDefaultIgnorableCodePoint
         }
     }
 }

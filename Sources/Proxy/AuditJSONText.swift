@@ -25,7 +25,7 @@ public enum AuditJSONText {
 
     /// Not ASCII, and a C1 control or a format character.
     static func hidden(_ s: Unicode.Scalar) -> Bool {
-        s.value >= 0x80 && ((0x80...0x9F).contains(s.value) || s.properties.generalCategory == .format)
+        s.value >= 0x80 && ((0x80...0x9F).contains(s.value) || s.properties.generalCategory == .format || s.properties.isDefaultIgnorableCodePoint)
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

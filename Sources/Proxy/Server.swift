@@ -142,6 +142,11 @@ public final class Server: @unchecked Sendable {
             return table.byID.count
         }
         for _ in 0..<left { configuration.budget?.give() }
+        // A closed job's server: its listening socket and spare descriptor were
+        // never closed, two descriptors per job for as long as serve ran (found
+        // 2026-12-02, session 23, by a review).
+        listener?.close()
+        if spare >= 0 { Glibc.close(spare) }
     }
 
     private func remove(_ id: UInt64, peer: PeerCredentials?) {

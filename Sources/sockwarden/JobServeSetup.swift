@@ -88,6 +88,15 @@ struct JobService {
         let registry: JobRegistry
         do {
             registry = try JobRegistry(settings: settings, audit: audit) { path in
+                // Whoever may run `job open` names the file: one anybody but root and serve's user
+                // can change, or reach through a directory or symlink of theirs, is refused before it
+                // is read, so its parse errors quote nothing of a file the caller could not read
+                // (found 2026-12-02, session 23, by a review). Walked again after the read.
+                switch policyFileTrust(path) {
+                case .refused(let message), .warning(let message):
+                    return .invalid("\(message). A job policy anyone but root and serve's user can change is not loaded")
+                case .fine: break
+                }
                 // Read once it has been still (a file rewritten in place is not read half-way), and
                 // digested from the same bytes.
                 let bytes: [UInt8]

@@ -168,6 +168,10 @@ func runServe(_ args: ArraySlice<String>) -> Never {
     }
     let jobService = jobs
     let peers = peerPolicies
+    if let modeOverride, modeOverride != .enforce, jobService != nil || peers != nil {
+        Files.writeStderr("sockwarden: WARNING: --mode \(modeOverride.rawValue) applies to the [[peer]] and job policies too: "
+            + "what they deny is forwarded (a job socket still keeps each job to its own objects)\n")
+    }
     do {
         try spawnDetachedThread(name: "sw-signals") {
             while true {

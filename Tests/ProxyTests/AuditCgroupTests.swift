@@ -29,6 +29,8 @@ import Testing
              text: "0::/system.slice/docker-\(outer).scope/docker-\(id).scope\n", expected: outer),
         Case(id: "a user's delegated subtree (systemd user session, rootless engine) names no container",
              text: "0::/user.slice/user-2003.slice/user@2003.service/app.slice/docker-\(id).scope\n", expected: nil),
+        Case(id: "a user's delegated subtree on one hierarchy names no container on any",
+             text: "4:memory:/docker/\(id)\n0::/user.slice/user-2003.slice/user@2003.service/x.scope\n", expected: nil),
         Case(id: "a delegated user service at the top names no container",
              text: "0::/user@2003.service/docker-\(id).scope\n", expected: nil),
         Case(id: "kubernetes, containerd", text: "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod12.slice/cri-containerd-\(id).scope\n", expected: id),

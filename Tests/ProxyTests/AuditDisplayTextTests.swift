@@ -27,6 +27,7 @@ import Testing
         Case(id: "a byte order mark is shown", text: "\u{FEFF}allow", shown: "\\u{feff}allow"),
         Case(id: "word joiner and invisible operators are shown", text: "a\u{2060}b\u{2064}", shown: "a\\u{2060}b\\u{2064}"),
         Case(id: "tag characters (above U+FFFF) are shown", text: "x\u{E0041}\u{E007F}", shown: "x\\u{e0041}\\u{e007f}"),
+        Case(id: "a combining grapheme joiner and a Hangul filler are shown", text: "a\u{34F}b\u{3164}", shown: "a\\u{34f}b\\u{3164}"),
         Case(id: "a soft hyphen is shown", text: "ro\u{AD}ot", shown: "ro\\u{ad}ot"),
         Case(id: "the empty string stays empty", text: "", shown: ""),
     ]

@@ -24,6 +24,8 @@ import Testing
         Case(id: "word joiner to invisible plus are escaped", value: "\u{2060}\u{2064}", written: #""\u2060\u2064""#),
         Case(id: "a tag character is a surrogate pair", value: "x\u{E0041}", written: #""x\udb40\udc41""#),
         Case(id: "the cancel tag is a surrogate pair", value: "\u{E007F}", written: #""\udb40\udc7f""#),
+        Case(id: "Hangul fillers and a variation selector (default-ignorable, not Cf) are escaped",
+             value: "a\u{3164}\u{115F}b\u{FE0F}", written: #""a\u3164\u115fb\ufe0f""#),
         Case(id: "line separators stay escaped as Go writes them", value: "a\u{2028}b", written: #""a\u2028b""#),
     ]
 

@@ -11,7 +11,8 @@
 /// Returns 0 and fills the out-parameters, or -1 with errno set.
 int sw_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 /* The peer's pidfd (SO_PEERPIDFD, Linux 6.5+): the process that connected, whatever its pid
-   number means later; -1 when the kernel cannot say. */
+   number means later; -errno when there is none (ENOPROTOOPT: the kernel is older; EINVAL or
+   ESRCH before 6.16: the process has exited and been reaped). */
 int sw_peer_pidfd(int fd);
 /* 1 when the process of a pidfd has exited, 0 while it runs, -1 on error. */
 int sw_pidfd_exited(int pidfd);
