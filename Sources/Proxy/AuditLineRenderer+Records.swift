@@ -95,6 +95,7 @@ extension AuditLineRenderer {
             int(Int64(peer.pid))
             literal(",\"container\":")
             string(r.container)
+            if r.peerGone { literal(",\"gone\":true") }
             literal("}")
         } else {
             literal("null")

@@ -51,6 +51,9 @@ public struct AuditRecord: Sendable {
         public var policyDigest: String = ""
         /// The calling container's id, from the peer's cgroup (`AuditCgroup`).
         public var container: String? = nil
+        /// The process that connected had exited when its cgroup was to be
+        /// read (`AuditCgroup.Caller.gone`): `container` is unknown, not "none".
+        public var peerGone = false
         /// On a job socket: the job's id and the labels it was opened with.
         public var job: (id: String, labels: [(key: String, value: String)])? = nil
         /// A pull the job socket made for a build (`Connection.prePull`): the

@@ -24,7 +24,6 @@ final class Connection: @unchecked Sendable {
     private let onClose: @Sendable (Connection) -> Void
     /// The caller (`AuditCgroup`), looked up once by the request thread.
     private(set) lazy var caller: AuditCgroup.Caller = AuditCgroup.caller(of: client, peer: peer)
-    var peerContainer: String? { caller.container }
 
     struct Shared {
         var upstream: FileDescriptor?
@@ -348,7 +347,7 @@ final class Connection: @unchecked Sendable {
         }
     }
 
-    var judge: RequestJudge { RequestJudge(context: context, connection: id, peer: peer, container: peerContainer) }
+    var judge: RequestJudge { RequestJudge(context: context, connection: id, peer: peer, caller: caller) }
 
     func baseRecord(method: String, target: String) -> AuditRecord {
         judge.baseRecord(method: method, target: target)

@@ -75,7 +75,7 @@ final class LoopConnection {
     }
 
     var judge: RequestJudge {
-        RequestJudge(context: context, connection: id, peer: peer, container: lookedUpCaller.container)
+        RequestJudge(context: context, connection: id, peer: peer, caller: lookedUpCaller)
     }
 
     /// The caller (`AuditCgroup`), looked up at the first request.

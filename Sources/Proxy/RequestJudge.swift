@@ -15,8 +15,8 @@ struct RequestJudge {
     let context: ServerContext
     let connection: UInt64
     let peer: PeerCredentials?
-    /// The calling container (`AuditCgroup`).
-    let container: String?
+    /// Who called (`AuditCgroup`).
+    let caller: AuditCgroup.Caller
 
     /// A request whose route is resolved and whose policy is chosen.
     struct Start {
@@ -102,7 +102,8 @@ struct RequestJudge {
         record.mode = inForce.policy.mode.rawValue
         record.policyDigest = inForce.digest
         if let job = context.job { record.job = (job.owner.id, job.labels) }
-        record.container = container
+        record.container = caller.container
+        record.peerGone = caller == .gone
         return record
     }
 

@@ -80,10 +80,12 @@ struct AuditRow {
         return nil
     }
 
-    /// Who asked: the container's short id, else the uid.
+    /// Who asked: the container's short id, else the uid (with `gone` when
+    /// the process that connected had exited before its container was read).
     var client: String {
         if let c = container { return String(c.prefix(12)) }
-        if let u = uid { return "uid \(u)" }
+        let gone = peer("gone") == .bool(true) ? " gone" : ""
+        if let u = uid { return "uid \(u)\(gone)" }
         return "-"
     }
 

@@ -143,6 +143,41 @@ def test_a_client_that_hangs_up_on_a_stream_is_recorded_as_gone(proxy_factory, l
 
 
 @pytest.mark.parametrize("loops", ["1", "0"])
+def test_a_caller_whose_process_exited_is_recorded_as_gone(proxy_factory, proxy_bin, loops):
+    """A client that connects, forks and exits before its first request: its
+    pid may be another process's by then (another container's), whose cgroup
+    was recorded as the caller's (found 2026-12-02, session 23, by a red
+    team). Now nothing of it is read, and the record says the caller is gone
+    rather than a host process."""
+    p = proxy_factory("observe.toml", extra=("--event-loops", loops))
+    go_r, go_w = os.pipe()
+    first = os.fork()
+    if first == 0:
+        try:
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(p.sock)
+            if os.fork() == 0:
+                os.read(go_r, 1)  # the parent has exited and been reaped
+                s.sendall(f"GET {API}/_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n".encode())
+                while s.recv(65536):
+                    pass
+        finally:
+            os._exit(0)
+    os.waitpid(first, 0)
+    os.write(go_w, b"x")
+    # The request of a live client, for comparison.
+    assert http(p.sock, "GET", f"{API}/version").status == 200
+    records = p.wait_audit(lambda rs: sum(r.get("event") == "request" and r.get("route") in ("system.ping", "system.version") for r in rs) >= 2,
+                           what="both request records")
+    ping = next(r for r in records if r.get("event") == "request" and r.get("route") == "system.ping")
+    version = next(r for r in records if r.get("event") == "request" and r.get("route") == "system.version")
+    assert ping["peer"]["pid"] == first and ping["peer"].get("gone") is True and ping["peer"]["container"] is None, ping["peer"]
+    assert "gone" not in version["peer"], version["peer"]
+    table = subprocess.run([proxy_bin, "audit", p.audit], capture_output=True, text=True, timeout=30).stdout
+    assert "uid 0 gone" in table, table
+
+
+@pytest.mark.parametrize("loops", ["1", "0"])
 def test_a_body_that_times_out_takes_the_next_request_number(proxy_factory, loops):
     """A create whose body never completes is answered 408 and recorded;
     its record takes the next request number. The event loop took two (one
