@@ -136,12 +136,15 @@ public enum UnixSocket {
     /// on the way re-pointed in between cannot make it remove another
     /// directory's socket (a live daemon's). Returns what was there: a
     /// `.staleSocket` is gone now.
-    public static func removeStale(path: String) -> PathState {
+    /// `ifStill`: only that socket (one serve made before it restarted):
+    /// another stale socket the path leads to now is left, and reported as live.
+    public static func removeStale(path: String, ifStill expected: NodeIdentity? = nil) -> PathState {
         let (directoryPath, name) = split(path)
         guard let directory = try? PinnedDirectory(directoryPath) else { return probe(path: path) }
         var st = stat()
         if fstatat(directory.fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 { return .absent }
         if (st.st_mode & S_IFMT) != S_IFSOCK { return .notASocket }
+        if let expected, NodeIdentity(st) != expected { return .liveSocket }
         let address = directory.address(of: name)
         // Checked through the pinned directory when its name fits an address; otherwise by the path.
         let state = address.utf8.count <= 107 ? probeSocket(address) : probe(path: path)
@@ -199,13 +202,27 @@ public enum UnixSocket {
 }
 
 /// Which file a name was (device and inode).
-struct NodeIdentity: Equatable, Sendable {
-    let device: UInt64
-    let inode: UInt64
+public struct NodeIdentity: Equatable, Sendable {
+    public let device: UInt64
+    public let inode: UInt64
 
     init(_ st: stat) {
         device = UInt64(st.st_dev)
         inode = UInt64(st.st_ino)
+    }
+
+    public init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+
+    /// `device:inode`, as kept in a job's state file.
+    public var text: String { "\(device):\(inode)" }
+
+    public init?(text: String) {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let d = UInt64(parts[0]), let i = UInt64(parts[1]) else { return nil }
+        self.init(device: d, inode: i)
     }
 }
 
@@ -243,7 +260,7 @@ public struct StagedListener: Sendable {
     let name: String
     /// The temporary name in `directory`.
     let staging: String
-    let node: NodeIdentity
+    public let node: NodeIdentity
 
     /// Links the socket to its path (`link` fails rather than replace a file
     /// that appeared there meanwhile). On failure the socket is closed and the

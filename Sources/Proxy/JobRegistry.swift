@@ -47,6 +47,8 @@ public final class JobRegistry: @unchecked Sendable {
         public var watch: JobWatch? = nil
         /// The group given the socket (`job open --socket-group`), kept across restarts.
         public var socketGroup: UInt32? = nil
+        /// The socket's file, kept so that a restart removes only that one.
+        public var socketNode: NodeIdentity? = nil
     }
 
     struct Job {
@@ -143,7 +145,7 @@ public final class JobRegistry: @unchecked Sendable {
     public func open(id: String, policyPath: String?, labels: [(key: String, value: String)], ttlSeconds: Int?,
                      now: Int = Int(time(nil)), persist: Bool = true,
                      socket: String? = nil, mode: UInt32? = nil, group: UInt32? = nil,
-                     watch: JobWatch? = nil) -> Result<JobInfo, JobError> {
+                     watch: JobWatch? = nil, replacing node: NodeIdentity? = nil) -> Result<JobInfo, JobError> {
         guard let owner = sealKey.owner(id) else {
             return .failure(JobError(status: 400, description: "job id \"\(id)\" must be 1-128 of A-Z a-z 0-9 _ . - starting with a letter or digit"))
         }
@@ -172,6 +174,7 @@ public final class JobRegistry: @unchecked Sendable {
         // container can use it. A static job's socket elsewhere says its own.
         configuration.socketMode = mode ?? (socket == nil ? 0o666 : 0o660)
         configuration.socketGroup = group
+        configuration.replacesSocket = node
         var binding = JobBinding(owner: owner, socketPath: configuration.listenPath, jobsDirectory: settings.jobsDirectory, labels: labels)
         binding.claims = claims
         binding.containers = containers
@@ -186,6 +189,7 @@ public final class JobRegistry: @unchecked Sendable {
                            expiresAt: ttlSeconds.map { now + $0 })
         info.watch = watch
         info.socketGroup = group
+        info.socketNode = server.socketNode
         if persist {
             do {
                 try Files.writeAtomically(statePath(id), bytes: JobState.encode(info, images: claims.entries(of: id), containers: containers.ids(of: id),
@@ -333,7 +337,8 @@ public final class JobRegistry: @unchecked Sendable {
             let gone = state.watch.map { $0.liveness(lookup) == .gone } ?? false
             if state.expiresAt.map({ $0 <= now }) ?? false || gone {
                 // The socket first: nobody may reach the job while it is reaped.
-                _ = UnixSocket.removeStale(path: state.socket)
+                // Only the socket serve made (a path re-pointed since leads elsewhere).
+                _ = UnixSocket.removeStale(path: state.socket, ifStill: state.socketNode)
                 var images = true
                 if case .loaded(let policy, _) = loadPolicy(state.policy) { images = policy.bodyRules.jobReapImages }
                 // The containers recorded in its state (the marks of creates in flight are not kept).
@@ -348,8 +353,12 @@ public final class JobRegistry: @unchecked Sendable {
                 continue
             }
             switch open(id: id, policyPath: state.policy, labels: state.labels, ttlSeconds: state.expiresAt.map { $0 - now },
-                        now: now, persist: false, socket: state.socket, group: state.socketGroup, watch: state.watch) {
-            case .success: messages.append("job \(id) restored on \(state.socket)")
+                        now: now, persist: false, socket: state.socket, group: state.socketGroup, watch: state.watch,
+                        replacing: state.socketNode) {
+            case .success:
+                // Its state now names the socket made at this start (the next restart replaces only that one).
+                persistClaims(of: id)
+                messages.append("job \(id) restored on \(state.socket)")
             case .failure(let error): messages.append("job \(id) could not be restored: \(error)")
             }
         }
@@ -489,6 +498,7 @@ enum JobState {
         /// The anonymous volumes its socket let a create bind again by name.
         var reboundVolumes: [String] = []
         var socketGroup: UInt32? = nil
+        var socketNode: NodeIdentity? = nil
     }
 
     static func encode(_ info: JobRegistry.JobInfo, images: [(name: String, imageID: String?)] = [], containers: Set<String> = [],
@@ -511,6 +521,7 @@ enum JobState {
         case nil: break
         }
         if let group = info.socketGroup { w.field("socket_group", Int(group)) }
+        if let node = info.socketNode { w.field("socket_node", node.text) }
         if !images.isEmpty {
             var list: [UInt8] = [UInt8(ascii: "[")]
             var ids = JSONObjectWriter()
@@ -569,6 +580,7 @@ enum JobState {
                               imageIDs: imageIDs, containers: containers, madeImages: madeImages)
         decoded.reboundVolumes = (json.member("rebound_volumes")?.array ?? []).compactMap(\.string)
         if case .number(let text)? = json.member("socket_group") { decoded.socketGroup = UInt32(text) }
+        decoded.socketNode = json.member("socket_node")?.string.flatMap(NodeIdentity.init(text:))
         return decoded
     }
 }

@@ -9,6 +9,10 @@ public struct ServerConfiguration: Sendable {
     public var upstreamPath: String
     public var socketMode: UInt32 = 0o660
     public var socketGroup: UInt32?
+    /// A stale socket at `listenPath` is replaced only if it is this one (a
+    /// job's socket restored after a restart: the one serve made before);
+    /// nil: any stale socket.
+    public var replacesSocket: NodeIdentity? = nil
     public var limits: HTTPLimits = .default
     /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
     public var gracePeriodSeconds: Int = 10
@@ -98,9 +102,11 @@ public final class Server: @unchecked Sendable {
     /// its other sockets first: clients that wait for this path find all up.
     public func bind(publish: Bool = true) throws {
         let path = configuration.listenPath
-        switch UnixSocket.removeStale(path: path) {
+        switch UnixSocket.removeStale(path: path, ifStill: configuration.replacesSocket) {
         case .absent, .staleSocket:
             break
+        case .liveSocket where configuration.replacesSocket != nil:
+            throw ServerError(description: "\(path) is not the socket serve made there before it restarted (its directory was changed); refusing to replace it")
         case .liveSocket:
             throw ServerError(description: "another process is serving \(path); stop it first, or choose another --listen path")
         case .notASocket:
@@ -361,6 +367,9 @@ public final class Server: @unchecked Sendable {
         let idle = connections.withLock { $0.byID.values.filter { $0.isIdle } }
         for connection in idle { connection.terminate() }
     }
+
+    /// The published socket's file (device and inode), nil before it is published.
+    public var socketNode: NodeIdentity? { published?.node }
 
     /// Puts a listener bound with `bind(publish: false)` at its path.
     public func publish() throws {

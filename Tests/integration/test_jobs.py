@@ -700,6 +700,35 @@ def test_job_close_removes_the_socket_where_it_was_made_not_where_its_path_leads
         with open(os.path.join(victim, "important.conf")) as f:
             assert f.read() == "keep me", how
         assert os.listdir(real) == [], how
+    # A restart removes (and replaces) only the stale socket serve made, not a dead one the path leads to now.
+    base = tempfile.mkdtemp(dir=jobs.dir)
+    real, other, link = (os.path.join(base, n) for n in ("real", "other", "d"))
+    os.mkdir(real)
+    os.mkdir(other)
+    os.symlink(real, link)
+    job = unique("jl")
+    path = os.path.join(link, "s.sock")
+    jobs.open(job, "--socket", path)
+    jobs.proxy.stop(signal.SIGKILL)  # its socket stays behind, stale
+    dead = socket.socket(socket.AF_UNIX)
+    dead.bind(os.path.join(other, "s.sock"))
+    dead.close()  # another stale socket of that name, where the path will lead
+    os.unlink(link)
+    os.symlink(other, link)
+    jobs.proxy.start()
+    wait_for(lambda: can_connect(jobs.admin), 20, what="the admin socket after the restart")
+    assert os.listdir(other) == ["s.sock"] and not can_connect(path), "the other stale socket was replaced"
+    jobs.job("close", "--id", job, check=False)
+    # Restored twice in a row: the state names the socket of the latest start.
+    job = unique("jl")
+    path = os.path.join(jobs.dir, "twice.sock")
+    jobs.open(job, "--socket", path)
+    for _ in range(2):
+        jobs.proxy.stop(signal.SIGKILL)
+        jobs.proxy.start()
+        wait_for(lambda: can_connect(jobs.admin), 20, what="the admin socket after the restart")
+        wait_for(lambda: can_connect(path), 10, what="the restored socket")
+    jobs.job("close", "--id", job)
 
 
 def test_the_github_actions_hooks_open_and_close_a_job(jobs, dockerd_sock):
