@@ -83,17 +83,30 @@ public enum AuditCgroup {
     }
 
     /// The outermost container id on one cgroup path, or nil (also for a
-    /// path through a user's delegated subtree).
+    /// path through a user's delegated subtree). An id counts only where an
+    /// engine puts it: a `<engine>-<id>.scope` directly in a slice, or a
+    /// bare id directly under `docker` or a kubepods `pod…` directory; and
+    /// never below a service, whose subtree systemd may delegate to the
+    /// service (`Delegate=yes`: a runner, containerd, rootless engines).
     public static func containerID<S: StringProtocol>(cgroupPath: S) -> String? {
         if isDelegated(cgroupPath) { return nil }
+        var parent: Substring = ""
         for component in cgroupPath.split(separator: "/") {
+            defer { parent = Substring(component) }
+            if component.hasSuffix(".service") { return nil }
             var name = Substring(component)
-            if name.hasSuffix(".scope") { name = name.dropLast(".scope".count) }
+            let scope = name.hasSuffix(".scope")
+            if scope { name = name.dropLast(".scope".count) }
+            var prefixed = false
             for prefix in prefixes where name.hasPrefix(prefix) {
                 name = name.dropFirst(prefix.count)
+                prefixed = true
                 break
             }
-            if isContainerID(name) { return String(name) }
+            guard isContainerID(name) else { continue }
+            let placed = prefixed && scope ? parent.hasSuffix(".slice")
+                : !prefixed && !scope && (parent == "docker" || parent.hasPrefix("pod"))
+            return placed ? String(name) : nil
         }
         return nil
     }
