@@ -672,6 +672,16 @@ def test_a_job_socket_at_a_fixed_runner_path_survives_a_restart(jobs, dockerd_so
     assert inspect(dockerd_sock, name) is None and not os.path.exists(path)
 
 
+def linked_directories(parent: str) -> tuple[str, str, str]:
+    """Two directories and a symlink `d` leading to the first."""
+    base = tempfile.mkdtemp(dir=parent)
+    real, other, link = (os.path.join(base, n) for n in ("real", "other", "d"))
+    os.mkdir(real)
+    os.mkdir(other)
+    os.symlink(real, link)
+    return real, other, link
+
+
 def test_job_close_removes_the_socket_where_it_was_made_not_where_its_path_leads_now(jobs):
     """Whoever can write a directory on a job's `--socket` path (the runner
     user, under the documented sudo rule) could point it elsewhere before
@@ -679,11 +689,7 @@ def test_job_close_removes_the_socket_where_it_was_made_not_where_its_path_leads
     socket's name (found 2026-12-02, session 23). Now the socket's own
     directory entry goes, and nothing else; the same at serve's stop."""
     for how in ("close", "stop"):
-        base = tempfile.mkdtemp(dir=jobs.dir)
-        real, victim, link = (os.path.join(base, n) for n in ("real", "victim", "d"))
-        os.mkdir(real)
-        os.mkdir(victim)
-        os.symlink(real, link)
+        real, victim, link = linked_directories(jobs.dir)
         job = unique("jl")
         assert jobs.open(job, "--socket", os.path.join(link, "important.conf")) == os.path.join(link, "important.conf")
         assert os.listdir(real) == ["important.conf"]
@@ -701,11 +707,7 @@ def test_job_close_removes_the_socket_where_it_was_made_not_where_its_path_leads
             assert f.read() == "keep me", how
         assert os.listdir(real) == [], how
     # A restart removes (and replaces) only the stale socket serve made, not a dead one the path leads to now.
-    base = tempfile.mkdtemp(dir=jobs.dir)
-    real, other, link = (os.path.join(base, n) for n in ("real", "other", "d"))
-    os.mkdir(real)
-    os.mkdir(other)
-    os.symlink(real, link)
+    real, other, link = linked_directories(jobs.dir)
     job = unique("jl")
     path = os.path.join(link, "s.sock")
     jobs.open(job, "--socket", path)
