@@ -32,7 +32,7 @@ EXIT CODES
 
 EXAMPLES
   sockwarden audit verify /var/log/sockwarden/audit.jsonl
-  sockwarden audit verify $(ls -1tr /var/log/sockwarden/audit.jsonl*)
+  sockwarden audit verify $(ls /var/log/sockwarden/audit.jsonl-* | sort) /var/log/sockwarden/audit.jsonl
   sockwarden audit verify --expect "$(journalctl -u sockwarden -o cat | sed -n 's/.*audit anchor: .* has hash \\([0-9a-f]*\\);.*/\\1/p' | tail -1)" \\
       /var/log/sockwarden/audit.jsonl
 """

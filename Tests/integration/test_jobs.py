@@ -733,6 +733,23 @@ def test_job_close_removes_the_socket_where_it_was_made_not_where_its_path_leads
     jobs.job("close", "--id", job)
 
 
+def test_a_socket_in_a_setgid_directory_takes_its_group_without_a_chown(jobs):
+    """deploy/runners/github-actions/tmpfiles.conf: the runners' socket
+    directory is setgid and of the runners' group, so a job socket made
+    there (0660) is theirs even where serve may not chown (the shipped
+    unit), and the runners' user needs no membership of serve's group, whose
+    main socket is not scoped to a job (found 2026-12-02, session 23)."""
+    d = tempfile.mkdtemp(dir=jobs.dir)
+    nogroup = grp.getgrnam("nogroup").gr_gid
+    os.chown(d, 0, nogroup)
+    os.chmod(d, 0o2770)
+    path = os.path.join(d, "runner-9.sock")
+    job = unique("jg")
+    assert jobs.open(job, "--socket", path) == path
+    assert (os.stat(path).st_mode & 0o7777, os.stat(path).st_gid) == (0o660, nogroup)
+    jobs.job("close", "--id", job)
+
+
 def test_the_github_actions_hooks_open_and_close_a_job(jobs, dockerd_sock):
     """deploy/runners/github-actions/job-*.sh run as the runner would run
     them (its environment variables), without a real runner."""
