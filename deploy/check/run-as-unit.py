@@ -124,7 +124,12 @@ def stage_outside(args) -> int:
                       ("StateDirectory", "/var/lib/"), ("ReadWritePaths", "")):
         for value in unit.get(key, []):
             for d in value.split():
+                # "-PATH": ignored when PATH does not exist (systemd's meaning).
+                optional = not base and d.startswith("-")
+                d = d[1:] if optional else d
                 path = mapped(base + d if base else d)
+                if optional and not os.path.isdir(path):
+                    continue
                 writable.append(path)
                 mode = int(last(unit, key + "Mode", "0755"), 8) if base else None
                 os.makedirs(path, exist_ok=True)
