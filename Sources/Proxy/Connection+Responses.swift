@@ -135,8 +135,8 @@ extension Connection {
                 if exchange.continuesStream, !hijacked {
                     return relayContinuingStream(head, consumed: consumed, exchange, reader)
                 }
-                if !hijacked, conflictsOnName(head.status, exchange), let scope = context.jobScope {
-                    return relayNameConflict(head, consumed: consumed, exchange, reader, scope: scope)
+                if !hijacked, let change = errorAnswerChange(head.status, exchange) {
+                    return relayErrorAnswer(head, consumed: consumed, exchange, reader, change: change)
                 }
                 switch plan.way {
                 case .rewrite:

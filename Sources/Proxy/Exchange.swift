@@ -89,6 +89,11 @@ final class Exchange: @unchecked Sendable {
         state.withLock { $0.record?.route }
     }
 
+    /// The request-target as received and, when it differs, as forwarded.
+    var targets: (received: String, forwarded: String?)? {
+        state.withLock { s in s.record.map { ($0.target, $0.forwardedTarget) } }
+    }
+
     var abort: HTTPError? {
         get { state.withLock { $0.abort } }
         set { state.withLock { $0.abort = newValue } }

@@ -295,3 +295,21 @@ def test_a_name_in_use_by_another_does_not_tell_its_id(jobs, dockerd_sock, other
     assert f'The container name "/{names[1]}" is already in use by a container that is not this job\'s' in message, message
     own = ask(f"{a}-c")
     assert own.status == 409 and mine in json.loads(own.body)["message"], own
+
+
+def test_an_error_about_the_jobs_own_container_names_it_as_the_daemon_does(jobs, dockerd_sock):
+    """A job socket forwards a route naming the job's container by the full
+    ID it checked; dockerd's answer then named that ID where, asked
+    directly, it names what the client wrote (`docker cp web:/x .`: `Could
+    not find the file /x in container <full ID>`; found 2026-12-02, session
+    23). The job socket's answer is now the daemon's, word for word, beside
+    the same request straight to the daemon."""
+    a = unique("ja")
+    sa = jobs.open(a)
+    assert create(sa, f"{a}-c").status == 201
+    cases = [("GET", f"/containers/{a}-c/archive?path=%2Fnonexistent"), ("POST", f"/containers/{a}-c/kill")]
+    for method, target in cases:
+        through = http(sa, method, API + target, b"" if method == "POST" else None)
+        straight = http(dockerd_sock, method, API + target, b"" if method == "POST" else None)
+        assert (through.status, json.loads(through.body)) == (straight.status, json.loads(straight.body)), (target, through, straight)
+        assert f"{a}-c" in json.loads(through.body)["message"], through
